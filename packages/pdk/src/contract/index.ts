@@ -1,0 +1,28 @@
+/**
+ * The guest contract `ameide:extension@1.0.0`: the WIT world, the limits and
+ * their defaults, and the one error type. This subpath is light (no compiler),
+ * so the runtime imports it.
+ */
+export {
+  ERROR_CODES,
+  ERROR_REASONS,
+  ExtensionError,
+  isErrorCode,
+  isErrorReason,
+  isExtensionError,
+} from "./extension-error.js";
+export type { ErrorCode, ErrorReason, ExtensionErrorData } from "./extension-error.js";
+export {
+  ABI,
+  DEFAULT_HOST_CALLS_PER_INVOCATION,
+  DEFAULT_LIMITS,
+  DEFAULT_SIZE_LIMITS,
+  EXTENSION_KINDS,
+  FUEL_PER_CPU_MILLI,
+  LIMIT_BOUNDS,
+  LOG_LEVELS,
+  MAX_HOST_CALLS_PER_INVOCATION,
+  RISK_TIERS,
+} from "./limits.js";
+export type { ExtensionKind, ExtensionLimits, LogLevel, RiskTier, SizeLimits } from "./limits.js";
+export { HOST_INTERFACE, RUN_EXPORT, readContractWit, WIT_PACKAGE, WIT_PATH, WORLD_NAME } from "./world.js";

@@ -1,0 +1,91 @@
+/**
+ * Every limit of the guest contract, its default and its bounds. CONTRACT.md
+ * documents the same table, and a test keeps the two equal.
+ */
+
+/** The per-extension limits of spec 479 §3.1 (`ExtensionDefinition.limits`). */
+export interface ExtensionLimits {
+  /** CPU budget in milliseconds, turned into fuel by {@link FUEL_PER_CPU_MILLI}. */
+  cpuMillis: number;
+  /** Linear memory cap in MiB, for every memory of the module. */
+  memoryMb: number;
+  /** Wall-clock limit in milliseconds, host-call time included. */
+  timeoutMs: number;
+}
+
+/** The runtime-wide size limits, the same for every extension. */
+export interface SizeLimits {
+  /** Largest module (component) accepted, in bytes. */
+  moduleBytes: number;
+  /** Largest `input_json`, in bytes (UTF-8). */
+  inputBytes: number;
+  /** Largest output (ok or business-error payload), in bytes (UTF-8). */
+  outputBytes: number;
+  /** Log volume kept per invocation, in bytes; the rest is cut with a marker. */
+  logBytes: number;
+  /** Log lines kept per invocation; the rest is cut with a marker. */
+  logLines: number;
+  /** Deepest guest call stack, in frames. */
+  callDepth: number;
+}
+
+/**
+ * Fuel per CPU millisecond: one unit of fuel is one WebAssembly instruction
+ * executed, counted per basic block. Calibrated on the reference 2-core
+ * machine (Node 20) with `npm run calibrate --workspace @ameide-ext/bench`,
+ * which prints the metered instructions per millisecond of a loop-heavy guest.
+ */
+export const FUEL_PER_CPU_MILLI = 1_000_000;
+
+/** Defaults for {@link ExtensionLimits}, used when a manifest or catalog omits a field. */
+export const DEFAULT_LIMITS: Readonly<ExtensionLimits> = Object.freeze({
+  cpuMillis: 10,
+  memoryMb: 16,
+  timeoutMs: 100,
+});
+
+/** Inclusive bounds for {@link ExtensionLimits}: a value outside is refused with `invalid_argument/invalid_limits`. */
+export const LIMIT_BOUNDS: Readonly<Record<keyof ExtensionLimits, { min: number; max: number }>> =
+  Object.freeze({
+    cpuMillis: { min: 1, max: 10_000 },
+    memoryMb: { min: 1, max: 1024 },
+    timeoutMs: { min: 1, max: 60_000 },
+  });
+
+/** Defaults for {@link SizeLimits}. */
+export const DEFAULT_SIZE_LIMITS: Readonly<SizeLimits> = Object.freeze({
+  moduleBytes: 16 * 1024 * 1024,
+  inputBytes: 256 * 1024,
+  outputBytes: 64 * 1024,
+  logBytes: 16 * 1024,
+  logLines: 100,
+  callDepth: 10_000,
+});
+
+/** Risk tiers of spec 479 §6.4. */
+export const RISK_TIERS = ["low", "medium", "high"] as const;
+/** One of {@link RISK_TIERS}. */
+export type RiskTier = (typeof RISK_TIERS)[number];
+
+/** Host calls allowed per invocation, by risk tier, when the extension sets no count of its own. */
+export const DEFAULT_HOST_CALLS_PER_INVOCATION: Readonly<Record<RiskTier, number>> = Object.freeze({
+  low: 0,
+  medium: 1,
+  high: 8,
+});
+
+/** The most host calls any invocation may make, whatever its tier. */
+export const MAX_HOST_CALLS_PER_INVOCATION = 64;
+
+/** The three kinds of hook of spec 479 §3.1. */
+export const EXTENSION_KINDS = ["process_hook", "domain_hook", "agent_tool"] as const;
+/** One of {@link EXTENSION_KINDS}. */
+export type ExtensionKind = (typeof EXTENSION_KINDS)[number];
+
+/** The ABI name of spec 479 §3.1; the WIT world `ameide:extension/extension@1.0.0` defines it. */
+export const ABI = "json_in_json_out_v1";
+
+/** Log levels a guest may use. */
+export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+/** One of {@link LOG_LEVELS}. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
