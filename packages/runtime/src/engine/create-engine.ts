@@ -1,0 +1,208 @@
+import {
+  DEFAULT_LIMITS,
+  ExtensionError,
+  type ExtensionLimits,
+  type SizeLimits,
+} from "@ameide-ext/pdk/contract";
+import type { MeterMode } from "../wasm/instrument-module.js";
+import { type CompiledExtension, compileExtension } from "./compile-extension.js";
+import { createGuestInstance, type GuestInstance, type HostCallAnswer } from "./guest-instance.js";
+import { hostErrorPayload } from "./host-call-gate.js";
+import { createModuleCache } from "./module-cache.js";
+import { prepareInvocation } from "./prepare-invocation.js";
+import { resolveLimits, resolveSizeLimits } from "./resolve-limits.js";
+import { runPrepared } from "./run-prepared.js";
+import type { InvocationResult, InvokeRequest } from "./types.js";
+import { createWorkerPool, type WorkerPool, type WorkerPoolOptions } from "./worker-pool.js";
+
+/** Options of {@link createEngine}. */
+export interface EngineOptions {
+  /** Runtime-wide size limits; defaults in DEFAULT_SIZE_LIMITS. */
+  sizeLimits?: Partial<SizeLimits>;
+  /** Compiled extensions kept, least recently used evicted. Default 128. */
+  cacheEntries?: number;
+  /** Fuel metering: "block" (default). "none" exists for benchmarks' baselines only. */
+  meter?: MeterMode;
+  /** The worker pool behind {@link Engine.invoke}, created on first use. */
+  pool?: WorkerPoolOptions;
+}
+
+/** Options of {@link Engine.load}. */
+export interface LoadOptions {
+  /** Expected sha256 (hex) of the component, e.g. from a `wasm_blob_ref`. */
+  sha256?: string;
+  /** The extension's limits; defaults in DEFAULT_LIMITS. */
+  limits?: Partial<ExtensionLimits>;
+}
+
+/** A loaded extension: compiled, metered and checked, with its limits. */
+export interface LoadedExtension {
+  /** sha256 of the component, hex. */
+  readonly sha256: string;
+  /** The extension's limits, defaults filled in. */
+  readonly limits: ExtensionLimits;
+  /** The component's world. */
+  readonly wit: string;
+  /** Component size in bytes. */
+  readonly sizeBytes: number;
+  /** @internal */
+  readonly compiled: CompiledExtension;
+  /** @internal cache key: sha256 and memory cap. */
+  readonly key: string;
+}
+
+/** The sandboxed engine: load components, run invocations with every limit enforced. */
+export interface Engine {
+  /**
+   * Loads a component: size, sha256, contract, metering, memory cap, compile.
+   * Throws an ExtensionError (invalid_argument, failed_precondition or
+   * resource_exhausted, with a reason) when the module is refused.
+   */
+  load(bytes: Uint8Array, options?: LoadOptions): Promise<LoadedExtension>;
+  /**
+   * Runs one invocation on this thread: the fastest path. Fuel bounds the
+   * work; the time limit is checked after the run. Host calls must be
+   * answered synchronously. Throws an ExtensionError only for a bad request
+   * (input or limits); guest failures come back as a technical_error result.
+   */
+  invokeInline(ext: LoadedExtension, request: InvokeRequest): InvocationResult;
+  /**
+   * Runs one invocation in the worker pool: a stuck invocation is stopped at
+   * its wall-clock limit by terminating its worker, and host calls may be
+   * answered asynchronously.
+   */
+  invoke(ext: LoadedExtension, request: InvokeRequest): Promise<InvocationResult>;
+  /** The size limits in force. */
+  readonly sizeLimits: Readonly<SizeLimits>;
+  /** Cache and pool counters. */
+  stats(): { cachedModules: number; cacheMisses: number; workersReplaced: number };
+  /** Stops the worker pool. */
+  close(): Promise<void>;
+}
+
+/** Creates an {@link Engine}. Options are checked here, once. */
+export function createEngine(options: EngineOptions = {}): Engine {
+  const sizeLimits = resolveSizeLimits(options.sizeLimits);
+  const cache = createModuleCache<{ compiled: CompiledExtension; instance: GuestInstance | undefined }>(
+    options.cacheEntries ?? 128,
+  );
+  const meter = options.meter ?? "block";
+  let pool: WorkerPool | undefined;
+
+  const entryFor = (ext: LoadedExtension) => {
+    let entry = cache.get(ext.key);
+    if (!entry) {
+      entry = { compiled: ext.compiled, instance: undefined };
+      cache.set(ext.key, entry);
+    }
+    entry.instance ??= createGuestInstance(entry.compiled);
+    return entry.instance;
+  };
+
+  return {
+    sizeLimits,
+    async load(bytes, opts = {}) {
+      if (!(bytes instanceof Uint8Array)) {
+        throw new ExtensionError(
+          "invalid_argument",
+          "a module must be given as bytes (Uint8Array)",
+          "invalid_module",
+        );
+      }
+      const limits = resolveLimits(opts.limits, DEFAULT_LIMITS);
+      const compiled = await compileExtension(bytes, {
+        sha256: opts.sha256,
+        memoryMb: limits.memoryMb,
+        maxModuleBytes: sizeLimits.moduleBytes,
+        maxCallDepth: sizeLimits.callDepth,
+        meter,
+      });
+      const key = `${compiled.sha256}:${limits.memoryMb}`;
+      const ext: LoadedExtension = {
+        sha256: compiled.sha256,
+        limits,
+        wit: compiled.wit,
+        sizeBytes: compiled.sizeBytes,
+        compiled,
+        key,
+      };
+      // Instantiate once now, so a module whose start traps or whose memory is over the cap is refused at load.
+      try {
+        const instance = createGuestInstance(compiled);
+        instance.run({
+          input: new TextEncoder().encode("null"),
+          fuel: 1,
+          outputLimitBytes: 0,
+          logBytes: 0,
+          logLines: 0,
+          hostCall: undefined,
+        });
+        cache.set(key, { compiled, instance });
+      } catch (cause) {
+        const err = ExtensionError.from(cause);
+        throw new ExtensionError(
+          "invalid_argument",
+          `the module cannot be instantiated: ${err.message}`,
+          "invalid_module",
+        );
+      }
+      return ext;
+    },
+    invokeInline(ext, request) {
+      const prep = prepareInvocation(request, ext.limits, sizeLimits);
+      const handler = request.hostHandler;
+      const answer = (service: string, method: string, requestJson: string): HostCallAnswer => {
+        if (!handler)
+          throw new ExtensionError(
+            "unavailable",
+            `no handler answers host calls to ${service}`,
+            "host_call_failed",
+          );
+        let out: string | Promise<string>;
+        try {
+          out = handler({ service, method, requestJson, ctx: request.ctx, remainingMs: prep.timeoutMs });
+        } catch (cause) {
+          return { err: hostErrorPayload(cause) };
+        }
+        if (typeof out !== "string") {
+          throw new ExtensionError(
+            "failed_precondition",
+            "the host handler answered asynchronously; inline invocations need a synchronous answer (use invoke(), which runs in the worker pool)",
+            "host_call_failed",
+          );
+        }
+        return { ok: out };
+      };
+      return runPrepared(entryFor(ext), prep, ext.compiled.memoryLimitBytes, answer);
+    },
+    invoke(ext, request) {
+      let prep: ReturnType<typeof prepareInvocation>;
+      try {
+        prep = prepareInvocation(request, ext.limits, sizeLimits);
+      } catch (cause) {
+        return Promise.reject(ExtensionError.from(cause));
+      }
+      pool ??= createWorkerPool(options.pool);
+      const c = ext.compiled;
+      return pool.run(
+        ext.key,
+        {
+          module: c.module,
+          abi: c.abi,
+          snapshotGlobals: c.snapshotGlobals,
+          freshInstance: c.freshInstance,
+          memoryLimitBytes: c.memoryLimitBytes,
+        },
+        prep,
+        request.hostHandler,
+      );
+    },
+    stats() {
+      return { cachedModules: cache.size, cacheMisses: cache.misses, workersReplaced: pool?.replaced ?? 0 };
+    },
+    async close() {
+      await pool?.close();
+      pool = undefined;
+    },
+  };
+}

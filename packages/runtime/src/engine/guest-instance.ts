@@ -1,0 +1,377 @@
+import {
+  type ErrorReason,
+  ExtensionError,
+  type ExtensionErrorData,
+  FUEL_PER_CPU_MILLI,
+  LOG_LEVELS,
+  type LogLevel,
+} from "@ameide-ext/pdk/contract";
+import { DEPTH_EXPORT, FUEL_EXPORT, TRAP_EXPORT, TrapReason } from "../wasm/instrument-module.js";
+import type { CompiledExtension } from "./compile-extension.js";
+import { formatBytes } from "./resolve-limits.js";
+import type { BusinessError, GuestLogLine, Outcome } from "./types.js";
+
+/** A host call's answer, as the guest receives it. */
+export type HostCallAnswer = { ok: string } | { err: string };
+
+/**
+ * Answers one host call synchronously (the guest is blocked meanwhile). Throw
+ * an ExtensionError to end the invocation with it (policy refusals, time-outs).
+ */
+export type SyncHostCall = (service: string, method: string, requestJson: string) => HostCallAnswer;
+
+/** Options of one {@link GuestInstance.run}. */
+export interface GuestRunOptions {
+  /** The input JSON, UTF-8. */
+  input: Uint8Array;
+  /** Fuel budget. */
+  fuel: number;
+  /** Largest output, in bytes. */
+  outputLimitBytes: number;
+  /** Log volume kept, in bytes. */
+  logBytes: number;
+  /** Log lines kept. */
+  logLines: number;
+  /** Answers host calls; when absent, a host call ends the invocation with `permission_denied`. */
+  hostCall: SyncHostCall | undefined;
+}
+
+/** What one run produced, before the engine adds timing. */
+export interface GuestRunResult {
+  outcome: Outcome;
+  output?: string;
+  businessError?: BusinessError;
+  error?: ExtensionErrorData;
+  fuelUsed: number;
+  memoryBytes: number;
+  outputBytes: number;
+  hostCalls: number;
+  logs: GuestLogLine[];
+}
+
+/** One guest, ready to run; every run starts from the same pristine state. */
+export interface GuestInstance {
+  run(options: GuestRunOptions): GuestRunResult;
+  /** Count of instantiations so far (1 + one per trap or memory growth). */
+  readonly instantiations: number;
+}
+
+const encoder = new TextEncoder();
+const strictDecoder = new TextDecoder("utf-8", { fatal: true });
+const lenientDecoder = new TextDecoder("utf-8");
+const LEVELS: ReadonlySet<string> = new Set(LOG_LEVELS);
+/** Fuel given to a module's start and initialize functions. */
+const INIT_FUEL = 1_000_000_000n;
+
+interface Exports {
+  run: (ptr: number, len: number) => number;
+  postReturn: ((ret: number) => void) | undefined;
+  realloc: (oldPtr: number, oldSize: number, align: number, newSize: number) => number;
+  memory: WebAssembly.Memory;
+  fuel: WebAssembly.Global;
+  depth: WebAssembly.Global;
+  trap: WebAssembly.Global;
+  globals: WebAssembly.Global[];
+}
+
+interface RunState {
+  opts: GuestRunOptions;
+  logs: GuestLogLine[];
+  logBytes: number;
+  droppedLogBytes: number;
+  droppedLogLines: number;
+  hostCalls: number;
+  /** An error raised by the host side, which wins over the trap it causes. */
+  pending: ExtensionError | undefined;
+}
+
+function techError(
+  code: ExtensionError["code"],
+  reason: ErrorReason,
+  message: string,
+  details?: Record<string, unknown>,
+): ExtensionError {
+  return new ExtensionError(code, message, reason, details);
+}
+
+/**
+ * Instantiates a compiled extension with the host API, takes a snapshot of its
+ * memory and mutable globals after initialisation, and restores it before each
+ * run. An instance that trapped, or whose memory grew, is replaced.
+ */
+export function createGuestInstance(compiled: CompiledExtension): GuestInstance {
+  const { abi } = compiled;
+  let state: RunState | undefined;
+  let ex!: Exports;
+  let snapshot: Uint8Array;
+  let globalsSnapshot: Array<number | bigint>;
+  let dirty = false;
+  let broken = true;
+  let instantiations = 0;
+
+  const view = (ptr: number, len: number): Uint8Array => {
+    const buf = ex.memory.buffer;
+    if (ptr < 0 || len < 0 || ptr + len > buf.byteLength) {
+      throw techError(
+        "resource_exhausted",
+        "trap",
+        `the guest passed an out-of-bounds string (${ptr}+${len})`,
+      );
+    }
+    return new Uint8Array(buf, ptr, len);
+  };
+  const readString = (ptr: number, len: number) => lenientDecoder.decode(view(ptr >>> 0, len >>> 0));
+
+  const writeResult = (retPtr: number, answer: HostCallAnswer) => {
+    const isOk = "ok" in answer;
+    const bytes = encoder.encode(isOk ? answer.ok : answer.err);
+    const ptr = ex.realloc(0, 0, 1, bytes.length) >>> 0;
+    view(ptr, bytes.length).set(bytes);
+    const dv = new DataView(ex.memory.buffer);
+    if (retPtr + 12 > dv.byteLength)
+      throw techError("resource_exhausted", "trap", "the guest passed an out-of-bounds return area");
+    dv.setUint8(retPtr, isOk ? 0 : 1);
+    dv.setUint32(retPtr + 4, ptr, true);
+    dv.setUint32(retPtr + 8, bytes.length, true);
+  };
+
+  const host = {
+    log(levelPtr: number, levelLen: number, msgPtr: number, msgLen: number) {
+      const s = state;
+      if (!s) return;
+      const lvl = readString(levelPtr, levelLen);
+      const level = (LEVELS.has(lvl) ? lvl : "info") as LogLevel;
+      if (s.logs.length >= s.opts.logLines || s.logBytes + (msgLen >>> 0) > s.opts.logBytes) {
+        s.droppedLogLines++;
+        s.droppedLogBytes += msgLen >>> 0;
+        return;
+      }
+      const message = readString(msgPtr, msgLen);
+      s.logBytes += msgLen >>> 0;
+      s.logs.push({ level, message });
+    },
+    call(sp: number, sl: number, mp: number, ml: number, rp: number, rl: number, retPtr: number) {
+      const s = state;
+      if (!s) throw techError("internal", "trap", "host call outside an invocation");
+      try {
+        const service = readString(sp, sl);
+        const method = readString(mp, ml);
+        const request = readString(rp, rl);
+        s.hostCalls++;
+        if (!s.opts.hostCall) {
+          throw techError(
+            "permission_denied",
+            "host_call_denied",
+            `host call ${service}.${method} refused: no host calls are available here`,
+          );
+        }
+        writeResult(retPtr >>> 0, s.opts.hostCall(service, method, request));
+      } catch (cause) {
+        s.pending = ExtensionError.from(cause);
+        throw s.pending;
+      }
+    },
+  };
+
+  const instantiate = () => {
+    const imports = { "ameide:extension/host@1.0.0": host, "cm32p2|ameide:extension/host@1": host };
+    const instance = new WebAssembly.Instance(compiled.module, imports as unknown as WebAssembly.Imports);
+    const e = instance.exports as Record<string, unknown>;
+    ex = {
+      run: e[abi.run] as Exports["run"],
+      postReturn: abi.postReturn ? (e[abi.postReturn] as Exports["postReturn"]) : undefined,
+      realloc: e[abi.realloc] as Exports["realloc"],
+      memory: e[abi.memory] as WebAssembly.Memory,
+      fuel: e[FUEL_EXPORT] as WebAssembly.Global,
+      depth: e[DEPTH_EXPORT] as WebAssembly.Global,
+      trap: e[TRAP_EXPORT] as WebAssembly.Global,
+      globals: compiled.snapshotGlobals.map((n) => e[n] as WebAssembly.Global),
+    };
+    if (abi.initialize) {
+      ex.fuel.value = INIT_FUEL;
+      (e[abi.initialize] as () => void)();
+    }
+    ex.depth.value = 0;
+    ex.trap.value = 0;
+    snapshot = new Uint8Array(ex.memory.buffer.slice(0));
+    globalsSnapshot = ex.globals.map((g) => g.value as number | bigint);
+    instantiations++;
+    broken = false;
+    dirty = false;
+  };
+
+  const reset = () => {
+    if (broken || compiled.freshInstance || ex.memory.buffer.byteLength !== snapshot.length) {
+      instantiate();
+      return;
+    }
+    if (!dirty) return;
+    new Uint8Array(ex.memory.buffer).set(snapshot);
+    for (let i = 0; i < ex.globals.length; i++)
+      (ex.globals[i] as WebAssembly.Global).value = globalsSnapshot[i];
+    ex.depth.value = 0;
+    ex.trap.value = 0;
+    dirty = false;
+  };
+
+  const classify = (cause: unknown, s: RunState, fuel: number): ExtensionError => {
+    if (s.pending) return s.pending;
+    if (cause instanceof ExtensionError) return cause;
+    if (cause instanceof RangeError) {
+      return techError("resource_exhausted", "stack", "the guest's call stack overflowed (deep recursion)");
+    }
+    if (cause instanceof WebAssembly.RuntimeError) {
+      const reason = ex.trap.value as number;
+      if (reason === TrapReason.Fuel) {
+        return techError(
+          "resource_exhausted",
+          "fuel",
+          `fuel exhausted: the budget is ${fuel} instructions (cpu_millis × ${FUEL_PER_CPU_MILLI})`,
+          { limit: fuel },
+        );
+      }
+      if (reason === TrapReason.Stack) {
+        return techError(
+          "resource_exhausted",
+          "stack",
+          "the guest's call stack passed its depth limit (deep recursion)",
+        );
+      }
+      if (reason === TrapReason.MemoryGrowFailed) {
+        return techError(
+          "resource_exhausted",
+          "memory",
+          `memory grew past the cap of ${formatBytes(compiled.memoryLimitBytes)}`,
+          { limit: compiled.memoryLimitBytes },
+        );
+      }
+      return techError("resource_exhausted", "trap", `the guest trapped: ${cause.message}`);
+    }
+    return ExtensionError.from(cause);
+  };
+
+  const finishOutput = (
+    retPtr: number,
+    s: RunState,
+  ): Omit<GuestRunResult, "fuelUsed" | "memoryBytes" | "hostCalls" | "logs"> => {
+    const dv = new DataView(ex.memory.buffer);
+    if (retPtr + 12 > dv.byteLength)
+      throw techError("internal", "invalid_output", "run returned an out-of-bounds result area");
+    const disc = dv.getUint8(retPtr);
+    const ptr = dv.getUint32(retPtr + 4, true);
+    const len = dv.getUint32(retPtr + 8, true);
+    if (disc > 1)
+      throw techError(
+        "internal",
+        "invalid_output",
+        `run returned discriminant ${disc}; a result is 0 (ok) or 1 (err)`,
+      );
+    if (len > s.opts.outputLimitBytes) {
+      throw techError(
+        "resource_exhausted",
+        "output_size",
+        `output is ${formatBytes(len)}, the limit is ${formatBytes(s.opts.outputLimitBytes)}`,
+        { actual: len, limit: s.opts.outputLimitBytes },
+      );
+    }
+    let text: string;
+    try {
+      text = strictDecoder.decode(view(ptr, len));
+    } catch (cause) {
+      if (cause instanceof ExtensionError) throw techError("internal", "invalid_output", cause.message);
+      throw techError("internal", "invalid_output", "the output is not valid UTF-8");
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      const preview = text.length > 60 ? `${text.slice(0, 60)}…` : text;
+      throw techError(
+        "internal",
+        "invalid_output",
+        `the ${disc === 0 ? "output" : "error payload"} is not JSON: ${JSON.stringify(preview)}`,
+      );
+    }
+    if (disc === 0) return { outcome: "ok", output: text, outputBytes: len };
+    const be = parsed as Partial<BusinessError> | null;
+    if (
+      typeof be !== "object" ||
+      be === null ||
+      typeof be.code !== "string" ||
+      typeof be.message !== "string"
+    ) {
+      throw techError(
+        "internal",
+        "invalid_output",
+        'a business error must be a JSON object {"code": string, "message": string, "details"?: any}',
+      );
+    }
+    const businessError: BusinessError = { code: be.code, message: be.message };
+    if (be.details !== undefined) businessError.details = be.details;
+    return { outcome: "business_error", businessError, outputBytes: len };
+  };
+
+  const appendDropMarker = (s: RunState) => {
+    if (s.droppedLogLines > 0) {
+      s.logs.push({
+        level: "warn",
+        message: `[log truncated: ${s.droppedLogLines} more line(s), ${s.droppedLogBytes} byte(s) dropped; the limits are ${s.opts.logLines} lines and ${formatBytes(s.opts.logBytes)}]`,
+      });
+    }
+  };
+
+  return {
+    get instantiations() {
+      return instantiations;
+    },
+    run(opts) {
+      const s: RunState = {
+        opts,
+        logs: [],
+        logBytes: 0,
+        droppedLogBytes: 0,
+        droppedLogLines: 0,
+        hostCalls: 0,
+        pending: undefined,
+      };
+      const fuel = BigInt(opts.fuel);
+      let result: GuestRunResult;
+      try {
+        reset();
+        state = s;
+        dirty = true;
+        ex.fuel.value = fuel;
+        const inPtr = ex.realloc(0, 0, 1, opts.input.length) >>> 0;
+        view(inPtr, opts.input.length).set(opts.input);
+        const retPtr = ex.run(inPtr, opts.input.length) >>> 0;
+        const out = finishOutput(retPtr, s);
+        ex.postReturn?.(retPtr);
+        result = {
+          ...out,
+          fuelUsed: Number(fuel - (ex.fuel.value as bigint)),
+          memoryBytes: ex.memory.buffer.byteLength,
+          hostCalls: s.hostCalls,
+          logs: s.logs,
+        };
+      } catch (cause) {
+        const err = classify(cause, s, opts.fuel);
+        if (instantiations === 0) throw err;
+        const left = ex.fuel.value as bigint;
+        broken = true;
+        result = {
+          outcome: "technical_error",
+          error: err.toJSON(),
+          fuelUsed: err.reason === "fuel" ? opts.fuel : Math.max(0, Math.min(opts.fuel, Number(fuel - left))),
+          memoryBytes: ex.memory.buffer.byteLength,
+          outputBytes: 0,
+          hostCalls: s.hostCalls,
+          logs: s.logs,
+        };
+      } finally {
+        state = undefined;
+      }
+      appendDropMarker(s);
+      return result;
+    },
+  };
+}

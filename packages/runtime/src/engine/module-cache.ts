@@ -1,0 +1,46 @@
+/** A bounded least-recently-used cache. */
+export interface ModuleCache<V> {
+  get(key: string): V | undefined;
+  set(key: string, value: V): void;
+  delete(key: string): void;
+  readonly size: number;
+  /** Count of lookups that missed. */
+  readonly misses: number;
+}
+
+/** Creates an LRU cache holding at most `capacity` entries (at least 1). */
+export function createModuleCache<V>(capacity: number): ModuleCache<V> {
+  if (!Number.isInteger(capacity) || capacity < 1)
+    throw new RangeError(`cache capacity is ${capacity}, it must be at least 1`);
+  const map = new Map<string, V>();
+  let misses = 0;
+  return {
+    get(key) {
+      const v = map.get(key);
+      if (v === undefined) {
+        misses++;
+        return undefined;
+      }
+      map.delete(key);
+      map.set(key, v);
+      return v;
+    },
+    set(key, value) {
+      map.delete(key);
+      map.set(key, value);
+      while (map.size > capacity) {
+        const oldest = map.keys().next().value as string;
+        map.delete(oldest);
+      }
+    },
+    delete(key) {
+      map.delete(key);
+    },
+    get size() {
+      return map.size;
+    },
+    get misses() {
+      return misses;
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import {
+  ExtensionError,
+  type ExtensionLimits,
+  FUEL_PER_CPU_MILLI,
+  type SizeLimits,
+} from "@ameide-ext/pdk/contract";
+import { type ResolvedPolicy, resolvePolicy } from "./host-call-gate.js";
+import { formatBytes, resolveLimits } from "./resolve-limits.js";
+import type { ExecutionContext, InvokeRequest } from "./types.js";
+
+/** An invocation checked and resolved. Plain data: it can be posted to a worker. */
+export interface PreparedInvocation {
+  input: Uint8Array;
+  fuel: number;
+  timeoutMs: number;
+  policy: ResolvedPolicy;
+  outputLimitBytes: number;
+  logBytes: number;
+  logLines: number;
+  ctx: ExecutionContext | undefined;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Checks an invocation's input and limits once, before any guest code runs:
+ * input size (`invalid_argument/input_size`), input JSON
+ * (`invalid_argument/invalid_input`), limits and policy (`invalid_limits`).
+ */
+export function prepareInvocation(
+  req: InvokeRequest,
+  base: ExtensionLimits,
+  sizes: SizeLimits,
+): PreparedInvocation {
+  const input = typeof req.input === "string" ? encoder.encode(req.input) : req.input;
+  if (!(input instanceof Uint8Array)) {
+    throw new ExtensionError(
+      "invalid_argument",
+      "input must be a string or a Uint8Array of JSON",
+      "invalid_input",
+    );
+  }
+  if (input.length > sizes.inputBytes) {
+    throw new ExtensionError(
+      "invalid_argument",
+      `input is ${formatBytes(input.length)}, the limit is ${formatBytes(sizes.inputBytes)}`,
+      "input_size",
+      { actual: input.length, limit: sizes.inputBytes },
+    );
+  }
+  try {
+    JSON.parse(typeof req.input === "string" ? req.input : decoder.decode(input));
+  } catch (cause) {
+    throw new ExtensionError(
+      "invalid_argument",
+      `input is not JSON: ${cause instanceof Error ? cause.message : String(cause)}`,
+      "invalid_input",
+    );
+  }
+  const limits = resolveLimits(req.limits, base);
+  return {
+    input,
+    fuel: limits.cpuMillis * FUEL_PER_CPU_MILLI,
+    timeoutMs: limits.timeoutMs,
+    policy: resolvePolicy(req.policy),
+    outputLimitBytes: sizes.outputBytes,
+    logBytes: sizes.logBytes,
+    logLines: sizes.logLines,
+    ctx: req.ctx,
+  };
+}

@@ -1,0 +1,63 @@
+import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
+import { ExtensionError } from "@ameide-ext/pdk/contract";
+import type { CompiledExtension } from "./compile-extension.js";
+import { createGuestInstance, type GuestInstance, type HostCallAnswer } from "./guest-instance.js";
+import { createModuleCache } from "./module-cache.js";
+import { runPrepared } from "./run-prepared.js";
+import type { FromWorker, ToWorker, WorkerData } from "./worker-protocol.js";
+
+// A pool worker: keeps live instances by module key and runs one invocation at
+// a time. Host calls block on Atomics.wait while the pool's thread answers.
+const data = workerData as WorkerData;
+const port = parentPort;
+if (!port) throw new Error("worker-entry must run in a worker thread");
+const ctl = new Int32Array(data.ctl);
+const instances = createModuleCache<{ instance: GuestInstance; memoryLimitBytes: number }>(data.cacheEntries);
+const post = (m: FromWorker) => port.postMessage(m);
+
+port.on("message", (msg: ToWorker) => {
+  if (msg.t !== "invoke") return;
+  let entry = instances.get(msg.key);
+  if (!entry) {
+    if (!msg.mod) {
+      post({ t: "missing", id: msg.id });
+      return;
+    }
+    const compiled = { ...msg.mod, sha256: msg.key, sizeBytes: 0, wit: "" } satisfies CompiledExtension;
+    entry = { instance: createGuestInstance(compiled), memoryLimitBytes: msg.mod.memoryLimitBytes };
+    instances.set(msg.key, entry);
+  }
+  const deadline = performance.now() + msg.prep.timeoutMs;
+  const answer = (service: string, method: string, requestJson: string): HostCallAnswer => {
+    const remainingMs = Math.max(0, deadline - performance.now());
+    Atomics.store(ctl, 0, 0);
+    post({ t: "hostcall", id: msg.id, service, method, requestJson, remainingMs });
+    const waited = Atomics.wait(ctl, 0, 0, remainingMs);
+    if (waited === "timed-out") {
+      throw new ExtensionError(
+        "deadline_exceeded",
+        `host call ${service}.${method} did not answer before the invocation's limit of ${msg.prep.timeoutMs} ms`,
+        "timeout",
+        { limit: msg.prep.timeoutMs },
+      );
+    }
+    Atomics.store(ctl, 0, 0);
+    for (let spins = 0; spins < 1000; spins++) {
+      const reply = receiveMessageOnPort(data.replies);
+      if (reply) return reply.message as HostCallAnswer;
+    }
+    throw new ExtensionError(
+      "internal",
+      "host call answer was signalled but not delivered",
+      "host_call_failed",
+    );
+  };
+  try {
+    const result = runPrepared(entry.instance, msg.prep, entry.memoryLimitBytes, answer);
+    post({ t: "result", id: msg.id, result });
+  } catch (cause) {
+    post({ t: "failed", id: msg.id, error: ExtensionError.from(cause).toJSON() });
+  }
+});
+
+post({ t: "ready", id: 0 });

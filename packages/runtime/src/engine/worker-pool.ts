@@ -1,0 +1,315 @@
+import { createRequire } from "node:module";
+import { availableParallelism } from "node:os";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
+import { ExtensionError } from "@ameide-ext/pdk/contract";
+import type { HostCallAnswer } from "./guest-instance.js";
+import { hostErrorPayload } from "./host-call-gate.js";
+import type { PreparedInvocation } from "./prepare-invocation.js";
+import type { HostCallHandler, InvocationResult } from "./types.js";
+import type { FromWorker, ToWorker, WorkerData, WorkerModule } from "./worker-protocol.js";
+
+/** Options of {@link createWorkerPool}. */
+export interface WorkerPoolOptions {
+  /** Worker threads. Default: the machine's parallelism, at most 4. Bounds 1..64. */
+  size?: number;
+  /** Live instances each worker keeps. Default 64. */
+  cacheEntries?: number;
+  /** Invocations waiting for a worker before new ones are refused with `unavailable`. Default 10,000. */
+  maxQueue?: number;
+  /** JS heap per worker, in MiB (guest linear memory is capped separately). Default 256. */
+  workerHeapMb?: number;
+}
+
+/** A pool of worker threads that run invocations with a wall-clock limit. */
+export interface WorkerPool {
+  /** Runs `prep` on module `key`; never rejects for guest behaviour, only resolves with a result. */
+  run(
+    key: string,
+    mod: WorkerModule,
+    prep: PreparedInvocation,
+    handler: HostCallHandler | undefined,
+  ): Promise<InvocationResult>;
+  /** Workers replaced so far (time-outs and crashes). */
+  readonly replaced: number;
+  /** Stops every worker; pending invocations end with `unavailable`. */
+  close(): Promise<void>;
+}
+
+interface Job {
+  id: number;
+  key: string;
+  mod: WorkerModule;
+  prep: PreparedInvocation;
+  handler: HostCallHandler | undefined;
+  resolve: (r: InvocationResult) => void;
+  started: number;
+  timer?: NodeJS.Timeout;
+}
+
+interface Slot {
+  worker: Worker;
+  ctl: Int32Array;
+  replies: MessagePort;
+  job: Job | undefined;
+  /** False until the worker has loaded its code: boot time must not count against a deadline. */
+  ready: boolean;
+}
+
+const here = import.meta.url;
+const sourceMode = here.endsWith(".ts");
+const entryUrl = new URL(sourceMode ? "./worker-entry.ts" : "./worker-entry.js", here);
+
+/** The worker's code: the built entry, or (when running from TypeScript sources, in tests) tsx first. */
+function workerScript(): { script: URL | string; eval: boolean } {
+  if (!sourceMode) return { script: entryUrl, eval: false };
+  const tsxRoot = dirname(createRequire(here).resolve("tsx/package.json"));
+  const tsx = pathToFileURL(join(tsxRoot, "dist/esm/api/index.mjs")).href;
+  const code = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entryUrl.href)}); })`;
+  return { script: code, eval: true };
+}
+
+const MAX_BOOT_FAILURES = 3;
+
+function failure(job: Job, error: ExtensionError): InvocationResult {
+  return {
+    outcome: "technical_error",
+    error: error.toJSON(),
+    stats: {
+      fuelUsed: 0,
+      fuelLimit: job.prep.fuel,
+      memoryBytes: 0,
+      memoryLimitBytes: job.mod.memoryLimitBytes,
+      durationMs: performance.now() - job.started,
+      outputBytes: 0,
+      outputLimitBytes: job.prep.outputLimitBytes,
+      hostCalls: 0,
+    },
+    logs: [],
+  };
+}
+
+/**
+ * Creates the worker pool. We use our own thin pool rather than piscina or
+ * tinypool because host calls must block the guest's thread on Atomics.wait
+ * while this thread answers them, over a per-worker SharedArrayBuffer and
+ * MessagePort that a generic pool does not give access to; and a time-out must
+ * terminate exactly the worker that runs the stuck invocation.
+ */
+export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
+  const size = options.size ?? Math.min(4, Math.max(1, availableParallelism()));
+  if (!Number.isInteger(size) || size < 1 || size > 64)
+    throw new RangeError(`pool size is ${size}, the bounds are 1..64`);
+  const cacheEntries = options.cacheEntries ?? 64;
+  const maxQueue = options.maxQueue ?? 10_000;
+  const heapMb = options.workerHeapMb ?? 256;
+  const slots: Slot[] = [];
+  const queue: Job[] = [];
+  let nextId = 1;
+  let replaced = 0;
+  let closed = false;
+  let bootFailures = 0;
+
+  const spawn = (): Slot => {
+    const ctlBuf = new SharedArrayBuffer(4);
+    const { port1, port2 } = new MessageChannel();
+    const wd: WorkerData = { ctl: ctlBuf, replies: port2, cacheEntries };
+    const { script, eval: isEval } = workerScript();
+    const worker = new Worker(script, {
+      eval: isEval,
+      workerData: wd,
+      transferList: [port2],
+      resourceLimits: { maxOldGenerationSizeMb: heapMb },
+      execArgv: sourceMode ? ["--conditions=source"] : [],
+    });
+    worker.unref();
+    const slot: Slot = { worker, ctl: new Int32Array(ctlBuf), replies: port1, job: undefined, ready: false };
+    worker.on("message", (m: FromWorker) => onMessage(slot, m));
+    worker.on("error", (e) =>
+      lose(slot, new ExtensionError("unavailable", `a guest worker crashed: ${e.message}`, "worker_lost")),
+    );
+    worker.on("exit", () =>
+      lose(slot, new ExtensionError("unavailable", "a guest worker exited", "worker_lost")),
+    );
+    return slot;
+  };
+
+  const finish = (slot: Slot, result: InvocationResult) => {
+    const job = slot.job;
+    if (!job) return;
+    clearTimeout(job.timer);
+    slot.job = undefined;
+    slot.worker.unref();
+    job.resolve(result);
+    pump();
+  };
+
+  const lose = (slot: Slot, error: ExtensionError) => {
+    const i = slots.indexOf(slot);
+    if (i < 0) return;
+    if (!slot.ready) {
+      // A worker that cannot even boot will not boot next time either: fail what waits rather than spin.
+      bootFailures++;
+      if (bootFailures >= MAX_BOOT_FAILURES) {
+        for (const job of queue.splice(0))
+          job.resolve(
+            failure(
+              job,
+              new ExtensionError(
+                "unavailable",
+                `guest workers fail to start: ${error.message}`,
+                "worker_lost",
+              ),
+            ),
+          );
+      }
+    } else {
+      bootFailures = 0;
+    }
+    const job = slot.job;
+    slot.job = undefined;
+    if (job) {
+      clearTimeout(job.timer);
+      job.resolve(failure(job, error));
+    }
+    slot.replies.close();
+    void slot.worker.terminate();
+    if (closed) {
+      slots.splice(i, 1);
+      return;
+    }
+    replaced++;
+    if (bootFailures >= MAX_BOOT_FAILURES) {
+      slots.splice(i, 1);
+      return;
+    }
+    slots[i] = spawn();
+    pump();
+  };
+
+  const onMessage = (slot: Slot, m: FromWorker) => {
+    if (m.t === "ready") {
+      slot.ready = true;
+      pump();
+      return;
+    }
+    const job = slot.job;
+    if (!job || m.id !== job.id) return;
+    switch (m.t) {
+      case "result":
+        finish(slot, m.result);
+        break;
+      case "failed":
+        finish(slot, failure(job, ExtensionError.from(m.error)));
+        break;
+      case "missing":
+        slot.worker.postMessage({
+          t: "invoke",
+          id: job.id,
+          key: job.key,
+          mod: job.mod,
+          prep: job.prep,
+        } satisfies ToWorker);
+        break;
+      case "hostcall":
+        void answerHostCall(slot, job, m.service, m.method, m.requestJson, m.remainingMs);
+        break;
+    }
+  };
+
+  const answerHostCall = async (
+    slot: Slot,
+    job: Job,
+    service: string,
+    method: string,
+    requestJson: string,
+    remainingMs: number,
+  ) => {
+    let answer: HostCallAnswer;
+    try {
+      if (!job.handler)
+        throw new ExtensionError(
+          "unavailable",
+          `no handler answers host calls to ${service}`,
+          "host_call_failed",
+        );
+      answer = { ok: await job.handler({ service, method, requestJson, ctx: job.prep.ctx, remainingMs }) };
+    } catch (cause) {
+      answer = { err: hostErrorPayload(cause) };
+    }
+    if (slot.job !== job) return; // timed out meanwhile
+    slot.replies.postMessage(answer);
+    Atomics.store(slot.ctl, 0, 1);
+    Atomics.notify(slot.ctl, 0);
+  };
+
+  const start = (slot: Slot, job: Job) => {
+    slot.job = job;
+    // A running invocation keeps the process alive; an idle pool does not.
+    slot.worker.ref();
+    job.timer = setTimeout(() => {
+      if (slot.job !== job) return;
+      lose(
+        slot,
+        new ExtensionError(
+          "deadline_exceeded",
+          `the invocation passed its wall-clock limit of ${job.prep.timeoutMs} ms and its worker was stopped`,
+          "timeout",
+          { limit: job.prep.timeoutMs },
+        ),
+      );
+    }, job.prep.timeoutMs);
+    slot.worker.postMessage({
+      t: "invoke",
+      id: job.id,
+      key: job.key,
+      mod: undefined,
+      prep: job.prep,
+    } satisfies ToWorker);
+  };
+
+  const pump = () => {
+    for (const slot of slots) {
+      if (queue.length === 0) return;
+      if (slot.ready && !slot.job) start(slot, queue.shift() as Job);
+    }
+  };
+
+  for (let i = 0; i < size; i++) slots.push(spawn());
+
+  return {
+    run(key, mod, prep, handler) {
+      return new Promise<InvocationResult>((resolve) => {
+        const job: Job = { id: nextId++, key, mod, prep, handler, resolve, started: performance.now() };
+        if (closed) {
+          resolve(
+            failure(job, new ExtensionError("unavailable", "the worker pool is closed", "worker_lost")),
+          );
+          return;
+        }
+        if (queue.length >= maxQueue) {
+          resolve(
+            failure(
+              job,
+              new ExtensionError("unavailable", `the invocation queue is full (${maxQueue})`, "worker_lost"),
+            ),
+          );
+          return;
+        }
+        queue.push(job);
+        while (slots.length < size) slots.push(spawn());
+        pump();
+      });
+    },
+    get replaced() {
+      return replaced;
+    },
+    async close() {
+      closed = true;
+      for (const job of queue.splice(0))
+        job.resolve(failure(job, new ExtensionError("unavailable", "the worker pool closed", "worker_lost")));
+      await Promise.all([...slots].map((s) => s.worker.terminate()));
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import type { MessagePort } from "node:worker_threads";
+import type { ExtensionErrorData } from "@ameide-ext/pdk/contract";
+import type { AbiNames } from "../component/validate-contract.js";
+import type { PreparedInvocation } from "./prepare-invocation.js";
+import type { InvocationResult } from "./types.js";
+
+/** What a worker needs to instantiate a compiled extension. */
+export interface WorkerModule {
+  module: WebAssembly.Module;
+  abi: AbiNames;
+  snapshotGlobals: string[];
+  freshInstance: boolean;
+  memoryLimitBytes: number;
+}
+
+/** Messages from the pool to a worker. */
+export type ToWorker = {
+  t: "invoke";
+  id: number;
+  key: string;
+  mod: WorkerModule | undefined;
+  prep: PreparedInvocation;
+};
+
+/** Messages from a worker to the pool. */
+export type FromWorker =
+  | { t: "ready"; id: 0 }
+  | { t: "result"; id: number; result: InvocationResult }
+  | { t: "missing"; id: number }
+  | { t: "failed"; id: number; error: ExtensionErrorData }
+  | { t: "hostcall"; id: number; service: string; method: string; requestJson: string; remainingMs: number };
+
+/** The data each worker starts with. */
+export interface WorkerData {
+  /** Int32Array cell 0: 0 = waiting, 1 = an answer was posted on `replies`. */
+  ctl: SharedArrayBuffer;
+  replies: MessagePort;
+  cacheEntries: number;
+}

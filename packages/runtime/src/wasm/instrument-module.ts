@@ -1,0 +1,704 @@
+import { ExtensionError } from "@ameide-ext/pdk/contract";
+import {
+  type ByteReader,
+  type ByteWriter,
+  createByteReader,
+  createByteWriter,
+  malformed,
+} from "./byte-reader.js";
+import { Flow, readInstruction, skipValType } from "./read-instruction.js";
+
+/** Export name of the injected fuel counter (mutable i64; counts down, below 0 means exhausted). */
+export const FUEL_EXPORT = "__ameide_fuel";
+/** Export name of the injected call-depth counter (mutable i32). */
+export const DEPTH_EXPORT = "__ameide_depth";
+/** Export name of the injected trap-reason cell (mutable i32, see {@link TrapReason}). */
+export const TRAP_EXPORT = "__ameide_trap";
+/** Prefix of the exports added for each mutable global, so a snapshot can restore it. */
+export const GLOBAL_EXPORT_PREFIX = "__ameide_g";
+
+/** Why the injected code trapped, as written to the trap-reason cell before `unreachable`. */
+export const TrapReason = {
+  None: 0,
+  Fuel: 1,
+  Stack: 2,
+  /** Not a trap by itself: a `memory.grow` failed at the cap. A trap that follows is blamed on memory. */
+  MemoryGrowFailed: 3,
+} as const;
+
+/** How fuel is charged. */
+export type MeterMode =
+  /** Charge each basic block's instruction count on entry to the block (the product). */
+  | "block"
+  /** Charge 1 before every instruction (exact; slow; for tests that check the block mode). */
+  | "exact"
+  /** No fuel at all (a baseline for benchmarks). */
+  | "none";
+
+/** Options of {@link instrumentModule}. */
+export interface InstrumentOptions {
+  /** Cap for every linear memory, in 64 KiB pages. Bounds: 1..65536. */
+  maxMemoryPages: number;
+  /** Deepest guest call stack, in frames. */
+  maxCallDepth: number;
+  /** How fuel is charged. Default "block". */
+  meter?: MeterMode;
+  /** Fuel available to the module's start function, before any invocation sets its own. Default 1e9. */
+  initFuel?: bigint;
+}
+
+/** A function signature, as value-type letters: "i32", "i64", "f32", "f64", "v128", "ref". */
+export interface FuncSig {
+  params: string[];
+  results: string[];
+}
+
+/** A function import of the module, with its signature. */
+export interface FuncImport {
+  module: string;
+  field: string;
+  sig: FuncSig;
+}
+
+/** What {@link instrumentModule} returns. */
+export interface InstrumentedModule {
+  /** The module's function imports, in order, with signatures (it may import nothing else). */
+  imports: FuncImport[];
+  /** The signatures of the module's function exports, by export name. */
+  exportSigs: Map<string, FuncSig>;
+  /** The rewritten core module. */
+  bytes: Uint8Array<ArrayBuffer>;
+  /** Export names of the mutable globals a snapshot must restore (the injected ones excluded). */
+  snapshotGlobals: string[];
+  /** True when code may change a table (table.set/grow/fill/copy/init): such modules are re-instantiated instead of restored. */
+  mutatesTables: boolean;
+  /** Count of defined functions rewritten. */
+  functions: number;
+  /** Count of original instructions seen. */
+  instructions: number;
+}
+
+const SECTION_ORDER: Record<number, number> = {
+  1: 1,
+  2: 2,
+  3: 3,
+  4: 4,
+  5: 5,
+  13: 6,
+  6: 7,
+  7: 8,
+  8: 9,
+  9: 10,
+  12: 11,
+  10: 12,
+  11: 13,
+};
+const GLOBAL_SECTION = 6;
+const EXPORT_SECTION = 7;
+const MAX_PAGES_32 = 65536;
+
+interface Section {
+  id: number;
+  start: number;
+  end: number;
+}
+
+/** Tells whether `bytes` begins like a core module (magic + version 1). */
+export function isCoreModule(bytes: Uint8Array): boolean {
+  return (
+    bytes.length >= 8 &&
+    bytes[0] === 0x00 &&
+    bytes[1] === 0x61 &&
+    bytes[2] === 0x73 &&
+    bytes[3] === 0x6d &&
+    bytes[4] === 0x01 &&
+    bytes[5] === 0x00 &&
+    bytes[6] === 0x00 &&
+    bytes[7] === 0x00
+  );
+}
+
+function readSections(bytes: Uint8Array): Section[] {
+  if (!isCoreModule(bytes)) throw malformed("not a core module (bad magic or version)", 0);
+  const r = createByteReader(bytes, 8);
+  const sections: Section[] = [];
+  while (!r.eof()) {
+    const id = r.u8();
+    const size = r.u32();
+    const start = r.pos;
+    r.skip(size);
+    sections.push({ id, start, end: start + size });
+  }
+  return sections;
+}
+
+function readName(r: ByteReader): string {
+  const n = r.u32();
+  const start = r.pos;
+  r.skip(n);
+  return new TextDecoder().decode(r.bytes.subarray(start, start + n));
+}
+
+/** Skips a constant expression (global initialisers, segment offsets). */
+function skipConstExpr(r: ByteReader): void {
+  for (;;) {
+    const { flow } = readInstruction(r);
+    if (flow === Flow.End) return;
+  }
+}
+
+const VALTYPE_NAMES: Record<number, string> = {
+  127: "i32",
+  126: "i64",
+  125: "f32",
+  124: "f64",
+  123: "v128",
+};
+
+function readValTypeName(r: ByteReader): string {
+  const b = r.bytes[r.pos] as number;
+  skipValType(r);
+  return VALTYPE_NAMES[b] ?? "ref";
+}
+
+/**
+ * Rewrites a core module so the runtime can enforce its limits:
+ * - fuel: a mutable i64 global counts down by each basic block's instruction
+ *   count; loop heads and function entries check it and trap when it is
+ *   negative. Each function keeps the counter in a local and writes it back
+ *   around calls and exits, so V8 holds it in a register in hot loops.
+ * - call depth: each function entry increments a counter and traps past the
+ *   limit, which makes stack exhaustion deterministic.
+ * - memory: every linear memory gets a maximum of `maxMemoryPages`; a failed
+ *   `memory.grow` is recorded so that a trap after it is blamed on memory.
+ * - snapshot: mutable globals are exported so an instance can be reset.
+ * No index of the original module shifts: only globals, exports and locals are appended.
+ */
+export function instrumentModule(input: Uint8Array, options: InstrumentOptions): InstrumentedModule {
+  const meter = options.meter ?? "block";
+  const maxPages = options.maxMemoryPages;
+  if (!Number.isInteger(maxPages) || maxPages < 1 || maxPages > MAX_PAGES_32) {
+    throw new ExtensionError(
+      "invalid_argument",
+      `maxMemoryPages is ${maxPages}, the bounds are 1..65536`,
+      "invalid_limits",
+    );
+  }
+  const sections = readSections(input);
+
+  const paramCounts: number[] = [];
+  const sigs: FuncSig[] = [];
+  const imports: FuncImport[] = [];
+  const funcSigIndex: number[] = []; // function index -> type index
+  const exportSigs = new Map<string, FuncSig>();
+  let importedFuncs = 0;
+  let importedGlobals = 0;
+  let definedGlobals = 0;
+  const mutableDefinedGlobals: number[] = [];
+  const funcTypes: number[] = [];
+  const exportNames = new Set<string>();
+  const exportDefs: Array<[string, number]> = [];
+
+  for (const s of sections) {
+    const r = createByteReader(input, s.start, s.end);
+    if (s.id === 1) {
+      const n = r.u32();
+      for (let i = 0; i < n; i++) {
+        const form = r.u8();
+        if (form !== 0x60) {
+          throw new ExtensionError(
+            "invalid_argument",
+            `unsupported WebAssembly feature: type form 0x${form.toString(16)} (garbage collection)`,
+            "unsupported_feature",
+            { feature: "garbage collection" },
+          );
+        }
+        const np = r.u32();
+        const params: string[] = [];
+        for (let j = 0; j < np; j++) params.push(readValTypeName(r));
+        const nr = r.u32();
+        const results: string[] = [];
+        for (let j = 0; j < nr; j++) results.push(readValTypeName(r));
+        paramCounts.push(np);
+        sigs.push({ params, results });
+      }
+    } else if (s.id === 2) {
+      const n = r.u32();
+      for (let i = 0; i < n; i++) {
+        const module = readName(r);
+        const field = readName(r);
+        const kind = r.u8();
+        if (kind === 0x00) {
+          const t = r.u32();
+          const sig = sigs[t];
+          if (!sig) throw malformed(`import ${module}.${field} has unknown type ${t}`, r.pos);
+          imports.push({ module, field, sig });
+          funcSigIndex.push(t);
+          importedFuncs++;
+        } else if (kind === 0x03) {
+          skipValType(r);
+          r.u8();
+          importedGlobals++;
+        } else {
+          throw new ExtensionError(
+            "invalid_argument",
+            `import ${module}.${field} is a ${kind === 0x01 ? "table" : kind === 0x02 ? "memory" : "tag"}; a guest may import host functions only`,
+            "forbidden_import",
+            { module, field },
+          );
+        }
+      }
+    } else if (s.id === 3) {
+      const n = r.u32();
+      for (let i = 0; i < n; i++) {
+        const t = r.u32();
+        funcTypes.push(t);
+        funcSigIndex.push(t);
+      }
+    } else if (s.id === 6) {
+      const n = r.u32();
+      for (let i = 0; i < n; i++) {
+        skipValType(r);
+        const mut = r.u8();
+        skipConstExpr(r);
+        if (mut === 1) mutableDefinedGlobals.push(importedGlobals + definedGlobals);
+        definedGlobals++;
+      }
+    } else if (s.id === 7) {
+      const n = r.u32();
+      for (let i = 0; i < n; i++) {
+        const name = readName(r);
+        exportNames.add(name);
+        const kind = r.u8();
+        const idx = r.u32();
+        if (kind === 0x00) exportDefs.push([name, idx]);
+      }
+    }
+  }
+
+  for (const [name, idx] of exportDefs) {
+    const t = funcSigIndex[idx];
+    const sig = t === undefined ? undefined : sigs[t];
+    if (sig) exportSigs.set(name, sig);
+  }
+
+  for (const name of [FUEL_EXPORT, DEPTH_EXPORT, TRAP_EXPORT]) {
+    if (exportNames.has(name)) {
+      throw new ExtensionError(
+        "invalid_argument",
+        `the module already exports ${name}, a name reserved by the runtime`,
+        "invalid_module",
+      );
+    }
+  }
+
+  const fuelGlobal = importedGlobals + definedGlobals;
+  const depthGlobal = fuelGlobal + 1;
+  const trapGlobal = fuelGlobal + 2;
+  const snapshotGlobals = mutableDefinedGlobals.map((g) => `${GLOBAL_EXPORT_PREFIX}${g}`);
+
+  let mutatesTables = false;
+  let functions = 0;
+  let instructions = 0;
+
+  const rewriteCode = (s: Section): Uint8Array => {
+    const r = createByteReader(input, s.start, s.end);
+    const w = createByteWriter(s.end - s.start + 1024);
+    const n = r.u32();
+    if (n !== funcTypes.length) throw malformed("function and code section counts differ", s.start);
+    w.u32(n);
+    for (let i = 0; i < n; i++) {
+      const size = r.u32();
+      const bodyStart = r.pos;
+      const bodyEnd = bodyStart + size;
+      r.skip(size);
+      const typeIdx = funcTypes[i] as number;
+      const params = paramCounts[typeIdx];
+      if (params === undefined) throw malformed(`function ${i} has unknown type ${typeIdx}`, bodyStart);
+      const body = rewriteBody(createByteReader(input, bodyStart, bodyEnd), params);
+      w.sized(body);
+      functions++;
+    }
+    return w.finish();
+  };
+
+  const rewriteBody = (r: ByteReader, params: number): Uint8Array => {
+    const out = createByteWriter(r.bytes.length > 4096 ? 4096 : 256);
+    const groups = r.u32();
+    let locals = 0;
+    const localsStart = r.pos;
+    for (let g = 0; g < groups; g++) {
+      locals += r.u32();
+      skipValType(r);
+    }
+    if (locals > 50_000) throw malformed("too many locals", localsStart);
+    const localsBytes = r.bytes.subarray(localsStart, r.pos);
+    out.u32(groups + 3);
+    out.bytes(localsBytes);
+    out.u32(1);
+    out.u8(0x7e); // $f: i64, the fuel counter held in a local
+    out.u32(1);
+    out.u8(0x7f); // $d: i32, this frame's call depth
+    out.u32(1);
+    out.u8(0x7f); // $t: i32, scratch for memory.grow's result
+    const fLocal = params + locals;
+    const dLocal = fLocal + 1;
+    const tLocal = fLocal + 2;
+
+    // Injected snippets.
+    const flush = (x: ByteWriter) => {
+      if (meter === "none") return;
+      x.u8(0x20);
+      x.u32(fLocal);
+      x.u8(0x24);
+      x.u32(fuelGlobal);
+    };
+    const reload = (x: ByteWriter) => {
+      if (meter !== "none") {
+        x.u8(0x23);
+        x.u32(fuelGlobal);
+        x.u8(0x21);
+        x.u32(fLocal);
+      }
+      x.u8(0x20);
+      x.u32(dLocal);
+      x.u8(0x24);
+      x.u32(depthGlobal);
+    };
+    const trapWith = (x: ByteWriter, reason: number) => {
+      x.u8(0x41);
+      x.s32(reason);
+      x.u8(0x24);
+      x.u32(trapGlobal);
+      x.u8(0x00);
+    };
+    const charge = (x: ByteWriter, cost: number, check: boolean) => {
+      if (meter === "none") return;
+      if (cost === 0 && !check) return;
+      x.u8(0x20);
+      x.u32(fLocal);
+      x.u8(0x42);
+      x.s64(BigInt(cost));
+      x.u8(0x7d); // i64.sub
+      if (!check) {
+        x.u8(0x21);
+        x.u32(fLocal);
+        return;
+      }
+      x.u8(0x22);
+      x.u32(fLocal);
+      x.u8(0x42);
+      x.s64(0n);
+      x.u8(0x53); // i64.lt_s
+      x.u8(0x04);
+      x.u8(0x40);
+      flush(x);
+      trapWith(x, TrapReason.Fuel);
+      x.u8(0x0b);
+    };
+    const prologue = (x: ByteWriter) => {
+      x.u8(0x23);
+      x.u32(depthGlobal);
+      x.u8(0x41);
+      x.s32(1);
+      x.u8(0x6a); // i32.add
+      x.u8(0x22);
+      x.u32(dLocal);
+      x.u8(0x24);
+      x.u32(depthGlobal);
+      x.u8(0x20);
+      x.u32(dLocal);
+      x.u8(0x41);
+      x.s32(options.maxCallDepth);
+      x.u8(0x4b); // i32.gt_u
+      x.u8(0x04);
+      x.u8(0x40);
+      trapWith(x, TrapReason.Stack);
+      x.u8(0x0b);
+      if (meter !== "none") {
+        x.u8(0x23);
+        x.u32(fuelGlobal);
+        x.u8(0x21);
+        x.u32(fLocal);
+      }
+    };
+
+    // Segment state: a segment is a straight-line run charged once, on entry.
+    type SegKind = "entry" | "loop" | "normal" | "dead";
+    let kind = "entry" as SegKind;
+    let cost = 0;
+    let seg = createByteWriter(256);
+    const endSegment = (next: SegKind) => {
+      if (kind === "entry") {
+        prologue(out);
+        charge(out, cost, true);
+      } else if (kind === "loop") {
+        charge(out, cost, true);
+      } else if (kind === "normal") {
+        charge(out, cost, false);
+      }
+      out.bytes(seg.finish());
+      seg = createByteWriter(256);
+      cost = 0;
+      kind = next;
+    };
+
+    // Control stack: true for a block or if (its end is a branch target), false for a loop.
+    const ctrl: boolean[] = [];
+    for (;;) {
+      const at = r.pos;
+      const ins = readInstruction(r);
+      const raw = r.bytes.subarray(at, r.pos);
+      const op = raw[0] as number;
+      instructions++;
+      const structural = ins.flow === Flow.End || ins.flow === Flow.Else;
+      if (meter === "exact" && !structural && kind !== "dead") {
+        // Charge every instruction on its own: exact counts, for tests.
+        charge(seg, 1, false);
+      } else if (!structural && kind !== "dead") {
+        cost++;
+      }
+      if (op === 0x26 || (op === 0xfc && [12, 14, 15, 17].includes(raw[1] as number))) mutatesTables = true;
+      const depth = ctrl.length;
+      switch (ins.flow) {
+        case Flow.Plain:
+          seg.bytes(raw);
+          break;
+        case Flow.Call:
+          flush(seg);
+          seg.bytes(raw);
+          reload(seg);
+          break;
+        case Flow.ReturnCall:
+          flush(seg);
+          seg.u8(0x20);
+          seg.u32(dLocal);
+          seg.u8(0x41);
+          seg.s32(1);
+          seg.u8(0x6b); // i32.sub
+          seg.u8(0x24);
+          seg.u32(depthGlobal);
+          seg.bytes(raw);
+          endSegment("dead");
+          break;
+        case Flow.MemoryGrow:
+          seg.bytes(raw);
+          seg.u8(0x22);
+          seg.u32(tLocal);
+          seg.u8(0x41);
+          seg.s32(-1);
+          seg.u8(0x46); // i32.eq
+          seg.u8(0x04);
+          seg.u8(0x40);
+          seg.u8(0x41);
+          seg.s32(TrapReason.MemoryGrowFailed);
+          seg.u8(0x24);
+          seg.u32(trapGlobal);
+          seg.u8(0x0b);
+          seg.u8(0x20);
+          seg.u32(tLocal);
+          break;
+        case Flow.Block:
+          seg.bytes(raw);
+          ctrl.push(true);
+          break;
+        case Flow.Loop:
+          seg.bytes(raw);
+          ctrl.push(false);
+          endSegment("loop");
+          break;
+        case Flow.If:
+          seg.bytes(raw);
+          ctrl.push(true);
+          endSegment("normal");
+          break;
+        case Flow.Else:
+          seg.bytes(raw);
+          endSegment("normal");
+          break;
+        case Flow.End: {
+          if (depth === 0) {
+            flush(seg);
+            seg.bytes(raw);
+            endSegment("dead");
+            if (!r.eof()) throw malformed("code after the function's end", r.pos);
+            return out.finish();
+          }
+          const target = ctrl.pop() as boolean;
+          seg.bytes(raw);
+          // A loop's end is no branch target: the straight line goes on.
+          if (target) endSegment("normal");
+          break;
+        }
+        case Flow.Br:
+          if (ins.labels?.[0] === depth) flush(seg);
+          seg.bytes(raw);
+          endSegment("dead");
+          break;
+        case Flow.BrIf:
+          if (ins.labels?.[0] === depth) flush(seg);
+          seg.bytes(raw);
+          endSegment("normal");
+          break;
+        case Flow.BrTable:
+          if (ins.labels?.includes(depth)) flush(seg);
+          seg.bytes(raw);
+          endSegment("dead");
+          break;
+        case Flow.Return:
+        case Flow.Unreachable:
+          flush(seg);
+          seg.bytes(raw);
+          endSegment("dead");
+          break;
+      }
+      if (r.eof()) throw malformed("function body without end", r.pos);
+    }
+  };
+
+  const rewriteMemory = (s: Section): Uint8Array => {
+    const r = createByteReader(input, s.start, s.end);
+    const w = createByteWriter();
+    const n = r.u32();
+    w.u32(n);
+    for (let i = 0; i < n; i++) {
+      const at = r.pos;
+      const flags = r.u8();
+      if (flags & 0x02)
+        throw new ExtensionError(
+          "invalid_argument",
+          "shared memory is not supported",
+          "unsupported_feature",
+          { feature: "threads" },
+        );
+      if (flags & 0x04)
+        throw new ExtensionError(
+          "invalid_argument",
+          "64-bit memory is not supported",
+          "unsupported_feature",
+          { feature: "memory64" },
+        );
+      if (flags > 1) throw malformed(`memory limits flags 0x${flags.toString(16)}`, at);
+      const min = r.u32();
+      const max = flags & 1 ? r.u32() : MAX_PAGES_32;
+      if (min > maxPages) {
+        throw new ExtensionError(
+          "resource_exhausted",
+          `memory ${i} starts at ${min} pages (${min * 64} KiB), the cap is ${maxPages} pages (${maxPages * 64} KiB)`,
+          "memory",
+          { initialPages: min, maxPages },
+        );
+      }
+      w.u8(0x01);
+      w.u32(min);
+      w.u32(Math.min(max, maxPages));
+    }
+    return w.finish();
+  };
+
+  const appendGlobals = (s: Section | undefined): Uint8Array => {
+    const w = createByteWriter();
+    let count = 0;
+    let rest: Uint8Array = new Uint8Array(0);
+    if (s) {
+      const r = createByteReader(input, s.start, s.end);
+      count = r.u32();
+      rest = input.subarray(r.pos, s.end);
+    }
+    w.u32(count + 3);
+    w.bytes(rest);
+    w.u8(0x7e);
+    w.u8(0x01);
+    w.u8(0x42);
+    w.s64(options.initFuel ?? 1_000_000_000n);
+    w.u8(0x0b);
+    for (let k = 0; k < 2; k++) {
+      w.u8(0x7f);
+      w.u8(0x01);
+      w.u8(0x41);
+      w.s32(0);
+      w.u8(0x0b);
+    }
+    return w.finish();
+  };
+
+  const appendExports = (s: Section | undefined): Uint8Array => {
+    const w = createByteWriter();
+    let count = 0;
+    let rest: Uint8Array = new Uint8Array(0);
+    if (s) {
+      const r = createByteReader(input, s.start, s.end);
+      count = r.u32();
+      rest = input.subarray(r.pos, s.end);
+    }
+    const added: Array<[string, number]> = [
+      [FUEL_EXPORT, fuelGlobal],
+      [DEPTH_EXPORT, depthGlobal],
+      [TRAP_EXPORT, trapGlobal],
+      ...mutableDefinedGlobals.map((g): [string, number] => [`${GLOBAL_EXPORT_PREFIX}${g}`, g]),
+    ];
+    w.u32(count + added.length);
+    w.bytes(rest);
+    const enc = new TextEncoder();
+    for (const [name, idx] of added) {
+      w.sized(enc.encode(name));
+      w.u8(0x03);
+      w.u32(idx);
+    }
+    return w.finish();
+  };
+
+  // Reassemble, in canonical section order, creating the global and export sections if absent.
+  const out = createByteWriter(input.length + 4096);
+  out.bytes(input.subarray(0, 8));
+  const emit = (id: number, payload: Uint8Array) => {
+    out.u8(id);
+    out.sized(payload);
+  };
+  let wroteGlobals = false;
+  let wroteExports = false;
+  const flushMissing = (beforeRank: number) => {
+    if (!wroteGlobals && (SECTION_ORDER[GLOBAL_SECTION] as number) < beforeRank) {
+      emit(GLOBAL_SECTION, appendGlobals(undefined));
+      wroteGlobals = true;
+    }
+    if (!wroteExports && (SECTION_ORDER[EXPORT_SECTION] as number) < beforeRank) {
+      emit(EXPORT_SECTION, appendExports(undefined));
+      wroteExports = true;
+    }
+  };
+  for (const s of sections) {
+    const rank = SECTION_ORDER[s.id];
+    if (rank !== undefined) flushMissing(rank);
+    switch (s.id) {
+      case 5:
+        emit(5, rewriteMemory(s));
+        break;
+      case GLOBAL_SECTION:
+        emit(GLOBAL_SECTION, appendGlobals(s));
+        wroteGlobals = true;
+        break;
+      case EXPORT_SECTION:
+        emit(EXPORT_SECTION, appendExports(s));
+        wroteExports = true;
+        break;
+      case 10:
+        emit(10, rewriteCode(s));
+        break;
+      default:
+        emit(s.id, input.subarray(s.start, s.end));
+    }
+  }
+  flushMissing(Number.POSITIVE_INFINITY);
+  if (functions !== funcTypes.length) throw malformed("function section without code section", 8);
+  void importedFuncs;
+  return {
+    imports,
+    exportSigs,
+    bytes: out.finish(),
+    snapshotGlobals,
+    mutatesTables,
+    functions,
+    instructions,
+  };
+}
