@@ -3,6 +3,8 @@
  * their defaults, and the one error type. This subpath is light (no compiler),
  * so the runtime imports it.
  */
+
+export type { ErrorCode, ErrorReason, ExtensionErrorData } from "./extension-error.js";
 export {
   ERROR_CODES,
   ERROR_REASONS,
@@ -11,7 +13,7 @@ export {
   isErrorReason,
   isExtensionError,
 } from "./extension-error.js";
-export type { ErrorCode, ErrorReason, ExtensionErrorData } from "./extension-error.js";
+export type { ExtensionKind, ExtensionLimits, LogLevel, RiskTier, SizeLimits } from "./limits.js";
 export {
   ABI,
   DEFAULT_HOST_CALLS_PER_INVOCATION,
@@ -24,5 +26,4 @@ export {
   MAX_HOST_CALLS_PER_INVOCATION,
   RISK_TIERS,
 } from "./limits.js";
-export type { ExtensionKind, ExtensionLimits, LogLevel, RiskTier, SizeLimits } from "./limits.js";
 export { HOST_INTERFACE, RUN_EXPORT, readContractWit, WIT_PACKAGE, WIT_PATH, WORLD_NAME } from "./world.js";
