@@ -126,40 +126,35 @@ export function createEngine(options: EngineOptions = {}): Engine {
         compiled,
         key,
       };
-      // Instantiate once now, so a module whose start traps or whose memory is over the cap is refused at load.
+      // Instantiate once now, so a module whose start function traps is refused at load, not at first use.
+      const instance = createGuestInstance(compiled);
       try {
-        const instance = createGuestInstance(compiled);
-        instance.run({
-          input: new TextEncoder().encode("null"),
-          fuel: 1,
-          outputLimitBytes: 0,
-          logBytes: 0,
-          logLines: 0,
-          hostCall: undefined,
-        });
-        cache.set(key, { compiled, instance });
+        instance.warm();
       } catch (cause) {
-        const err = ExtensionError.from(cause);
+        const reason = cause instanceof RangeError ? "stack" : "trap";
         throw new ExtensionError(
           "invalid_argument",
-          `the module cannot be instantiated: ${err.message}`,
+          `the module traps while it initialises: ${cause instanceof Error ? cause.message : String(cause)}`,
           "invalid_module",
+          { cause: reason },
         );
       }
+      cache.set(key, { compiled, instance });
       return ext;
     },
     invokeInline(ext, request) {
       const prep = prepareInvocation(request, ext.limits, sizeLimits);
       const handler = request.hostHandler;
       const answer = (service: string, method: string, requestJson: string): HostCallAnswer => {
-        if (!handler)
-          throw new ExtensionError(
-            "unavailable",
-            `no handler answers host calls to ${service}`,
-            "host_call_failed",
-          );
         let out: string | Promise<string>;
         try {
+          // As in the pool: a missing handler is an error result the guest receives, not the end of the run.
+          if (!handler)
+            throw new ExtensionError(
+              "unavailable",
+              `no handler answers host calls to ${service}`,
+              "host_call_failed",
+            );
           out = handler({ service, method, requestJson, ctx: request.ctx, remainingMs: prep.timeoutMs });
         } catch (cause) {
           return { err: hostErrorPayload(cause) };

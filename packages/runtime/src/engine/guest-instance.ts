@@ -52,6 +52,8 @@ export interface GuestRunResult {
 /** One guest, ready to run; every run starts from the same pristine state. */
 export interface GuestInstance {
   run(options: GuestRunOptions): GuestRunResult;
+  /** Instantiates now (start and initialize functions included) if not yet done; throws what instantiation throws. */
+  warm(): void;
   /** Count of instantiations so far (1 + one per trap or memory growth). */
   readonly instantiations: number;
 }
@@ -323,6 +325,9 @@ export function createGuestInstance(compiled: CompiledExtension): GuestInstance 
   return {
     get instantiations() {
       return instantiations;
+    },
+    warm() {
+      if (broken) instantiate();
     },
     run(opts) {
       const s: RunState = {

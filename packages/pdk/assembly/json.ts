@@ -1,0 +1,805 @@
+import { formatIntegerInto, formatNumberInto, NUMBER_TEXT, parseDecimal } from "./number";
+
+// A small JSON reader and builder for hooks: `JSON.parse` gives a tree of
+// `JSON.Value`, typed getters read it with defaults, and `JSON.object()` /
+// `JSON.array()` build output that serializes exactly like JavaScript's
+// `JSON.stringify` (integers without ".0", the same escapes). Integer
+// literals keep their exact 64-bit value, so large ids survive a round trip.
+
+/** Nesting deeper than this is refused by the parser, before the stack runs out. */
+const MAX_DEPTH = 512;
+/** Objects with more keys than this get a hash index; smaller ones are searched linearly. */
+const INDEX_THRESHOLD = 8;
+
+// @ts-ignore: decorator
+@inline const QUOTE = 0x22;
+// @ts-ignore: decorator
+@inline const BACKSLASH = 0x5c;
+
+/** A growable UTF-16 buffer: strings are built once, not by repeated concatenation. */
+class Writer {
+  private buf: ArrayBuffer = new ArrayBuffer(64);
+  private len: i32 = 0;
+
+  private reserve(extra: i32): usize {
+    const need = this.len + extra;
+    if (need > this.buf.byteLength) {
+      let size = this.buf.byteLength << 1;
+      if (size < need) size = need;
+      const grown = new ArrayBuffer(size);
+      memory.copy(changetype<usize>(grown), changetype<usize>(this.buf), <usize>this.len);
+      this.buf = grown;
+    }
+    return changetype<usize>(this.buf) + <usize>this.len;
+  }
+
+  char(code: i32): void {
+    store<u16>(this.reserve(2), <u16>code);
+    this.len += 2;
+  }
+
+  /** Appends the UTF-16 code units [start, end) of `text`. */
+  slice(text: string, start: i32, end: i32): void {
+    const bytes = (end - start) << 1;
+    memory.copy(this.reserve(bytes), changetype<usize>(text) + (<usize>start << 1), <usize>bytes);
+    this.len += bytes;
+  }
+
+  /** Appends `count` UTF-16 code units from `ptr`. */
+  units(ptr: usize, count: i32): void {
+    memory.copy(this.reserve(count << 1), ptr, <usize>count << 1);
+    this.len += count << 1;
+  }
+
+  text(text: string): void {
+    this.slice(text, 0, text.length);
+  }
+
+  toString(): string {
+    return String.UTF16.decodeUnsafe(changetype<usize>(this.buf), <usize>this.len);
+  }
+}
+
+const HEX = "0123456789abcdef";
+
+function writeUnicodeEscape(out: Writer, code: i32): void {
+  out.char(BACKSLASH);
+  out.char(0x75); // u
+  out.char(HEX.charCodeAt((code >> 12) & 15));
+  out.char(HEX.charCodeAt((code >> 8) & 15));
+  out.char(HEX.charCodeAt((code >> 4) & 15));
+  out.char(HEX.charCodeAt(code & 15));
+}
+
+/** The letter of the two-character escape of `c`, or 0 if it has none. */
+function shortEscape(c: i32): i32 {
+  if (c == QUOTE || c == BACKSLASH) return c;
+  if (c == 0x08) return 0x62; // b
+  if (c == 0x09) return 0x74; // t
+  if (c == 0x0a) return 0x6e; // n
+  if (c == 0x0c) return 0x66; // f
+  if (c == 0x0d) return 0x72; // r
+  return 0;
+}
+
+/** Writes `text` as a JSON string literal, escaped like `JSON.stringify`. */
+function writeString(out: Writer, text: string): void {
+  out.char(QUOTE);
+  const n = text.length;
+  const base = changetype<usize>(text);
+  let run = 0;
+  for (let i = 0; i < n; i++) {
+    const c = <i32>load<u16>(base + (<usize>i << 1));
+    if (c >= 0x20 && c != QUOTE && c != BACKSLASH && (c & 0xf800) != 0xd800) continue;
+    if ((c & 0xfc00) == 0xd800 && i + 1 < n && (<i32>load<u16>(base + (<usize>(i + 1) << 1)) & 0xfc00) == 0xdc00) {
+      i++; // a well-formed surrogate pair stays as it is
+      continue;
+    }
+    if (i > run) out.slice(text, run, i);
+    run = i + 1;
+    const short = shortEscape(c);
+    if (short != 0) {
+      out.char(BACKSLASH);
+      out.char(short);
+    } else {
+      // other control characters and lone surrogates
+      writeUnicodeEscape(out, c);
+    }
+  }
+  if (n > run) out.slice(text, run, n);
+  out.char(QUOTE);
+}
+
+export namespace JSON {
+  /** The six kinds of JSON value. */
+  export enum Kind {
+    Null = 0,
+    Bool = 1,
+    Number = 2,
+    String = 3,
+    Array = 4,
+    Object = 5,
+  }
+
+  /**
+   * One JSON value: null, a boolean, a number, a string, an array or an
+   * object. Getters never trap: a missing key or a value of another kind
+   * gives the fallback (or null for `get`, `getObject`, `getArray`).
+   */
+  export class Value {
+    /** Which kind of value this is. */
+    readonly kind: Kind;
+    private b: bool = false;
+    private num: f64 = 0;
+    // The exact value of an integer literal or an integer set by the hook.
+    private int: i64 = 0;
+    private exactInt: bool = false;
+    private str: string = "";
+    private items: Array<Value> | null = null;
+    // Objects: keys and values side by side, in insertion order; an index
+    // once the object is large enough for linear search to cost.
+    private keyOrder: Array<string> | null = null;
+    private memberValues: Array<Value> | null = null;
+    private index: Map<string, i32> | null = null;
+
+    constructor(kind: Kind) {
+      this.kind = kind;
+      if (kind == Kind.Array) this.items = new Array<Value>();
+      else if (kind == Kind.Object) {
+        this.keyOrder = new Array<string>();
+        this.memberValues = new Array<Value>();
+      }
+    }
+
+    /** A boolean value. */
+    static ofBool(value: bool): Value {
+      const v = new Value(Kind.Bool);
+      v.b = value;
+      return v;
+    }
+
+    /** A number value. */
+    static ofNumber(value: f64): Value {
+      const v = new Value(Kind.Number);
+      v.num = value;
+      return v;
+    }
+
+    /** An integer value, kept exact (serialized without rounding to f64). */
+    static ofInteger(value: i64): Value {
+      const v = new Value(Kind.Number);
+      v.num = <f64>value;
+      v.int = value;
+      v.exactInt = true;
+      return v;
+    }
+
+    /** A string value. */
+    static ofString(value: string): Value {
+      const v = new Value(Kind.String);
+      v.str = value;
+      return v;
+    }
+
+    /** True for `null`. */
+    get isNull(): bool {
+      return this.kind == Kind.Null;
+    }
+    /** True for `true` and `false`. */
+    get isBool(): bool {
+      return this.kind == Kind.Bool;
+    }
+    /** True for any number. */
+    get isNumber(): bool {
+      return this.kind == Kind.Number;
+    }
+    /** True for a number without a fractional part. */
+    get isInteger(): bool {
+      return this.kind == Kind.Number && (this.exactInt || (isFinite(this.num) && this.num == Math.trunc(this.num)));
+    }
+    /** True for a string. */
+    get isString(): bool {
+      return this.kind == Kind.String;
+    }
+    /** True for an array. */
+    get isArray(): bool {
+      return this.kind == Kind.Array;
+    }
+    /** True for an object. */
+    get isObject(): bool {
+      return this.kind == Kind.Object;
+    }
+
+    /** The boolean, or `fallback` for any other kind. */
+    asBool(fallback: bool = false): bool {
+      return this.kind == Kind.Bool ? this.b : fallback;
+    }
+
+    /** The number as f64, or `fallback` for any other kind. */
+    asNumber(fallback: f64 = 0): f64 {
+      return this.kind == Kind.Number ? this.num : fallback;
+    }
+
+    /**
+     * The number as i64: exact for integer literals (even beyond 2^53),
+     * truncated toward zero for fractions; `fallback` for other kinds and for
+     * values outside the i64 range.
+     */
+    asInteger(fallback: i64 = 0): i64 {
+      if (this.kind != Kind.Number) return fallback;
+      if (this.exactInt) return this.int;
+      const t = Math.trunc(this.num);
+      if (!(t >= -9.223372036854775808e18 && t < 9.223372036854775808e18)) return fallback;
+      return <i64>t;
+    }
+
+    /** The string, or `fallback` for any other kind. */
+    asString(fallback: string = ""): string {
+      return this.kind == Kind.String ? this.str : fallback;
+    }
+
+    /** The items of an array (the live list), or an empty list for any other kind. */
+    asArray(): Array<Value> {
+      const items = this.items;
+      return items !== null ? items : new Array<Value>();
+    }
+
+    /** The number of items of an array or keys of an object; 0 for other kinds. */
+    get length(): i32 {
+      const items = this.items;
+      if (items !== null) return items.length;
+      const keys = this.keyOrder;
+      return keys !== null ? keys.length : 0;
+    }
+
+    /** The item at `index` of an array, or null when out of range or not an array. */
+    at(index: i32): Value | null {
+      const items = this.items;
+      if (items === null || index < 0 || index >= items.length) return null;
+      return unchecked(items[index]);
+    }
+
+    /** The keys of an object in insertion order (a copy); empty for other kinds. */
+    keys(): Array<string> {
+      const keys = this.keyOrder;
+      return keys !== null ? keys.slice(0) : new Array<string>();
+    }
+
+    private find(key: string): i32 {
+      const keys = this.keyOrder;
+      if (keys === null) return -1;
+      const n = keys.length;
+      if (n <= INDEX_THRESHOLD) {
+        for (let i = 0; i < n; i++) if (unchecked(keys[i]) == key) return i;
+        return -1;
+      }
+      let index = this.index;
+      if (index === null) {
+        index = new Map<string, i32>();
+        for (let i = 0; i < n; i++) index.set(unchecked(keys[i]), i);
+        this.index = index;
+      }
+      return index.has(key) ? index.get(key) : -1;
+    }
+
+    /** True if this is an object with `key`. */
+    has(key: string): bool {
+      return this.find(key) >= 0;
+    }
+
+    /** The member `key` of an object, or null when absent or not an object. */
+    get(key: string): Value | null {
+      const at = this.find(key);
+      return at >= 0 ? unchecked(this.memberValues![at]) : null;
+    }
+
+    /** The number at `key`, or `fallback` when absent or not a number. */
+    getNumber(key: string, fallback: f64 = 0): f64 {
+      const v = this.get(key);
+      return v !== null ? v.asNumber(fallback) : fallback;
+    }
+
+    /** The integer at `key` (see `asInteger`), or `fallback` when absent or not a number. */
+    getInteger(key: string, fallback: i64 = 0): i64 {
+      const v = this.get(key);
+      return v !== null ? v.asInteger(fallback) : fallback;
+    }
+
+    /** The string at `key`, or `fallback` when absent or not a string. */
+    getString(key: string, fallback: string = ""): string {
+      const v = this.get(key);
+      return v !== null ? v.asString(fallback) : fallback;
+    }
+
+    /** The boolean at `key`, or `fallback` when absent or not a boolean. */
+    getBool(key: string, fallback: bool = false): bool {
+      const v = this.get(key);
+      return v !== null ? v.asBool(fallback) : fallback;
+    }
+
+    /** The object at `key`, or null when absent or not an object. */
+    getObject(key: string): Value | null {
+      const v = this.get(key);
+      return v !== null && v.kind == Kind.Object ? v : null;
+    }
+
+    /** The items of the array at `key`, or null when absent or not an array. */
+    getArray(key: string): Array<Value> | null {
+      const v = this.get(key);
+      return v !== null ? v.items : null;
+    }
+
+    /**
+     * Sets member `key` of an object and returns the object, for chaining.
+     * `value` may be a string, a boolean, any number type, a `JSON.Value`,
+     * an array of those, or null (for a nullable type). Setting an existing
+     * key keeps its position. Traps if this is not an object.
+     */
+    set<T>(key: string, value: T): Value {
+      return this.setValue(key, from<T>(value));
+    }
+
+    /** Sets member `key` of an object to `null`. */
+    setNull(key: string): Value {
+      return this.setValue(key, new Value(Kind.Null));
+    }
+
+    private setValue(key: string, value: Value): Value {
+      const keys = this.keyOrder;
+      const values = this.memberValues;
+      if (keys === null || values === null) throw new Error("JSON: set() on a value that is not an object");
+      const at = this.find(key);
+      if (at >= 0) {
+        unchecked((values[at] = value));
+        return this;
+      }
+      const index = this.index;
+      if (index !== null) index.set(key, keys.length);
+      keys.push(key);
+      values.push(value);
+      return this;
+    }
+
+    /** Removes member `key` of an object; true if it was there. */
+    remove(key: string): bool {
+      const at = this.find(key);
+      if (at < 0) return false;
+      this.keyOrder!.splice(at, 1);
+      this.memberValues!.splice(at, 1);
+      this.index = null;
+      return true;
+    }
+
+    /** Appends an item to an array and returns the array, for chaining (same types as `set`). */
+    push<T>(value: T): Value {
+      const items = this.items;
+      if (items === null) throw new Error("JSON: push() on a value that is not an array");
+      items.push(from<T>(value));
+      return this;
+    }
+
+    /** Appends `null` to an array. */
+    pushNull(): Value {
+      return this.push<Value>(new Value(Kind.Null));
+    }
+
+    /** The value as compact JSON text, exactly as `JSON.stringify` would write it. */
+    toString(): string {
+      const out = new Writer();
+      this.write(out);
+      return out.toString();
+    }
+
+    private write(out: Writer): void {
+      switch (this.kind) {
+        case Kind.Null:
+          out.text("null");
+          break;
+        case Kind.Bool:
+          out.text(this.b ? "true" : "false");
+          break;
+        case Kind.Number:
+          out.units(NUMBER_TEXT, this.exactInt ? formatIntegerInto(this.int) : formatNumberInto(this.num));
+          break;
+        case Kind.String:
+          writeString(out, this.str);
+          break;
+        case Kind.Array: {
+          const items = this.items!;
+          out.char(0x5b); // [
+          for (let i = 0, n = items.length; i < n; i++) {
+            if (i > 0) out.char(0x2c); // ,
+            unchecked(items[i]).write(out);
+          }
+          out.char(0x5d); // ]
+          break;
+        }
+        default: {
+          const keys = this.keyOrder!;
+          const values = this.memberValues!;
+          out.char(0x7b); // {
+          for (let i = 0, n = keys.length; i < n; i++) {
+            if (i > 0) out.char(0x2c);
+            writeString(out, unchecked(keys[i]));
+            out.char(0x3a); // :
+            unchecked(values[i]).write(out);
+          }
+          out.char(0x7d); // }
+        }
+      }
+    }
+  }
+
+  /** A new, empty object, to fill with `set`. */
+  export function object(): Value {
+    return new Value(Kind.Object);
+  }
+
+  /** A new, empty array, to fill with `push`. */
+  export function array(): Value {
+    return new Value(Kind.Array);
+  }
+
+  /** The JSON `null` value. */
+  export function nullValue(): Value {
+    return new Value(Kind.Null);
+  }
+
+  /**
+   * Converts an AssemblyScript value to a `JSON.Value`: strings, booleans,
+   * every number type (integers stay exact), `JSON.Value` itself (as is),
+   * arrays of those, and null for a null reference.
+   */
+  export function from<T>(value: T): Value {
+    if (isBoolean<T>()) {
+      return Value.ofBool(<bool>value);
+    } else if (isInteger<T>()) {
+      // u64 beyond i64 range can only be approximated
+      if (!isSigned<T>() && sizeof<T>() == 8 && <u64>value > <u64>i64.MAX_VALUE) return Value.ofNumber(<f64>value);
+      return Value.ofInteger(<i64>value);
+    } else if (isFloat<T>()) {
+      return Value.ofNumber(<f64>value);
+    } else if (isReference<T>()) {
+      if (isNullable<T>()) {
+        if (value === null) return new Value(Kind.Null);
+      }
+      if (isString<T>()) {
+        return Value.ofString(changetype<string>(value));
+      } else if (isArray<T>()) {
+        const list = new Value(Kind.Array);
+        // @ts-ignore: T is an array here
+        for (let i = 0, n = value.length; i < n; i++) {
+          // @ts-ignore: T is an array here
+          list.push<valueof<T>>(value[i]);
+        }
+        return list;
+      } else if (changetype<NonNullable<T>>(value) instanceof Value) {
+        return changetype<Value>(value);
+      }
+    }
+    ERROR("JSON.from / set / push / host.call: unsupported value type; use a string, a boolean, a number, a JSON.Value or an array of those");
+    return new Value(Kind.Null);
+  }
+
+  /** The outcome of `tryParse`: the value, or why the text is not JSON. */
+  export class ParseResult {
+    /** The parsed value; JSON `null` when parsing failed. */
+    value: Value;
+    /** Why parsing failed, with the position; empty on success. */
+    error: string;
+    /** The 0-based position (UTF-16 code unit) where parsing failed; -1 on success. */
+    position: i32;
+
+    constructor(value: Value, error: string, position: i32) {
+      this.value = value;
+      this.error = error;
+      this.position = position;
+    }
+
+    /** True when the text was valid JSON. */
+    get ok(): bool {
+      return this.position < 0;
+    }
+  }
+
+  /** Parses JSON text; traps (logging the reason) if it is not valid JSON. Use `tryParse` for untrusted text. */
+  export function parse(text: string): Value {
+    const result = tryParse(text);
+    if (!result.ok) throw new Error(result.error);
+    return result.value;
+  }
+
+  /** Parses JSON text, reporting invalid JSON in the result instead of trapping. */
+  export function tryParse(text: string): ParseResult {
+    const parser = new Parser(text);
+    parser.skipSpace();
+    const value = parser.parseValue();
+    if (value !== null) {
+      parser.skipSpace();
+      if (parser.pos >= parser.len) return new ParseResult(value, "", -1);
+      parser.fail("unexpected character after the JSON value");
+    }
+    return new ParseResult(new Value(Kind.Null), "invalid JSON: " + parser.error + " at position " + parser.errorAt.toString(), parser.errorAt);
+  }
+
+  /** The value as compact JSON text; same as `value.toString()`. */
+  export function stringify(value: Value): string {
+    return value.toString();
+  }
+
+  class Parser {
+    text: string;
+    base: usize;
+    len: i32;
+    pos: i32 = 0;
+    depth: i32 = 0;
+    error: string = "";
+    errorAt: i32 = -1;
+
+    constructor(text: string) {
+      this.text = text;
+      this.base = changetype<usize>(text);
+      this.len = text.length;
+    }
+
+    // @ts-ignore: decorator
+    @inline
+    peek(): i32 {
+      return this.pos < this.len ? <i32>load<u16>(this.base + (<usize>this.pos << 1)) : -1;
+    }
+
+    fail(reason: string): Value | null {
+      if (this.errorAt < 0) {
+        this.error = reason;
+        this.errorAt = this.pos;
+      }
+      return null;
+    }
+
+    unexpected(): Value | null {
+      const c = this.peek();
+      if (c < 0) return this.fail("unexpected end of input");
+      return this.fail("unexpected character '" + String.fromCharCode(c) + "'");
+    }
+
+    skipSpace(): void {
+      while (this.pos < this.len) {
+        const c = <i32>load<u16>(this.base + (<usize>this.pos << 1));
+        if (c != 0x20 && c != 0x0a && c != 0x0d && c != 0x09) break;
+        this.pos++;
+      }
+    }
+
+    parseValue(): Value | null {
+      const c = this.peek();
+      if (c == QUOTE) {
+        const s = this.parseString();
+        return s !== null ? Value.ofString(s) : null;
+      }
+      if (c == 0x7b) return this.parseObject();
+      if (c == 0x5b) return this.parseArray();
+      if (c == 0x2d || (c >= 0x30 && c <= 0x39)) return this.parseNumber();
+      if (c == 0x74) return this.literal("true") ? Value.ofBool(true) : null;
+      if (c == 0x66) return this.literal("false") ? Value.ofBool(false) : null;
+      if (c == 0x6e) return this.literal("null") ? new Value(Kind.Null) : null;
+      return this.unexpected();
+    }
+
+    literal(word: string): bool {
+      const n = word.length;
+      for (let i = 0; i < n; i++) {
+        if (this.peek() != word.charCodeAt(i)) {
+          this.unexpected();
+          return false;
+        }
+        this.pos++;
+      }
+      return true;
+    }
+
+    enter(): bool {
+      if (++this.depth > MAX_DEPTH) {
+        this.fail("nesting deeper than " + MAX_DEPTH.toString() + " levels");
+        return false;
+      }
+      return true;
+    }
+
+    parseArray(): Value | null {
+      if (!this.enter()) return null;
+      this.pos++; // [
+      const list = new Value(Kind.Array);
+      const items = list.asArray();
+      this.skipSpace();
+      if (this.peek() == 0x5d) {
+        this.pos++;
+        this.depth--;
+        return list;
+      }
+      while (true) {
+        this.skipSpace();
+        const item = this.parseValue();
+        if (item === null) return null;
+        items.push(item);
+        this.skipSpace();
+        const c = this.peek();
+        if (c == 0x2c) {
+          this.pos++;
+          continue;
+        }
+        if (c == 0x5d) {
+          this.pos++;
+          break;
+        }
+        return c < 0 ? this.unexpected() : this.fail("expected ',' or ']'");
+      }
+      this.depth--;
+      return list;
+    }
+
+    parseObject(): Value | null {
+      if (!this.enter()) return null;
+      this.pos++; // {
+      const obj = new Value(Kind.Object);
+      this.skipSpace();
+      if (this.peek() == 0x7d) {
+        this.pos++;
+        this.depth--;
+        return obj;
+      }
+      while (true) {
+        this.skipSpace();
+        if (this.peek() != QUOTE) return this.peek() < 0 ? this.unexpected() : this.fail("expected a string key");
+        const key = this.parseString();
+        if (key === null) return null;
+        this.skipSpace();
+        if (this.peek() != 0x3a) return this.peek() < 0 ? this.unexpected() : this.fail("expected ':'");
+        this.pos++;
+        this.skipSpace();
+        const member = this.parseValue();
+        if (member === null) return null;
+        obj.set<Value>(key, member);
+        this.skipSpace();
+        const c = this.peek();
+        if (c == 0x2c) {
+          this.pos++;
+          continue;
+        }
+        if (c == 0x7d) {
+          this.pos++;
+          break;
+        }
+        return c < 0 ? this.unexpected() : this.fail("expected ',' or '}'");
+      }
+      this.depth--;
+      return obj;
+    }
+
+    /** Parses a string literal at `pos` (on the opening quote). */
+    parseString(): string | null {
+      this.pos++; // "
+      const start = this.pos;
+      // Fast path: no escapes.
+      while (this.pos < this.len) {
+        const c = <i32>load<u16>(this.base + (<usize>this.pos << 1));
+        if (c == QUOTE) {
+          const s = this.text.substring(start, this.pos);
+          this.pos++;
+          return s;
+        }
+        if (c == BACKSLASH || c < 0x20) break;
+        this.pos++;
+      }
+      const out = new Writer();
+      out.slice(this.text, start, this.pos);
+      while (true) {
+        if (this.pos >= this.len) {
+          this.fail("unterminated string");
+          return null;
+        }
+        const c = <i32>load<u16>(this.base + (<usize>this.pos << 1));
+        if (c == QUOTE) {
+          this.pos++;
+          return out.toString();
+        }
+        if (c < 0x20) {
+          this.fail("unescaped control character in string");
+          return null;
+        }
+        if (c != BACKSLASH) {
+          out.char(c);
+          this.pos++;
+          continue;
+        }
+        this.pos++;
+        const e = this.peek();
+        if (e == QUOTE || e == BACKSLASH || e == 0x2f) out.char(e);
+        else if (e == 0x62) out.char(0x08);
+        else if (e == 0x66) out.char(0x0c);
+        else if (e == 0x6e) out.char(0x0a);
+        else if (e == 0x72) out.char(0x0d);
+        else if (e == 0x74) out.char(0x09);
+        else if (e == 0x75) {
+          let code = 0;
+          for (let i = 0; i < 4; i++) {
+            this.pos++;
+            const h = this.peek();
+            let d: i32;
+            if (h >= 0x30 && h <= 0x39) d = h - 0x30;
+            else if (h >= 0x61 && h <= 0x66) d = h - 0x61 + 10;
+            else if (h >= 0x41 && h <= 0x46) d = h - 0x41 + 10;
+            else {
+              this.fail("invalid \\u escape");
+              return null;
+            }
+            code = (code << 4) | d;
+          }
+          // UTF-16 code units map one to one: surrogate pairs join by themselves.
+          out.char(code);
+        } else {
+          this.fail("invalid escape");
+          return null;
+        }
+        this.pos++;
+      }
+    }
+
+    parseNumber(): Value | null {
+      const start = this.pos;
+      let negative = false;
+      if (this.peek() == 0x2d) {
+        negative = true;
+        this.pos++;
+      }
+      let c = this.peek();
+      if (c < 0x30 || c > 0x39) return this.unexpected();
+      // Integer part; accumulate as a negative u64 magnitude check below.
+      let magnitude: u64 = 0;
+      let overflow = false;
+      if (c == 0x30) {
+        this.pos++;
+        c = this.peek();
+        if (c >= 0x30 && c <= 0x39) return this.fail("leading zero in number");
+      } else {
+        while (c >= 0x30 && c <= 0x39) {
+          const d = <u64>(c - 0x30);
+          if (magnitude > (u64.MAX_VALUE - d) / 10) overflow = true;
+          else magnitude = magnitude * 10 + d;
+          this.pos++;
+          c = this.peek();
+        }
+      }
+      let integral = true;
+      if (c == 0x2e) {
+        integral = false;
+        this.pos++;
+        c = this.peek();
+        if (c < 0x30 || c > 0x39) return c < 0 ? this.unexpected() : this.fail("expected a digit after '.'");
+        while (c >= 0x30 && c <= 0x39) {
+          this.pos++;
+          c = this.peek();
+        }
+      }
+      if (c == 0x65 || c == 0x45) {
+        integral = false;
+        this.pos++;
+        c = this.peek();
+        if (c == 0x2b || c == 0x2d) {
+          this.pos++;
+          c = this.peek();
+        }
+        if (c < 0x30 || c > 0x39) return c < 0 ? this.unexpected() : this.fail("expected a digit in the exponent");
+        while (c >= 0x30 && c <= 0x39) {
+          this.pos++;
+          c = this.peek();
+        }
+      }
+      if (integral && !overflow) {
+        if (negative && magnitude == 0) return Value.ofNumber(-0.0);
+        if (!negative && magnitude <= <u64>i64.MAX_VALUE) return Value.ofInteger(<i64>magnitude);
+        if (negative && magnitude <= <u64>i64.MAX_VALUE + 1) return Value.ofInteger(-<i64>magnitude);
+      }
+      return Value.ofNumber(parseDecimal(this.text, start, this.pos));
+    }
+  }
+}

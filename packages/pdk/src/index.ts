@@ -1,0 +1,18 @@
+/**
+ * @ameide-ext/pdk: the hook build library.
+ *
+ * The end-user API stops here. The AssemblyScript PDK itself (what hooks
+ * import as "@ameide-ext/pdk") lives in `assembly/`; the contract (WIT
+ * world, limits, error type) is the light `@ameide-ext/pdk/contract` subpath,
+ * of which the error type is re-exported here because the build throws it.
+ */
+
+export type { AssemblyScriptBuild, BuildAssemblyScriptOptions } from "./build/build-assemblyscript.js";
+export { buildAssemblyScript } from "./build/build-assemblyscript.js";
+export type { BuildDiagnostic, DiagnosticSeverity } from "./build/build-diagnostic.js";
+export { formatBuildDiagnostic } from "./build/build-diagnostic.js";
+export { ALLOWED_CORE_IMPORTS } from "./build/check-core-imports.js";
+export { MISSING_RUN_CODE } from "./build/compile-assemblyscript.js";
+export { PDK_ASSEMBLY_DIR, PDK_PACKAGE } from "./build/pdk-sources.js";
+export type { ErrorCode, ErrorReason, ExtensionErrorData } from "./contract/index.js";
+export { ExtensionError, isExtensionError } from "./contract/index.js";
