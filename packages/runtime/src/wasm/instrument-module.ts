@@ -192,7 +192,6 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
   const funcSigIndex: number[] = []; // function index -> type index
   const exportSigs = new Map<string, FuncSig>();
   let importedFuncs = 0;
-  let importedGlobals = 0;
   let definedGlobals = 0;
   const mutableDefinedGlobals: number[] = [];
   const funcTypes: number[] = [];
@@ -235,14 +234,11 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
           imports.push({ module, field, sig });
           funcSigIndex.push(t);
           importedFuncs++;
-        } else if (kind === 0x03) {
-          skipValType(r);
-          r.u8();
-          importedGlobals++;
         } else {
+          // Globals too: the engine gives a guest host functions only, so an imported global could never link.
           throw new ExtensionError(
             "invalid_argument",
-            `import ${module}.${field} is a ${kind === 0x01 ? "table" : kind === 0x02 ? "memory" : "tag"}; a guest may import host functions only`,
+            `import ${module}.${field} is a ${kind === 0x01 ? "table" : kind === 0x02 ? "memory" : kind === 0x03 ? "global" : "tag"}; a guest may import host functions only`,
             "forbidden_import",
             { module, field },
           );
@@ -261,7 +257,7 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
         skipValType(r);
         const mut = r.u8();
         skipConstExpr(r);
-        if (mut === 1) mutableDefinedGlobals.push(importedGlobals + definedGlobals);
+        if (mut === 1) mutableDefinedGlobals.push(definedGlobals);
         definedGlobals++;
       }
     } else if (s.id === 7) {
@@ -292,7 +288,7 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
     }
   }
 
-  const fuelGlobal = importedGlobals + definedGlobals;
+  const fuelGlobal = definedGlobals;
   const depthGlobal = fuelGlobal + 1;
   const trapGlobal = fuelGlobal + 2;
   const snapshotGlobals = mutableDefinedGlobals.map((g) => `${GLOBAL_EXPORT_PREFIX}${g}`);

@@ -1,0 +1,66 @@
+import { FUEL_PER_CPU_MILLI } from "@ameide-ext/pdk/contract";
+import { afterAll, describe, expect, it } from "vitest";
+import { createHarness, MODES } from "./create-harness.js";
+import { expectTechnicalError } from "./expect-outcome.js";
+
+const h = createHarness();
+afterAll(() => h.close());
+
+/** Instructions per turn of busy-loop.wat's loop. */
+const PER_TURN = 6;
+
+describe.each(MODES)("fuel and time (%s)", (mode) => {
+  it("stops infinite-loop.wat with resource_exhausted/fuel, charging the whole budget", async () => {
+    const ext = await h.load("infinite-loop");
+    const r = await h.invoke(mode, ext, { input: "null", limits: { cpuMillis: 10 } });
+    expectTechnicalError(r, "resource_exhausted", "fuel");
+    expect(r.stats.fuelLimit).toBe(10 * FUEL_PER_CPU_MILLI);
+    expect(r.stats.fuelUsed).toBe(r.stats.fuelLimit);
+    await h.expectHealthy(mode);
+  });
+
+  it("runs busy-loop.wat within its budget: ok, and fuelUsed is 6 per turn plus a small constant", async () => {
+    const ext = await h.load("busy-loop");
+    const a = await h.invoke(mode, ext, { input: "1000000" });
+    const b = await h.invoke(mode, ext, { input: "1200000" });
+    expect([a.outcome, a.output, b.outcome, b.output]).toEqual(["ok", "1000000", "ok", "1200000"]);
+    // Every extra turn costs exactly its 6 instructions: the block meter loses nothing.
+    expect(b.stats.fuelUsed - a.stats.fuelUsed).toBe(PER_TURN * 200_000);
+    // The constant (parsing the input, writing the output) is a few hundred instructions.
+    expect(a.stats.fuelUsed).toBeGreaterThan(PER_TURN * 1_000_000);
+    expect(a.stats.fuelUsed).toBeLessThan(PER_TURN * 1_000_000 + 1_000);
+    expect(a.stats.fuelUsed).toBeLessThan(a.stats.fuelLimit);
+    await h.expectHealthy(mode);
+  });
+
+  it("stops busy-loop.wat with resource_exhausted/fuel once 6 per turn passes the budget", async () => {
+    const ext = await h.load("busy-loop");
+    // 6 × 2,000,000 = 12M instructions against a 10M budget.
+    const r = await h.invoke(mode, ext, { input: "2000000", limits: { cpuMillis: 10 } });
+    expectTechnicalError(r, "resource_exhausted", "fuel");
+    await h.expectHealthy(mode);
+  });
+});
+
+describe("wall-clock limit", () => {
+  it("pool: stops infinite-loop.wat with a generous budget at timeoutMs with deadline_exceeded/timeout, and replaces the worker", async () => {
+    const ext = await h.load("infinite-loop");
+    await h.expectHealthy("pool"); // the worker is up, so the time-out is the guest's alone
+    const replaced = h.engine.stats().workersReplaced;
+    const r = await h.engine.invoke(ext, { input: "null", limits: { cpuMillis: 10_000, timeoutMs: 200 } });
+    expectTechnicalError(r, "deadline_exceeded", "timeout");
+    // Timers may fire a fraction of a millisecond early against performance.now().
+    expect(r.stats.durationMs).toBeGreaterThan(195);
+    expect(h.engine.stats().workersReplaced).toBe(replaced + 1);
+    await h.expectHealthy("pool");
+  });
+
+  it("inline: reports deadline_exceeded/timeout after a run that fits its fuel but not its timeoutMs", async () => {
+    const ext = await h.load("busy-loop");
+    // 60M instructions take tens of milliseconds; the limit is 1 ms.
+    const r = h.engine.invokeInline(ext, { input: "10000000", limits: { cpuMillis: 100, timeoutMs: 1 } });
+    expectTechnicalError(r, "deadline_exceeded", "timeout");
+    expect(r.output).toBeUndefined();
+    await h.expectHealthy("inline");
+  });
+});

@@ -1,0 +1,409 @@
+import { describe, expect, it } from "vitest";
+import { watModule } from "../testing/wat-component.js";
+import {
+  DEPTH_EXPORT,
+  FUEL_EXPORT,
+  type InstrumentOptions,
+  instrumentModule,
+  type MeterMode,
+  TRAP_EXPORT,
+  TrapReason,
+} from "./instrument-module.js";
+
+const BUDGET = 1_000_000_000n;
+
+interface Metered {
+  exports: Record<string, unknown>;
+  /** Calls export `name` with a full budget: its result and the fuel it used. */
+  call(name: string, ...args: number[]): { value: unknown; fuel: number };
+  fuel: WebAssembly.Global;
+  depth: WebAssembly.Global;
+  trap: WebAssembly.Global;
+}
+
+/** Imports the guests below may use: `env.tick` returns its argument times 3. */
+const IMPORTS = { env: { tick: (x: number) => x * 3 } };
+
+async function metered(
+  wat: string,
+  meter: MeterMode,
+  options: Partial<InstrumentOptions> = {},
+): Promise<Metered> {
+  const out = instrumentModule(await watModule(wat), {
+    maxMemoryPages: 16,
+    maxCallDepth: 1_000,
+    meter,
+    ...options,
+  });
+  const exports = new WebAssembly.Instance(new WebAssembly.Module(out.bytes), IMPORTS).exports as Record<
+    string,
+    unknown
+  >;
+  const fuel = exports[FUEL_EXPORT] as WebAssembly.Global;
+  return {
+    exports,
+    fuel,
+    depth: exports[DEPTH_EXPORT] as WebAssembly.Global,
+    trap: exports[TRAP_EXPORT] as WebAssembly.Global,
+    call(name, ...args) {
+      fuel.value = BUDGET;
+      const value = (exports[name] as (...a: number[]) => unknown)(...args);
+      return { value, fuel: Number(BUDGET - (fuel.value as bigint)) };
+    },
+  };
+}
+
+/** The uninstrumented module's answer, for comparison. */
+async function original(wat: string, name: string, ...args: number[]): Promise<unknown> {
+  // Copied into a plain ArrayBuffer: WebAssembly.Module's type does not take a shared one.
+  const bytes = new Uint8Array(await watModule(wat));
+  const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), IMPORTS).exports;
+  return (exports[name] as (...a: number[]) => unknown)(...args);
+}
+
+/** Guests with every kind of control flow; each exports `f(n) -> i32`. */
+const GUESTS: Record<string, string> = {
+  "a loop with if/else": `(module
+    (func (export "f") (param $n i32) (result i32)
+      (local $i i32) (local $acc i32)
+      (block $done
+        (loop $l
+          (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+          (if (i32.eqz (i32.rem_u (local.get $i) (i32.const 3)))
+            (then (local.set $acc (i32.add (local.get $acc) (i32.mul (local.get $i) (i32.const 2)))))
+            (else (local.set $acc (i32.sub (local.get $acc) (local.get $i)))))
+          (if (i32.eq (local.get $i) (i32.const 7))
+            (then (local.set $acc (i32.xor (local.get $acc) (i32.const 255)))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $l)))
+      (local.get $acc)))`,
+  "br_table in a loop, with fall-through cases": `(module
+    (func (export "f") (param $n i32) (result i32)
+      (local $i i32) (local $acc i32)
+      (loop $l
+        (block $d
+          (block $c
+            (block $b
+              (block $a
+                (br_table $a $b $c $d (i32.rem_u (local.get $i) (i32.const 5))))
+              (local.set $acc (i32.add (local.get $acc) (i32.const 1)))
+              (br $d))
+            (local.set $acc (i32.add (local.get $acc) (i32.const 10))))
+          (local.set $acc (i32.mul (local.get $acc) (i32.const 3))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+      (local.get $acc)))`,
+  "nested blocks, branches out of several levels and block results": `(module
+    (func (export "f") (param $n i32) (result i32)
+      (local $i i32) (local $acc i32)
+      (block $exit
+        (loop $outer
+          (local.set $acc
+            (i32.add (local.get $acc)
+              (block $found (result i32)
+                (block $skip
+                  (block $inner
+                    (br_if $skip (i32.eq (i32.and (local.get $i) (i32.const 7)) (i32.const 3)))
+                    (br_if $inner (i32.eq (i32.and (local.get $i) (i32.const 7)) (i32.const 5)))
+                    (drop (br_if $found (i32.const 100) (i32.gt_u (local.get $i) (i32.const 40))))
+                    (br $found (local.get $i)))
+                  (br $found (i32.const 7)))
+                (i32.const 0))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $exit (i32.ge_u (local.get $i) (local.get $n)))
+          (br $outer)))
+      (local.get $acc)))`,
+  "recursion (fib)": `(module
+    (func $fib (export "f") (param $n i32) (result i32)
+      (if (result i32) (i32.lt_u (local.get $n) (i32.const 2))
+        (then (local.get $n))
+        (else (i32.add
+          (call $fib (i32.sub (local.get $n) (i32.const 1)))
+          (call $fib (i32.sub (local.get $n) (i32.const 2))))))))`,
+  "direct, indirect and imported calls, and a return from inside a loop": `(module
+    (import "env" "tick" (func $tick (param i32) (result i32)))
+    (type $bin (func (param i32 i32) (result i32)))
+    (table 2 funcref)
+    (elem (i32.const 0) $add $mul)
+    (func $add (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+    (func $mul (param i32 i32) (result i32) (i32.mul (local.get 0) (local.get 1)))
+    (func (export "f") (param $n i32) (result i32)
+      (local $i i32) (local $acc i32)
+      (local.set $acc (i32.const 1))
+      (loop $l
+        (local.set $acc
+          (call_indirect (type $bin)
+            (local.get $acc) (i32.add (local.get $i) (i32.const 1)) (i32.and (local.get $i) (i32.const 1))))
+        (local.set $acc (call $add (local.get $acc) (call $tick (local.get $i))))
+        (if (i32.gt_u (local.get $acc) (i32.const 1000000)) (then (return (local.get $acc))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+      (local.get $acc)))`,
+  "memory, select, memory.grow and bulk memory": `(module
+    (memory 1)
+    (func (export "f") (param $n i32) (result i32)
+      (local $i i32) (local $s i32)
+      (drop (memory.grow (i32.const 1)))
+      (memory.fill (i32.const 0) (i32.const 7) (i32.const 1024))
+      (loop $l
+        (i32.store (i32.shl (i32.and (local.get $i) (i32.const 255)) (i32.const 2)) (local.get $i))
+        (local.set $s
+          (select
+            (i32.add (local.get $s) (local.get $i))
+            (i32.sub (local.get $s) (i32.const 1))
+            (i32.and (local.get $i) (i32.const 1))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+      (i32.add (local.get $s) (i32.load (i32.const 40)))))`,
+  "tail calls": `(module
+    (func $count (export "f") (param $n i32) (result i32)
+      (if (i32.eqz (local.get $n)) (then (return (i32.const 42))))
+      (return_call $count (i32.sub (local.get $n) (i32.const 1)))))`,
+};
+
+const ARGS = [0, 1, 2, 5, 17, 24];
+
+describe("instrumentModule()", () => {
+  describe.each(Object.entries(GUESTS))("on %s", (_, wat) => {
+    it("charges the same fuel per basic block as per instruction (meter exact)", async () => {
+      const block = await metered(wat, "block");
+      const exact = await metered(wat, "exact");
+      for (const n of ARGS) {
+        const b = block.call("f", n);
+        const e = exact.call("f", n);
+        expect({ n, value: b.value, fuel: b.fuel }).toEqual({ n, value: e.value, fuel: e.fuel });
+      }
+    });
+
+    it("leaves results unchanged, metered or not, and meter none charges nothing", async () => {
+      const none = await metered(wat, "none");
+      const block = await metered(wat, "block");
+      for (const n of ARGS) {
+        const want = await original(wat, "f", n);
+        expect([none.call("f", n), block.call("f", n).value]).toEqual([{ value: want, fuel: 0 }, want]);
+      }
+    });
+  });
+
+  it("charges one unit per instruction executed", async () => {
+    // local.get, i32.const, i32.add: `end` is free.
+    const m = await metered(
+      `(module (func (export "f") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1))))`,
+      "block",
+    );
+    expect(m.call("f", 1)).toEqual({ value: 2, fuel: 3 });
+  });
+
+  it("traps at a loop head once fuel runs out, and sets the trap reason to Fuel", async () => {
+    const m = await metered(`(module (func (export "spin") (loop $l (br $l))))`, "block");
+    m.fuel.value = 1_000n;
+    expect(() => (m.exports.spin as () => void)()).toThrow(WebAssembly.RuntimeError);
+    expect(m.trap.value).toBe(TrapReason.Fuel);
+    expect(m.fuel.value as bigint).toBeLessThan(0n);
+  });
+
+  describe("memory cap", () => {
+    const GROW = (memory: string) =>
+      `(module (memory (export "memory") ${memory}) (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))`;
+
+    it.each([
+      ["no maximum", "1"],
+      ["a maximum above the cap", "1 100"],
+    ])("caps a memory with %s at maxMemoryPages, and records the failed grow", async (_, memory) => {
+      const m = await metered(GROW(memory), "block", { maxMemoryPages: 4 });
+      expect(m.call("grow", 3).value).toBe(1);
+      expect(m.trap.value).toBe(TrapReason.None);
+      expect(m.call("grow", 1).value).toBe(-1);
+      expect(m.trap.value).toBe(TrapReason.MemoryGrowFailed);
+      expect((m.exports.memory as WebAssembly.Memory).buffer.byteLength).toBe(4 * 65536);
+    });
+
+    it("keeps a module's own maximum when it is below the cap", async () => {
+      const m = await metered(GROW("1 2"), "block", { maxMemoryPages: 4 });
+      expect(m.call("grow", 2).value).toBe(-1);
+      expect(m.call("grow", 1).value).toBe(1);
+    });
+
+    it("refuses an initial memory over the cap with resource_exhausted/memory", async () => {
+      const bytes = await watModule(GROW("5"));
+      expect(() => instrumentModule(bytes, { maxMemoryPages: 4, maxCallDepth: 100 })).toThrowError(
+        expect.objectContaining({ code: "resource_exhausted", reason: "memory" }),
+      );
+    });
+
+    it("refuses a maxMemoryPages outside 1..65536 with invalid_argument/invalid_limits", async () => {
+      const bytes = await watModule(GROW("1"));
+      for (const maxMemoryPages of [0, 65_537, 1.5]) {
+        expect(() => instrumentModule(bytes, { maxMemoryPages, maxCallDepth: 100 })).toThrowError(
+          expect.objectContaining({ code: "invalid_argument", reason: "invalid_limits" }),
+        );
+      }
+    });
+  });
+
+  describe("call depth", () => {
+    const DOWN = `(module
+      (func $down (export "down") (param $n i32) (result i32)
+        (if (result i32) (i32.eqz (local.get $n))
+          (then (i32.const 0))
+          (else (call $down (i32.sub (local.get $n) (i32.const 1)))))))`;
+
+    it("allows exactly maxCallDepth frames", async () => {
+      const m = await metered(DOWN, "block", { maxCallDepth: 100 });
+      expect(m.call("down", 99).value).toBe(0); // 100 frames
+      expect(m.trap.value).toBe(TrapReason.None);
+    });
+
+    it("traps on the frame past maxCallDepth and sets the trap reason to Stack", async () => {
+      const m = await metered(DOWN, "block", { maxCallDepth: 100 });
+      expect(() => m.call("down", 100)).toThrow(WebAssembly.RuntimeError);
+      expect(m.trap.value).toBe(TrapReason.Stack);
+      expect(m.depth.value).toBe(101);
+    });
+
+    it("does not count tail calls as frames", async () => {
+      const m = await metered(GUESTS["tail calls"] as string, "block", { maxCallDepth: 10 });
+      expect(m.call("f", 5_000).value).toBe(42);
+    });
+  });
+
+  describe("imports", () => {
+    it.each([
+      ["a memory", `(import "env" "memory" (memory 1))`],
+      ["a table", `(import "env" "table" (table 1 funcref))`],
+      ["a global", `(import "env" "g" (global i32))`],
+    ])("refuses %s import with invalid_argument/forbidden_import", async (_, imp) => {
+      const bytes = await watModule(`(module ${imp} (func (export "f")))`);
+      expect(() => instrumentModule(bytes, { maxMemoryPages: 1, maxCallDepth: 100 })).toThrowError(
+        expect.objectContaining({ code: "invalid_argument", reason: "forbidden_import" }),
+      );
+    });
+
+    it("lists function imports with their signatures", async () => {
+      const bytes = await watModule(
+        `(module (import "host" "call" (func (param i32 i64) (result f64))) (func (export "f")))`,
+      );
+      const out = instrumentModule(bytes, { maxMemoryPages: 1, maxCallDepth: 100 });
+      expect(out.imports).toEqual([
+        { module: "host", field: "call", sig: { params: ["i32", "i64"], results: ["f64"] } },
+      ]);
+    });
+  });
+
+  describe("snapshots", () => {
+    it("exports each mutable global for the snapshot, and flags code that writes a table", async () => {
+      const bytes = await watModule(`(module
+        (global $a (mut i32) (i32.const 0)) (global $k i32 (i32.const 1)) (global $b (mut i64) (i64.const 0))
+        (table $t 1 funcref)
+        (func $x (table.set $t (i32.const 0) (ref.func $x))) (elem declare func $x))`);
+      const out = instrumentModule(bytes, { maxMemoryPages: 1, maxCallDepth: 100 });
+      expect(out.snapshotGlobals).toEqual(["__ameide_g0", "__ameide_g2"]);
+      expect(out.mutatesTables).toBe(true);
+    });
+
+    it("refuses a module that exports a reserved name with invalid_argument/invalid_module", async () => {
+      const bytes = await watModule(`(module (global (export "${FUEL_EXPORT}") (mut i64) (i64.const 0)))`);
+      expect(() => instrumentModule(bytes, { maxMemoryPages: 1, maxCallDepth: 100 })).toThrowError(
+        expect.objectContaining({ code: "invalid_argument", reason: "invalid_module" }),
+      );
+    });
+  });
+
+  describe("malformed input", () => {
+    it.each([
+      ["empty bytes", () => new Uint8Array(0)],
+      ["garbage", () => new TextEncoder().encode("definitely not wasm")],
+      ["a component", () => Uint8Array.of(0, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00)],
+      ["a section longer than the module", () => Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 0x7f)],
+      [
+        "an unknown opcode",
+        () =>
+          Uint8Array.of(
+            0,
+            0x61,
+            0x73,
+            0x6d,
+            1,
+            0,
+            0,
+            0,
+            1,
+            4,
+            1,
+            0x60,
+            0,
+            0,
+            3,
+            2,
+            1,
+            0,
+            10,
+            5,
+            1,
+            3,
+            0,
+            0xff,
+            0x0b,
+          ),
+      ],
+      [
+        "a body without its end",
+        () =>
+          Uint8Array.of(
+            0,
+            0x61,
+            0x73,
+            0x6d,
+            1,
+            0,
+            0,
+            0,
+            1,
+            4,
+            1,
+            0x60,
+            0,
+            0,
+            3,
+            2,
+            1,
+            0,
+            10,
+            4,
+            1,
+            2,
+            0,
+            0x01,
+          ),
+      ],
+      [
+        "a function section without code",
+        () => Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 3, 2, 1, 0),
+      ],
+    ])("refuses %s with invalid_argument/invalid_module", (_, bytes) => {
+      expect(() => instrumentModule(bytes(), { maxMemoryPages: 1, maxCallDepth: 100 })).toThrowError(
+        expect.objectContaining({ code: "invalid_argument", reason: "invalid_module" }),
+      );
+    });
+
+    it("refuses a module cut anywhere with invalid_argument/invalid_module, unless the cut falls between sections", async () => {
+      const bytes = await watModule(
+        GUESTS["direct, indirect and imported calls, and a return from inside a loop"] as string,
+      );
+      let refused = 0;
+      for (let end = 0; end < bytes.length; end++) {
+        const cut = bytes.slice(0, end);
+        try {
+          const out = instrumentModule(cut, { maxMemoryPages: 1, maxCallDepth: 100 });
+          // Between two sections the prefix is itself a module: its output must then be valid.
+          expect({ end, valid: WebAssembly.validate(out.bytes) }).toEqual({ end, valid: true });
+        } catch (cause) {
+          const { code, reason } = cause as { code: unknown; reason: unknown };
+          expect({ end, code, reason }).toEqual({ end, code: "invalid_argument", reason: "invalid_module" });
+          refused++;
+        }
+      }
+      expect(refused).toBeGreaterThan(bytes.length * 0.9);
+    });
+  });
+});
