@@ -6,7 +6,13 @@ import {
   LOG_LEVELS,
   type LogLevel,
 } from "@ameide-ext/pdk/contract";
-import { DEPTH_EXPORT, FUEL_EXPORT, TRAP_EXPORT, TrapReason } from "../wasm/instrument-module.js";
+import {
+  DEPTH_EXPORT,
+  FUEL_EXPORT,
+  INIT_FUEL_DEFAULT,
+  TRAP_EXPORT,
+  TrapReason,
+} from "../wasm/instrument-module.js";
 import type { CompiledExtension } from "./compile-extension.js";
 import { formatBytes } from "./resolve-limits.js";
 import type { BusinessError, GuestLogLine, Outcome } from "./types.js";
@@ -62,8 +68,8 @@ const encoder = new TextEncoder();
 const strictDecoder = new TextDecoder("utf-8", { fatal: true });
 const lenientDecoder = new TextDecoder("utf-8");
 const LEVELS: ReadonlySet<string> = new Set(LOG_LEVELS);
-/** Fuel given to a module's start and initialize functions. */
-const INIT_FUEL = 1_000_000_000n;
+/** Fuel given to a module's start and initialize functions (the same as the instrumenter's default). */
+const INIT_FUEL = INIT_FUEL_DEFAULT;
 
 interface Exports {
   run: (ptr: number, len: number) => number;

@@ -1,6 +1,8 @@
 import {
   DEFAULT_HOST_CALLS_PER_INVOCATION,
   ExtensionError,
+  isErrorCode,
+  isExtensionError,
   MAX_HOST_CALLS_PER_INVOCATION,
   RISK_TIERS,
   type RiskTier,
@@ -100,8 +102,19 @@ export function createHostCallGate(
   };
 }
 
-/** Turns a handler's failure into the error payload the guest receives: `{"code","message"}`. */
+/**
+ * Turns a handler's failure into the error payload the guest receives:
+ * `{"code","message"}`. Only an ExtensionError (or its data) is passed on as
+ * it is; anything else is a host-side fault whose text may carry internals,
+ * so the guest sees a generic `internal` error.
+ */
 export function hostErrorPayload(cause: unknown): string {
-  const err = ExtensionError.from(cause);
-  return JSON.stringify({ code: err.code, message: err.message });
+  if (
+    isExtensionError(cause) ||
+    (typeof cause === "object" && cause !== null && isErrorCode((cause as { code?: unknown }).code))
+  ) {
+    const err = ExtensionError.from(cause);
+    return JSON.stringify({ code: err.code, message: err.message });
+  }
+  return JSON.stringify({ code: "internal", message: "the host service failed" });
 }

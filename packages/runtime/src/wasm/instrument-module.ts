@@ -14,6 +14,8 @@ export const FUEL_EXPORT = "__ameide_fuel";
 export const DEPTH_EXPORT = "__ameide_depth";
 /** Export name of the injected trap-reason cell (mutable i32, see {@link TrapReason}). */
 export const TRAP_EXPORT = "__ameide_trap";
+/** Fuel for a module's start and initialize functions: 100 million instructions, well under a second. */
+export const INIT_FUEL_DEFAULT = 100_000_000n;
 /** Prefix of the exports added for each mutable global, so a snapshot can restore it. */
 export const GLOBAL_EXPORT_PREFIX = "__ameide_g";
 
@@ -43,7 +45,7 @@ export interface InstrumentOptions {
   maxCallDepth: number;
   /** How fuel is charged. Default "block". */
   meter?: MeterMode;
-  /** Fuel available to the module's start function, before any invocation sets its own. Default 1e9. */
+  /** Fuel available to the module's start function, before any invocation sets its own. Default {@link INIT_FUEL_DEFAULT}. */
   initFuel?: bigint;
 }
 
@@ -606,7 +608,7 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
     w.u8(0x7e);
     w.u8(0x01);
     w.u8(0x42);
-    w.s64(options.initFuel ?? 1_000_000_000n);
+    w.s64(options.initFuel ?? INIT_FUEL_DEFAULT);
     w.u8(0x0b);
     for (let k = 0; k < 2; k++) {
       w.u8(0x7f);
