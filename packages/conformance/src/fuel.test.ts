@@ -35,8 +35,9 @@ describe.each(MODES)("fuel and time (%s)", (mode) => {
 
   it("stops busy-loop.wat with resource_exhausted/fuel once 6 per turn passes the budget", async () => {
     const ext = await h.load("busy-loop");
-    // 6 × 2,000,000 = 12M instructions against a 10M budget.
-    const r = await h.invoke(mode, ext, { input: "2000000", limits: { cpuMillis: 10 } });
+    // 20% more turns than a 1 ms budget pays for.
+    const turns = Math.ceil((1.2 * FUEL_PER_CPU_MILLI) / PER_TURN);
+    const r = await h.invoke(mode, ext, { input: String(turns), limits: { cpuMillis: 1 } });
     expectTechnicalError(r, "resource_exhausted", "fuel");
     await h.expectHealthy(mode);
   });

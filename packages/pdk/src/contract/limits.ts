@@ -33,9 +33,12 @@ export interface SizeLimits {
  * Fuel per CPU millisecond: one unit of fuel is one WebAssembly instruction
  * executed, counted per basic block. Calibrated on the reference 2-core
  * machine (Node 20) with `npm run calibrate --workspace @ameide-ext/bench`,
- * which prints the metered instructions per millisecond of a loop-heavy guest.
+ * which prints the metered instructions per millisecond of a loop-heavy guest
+ * (about 11 million there); rounded down. Call-heavy code executes fewer
+ * instructions per millisecond (about 2 million), so the wall-clock limit,
+ * not fuel, is what stops it first.
  */
-export const FUEL_PER_CPU_MILLI = 1_000_000;
+export const FUEL_PER_CPU_MILLI = 10_000_000;
 
 /** Defaults for {@link ExtensionLimits}, used when a manifest or catalog omits a field. */
 export const DEFAULT_LIMITS: Readonly<ExtensionLimits> = Object.freeze({

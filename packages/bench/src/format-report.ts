@@ -1,0 +1,160 @@
+import type { FuelCalibration } from "./calibrate-fuel.js";
+import { BUSY_LOAD_PER_CPU } from "./machine-info.js";
+import type { EngineBenchResults } from "./run-engine-bench.js";
+
+const int = (v: number) => Math.round(v).toLocaleString("en-US");
+const fixed = (v: number, digits: number) => v.toFixed(digits);
+const micros = (v: number) => (v < 10 ? v.toFixed(2) : v.toFixed(1));
+
+/** Lays out rows as a text table: the first column left-aligned, the others right-aligned. */
+export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const all = [header, ...rows];
+  const widths = header.map((_, c) => Math.max(...all.map((r) => (r[c] ?? "").length)));
+  const line = (r: readonly string[]) =>
+    r
+      .map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0)))
+      .join("  ")
+      .trimEnd();
+  const rule = widths.map((w) => "─".repeat(w)).join("  ");
+  return [line(header), rule, ...rows.map(line)].join("\n");
+}
+
+/** The calibration lines, with what `FUEL_PER_CPU_MILLI` should be. */
+export function formatCalibration(fuelPerMs: number, current: number, fuelPerMsMedian: number): string {
+  return [
+    `fuel per ms: ${int(fuelPerMs)}  (metered instructions per millisecond of the loop-heavy guest, fastest run;` +
+      ` ${int(fuelPerMsMedian)} from the median run)`,
+    `FUEL_PER_CPU_MILLI in packages/pdk/src/contract/limits.ts is ${int(current)}; it should be about ${int(fuelPerMs)}` +
+      ` (${fixed(fuelPerMs / current, 2)}× the current value).`,
+  ].join("\n");
+}
+
+/** The report of `npm run calibrate`. */
+export function formatCalibrationReport(c: FuelCalibration): string {
+  return [
+    formatCalibration(c.fuelPerMs, c.current, c.fuelPerMsMedian),
+    `method: ${c.runs} timed runs after warm-up; fuel of one run (${int(c.fuelUsed)}) / fastest run (${fixed(c.bestMs, 2)} ms; median ${fixed(c.medianMs, 2)} ms)`,
+  ].join("\n");
+}
+
+/** The human-readable report of one engine bench run. */
+export function formatReport(r: EngineBenchResults, jsonPath: string): string {
+  const d = r.dealApproval;
+  const m = r.machine;
+  const loop = r.fuelOverhead.loopHeavy;
+  const fib = r.fuelOverhead.callHeavy;
+  const out: string[] = [];
+  out.push(`ameide-ext engine bench, ${r.startedAt}`);
+  out.push(
+    `machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node} (V8 ${m.v8}), ${m.platform}`,
+  );
+  const busy = m.loadAverage1m > BUSY_LOAD_PER_CPU * m.cpus;
+  out.push(
+    `load average (1 min) at start: ${fixed(m.loadAverage1m, 2)}` +
+      (busy ? "  (the machine was busy: means, tails and times are noisier than on an idle machine)" : ""),
+  );
+  out.push("");
+  out.push(
+    `1. deal-approval rule: ${d.inputBytes} B of JSON in, out: ${d.output}` +
+      `\n   AS hook: component ${int(d.hook.componentBytes)} B (core ${int(d.hook.coreBytes)} B), built in ${int(d.hook.buildMs)} ms, ${int(d.fuelPerInvocation)} fuel per invocation`,
+  );
+  out.push(
+    formatTable(
+      ["path", "p50 µs", "p99 µs", "mean µs", "invocations/s", "samples"],
+      [
+        [
+          "AS hook, inline (engine.invokeInline)",
+          micros(d.inline.p50Us),
+          micros(d.inline.p99Us),
+          micros(d.inline.meanUs),
+          `${int(d.inline.throughputPerSec)} (1 thread)`,
+          int(d.inline.samples),
+        ],
+        [
+          `AS hook, worker pool of ${d.pool.poolSize} (engine.invoke, ${d.pool.concurrency} in flight)`,
+          micros(d.pool.p50Us),
+          micros(d.pool.p99Us),
+          micros(d.pool.meanUs),
+          int(d.pool.throughputPerSec),
+          int(d.pool.samples),
+        ],
+        [
+          `AS hook, worker pool of ${d.poolSerial.poolSize} (engine.invoke, 1 in flight)`,
+          micros(d.poolSerial.p50Us),
+          micros(d.poolSerial.p99Us),
+          micros(d.poolSerial.meanUs),
+          int(d.poolSerial.throughputPerSec),
+          int(d.poolSerial.samples),
+        ],
+        [
+          "plain JS function (no sandbox)",
+          micros(d.plainJs.p50Us),
+          micros(d.plainJs.p99Us),
+          micros(d.plainJs.meanUs),
+          "",
+          int(d.plainJs.samples),
+        ],
+      ],
+    ),
+  );
+  out.push(
+    `   AS inline / plain JS: ${fixed(d.ratioInlineToPlainJs.p50, 1)}× at p50, ${fixed(d.ratioInlineToPlainJs.mean, 1)}× on the mean`,
+  );
+  out.push(
+    `   timing: each call timed alone (process.hrtime), timer overhead ${fixed(d.inline.timerOverheadUs * 1000, 0)} ns subtracted; pool round trips in an HDR histogram`,
+  );
+  out.push("");
+  out.push(
+    `2. fuel overhead: the same module, meter "block" vs meter "none"; ${loop.runs} interleaved pairs after warm-up` +
+      "\n   (ms: median run; ratio: median of the pairs' metered/unmetered; best-of: fastest/fastest; fuel per ms: fastest run)",
+  );
+  out.push(
+    formatTable(
+      ["guest", "metered ms", "unmetered ms", "ratio", "best-of ratio", "fuel per run", "fuel per ms"],
+      [
+        [
+          `loop-heavy (${int(loop.iterations)} iterations, ${fixed(loop.fuelPerIteration, 0)} fuel each)`,
+          fixed(loop.meteredMs, 2),
+          fixed(loop.unmeteredMs, 2),
+          `${fixed(loop.ratio, 2)}×`,
+          `${fixed(loop.bestRatio, 2)}×`,
+          int(loop.fuelUsed),
+          int(loop.fuelPerMs),
+        ],
+        [
+          `call-heavy (fib(${fib.fibN}), recursive; for information)`,
+          fixed(fib.meteredMs, 2),
+          fixed(fib.unmeteredMs, 2),
+          `${fixed(fib.ratio, 2)}×`,
+          `${fixed(fib.bestRatio, 2)}×`,
+          int(fib.fuelUsed),
+          int(fib.fuelPerMs),
+        ],
+      ],
+    ),
+  );
+  out.push("");
+  out.push("3. fuel calibration");
+  out.push(
+    formatCalibration(
+      r.calibration.fuelPerMs,
+      r.calibration.currentFuelPerCpuMilli,
+      r.calibration.fuelPerMsMedian,
+    ),
+  );
+  out.push(
+    `   (call-heavy code runs ${int(fib.fuelPerMs)} fuel per ms: a budget set from the loop figure lets it run ${fixed(loop.fuelPerMs / fib.fuelPerMs, 1)}× longer; the wall-clock limit still holds)`,
+  );
+  out.push("");
+  out.push("goals");
+  out.push(
+    formatTable(
+      ["", "goal", "target", "measured"],
+      r.goals.map((g) => [g.pass ? "PASS" : "MISS", g.name, g.target, g.actual]),
+    ),
+  );
+  out.push("");
+  out.push(`JSON: ${jsonPath}`);
+  out.push(`run took ${fixed(r.durationSec, 1)} s`);
+  return out.join("\n");
+}

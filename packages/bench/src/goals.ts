@@ -1,0 +1,17 @@
+/** One goal the bench checks, and how the run fared. */
+export interface GoalResult {
+  /** What is measured, e.g. "AS hook, inline p50". */
+  name: string;
+  /** The target, as printed, e.g. "≤ 20 µs". */
+  target: string;
+  /** The figure measured, as printed. */
+  actual: string;
+  /** True when the figure meets the target. */
+  pass: boolean;
+}
+
+/** Inline invocation of the AssemblyScript deal rule, p50, in µs (architecture.md, "Performance envelope"). */
+export const INLINE_P50_GOAL_US = 20;
+
+/** Metered / unmetered time of the loop-heavy guest. */
+export const FUEL_OVERHEAD_GOAL_RATIO = 1.5;
