@@ -65,7 +65,12 @@ export type HostCallHandler = (call: HostCallRequest) => string | Promise<string
 export interface InvokeRequest {
   /** The input JSON, as text or UTF-8 bytes. */
   input: string | Uint8Array;
-  /** CPU and time limits for this invocation; the memory cap was fixed at load. Defaults from the extension's load limits. */
+  /**
+   * CPU and time limits for this invocation, overriding the extension's load
+   * limits within LIMIT_BOUNDS (higher or lower: this is the embedding host's
+   * own decision, never a guest's or a remote caller's). The memory cap was
+   * fixed at load. Default: the extension's load limits.
+   */
   limits?: Partial<Pick<ExtensionLimits, "cpuMillis" | "timeoutMs">>;
   /** Host-call policy. Default: low tier, nothing allowed. */
   policy?: HostCallPolicy;
