@@ -13,8 +13,14 @@ const env = {
   DO_NOT_TRACK: "1",
   TURBO_NO_UPDATE_NOTIFIER: "1",
 };
-const run = (cmd, args) =>
-  execFileSync(cmd, args, { cwd: root, stdio: ["ignore", "inherit", "inherit"], env });
+const run = (cmd, args) => {
+  try {
+    execFileSync(cmd, args, { cwd: root, stdio: ["ignore", "inherit", "inherit"], env });
+  } catch {
+    process.stderr.write(`[setup] failed: ${cmd} ${args.join(" ")} (see its output above)\n`);
+    process.exit(1);
+  }
+};
 const log = (msg) => process.stderr.write(`[setup] ${msg}\n`);
 
 const marker = join(root, "node_modules", ".package-lock.json");
