@@ -1,6 +1,6 @@
 import { ExtensionError } from "@ameide-ext/pdk/contract";
 import { createByteReader } from "../wasm/byte-reader.js";
-import { isCoreModule } from "../wasm/instrument-module.js";
+import { hasPreamble, isCoreModule } from "../wasm/instrument-module.js";
 
 /** The top-level parts of a component binary that the runtime looks at. */
 export interface ComponentParts {
@@ -10,19 +10,13 @@ export interface ComponentParts {
   sections: Array<{ id: number; start: number; end: number }>;
 }
 
-const COMPONENT_LAYER = [0x0d, 0x00, 0x01, 0x00];
+/** The preamble of a component: magic and layer 1. */
+const COMPONENT_PREAMBLE = [0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00];
 const CORE_MODULE_SECTION = 1;
 
 /** Tells whether `bytes` begins like a component (magic + layer 1). */
 export function isComponent(bytes: Uint8Array): boolean {
-  return (
-    bytes.length >= 8 &&
-    bytes[0] === 0x00 &&
-    bytes[1] === 0x61 &&
-    bytes[2] === 0x73 &&
-    bytes[3] === 0x6d &&
-    COMPONENT_LAYER.every((b, i) => bytes[4 + i] === b)
-  );
+  return hasPreamble(bytes, COMPONENT_PREAMBLE);
 }
 
 /**

@@ -105,19 +105,17 @@ interface Section {
   end: number;
 }
 
+/** The preamble of a core module: magic and version 1. */
+const CORE_PREAMBLE = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+
+/** Tells whether `bytes` begins with `preamble`. */
+export function hasPreamble(bytes: Uint8Array, preamble: readonly number[]): boolean {
+  return bytes.length >= preamble.length && preamble.every((b, i) => bytes[i] === b);
+}
+
 /** Tells whether `bytes` begins like a core module (magic + version 1). */
 export function isCoreModule(bytes: Uint8Array): boolean {
-  return (
-    bytes.length >= 8 &&
-    bytes[0] === 0x00 &&
-    bytes[1] === 0x61 &&
-    bytes[2] === 0x73 &&
-    bytes[3] === 0x6d &&
-    bytes[4] === 0x01 &&
-    bytes[5] === 0x00 &&
-    bytes[6] === 0x00 &&
-    bytes[7] === 0x00
-  );
+  return hasPreamble(bytes, CORE_PREAMBLE);
 }
 
 function readSections(bytes: Uint8Array): Section[] {
@@ -594,15 +592,17 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
     return w.finish();
   };
 
+  // A vector section's entry count and the bytes of its entries, or none when the section is absent.
+  const readVector = (s: Section | undefined): { count: number; rest: Uint8Array } => {
+    if (!s) return { count: 0, rest: new Uint8Array(0) };
+    const r = createByteReader(input, s.start, s.end);
+    const count = r.u32();
+    return { count, rest: input.subarray(r.pos, s.end) };
+  };
+
   const appendGlobals = (s: Section | undefined): Uint8Array => {
     const w = createByteWriter();
-    let count = 0;
-    let rest: Uint8Array = new Uint8Array(0);
-    if (s) {
-      const r = createByteReader(input, s.start, s.end);
-      count = r.u32();
-      rest = input.subarray(r.pos, s.end);
-    }
+    const { count, rest } = readVector(s);
     w.u32(count + 3);
     w.bytes(rest);
     w.u8(0x7e);
@@ -622,13 +622,7 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
 
   const appendExports = (s: Section | undefined): Uint8Array => {
     const w = createByteWriter();
-    let count = 0;
-    let rest: Uint8Array = new Uint8Array(0);
-    if (s) {
-      const r = createByteReader(input, s.start, s.end);
-      count = r.u32();
-      rest = input.subarray(r.pos, s.end);
-    }
+    const { count, rest } = readVector(s);
     const added: Array<[string, number]> = [
       [FUEL_EXPORT, fuelGlobal],
       [DEPTH_EXPORT, depthGlobal],
