@@ -22,14 +22,20 @@ describe("README.md", () => {
     expect(ci).toEqual(["npm test"]);
   });
 
-  it("runs the demo: the example hook builds, and every fixture passes in the engine", () => {
-    const r = spawnSync(process.execPath, [...tsx, join(root, "scripts", "demo.mjs")], {
+  it("runs the demo through the CLI: new, build, test (every fixture passes), run", () => {
+    const r = spawnSync(process.execPath, [join(root, "scripts", "demo.mjs")], {
       cwd: root,
       encoding: "utf8",
+      env: { ...process.env, AMEIDE_EXT_FROM_SOURCE: "1" },
     });
-    expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
+    const steps = [...r.stdout.matchAll(/^\$ ameide-ext (\w+)/gm)].map((m) => m[1]);
+    expect(steps).toEqual(["new", "build", "test", "run"]);
     expect(r.stdout).toMatch(/^3 passed, 0 failed$/m);
+    expect(JSON.parse(r.stdout.slice(r.stdout.lastIndexOf("\n{\n")))).toEqual({
+      route: "extra_approval",
+      reasons: ["amount>50000", "margin<10"],
+    });
   });
 
   it("runs the engine code sample", () => {

@@ -1,0 +1,163 @@
+import path from "node:path";
+import type { BuildDiagnostic } from "@ameide-ext/pdk";
+import { DEFAULT_SIZE_LIMITS, ExtensionError, WIT_PACKAGE, WORLD_NAME } from "@ameide-ext/pdk/contract";
+import type { Engine, LoadedExtension } from "@ameide-ext/runtime";
+import type { CliDeps } from "../deps.js";
+import type { EventSink } from "../events.js";
+import { type LoadedManifest, loadManifest } from "../manifest/load-manifest.js";
+import { inputsDigest, readFreshBuild, writeBuild } from "./build-cache.js";
+import { displayPath, type HookLayout, hookLayout } from "./hook-layout.js";
+
+/** The world every component targets, as `build` reports it. */
+export const WORLD = `${WIT_PACKAGE.replace(/@.*$/, "")}/${WORLD_NAME}@${WIT_PACKAGE.replace(/^.*@/, "")}`;
+
+/** A component ready to run: built (or found fresh in dist/) and accepted by the engine. */
+export interface BuiltComponent {
+  /** Absolute path of `dist/<id>.wasm`. */
+  wasm: string;
+  /** sha256 of the component, lowercase hex. */
+  sha256: string;
+  /** Size of the component in bytes. */
+  bytes: number;
+  /** The module-size limit of the runtime (16 MiB). */
+  bytesLimit: number;
+  /** True when dist/ already held a build of exactly these sources. */
+  cached: boolean;
+  /** Compile time in milliseconds (0 when cached). */
+  durationMs: number;
+  /** Compiler warnings. */
+  warnings: BuildDiagnostic[];
+}
+
+/** A hook loaded into an engine. The caller closes `engine`. */
+export interface PreparedHook {
+  /** Where its files are. */
+  layout: HookLayout;
+  /** The checked manifest. */
+  loaded: LoadedManifest;
+  /** The component. */
+  build: BuiltComponent;
+  /** An engine holding the component, with the manifest's limits. */
+  engine: Engine;
+  /** The loaded extension. */
+  ext: LoadedExtension;
+}
+
+/** Options of {@link prepareHook}. */
+export interface PrepareHookOptions {
+  /** Absolute path of the hook's folder. */
+  dir: string;
+  /** Compile even when dist/ holds a fresh build. */
+  rebuild: boolean;
+  /** asc -O3 (true) or no optimization. */
+  optimize: boolean;
+}
+
+/**
+ * Reads and checks the manifest, compiles `src/index.ts` (unless dist/ has a
+ * build of exactly these sources), loads the component into a new engine
+ * with the manifest's limits (the contract check), and writes
+ * `dist/<id>.wasm` when it compiled.
+ */
+export async function prepareHook(
+  opts: PrepareHookOptions,
+  deps: CliDeps,
+  emit: EventSink,
+): Promise<PreparedHook> {
+  const { fs } = deps;
+  const show = (file: string) => displayPath(deps.cwd, file);
+  if ((await fs.kind(opts.dir)) !== "dir") {
+    throw new ExtensionError("not_found", `${show(opts.dir)} does not exist or is not a folder`, undefined, {
+      dir: opts.dir,
+    });
+  }
+  const loaded = await loadManifest(opts.dir, fs, show(opts.dir));
+  const { manifest } = loaded;
+  emit({ type: "manifest", dir: opts.dir, manifest });
+  const layout = hookLayout(opts.dir, manifest.id);
+  if ((await fs.kind(layout.entry)) !== "file") {
+    throw new ExtensionError(
+      "not_found",
+      `${show(layout.entry)} does not exist: a hook's code is src/index.ts, which exports run(input: string): string`,
+      undefined,
+      { file: layout.entry },
+    );
+  }
+
+  const inputs = await inputsDigest(layout, fs, opts.optimize);
+  const fresh = opts.rebuild ? undefined : await readFreshBuild(layout, fs, inputs);
+  let component: Uint8Array;
+  let sha256: string;
+  let durationMs = 0;
+  let warnings: BuildDiagnostic[] = [];
+  if (fresh) {
+    component = fresh.component;
+    sha256 = fresh.stamp.sha256;
+  } else {
+    emit({ type: "compile-start", entry: layout.entry });
+    // The compiler is heavy to load: only commands that compile pay for it.
+    const { buildAssemblyScript } = await import("@ameide-ext/pdk");
+    const build = await buildAssemblyScript({
+      entry: layout.entry,
+      rootDir: opts.dir,
+      optimize: opts.optimize,
+    });
+    component = build.component;
+    sha256 = build.sha256;
+    durationMs = build.durationMs;
+    warnings = build.warnings;
+  }
+  const bytesLimit = DEFAULT_SIZE_LIMITS.moduleBytes;
+  emit({
+    type: "compile-done",
+    cached: fresh !== undefined,
+    durationMs,
+    bytes: component.byteLength,
+    bytesLimit,
+    sha256,
+    warnings,
+  });
+
+  const { createEngine } = await import("@ameide-ext/runtime");
+  const engine = createEngine();
+  const started = deps.now();
+  let ext: LoadedExtension;
+  try {
+    ext = await engine.load(component, {
+      sha256,
+      limits: {
+        cpuMillis: manifest.limits.cpu_millis,
+        memoryMb: manifest.limits.memory_mb,
+        timeoutMs: manifest.limits.timeout_ms,
+      },
+    });
+  } catch (cause) {
+    await engine.close();
+    throw ExtensionError.from(cause);
+  }
+  emit({ type: "validate-done", durationMs: deps.now() - started, world: WORLD });
+  if (!fresh) {
+    await writeBuild(layout, fs, component, { id: manifest.id, sha256, bytes: component.byteLength, inputs });
+    emit({ type: "wasm-written", file: layout.wasm });
+  }
+  return {
+    layout,
+    loaded,
+    build: {
+      wasm: layout.wasm,
+      sha256,
+      bytes: component.byteLength,
+      bytesLimit,
+      cached: !!fresh,
+      durationMs,
+      warnings,
+    },
+    engine,
+    ext,
+  };
+}
+
+/** Resolves the `[dir]` argument against the working directory (default: the working directory). */
+export function resolveHookDir(dir: string | undefined, cwd: string): string {
+  return path.resolve(cwd, dir ?? ".");
+}

@@ -1,0 +1,80 @@
+import { createRequire } from "node:module";
+import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { Command, CommanderError } from "commander";
+import { registerBuildCommand } from "./commands/build.js";
+import type { CommandContext } from "./commands/command-context.js";
+import { registerNewCommand } from "./commands/new.js";
+import { registerRunCommand } from "./commands/run.js";
+import { registerSchemaCommand } from "./commands/schema.js";
+import { registerTestCommand } from "./commands/test.js";
+import type { CliDeps } from "./deps.js";
+import { EXIT_CODES, type ExitCode } from "./exit-code.js";
+import { toErrorDocument } from "./report/json-documents.js";
+
+/** The CLI's version, from its package.json. */
+export const CLI_VERSION: string = (createRequire(import.meta.url)("../package.json") as { version: string })
+  .version;
+
+/**
+ * The `ameide-ext` program: every command registered, output routed to
+ * `ctx.deps`, commander's own exits turned into exceptions. This is the one
+ * place the commands are registered.
+ */
+export function createProgram(ctx: CommandContext): Command {
+  const { deps } = ctx;
+  const program = new Command("ameide-ext")
+    .description(
+      "Write, build, test and run sandboxed WebAssembly hooks (spec 479 Tier 1), offline, with the limits they meet in production.",
+    )
+    .version(CLI_VERSION, "-V, --version")
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      writeOut: (s) => deps.stdout.write(s),
+      writeErr: (s) => deps.stderr.write(s),
+    })
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 ok; 1 the work failed (a failing test, a compile error, an invocation error);\n" +
+        "2 usage or invalid input (bad flags, bad manifest, bad fixture file, non-empty folder).\n" +
+        "Every command takes --json: exactly one JSON document on stdout. Docs: docs/cli.md\n" +
+        "\nExamples:\n" +
+        "  $ npx ameide-ext new deal-guard --kind process_hook --dir hooks/deal-guard\n" +
+        "  $ npx ameide-ext build hooks/deal-guard\n" +
+        "  $ npx ameide-ext test hooks/deal-guard\n" +
+        "  $ npx ameide-ext run hooks/deal-guard --fixture hooks/deal-guard/tests/small-deal.json\n",
+    );
+  registerNewCommand(program, ctx);
+  registerBuildCommand(program, ctx);
+  registerTestCommand(program, ctx);
+  registerRunCommand(program, ctx);
+  registerSchemaCommand(program, ctx);
+  return program;
+}
+
+/**
+ * Runs `ameide-ext` with `argv` (the arguments after the program name) and
+ * returns the exit code; never exits the process.
+ */
+export async function runCli(argv: readonly string[], deps: CliDeps): Promise<ExitCode> {
+  let exit: ExitCode = EXIT_CODES.ok;
+  const program = createProgram({
+    deps,
+    setExit: (code) => {
+      exit = code;
+    },
+  });
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+  } catch (cause) {
+    if (!(cause instanceof CommanderError)) throw cause;
+    if (cause.exitCode === 0) return EXIT_CODES.ok;
+    // Commander has printed the usage error on stderr; an agent asking for JSON still gets one document.
+    if (argv.includes("--json")) {
+      const error = new ExtensionError("invalid_argument", cause.message.replace(/^error: /, ""));
+      deps.stdout.write(`${JSON.stringify(toErrorDocument(error))}\n`);
+    }
+    return EXIT_CODES.usage;
+  }
+  return exit;
+}

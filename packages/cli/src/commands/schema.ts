@@ -1,0 +1,29 @@
+import { Argument, type Command } from "commander";
+import { formatJson } from "../json/format-json.js";
+import { SCHEMA_NAMES, SCHEMAS, type SchemaName } from "../schemas.js";
+import { type CommandContext, examples } from "./command-context.js";
+
+/** `ameide-ext schema <name>`: prints one of {@link SCHEMAS}. */
+export function registerSchemaCommand(program: Command, ctx: CommandContext): void {
+  program
+    .command("schema")
+    .summary("print a JSON Schema: the manifest, a fixture, or a --json document")
+    .description(
+      "Print the JSON Schema (draft-07) of extension.json (manifest), of a tests/*.json fixture (fixture), or of\n" +
+        "the document a command prints with --json (new, build, test, run; error for a command that failed).",
+    )
+    .addArgument(new Argument("<name>", "which schema").choices(SCHEMA_NAMES))
+    .option("--json", "print it on one line")
+    .addHelpText(
+      "after",
+      examples([
+        "$ npx ameide-ext schema manifest > extension.schema.json",
+        "$ npx ameide-ext schema test --json",
+      ]),
+    )
+    .action((name: SchemaName, flags: { json?: boolean }) => {
+      const schema = SCHEMAS[name];
+      ctx.deps.stdout.write(flags.json ? `${JSON.stringify(schema)}\n` : formatJson(schema));
+      ctx.setExit(0);
+    });
+}

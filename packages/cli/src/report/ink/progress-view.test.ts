@@ -1,0 +1,123 @@
+import { renderToString } from "ink";
+import { createElement } from "react";
+import { describe, expect, it } from "vitest";
+import type { HookEvent } from "../../events.js";
+import { checkManifest } from "../../manifest/load-manifest.js";
+import { limitUsage } from "../../run/limit-usage.js";
+import type { CaseResult } from "../../test/test-hook.js";
+import { initialProgress, reduceProgress } from "./progress-state.js";
+import { ProgressView } from "./progress-view.js";
+
+const { manifest } = checkManifest({
+  id: "deal-approval",
+  kind: "process_hook",
+  abi: "json_in_json_out_v1",
+  version: "1",
+  limits: { cpu_millis: 5 },
+  risk_tier: "low",
+  metadata: { description: "d", created_by: "user:1" },
+});
+
+const stats = {
+  fuel: 4_200_000,
+  fuelLimit: 5_000_000,
+  memoryBytes: 65536,
+  memoryLimitBytes: 16 * 1024 * 1024,
+  durationMs: 0.08,
+  timeoutMs: 50,
+  outputBytes: 65,
+  outputLimitBytes: 65536,
+  hostCalls: 0,
+  hostCallsLimit: 0,
+};
+
+const result = (name: string, over: Partial<CaseResult>): CaseResult => ({
+  name,
+  file: `tests/${name}.json`,
+  ok: true,
+  status: "passed",
+  outcome: "ok",
+  output: {},
+  error: null,
+  stats,
+  usage: limitUsage(stats),
+  logs: [],
+  failures: [],
+  warnings: [],
+  ...over,
+});
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes
+const plain = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, "");
+
+describe("ProgressView", () => {
+  it("renders the test table live from the same events as the plain reporter", () => {
+    const events: HookEvent[] = [
+      { type: "manifest", dir: "/h", manifest },
+      { type: "compile-start", entry: "/h/src/index.ts" },
+      { type: "cases", names: ["small deal", "big deal"] },
+      { type: "case-done", index: 0, result: result("small deal", {}) },
+    ];
+    const state = events.reduce(reduceProgress, initialProgress("test"));
+    const text = plain(renderToString(createElement(ProgressView, { state, cwd: "/" }), { columns: 120 }));
+    expect(text).toContain("compiling h/src/index.ts");
+    expect(text).toMatch(/✓ small deal +▇▇▇▇▇░ +84%/);
+    expect(text).toMatch(/· big deal/);
+  });
+
+  it("ends with the diff of a failed case and `N passed, N failed`", () => {
+    const failed = result("big deal", {
+      ok: false,
+      status: "failed",
+      failures: ["the output differs from expected"],
+      diff: '- Expected\n+ Received\n\n  {\n-   "route": "extra"\n+   "route": "standard"\n  }',
+    });
+    let state = [
+      { type: "cases", names: ["small deal", "big deal"] },
+      { type: "case-done", index: 0, result: result("small deal", {}) },
+      { type: "case-done", index: 1, result: failed },
+    ].reduce((s, e) => reduceProgress(s, e as HookEvent), initialProgress("test"));
+    state = {
+      ...state,
+      outcome: {
+        command: "test",
+        result: {
+          ok: false,
+          dir: "/h",
+          manifest,
+          build: {
+            wasm: "/h/dist/deal-approval.wasm",
+            sha256: "0".repeat(64),
+            bytes: 1,
+            bytesLimit: 2,
+            cached: true,
+            durationMs: 0,
+            warnings: [],
+          },
+          passed: 1,
+          failed: 1,
+          updated: [],
+          cases: [result("small deal", {}), failed],
+        },
+      },
+    };
+    const lines = plain(renderToString(createElement(ProgressView, { state, cwd: "/" }), { columns: 120 }))
+      .trimEnd()
+      .split("\n");
+    expect(lines).toContain('    +   "route": "standard"');
+    expect(lines.at(-1)).toBe("1 passed, 1 failed");
+  });
+
+  it("marks the step that failed, then shows the error", () => {
+    const state = {
+      ...reduceProgress(initialProgress("build"), { type: "compile-start", entry: "/h/src/index.ts" }),
+      error: { heading: "error (invalid_argument/compile_error)", text: "src/index.ts:2:18 error TS2322: …" },
+    };
+    const text = plain(renderToString(createElement(ProgressView, { state, cwd: "/h" }), { columns: 100 }));
+    expect(text).toContain("✗ compiling src/index.ts");
+    expect(text.trimEnd().split("\n").slice(-2)).toEqual([
+      "error (invalid_argument/compile_error)",
+      "src/index.ts:2:18 error TS2322: …",
+    ]);
+  });
+});

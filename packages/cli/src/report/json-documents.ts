@@ -1,0 +1,108 @@
+import type { ExtensionError } from "@ameide-ext/pdk/contract";
+import type { ErrorSummary } from "../run/invoke-hook.js";
+import type { HookStats } from "../run/limit-usage.js";
+import type { CommandOutcome } from "./command-outcome.js";
+
+/** The error of a failed command, as `--json` prints it. */
+export interface ErrorDocument {
+  ok: false;
+  error: { code: string; reason: string | null; message: string; details?: unknown };
+}
+
+/** The one JSON document a command prints with `--json` (schemas in docs/cli.md and OUTPUT_SCHEMAS). */
+export type JsonDocument = Record<string, unknown> & { ok: boolean };
+
+/** `ameide-ext <command> --json` on success (or, for test and run, on a failed case or invocation). */
+export function toJsonDocument(outcome: CommandOutcome): JsonDocument {
+  switch (outcome.command) {
+    case "new": {
+      const r = outcome.result;
+      return {
+        ok: true,
+        dir: r.dir,
+        id: r.id,
+        kind: r.kind,
+        lang: r.lang,
+        riskTier: r.riskTier,
+        createdBy: r.createdBy,
+        files: r.files,
+      };
+    }
+    case "build": {
+      const r = outcome.result;
+      return {
+        ok: true,
+        id: r.manifest.id,
+        wasm: r.wasm,
+        sha256: r.sha256,
+        bytes: r.bytes,
+        bytesLimit: r.bytesLimit,
+        durationMs: round(r.durationMs),
+        world: r.world,
+        warnings: r.warnings.map((d) => ({
+          file: d.file,
+          line: d.line,
+          column: d.column,
+          code: d.code,
+          message: d.message,
+        })),
+      };
+    }
+    case "test": {
+      const r = outcome.result;
+      return {
+        ok: r.ok,
+        id: r.manifest.id,
+        sha256: r.build.sha256,
+        passed: r.passed,
+        failed: r.failed,
+        updated: r.updated,
+        cases: r.cases.map((c) => {
+          const doc: Record<string, unknown> = {
+            name: c.name,
+            file: c.file,
+            ok: c.ok,
+            status: c.status,
+            output: c.output,
+            error: c.error,
+            stats: stats(c.stats),
+            failures: c.failures,
+            warnings: c.warnings,
+            logs: c.logs,
+          };
+          if (c.diff !== undefined) doc.diff = c.diff;
+          return doc;
+        }),
+      };
+    }
+    case "run": {
+      const r = outcome.result;
+      return {
+        ok: r.ok,
+        id: r.manifest.id,
+        sha256: r.build.sha256,
+        riskTier: r.riskTier,
+        output: r.output,
+        error: r.error,
+        stats: stats(r.stats),
+        logs: r.logs,
+        warnings: r.warnings,
+      };
+    }
+  }
+}
+
+/** `{ ok: false, error: { code, reason, message, details? } }`. */
+export function toErrorDocument(error: ExtensionError): ErrorDocument {
+  const e: ErrorSummary = { code: error.code, reason: error.reason ?? null, message: error.message };
+  if (error.details !== undefined) e.details = error.details;
+  return { ok: false, error: e };
+}
+
+function stats(s: HookStats): HookStats {
+  return { ...s, durationMs: round(s.durationMs) };
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}

@@ -1,0 +1,179 @@
+import type { JsonSchema } from "../manifest/manifest-schema.js";
+
+const nonNegative = { type: "number", minimum: 0 };
+const count = { type: "integer", minimum: 0 };
+
+/** An error: a technical one (`resource_exhausted`/`fuel`), or a business one (the guest's code, reason `business_error`). */
+const ERROR: JsonSchema = {
+  type: "object",
+  required: ["code", "reason", "message"],
+  additionalProperties: false,
+  properties: {
+    code: { type: "string" },
+    reason: { type: ["string", "null"] },
+    message: { type: "string" },
+    details: {},
+  },
+};
+
+const STATS: JsonSchema = {
+  type: "object",
+  required: [
+    "fuel",
+    "fuelLimit",
+    "memoryBytes",
+    "memoryLimitBytes",
+    "durationMs",
+    "timeoutMs",
+    "outputBytes",
+    "outputLimitBytes",
+    "hostCalls",
+    "hostCallsLimit",
+  ],
+  additionalProperties: false,
+  properties: {
+    fuel: count,
+    fuelLimit: count,
+    memoryBytes: count,
+    memoryLimitBytes: count,
+    durationMs: nonNegative,
+    timeoutMs: count,
+    outputBytes: count,
+    outputLimitBytes: count,
+    hostCalls: count,
+    hostCallsLimit: count,
+  },
+};
+
+const LOGS: JsonSchema = {
+  type: "array",
+  items: {
+    type: "object",
+    required: ["level", "message"],
+    additionalProperties: false,
+    properties: { level: { enum: ["debug", "info", "warn", "error"] }, message: { type: "string" } },
+  },
+};
+
+const STRINGS: JsonSchema = { type: "array", items: { type: "string" } };
+const SHA256: JsonSchema = { type: "string", pattern: "^[0-9a-f]{64}$" };
+
+/**
+ * The JSON Schemas (draft-07) of the documents `--json` prints, one per
+ * command, and `error` for any command that could not do its work. docs/cli.md
+ * quotes them, and a test keeps the two equal.
+ */
+export const OUTPUT_SCHEMAS: Readonly<Record<"new" | "build" | "test" | "run" | "error", JsonSchema>> = {
+  new: {
+    type: "object",
+    required: ["ok", "dir", "id", "kind", "lang", "riskTier", "createdBy", "files"],
+    additionalProperties: false,
+    properties: {
+      ok: { const: true },
+      dir: { type: "string" },
+      id: { type: "string" },
+      kind: { enum: ["process_hook", "domain_hook", "agent_tool"] },
+      lang: { type: "string" },
+      riskTier: { enum: ["low", "medium", "high"] },
+      createdBy: { type: "string" },
+      files: STRINGS,
+    },
+  },
+  build: {
+    type: "object",
+    required: ["ok", "id", "wasm", "sha256", "bytes", "bytesLimit", "durationMs", "world", "warnings"],
+    additionalProperties: false,
+    properties: {
+      ok: { const: true },
+      id: { type: "string" },
+      wasm: { type: "string" },
+      sha256: SHA256,
+      bytes: count,
+      bytesLimit: count,
+      durationMs: nonNegative,
+      world: { type: "string" },
+      warnings: {
+        type: "array",
+        items: {
+          type: "object",
+          required: ["file", "line", "column", "code", "message"],
+          additionalProperties: false,
+          properties: {
+            file: { type: "string" },
+            line: count,
+            column: count,
+            code: { type: "string" },
+            message: { type: "string" },
+          },
+        },
+      },
+    },
+  },
+  test: {
+    type: "object",
+    required: ["ok", "id", "sha256", "passed", "failed", "updated", "cases"],
+    additionalProperties: false,
+    properties: {
+      ok: { type: "boolean" },
+      id: { type: "string" },
+      sha256: SHA256,
+      passed: count,
+      failed: count,
+      updated: STRINGS,
+      cases: {
+        type: "array",
+        items: {
+          type: "object",
+          required: [
+            "name",
+            "file",
+            "ok",
+            "status",
+            "output",
+            "error",
+            "stats",
+            "failures",
+            "warnings",
+            "logs",
+          ],
+          additionalProperties: false,
+          properties: {
+            name: { type: "string" },
+            file: { type: "string" },
+            ok: { type: "boolean" },
+            status: { enum: ["passed", "failed", "updated"] },
+            output: {},
+            error: { anyOf: [{ type: "null" }, ERROR] },
+            stats: STATS,
+            failures: STRINGS,
+            warnings: STRINGS,
+            logs: LOGS,
+            diff: { type: "string" },
+          },
+        },
+      },
+    },
+  },
+  run: {
+    type: "object",
+    required: ["ok", "id", "sha256", "riskTier", "output", "error", "stats", "logs", "warnings"],
+    additionalProperties: false,
+    properties: {
+      ok: { type: "boolean" },
+      id: { type: "string" },
+      sha256: SHA256,
+      riskTier: { enum: ["low", "medium", "high"] },
+      output: {},
+      error: { anyOf: [{ type: "null" }, ERROR] },
+      stats: STATS,
+      logs: LOGS,
+      warnings: STRINGS,
+    },
+  },
+  error: {
+    type: "object",
+    required: ["ok", "error"],
+    additionalProperties: false,
+    properties: { ok: { const: false }, error: ERROR },
+  },
+};

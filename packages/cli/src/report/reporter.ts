@@ -1,0 +1,52 @@
+import type { ExtensionError } from "@ameide-ext/pdk/contract";
+import type { CliDeps } from "../deps.js";
+import type { EventSink } from "../events.js";
+import type { CommandName, CommandOutcome } from "./command-outcome.js";
+
+/** Presents one command: its progress events, then its result or its error. */
+export interface Reporter {
+  /** Progress. */
+  event: EventSink;
+  /** The command's result. */
+  done(outcome: CommandOutcome): Promise<void>;
+  /** The command could not do its work. */
+  fail(error: ExtensionError): Promise<void>;
+}
+
+/** json: one document on stdout; plain: lines; interactive: the live ink view. */
+export type ReporterMode = "json" | "plain" | "interactive";
+
+/**
+ * `--json` wins; else the live view on a terminal unless NO_COLOR is set
+ * (or TERM is dumb); else plain lines.
+ */
+export function chooseReporterMode(json: boolean, deps: Pick<CliDeps, "stdout" | "env">): ReporterMode {
+  if (json) return "json";
+  const noColor = deps.env.NO_COLOR !== undefined && deps.env.NO_COLOR !== "";
+  if (deps.stdout.isTTY && deps.stdout.stream !== undefined && !noColor && deps.env.TERM !== "dumb") {
+    return "interactive";
+  }
+  return "plain";
+}
+
+/** Creates the reporter of `mode` for `command`. The interactive one loads ink only when used. */
+export async function createReporter(
+  mode: ReporterMode,
+  command: CommandName,
+  deps: CliDeps,
+): Promise<Reporter> {
+  switch (mode) {
+    case "json": {
+      const { createJsonReporter } = await import("./json-reporter.js");
+      return createJsonReporter(deps);
+    }
+    case "plain": {
+      const { createPlainReporter } = await import("./plain-reporter.js");
+      return createPlainReporter(command, deps);
+    }
+    case "interactive": {
+      const { createInkReporter } = await import("./ink/ink-reporter.js");
+      return createInkReporter(command, deps);
+    }
+  }
+}

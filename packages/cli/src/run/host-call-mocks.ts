@@ -1,0 +1,60 @@
+import { isDeepStrictEqual } from "node:util";
+import { ExtensionError } from "@ameide-ext/pdk/contract";
+import type { HostCallHandler } from "@ameide-ext/runtime";
+import type { HostCallMock } from "../fixtures/fixture-schema.js";
+import { quote } from "../json/validate-schema.js";
+
+/** A host-call handler that answers from mocks, and what went wrong with them. */
+export interface MockHostCalls {
+  /** Answers a call from the first unused mock of the same service and method (and request, when the mock has one). */
+  handler: HostCallHandler;
+  /** Calls no mock answered (the guest got an `unavailable` error for each). */
+  unexpected(): string[];
+  /** Mocks no call used. */
+  unused(): string[];
+}
+
+/**
+ * Answers host calls from `mocks`, each used once, in order. A call no mock
+ * answers gets an `unavailable` error result (the guest decides what to do)
+ * and is reported by `unexpected()`; `hint` ends that message.
+ */
+export function createMockHostCalls(mocks: readonly HostCallMock[], hint: string): MockHostCalls {
+  const used = mocks.map(() => false);
+  const unexpected: string[] = [];
+  const handler: HostCallHandler = ({ service, method, requestJson }) => {
+    let request: unknown = requestJson;
+    try {
+      request = JSON.parse(requestJson);
+    } catch {
+      // Not JSON: match against the raw text.
+    }
+    const candidates = mocks
+      .map((m, i) => ({ m, i }))
+      .filter(({ m, i }) => !used[i] && m.service === service && m.method === method);
+    const match = candidates.find(
+      ({ m }) => m.request === undefined || isDeepStrictEqual(m.request, request),
+    );
+    if (!match) {
+      const near = candidates[0];
+      const why = near
+        ? `hostCalls[${near.i}] expects the request ${quote(near.m.request)}`
+        : `no answer is left for ${service}.${method}`;
+      unexpected.push(`unexpected host call ${service}.${method} with ${quote(request)}: ${why}; ${hint}`);
+      throw new ExtensionError(
+        "unavailable",
+        `no answer for host call ${service}.${method}`,
+        "host_call_failed",
+      );
+    }
+    used[match.i] = true;
+    if (match.m.error) throw new ExtensionError(match.m.error.code, match.m.error.message);
+    return JSON.stringify(match.m.response ?? null);
+  };
+  return {
+    handler,
+    unexpected: () => [...unexpected],
+    unused: () =>
+      mocks.flatMap((m, i) => (used[i] ? [] : [`hostCalls[${i}] (${m.service}.${m.method}) was not called`])),
+  };
+}

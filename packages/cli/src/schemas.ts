@@ -1,0 +1,21 @@
+import { FIXTURE_SCHEMA } from "./fixtures/fixture-schema.js";
+import { type JsonSchema, MANIFEST_SCHEMA } from "./manifest/manifest-schema.js";
+import { OUTPUT_SCHEMAS } from "./report/output-schemas.js";
+
+/**
+ * Every JSON Schema (draft-07) of the CLI, by name: the files it reads
+ * (`manifest`: extension.json, `fixture`: tests/*.json) and the documents
+ * `--json` prints (`new`, `build`, `test`, `run`, and `error` for any
+ * command that could not do its work). `ameide-ext schema <name>` prints one.
+ */
+export const SCHEMAS: Readonly<Record<SchemaName, JsonSchema>> = {
+  manifest: MANIFEST_SCHEMA,
+  fixture: FIXTURE_SCHEMA,
+  ...OUTPUT_SCHEMAS,
+};
+
+/** The names of {@link SCHEMAS}. */
+export const SCHEMA_NAMES = ["manifest", "fixture", "new", "build", "test", "run", "error"] as const;
+
+/** One of {@link SCHEMA_NAMES}. */
+export type SchemaName = (typeof SCHEMA_NAMES)[number];
