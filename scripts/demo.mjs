@@ -34,7 +34,10 @@ const steps = [
 let failed = false;
 for (const args of steps) {
   process.stdout.write(`\n$ ameide-ext ${args.join(" ")}\n`);
-  const r = spawnSync(process.execPath, [...cli, ...args], { stdio: "inherit", env: { ...process.env, NO_COLOR: "1" } });
+  const r = spawnSync(process.execPath, [...cli, ...args], {
+    stdio: "inherit",
+    env: { ...process.env, NO_COLOR: "1" },
+  });
   if (r.status !== 0) {
     process.stderr.write(`demo: \`ameide-ext ${args[0]}\` exited ${r.status ?? r.signal}\n`);
     failed = true;

@@ -23,7 +23,7 @@ const step = (name, cmd, args) => {
 };
 
 step("generated code is in sync", "node", ["scripts/check-generated.mjs"]);
-step("lint and format", "npx", ["--no", "biome", "ci", "."]);
+step("lint and format (warnings are errors)", "npx", ["--no", "biome", "ci", "--error-on-warnings", "."]);
 step("types", "npx", ["--no", "turbo", "run", "typecheck", "--output-logs=errors-only"]);
 
 const report = join(root, ".tmp", "vitest.json");
