@@ -16,14 +16,19 @@ export interface Reporter {
 /** json: one document on stdout; plain: lines; interactive: the live ink view. */
 export type ReporterMode = "json" | "plain" | "interactive";
 
+/** Narrowest terminal the live view lays out in; a narrower one (or one that reports no size) gets plain lines. */
+const MIN_INTERACTIVE_COLUMNS = 40;
+
 /**
  * `--json` wins; else the live view on a terminal unless NO_COLOR is set
- * (or TERM is dumb); else plain lines.
+ * (or TERM is dumb, or the terminal reports fewer than 40 columns, as a pty
+ * without a size does); else plain lines.
  */
 export function chooseReporterMode(json: boolean, deps: Pick<CliDeps, "stdout" | "env">): ReporterMode {
   if (json) return "json";
   const noColor = deps.env.NO_COLOR !== undefined && deps.env.NO_COLOR !== "";
-  if (deps.stdout.isTTY && deps.stdout.stream !== undefined && !noColor && deps.env.TERM !== "dumb") {
+  const wide = (deps.stdout.columns ?? 0) >= MIN_INTERACTIVE_COLUMNS;
+  if (deps.stdout.isTTY && deps.stdout.stream !== undefined && wide && !noColor && deps.env.TERM !== "dumb") {
     return "interactive";
   }
   return "plain";
