@@ -407,3 +407,111 @@ describe("instrumentModule()", () => {
     });
   });
 });
+
+describe("instrumentModule() with shared counters", () => {
+  // A library module: memory, a mutable global, a loop, and an element segment.
+  const LIB = `(module
+    (memory (export "memory") 1)
+    (global $calls (export "calls") (mut i32) (i32.const 0))
+    (table (export "table") 2 funcref)
+    (elem (i32.const 0) $work $work)
+    (func $work (export "work") (param $n i32) (result i32) (local $acc i32)
+      (global.set $calls (i32.add (global.get $calls) (i32.const 1)))
+      (block $done (loop $l
+        (br_if $done (i32.eqz (local.get $n)))
+        (local.set $acc (i32.add (local.get $acc) (local.get $n)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $l)))
+      (local.get $acc)))`;
+  // An app module linked to it: imported function, memory, table and global; its own globals,
+  // a data segment placed by an imported global, and an exported global.
+  const APP = `(module
+    (import "lib" "work" (func $work (param i32) (result i32)))
+    (import "lib" "memory" (memory 1))
+    (import "lib" "table" (table 2 funcref))
+    (import "env" "base" (global $base i32))
+    (global $seen (mut i32) (i32.const 7))
+    (global $twice (export "twice") i32 (i32.const 14))
+    (data (global.get $base) "hi")
+    (type $w (func (param i32) (result i32)))
+    (func (export "run") (param $n i32) (result i32)
+      (global.set $seen (i32.add (global.get $seen) (call $work (local.get $n))))
+      (drop (call_indirect (type $w) (i32.const 1) (i32.const 1)))
+      (i32.add (global.get $seen) (i32.load8_u (global.get $base))))
+    (func (export "seen") (result i32) (global.get $seen)))`;
+
+  const counters = () => ({
+    fuel: new WebAssembly.Global({ value: "i64", mutable: true }, BUDGET),
+    depth: new WebAssembly.Global({ value: "i32", mutable: true }, 0),
+    trap: new WebAssembly.Global({ value: "i32", mutable: true }, 0),
+  });
+
+  async function link(meter: MeterMode) {
+    const opts: InstrumentOptions = { maxMemoryPages: 16, maxCallDepth: 1_000, meter, counters: "imported" };
+    const lib = instrumentModule(await watModule(LIB), opts);
+    const app = instrumentModule(await watModule(APP), opts);
+    const c = counters();
+    const libInst = new WebAssembly.Instance(new WebAssembly.Module(lib.bytes), { __ameide: c });
+    const le = libInst.exports as Record<string, WebAssembly.ExportValue>;
+    const appInst = new WebAssembly.Instance(new WebAssembly.Module(app.bytes), {
+      __ameide: c,
+      lib: { work: le.work, memory: le.memory, table: le.table },
+      env: { base: new WebAssembly.Global({ value: "i32", mutable: false }, 100) },
+    } as WebAssembly.Imports);
+    return { c, lib, app, le, ae: appInst.exports as Record<string, WebAssembly.ExportValue> };
+  }
+
+  it("imports the three counters from the counters module and exports none", async () => {
+    const { app } = await link("block");
+    const mod = new WebAssembly.Module(app.bytes);
+    expect(WebAssembly.Module.imports(mod).filter((i) => i.module === "__ameide")).toEqual([
+      { module: "__ameide", name: "fuel", kind: "global" },
+      { module: "__ameide", name: "depth", kind: "global" },
+      { module: "__ameide", name: "trap", kind: "global" },
+    ]);
+    expect(WebAssembly.Module.exports(mod).map((e) => e.name)).not.toContain(FUEL_EXPORT);
+  });
+
+  it("keeps every global, data and element reference pointing where it did (indices shift by three)", async () => {
+    const { ae, le, app } = await link("block");
+    const run = ae.run as (n: number) => number;
+    // 7 + (10+9+...+1) + 'h' (104)
+    expect(run(10)).toBe(7 + 55 + 104);
+    expect((ae.twice as WebAssembly.Global).value).toBe(14);
+    expect((ae.seen as () => number)()).toBe(62);
+    expect((le.calls as WebAssembly.Global).value).toBe(2);
+    // The snapshot exports name the mutable global at its new index, and hold its value.
+    expect(app.snapshotGlobals).toHaveLength(1);
+    expect((ae[app.snapshotGlobals[0] as string] as WebAssembly.Global).value).toBe(62);
+  });
+
+  it("charges one budget across modules, the same as the exact count", async () => {
+    const block = await link("block");
+    const exact = await link("exact");
+    (block.ae.run as (n: number) => number)(1000);
+    (exact.ae.run as (n: number) => number)(1000);
+    const used = (l: { c: ReturnType<typeof counters> }) => Number(BUDGET - (l.c.fuel.value as bigint));
+    expect(used(block)).toBeGreaterThan(1000 * 5);
+    expect(used(block)).toBe(used(exact));
+  });
+
+  it("stops a loop in one module on the budget the other module started with", async () => {
+    const { c, ae } = await link("block");
+    c.fuel.value = 500n;
+    expect(() => (ae.run as (n: number) => number)(1_000_000)).toThrow(WebAssembly.RuntimeError);
+    expect(c.trap.value).toBe(TrapReason.Fuel);
+  });
+
+  it("still refuses imported memories, tables and globals with defined counters", async () => {
+    expect(() =>
+      instrumentModule(
+        new Uint8Array(0),
+        { maxMemoryPages: 16, maxCallDepth: 1_000 }, // sanity: empty bytes are malformed, not forbidden
+      ),
+    ).toThrowError(expect.objectContaining({ reason: "invalid_module" }));
+    const bytes = await watModule(APP);
+    expect(() => instrumentModule(bytes, { maxMemoryPages: 16, maxCallDepth: 1_000 })).toThrowError(
+      expect.objectContaining({ code: "invalid_argument", reason: "forbidden_import" }),
+    );
+  });
+});

@@ -16,6 +16,8 @@ export const DEPTH_EXPORT = "__ameide_depth";
 export const TRAP_EXPORT = "__ameide_trap";
 /** Fuel for a module's start and initialize functions: 100 million instructions, well under a second. */
 export const INIT_FUEL_DEFAULT = 100_000_000n;
+/** The import module of the shared counters when `counters` is "imported". */
+export const COUNTERS_MODULE = "__ameide";
 /** Prefix of the exports added for each mutable global, so a snapshot can restore it. */
 export const GLOBAL_EXPORT_PREFIX = "__ameide_g";
 
@@ -45,6 +47,16 @@ export interface InstrumentOptions {
   maxCallDepth: number;
   /** How fuel is charged. Default "block". */
   meter?: MeterMode;
+  /**
+   * Where the fuel, depth and trap counters live. "defined" (default): in the
+   * module, exported as FUEL_EXPORT, DEPTH_EXPORT and TRAP_EXPORT; the module
+   * may import functions only. "imported": imported from {@link COUNTERS_MODULE}
+   * (fields "fuel" i64, "depth" i32, "trap" i32, all mutable), so the modules of
+   * one component share one budget; the module may then import memories, tables
+   * and globals too (they come from sibling modules), and every defined global
+   * shifts by three indices.
+   */
+  counters?: "defined" | "imported";
   /** Fuel available to the module's start function, before any invocation sets its own. Default {@link INIT_FUEL_DEFAULT}. */
   initFuel?: bigint;
 }
@@ -95,8 +107,11 @@ const SECTION_ORDER: Record<number, number> = {
   10: 12,
   11: 13,
 };
+const IMPORT_SECTION = 2;
 const GLOBAL_SECTION = 6;
 const EXPORT_SECTION = 7;
+const ELEMENT_SECTION = 9;
+const DATA_SECTION = 11;
 const MAX_PAGES_32 = 65536;
 
 interface Section {
@@ -147,6 +162,17 @@ function skipConstExpr(r: ByteReader): void {
   }
 }
 
+function skipLimits(r: ByteReader): void {
+  const flags = r.u8();
+  if (flags & 0x04) {
+    throw new ExtensionError("invalid_argument", "64-bit memory is not supported", "unsupported_feature", {
+      feature: "memory64",
+    });
+  }
+  r.u32();
+  if (flags & 0x01) r.u32();
+}
+
 const VALTYPE_NAMES: Record<number, string> = {
   127: "i32",
   126: "i64",
@@ -192,7 +218,9 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
   const funcSigIndex: number[] = []; // function index -> type index
   const exportSigs = new Map<string, FuncSig>();
   let importedFuncs = 0;
+  let importedGlobals = 0;
   let definedGlobals = 0;
+  const sharedCounters = options.counters === "imported";
   const mutableDefinedGlobals: number[] = [];
   const funcTypes: number[] = [];
   const exportNames = new Set<string>();
@@ -234,6 +262,15 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
           imports.push({ module, field, sig });
           funcSigIndex.push(t);
           importedFuncs++;
+        } else if (sharedCounters && kind === 0x01) {
+          skipValType(r);
+          skipLimits(r);
+        } else if (sharedCounters && kind === 0x02) {
+          skipLimits(r);
+        } else if (sharedCounters && kind === 0x03) {
+          skipValType(r);
+          r.u8();
+          importedGlobals++;
         } else {
           // Globals too: the engine gives a guest host functions only, so an imported global could never link.
           throw new ExtensionError(
@@ -257,7 +294,7 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
         skipValType(r);
         const mut = r.u8();
         skipConstExpr(r);
-        if (mut === 1) mutableDefinedGlobals.push(definedGlobals);
+        if (mut === 1) mutableDefinedGlobals.push(importedGlobals + definedGlobals);
         definedGlobals++;
       }
     } else if (s.id === 7) {
@@ -288,10 +325,14 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
     }
   }
 
-  const fuelGlobal = definedGlobals;
+  // Defined counters come after the defined globals; imported ones after the imported globals,
+  // which pushes every defined global three indices up.
+  const fuelGlobal = sharedCounters ? importedGlobals : importedGlobals + definedGlobals;
   const depthGlobal = fuelGlobal + 1;
   const trapGlobal = fuelGlobal + 2;
-  const snapshotGlobals = mutableDefinedGlobals.map((g) => `${GLOBAL_EXPORT_PREFIX}${g}`);
+  const shift = sharedCounters ? 3 : 0;
+  const mapGlobal = (g: number) => (g >= importedGlobals ? g + shift : g);
+  const snapshotGlobals = mutableDefinedGlobals.map((g) => `${GLOBAL_EXPORT_PREFIX}${mapGlobal(g)}`);
 
   let mutatesTables = false;
   let functions = 0;
@@ -458,7 +499,12 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
       const depth = ctrl.length;
       switch (ins.flow) {
         case Flow.Plain:
-          seg.bytes(raw);
+          if (shift !== 0 && (op === 0x23 || op === 0x24)) {
+            seg.u8(op);
+            seg.u32(mapGlobal(createByteReader(raw, 1).u32()));
+          } else {
+            seg.bytes(raw);
+          }
           break;
         case Flow.Call:
           flush(seg);
@@ -600,6 +646,145 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
     return { count, rest: input.subarray(r.pos, s.end) };
   };
 
+  // Copies a constant expression, moving its global.get indices with the shift.
+  const copyConstExpr = (r: ByteReader, w: ByteWriter) => {
+    for (;;) {
+      const at = r.pos;
+      const { flow } = readInstruction(r);
+      const raw = input.subarray(at, r.pos);
+      if (raw[0] === 0x23) {
+        w.u8(0x23);
+        w.u32(mapGlobal(createByteReader(raw, 1).u32()));
+      } else {
+        w.bytes(raw);
+      }
+      if (flow === Flow.End) return;
+    }
+  };
+
+  const shiftGlobals = (s: Section): Uint8Array => {
+    const r = createByteReader(input, s.start, s.end);
+    const w = createByteWriter(s.end - s.start + 16);
+    const n = r.u32();
+    w.u32(n);
+    for (let i = 0; i < n; i++) {
+      const at = r.pos;
+      skipValType(r);
+      r.u8();
+      w.bytes(input.subarray(at, r.pos));
+      copyConstExpr(r, w);
+    }
+    return w.finish();
+  };
+
+  const appendCounterImports = (s: Section | undefined): Uint8Array => {
+    const w = createByteWriter();
+    const { count, rest } = readVector(s);
+    w.u32(count + 3);
+    w.bytes(rest);
+    const enc = new TextEncoder();
+    for (const [field, type] of [
+      ["fuel", 0x7e],
+      ["depth", 0x7f],
+      ["trap", 0x7f],
+    ] as const) {
+      w.sized(enc.encode(COUNTERS_MODULE));
+      w.sized(enc.encode(field));
+      w.u8(0x03);
+      w.u8(type);
+      w.u8(0x01);
+    }
+    return w.finish();
+  };
+
+  const shiftExports = (s: Section | undefined): Uint8Array => {
+    const w = createByteWriter();
+    const entries: Uint8Array[] = [];
+    let count = 0;
+    if (s) {
+      const r = createByteReader(input, s.start, s.end);
+      count = r.u32();
+      for (let i = 0; i < count; i++) {
+        const at = r.pos;
+        readName(r);
+        const kind = r.u8();
+        const nameBytes = input.subarray(at, r.pos - 1);
+        const idx = r.u32();
+        const e = createByteWriter(nameBytes.length + 6);
+        e.bytes(nameBytes);
+        e.u8(kind);
+        e.u32(kind === 0x03 ? mapGlobal(idx) : idx);
+        entries.push(e.finish());
+      }
+    }
+    const enc = new TextEncoder();
+    w.u32(count + mutableDefinedGlobals.length);
+    for (const e of entries) w.bytes(e);
+    for (const g of mutableDefinedGlobals) {
+      w.sized(enc.encode(`${GLOBAL_EXPORT_PREFIX}${mapGlobal(g)}`));
+      w.u8(0x03);
+      w.u32(mapGlobal(g));
+    }
+    return w.finish();
+  };
+
+  const copyFuncIndices = (r: ByteReader, w: ByteWriter) => {
+    const n = r.u32();
+    w.u32(n);
+    for (let i = 0; i < n; i++) w.u32(r.u32());
+  };
+  const copyExprs = (r: ByteReader, w: ByteWriter) => {
+    const n = r.u32();
+    w.u32(n);
+    for (let i = 0; i < n; i++) copyConstExpr(r, w);
+  };
+
+  const shiftElements = (s: Section): Uint8Array => {
+    const r = createByteReader(input, s.start, s.end);
+    const w = createByteWriter(s.end - s.start + 16);
+    const n = r.u32();
+    w.u32(n);
+    for (let i = 0; i < n; i++) {
+      const flags = r.u32();
+      w.u32(flags);
+      if (flags > 7) throw malformed(`element segment flags ${flags}`, r.pos);
+      const active = (flags & 0x01) === 0;
+      const explicitTable = (flags & 0x02) !== 0;
+      const usesExprs = (flags & 0x04) !== 0;
+      if (active && explicitTable) w.u32(r.u32());
+      if (active) copyConstExpr(r, w);
+      if (!active || explicitTable) {
+        // elemkind (a byte) for function indices, a reference type for expressions
+        const at = r.pos;
+        if (usesExprs) skipValType(r);
+        else r.u8();
+        w.bytes(input.subarray(at, r.pos));
+      }
+      if (usesExprs) copyExprs(r, w);
+      else copyFuncIndices(r, w);
+    }
+    return w.finish();
+  };
+
+  const shiftData = (s: Section): Uint8Array => {
+    const r = createByteReader(input, s.start, s.end);
+    const w = createByteWriter(s.end - s.start + 16);
+    const n = r.u32();
+    w.u32(n);
+    for (let i = 0; i < n; i++) {
+      const flags = r.u32();
+      w.u32(flags);
+      if (flags === 2) w.u32(r.u32());
+      if (flags === 0 || flags === 2) copyConstExpr(r, w);
+      else if (flags !== 1) throw malformed(`data segment flags ${flags}`, r.pos);
+      const len = r.u32();
+      const at = r.pos;
+      r.skip(len);
+      w.sized(input.subarray(at, at + len));
+    }
+    return w.finish();
+  };
+
   const appendGlobals = (s: Section | undefined): Uint8Array => {
     const w = createByteWriter();
     const { count, rest } = readVector(s);
@@ -647,15 +832,22 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
     out.u8(id);
     out.sized(payload);
   };
-  let wroteGlobals = false;
+  // Shared counters: the counters are imports, no global is appended, indices shift.
+  // Defined counters: the counters are appended globals, exported by name.
+  let wroteImports = !sharedCounters;
+  let wroteGlobals = sharedCounters;
   let wroteExports = false;
   const flushMissing = (beforeRank: number) => {
+    if (!wroteImports && (SECTION_ORDER[IMPORT_SECTION] as number) < beforeRank) {
+      emit(IMPORT_SECTION, appendCounterImports(undefined));
+      wroteImports = true;
+    }
     if (!wroteGlobals && (SECTION_ORDER[GLOBAL_SECTION] as number) < beforeRank) {
       emit(GLOBAL_SECTION, appendGlobals(undefined));
       wroteGlobals = true;
     }
     if (!wroteExports && (SECTION_ORDER[EXPORT_SECTION] as number) < beforeRank) {
-      emit(EXPORT_SECTION, appendExports(undefined));
+      emit(EXPORT_SECTION, sharedCounters ? shiftExports(undefined) : appendExports(undefined));
       wroteExports = true;
     }
   };
@@ -663,16 +855,26 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
     const rank = SECTION_ORDER[s.id];
     if (rank !== undefined) flushMissing(rank);
     switch (s.id) {
+      case IMPORT_SECTION:
+        emit(IMPORT_SECTION, sharedCounters ? appendCounterImports(s) : input.subarray(s.start, s.end));
+        wroteImports = true;
+        break;
       case 5:
         emit(5, rewriteMemory(s));
         break;
       case GLOBAL_SECTION:
-        emit(GLOBAL_SECTION, appendGlobals(s));
+        emit(GLOBAL_SECTION, sharedCounters ? shiftGlobals(s) : appendGlobals(s));
         wroteGlobals = true;
         break;
       case EXPORT_SECTION:
-        emit(EXPORT_SECTION, appendExports(s));
+        emit(EXPORT_SECTION, sharedCounters ? shiftExports(s) : appendExports(s));
         wroteExports = true;
+        break;
+      case ELEMENT_SECTION:
+        emit(ELEMENT_SECTION, sharedCounters ? shiftElements(s) : input.subarray(s.start, s.end));
+        break;
+      case DATA_SECTION:
+        emit(DATA_SECTION, sharedCounters ? shiftData(s) : input.subarray(s.start, s.end));
         break;
       case 10:
         emit(10, rewriteCode(s));
