@@ -2,19 +2,13 @@ import {
   type ErrorReason,
   ExtensionError,
   type ExtensionErrorData,
-  FUEL_PER_CPU_MILLI,
   LOG_LEVELS,
   type LogLevel,
 } from "@ameide-ext/pdk/contract";
-import {
-  DEPTH_EXPORT,
-  FUEL_EXPORT,
-  INIT_FUEL_DEFAULT,
-  TRAP_EXPORT,
-  TrapReason,
-} from "../wasm/instrument-module.js";
+import { DEPTH_EXPORT, FUEL_EXPORT, INIT_FUEL_DEFAULT, TRAP_EXPORT } from "../wasm/instrument-module.js";
 import type { CompiledExtension } from "./compile-extension.js";
 import { formatBytes } from "./resolve-limits.js";
+import { checkOutputSize, classifyFailure, judgePayload } from "./run-outcome.js";
 import type { BusinessError, GuestLogLine, Outcome } from "./types.js";
 
 /** A host call's answer, as the guest receives it. */
@@ -222,41 +216,8 @@ export function createGuestInstance(compiled: CompiledExtension): GuestInstance 
     dirty = false;
   };
 
-  const classify = (cause: unknown, s: RunState, fuel: number): ExtensionError => {
-    if (s.pending) return s.pending;
-    if (cause instanceof ExtensionError) return cause;
-    if (cause instanceof RangeError) {
-      return techError("resource_exhausted", "stack", "the guest's call stack overflowed (deep recursion)");
-    }
-    if (cause instanceof WebAssembly.RuntimeError) {
-      const reason = ex.trap.value as number;
-      if (reason === TrapReason.Fuel) {
-        return techError(
-          "resource_exhausted",
-          "fuel",
-          `fuel exhausted: the budget is ${fuel} instructions (cpu_millis × ${FUEL_PER_CPU_MILLI})`,
-          { limit: fuel },
-        );
-      }
-      if (reason === TrapReason.Stack) {
-        return techError(
-          "resource_exhausted",
-          "stack",
-          "the guest's call stack passed its depth limit (deep recursion)",
-        );
-      }
-      if (reason === TrapReason.MemoryGrowFailed) {
-        return techError(
-          "resource_exhausted",
-          "memory",
-          `memory grew past the cap of ${formatBytes(compiled.memoryLimitBytes)}`,
-          { limit: compiled.memoryLimitBytes },
-        );
-      }
-      return techError("resource_exhausted", "trap", `the guest trapped: ${cause.message}`);
-    }
-    return ExtensionError.from(cause);
-  };
+  const classify = (cause: unknown, s: RunState, fuel: number): ExtensionError =>
+    classifyFailure(cause, s.pending, ex.trap.value as number, fuel, compiled.memoryLimitBytes);
 
   const finishOutput = (
     retPtr: number,
@@ -274,14 +235,7 @@ export function createGuestInstance(compiled: CompiledExtension): GuestInstance 
         "invalid_output",
         `run returned discriminant ${disc}; a result is 0 (ok) or 1 (err)`,
       );
-    if (len > s.opts.outputLimitBytes) {
-      throw techError(
-        "resource_exhausted",
-        "output_size",
-        `output is ${formatBytes(len)}, the limit is ${formatBytes(s.opts.outputLimitBytes)}`,
-        { actual: len, limit: s.opts.outputLimitBytes },
-      );
-    }
+    checkOutputSize(len, s.opts.outputLimitBytes);
     let text: string;
     try {
       text = strictDecoder.decode(view(ptr, len));
@@ -289,34 +243,7 @@ export function createGuestInstance(compiled: CompiledExtension): GuestInstance 
       if (cause instanceof ExtensionError) throw techError("internal", "invalid_output", cause.message);
       throw techError("internal", "invalid_output", "the output is not valid UTF-8");
     }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      const preview = text.length > 60 ? `${text.slice(0, 60)}…` : text;
-      throw techError(
-        "internal",
-        "invalid_output",
-        `the ${disc === 0 ? "output" : "error payload"} is not JSON: ${JSON.stringify(preview)}`,
-      );
-    }
-    if (disc === 0) return { outcome: "ok", output: text, outputBytes: len };
-    const be = parsed as Partial<BusinessError> | null;
-    if (
-      typeof be !== "object" ||
-      be === null ||
-      typeof be.code !== "string" ||
-      typeof be.message !== "string"
-    ) {
-      throw techError(
-        "internal",
-        "invalid_output",
-        'a business error must be a JSON object {"code": string, "message": string, "details"?: any}',
-      );
-    }
-    const businessError: BusinessError = { code: be.code, message: be.message };
-    if (be.details !== undefined) businessError.details = be.details;
-    return { outcome: "business_error", businessError, outputBytes: len };
+    return judgePayload(disc === 0, text, len);
   };
 
   const appendDropMarker = (s: RunState) => {
