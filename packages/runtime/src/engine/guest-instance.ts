@@ -1,13 +1,7 @@
-import {
-  type ErrorReason,
-  ExtensionError,
-  type ExtensionErrorData,
-  LOG_LEVELS,
-  type LogLevel,
-} from "@ameide-ext/pdk/contract";
+import { type ErrorReason, ExtensionError, type ExtensionErrorData } from "@ameide-ext/pdk/contract";
 import { DEPTH_EXPORT, FUEL_EXPORT, INIT_FUEL_DEFAULT, TRAP_EXPORT } from "../wasm/instrument-module.js";
 import type { CompiledExtension } from "./compile-extension.js";
-import { formatBytes } from "./resolve-limits.js";
+import { createGuestLog, type GuestLog } from "./guest-log.js";
 import { checkOutputSize, classifyFailure, judgePayload } from "./run-outcome.js";
 import type { BusinessError, GuestLogLine, Outcome } from "./types.js";
 
@@ -61,7 +55,6 @@ export interface GuestInstance {
 const encoder = new TextEncoder();
 const strictDecoder = new TextDecoder("utf-8", { fatal: true });
 const lenientDecoder = new TextDecoder("utf-8");
-const LEVELS: ReadonlySet<string> = new Set(LOG_LEVELS);
 /** Fuel given to a module's start and initialize functions (the same as the instrumenter's default). */
 const INIT_FUEL = INIT_FUEL_DEFAULT;
 
@@ -78,10 +71,7 @@ interface Exports {
 
 interface RunState {
   opts: GuestRunOptions;
-  logs: GuestLogLine[];
-  logBytes: number;
-  droppedLogBytes: number;
-  droppedLogLines: number;
+  log: GuestLog;
   hostCalls: number;
   /** An error raised by the host side, which wins over the trap it causes. */
   pending: ExtensionError | undefined;
@@ -141,16 +131,10 @@ export function createGuestInstance(compiled: CompiledExtension): GuestInstance 
     log(levelPtr: number, levelLen: number, msgPtr: number, msgLen: number) {
       const s = state;
       if (!s) return;
-      const lvl = readString(levelPtr, levelLen);
-      const level = (LEVELS.has(lvl) ? lvl : "info") as LogLevel;
-      if (s.logs.length >= s.opts.logLines || s.logBytes + (msgLen >>> 0) > s.opts.logBytes) {
-        s.droppedLogLines++;
-        s.droppedLogBytes += msgLen >>> 0;
-        return;
-      }
-      const message = readString(msgPtr, msgLen);
-      s.logBytes += msgLen >>> 0;
-      s.logs.push({ level, message });
+      const bytes = msgLen >>> 0;
+      // Over the cap, the line is only counted: no need to decode it.
+      const message = s.log.fits(bytes) ? readString(msgPtr, msgLen) : "";
+      s.log.add(readString(levelPtr, levelLen), message, bytes);
     },
     call(sp: number, sl: number, mp: number, ml: number, rp: number, rl: number, retPtr: number) {
       const s = state;
@@ -246,15 +230,6 @@ export function createGuestInstance(compiled: CompiledExtension): GuestInstance 
     return judgePayload(disc === 0, text, len);
   };
 
-  const appendDropMarker = (s: RunState) => {
-    if (s.droppedLogLines > 0) {
-      s.logs.push({
-        level: "warn",
-        message: `[log truncated: ${s.droppedLogLines} more line(s), ${s.droppedLogBytes} byte(s) dropped; the limits are ${s.opts.logLines} lines and ${formatBytes(s.opts.logBytes)}]`,
-      });
-    }
-  };
-
   return {
     get instantiations() {
       return instantiations;
@@ -265,10 +240,7 @@ export function createGuestInstance(compiled: CompiledExtension): GuestInstance 
     run(opts) {
       const s: RunState = {
         opts,
-        logs: [],
-        logBytes: 0,
-        droppedLogBytes: 0,
-        droppedLogLines: 0,
+        log: createGuestLog(opts.logLines, opts.logBytes),
         hostCalls: 0,
         pending: undefined,
       };
@@ -289,7 +261,7 @@ export function createGuestInstance(compiled: CompiledExtension): GuestInstance 
           fuelUsed: Number(fuel - (ex.fuel.value as bigint)),
           memoryBytes: ex.memory.buffer.byteLength,
           hostCalls: s.hostCalls,
-          logs: s.logs,
+          logs: s.log.finish(),
         };
       } catch (cause) {
         const err = classify(cause, s, opts.fuel);
@@ -303,12 +275,11 @@ export function createGuestInstance(compiled: CompiledExtension): GuestInstance 
           memoryBytes: ex.memory.buffer.byteLength,
           outputBytes: 0,
           hostCalls: s.hostCalls,
-          logs: s.logs,
+          logs: s.log.finish(),
         };
       } finally {
         state = undefined;
       }
-      appendDropMarker(s);
       return result;
     },
   };
