@@ -1,0 +1,117 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { readContractWit } from "@ameide-ext/pdk/contract";
+import { beforeAll, describe, expect, it } from "vitest";
+import { compileLinked, type LinkedExtension, planLink } from "../component/link-component.js";
+import type { GuestRunOptions, HostCallAnswer } from "./guest-instance.js";
+import { createLinkedInstance } from "./linked-instance.js";
+
+// A JavaScript guest, built the way TypeScript hooks will be: componentize-qjs
+// (QuickJS), synchronous, WASI stubbed. Its component links 13 core modules.
+const GUEST = `
+import { log, call } from "ameide:extension/host@1.0.0";
+let counter = 0;
+export function run(input) {
+  counter++;
+  const x = JSON.parse(input);
+  if (x.mode === "loop") { for (;;) {} }
+  if (x.mode === "fail") throw { payload: JSON.stringify({ code: "MARGIN_TOO_LOW", message: "margin under 10%" }) };
+  if (x.mode === "call") {
+    try { return JSON.stringify({ got: JSON.parse(call("crm", "GetAccount", "{}")) }); }
+    catch (e) { return JSON.stringify({ refused: JSON.parse(e.payload) }); }
+  }
+  if (x.mode === "big") return JSON.stringify({ s: "x".repeat(200000) });
+  log("info", "deal " + x.amount);
+  return JSON.stringify({ route: x.amount > 50000 ? "extra_approval" : "standard", counter });
+}
+`;
+
+async function buildJsComponent(source: string): Promise<Uint8Array> {
+  const { componentize } = await import("componentize-qjs");
+  const dir = mkdtempSync(join(tmpdir(), "qjs-"));
+  const wit = join(dir, "extension.wit");
+  writeFileSync(wit, readContractWit());
+  const js = join(dir, "guest.js");
+  writeFileSync(js, source);
+  const { component } = await componentize({
+    witPath: wit,
+    jsSource: source,
+    jsPath: js,
+    world: "extension",
+    sync: true,
+    stubWasi: true,
+  });
+  return new Uint8Array(component);
+}
+
+const run = (
+  instance: ReturnType<typeof createLinkedInstance>,
+  input: unknown,
+  over: Partial<GuestRunOptions> = {},
+) =>
+  instance.run({
+    input: new TextEncoder().encode(JSON.stringify(input)),
+    fuel: 50_000_000,
+    outputLimitBytes: 64 * 1024,
+    logBytes: 16 * 1024,
+    logLines: 100,
+    hostCall: undefined,
+    ...over,
+  });
+
+describe("createLinkedInstance() on a QuickJS component", () => {
+  let linked: LinkedExtension;
+  beforeAll(async () => {
+    const plan = await planLink(await buildJsComponent(GUEST));
+    expect(plan.modules.size).toBeGreaterThan(1);
+    linked = compileLinked(plan, { memoryMb: 32, maxCallDepth: 10_000 });
+  }, 120_000);
+
+  it("runs the hook and meters it", () => {
+    const g = createLinkedInstance(linked);
+    const r = run(g, { amount: 72000 });
+    expect(r.outcome).toBe("ok");
+    expect(JSON.parse(r.output as string)).toEqual({ route: "extra_approval", counter: 1 });
+    expect(r.fuelUsed).toBeGreaterThan(1000);
+    expect(r.logs).toEqual([{ level: "info", message: "deal 72000" }]);
+  });
+
+  it("starts every run from the post-init state, with the same fuel", () => {
+    const g = createLinkedInstance(linked);
+    const a = run(g, { amount: 10 });
+    const b = run(g, { amount: 10 });
+    expect(JSON.parse(a.output as string).counter).toBe(1);
+    expect(JSON.parse(b.output as string).counter).toBe(1);
+    expect(b.fuelUsed).toBe(a.fuelUsed);
+    expect(g.instantiations).toBe(1);
+  });
+
+  it("stops an infinite loop on fuel (resource_exhausted/fuel) and serves the next run", () => {
+    const g = createLinkedInstance(linked);
+    const r = run(g, { mode: "loop" }, { fuel: 2_000_000 });
+    expect(r.error).toMatchObject({ code: "resource_exhausted", reason: "fuel" });
+    expect(r.fuelUsed).toBe(2_000_000);
+    expect(run(g, { amount: 1 }).outcome).toBe("ok");
+  });
+
+  it("returns a thrown business error as the business_error outcome", () => {
+    const r = run(createLinkedInstance(linked), { mode: "fail" });
+    expect(r.outcome).toBe("business_error");
+    expect(r.businessError).toEqual({ code: "MARGIN_TOO_LOW", message: "margin under 10%" });
+  });
+
+  it("answers host calls, and ends the run when the gate refuses one", () => {
+    const g = createLinkedInstance(linked);
+    const ok = run(g, { mode: "call" }, { hostCall: (): HostCallAnswer => ({ ok: '{"churn":0.2}' }) });
+    expect(JSON.parse(ok.output as string)).toEqual({ got: { churn: 0.2 } });
+    expect(ok.hostCalls).toBe(1);
+    const refused = run(g, { mode: "call" });
+    expect(refused.error).toMatchObject({ code: "permission_denied", reason: "host_call_denied" });
+  });
+
+  it("refuses output over its limit with resource_exhausted/output_size", () => {
+    const r = run(createLinkedInstance(linked), { mode: "big" });
+    expect(r.error).toMatchObject({ code: "resource_exhausted", reason: "output_size" });
+  });
+});

@@ -1,0 +1,238 @@
+import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { evaluateGlue, type LinkedExtension, type LinkedModule } from "../component/link-component.js";
+import { COUNTERS_MODULE, INIT_FUEL_DEFAULT } from "../wasm/instrument-module.js";
+import type { GuestInstance, GuestRunOptions, GuestRunResult } from "./guest-instance.js";
+import { createGuestLog, type GuestLog } from "./guest-log.js";
+import { checkOutputSize, classifyFailure, judgePayload } from "./run-outcome.js";
+
+const decoder = new TextDecoder("utf-8", { fatal: true });
+const HOST_KEYS = ["ameide:extension/host@1.0.0", "ameide:extension/host"];
+
+interface Live {
+  run: (input: string) => unknown;
+  fuel: WebAssembly.Global;
+  depth: WebAssembly.Global;
+  trap: WebAssembly.Global;
+  memories: WebAssembly.Memory[];
+  memorySnapshots: Uint8Array[];
+  globals: WebAssembly.Global[];
+  globalSnapshots: Array<number | bigint>;
+}
+
+interface RunState {
+  opts: GuestRunOptions;
+  log: GuestLog;
+  hostCalls: number;
+  pending: ExtensionError | undefined;
+}
+
+/** The payload of the err variant, as jco's glue throws it (a ComponentError with `payload`). */
+function errPayload(cause: unknown): string | undefined {
+  if (typeof cause !== "object" || cause === null || !("payload" in cause)) return undefined;
+  const payload = (cause as { payload: unknown }).payload;
+  return typeof payload === "string" ? payload : undefined;
+}
+
+/**
+ * A guest whose component links several core modules (a JavaScript hook):
+ * instantiated through the component's glue with metered modules that share
+ * one fuel budget; every memory and mutable global is snapshotted after
+ * instantiation and restored before each run, the same isolation as
+ * {@link createGuestInstance}. An instance that trapped, whose memory grew, or
+ * that changes tables is replaced.
+ */
+export function createLinkedInstance(linked: LinkedExtension): GuestInstance {
+  const instantiateGlue = evaluateGlue(linked.glue);
+  const fresh = [...linked.modules.values()].some((m) => m.mutatesTables);
+  const byModule = new Map<WebAssembly.Module, LinkedModule>();
+  for (const m of linked.modules.values()) byModule.set(m.module, m);
+  let live: Live | undefined;
+  let state: RunState | undefined;
+  let dirty = false;
+  let instantiations = 0;
+
+  const host = {
+    log(level: string, message: string) {
+      const s = state;
+      if (!s) return;
+      s.log.add(level, message, Buffer.byteLength(message));
+    },
+    call(service: string, method: string, requestJson: string): string {
+      const s = state;
+      if (!s) throw new ExtensionError("internal", "host call outside an invocation", "trap");
+      s.hostCalls++;
+      let answer: ReturnType<NonNullable<GuestRunOptions["hostCall"]>>;
+      try {
+        if (!s.opts.hostCall) {
+          throw new ExtensionError(
+            "permission_denied",
+            `host call ${service}.${method} refused: no host calls are available here`,
+            "host_call_denied",
+          );
+        }
+        answer = s.opts.hostCall(service, method, requestJson);
+      } catch (cause) {
+        // The glue turns any throw into the guest's err result; the pending error ends the
+        // invocation anyway once the guest returns, whatever it made of that result.
+        s.pending = ExtensionError.from(cause);
+        throw { payload: JSON.stringify({ code: s.pending.code, message: s.pending.message }) };
+      }
+      if ("ok" in answer) return answer.ok;
+      throw { payload: answer.err };
+    },
+  };
+
+  const instantiate = () => {
+    const fuel = new WebAssembly.Global({ value: "i64", mutable: true }, INIT_FUEL_DEFAULT);
+    const depth = new WebAssembly.Global({ value: "i32", mutable: true }, 0);
+    const trap = new WebAssembly.Global({ value: "i32", mutable: true }, 0);
+    const counters = { fuel, depth, trap };
+    const memories: WebAssembly.Memory[] = [];
+    const globals: WebAssembly.Global[] = [];
+    const imports: Record<string, unknown> = {};
+    for (const key of HOST_KEYS) imports[key] = host;
+    const api = instantiateGlue(
+      (name) => {
+        const m = linked.modules.get(name);
+        if (!m)
+          throw new ExtensionError(
+            "invalid_argument",
+            `the glue asked for an unknown core module ${name}`,
+            "invalid_module",
+          );
+        return m.module;
+      },
+      imports,
+      (module, importObject) => {
+        const instance = new WebAssembly.Instance(module, {
+          ...importObject,
+          [COUNTERS_MODULE]: counters,
+        } as WebAssembly.Imports);
+        const meta = byModule.get(module);
+        for (const value of Object.values(instance.exports)) {
+          if (value instanceof WebAssembly.Memory && !memories.includes(value)) memories.push(value);
+        }
+        for (const name of meta?.snapshotGlobals ?? [])
+          globals.push(instance.exports[name] as WebAssembly.Global);
+        return instance;
+      },
+    );
+    const run = api.run;
+    if (typeof run !== "function")
+      throw new ExtensionError("invalid_argument", "the component does not export run", "missing_export");
+    depth.value = 0;
+    trap.value = 0;
+    live = {
+      run: run as Live["run"],
+      fuel,
+      depth,
+      trap,
+      memories,
+      memorySnapshots: memories.map((m) => new Uint8Array(m.buffer.slice(0))),
+      globals,
+      globalSnapshots: globals.map((g) => g.value as number | bigint),
+    };
+    instantiations++;
+    dirty = false;
+  };
+
+  const reset = (): Live => {
+    const l = live;
+    if (
+      !l ||
+      fresh ||
+      l.memories.some((m, i) => m.buffer.byteLength !== (l.memorySnapshots[i] as Uint8Array).length)
+    ) {
+      instantiate();
+      return live as Live;
+    }
+    if (dirty) {
+      l.memories.forEach((m, i) => {
+        new Uint8Array(m.buffer).set(l.memorySnapshots[i] as Uint8Array);
+      });
+      l.globals.forEach((g, i) => {
+        g.value = l.globalSnapshots[i];
+      });
+      l.depth.value = 0;
+      l.trap.value = 0;
+      dirty = false;
+    }
+    return l;
+  };
+
+  const memoryBytes = () => live?.memories.reduce((n, m) => n + m.buffer.byteLength, 0) ?? 0;
+
+  return {
+    get instantiations() {
+      return instantiations;
+    },
+    warm() {
+      if (!live) instantiate();
+    },
+    run(opts): GuestRunResult {
+      const s: RunState = {
+        opts,
+        log: createGuestLog(opts.logLines, opts.logBytes),
+        hostCalls: 0,
+        pending: undefined,
+      };
+      const budget = BigInt(opts.fuel);
+      let l: Live | undefined;
+      let result: GuestRunResult;
+      try {
+        l = reset();
+        state = s;
+        dirty = true;
+        l.fuel.value = budget;
+        let ok = true;
+        let text: string;
+        try {
+          const out = l.run(decoder.decode(opts.input));
+          if (typeof out !== "string")
+            throw new ExtensionError("internal", "run returned no string", "invalid_output");
+          text = out;
+        } catch (cause) {
+          const payload = errPayload(cause);
+          if (payload === undefined || s.pending) throw cause;
+          ok = false;
+          text = payload;
+        }
+        if (s.pending) throw s.pending;
+        const bytes = Buffer.byteLength(text);
+        checkOutputSize(bytes, opts.outputLimitBytes);
+        result = {
+          ...judgePayload(ok, text, bytes),
+          fuelUsed: Number(budget - (l.fuel.value as bigint)),
+          memoryBytes: memoryBytes(),
+          hostCalls: s.hostCalls,
+          logs: s.log.finish(),
+        };
+      } catch (cause) {
+        if (!l) throw cause;
+        const err = classifyFailure(
+          cause,
+          s.pending,
+          l.trap.value as number,
+          opts.fuel,
+          linked.memoryLimitBytes,
+        );
+        const left = l.fuel.value as bigint;
+        const peak = memoryBytes();
+        live = undefined;
+        result = {
+          outcome: "technical_error",
+          error: err.toJSON(),
+          fuelUsed:
+            err.reason === "fuel" ? opts.fuel : Math.max(0, Math.min(opts.fuel, Number(budget - left))),
+          memoryBytes: peak,
+          outputBytes: 0,
+          hostCalls: s.hostCalls,
+          logs: s.log.finish(),
+        };
+      } finally {
+        state = undefined;
+      }
+      return result;
+    },
+  };
+}
