@@ -11,6 +11,8 @@ export type { AssemblyScriptBuild, BuildAssemblyScriptOptions } from "./build/bu
 export { buildAssemblyScript } from "./build/build-assemblyscript.js";
 export type { BuildDiagnostic, DiagnosticSeverity } from "./build/build-diagnostic.js";
 export { formatBuildDiagnostic } from "./build/build-diagnostic.js";
+export type { BuildTypeScriptOptions, TypeScriptBuild } from "./build/build-typescript.js";
+export { buildTypeScript, PDK_GUEST_DIR } from "./build/build-typescript.js";
 export { ALLOWED_CORE_IMPORTS } from "./build/check-core-imports.js";
 export { MISSING_RUN_CODE } from "./build/compile-assemblyscript.js";
 export { PDK_ASSEMBLY_DIR, PDK_PACKAGE } from "./build/pdk-sources.js";

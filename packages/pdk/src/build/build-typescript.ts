@@ -1,0 +1,224 @@
+import { createHash } from "node:crypto";
+import { mkdir, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { build as esbuild } from "esbuild";
+import ts from "typescript";
+import { ExtensionError, readContractWit, WORLD_NAME } from "../contract/index.js";
+import type { BuildDiagnostic } from "./build-diagnostic.js";
+import { formatBuildDiagnostic } from "./build-diagnostic.js";
+
+/** Options of {@link buildTypeScript}. */
+export interface BuildTypeScriptOptions {
+  /** Absolute path of the hook's module (usually `<hook>/src/index.ts`), which exports `run(input)`. */
+  entry: string;
+  /** Absolute path of the hook's folder; diagnostics name files relative to it. Default: the parent of `src/`. */
+  rootDir?: string;
+}
+
+/** A built TypeScript hook. */
+export interface TypeScriptBuild {
+  /** The component, targeting the world `ameide:extension/extension@1.0.0` (QuickJS, WASI stubbed). */
+  component: Uint8Array;
+  /** SHA-256 of `component`, lowercase hex. */
+  sha256: string;
+  /** Size of `component` in bytes. */
+  bytes: number;
+  /** The bundled JavaScript that QuickJS runs. */
+  bundle: string;
+  /** Wall-clock time of the build, in milliseconds. */
+  durationMs: number;
+}
+
+/** The TypeScript guest PDK, bundled into every TypeScript hook as `@ameide-ext/pdk`. */
+export const PDK_GUEST_DIR = fileURLToPath(new URL("../../guest/", import.meta.url));
+const HOST_MODULE = "ameide:extension/host@1.0.0";
+
+/**
+ * Builds a hook written in TypeScript into a component: the TypeScript
+ * compiler checks it (strict), esbuild bundles it with its pure-JS
+ * dependencies and the TypeScript PDK, and componentize-qjs turns the bundle
+ * into a QuickJS component of the contract world with WASI stubbed out.
+ *
+ * Throws an {@link ExtensionError}: `invalid_argument` / `compile_error` with
+ * `details.diagnostics` when the hook does not type-check or bundle,
+ * `invalid_argument` for bad options, `internal` when componentize fails.
+ */
+export async function buildTypeScript(options: BuildTypeScriptOptions): Promise<TypeScriptBuild> {
+  const started = performance.now();
+  const { entry, rootDir } = await checkOptions(options);
+  typeCheck(entry, rootDir);
+  const bundle = await bundleHook(entry, rootDir);
+  const component = await componentize(bundle);
+  return {
+    component,
+    sha256: createHash("sha256").update(component).digest("hex"),
+    bytes: component.byteLength,
+    bundle,
+    durationMs: performance.now() - started,
+  };
+}
+
+function compileError(diagnostics: BuildDiagnostic[], rootDir: string): ExtensionError {
+  const text = diagnostics
+    .slice(0, 20)
+    .map((d) => formatBuildDiagnostic(d, path.relative(rootDir, d.file) || d.file))
+    .join("\n");
+  return new ExtensionError("invalid_argument", text, "compile_error", { diagnostics });
+}
+
+function typeCheck(entry: string, rootDir: string): void {
+  const program = ts.createProgram({
+    rootNames: [entry, path.join(PDK_GUEST_DIR, "host.d.ts")],
+    options: {
+      strict: true,
+      noEmit: true,
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.ESNext,
+      moduleResolution: ts.ModuleResolutionKind.Bundler,
+      lib: ["lib.es2022.d.ts"],
+      types: [],
+      skipLibCheck: true,
+      noImplicitOverride: true,
+      paths: { "@ameide-ext/pdk": [path.join(PDK_GUEST_DIR, "index.ts")] },
+    },
+  });
+  const errors = ts.getPreEmitDiagnostics(program).filter((d) => d.category === ts.DiagnosticCategory.Error);
+  if (errors.length === 0) return;
+  throw compileError(
+    errors.map((d): BuildDiagnostic => {
+      const message = ts.flattenDiagnosticMessageText(d.messageText, "\n");
+      if (!d.file || d.start === undefined) {
+        return {
+          file: entry,
+          line: 1,
+          column: 1,
+          message,
+          code: `TS${d.code}`,
+          severity: "error",
+          sourceLine: "",
+          length: 1,
+        };
+      }
+      const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
+      const sourceLine = d.file.text.split(/\r?\n/)[line] ?? "";
+      return {
+        file: d.file.fileName,
+        line: line + 1,
+        column: character + 1,
+        message,
+        code: `TS${d.code}`,
+        severity: "error",
+        sourceLine,
+        length: Math.max(1, Math.min(d.length ?? 1, sourceLine.length - character)),
+      };
+    }),
+    rootDir,
+  );
+}
+
+async function bundleHook(entry: string, rootDir: string): Promise<string> {
+  const result = await esbuild({
+    stdin: {
+      contents: [
+        `import { run as hookRun } from ${JSON.stringify(entry)};`,
+        `import { __runHook } from "@ameide-ext/pdk";`,
+        "export function run(inputJson) { return __runHook(hookRun, inputJson); }",
+      ].join("\n"),
+      resolveDir: rootDir,
+      sourcefile: "__ameide_hook_entry__.js",
+      loader: "js",
+    },
+    bundle: true,
+    write: false,
+    format: "esm",
+    platform: "neutral",
+    target: "es2020",
+    external: [HOST_MODULE],
+    alias: { "@ameide-ext/pdk": path.join(PDK_GUEST_DIR, "index.ts") },
+    mainFields: ["module", "main"],
+    logLevel: "silent",
+    legalComments: "none",
+  }).catch((cause: unknown) => {
+    const errors = (
+      cause as {
+        errors?: Array<{
+          text: string;
+          location?: { file: string; line: number; column: number; lineText: string; length: number } | null;
+        }>;
+      }
+    ).errors;
+    if (!errors) throw new ExtensionError("internal", `esbuild failed: ${String(cause)}`);
+    throw compileError(
+      errors.map((e) => ({
+        file: e.location ? path.resolve(rootDir, e.location.file) : entry,
+        line: e.location?.line ?? 1,
+        column: (e.location?.column ?? 0) + 1,
+        message: e.text,
+        code: "ESBUILD",
+        severity: "error",
+        sourceLine: e.location?.lineText ?? "",
+        length: Math.max(1, e.location?.length ?? 1),
+      })),
+      rootDir,
+    );
+  });
+  const out = result.outputFiles[0];
+  if (!out) throw new ExtensionError("internal", "esbuild produced no bundle");
+  return out.text;
+}
+
+async function componentize(bundle: string): Promise<Uint8Array> {
+  const { componentize: qjs } = await import("componentize-qjs");
+  // The module's path ends up in the QuickJS snapshot: a path derived from the bundle alone
+  // keeps it out of the differences between builds. (Some remain: QuickJS's init-time seeds.)
+  const dir = path.join(
+    tmpdir(),
+    "ameide-ext-ts",
+    createHash("sha256").update(bundle).digest("hex").slice(0, 24),
+  );
+  try {
+    await mkdir(dir, { recursive: true });
+    const witPath = path.join(dir, "extension.wit");
+    const jsPath = path.join(dir, "hook.js");
+    await writeFile(witPath, readContractWit());
+    await writeFile(jsPath, bundle);
+    const { component } = await qjs({
+      witPath,
+      jsSource: bundle,
+      jsPath,
+      world: WORLD_NAME,
+      sync: true,
+      stubWasi: true,
+    });
+    return new Uint8Array(component);
+  } catch (cause) {
+    throw new ExtensionError(
+      "internal",
+      `componentize-qjs could not make a component of the hook: ${cause instanceof Error ? cause.message : String(cause)}`,
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function checkOptions(options: BuildTypeScriptOptions): Promise<{ entry: string; rootDir: string }> {
+  const { entry } = options;
+  if (typeof entry !== "string" || !path.isAbsolute(entry) || !entry.endsWith(".ts")) {
+    throw new ExtensionError(
+      "invalid_argument",
+      `entry must be an absolute path to a .ts file, got ${JSON.stringify(entry)}`,
+    );
+  }
+  const entryDir = path.dirname(entry);
+  const rootDir = path.resolve(
+    options.rootDir ?? (path.basename(entryDir) === "src" ? path.dirname(entryDir) : entryDir),
+  );
+  const found = await stat(entry).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+  if (!found) throw new ExtensionError("invalid_argument", `entry ${entry} does not exist or is not a file`);
+  return { entry, rootDir };
+}
