@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // One-time (and idempotent) setup: install exactly what package-lock.json pins, then build every package.
 // `npm run demo`, `npm test` and `npm run bench` call it first, so a fresh clone needs no other step.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -31,6 +31,33 @@ if (!existsSync(marker) || statSync(marker).mtimeMs < statSync(lock).mtimeMs) {
 } else {
   log("dependencies are installed");
 }
+// The registry's PostgreSQL suite runs a real server on loopback: it needs PostgreSQL's binaries,
+// from Debian's packages. (SQLite, the embedded default, needs nothing.)
+const hasPostgres =
+  spawnSync("sh", ["-c", "command -v initdb || ls /usr/lib/postgresql/*/bin/initdb"], { stdio: "ignore" })
+    .status === 0;
+if (!hasPostgres) {
+  const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+  const hasApt = spawnSync("sh", ["-c", "command -v apt-get"], { stdio: "ignore" }).status === 0;
+  if (isRoot && hasApt) {
+    log("installing PostgreSQL from Debian's packages (apt-get) for the registry's tests ...");
+    const aptEnv = { ...env, DEBIAN_FRONTEND: "noninteractive" };
+    const apt = (args) => {
+      const r = spawnSync("apt-get", args, { stdio: ["ignore", "inherit", "inherit"], env: aptEnv });
+      if (r.status !== 0) {
+        process.stderr.write(`[setup] failed: apt-get ${args.join(" ")}\n`);
+        process.exit(1);
+      }
+    };
+    apt(["update", "-qq"]);
+    apt(["install", "-y", "-qq", "--no-install-recommends", "postgresql"]);
+  } else {
+    log(
+      "PostgreSQL is not installed: the registry's PostgreSQL tests will fail; install it with `apt-get install -y postgresql`",
+    );
+  }
+}
+
 log("building packages (turbo run build) ...");
 run("npx", ["--no", "turbo", "run", "build", "--output-logs=errors-only"]);
 log("ready");
