@@ -17,3 +17,5 @@ export * from "./gen/ameide/extensions/v1/extension_definition_pb.js";
 export * from "./gen/ameide/extensions/v1/runtime_pb.js";
 // ameide.transformation.v1: the lifecycle API of the Transformation Domain primitive.
 export * from "./gen/ameide/transformation/v1/extension_service_pb.js";
+// grpc.health.v1: the standard gRPC health protocol, which the runtime serves next to its own service.
+export * from "./gen/grpc/health/v1/health_pb.js";

@@ -23,6 +23,24 @@ export {
   isExtensionError,
   LIMIT_BOUNDS,
 } from "@ameide-ext/pdk/contract";
+// The service (docs/runtime-service.md): catalog, module stores, governed host calls, the Connect server.
+export type {
+  CatalogFile,
+  CatalogFileEntry,
+  CatalogFileHostService,
+  CatalogFileRuntime,
+} from "./catalog/catalog-schema.js";
+export { CATALOG_SCHEMA } from "./catalog/catalog-schema.js";
+export { compareVersions } from "./catalog/compare-versions.js";
+export type {
+  Catalog,
+  CatalogEntry,
+  HostServiceEndpoint,
+  ParseCatalogOptions,
+} from "./catalog/parse-catalog.js";
+export { createCatalog, parseCatalog } from "./catalog/parse-catalog.js";
+export type { CatalogWatch, WatchCatalogFileOptions } from "./catalog/watch-catalog-file.js";
+export { watchCatalogFile } from "./catalog/watch-catalog-file.js";
 export { sha256Hex } from "./engine/compile-extension.js";
 export type { Engine, EngineOptions, LoadedExtension, LoadOptions } from "./engine/create-engine.js";
 // End-user API.
@@ -42,6 +60,48 @@ export type {
   Outcome,
 } from "./engine/types.js";
 export type { WorkerPoolOptions } from "./engine/worker-pool.js";
+export type {
+  ConnectHostCaller,
+  ConnectHostCallerOptions,
+  HostCallInvocation,
+  HostCallOutcome,
+} from "./host/connect-host-caller.js";
+export { createConnectHostCaller } from "./host/connect-host-caller.js";
+export type { HostCallClaims, TokenMinter, TokenMinterOptions } from "./host/token-minter.js";
+export { createTokenMinter, MAX_TOKEN_TTL_SECONDS } from "./host/token-minter.js";
+export type {
+  CircuitBreakerOptions,
+  CircuitBreakers,
+  CircuitChange,
+  CircuitPermit,
+  CircuitState,
+} from "./service/circuit-breaker.js";
+export { createCircuitBreakers } from "./service/circuit-breaker.js";
+export {
+  ERROR_REASON_HEADER,
+  fromConnectCode,
+  fromConnectCodeName,
+  fromConnectError,
+  toConnectCode,
+  toConnectError,
+} from "./service/connect-codes.js";
+export type { InvokeCallOptions, Runtime, RuntimeOptions } from "./service/create-runtime.js";
+export { createRuntime } from "./service/create-runtime.js";
+export type { RuntimeConfig } from "./service/load-runtime-config.js";
+export { loadRuntimeConfig } from "./service/load-runtime-config.js";
+export type { ExtensionLabels, RuntimeMetrics } from "./service/runtime-metrics.js";
+export type { RuntimeLogLevel, RuntimeSettings, SettingsOverrides } from "./service/runtime-settings.js";
+export { resolveRuntimeSettings } from "./service/runtime-settings.js";
+export type { RuntimeServer, RuntimeServerOptions } from "./service/start-runtime-server.js";
+export { startRuntimeServer } from "./service/start-runtime-server.js";
+export type { FileModuleStoreOptions } from "./store/file-module-store.js";
+export { createFileModuleStore } from "./store/file-module-store.js";
+export type { ModuleRef } from "./store/module-ref.js";
+export { parseModuleRef } from "./store/module-ref.js";
+export type { FetchModuleOptions, ModuleStore } from "./store/module-store.js";
+export { combineModuleStores } from "./store/module-store.js";
+export type { S3ModuleStoreOptions } from "./store/s3-module-store.js";
+export { createS3ModuleStore } from "./store/s3-module-store.js";
 export type { InstrumentedModule, InstrumentOptions, MeterMode } from "./wasm/instrument-module.js";
 // Below this line: internals for the bench and conformance packages, not a stable API.
 export { instrumentModule } from "./wasm/instrument-module.js";

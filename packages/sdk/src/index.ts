@@ -1,11 +1,32 @@
 /**
- * @ameide-ext/sdk: what primitives import to call the WasmExtensionRuntime.
- * The runtime client lands with the runtime-service issue; the context
- * builders and the error type are here now.
+ * @ameide-ext/sdk: what primitives import to call the WasmExtensionRuntime:
+ * the runtime client (Connect, gRPC, gRPC-Web, a Unix socket, or in-process),
+ * ExecutionContext builders and the one error type.
  */
 
 export type { ErrorCode, ErrorReason, ExtensionErrorData } from "@ameide-ext/pdk/contract";
 export { ExtensionError, isExtensionError } from "@ameide-ext/pdk/contract";
 export type { ExecutionContext } from "@ameide-ext/runtime";
+export { fromConnectCode, toConnectCode } from "@ameide-ext/runtime/connect-codes";
 export type { ContextBase } from "./execution-context.js";
 export { agentContext, systemContext, userContext } from "./execution-context.js";
+export type {
+  BusinessError,
+  BusinessErrorResult,
+  GuestLog,
+  InvokeResult,
+  InvokeStats,
+  OkResult,
+} from "./read-response.js";
+// Internal, shared with the CLI: not a stable API.
+export { readResponse } from "./read-response.js";
+export type { RetryOptions } from "./retry.js";
+export type {
+  InProcessRuntime,
+  InvokeOptions,
+  RuntimeClient,
+  RuntimeClientOptions,
+  RuntimeProtocol,
+} from "./runtime-client.js";
+// End-user API: the client.
+export { createInProcessClient, createRuntimeClient } from "./runtime-client.js";

@@ -56,6 +56,10 @@ export const ERROR_REASONS = [
   "worker_lost",
   "circuit_open",
   "compile_error",
+  // the runtime service (docs/runtime-service.md)
+  "disabled",
+  "store_unavailable",
+  "shutting_down",
 ] as const;
 
 /** One of {@link ERROR_REASONS}. */

@@ -78,6 +78,14 @@ export interface Engine {
   stats(): { cachedModules: number; cacheMisses: number; workersReplaced: number };
   /** Stops the worker pool. */
   close(): Promise<void>;
+  /**
+   * @internal Fault injection for tests and the runtime's fault script:
+   * terminates one pool worker as a crash would. False when the pool has not
+   * started.
+   */
+  killWorker(): boolean;
+  /** Starts the worker pool now and resolves once its workers have booted (the pool otherwise starts on the first invoke). */
+  warmUp(): Promise<void>;
 }
 
 /** Creates an {@link Engine}. Options are checked here, once. */
@@ -198,6 +206,13 @@ export function createEngine(options: EngineOptions = {}): Engine {
     async close() {
       await pool?.close();
       pool = undefined;
+    },
+    killWorker() {
+      return pool?.terminateWorker() ?? false;
+    },
+    warmUp() {
+      pool ??= createWorkerPool(options.pool);
+      return pool.warm();
     },
   };
 }

@@ -4,7 +4,7 @@ import type { CompiledExtension } from "./compile-extension.js";
 import { createGuestInstance, type GuestInstance, type HostCallAnswer } from "./guest-instance.js";
 import { createModuleCache } from "./module-cache.js";
 import { runPrepared } from "./run-prepared.js";
-import type { FromWorker, ToWorker, WorkerData } from "./worker-protocol.js";
+import type { FromWorker, HostCallReply, ToWorker, WorkerData } from "./worker-protocol.js";
 
 // A pool worker: keeps live instances by module key and runs one invocation at
 // a time. Host calls block on Atomics.wait while the pool's thread answers.
@@ -28,10 +28,12 @@ port.on("message", (msg: ToWorker) => {
     instances.set(msg.key, entry);
   }
   const deadline = performance.now() + msg.prep.timeoutMs;
+  let calls = 0;
   const answer = (service: string, method: string, requestJson: string): HostCallAnswer => {
     const remainingMs = Math.max(0, deadline - performance.now());
+    const seq = ++calls;
     Atomics.store(ctl, 0, 0);
-    post({ t: "hostcall", id: msg.id, service, method, requestJson, remainingMs });
+    post({ t: "hostcall", id: msg.id, seq, service, method, requestJson, remainingMs });
     const waited = Atomics.wait(ctl, 0, 0, remainingMs);
     if (waited === "timed-out") {
       throw new ExtensionError(
@@ -44,7 +46,11 @@ port.on("message", (msg: ToWorker) => {
     Atomics.store(ctl, 0, 0);
     for (let spins = 0; spins < 1000; spins++) {
       const reply = receiveMessageOnPort(data.replies);
-      if (reply) return reply.message as HostCallAnswer;
+      if (!reply) continue;
+      const tagged = reply.message as HostCallReply;
+      // A late answer to an earlier call (of this invocation or an earlier one), which timed out: drop it.
+      if (tagged.id !== msg.id || tagged.seq !== seq) continue;
+      return tagged.answer;
     }
     throw new ExtensionError(
       "internal",

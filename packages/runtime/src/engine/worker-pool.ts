@@ -8,7 +8,7 @@ import type { HostCallAnswer } from "./guest-instance.js";
 import { hostErrorPayload } from "./host-call-gate.js";
 import type { PreparedInvocation } from "./prepare-invocation.js";
 import type { HostCallHandler, InvocationResult } from "./types.js";
-import type { FromWorker, ToWorker, WorkerData, WorkerModule } from "./worker-protocol.js";
+import type { FromWorker, HostCallReply, ToWorker, WorkerData, WorkerModule } from "./worker-protocol.js";
 
 /** Options of {@link createWorkerPool}. */
 export interface WorkerPoolOptions {
@@ -33,6 +33,14 @@ export interface WorkerPool {
   ): Promise<InvocationResult>;
   /** Workers replaced so far (time-outs and crashes). */
   readonly replaced: number;
+  /**
+   * Fault injection: terminates one worker from outside, as a crash would (a
+   * busy one first). Its invocation ends with `unavailable/worker_lost` and the
+   * worker is replaced. Returns false when no worker is running.
+   */
+  terminateWorker(): boolean;
+  /** Resolves once every worker has booted, so the first invocations do not wait for them. */
+  warm(): Promise<void>;
   /** Stops every worker; pending invocations end with `unavailable`. */
   close(): Promise<void>;
 }
@@ -46,6 +54,8 @@ interface Job {
   resolve: (r: InvocationResult) => void;
   started: number;
   timer?: NodeJS.Timeout;
+  /** The host call the worker is blocked on, by its number, while the handler has not answered. */
+  call?: number | undefined;
 }
 
 interface Slot {
@@ -71,6 +81,12 @@ function workerScript(): { script: URL | string; eval: boolean } {
 }
 
 const MAX_BOOT_FAILURES = 3;
+
+/**
+ * Time a guest gets to end after its host call was cut at the deadline,
+ * before its worker is stopped: the guest only has to return.
+ */
+const HOST_CALL_GRACE_MS = 25;
 
 function failure(job: Job, error: ExtensionError): InvocationResult {
   return {
@@ -110,6 +126,7 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
   let replaced = 0;
   let closed = false;
   let bootFailures = 0;
+  const warmWaiters: Array<() => void> = [];
 
   const spawn = (): Slot => {
     const ctlBuf = new SharedArrayBuffer(4);
@@ -192,6 +209,7 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
     if (m.t === "ready") {
       slot.ready = true;
       pump();
+      if (slots.every((s) => s.ready)) for (const w of warmWaiters.splice(0)) w();
       return;
     }
     const job = slot.job;
@@ -213,14 +231,23 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
         } satisfies ToWorker);
         break;
       case "hostcall":
-        void answerHostCall(slot, job, m.service, m.method, m.requestJson, m.remainingMs);
+        job.call = m.seq;
+        void answerHostCall(slot, job, m.seq, m.service, m.method, m.requestJson, m.remainingMs);
         break;
     }
+  };
+
+  const reply = (slot: Slot, job: Job, seq: number, answer: HostCallAnswer) => {
+    job.call = undefined;
+    slot.replies.postMessage({ id: job.id, seq, answer } satisfies HostCallReply);
+    Atomics.store(slot.ctl, 0, 1);
+    Atomics.notify(slot.ctl, 0);
   };
 
   const answerHostCall = async (
     slot: Slot,
     job: Job,
+    seq: number,
     service: string,
     method: string,
     requestJson: string,
@@ -238,10 +265,8 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
     } catch (cause) {
       answer = { err: hostErrorPayload(cause) };
     }
-    if (slot.job !== job) return; // timed out meanwhile
-    slot.replies.postMessage(answer);
-    Atomics.store(slot.ctl, 0, 1);
-    Atomics.notify(slot.ctl, 0);
+    if (slot.job !== job || job.call !== seq) return; // timed out meanwhile
+    reply(slot, job, seq, answer);
   };
 
   const start = (slot: Slot, job: Job) => {
@@ -250,6 +275,33 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
     slot.worker.ref();
     job.timer = setTimeout(() => {
       if (slot.job !== job) return;
+      if (job.call !== undefined) {
+        // The guest is blocked on a host call, not running: cut the call rather than the worker. The guest
+        // gets deadline_exceeded, and the invocation ends with it (runPrepared checks the wall clock); a
+        // guest that does not end within the grace loses its worker as usual.
+        reply(slot, job, job.call, {
+          err: hostErrorPayload(
+            new ExtensionError(
+              "deadline_exceeded",
+              `the host call did not answer within the invocation's wall-clock limit of ${job.prep.timeoutMs} ms`,
+              "timeout",
+            ),
+          ),
+        });
+        job.timer = setTimeout(() => {
+          if (slot.job !== job) return;
+          lose(
+            slot,
+            new ExtensionError(
+              "deadline_exceeded",
+              `the invocation passed its wall-clock limit of ${job.prep.timeoutMs} ms and its worker was stopped`,
+              "timeout",
+              { limit: job.prep.timeoutMs },
+            ),
+          );
+        }, HOST_CALL_GRACE_MS);
+        return;
+      }
       lose(
         slot,
         new ExtensionError(
@@ -305,8 +357,21 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
     get replaced() {
       return replaced;
     },
+    warm() {
+      while (slots.length < size && !closed) slots.push(spawn());
+      if (closed || slots.every((s) => s.ready)) return Promise.resolve();
+      return new Promise<void>((resolve) => warmWaiters.push(resolve));
+    },
+    terminateWorker() {
+      const slot = slots.find((s) => s.job) ?? slots[0];
+      if (!slot) return false;
+      // The "exit" listener then replaces it, exactly as for a crash.
+      void slot.worker.terminate();
+      return true;
+    },
     async close() {
       closed = true;
+      for (const w of warmWaiters.splice(0)) w();
       for (const job of queue.splice(0))
         job.resolve(failure(job, new ExtensionError("unavailable", "the worker pool closed", "worker_lost")));
       await Promise.all([...slots].map((s) => s.worker.terminate()));

@@ -1,6 +1,7 @@
 import type { MessagePort } from "node:worker_threads";
 import type { ExtensionErrorData } from "@ameide-ext/pdk/contract";
 import type { AbiNames } from "../component/validate-contract.js";
+import type { HostCallAnswer } from "./guest-instance.js";
 import type { PreparedInvocation } from "./prepare-invocation.js";
 import type { InvocationResult } from "./types.js";
 
@@ -28,7 +29,27 @@ export type FromWorker =
   | { t: "result"; id: number; result: InvocationResult }
   | { t: "missing"; id: number }
   | { t: "failed"; id: number; error: ExtensionErrorData }
-  | { t: "hostcall"; id: number; service: string; method: string; requestJson: string; remainingMs: number };
+  | {
+      t: "hostcall";
+      id: number;
+      /** The call's number within its invocation, echoed in the reply. */
+      seq: number;
+      service: string;
+      method: string;
+      requestJson: string;
+      remainingMs: number;
+    };
+
+/**
+ * A host-call answer, tagged with the invocation and the call it answers: an
+ * answer that comes too late for its call must never be read by a later one.
+ */
+export interface HostCallReply {
+  id: number;
+  /** Which call of the invocation it answers. */
+  seq: number;
+  answer: HostCallAnswer;
+}
 
 /** The data each worker starts with. */
 export interface WorkerData {

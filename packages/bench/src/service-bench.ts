@@ -1,0 +1,325 @@
+/**
+ * The runtime service's cost: InvokeExtension (the deal-approval rule, worker
+ * pool path, every limit on) against an empty unary RPC (grpc.health.v1.Health
+ * Check) on the same server, in the same run, over loopback:
+ *
+ * 1. latency: one client, one call at a time, the two RPCs interleaved, with
+ *    the Connect protocol (binary) over HTTP/1.1 and over HTTP/2; p50 and p99
+ *    of each, and what an invocation adds at p50 (goal: at most 0.1 ms);
+ * 2. throughput: autocannon, 16 connections, the Connect protocol (binary
+ *    unary, as the SDK sends it) over HTTP/1.1, 10 s per RPC (goal: 3,000
+ *    invocations/s on 2 cores).
+ *
+ * Prints a report and writes bench-results/service.json at the repo root.
+ *
+ *   npm run bench:service --workspace @ameide-ext/bench
+ *
+ * Exit codes: 0 the run completed (the report says PASS or MISS per goal);
+ * 1 it failed (a wrong answer, an error); 2 it passed its 120 s bound.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path, { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Health, InvokeExtensionRequestSchema, Outcome, WasmExtensionRuntime } from "@ameide-ext/proto";
+import { createEngine, sha256Hex } from "@ameide-ext/runtime";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { createClient, type Transport } from "@connectrpc/connect";
+import { createConnectTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import autocannon from "autocannon";
+import * as hdr from "hdr-histogram-js";
+import { buildDealHook } from "./build-deal-hook.js";
+import { DEAL_INPUT, DEAL_OUTPUT } from "./deal-approval.js";
+import { type MachineInfo, machineInfo } from "./machine-info.js";
+import { measurePool } from "./measure-pool.js";
+import { serverMemory, startServer } from "./service-harness.js";
+
+/** Where the JSON goes: bench-results/service.json at the repo root. */
+export const RESULTS_PATH: string = fileURLToPath(
+  new URL("../../../bench-results/service.json", import.meta.url),
+);
+/** A run past this is stopped (exit 2). */
+export const TIME_BOUND_MS = 120_000;
+/** Goal: what an invocation adds to an empty RPC at p50, in ms. */
+export const OVERHEAD_P50_GOAL_MS = 0.1;
+/** Goal: invocations per second over loopback with the Connect protocol, on 2 cores. */
+export const THROUGHPUT_GOAL = 3_000;
+
+interface Latency {
+  p50Us: number;
+  p99Us: number;
+  samples: number;
+}
+interface Throughput {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+  errors: number;
+}
+/** What bench-results/service.json holds. */
+export interface ServiceBenchResults {
+  machine: MachineInfo;
+  input: string;
+  latency: Record<
+    "http1" | "http2",
+    { invoke: Latency; emptyRpc: Latency; overheadP50Ms: number; ratioP50: number }
+  >;
+  throughput: {
+    connections: number;
+    durationS: number;
+    invoke: Throughput;
+    emptyRpc: Throughput;
+    invocationsCounted: number;
+  };
+  /** engine.invoke alone, one in flight, in the bench's process: the pool path's own round trip. */
+  enginePoolRoundTrip: Latency;
+  serverMemory: { rssMiB: number; heapUsedMiB: number };
+  goals: Array<{ name: string; goal: string; measured: string; pass: boolean }>;
+}
+
+const LATENCY_SAMPLES = 4_000;
+const WARMUP = 1_000;
+const CONNECTIONS = 16;
+const DURATION_S = 10;
+
+const log = (line: string) => process.stderr.write(`bench:service: ${line}\n`);
+
+async function measureLatency(transport: Transport): Promise<{ invoke: Latency; emptyRpc: Latency }> {
+  const runtime = createClient(WasmExtensionRuntime, transport);
+  const health = createClient(Health, transport);
+  const req = create(InvokeExtensionRequestSchema, {
+    extensionId: "deal-approval",
+    version: "latest",
+    ctx: { tenantId: "acme", userId: "u-1", actorType: "USER" },
+    inputJson: new TextEncoder().encode(DEAL_INPUT),
+  });
+  const first = await runtime.invokeExtension(req);
+  const out = new TextDecoder().decode(first.outputJson);
+  if (first.outcome !== Outcome.OK || out !== DEAL_OUTPUT)
+    throw new Error(`the service answered ${out || first.errorCode}`);
+  const h = { invoke: hdr.build(), empty: hdr.build() };
+  for (let i = 0; i < WARMUP + LATENCY_SAMPLES; i++) {
+    let t = performance.now();
+    await health.check({});
+    const empty = performance.now() - t;
+    t = performance.now();
+    await runtime.invokeExtension(req);
+    const invoke = performance.now() - t;
+    if (i >= WARMUP) {
+      h.empty.recordValue(Math.round(empty * 1000));
+      h.invoke.recordValue(Math.round(invoke * 1000));
+    }
+  }
+  const summary = (x: hdr.Histogram): Latency => ({
+    p50Us: x.getValueAtPercentile(50),
+    p99Us: x.getValueAtPercentile(99),
+    samples: x.totalCount,
+  });
+  const result = { invoke: summary(h.invoke), emptyRpc: summary(h.empty) };
+  h.invoke.destroy();
+  h.empty.destroy();
+  return result;
+}
+
+function cannon(url: string, path: string, body: Uint8Array): Promise<Throughput> {
+  return new Promise((resolve, reject) => {
+    autocannon(
+      {
+        url: `${url}${path}`,
+        method: "POST",
+        headers: { "content-type": "application/proto", "connect-protocol-version": "1" },
+        body: Buffer.from(body),
+        connections: CONNECTIONS,
+        duration: DURATION_S,
+      },
+      (err, r) => {
+        if (err) return reject(err);
+        resolve({
+          requestsPerSecond: r.requests.total / DURATION_S,
+          p50Ms: r.latency.p50,
+          p99Ms: r.latency.p99,
+          non2xx: r.non2xx,
+          errors: r.errors,
+        });
+      },
+    );
+  });
+}
+
+async function main(): Promise<number> {
+  const dir = await mkdtemp(join(tmpdir(), "ameide-service-bench-"));
+  log("building the deal-approval hook");
+  const build = await buildDealHook();
+  const modulePath = join(dir, "deal-approval.wasm");
+  await writeFile(modulePath, build.component);
+  const catalog = join(dir, "catalog.yaml");
+  await writeFile(
+    catalog,
+    [
+      "env: dev",
+      "runtime: { log_level: info }",
+      "extensions:",
+      "  - tenant_id: acme",
+      "    extension_id: deal-approval",
+      '    version: "3"',
+      "    kind: process_hook",
+      `    wasm_blob_ref: "file://${modulePath}#sha256=${sha256Hex(build.component)}"`,
+      "    risk_tier: low",
+      "    limits: { cpu_millis: 5, memory_mb: 16, timeout_ms: 50 }",
+      "",
+    ].join("\n"),
+  );
+  const server = await startServer(catalog, join(dir, "runtime.log"));
+  log(`server ${server.url}`);
+  try {
+    log("latency, HTTP/1.1");
+    const http1 = await measureLatency(
+      createConnectTransport({ baseUrl: server.url, httpVersion: "1.1", useBinaryFormat: true }),
+    );
+    log("latency, HTTP/2");
+    const session = new Http2SessionManager(server.url);
+    const http2 = await measureLatency(
+      createConnectTransport({
+        baseUrl: server.url,
+        httpVersion: "2",
+        useBinaryFormat: true,
+        sessionManager: session,
+      }),
+    );
+    session.abort();
+    const invokeBody = toBinary(
+      InvokeExtensionRequestSchema,
+      create(InvokeExtensionRequestSchema, {
+        extensionId: "deal-approval",
+        version: "latest",
+        ctx: { tenantId: "acme", userId: "u-1", actorType: "USER" },
+        inputJson: new TextEncoder().encode(DEAL_INPUT),
+      }),
+    );
+    log(`throughput, InvokeExtension, ${CONNECTIONS} connections, ${DURATION_S} s`);
+    const countBefore = await okCount(server.url);
+    const invoke = await cannon(
+      server.url,
+      "/ameide.extensions.v1.WasmExtensionRuntime/InvokeExtension",
+      invokeBody,
+    );
+    const invocationsCounted = (await okCount(server.url)) - countBefore;
+    log(`throughput, Health/Check, ${CONNECTIONS} connections, ${DURATION_S} s`);
+    const emptyRpc = await cannon(server.url, "/grpc.health.v1.Health/Check", new Uint8Array(0));
+    const memory = await serverMemory(server.url);
+    // The part of the overhead that is the engine's own worker-pool round trip (post, run, result back),
+    // measured in this process, one at a time, in the same run: the floor of any pool-path invocation.
+    log("the engine's worker-pool round trip, in this process, one in flight");
+    const engine = createEngine();
+    const ext = await engine.load(build.component, { limits: { cpuMillis: 5, memoryMb: 16, timeoutMs: 50 } });
+    const pool = await measurePool(
+      engine,
+      ext,
+      { input: DEAL_INPUT },
+      { concurrency: 1, warmupMs: 1_000, timeMs: 3_000 },
+    );
+    await engine.close();
+    const lat = (x: { invoke: Latency; emptyRpc: Latency }) => ({
+      ...x,
+      overheadP50Ms: (x.invoke.p50Us - x.emptyRpc.p50Us) / 1000,
+      ratioP50: x.invoke.p50Us / x.emptyRpc.p50Us,
+    });
+    const latency = { http1: lat(http1), http2: lat(http2) };
+    const results: ServiceBenchResults = {
+      machine: machineInfo(),
+      input: `deal-approval, ${DEAL_INPUT.length} B of JSON, pool path, cpu 5 ms, memory 16 MiB, timeout 50 ms`,
+      latency,
+      throughput: { connections: CONNECTIONS, durationS: DURATION_S, invoke, emptyRpc, invocationsCounted },
+      enginePoolRoundTrip: { p50Us: pool.p50Us, p99Us: pool.p99Us, samples: pool.samples },
+      serverMemory: memory,
+      goals: [
+        {
+          name: "invocation overhead over an empty RPC, p50 (Connect, HTTP/1.1)",
+          goal: `<= ${OVERHEAD_P50_GOAL_MS} ms`,
+          measured: `${latency.http1.overheadP50Ms.toFixed(3)} ms`,
+          pass: latency.http1.overheadP50Ms <= OVERHEAD_P50_GOAL_MS,
+        },
+        {
+          name: "throughput (Connect binary, HTTP/1.1, 16 connections)",
+          goal: `>= ${THROUGHPUT_GOAL}/s`,
+          measured: `${invoke.requestsPerSecond.toFixed(0)}/s`,
+          pass: invoke.requestsPerSecond >= THROUGHPUT_GOAL && invoke.non2xx === 0 && invoke.errors === 0,
+        },
+      ],
+    };
+    await mkdir(path.dirname(RESULTS_PATH), { recursive: true });
+    await writeFile(RESULTS_PATH, `${JSON.stringify(results, null, 2)}\n`);
+    process.stdout.write(`${report(results)}\n`);
+    if (
+      invoke.non2xx > 0 ||
+      invoke.errors > 0 ||
+      invocationsCounted < invoke.requestsPerSecond * DURATION_S * 0.99
+    )
+      throw new Error(
+        `InvokeExtension answered ${invoke.non2xx} non-2xx and ${invoke.errors} errors; ${invocationsCounted} ok`,
+      );
+    return 0;
+  } finally {
+    await server.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function okCount(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const m =
+    /ameide_ext_invocations_total\{tenant_id="acme",extension_id="deal-approval",version="3",outcome="ok"\} (\d+)/.exec(
+      text,
+    );
+  return Number(m?.[1] ?? 0);
+}
+
+function report(r: ServiceBenchResults): string {
+  const m = r.machine;
+  const us = (x: number) => `${(x / 1000).toFixed(3)} ms`;
+  const lines = [
+    `machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.node}, load average ${m.loadAverage1m.toFixed(2)}`,
+    `input:   ${r.input}`,
+    "",
+    "latency, one client, interleaved (p50 / p99):",
+  ];
+  for (const [name, x] of Object.entries(r.latency))
+    lines.push(
+      `  ${name.padEnd(6)} InvokeExtension ${us(x.invoke.p50Us)} / ${us(x.invoke.p99Us)}   empty RPC ${us(x.emptyRpc.p50Us)} / ${us(x.emptyRpc.p99Us)}   adds ${x.overheadP50Ms.toFixed(3)} ms at p50 (ratio ${x.ratioP50.toFixed(2)})`,
+    );
+  const t = r.throughput;
+  const pool = r.enginePoolRoundTrip;
+  lines.push(
+    `  of which the engine's worker-pool round trip alone (engine.invoke, one in flight, same run): p50 ${us(pool.p50Us)}, p99 ${us(pool.p99Us)}`,
+  );
+  lines.push(
+    "",
+    `throughput, autocannon, ${t.connections} connections, ${t.durationS} s, Connect (binary) over HTTP/1.1:`,
+    `  InvokeExtension ${t.invoke.requestsPerSecond.toFixed(0)}/s (p50 ${t.invoke.p50Ms} ms, p99 ${t.invoke.p99Ms} ms, ${t.invoke.non2xx} non-2xx, ${t.invocationsCounted} ok by /metrics)`,
+    `  empty RPC       ${t.emptyRpc.requestsPerSecond.toFixed(0)}/s (p50 ${t.emptyRpc.p50Ms} ms, p99 ${t.emptyRpc.p99Ms} ms)`,
+    `  ratio           ${(t.invoke.requestsPerSecond / t.emptyRpc.requestsPerSecond).toFixed(2)} of the empty RPC's rate`,
+    `server memory: rss ${r.serverMemory.rssMiB.toFixed(1)} MiB, heap used ${r.serverMemory.heapUsedMiB.toFixed(1)} MiB`,
+    "",
+    ...r.goals.map((g) => `${g.pass ? "PASS" : "MISS"}  ${g.name}: ${g.measured} (goal ${g.goal})`),
+    `written to ${RESULTS_PATH}`,
+  );
+  return lines.join("\n");
+}
+
+const overTime = new Promise<number>((resolve) => {
+  setTimeout(() => {
+    process.stderr.write(`bench:service: stopped, the run passed its bound of ${TIME_BOUND_MS / 1000} s\n`);
+    resolve(2);
+  }, TIME_BOUND_MS).unref();
+});
+const code = await Promise.race([
+  main().catch((cause: unknown) => {
+    process.stderr.write(
+      `bench:service: failed: ${cause instanceof Error ? (cause.stack ?? cause.message) : String(cause)}\n`,
+    );
+    return 1;
+  }),
+  overTime,
+]);
+process.exit(code);

@@ -1,0 +1,193 @@
+import {
+  EXTENSION_KINDS,
+  LIMIT_BOUNDS,
+  MAX_HOST_CALLS_PER_INVOCATION,
+  RISK_TIERS,
+} from "@ameide-ext/pdk/contract";
+
+/** One extension version in the catalog file, as written (snake_case, like the Helm values). */
+export interface CatalogFileEntry {
+  tenant_id: string;
+  extension_id: string;
+  /** A string: "3", "1.10". "latest" is reserved. */
+  version: string;
+  kind: (typeof EXTENSION_KINDS)[number];
+  /** `s3://…`, `file:///…` or a root-relative path, always with `#sha256=<hex>`. */
+  wasm_blob_ref: string;
+  risk_tier: (typeof RISK_TIERS)[number];
+  limits?: {
+    cpu_millis?: number;
+    memory_mb?: number;
+    timeout_ms?: number;
+    host_calls_per_invocation?: number;
+  };
+  host_calls?: Array<{ service: string; method: string; read_only?: boolean }>;
+  /** Kill switch: true refuses every invocation of this version (`failed_precondition/disabled`). */
+  disabled?: boolean;
+}
+
+/** Where the host calls to one service go. */
+export interface CatalogFileHostService {
+  /** Base URL of the service's Connect endpoint, e.g. "http://crm.ameide-dev:8080". */
+  url: string;
+}
+
+/** Runtime settings in the catalog file: read at start; a change needs a restart. */
+export interface CatalogFileRuntime {
+  port?: number;
+  host?: string;
+  socket?: string;
+  log_level?: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  preload?: boolean;
+  module_cache_entries?: number;
+  shutdown_grace_ms?: number;
+  pool?: { size?: number; max_queue?: number; worker_heap_mb?: number };
+  store?: {
+    root?: string;
+    s3?: { endpoint?: string; region?: string; force_path_style?: boolean; fetch_timeout_ms?: number };
+  };
+  circuit_breaker?: { failure_threshold?: number; cool_down_ms?: number };
+  host_calls?: { token_ttl_seconds?: number; issuer?: string };
+  guest_logs?: { max_lines?: number; max_chars?: number };
+}
+
+/** The catalog file: Helm values → ConfigMap → this file. */
+export interface CatalogFile {
+  /** The environment this runtime serves: dev, staging, prod. */
+  env?: string;
+  extensions: CatalogFileEntry[];
+  /** Rollback pins: `"<tenant>/<extension>": "<version>"` makes "latest" resolve to that version. */
+  latest?: Record<string, string>;
+  /** Endpoints of the services host calls may reach, by fully qualified service name. */
+  host_services?: Record<string, CatalogFileHostService>;
+  runtime?: CatalogFileRuntime;
+}
+
+const ID = "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$";
+const VERSION = "^(?!latest$)[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$";
+const SERVICE = "^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$";
+const METHOD = "^[A-Za-z_][A-Za-z0-9_]*$";
+const int = (min: number, max: number) => ({ type: "integer", minimum: min, maximum: max }) as const;
+
+/** JSON Schema (draft 2020-12 subset that ajv checks) of {@link CatalogFile}. */
+export const CATALOG_SCHEMA = {
+  $id: "https://ameide.io/schemas/ameide-ext/runtime-catalog.json",
+  title: "ameide-ext runtime catalog",
+  type: "object",
+  additionalProperties: false,
+  required: ["extensions"],
+  properties: {
+    env: { type: "string", minLength: 1, maxLength: 32 },
+    extensions: {
+      type: "array",
+      maxItems: 100_000,
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["tenant_id", "extension_id", "version", "kind", "wasm_blob_ref", "risk_tier"],
+        properties: {
+          tenant_id: { type: "string", pattern: ID },
+          extension_id: { type: "string", pattern: ID },
+          version: { type: "string", pattern: VERSION },
+          kind: { enum: [...EXTENSION_KINDS] },
+          wasm_blob_ref: { type: "string", minLength: 1, maxLength: 2048 },
+          risk_tier: { enum: [...RISK_TIERS] },
+          limits: {
+            type: "object",
+            additionalProperties: false,
+            properties: {
+              cpu_millis: int(LIMIT_BOUNDS.cpuMillis.min, LIMIT_BOUNDS.cpuMillis.max),
+              memory_mb: int(LIMIT_BOUNDS.memoryMb.min, LIMIT_BOUNDS.memoryMb.max),
+              timeout_ms: int(LIMIT_BOUNDS.timeoutMs.min, LIMIT_BOUNDS.timeoutMs.max),
+              host_calls_per_invocation: int(0, MAX_HOST_CALLS_PER_INVOCATION),
+            },
+          },
+          host_calls: {
+            type: "array",
+            maxItems: 256,
+            items: {
+              type: "object",
+              additionalProperties: false,
+              required: ["service", "method"],
+              properties: {
+                service: { type: "string", pattern: SERVICE, maxLength: 256 },
+                method: { type: "string", pattern: METHOD, maxLength: 128 },
+                read_only: { type: "boolean" },
+              },
+            },
+          },
+          disabled: { type: "boolean" },
+        },
+      },
+    },
+    latest: {
+      type: "object",
+      propertyNames: { pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}/[A-Za-z0-9][A-Za-z0-9._-]{0,127}$" },
+      additionalProperties: { type: "string", pattern: VERSION },
+    },
+    host_services: {
+      type: "object",
+      propertyNames: { pattern: SERVICE },
+      additionalProperties: {
+        type: "object",
+        additionalProperties: false,
+        required: ["url"],
+        properties: { url: { type: "string", pattern: "^https?://[^\\s]+$" } },
+      },
+    },
+    runtime: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        port: int(0, 65_535),
+        host: { type: "string", minLength: 1 },
+        socket: { type: "string", minLength: 1 },
+        log_level: { enum: ["fatal", "error", "warn", "info", "debug", "trace", "silent"] },
+        preload: { type: "boolean" },
+        module_cache_entries: int(1, 100_000),
+        shutdown_grace_ms: int(0, 600_000),
+        pool: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            size: int(1, 64),
+            max_queue: int(1, 1_000_000),
+            worker_heap_mb: int(16, 16_384),
+          },
+        },
+        store: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            root: { type: "string", minLength: 1 },
+            s3: {
+              type: "object",
+              additionalProperties: false,
+              properties: {
+                endpoint: { type: "string", pattern: "^https?://[^\\s]+$" },
+                region: { type: "string", minLength: 1 },
+                force_path_style: { type: "boolean" },
+                fetch_timeout_ms: int(1, 120_000),
+              },
+            },
+          },
+        },
+        circuit_breaker: {
+          type: "object",
+          additionalProperties: false,
+          properties: { failure_threshold: int(1, 10_000), cool_down_ms: int(1, 3_600_000) },
+        },
+        host_calls: {
+          type: "object",
+          additionalProperties: false,
+          properties: { token_ttl_seconds: int(1, 60), issuer: { type: "string", minLength: 1 } },
+        },
+        guest_logs: {
+          type: "object",
+          additionalProperties: false,
+          properties: { max_lines: int(0, 1_000), max_chars: int(16, 65_536) },
+        },
+      },
+    },
+  },
+} as const;

@@ -1,0 +1,262 @@
+import { mkdtemp, rm, unlink } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Outcome } from "@ameide-ext/proto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CatalogFile } from "../catalog/catalog-schema.js";
+import { createCatalog } from "../catalog/parse-catalog.js";
+import { buildTestHook, captureLogger, invokeRequest, writeModule } from "../testing/service-fixtures.js";
+import { createRuntime, type Runtime } from "./create-runtime.js";
+
+const decoder = new TextDecoder();
+const output = (bytes: Uint8Array) => JSON.parse(decoder.decode(bytes)) as { version: string; echo: unknown };
+
+describe("createRuntime()", () => {
+  let dir: string;
+  let runtime: Runtime;
+  let lines: Array<Record<string, unknown>>;
+  let doomedRef: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "ameide-runtime-"));
+    const refs: Record<string, string> = {};
+    for (const v of ["1", "2", "10"])
+      refs[v] = await writeModule(dir, `echo-${v}`, await buildTestHook("echo", v));
+    doomedRef = await writeModule(dir, "doomed", await buildTestHook("echo", "doomed"));
+    const other = await buildTestHook("echo", "other");
+    const tampered = `${(await writeModule(dir, "tampered", other)).split("#")[0]}#sha256=${"0".repeat(64)}`;
+    // A generous wall clock: the limits under test are fuel and memory, which must not lose the race to a busy machine.
+    const base = {
+      tenant_id: "acme",
+      kind: "process_hook",
+      risk_tier: "low",
+      limits: { timeout_ms: 2_000 },
+    } as const;
+    const file: CatalogFile = {
+      env: "dev",
+      extensions: [
+        ...["1", "2", "10"].map((v) => ({
+          ...base,
+          extension_id: "echo",
+          version: v,
+          wasm_blob_ref: refs[v] as string,
+        })),
+        ...["1", "2"].map((v) => ({
+          ...base,
+          extension_id: "pinned",
+          version: v,
+          wasm_blob_ref: refs[v] as string,
+        })),
+        { ...base, extension_id: "off", version: "1", wasm_blob_ref: refs["1"] as string, disabled: true },
+        { ...base, extension_id: "tampered", version: "1", wasm_blob_ref: tampered },
+        { ...base, extension_id: "flaky", version: "1", wasm_blob_ref: refs["1"] as string },
+        { ...base, extension_id: "cached", version: "1", wasm_blob_ref: doomedRef },
+        {
+          ...base,
+          tenant_id: "globex",
+          extension_id: "globex-only",
+          version: "1",
+          wasm_blob_ref: refs["1"] as string,
+        },
+      ],
+      latest: { "acme/pinned": "1" },
+      runtime: {
+        preload: false,
+        pool: { size: 1 },
+        circuit_breaker: { failure_threshold: 3, cool_down_ms: 300 },
+      },
+    };
+    const captured = captureLogger();
+    lines = captured.lines;
+    runtime = await createRuntime({
+      catalog: createCatalog(file),
+      logger: captured.logger,
+      defaultMetrics: false,
+    });
+  });
+  afterAll(async () => {
+    await runtime?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("runs the highest version for latest, and the version asked for", async () => {
+    const latest = await runtime.invokeExtension(invokeRequest({ extensionId: "echo", input: { a: 1 } }));
+    expect(latest.outcome).toBe(Outcome.OK);
+    expect(latest.resolvedVersion).toBe("10");
+    expect(output(latest.outputJson)).toEqual({ echo: { a: 1 }, version: "10" });
+    const two = await runtime.invokeExtension(invokeRequest({ extensionId: "echo", version: "2" }));
+    expect(output(two.outputJson).version).toBe("2");
+  });
+
+  it("runs the pinned version for latest when the catalog pins one", async () => {
+    const res = await runtime.invokeExtension(invokeRequest({ extensionId: "pinned" }));
+    expect(res.resolvedVersion).toBe("1");
+    expect(output(res.outputJson).version).toBe("1");
+  });
+
+  it("answers not_found alike for an unknown extension and for another tenant's", async () => {
+    const unknown = await runtime.invokeExtension(invokeRequest({ extensionId: "nope", tenantId: "globex" }));
+    const foreign = await runtime.invokeExtension(invokeRequest({ extensionId: "echo", tenantId: "globex" }));
+    const foreignExact = await runtime.invokeExtension(
+      invokeRequest({ extensionId: "echo", version: "1", tenantId: "globex" }),
+    );
+    for (const res of [unknown, foreign, foreignExact]) {
+      expect(res.outcome).toBe(Outcome.TECHNICAL_ERROR);
+      expect(res.errorCode).toBe("not_found");
+      expect(res.resolvedVersion).toBe("");
+      expect(res.errorMsg).not.toContain("acme");
+    }
+    // And the other way round: acme cannot reach globex's extension.
+    const reverse = await runtime.invokeExtension(invokeRequest({ extensionId: "globex-only" }));
+    expect(reverse.errorCode).toBe("not_found");
+    const own = await runtime.invokeExtension(
+      invokeRequest({ extensionId: "globex-only", tenantId: "globex" }),
+    );
+    expect(own.outcome).toBe(Outcome.OK);
+  });
+
+  it("refuses a switched-off version with failed_precondition/disabled", async () => {
+    const res = await runtime.invokeExtension(invokeRequest({ extensionId: "off" }));
+    expect([res.errorCode, res.errorReason]).toEqual(["failed_precondition", "disabled"]);
+  });
+
+  it("refuses a module whose sha256 differs from its ref, and logs and counts it as an integrity failure", async () => {
+    const res = await runtime.invokeExtension(invokeRequest({ extensionId: "tampered" }));
+    expect([res.errorCode, res.errorReason]).toEqual(["failed_precondition", "integrity"]);
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        event: "integrity_failure",
+        extension_id: "tampered",
+        expected_sha256: "0".repeat(64),
+      }),
+    );
+    expect(await runtime.metrics.render()).toMatch(
+      /ameide_ext_integrity_failures_total\{tenant_id="acme",extension_id="tampered",version="1"\} 1/,
+    );
+  });
+
+  it("fetches a module once: later invocations never touch the store, and the cold fetch is counted", async () => {
+    const first = await runtime.invokeExtension(invokeRequest({ extensionId: "cached" }));
+    expect(first.outcome).toBe(Outcome.OK);
+    await unlink(doomedRef.slice("file://".length).split("#")[0] as string);
+    for (let i = 0; i < 3; i++)
+      expect((await runtime.invokeExtension(invokeRequest({ extensionId: "cached" }))).outcome).toBe(
+        Outcome.OK,
+      );
+    const misses = (await runtime.metrics.render())
+      .split("\n")
+      .filter((l) => l.startsWith('ameide_ext_module_cache_misses_total{scheme="file",result="ok"}'));
+    // One miss per distinct module used so far in this suite, and not one more for the repeated calls.
+    const before = Number(misses[0]?.split(" ")[1]);
+    await runtime.invokeExtension(invokeRequest({ extensionId: "cached" }));
+    const after = (await runtime.metrics.render()).match(
+      /ameide_ext_module_cache_misses_total\{scheme="file",result="ok"\} (\d+)/,
+    )?.[1];
+    expect(Number(after)).toBe(before);
+    expect(before).toBeGreaterThanOrEqual(1);
+  });
+
+  it("returns hostile guests' limits as technical errors with their reasons", async () => {
+    const loop = await runtime.invokeExtension(
+      invokeRequest({ extensionId: "echo", input: { mode: "loop" } }),
+    );
+    expect([loop.errorCode, loop.errorReason]).toEqual(["resource_exhausted", "fuel"]);
+    const bomb = await runtime.invokeExtension(
+      invokeRequest({ extensionId: "echo", input: { mode: "bomb" } }),
+    );
+    expect([bomb.errorCode, bomb.errorReason]).toEqual(["resource_exhausted", "memory"]);
+    const bad = await runtime.invokeExtension({
+      ...invokeRequest({ extensionId: "echo" }),
+      inputJson: new Uint8Array([123]),
+    });
+    expect([bad.errorCode, bad.errorReason]).toEqual(["invalid_argument", "invalid_input"]);
+    const business = await runtime.invokeExtension(
+      invokeRequest({ extensionId: "echo", input: { mode: "fail" } }),
+    );
+    expect(business.outcome).toBe(Outcome.BUSINESS_ERROR);
+    expect([business.errorCode, business.errorReason]).toEqual(["REFUSED", ""]);
+  });
+
+  it("opens a version's breaker after consecutive technical errors, answers circuit_open, and recovers through a probe", async () => {
+    const call = (mode: string) =>
+      runtime.invokeExtension(invokeRequest({ extensionId: "flaky", input: { mode } }));
+    // Business errors and bad input are not the extension's technical failures.
+    for (let i = 0; i < 4; i++) expect((await call("fail")).outcome).toBe(Outcome.BUSINESS_ERROR);
+    for (let i = 0; i < 3; i++) expect((await call("trap")).errorReason).toBe("trap");
+    const open = await call("echo");
+    expect([open.errorCode, open.errorReason]).toEqual(["unavailable", "circuit_open"]);
+    expect(open.stats?.fuelUsed ?? 0n).toBe(0n);
+    // Another version, and another extension, are not affected.
+    expect(
+      (await runtime.invokeExtension(invokeRequest({ extensionId: "echo", version: "1" }))).outcome,
+    ).toBe(Outcome.OK);
+    await new Promise((r) => setTimeout(r, 320));
+    expect((await call("echo")).outcome).toBe(Outcome.OK);
+    expect((await call("echo")).outcome).toBe(Outcome.OK);
+    const changes = lines
+      .filter((l) => l.event === "circuit_state" && l.key === "acme/flaky/1")
+      .map((l) => `${l.from}->${l.to}`);
+    expect(changes).toEqual(["closed->open", "open->half_open", "half_open->closed"]);
+    expect(await runtime.metrics.render()).toMatch(/ameide_ext_circuit_state\{key="acme\/flaky\/1"\} 0/);
+  });
+
+  it("logs one structured line per invocation, with the context, the cost and the guest's logs truncated", async () => {
+    await runtime.invokeExtension(
+      invokeRequest({
+        extensionId: "echo",
+        input: { mode: "log" },
+        ctx: { orgId: "emea", userId: "agent-7", actorType: "AGENT", correlationId: "corr-42" },
+      }),
+    );
+    const line = lines.filter((l) => l.event === "invocation").at(-1);
+    expect(line).toMatchObject({
+      tenant_id: "acme",
+      org_id: "emea",
+      user_id: "agent-7",
+      actor_type: "AGENT",
+      correlation_id: "corr-42",
+      extension_id: "echo",
+      version: "10",
+      requested_version: "latest",
+      kind: "process_hook",
+      outcome: "ok",
+      error_code: "",
+    });
+    expect(line?.fuel_used).toBeGreaterThan(0);
+    expect(line?.peak_memory_bytes).toBeGreaterThan(0);
+    expect(typeof line?.latency_ms).toBe("number");
+    const logs = line?.guest_logs as string[];
+    expect(logs).toHaveLength(3);
+    expect(logs[1]?.length).toBeLessThan(600);
+  });
+
+  it("exposes the metrics by extension, version and outcome", async () => {
+    const text = await runtime.metrics.render();
+    expect(text).toMatch(
+      /ameide_ext_invocation_duration_seconds_bucket\{le="[^"]+",tenant_id="acme",extension_id="echo",version="10",outcome="ok"\}/,
+    );
+    expect(text).toMatch(
+      /ameide_ext_invocation_fuel_count\{tenant_id="acme",extension_id="echo",version="10"\} \d+/,
+    );
+    expect(text).toMatch(
+      /ameide_ext_invocations_total\{tenant_id="acme",extension_id="echo",version="10",outcome="technical_error"\} \d+/,
+    );
+    expect(text).toMatch(
+      /ameide_ext_invocation_errors_total\{[^}]*code="resource_exhausted",reason="fuel"\} 1/,
+    );
+    // Unknown ids never become label values.
+    expect(text).not.toContain('extension_id="nope"');
+    expect(text).toMatch(/extension_id="\(unresolved\)"/);
+  });
+
+  it("refuses a request without a tenant, with an unknown actor type, or for another environment, with invalid_argument", async () => {
+    const robot = await runtime.invokeExtension(
+      invokeRequest({ extensionId: "echo", ctx: { actorType: "ROBOT" } }),
+    );
+    expect([robot.errorCode, robot.errorReason]).toEqual(["invalid_argument", "invalid_input"]);
+    const noTenant = await runtime.invokeExtension(invokeRequest({ extensionId: "echo", tenantId: "" }));
+    expect(noTenant.errorCode).toBe("invalid_argument");
+    const prod = await runtime.invokeExtension(invokeRequest({ extensionId: "echo", ctx: { env: "prod" } }));
+    expect(prod.errorCode).toBe("invalid_argument");
+  });
+});

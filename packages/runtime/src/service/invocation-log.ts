@@ -1,0 +1,79 @@
+import type { InvokeExtensionRequest, InvokeExtensionResponse } from "@ameide-ext/proto";
+import type { CatalogEntry } from "../catalog/parse-catalog.js";
+import type { GuestLogLine, Outcome } from "../engine/types.js";
+
+/** How much of the guest's log goes into the runtime's line. */
+export interface GuestLogBudget {
+  /** Lines copied, from the first. */
+  maxLines: number;
+  /** Characters kept of each line; a longer one is cut with "…". */
+  maxChars: number;
+}
+
+/** The fields of the one log line per invocation (spec 479 §6.5): docs/runtime-service.md lists them. */
+export interface InvocationLogLine {
+  event: "invocation";
+  tenant_id: string;
+  org_id: string;
+  user_id: string;
+  actor_type: string;
+  correlation_id: string;
+  extension_id: string;
+  version: string;
+  requested_version: string;
+  kind: string;
+  latency_ms: number;
+  duration_us: number;
+  fuel_used: number;
+  fuel_limit: number;
+  peak_memory_bytes: number;
+  host_calls: number;
+  outcome: Outcome;
+  error_code: string;
+  error_reason: string;
+  guest_logs: string[];
+  guest_logs_dropped: number;
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…`;
+}
+
+/** Builds the log line of one invocation from its request, what it resolved to, and its response. */
+export function invocationLogLine(
+  req: InvokeExtensionRequest,
+  entry: CatalogEntry | undefined,
+  response: InvokeExtensionResponse,
+  outcome: Outcome,
+  latencyMs: number,
+  guestLogs: readonly GuestLogLine[],
+  budget: GuestLogBudget,
+): InvocationLogLine {
+  const c = req.ctx;
+  const s = response.stats;
+  return {
+    event: "invocation",
+    tenant_id: c?.tenantId ?? "",
+    org_id: c?.orgId ?? "",
+    user_id: c?.userId ?? "",
+    actor_type: c?.actorType ?? "",
+    correlation_id: c?.correlationId ?? "",
+    extension_id: req.extensionId,
+    version: entry?.version ?? "",
+    requested_version: req.version,
+    kind: entry?.kind ?? "",
+    latency_ms: Math.round(latencyMs * 1000) / 1000,
+    duration_us: Number(s?.durationUs ?? 0n),
+    fuel_used: Number(s?.fuelUsed ?? 0n),
+    fuel_limit: Number(s?.fuelLimit ?? 0n),
+    peak_memory_bytes: Number(s?.peakMemoryBytes ?? 0n),
+    host_calls: s?.hostCalls ?? 0,
+    outcome,
+    error_code: response.errorCode,
+    error_reason: response.errorReason,
+    guest_logs: guestLogs
+      .slice(0, budget.maxLines)
+      .map((l) => `[${l.level}] ${truncate(l.message, budget.maxChars)}`),
+    guest_logs_dropped: Math.max(0, guestLogs.length - budget.maxLines),
+  };
+}

@@ -1,0 +1,186 @@
+// `ameide-ext-runtime`: the WasmExtensionRuntime as a process.
+//
+//   ameide-ext-runtime --config <catalog.yaml> [--port N] [--host ADDR] [--socket PATH]
+//
+// Exit codes: 0 after a graceful shutdown (SIGTERM, SIGINT); 1 when it cannot
+// start (invalid catalog, port in use…) or a second signal cut the drain
+// short; 2 for a usage error. Logs are JSON lines on stdout (pino).
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { pino } from "pino";
+import { createRuntime } from "./create-runtime.js";
+import { loadRuntimeConfig } from "./load-runtime-config.js";
+import { startRuntimeServer } from "./start-runtime-server.js";
+
+const USAGE = `usage: ameide-ext-runtime --config <catalog file> [--port N] [--host ADDR] [--socket PATH]
+
+  --config, -c   the catalog file (YAML or JSON), hot-reloaded; or AMEIDE_RUNTIME_CONFIG
+  --port, -p     TCP port (default 8080, or AMEIDE_RUNTIME_PORT, or runtime.port)
+  --host         TCP address (default 127.0.0.1)
+  --socket, -s   also listen on this Unix domain socket
+  --no-tcp       listen on the socket only
+  --help, -h     this text
+
+See docs/runtime-service.md for the catalog, the environment and the endpoints.
+`;
+
+/** Process-level side effects, passed in so tests can replace them. */
+export interface MainIo {
+  stderr: (text: string) => void;
+  /** Registers a shutdown signal handler. */
+  onSignal: (signal: "SIGTERM" | "SIGINT", handler: () => void) => void;
+}
+
+const defaultIo: MainIo = {
+  stderr: (text) => process.stderr.write(text),
+  onSignal: (signal, handler) => process.on(signal, handler),
+};
+
+/** Runs the service until a signal stops it; resolves with the exit code. */
+export async function main(argv: string[], env: NodeJS.ProcessEnv, io: MainIo = defaultIo): Promise<number> {
+  let args: ReturnType<typeof parse>;
+  try {
+    args = parse(argv);
+  } catch (cause) {
+    io.stderr(`ameide-ext-runtime: ${(cause as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (args.values.help) {
+    io.stderr(USAGE);
+    return 0;
+  }
+  const configPath = args.values.config ?? env.AMEIDE_RUNTIME_CONFIG;
+  if (configPath === undefined || configPath === "") {
+    io.stderr(`ameide-ext-runtime: --config is required\n\n${USAGE}`);
+    return 2;
+  }
+  let port: number | undefined;
+  if (args.values.port !== undefined) {
+    port = Number(args.values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+      io.stderr(
+        `ameide-ext-runtime: --port is ${JSON.stringify(args.values.port)}, it must be from 0 to 65535\n`,
+      );
+      return 2;
+    }
+  }
+
+  // Buffered: one write per 4 KiB of log rather than per line, flushed at least every half second.
+  const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  setInterval(() => destination.flush(), 500).unref();
+  let logger = pino(
+    { base: { service: "ameide-ext-runtime" }, timestamp: pino.stdTimeFunctions.isoTime },
+    destination,
+  );
+  const fail = (message: string, cause: unknown): number => {
+    const err = ExtensionError.from(cause);
+    logger.fatal(
+      { event: "start_failed", error_code: err.code, error_reason: err.reason, details: err.details },
+      `${message}: ${err.message}`,
+    );
+    destination.flushSync();
+    return 1;
+  };
+
+  let config: Awaited<ReturnType<typeof loadRuntimeConfig>>;
+  try {
+    config = await loadRuntimeConfig(configPath, env, {
+      port,
+      host: args.values.host,
+      socket: args.values.socket,
+    });
+  } catch (cause) {
+    return fail("the runtime cannot start", cause);
+  }
+  logger = logger.child({}, { level: config.settings.logLevel });
+  let runtime: Awaited<ReturnType<typeof createRuntime>>;
+  let server: Awaited<ReturnType<typeof startRuntimeServer>>;
+  try {
+    runtime = await createRuntime({
+      catalog: config.catalog,
+      catalogPath: config.path,
+      settings: config.settings,
+      logger,
+    });
+  } catch (cause) {
+    return fail("the runtime cannot start", cause);
+  }
+  try {
+    server = await startRuntimeServer(runtime, {
+      port: args.values["no-tcp"] ? undefined : config.settings.port,
+      host: config.settings.host,
+      socket: config.settings.socket,
+    });
+  } catch (cause) {
+    await runtime.close();
+    return fail("the runtime cannot listen", cause);
+  }
+  logger.info(
+    {
+      event: "listening",
+      url: server.url,
+      socket: server.socket,
+      catalog: config.path,
+      catalog_hash: config.catalog.hash,
+      extensions: config.catalog.entries.length,
+      env: config.catalog.env,
+    },
+    `WasmExtensionRuntime listening on ${[server.url, server.socket].filter(Boolean).join(" and ")}`,
+  );
+  void runtime.preload().then(() => logger.info({ event: "ready" }, "ready"));
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: "SIGTERM" | "SIGINT") => {
+      if (stopping) {
+        logger.warn({ event: "shutdown_forced", signal }, "second signal: exiting without waiting");
+        destination.flushSync();
+        resolve(1);
+        return;
+      }
+      stopping = true;
+      logger.info(
+        { event: "shutdown", signal, in_flight: runtime.inflight },
+        `${signal}: draining ${runtime.inflight} invocation(s) in flight`,
+      );
+      void server.shutdown().then((clean) => {
+        logger.info(
+          { event: "stopped", clean },
+          clean
+            ? "stopped: every invocation in flight finished"
+            : "stopped: the grace period cut invocations short",
+        );
+        destination.flushSync();
+        resolve(0);
+      });
+    };
+    io.onSignal("SIGTERM", () => stop("SIGTERM"));
+    io.onSignal("SIGINT", () => stop("SIGINT"));
+  });
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      config: { type: "string", short: "c" },
+      port: { type: "string", short: "p" },
+      host: { type: "string" },
+      socket: { type: "string", short: "s" },
+      "no-tcp": { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+}
+
+/** Runs {@link main} with the process's arguments and environment, and exits with its code: the one `process.exit`. */
+export function runMain(): void {
+  void main(process.argv.slice(2), process.env).then((code) => process.exit(code));
+}
+
+const entry = process.argv[1];
+if (entry !== undefined && realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url))) runMain();

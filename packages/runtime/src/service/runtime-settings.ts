@@ -1,0 +1,161 @@
+import { ExtensionError } from "@ameide-ext/pdk/contract";
+import type { CatalogFileRuntime } from "../catalog/catalog-schema.js";
+
+/** Log levels of the runtime's own log. */
+export type RuntimeLogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+
+/** The runtime's settings, every default filled in. */
+export interface RuntimeSettings {
+  /** TCP port. Default 8080; 0 picks a free one. */
+  port: number;
+  /** Address to listen on. Default "127.0.0.1"; a container sets "0.0.0.0". */
+  host: string;
+  /** Unix domain socket to listen on as well (spec 479 §10.4). Default none. */
+  socket: string | undefined;
+  /** Level of the runtime's log. Default "info" (one line per invocation). */
+  logLevel: RuntimeLogLevel;
+  /** Fetch and compile every catalog entry at start and after each reload; /readyz waits for the first pass. Default true. */
+  preload: boolean;
+  /** Loaded extensions kept in memory. Default 256. */
+  moduleCacheEntries: number;
+  /** Longest wait for in-flight invocations on shutdown, in milliseconds. Default 10,000. */
+  shutdownGraceMs: number;
+  /** The worker pool: size (default: cores, at most 4), queue bound, heap per worker. */
+  pool: { size?: number | undefined; maxQueue?: number | undefined; workerHeapMb?: number | undefined };
+  /** The module stores. */
+  store: {
+    /** Folder of the file store (relative refs resolve against it; file:// refs must lie inside it). */
+    root: string | undefined;
+    /** S3 / MinIO. Credentials only from the environment. */
+    s3: {
+      endpoint: string | undefined;
+      region: string | undefined;
+      forcePathStyle: boolean | undefined;
+      fetchTimeoutMs: number | undefined;
+      credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+    };
+  };
+  /** Circuit breakers per extension version. */
+  circuitBreaker: { failureThreshold: number; coolDownMs: number };
+  /** Host-call tokens. */
+  hostCalls: { tokenTtlSeconds: number; issuer: string; signingKeyPem: string | undefined };
+  /** Guest log lines copied into the runtime's log line per invocation, and their length. */
+  guestLogs: { maxLines: number; maxChars: number };
+}
+
+/** Overrides from the command line, which win over the environment and the file. */
+export interface SettingsOverrides {
+  port?: number | undefined;
+  host?: string | undefined;
+  socket?: string | undefined;
+}
+
+const LOG_LEVELS: readonly RuntimeLogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+function envInt(env: NodeJS.ProcessEnv, name: string, min: number, max: number): number | undefined {
+  const text = env[name];
+  if (text === undefined || text === "") return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new ExtensionError(
+      "invalid_argument",
+      `${name} is ${JSON.stringify(text)}, it must be an integer from ${min} to ${max}`,
+      "invalid_manifest",
+      { variable: name },
+    );
+  return n;
+}
+
+function envBool(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
+  const text = env[name];
+  if (text === undefined || text === "") return undefined;
+  if (text === "true" || text === "1") return true;
+  if (text === "false" || text === "0") return false;
+  throw new ExtensionError(
+    "invalid_argument",
+    `${name} is ${JSON.stringify(text)}, it must be true or false`,
+    "invalid_manifest",
+    { variable: name },
+  );
+}
+
+function envText(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const text = env[name];
+  return text === undefined || text === "" ? undefined : text;
+}
+
+/**
+ * Resolves the settings: command-line overrides, then the environment, then
+ * the catalog file's `runtime` section, then the defaults. Secrets (S3
+ * credentials, the signing key) come from the environment only: the catalog
+ * is a ConfigMap. See docs/runtime-service.md for every variable.
+ */
+export function resolveRuntimeSettings(
+  file: Readonly<CatalogFileRuntime> = {},
+  env: NodeJS.ProcessEnv = {},
+  overrides: SettingsOverrides = {},
+): RuntimeSettings {
+  const logLevel = envText(env, "AMEIDE_RUNTIME_LOG_LEVEL") ?? file.log_level ?? "info";
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel))
+    throw new ExtensionError(
+      "invalid_argument",
+      `log level is ${JSON.stringify(logLevel)}, it must be one of ${LOG_LEVELS.join(", ")}`,
+      "invalid_manifest",
+    );
+  const accessKeyId = envText(env, "AMEIDE_S3_ACCESS_KEY_ID");
+  const secretAccessKey = envText(env, "AMEIDE_S3_SECRET_ACCESS_KEY");
+  if ((accessKeyId === undefined) !== (secretAccessKey === undefined))
+    throw new ExtensionError(
+      "invalid_argument",
+      "AMEIDE_S3_ACCESS_KEY_ID and AMEIDE_S3_SECRET_ACCESS_KEY must be set together",
+      "invalid_manifest",
+    );
+  const port = overrides.port ?? envInt(env, "AMEIDE_RUNTIME_PORT", 0, 65_535) ?? file.port ?? 8080;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new ExtensionError(
+      "invalid_argument",
+      `port is ${port}, it must be from 0 to 65535`,
+      "invalid_manifest",
+    );
+  return {
+    port,
+    host: overrides.host ?? envText(env, "AMEIDE_RUNTIME_HOST") ?? file.host ?? "127.0.0.1",
+    socket: overrides.socket ?? envText(env, "AMEIDE_RUNTIME_SOCKET") ?? file.socket,
+    logLevel: logLevel as RuntimeLogLevel,
+    preload: envBool(env, "AMEIDE_RUNTIME_PRELOAD") ?? file.preload ?? true,
+    moduleCacheEntries: file.module_cache_entries ?? 256,
+    shutdownGraceMs:
+      envInt(env, "AMEIDE_RUNTIME_SHUTDOWN_GRACE_MS", 0, 600_000) ?? file.shutdown_grace_ms ?? 10_000,
+    pool: {
+      size: envInt(env, "AMEIDE_RUNTIME_POOL_SIZE", 1, 64) ?? file.pool?.size,
+      maxQueue: file.pool?.max_queue,
+      workerHeapMb: file.pool?.worker_heap_mb,
+    },
+    store: {
+      root: envText(env, "AMEIDE_STORE_ROOT") ?? file.store?.root,
+      s3: {
+        endpoint: envText(env, "AMEIDE_S3_ENDPOINT") ?? file.store?.s3?.endpoint,
+        region: envText(env, "AMEIDE_S3_REGION") ?? file.store?.s3?.region ?? envText(env, "AWS_REGION"),
+        forcePathStyle: envBool(env, "AMEIDE_S3_FORCE_PATH_STYLE") ?? file.store?.s3?.force_path_style,
+        fetchTimeoutMs: file.store?.s3?.fetch_timeout_ms,
+        credentials:
+          accessKeyId !== undefined && secretAccessKey !== undefined
+            ? { accessKeyId, secretAccessKey }
+            : undefined,
+      },
+    },
+    circuitBreaker: {
+      failureThreshold: file.circuit_breaker?.failure_threshold ?? 5,
+      coolDownMs: file.circuit_breaker?.cool_down_ms ?? 30_000,
+    },
+    hostCalls: {
+      tokenTtlSeconds: file.host_calls?.token_ttl_seconds ?? 30,
+      issuer: file.host_calls?.issuer ?? "ameide-ext-runtime",
+      signingKeyPem: envText(env, "AMEIDE_RUNTIME_SIGNING_KEY"),
+    },
+    guestLogs: {
+      maxLines: file.guest_logs?.max_lines ?? 20,
+      maxChars: file.guest_logs?.max_chars ?? 512,
+    },
+  };
+}

@@ -1,0 +1,219 @@
+import { lstat, unlink } from "node:fs/promises";
+import { createServer as createHttp1Server } from "node:http";
+import { createServer as createHttp2Server, type Http2Session } from "node:http2";
+import { type AddressInfo, createServer as createNetServer, type Server, type Socket } from "node:net";
+import { Duplex, PassThrough } from "node:stream";
+import { type ConnectNodeAdapterOptions, connectNodeAdapter } from "@connectrpc/connect-node";
+import type { Runtime } from "./create-runtime.js";
+import { runtimeRoutes } from "./runtime-routes.js";
+
+/** Where to listen. At least one of `port` and `socket`. */
+export interface RuntimeServerOptions {
+  /** TCP port; 0 picks a free one. Unset: no TCP listener. */
+  port?: number | undefined;
+  /** TCP address. Default "127.0.0.1". */
+  host?: string | undefined;
+  /** Unix domain socket path (spec 479 §10.4). A stale socket file is replaced. */
+  socket?: string | undefined;
+  /** Largest request message, in bytes. Default 1 MiB (the input limit is 256 KiB; base64 in JSON grows it by a third). */
+  readMaxBytes?: number | undefined;
+}
+
+/** A listening runtime server. */
+export interface RuntimeServer {
+  /** `http://host:port` of the TCP listener, when there is one. */
+  readonly url: string | undefined;
+  /** The TCP port, when listening on TCP. */
+  readonly port: number | undefined;
+  /** The socket path, when listening on one. */
+  readonly socket: string | undefined;
+  /**
+   * Graceful shutdown: stops taking new invocations at once (readiness goes
+   * false, RPCs get `unavailable/shutting_down`), lets the requests in flight
+   * finish (at most `graceMs`, default the settings' `shutdownGraceMs`), then
+   * stops listening, closes every connection and closes the runtime.
+   * Resolves true when nothing in flight had to be cut.
+   */
+  shutdown(graceMs?: number): Promise<boolean>;
+}
+
+type Fallback = NonNullable<ConnectNodeAdapterOptions["fallback"]>;
+type AnyRequest = Parameters<Fallback>[0];
+type AnyResponse = Parameters<Fallback>[1];
+
+function send(res: AnyResponse, status: number, contentType: string, body: string): void {
+  res.writeHead(status, { "content-type": contentType, "cache-control": "no-store" });
+  res.end(body);
+}
+
+// The HTTP/2 connection preface starts "PRI * HTTP/2.0"; no HTTP/1.1 method starts with "PRI".
+const H2_PREFACE = Buffer.from("PRI", "latin1");
+
+/**
+ * Serves a runtime: Connect, gRPC and gRPC-Web on one port, over HTTP/2
+ * without TLS (h2c with prior knowledge, as inside a cluster) and HTTP/1.1,
+ * and the same on a Unix domain socket when asked. Next to the RPCs, plain
+ * HTTP GETs answer `/healthz` (alive), `/readyz` (ready for traffic),
+ * `/metrics` (Prometheus) and `/.well-known/jwks.json` (the keys that verify
+ * host-call tokens).
+ *
+ * Node 20's `http2.createServer` cannot fall back to HTTP/1.1 without TLS
+ * (`allowHTTP1` works only with ALPN), so a plain TCP server reads the first
+ * bytes of each connection and hands it to the HTTP/2 or the HTTP/1.1 server.
+ */
+export async function startRuntimeServer(
+  runtime: Runtime,
+  options: RuntimeServerOptions,
+): Promise<RuntimeServer> {
+  if (options.port === undefined && options.socket === undefined)
+    throw new RangeError("startRuntimeServer needs a port, a socket, or both");
+  const fallback = (req: AnyRequest, res: AnyResponse) => {
+    const path = (req.url ?? "/").split("?")[0];
+    if (req.method === "GET" || req.method === "HEAD") {
+      switch (path) {
+        case "/healthz":
+          return send(res, 200, "text/plain; charset=utf-8", "ok\n");
+        case "/readyz":
+          return runtime.ready
+            ? send(res, 200, "text/plain; charset=utf-8", "ready\n")
+            : send(res, 503, "text/plain; charset=utf-8", runtime.draining ? "draining\n" : "starting\n");
+        case "/metrics":
+          runtime.metrics.render().then(
+            (text) => send(res, 200, runtime.metrics.registry.contentType, text),
+            (e: unknown) => send(res, 500, "text/plain; charset=utf-8", `${String(e)}\n`),
+          );
+          return;
+        case "/.well-known/jwks.json":
+          return send(res, 200, "application/json", JSON.stringify(runtime.jwks));
+      }
+    }
+    send(res, 404, "text/plain; charset=utf-8", "not found\n");
+  };
+  const handler = connectNodeAdapter({
+    routes: runtimeRoutes(runtime),
+    fallback,
+    readMaxBytes: options.readMaxBytes ?? 1024 * 1024,
+  });
+
+  // Requests being answered, so shutdown waits for responses to be written, not only for invocations to end.
+  let active = 0;
+  let onIdle: (() => void) | undefined;
+  const tracked = (req: AnyRequest, res: AnyResponse) => {
+    active++;
+    res.once("close", () => {
+      active--;
+      if (active === 0) onIdle?.();
+    });
+    handler(req, res);
+  };
+  const idle = (ms: number) =>
+    active === 0
+      ? Promise.resolve(true)
+      : new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => resolve(active === 0), ms);
+          onIdle = () => {
+            clearTimeout(timer);
+            resolve(true);
+          };
+        });
+
+  const http1 = createHttp1Server(tracked);
+  http1.keepAliveTimeout = 65_000;
+  const http2 = createHttp2Server(tracked);
+  const sessions = new Set<Http2Session>();
+  http2.on("session", (s) => {
+    sessions.add(s);
+    s.once("close", () => sessions.delete(s));
+  });
+  const sockets = new Set<Socket>();
+
+  const dispatch = (socket: Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+    socket.setNoDelay(true);
+    let head: Buffer = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+      const n = Math.min(head.length, H2_PREFACE.length);
+      const h2 = head.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
+      if (h2 && head.length < H2_PREFACE.length) return; // too short to tell yet
+      socket.off("data", onData);
+      socket.pause();
+      if (h2) {
+        // The HTTP/2 session reads from a stream that replays the bytes already taken.
+        const readable = new PassThrough();
+        readable.write(head);
+        socket.pipe(readable);
+        const duplex = Duplex.from({ readable, writable: socket });
+        socket.once("close", () => duplex.destroy());
+        duplex.on("error", () => socket.destroy());
+        http2.emit("connection", duplex);
+      } else {
+        socket.unshift(head);
+        http1.emit("connection", socket);
+        socket.resume();
+      }
+    };
+    socket.on("data", onData);
+    socket.on("error", () => socket.destroy());
+  };
+
+  const listeners: Server[] = [];
+  const listen = async (target: { port: number; host: string } | { path: string }) => {
+    const server = createNetServer(dispatch);
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(target, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+    listeners.push(server);
+    return server;
+  };
+
+  let port: number | undefined;
+  let url: string | undefined;
+  const host = options.host ?? "127.0.0.1";
+  if (options.port !== undefined) {
+    const tcp = await listen({ port: options.port, host });
+    port = (tcp.address() as AddressInfo).port;
+    url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  }
+  if (options.socket !== undefined) {
+    const stale = await lstat(options.socket).catch(() => undefined);
+    if (stale?.isSocket()) await unlink(options.socket);
+    await listen({ path: options.socket });
+  }
+
+  let shutting: Promise<boolean> | undefined;
+  return {
+    url,
+    port,
+    socket: options.socket,
+    shutdown(graceMs) {
+      shutting ??= (async () => {
+        const grace = graceMs ?? runtime.settings.shutdownGraceMs;
+        const started = performance.now();
+        // First stop taking work, not connections: while the invocations in flight finish, /readyz says 503
+        // and new RPCs get unavailable/shutting_down, which clients retry elsewhere.
+        const drained = runtime.drain(grace);
+        // HTTP/2: GOAWAY, so clients open no new streams here; streams in flight finish.
+        for (const s of sessions) s.close();
+        const clean =
+          (await drained) && (await idle(Math.max(0, grace - (performance.now() - started)) + 50));
+        const closed = Promise.all(
+          listeners.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))),
+        );
+        for (const s of sessions) s.destroy();
+        for (const socket of sockets) socket.destroy();
+        http1.close();
+        http2.close();
+        await closed;
+        await runtime.close();
+        return clean;
+      })();
+      return shutting;
+    },
+  };
+}

@@ -1,0 +1,118 @@
+import { ExtensionError, isErrorCode, isErrorReason, type LogLevel } from "@ameide-ext/pdk/contract";
+import { type InvokeExtensionResponse, Outcome, LogLevel as ProtoLogLevel } from "@ameide-ext/proto";
+
+/** What an invocation used, as the runtime reports it. */
+export interface InvokeStats {
+  /** Fuel used: WebAssembly instructions executed. */
+  fuelUsed: number;
+  /** The invocation's fuel budget. */
+  fuelLimit: number;
+  /** Largest linear memory the guest reached, in bytes. */
+  peakMemoryBytes: number;
+  /** The memory cap, in bytes. */
+  memoryLimitBytes: number;
+  /** Wall-clock run time in the runtime, in microseconds, host calls included. */
+  durationUs: number;
+  /** Size of the guest's payload, in bytes. */
+  outputBytes: number;
+  /** Host calls the guest attempted. */
+  hostCalls: number;
+}
+
+/** One line the guest logged. */
+export interface GuestLog {
+  level: LogLevel | "unspecified";
+  message: string;
+}
+
+/** The guest's own refusal: it ran and said no. */
+export interface BusinessError {
+  /** The guest's code, verbatim (e.g. "MARGIN_TOO_LOW"). */
+  code: string;
+  /** The guest's message, verbatim. */
+  message: string;
+  /** The guest's details, parsed, when it gave any. */
+  details?: unknown;
+}
+
+interface ResultBase {
+  /** The version that ran ("3" when "latest" was asked). */
+  resolvedVersion: string;
+  stats: InvokeStats;
+  logs: GuestLog[];
+}
+
+/** An invocation whose guest answered. */
+export interface OkResult<O> extends ResultBase {
+  outcome: "ok";
+  /** The guest's output, parsed from JSON. */
+  output: O;
+}
+
+/** An invocation whose guest refused the input with a business error. Returned, not thrown. */
+export interface BusinessErrorResult extends ResultBase {
+  outcome: "business_error";
+  businessError: BusinessError;
+}
+
+/** What {@link RuntimeClient.invoke} resolves with. Technical errors are thrown as ExtensionError instead. */
+export type InvokeResult<O = unknown> = OkResult<O> | BusinessErrorResult;
+
+const decoder = new TextDecoder();
+
+const LEVELS: Partial<Record<ProtoLogLevel, LogLevel>> = {
+  [ProtoLogLevel.DEBUG]: "debug",
+  [ProtoLogLevel.INFO]: "info",
+  [ProtoLogLevel.WARN]: "warn",
+  [ProtoLogLevel.ERROR]: "error",
+};
+
+function parseJson(bytes: Uint8Array, what: string): unknown {
+  try {
+    return JSON.parse(decoder.decode(bytes));
+  } catch (cause) {
+    throw new ExtensionError(
+      "internal",
+      `the runtime returned ${what} that is not JSON: ${(cause as Error).message}`,
+      "invalid_output",
+    );
+  }
+}
+
+/**
+ * Reads an InvokeExtensionResponse the same way whatever carried it (Connect,
+ * gRPC, gRPC-Web or in-process): an ok or business-error result, or a thrown
+ * ExtensionError for a technical error, with its code and reason, and the
+ * stats and logs in `details`.
+ */
+export function readResponse<O>(res: InvokeExtensionResponse): InvokeResult<O> {
+  const s = res.stats;
+  const base: ResultBase = {
+    resolvedVersion: res.resolvedVersion,
+    stats: {
+      fuelUsed: Number(s?.fuelUsed ?? 0n),
+      fuelLimit: Number(s?.fuelLimit ?? 0n),
+      peakMemoryBytes: Number(s?.peakMemoryBytes ?? 0n),
+      memoryLimitBytes: Number(s?.memoryLimitBytes ?? 0n),
+      durationUs: Number(s?.durationUs ?? 0n),
+      outputBytes: Number(s?.outputBytes ?? 0n),
+      hostCalls: s?.hostCalls ?? 0,
+    },
+    logs: res.logs.map((l) => ({ level: LEVELS[l.level] ?? "unspecified", message: l.message })),
+  };
+  if (res.outcome === Outcome.OK)
+    return { ...base, outcome: "ok", output: parseJson(res.outputJson, "output") as O };
+  if (res.outcome === Outcome.BUSINESS_ERROR) {
+    const businessError: BusinessError = { code: res.errorCode, message: res.errorMsg };
+    if (res.errorDetailsJson.length > 0)
+      businessError.details = parseJson(res.errorDetailsJson, "error details");
+    return { ...base, outcome: "business_error", businessError };
+  }
+  // OUTCOME_TECHNICAL_ERROR, and OUTCOME_UNSPECIFIED, which the proto says to read the same way.
+  throw new ExtensionError(
+    isErrorCode(res.errorCode) ? res.errorCode : "internal",
+    res.errorMsg || "the runtime reported a technical error without a message",
+    isErrorReason(res.errorReason) ? res.errorReason : undefined,
+    { resolvedVersion: res.resolvedVersion, stats: base.stats, logs: base.logs },
+  );
+}

@@ -1,0 +1,239 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  type InvokeExtensionResponse,
+  InvokeExtensionResponseSchema,
+  Outcome,
+  WasmExtensionRuntime,
+} from "@ameide-ext/proto";
+import {
+  createCatalog,
+  createRuntime,
+  ExtensionError,
+  type Runtime,
+  type RuntimeServer,
+  startRuntimeServer,
+  toConnectError,
+} from "@ameide-ext/runtime";
+import { buildTestHook, captureLogger, writeModule } from "@ameide-ext/runtime/testing/service";
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { userContext } from "./execution-context.js";
+import { createInProcessClient, createRuntimeClient, type RuntimeClient } from "./runtime-client.js";
+
+const ctx = userContext({ tenantId: "acme", userId: "u-1" });
+const technical = (code: string, reason: string) =>
+  create(InvokeExtensionResponseSchema, {
+    outcome: Outcome.TECHNICAL_ERROR,
+    errorCode: code,
+    errorReason: reason,
+    errorMsg: code,
+  });
+const ok = create(InvokeExtensionResponseSchema, {
+  outcome: Outcome.OK,
+  resolvedVersion: "1",
+  outputJson: new TextEncoder().encode('{"fine":true}'),
+  stats: {},
+});
+
+/** A runtime double that answers from a script, one step per call. */
+function scripted(steps: Array<InvokeExtensionResponse | ExtensionError>) {
+  let calls = 0;
+  return {
+    get calls() {
+      return calls;
+    },
+    async invokeExtension(): Promise<InvokeExtensionResponse> {
+      const step = steps[Math.min(calls++, steps.length - 1)] as InvokeExtensionResponse | ExtensionError;
+      if (step instanceof ExtensionError) throw step;
+      return step;
+    },
+  };
+}
+
+const fast = { retry: { initialDelayMs: 1, maxDelayMs: 2 } };
+
+describe("createRuntimeClient(): retries", () => {
+  it("retries unavailable answers, in-band or not, and returns the result that follows", async () => {
+    const rt = scripted([
+      technical("unavailable", "worker_lost"),
+      new ExtensionError("unavailable", "draining", "shutting_down"),
+      ok,
+    ]);
+    const res = await createInProcessClient(rt, fast).invoke({ extensionId: "x", ctx, input: {} });
+    expect(res).toMatchObject({ outcome: "ok", output: { fine: true } });
+    expect(rt.calls).toBe(3);
+  });
+
+  it.each([
+    ["resource_exhausted", "fuel"],
+    ["deadline_exceeded", "timeout"],
+    ["permission_denied", "host_call_denied"],
+    ["not_found", ""],
+    ["unavailable", "circuit_open"],
+  ])("never retries %s/%s", async (code, reason) => {
+    const rt = scripted([technical(code, reason), ok]);
+    await expect(
+      createInProcessClient(rt, fast).invoke({ extensionId: "x", ctx, input: {} }),
+    ).rejects.toMatchObject({
+      name: "ExtensionError",
+      code,
+    });
+    expect(rt.calls).toBe(1);
+  });
+
+  it("gives up after its attempts with the last unavailable error", async () => {
+    const rt = scripted([technical("unavailable", "store_unavailable")]);
+    await expect(
+      createInProcessClient(rt, { retry: { attempts: 4, initialDelayMs: 1, maxDelayMs: 1 } }).invoke({
+        extensionId: "x",
+        ctx,
+        input: {},
+      }),
+    ).rejects.toMatchObject({ code: "unavailable", reason: "store_unavailable" });
+    expect(rt.calls).toBe(4);
+  });
+
+  it("retries RPC-level Unavailable over the network, and not ResourceExhausted", async () => {
+    const script: Array<ConnectError | InvokeExtensionResponse> = [
+      toConnectError(new ExtensionError("unavailable", "draining", "shutting_down")),
+      ok,
+      new ConnectError("too big", Code.ResourceExhausted),
+    ];
+    let calls = 0;
+    const server: Server = createServer(
+      connectNodeAdapter({
+        routes: (router) =>
+          router.service(WasmExtensionRuntime, {
+            invokeExtension() {
+              const step = script[calls++] as ConnectError | InvokeExtensionResponse;
+              if (step instanceof ConnectError) throw step;
+              return step;
+            },
+          }),
+      }),
+    );
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const client = createRuntimeClient({
+      baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      httpVersion: "1.1",
+      ...fast,
+    });
+    expect((await client.invoke({ extensionId: "x", ctx, input: {} })).outcome).toBe("ok");
+    expect(calls).toBe(2);
+    await expect(client.invoke({ extensionId: "x", ctx, input: {} })).rejects.toMatchObject({
+      code: "resource_exhausted",
+    });
+    expect(calls).toBe(3);
+    client.close();
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  });
+});
+
+describe("createRuntimeClient(): against a real runtime", () => {
+  let dir: string;
+  let runtime: Runtime;
+  let server: RuntimeServer;
+  const clients: Array<[string, RuntimeClient]> = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "ameide-sdk-"));
+    const ref = await writeModule(dir, "echo", await buildTestHook("echo", "1"));
+    const base = {
+      tenant_id: "acme",
+      version: "1",
+      kind: "agent_tool",
+      risk_tier: "low",
+      wasm_blob_ref: ref,
+    } as const;
+    runtime = await createRuntime({
+      catalog: createCatalog({
+        extensions: [
+          { ...base, extension_id: "echo", limits: { timeout_ms: 2_000 } },
+          { ...base, extension_id: "spin", limits: { cpu_millis: 10_000, timeout_ms: 10_000 } },
+        ],
+        runtime: { preload: false, pool: { size: 1 } },
+      }),
+      logger: captureLogger("silent").logger,
+      defaultMetrics: false,
+    });
+    const socket = join(dir, "rt.sock");
+    server = await startRuntimeServer(runtime, { port: 0, socket });
+    const url = server.url as string;
+    clients.push(
+      ["in-process", createRuntimeClient({ inProcess: runtime })],
+      ["connect h2", createRuntimeClient({ baseUrl: url })],
+      ["connect 1.1", createRuntimeClient({ baseUrl: url, httpVersion: "1.1" })],
+      ["grpc", createRuntimeClient({ baseUrl: url, protocol: "grpc" })],
+      ["grpc-web", createRuntimeClient({ baseUrl: url, protocol: "grpc-web", httpVersion: "1.1" })],
+      ["uds connect", createRuntimeClient({ socketPath: socket })],
+      ["uds grpc", createRuntimeClient({ socketPath: socket, protocol: "grpc" })],
+    );
+  });
+  afterAll(async () => {
+    for (const [, c] of clients) c.close();
+    await server?.shutdown(1_000);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("gives the same result in-process and over every transport", async () => {
+    const seen: string[] = [];
+    for (const [name, client] of clients) {
+      const res = await client.invoke<{ echo: unknown; version: string }>({
+        extensionId: "echo",
+        ctx,
+        input: { n: 7 },
+      });
+      if (res.outcome !== "ok") throw new Error(`${name}: ${res.outcome}`);
+      expect(res.output, name).toEqual({ echo: { n: 7 }, version: "1" });
+      expect(res.resolvedVersion, name).toBe("1");
+      expect(res.stats.fuelUsed, name).toBeGreaterThan(0);
+      seen.push(
+        JSON.stringify([res.output, res.stats.fuelUsed, res.stats.fuelLimit, res.stats.peakMemoryBytes]),
+      );
+    }
+    expect(new Set(seen).size).toBe(1);
+  });
+
+  it("returns business errors, and throws technical errors with their code and reason, the same everywhere", async () => {
+    for (const [name, client] of clients) {
+      const res = await client.invoke({ extensionId: "echo", ctx, input: { mode: "fail" } });
+      expect(res, name).toMatchObject({ outcome: "business_error", businessError: { code: "REFUSED" } });
+      await expect(
+        client.invoke({ extensionId: "echo", ctx, input: { mode: "loop" } }),
+        name,
+      ).rejects.toMatchObject({
+        name: "ExtensionError",
+        code: "resource_exhausted",
+        reason: "fuel",
+      });
+      await expect(client.invoke({ extensionId: "nope", ctx, input: {} }), name).rejects.toMatchObject({
+        code: "not_found",
+      });
+    }
+  });
+
+  it("passes the caller's deadline on: a slow invocation ends with deadline_exceeded", async () => {
+    for (const [name, client] of clients.slice(0, 2)) {
+      const started = performance.now();
+      await expect(
+        client.invoke({ extensionId: "spin", ctx, input: { mode: "loop" }, timeoutMs: 150 }),
+        name,
+      ).rejects.toMatchObject({ code: "deadline_exceeded" });
+      expect(performance.now() - started, name).toBeLessThan(2_000);
+    }
+  });
+
+  it("refuses options that name no target, or two", () => {
+    expect(() => createRuntimeClient({})).toThrowError(expect.objectContaining({ code: "invalid_argument" }));
+    expect(() => createRuntimeClient({ baseUrl: "http://x", inProcess: runtime })).toThrowError(
+      expect.objectContaining({ code: "invalid_argument" }),
+    );
+  });
+});
