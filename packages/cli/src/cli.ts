@@ -3,9 +3,14 @@ import { ExtensionError } from "@ameide-ext/pdk/contract";
 import { Command, CommanderError } from "commander";
 import { registerBuildCommand } from "./commands/build.js";
 import type { CommandContext } from "./commands/command-context.js";
+import { registerDevCommand } from "./commands/dev.js";
 import { registerNewCommand } from "./commands/new.js";
+import { registerPromoteCommand } from "./commands/promote.js";
+import { registerReviewCommands } from "./commands/review.js";
+import { registerRollbackCommand } from "./commands/rollback.js";
 import { registerRunCommand } from "./commands/run.js";
 import { registerSchemaCommand } from "./commands/schema.js";
+import { registerStatusCommand } from "./commands/status.js";
 import { registerTestCommand } from "./commands/test.js";
 import type { CliDeps } from "./deps.js";
 import { EXIT_CODES, type ExitCode } from "./exit-code.js";
@@ -42,13 +47,21 @@ export function createProgram(ctx: CommandContext): Command {
         "  $ npx ameide-ext new deal-guard --kind process_hook --dir hooks/deal-guard\n" +
         "  $ npx ameide-ext build hooks/deal-guard\n" +
         "  $ npx ameide-ext test hooks/deal-guard\n" +
-        "  $ npx ameide-ext run hooks/deal-guard --fixture hooks/deal-guard/tests/small-deal.json\n",
+        "  $ npx ameide-ext run hooks/deal-guard --fixture hooks/deal-guard/tests/small-deal.json\n" +
+        "  $ npx ameide-ext dev            # the registry and a runtime, locally\n" +
+        "  $ npx ameide-ext promote hooks/deal-guard --env dev\n",
     );
   registerNewCommand(program, ctx);
   registerBuildCommand(program, ctx);
   registerTestCommand(program, ctx);
   registerRunCommand(program, ctx);
   registerSchemaCommand(program, ctx);
+  // Transformation: the registry's lifecycle (docs/registry.md).
+  registerPromoteCommand(program, ctx);
+  registerStatusCommand(program, ctx);
+  registerReviewCommands(program, ctx);
+  registerRollbackCommand(program, ctx);
+  registerDevCommand(program, ctx);
   return program;
 }
 

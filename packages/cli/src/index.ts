@@ -43,6 +43,28 @@ export {
 export type { NewHookOptions, NewHookResult } from "./new/new-hook.js";
 export { checkHookName, newHook } from "./new/new-hook.js";
 export { HOOK_LANGUAGES, TEMPLATES_DIR } from "./new/templates.js";
+// Transformation: the registry client and the lifecycle commands as functions (docs/registry.md).
+export type { HookSourceFile } from "./registry/collect-sources.js";
+export { collectSources, sourcesDigest } from "./registry/collect-sources.js";
+export type { PromoteHookOptions, PromoteHookResult, PromotionGate } from "./registry/promote-hook.js";
+export { promoteHook } from "./registry/promote-hook.js";
+export type { RegistryClient } from "./registry/registry-client.js";
+export { createRegistryClient, fromRegistryError } from "./registry/registry-client.js";
+export type { CompileSummary, EnvName } from "./registry/registry-names.js";
+export type { RegistryFlags, RegistrySettings } from "./registry/registry-settings.js";
+export { DEFAULT_TENANT, resolveRegistrySettings } from "./registry/registry-settings.js";
+export type {
+  RegistryStatusOptions,
+  RegistryStatusResult,
+  VersionStatus,
+} from "./registry/registry-status.js";
+export { registryStatus } from "./registry/registry-status.js";
+export type { ReviewVersionOptions, ReviewVersionResult } from "./registry/review-version.js";
+export { reviewVersion } from "./registry/review-version.js";
+export type { RollbackExtensionOptions, RollbackExtensionResult } from "./registry/rollback-extension.js";
+export { rollbackExtension } from "./registry/rollback-extension.js";
+export type { DevStack, DevStackOptions } from "./registry/start-dev-stack.js";
+export { startDevStack } from "./registry/start-dev-stack.js";
 export type { CommandName, CommandOutcome } from "./report/command-outcome.js";
 export type { ErrorDocument, JsonDocument } from "./report/json-documents.js";
 export { toErrorDocument, toJsonDocument } from "./report/json-documents.js";

@@ -1,0 +1,73 @@
+import type { Command } from "commander";
+import { startDevStack } from "../registry/start-dev-stack.js";
+import { type CommandContext, examples } from "./command-context.js";
+import { executeRegistryCommand } from "./registry-command.js";
+
+interface DevFlags {
+  dir?: string;
+  registryPort: string;
+  runtimePort: string;
+  tenant?: string;
+  json?: boolean;
+}
+
+/** `ameide-ext dev`: a thin wrapper over {@link startDevStack} that runs until SIGINT or SIGTERM. */
+export function registerDevCommand(program: Command, ctx: CommandContext): void {
+  program
+    .command("dev")
+    .summary("run the registry and a runtime locally, sharing a module folder and the dev catalog")
+    .description(
+      "Start the Transformation registry (SQLite, folder module store) and a runtime watching the dev catalog the\n" +
+        "registry writes, on loopback, until Ctrl-C. Prints the URLs, the tokens, and the environment to export.",
+    )
+    .option("--dir <path>", "the stack's folder (database, modules, catalog, tokens)", ".ameide-dev")
+    .option("--registry-port <port>", "the registry's port", "8090")
+    .option("--runtime-port <port>", "the runtime's port", "8080")
+    .option("--tenant <tenant>", "the tenant the tokens act for", "local")
+    .option("--json", "print one JSON document on stdout once both are up")
+    .addHelpText(
+      "after",
+      examples(["$ npx ameide-ext dev", "$ npx ameide-ext dev --registry-port 0 --runtime-port 0 --json"]),
+    )
+    .action((flags: DevFlags) =>
+      executeRegistryCommand(ctx, flags.json, async (progress) => {
+        const stack = await startDevStack(
+          {
+            dir: flags.dir,
+            registryPort: Number(flags.registryPort),
+            runtimePort: Number(flags.runtimePort),
+            tenant: flags.tenant,
+          },
+          ctx.deps,
+        );
+        const doc = {
+          ok: true,
+          dir: stack.dir,
+          registryUrl: stack.registryUrl,
+          runtimeUrl: stack.runtimeUrl,
+          catalog: stack.catalog,
+          modules: stack.modules,
+          configFile: stack.configFile,
+          tenant: stack.tenant,
+          tokens: stack.tokens,
+        };
+        const lines = [
+          `registry  ${stack.registryUrl}`,
+          `runtime   ${stack.runtimeUrl}`,
+          `catalog   ${stack.catalog}`,
+          ...Object.entries(stack.tokens).map(([who, token]) => `token     ${who.padEnd(14)} ${token}`),
+          `export AMEIDE_CONFIG=${stack.configFile}`,
+        ];
+        // The document (or the lines) first, so a script can read the URLs while the stack runs.
+        if (flags.json) ctx.deps.stdout.write(`${JSON.stringify(doc)}\n`);
+        else for (const l of lines) ctx.deps.stdout.write(`${l}\n`);
+        progress("running; Ctrl-C stops both");
+        await new Promise<void>((resolve) => {
+          process.once("SIGINT", resolve);
+          process.once("SIGTERM", resolve);
+        });
+        await stack.close();
+        return { doc, lines, printed: true };
+      }),
+    );
+}

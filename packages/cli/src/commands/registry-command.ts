@@ -1,0 +1,66 @@
+import { ExtensionError } from "@ameide-ext/pdk/contract";
+import type { Command } from "commander";
+import { EXIT_CODES, exitCodeFor } from "../exit-code.js";
+import { describeFailure, errorHeading } from "../report/format.js";
+import { toErrorDocument } from "../report/json-documents.js";
+import type { CommandContext } from "./command-context.js";
+
+/** What a registry command's work returns: its `--json` document and its lines for people. */
+export interface RegistryOutcome {
+  /** The `--json` document; its `ok` decides the exit code (0 or 1). */
+  doc: { ok: boolean } & Record<string, unknown>;
+  /** The result for people, one line each, on stdout. */
+  lines: string[];
+  /** True when the command printed its result itself (`dev` prints it before it blocks). */
+  printed?: boolean;
+}
+
+/**
+ * Runs a registry command (promote, status, approve, reject, rollback): with
+ * `--json`, exactly one JSON document on stdout (the result, or the error
+ * document); otherwise progress on stderr and the result on stdout. The exit
+ * code is 0 for an ok result, 1 for a result that is not ok (a failed remote
+ * compile), else {@link exitCodeFor} of the error. A refusal's rule is in
+ * `error.details.rule` and on the error line.
+ */
+export async function executeRegistryCommand(
+  ctx: CommandContext,
+  json: boolean | undefined,
+  work: (progress: (line: string) => void) => Promise<RegistryOutcome>,
+): Promise<void> {
+  const { deps } = ctx;
+  const progress = json ? () => {} : (line: string) => deps.stderr.write(`${line}\n`);
+  try {
+    const outcome = await work(progress);
+    if (outcome.printed) {
+      // already on stdout
+    } else if (json) deps.stdout.write(`${JSON.stringify(outcome.doc)}\n`);
+    else for (const line of outcome.lines) deps.stdout.write(`${line}\n`);
+    ctx.setExit(outcome.doc.ok ? EXIT_CODES.ok : EXIT_CODES.failed);
+  } catch (cause) {
+    const error = ExtensionError.from(cause);
+    if (json) deps.stdout.write(`${JSON.stringify(toErrorDocument(error))}\n`);
+    const rule = typeof error.details?.rule === "string" ? ` [rule: ${error.details.rule}]` : "";
+    deps.stderr.write(`${errorHeading(error)}${rule}: ${await describeFailure(error, deps.cwd)}\n`);
+    ctx.setExit(exitCodeFor(error));
+  }
+}
+
+/** Adds the flags every registry command takes: where the registry is, and who calls. */
+export function registryOptions(command: Command): Command {
+  return command
+    .option(
+      "--registry <url>",
+      "the registry's URL (default $AMEIDE_REGISTRY_URL, else the config file's registry_url)",
+    )
+    .option(
+      "--token <token>",
+      "bearer token naming you (default $AMEIDE_TOKEN, else the config file's token)",
+    )
+    .option(
+      "--tenant <tenant>",
+      "the tenant (default $AMEIDE_TENANT, else the config file's tenant, else local)",
+    )
+    .option("--config <file>", "the CLI config file (default $AMEIDE_CONFIG, else ~/.ameide-ext/config.json)")
+    .option("--json", "print one JSON document on stdout");
+}

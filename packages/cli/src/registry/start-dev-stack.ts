@@ -1,0 +1,154 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { ExtensionError } from "@ameide-ext/pdk/contract";
+import type { CliDeps } from "../deps.js";
+
+/** Options of {@link startDevStack}. */
+export interface DevStackOptions {
+  /** The stack's folder (registry database, module store, catalog, tokens). Default `.ameide-dev` in the working directory. */
+  dir?: string | undefined;
+  /** The registry's port. Default 8090; 0 picks a free one. */
+  registryPort?: number | undefined;
+  /** The runtime's port. Default 8080; 0 picks a free one. */
+  runtimePort?: number | undefined;
+  /** The tenant the tokens may act for. Default "local". */
+  tenant?: string | undefined;
+  /** Log level of both services (to stderr). Default "info". */
+  logLevel?: "debug" | "info" | "warn" | "error" | "silent" | undefined;
+}
+
+/** A running local stack: the registry and a runtime sharing a folder module store and the dev catalog. */
+export interface DevStack {
+  /** The stack's folder. */
+  dir: string;
+  /** The registry's URL (AMEIDE_REGISTRY_URL). */
+  registryUrl: string;
+  /** The runtime's URL (for the SDK's createRuntimeClient). */
+  runtimeUrl: string;
+  /** The dev catalog file the registry writes and the runtime watches. */
+  catalog: string;
+  /** The module store folder. */
+  modules: string;
+  /** The config file for the CLI (AMEIDE_CONFIG): registry_url, token, tenant. */
+  configFile: string;
+  /** Tokens by identity: `user:<name>` (a reviewer) and `agent:dev` (an author that may not approve). */
+  tokens: Record<string, string>;
+  /** The tenant. */
+  tenant: string;
+  /** Stops both services. */
+  close(): Promise<void>;
+}
+
+interface RegistryModule {
+  checkRegistryConfig(doc: unknown, baseDir: string): unknown;
+  startRegistry(options: {
+    config: unknown;
+    logger?: unknown;
+  }): Promise<{ url: string; close(): Promise<void> }>;
+}
+
+/**
+ * `ameide-ext dev`: the local stack of spec 479 on embedded defaults, like
+ * `spin up`: the registry (SQLite, folder module store) and a runtime that
+ * watches the dev catalog the registry writes, both on loopback. Tokens are
+ * made on first start and kept in `<dir>/tokens.json`; `<dir>/config.json`
+ * points the CLI at the registry as the local user.
+ */
+export async function startDevStack(options: DevStackOptions, deps: CliDeps): Promise<DevStack> {
+  const dir = path.resolve(deps.cwd, options.dir ?? ".ameide-dev");
+  const tenant = options.tenant ?? "local";
+  const modules = path.join(dir, "modules");
+  const catalog = path.join(dir, "catalog-dev.json");
+  await mkdir(modules, { recursive: true });
+  const tokensFile = path.join(dir, "tokens.json");
+  let tokens: Record<string, string>;
+  try {
+    tokens = JSON.parse(await readFile(tokensFile, "utf8")) as Record<string, string>;
+  } catch {
+    tokens = {
+      [`user:${deps.username().replace(/[^A-Za-z0-9._@-]/g, "_") || "dev"}`]:
+        randomBytes(24).toString("base64url"),
+      "user:reviewer": randomBytes(24).toString("base64url"),
+      "agent:dev": randomBytes(24).toString("base64url"),
+    };
+    await writeFile(tokensFile, `${JSON.stringify(tokens, null, 2)}\n`, { mode: 0o600 });
+  }
+  try {
+    await readFile(catalog, "utf8");
+  } catch {
+    const initial = { env: "dev", extensions: [], runtime: { store: { root: modules } } };
+    await writeFile(`${catalog}.tmp`, `${JSON.stringify(initial, null, 2)}\n`);
+    await rename(`${catalog}.tmp`, catalog);
+  }
+  const { pino } = await import("pino");
+  const logger = (service: string) =>
+    pino({ level: options.logLevel ?? "info", base: { service } }, pino.destination({ dest: 2, sync: true }));
+
+  // The registry package reuses this package's build library, so it is loaded by name at run time
+  // rather than declared as a dependency (which would be a cycle).
+  const registryPackage = "@ameide-ext/registry";
+  let reg: RegistryModule;
+  try {
+    reg = (await import(registryPackage)) as RegistryModule;
+  } catch (cause) {
+    throw new ExtensionError(
+      "failed_precondition",
+      `ameide-ext dev needs @ameide-ext/registry, which cannot be loaded: ${(cause as Error).message}`,
+      "store_unavailable",
+    );
+  }
+  const config = reg.checkRegistryConfig(
+    {
+      database: path.join(dir, "registry.db"),
+      listen: { host: "127.0.0.1", port: options.registryPort ?? 8090 },
+      modules: { root: modules },
+      catalogs: { dev: catalog },
+      auth: {
+        tokens: Object.entries(tokens).map(([identity, token]) => ({ token, identity, tenants: [tenant] })),
+      },
+    },
+    dir,
+  );
+  const registry = await reg.startRegistry({ config, logger: logger("ameide-ext-registry") });
+  const rt = await import("@ameide-ext/runtime");
+  let runtimeServer: Awaited<ReturnType<typeof rt.startRuntimeServer>>;
+  try {
+    const cat = rt.parseCatalog(await readFile(catalog, "utf8"), { source: catalog });
+    const runtime = await rt.createRuntime({
+      catalog: cat,
+      catalogPath: catalog,
+      reloadDebounceMs: 50,
+      logger: logger("ameide-ext-runtime"),
+      defaultMetrics: false,
+    });
+    runtimeServer = await rt.startRuntimeServer(runtime, {
+      port: options.runtimePort ?? 8080,
+      host: "127.0.0.1",
+    });
+  } catch (cause) {
+    await registry.close();
+    throw ExtensionError.from(cause);
+  }
+  const user = Object.keys(tokens)[0] as string;
+  const configFile = path.join(dir, "config.json");
+  await writeFile(
+    configFile,
+    `${JSON.stringify({ registry_url: registry.url, token: tokens[user], tenant }, null, 2)}\n`,
+    { mode: 0o600 },
+  );
+  return {
+    dir,
+    registryUrl: registry.url,
+    runtimeUrl: runtimeServer.url ?? "",
+    catalog,
+    modules,
+    configFile,
+    tokens,
+    tenant,
+    async close() {
+      await runtimeServer.shutdown(2_000);
+      await registry.close();
+    },
+  };
+}

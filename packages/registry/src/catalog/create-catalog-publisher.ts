@@ -1,0 +1,105 @@
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { type CatalogFile, type CatalogFileEntry, parseCatalog } from "@ameide-ext/runtime";
+import { parse as parseYaml } from "yaml";
+import type { Env, RevisionRecord } from "../domain/types.js";
+import type { RegistryStore } from "../store/registry-store.js";
+
+/** Options of {@link createCatalogPublisher}. */
+export interface CatalogPublisherOptions {
+  /** The registry's state. */
+  store: RegistryStore;
+  /** The runtime catalog file of each environment the registry feeds; environments without one are not written. */
+  catalogs: Partial<Record<Env, string>>;
+}
+
+/** Rewrites an environment's runtime catalog from the registry's state. */
+export interface CatalogPublisher {
+  /** Writes `env`'s catalog file (no-op when none is configured) and returns what it wrote. */
+  publish(env: Env): Promise<CatalogFile | undefined>;
+}
+
+function entryOf(rev: RevisionRecord): CatalogFileEntry {
+  const limits: NonNullable<CatalogFileEntry["limits"]> = {};
+  if (rev.limits.cpu_millis) limits.cpu_millis = rev.limits.cpu_millis;
+  if (rev.limits.memory_mb) limits.memory_mb = rev.limits.memory_mb;
+  if (rev.limits.timeout_ms) limits.timeout_ms = rev.limits.timeout_ms;
+  if (rev.limits.host_calls_per_invocation !== undefined && rev.limits.host_calls_per_invocation > 0)
+    limits.host_calls_per_invocation = rev.limits.host_calls_per_invocation;
+  const entry: CatalogFileEntry = {
+    tenant_id: rev.tenantId,
+    extension_id: rev.extensionId,
+    version: rev.version,
+    kind: rev.kind,
+    wasm_blob_ref: rev.wasmBlobRef,
+    risk_tier: rev.riskTier,
+  };
+  if (Object.keys(limits).length > 0) entry.limits = limits;
+  if (rev.hostCalls.length > 0)
+    entry.host_calls = rev.hostCalls.map((h) => ({
+      service: h.service,
+      method: h.method,
+      read_only: h.read_only === true,
+    }));
+  return entry;
+}
+
+/**
+ * The GitOps step of spec 479 §7.2 stage 5, for one machine: after a
+ * promotion, a rollback or a pin in an environment, the environment's runtime
+ * catalog file (the format of `@ameide-ext/runtime`'s CATALOG_SCHEMA) is
+ * rewritten from the registry's state. Every version ever promoted there
+ * stays in `extensions` (older versions stay available, and a caller may ask
+ * for one by number); `latest` pins each extension to its active version.
+ * Sections the registry does not own (`runtime`, `host_services`) are kept
+ * as they are in the file. What is written is checked with the runtime's own
+ * parser first, then written atomically (temp file + rename), so a runtime
+ * watching the file sees either the old catalog or the new one.
+ */
+export function createCatalogPublisher(options: CatalogPublisherOptions): CatalogPublisher {
+  let chain: Promise<unknown> = Promise.resolve();
+  const publishNow = async (env: Env): Promise<CatalogFile | undefined> => {
+    const file = options.catalogs[env];
+    if (file === undefined) return undefined;
+    let existing: Partial<CatalogFile> = {};
+    try {
+      existing = (parseYaml(await readFile(file, "utf8")) ?? {}) as Partial<CatalogFile>;
+    } catch {
+      existing = {};
+    }
+    const { entries, latest } = await options.store.transaction(async (tx) => {
+      const versions = await tx.listEnvVersions(env);
+      const deployments = await tx.listEnvDeployments(env);
+      const entries: CatalogFileEntry[] = [];
+      for (const v of versions) {
+        const rev = await tx.getRevision(v.tenantId, v.extensionId, v.version);
+        if (rev?.wasmBlobRef) entries.push(entryOf(rev));
+      }
+      const latest: Record<string, string> = {};
+      for (const d of deployments.sort((a, b) =>
+        `${a.tenantId}/${a.extensionId}`.localeCompare(`${b.tenantId}/${b.extensionId}`),
+      ))
+        latest[`${d.tenantId}/${d.extensionId}`] = d.activeVersion;
+      return { entries, latest };
+    });
+    const doc: CatalogFile = { ...existing, env, extensions: entries, latest };
+    const text = `${JSON.stringify(doc, null, 2)}\n`;
+    parseCatalog(text, { source: file }); // the runtime's own check: never write what it would refuse
+    await mkdir(dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile(tmp, text);
+    await rename(tmp, file);
+    return doc;
+  };
+  return {
+    publish(env) {
+      // One write at a time, in order: the last state always wins.
+      const next = chain.then(
+        () => publishNow(env),
+        () => publishNow(env),
+      );
+      chain = next.catch(() => {});
+      return next;
+    },
+  };
+}

@@ -1,0 +1,435 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { RegistryStore } from "../store/registry-store.js";
+import { STORE_BACKENDS } from "../testing/store-backends.js";
+import { type Caller, type CompileOutcome, createRegistry, type Registry } from "./create-registry.js";
+import type { Env, RevisionRecord, TestResultRecord } from "./types.js";
+
+const T = "acme";
+const ann: Caller = { actor: "user:ann", tenants: [T] };
+const bob: Caller = { actor: "user:bob", tenants: [T] };
+const cat: Caller = { actor: "user:cat", tenants: ["*"] };
+const bot: Caller = { actor: "agent:l2o", tenants: [T] };
+const stranger: Caller = { actor: "user:eve", tenants: ["globex"] };
+
+const sources = [
+  {
+    path: "src/index.ts",
+    contentBase64: Buffer.from("export function run(i: string): string { return i; }").toString("base64"),
+  },
+];
+
+/** A compiler standing in for the worker: succeeds with `tests`, or fails when the source says FAIL. */
+function fakeCompiler(tests: TestResultRecord[]) {
+  return async (rev: RevisionRecord): Promise<CompileOutcome> => {
+    const failed = rev.sources.some((s) =>
+      Buffer.from(s.contentBase64, "base64").toString().includes("FAIL"),
+    );
+    return {
+      record: {
+        status: failed ? "failed" : "succeeded",
+        toolchain: "fake",
+        diagnostics: failed
+          ? [
+              {
+                step: "build",
+                severity: "error",
+                reason: "compile_error",
+                path: "src/index.ts",
+                line: 1,
+                column: 1,
+                message: "FAIL",
+              },
+            ]
+          : [],
+        tests: failed ? [] : tests,
+        moduleBytes: failed ? 0 : 100,
+        startedAt: "2026-01-01T00:00:00.000Z",
+        finishedAt: "2026-01-01T00:00:01.000Z",
+      },
+      wasmBlobRef: failed
+        ? undefined
+        : `extensions/${rev.tenantId}/${rev.extensionId}/${rev.version}.wasm#sha256=${"a".repeat(64)}`,
+      sha256: failed ? undefined : "a".repeat(64),
+    };
+  };
+}
+
+const goodTests: TestResultRecord[] = [
+  {
+    name: "small deal",
+    passed: true,
+    message: "",
+    inputJson: "{}",
+    outputJson: "{}",
+    durationUs: 10,
+    maxLimitRatio: 0.1,
+  },
+];
+
+describe.each(STORE_BACKENDS)("createRegistry() on $name", (backend) => {
+  let store: RegistryStore;
+  let registry: Registry;
+  const changes: Env[] = [];
+  beforeAll(() => backend.setup());
+  afterAll(() => backend.teardown());
+  afterEach(async () => {
+    await registry?.idle();
+    await store?.close();
+  });
+
+  async function open(tests = goodTests, agentMaxRiskTier: Record<string, "low" | "medium" | "high"> = {}) {
+    store = await backend.open();
+    changes.length = 0;
+    registry = createRegistry({
+      store,
+      compiler: fakeCompiler(tests),
+      onDeploymentChange: async (env) => {
+        changes.push(env);
+      },
+      governance: { agentMaxRiskTier },
+    });
+  }
+
+  /** A draft with sources, compiled. */
+  async function compiled(by: Caller, riskTier: "low" | "medium" | "high", id = "deal-guard", src = sources) {
+    const draft = await registry.createDraft(by, {
+      tenantId: T,
+      extensionId: id,
+      kind: "process_hook",
+      riskTier,
+    });
+    const key = { tenantId: T, extensionId: id, version: draft.revision.version };
+    await registry.uploadSource(by, { ...key, language: "assemblyscript", files: src, manifestJson: "{}" });
+    await registry.requestCompile(by, key);
+    await registry.idle();
+    return key;
+  }
+
+  it("auto-promotes a low-risk version to dev once compile and tests pass, with ExtensionVersionPromoted", async () => {
+    await open();
+    const key = await compiled(bot, "low");
+    const { revision, extension } = await registry.get(ann, key);
+    expect(revision.revision.state).toBe("promoted_dev");
+    expect(revision.revision.wasmBlobRef).toMatch(/^extensions\/acme\/deal-guard\/1\.wasm#sha256=/);
+    expect(extension.deployments).toMatchObject([
+      { env: "dev", activeVersion: "1", updatedBy: "system:promotion-rules" },
+    ]);
+    expect(revision.events.map((e) => e.type)).toEqual([
+      "draft_created",
+      "source_uploaded",
+      "compile_requested",
+      "compile_succeeded",
+      "version_promoted",
+    ]);
+    expect(revision.events.at(-1)).toMatchObject({
+      actor: "system:promotion-rules",
+      fromState: "draft",
+      toState: "promoted_dev",
+      env: "dev",
+    });
+    expect(changes).toEqual(["dev"]);
+  });
+
+  it("leaves a failed compile failed, with its diagnostics readable, until new sources arrive", async () => {
+    await open();
+    const bad = [{ path: "src/index.ts", contentBase64: Buffer.from("FAIL").toString("base64") }];
+    const key = await compiled(ann, "low", "deal-guard", bad);
+    const { revision } = await registry.get(ann, key);
+    expect(revision.revision.state).toBe("failed");
+    expect(revision.revision.compile?.diagnostics[0]).toMatchObject({ reason: "compile_error" });
+    await expect(registry.requestPromotion(ann, { ...key, env: "dev" })).rejects.toMatchObject({
+      code: "failed_precondition",
+      details: { rule: "revision_closed" },
+    });
+    await expect(registry.requestCompile(ann, key)).rejects.toMatchObject({
+      details: { rule: "revision_closed" },
+    });
+    const again = await registry.uploadSource(ann, {
+      ...key,
+      language: "assemblyscript",
+      files: sources,
+      manifestJson: "{}",
+    });
+    expect(again.revision.state).toBe("draft");
+  });
+
+  it("medium: one human approval for each environment; the author cannot approve; agents never approve", async () => {
+    await open(goodTests, { "agent:l2o": "medium" });
+    const key = await compiled(bot, "medium");
+    expect((await registry.get(ann, key)).revision.revision.state).toBe("draft");
+    const requested = await registry.requestPromotion(bot, { ...key, env: "dev", comment: "please" });
+    expect(requested.revision.state).toBe("in_review");
+    expect(requested.revision.pending).toMatchObject({
+      env: "dev",
+      approvalsRequired: 1,
+      requestedBy: "agent:l2o",
+    });
+    await expect(registry.approve(bot, { ...key, env: "dev" })).rejects.toMatchObject({
+      code: "permission_denied",
+      details: { rule: "agent_cannot_approve" },
+    });
+    await expect(registry.approve(ann, { ...key, env: "staging" })).rejects.toMatchObject({
+      code: "failed_precondition",
+      details: { rule: "no_pending_promotion" },
+    });
+    const approved = await registry.approve(ann, { ...key, env: "dev", comment: "looks right" });
+    expect(approved.revision.state).toBe("promoted_dev");
+    await registry.requestPromotion(bot, { ...key, env: "staging" });
+    await registry.approve(ann, { ...key, env: "staging" });
+    await registry.requestPromotion(bot, { ...key, env: "prod" });
+    const prod = await registry.approve(bob, { ...key, env: "prod" });
+    expect(prod.revision.state).toBe("promoted_prod");
+    expect(prod.approvals.map((a) => `${a.env}:${a.approver}`)).toEqual([
+      "dev:user:ann",
+      "staging:user:ann",
+      "prod:user:bob",
+    ]);
+
+    const own = await compiled(ann, "medium", "own-rule");
+    await registry.requestPromotion(ann, { ...own, env: "dev" });
+    await expect(registry.approve(ann, { ...own, env: "dev" })).rejects.toMatchObject({
+      code: "permission_denied",
+      details: { rule: "self_approval" },
+    });
+  });
+
+  it("high: two distinct human approvals before prod, and fixtures within 50% of each limit", async () => {
+    await open();
+    const key = await compiled(ann, "high");
+    for (const env of ["dev", "staging"] as const) {
+      await registry.requestPromotion(ann, { ...key, env });
+      await registry.approve(bob, { ...key, env });
+    }
+    const pending = await registry.requestPromotion(ann, { ...key, env: "prod" });
+    expect(pending.revision.pending?.approvalsRequired).toBe(2);
+    const one = await registry.approve(bob, { ...key, env: "prod" });
+    expect(one.revision.state).toBe("promoted_staging");
+    await expect(registry.approve(bob, { ...key, env: "prod" })).rejects.toMatchObject({
+      code: "failed_precondition",
+      details: { rule: "duplicate_approval" },
+    });
+    const two = await registry.approve(cat, { ...key, env: "prod" });
+    expect(two.revision.state).toBe("promoted_prod");
+    expect(two.events.filter((e) => e.type === "version_promoted").map((e) => e.env)).toEqual([
+      "dev",
+      "staging",
+      "prod",
+    ]);
+  });
+
+  it("high: a fixture over 50% of a limit keeps the version out of prod", async () => {
+    await open([{ ...goodTests[0], maxLimitRatio: 0.7 } as TestResultRecord]);
+    const key = await compiled(ann, "high");
+    for (const env of ["dev", "staging"] as const) {
+      await registry.requestPromotion(ann, { ...key, env });
+      await registry.approve(bob, { ...key, env });
+    }
+    await expect(registry.requestPromotion(ann, { ...key, env: "prod" })).rejects.toMatchObject({
+      code: "failed_precondition",
+      details: { rule: "high_tier_testing" },
+    });
+  });
+
+  it("an agent creates drafts up to its maximum risk tier (default low)", async () => {
+    await open(goodTests, { "agent:senior": "high" });
+    await expect(
+      registry.createDraft(bot, {
+        tenantId: T,
+        extensionId: "x-rule",
+        kind: "process_hook",
+        riskTier: "medium",
+      }),
+    ).rejects.toMatchObject({ code: "permission_denied", details: { rule: "agent_risk_tier", max: "low" } });
+    const senior: Caller = { actor: "agent:senior", tenants: [T] };
+    const ok = await registry.createDraft(senior, {
+      tenantId: T,
+      extensionId: "x-rule",
+      kind: "process_hook",
+      riskTier: "high",
+    });
+    expect(ok.revision.createdBy).toBe("agent:senior");
+  });
+
+  it("promotes in order, once, and only compiled versions", async () => {
+    await open();
+    const draft = await registry.createDraft(ann, {
+      tenantId: T,
+      extensionId: "deal-guard",
+      kind: "process_hook",
+      riskTier: "medium",
+    });
+    const key = { tenantId: T, extensionId: "deal-guard", version: draft.revision.version };
+    await expect(registry.requestCompile(ann, key)).rejects.toMatchObject({
+      details: { rule: "no_sources" },
+    });
+    await expect(registry.requestPromotion(ann, { ...key, env: "dev" })).rejects.toMatchObject({
+      code: "failed_precondition",
+      details: { rule: "compile_required" },
+    });
+    const low = await compiled(ann, "low", "low-rule");
+    await expect(registry.requestPromotion(ann, { ...low, env: "prod" })).rejects.toMatchObject({
+      details: { rule: "previous_env_required" },
+    });
+    await expect(registry.requestPromotion(ann, { ...low, env: "dev" })).rejects.toMatchObject({
+      details: { rule: "already_promoted" },
+    });
+    await registry.requestPromotion(ann, { ...low, env: "staging" });
+    await expect(registry.requestPromotion(ann, { ...low, env: "staging" })).rejects.toMatchObject({
+      details: { rule: "promotion_pending" },
+    });
+    await expect(
+      registry.uploadSource(ann, { ...low, language: "assemblyscript", files: sources, manifestJson: "{}" }),
+    ).rejects.toMatchObject({ details: { rule: "not_a_draft" } });
+  });
+
+  it("reject needs a human and a comment; a never-promoted version ends rejected", async () => {
+    await open();
+    const key = await compiled(ann, "medium");
+    await registry.requestPromotion(ann, { ...key, env: "dev" });
+    await expect(registry.reject(bot, { ...key, env: "dev", comment: "no" })).rejects.toMatchObject({
+      code: "permission_denied",
+      details: { rule: "agent_cannot_review" },
+    });
+    await expect(registry.reject(bob, { ...key, env: "dev", comment: "" })).rejects.toMatchObject({
+      code: "invalid_argument",
+    });
+    const rejected = await registry.reject(bob, {
+      ...key,
+      env: "dev",
+      comment: "missing a case for zero margin",
+    });
+    expect(rejected.revision.state).toBe("rejected");
+    expect(rejected.events.at(-1)).toMatchObject({
+      type: "rejected",
+      actor: "user:bob",
+      comment: "missing a case for zero margin",
+    });
+    await expect(registry.requestPromotion(ann, { ...key, env: "dev" })).rejects.toMatchObject({
+      details: { rule: "revision_closed" },
+    });
+  });
+
+  it("rolls back per environment to a version that ran there; agents only in dev; pins need a promoted version", async () => {
+    await open();
+    const v1 = await compiled(ann, "low");
+    const v2 = await compiled(ann, "low");
+    expect(v2.version).toBe("2");
+    let ext = (await registry.get(ann, v1)).extension;
+    expect(ext.deployments[0]?.activeVersion).toBe("2");
+    await expect(
+      registry.rollback(ann, {
+        tenantId: T,
+        extensionId: "deal-guard",
+        env: "dev",
+        toVersion: "1",
+        comment: "",
+      }),
+    ).rejects.toMatchObject({ code: "invalid_argument" });
+    await expect(
+      registry.rollback(ann, {
+        tenantId: T,
+        extensionId: "deal-guard",
+        env: "staging",
+        toVersion: "1",
+        comment: "x",
+      }),
+    ).rejects.toMatchObject({
+      details: { rule: "not_promoted_to_env" },
+    });
+    await expect(
+      registry.rollback(bot, {
+        tenantId: T,
+        extensionId: "deal-guard",
+        env: "prod",
+        toVersion: "1",
+        comment: "x",
+      }),
+    ).rejects.toMatchObject({
+      code: "permission_denied",
+      details: { rule: "agent_cannot_rollback" },
+    });
+    ext = await registry.rollback(ann, {
+      tenantId: T,
+      extensionId: "deal-guard",
+      env: "dev",
+      comment: "v2 misroutes deals",
+    });
+    expect(ext.deployments[0]).toMatchObject({ env: "dev", activeVersion: "1", updatedBy: "user:ann" });
+    await expect(
+      registry.rollback(ann, {
+        tenantId: T,
+        extensionId: "deal-guard",
+        env: "dev",
+        toVersion: "1",
+        comment: "x",
+      }),
+    ).rejects.toMatchObject({
+      details: { rule: "already_active" },
+    });
+    const events = await registry.listEvents(ann, { tenantId: T, extensionId: "deal-guard" });
+    expect(events.events.at(-1)).toMatchObject({
+      type: "rolled_back",
+      version: "1",
+      previousVersion: "2",
+      env: "dev",
+      comment: "v2 misroutes deals",
+    });
+    ext = await registry.pin(ann, {
+      tenantId: T,
+      extensionId: "deal-guard",
+      env: "dev",
+      consumerRef: "process:l2o",
+      version: "2",
+    });
+    expect(ext.pins).toMatchObject([{ consumerRef: "process:l2o", version: "2" }]);
+    await expect(
+      registry.pin(ann, {
+        tenantId: T,
+        extensionId: "deal-guard",
+        env: "prod",
+        consumerRef: "process:l2o",
+        version: "2",
+      }),
+    ).rejects.toMatchObject({
+      details: { rule: "not_promoted_to_env" },
+    });
+    ext = await registry.pin(ann, {
+      tenantId: T,
+      extensionId: "deal-guard",
+      env: "dev",
+      consumerRef: "process:l2o",
+    });
+    expect(ext.pins).toEqual([]);
+    expect(changes.filter((e) => e === "dev").length).toBeGreaterThanOrEqual(4);
+  });
+
+  it("refuses a caller outside the tenant", async () => {
+    await open();
+    await expect(
+      registry.createDraft(stranger, {
+        tenantId: T,
+        extensionId: "deal-guard",
+        kind: "process_hook",
+        riskTier: "low",
+      }),
+    ).rejects.toMatchObject({ code: "permission_denied", details: { rule: "tenant_access" } });
+  });
+
+  it("two approvals at once cannot double-promote: exactly one transition, the other failed_precondition", async () => {
+    await open();
+    const key = await compiled(ann, "medium");
+    await registry.requestPromotion(ann, { ...key, env: "dev" });
+    const results = await Promise.allSettled([
+      registry.approve(bob, { ...key, env: "dev", comment: "bob" }),
+      registry.approve(cat, { ...key, env: "dev", comment: "cat" }),
+    ]);
+    const ok = results.filter((r) => r.status === "fulfilled");
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+    expect(ok).toHaveLength(1);
+    expect(refused).toHaveLength(1);
+    expect(refused[0]?.reason).toMatchObject({ code: "failed_precondition" });
+    const events = await registry.listEvents(ann, { ...key });
+    expect(events.events.filter((e) => e.type === "version_promoted")).toHaveLength(1);
+    expect(events.events.filter((e) => e.type === "approved")).toHaveLength(1);
+  });
+});

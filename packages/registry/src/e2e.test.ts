@@ -1,0 +1,224 @@
+// Spec 479 §7 on one machine, through the real CLI, the registry over Connect and the runtime service:
+// scaffold, build and test, promote a low-risk hook to dev (automatic), invoke it with the SDK, ship a
+// new version, roll back, invoke again; and governance refusals as a client sees them.
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  type CliDeps,
+  createNodeDeps,
+  type DevStack,
+  type OutputStream,
+  runCli,
+  startDevStack,
+} from "@ameide-ext/cli";
+import { createRuntimeClient, userContext } from "@ameide-ext/sdk";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+interface Captured {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function capture(): { stream: OutputStream; text: () => string } {
+  let text = "";
+  const write = (t: string) => {
+    text += t;
+  };
+  return { stream: { write, isTTY: false, columns: undefined }, text: () => text };
+}
+
+describe("the §7 lifecycle, end to end", () => {
+  let work: string;
+  let stack: DevStack;
+  let env: Record<string, string>;
+
+  const cli = async (argv: string[], extraEnv: Record<string, string> = {}): Promise<Captured> => {
+    const out = capture();
+    const err = capture();
+    const deps: CliDeps = {
+      ...createNodeDeps(),
+      stdout: out.stream,
+      stderr: err.stream,
+      cwd: work,
+      env: { ...env, ...extraEnv },
+    };
+    const code = await runCli(argv, deps);
+    return { code, stdout: out.text(), stderr: err.text() };
+  };
+  const json = (r: Captured) => JSON.parse(r.stdout) as Record<string, unknown>;
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), "ameide-e2e-"));
+    const deps: CliDeps = {
+      ...createNodeDeps(),
+      cwd: work,
+      stdout: capture().stream,
+      stderr: capture().stream,
+    };
+    stack = await startDevStack(
+      { dir: join(work, ".stack"), registryPort: 0, runtimePort: 0, logLevel: "silent" },
+      deps,
+    );
+    env = { AMEIDE_CONFIG: stack.configFile, PATH: process.env.PATH ?? "", HOME: work, NO_COLOR: "1" };
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it("scaffold → build and test → promote to dev (auto) → invoke → new version → rollback → invoke", async () => {
+    const hook = join(work, "hooks", "deal-guard");
+    expect((await cli(["new", "deal-guard", "--kind", "process_hook", "--dir", hook])).code).toBe(0);
+    expect((await cli(["test", hook])).code).toBe(0);
+
+    const first = await cli(["promote", hook, "--env", "dev", "--json"]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(json(first)).toMatchObject({
+      ok: true,
+      extension: "deal-guard",
+      version: "1",
+      created: true,
+      state: "promoted_dev",
+      reached: true,
+      deployments: { dev: "1" },
+      gate: null,
+    });
+    // Promoting the same sources again changes nothing.
+    expect(json(await cli(["promote", hook, "--env", "dev", "--json"]))).toMatchObject({
+      version: "1",
+      created: false,
+    });
+
+    const runtime = createRuntimeClient({ baseUrl: stack.runtimeUrl, httpVersion: "1.1" });
+    const ctx = userContext({ tenantId: "local", userId: "u1" });
+    const deal = { dealId: "D-1", amount: 30_000, marginPct: 5 };
+    const invoke = async (want: string) => {
+      // The runtime picks the catalog change up from the file, without a restart.
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        try {
+          const r = await runtime.invoke<{ route: string }>({ extensionId: "deal-guard", ctx, input: deal });
+          if (r.outcome === "ok" && r.output.route === want) return r;
+        } catch (cause) {
+          if (Date.now() > deadline) throw cause;
+        }
+        if (Date.now() > deadline) throw new Error(`the runtime did not answer route ${want}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    await invoke("standard");
+
+    // Version 2: a 20k threshold; the fixtures follow (test --update), then it ships to dev.
+    const src = join(hook, "src", "index.ts");
+    await writeFile(
+      src,
+      (await readFile(src, "utf8")).replace(
+        "AMOUNT_THRESHOLD: f64 = 50_000",
+        "AMOUNT_THRESHOLD: f64 = 20_000",
+      ),
+    );
+    expect((await cli(["test", hook, "--update"])).code).toBe(0);
+    const second = await cli(["promote", hook, "--env", "dev", "--json"]);
+    expect(json(second)).toMatchObject({
+      ok: true,
+      version: "2",
+      state: "promoted_dev",
+      deployments: { dev: "2" },
+    });
+    await invoke("extra_approval");
+
+    const back = await cli([
+      "rollback",
+      "deal-guard",
+      "--env",
+      "dev",
+      "--to",
+      "1",
+      "--comment",
+      "v2 routes too much",
+      "--json",
+    ]);
+    expect(json(back)).toMatchObject({ ok: true, env: "dev", from: "2", to: "1" });
+    await invoke("standard");
+    // Older versions stay available by number.
+    const v2 = await runtime.invoke<{ route: string }>({
+      extensionId: "deal-guard",
+      version: "2",
+      ctx,
+      input: deal,
+    });
+    expect(v2).toMatchObject({ outcome: "ok", output: { route: "extra_approval" } });
+
+    const status = json(await cli(["status", hook, "--json"]));
+    expect(status).toMatchObject({ latestVersion: "2", deployments: { dev: "1" } });
+    expect(
+      (status.versions as Array<{ version: string; state: string }>).map((v) => `${v.version}:${v.state}`),
+    ).toEqual(["2:promoted_dev", "1:promoted_dev"]);
+    const catalog = JSON.parse(await readFile(stack.catalog, "utf8")) as {
+      latest: Record<string, string>;
+      extensions: unknown[];
+    };
+    expect(catalog.latest).toEqual({ "local/deal-guard": "1" });
+    expect(catalog.extensions).toHaveLength(2);
+    runtime.close();
+  });
+
+  it("refuses, naming the rule: no token, an agent approving, an author approving their own version", async () => {
+    const hook = join(work, "hooks", "risk-rule");
+    expect(
+      (await cli(["new", "risk-rule", "--kind", "process_hook", "--dir", hook, "--risk-tier", "medium"]))
+        .code,
+    ).toBe(0);
+
+    const anon = await cli(["status", hook, "--json", "--token", "not-a-known-token-at-all"]);
+    expect(anon.code).toBe(1);
+    expect(json(anon)).toMatchObject({
+      ok: false,
+      error: { code: "permission_denied", details: { rule: "unauthenticated" } },
+    });
+
+    const me = Object.keys(stack.tokens)[0] as string;
+    const agent = { AMEIDE_TOKEN: stack.tokens["agent:dev"] as string };
+    // agent:dev may create low-risk extensions only (the default).
+    const tooRisky = await cli(["promote", hook, "--env", "dev", "--json"], agent);
+    expect(json(tooRisky)).toMatchObject({
+      error: { code: "permission_denied", details: { rule: "agent_risk_tier" } },
+    });
+
+    const submitted = await cli(["promote", hook, "--env", "staging", "--json"]);
+    expect(submitted.code, submitted.stderr).toBe(0);
+    expect(json(submitted)).toMatchObject({
+      state: "in_review",
+      reached: false,
+      gate: { env: "dev", rule: "approvals_required", approvalsRequired: 1, author: me },
+    });
+
+    const byAgent = await cli(["approve", "risk-rule", "1", "--env", "dev", "--json"], agent);
+    expect(byAgent.code).toBe(1);
+    expect(json(byAgent)).toMatchObject({
+      error: { code: "permission_denied", details: { rule: "agent_cannot_approve" } },
+    });
+    const byAuthor = await cli(["approve", "risk-rule", "1", "--env", "dev", "--json"]);
+    expect(json(byAuthor)).toMatchObject({
+      error: { code: "permission_denied", details: { rule: "self_approval" } },
+    });
+    const reviewer = { AMEIDE_TOKEN: stack.tokens["user:reviewer"] as string };
+    const approved = await cli(
+      ["approve", "risk-rule", "1", "--env", "dev", "--comment", "ok", "--json"],
+      reviewer,
+    );
+    expect(json(approved)).toMatchObject({
+      ok: true,
+      promoted: true,
+      state: "promoted_dev",
+      deployments: { dev: "1" },
+    });
+    const again = await cli(["approve", "risk-rule", "1", "--env", "dev", "--json"], reviewer);
+    expect(again.code).toBe(2);
+    expect(json(again)).toMatchObject({
+      error: { code: "failed_precondition", details: { rule: "no_pending_promotion" } },
+    });
+  });
+});

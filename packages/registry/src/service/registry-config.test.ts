@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { checkRegistryConfig } from "./registry-config.js";
+
+const auth = { tokens: [{ token: "t".repeat(16), identity: "user:ann", tenants: ["*"] }] };
+
+describe("checkRegistryConfig()", () => {
+  it("fills in defaults and resolves paths against the config's folder; a postgres URL stays as it is", () => {
+    const c = checkRegistryConfig({ auth, catalogs: { dev: "cat/dev.json" } }, "/etc/ameide");
+    expect(c).toMatchObject({
+      database: "/etc/ameide/registry.db",
+      modules: { root: "/etc/ameide/modules" },
+      catalogs: { dev: "/etc/ameide/cat/dev.json" },
+    });
+    expect(checkRegistryConfig({ auth, database: "postgres://u@db:5432/r" }, "/x").database).toBe(
+      "postgres://u@db:5432/r",
+    );
+    expect(
+      checkRegistryConfig({ auth, modules: { s3: { endpoint: "http://minio:9000" } } }, "/x").modules?.s3,
+    ).toEqual({
+      endpoint: "http://minio:9000",
+    });
+  });
+
+  it.each([
+    ["no auth", {}],
+    ["an unknown key", { auth, surprise: 1 }],
+    ["a short token", { auth: { tokens: [{ token: "short", identity: "user:a", tenants: ["*"] }] } }],
+    ["a bad identity", { auth: { tokens: [{ token: "t".repeat(16), identity: "root", tenants: ["*"] }] } }],
+    ["an unknown environment", { auth, catalogs: { qa: "x.json" } }],
+    [
+      "an agent tier that is no tier",
+      { auth, governance: { agent_max_risk_tier: { "agent:x": "extreme" } } },
+    ],
+  ])("refuses %s as invalid_argument/invalid_manifest", (_name, doc) => {
+    expect(() => checkRegistryConfig(doc, "/x")).toThrow(
+      expect.objectContaining({ code: "invalid_argument", reason: "invalid_manifest" }),
+    );
+  });
+});

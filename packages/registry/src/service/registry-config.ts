@@ -1,0 +1,167 @@
+import { readFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { ExtensionError, RISK_TIERS, type RiskTier } from "@ameide-ext/pdk/contract";
+import { Ajv } from "ajv";
+import { parse as parseYaml } from "yaml";
+import type { Env } from "../domain/types.js";
+import type { StaticToken } from "./create-authenticator.js";
+
+/** The registry's config file (YAML or JSON), as written. Relative paths resolve against the file's folder. */
+export interface RegistryConfigFile {
+  /** A SQLite file path (default "registry.db") or a `postgres://…` connection string. */
+  database?: string;
+  /** Where to listen. Default 127.0.0.1:8090. */
+  listen?: { host?: string; port?: number };
+  /**
+   * The module store: a folder (`root`, default "modules": modules go to
+   * `<root>/extensions/<tenant>/<extension>/<version>.wasm`), or S3 / MinIO
+   * (`s3`: bucket `extensions`; credentials from the AWS SDK's default chain,
+   * e.g. AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).
+   */
+  modules?: { root?: string; s3?: { endpoint?: string; region?: string; force_path_style?: boolean } };
+  /** The runtime catalog file of each environment. */
+  catalogs?: Partial<Record<Env, string>>;
+  /** Static tokens and/or HS256 JWT verification; `secret_env` names an environment variable holding the secret. */
+  auth: {
+    tokens?: StaticToken[];
+    jwt?: { secret?: string; secret_env?: string; issuer?: string; audience?: string };
+  };
+  /** Agents' maximum risk tiers. */
+  governance?: { default_agent_max_risk_tier?: RiskTier; agent_max_risk_tier?: Record<string, RiskTier> };
+  /** Compiles at once. Default 1. */
+  compile_concurrency?: number;
+}
+
+/** JSON Schema of {@link RegistryConfigFile}. */
+export const REGISTRY_CONFIG_SCHEMA = {
+  type: "object",
+  additionalProperties: false,
+  required: ["auth"],
+  properties: {
+    database: { type: "string", minLength: 1 },
+    listen: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        host: { type: "string", minLength: 1 },
+        port: { type: "integer", minimum: 0, maximum: 65535 },
+      },
+    },
+    modules: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        root: { type: "string", minLength: 1 },
+        s3: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            endpoint: { type: "string", pattern: "^https?://[^\\s]+$" },
+            region: { type: "string", minLength: 1 },
+            force_path_style: { type: "boolean" },
+          },
+        },
+      },
+    },
+    catalogs: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        dev: { type: "string", minLength: 1 },
+        staging: { type: "string", minLength: 1 },
+        prod: { type: "string", minLength: 1 },
+      },
+    },
+    auth: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        tokens: {
+          type: "array",
+          items: {
+            type: "object",
+            additionalProperties: false,
+            required: ["token", "identity", "tenants"],
+            properties: {
+              token: { type: "string", minLength: 16 },
+              identity: { type: "string", pattern: "^(user|agent):[A-Za-z0-9._@-]{1,128}$" },
+              tenants: { type: "array", minItems: 1, items: { type: "string", minLength: 1 } },
+            },
+          },
+        },
+        jwt: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            secret: { type: "string", minLength: 32 },
+            secret_env: { type: "string", minLength: 1 },
+            issuer: { type: "string" },
+            audience: { type: "string" },
+          },
+        },
+      },
+    },
+    governance: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        default_agent_max_risk_tier: { enum: [...RISK_TIERS] },
+        agent_max_risk_tier: {
+          type: "object",
+          propertyNames: { pattern: "^agent:" },
+          additionalProperties: { enum: [...RISK_TIERS] },
+        },
+      },
+    },
+    compile_concurrency: { type: "integer", minimum: 1, maximum: 16 },
+  },
+} as const;
+
+let validate: ReturnType<Ajv["compile"]> | undefined;
+
+/** Checks a parsed config and resolves its paths against `baseDir`. Throws `invalid_argument/invalid_manifest`. */
+export function checkRegistryConfig(
+  doc: unknown,
+  baseDir: string,
+  source = "registry config",
+): RegistryConfigFile {
+  validate ??= new Ajv({ allErrors: true, strict: true }).compile(REGISTRY_CONFIG_SCHEMA);
+  if (!validate(doc)) {
+    const problems = (validate.errors ?? []).map((e) => ({
+      path: e.instancePath || "/",
+      message: e.message ?? "is invalid",
+    }));
+    throw new ExtensionError(
+      "invalid_argument",
+      `${source} is not valid: ${problems.map((p) => `${p.path} ${p.message}`).join("; ")}`,
+      "invalid_manifest",
+      { problems },
+    );
+  }
+  const c = doc as RegistryConfigFile;
+  const at = (p: string) => resolve(baseDir, p);
+  const database = c.database ?? "registry.db";
+  const catalogs: Partial<Record<Env, string>> = {};
+  for (const [env, file] of Object.entries(c.catalogs ?? {})) catalogs[env as Env] = at(file);
+  return {
+    ...c,
+    database: /^postgres(ql)?:\/\//.test(database) || database === ":memory:" ? database : at(database),
+    modules: { ...c.modules, root: at(c.modules?.root ?? "modules") },
+    catalogs,
+  };
+}
+
+/** Reads and checks a config file. */
+export async function loadRegistryConfig(file: string): Promise<RegistryConfigFile> {
+  let doc: unknown;
+  try {
+    doc = parseYaml(await readFile(file, "utf8"));
+  } catch (cause) {
+    throw new ExtensionError(
+      "invalid_argument",
+      `${file} cannot be read as YAML or JSON: ${(cause as Error).message}`,
+      "invalid_manifest",
+    );
+  }
+  return checkRegistryConfig(doc, dirname(resolve(file)), file);
+}

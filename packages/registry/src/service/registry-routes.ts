@@ -1,0 +1,139 @@
+import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ExtensionService, SourceLanguage } from "@ameide-ext/proto";
+import { ERROR_REASON_HEADER, toConnectCode } from "@ameide-ext/runtime";
+import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { Caller, Registry } from "../domain/create-registry.js";
+import type { RevisionRecord } from "../domain/types.js";
+import type { Authenticator } from "./create-authenticator.js";
+import { envFrom, eventTo, extensionTo, kindFrom, revisionTo, tierFrom } from "./proto-mapping.js";
+
+/** Response header carrying an error's `details` as JSON (`details.rule` names the governance rule). */
+export const ERROR_DETAILS_HEADER = "ameide-error-details";
+
+/** An ExtensionError as a ConnectError: code, reason header, details header; unauthenticated as Connect's own code. */
+export function toRegistryConnectError(cause: unknown): ConnectError {
+  const error = ExtensionError.from(cause);
+  const metadata = new Headers();
+  if (error.reason !== undefined) metadata.set(ERROR_REASON_HEADER, error.reason);
+  if (error.details !== undefined) {
+    const json = JSON.stringify(error.details);
+    if (json.length <= 4096) metadata.set(ERROR_DETAILS_HEADER, json);
+  }
+  const code = error.details?.rule === "unauthenticated" ? Code.Unauthenticated : toConnectCode(error.code);
+  return new ConnectError(error.message, code, metadata, undefined, error);
+}
+
+/**
+ * The routes of `ameide.transformation.v1.ExtensionService`: each RPC
+ * authenticates the caller, maps the request to the registry's domain and
+ * the result back to the proto. Errors leave as Connect errors with the
+ * reason and details (the rule) in headers.
+ */
+export function registryRoutes(registry: Registry, authenticate: Authenticator) {
+  const guard =
+    <Req, Res>(fn: (req: Req, caller: Caller) => Promise<Res>) =>
+    async (req: Req, ctx: HandlerContext): Promise<Res> => {
+      try {
+        return await fn(req, await authenticate(ctx.requestHeader.get("authorization")));
+      } catch (cause) {
+        throw toRegistryConnectError(cause);
+      }
+    };
+  return (router: ConnectRouter) => {
+    router.service(ExtensionService, {
+      createDraft: guard(async (req, caller) => {
+        const view = await registry.createDraft(caller, {
+          tenantId: req.tenantId,
+          extensionId: req.extensionId,
+          kind: kindFrom(req.kind),
+          riskTier: tierFrom(req.riskTier),
+          limits: {
+            cpu_millis: req.limits?.cpuMillis || undefined,
+            memory_mb: req.limits?.memoryMb || undefined,
+            timeout_ms: req.limits?.timeoutMs || undefined,
+            host_calls_per_invocation: req.limits?.hostCallsPerInvocation || undefined,
+          },
+          description: req.metadata?.description ?? "",
+          tags: req.metadata?.tags ?? [],
+          hostCalls: req.hostCalls.map((h) => ({ service: h.service, method: h.method })),
+          inputSchemaJson: req.inputSchemaJson,
+          outputSchemaJson: req.outputSchemaJson,
+          baseVersion: req.baseVersion || undefined,
+        });
+        return { revision: revisionTo(view) };
+      }),
+      uploadSource: guard(async (req, caller) => {
+        if (req.language !== SourceLanguage.ASSEMBLYSCRIPT)
+          throw new ExtensionError(
+            "invalid_argument",
+            "language must be SOURCE_LANGUAGE_ASSEMBLYSCRIPT (the only pinned toolchain)",
+          );
+        const view = await registry.uploadSource(caller, {
+          tenantId: req.tenantId,
+          extensionId: req.extensionId,
+          version: req.version,
+          language: "assemblyscript",
+          files: req.files.map((f) => ({
+            path: f.path,
+            contentBase64: Buffer.from(f.content).toString("base64"),
+          })),
+          manifestJson: req.manifestJson,
+        });
+        return { revision: revisionTo(view) };
+      }),
+      requestCompile: guard(async (req, caller) => ({
+        revision: revisionTo(await registry.requestCompile(caller, req)),
+      })),
+      getExtension: guard(async (req, caller) => {
+        const r = await registry.get(caller, req);
+        return {
+          extension: extensionTo(r.extension),
+          revision: revisionTo(r.revision, { sources: req.includeSources }),
+        };
+      }),
+      listVersions: guard(async (req, caller) => {
+        const r = await registry.listVersions(caller, req);
+        return {
+          revisions: r.revisions.map((v) => revisionTo(v, { events: false })),
+          nextPageToken: r.nextPageToken,
+        };
+      }),
+      requestPromotion: guard(async (req, caller) => ({
+        revision: revisionTo(
+          await registry.requestPromotion(caller, { ...req, env: envFrom(req.targetEnv, "target_env") }),
+        ),
+      })),
+      approve: guard(async (req, caller) => ({
+        revision: revisionTo(await registry.approve(caller, { ...req, env: envFrom(req.env) })),
+      })),
+      reject: guard(async (req, caller) => ({
+        revision: revisionTo(await registry.reject(caller, { ...req, env: envFrom(req.env) })),
+      })),
+      rollback: guard(async (req, caller) => ({
+        extension: extensionTo(await registry.rollback(caller, { ...req, env: envFrom(req.env) })),
+      })),
+      pin: guard(async (req, caller) => ({
+        extension: extensionTo(await registry.pin(caller, { ...req, env: envFrom(req.env) })),
+      })),
+      listEvents: guard(async (req, caller) => {
+        const r = await registry.listEvents(caller, req);
+        const defs = new Map<string, RevisionRecord>();
+        for (const e of r.events) {
+          if ((e.type === "version_promoted" || e.type === "rolled_back") && !defs.has(e.version)) {
+            const g = await registry.get(caller, {
+              tenantId: req.tenantId,
+              extensionId: req.extensionId,
+              version: e.version,
+            });
+            defs.set(e.version, g.revision.revision);
+          }
+        }
+        return {
+          events: r.events.map((e) => eventTo(e, defs.get(e.version))),
+          nextPageToken: r.nextPageToken,
+        };
+      }),
+    });
+  };
+}

@@ -1,0 +1,145 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { type Logger, pino } from "pino";
+import { type CatalogPublisher, createCatalogPublisher } from "../catalog/create-catalog-publisher.js";
+import { createCompileWorker } from "../compile/create-compile-worker.js";
+import { createFolderModuleWriter } from "../compile/module-writer.js";
+import { createS3ModuleWriter } from "../compile/s3-module-writer.js";
+import { createRegistry, type Registry } from "../domain/create-registry.js";
+import { openRegistryStore } from "../store/open-registry-store.js";
+import type { RegistryStore } from "../store/registry-store.js";
+import { createAuthenticator } from "./create-authenticator.js";
+import type { RegistryConfigFile } from "./registry-config.js";
+import { registryRoutes } from "./registry-routes.js";
+
+/** Options of {@link startRegistry}. */
+export interface StartRegistryOptions {
+  /** The checked config (see loadRegistryConfig / checkRegistryConfig). */
+  config: RegistryConfigFile;
+  /** Environment variables, for `auth.jwt.secret_env`. Default process.env. */
+  env?: Readonly<Record<string, string | undefined>> | undefined;
+  /** The log. Default pino to stdout, info. */
+  logger?: Logger | undefined;
+}
+
+/** A running registry. */
+export interface RunningRegistry {
+  /** `http://host:port`. */
+  readonly url: string;
+  /** The domain, for in-process use (tests, `ameide-ext dev`). */
+  readonly registry: Registry;
+  /** The store. */
+  readonly store: RegistryStore;
+  /** The catalog publisher. */
+  readonly catalogs: CatalogPublisher;
+  /** Stops listening, waits for compiles in flight, closes the store. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the reference Transformation extension registry: opens and migrates
+ * the store, creates the compile worker (folder module store) and the
+ * catalog publisher, and serves `ameide.transformation.v1.ExtensionService`
+ * (Connect, gRPC-Web and gRPC over HTTP/1.1) with `/healthz` next to it.
+ */
+export async function startRegistry(options: StartRegistryOptions): Promise<RunningRegistry> {
+  const { config } = options;
+  const env = options.env ?? process.env;
+  const logger =
+    options.logger ??
+    pino({ base: { service: "ameide-ext-registry" }, timestamp: pino.stdTimeFunctions.isoTime });
+  let jwt: { secret: string; issuer?: string; audience?: string } | undefined;
+  if (config.auth.jwt) {
+    const secret =
+      config.auth.jwt.secret ?? (config.auth.jwt.secret_env ? env[config.auth.jwt.secret_env] : undefined);
+    if (!secret)
+      throw new ExtensionError(
+        "invalid_argument",
+        `auth.jwt needs secret or secret_env (${config.auth.jwt.secret_env ?? "unset"} is empty)`,
+      );
+    jwt = {
+      secret,
+      ...(config.auth.jwt.issuer ? { issuer: config.auth.jwt.issuer } : {}),
+      ...(config.auth.jwt.audience ? { audience: config.auth.jwt.audience } : {}),
+    };
+  }
+  const authenticate = createAuthenticator({ tokens: config.auth.tokens, jwt });
+  const store = await openRegistryStore(config.database ?? "registry.db");
+  const catalogs = createCatalogPublisher({ store, catalogs: config.catalogs ?? {} });
+  const registry = createRegistry({
+    store,
+    compiler: createCompileWorker({
+      modules: config.modules?.s3
+        ? createS3ModuleWriter({
+            endpoint: config.modules.s3.endpoint,
+            region: config.modules.s3.region,
+            forcePathStyle: config.modules.s3.force_path_style,
+          })
+        : createFolderModuleWriter(config.modules?.root ?? "modules"),
+      concurrency: config.compile_concurrency,
+    }),
+    onDeploymentChange: async (e) => {
+      const doc = await catalogs.publish(e);
+      if (doc)
+        logger.info(
+          { event: "catalog_written", env: e, extensions: doc.extensions.length },
+          `catalog of ${e} written`,
+        );
+    },
+    governance: {
+      defaultAgentMaxRiskTier: config.governance?.default_agent_max_risk_tier,
+      agentMaxRiskTier: config.governance?.agent_max_risk_tier,
+    },
+    onError: (e) =>
+      logger.error({ event: "registry_error", error_code: e.code, details: e.details }, e.message),
+  });
+  const handler = connectNodeAdapter({
+    routes: registryRoutes(registry, authenticate),
+    readMaxBytes: 32 * 1024 * 1024,
+    fallback: (req, res) => {
+      if (req.url === "/healthz") {
+        res.writeHead(200, { "content-type": "text/plain" });
+        res.end("ok\n");
+        return;
+      }
+      res.writeHead(404);
+      res.end();
+    },
+  });
+  const server: Server = createServer(handler);
+  const host = config.listen?.host ?? "127.0.0.1";
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(config.listen?.port ?? 8090, host, () => resolve());
+    });
+  } catch (cause) {
+    await store.close();
+    throw new ExtensionError(
+      "unavailable",
+      `the registry cannot listen on ${host}:${config.listen?.port ?? 8090}: ${(cause as Error).message}`,
+    );
+  }
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host}:${port}`;
+  logger.info(
+    { event: "listening", url, database: store.backend, schema_version: store.schemaVersion },
+    `registry listening on ${url}`,
+  );
+  return {
+    url,
+    registry,
+    store,
+    catalogs,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await registry.idle();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,341 @@
+import { ExtensionError } from "@ameide-ext/pdk/contract";
+import type {
+  ApprovalRecord,
+  DeploymentRecord,
+  Env,
+  EventRecord,
+  ExtensionRecord,
+  PinRecord,
+  RevisionRecord,
+} from "../domain/types.js";
+import { migrate } from "./migrations.js";
+import type { SqlDriver, SqlQuery, SqlRow } from "./sql-driver.js";
+
+/** Reads and writes of one transaction. */
+export interface RegistryTx {
+  /** The extension; `forUpdate` locks its row until the transaction ends. */
+  getExtension(
+    tenantId: string,
+    extensionId: string,
+    forUpdate?: boolean,
+  ): Promise<ExtensionRecord | undefined>;
+  /** Creates an extension. */
+  insertExtension(ext: ExtensionRecord): Promise<void>;
+  /** Records the newest version. */
+  setLatestVersion(tenantId: string, extensionId: string, version: string): Promise<void>;
+  /** One revision; `forUpdate` locks its row until the transaction ends. */
+  getRevision(
+    tenantId: string,
+    extensionId: string,
+    version: string,
+    forUpdate?: boolean,
+  ): Promise<RevisionRecord | undefined>;
+  /** Stores a new revision (its `rowVersion` is 1). */
+  insertRevision(rev: RevisionRecord): Promise<void>;
+  /**
+   * Writes `rev` when the stored row still has `rev.rowVersion`, and returns
+   * it with `rowVersion + 1`. A row changed since it was read (a concurrent
+   * transition) is `failed_precondition` with `details.rule` "concurrent_update".
+   */
+  updateRevision(rev: RevisionRecord): Promise<RevisionRecord>;
+  /** Revisions newest first, versions below `beforeVersion` when given. */
+  listRevisions(
+    tenantId: string,
+    extensionId: string,
+    options: { limit: number; beforeVersion?: number | undefined },
+  ): Promise<RevisionRecord[]>;
+  /** Appends an approval. */
+  addApproval(approval: ApprovalRecord): Promise<void>;
+  /** Approvals of a version, oldest first. */
+  listApprovals(tenantId: string, extensionId: string, version: string): Promise<ApprovalRecord[]>;
+  /** What each environment runs of an extension. */
+  listDeployments(tenantId: string, extensionId: string): Promise<DeploymentRecord[]>;
+  /** Every deployment in `env`, all tenants. */
+  listEnvDeployments(env: Env): Promise<DeploymentRecord[]>;
+  /** Sets what `env` runs. */
+  setDeployment(d: DeploymentRecord): Promise<void>;
+  /** Records that `version` was promoted to `env` (it stays available there). */
+  addEnvVersion(tenantId: string, extensionId: string, env: Env, version: string, at: string): Promise<void>;
+  /** Versions ever promoted to `env`, all extensions and tenants. */
+  listEnvVersions(env: Env): Promise<Array<{ tenantId: string; extensionId: string; version: string }>>;
+  /** Pins of an extension. */
+  listPins(tenantId: string, extensionId: string): Promise<PinRecord[]>;
+  /** Pins of every extension in `env`. */
+  listEnvPins(env: Env): Promise<PinRecord[]>;
+  /** Creates or replaces a pin. */
+  setPin(pin: PinRecord): Promise<void>;
+  /** Removes a pin; false when there was none. */
+  deletePin(tenantId: string, extensionId: string, env: Env, consumerRef: string): Promise<boolean>;
+  /** Appends an audit event and returns it with its `seq`. */
+  appendEvent(event: Omit<EventRecord, "seq">): Promise<EventRecord>;
+  /** Events of an extension (of one version when given), oldest first, after `afterSeq`. */
+  listEvents(
+    tenantId: string,
+    extensionId: string,
+    options: { version?: string | undefined; afterSeq?: number | undefined; limit: number },
+  ): Promise<EventRecord[]>;
+}
+
+/**
+ * The registry's state: extensions, revisions, approvals, deployments, pins
+ * and the audit log, in SQLite (embedded) or PostgreSQL. Every change
+ * happens in {@link transaction}.
+ */
+export interface RegistryStore {
+  /** Which database. */
+  readonly backend: SqlDriver["dialect"];
+  /** The schema version after migrating. */
+  readonly schemaVersion: number;
+  /** Runs `fn` in one transaction (see {@link SqlDriver.transaction}). */
+  transaction<T>(fn: (tx: RegistryTx) => Promise<T>): Promise<T>;
+  /** Closes the database. */
+  close(): Promise<void>;
+}
+
+const str = (v: unknown): string => (v === null || v === undefined ? "" : String(v));
+
+function revisionFromRow(row: SqlRow): RevisionRecord {
+  const doc = JSON.parse(str(row.doc)) as RevisionRecord;
+  return { ...doc, state: str(row.state) as RevisionRecord["state"], rowVersion: Number(row.row_version) };
+}
+
+function eventFromRow(row: SqlRow): EventRecord {
+  const doc = JSON.parse(str(row.doc)) as Omit<EventRecord, "seq">;
+  return { ...doc, seq: Number(row.seq) };
+}
+
+function txOver(q: SqlQuery): RegistryTx {
+  const lock = (forUpdate: boolean | undefined) => (forUpdate ? " FOR UPDATE" : "");
+  const deployment = (r: SqlRow): DeploymentRecord => ({
+    tenantId: str(r.tenant_id),
+    extensionId: str(r.extension_id),
+    env: str(r.env) as Env,
+    activeVersion: str(r.active_version),
+    updatedBy: str(r.updated_by),
+    updatedAt: str(r.updated_at),
+  });
+  const pin = (r: SqlRow): PinRecord => ({
+    tenantId: str(r.tenant_id),
+    extensionId: str(r.extension_id),
+    env: str(r.env) as Env,
+    consumerRef: str(r.consumer_ref),
+    version: str(r.version),
+    pinnedBy: str(r.pinned_by),
+    pinnedAt: str(r.pinned_at),
+    comment: str(r.comment),
+  });
+  return {
+    async getExtension(tenantId, extensionId, forUpdate) {
+      const rows = await q(
+        `SELECT * FROM extensions WHERE tenant_id = $1 AND extension_id = $2${lock(forUpdate)}`,
+        [tenantId, extensionId],
+      );
+      const r = rows[0];
+      return r
+        ? {
+            tenantId,
+            extensionId,
+            latestVersion: str(r.latest_version),
+            createdAt: str(r.created_at),
+          }
+        : undefined;
+    },
+    async insertExtension(ext) {
+      await q(
+        "INSERT INTO extensions (tenant_id, extension_id, latest_version, created_at) VALUES ($1, $2, $3, $4)",
+        [ext.tenantId, ext.extensionId, Number(ext.latestVersion), ext.createdAt],
+      );
+    },
+    async setLatestVersion(tenantId, extensionId, version) {
+      await q("UPDATE extensions SET latest_version = $3 WHERE tenant_id = $1 AND extension_id = $2", [
+        tenantId,
+        extensionId,
+        Number(version),
+      ]);
+    },
+    async getRevision(tenantId, extensionId, version, forUpdate) {
+      if (!/^[1-9][0-9]{0,8}$/.test(version)) return undefined;
+      const rows = await q(
+        `SELECT state, row_version, doc FROM revisions WHERE tenant_id = $1 AND extension_id = $2 AND version = $3${lock(forUpdate)}`,
+        [tenantId, extensionId, Number(version)],
+      );
+      return rows[0] ? revisionFromRow(rows[0]) : undefined;
+    },
+    async insertRevision(rev) {
+      await q(
+        "INSERT INTO revisions (tenant_id, extension_id, version, state, row_version, created_by, doc, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        [
+          rev.tenantId,
+          rev.extensionId,
+          Number(rev.version),
+          rev.state,
+          rev.rowVersion,
+          rev.createdBy,
+          JSON.stringify(rev),
+          rev.updatedAt,
+        ],
+      );
+    },
+    async updateRevision(rev) {
+      const next: RevisionRecord = { ...rev, rowVersion: rev.rowVersion + 1 };
+      const rows = await q(
+        "UPDATE revisions SET state = $4, row_version = $5, doc = $6, updated_at = $7 WHERE tenant_id = $1 AND extension_id = $2 AND version = $3 AND row_version = $8 RETURNING row_version",
+        [
+          rev.tenantId,
+          rev.extensionId,
+          Number(rev.version),
+          next.state,
+          next.rowVersion,
+          JSON.stringify(next),
+          next.updatedAt,
+          rev.rowVersion,
+        ],
+      );
+      if (rows.length !== 1)
+        throw new ExtensionError(
+          "failed_precondition",
+          `version ${rev.version} of ${rev.extensionId} changed while this request ran; read it again and retry`,
+          undefined,
+          { rule: "concurrent_update" },
+        );
+      return next;
+    },
+    async listRevisions(tenantId, extensionId, { limit, beforeVersion }) {
+      const rows = await q(
+        "SELECT state, row_version, doc FROM revisions WHERE tenant_id = $1 AND extension_id = $2 AND version < $3 ORDER BY version DESC LIMIT $4",
+        [tenantId, extensionId, beforeVersion ?? 2_147_483_647, limit],
+      );
+      return rows.map(revisionFromRow);
+    },
+    async addApproval(a) {
+      await q(
+        "INSERT INTO approvals (tenant_id, extension_id, version, env, approver, comment, time) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        [a.tenantId, a.extensionId, Number(a.version), a.env, a.approver, a.comment, a.time],
+      );
+    },
+    async listApprovals(tenantId, extensionId, version) {
+      const rows = await q(
+        "SELECT * FROM approvals WHERE tenant_id = $1 AND extension_id = $2 AND version = $3 ORDER BY id",
+        [tenantId, extensionId, Number(version)],
+      );
+      return rows.map((r) => ({
+        tenantId,
+        extensionId,
+        version,
+        env: str(r.env) as Env,
+        approver: str(r.approver),
+        comment: str(r.comment),
+        time: str(r.time),
+      }));
+    },
+    async listDeployments(tenantId, extensionId) {
+      const rows = await q("SELECT * FROM deployments WHERE tenant_id = $1 AND extension_id = $2", [
+        tenantId,
+        extensionId,
+      ]);
+      return rows.map(deployment);
+    },
+    async listEnvDeployments(env) {
+      return (await q("SELECT * FROM deployments WHERE env = $1", [env])).map(deployment);
+    },
+    async setDeployment(d) {
+      await q(
+        `INSERT INTO deployments (tenant_id, extension_id, env, active_version, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (tenant_id, extension_id, env) DO UPDATE SET active_version = excluded.active_version, updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
+        [d.tenantId, d.extensionId, d.env, Number(d.activeVersion), d.updatedBy, d.updatedAt],
+      );
+    },
+    async addEnvVersion(tenantId, extensionId, env, version, at) {
+      await q(
+        "INSERT INTO env_versions (tenant_id, extension_id, env, version, promoted_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        [tenantId, extensionId, env, Number(version), at],
+      );
+    },
+    async listEnvVersions(env) {
+      const rows = await q(
+        "SELECT tenant_id, extension_id, version FROM env_versions WHERE env = $1 ORDER BY tenant_id, extension_id, version",
+        [env],
+      );
+      return rows.map((r) => ({
+        tenantId: str(r.tenant_id),
+        extensionId: str(r.extension_id),
+        version: str(r.version),
+      }));
+    },
+    async listPins(tenantId, extensionId) {
+      const rows = await q(
+        "SELECT * FROM pins WHERE tenant_id = $1 AND extension_id = $2 ORDER BY env, consumer_ref",
+        [tenantId, extensionId],
+      );
+      return rows.map(pin);
+    },
+    async listEnvPins(env) {
+      return (
+        await q("SELECT * FROM pins WHERE env = $1 ORDER BY tenant_id, extension_id, consumer_ref", [env])
+      ).map(pin);
+    },
+    async setPin(p) {
+      await q(
+        `INSERT INTO pins (tenant_id, extension_id, env, consumer_ref, version, pinned_by, pinned_at, comment) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (tenant_id, extension_id, env, consumer_ref) DO UPDATE SET version = excluded.version, pinned_by = excluded.pinned_by, pinned_at = excluded.pinned_at, comment = excluded.comment`,
+        [
+          p.tenantId,
+          p.extensionId,
+          p.env,
+          p.consumerRef,
+          Number(p.version),
+          p.pinnedBy,
+          p.pinnedAt,
+          p.comment,
+        ],
+      );
+    },
+    async deletePin(tenantId, extensionId, env, consumerRef) {
+      const rows = await q(
+        "DELETE FROM pins WHERE tenant_id = $1 AND extension_id = $2 AND env = $3 AND consumer_ref = $4 RETURNING version",
+        [tenantId, extensionId, env, consumerRef],
+      );
+      return rows.length > 0;
+    },
+    async appendEvent(event) {
+      const rows = await q(
+        "INSERT INTO events (id, type, tenant_id, extension_id, version, actor, time, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING seq",
+        [
+          event.id,
+          event.type,
+          event.tenantId,
+          event.extensionId,
+          event.version,
+          event.actor,
+          event.time,
+          JSON.stringify(event),
+        ],
+      );
+      return { ...event, seq: Number(rows[0]?.seq) };
+    },
+    async listEvents(tenantId, extensionId, { version, afterSeq, limit }) {
+      const rows =
+        version === undefined || version === ""
+          ? await q(
+              "SELECT seq, doc FROM events WHERE tenant_id = $1 AND extension_id = $2 AND seq > $3 ORDER BY seq LIMIT $4",
+              [tenantId, extensionId, afterSeq ?? 0, limit],
+            )
+          : await q(
+              "SELECT seq, doc FROM events WHERE tenant_id = $1 AND extension_id = $2 AND seq > $3 AND version = $5 ORDER BY seq LIMIT $4",
+              [tenantId, extensionId, afterSeq ?? 0, limit, version],
+            );
+      return rows.map(eventFromRow);
+    },
+  };
+}
+
+/** A {@link RegistryStore} over a driver, its schema migrated first. */
+export async function createSqlRegistryStore(driver: SqlDriver): Promise<RegistryStore> {
+  const schemaVersion = await migrate(driver);
+  return {
+    backend: driver.dialect,
+    schemaVersion,
+    transaction: (fn) => driver.transaction((q) => fn(txOver(q))),
+    close: () => driver.close(),
+  };
+}
