@@ -22,20 +22,38 @@ describe("README.md", () => {
     expect(ci).toEqual(["npm test"]);
   });
 
-  it("runs the demo through the CLI: new, build, test (every fixture passes), run", () => {
-    const r = spawnSync(process.execPath, [join(root, "scripts", "demo.mjs")], {
-      cwd: root,
-      encoding: "utf8",
-      env: { ...process.env, AMEIDE_EXT_FROM_SOURCE: "1" },
-    });
-    expect(r.status).toBe(0);
+  it("runs the demo: the §7 lifecycle through the CLI, the local stack and the SDK", () => {
+    const r = spawnSync(
+      process.execPath,
+      [
+        "--conditions=source",
+        "--import",
+        join(root, "packages/cli/src/testing/register-source-loader.mjs"),
+        join(root, "scripts", "demo.mjs"),
+      ],
+      { cwd: root, encoding: "utf8", env: { ...process.env, AMEIDE_EXT_FROM_SOURCE: "1" } },
+    );
+    expect(r.status, r.stderr).toBe(0);
     const steps = [...r.stdout.matchAll(/^\$ ameide-ext (\w+)/gm)].map((m) => m[1]);
-    expect(steps).toEqual(["new", "build", "test", "run"]);
+    expect(steps).toEqual([
+      "new",
+      "build",
+      "test",
+      "run",
+      "dev",
+      "promote",
+      "test",
+      "promote",
+      "rollback",
+      "status",
+    ]);
     expect(r.stdout).toMatch(/^3 passed, 0 failed$/m);
-    expect(JSON.parse(r.stdout.slice(r.stdout.lastIndexOf("\n{\n")))).toEqual({
-      route: "extra_approval",
-      reasons: ["amount>50000", "margin<10"],
-    });
+    // v1 routes a 30k low-margin deal the standard way, v2 to the extra approval, and after the rollback v1 again.
+    const routes = [...r.stdout.matchAll(/^ {2}-> (\{.*\}) \(fuel \d+\)$/gm)].map(
+      (m) => JSON.parse(m[1] as string).route,
+    );
+    expect(routes).toEqual(["standard", "extra_approval", "standard"]);
+    expect(r.stdout).toMatch(/^demo: the whole lifecycle ran$/m);
   });
 
   it("runs the engine code sample", () => {

@@ -1,3 +1,4 @@
+import { ExtensionError } from "@ameide-ext/pdk/contract";
 import type { Command } from "commander";
 import { startDevStack } from "../registry/start-dev-stack.js";
 import { type CommandContext, examples } from "./command-context.js";
@@ -8,8 +9,11 @@ interface DevFlags {
   registryPort: string;
   runtimePort: string;
   tenant?: string;
+  logLevel: string;
   json?: boolean;
 }
+
+const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
 
 /** `ameide-ext dev`: a thin wrapper over {@link startDevStack} that runs until SIGINT or SIGTERM. */
 export function registerDevCommand(program: Command, ctx: CommandContext): void {
@@ -24,6 +28,11 @@ export function registerDevCommand(program: Command, ctx: CommandContext): void 
     .option("--registry-port <port>", "the registry's port", "8090")
     .option("--runtime-port <port>", "the runtime's port", "8080")
     .option("--tenant <tenant>", "the tenant the tokens act for", "local")
+    .option(
+      "--log-level <level>",
+      "the services' log level on stderr: debug, info, warn, error or silent",
+      "info",
+    )
     .option("--json", "print one JSON document on stdout once both are up")
     .addHelpText(
       "after",
@@ -37,6 +46,7 @@ export function registerDevCommand(program: Command, ctx: CommandContext): void 
             registryPort: Number(flags.registryPort),
             runtimePort: Number(flags.runtimePort),
             tenant: flags.tenant,
+            logLevel: checkLogLevel(flags.logLevel),
           },
           ctx.deps,
         );
@@ -70,4 +80,13 @@ export function registerDevCommand(program: Command, ctx: CommandContext): void 
         return { doc, lines, printed: true };
       }),
     );
+}
+
+function checkLogLevel(level: string): (typeof LOG_LEVELS)[number] {
+  if ((LOG_LEVELS as readonly string[]).includes(level)) return level as (typeof LOG_LEVELS)[number];
+  throw new ExtensionError(
+    "invalid_argument",
+    `--log-level is ${JSON.stringify(level)}, it must be one of ${LOG_LEVELS.join(", ")}`,
+    "invalid_input",
+  );
 }
