@@ -62,7 +62,7 @@ export interface ServiceBenchResults {
   machine: MachineInfo;
   input: string;
   latency: Record<
-    "http1" | "http2",
+    "http1" | "http2" | "http1, inline",
     { invoke: Latency; emptyRpc: Latency; overheadP50Ms: number; ratioP50: number }
   >;
   throughput: {
@@ -85,11 +85,14 @@ const DURATION_S = 10;
 
 const log = (line: string) => process.stderr.write(`bench:service: ${line}\n`);
 
-async function measureLatency(transport: Transport): Promise<{ invoke: Latency; emptyRpc: Latency }> {
+async function measureLatency(
+  transport: Transport,
+  extensionId = "deal-approval",
+): Promise<{ invoke: Latency; emptyRpc: Latency }> {
   const runtime = createClient(WasmExtensionRuntime, transport);
   const health = createClient(Health, transport);
   const req = create(InvokeExtensionRequestSchema, {
-    extensionId: "deal-approval",
+    extensionId,
     version: "latest",
     ctx: { tenantId: "acme", userId: "u-1", actorType: "USER" },
     inputJson: new TextEncoder().encode(DEAL_INPUT),
@@ -158,15 +161,22 @@ async function main(): Promise<number> {
     catalog,
     [
       "env: dev",
-      "runtime: { log_level: info }",
+      // deal-approval (cpu 5 ms) takes the pool path; deal-approval-inline, the same module with a
+      // 1 ms budget, runs on the service's thread (runtime.inline_max_cpu_millis: 1).
+      "runtime: { log_level: info, inline_max_cpu_millis: 1 }",
       "extensions:",
-      "  - tenant_id: acme",
-      "    extension_id: deal-approval",
-      '    version: "3"',
-      "    kind: process_hook",
-      `    wasm_blob_ref: "file://${modulePath}#sha256=${sha256Hex(build.component)}"`,
-      "    risk_tier: low",
-      "    limits: { cpu_millis: 5, memory_mb: 16, timeout_ms: 50 }",
+      ...[
+        ["deal-approval", 5],
+        ["deal-approval-inline", 1],
+      ].flatMap(([id, cpu]) => [
+        "  - tenant_id: acme",
+        `    extension_id: ${id}`,
+        '    version: "3"',
+        "    kind: process_hook",
+        `    wasm_blob_ref: "file://${modulePath}#sha256=${sha256Hex(build.component)}"`,
+        "    risk_tier: low",
+        `    limits: { cpu_millis: ${cpu}, memory_mb: 16, timeout_ms: 50 }`,
+      ]),
       "",
     ].join("\n"),
   );
@@ -188,6 +198,11 @@ async function main(): Promise<number> {
       }),
     );
     session.abort();
+    log("latency, HTTP/1.1, inline path (runtime.inline_max_cpu_millis)");
+    const http1Inline = await measureLatency(
+      createConnectTransport({ baseUrl: server.url, httpVersion: "1.1", useBinaryFormat: true }),
+      "deal-approval-inline",
+    );
     const invokeBody = toBinary(
       InvokeExtensionRequestSchema,
       create(InvokeExtensionRequestSchema, {
@@ -225,7 +240,7 @@ async function main(): Promise<number> {
       overheadP50Ms: (x.invoke.p50Us - x.emptyRpc.p50Us) / 1000,
       ratioP50: x.invoke.p50Us / x.emptyRpc.p50Us,
     });
-    const latency = { http1: lat(http1), http2: lat(http2) };
+    const latency = { http1: lat(http1), http2: lat(http2), "http1, inline": lat(http1Inline) };
     const results: ServiceBenchResults = {
       machine: machineInfo(),
       input: `deal-approval, ${DEAL_INPUT.length} B of JSON, pool path, cpu 5 ms, memory 16 MiB, timeout 50 ms`,
@@ -235,10 +250,16 @@ async function main(): Promise<number> {
       serverMemory: memory,
       goals: [
         {
-          name: "invocation overhead over an empty RPC, p50 (Connect, HTTP/1.1)",
+          name: "invocation overhead over an empty RPC, p50 (Connect, HTTP/1.1), pool path",
           goal: `<= ${OVERHEAD_P50_GOAL_MS} ms`,
           measured: `${latency.http1.overheadP50Ms.toFixed(3)} ms`,
           pass: latency.http1.overheadP50Ms <= OVERHEAD_P50_GOAL_MS,
+        },
+        {
+          name: "invocation overhead over an empty RPC, p50 (Connect, HTTP/1.1), inline path",
+          goal: `<= ${OVERHEAD_P50_GOAL_MS} ms`,
+          measured: `${latency["http1, inline"].overheadP50Ms.toFixed(3)} ms`,
+          pass: latency["http1, inline"].overheadP50Ms <= OVERHEAD_P50_GOAL_MS,
         },
         {
           name: "throughput (Connect binary, HTTP/1.1, 16 connections)",
@@ -286,7 +307,7 @@ function report(r: ServiceBenchResults): string {
   ];
   for (const [name, x] of Object.entries(r.latency))
     lines.push(
-      `  ${name.padEnd(6)} InvokeExtension ${us(x.invoke.p50Us)} / ${us(x.invoke.p99Us)}   empty RPC ${us(x.emptyRpc.p50Us)} / ${us(x.emptyRpc.p99Us)}   adds ${x.overheadP50Ms.toFixed(3)} ms at p50 (ratio ${x.ratioP50.toFixed(2)})`,
+      `  ${name.padEnd(13)} InvokeExtension ${us(x.invoke.p50Us)} / ${us(x.invoke.p99Us)}   empty RPC ${us(x.emptyRpc.p50Us)} / ${us(x.emptyRpc.p99Us)}   adds ${x.overheadP50Ms.toFixed(3)} ms at p50 (ratio ${x.ratioP50.toFixed(2)})`,
     );
   const t = r.throughput;
   const pool = r.enginePoolRoundTrip;

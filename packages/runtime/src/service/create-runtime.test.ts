@@ -260,3 +260,81 @@ describe("createRuntime()", () => {
     expect(prod.errorCode).toBe("invalid_argument");
   });
 });
+
+describe("createRuntime() with runtime.inline_max_cpu_millis", () => {
+  let dir: string;
+  let file: CatalogFile;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "ameide-runtime-inline-"));
+    const ref = await writeModule(dir, "echo-inline", await buildTestHook("echo", "1"));
+    const entry = { tenant_id: "acme", kind: "process_hook", version: "1", wasm_blob_ref: ref } as const;
+    file = {
+      env: "dev",
+      extensions: [
+        { ...entry, extension_id: "small", risk_tier: "low", limits: { cpu_millis: 2, timeout_ms: 2_000 } },
+        { ...entry, extension_id: "large", risk_tier: "low", limits: { cpu_millis: 50, timeout_ms: 2_000 } },
+        {
+          ...entry,
+          extension_id: "medium",
+          risk_tier: "medium",
+          limits: { cpu_millis: 2, timeout_ms: 2_000 },
+        },
+      ],
+      runtime: { preload: false, pool: { size: 1 } },
+    };
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  // Counts which path each invocation takes, through the real engine.
+  async function runtimeCounting(inlineMaxCpuMillis: number | undefined) {
+    const { createEngine } = await import("../engine/create-engine.js");
+    const engine = createEngine({ pool: { size: 1 } });
+    const paths: string[] = [];
+    const counting = {
+      ...engine,
+      invokeInline: (...a: Parameters<typeof engine.invokeInline>) => {
+        paths.push("inline");
+        return engine.invokeInline(...a);
+      },
+      invoke: (...a: Parameters<typeof engine.invoke>) => {
+        paths.push("pool");
+        return engine.invoke(...a);
+      },
+    };
+    const runtime = await createRuntime({
+      catalog: createCatalog({
+        ...file,
+        runtime: { ...file.runtime, inline_max_cpu_millis: inlineMaxCpuMillis },
+      }),
+      logger: captureLogger().logger,
+      defaultMetrics: false,
+      engine: counting,
+    });
+    return { runtime, engine, paths };
+  }
+
+  it("runs small low-tier invocations on its own thread, and everything else in the pool", async () => {
+    const { runtime, engine, paths } = await runtimeCounting(5);
+    try {
+      for (const extensionId of ["small", "large", "medium"]) {
+        const res = await runtime.invokeExtension(invokeRequest({ extensionId, input: { a: 1 } }));
+        expect(res.outcome).toBe(Outcome.OK);
+      }
+      expect(paths).toEqual(["inline", "pool", "pool"]);
+    } finally {
+      await runtime.close();
+      await engine.close();
+    }
+  });
+
+  it("sends every invocation to the pool by default", async () => {
+    const { runtime, engine, paths } = await runtimeCounting(undefined);
+    try {
+      await runtime.invokeExtension(invokeRequest({ extensionId: "small" }));
+      expect(paths).toEqual(["pool"]);
+    } finally {
+      await runtime.close();
+      await engine.close();
+    }
+  });
+});

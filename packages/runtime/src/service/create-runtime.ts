@@ -317,7 +317,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       let timeoutMs = entry.limits.timeoutMs;
       if (callerTimeoutMs !== undefined)
         timeoutMs = Math.max(1, Math.min(timeoutMs, Math.floor(callerTimeoutMs)));
-      const result = await engine.invoke(ext, {
+      const request = {
         input: compact(req.inputJson),
         limits: { cpuMillis: entry.limits.cpuMillis, timeoutMs },
         policy: entry.policy,
@@ -331,7 +331,10 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
                 version: entry.version,
               }),
             }),
-      });
+      };
+      // Small low-tier invocations may skip the worker hop (settings.inlineMaxCpuMillis, off by default).
+      const inline = entry.riskTier === "low" && entry.limits.cpuMillis <= settings.inlineMaxCpuMillis;
+      const result = inline ? engine.invokeInline(ext, request) : await engine.invoke(ext, request);
       failed =
         result.outcome === "technical_error" &&
         countsAgainstExtension(result.error?.code ?? "", result.error?.reason);

@@ -22,6 +22,13 @@ export interface RuntimeSettings {
   shutdownGraceMs: number;
   /** The worker pool: size (default: cores, at most 4), queue bound, heap per worker. */
   pool: { size?: number | undefined; maxQueue?: number | undefined; workerHeapMb?: number | undefined };
+  /**
+   * Low-tier extensions (no host calls) whose `cpu_millis` is at most this run on the service's own
+   * thread instead of a pool worker: no worker round trip, fuel still bounds them, and their wall-clock
+   * limit is checked after the run instead of enforced by terminating a worker. 0 (the default) sends
+   * every invocation to the pool. Bounds 0..10,000.
+   */
+  inlineMaxCpuMillis: number;
   /** The module stores. */
   store: {
     /** Folder of the file store (relative refs resolve against it; file:// refs must lie inside it). */
@@ -126,6 +133,8 @@ export function resolveRuntimeSettings(
     moduleCacheEntries: file.module_cache_entries ?? 256,
     shutdownGraceMs:
       envInt(env, "AMEIDE_RUNTIME_SHUTDOWN_GRACE_MS", 0, 600_000) ?? file.shutdown_grace_ms ?? 10_000,
+    inlineMaxCpuMillis:
+      envInt(env, "AMEIDE_RUNTIME_INLINE_MAX_CPU_MILLIS", 0, 10_000) ?? file.inline_max_cpu_millis ?? 0,
     pool: {
       size: envInt(env, "AMEIDE_RUNTIME_POOL_SIZE", 1, 64) ?? file.pool?.size,
       maxQueue: file.pool?.max_queue,
