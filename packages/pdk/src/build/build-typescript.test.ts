@@ -26,7 +26,7 @@ export function run(input: Json) {
 
 describe("buildTypeScript()", () => {
   // The bundle is reproducible; the component is not quite: componentize-qjs snapshots QuickJS
-  // after initialisation, and about 130 bytes of that state (seeds) differ from build to build.
+  // after initialisation, and a small part of that state (seeds) differs from build to build.
   it("builds a hook into a component of the contract world, from the same bundle twice", async () => {
     const entry = hook(DEAL);
     const a = await buildTypeScript({ entry });
