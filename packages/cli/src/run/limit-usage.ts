@@ -1,3 +1,4 @@
+import { formatBytes } from "@ameide-ext/pdk/contract";
 /** Usage at or above this share of a limit gives a warning. */
 export const WARN_RATIO = 0.8;
 
@@ -89,17 +90,8 @@ export function describeUsage(u: LimitUsage): string {
   return `${u.limit} at ${pct} of ${what} (${formatUsage(u)})`;
 }
 
-/**
- * Bytes as the runtime's messages quote them: `312 B`, `70 KiB`, `16 MiB`.
- * (The runtime exports the same `formatBytes`; importing it would load the
- * whole engine, which `new` and `--help` do not need.)
- */
-export function formatBytes(n: number): string {
-  const mib = 1024 * 1024;
-  if (n >= mib) return `${n % mib === 0 ? n / mib : (n / mib).toFixed(1)} MiB`;
-  if (n >= 1024) return `${n % 1024 === 0 ? n / 1024 : (n / 1024).toFixed(1)} KiB`;
-  return `${n} B`;
-}
+/** Bytes as the runtime's messages quote them (the contract's formatter, light to import). */
+export { formatBytes };
 
 /** 12,345 → `12.3k`, 4,300,000 → `4.3M`. */
 export function formatCount(n: number): string {

@@ -13,6 +13,7 @@ export {
   isErrorReason,
   isExtensionError,
 } from "./extension-error.js";
+export { formatBytes } from "./format-bytes.js";
 export type { ExtensionKind, ExtensionLimits, LogLevel, RiskTier, SizeLimits } from "./limits.js";
 export {
   ABI,

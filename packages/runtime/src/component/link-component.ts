@@ -1,10 +1,8 @@
-import { createHash } from "node:crypto";
 import { setFlagsFromString } from "node:v8";
 import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { sha256Hex } from "../engine/compile-extension.js";
 import { instrumentModule, type MeterMode } from "../wasm/instrument-module.js";
 import { transpileComponent } from "./jco.js";
-
-const sha256Hex = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 
 /**
  * A component whose guest is more than one core module (componentize-qjs

@@ -52,10 +52,5 @@ export function resolveSizeLimits(limits: Partial<SizeLimits> | undefined): Size
   return out;
 }
 
-/** Formats a byte count the way error messages quote it: "70 KiB", "312 B". */
-export function formatBytes(n: number): string {
-  if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MiB`;
-  if (n >= 1024 * 1024) return `${(n / (1024 * 1024)).toFixed(1)} MiB`;
-  if (n >= 1024) return `${Number.isInteger(n / 1024) ? n / 1024 : (n / 1024).toFixed(1)} KiB`;
-  return `${n} B`;
-}
+/** Re-exported from the contract, which owns how limits are quoted. */
+export { formatBytes } from "@ameide-ext/pdk/contract";
