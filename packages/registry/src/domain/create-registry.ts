@@ -694,13 +694,7 @@ export function createRegistry(options: RegistryOptions): Registry {
         );
       return write(async (tx) => {
         const rev = await loadRevision(tx, input, true);
-        if (!rev.pending || rev.pending.env !== env)
-          throw refuse(
-            "failed_precondition",
-            RULES.noPendingPromotion,
-            `version ${rev.version} has no promotion to ${env} waiting for approval${rev.pending ? ` (it waits for ${rev.pending.env})` : ""}`,
-            { state: rev.state },
-          );
+        if (!rev.pending || rev.pending.env !== env) throw noPendingPromotion(rev, env);
         if (rev.createdBy === caller.actor)
           throw refuse(
             "permission_denied",
@@ -755,13 +749,7 @@ export function createRegistry(options: RegistryOptions): Registry {
         throw new ExtensionError("invalid_argument", "a rejection needs a comment saying why");
       return write(async (tx) => {
         const rev = await loadRevision(tx, input, true);
-        if (!rev.pending || rev.pending.env !== env)
-          throw refuse(
-            "failed_precondition",
-            RULES.noPendingPromotion,
-            `version ${rev.version} has no promotion to ${env} waiting for review`,
-            { state: rev.state },
-          );
+        if (!rev.pending || rev.pending.env !== env) throw noPendingPromotion(rev, env);
         const to: LifecycleState = promotedRank(rev.state) === 0 ? "rejected" : rev.state;
         const updated = await tx.updateRevision({
           ...rev,
@@ -950,4 +938,17 @@ export function createRegistry(options: RegistryOptions): Registry {
       }
     },
   };
+}
+
+/** The refusal for a review (approve, reject) of a version with no promotion to `env` waiting. */
+function noPendingPromotion(
+  rev: { version: string; state: string; pending?: { env: string } | undefined },
+  env: string,
+) {
+  return refuse(
+    "failed_precondition",
+    RULES.noPendingPromotion,
+    `version ${rev.version} has no promotion to ${env} waiting for review${rev.pending ? ` (it waits for ${rev.pending.env})` : ""}`,
+    { state: rev.state },
+  );
 }
