@@ -208,6 +208,9 @@ describe("createRuntime()", () => {
         ctx: { orgId: "emea", userId: "agent-7", actorType: "AGENT", correlationId: "corr-42" },
       }),
     );
+    // The line is written just after the response is handed back (off its latency), on the next turn.
+    expect(lines.filter((l) => l.correlation_id === "corr-42")).toHaveLength(0);
+    await new Promise((resolve) => setImmediate(resolve));
     const line = lines.filter((l) => l.event === "invocation").at(-1);
     expect(line).toMatchObject({
       tenant_id: "acme",
@@ -228,6 +231,18 @@ describe("createRuntime()", () => {
     const logs = line?.guest_logs as string[];
     expect(logs).toHaveLength(3);
     expect(logs[1]?.length).toBeLessThan(600);
+  });
+
+  it("counts an invocation in /metrics as soon as its response is back", async () => {
+    const count = async () =>
+      Number(
+        /ameide_ext_invocations_total\{tenant_id="acme",extension_id="echo",version="10",outcome="ok"\} (\d+)/.exec(
+          await runtime.metrics.render(),
+        )?.[1] ?? 0,
+      );
+    const before = await count();
+    await runtime.invokeExtension(invokeRequest({ extensionId: "echo", input: { n: 1 } }));
+    expect(await count()).toBe(before + 1);
   });
 
   it("exposes the metrics by extension, version and outcome", async () => {
@@ -325,6 +340,27 @@ describe("createRuntime() with runtime.inline_max_cpu_millis", () => {
       await runtime.close();
       await engine.close();
     }
+  });
+
+  it("writes the log line of an invocation that ended just before close()", async () => {
+    const captured = captureLogger();
+    const runtime = await createRuntime({
+      catalog: createCatalog(file),
+      logger: captured.logger,
+      defaultMetrics: false,
+    });
+    const written = () =>
+      captured.lines.filter((l) => l.event === "invocation" && l.correlation_id === "last").length;
+    // close() in the same turn as the response: the line must be written by close() itself.
+    const seen = await runtime
+      .invokeExtension(invokeRequest({ extensionId: "small", ctx: { correlationId: "last" } }))
+      .then(() => {
+        const before = written();
+        const closing = runtime.close();
+        return { before, after: written(), closing };
+      });
+    await seen.closing;
+    expect(seen).toMatchObject({ before: 0, after: 1 });
   });
 
   it("sends every invocation to the pool by default", async () => {

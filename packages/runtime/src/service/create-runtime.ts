@@ -348,6 +348,67 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     }
   };
 
+  /** One finished invocation, waiting to be counted and logged. */
+  interface Finished {
+    req: InvokeExtensionRequest;
+    entry: CatalogEntry | undefined;
+    response: InvokeExtensionResponse;
+    outcome: InvocationResult["outcome"];
+    latencyMs: number;
+    logs: InvocationResult["logs"] | undefined;
+  }
+  const record = (f: Finished) => {
+    const labels: ExtensionLabels = f.entry
+      ? labelsOf(f.entry)
+      : { tenant_id: UNRESOLVED, extension_id: UNRESOLVED, version: UNRESOLVED };
+    const r = f.response;
+    metrics.invocation(
+      labels,
+      f.outcome,
+      r.errorCode,
+      r.errorReason,
+      f.latencyMs / 1000,
+      Number(r.stats?.fuelUsed ?? 0n),
+    );
+    const technical = f.outcome === "technical_error";
+    if (logger.isLevelEnabled(technical ? "warn" : "info")) {
+      const line = invocationLogLine(
+        f.req,
+        f.entry,
+        r,
+        f.outcome,
+        f.latencyMs,
+        f.logs ?? [],
+        settings.guestLogs,
+      );
+      if (technical) logger.warn(line, "invocation");
+      else logger.info(line, "invocation");
+    }
+  };
+  let finished: Finished[] = [];
+  let recording: NodeJS.Immediate | undefined;
+  const recordFinished = () => {
+    recording = undefined;
+    const batch = finished;
+    finished = [];
+    for (const f of batch) record(f);
+  };
+  const afterResponse = (f: Finished) => {
+    finished.push(f);
+    recording ??= setImmediate(recordFinished);
+  };
+  const flushRecords = () => {
+    if (recording) clearImmediate(recording);
+    recordFinished();
+  };
+  const publicMetrics: RuntimeMetrics = {
+    ...metrics,
+    render() {
+      flushRecords();
+      return metrics.render();
+    },
+  };
+
   const runtime: Runtime = {
     get catalog() {
       return catalog;
@@ -355,7 +416,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     setCatalog,
     settings,
     logger,
-    metrics,
+    metrics: publicMetrics,
     jwks: minter.jwks,
     engine,
     get ready() {
@@ -394,32 +455,16 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         if (inflight === 0) drained?.();
       }
       const latencyMs = performance.now() - started;
-      const outcome = result?.outcome ?? "technical_error";
-      const labels: ExtensionLabels = entry
-        ? labelsOf(entry)
-        : { tenant_id: UNRESOLVED, extension_id: UNRESOLVED, version: UNRESOLVED };
-      const stats = response.stats;
-      metrics.invocation(
-        labels,
-        outcome,
-        response.errorCode,
-        response.errorReason,
-        latencyMs / 1000,
-        Number(stats?.fuelUsed ?? 0n),
-      );
-      if (logger.isLevelEnabled(outcome === "technical_error" ? "warn" : "info")) {
-        const line = invocationLogLine(
-          req,
-          entry,
-          response,
-          outcome,
-          latencyMs,
-          result?.logs ?? [],
-          settings.guestLogs,
-        );
-        if (outcome === "technical_error") logger.warn(line, "invocation");
-        else logger.info(line, "invocation");
-      }
+      // The metrics and the log line are recorded just after the response is handed back, off its
+      // latency; a /metrics scrape and close() record what is still pending first.
+      afterResponse({
+        req,
+        entry,
+        response,
+        outcome: result?.outcome ?? "technical_error",
+        latencyMs,
+        logs: result?.logs,
+      });
       return response;
     },
     preload() {
@@ -439,6 +484,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       });
     },
     async close() {
+      flushRecords();
       watch?.close();
       store.close?.();
       if (ownEngine) await engine.close();
