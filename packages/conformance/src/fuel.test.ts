@@ -19,6 +19,17 @@ describe.each(MODES)("fuel and time (%s)", (mode) => {
     await h.expectHealthy(mode);
   });
 
+  it("stops bulk-fill-loop.wat (memory.fill of 1 MiB, forever) with resource_exhausted/fuel within its CPU time", async () => {
+    const ext = await h.load("bulk-fill-loop");
+    const started = performance.now();
+    const r = await h.invoke(mode, ext, { input: "null", limits: { cpuMillis: 10 } });
+    expectTechnicalError(r, "resource_exhausted", "fuel");
+    // Charged per byte, 10 ms of fuel is about 95 fills: far under a second even on a busy machine.
+    // Charged per instruction it would be ~2 million fills of 1 MiB, minutes of work.
+    expect(performance.now() - started).toBeLessThan(2_000);
+    await h.expectHealthy(mode);
+  });
+
   it("runs busy-loop.wat within its budget: ok, and fuelUsed is 6 per turn plus a small constant", async () => {
     const ext = await h.load("busy-loop");
     const a = await h.invoke(mode, ext, { input: "1000000" });

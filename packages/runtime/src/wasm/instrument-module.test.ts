@@ -202,6 +202,25 @@ describe("instrumentModule()", () => {
     expect(m.fuel.value as bigint).toBeLessThan(0n);
   });
 
+  it("charges a bulk instruction its length, before it runs", async () => {
+    const m = await metered(
+      `(module (memory (export "memory") 1)
+        (func (export "f") (param i32) (result i32)
+          (memory.fill (i32.const 0) (i32.const 7) (local.get 0)) (i32.const 0)))`,
+      "block",
+    );
+    const base = m.call("f", 0).fuel;
+    expect(m.call("f", 1000).fuel).toBe(base + 1000);
+    expect(m.call("f", 65536).fuel).toBe(base + 65536);
+    // A budget too small for the length: the fill traps with Fuel and writes nothing.
+    const memory = m.exports.memory as WebAssembly.Memory;
+    new Uint8Array(memory.buffer).fill(0);
+    m.fuel.value = 500n;
+    expect(() => (m.exports.f as (n: number) => number)(1000)).toThrow(WebAssembly.RuntimeError);
+    expect(m.trap.value).toBe(TrapReason.Fuel);
+    expect(new Uint8Array(memory.buffer)[0]).toBe(0);
+  });
+
   describe("memory cap", () => {
     const GROW = (memory: string) =>
       `(module (memory (export "memory") ${memory}) (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))`;

@@ -30,6 +30,14 @@ export const TrapReason = {
   MemoryGrowFailed: 3,
 } as const;
 
+/**
+ * Bulk instructions (0xFC prefix) whose cost grows with their length operand:
+ * memory.init (8), memory.copy (10), memory.fill (11), table.init (12),
+ * table.copy (14), table.fill (17). Each is charged its length in fuel on top
+ * of its one unit.
+ */
+const BULK_OPS: ReadonlySet<number> = new Set([8, 10, 11, 12, 14, 17]);
+
 /** How fuel is charged. */
 export type MeterMode =
   /** Charge each basic block's instruction count on entry to the block (the product). */
@@ -192,7 +200,10 @@ function readValTypeName(r: ByteReader): string {
  * - fuel: a mutable i64 global counts down by each basic block's instruction
  *   count; loop heads and function entries check it and trap when it is
  *   negative. Each function keeps the counter in a local and writes it back
- *   around calls and exits, so V8 holds it in a register in hot loops.
+ *   around calls and exits, so V8 holds it in a register in hot loops. A
+ *   bulk instruction (memory.fill, memory.copy, memory.init, table.fill,
+ *   table.copy, table.init) is also charged its length, in bytes or elements,
+ *   before it runs: its work grows with it, and a budget must bound it too.
  * - call depth: each function entry increments a counter and traps past the
  *   limit, which makes stack exhaustion deterministic.
  * - memory: every linear memory gets a maximum of `maxMemoryPages`; a failed
@@ -377,7 +388,7 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
     out.u32(1);
     out.u8(0x7f); // $d: i32, this frame's call depth
     out.u32(1);
-    out.u8(0x7f); // $t: i32, scratch for memory.grow's result
+    out.u8(0x7f); // $t: i32, scratch for memory.grow's result and bulk instructions' lengths
     const fLocal = params + locals;
     const dLocal = fLocal + 1;
     const tLocal = fLocal + 2;
@@ -432,6 +443,31 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
       flush(x);
       trapWith(x, TrapReason.Fuel);
       x.u8(0x0b);
+    };
+    // A bulk instruction's work grows with its length, the operand on top of the stack: charge it
+    // (one unit per byte or element) before the instruction runs, so a budget bounds it like a loop.
+    const chargeBulk = (x: ByteWriter) => {
+      if (meter === "none") return;
+      x.u8(0x21);
+      x.u32(tLocal); // the length
+      x.u8(0x20);
+      x.u32(fLocal);
+      x.u8(0x20);
+      x.u32(tLocal);
+      x.u8(0xad); // i64.extend_i32_u
+      x.u8(0x7d); // i64.sub
+      x.u8(0x22);
+      x.u32(fLocal);
+      x.u8(0x42);
+      x.s64(0n);
+      x.u8(0x53); // i64.lt_s
+      x.u8(0x04);
+      x.u8(0x40);
+      flush(x);
+      trapWith(x, TrapReason.Fuel);
+      x.u8(0x0b);
+      x.u8(0x20);
+      x.u32(tLocal);
     };
     const prologue = (x: ByteWriter) => {
       x.u8(0x23);
@@ -499,6 +535,7 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
       const depth = ctrl.length;
       switch (ins.flow) {
         case Flow.Plain:
+          if (op === 0xfc && BULK_OPS.has(raw[1] as number)) chargeBulk(seg);
           if (shift !== 0 && (op === 0x23 || op === 0x24)) {
             seg.u8(op);
             seg.u32(mapGlobal(createByteReader(raw, 1).u32()));
