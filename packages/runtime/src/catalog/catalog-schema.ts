@@ -42,7 +42,7 @@ export interface CatalogFileRuntime {
   module_cache_entries?: number;
   shutdown_grace_ms?: number;
   pool?: { size?: number; max_queue?: number; worker_heap_mb?: number };
-  inline_max_cpu_millis?: number;
+  inline_slice_us?: number;
   store?: {
     root?: string;
     s3?: { endpoint?: string; region?: string; force_path_style?: boolean; fetch_timeout_ms?: number };
@@ -156,7 +156,7 @@ export const CATALOG_SCHEMA = {
             worker_heap_mb: int(16, 16_384),
           },
         },
-        inline_max_cpu_millis: int(0, 10_000),
+        inline_slice_us: int(0, 10_000),
         store: {
           type: "object",
           additionalProperties: false,

@@ -1,3 +1,4 @@
+import { FUEL_PER_CPU_MILLI } from "@ameide-ext/pdk/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEngine, type Engine, type LoadedExtension } from "../index.js";
 import { guest, watComponent } from "../testing/wat-component.js";
@@ -36,5 +37,67 @@ describe("createEngine()", () => {
     expect(() => engine.invokeInline(echo, { input: "{nope" })).toThrowError(
       expect.objectContaining({ code: "invalid_argument", reason: "invalid_input" }),
     );
+  });
+
+  describe("tryInline()", () => {
+    // Loops 100,000 times per byte of input, then echoes it: the fuel used grows with the input.
+    const SPIN = `(local $i i32)
+      (local.set $i (i32.mul (local.get $len) (i32.const 100000)))
+      (block $done (loop $l
+        (br_if $done (i32.eqz (local.get $i)))
+        (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+        (br $l)))
+      (call $ok (local.get $ptr) (local.get $len))`;
+    let spin: LoadedExtension;
+    let short: number;
+    let long: number;
+    beforeAll(async () => {
+      spin = await engine.load(await watComponent(guest(SPIN)), { limits: { cpuMillis: 50 } });
+      short = engine.invokeInline(spin, { input: "1" }).stats.fuelUsed;
+      long = engine.invokeInline(spin, { input: "1111111111" }).stats.fuelUsed;
+    });
+
+    it("answers a guest that finishes within the slice, with its real budget as the fuel limit", () => {
+      expect(long).toBeGreaterThan(short * 5);
+      const slice = Math.round((short + long) / 2);
+      const r = engine.tryInline(spin, { input: "1" }, slice);
+      expect(r).toMatchObject({ outcome: "ok", output: "1" });
+      expect(r?.stats).toMatchObject({ fuelUsed: short, fuelLimit: 50 * FUEL_PER_CPU_MILLI });
+    });
+
+    it("gives up on a guest that outruns the slice, which then runs in full in the pool", async () => {
+      const slice = Math.round((short + long) / 2);
+      expect(engine.tryInline(spin, { input: "1111111111" }, slice)).toBeUndefined();
+      const full = await engine.invoke(spin, { input: "1111111111" });
+      expect(full).toMatchObject({ outcome: "ok", output: "1111111111" });
+      expect(full.stats.fuelUsed).toBe(long);
+    });
+
+    it("reports a fuel error when the slice is the whole budget", () => {
+      // 20 bytes: about twice the fuel of 1 ms.
+      const input = "1".repeat(20);
+      const r = engine.tryInline(spin, { input, limits: { cpuMillis: 1 } }, 10 * FUEL_PER_CPU_MILLI);
+      expect(r).toMatchObject({
+        outcome: "technical_error",
+        error: { code: "resource_exhausted", reason: "fuel" },
+        stats: { fuelUsed: FUEL_PER_CPU_MILLI, fuelLimit: FUEL_PER_CPU_MILLI },
+      });
+    });
+
+    it("ends a guest that traps within the slice with its error, without asking for a rerun", async () => {
+      const trap = await engine.load(await watComponent(guest("(unreachable)")));
+      const r = engine.tryInline(trap, { input: "{}" }, FUEL_PER_CPU_MILLI);
+      expect(r).toMatchObject({ outcome: "technical_error", error: { reason: "trap" } });
+    });
+
+    it("refuses a request with a host handler, and a slice that is not a positive integer", () => {
+      expect(() => engine.tryInline(echo, { input: "{}", hostHandler: () => "{}" }, 1000)).toThrowError(
+        expect.objectContaining({ code: "failed_precondition" }),
+      );
+      for (const slice of [0, -1, 1.5, Number.NaN])
+        expect(() => engine.tryInline(echo, { input: "{}" }, slice)).toThrowError(
+          expect.objectContaining({ code: "invalid_argument", reason: "invalid_limits" }),
+        );
+    });
   });
 });

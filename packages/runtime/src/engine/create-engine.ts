@@ -67,6 +67,18 @@ export interface Engine {
    */
   invokeInline(ext: LoadedExtension, request: InvokeRequest): InvocationResult;
   /**
+   * Runs one invocation on this thread with at most `fuelSlice` fuel: the
+   * fast path for guests that are cheap almost always. Returns the result when
+   * the guest finished (or failed) within the slice, with the stats of that
+   * run and its real budget as `fuelLimit`; returns undefined when the guest
+   * used the whole slice without finishing, and the caller then runs it in
+   * full, in the pool. Only for requests without a host handler: a guest that
+   * can make no host call has no effect but its result, so running it again
+   * is safe and gives the same answer. A slice at or above the budget runs
+   * the invocation in full, exactly as {@link invokeInline}.
+   */
+  tryInline(ext: LoadedExtension, request: InvokeRequest, fuelSlice: number): InvocationResult | undefined;
+  /**
    * Runs one invocation in the worker pool: a stuck invocation is stopped at
    * its wall-clock limit by terminating its worker, and host calls may be
    * answered asynchronously.
@@ -86,6 +98,15 @@ export interface Engine {
   killWorker(): boolean;
   /** Starts the worker pool now and resolves once its workers have booted (the pool otherwise starts on the first invoke). */
   warmUp(): Promise<void>;
+}
+
+/** The host-call answer when no handler was given: the same error result the guest gets from the pool. */
+function denied(service: string): HostCallAnswer {
+  return {
+    err: hostErrorPayload(
+      new ExtensionError("unavailable", `no handler answers host calls to ${service}`, "host_call_failed"),
+    ),
+  };
 }
 
 /** Creates an {@link Engine}. Options are checked here, once. */
@@ -177,6 +198,28 @@ export function createEngine(options: EngineOptions = {}): Engine {
         return { ok: out };
       };
       return runPrepared(entryFor(ext), prep, ext.compiled.memoryLimitBytes, answer);
+    },
+    tryInline(ext, request, fuelSlice) {
+      if (request.hostHandler)
+        throw new ExtensionError(
+          "failed_precondition",
+          "tryInline takes no host handler: a guest that made host calls could not be run again",
+          "host_call_failed",
+        );
+      if (!Number.isInteger(fuelSlice) || fuelSlice < 1)
+        throw new ExtensionError(
+          "invalid_argument",
+          `fuelSlice is ${fuelSlice}, it must be a positive integer`,
+          "invalid_limits",
+        );
+      const prep = prepareInvocation(request, ext.limits, sizeLimits);
+      const budget = prep.fuel;
+      if (fuelSlice >= budget) return runPrepared(entryFor(ext), prep, ext.compiled.memoryLimitBytes, denied);
+      prep.fuel = fuelSlice;
+      const result = runPrepared(entryFor(ext), prep, ext.compiled.memoryLimitBytes, denied);
+      if (result.outcome === "technical_error" && result.error?.reason === "fuel") return undefined;
+      result.stats.fuelLimit = budget;
+      return result;
     },
     invoke(ext, request) {
       let prep: ReturnType<typeof prepareInvocation>;

@@ -276,7 +276,7 @@ describe("createRuntime()", () => {
   });
 });
 
-describe("createRuntime() with runtime.inline_max_cpu_millis", () => {
+describe("createRuntime() and the inline slice (runtime.inline_slice_us)", () => {
   let dir: string;
   let file: CatalogFile;
   beforeAll(async () => {
@@ -300,16 +300,17 @@ describe("createRuntime() with runtime.inline_max_cpu_millis", () => {
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  // Counts which path each invocation takes, through the real engine.
-  async function runtimeCounting(inlineMaxCpuMillis: number | undefined) {
+  // Records which path each invocation takes, through the real engine.
+  async function runtimeCounting(inlineSliceUs: number | undefined) {
     const { createEngine } = await import("../engine/create-engine.js");
     const engine = createEngine({ pool: { size: 1 } });
     const paths: string[] = [];
     const counting = {
       ...engine,
-      invokeInline: (...a: Parameters<typeof engine.invokeInline>) => {
-        paths.push("inline");
-        return engine.invokeInline(...a);
+      tryInline: (...a: Parameters<typeof engine.tryInline>) => {
+        const r = engine.tryInline(...a);
+        paths.push(r ? "inline" : "inline, outran the slice");
+        return r;
       },
       invoke: (...a: Parameters<typeof engine.invoke>) => {
         paths.push("pool");
@@ -319,7 +320,7 @@ describe("createRuntime() with runtime.inline_max_cpu_millis", () => {
     const runtime = await createRuntime({
       catalog: createCatalog({
         ...file,
-        runtime: { ...file.runtime, inline_max_cpu_millis: inlineMaxCpuMillis },
+        runtime: { ...file.runtime, inline_slice_us: inlineSliceUs },
       }),
       logger: captureLogger().logger,
       defaultMetrics: false,
@@ -328,19 +329,71 @@ describe("createRuntime() with runtime.inline_max_cpu_millis", () => {
     return { runtime, engine, paths };
   }
 
-  it("runs small low-tier invocations on its own thread, and everything else in the pool", async () => {
-    const { runtime, engine, paths } = await runtimeCounting(5);
+  async function withRuntime(
+    inlineSliceUs: number | undefined,
+    fn: (r: Awaited<ReturnType<typeof runtimeCounting>>) => Promise<void>,
+  ) {
+    const r = await runtimeCounting(inlineSliceUs);
     try {
+      await fn(r);
+    } finally {
+      await r.runtime.close();
+      await r.engine.close();
+    }
+  }
+
+  it("runs cheap low-tier invocations on its own thread by default, and medium tier in the pool", () =>
+    withRuntime(undefined, async ({ runtime, paths }) => {
       for (const extensionId of ["small", "large", "medium"]) {
         const res = await runtime.invokeExtension(invokeRequest({ extensionId, input: { a: 1 } }));
         expect(res.outcome).toBe(Outcome.OK);
       }
-      expect(paths).toEqual(["inline", "pool", "pool"]);
-    } finally {
-      await runtime.close();
-      await engine.close();
-    }
-  });
+      expect(paths).toEqual(["inline", "inline", "pool"]);
+    }));
+
+  it("runs an invocation that outruns the slice again, in full, in the pool; that version then goes straight to the pool", () =>
+    withRuntime(undefined, async ({ runtime, paths }) => {
+      // Two million turns of the loop: more than the 100 µs slice, well within cpu_millis 50.
+      const res = await runtime.invokeExtension(
+        invokeRequest({ extensionId: "large", input: { mode: "spin", n: 2_000_000 } }),
+      );
+      expect(res.outcome).toBe(Outcome.OK);
+      expect(new TextDecoder().decode(res.outputJson)).toBe('{"spun":2000000}');
+      expect(res.stats?.fuelUsed).toBeGreaterThan(100n * 10_000n);
+      expect(res.stats?.fuelLimit).toBe(50n * 10_000_000n);
+      await runtime.invokeExtension(invokeRequest({ extensionId: "large", input: { a: 1 } }));
+      await runtime.invokeExtension(invokeRequest({ extensionId: "small", input: { a: 1 } }));
+      expect(paths).toEqual(["inline, outran the slice", "pool", "pool", "inline"]);
+    }));
+
+  it("stops a low-tier infinite loop at its full budget (resource_exhausted/fuel), in the pool", () =>
+    withRuntime(undefined, async ({ runtime, paths }) => {
+      const res = await runtime.invokeExtension(
+        invokeRequest({ extensionId: "small", input: { mode: "loop" } }),
+      );
+      expect(res).toMatchObject({
+        outcome: Outcome.TECHNICAL_ERROR,
+        errorCode: "resource_exhausted",
+        errorReason: "fuel",
+      });
+      expect(res.stats?.fuelUsed).toBe(2n * 10_000_000n);
+      expect(paths).toEqual(["inline, outran the slice", "pool"]);
+    }));
+
+  it("does not run again a guest that failed within the slice", () =>
+    withRuntime(undefined, async ({ runtime, paths }) => {
+      const res = await runtime.invokeExtension(
+        invokeRequest({ extensionId: "small", input: { mode: "trap" } }),
+      );
+      expect(res).toMatchObject({ outcome: Outcome.TECHNICAL_ERROR, errorReason: "trap" });
+      expect(paths).toEqual(["inline"]);
+    }));
+
+  it("sends every invocation to the pool with inline_slice_us: 0", () =>
+    withRuntime(0, async ({ runtime, paths }) => {
+      await runtime.invokeExtension(invokeRequest({ extensionId: "small" }));
+      expect(paths).toEqual(["pool"]);
+    }));
 
   it("writes the log line of an invocation that ended just before close()", async () => {
     const captured = captureLogger();
@@ -361,16 +414,5 @@ describe("createRuntime() with runtime.inline_max_cpu_millis", () => {
       });
     await seen.closing;
     expect(seen).toMatchObject({ before: 0, after: 1 });
-  });
-
-  it("sends every invocation to the pool by default", async () => {
-    const { runtime, engine, paths } = await runtimeCounting(undefined);
-    try {
-      await runtime.invokeExtension(invokeRequest({ extensionId: "small" }));
-      expect(paths).toEqual(["pool"]);
-    } finally {
-      await runtime.close();
-      await engine.close();
-    }
   });
 });

@@ -1,4 +1,4 @@
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ExtensionError, FUEL_PER_CPU_MILLI } from "@ameide-ext/pdk/contract";
 import type { InvokeExtensionRequest, InvokeExtensionResponse } from "@ameide-ext/proto";
 import { type Logger, pino } from "pino";
 import type { Catalog, CatalogEntry } from "../catalog/parse-catalog.js";
@@ -102,6 +102,29 @@ export interface Runtime {
   drain(graceMs?: number): Promise<boolean>;
   /** Stops watching the catalog and closes the engine (if created here) and the stores. */
   close(): Promise<void>;
+}
+
+/** How long an extension version that outran the inline slice goes straight to the pool. */
+const SLOW_FOR_MS = 60_000;
+
+/** Extension versions that outran the inline slice, each until its time is up. */
+function createSlowSet(forMs: number) {
+  const until = new Map<string, number>();
+  return {
+    isSlow(key: string): boolean {
+      const t = until.get(key);
+      if (t === undefined) return false;
+      if (performance.now() < t) return true;
+      until.delete(key);
+      return false;
+    },
+    mark(key: string): void {
+      until.set(key, performance.now() + forMs);
+    },
+    prune(keep: (key: string) => boolean): void {
+      for (const key of until.keys()) if (!keep(key)) until.delete(key);
+    },
+  };
 }
 
 /** A technical error the extension is to blame for: what a breaker counts. */
@@ -227,6 +250,10 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     onCall: (c) => metrics.hostCall(c.service, c.method, c.code, c.durationMs / 1000),
   });
 
+  // Low-tier invocations try the inline slice first (settings.inlineSliceUs); versions that outran it go to the pool.
+  const inlineSlice = settings.inlineSliceUs * (FUEL_PER_CPU_MILLI / 1000);
+  const slow = createSlowSet(SLOW_FOR_MS);
+
   let inflight = 0;
   let draining = false;
   let preloaded = !settings.preload;
@@ -262,6 +289,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     catalog = next;
     const keys = new Set(next.entries.map((e) => e.key));
     breakers.prune((key) => keys.has(key));
+    slow.prune((key) => keys.has(key));
     metrics.catalogLoad(true, next.entries.length);
     logger.info(
       {
@@ -318,7 +346,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       if (callerTimeoutMs !== undefined)
         timeoutMs = Math.max(1, Math.min(timeoutMs, Math.floor(callerTimeoutMs)));
       const request = {
-        input: compact(req.inputJson),
+        input: req.inputJson,
         limits: { cpuMillis: entry.limits.cpuMillis, timeoutMs },
         policy: entry.policy,
         ...(entry.riskTier === "low"
@@ -332,9 +360,12 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
               }),
             }),
       };
-      // Small low-tier invocations may skip the worker hop (settings.inlineMaxCpuMillis, off by default).
-      const inline = entry.riskTier === "low" && entry.limits.cpuMillis <= settings.inlineMaxCpuMillis;
-      const result = inline ? engine.invokeInline(ext, request) : await engine.invoke(ext, request);
+      let result: InvocationResult | undefined;
+      if (entry.riskTier === "low" && inlineSlice > 0 && !slow.isSlow(entry.key)) {
+        result = engine.tryInline(ext, request, inlineSlice);
+        if (!result) slow.mark(entry.key);
+      }
+      result ??= await engine.invoke(ext, { ...request, input: compact(req.inputJson) });
       failed =
         result.outcome === "technical_error" &&
         countsAgainstExtension(result.error?.code ?? "", result.error?.reason);

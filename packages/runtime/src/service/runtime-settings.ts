@@ -23,12 +23,14 @@ export interface RuntimeSettings {
   /** The worker pool: size (default: cores, at most 4), queue bound, heap per worker. */
   pool: { size?: number | undefined; maxQueue?: number | undefined; workerHeapMb?: number | undefined };
   /**
-   * Low-tier extensions (no host calls) whose `cpu_millis` is at most this run on the service's own
-   * thread instead of a pool worker: no worker round trip, fuel still bounds them, and their wall-clock
-   * limit is checked after the run instead of enforced by terminating a worker. 0 (the default) sends
-   * every invocation to the pool. Bounds 0..10,000.
+   * The inline slice, in microseconds of CPU (as fuel: FUEL_PER_CPU_MILLI / 1000 per µs). A low-tier
+   * invocation (no host calls: its only effect is its result) first runs on the service's own thread
+   * with at most this much fuel, which skips the worker round trip; when the slice runs out before the
+   * guest finishes, the invocation runs again in full in the pool, and that extension version goes
+   * straight to the pool for the next minute. So the service's thread is never held longer than a
+   * slice by any guest. 0 sends every invocation to the pool. Default 100, bounds 0..10,000.
    */
-  inlineMaxCpuMillis: number;
+  inlineSliceUs: number;
   /** The module stores. */
   store: {
     /** Folder of the file store (relative refs resolve against it; file:// refs must lie inside it). */
@@ -133,8 +135,7 @@ export function resolveRuntimeSettings(
     moduleCacheEntries: file.module_cache_entries ?? 256,
     shutdownGraceMs:
       envInt(env, "AMEIDE_RUNTIME_SHUTDOWN_GRACE_MS", 0, 600_000) ?? file.shutdown_grace_ms ?? 10_000,
-    inlineMaxCpuMillis:
-      envInt(env, "AMEIDE_RUNTIME_INLINE_MAX_CPU_MILLIS", 0, 10_000) ?? file.inline_max_cpu_millis ?? 0,
+    inlineSliceUs: envInt(env, "AMEIDE_RUNTIME_INLINE_SLICE_US", 0, 10_000) ?? file.inline_slice_us ?? 100,
     pool: {
       size: envInt(env, "AMEIDE_RUNTIME_POOL_SIZE", 1, 64) ?? file.pool?.size,
       maxQueue: file.pool?.max_queue,

@@ -28,7 +28,8 @@ const CACHE_DIR = join(REPO_ROOT, "node_modules", ".cache", "ameide-ext-runtime-
  * An all-purpose guest, by `mode` in its input: "echo" (default) answers
  * `{"echo": input, "version": VERSION}`; "fail" returns the business error
  * REFUSED; "loop" never ends; "bomb" allocates until the memory cap; "trap"
- * traps; "log" logs 3 lines, one of them long. VERSION is set per build so
+ * traps; "log" logs 3 lines, one of them long; "spin" runs a loop `n` times
+ * and answers `{"spun": n}`. VERSION is set per build so
  * each version is its own module.
  */
 const ECHO_HOOK = `
@@ -49,6 +50,11 @@ export function run(input: string): string {
     while (keep.length >= 0) keep.push(new ArrayBuffer(1 << 20));
   }
   if (mode == "trap") unreachable();
+  if (mode == "spin") {
+    const n = v.getInteger("n", 0);
+    for (let i: i64 = 0; i < n; i++) spin = spin * 31 + i;
+    return JSON.object().set("spun", n).toString();
+  }
   if (mode == "log") {
     log.info("first line");
     log.warn("x".repeat(2000));
