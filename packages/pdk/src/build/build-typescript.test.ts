@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildTypeScript } from "./build-typescript.js";
+import { PDK_GUEST_ENTRY } from "./hook-tsconfig.js";
 import { readComponentWit } from "./jco.js";
 
 function hook(source: string): string {
@@ -34,6 +35,7 @@ describe("buildTypeScript()", () => {
     expect(a.bundle).toBe(b.bundle);
     expect(a.bytes).toBe(b.bytes);
     expect(a.bytes).toBe(a.component.byteLength);
+    expect(a.inputs).toEqual([entry, PDK_GUEST_ENTRY].sort());
     const wit = await readComponentWit(a.component);
     expect(wit).toContain("import ameide:extension/host@1.0.0;");
     expect(wit).toContain("export run: func(input-json: string) -> result<string, string>;");
