@@ -60,6 +60,27 @@ describe("buildTypeScript()", () => {
     });
   }, 60_000);
 
+  it("bundles a pure-JS npm package typed by a declaration beside the entry, as the editor sees it", async () => {
+    const entry = hook(`import { band } from "deal-bands";\nexport function run() { return band(70); }\n`);
+    const root = path.dirname(path.dirname(entry));
+    const pkg = path.join(root, "node_modules", "deal-bands");
+    mkdirSync(pkg, { recursive: true });
+    writeFileSync(path.join(pkg, "package.json"), JSON.stringify({ name: "deal-bands", main: "index.js" }));
+    writeFileSync(path.join(pkg, "index.js"), 'exports.band = (s) => (s >= 65 ? "high" : "low");\n');
+    const untyped = await buildTypeScript({ entry }).catch((e: unknown) => e);
+    expect(untyped).toMatchObject({
+      reason: "compile_error",
+      details: { diagnostics: [{ file: entry, line: 1, code: "TS7016" }] },
+    });
+    writeFileSync(
+      path.join(path.dirname(entry), "deal-bands.d.ts"),
+      'declare module "deal-bands" {\n  export function band(score: number): string;\n}\n',
+    );
+    const built = await buildTypeScript({ entry });
+    expect(built.bundle).toContain('"high"');
+    expect(built.inputs).toContain(path.join(pkg, "index.js"));
+  }, 60_000);
+
   it("refuses an entry that is not an absolute .ts path", async () => {
     await expect(buildTypeScript({ entry: "src/index.ts" })).rejects.toMatchObject({
       code: "invalid_argument",

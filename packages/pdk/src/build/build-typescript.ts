@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { readdirSync } from "node:fs";
 import { mkdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -85,7 +86,10 @@ function typeCheck(entry: string, rootDir: string): void {
     const text = optionErrors.map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n")).join("; ");
     throw new ExtensionError("internal", `the hook compiler options are not valid: ${text}`);
   }
-  const program = ts.createProgram({ rootNames: [entry, PDK_GUEST_HOST_TYPES], options });
+  // Every .ts file beside the entry, as the hook's tsconfig.json includes src/: declarations
+  // the author wrote (`declare module "untyped-package"`) count in the build as in the editor.
+  const rootNames = [entry, ...typeScriptFiles(path.dirname(entry)), PDK_GUEST_HOST_TYPES];
+  const program = ts.createProgram({ rootNames: [...new Set(rootNames)], options });
   const errors = ts.getPreEmitDiagnostics(program).filter((d) => d.category === ts.DiagnosticCategory.Error);
   if (errors.length === 0) return;
   throw compileError(
@@ -118,6 +122,18 @@ function typeCheck(entry: string, rootDir: string): void {
     }),
     rootDir,
   );
+}
+
+/** The .ts files (declarations included) under `dir`, node_modules and dot-folders aside, sorted. */
+function typeScriptFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name !== "node_modules" && !entry.name.startsWith(".")) out.push(...typeScriptFiles(file));
+    } else if (entry.name.endsWith(".ts")) out.push(file);
+  }
+  return out.sort();
 }
 
 async function bundleHook(entry: string, rootDir: string): Promise<{ bundle: string; inputs: string[] }> {
