@@ -46,8 +46,15 @@ export interface GuestRunResult {
 /** One guest, ready to run; every run starts from the same pristine state. */
 export interface GuestInstance {
   run(options: GuestRunOptions): GuestRunResult;
-  /** Instantiates now (start and initialize functions included) if not yet done; throws what instantiation throws. */
+  /**
+   * Instantiates now (start and initialize functions included) when the next
+   * run needs a new instance (none yet, or the last run trapped or grew
+   * memory), so that run starts from a snapshot restore; throws what
+   * instantiation throws.
+   */
   warm(): void;
+  /** False when the next run needs a new instance first (what {@link warm} makes). */
+  readonly ready: boolean;
   /** Count of instantiations so far (1 + one per trap or memory growth). */
   readonly instantiations: number;
 }
@@ -186,8 +193,12 @@ export function createGuestInstance(compiled: CompiledExtension): GuestInstance 
     dirty = false;
   };
 
+  /** True when a restored snapshot is not enough: no instance yet, a trap, memory growth, or tables that may have changed. */
+  const needsInstance = () =>
+    broken || (dirty && compiled.freshInstance) || ex.memory.buffer.byteLength !== snapshot.length;
+
   const reset = () => {
-    if (broken || compiled.freshInstance || ex.memory.buffer.byteLength !== snapshot.length) {
+    if (needsInstance()) {
       instantiate();
       return;
     }
@@ -234,8 +245,11 @@ export function createGuestInstance(compiled: CompiledExtension): GuestInstance 
     get instantiations() {
       return instantiations;
     },
+    get ready() {
+      return !needsInstance();
+    },
     warm() {
-      if (broken) instantiate();
+      if (needsInstance()) instantiate();
     },
     run(opts) {
       const s: RunState = {

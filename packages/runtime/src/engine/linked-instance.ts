@@ -136,13 +136,19 @@ export function createLinkedInstance(linked: LinkedExtension): GuestInstance {
     dirty = false;
   };
 
+  /** True when a restored snapshot is not enough: no instance yet (or it trapped), memory growth, or tables that may have changed. */
+  const needsInstance = (): boolean => {
+    const l = live;
+    return (
+      !l ||
+      (dirty && fresh) ||
+      l.memories.some((m, i) => m.buffer.byteLength !== (l.memorySnapshots[i] as Uint8Array).length)
+    );
+  };
+
   const reset = (): Live => {
     const l = live;
-    if (
-      !l ||
-      fresh ||
-      l.memories.some((m, i) => m.buffer.byteLength !== (l.memorySnapshots[i] as Uint8Array).length)
-    ) {
+    if (!l || needsInstance()) {
       instantiate();
       return live as Live;
     }
@@ -166,8 +172,11 @@ export function createLinkedInstance(linked: LinkedExtension): GuestInstance {
     get instantiations() {
       return instantiations;
     },
+    get ready() {
+      return !needsInstance();
+    },
     warm() {
-      if (!live) instantiate();
+      if (needsInstance()) instantiate();
     },
     run(opts): GuestRunResult {
       const s: RunState = {

@@ -28,6 +28,10 @@ export type FromWorker =
   | { t: "ready"; id: 0 }
   | { t: "result"; id: number; result: InvocationResult }
   | { t: "missing"; id: number }
+  /** The worker makes a new instance for the invocation before running it. */
+  | { t: "instantiating"; id: number }
+  /** The instance is made; the run starts now. */
+  | { t: "instantiated"; id: number }
   | { t: "failed"; id: number; error: ExtensionErrorData }
   | {
       t: "hostcall";
@@ -49,6 +53,8 @@ export interface HostCallReply {
   /** Which call of the invocation it answers. */
   seq: number;
   answer: HostCallAnswer;
+  /** True when the pool answered for the handler because the invocation reached its wall-clock limit. */
+  cut: boolean;
 }
 
 /** The data each worker starts with. */
