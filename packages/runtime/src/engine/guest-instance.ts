@@ -1,6 +1,6 @@
 import { type ErrorReason, ExtensionError, type ExtensionErrorData } from "@ameide-ext/pdk/contract";
 import { DEPTH_EXPORT, FUEL_EXPORT, INIT_FUEL_DEFAULT, TRAP_EXPORT } from "../wasm/instrument-module.js";
-import type { CompiledExtension } from "./compile-extension.js";
+import type { CompiledCore } from "./compile-extension.js";
 import { createGuestLog, type GuestLog } from "./guest-log.js";
 import { checkOutputSize, classifyFailure, judgePayload } from "./run-outcome.js";
 import type { BusinessError, GuestLogLine, Outcome } from "./types.js";
@@ -98,7 +98,7 @@ function techError(
  * memory and mutable globals after initialisation, and restores it before each
  * run. An instance that trapped, or whose memory grew, is replaced.
  */
-export function createGuestInstance(compiled: CompiledExtension): GuestInstance {
+export function createGuestInstance(compiled: CompiledCore): GuestInstance {
   const { abi } = compiled;
   let state: RunState | undefined;
   let ex!: Exports;

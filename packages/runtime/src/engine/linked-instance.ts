@@ -1,5 +1,6 @@
 import { ExtensionError } from "@ameide-ext/pdk/contract";
-import { evaluateGlue, type LinkedExtension, type LinkedModule } from "../component/link-component.js";
+import { evaluateGlue } from "../component/evaluate-glue.js";
+import type { LinkedExtension, LinkedModule } from "../component/link-component.js";
 import { COUNTERS_MODULE, INIT_FUEL_DEFAULT } from "../wasm/instrument-module.js";
 import type { GuestInstance, GuestRunOptions, GuestRunResult } from "./guest-instance.js";
 import { createGuestLog, type GuestLog } from "./guest-log.js";

@@ -1,7 +1,7 @@
 import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
 import { ExtensionError } from "@ameide-ext/pdk/contract";
-import type { CompiledExtension } from "./compile-extension.js";
-import { createGuestInstance, type GuestInstance, type HostCallAnswer } from "./guest-instance.js";
+import { createInstance } from "./create-instance.js";
+import type { GuestInstance, HostCallAnswer } from "./guest-instance.js";
 import { createModuleCache } from "./module-cache.js";
 import { runPrepared } from "./run-prepared.js";
 import type { FromWorker, HostCallReply, ToWorker, WorkerData } from "./worker-protocol.js";
@@ -27,8 +27,7 @@ port.on("message", (msg: ToWorker) => {
       return;
     }
     post({ t: "instantiating", id: msg.id });
-    const compiled = { ...msg.mod, sha256: msg.key, sizeBytes: 0, wit: "" } satisfies CompiledExtension;
-    entry = { instance: createGuestInstance(compiled), memoryLimitBytes: msg.mod.memoryLimitBytes };
+    entry = { instance: createInstance(msg.mod), memoryLimitBytes: msg.mod.memoryLimitBytes };
     instances.set(msg.key, entry);
   } else if (making) {
     post({ t: "instantiating", id: msg.id });

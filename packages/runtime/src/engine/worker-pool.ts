@@ -4,11 +4,12 @@ import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
 import { ExtensionError } from "@ameide-ext/pdk/contract";
+import type { CompiledExtension } from "./compile-extension.js";
 import type { HostCallAnswer } from "./guest-instance.js";
 import { hostErrorPayload } from "./host-call-gate.js";
 import type { PreparedInvocation } from "./prepare-invocation.js";
 import type { HostCallHandler, InvocationResult } from "./types.js";
-import type { FromWorker, HostCallReply, ToWorker, WorkerData, WorkerModule } from "./worker-protocol.js";
+import type { FromWorker, HostCallReply, ToWorker, WorkerData } from "./worker-protocol.js";
 
 /** Options of {@link createWorkerPool}. */
 export interface WorkerPoolOptions {
@@ -27,7 +28,7 @@ export interface WorkerPool {
   /** Runs `prep` on module `key`; never rejects for guest behaviour, only resolves with a result. */
   run(
     key: string,
-    mod: WorkerModule,
+    mod: CompiledExtension,
     prep: PreparedInvocation,
     handler: HostCallHandler | undefined,
   ): Promise<InvocationResult>;
@@ -48,7 +49,7 @@ export interface WorkerPool {
 interface Job {
   id: number;
   key: string;
-  mod: WorkerModule;
+  mod: CompiledExtension;
   prep: PreparedInvocation;
   handler: HostCallHandler | undefined;
   resolve: (r: InvocationResult) => void;
