@@ -99,15 +99,27 @@ function seedFrom(text: string): number {
   return h | 0;
 }
 
+function isThenable(value: unknown): boolean {
+  return (
+    typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function"
+  );
+}
+
 /**
  * @internal The entry the build generates calls this: parse, run the hook,
- * serialize. A BusinessError becomes the `err` payload; any other exception
- * is logged and ends the invocation with a trap (a technical error).
+ * serialize. A BusinessError becomes the `err` payload; any other exception,
+ * or a Promise for an output, is logged and ends the invocation with a trap
+ * (a technical error).
  */
 export function __runHook(hook: Hook<Json, unknown>, inputJson: string): string {
   seed = seedFrom(inputJson);
   try {
     const output = hook(JSON.parse(inputJson) as Json);
+    if (isThenable(output)) {
+      // Serialized, a Promise is {}: a silent wrong answer. Nothing would ever settle it anyway.
+      hostLog("error", "run returned a Promise: a hook is synchronous (no async, no await)");
+      return trap();
+    }
     return JSON.stringify(output === undefined ? null : output);
   } catch (e) {
     if (e instanceof BusinessError) {
