@@ -1,10 +1,13 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { EXTENSION_KINDS } from "@ameide-ext/pdk/contract";
+import { createHookTsconfig } from "@ameide-ext/pdk/tsconfig";
 import { Ajv } from "ajv";
 import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT_CODES } from "./exit-code.js";
+import { TEMPLATES_DIR } from "./new/templates.js";
 import { OUTPUT_SCHEMAS } from "./report/output-schemas.js";
 import { spawnCli } from "./testing/cli-process.js";
 
@@ -43,6 +46,34 @@ function editorDiagnostics(dir: string): string[] {
     ts.flattenDiagnosticMessageText(d.messageText, "\n"),
   );
 }
+
+describe("templates/typescript", () => {
+  it.each(EXTENSION_KINDS)(
+    "%s is the AssemblyScript template's hook: same fixtures, same manifest but lang",
+    async (kind) => {
+      const ts = path.join(TEMPLATES_DIR, "typescript", kind);
+      const as = path.join(TEMPLATES_DIR, "assemblyscript", kind);
+      const fixtures = (await readdir(path.join(as, "tests"))).sort();
+      expect((await readdir(path.join(ts, "tests"))).sort()).toEqual(fixtures);
+      for (const f of fixtures) {
+        const read = async (dir: string) => JSON.parse(await readFile(path.join(dir, "tests", f), "utf8"));
+        expect(await read(ts), f).toEqual(await read(as));
+      }
+      const manifest = async (dir: string) =>
+        JSON.parse(await readFile(path.join(dir, "extension.json"), "utf8"));
+      const { lang, limits, ...rest } = await manifest(ts);
+      const { limits: asLimits, ...asRest } = await manifest(as);
+      expect(lang).toBe("typescript");
+      expect(rest).toEqual(asRest);
+      // Only the wall clock differs (docs/cli.md, "Size and cost").
+      expect({ ...limits, timeout_ms: 0 }).toEqual({ ...asLimits, timeout_ms: 0 });
+      // Its tsconfig.json points editors at the guest PDK from where it is, as `new` writes one for a new folder.
+      expect(JSON.parse(await readFile(path.join(ts, "tsconfig.json"), "utf8"))).toEqual(
+        createHookTsconfig(ts),
+      );
+    },
+  );
+});
 
 // A TypeScript build and each engine load of its component take seconds on a shared 2-core machine:
 // the cases run one after the other (concurrent builds only queue for the CPU) with room to spare.
