@@ -83,8 +83,17 @@ class FrozenDate extends RealDate {
 }
 globalThis.Date = FrozenDate as DateConstructor;
 
+// The seed is a hash of the input JSON, computed on the first Math.random() of
+// an invocation: hashing in interpreted JavaScript costs thousands of
+// instructions per input byte, which a hook that draws no random number
+// should not pay.
 let seed = 0;
+let seedInput: string | undefined;
 Math.random = () => {
+  if (seedInput !== undefined) {
+    seed = seedFrom(seedInput);
+    seedInput = undefined;
+  }
   // mulberry32
   seed = (seed + 0x6d2b79f5) | 0;
   let t = seed;
@@ -112,7 +121,7 @@ function isThenable(value: unknown): boolean {
  * (a technical error).
  */
 export function __runHook(hook: Hook<Json, unknown>, inputJson: string): string {
-  seed = seedFrom(inputJson);
+  seedInput = inputJson;
   try {
     const output = hook(JSON.parse(inputJson) as Json);
     if (isThenable(output)) {

@@ -93,6 +93,18 @@ describe("a TypeScript hook (QuickJS) in a linked instance", () => {
     expect(run({ mode: "clock", salt: 1 }).output).not.toBe(a.output);
   });
 
+  it("hashes the input for Math.random's seed only when the hook draws a number: a big input costs little fuel otherwise", () => {
+    const pad = "x".repeat(20_000);
+    const small = run({ amount: 1 }).fuelUsed;
+    const big = run({ amount: 1, pad }).fuelUsed;
+    // Decoding and JSON.parse are QuickJS's C code: tens of instructions per byte. Hashing in
+    // interpreted JavaScript costs thousands per byte, which the clock mode (it draws numbers) pays.
+    expect(big - small).toBeLessThan(pad.length * 100);
+    expect(run({ mode: "clock", pad }).fuelUsed - run({ mode: "clock" }).fuelUsed).toBeGreaterThan(
+      pad.length * 1000,
+    );
+  });
+
   it("returns fail() as a business error with its code, message and details", () => {
     const r = run({ mode: "fail" });
     expect(r.outcome).toBe("business_error");
