@@ -2,16 +2,28 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { ExtensionError } from "@ameide-ext/runtime";
 
+/** The languages a hook of the bench is written in. */
+export type HookLanguage = "assemblyscript" | "typescript";
+
+/** The sources of the deal-approval hook, by language. */
+export const DEAL_HOOK_ENTRIES: Readonly<Record<HookLanguage, string>> = Object.freeze({
+  assemblyscript: fileURLToPath(new URL("../hooks/deal-approval/src/index.ts", import.meta.url)),
+  typescript: fileURLToPath(new URL("../hooks/deal-approval-ts/src/index.ts", import.meta.url)),
+});
+
 /** The AssemblyScript source of the deal-approval hook. */
-export const DEAL_HOOK_ENTRY: string = fileURLToPath(
-  new URL("../hooks/deal-approval/src/index.ts", import.meta.url),
+export const DEAL_HOOK_ENTRY: string = DEAL_HOOK_ENTRIES.assemblyscript;
+
+/** A second TypeScript hook (it echoes its input), loaded after the deal hook for the cached-load figure. */
+export const ECHO_TS_HOOK_ENTRY: string = fileURLToPath(
+  new URL("../hooks/echo-ts/src/index.ts", import.meta.url),
 );
 
-/** The built hook, as the bench needs it. */
+/** A built hook, as the bench needs it. */
 export interface DealHookBuild {
   /** The component. */
   component: Uint8Array;
-  /** Size of the core module inside, bytes. */
+  /** AssemblyScript: size of the core module inside, bytes. TypeScript: size of the JavaScript bundle QuickJS runs, bytes. */
   coreBytes: number;
   /** Wall-clock time of the build inside the child, ms. */
   buildMs: number;
@@ -28,25 +40,30 @@ const CHILD = fileURLToPath(new URL("./build-deal-hook-child.ts", import.meta.ur
 const BUILD_TIMEOUT_MS = 60_000;
 
 /**
- * Builds the deal-approval hook with the PDK's build library in a child
- * process. The compiler (asc and Binaryen) adds about 230 MB to the heap it
- * is loaded in, which makes every later scavenge take milliseconds; built
- * here, the measuring process holds only the runtime, as a host would.
+ * Builds the deal-approval hook (AssemblyScript by default) with the PDK's
+ * build library in a child process; see {@link buildHook}.
  */
-export function buildDealHook(): Promise<DealHookBuild> {
+export function buildDealHook(language: HookLanguage = "assemblyscript"): Promise<DealHookBuild> {
+  return buildHook(language, DEAL_HOOK_ENTRIES[language]);
+}
+
+/**
+ * Builds the hook at `entry` with the PDK's build library
+ * (`buildAssemblyScript` or `buildTypeScript`) in a child process. The
+ * compilers (asc and Binaryen; or tsc, esbuild and componentize-qjs) add
+ * hundreds of MB to the heap they are loaded in, which makes every later
+ * scavenge take milliseconds; built here, the measuring process holds only
+ * the runtime, as a host would.
+ */
+export function buildHook(language: HookLanguage, entry: string): Promise<DealHookBuild> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      [...process.execArgv, CHILD],
+      [...process.execArgv, CHILD, language, entry],
       { timeout: BUILD_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 },
       (error, stdout, stderr) => {
         if (error) {
-          reject(
-            new ExtensionError(
-              "internal",
-              `building the deal-approval hook failed: ${stderr || error.message}`,
-            ),
-          );
+          reject(new ExtensionError("internal", `building ${entry} failed: ${stderr || error.message}`));
           return;
         }
         const message = JSON.parse(stdout) as DealHookBuildMessage;

@@ -100,6 +100,43 @@ export function formatReport(r: EngineBenchResults, jsonPath: string): string {
   out.push(
     `   AS inline / plain JS: ${fixed(d.ratioInlineToPlainJs.p50, 1)}× at p50, ${fixed(d.ratioInlineToPlainJs.mean, 1)}× on the mean`,
   );
+  const t = d.typescript;
+  out.push(
+    `   TS hook: component ${int(t.hook.componentBytes)} B (bundle ${int(t.hook.bundleBytes)} B of JavaScript), built in ${int(t.hook.buildMs)} ms, ${int(t.fuelPerInvocation)} fuel per invocation` +
+      `\n   TS load: ${int(t.load.firstMs)} ms the first on an engine (13 modules metered), ${int(t.load.secondMs)} ms for a different hook after it (QuickJS module cached)`,
+  );
+  out.push(
+    formatTable(
+      ["path", "p50 µs", "p99 µs", "mean µs", "samples"],
+      [
+        [
+          "TS hook, inline (engine.invokeInline)",
+          micros(t.inline.p50Us),
+          micros(t.inline.p99Us),
+          micros(t.inline.meanUs),
+          int(t.inline.samples),
+        ],
+        [
+          `TS hook, worker pool of ${t.pool.poolSize} (engine.invoke, ${t.pool.concurrency} in flight)`,
+          micros(t.pool.p50Us),
+          micros(t.pool.p99Us),
+          micros(t.pool.meanUs),
+          int(t.pool.samples),
+        ],
+        [
+          `TS hook, worker pool of ${t.poolSerial.poolSize} (engine.invoke, 1 in flight)`,
+          micros(t.poolSerial.p50Us),
+          micros(t.poolSerial.p99Us),
+          micros(t.poolSerial.meanUs),
+          int(t.poolSerial.samples),
+        ],
+      ],
+    ),
+  );
+  out.push(
+    `   TS inline / AS inline: ${fixed(t.ratioInlineToAsInline.p50, 1)}× at p50, ${fixed(t.ratioInlineToAsInline.mean, 1)}× on the mean;` +
+      ` TS inline / plain JS: ${fixed(t.ratioInlineToPlainJs.p50, 1)}× at p50, ${fixed(t.ratioInlineToPlainJs.mean, 1)}× on the mean`,
+  );
   out.push(
     `   timing: each call timed alone (process.hrtime), timer overhead ${fixed(d.inline.timerOverheadUs * 1000, 0)} ns subtracted; pool round trips in an HDR histogram`,
   );

@@ -15,3 +15,9 @@ export const INLINE_P50_GOAL_US = 20;
 
 /** Metered / unmetered time of the loop-heavy guest. */
 export const FUEL_OVERHEAD_GOAL_RATIO = 1.5;
+
+/**
+ * Inline invocation of the TypeScript deal rule (QuickJS, linked), p50, in µs:
+ * the target issue #4 sets for TypeScript hooks, fresh state per invocation included.
+ */
+export const TS_INLINE_P50_GOAL_US = 150;

@@ -1,9 +1,14 @@
 import { availableParallelism } from "node:os";
 import { createEngine, ExtensionError, FUEL_PER_CPU_MILLI } from "@ameide-ext/runtime";
-import { buildDealHook } from "./build-deal-hook.js";
+import { buildDealHook, buildHook, type DealHookBuild, ECHO_TS_HOOK_ENTRY } from "./build-deal-hook.js";
 import { compareMetering, type MeterComparison } from "./compare-metering.js";
 import { DEAL_INPUT, DEAL_OUTPUT, dealApproval } from "./deal-approval.js";
-import { FUEL_OVERHEAD_GOAL_RATIO, type GoalResult, INLINE_P50_GOAL_US } from "./goals.js";
+import {
+  FUEL_OVERHEAD_GOAL_RATIO,
+  type GoalResult,
+  INLINE_P50_GOAL_US,
+  TS_INLINE_P50_GOAL_US,
+} from "./goals.js";
 import { type MachineInfo, machineInfo } from "./machine-info.js";
 import { measurePool, type PoolMeasurement } from "./measure-pool.js";
 import { measureSync, measureThroughput, type SyncMeasurement } from "./measure-sync.js";
@@ -82,6 +87,8 @@ export interface EngineBenchResults {
     plainJs: SyncMeasurement;
     /** AS inline over plain JS. */
     ratioInlineToPlainJs: { p50: number; mean: number };
+    /** The same rule as a TypeScript hook (buildTypeScript: QuickJS, a linked component of 13 core modules). */
+    typescript: TypeScriptDealFigures;
   };
   /** Fuel metering's cost: the same module on a metered and an unmetered engine. */
   fuelOverhead: {
@@ -94,6 +101,31 @@ export interface EngineBenchResults {
   goals: GoalResult[];
   /** Wall-clock time of the whole run, s. */
   durationSec: number;
+}
+
+/** The TypeScript deal-approval hook's figures. */
+export interface TypeScriptDealFigures {
+  /** Fuel one invocation uses. */
+  fuelPerInvocation: number;
+  /** The built hook: component size, the JavaScript bundle's size, build time (ms, in the child). */
+  hook: { componentBytes: number; bundleBytes: number; buildMs: number };
+  /**
+   * engine.load times, ms, on a new engine of this process: the deal hook
+   * first (the engine meters and compiles all 13 core modules), then a
+   * different TypeScript hook (the metered QuickJS module comes from the
+   * engine's cache).
+   */
+  load: { firstMs: number; secondMs: number };
+  /** engine.invokeInline, as for the AS hook. */
+  inline: SyncMeasurement;
+  /** engine.invoke, pool-size invocations in flight. */
+  pool: PoolMeasurement & { poolSize: number };
+  /** engine.invoke, one invocation in flight. */
+  poolSerial: PoolMeasurement & { poolSize: number };
+  /** TS inline over AS inline, in the same run. */
+  ratioInlineToAsInline: { p50: number; mean: number };
+  /** TS inline over plain JS, in the same run. */
+  ratioInlineToPlainJs: { p50: number; mean: number };
 }
 
 /** Options of {@link runEngineBench}. */
@@ -110,6 +142,10 @@ const METHOD: Record<string, string> = {
   inlineThroughput: "batches of 1000 back-to-back invokeInline calls, no timer inside a batch, one thread",
   pool: "closed loop: `concurrency` callers (the pool size, then 1) each await one engine.invoke after another; each round trip timed with process.hrtime into an HDR histogram (3 significant digits); throughput = completed / wall time, after a warm-up that boots the workers",
   plainJs: "tinybench, as for inline: JSON.parse, the rule, JSON.stringify",
+  typescript:
+    "the same rule as a TypeScript hook built by buildTypeScript in a child process, on an engine of its own; inline and pool timed exactly as the AS hook",
+  typescriptLoad:
+    "performance.now around engine.load on a new engine (in a process that has already loaded the AS hook, so jco is warm): the deal hook first, then a different TypeScript hook (an echo), whose QuickJS module the engine has metered already",
   fuelOverhead:
     "the same component loaded in createEngine({ meter: 'block' }) and createEngine({ meter: 'none' }); warm-up runs on each, then timed runs in interleaved pairs (alternating which engine goes first), each a whole invokeInline timed with performance.now; ratio = median over the pairs of metered / unmetered; best-of ratio = fastest metered / fastest unmetered",
   calibration:
@@ -120,7 +156,8 @@ const us = (v: number) => `${v < 10 ? v.toFixed(2) : v.toFixed(1)} µs`;
 
 /**
  * Runs the engine benchmark: the deal-approval rule as an AssemblyScript hook
- * (inline and worker pool) and as plain JS, fuel metering's overhead on a
+ * and as a TypeScript hook (inline and worker pool, and the TypeScript hook's
+ * load times) and as plain JS, fuel metering's overhead on a
  * loop-heavy and a call-heavy guest, and the fuel calibration. Throws an
  * ExtensionError when a guest gives a wrong answer.
  */
@@ -133,9 +170,14 @@ export async function runEngineBench(options: RunEngineBenchOptions = {}): Promi
 
   progress("building the deal-approval hook (AssemblyScript, asc -O3 + jco, in a child process)…");
   const hook = await buildDealHook();
+  progress(
+    "building the deal-approval hook and an echo hook in TypeScript (buildTypeScript, in child processes)…",
+  );
+  const tsHook = await buildDealHook("typescript");
+  const tsEcho = await buildHook("typescript", ECHO_TS_HOOK_ENTRY);
 
   const engine = createEngine({ pool: { size: POOL_SIZE } });
-  let deal: EngineBenchResults["dealApproval"];
+  let asDeal: Omit<EngineBenchResults["dealApproval"], "typescript">;
   try {
     const ext = await engine.load(hook.component);
     const request = { input: DEAL_INPUT };
@@ -172,7 +214,7 @@ export async function runEngineBench(options: RunEngineBenchOptions = {}): Promi
       warmupMs: b.poolSerialWarmupMs,
       timeMs: b.poolSerialTimeMs,
     });
-    deal = {
+    asDeal = {
       inputBytes: Buffer.byteLength(DEAL_INPUT),
       output: DEAL_OUTPUT,
       fuelPerInvocation: check.stats.fuelUsed,
@@ -189,6 +231,11 @@ export async function runEngineBench(options: RunEngineBenchOptions = {}): Promi
   } finally {
     await engine.close();
   }
+
+  const deal: EngineBenchResults["dealApproval"] = {
+    ...asDeal,
+    typescript: await measureTypeScriptHook(tsHook, tsEcho.component, asDeal, b, progress),
+  };
 
   const metered = createEngine({ meter: "block" });
   const unmetered = createEngine({ meter: "none" });
@@ -221,6 +268,12 @@ export async function runEngineBench(options: RunEngineBenchOptions = {}): Promi
       pass: deal.inline.p50Us <= INLINE_P50_GOAL_US,
     },
     {
+      name: "TS hook, inline p50",
+      target: `≤ ${TS_INLINE_P50_GOAL_US} µs`,
+      actual: us(deal.typescript.inline.p50Us),
+      pass: deal.typescript.inline.p50Us <= TS_INLINE_P50_GOAL_US,
+    },
+    {
       name: "fuel overhead, loop-heavy guest",
       target: `≤ ${FUEL_OVERHEAD_GOAL_RATIO}×`,
       actual: `${fuelOverhead.loopHeavy.ratio.toFixed(2)}×`,
@@ -239,4 +292,72 @@ export async function runEngineBench(options: RunEngineBenchOptions = {}): Promi
     goals,
     durationSec: (performance.now() - started) / 1000,
   };
+}
+
+/**
+ * The TypeScript deal hook on an engine of its own: the load times (first,
+ * then a different hook with the metered QuickJS module cached), the output
+ * check, inline and worker-pool latency, and its ratios to the AS hook and
+ * plain JS measured earlier in the same run.
+ */
+async function measureTypeScriptHook(
+  hook: DealHookBuild,
+  secondHook: Uint8Array,
+  deal: Omit<EngineBenchResults["dealApproval"], "typescript">,
+  b: EngineBenchBudgets,
+  progress: (line: string) => void,
+): Promise<TypeScriptDealFigures> {
+  const engine = createEngine({ pool: { size: POOL_SIZE } });
+  try {
+    progress("loading the TypeScript hooks (first: all 13 modules metered; second: QuickJS from the cache)…");
+    let started = performance.now();
+    const ext = await engine.load(hook.component);
+    const firstMs = performance.now() - started;
+    started = performance.now();
+    await engine.load(secondHook);
+    const secondMs = performance.now() - started;
+    const request = { input: DEAL_INPUT };
+    const check = engine.invokeInline(ext, request);
+    if (check.output !== DEAL_OUTPUT) {
+      throw new ExtensionError(
+        "internal",
+        `the TypeScript hook answered ${JSON.stringify(check.output ?? check.error ?? check.businessError)}, expected ${DEAL_OUTPUT}`,
+      );
+    }
+    progress("timing the TS hook inline (engine.invokeInline)…");
+    const inline = await measureSync("TS inline", () => engine.invokeInline(ext, request), {
+      warmupMs: b.syncWarmupMs,
+      timeMs: b.syncTimeMs,
+    });
+    progress(`timing the TS hook in the worker pool (engine.invoke, ${POOL_SIZE} in flight)…`);
+    const pool = await measurePool(engine, ext, request, {
+      concurrency: POOL_SIZE,
+      warmupMs: b.poolWarmupMs,
+      timeMs: b.poolTimeMs,
+    });
+    progress("timing the TS hook in the worker pool, 1 in flight…");
+    const poolSerial = await measurePool(engine, ext, request, {
+      concurrency: 1,
+      warmupMs: b.poolSerialWarmupMs,
+      timeMs: b.poolSerialTimeMs,
+    });
+    return {
+      fuelPerInvocation: check.stats.fuelUsed,
+      hook: { componentBytes: hook.component.byteLength, bundleBytes: hook.coreBytes, buildMs: hook.buildMs },
+      load: { firstMs, secondMs },
+      inline,
+      pool: { ...pool, poolSize: POOL_SIZE },
+      poolSerial: { ...poolSerial, poolSize: POOL_SIZE },
+      ratioInlineToAsInline: {
+        p50: inline.p50Us / deal.inline.p50Us,
+        mean: inline.meanUs / deal.inline.meanUs,
+      },
+      ratioInlineToPlainJs: {
+        p50: inline.p50Us / deal.plainJs.p50Us,
+        mean: inline.meanUs / deal.plainJs.meanUs,
+      },
+    };
+  } finally {
+    await engine.close();
+  }
 }

@@ -59,6 +59,18 @@ describe("ameide-ext new", () => {
     });
   });
 
+  it("refuses an unknown language, naming the languages", async () => {
+    const r = await cliJson(["new", "some-hook", "--kind", "process_hook", "--lang", "rust"], "error");
+    expect(r.code).toBe(EXIT_CODES.usage);
+    expect(r.doc.error).toMatchObject({
+      code: "invalid_argument",
+      details: { field: "--lang", value: "rust", allowed: ["assemblyscript", "typescript"] },
+    });
+    expect((await cli(["new", "some-hook", "--kind", "process_hook", "--lang", "rust"])).stderr).toContain(
+      "it must be one of assemblyscript, typescript",
+    );
+  });
+
   it("refuses a name that is not a kebab-case id of 3 to 64 characters", async () => {
     for (const name of ["Deal", "ab", "deal--x", "x".repeat(65)]) {
       expect((await cli(["new", name, "--kind", "process_hook"])).code).toBe(EXIT_CODES.usage);

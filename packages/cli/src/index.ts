@@ -28,6 +28,7 @@ export {
 export type { LoadedManifest } from "./manifest/load-manifest.js";
 export { checkManifest, loadManifest } from "./manifest/load-manifest.js";
 export type {
+  HookLanguage,
   HookManifest,
   JsonSchema,
   ManifestHostCall,
@@ -35,14 +36,16 @@ export type {
 } from "./manifest/manifest-schema.js";
 export {
   CREATED_BY_PATTERN,
+  DEFAULT_HOOK_LANGUAGE,
   HOOK_ID_LENGTH,
   HOOK_ID_PATTERN,
+  HOOK_LANGUAGES,
   MANIFEST_FILE,
   MANIFEST_SCHEMA,
 } from "./manifest/manifest-schema.js";
 export type { NewHookOptions, NewHookResult } from "./new/new-hook.js";
 export { checkHookName, newHook } from "./new/new-hook.js";
-export { HOOK_LANGUAGES, TEMPLATES_DIR } from "./new/templates.js";
+export { TEMPLATES_DIR } from "./new/templates.js";
 // Transformation: the registry client and the lifecycle commands as functions (docs/registry.md).
 export type { HookSourceFile } from "./registry/collect-sources.js";
 export { collectSources, sourcesDigest } from "./registry/collect-sources.js";

@@ -10,6 +10,8 @@ describe.each(MODES)("isolation between invocations (%s)", (mode) => {
     ["global-counter", "a mutable global"],
     ["memory-counter", "linear memory"],
     ["table-swap", "a table"],
+    // A linked component: the memory is one its module never exports (this kept state before the engine exported it).
+    ["hidden-memory", "an unexported memory of a linked module"],
   ])("gives %s.wat (state in %s) a pristine instance every time", async (name) => {
     const ext = await h.load(name);
     const outputs: Array<string | undefined> = [];

@@ -2,21 +2,53 @@ import { readdirSync, readFileSync } from "node:fs";
 import { ERROR_CODES, ERROR_REASONS } from "@ameide-ext/pdk/contract";
 import { describe, expect, it } from "vitest";
 import { listGuests, readGuest } from "./build-guest.js";
+import { listTypeScriptGuests, readTypeScriptGuest } from "./build-typescript-guest.js";
 
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
-/** The guest table's rows: guest name → its "Must produce" cell. */
-const rows = new Map(
-  [...readme.matchAll(/^\| `([\w-]+)\.wat` \|[^|]*\| ([^|]*) \|/gm)].map((m) => [
-    m[1] as string,
-    m[2] as string,
-  ]),
-);
+/** A guest table's rows, for guests whose file ends with `ext`: guest name → its "Must produce" cell. */
+const tableRows = (ext: string) =>
+  new Map(
+    [...readme.matchAll(new RegExp(`^\\| \`([\\w-]+)\\.${ext}\` \\|[^|]*\\| ([^|]*) \\|`, "gm"))].map((m) => [
+      m[1] as string,
+      m[2] as string,
+    ]),
+  );
+/** The WAT guests' table. */
+const rows = tableRows("wat");
+/** The TypeScript guests' table. */
+const tsRows = tableRows("ts");
 /** Every `code / reason` pair named in a text. */
 const pairs = (text: string) => [...text.matchAll(/([a-z_]+) \/ ([a-z_]+)/g)].map((m) => `${m[1]} / ${m[2]}`);
 
-describe("README.md", () => {
-  it("lists every guest in guests/, and no other", () => {
-    expect([...rows.keys()].sort()).toEqual(listGuests());
+/** The guests of each table: where they live, their names, and the comment lines of each one's header. */
+const TABLES = [
+  {
+    dir: "guests/",
+    rows,
+    list: listGuests,
+    header: (name: string) =>
+      readGuest(name)
+        .wat.split("\n")
+        .filter((l) => l.startsWith(";;"))
+        .join(" ")
+        .replace(/\s*;;\s*/g, " "),
+  },
+  {
+    dir: "guests/typescript/",
+    rows: tsRows,
+    list: listTypeScriptGuests,
+    header: (name: string) =>
+      readTypeScriptGuest(name)
+        .split("\n")
+        .filter((l) => l.startsWith("//"))
+        .join(" ")
+        .replace(/\s*\/\/\s*/g, " "),
+  },
+] as const;
+
+describe.each(TABLES)("README.md, the table of $dir", ({ rows, list, header }) => {
+  it("lists every guest in its directory, and no other", () => {
+    expect([...rows.keys()].sort()).toEqual(list());
   });
 
   it("names only codes and reasons of the contract", () => {
@@ -39,13 +71,9 @@ describe("README.md", () => {
 
   it("agrees with each guest's own header comment", () => {
     for (const [guest, cell] of rows) {
-      const header = readGuest(guest)
-        .wat.split("\n")
-        .filter((l) => l.startsWith(";;"))
-        .join(" ")
-        .replace(/\s*;;\s*/g, " ");
+      const text = header(guest);
       for (const pair of pairs(cell))
-        expect({ guest, pair, inHeader: header.includes(pair) }).toMatchObject({
+        expect({ guest, pair, inHeader: text.includes(pair) }).toMatchObject({
           inHeader: true,
         });
     }
@@ -57,7 +85,7 @@ describe("README.md", () => {
       .filter((f) => f.endsWith(".test.ts") && f !== "readme.test.ts")
       .map((f) => readFileSync(new URL(f, dir), "utf8"))
       .join("\n");
-    const unused = listGuests().filter((g) => !tests.includes(`"${g}"`));
+    const unused = list().filter((g) => !tests.includes(`"${g}"`));
     expect(unused).toEqual([]);
   });
 });

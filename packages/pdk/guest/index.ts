@@ -83,8 +83,17 @@ class FrozenDate extends RealDate {
 }
 globalThis.Date = FrozenDate as DateConstructor;
 
+// The seed is a hash of the input JSON, computed on the first Math.random() of
+// an invocation: hashing in interpreted JavaScript costs thousands of
+// instructions per input byte, which a hook that draws no random number
+// should not pay.
 let seed = 0;
+let seedInput: string | undefined;
 Math.random = () => {
+  if (seedInput !== undefined) {
+    seed = seedFrom(seedInput);
+    seedInput = undefined;
+  }
   // mulberry32
   seed = (seed + 0x6d2b79f5) | 0;
   let t = seed;
@@ -99,15 +108,27 @@ function seedFrom(text: string): number {
   return h | 0;
 }
 
+function isThenable(value: unknown): boolean {
+  return (
+    typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function"
+  );
+}
+
 /**
  * @internal The entry the build generates calls this: parse, run the hook,
- * serialize. A BusinessError becomes the `err` payload; any other exception
- * is logged and ends the invocation with a trap (a technical error).
+ * serialize. A BusinessError becomes the `err` payload; any other exception,
+ * or a Promise for an output, is logged and ends the invocation with a trap
+ * (a technical error).
  */
 export function __runHook(hook: Hook<Json, unknown>, inputJson: string): string {
-  seed = seedFrom(inputJson);
+  seedInput = inputJson;
   try {
     const output = hook(JSON.parse(inputJson) as Json);
+    if (isThenable(output)) {
+      // Serialized, a Promise is {}: a silent wrong answer. Nothing would ever settle it anyway.
+      hostLog("error", "run returned a Promise: a hook is synchronous (no async, no await)");
+      return trap();
+    }
     return JSON.stringify(output === undefined ? null : output);
   } catch (e) {
     if (e instanceof BusinessError) {

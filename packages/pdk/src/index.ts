@@ -1,10 +1,12 @@
 /**
  * @ameide-ext/pdk: the hook build library.
  *
- * The end-user API stops here. The AssemblyScript PDK itself (what hooks
- * import as "@ameide-ext/pdk") lives in `assembly/`; the contract (WIT
- * world, limits, error type) is the light `@ameide-ext/pdk/contract` subpath,
- * of which the error type is re-exported here because the build throws it.
+ * The end-user API stops here. The PDKs themselves (what hooks import as
+ * "@ameide-ext/pdk") live in `assembly/` (AssemblyScript) and `guest/`
+ * (TypeScript); the contract (WIT world, limits, error type) is the light
+ * `@ameide-ext/pdk/contract` subpath, of which the error type is re-exported
+ * here because the build throws it. The TypeScript guest's compiler options
+ * and editor configuration are also the light subpath `@ameide-ext/pdk/tsconfig`.
  */
 
 export type { AssemblyScriptBuild, BuildAssemblyScriptOptions } from "./build/build-assemblyscript.js";
@@ -12,9 +14,17 @@ export { buildAssemblyScript } from "./build/build-assemblyscript.js";
 export type { BuildDiagnostic, DiagnosticSeverity } from "./build/build-diagnostic.js";
 export { formatBuildDiagnostic } from "./build/build-diagnostic.js";
 export type { BuildTypeScriptOptions, TypeScriptBuild } from "./build/build-typescript.js";
-export { buildTypeScript, PDK_GUEST_DIR } from "./build/build-typescript.js";
+export { buildTypeScript } from "./build/build-typescript.js";
 export { ALLOWED_CORE_IMPORTS } from "./build/check-core-imports.js";
 export { MISSING_RUN_CODE } from "./build/compile-assemblyscript.js";
+export type { HookTsconfig } from "./build/hook-tsconfig.js";
+export {
+  createHookTsconfig,
+  HOOK_COMPILER_OPTIONS,
+  PDK_GUEST_DIR,
+  PDK_GUEST_ENTRY,
+  PDK_GUEST_HOST_TYPES,
+} from "./build/hook-tsconfig.js";
 export { PDK_ASSEMBLY_DIR, PDK_PACKAGE } from "./build/pdk-sources.js";
 export type { ErrorCode, ErrorReason, ExtensionErrorData } from "./contract/index.js";
 export { ExtensionError, isExtensionError } from "./contract/index.js";

@@ -165,6 +165,44 @@ describe("the §7 lifecycle, end to end", () => {
     runtime.close();
   });
 
+  it("a TypeScript hook: promote to dev (auto, compiled with its pinned toolchain) → invoke", async () => {
+    const hook = join(work, "hooks", "deal-ts");
+    const args = ["new", "deal-ts", "--kind", "process_hook", "--lang", "typescript", "--dir", hook];
+    expect((await cli(args)).code).toBe(0);
+    const promoted = await cli(["promote", hook, "--env", "dev", "--json"]);
+    expect(promoted.code, promoted.stderr).toBe(0);
+    expect(json(promoted)).toMatchObject({
+      ok: true,
+      extension: "deal-ts",
+      version: "1",
+      state: "promoted_dev",
+      deployments: { dev: "1" },
+      compile: {
+        status: "succeeded",
+        toolchain: expect.stringMatching(/^typescript@\S+ esbuild@\S+ componentize-qjs@\S+$/),
+      },
+    });
+
+    const runtime = createRuntimeClient({ baseUrl: stack.runtimeUrl, httpVersion: "1.1" });
+    const ctx = userContext({ tenantId: "local", userId: "u1" });
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      // The runtime picks the catalog change up from the file, without a restart.
+      const r = await runtime
+        .invoke<{ route: string }>({ extensionId: "deal-ts", ctx, input: { amount: 72_000, marginPct: 8.5 } })
+        .catch((cause: unknown) => cause);
+      if (Date.now() > deadline || !(r instanceof Error)) {
+        expect(r).toMatchObject({
+          outcome: "ok",
+          output: { route: "extra_approval", reasons: ["amount>50000", "margin<10"] },
+        });
+        break;
+      }
+      await new Promise((done) => setTimeout(done, 50));
+    }
+    runtime.close();
+  });
+
   it("refuses, naming the rule: no token, an agent approving, an author approving their own version", async () => {
     const hook = join(work, "hooks", "risk-rule");
     expect(

@@ -11,7 +11,7 @@ export type { CatalogPublisher, CatalogPublisherOptions } from "./catalog/create
 export { createCatalogPublisher } from "./catalog/create-catalog-publisher.js";
 // The compile worker and the module store it writes.
 export type { CompileWorkerOptions } from "./compile/create-compile-worker.js";
-export { createCompileWorker, TOOLCHAIN } from "./compile/create-compile-worker.js";
+export { createCompileWorker, TOOLCHAINS } from "./compile/create-compile-worker.js";
 export type { ModuleWriter } from "./compile/module-writer.js";
 export { createFolderModuleWriter, moduleKey } from "./compile/module-writer.js";
 export type { S3ModuleWriterOptions } from "./compile/s3-module-writer.js";

@@ -41,7 +41,7 @@ export type {
 export { createCatalog, parseCatalog } from "./catalog/parse-catalog.js";
 export type { CatalogWatch, WatchCatalogFileOptions } from "./catalog/watch-catalog-file.js";
 export { watchCatalogFile } from "./catalog/watch-catalog-file.js";
-export { sha256Hex } from "./engine/compile-extension.js";
+export { sha256Hex } from "./component/sha256-hex.js";
 export type { Engine, EngineOptions, LoadedExtension, LoadOptions } from "./engine/create-engine.js";
 // End-user API.
 export { createEngine } from "./engine/create-engine.js";

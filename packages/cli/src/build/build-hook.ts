@@ -8,7 +8,7 @@ import { prepareHook, resolveHookDir, WORLD } from "./prepare-hook.js";
 export interface BuildHookOptions {
   /** The hook's folder, absolute or relative to `deps.cwd`. Default: the working directory. */
   dir?: string;
-  /** asc -O3. Default true; false builds faster, runs slower. */
+  /** asc -O3 (AssemblyScript only). Default true; false builds faster, runs slower. */
   optimize?: boolean;
   /** Progress events. */
   onEvent?: EventSink;
@@ -40,7 +40,8 @@ export interface BuildHookResult {
 
 /**
  * `ameide-ext build`: checks the manifest, compiles `src/index.ts` to a
- * component, loads it into the runtime engine with the manifest's limits
+ * component in the manifest's `lang` (AssemblyScript, or TypeScript run by
+ * QuickJS), loads it into the runtime engine with the manifest's limits
  * (the contract check), and writes `dist/<id>.wasm`. Always compiles.
  *
  * Throws an ExtensionError: `invalid_argument/invalid_manifest` (bad

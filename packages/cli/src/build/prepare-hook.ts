@@ -5,11 +5,19 @@ import type { Engine, LoadedExtension } from "@ameide-ext/runtime";
 import type { CliDeps } from "../deps.js";
 import type { EventSink } from "../events.js";
 import { type LoadedManifest, loadManifest } from "../manifest/load-manifest.js";
-import { inputsDigest, readFreshBuild, writeBuild } from "./build-cache.js";
+import type { HookLanguage } from "../manifest/manifest-schema.js";
+import { type BuildStamp, inputsDigest, readFreshBuild, writeBuild } from "./build-cache.js";
+import { compileHook } from "./compile-hook.js";
 import { displayPath, type HookLayout, hookLayout } from "./hook-layout.js";
 
 /** The world every component targets, as `build` reports it. */
 export const WORLD = `${WIT_PACKAGE.replace(/@.*$/, "")}/${WORLD_NAME}@${WIT_PACKAGE.replace(/^.*@/, "")}`;
+
+/** What `src/index.ts` exports, by language, for messages. */
+const RUN_SIGNATURES: Readonly<Record<HookLanguage, string>> = {
+  assemblyscript: "run(input: string): string",
+  typescript: 'run(input: Json) (with Json from "@ameide-ext/pdk")',
+};
 
 /** A component ready to run: built (or found fresh in dist/) and accepted by the engine. */
 export interface BuiltComponent {
@@ -49,13 +57,13 @@ export interface PrepareHookOptions {
   dir: string;
   /** Compile even when dist/ holds a fresh build. */
   rebuild: boolean;
-  /** asc -O3 (true) or no optimization. */
+  /** asc -O3 (true) or no optimization; AssemblyScript only. */
   optimize: boolean;
 }
 
 /**
- * Reads and checks the manifest, compiles `src/index.ts` (unless dist/ has a
- * build of exactly these sources), loads the component into a new engine
+ * Reads and checks the manifest, compiles `src/index.ts` in the manifest's
+ * `lang` (unless dist/ has a build of exactly these sources), loads the component into a new engine
  * with the manifest's limits (the contract check), and writes
  * `dist/<id>.wasm` when it compiled.
  */
@@ -78,34 +86,26 @@ export async function prepareHook(
   if ((await fs.kind(layout.entry)) !== "file") {
     throw new ExtensionError(
       "not_found",
-      `${show(layout.entry)} does not exist: a hook's code is src/index.ts, which exports run(input: string): string`,
+      `${show(layout.entry)} does not exist: a hook's code is src/index.ts, which exports ${RUN_SIGNATURES[manifest.lang]}`,
       undefined,
       { file: layout.entry },
     );
   }
 
-  const inputs = await inputsDigest(layout, fs, opts.optimize);
+  const inputs = await inputsDigest(layout, fs, manifest.lang, opts.optimize);
   const fresh = opts.rebuild ? undefined : await readFreshBuild(layout, fs, inputs);
   let component: Uint8Array;
   let sha256: string;
   let durationMs = 0;
   let warnings: BuildDiagnostic[] = [];
+  let dependencies: Record<string, string> | undefined;
   if (fresh) {
     component = fresh.component;
     sha256 = fresh.stamp.sha256;
   } else {
     emit({ type: "compile-start", entry: layout.entry });
-    // The compiler is heavy to load: only commands that compile pay for it.
-    const { buildAssemblyScript } = await import("@ameide-ext/pdk");
-    const build = await buildAssemblyScript({
-      entry: layout.entry,
-      rootDir: opts.dir,
-      optimize: opts.optimize,
-    });
-    component = build.component;
-    sha256 = build.sha256;
-    durationMs = build.durationMs;
-    warnings = build.warnings;
+    const build = await compileHook(layout, manifest.lang, opts.optimize, fs);
+    ({ component, sha256, durationMs, warnings, dependencies } = build);
   }
   const bytesLimit = DEFAULT_SIZE_LIMITS.moduleBytes;
   emit({
@@ -137,7 +137,9 @@ export async function prepareHook(
   }
   emit({ type: "validate-done", durationMs: deps.now() - started, world: WORLD });
   if (!fresh) {
-    await writeBuild(layout, fs, component, { id: manifest.id, sha256, bytes: component.byteLength, inputs });
+    const stamp: BuildStamp = { id: manifest.id, sha256, bytes: component.byteLength, inputs };
+    if (dependencies !== undefined) stamp.dependencies = dependencies;
+    await writeBuild(layout, fs, component, stamp);
     emit({ type: "wasm-written", file: layout.wasm });
   }
   return {

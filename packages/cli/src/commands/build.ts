@@ -13,12 +13,18 @@ export function registerBuildCommand(program: Command, ctx: CommandContext): voi
     .command("build")
     .summary("compile a hook to dist/<id>.wasm and validate it")
     .description(
-      "Check extension.json, compile src/index.ts to a component, load it into the runtime engine with the\n" +
-        "manifest's limits (the contract check), and write dist/<id>.wasm. Prints its size against the\n" +
-        "module-size limit and its sha256.",
+      "Check extension.json, compile src/index.ts to a component in the manifest's\n" +
+        "lang, load it into the runtime engine with the manifest's limits (the\n" +
+        "contract check), and write dist/<id>.wasm. Prints its size against the\n" +
+        "module-size limit and its sha256. A compile error prints file:line:column\n" +
+        "and exits 1. AssemblyScript compiles with asc; TypeScript is type-checked\n" +
+        "(strict), bundled with its pure-JS dependencies, and run by QuickJS.",
     )
     .argument("[dir]", "the hook's folder", ".")
-    .option("--no-optimize", "skip asc -O3: faster build, slower hook")
+    .option(
+      "--no-optimize",
+      "AssemblyScript: skip asc -O3 (faster build, slower hook); no effect on TypeScript",
+    )
     .option("--json", "print one JSON document on stdout")
     .addHelpText(
       "after",

@@ -30,8 +30,9 @@ function problemsOf(value: unknown): Array<{ field: string; message: string }> {
 }
 
 describe("checkManifest()", () => {
-  it("fills in the limits, host_calls and tags defaults", () => {
+  it("fills in the lang, limits, host_calls and tags defaults", () => {
     const { manifest } = checkManifest(minimal());
+    expect(manifest.lang).toBe("assemblyscript");
     expect(manifest.limits).toEqual({
       cpu_millis: DEFAULT_LIMITS.cpuMillis,
       memory_mb: DEFAULT_LIMITS.memoryMb,
@@ -47,6 +48,7 @@ describe("checkManifest()", () => {
     ["a zero timeout", { limits: { timeout_ms: 0 } }, "limits.timeout_ms", ">= 1, got 0"],
     ["an unknown kind", { kind: "hook" }, "kind", 'got "hook"'],
     ["another ABI", { abi: "wasi" }, "abi", 'must be "json_in_json_out_v1"'],
+    ["an unknown language", { lang: "rust" }, "lang", '"assemblyscript", "typescript", got "rust"'],
     ["an id that is not kebab-case", { id: "Deal_Approval" }, "id", "kebab-case"],
     ["a numeric version", { version: 1 }, "version", "got 1"],
     ["an unknown risk tier", { risk_tier: "none" }, "risk_tier", 'got "none"'],

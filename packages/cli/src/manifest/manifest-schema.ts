@@ -22,6 +22,19 @@ export const HOOK_ID_LENGTH = Object.freeze({ min: 3, max: 64 });
 /** What `metadata.created_by` looks like: `user:<id>` or `agent:<id>`. */
 export const CREATED_BY_PATTERN = "^(user|agent):\\S+$";
 
+/**
+ * The languages a hook can be written in: how `build` compiles `src/index.ts`.
+ * AssemblyScript compiles to one small core module; TypeScript is type-checked,
+ * bundled with its pure-JS dependencies and run by QuickJS inside the component.
+ */
+export const HOOK_LANGUAGES = ["assemblyscript", "typescript"] as const;
+
+/** One of {@link HOOK_LANGUAGES}. */
+export type HookLanguage = (typeof HOOK_LANGUAGES)[number];
+
+/** The language of a manifest without `lang`. */
+export const DEFAULT_HOOK_LANGUAGE: HookLanguage = "assemblyscript";
+
 /** A JSON Schema, as a plain object. */
 export type JsonSchema = { readonly [key: string]: unknown };
 
@@ -57,6 +70,8 @@ export interface HookManifest {
   kind: ExtensionKind;
   /** The guest ABI; `json_in_json_out_v1` is the only one. */
   abi: typeof ABI;
+  /** The language of `src/index.ts`, which decides how `build` compiles it. Default `assemblyscript`. */
+  lang: HookLanguage;
   /** Version of the definition, a positive whole number as a string ("1"). */
   version: string;
   /** Per-invocation limits. */
@@ -113,6 +128,12 @@ export const MANIFEST_SCHEMA: JsonSchema = {
     },
     kind: { description: "Which primitive calls the hook.", type: "string", enum: [...EXTENSION_KINDS] },
     abi: { description: "The guest ABI.", type: "string", const: ABI },
+    lang: {
+      description: "The language of src/index.ts, which decides how build compiles it.",
+      type: "string",
+      enum: [...HOOK_LANGUAGES],
+      default: DEFAULT_HOOK_LANGUAGE,
+    },
     version: {
       description: "Version of this definition.",
       type: "string",

@@ -6,6 +6,7 @@ import {
   RISK_TIERS,
   type RiskTier,
 } from "@ameide-ext/pdk/contract";
+import { createHookTsconfig } from "@ameide-ext/pdk/tsconfig";
 import { displayPath } from "../build/hook-layout.js";
 import type { CliDeps } from "../deps.js";
 import type { EventSink } from "../events.js";
@@ -13,12 +14,15 @@ import { formatJson } from "../json/format-json.js";
 import { checkManifest } from "../manifest/load-manifest.js";
 import {
   CREATED_BY_PATTERN,
+  DEFAULT_HOOK_LANGUAGE,
   HOOK_ID_LENGTH,
   HOOK_ID_PATTERN,
+  HOOK_LANGUAGES,
+  type HookLanguage,
   type HookManifest,
   MANIFEST_FILE,
 } from "../manifest/manifest-schema.js";
-import { HOOK_LANGUAGES, type HookLanguage, TEMPLATE_IGNORED, TEMPLATES_DIR } from "./templates.js";
+import { TEMPLATE_IGNORED, TEMPLATES_DIR, TSCONFIG_FILE } from "./templates.js";
 
 /** Options of {@link newHook}. */
 export interface NewHookOptions {
@@ -26,7 +30,7 @@ export interface NewHookOptions {
   name: string;
   /** process_hook, domain_hook or agent_tool. */
   kind: string;
-  /** The language. Default and only choice: assemblyscript. */
+  /** The language: assemblyscript (the default) or typescript. */
   lang?: string;
   /** The risk tier; default the template's (low, or medium for agent_tool, which makes a read-only host call). */
   riskTier?: string;
@@ -92,8 +96,9 @@ export function checkHookName(name: string): string {
 /**
  * `ameide-ext new`: scaffolds a hook from `templates/<lang>/<kind>/` into a
  * new folder: its manifest (id, risk tier and created_by set), `src/index.ts`,
- * `tests/*.json`, a README and a `.gitignore`. The hook builds and passes its
- * tests at once, offline, with no npm install in its folder.
+ * `tests/*.json`, a README and a `.gitignore`; a TypeScript hook also gets a
+ * `tsconfig.json` that points editors at the guest PDK. The hook builds and
+ * passes its tests at once, offline, with no npm install in its folder.
  *
  * Throws `invalid_argument` for a bad name, kind, language, risk tier or
  * creator, and `failed_precondition` when the folder exists and is not empty.
@@ -102,7 +107,7 @@ export async function newHook(options: NewHookOptions, deps: CliDeps): Promise<N
   const emit = options.onEvent ?? (() => {});
   const id = checkHookName(options.name);
   const kind = oneOf(options.kind, EXTENSION_KINDS, "--kind");
-  const lang = oneOf(options.lang ?? "assemblyscript", HOOK_LANGUAGES, "--lang");
+  const lang = oneOf(options.lang ?? DEFAULT_HOOK_LANGUAGE, HOOK_LANGUAGES, "--lang");
   const riskTier =
     options.riskTier === undefined ? undefined : oneOf(options.riskTier, RISK_TIERS, "--risk-tier");
   const fromEnv = nonEmpty(deps.env.AMEIDE_ACTOR);
@@ -186,6 +191,8 @@ export async function newHook(options: NewHookOptions, deps: CliDeps): Promise<N
   for (const rel of files) {
     const source = path.join(templateDir, rel);
     if (rel === MANIFEST_FILE) await write(rel, formatJson(manifest));
+    // The template's paths to the guest PDK hold from templates/; the new folder needs its own.
+    else if (rel === TSCONFIG_FILE) await write(rel, formatJson(createHookTsconfig(dir)));
     else if (rel === "README.md") await write(rel, (await fs.readText(source)).split(template.id).join(id));
     else await write(rel, await fs.readBytes(source));
   }

@@ -7,11 +7,8 @@ import { fileURLToPath } from "node:url";
  */
 export const TEMPLATES_DIR: string = fileURLToPath(new URL("../../../../templates/", import.meta.url));
 
-/** The languages a hook can be written in. */
-export const HOOK_LANGUAGES = ["assemblyscript"] as const;
-
-/** One of {@link HOOK_LANGUAGES}. */
-export type HookLanguage = (typeof HOOK_LANGUAGES)[number];
-
 /** Files and folders of a template that are never copied. */
 export const TEMPLATE_IGNORED: ReadonlySet<string> = new Set(["dist", "node_modules", ".DS_Store"]);
+
+/** A TypeScript template's editor configuration, which `new` rewrites for the new folder. */
+export const TSCONFIG_FILE = "tsconfig.json";

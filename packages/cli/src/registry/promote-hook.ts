@@ -10,6 +10,7 @@ import { displayPath } from "../build/hook-layout.js";
 import { resolveHookDir } from "../build/prepare-hook.js";
 import type { CliDeps } from "../deps.js";
 import { loadManifest } from "../manifest/load-manifest.js";
+import type { HookLanguage } from "../manifest/manifest-schema.js";
 import { collectSources, sourcesDigest } from "./collect-sources.js";
 import { createRegistryClient, type RegistryClient } from "./registry-client.js";
 import {
@@ -24,6 +25,12 @@ import {
   stateName,
 } from "./registry-names.js";
 import { type RegistryFlags, resolveRegistrySettings } from "./registry-settings.js";
+
+/** The registry's name for each language a manifest's `lang` names. */
+const SOURCE_LANGUAGES: Readonly<Record<HookLanguage, SourceLanguage>> = {
+  assemblyscript: SourceLanguage.ASSEMBLYSCRIPT,
+  typescript: SourceLanguage.TYPESCRIPT,
+};
 
 /** Options of {@link promoteHook}. */
 export interface PromoteHookOptions extends RegistryFlags {
@@ -166,7 +173,7 @@ export async function promoteHook(options: PromoteHookOptions, deps: CliDeps): P
     if (state() === "failed" || (rev?.sources.length ?? 0) === 0) {
       await client.uploadSource({
         ...vkey,
-        language: SourceLanguage.ASSEMBLYSCRIPT,
+        language: SOURCE_LANGUAGES[manifest.lang],
         files: files.map((f) => ({ path: f.path, content: f.content })),
         manifestJson,
       });

@@ -1,7 +1,7 @@
 import type { BuildDiagnostic } from "@ameide-ext/pdk";
 import type { ExtensionError } from "@ameide-ext/pdk/contract";
 import { displayPath } from "../build/hook-layout.js";
-import type { HookManifest } from "../manifest/manifest-schema.js";
+import { DEFAULT_HOOK_LANGUAGE, type HookManifest } from "../manifest/manifest-schema.js";
 import type { HookStats } from "../run/limit-usage.js";
 import { formatBytes, formatCount, formatMs, formatUsage, limitUsage } from "../run/limit-usage.js";
 
@@ -23,7 +23,9 @@ export function bar(ratio: number, width = 10): string {
 
 /** `deal-approval v1 · process_hook · risk low · cpu 5 ms · memory 16 MiB · timeout 50 ms`. */
 export function hookHeader(m: HookManifest): string {
-  return `${m.id} v${m.version} · ${m.kind} · risk ${m.risk_tier} · cpu ${m.limits.cpu_millis} ms · memory ${m.limits.memory_mb} MiB · timeout ${m.limits.timeout_ms} ms`;
+  // AssemblyScript is the default and goes unsaid; another language is worth a word.
+  const lang = m.lang === DEFAULT_HOOK_LANGUAGE ? "" : ` · ${m.lang}`;
+  return `${m.id} v${m.version} · ${m.kind}${lang} · risk ${m.risk_tier} · cpu ${m.limits.cpu_millis} ms · memory ${m.limits.memory_mb} MiB · timeout ${m.limits.timeout_ms} ms`;
 }
 
 /** `fuel 36.7k of 5M (0.7%) · memory 64 KiB of 16 MiB (0.4%) · output 65 B of 64 KiB (0.1%) · 84 µs of 50 ms`. */

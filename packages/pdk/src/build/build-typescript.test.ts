@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildTypeScript } from "./build-typescript.js";
+import { PDK_GUEST_ENTRY } from "./hook-tsconfig.js";
 import { readComponentWit } from "./jco.js";
 
 function hook(source: string): string {
@@ -34,6 +35,7 @@ describe("buildTypeScript()", () => {
     expect(a.bundle).toBe(b.bundle);
     expect(a.bytes).toBe(b.bytes);
     expect(a.bytes).toBe(a.component.byteLength);
+    expect(a.inputs).toEqual([entry, PDK_GUEST_ENTRY].sort());
     const wit = await readComponentWit(a.component);
     expect(wit).toContain("import ameide:extension/host@1.0.0;");
     expect(wit).toContain("export run: func(input-json: string) -> result<string, string>;");
@@ -56,6 +58,27 @@ describe("buildTypeScript()", () => {
       code: "invalid_argument",
       reason: "compile_error",
     });
+  }, 60_000);
+
+  it("bundles a pure-JS npm package typed by a declaration beside the entry, as the editor sees it", async () => {
+    const entry = hook(`import { band } from "deal-bands";\nexport function run() { return band(70); }\n`);
+    const root = path.dirname(path.dirname(entry));
+    const pkg = path.join(root, "node_modules", "deal-bands");
+    mkdirSync(pkg, { recursive: true });
+    writeFileSync(path.join(pkg, "package.json"), JSON.stringify({ name: "deal-bands", main: "index.js" }));
+    writeFileSync(path.join(pkg, "index.js"), 'exports.band = (s) => (s >= 65 ? "high" : "low");\n');
+    const untyped = await buildTypeScript({ entry }).catch((e: unknown) => e);
+    expect(untyped).toMatchObject({
+      reason: "compile_error",
+      details: { diagnostics: [{ file: entry, line: 1, code: "TS7016" }] },
+    });
+    writeFileSync(
+      path.join(path.dirname(entry), "deal-bands.d.ts"),
+      'declare module "deal-bands" {\n  export function band(score: number): string;\n}\n',
+    );
+    const built = await buildTypeScript({ entry });
+    expect(built.bundle).toContain('"high"');
+    expect(built.inputs).toContain(path.join(pkg, "index.js"));
   }, 60_000);
 
   it("refuses an entry that is not an absolute .ts path", async () => {

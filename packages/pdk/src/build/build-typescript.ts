@@ -1,13 +1,14 @@
 import { createHash } from "node:crypto";
+import { readdirSync } from "node:fs";
 import { mkdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { build as esbuild } from "esbuild";
 import ts from "typescript";
 import { ExtensionError, readContractWit, WORLD_NAME } from "../contract/index.js";
 import type { BuildDiagnostic } from "./build-diagnostic.js";
 import { formatBuildDiagnostic } from "./build-diagnostic.js";
+import { HOOK_COMPILER_OPTIONS, PDK_GUEST_ENTRY, PDK_GUEST_HOST_TYPES } from "./hook-tsconfig.js";
 
 /** Options of {@link buildTypeScript}. */
 export interface BuildTypeScriptOptions {
@@ -27,13 +28,19 @@ export interface TypeScriptBuild {
   bytes: number;
   /** The bundled JavaScript that QuickJS runs. */
   bundle: string;
+  /**
+   * Absolute paths of the files bundled (the hook's modules, its dependencies,
+   * the guest PDK), sorted: what the component was built from. Type-only files
+   * (`.d.ts`) are not among them.
+   */
+  inputs: string[];
   /** Wall-clock time of the build, in milliseconds. */
   durationMs: number;
 }
 
-/** The TypeScript guest PDK, bundled into every TypeScript hook as `@ameide-ext/pdk`. */
-export const PDK_GUEST_DIR = fileURLToPath(new URL("../../guest/", import.meta.url));
 const HOST_MODULE = "ameide:extension/host@1.0.0";
+/** The name of the generated entry module, which exists only in esbuild's stdin. */
+const GENERATED_ENTRY = "__ameide_hook_entry__.js";
 
 /**
  * Builds a hook written in TypeScript into a component: the TypeScript
@@ -49,13 +56,14 @@ export async function buildTypeScript(options: BuildTypeScriptOptions): Promise<
   const started = performance.now();
   const { entry, rootDir } = await checkOptions(options);
   typeCheck(entry, rootDir);
-  const bundle = await bundleHook(entry, rootDir);
+  const { bundle, inputs } = await bundleHook(entry, rootDir);
   const component = await componentize(bundle);
   return {
     component,
     sha256: createHash("sha256").update(component).digest("hex"),
     bytes: component.byteLength,
     bundle,
+    inputs,
     durationMs: performance.now() - started,
   };
 }
@@ -69,21 +77,19 @@ function compileError(diagnostics: BuildDiagnostic[], rootDir: string): Extensio
 }
 
 function typeCheck(entry: string, rootDir: string): void {
-  const program = ts.createProgram({
-    rootNames: [entry, path.join(PDK_GUEST_DIR, "host.d.ts")],
-    options: {
-      strict: true,
-      noEmit: true,
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.ESNext,
-      moduleResolution: ts.ModuleResolutionKind.Bundler,
-      lib: ["lib.es2022.d.ts"],
-      types: [],
-      skipLibCheck: true,
-      noImplicitOverride: true,
-      paths: { "@ameide-ext/pdk": [path.join(PDK_GUEST_DIR, "index.ts")] },
-    },
-  });
+  // The options a hook's tsconfig.json gives editors (createHookTsconfig), with the PDK by its absolute path.
+  const { options, errors: optionErrors } = ts.convertCompilerOptionsFromJson(
+    { ...HOOK_COMPILER_OPTIONS, paths: { "@ameide-ext/pdk": [PDK_GUEST_ENTRY] } },
+    rootDir,
+  );
+  if (optionErrors.length > 0) {
+    const text = optionErrors.map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n")).join("; ");
+    throw new ExtensionError("internal", `the hook compiler options are not valid: ${text}`);
+  }
+  // Every .ts file beside the entry, as the hook's tsconfig.json includes src/: declarations
+  // the author wrote (`declare module "untyped-package"`) count in the build as in the editor.
+  const rootNames = [entry, ...typeScriptFiles(path.dirname(entry)), PDK_GUEST_HOST_TYPES];
+  const program = ts.createProgram({ rootNames: [...new Set(rootNames)], options });
   const errors = ts.getPreEmitDiagnostics(program).filter((d) => d.category === ts.DiagnosticCategory.Error);
   if (errors.length === 0) return;
   throw compileError(
@@ -118,7 +124,19 @@ function typeCheck(entry: string, rootDir: string): void {
   );
 }
 
-async function bundleHook(entry: string, rootDir: string): Promise<string> {
+/** The .ts files (declarations included) under `dir`, node_modules and dot-folders aside, sorted. */
+function typeScriptFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name !== "node_modules" && !entry.name.startsWith(".")) out.push(...typeScriptFiles(file));
+    } else if (entry.name.endsWith(".ts")) out.push(file);
+  }
+  return out.sort();
+}
+
+async function bundleHook(entry: string, rootDir: string): Promise<{ bundle: string; inputs: string[] }> {
   const result = await esbuild({
     stdin: {
       contents: [
@@ -127,7 +145,7 @@ async function bundleHook(entry: string, rootDir: string): Promise<string> {
         "export function run(inputJson) { return __runHook(hookRun, inputJson); }",
       ].join("\n"),
       resolveDir: rootDir,
-      sourcefile: "__ameide_hook_entry__.js",
+      sourcefile: GENERATED_ENTRY,
       loader: "js",
     },
     bundle: true,
@@ -136,7 +154,9 @@ async function bundleHook(entry: string, rootDir: string): Promise<string> {
     platform: "neutral",
     target: "es2020",
     external: [HOST_MODULE],
-    alias: { "@ameide-ext/pdk": path.join(PDK_GUEST_DIR, "index.ts") },
+    alias: { "@ameide-ext/pdk": PDK_GUEST_ENTRY },
+    absWorkingDir: rootDir,
+    metafile: true,
     mainFields: ["module", "main"],
     logLevel: "silent",
     legalComments: "none",
@@ -166,7 +186,12 @@ async function bundleHook(entry: string, rootDir: string): Promise<string> {
   });
   const out = result.outputFiles[0];
   if (!out) throw new ExtensionError("internal", "esbuild produced no bundle");
-  return out.text;
+  // The generated entry is not a file; every other input is, relative to absWorkingDir.
+  const inputs = Object.keys(result.metafile.inputs)
+    .filter((f) => f !== GENERATED_ENTRY)
+    .map((f) => path.resolve(rootDir, f))
+    .sort();
+  return { bundle: out.text, inputs };
 }
 
 async function componentize(bundle: string): Promise<Uint8Array> {

@@ -38,6 +38,21 @@ describe("createCompileWorker()", () => {
     expect(again.sha256).toBe(out.sha256);
   });
 
+  it("fails a revision whose manifest's lang is not the language it was uploaded as, before building", async () => {
+    const compile = createCompileWorker({ modules: createFolderModuleWriter(join(work, "m-lang")) });
+    const rev = await hookRevision(await fresh(), "process_hook", undefined, {
+      lang: "typescript",
+      language: "assemblyscript",
+    });
+    const out = await compile(rev);
+    expect(out.record.status).toBe("failed");
+    expect(out.record.toolchain).toMatch(/^assemblyscript@\d/);
+    expect(out.record.diagnostics).toEqual([
+      expect.objectContaining({ step: "policy_check", reason: "invalid_manifest", path: "extension.json" }),
+    ]);
+    expect(out.record.diagnostics[0]?.message).toContain('lang is "typescript"');
+  });
+
   it("fails with the compiler's diagnostics, file, line and column", async () => {
     const compile = createCompileWorker({ modules: createFolderModuleWriter(join(work, "m2")) });
     const rev = await hookRevision(await fresh(), "process_hook", (dir) =>

@@ -11,7 +11,12 @@ import {
 } from "@ameide-ext/cli";
 import { DEFAULT_SIZE_LIMITS, ExtensionError, HOST_INTERFACE } from "@ameide-ext/pdk/contract";
 import type { CompileOutcome, Compiler } from "../domain/create-registry.js";
-import type { DiagnosticRecord, RevisionRecord, TestResultRecord } from "../domain/types.js";
+import type {
+  DiagnosticRecord,
+  RevisionRecord,
+  SourceLanguageName,
+  TestResultRecord,
+} from "../domain/types.js";
 import { type ModuleWriter, moduleKey } from "./module-writer.js";
 import { readCoreImports } from "./read-core-imports.js";
 
@@ -29,15 +34,21 @@ export interface CompileWorkerOptions {
 
 const require = createRequire(import.meta.url);
 
-/** The pinned toolchain, as CompileResult.toolchain reports it. */
-export const TOOLCHAIN: string = (() => {
+/** `name@version` of an npm package the PDK builds with, or the bare name when it cannot be read. */
+function pinned(name: string): string {
   try {
-    const asc = require("assemblyscript/package.json") as { version: string };
-    return `assemblyscript@${asc.version}`;
+    const pdk = createRequire(require.resolve("@ameide-ext/pdk/package.json"));
+    return `${name}@${(pdk(`${name}/package.json`) as { version: string }).version}`;
   } catch {
-    return "assemblyscript";
+    return name;
   }
-})();
+}
+
+/** The pinned toolchain of each language, as CompileResult.toolchain reports it. */
+export const TOOLCHAINS: Readonly<Record<SourceLanguageName, string>> = {
+  assemblyscript: pinned("assemblyscript"),
+  typescript: ["typescript", "esbuild", "componentize-qjs"].map(pinned).join(" "),
+};
 
 const CALL_IMPORT = `${HOST_INTERFACE}#call`;
 
@@ -154,7 +165,7 @@ export function createCompileWorker(options: CompileWorkerOptions): Compiler {
     const done = (ok: boolean, extra: Partial<CompileOutcome> = {}): CompileOutcome => ({
       record: {
         status: ok ? "succeeded" : "failed",
-        toolchain: TOOLCHAIN,
+        toolchain: TOOLCHAINS[rev.language === "" ? "assemblyscript" : rev.language],
         diagnostics,
         tests,
         moduleBytes: ok ? moduleBytes : 0,
@@ -198,6 +209,9 @@ export function createCompileWorker(options: CompileWorkerOptions): Compiler {
       if (manifest.id !== rev.extensionId) mismatch("id", manifest.id, rev.extensionId);
       if (manifest.kind !== rev.kind) mismatch("kind", manifest.kind, rev.kind);
       if (manifest.risk_tier !== rev.riskTier) mismatch("risk_tier", manifest.risk_tier, rev.riskTier);
+      // The toolchain follows the manifest's lang (testHook reads it): the upload must say the same.
+      const lang = manifest.lang ?? "assemblyscript";
+      if (lang !== rev.language) mismatch("lang", lang, rev.language);
       const declared = Array.isArray(manifest.host_calls)
         ? (manifest.host_calls as Array<{ service: string; method: string }>)
         : [];
@@ -247,7 +261,11 @@ export function createCompileWorker(options: CompileWorkerOptions): Compiler {
       // Static policy: what the code imports against what the definition declares.
       const component = new Uint8Array(await readFile(result.build.wasm));
       moduleBytes = component.byteLength;
-      const usesCall = readCoreImports(component).includes(CALL_IMPORT);
+      // A QuickJS component imports the whole host interface whether the hook calls host.call or not,
+      // so its imports say nothing: for TypeScript the runtime's policy, which checks every call
+      // against the allowlist, is the only check.
+      const staticCheck = rev.language !== "typescript";
+      const usesCall = staticCheck && readCoreImports(component).includes(CALL_IMPORT);
       if (usesCall && rev.hostCalls.length === 0)
         diagnostics.push(
           diag(
@@ -256,7 +274,7 @@ export function createCompileWorker(options: CompileWorkerOptions): Compiler {
             `the code calls host.call, but the definition declares no host calls (risk tier ${rev.riskTier})`,
           ),
         );
-      if (!usesCall && rev.hostCalls.length > 0)
+      if (staticCheck && !usesCall && rev.hostCalls.length > 0)
         diagnostics.push(
           diag(
             "policy_check",

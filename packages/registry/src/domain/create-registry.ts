@@ -31,7 +31,9 @@ import {
   promotedRank,
   promotedState,
   type RevisionRecord,
+  SOURCE_LANGUAGES,
   type SourceFileRecord,
+  type SourceLanguageName,
 } from "./types.js";
 
 /** Who calls: the authenticated identity, and the tenants it may act for ("*": any). */
@@ -115,7 +117,7 @@ export interface Registry {
   createDraft(caller: Caller, input: CreateDraftInput): Promise<RevisionView>;
   uploadSource(
     caller: Caller,
-    input: VersionKey & { language: "assemblyscript"; files: SourceFileRecord[]; manifestJson: string },
+    input: VersionKey & { language: SourceLanguageName; files: SourceFileRecord[]; manifestJson: string },
   ): Promise<RevisionView>;
   /** Queues a compile; the outcome arrives later (await {@link idle}). */
   requestCompile(caller: Caller, key: VersionKey): Promise<RevisionView>;
@@ -469,10 +471,10 @@ export function createRegistry(options: RegistryOptions): Registry {
 
     async uploadSource(caller, input) {
       checkTenant(caller, input.tenantId);
-      if (input.language !== "assemblyscript")
+      if (!(SOURCE_LANGUAGES as readonly string[]).includes(input.language))
         throw new ExtensionError(
           "invalid_argument",
-          "language must be assemblyscript (the only pinned toolchain)",
+          `language is ${JSON.stringify(input.language)}, it must be one of ${SOURCE_LANGUAGES.join(", ")} (the pinned toolchains)`,
         );
       for (const f of input.files)
         if (

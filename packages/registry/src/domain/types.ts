@@ -1,5 +1,10 @@
 import type { ExtensionKind, RiskTier } from "@ameide-ext/pdk/contract";
 
+/** The languages the Compile Worker builds, as a manifest's `lang` names them. */
+export const SOURCE_LANGUAGES = ["assemblyscript", "typescript"] as const;
+/** One of {@link SOURCE_LANGUAGES}. */
+export type SourceLanguageName = (typeof SOURCE_LANGUAGES)[number];
+
 /** The environments a version is promoted through, in order. */
 export const ENVIRONMENTS = ["dev", "staging", "prod"] as const;
 /** One of {@link ENVIRONMENTS}. */
@@ -127,7 +132,7 @@ export interface RevisionRecord {
   inputSchemaJson: string;
   outputSchemaJson: string;
   baseVersion: string;
-  language: "assemblyscript" | "";
+  language: SourceLanguageName | "";
   sources: SourceFileRecord[];
   manifestJson: string;
   compile?: CompileRecord | undefined;

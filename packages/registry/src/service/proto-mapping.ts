@@ -29,7 +29,13 @@ import {
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ExtensionView, RevisionView } from "../domain/create-registry.js";
-import type { Env, EventRecord, EventType, LifecycleState as State } from "../domain/types.js";
+import type {
+  Env,
+  EventRecord,
+  EventType,
+  SourceLanguageName,
+  LifecycleState as State,
+} from "../domain/types.js";
 
 const ENV_TO: Record<Env, Environment> = {
   dev: Environment.DEV,
@@ -75,6 +81,20 @@ const TIER_FROM: Partial<Record<RiskTier, Tier>> = {
   [RiskTier.HIGH]: "high",
 };
 const TIER_TO: Record<Tier, RiskTier> = { low: RiskTier.LOW, medium: RiskTier.MEDIUM, high: RiskTier.HIGH };
+
+const LANGUAGE_FROM: Partial<Record<SourceLanguage, SourceLanguageName>> = {
+  [SourceLanguage.ASSEMBLYSCRIPT]: "assemblyscript",
+  [SourceLanguage.TYPESCRIPT]: "typescript",
+};
+const LANGUAGE_TO: Record<SourceLanguageName, SourceLanguage> = {
+  assemblyscript: SourceLanguage.ASSEMBLYSCRIPT,
+  typescript: SourceLanguage.TYPESCRIPT,
+};
+
+/** The proto's source language as ours; undefined for one no toolchain builds (unset, Rust, TinyGo). */
+export function languageFrom(language: SourceLanguage): SourceLanguageName | undefined {
+  return LANGUAGE_FROM[language];
+}
 
 /** The proto's kind as ours (empty string when unset, which CreateDraft refuses). */
 export function kindFrom(kind: ExtensionKind): Kind {
@@ -186,7 +206,7 @@ export function revisionTo(
   const c = r.compile;
   return create(ExtensionRevisionSchema, {
     definition: definitionOf(r),
-    language: r.language === "assemblyscript" ? SourceLanguage.ASSEMBLYSCRIPT : SourceLanguage.UNSPECIFIED,
+    language: r.language === "" ? SourceLanguage.UNSPECIFIED : LANGUAGE_TO[r.language],
     sources: options.sources
       ? r.sources.map((f) =>
           create(SourceFileSchema, { path: f.path, content: Buffer.from(f.contentBase64, "base64") }),

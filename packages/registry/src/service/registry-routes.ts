@@ -6,7 +6,15 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { Caller, Registry } from "../domain/create-registry.js";
 import type { RevisionRecord } from "../domain/types.js";
 import type { Authenticator } from "./create-authenticator.js";
-import { envFrom, eventTo, extensionTo, kindFrom, revisionTo, tierFrom } from "./proto-mapping.js";
+import {
+  envFrom,
+  eventTo,
+  extensionTo,
+  kindFrom,
+  languageFrom,
+  revisionTo,
+  tierFrom,
+} from "./proto-mapping.js";
 
 /** Response header carrying an error's `details` as JSON (`details.rule` names the governance rule). */
 export const ERROR_DETAILS_HEADER = "ameide-error-details";
@@ -64,16 +72,17 @@ export function registryRoutes(registry: Registry, authenticate: Authenticator) 
         return { revision: revisionTo(view) };
       }),
       uploadSource: guard(async (req, caller) => {
-        if (req.language !== SourceLanguage.ASSEMBLYSCRIPT)
+        const language = languageFrom(req.language);
+        if (language === undefined)
           throw new ExtensionError(
             "invalid_argument",
-            "language must be SOURCE_LANGUAGE_ASSEMBLYSCRIPT (the only pinned toolchain)",
+            `language is ${SourceLanguage[req.language] ?? req.language}, it must be SOURCE_LANGUAGE_ASSEMBLYSCRIPT or SOURCE_LANGUAGE_TYPESCRIPT (the pinned toolchains)`,
           );
         const view = await registry.uploadSource(caller, {
           tenantId: req.tenantId,
           extensionId: req.extensionId,
           version: req.version,
-          language: "assemblyscript",
+          language,
           files: req.files.map((f) => ({
             path: f.path,
             contentBase64: Buffer.from(f.content).toString("base64"),

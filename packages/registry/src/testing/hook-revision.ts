@@ -2,16 +2,23 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { collectSources, createNodeDeps, newHook } from "@ameide-ext/cli";
-import type { RevisionRecord } from "../domain/types.js";
+import type { RevisionRecord, SourceLanguageName } from "../domain/types.js";
 
-/** Scaffolds `kind` into `dir` (optionally editing files first) and returns it as a draft revision with sources. */
+/**
+ * Scaffolds `kind` in `lang` into `dir` (optionally editing files first) and returns it as a draft
+ * revision with sources, uploaded as `language` (default: `lang`).
+ */
 export async function hookRevision(
   dir: string,
   kind: "process_hook" | "domain_hook" | "agent_tool",
   edit: (dir: string) => Promise<void> = async () => {},
+  {
+    lang = "assemblyscript",
+    language = lang,
+  }: { lang?: SourceLanguageName; language?: SourceLanguageName } = {},
 ): Promise<RevisionRecord> {
   const deps = { ...createNodeDeps(), cwd: dir };
-  const made = await newHook({ name: "deal-guard", kind, dir: join(dir, "deal-guard") }, deps);
+  const made = await newHook({ name: "deal-guard", kind, lang, dir: join(dir, "deal-guard") }, deps);
   await edit(made.dir);
   const manifest = JSON.parse(await readFile(join(made.dir, "extension.json"), "utf8")) as {
     risk_tier: RevisionRecord["riskTier"];
@@ -36,7 +43,7 @@ export async function hookRevision(
     inputSchemaJson: "",
     outputSchemaJson: "",
     baseVersion: "",
-    language: "assemblyscript",
+    language,
     sources: files.map((f) => ({ path: f.path, contentBase64: Buffer.from(f.content).toString("base64") })),
     manifestJson: files.find((f) => f.path === "extension.json")
       ? Buffer.from(

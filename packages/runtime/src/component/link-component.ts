@@ -1,8 +1,8 @@
 import { setFlagsFromString } from "node:v8";
 import { ExtensionError } from "@ameide-ext/pdk/contract";
-import { sha256Hex } from "../engine/compile-extension.js";
 import { instrumentModule, type MeterMode } from "../wasm/instrument-module.js";
 import { transpileComponent } from "./jco.js";
+import { sha256Hex } from "./sha256-hex.js";
 
 /**
  * A component whose guest is more than one core module (componentize-qjs
@@ -17,13 +17,6 @@ export interface LinkPlan {
   /** The component's core modules, by the name the glue asks for. */
   modules: Map<string, Uint8Array>;
 }
-
-/** `instantiate(getCoreModule, imports, instantiateCore)`, as jco's sync glue exports it. */
-export type GlueInstantiate = (
-  getCoreModule: (name: string) => WebAssembly.Module,
-  imports: Record<string, unknown>,
-  instantiateCore: (module: WebAssembly.Module, imports: Record<string, unknown>) => WebAssembly.Instance,
-) => Record<string, unknown>;
 
 const decoder = new TextDecoder();
 
@@ -55,33 +48,6 @@ export async function planLink(component: Uint8Array): Promise<LinkPlan> {
   return { glue: decoder.decode(glueBytes), modules };
 }
 
-const EXPORT_LINE = /^export (function instantiate|const _util)\b/gm;
-
-/**
- * Turns the glue's source into its `instantiate` function. The glue is code
- * jco generated from the component's structure; it has no imports and exports
- * exactly `instantiate` (and `_util`), which is checked before it is run.
- */
-export function evaluateGlue(glue: string): GlueInstantiate {
-  const exported = [...glue.matchAll(/^export\s+(\S+\s+\S+)/gm)].map((m) => m[1]);
-  const unexpected = exported.filter(
-    (e) => e !== "function instantiate(getCoreModule," && e !== "const _util",
-  );
-  if (
-    /^import\s/m.test(glue) ||
-    unexpected.length > 0 ||
-    !exported.includes("function instantiate(getCoreModule,")
-  ) {
-    throw new ExtensionError(
-      "invalid_argument",
-      "the component's linking glue has an unexpected shape",
-      "invalid_module",
-    );
-  }
-  const body = `${glue.replace(EXPORT_LINE, (_, decl: string) => decl)}\nreturn instantiate;`;
-  return new Function(body)() as GlueInstantiate;
-}
-
 /** One core module of a linked component, metered with shared counters and compiled. */
 export interface LinkedModule {
   module: WebAssembly.Module;
@@ -99,38 +65,79 @@ export interface LinkedExtension {
   memoryLimitBytes: number;
 }
 
+/**
+ * Where {@link compileLinked} keeps metered modules between components, by
+ * the module's sha256 and the metering options. A bounded LRU
+ * (`createModuleCache`) fits.
+ */
+export interface LinkedModuleCache {
+  get(key: string): LinkedModule | undefined;
+  set(key: string, value: LinkedModule): void;
+}
+
 let extendedConst = false;
+
+/**
+ * Lets V8 compile extended constant expressions, which toolchains for
+ * JavaScript guests emit: behind a flag in Node 20's V8 (shipped from V8 11.4).
+ * V8's flags are process-wide; this sets it once per process.
+ */
+export function enableExtendedConst(): void {
+  if (extendedConst) return;
+  setFlagsFromString("--experimental-wasm-extended-const");
+  extendedConst = true;
+}
+
+/** True when the process was started with its own choice about lazy compilation, which is then left alone. */
+const lazyFlagGiven = [...process.execArgv, process.env.NODE_OPTIONS ?? ""].some((arg) =>
+  arg.includes("wasm-lazy-compilation"),
+);
+
+/**
+ * Compiles every function of a module now (Liftoff), instead of on its first
+ * call as V8 does by default. Lazily, a QuickJS hook's first invocation would
+ * compile the interpreter's functions as it reaches them: tens to hundreds of
+ * milliseconds, charged to an invocation whose limit is 100 ms by default.
+ * The compiled code belongs to the module, which the pool's workers share.
+ */
+function compileEagerly(bytes: BufferSource): WebAssembly.Module {
+  if (lazyFlagGiven) return new WebAssembly.Module(bytes);
+  setFlagsFromString("--no-wasm-lazy-compilation");
+  try {
+    return new WebAssembly.Module(bytes);
+  } finally {
+    setFlagsFromString("--wasm-lazy-compilation");
+  }
+}
 
 /**
  * Meters and compiles every core module of a {@link LinkPlan}: the counters are
  * imported (shared by all modules, one budget), memories are capped at
- * `memoryMb`. Modules are cached by sha256 by the caller when it wants to (the
- * QuickJS runtime module is the same in every JavaScript hook).
+ * `memoryMb`. With a `cache`, a module already metered with the same options
+ * is reused rather than instrumented and compiled again: the QuickJS runtime
+ * module (1.3 MB) is the same in every JavaScript hook.
  */
 export function compileLinked(
   plan: LinkPlan,
   options: { memoryMb: number; maxCallDepth: number; meter?: MeterMode },
-  cache?: Map<string, LinkedModule>,
+  cache?: LinkedModuleCache,
 ): LinkedExtension {
-  if (!extendedConst) {
-    // Toolchains for JavaScript guests emit extended constant expressions, behind a flag in Node 20's V8.
-    setFlagsFromString("--experimental-wasm-extended-const");
-    extendedConst = true;
-  }
+  enableExtendedConst();
+  const meter = options.meter ?? "block";
   const modules = new Map<string, LinkedModule>();
   for (const [name, bytes] of plan.modules) {
-    const key = `${sha256Hex(bytes)}:${options.memoryMb}:${options.meter ?? "block"}`;
+    const key = `${sha256Hex(bytes)}:${options.memoryMb}:${options.maxCallDepth}:${meter}`;
     let linked = cache?.get(key);
     if (!linked) {
       const out = instrumentModule(bytes, {
         maxMemoryPages: options.memoryMb * 16,
         maxCallDepth: options.maxCallDepth,
-        meter: options.meter ?? "block",
+        meter,
         counters: "imported",
       });
       let module: WebAssembly.Module;
       try {
-        module = new WebAssembly.Module(out.bytes);
+        module = compileEagerly(out.bytes);
       } catch (cause) {
         throw new ExtensionError(
           "invalid_argument",

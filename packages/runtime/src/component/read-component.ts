@@ -8,11 +8,14 @@ export interface ComponentParts {
   coreModules: Uint8Array[];
   /** Top-level sections by id, in order (for stripping before printing). */
   sections: Array<{ id: number; start: number; end: number }>;
+  /** Components nested at the top level: where a composed component (componentize-qjs) keeps its core modules. */
+  nestedComponents: number;
 }
 
 /** The preamble of a component: magic and layer 1. */
 const COMPONENT_PREAMBLE = [0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00];
 const CORE_MODULE_SECTION = 1;
+const COMPONENT_SECTION = 4;
 
 /** Tells whether `bytes` begins like a component (magic + layer 1). */
 export function isComponent(bytes: Uint8Array): boolean {
@@ -42,6 +45,7 @@ export function readComponent(bytes: Uint8Array): ComponentParts {
   const r = createByteReader(bytes, 8);
   const coreModules: Uint8Array[] = [];
   const sections: ComponentParts["sections"] = [];
+  let nestedComponents = 0;
   while (!r.eof()) {
     const id = r.u8();
     const size = r.u32();
@@ -49,8 +53,9 @@ export function readComponent(bytes: Uint8Array): ComponentParts {
     r.skip(size);
     sections.push({ id, start, end: start + size });
     if (id === CORE_MODULE_SECTION) coreModules.push(bytes.subarray(start, start + size));
+    if (id === COMPONENT_SECTION) nestedComponents++;
   }
-  return { coreModules, sections };
+  return { coreModules, sections, nestedComponents };
 }
 
 /** Reads the export names of a core module without compiling it. */

@@ -1,16 +1,35 @@
-import { createHash } from "node:crypto";
 import { ExtensionError } from "@ameide-ext/pdk/contract";
-import { readComponent, readCoreExportNames } from "../component/read-component.js";
+import {
+  compileLinked,
+  type LinkedExtension,
+  type LinkedModuleCache,
+  planLink,
+} from "../component/link-component.js";
+import { type ComponentParts, readComponent, readCoreExportNames } from "../component/read-component.js";
+import { sha256Hex } from "../component/sha256-hex.js";
 import { type AbiNames, validateCoreAbi, validateWorld } from "../component/validate-contract.js";
 import { instrumentModule, type MeterMode } from "../wasm/instrument-module.js";
 import { formatBytes } from "./resolve-limits.js";
 
-/** A verified, metered, compiled extension. Plain data: it can be posted to a worker. */
-export interface CompiledExtension {
+/** What every compiled extension has, whatever its shape. */
+interface CompiledBase {
   /** sha256 of the component bytes, hex. */
   sha256: string;
   /** Component size in bytes. */
   sizeBytes: number;
+  /** The memory cap, in bytes (of each memory, for a linked component). */
+  memoryLimitBytes: number;
+  /** The component's world, as printed by wit-component. */
+  wit: string;
+}
+
+/**
+ * A component whose guest is one core module (AssemblyScript, and any
+ * toolchain that makes one module): only that module is instantiated, with
+ * the engine's own host functions.
+ */
+export interface CompiledCore extends CompiledBase {
+  kind: "core";
   /** The guest core module, instrumented and compiled. */
   module: WebAssembly.Module;
   /** Canonical ABI names the guest uses. */
@@ -19,11 +38,22 @@ export interface CompiledExtension {
   snapshotGlobals: string[];
   /** When true, each invocation gets a fresh instance instead of a restored snapshot. */
   freshInstance: boolean;
-  /** The memory cap, in bytes. */
-  memoryLimitBytes: number;
-  /** The component's world, as printed by wit-component. */
-  wit: string;
 }
+
+/**
+ * A composed component whose guest links several core modules (TypeScript
+ * hooks: QuickJS as a shared library, wit-dylib, WASI stubs): every module is
+ * metered with shared counters and instantiated through jco's glue.
+ */
+export interface CompiledLinked extends CompiledBase, LinkedExtension {
+  kind: "linked";
+}
+
+/**
+ * A verified, metered, compiled extension, by shape. Plain data: it can be
+ * posted to a worker. `createInstance` turns either shape into a guest instance.
+ */
+export type CompiledExtension = CompiledCore | CompiledLinked;
 
 /** Options of {@link compileExtension}. */
 export interface CompileOptions {
@@ -37,17 +67,18 @@ export interface CompileOptions {
   maxCallDepth: number;
   /** How fuel is charged. Default "block". */
   meter?: MeterMode;
-}
-
-/** Hex sha256 of `bytes`. */
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
+  /** Metered modules kept between linked components (the engine's, shared by all its loads). Default: none kept. */
+  linkedModules?: LinkedModuleCache | undefined;
 }
 
 /**
  * Verifies, validates, instruments and compiles a component: size limit,
- * sha256, world against the contract, core imports and exports against the
- * canonical ABI, fuel metering and the memory cap.
+ * sha256, world against the contract, then by shape: a component with one
+ * core module exporting `run` has that module's imports and exports checked
+ * against the canonical ABI and is metered alone; a composed component (core
+ * modules only inside nested components, as componentize-qjs makes) is linked
+ * and all its modules metered with shared counters. Both get fuel metering,
+ * the call-depth limit and the memory cap.
  */
 export async function compileExtension(
   bytes: Uint8Array,
@@ -72,6 +103,34 @@ export async function compileExtension(
   }
   const parts = readComponent(bytes);
   const wit = await validateWorld(bytes);
+  const base: CompiledBase = {
+    sha256,
+    sizeBytes: bytes.length,
+    memoryLimitBytes: options.memoryMb * 16 * 65536,
+    wit,
+  };
+  if (isComposed(parts)) {
+    const plan = await planLink(bytes);
+    const linked = compileLinked(
+      plan,
+      { memoryMb: options.memoryMb, maxCallDepth: options.maxCallDepth, meter: options.meter ?? "block" },
+      options.linkedModules,
+    );
+    return { ...base, kind: "linked", glue: linked.glue, modules: linked.modules };
+  }
+  return compileCore(parts, base, options);
+}
+
+/**
+ * A composed component: its core modules live in nested components and none
+ * at the top level, so no single core module is the guest. A component with a
+ * top-level core module is checked as a one-module guest, whatever else it nests.
+ */
+function isComposed(parts: ComponentParts): boolean {
+  return parts.coreModules.length === 0 && parts.nestedComponents > 0;
+}
+
+function compileCore(parts: ComponentParts, base: CompiledBase, options: CompileOptions): CompiledCore {
   const main = parts.coreModules.filter((m) => {
     const names = readCoreExportNames(m);
     return names.includes("run") || names.includes("cm32p2||run");
@@ -102,13 +161,11 @@ export async function compileExtension(
     );
   }
   return {
-    sha256,
-    sizeBytes: bytes.length,
+    ...base,
+    kind: "core",
     module,
     abi,
     snapshotGlobals: instrumented.snapshotGlobals,
     freshInstance: instrumented.mutatesTables,
-    memoryLimitBytes: memoryPages * 65536,
-    wit,
   };
 }

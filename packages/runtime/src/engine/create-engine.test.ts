@@ -33,6 +33,45 @@ describe("createEngine()", () => {
     expect(r.output).toBe("[1,2,3]");
   });
 
+  it("does not count making a new instance against the time limit, inline or in the pool", async () => {
+    // A start function of ~7 million calls: each new instance takes tens of milliseconds to make.
+    // Input `true` traps, so the next invocation needs a new instance.
+    const slowStart = await engine.load(
+      await watComponent(
+        guest(
+          "(if (i32.eq (i32.load8_u (local.get $ptr)) (i32.const 116)) (then unreachable)) (call $ok (local.get $ptr) (local.get $len))",
+          `(func $tick (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+           (func $slow (local $i i32)
+             (loop $l (local.set $i (call $tick (local.get $i)))
+               (br_if $l (i32.lt_u (local.get $i) (i32.const 7000000)))))
+           (start $slow)`,
+        ),
+      ),
+    );
+    const limits = { timeoutMs: 10 };
+    for (const mode of ["inline", "pool"] as const) {
+      const invoke = async (input: string) =>
+        mode === "inline"
+          ? engine.invokeInline(slowStart, { input, limits })
+          : engine.invoke(slowStart, { input, limits });
+      // In the pool, the first invocation makes the worker's first instance; then, in both modes, one after a trap.
+      for (const step of mode === "pool" ? ["first", "after a trap"] : ["after a trap"]) {
+        if (step === "after a trap") expect((await invoke("true")).error).toMatchObject({ reason: "trap" });
+        const started = performance.now();
+        const r = await invoke("1");
+        const wallMs = performance.now() - started;
+        expect({ mode, step, outcome: r.outcome, error: r.error }).toEqual({
+          mode,
+          step,
+          outcome: "ok",
+          error: undefined,
+        });
+        // The instance took longer to make than the limit: only the run counted.
+        expect(wallMs).toBeGreaterThan(limits.timeoutMs);
+      }
+    }
+  });
+
   it("refuses input that is not JSON with invalid_argument/invalid_input", () => {
     expect(() => engine.invokeInline(echo, { input: "{nope" })).toThrowError(
       expect.objectContaining({ code: "invalid_argument", reason: "invalid_input" }),

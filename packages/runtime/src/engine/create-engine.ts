@@ -4,9 +4,11 @@ import {
   type ExtensionLimits,
   type SizeLimits,
 } from "@ameide-ext/pdk/contract";
+import type { LinkedModule } from "../component/link-component.js";
 import type { MeterMode } from "../wasm/instrument-module.js";
 import { type CompiledExtension, compileExtension } from "./compile-extension.js";
-import { createGuestInstance, type GuestInstance, type HostCallAnswer } from "./guest-instance.js";
+import { createInstance } from "./create-instance.js";
+import type { GuestInstance, HostCallAnswer } from "./guest-instance.js";
 import { hostErrorPayload } from "./host-call-gate.js";
 import { createModuleCache } from "./module-cache.js";
 import { prepareInvocation } from "./prepare-invocation.js";
@@ -14,6 +16,14 @@ import { resolveLimits, resolveSizeLimits } from "./resolve-limits.js";
 import { runPrepared } from "./run-prepared.js";
 import type { InvocationResult, InvokeRequest } from "./types.js";
 import { createWorkerPool, type WorkerPool, type WorkerPoolOptions } from "./worker-pool.js";
+
+/**
+ * Metered core modules of linked components kept by an engine, least recently
+ * used evicted. A TypeScript hook has 13, of which 11 are the same in every
+ * hook (those stay, as each load touches them), so this holds the shared ones
+ * and the per-hook modules of the last few dozen loads.
+ */
+export const LINKED_MODULE_CACHE_ENTRIES = 64;
 
 /** Options of {@link createEngine}. */
 export interface EngineOptions {
@@ -116,6 +126,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
     options.cacheEntries ?? 128,
   );
   const meter = options.meter ?? "block";
+  // Metered core modules of linked components, shared by every load: the QuickJS runtime module
+  // is the same in every TypeScript hook, so a second hook does not instrument it again.
+  const linkedModules = createModuleCache<LinkedModule>(LINKED_MODULE_CACHE_ENTRIES);
   let pool: WorkerPool | undefined;
 
   const entryFor = (ext: LoadedExtension) => {
@@ -124,7 +137,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
       entry = { compiled: ext.compiled, instance: undefined };
       cache.set(ext.key, entry);
     }
-    entry.instance ??= createGuestInstance(entry.compiled);
+    entry.instance ??= createInstance(entry.compiled);
     return entry.instance;
   };
 
@@ -145,6 +158,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
         maxModuleBytes: sizeLimits.moduleBytes,
         maxCallDepth: sizeLimits.callDepth,
         meter,
+        linkedModules,
       });
       const key = `${compiled.sha256}:${limits.memoryMb}`;
       const ext: LoadedExtension = {
@@ -156,10 +170,11 @@ export function createEngine(options: EngineOptions = {}): Engine {
         key,
       };
       // Instantiate once now, so a module whose start function traps is refused at load, not at first use.
-      const instance = createGuestInstance(compiled);
+      const instance = createInstance(compiled);
       try {
         instance.warm();
       } catch (cause) {
+        if (cause instanceof ExtensionError) throw cause;
         const reason = cause instanceof RangeError ? "stack" : "trap";
         throw new ExtensionError(
           "invalid_argument",
@@ -229,19 +244,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
         return Promise.reject(ExtensionError.from(cause));
       }
       pool ??= createWorkerPool(options.pool);
-      const c = ext.compiled;
-      return pool.run(
-        ext.key,
-        {
-          module: c.module,
-          abi: c.abi,
-          snapshotGlobals: c.snapshotGlobals,
-          freshInstance: c.freshInstance,
-          memoryLimitBytes: c.memoryLimitBytes,
-        },
-        prep,
-        request.hostHandler,
-      );
+      return pool.run(ext.key, ext.compiled, prep, request.hostHandler);
     },
     stats() {
       return { cachedModules: cache.size, cacheMisses: cache.misses, workersReplaced: pool?.replaced ?? 0 };

@@ -1,6 +1,6 @@
 import { type ErrorReason, ExtensionError, type ExtensionErrorData } from "@ameide-ext/pdk/contract";
 import { DEPTH_EXPORT, FUEL_EXPORT, INIT_FUEL_DEFAULT, TRAP_EXPORT } from "../wasm/instrument-module.js";
-import type { CompiledExtension } from "./compile-extension.js";
+import type { CompiledCore } from "./compile-extension.js";
 import { createGuestLog, type GuestLog } from "./guest-log.js";
 import { checkOutputSize, classifyFailure, judgePayload } from "./run-outcome.js";
 import type { BusinessError, GuestLogLine, Outcome } from "./types.js";
@@ -46,8 +46,15 @@ export interface GuestRunResult {
 /** One guest, ready to run; every run starts from the same pristine state. */
 export interface GuestInstance {
   run(options: GuestRunOptions): GuestRunResult;
-  /** Instantiates now (start and initialize functions included) if not yet done; throws what instantiation throws. */
+  /**
+   * Instantiates now (start and initialize functions included) when the next
+   * run needs a new instance (none yet, or the last run trapped or grew
+   * memory), so that run starts from a snapshot restore; throws what
+   * instantiation throws.
+   */
   warm(): void;
+  /** False when the next run needs a new instance first (what {@link warm} makes). */
+  readonly ready: boolean;
   /** Count of instantiations so far (1 + one per trap or memory growth). */
   readonly instantiations: number;
 }
@@ -91,7 +98,7 @@ function techError(
  * memory and mutable globals after initialisation, and restores it before each
  * run. An instance that trapped, or whose memory grew, is replaced.
  */
-export function createGuestInstance(compiled: CompiledExtension): GuestInstance {
+export function createGuestInstance(compiled: CompiledCore): GuestInstance {
   const { abi } = compiled;
   let state: RunState | undefined;
   let ex!: Exports;
@@ -186,8 +193,12 @@ export function createGuestInstance(compiled: CompiledExtension): GuestInstance 
     dirty = false;
   };
 
+  /** True when a restored snapshot is not enough: no instance yet, a trap, memory growth, or tables that may have changed. */
+  const needsInstance = () =>
+    broken || (dirty && compiled.freshInstance) || ex.memory.buffer.byteLength !== snapshot.length;
+
   const reset = () => {
-    if (broken || compiled.freshInstance || ex.memory.buffer.byteLength !== snapshot.length) {
+    if (needsInstance()) {
       instantiate();
       return;
     }
@@ -234,8 +245,11 @@ export function createGuestInstance(compiled: CompiledExtension): GuestInstance 
     get instantiations() {
       return instantiations;
     },
+    get ready() {
+      return !needsInstance();
+    },
     warm() {
-      if (broken) instantiate();
+      if (needsInstance()) instantiate();
     },
     run(opts) {
       const s: RunState = {

@@ -1,5 +1,6 @@
 import { ExtensionError } from "@ameide-ext/pdk/contract";
-import { evaluateGlue, type LinkedExtension, type LinkedModule } from "../component/link-component.js";
+import { evaluateGlue } from "../component/evaluate-glue.js";
+import type { LinkedExtension, LinkedModule } from "../component/link-component.js";
 import { COUNTERS_MODULE, INIT_FUEL_DEFAULT } from "../wasm/instrument-module.js";
 import type { GuestInstance, GuestRunOptions, GuestRunResult } from "./guest-instance.js";
 import { createGuestLog, type GuestLog } from "./guest-log.js";
@@ -136,13 +137,19 @@ export function createLinkedInstance(linked: LinkedExtension): GuestInstance {
     dirty = false;
   };
 
+  /** True when a restored snapshot is not enough: no instance yet (or it trapped), memory growth, or tables that may have changed. */
+  const needsInstance = (): boolean => {
+    const l = live;
+    return (
+      !l ||
+      (dirty && fresh) ||
+      l.memories.some((m, i) => m.buffer.byteLength !== (l.memorySnapshots[i] as Uint8Array).length)
+    );
+  };
+
   const reset = (): Live => {
     const l = live;
-    if (
-      !l ||
-      fresh ||
-      l.memories.some((m, i) => m.buffer.byteLength !== (l.memorySnapshots[i] as Uint8Array).length)
-    ) {
+    if (!l || needsInstance()) {
       instantiate();
       return live as Live;
     }
@@ -166,8 +173,11 @@ export function createLinkedInstance(linked: LinkedExtension): GuestInstance {
     get instantiations() {
       return instantiations;
     },
+    get ready() {
+      return !needsInstance();
+    },
     warm() {
-      if (!live) instantiate();
+      if (needsInstance()) instantiate();
     },
     run(opts): GuestRunResult {
       const s: RunState = {

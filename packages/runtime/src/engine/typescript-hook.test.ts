@@ -2,8 +2,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { buildTypeScript } from "@ameide-ext/pdk";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileLinked, type LinkedExtension, planLink } from "../component/link-component.js";
+import { guest, watComponent } from "../testing/wat-component.js";
+import { createEngine } from "./create-engine.js";
 import type { GuestRunOptions } from "./guest-instance.js";
 import { createLinkedInstance } from "./linked-instance.js";
 
@@ -27,19 +29,28 @@ export function run(input: Json) {
 }
 `;
 
-async function buildLinked(source: string): Promise<LinkedExtension> {
+/** A second hook: a different bundle around the same QuickJS runtime. */
+const OTHER_HOOK = `export function run(input: unknown) { return { echo: input }; }\n`;
+
+async function buildHook(source: string): Promise<Uint8Array> {
   const dir = mkdtempSync(path.join(tmpdir(), "ts-hook-"));
   mkdirSync(path.join(dir, "src"));
   const entry = path.join(dir, "src", "index.ts");
   writeFileSync(entry, source);
-  const built = await buildTypeScript({ entry });
-  return compileLinked(await planLink(built.component), { memoryMb: 16, maxCallDepth: 10_000 });
+  return (await buildTypeScript({ entry })).component;
 }
+
+let component: Uint8Array;
+let otherComponent: Uint8Array;
+beforeAll(async () => {
+  component = await buildHook(HOOK);
+  otherComponent = await buildHook(OTHER_HOOK);
+}, 180_000);
 
 describe("a TypeScript hook (QuickJS) in a linked instance", () => {
   let linked: LinkedExtension;
   beforeAll(async () => {
-    linked = await buildLinked(HOOK);
+    linked = compileLinked(await planLink(component), { memoryMb: 16, maxCallDepth: 10_000 });
   }, 120_000);
   const run = (input: unknown, over: Partial<GuestRunOptions> = {}) =>
     createLinkedInstance(linked).run({
@@ -82,6 +93,18 @@ describe("a TypeScript hook (QuickJS) in a linked instance", () => {
     expect(run({ mode: "clock", salt: 1 }).output).not.toBe(a.output);
   });
 
+  it("hashes the input for Math.random's seed only when the hook draws a number: a big input costs little fuel otherwise", () => {
+    const pad = "x".repeat(20_000);
+    const small = run({ amount: 1 }).fuelUsed;
+    const big = run({ amount: 1, pad }).fuelUsed;
+    // Decoding and JSON.parse are QuickJS's C code: tens of instructions per byte. Hashing in
+    // interpreted JavaScript costs thousands per byte, which the clock mode (it draws numbers) pays.
+    expect(big - small).toBeLessThan(pad.length * 100);
+    expect(run({ mode: "clock", pad }).fuelUsed - run({ mode: "clock" }).fuelUsed).toBeGreaterThan(
+      pad.length * 1000,
+    );
+  });
+
   it("returns fail() as a business error with its code, message and details", () => {
     const r = run({ mode: "fail" });
     expect(r.outcome).toBe("business_error");
@@ -107,15 +130,78 @@ describe("a TypeScript hook (QuickJS) in a linked instance", () => {
     expect(r.error).toMatchObject({ code: "resource_exhausted", reason });
   });
 
-  it("stops deep recursion with resource_exhausted", () => {
+  it("stops deep recursion with resource_exhausted/stack", () => {
     const r = run({ mode: "recurse" });
-    expect(r.error?.code).toBe("resource_exhausted");
-    console.log("RECURSE", JSON.stringify(r.error), JSON.stringify(r.logs).slice(0, 200));
-    expect(["stack", "trap"]).toContain(r.error?.reason);
+    expect(r.error).toMatchObject({ code: "resource_exhausted", reason: "stack" });
   });
 
   it("refuses a host call when none is allowed: permission_denied/host_call_denied", () => {
     const r = run({ mode: "call" });
     expect(r.error).toMatchObject({ code: "permission_denied", reason: "host_call_denied" });
+  });
+});
+
+describe("createEngine() with TypeScript hooks", () => {
+  const engine = createEngine({ pool: { size: 1 } });
+  afterAll(() => engine.close());
+
+  it("loads a composed component as a linked guest and runs it inline and in the pool", async () => {
+    const ext = await engine.load(component);
+    expect(ext.compiled.kind).toBe("linked");
+    expect(ext.wit).toContain("export init:");
+    const input = JSON.stringify({ amount: 72000 });
+    const inline = engine.invokeInline(ext, { input });
+    const pooled = await engine.invoke(ext, { input });
+    for (const r of [inline, pooled]) {
+      expect({ outcome: r.outcome, output: r.output, logs: r.logs }).toEqual({
+        outcome: "ok",
+        output: '{"calls":1,"route":"extra_approval"}',
+        logs: [{ level: "info", message: "calls 1" }],
+      });
+    }
+    expect(pooled.stats.fuelUsed).toBe(inline.stats.fuelUsed);
+  });
+
+  it("keeps an AssemblyScript-shaped component (one core module) on the one-module path", async () => {
+    const ext = await engine.load(await watComponent(guest("(call $ok (local.get $ptr) (local.get $len))")));
+    expect(ext.compiled.kind).toBe("core");
+  });
+
+  it("meters the QuickJS runtime module once per engine: a second hook reuses it", async () => {
+    const first = (await engine.load(component)).compiled;
+    const second = (await engine.load(otherComponent)).compiled;
+    if (first.kind !== "linked" || second.kind !== "linked") throw new Error("expected linked guests");
+    const sizes = [...(await planLink(component)).modules].map(([name, bytes]) => ({
+      name,
+      size: bytes.length,
+    }));
+    const quickjs = sizes.reduce((a, b) => (b.size > a.size ? b : a)).name;
+    expect(second.modules.get(quickjs)?.module).toBe(first.modules.get(quickjs)?.module);
+    // Each hook's own code (its bundle, in QuickJS's snapshot) is compiled for it.
+    const own = [...first.modules].filter(([name, m]) => second.modules.get(name)?.module !== m.module);
+    expect(own.length).toBeGreaterThan(0);
+    expect(own.map(([name]) => name)).not.toContain(quickjs);
+  });
+
+  it("refuses a TypeScript hook whose sha256 does not match with failed_precondition/integrity", async () => {
+    await expect(engine.load(component, { sha256: "0".repeat(64) })).rejects.toMatchObject({
+      code: "failed_precondition",
+      reason: "integrity",
+    });
+  });
+
+  it("refuses a TypeScript hook over the size limit with invalid_argument/module_size", async () => {
+    const small = createEngine({ sizeLimits: { moduleBytes: 1024 * 1024 } });
+    await expect(small.load(component)).rejects.toMatchObject({
+      code: "invalid_argument",
+      reason: "module_size",
+    });
+  });
+
+  it("refuses a memory cap under the QuickJS snapshot's initial memory with resource_exhausted/memory", async () => {
+    await expect(engine.load(component, { limits: { memoryMb: 1 } })).rejects.toMatchObject({
+      code: "resource_exhausted",
+      reason: "memory",
+    });
   });
 });

@@ -1,7 +1,7 @@
 import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
 import { ExtensionError } from "@ameide-ext/pdk/contract";
-import type { CompiledExtension } from "./compile-extension.js";
-import { createGuestInstance, type GuestInstance, type HostCallAnswer } from "./guest-instance.js";
+import { createInstance } from "./create-instance.js";
+import type { GuestInstance, HostCallAnswer } from "./guest-instance.js";
 import { createModuleCache } from "./module-cache.js";
 import { runPrepared } from "./run-prepared.js";
 import type { FromWorker, HostCallReply, ToWorker, WorkerData } from "./worker-protocol.js";
@@ -17,18 +17,33 @@ const post = (m: FromWorker) => port.postMessage(m);
 
 port.on("message", (msg: ToWorker) => {
   if (msg.t !== "invoke") return;
+  // Making an instance (the first run here, or the one after a trap or memory growth) is the engine's
+  // work, not the guest's: the pool bounds it on its own and gives the run its whole limit afterwards.
   let entry = instances.get(msg.key);
+  const making = !entry?.instance.ready;
   if (!entry) {
     if (!msg.mod) {
       post({ t: "missing", id: msg.id });
       return;
     }
-    const compiled = { ...msg.mod, sha256: msg.key, sizeBytes: 0, wit: "" } satisfies CompiledExtension;
-    entry = { instance: createGuestInstance(compiled), memoryLimitBytes: msg.mod.memoryLimitBytes };
+    post({ t: "instantiating", id: msg.id });
+    entry = { instance: createInstance(msg.mod), memoryLimitBytes: msg.mod.memoryLimitBytes };
     instances.set(msg.key, entry);
+  } else if (making) {
+    post({ t: "instantiating", id: msg.id });
+  }
+  const instance = entry.instance;
+  if (making) {
+    try {
+      instance.warm();
+    } catch {
+      // runPrepared instantiates again and reports the failure as its result.
+    }
+    post({ t: "instantiated", id: msg.id });
   }
   const deadline = performance.now() + msg.prep.timeoutMs;
   let calls = 0;
+  let cut = false;
   const answer = (service: string, method: string, requestJson: string): HostCallAnswer => {
     const remainingMs = Math.max(0, deadline - performance.now());
     const seq = ++calls;
@@ -50,6 +65,7 @@ port.on("message", (msg: ToWorker) => {
       const tagged = reply.message as HostCallReply;
       // A late answer to an earlier call (of this invocation or an earlier one), which timed out: drop it.
       if (tagged.id !== msg.id || tagged.seq !== seq) continue;
+      cut ||= tagged.cut;
       return tagged.answer;
     }
     throw new ExtensionError(
@@ -59,7 +75,7 @@ port.on("message", (msg: ToWorker) => {
     );
   };
   try {
-    const result = runPrepared(entry.instance, msg.prep, entry.memoryLimitBytes, answer);
+    const result = runPrepared(instance, msg.prep, entry.memoryLimitBytes, answer, () => cut);
     post({ t: "result", id: msg.id, result });
   } catch (cause) {
     post({ t: "failed", id: msg.id, error: ExtensionError.from(cause).toJSON() });

@@ -4,11 +4,12 @@ import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
 import { ExtensionError } from "@ameide-ext/pdk/contract";
+import type { CompiledExtension } from "./compile-extension.js";
 import type { HostCallAnswer } from "./guest-instance.js";
 import { hostErrorPayload } from "./host-call-gate.js";
 import type { PreparedInvocation } from "./prepare-invocation.js";
 import type { HostCallHandler, InvocationResult } from "./types.js";
-import type { FromWorker, HostCallReply, ToWorker, WorkerData, WorkerModule } from "./worker-protocol.js";
+import type { FromWorker, HostCallReply, ToWorker, WorkerData } from "./worker-protocol.js";
 
 /** Options of {@link createWorkerPool}. */
 export interface WorkerPoolOptions {
@@ -27,7 +28,7 @@ export interface WorkerPool {
   /** Runs `prep` on module `key`; never rejects for guest behaviour, only resolves with a result. */
   run(
     key: string,
-    mod: WorkerModule,
+    mod: CompiledExtension,
     prep: PreparedInvocation,
     handler: HostCallHandler | undefined,
   ): Promise<InvocationResult>;
@@ -48,7 +49,7 @@ export interface WorkerPool {
 interface Job {
   id: number;
   key: string;
-  mod: WorkerModule;
+  mod: CompiledExtension;
   prep: PreparedInvocation;
   handler: HostCallHandler | undefined;
   resolve: (r: InvocationResult) => void;
@@ -81,6 +82,15 @@ function workerScript(): { script: URL | string; eval: boolean } {
 }
 
 const MAX_BOOT_FAILURES = 3;
+
+/**
+ * How long a worker may take to make a guest instance before its invocation
+ * is stopped (or the invocation's own limit, when longer). Making an instance
+ * is bounded anyway (start functions run on a fixed fuel budget, and it
+ * succeeded once at load); this only stops a worker that stalls. A QuickJS
+ * hook takes tens of milliseconds, more on a cold worker of a loaded machine.
+ */
+export const INSTANTIATION_LIMIT_MS = 5_000;
 
 /**
  * Time a guest gets to end after its host call was cut at the deadline,
@@ -230,6 +240,14 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
           prep: job.prep,
         } satisfies ToWorker);
         break;
+      case "instantiating":
+        // Making the instance is the engine's work, as a worker's boot is: bounded on its own
+        // (a linked component takes milliseconds, more on a cold worker), then the run gets its whole limit.
+        arm(slot, job, Math.max(job.prep.timeoutMs, INSTANTIATION_LIMIT_MS), "instantiating");
+        break;
+      case "instantiated":
+        arm(slot, job, job.prep.timeoutMs, "running");
+        break;
       case "hostcall":
         job.call = m.seq;
         void answerHostCall(slot, job, m.seq, m.service, m.method, m.requestJson, m.remainingMs);
@@ -237,9 +255,9 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
     }
   };
 
-  const reply = (slot: Slot, job: Job, seq: number, answer: HostCallAnswer) => {
+  const reply = (slot: Slot, job: Job, seq: number, answer: HostCallAnswer, cut = false) => {
     job.call = undefined;
-    slot.replies.postMessage({ id: job.id, seq, answer } satisfies HostCallReply);
+    slot.replies.postMessage({ id: job.id, seq, answer, cut } satisfies HostCallReply);
     Atomics.store(slot.ctl, 0, 1);
     Atomics.notify(slot.ctl, 0);
   };
@@ -269,25 +287,42 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
     reply(slot, job, seq, answer);
   };
 
-  const start = (slot: Slot, job: Job) => {
-    slot.job = job;
-    // A running invocation keeps the process alive; an idle pool does not.
-    slot.worker.ref();
+  /** Arms the invocation's wall-clock limit (or, while the worker instantiates, that bound), from now. */
+  const arm = (slot: Slot, job: Job, limitMs: number, phase: "instantiating" | "running") => {
+    clearTimeout(job.timer);
     job.timer = setTimeout(() => {
       if (slot.job !== job) return;
+      if (phase === "instantiating") {
+        lose(
+          slot,
+          new ExtensionError(
+            "deadline_exceeded",
+            `the worker took over ${limitMs} ms to instantiate the guest and was stopped`,
+            "timeout",
+            { limit: limitMs },
+          ),
+        );
+        return;
+      }
       if (job.call !== undefined) {
         // The guest is blocked on a host call, not running: cut the call rather than the worker. The guest
-        // gets deadline_exceeded, and the invocation ends with it (runPrepared checks the wall clock); a
-        // guest that does not end within the grace loses its worker as usual.
-        reply(slot, job, job.call, {
-          err: hostErrorPayload(
-            new ExtensionError(
-              "deadline_exceeded",
-              `the host call did not answer within the invocation's wall-clock limit of ${job.prep.timeoutMs} ms`,
-              "timeout",
+        // gets deadline_exceeded, and the invocation ends with it (the reply says it was cut); a guest that
+        // does not end within the grace loses its worker as usual.
+        reply(
+          slot,
+          job,
+          job.call,
+          {
+            err: hostErrorPayload(
+              new ExtensionError(
+                "deadline_exceeded",
+                `the host call did not answer within the invocation's wall-clock limit of ${job.prep.timeoutMs} ms`,
+                "timeout",
+              ),
             ),
-          ),
-        });
+          },
+          true,
+        );
         job.timer = setTimeout(() => {
           if (slot.job !== job) return;
           lose(
@@ -311,7 +346,14 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
           { limit: job.prep.timeoutMs },
         ),
       );
-    }, job.prep.timeoutMs);
+    }, limitMs);
+  };
+
+  const start = (slot: Slot, job: Job) => {
+    slot.job = job;
+    // A running invocation keeps the process alive; an idle pool does not.
+    slot.worker.ref();
+    arm(slot, job, job.prep.timeoutMs, "running");
     slot.worker.postMessage({
       t: "invoke",
       id: job.id,

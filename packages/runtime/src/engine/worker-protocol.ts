@@ -1,25 +1,22 @@
 import type { MessagePort } from "node:worker_threads";
 import type { ExtensionErrorData } from "@ameide-ext/pdk/contract";
-import type { AbiNames } from "../component/validate-contract.js";
+import type { CompiledExtension } from "./compile-extension.js";
 import type { HostCallAnswer } from "./guest-instance.js";
 import type { PreparedInvocation } from "./prepare-invocation.js";
 import type { InvocationResult } from "./types.js";
-
-/** What a worker needs to instantiate a compiled extension. */
-export interface WorkerModule {
-  module: WebAssembly.Module;
-  abi: AbiNames;
-  snapshotGlobals: string[];
-  freshInstance: boolean;
-  memoryLimitBytes: number;
-}
 
 /** Messages from the pool to a worker. */
 export type ToWorker = {
   t: "invoke";
   id: number;
   key: string;
-  mod: WorkerModule | undefined;
+  /**
+   * The compiled extension, sent only when the worker has no instance of
+   * `key` (it answers "missing" first): its compiled modules (structured
+   * clone shares them, nothing is compiled again), and for a linked
+   * component the glue's source and each module's snapshot metadata.
+   */
+  mod: CompiledExtension | undefined;
   prep: PreparedInvocation;
 };
 
@@ -28,6 +25,10 @@ export type FromWorker =
   | { t: "ready"; id: 0 }
   | { t: "result"; id: number; result: InvocationResult }
   | { t: "missing"; id: number }
+  /** The worker makes a new instance for the invocation before running it. */
+  | { t: "instantiating"; id: number }
+  /** The instance is made; the run starts now. */
+  | { t: "instantiated"; id: number }
   | { t: "failed"; id: number; error: ExtensionErrorData }
   | {
       t: "hostcall";
@@ -49,6 +50,8 @@ export interface HostCallReply {
   /** Which call of the invocation it answers. */
   seq: number;
   answer: HostCallAnswer;
+  /** True when the pool answered for the handler because the invocation reached its wall-clock limit. */
+  cut: boolean;
 }
 
 /** The data each worker starts with. */

@@ -5,6 +5,7 @@ import {
   FUEL_EXPORT,
   type InstrumentOptions,
   instrumentModule,
+  MEMORY_EXPORT_PREFIX,
   type MeterMode,
   TRAP_EXPORT,
   TrapReason,
@@ -502,6 +503,22 @@ describe("instrumentModule() with shared counters", () => {
     // The snapshot exports name the mutable global at its new index, and hold its value.
     expect(app.snapshotGlobals).toHaveLength(1);
     expect((ae[app.snapshotGlobals[0] as string] as WebAssembly.Global).value).toBe(62);
+  });
+
+  it("exports every memory a module defines, exported already or not, and none it imports", async () => {
+    const { lib, app } = await link("block");
+    const memories = (bytes: Uint8Array) =>
+      WebAssembly.Module.exports(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>))
+        .filter((e) => e.kind === "memory")
+        .map((e) => e.name);
+    expect(memories(lib.bytes)).toEqual(["memory", `${MEMORY_EXPORT_PREFIX}0`]);
+    expect(memories(app.bytes)).toEqual([]);
+    const hidden = instrumentModule(await watModule("(module (memory 1))"), {
+      maxMemoryPages: 16,
+      maxCallDepth: 1_000,
+      counters: "imported",
+    });
+    expect(memories(hidden.bytes)).toEqual([`${MEMORY_EXPORT_PREFIX}0`]);
   });
 
   it("charges one budget across modules, the same as the exact count", async () => {

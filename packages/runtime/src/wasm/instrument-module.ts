@@ -20,6 +20,12 @@ export const INIT_FUEL_DEFAULT = 100_000_000n;
 export const COUNTERS_MODULE = "__ameide";
 /** Prefix of the exports added for each mutable global, so a snapshot can restore it. */
 export const GLOBAL_EXPORT_PREFIX = "__ameide_g";
+/**
+ * Prefix of the exports added, with shared counters, for each memory a module
+ * defines, so that a linked instance snapshots it even when the module keeps
+ * it to itself.
+ */
+export const MEMORY_EXPORT_PREFIX = "__ameide_m";
 
 /** Why the injected code trapped, as written to the trap-reason cell before `unreachable`. */
 export const TrapReason = {
@@ -61,8 +67,9 @@ export interface InstrumentOptions {
    * may import functions only. "imported": imported from {@link COUNTERS_MODULE}
    * (fields "fuel" i64, "depth" i32, "trap" i32, all mutable), so the modules of
    * one component share one budget; the module may then import memories, tables
-   * and globals too (they come from sibling modules), and every defined global
-   * shifts by three indices.
+   * and globals too (they come from sibling modules), every defined global
+   * shifts by three indices, and every defined memory is exported (as
+   * {@link MEMORY_EXPORT_PREFIX} + its index) so it can be snapshotted.
    */
   counters?: "defined" | "imported";
   /** Fuel available to the module's start function, before any invocation sets its own. Default {@link INIT_FUEL_DEFAULT}. */
@@ -208,7 +215,8 @@ function readValTypeName(r: ByteReader): string {
  *   limit, which makes stack exhaustion deterministic.
  * - memory: every linear memory gets a maximum of `maxMemoryPages`; a failed
  *   `memory.grow` is recorded so that a trap after it is blamed on memory.
- * - snapshot: mutable globals are exported so an instance can be reset.
+ * - snapshot: mutable globals (and, with shared counters, defined memories) are exported so an
+ *   instance can be reset.
  * No index of the original module shifts: only globals, exports and locals are appended.
  */
 export function instrumentModule(input: Uint8Array, options: InstrumentOptions): InstrumentedModule {
@@ -231,6 +239,8 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
   let importedFuncs = 0;
   let importedGlobals = 0;
   let definedGlobals = 0;
+  let importedMemories = 0;
+  let definedMemories = 0;
   const sharedCounters = options.counters === "imported";
   const mutableDefinedGlobals: number[] = [];
   const funcTypes: number[] = [];
@@ -278,6 +288,7 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
           skipLimits(r);
         } else if (sharedCounters && kind === 0x02) {
           skipLimits(r);
+          importedMemories++;
         } else if (sharedCounters && kind === 0x03) {
           skipValType(r);
           r.u8();
@@ -299,6 +310,8 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
         funcTypes.push(t);
         funcSigIndex.push(t);
       }
+    } else if (s.id === 5) {
+      definedMemories = r.u32();
     } else if (s.id === 6) {
       const n = r.u32();
       for (let i = 0; i < n; i++) {
@@ -755,12 +768,18 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
       }
     }
     const enc = new TextEncoder();
-    w.u32(count + mutableDefinedGlobals.length);
+    w.u32(count + mutableDefinedGlobals.length + definedMemories);
     for (const e of entries) w.bytes(e);
     for (const g of mutableDefinedGlobals) {
       w.sized(enc.encode(`${GLOBAL_EXPORT_PREFIX}${mapGlobal(g)}`));
       w.u8(0x03);
       w.u32(mapGlobal(g));
+    }
+    // A memory may be exported under several names: this adds one, whether or not the module exports it already.
+    for (let m = importedMemories; m < importedMemories + definedMemories; m++) {
+      w.sized(enc.encode(`${MEMORY_EXPORT_PREFIX}${m}`));
+      w.u8(0x02);
+      w.u32(m);
     }
     return w.finish();
   };
