@@ -24,12 +24,18 @@ const refusals: Array<[guest: string, code: ErrorCode, reason: ErrorReason]> = [
   ["memory-over-cap", "resource_exhausted", "memory"],
   ["reserved-export", "invalid_argument", "invalid_module"],
   ["start-trap", "invalid_argument", "invalid_module"],
+  ["glue-injection", "invalid_argument", "invalid_module"],
 ];
 
 describe("engine.load() refusals", () => {
   it.each(refusals)("refuses %s.wat with %s/%s", async (guest, code, reason) => {
     await expectRefused(() => h.load(guest), code, reason);
     await h.expectHealthy("inline");
+  });
+
+  it("runs none of glue-injection.wat's code in the host: globalThis.pwned stays unset", async () => {
+    await expectRefused(() => h.load("glue-injection"), "invalid_argument", "invalid_module");
+    expect((globalThis as { pwned?: unknown }).pwned).toBeUndefined();
   });
 
   it("refuses garbage bytes with invalid_argument/invalid_module", async () => {

@@ -1,4 +1,5 @@
 import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { checkLinkNames } from "../component/check-link-names.js";
 import {
   compileLinked,
   type LinkedExtension,
@@ -110,6 +111,8 @@ export async function compileExtension(
     wit,
   };
   if (isComposed(parts)) {
+    // Before jco generates the glue this engine will evaluate: only names that cannot break out of its strings.
+    checkLinkNames(bytes);
     const plan = await planLink(bytes);
     const linked = compileLinked(
       plan,

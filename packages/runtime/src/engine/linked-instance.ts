@@ -73,10 +73,10 @@ export function createLinkedInstance(linked: LinkedExtension): GuestInstance {
         }
         answer = s.opts.hostCall(service, method, requestJson);
       } catch (cause) {
-        // The glue turns any throw into the guest's err result; the pending error ends the
-        // invocation anyway once the guest returns, whatever it made of that result.
+        // A refusal (or a time-out) ends the invocation here, as for a one-module guest: the glue
+        // rethrows an Error through the guest's frames (only a thrown { payload } becomes its err result).
         s.pending = ExtensionError.from(cause);
-        throw { payload: JSON.stringify({ code: s.pending.code, message: s.pending.message }) };
+        throw s.pending;
       }
       if ("ok" in answer) return answer.ok;
       throw { payload: answer.err };

@@ -24,6 +24,7 @@ export function run(input: Json) {
     case "recurse": { const f = (n: number): number => f(n + 1) + 1; return f(0); }
     case "big": return { s: "x".repeat(100000) };
     case "call": return host.call("crm", "GetAccount", { id: 7 });
+    case "call-loop": host.call("crm", "GetAccount", { id: 7 }); for (;;) {}
     default: log.info("calls " + calls); return { calls, route: (x.amount ?? 0) > 50000 ? "extra_approval" : "standard" };
   }
 }
@@ -138,6 +139,12 @@ describe("a TypeScript hook (QuickJS) in a linked instance", () => {
   it("refuses a host call when none is allowed: permission_denied/host_call_denied", () => {
     const r = run({ mode: "call" });
     expect(r.error).toMatchObject({ code: "permission_denied", reason: "host_call_denied" });
+  });
+
+  it("ends the invocation at the refused host call, as for a one-module guest: a loop after it never runs", () => {
+    const r = run({ mode: "call-loop" });
+    expect(r.error).toMatchObject({ code: "permission_denied", reason: "host_call_denied" });
+    expect(r.fuelUsed).toBeLessThan(1_000_000);
   });
 });
 
