@@ -20,6 +20,17 @@ describe.each(MODES)("isolation between invocations (%s)", (mode) => {
     await h.expectHealthy(mode);
   });
 
+  it("gives a pristine instance whether the next invocation comes at once or after the engine's idle-time restore", async () => {
+    const counter = await h.load("memory-counter");
+    const outputs: Array<string | undefined> = [];
+    for (let i = 0; i < 4; i++) {
+      outputs.push((await h.invoke(mode, counter, { input: "null" })).output);
+      // Every other call: a turn of the event loop, in which the engine restores the snapshot.
+      if (i % 2 === 1) await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(outputs).toEqual(["1", "1", "1", "1"]);
+  });
+
   it("gives a pristine instance after a trap and after memory growth", async () => {
     const counter = await h.load("memory-counter");
     const trap = await h.load("unreachable");

@@ -131,6 +131,29 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const linkedModules = createModuleCache<LinkedModule>(LINKED_MODULE_CACHE_ENTRIES);
   let pool: WorkerPool | undefined;
 
+  // Instances run on this thread, to be cleaned (snapshot restored) once the caller has its result.
+  const toClean = new Set<GuestInstance>();
+  let cleaning: NodeJS.Immediate | undefined;
+  const cleanAll = () => {
+    cleaning = undefined;
+    for (const instance of toClean) instance.clean();
+    toClean.clear();
+  };
+  const cleanLater = (instance: GuestInstance) => {
+    toClean.add(instance);
+    cleaning ??= setImmediate(cleanAll);
+  };
+  const runHere = (
+    ext: LoadedExtension,
+    prep: ReturnType<typeof prepareInvocation>,
+    answer: (service: string, method: string, requestJson: string) => HostCallAnswer,
+  ) => {
+    const instance = entryFor(ext);
+    const result = runPrepared(instance, prep, ext.compiled.memoryLimitBytes, answer);
+    cleanLater(instance);
+    return result;
+  };
+
   const entryFor = (ext: LoadedExtension) => {
     let entry = cache.get(ext.key);
     if (!entry) {
@@ -212,7 +235,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
         }
         return { ok: out };
       };
-      return runPrepared(entryFor(ext), prep, ext.compiled.memoryLimitBytes, answer);
+      return runHere(ext, prep, answer);
     },
     tryInline(ext, request, fuelSlice) {
       if (request.hostHandler)
@@ -229,9 +252,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
         );
       const prep = prepareInvocation(request, ext.limits, sizeLimits);
       const budget = prep.fuel;
-      if (fuelSlice >= budget) return runPrepared(entryFor(ext), prep, ext.compiled.memoryLimitBytes, denied);
+      if (fuelSlice >= budget) return runHere(ext, prep, denied);
       prep.fuel = fuelSlice;
-      const result = runPrepared(entryFor(ext), prep, ext.compiled.memoryLimitBytes, denied);
+      const result = runHere(ext, prep, denied);
       if (result.outcome === "technical_error" && result.error?.reason === "fuel") return undefined;
       result.stats.fuelLimit = budget;
       return result;
@@ -250,6 +273,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
       return { cachedModules: cache.size, cacheMisses: cache.misses, workersReplaced: pool?.replaced ?? 0 };
     },
     async close() {
+      if (cleaning) clearImmediate(cleaning);
+      cleaning = undefined;
+      toClean.clear();
       await pool?.close();
       pool = undefined;
     },

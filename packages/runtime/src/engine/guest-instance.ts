@@ -55,6 +55,14 @@ export interface GuestInstance {
   warm(): void;
   /** False when the next run needs a new instance first (what {@link warm} makes). */
   readonly ready: boolean;
+  /**
+   * Restores the snapshot now, if the last run left the instance dirty and a
+   * restore is enough: what the next run would otherwise do first. For idle
+   * time, right after a result is sent, so the copy is off the next
+   * invocation's latency. A new instance (after a trap or memory growth) is
+   * left to {@link warm} or the next run.
+   */
+  clean(): void;
   /** Count of instantiations so far (1 + one per trap or memory growth). */
   readonly instantiations: number;
 }
@@ -250,6 +258,10 @@ export function createGuestInstance(compiled: CompiledCore): GuestInstance {
     },
     warm() {
       if (needsInstance()) instantiate();
+    },
+    clean() {
+      // A restore only: making a new instance is warm()'s work, which the pool bounds on its own.
+      if (state === undefined && dirty && !needsInstance()) reset();
     },
     run(opts) {
       const s: RunState = {

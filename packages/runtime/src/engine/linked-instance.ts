@@ -179,6 +179,10 @@ export function createLinkedInstance(linked: LinkedExtension): GuestInstance {
     warm() {
       if (needsInstance()) instantiate();
     },
+    clean() {
+      // A restore only: making a new instance is warm()'s work, which the pool bounds on its own.
+      if (state === undefined && dirty && !needsInstance()) reset();
+    },
     run(opts): GuestRunResult {
       const s: RunState = {
         opts,

@@ -80,6 +80,8 @@ port.on("message", (msg: ToWorker) => {
   } catch (cause) {
     post({ t: "failed", id: msg.id, error: ExtensionError.from(cause).toJSON() });
   }
+  // The result is on its way: restore the snapshot now, while the pool's thread answers, not on the next call.
+  instance.clean();
 });
 
 post({ t: "ready", id: 0 });
