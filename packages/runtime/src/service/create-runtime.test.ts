@@ -389,6 +389,22 @@ describe("createRuntime() and the inline slice (runtime.inline_slice_us)", () =>
       expect(paths).toEqual(["inline"]);
     }));
 
+  it("sends low-tier invocations to the pool while its own thread is busy, and inline again once it is not", () =>
+    withRuntime(undefined, async ({ runtime, paths }) => {
+      const call = () => runtime.invokeExtension(invokeRequest({ extensionId: "small", input: { a: 1 } }));
+      // Hold the thread for a few of the runtime's 100 ms load windows, then let its sampler run.
+      const until = performance.now() + 350;
+      while (performance.now() < until) {
+        // busy, as under a flood of requests
+      }
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      expect((await call()).outcome).toBe(Outcome.OK);
+      // Idle for a few windows: the thread is not busy any more.
+      await new Promise((resolve) => setTimeout(resolve, 350));
+      expect((await call()).outcome).toBe(Outcome.OK);
+      expect(paths).toEqual(["pool", "inline"]);
+    }));
+
   it("sends every invocation to the pool with inline_slice_us: 0", () =>
     withRuntime(0, async ({ runtime, paths }) => {
       await runtime.invokeExtension(invokeRequest({ extensionId: "small" }));

@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks";
 import { ExtensionError, FUEL_PER_CPU_MILLI } from "@ameide-ext/pdk/contract";
 import type { InvokeExtensionRequest, InvokeExtensionResponse } from "@ameide-ext/proto";
 import { type Logger, pino } from "pino";
@@ -127,6 +128,33 @@ function createSlowSet(forMs: number) {
   };
 }
 
+/** How often the service's thread load is sampled, and above which utilisation it counts as busy. */
+const LOAD_WINDOW_MS = 100;
+const BUSY_UTILISATION = 0.75;
+
+/**
+ * Whether the service's own thread is busy: its event loop was more than
+ * {@link BUSY_UTILISATION} utilised over the last {@link LOAD_WINDOW_MS}.
+ * Under load, low-tier invocations skip the inline slice and go to the pool,
+ * whose workers run on the other cores, instead of queueing on this thread.
+ */
+function watchThreadLoad() {
+  let last = performance.eventLoopUtilization();
+  const state = {
+    busy: false,
+    stop() {
+      clearInterval(timer);
+    },
+  };
+  const timer = setInterval(() => {
+    const now = performance.eventLoopUtilization();
+    state.busy = performance.eventLoopUtilization(now, last).utilization > BUSY_UTILISATION;
+    last = now;
+  }, LOAD_WINDOW_MS);
+  timer.unref();
+  return state;
+}
+
 /** A technical error the extension is to blame for: what a breaker counts. */
 function countsAgainstExtension(code: string, reason: string | undefined): boolean {
   if (code === "unavailable") return false; // the runtime's own availability: store, workers, breaker
@@ -253,6 +281,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   // Low-tier invocations try the inline slice first (settings.inlineSliceUs); versions that outran it go to the pool.
   const inlineSlice = settings.inlineSliceUs * (FUEL_PER_CPU_MILLI / 1000);
   const slow = createSlowSet(SLOW_FOR_MS);
+  const thread = watchThreadLoad();
 
   let inflight = 0;
   let draining = false;
@@ -361,7 +390,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
             }),
       };
       let result: InvocationResult | undefined;
-      if (entry.riskTier === "low" && inlineSlice > 0 && !slow.isSlow(entry.key)) {
+      if (entry.riskTier === "low" && inlineSlice > 0 && !thread.busy && !slow.isSlow(entry.key)) {
         result = engine.tryInline(ext, request, inlineSlice);
         if (!result) slow.mark(entry.key);
       }
@@ -516,6 +545,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     },
     async close() {
       flushRecords();
+      thread.stop();
       watch?.close();
       store.close?.();
       if (ownEngine) await engine.close();

@@ -28,7 +28,9 @@ export interface RuntimeSettings {
    * with at most this much fuel, which skips the worker round trip; when the slice runs out before the
    * guest finishes, the invocation runs again in full in the pool, and that extension version goes
    * straight to the pool for the next minute. So the service's thread is never held longer than a
-   * slice by any guest. 0 sends every invocation to the pool. Default 100, bounds 0..10,000.
+   * slice by any guest. While that thread is busy (event loop over 75% utilised in the last 100 ms),
+   * the slice is skipped and the pool's workers take the work. 0 sends every invocation to the pool.
+   * Default 100, bounds 0..10,000.
    */
   inlineSliceUs: number;
   /** The module stores. */
