@@ -433,6 +433,19 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
       x.u32(trapGlobal);
       x.u8(0x00);
     };
+    // With the fuel left on the stack: keep it in the local, and trap with Fuel when it is negative.
+    const storeAndCheck = (x: ByteWriter) => {
+      x.u8(0x22);
+      x.u32(fLocal);
+      x.u8(0x42);
+      x.s64(0n);
+      x.u8(0x53); // i64.lt_s
+      x.u8(0x04);
+      x.u8(0x40);
+      flush(x);
+      trapWith(x, TrapReason.Fuel);
+      x.u8(0x0b);
+    };
     const charge = (x: ByteWriter, cost: number, check: boolean) => {
       if (meter === "none") return;
       if (cost === 0 && !check) return;
@@ -446,16 +459,7 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
         x.u32(fLocal);
         return;
       }
-      x.u8(0x22);
-      x.u32(fLocal);
-      x.u8(0x42);
-      x.s64(0n);
-      x.u8(0x53); // i64.lt_s
-      x.u8(0x04);
-      x.u8(0x40);
-      flush(x);
-      trapWith(x, TrapReason.Fuel);
-      x.u8(0x0b);
+      storeAndCheck(x);
     };
     // A bulk instruction's work grows with its length, the operand on top of the stack: charge it
     // (one unit per byte or element) before the instruction runs, so a budget bounds it like a loop.
@@ -469,16 +473,7 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
       x.u32(tLocal);
       x.u8(0xad); // i64.extend_i32_u
       x.u8(0x7d); // i64.sub
-      x.u8(0x22);
-      x.u32(fLocal);
-      x.u8(0x42);
-      x.s64(0n);
-      x.u8(0x53); // i64.lt_s
-      x.u8(0x04);
-      x.u8(0x40);
-      flush(x);
-      trapWith(x, TrapReason.Fuel);
-      x.u8(0x0b);
+      storeAndCheck(x);
       x.u8(0x20);
       x.u32(tLocal);
     };
