@@ -85,7 +85,9 @@ export interface Engine {
    * full, in the pool. Only for requests without a host handler: a guest that
    * can make no host call has no effect but its result, so running it again
    * is safe and gives the same answer. A slice at or above the budget runs
-   * the invocation in full, exactly as {@link invokeInline}.
+   * the invocation in full, exactly as {@link invokeInline}. Also undefined,
+   * without running, for a composed (JavaScript) guest whose instance must be
+   * made again (after a trap): that takes milliseconds, not a slice.
    */
   tryInline(ext: LoadedExtension, request: InvokeRequest, fuelSlice: number): InvocationResult | undefined;
   /**
@@ -251,6 +253,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
           "invalid_limits",
         );
       const prep = prepareInvocation(request, ext.limits, sizeLimits);
+      // A composed (JavaScript) guest's new instance takes milliseconds to make (QuickJS): never on the
+      // caller's thread here. Its first instance is made by load(); after a trap the pool makes them.
+      if (ext.compiled.kind === "linked" && !entryFor(ext).ready) return undefined;
       const budget = prep.fuel;
       if (fuelSlice >= budget) return runHere(ext, prep, denied);
       prep.fuel = fuelSlice;

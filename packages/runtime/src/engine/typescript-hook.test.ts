@@ -169,6 +169,18 @@ describe("createEngine() with TypeScript hooks", () => {
     expect(pooled.stats.fuelUsed).toBe(inline.stats.fuelUsed);
   });
 
+  it("tries a TypeScript hook inline while its instance is live, but never remakes one on the caller's thread", async () => {
+    const ext = await engine.load(component);
+    expect(engine.tryInline(ext, { input: "{}" }, 10_000_000)).toMatchObject({ outcome: "ok" });
+    // A throw traps: the instance must be made again, which tryInline leaves to the pool.
+    expect(engine.tryInline(ext, { input: '{"mode":"throw"}' }, 10_000_000)).toMatchObject({
+      outcome: "technical_error",
+      error: { reason: "trap" },
+    });
+    expect(engine.tryInline(ext, { input: "{}" }, 10_000_000)).toBeUndefined();
+    expect(await engine.invoke(ext, { input: "{}" })).toMatchObject({ outcome: "ok" });
+  });
+
   it("keeps an AssemblyScript-shaped component (one core module) on the one-module path", async () => {
     const ext = await engine.load(await watComponent(guest("(call $ok (local.get $ptr) (local.get $len))")));
     expect(ext.compiled.kind).toBe("core");
