@@ -1,15 +1,12 @@
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Ajv } from "ajv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT_CODES } from "./exit-code.js";
-import { OUTPUT_SCHEMAS } from "./report/output-schemas.js";
-import { spawnCli } from "./testing/cli-process.js";
+import { parseCliDocument, spawnCli } from "./testing/cli-process.js";
 
 // The CLI as a process, run from its sources (no build), the way `npx ameide-ext` runs it.
 // The same behaviours in detail, in-process: cli.test.ts.
-const ajv = new Ajv({ allErrors: true, strict: false });
 let root: string;
 
 beforeAll(async () => {
@@ -20,15 +17,6 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-function parseDocument(stdout: string, schema: keyof typeof OUTPUT_SCHEMAS): Record<string, unknown> {
-  const lines = stdout.trimEnd().split("\n");
-  expect(lines, "exactly one JSON document on stdout").toHaveLength(1);
-  const doc = JSON.parse(lines[0] ?? "") as Record<string, unknown>;
-  const validate = ajv.compile(OUTPUT_SCHEMAS[schema]);
-  if (!validate(doc)) throw new Error(`${schema}: ${ajv.errorsText(validate.errors)}\n${stdout}`);
-  return doc;
-}
-
 describe.concurrent("ameide-ext, as a process", () => {
   it.each([
     ["process_hook", "deal-guard", 3],
@@ -38,7 +26,11 @@ describe.concurrent("ameide-ext, as a process", () => {
     const dir = `hooks/${name}`;
     const created = await spawnCli(["new", name, "--kind", kind, "--dir", dir, "--json"], { cwd: root });
     expect(created.code, created.stderr).toBe(EXIT_CODES.ok);
-    expect(parseDocument(created.stdout, "new")).toMatchObject({ id: name, kind, createdBy: "agent:test" });
+    expect(parseCliDocument(created.stdout, "new")).toMatchObject({
+      id: name,
+      kind,
+      createdBy: "agent:test",
+    });
 
     const built = await spawnCli(["build", dir], { cwd: root });
     expect(built.code, built.stderr).toBe(EXIT_CODES.ok);
@@ -56,7 +48,7 @@ describe.concurrent("ameide-ext, as a process", () => {
         stdin: '{"amount": 12000, "marginPct": 30}',
       });
       expect(ran.code, ran.stderr).toBe(EXIT_CODES.ok);
-      expect(parseDocument(ran.stdout, "run")).toMatchObject({
+      expect(parseCliDocument(ran.stdout, "run")).toMatchObject({
         ok: true,
         output: { route: "standard", reasons: [] },
       });

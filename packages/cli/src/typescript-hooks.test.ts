@@ -3,18 +3,15 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { EXTENSION_KINDS } from "@ameide-ext/pdk/contract";
 import { createHookTsconfig } from "@ameide-ext/pdk/tsconfig";
-import { Ajv } from "ajv";
 import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT_CODES } from "./exit-code.js";
 import { TEMPLATES_DIR } from "./new/templates.js";
-import { OUTPUT_SCHEMAS } from "./report/output-schemas.js";
-import { spawnCli } from "./testing/cli-process.js";
+import { parseCliDocument, spawnCli } from "./testing/cli-process.js";
 
 // Hooks written in TypeScript (--lang typescript), through the CLI as a process, as main.test.ts does for
 // AssemblyScript. A TypeScript build takes a few seconds (type-check, bundle, componentize-qjs), so each
 // hook is built once and the cases after it reuse dist/.
-const ajv = new Ajv({ allErrors: true, strict: false });
 let root: string;
 
 beforeAll(async () => {
@@ -27,15 +24,6 @@ afterAll(async () => {
 
 const cli = (args: readonly string[], stdin?: string) =>
   spawnCli(args, stdin === undefined ? { cwd: root } : { cwd: root, stdin });
-
-function parseDocument(stdout: string, schema: keyof typeof OUTPUT_SCHEMAS): Record<string, unknown> {
-  const lines = stdout.trimEnd().split("\n");
-  expect(lines, "exactly one JSON document on stdout").toHaveLength(1);
-  const doc = JSON.parse(lines[0] ?? "") as Record<string, unknown>;
-  const validate = ajv.compile(OUTPUT_SCHEMAS[schema]);
-  if (!validate(doc)) throw new Error(`${schema}: ${ajv.errorsText(validate.errors)}\n${stdout}`);
-  return doc;
-}
 
 /** What an editor reports for the hook in `dir`, reading its tsconfig.json as `tsc -p` does. */
 function editorDiagnostics(dir: string): string[] {
@@ -100,7 +88,7 @@ describe("ameide-ext new --lang typescript", () => {
         "--json",
       ]);
       expect(created.code, created.stderr).toBe(EXIT_CODES.ok);
-      const doc = parseDocument(created.stdout, "new");
+      const doc = parseCliDocument(created.stdout, "new");
       expect(doc).toMatchObject({ id: name, kind, lang: "typescript" });
       expect(doc.files).toEqual(expect.arrayContaining(["src/index.ts", "tsconfig.json", "extension.json"]));
       const manifest = JSON.parse(await readFile(path.join(root, dir, "extension.json"), "utf8"));
@@ -112,7 +100,7 @@ describe("ameide-ext new --lang typescript", () => {
 
       const built = await cli(["build", dir, "--json"]);
       expect(built.code, built.stderr).toBe(EXIT_CODES.ok);
-      const build = parseDocument(built.stdout, "build");
+      const build = parseCliDocument(built.stdout, "build");
       const wasm = await readFile(path.join(root, dir, "dist", `${name}.wasm`));
       expect(build).toMatchObject({ id: name, bytes: wasm.byteLength, warnings: [] });
 
@@ -151,7 +139,7 @@ describe("ameide-ext new --lang typescript", () => {
     async () => {
       const r = await cli(["run", "hooks/deal-guard", "--input", "-", "--json"], '{"amount":90000}');
       expect(r.code).toBe(EXIT_CODES.failed);
-      expect(parseDocument(r.stdout, "run")).toMatchObject({
+      expect(parseCliDocument(r.stdout, "run")).toMatchObject({
         ok: false,
         output: null,
         error: {
@@ -197,7 +185,7 @@ describe("a TypeScript hook that does not type-check", () => {
 
       const json = await cli(["test", broken, "--json"]);
       expect(json.code).toBe(EXIT_CODES.failed);
-      expect(parseDocument(json.stdout, "error")).toMatchObject({
+      expect(parseCliDocument(json.stdout, "error")).toMatchObject({
         error: {
           code: "invalid_argument",
           reason: "compile_error",
@@ -283,7 +271,7 @@ describe("the TypeScript guest's rules", () => {
         await writeFile(path.join(dir, "tests", file), JSON.stringify(fixture));
 
       const r = await cli(["test", "guest-rules", "--json"]);
-      const doc = parseDocument(r.stdout, "test");
+      const doc = parseCliDocument(r.stdout, "test");
       const cases = new Map(
         (
           doc.cases as Array<{
@@ -367,7 +355,7 @@ describe("a TypeScript hook with an npm dependency", () => {
     async () => {
       const built = await cli(["build", "banded", "--json"]);
       expect(built.code, built.stderr).toBe(EXIT_CODES.ok);
-      parseDocument(built.stdout, "build");
+      parseCliDocument(built.stdout, "build");
       const stamp = JSON.parse(await readFile(path.join(hook(), "dist", "banded.build.json"), "utf8"));
       expect(Object.keys(stamp.dependencies)).toEqual(["node_modules/deal-bands/index.js"]);
 

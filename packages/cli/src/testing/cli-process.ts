@@ -1,7 +1,9 @@
 // Test support: the CLI as a child process, run from its sources, and in-process with captured streams.
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { Ajv } from "ajv";
 import { type CliDeps, createNodeFs } from "../deps.js";
+import { OUTPUT_SCHEMAS } from "../report/output-schemas.js";
 
 /** The repository's root. */
 export const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
@@ -72,4 +74,24 @@ export function createCapturedDeps(opts: { cwd: string; stdin?: string; env?: Re
     fs: createNodeFs(),
   };
   return { deps, stdout: () => out, stderr: () => err };
+}
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+
+/**
+ * The one `--json` document a CLI process printed on stdout, checked against
+ * its schema in docs/cli.md. Throws when stdout is not exactly one line, or
+ * the document does not match the schema.
+ */
+export function parseCliDocument(
+  stdout: string,
+  schema: keyof typeof OUTPUT_SCHEMAS,
+): Record<string, unknown> {
+  const lines = stdout.trimEnd().split("\n");
+  if (lines.length !== 1)
+    throw new Error(`expected exactly one JSON document on stdout, got ${lines.length} lines:\n${stdout}`);
+  const doc = JSON.parse(lines[0] ?? "") as Record<string, unknown>;
+  const validate = ajv.compile(OUTPUT_SCHEMAS[schema]);
+  if (!validate(doc)) throw new Error(`${schema}: ${ajv.errorsText(validate.errors)}\n${stdout}`);
+  return doc;
 }
