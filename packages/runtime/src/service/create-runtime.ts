@@ -1,4 +1,3 @@
-import { performance } from "node:perf_hooks";
 import { ExtensionError, FUEL_PER_CPU_MILLI } from "@ameide-ext/pdk/contract";
 import type { InvokeExtensionRequest, InvokeExtensionResponse } from "@ameide-ext/proto";
 import { type Logger, pino } from "pino";
@@ -13,6 +12,7 @@ import { combineModuleStores, type ModuleStore } from "../store/module-store.js"
 import { createS3ModuleStore } from "../store/s3-module-store.js";
 import { type CircuitBreakers, createCircuitBreakers } from "./circuit-breaker.js";
 import { createExtensionLoader, type ExtensionLoader } from "./extension-loader.js";
+import { createSlowSet, SLOW_FOR_MS, watchThreadLoad } from "./inline-routing.js";
 import { invocationLogLine } from "./invocation-log.js";
 import { responseFromError, responseFromResult } from "./invocation-response.js";
 import { contextOfRequest } from "./request-context.js";
@@ -103,56 +103,6 @@ export interface Runtime {
   drain(graceMs?: number): Promise<boolean>;
   /** Stops watching the catalog and closes the engine (if created here) and the stores. */
   close(): Promise<void>;
-}
-
-/** How long an extension version that outran the inline slice goes straight to the pool. */
-const SLOW_FOR_MS = 60_000;
-
-/** Extension versions that outran the inline slice, each until its time is up. */
-function createSlowSet(forMs: number) {
-  const until = new Map<string, number>();
-  return {
-    isSlow(key: string): boolean {
-      const t = until.get(key);
-      if (t === undefined) return false;
-      if (performance.now() < t) return true;
-      until.delete(key);
-      return false;
-    },
-    mark(key: string): void {
-      until.set(key, performance.now() + forMs);
-    },
-    prune(keep: (key: string) => boolean): void {
-      for (const key of until.keys()) if (!keep(key)) until.delete(key);
-    },
-  };
-}
-
-/** How often the service's thread load is sampled, and above which utilisation it counts as busy. */
-const LOAD_WINDOW_MS = 100;
-const BUSY_UTILISATION = 0.75;
-
-/**
- * Whether the service's own thread is busy: its event loop was more than
- * {@link BUSY_UTILISATION} utilised over the last {@link LOAD_WINDOW_MS}.
- * Under load, low-tier invocations skip the inline slice and go to the pool,
- * whose workers run on the other cores, instead of queueing on this thread.
- */
-function watchThreadLoad() {
-  let last = performance.eventLoopUtilization();
-  const state = {
-    busy: false,
-    stop() {
-      clearInterval(timer);
-    },
-  };
-  const timer = setInterval(() => {
-    const now = performance.eventLoopUtilization();
-    state.busy = performance.eventLoopUtilization(now, last).utilization > BUSY_UTILISATION;
-    last = now;
-  }, LOAD_WINDOW_MS);
-  timer.unref();
-  return state;
 }
 
 /** A technical error the extension is to blame for: what a breaker counts. */
