@@ -26,8 +26,10 @@ export {
 // The service (docs/runtime-service.md): catalog, module stores, governed host calls, the Connect server.
 export type {
   CatalogFile,
+  CatalogFileAuth,
   CatalogFileEntry,
   CatalogFileHostService,
+  CatalogFileIssuer,
   CatalogFileRuntime,
 } from "./catalog/catalog-schema.js";
 export { CATALOG_SCHEMA } from "./catalog/catalog-schema.js";
@@ -69,6 +71,16 @@ export type {
 export { createConnectHostCaller } from "./host/connect-host-caller.js";
 export type { HostCallClaims, TokenMinter, TokenMinterOptions } from "./host/token-minter.js";
 export { createTokenMinter, MAX_TOKEN_TTL_SECONDS } from "./host/token-minter.js";
+export type { AuthSettings, ConfiguredPrincipal, TrustedIssuer } from "./service/auth-settings.js";
+export { resolveAuthSettings } from "./service/auth-settings.js";
+export { authorizeRequest } from "./service/authorize-request.js";
+export type {
+  CallerAuthenticator,
+  CallerCredentials,
+  CallerIdentity,
+  Principal,
+} from "./service/caller-authenticator.js";
+export { createCallerAuthenticator, USER_TOKEN_HEADER } from "./service/caller-authenticator.js";
 export type {
   CircuitBreakerOptions,
   CircuitBreakers,
@@ -89,6 +101,12 @@ export type { InvokeCallOptions, Runtime, RuntimeOptions } from "./service/creat
 export { createRuntime } from "./service/create-runtime.js";
 export type { RuntimeConfig } from "./service/load-runtime-config.js";
 export { loadRuntimeConfig } from "./service/load-runtime-config.js";
+export type {
+  LocalTokenClaims,
+  LocalTokenIssuer,
+  LocalTokenIssuerOptions,
+} from "./service/local-token-issuer.js";
+export { createLocalTokenIssuer } from "./service/local-token-issuer.js";
 export type { ExtensionLabels, RuntimeMetrics } from "./service/runtime-metrics.js";
 export type { RuntimeLogLevel, RuntimeSettings, SettingsOverrides } from "./service/runtime-settings.js";
 export { resolveRuntimeSettings } from "./service/runtime-settings.js";

@@ -7,6 +7,7 @@
 /** The closed set of codes: Connect's `Code`, in snake_case. */
 export const ERROR_CODES = [
   "invalid_argument",
+  "unauthenticated",
   "not_found",
   "permission_denied",
   "failed_precondition",
@@ -60,6 +61,11 @@ export const ERROR_REASONS = [
   "disabled",
   "store_unavailable",
   "shutting_down",
+  // who may call the runtime, for which tenant (docs/runtime-service.md, "Authentication")
+  "caller_unauthenticated",
+  "tenant_not_allowed",
+  "context_mismatch",
+  "module_ref_outside_tenant",
 ] as const;
 
 /** One of {@link ERROR_REASONS}. */

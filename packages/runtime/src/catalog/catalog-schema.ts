@@ -50,6 +50,35 @@ export interface CatalogFileRuntime {
   circuit_breaker?: { failure_threshold?: number; cool_down_ms?: number };
   host_calls?: { token_ttl_seconds?: number; issuer?: string };
   guest_logs?: { max_lines?: number; max_chars?: number };
+  /** Who may call InvokeExtension, for which tenants (docs/runtime-service.md, "Authentication"). */
+  auth?: CatalogFileAuth;
+}
+
+/** One trusted token issuer: tokens it signs are verified with its JWKS. */
+export interface CatalogFileIssuer {
+  /** The `iss` claim its tokens carry. */
+  issuer: string;
+  /** The `aud` claim tokens for this runtime carry. */
+  audience: string;
+  /** Its JWKS URL (fetched and cached). One of `jwks_uri` and `jwks_file`. */
+  jwks_uri?: string;
+  /** A JWKS file on the runtime's disk, for offline use (the dev stack). */
+  jwks_file?: string;
+  /** Signature algorithms accepted. Default ["RS256", "ES256", "EdDSA"]. */
+  algorithms?: string[];
+}
+
+/** The `runtime.auth` section. */
+export interface CatalogFileAuth {
+  /** `jwt` (the default): callers present a bearer token. `insecure_local`: anyone is trusted for any tenant (a developer's machine only). */
+  mode?: "jwt" | "insecure_local";
+  issuers?: CatalogFileIssuer[];
+  /** The claim listing the tenants a caller may act for ("*": every tenant). Default "ameide_tenants". */
+  tenants_claim?: string;
+  /** The claim of an end user's token naming the user's tenant. Default "tenant". */
+  user_tenant_claim?: string;
+  /** Callers on the Unix domain socket without a token act as this principal (the socket's file mode is the access control). */
+  socket_peer?: { principal: string; tenants: string[] };
 }
 
 /** The catalog file: Helm values → ConfigMap → this file. */
@@ -69,6 +98,49 @@ const VERSION = "^(?!latest$)[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$";
 const SERVICE = "^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$";
 const METHOD = "^[A-Za-z_][A-Za-z0-9_]*$";
 const int = (min: number, max: number) => ({ type: "integer", minimum: min, maximum: max }) as const;
+
+const TENANTS = {
+  type: "array",
+  maxItems: 10_000,
+  items: { type: "string", pattern: `^(\\*|${ID.slice(1, -1)})$` },
+} as const;
+
+/** JSON Schema of {@link CatalogFileAuth}. */
+const AUTH_SCHEMA = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    mode: { enum: ["jwt", "insecure_local"] },
+    issuers: {
+      type: "array",
+      maxItems: 32,
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["issuer", "audience"],
+        properties: {
+          issuer: { type: "string", minLength: 1, maxLength: 1024 },
+          audience: { type: "string", minLength: 1, maxLength: 1024 },
+          jwks_uri: { type: "string", pattern: "^https?://[^\\s]+$" },
+          jwks_file: { type: "string", minLength: 1 },
+          algorithms: {
+            type: "array",
+            minItems: 1,
+            items: { enum: ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA", "Ed25519"] },
+          },
+        },
+      },
+    },
+    tenants_claim: { type: "string", minLength: 1, maxLength: 128 },
+    user_tenant_claim: { type: "string", minLength: 1, maxLength: 128 },
+    socket_peer: {
+      type: "object",
+      additionalProperties: false,
+      required: ["principal", "tenants"],
+      properties: { principal: { type: "string", minLength: 1, maxLength: 256 }, tenants: TENANTS },
+    },
+  },
+} as const;
 
 /** JSON Schema (draft 2020-12 subset that ajv checks) of {@link CatalogFile}. */
 export const CATALOG_SCHEMA = {
@@ -189,6 +261,7 @@ export const CATALOG_SCHEMA = {
           additionalProperties: false,
           properties: { max_lines: int(0, 1_000), max_chars: int(16, 65_536) },
         },
+        auth: AUTH_SCHEMA,
       },
     },
   },

@@ -15,10 +15,11 @@ describe("connect codes", () => {
   });
 
   it("folds Connect's other codes into ours", () => {
-    expect(fromConnectCode(Code.Unauthenticated)).toBe("permission_denied");
+    expect(fromConnectCode(Code.Unauthenticated)).toBe("unauthenticated");
     expect(fromConnectCode(Code.Aborted)).toBe("unavailable");
     expect(fromConnectCode(Code.Unknown)).toBe("internal");
-    expect(fromConnectCodeName("unauthenticated")).toBe("permission_denied");
+    expect(fromConnectCodeName("unauthenticated")).toBe("unauthenticated");
+    expect(fromConnectCodeName("already_exists")).toBe("failed_precondition");
     expect(fromConnectCodeName("not_found")).toBe("not_found");
     expect(fromConnectCodeName("nonsense")).toBe("internal");
   });

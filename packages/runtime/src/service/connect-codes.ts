@@ -17,6 +17,7 @@ export const ERROR_REASON_HEADER = "ameide-error-reason";
 
 const TO_CONNECT: Readonly<Record<ErrorCode, Code>> = Object.freeze({
   invalid_argument: Code.InvalidArgument,
+  unauthenticated: Code.Unauthenticated,
   not_found: Code.NotFound,
   permission_denied: Code.PermissionDenied,
   failed_precondition: Code.FailedPrecondition,
@@ -26,7 +27,7 @@ const TO_CONNECT: Readonly<Record<ErrorCode, Code>> = Object.freeze({
   internal: Code.Internal,
 });
 
-// Connect has 16 codes and we keep 8: each of the others folds into the one a
+// Connect has 16 codes and we keep 9: each of the others folds into the one a
 // caller should act on in the same way.
 const FROM_CONNECT: Readonly<Record<Code, ErrorCode>> = Object.freeze({
   [Code.Canceled]: "deadline_exceeded",
@@ -44,7 +45,7 @@ const FROM_CONNECT: Readonly<Record<Code, ErrorCode>> = Object.freeze({
   [Code.Internal]: "internal",
   [Code.Unavailable]: "unavailable",
   [Code.DataLoss]: "internal",
-  [Code.Unauthenticated]: "permission_denied",
+  [Code.Unauthenticated]: "unauthenticated",
 });
 
 /** Connect's code for one of ours. */
@@ -53,9 +54,8 @@ export function toConnectCode(code: ErrorCode): Code {
 }
 
 /**
- * Our code for one of Connect's. The eight we share map to themselves;
- * `canceled` becomes `deadline_exceeded`, `unauthenticated` `permission_denied`,
- * `aborted` `unavailable` (retryable), `unimplemented` `not_found`,
+ * Our code for one of Connect's. The nine we share map to themselves;
+ * `canceled` becomes `deadline_exceeded`, `aborted` `unavailable` (retryable), `unimplemented` `not_found`,
  * `already_exists` `failed_precondition`, `out_of_range` `invalid_argument`,
  * `unknown` and `data_loss` `internal`.
  */

@@ -1,20 +1,57 @@
 import { ExtensionError } from "@ameide-ext/pdk/contract";
 import { Health, HealthCheckResponse_ServingStatus, WasmExtensionRuntime } from "@ameide-ext/proto";
-import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import { Code, ConnectError, type ConnectRouter, createContextKey } from "@connectrpc/connect";
+import { authorizeRequest } from "./authorize-request.js";
+import { type CallerAuthenticator, USER_TOKEN_HEADER } from "./caller-authenticator.js";
 import { toConnectError } from "./connect-codes.js";
 import type { Runtime } from "./create-runtime.js";
+
+/** Context value the server sets: true when the request came in on the Unix domain socket. */
+export const VIA_SOCKET = createContextKey(false, {
+  description: "request came in on the runtime's Unix socket",
+});
 
 /**
  * The Connect routes of the runtime: `ameide.extensions.v1.WasmExtensionRuntime`
  * and the standard `grpc.health.v1.Health/Check` (for Kubernetes gRPC probes,
  * and the bench's empty-RPC baseline). Connect, gRPC and gRPC-Web all reach them.
+ * With `auth`, each InvokeExtension first proves its caller and checks the
+ * context against it (refusals are RPC errors, logged, never invocations);
+ * without it the caller is trusted, as in-process code is.
  */
-export function runtimeRoutes(runtime: Runtime): (router: ConnectRouter) => void {
+export function runtimeRoutes(
+  runtime: Runtime,
+  auth?: CallerAuthenticator | undefined,
+): (router: ConnectRouter) => void {
   return (router) => {
     router.service(WasmExtensionRuntime, {
       async invokeExtension(req, context) {
+        let request = req;
+        if (auth) {
+          try {
+            const identity = await auth.authenticate({
+              authorization: context.requestHeader.get("authorization"),
+              userToken: context.requestHeader.get(USER_TOKEN_HEADER),
+              viaSocket: context.values.get(VIA_SOCKET),
+            });
+            request = authorizeRequest(identity, req);
+          } catch (cause) {
+            const err = ExtensionError.from(cause);
+            runtime.logger.warn(
+              {
+                event: "caller_refused",
+                error_code: err.code,
+                error_reason: err.reason,
+                tenant_id: req.ctx?.tenantId,
+                extension_id: req.extensionId,
+              },
+              `InvokeExtension refused: ${err.message}`,
+            );
+            throw toConnectError(err);
+          }
+        }
         try {
-          return await runtime.invokeExtension(req, { timeoutMs: context.timeoutMs() });
+          return await runtime.invokeExtension(request, { timeoutMs: context.timeoutMs() });
         } catch (cause) {
           throw toConnectError(ExtensionError.from(cause));
         }

@@ -94,7 +94,7 @@ describe("ameide-ext-runtime, the server process", () => {
       config,
       [
         "env: dev",
-        "runtime: { pool: { size: 1 }, shutdown_grace_ms: 5000 }",
+        "runtime: { pool: { size: 1 }, shutdown_grace_ms: 5000, auth: { mode: insecure_local } }",
         "host_services:",
         `  ${CrmService.typeName}: { url: "${crm.url}" }`,
         "extensions:",

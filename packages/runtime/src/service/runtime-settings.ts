@@ -1,5 +1,6 @@
 import { ExtensionError } from "@ameide-ext/pdk/contract";
 import type { CatalogFileRuntime } from "../catalog/catalog-schema.js";
+import { type AuthSettings, resolveAuthSettings } from "./auth-settings.js";
 
 /** Log levels of the runtime's own log. */
 export type RuntimeLogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -52,6 +53,8 @@ export interface RuntimeSettings {
   hostCalls: { tokenTtlSeconds: number; issuer: string; signingKeyPem: string | undefined };
   /** Guest log lines copied into the runtime's log line per invocation, and their length. */
   guestLogs: { maxLines: number; maxChars: number };
+  /** Who may call InvokeExtension over the network, for which tenants (see auth-settings.ts). */
+  auth: AuthSettings;
 }
 
 /** Overrides from the command line, which win over the environment and the file. */
@@ -169,5 +172,6 @@ export function resolveRuntimeSettings(
       maxLines: file.guest_logs?.max_lines ?? 20,
       maxChars: file.guest_logs?.max_chars ?? 512,
     },
+    auth: resolveAuthSettings(file.auth, envText(env, "AMEIDE_RUNTIME_AUTH_MODE")),
   };
 }

@@ -3,9 +3,11 @@ import { createServer as createHttp1Server } from "node:http";
 import { createServer as createHttp2Server, type Http2Session } from "node:http2";
 import { type AddressInfo, createServer as createNetServer, type Server, type Socket } from "node:net";
 import { Duplex, PassThrough } from "node:stream";
+import { createContextValues } from "@connectrpc/connect";
 import { type ConnectNodeAdapterOptions, connectNodeAdapter } from "@connectrpc/connect-node";
+import { createCallerAuthenticator } from "./caller-authenticator.js";
 import type { Runtime } from "./create-runtime.js";
-import { runtimeRoutes } from "./runtime-routes.js";
+import { runtimeRoutes, VIA_SOCKET } from "./runtime-routes.js";
 
 /** Where to listen. At least one of `port` and `socket`. */
 export interface RuntimeServerOptions {
@@ -60,6 +62,11 @@ const H2_PREFACE = Buffer.from("PRI", "latin1");
  * Node 20's `http2.createServer` cannot fall back to HTTP/1.1 without TLS
  * (`allowHTTP1` works only with ALPN), so a plain TCP server reads the first
  * bytes of each connection and hands it to the HTTP/2 or the HTTP/1.1 server.
+ *
+ * Callers are authenticated as `runtime.settings.auth` says; with auth
+ * unset the server refuses to start (`failed_precondition`), and with
+ * `insecure_local` it logs a warning. Connections on the Unix socket are
+ * marked, so a configured socket peer principal applies to them alone.
  */
 export async function startRuntimeServer(
   runtime: Runtime,
@@ -67,6 +74,15 @@ export async function startRuntimeServer(
 ): Promise<RuntimeServer> {
   if (options.port === undefined && options.socket === undefined)
     throw new RangeError("startRuntimeServer needs a port, a socket, or both");
+  const auth = await createCallerAuthenticator(runtime.settings.auth);
+  if (auth.mode === "insecure_local")
+    runtime.logger.warn(
+      { event: "auth_insecure_local" },
+      "runtime.auth.mode is insecure_local: ANY caller that reaches this runtime may act for ANY tenant; never use it outside a developer's machine",
+    );
+  // Connections that came in on the Unix socket: HTTP/1.1 by socket, HTTP/2 by session.
+  const socketPeers = new WeakSet<object>();
+  let nextSessionViaSocket = false;
   const fallback = (req: AnyRequest, res: AnyResponse) => {
     const path = (req.url ?? "/").split("?")[0];
     if (req.method === "GET" || req.method === "HEAD") {
@@ -90,8 +106,13 @@ export async function startRuntimeServer(
     send(res, 404, "text/plain; charset=utf-8", "not found\n");
   };
   const handler = connectNodeAdapter({
-    routes: runtimeRoutes(runtime),
+    routes: runtimeRoutes(runtime, auth),
     fallback,
+    contextValues: (req) =>
+      createContextValues().set(
+        VIA_SOCKET,
+        socketPeers.has("stream" in req ? (req.stream.session ?? {}) : req.socket),
+      ),
     readMaxBytes: options.readMaxBytes ?? 1024 * 1024,
   });
 
@@ -122,12 +143,14 @@ export async function startRuntimeServer(
   const http2 = createHttp2Server(tracked);
   const sessions = new Set<Http2Session>();
   http2.on("session", (s) => {
+    if (nextSessionViaSocket) socketPeers.add(s);
     sessions.add(s);
     s.once("close", () => sessions.delete(s));
   });
   const sockets = new Set<Socket>();
 
-  const dispatch = (socket: Socket) => {
+  const dispatch = (socket: Socket, viaSocket: boolean) => {
+    if (viaSocket) socketPeers.add(socket);
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
     socket.setNoDelay(true);
@@ -147,7 +170,9 @@ export async function startRuntimeServer(
         const duplex = Duplex.from({ readable, writable: socket });
         socket.once("close", () => duplex.destroy());
         duplex.on("error", () => socket.destroy());
+        nextSessionViaSocket = viaSocket; // the "session" event fires within emit()
         http2.emit("connection", duplex);
+        nextSessionViaSocket = false;
       } else {
         socket.unshift(head);
         http1.emit("connection", socket);
@@ -160,7 +185,8 @@ export async function startRuntimeServer(
 
   const listeners: Server[] = [];
   const listen = async (target: { port: number; host: string } | { path: string }) => {
-    const server = createNetServer(dispatch);
+    const viaSocket = "path" in target;
+    const server = createNetServer((socket) => dispatch(socket, viaSocket));
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(target, () => {

@@ -128,10 +128,20 @@ export async function buildTestHook(name: TestHookName, version = "1"): Promise<
   return { bytes: build.component, sha256: build.sha256 };
 }
 
-/** Writes a module into `dir` as `<name>.wasm` and returns its `file://` ref with the checksum. */
-export async function writeModule(dir: string, name: string, hook: TestHook): Promise<string> {
-  await mkdir(dir, { recursive: true });
-  const path = join(dir, `${name}.wasm`);
+/**
+ * Writes a module into `dir` as `extensions/<tenant>/<name>.wasm` (a catalog
+ * entry's module must lie under its own tenant's prefix) and returns its
+ * `file://` ref with the checksum.
+ */
+export async function writeModule(
+  dir: string,
+  name: string,
+  hook: TestHook,
+  tenant = "acme",
+): Promise<string> {
+  const folder = join(dir, "extensions", tenant);
+  await mkdir(folder, { recursive: true });
+  const path = join(folder, `${name}.wasm`);
   await writeFile(path, hook.bytes);
   return `file://${path}#sha256=${hook.sha256}`;
 }
