@@ -53,7 +53,7 @@ describe("parseCatalog()", () => {
             version: "1",
             kind: "domain_hook",
             risk_tier: "medium",
-            wasm_blob_ref: `file:///m/deal.wasm#sha256=${SHA}`,
+            wasm_blob_ref: `file:///m/extensions/acme/deal.wasm#sha256=${SHA}`,
             limits: { cpu_millis: 5 },
             host_calls: [{ service: "ameide.crm.v1.CrmService", method: "GetCustomer", read_only: true }],
           },
@@ -115,5 +115,47 @@ describe("parseCatalog()", () => {
   it("refuses a medium-tier entry that allows a method not marked read_only", () => {
     const text = `extensions:\n  - { tenant_id: acme, extension_id: x, version: "1", kind: agent_tool, risk_tier: medium, wasm_blob_ref: "s3://extensions/acme/x/1.wasm#sha256=${SHA}", host_calls: [{ service: a.B, method: Write }] }\n`;
     expect(problemsOf(text).paths).toEqual(["/extensions/0/host_calls/0"]);
+  });
+
+  const withRef = (tenant: string, ref: string) =>
+    `extensions:\n  - { tenant_id: ${tenant}, extension_id: x, version: "1", kind: process_hook, risk_tier: low, wasm_blob_ref: "${ref}#sha256=${SHA}" }\n`;
+
+  it.each([
+    ["another tenant's S3 prefix", "s3://extensions/globex/x/1.wasm"],
+    ["another bucket", "s3://globex/acme/x/1.wasm"],
+    ["an S3 key that climbs out with ..", "s3://extensions/acme/../globex/x/1.wasm"],
+    ["an S3 key that climbs out percent-encoded", "s3://extensions/acme%2F..%2Fglobex/x/1.wasm"],
+    ["an S3 key with a double slash", "s3://extensions//globex/x/1.wasm"],
+    ["an S3 key with the tenant alone", "s3://extensions/acme"],
+    ["another tenant's relative path", "extensions/globex/x/1.wasm"],
+    ["a relative path without the prefix", "acme/x/1.wasm"],
+    ["a relative path with a dot segment", "extensions/./acme/x/1.wasm"],
+    ["a relative path with a double slash", "extensions//acme/x/1.wasm"],
+    ["a relative path with backslashes", "extensions\\\\globex\\\\x.wasm"],
+    ["another tenant's file", "file:///srv/modules/extensions/globex/x/1.wasm"],
+    [
+      "a file URL that climbs out, percent-encoded",
+      "file:///srv/modules/extensions/acme/%2e%2e/globex/x.wasm",
+    ],
+    [
+      "a file in another tenant's folder that nests the prefix",
+      "file:///srv/extensions/globex/extensions/acme/x.wasm",
+    ],
+    ["a tenant of another case", "s3://extensions/Acme/x/1.wasm"],
+  ])("refuses %s for tenant acme (module_ref_outside_tenant)", (_what, ref) => {
+    expect(problemsOf(withRef("acme", ref))).toEqual({
+      code: "invalid_argument",
+      reason: "module_ref_outside_tenant",
+      paths: ["/extensions/0/wasm_blob_ref"],
+    });
+  });
+
+  it.each([
+    "s3://extensions/acme/x/1.wasm",
+    "s3://modules/extensions/acme/x/1.wasm",
+    "extensions/acme/x/1.wasm",
+    "file:///srv/modules/extensions/acme/x/1.wasm",
+  ])("accepts %s for tenant acme", (ref) => {
+    expect(parseCatalog(withRef("acme", ref)).resolve("acme", "x", "1").ref.sha256).toBe(SHA);
   });
 });

@@ -12,6 +12,7 @@ import type { HostCallPolicy } from "../engine/types.js";
 import { type ModuleRef, parseModuleRef } from "../store/module-ref.js";
 import { CATALOG_SCHEMA, type CatalogFile, type CatalogFileRuntime } from "./catalog-schema.js";
 import { compareVersions } from "./compare-versions.js";
+import { refOutsideTenant } from "./ref-outside-tenant.js";
 
 /** One extension version the runtime may run, checked and with its defaults filled in. */
 export interface CatalogEntry {
@@ -77,15 +78,18 @@ function validate(doc: unknown): ErrorObject[] {
 interface Problem {
   path: string;
   message: string;
+  /** Set for a problem with a reason of its own (a ref outside its tenant's prefix). */
+  reason?: "module_ref_outside_tenant";
 }
 
+/** The catalog refused: `invalid_manifest`, or `module_ref_outside_tenant` when any entry points outside its tenant. */
 function invalid(source: string, problems: Problem[]): ExtensionError {
-  const first = problems[0] as Problem;
+  const first = problems.find((p) => p.reason !== undefined) ?? (problems[0] as Problem);
   const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : "";
   return new ExtensionError(
     "invalid_argument",
     `${source} is not a valid catalog: ${first.path || "/"} ${first.message}${more}`,
-    "invalid_manifest",
+    first.reason ?? "invalid_manifest",
     { source, problems },
   );
 }
@@ -94,7 +98,8 @@ function invalid(source: string, problems: Problem[]): ExtensionError {
  * Parses and checks a catalog file, YAML or JSON (JSON is YAML). Refuses, with
  * `invalid_argument/invalid_manifest` and every problem in `details.problems`:
  * text that does not parse, anything the JSON Schema ({@link CATALOG_SCHEMA})
- * refuses, a malformed `wasm_blob_ref`, the same version twice, a low-tier
+ * refuses, a malformed `wasm_blob_ref`, one outside `extensions/<its tenant>/`
+ * (then the reason is `module_ref_outside_tenant`), the same version twice, a low-tier
  * entry with host calls, a medium-tier entry allowing a method not marked
  * read-only, and a `latest` pin naming a version the catalog does not have.
  */
@@ -139,6 +144,15 @@ function buildCatalog(doc: unknown, hash: string, source: string): Catalog {
       ref = parseModuleRef(raw.wasm_blob_ref);
     } catch (cause) {
       problems.push({ path: `${path}/wasm_blob_ref`, message: (cause as Error).message });
+      return;
+    }
+    const outside = refOutsideTenant(ref, raw.tenant_id);
+    if (outside !== undefined) {
+      problems.push({
+        path: `${path}/wasm_blob_ref`,
+        message: `${JSON.stringify(raw.wasm_blob_ref)} ${outside}`,
+        reason: "module_ref_outside_tenant",
+      });
       return;
     }
     const hostCalls = raw.host_calls ?? [];

@@ -89,4 +89,18 @@ describe("catalog hot reload", () => {
     expect(runtime.catalog.hash).toBe(before);
     expect(await runtime.metrics.render()).toMatch(/ameide_ext_catalog_loads_total\{result="invalid"\} 2/);
   });
+
+  it("refuses a reload whose entry points at another tenant's module, logs why, and keeps serving the old catalog", async () => {
+    const before = runtime.catalog.hash;
+    const seen = lines.filter((l) => l.event === "catalog_invalid").length;
+    const hijack = `  - { tenant_id: globex, extension_id: echo, version: "1", kind: process_hook, risk_tier: low, wasm_blob_ref: "${refs["1"]}" }\n`;
+    await writeFile(path, `${catalogText(["1", "2", "3"])}${hijack}`);
+    await until(() => lines.filter((l) => l.event === "catalog_invalid").length === seen + 1);
+    expect(lines.filter((l) => l.event === "catalog_invalid").at(-1)).toMatchObject({
+      error_code: "invalid_argument",
+      error_reason: "module_ref_outside_tenant",
+    });
+    expect(runtime.catalog.hash).toBe(before);
+    expect(await versionRun()).toBe("2");
+  });
 });

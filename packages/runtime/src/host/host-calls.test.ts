@@ -54,7 +54,10 @@ describe("governed host calls", () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "ameide-hostcalls-"));
-    const ref = await writeModule(dir, "caller", await buildTestHook("caller"));
+    const hook = await buildTestHook("caller");
+    // Each tenant's entry points at a module under its own prefix (the catalog refuses anything else).
+    const refs: Record<string, string> = {};
+    for (const tenant of ["acme", "globex"]) refs[tenant] = await writeModule(dir, "caller", hook, tenant);
     const read = { service: CRM, method: "GetCustomer", read_only: true };
     const write = { service: CRM, method: "UpdateCreditLimit" };
     const entry = (tenant: string, id: string, tier: "low" | "medium" | "high", extra: object = {}) => ({
@@ -63,7 +66,7 @@ describe("governed host calls", () => {
       version: "1",
       kind: "domain_hook" as const,
       risk_tier: tier,
-      wasm_blob_ref: ref,
+      wasm_blob_ref: refs[tenant] as string,
       limits: { timeout_ms: 2_000 },
       ...extra,
     });

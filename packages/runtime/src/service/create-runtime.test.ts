@@ -56,7 +56,7 @@ describe("createRuntime()", () => {
           tenant_id: "globex",
           extension_id: "globex-only",
           version: "1",
-          wasm_blob_ref: refs["1"] as string,
+          wasm_blob_ref: await writeModule(dir, "echo-1", await buildTestHook("echo", "1"), "globex"),
         },
       ],
       latest: { "acme/pinned": "1" },

@@ -296,6 +296,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
             event: "catalog_invalid",
             source: options.catalogPath,
             error_code: error.code,
+            error_reason: error.reason,
             problems: error.details?.problems,
           },
           `catalog refused, the previous one stays in force: ${error.message}`,
