@@ -27,6 +27,7 @@ export type {
   RuntimeClient,
   RuntimeClientOptions,
   RuntimeProtocol,
+  TokenProvider,
 } from "./runtime-client.js";
 // End-user API: the client.
-export { createInProcessClient, createRuntimeClient } from "./runtime-client.js";
+export { createInProcessClient, createRuntimeClient, USER_TOKEN_HEADER } from "./runtime-client.js";

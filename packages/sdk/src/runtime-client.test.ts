@@ -11,8 +11,11 @@ import {
 } from "@ameide-ext/proto";
 import {
   createCatalog,
+  createLocalTokenIssuer,
   createRuntime,
   ExtensionError,
+  type LocalTokenIssuer,
+  USER_TOKEN_HEADER as RUNTIME_USER_TOKEN_HEADER,
   type Runtime,
   type RuntimeServer,
   startRuntimeServer,
@@ -24,7 +27,12 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { userContext } from "./execution-context.js";
-import { createInProcessClient, createRuntimeClient, type RuntimeClient } from "./runtime-client.js";
+import {
+  createInProcessClient,
+  createRuntimeClient,
+  type RuntimeClient,
+  USER_TOKEN_HEADER,
+} from "./runtime-client.js";
 
 const ctx = userContext({ tenantId: "acme", userId: "u-1" });
 const technical = (code: string, reason: string) =>
@@ -140,10 +148,19 @@ describe("createRuntimeClient(): against a real runtime", () => {
   let dir: string;
   let runtime: Runtime;
   let server: RuntimeServer;
+  let issuer: LocalTokenIssuer;
+  let tokensMinted = 0;
   const clients: Array<[string, RuntimeClient]> = [];
+  const extra: RuntimeClient[] = [];
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "ameide-sdk-"));
+    issuer = await createLocalTokenIssuer({ dir });
+    // The service's own credential: a fresh token per request, as a token provider gives.
+    const token = () => {
+      tokensMinted++;
+      return issuer.mint({ subject: "sdk-test-service", tenants: ["acme"] });
+    };
     const ref = await writeModule(dir, "echo", await buildTestHook("echo", "1"));
     const base = {
       tenant_id: "acme",
@@ -158,7 +175,7 @@ describe("createRuntimeClient(): against a real runtime", () => {
           { ...base, extension_id: "echo", limits: { timeout_ms: 2_000 } },
           { ...base, extension_id: "spin", limits: { cpu_millis: 10_000, timeout_ms: 10_000 } },
         ],
-        runtime: { preload: false, pool: { size: 1 } },
+        runtime: { preload: false, pool: { size: 1 }, auth: issuer.auth },
       }),
       logger: captureLogger("silent").logger,
       defaultMetrics: false,
@@ -168,16 +185,17 @@ describe("createRuntimeClient(): against a real runtime", () => {
     const url = server.url as string;
     clients.push(
       ["in-process", createRuntimeClient({ inProcess: runtime })],
-      ["connect h2", createRuntimeClient({ baseUrl: url })],
-      ["connect 1.1", createRuntimeClient({ baseUrl: url, httpVersion: "1.1" })],
-      ["grpc", createRuntimeClient({ baseUrl: url, protocol: "grpc" })],
-      ["grpc-web", createRuntimeClient({ baseUrl: url, protocol: "grpc-web", httpVersion: "1.1" })],
-      ["uds connect", createRuntimeClient({ socketPath: socket })],
-      ["uds grpc", createRuntimeClient({ socketPath: socket, protocol: "grpc" })],
+      ["connect h2", createRuntimeClient({ baseUrl: url, token })],
+      ["connect 1.1", createRuntimeClient({ baseUrl: url, httpVersion: "1.1", token })],
+      ["grpc", createRuntimeClient({ baseUrl: url, protocol: "grpc", token })],
+      ["grpc-web", createRuntimeClient({ baseUrl: url, protocol: "grpc-web", httpVersion: "1.1", token })],
+      ["uds connect", createRuntimeClient({ socketPath: socket, token })],
+      ["uds grpc", createRuntimeClient({ socketPath: socket, protocol: "grpc", token })],
     );
   });
   afterAll(async () => {
     for (const [, c] of clients) c.close();
+    for (const c of extra) c.close();
     await server?.shutdown(1_000);
     await rm(dir, { recursive: true, force: true });
   });
@@ -228,6 +246,43 @@ describe("createRuntimeClient(): against a real runtime", () => {
       ).rejects.toMatchObject({ code: "deadline_exceeded" });
       expect(performance.now() - started, name).toBeLessThan(2_000);
     }
+  });
+
+  it("sends the token provider's token with each request, and the end user's token per call", async () => {
+    const url = server.url as string;
+    const anonymous = createRuntimeClient({ baseUrl: url, httpVersion: "1.1" });
+    extra.push(anonymous);
+    await expect(anonymous.invoke({ extensionId: "echo", ctx, input: {} })).rejects.toMatchObject({
+      name: "ExtensionError",
+      code: "unauthenticated",
+      reason: "caller_unauthenticated",
+    });
+    const [, client] = clients[1] as [string, RuntimeClient];
+    const before = tokensMinted;
+    await client.invoke({ extensionId: "echo", ctx, input: {} });
+    await client.invoke({ extensionId: "echo", ctx, input: {} });
+    expect(tokensMinted - before).toBe(2);
+    await expect(
+      client.invoke({ extensionId: "echo", ctx: { ...ctx, tenantId: "globex" }, input: {} }),
+    ).rejects.toMatchObject({ code: "permission_denied", reason: "tenant_not_allowed" });
+    const ada = await issuer.mint({ subject: "u-1", tenant: "acme" });
+    const eve = await issuer.mint({ subject: "u-2", tenant: "acme" });
+    expect(await client.invoke({ extensionId: "echo", ctx, input: {}, userToken: ada })).toMatchObject({
+      outcome: "ok",
+    });
+    await expect(
+      client.invoke({ extensionId: "echo", ctx, input: {}, userToken: eve }),
+    ).rejects.toMatchObject({ code: "permission_denied", reason: "context_mismatch" });
+    const failing = createRuntimeClient({
+      baseUrl: url,
+      token: () => Promise.reject(new Error("vault sealed")),
+    });
+    extra.push(failing);
+    await expect(failing.invoke({ extensionId: "echo", ctx, input: {} })).rejects.toMatchObject({
+      code: "unauthenticated",
+      reason: "caller_unauthenticated",
+    });
+    expect(USER_TOKEN_HEADER).toBe(RUNTIME_USER_TOKEN_HEADER);
   });
 
   it("refuses options that name no target, or two", () => {

@@ -20,6 +20,12 @@ import {
 import { type InvokeResult, readResponse } from "./read-response.js";
 import { type RetryOptions, resolveRetry, retryDelayMs } from "./retry.js";
 
+/** Header carrying the end user's own token (the runtime's `USER_TOKEN_HEADER`). */
+export const USER_TOKEN_HEADER = "x-ameide-user-token";
+
+/** Gives the calling service's own token (a JWT the runtime trusts), asked once per request so it may rotate. */
+export type TokenProvider = () => string | Promise<string>;
+
 /** The wire protocols the runtime speaks. */
 export type RuntimeProtocol = "connect" | "grpc" | "grpc-web";
 
@@ -50,6 +56,14 @@ export interface RuntimeClientOptions {
   timeoutMs?: number | undefined;
   /** Retries of `unavailable` answers. Default: 3 attempts in all, 20 ms doubling to 250 ms, with jitter. */
   retry?: RetryOptions | undefined;
+  /**
+   * The calling service's credential, sent as `authorization: Bearer <token>`
+   * with each request (each retry asks again). The runtime refuses network
+   * calls without one (`unauthenticated/caller_unauthenticated`) unless it
+   * trusts a Unix-socket peer or runs insecure_local. Unused in-process: the
+   * embedded runtime is trusted code.
+   */
+  token?: TokenProvider | undefined;
 }
 
 /** One invocation. */
@@ -66,6 +80,13 @@ export interface InvokeOptions<I = unknown> {
   timeoutMs?: number | undefined;
   /** Cancels the call (and its retries). */
   signal?: AbortSignal | undefined;
+  /**
+   * The end user's own token (the JWT the user's request came with), sent as
+   * {@link USER_TOKEN_HEADER}. The runtime verifies it and refuses a `ctx`
+   * whose tenant or user it contradicts (`permission_denied/context_mismatch`);
+   * an empty `ctx.userId` is taken from it. Unused in-process.
+   */
+  userToken?: string | undefined;
 }
 
 /** A client of the WasmExtensionRuntime. */
@@ -98,7 +119,31 @@ type Call = (
   req: InvokeExtensionRequest,
   timeoutMs: number,
   signal: AbortSignal | undefined,
+  userToken: string | undefined,
 ) => Promise<InvokeExtensionResponse>;
+
+/** The credential headers of one request: the service's token (asked for now) and the end user's. */
+async function credentialHeaders(
+  token: TokenProvider | undefined,
+  userToken: string | undefined,
+): Promise<Record<string, string>> {
+  const headers: Record<string, string> = {};
+  if (token) {
+    let value: string;
+    try {
+      value = await token();
+    } catch (cause) {
+      throw new ExtensionError(
+        "unauthenticated",
+        `the token provider failed: ${(cause as Error).message}`,
+        "caller_unauthenticated",
+      );
+    }
+    headers.authorization = `Bearer ${value}`;
+  }
+  if (userToken !== undefined && userToken !== "") headers[USER_TOKEN_HEADER] = userToken;
+  return headers;
+}
 
 function networkCall(options: RuntimeClientOptions): { call: Call; close: () => void } {
   const protocol = options.protocol ?? "connect";
@@ -135,9 +180,10 @@ function networkCall(options: RuntimeClientOptions): { call: Call; close: () => 
   }
   const client = createClient(WasmExtensionRuntime, transport);
   return {
-    call: async (req, timeoutMs, signal) => {
+    call: async (req, timeoutMs, signal, userToken) => {
+      const headers = await credentialHeaders(options.token, userToken);
       try {
-        return await client.invokeExtension(req, { timeoutMs, signal });
+        return await client.invokeExtension(req, { timeoutMs, signal, headers });
       } catch (cause) {
         throw fromConnectError(cause);
       }
@@ -210,7 +256,7 @@ export function createRuntimeClient(options: RuntimeClientOptions): RuntimeClien
             "timeout",
           );
         try {
-          return readResponse<O>(await call(req, remaining, opts.signal));
+          return readResponse<O>(await call(req, remaining, opts.signal, opts.userToken));
         } catch (cause) {
           const err = ExtensionError.from(cause);
           const delay = retryDelayMs(retry, attempt, err);
