@@ -86,7 +86,12 @@ try {
   env = { ...env, AMEIDE_CONFIG: stack.doc.configFile };
   ameideExt("promote", hook, "--env", "dev");
 
-  const runtime = createRuntimeClient({ baseUrl: stack.doc.runtimeUrl, protocol: "connect" });
+  // The runtime authenticates its callers: the stack's caller token acts for its tenant.
+  const runtime = createRuntimeClient({
+    baseUrl: stack.doc.runtimeUrl,
+    protocol: "connect",
+    token: () => stack.doc.runtimeToken,
+  });
   const ctx = userContext({ tenantId: stack.doc.tenant, userId: "demo" });
   const deal = { dealId: "D-2031", amount: 30_000, marginPct: 5 };
   // The runtime picks catalog changes up from the file, with no restart: wait (bounded) for the route.

@@ -1,8 +1,9 @@
 // `ameide-ext dev` as the terminal runs it: the document once both services are up, then a clean stop on SIGINT.
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type CliDeps, createNodeDeps, runCli } from "@ameide-ext/cli";
+import { createRuntimeClient, userContext } from "@ameide-ext/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 describe("ameide-ext dev", () => {
@@ -36,6 +37,9 @@ describe("ameide-ext dev", () => {
       registryUrl: string;
       runtimeUrl: string;
       tokens: Record<string, string>;
+      tenant: string;
+      runtimeToken: string;
+      runtimeTokenFile: string;
     };
     expect(doc).toMatchObject({
       ok: true,
@@ -44,6 +48,28 @@ describe("ameide-ext dev", () => {
     expect(Object.keys(doc.tokens)).toEqual(expect.arrayContaining(["user:reviewer", "agent:dev"]));
     expect((await fetch(`${doc.registryUrl}/healthz`)).status).toBe(200);
     expect((await fetch(`${doc.runtimeUrl}/healthz`)).status).toBe(200);
+    // The runtime authenticates its callers: the stack's caller token acts for the stack's tenant only.
+    expect((await stat(doc.runtimeTokenFile)).mode & 0o777).toBe(0o600);
+    expect((await readFile(doc.runtimeTokenFile, "utf8")).trim()).toBe(doc.runtimeToken);
+    const ctx = userContext({ tenantId: doc.tenant, userId: "u1" });
+    const anonymous = createRuntimeClient({ baseUrl: doc.runtimeUrl, httpVersion: "1.1" });
+    const caller = createRuntimeClient({
+      baseUrl: doc.runtimeUrl,
+      httpVersion: "1.1",
+      token: () => doc.runtimeToken,
+    });
+    await expect(anonymous.invoke({ extensionId: "nope", ctx, input: {} })).rejects.toMatchObject({
+      code: "unauthenticated",
+      reason: "caller_unauthenticated",
+    });
+    await expect(
+      caller.invoke({ extensionId: "nope", ctx: { ...ctx, tenantId: "elsewhere" }, input: {} }),
+    ).rejects.toMatchObject({ code: "permission_denied", reason: "tenant_not_allowed" });
+    await expect(caller.invoke({ extensionId: "nope", ctx, input: {} })).rejects.toMatchObject({
+      code: "not_found",
+    });
+    anonymous.close();
+    caller.close();
     process.emit("SIGINT");
     expect(await running).toBe(0);
     expect(out.trim().split("\n")).toHaveLength(1);

@@ -91,7 +91,11 @@ describe("the §7 lifecycle, end to end", () => {
       created: false,
     });
 
-    const runtime = createRuntimeClient({ baseUrl: stack.runtimeUrl, httpVersion: "1.1" });
+    const runtime = createRuntimeClient({
+      baseUrl: stack.runtimeUrl,
+      httpVersion: "1.1",
+      token: () => stack.runtimeToken,
+    });
     const ctx = userContext({ tenantId: "local", userId: "u1" });
     const deal = { dealId: "D-1", amount: 30_000, marginPct: 5 };
     const invoke = async (want: string) => {
@@ -183,7 +187,11 @@ describe("the §7 lifecycle, end to end", () => {
       },
     });
 
-    const runtime = createRuntimeClient({ baseUrl: stack.runtimeUrl, httpVersion: "1.1" });
+    const runtime = createRuntimeClient({
+      baseUrl: stack.runtimeUrl,
+      httpVersion: "1.1",
+      token: () => stack.runtimeToken,
+    });
     const ctx = userContext({ tenantId: "local", userId: "u1" });
     const deadline = Date.now() + 10_000;
     for (;;) {
@@ -214,7 +222,7 @@ describe("the §7 lifecycle, end to end", () => {
     expect(anon.code).toBe(1);
     expect(json(anon)).toMatchObject({
       ok: false,
-      error: { code: "permission_denied", details: { rule: "unauthenticated" } },
+      error: { code: "unauthenticated", details: { rule: "unauthenticated" } },
     });
 
     const me = Object.keys(stack.tokens)[0] as string;

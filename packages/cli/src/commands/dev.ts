@@ -60,12 +60,15 @@ export function registerDevCommand(program: Command, ctx: CommandContext): void 
           configFile: stack.configFile,
           tenant: stack.tenant,
           tokens: stack.tokens,
+          runtimeToken: stack.runtimeToken,
+          runtimeTokenFile: stack.runtimeTokenFile,
         };
         const lines = [
           `registry  ${stack.registryUrl}`,
           `runtime   ${stack.runtimeUrl}`,
           `catalog   ${stack.catalog}`,
           ...Object.entries(stack.tokens).map(([who, token]) => `token     ${who.padEnd(14)} ${token}`),
+          `runtime caller token (SDK \`token\` option, tenant ${stack.tenant}) in ${stack.runtimeTokenFile}`,
           `export AMEIDE_CONFIG=${stack.configFile}`,
         ];
         // The document (or the lines) first, so a script can read the URLs while the stack runs.

@@ -34,6 +34,13 @@ export interface DevStack {
   configFile: string;
   /** Tokens by identity: `user:<name>` (a reviewer) and `agent:dev` (an author that may not approve). */
   tokens: Record<string, string>;
+  /**
+   * The runtime's caller token for this start (a JWT for the tenant only, 7 days), for the SDK's
+   * `token` option. The runtime trusts only the key made at this start, so each start makes a new one.
+   */
+  runtimeToken: string;
+  /** The file holding {@link runtimeToken} (mode 0600). */
+  runtimeTokenFile: string;
   /** The tenant. */
   tenant: string;
   /** Stops both services. */
@@ -53,7 +60,10 @@ interface RegistryModule {
  * `spin up`: the registry (SQLite, folder module store) and a runtime that
  * watches the dev catalog the registry writes, both on loopback. Tokens are
  * made on first start and kept in `<dir>/tokens.json`; `<dir>/config.json`
- * points the CLI at the registry as the local user.
+ * points the CLI at the registry as the local user. The runtime authenticates
+ * its callers as in production: a key pair made at each start (only its public
+ * JWKS is written, `<dir>/caller-jwks.json`) signs a caller token for the
+ * stack's tenant, kept in `<dir>/runtime-token` (mode 0600).
  */
 export async function startDevStack(options: DevStackOptions, deps: CliDeps): Promise<DevStack> {
   const dir = path.resolve(deps.cwd, options.dir ?? ".ameide-dev");
@@ -113,11 +123,22 @@ export async function startDevStack(options: DevStackOptions, deps: CliDeps): Pr
   const registry = await reg.startRegistry({ config, logger: logger("ameide-ext-registry") });
   const rt = await import("@ameide-ext/runtime");
   let runtimeServer: Awaited<ReturnType<typeof rt.startRuntimeServer>>;
+  let runtimeToken: string;
+  const runtimeTokenFile = path.join(dir, "runtime-token");
   try {
     const cat = rt.parseCatalog(await readFile(catalog, "utf8"), { source: catalog });
+    // Auth is the stack's, not the catalog file's: the registry rewrites that file.
+    const issuer = await rt.createLocalTokenIssuer({ dir, issuer: "ameide-ext-dev" });
+    runtimeToken = await issuer.mint({
+      subject: "ameide-ext-dev",
+      tenants: [tenant],
+      ttlSeconds: 7 * 86_400,
+    });
+    await writeFile(runtimeTokenFile, `${runtimeToken}\n`, { mode: 0o600 });
     const runtime = await rt.createRuntime({
       catalog: cat,
       catalogPath: catalog,
+      settings: rt.resolveRuntimeSettings({ ...cat.runtime, auth: issuer.auth }),
       reloadDebounceMs: 50,
       logger: logger("ameide-ext-runtime"),
       defaultMetrics: false,
@@ -145,6 +166,8 @@ export async function startDevStack(options: DevStackOptions, deps: CliDeps): Pr
     modules,
     configFile,
     tokens,
+    runtimeToken,
+    runtimeTokenFile,
     tenant,
     async close() {
       await runtimeServer.shutdown(2_000);

@@ -33,7 +33,7 @@ describe("createAuthenticator()", () => {
     ["an unknown token", "Bearer nope-nope-nope-nope"],
   ])("refuses %s as unauthenticated", async (_name, header) => {
     await expect(auth(header)).rejects.toMatchObject({
-      code: "permission_denied",
+      code: "unauthenticated",
       details: { rule: "unauthenticated" },
     });
   });

@@ -31,9 +31,9 @@ export interface AuthenticatorOptions {
 /** Turns a request's `Authorization` header into a caller, or refuses it. */
 export type Authenticator = (authorization: string | null) => Promise<Caller>;
 
-/** The refusal of an unauthenticated call: Connect's `unauthenticated` on the wire. */
+/** The refusal of an unauthenticated call: `unauthenticated` (Connect's `unauthenticated` on the wire). */
 export function unauthenticated(message: string): ExtensionError {
-  return new ExtensionError("permission_denied", message, undefined, { rule: "unauthenticated" });
+  return new ExtensionError("unauthenticated", message, undefined, { rule: "unauthenticated" });
 }
 
 /**
