@@ -9,6 +9,7 @@ import {
   jwtVerify,
 } from "jose";
 import type { AuthSettings, TrustedIssuer } from "./auth-settings.js";
+import { createVerifiedTokenCache } from "./verified-token-cache.js";
 
 /** Header carrying the end user's own token, next to the caller's `authorization: Bearer …`. */
 export const USER_TOKEN_HEADER = "x-ameide-user-token";
@@ -84,6 +85,8 @@ function tenantsOf(claim: unknown): Principal["tenants"] {
  * Tokens are JWTs verified with jose: the issuer is picked by the token's
  * `iss`, then signature (algorithms pinned per issuer), `iss`, `aud`, `exp`
  * and `nbf` are checked against that issuer's keys. JWKS files are read once, here.
+ * A token that verified is trusted again without a signature check until its
+ * `exp`, for at most a minute (verified-token-cache.ts).
  */
 export async function createCallerAuthenticator(settings: AuthSettings): Promise<CallerAuthenticator> {
   if (settings.mode === "unset")
@@ -101,7 +104,10 @@ export async function createCallerAuthenticator(settings: AuthSettings): Promise
   const issuers = new Map<string, { issuer: TrustedIssuer; keys: JWTVerifyGetKey }>();
   for (const issuer of settings.issuers) issuers.set(issuer.issuer, { issuer, keys: await keysOf(issuer) });
 
+  const verified = createVerifiedTokenCache();
   const verify = async (token: string, what: string): Promise<JWTPayload> => {
+    const known = verified.get(token);
+    if (known) return known;
     if (token.length > MAX_TOKEN_CHARS)
       throw unauthenticated(`the ${what} is ${token.length} characters, the limit is ${MAX_TOKEN_CHARS}`);
     let iss: unknown;
@@ -120,6 +126,7 @@ export async function createCallerAuthenticator(settings: AuthSettings): Promise
         requiredClaims: ["exp", "sub"],
         clockTolerance: 5,
       });
+      verified.set(token, payload);
       return payload;
     } catch (cause) {
       throw unauthenticated(`the ${what} does not verify: ${(cause as Error).message}`);
