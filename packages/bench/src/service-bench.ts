@@ -25,9 +25,9 @@ import { tmpdir } from "node:os";
 import path, { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Health, InvokeExtensionRequestSchema, Outcome, WasmExtensionRuntime } from "@ameide-ext/proto";
-import { createEngine, sha256Hex } from "@ameide-ext/runtime";
+import { createEngine, createLocalTokenIssuer, sha256Hex } from "@ameide-ext/runtime";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { createClient, type Transport } from "@connectrpc/connect";
+import { createClient, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import autocannon from "autocannon";
 import * as hdr from "hdr-histogram-js";
@@ -129,13 +129,26 @@ async function measureLatency(
   return result;
 }
 
+/** The caller token every request carries (the runtime authenticates callers); set once the issuer exists. */
+let bearer = "";
+
+/** Adds the caller token to each request of a transport. */
+const withToken: Interceptor = (next) => (req) => {
+  req.header.set("authorization", bearer);
+  return next(req);
+};
+
 function cannon(url: string, path: string, body: Uint8Array): Promise<Throughput> {
   return new Promise((resolve, reject) => {
     autocannon(
       {
         url: `${url}${path}`,
         method: "POST",
-        headers: { "content-type": "application/proto", "connect-protocol-version": "1" },
+        headers: {
+          "content-type": "application/proto",
+          "connect-protocol-version": "1",
+          authorization: bearer,
+        },
         body: Buffer.from(body),
         connections: CONNECTIONS,
         duration: DURATION_S,
@@ -158,8 +171,13 @@ async function main(): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), "ameide-service-bench-"));
   log("building the deal-approval hook");
   const build = await buildDealHook();
-  const modulePath = join(dir, "deal-approval.wasm");
+  // A catalog entry's module lies under its tenant's prefix.
+  const modulePath = join(dir, "extensions", "acme", "deal-approval.wasm");
+  await mkdir(join(dir, "extensions", "acme"), { recursive: true });
   await writeFile(modulePath, build.component);
+  // Callers authenticate as in production: every request carries a JWT verified against a JWKS file.
+  const issuer = await createLocalTokenIssuer({ dir });
+  bearer = `Bearer ${await issuer.mint({ subject: "bench-service", tenants: ["acme"] })}`;
   const catalog = join(dir, "catalog.yaml");
   await writeFile(
     catalog,
@@ -167,7 +185,7 @@ async function main(): Promise<number> {
       "env: dev",
       // Default settings. deal-approval (low tier) runs in the inline slice; deal-approval-pool, the same
       // module at medium tier, in a pool worker.
-      "runtime: { log_level: info }",
+      `runtime: { log_level: info, auth: ${JSON.stringify(issuer.auth)} }`,
       "extensions:",
       ...[
         ["deal-approval", "low"],
@@ -189,7 +207,12 @@ async function main(): Promise<number> {
   try {
     log("latency, HTTP/1.1");
     const http1 = await measureLatency(
-      createConnectTransport({ baseUrl: server.url, httpVersion: "1.1", useBinaryFormat: true }),
+      createConnectTransport({
+        baseUrl: server.url,
+        httpVersion: "1.1",
+        useBinaryFormat: true,
+        interceptors: [withToken],
+      }),
     );
     log("latency, HTTP/2");
     const session = new Http2SessionManager(server.url);
@@ -199,12 +222,18 @@ async function main(): Promise<number> {
         httpVersion: "2",
         useBinaryFormat: true,
         sessionManager: session,
+        interceptors: [withToken],
       }),
     );
     session.abort();
     log("latency, HTTP/1.1, pool path (medium tier)");
     const http1Pool = await measureLatency(
-      createConnectTransport({ baseUrl: server.url, httpVersion: "1.1", useBinaryFormat: true }),
+      createConnectTransport({
+        baseUrl: server.url,
+        httpVersion: "1.1",
+        useBinaryFormat: true,
+        interceptors: [withToken],
+      }),
       "deal-approval-pool",
     );
     const invokeBody = (extensionId: string) =>

@@ -8,7 +8,7 @@
  * over an empty RPC is the RPC layer's share. A script, not a test: it prints
  * figures. Bounded: about 20 s.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createCatalog, createRuntime, sha256Hex } from "@ameide-ext/runtime";
@@ -40,7 +40,9 @@ async function perCallUs(fn: () => unknown): Promise<number> {
 const dir = await mkdtemp(join(tmpdir(), "ameide-service-breakdown-"));
 try {
   const build = await buildDealHook();
-  const modulePath = join(dir, "deal-approval.wasm");
+  // A catalog entry's module lies under its tenant's prefix.
+  const modulePath = join(dir, "extensions", "acme", "deal-approval.wasm");
+  await mkdir(join(dir, "extensions", "acme"), { recursive: true });
   await writeFile(modulePath, build.component);
   const req = invokeRequest({ extensionId: "deal-approval", input: JSON.parse(DEAL_INPUT) });
   const rows: Array<[string, number]> = [];

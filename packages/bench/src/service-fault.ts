@@ -81,6 +81,7 @@ const at = (ms: number, what: string, run: () => Promise<void> | void) => ({
   },
 });
 const r = await runClosedLoop({
+  token: fixture.token,
   url: server.url,
   clients: 16,
   minMs: 30_000,

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CrmService } from "@ameide-ext/proto/testing";
-import { ExtensionError } from "@ameide-ext/runtime";
+import { createLocalTokenIssuer, ExtensionError } from "@ameide-ext/runtime";
 import {
   buildTestHook,
   type CrmServiceHandle,
@@ -138,6 +138,8 @@ export interface LoadFixture {
   goodRefs: Record<string, string>;
   /** Lets the CRM check tokens against the server's /.well-known/jwks.json once the server runs. */
   trust(url: string): void;
+  /** The load generator's caller token (tenant acme), which the catalog's `runtime.auth` trusts. */
+  token: string;
 }
 
 /**
@@ -151,6 +153,10 @@ export async function createLoadFixture(): Promise<LoadFixture> {
     "1": await writeModule(dir, "good-1", await buildTestHook("echo", "1")),
   };
   const callerRef = await writeModule(dir, "caller", await buildTestHook("caller"));
+  // The runtime authenticates callers as in production: a JWT per client, verified against a JWKS file.
+  const issuer = await createLocalTokenIssuer({ dir });
+  const token = await issuer.mint({ subject: "bench-load", tenants: ["acme"], ttlSeconds: 86_400 });
+  const auth = `auth: ${JSON.stringify(issuer.auth)}`;
   let keys: JWTVerifyGetKey | undefined;
   const crm = await startCrmService((header, token) => {
     if (!keys) throw new ExtensionError("unavailable", "the runtime's keys are not known yet");
@@ -165,7 +171,7 @@ export async function createLoadFixture(): Promise<LoadFixture> {
       "env: dev",
       // Six workers on two cores: a worker blocks while its guest waits for a host call, so a mix with slow
       // host calls needs more workers than cores. A breaker that lets the hostile kinds keep running.
-      `runtime: { log_level: info, pool: { size: 6 }, circuit_breaker: { failure_threshold: 10000, cool_down_ms: 1000 }${runtimeExtra ? `, ${runtimeExtra}` : ""} }`,
+      `runtime: { log_level: info, pool: { size: 6 }, circuit_breaker: { failure_threshold: 10000, cool_down_ms: 1000 }, ${auth}${runtimeExtra ? `, ${runtimeExtra}` : ""} }`,
       "host_services:",
       `  ${CrmService.typeName}: { url: "${crm.url}" }`,
       "extensions:",
@@ -184,6 +190,7 @@ export async function createLoadFixture(): Promise<LoadFixture> {
     crm,
     catalogText,
     goodRefs,
+    token,
     trust(url) {
       keys = createRemoteJWKSet(new URL(`${url}/.well-known/jwks.json`));
     },
@@ -252,6 +259,8 @@ export interface ClosedLoopOptions {
   onTick?: (done: number, elapsedMs: number) => void;
   /** Called at the given times (ms since the start), for fault injection. */
   schedule?: Array<{ atMs: number; run: () => Promise<void> | void }>;
+  /** The caller token each client sends (LoadFixture.token). */
+  token: string;
 }
 
 /** What a closed loop measured. */
@@ -272,7 +281,9 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
     numberOfSignificantValueDigits: 3,
   });
   const outcomes: Record<Kind, Record<string, number>> = { good: {}, loop: {}, bomb: {}, slow: {} };
-  const clients = Array.from({ length: o.clients }, () => createRuntimeClient({ baseUrl: o.url }));
+  const clients = Array.from({ length: o.clients }, () =>
+    createRuntimeClient({ baseUrl: o.url, token: () => o.token }),
+  );
   const started = performance.now();
   let next = 0;
   let done = 0;

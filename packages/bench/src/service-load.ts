@@ -22,7 +22,14 @@ fixture.trust(server.url);
 const log = (line: string) => process.stderr.write(`load: ${line}\n`);
 
 log(`server ${server.url}; warming up`);
-await runClosedLoop({ url: server.url, clients: CLIENTS, minMs: 3_000, minInvocations: 0, maxMs: 3_000 });
+await runClosedLoop({
+  url: server.url,
+  token: fixture.token,
+  clients: CLIENTS,
+  minMs: 3_000,
+  minInvocations: 0,
+  maxMs: 3_000,
+});
 await server.gc();
 const before = await serverMemory(server.url);
 log(`after warm-up: rss ${before.rssMiB.toFixed(1)} MiB, heap ${before.heapUsedMiB.toFixed(1)} MiB`);
@@ -30,6 +37,7 @@ const samples: Array<{ invocations: number; rssMiB: number; heapUsedMiB: number 
 let nextSample = 20_000;
 const r = await runClosedLoop({
   url: server.url,
+  token: fixture.token,
   clients: CLIENTS,
   minMs: 30_000,
   minInvocations: 100_000,
