@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { Agent } from "node:http";
 import { connect as netConnect } from "node:net";
 import { tmpdir } from "node:os";
@@ -16,6 +16,7 @@ import {
   type CrmServiceHandle,
   captureLogger,
   invokeRequest,
+  spawnRuntime,
   startCrmService,
   writeModule,
 } from "../testing/service-fixtures.js";
@@ -73,7 +74,8 @@ describe("the runtime server authenticates its callers (issue #10, item 0)", () 
     // Same issuer name and audience, another key: what a forger has.
     stranger = await createLocalTokenIssuer({ dir: await mkdtemp(join(dir, "stranger-")) });
     const echo = await buildTestHook("echo", "1");
-    crm = await startCrmService(createLocalJWKSet({ keys: [] }));
+    const caller = await buildTestHook("caller");
+    crm = await startCrmService((header, token) => createLocalJWKSet(runtime.jwks)(header, token));
     const base = {
       kind: "process_hook",
       version: "1",
@@ -89,6 +91,16 @@ describe("the runtime server authenticates its callers (issue #10, item 0)", () 
           tenant_id: "acme",
           extension_id: "echo",
           wasm_blob_ref: await writeModule(dir, "echo", echo, "acme"),
+        },
+        {
+          tenant_id: "acme",
+          extension_id: "reader",
+          version: "1",
+          kind: "domain_hook",
+          risk_tier: "medium",
+          wasm_blob_ref: await writeModule(dir, "caller", caller, "acme"),
+          limits: { timeout_ms: 5000 },
+          host_calls: [{ service: CrmService.typeName, method: "GetCustomer", read_only: true }],
         },
         {
           ...base,
@@ -212,6 +224,30 @@ describe("the runtime server authenticates its callers (issue #10, item 0)", () 
     expect(await attempt(tcp, noUser, { ...service, [USER_TOKEN_HEADER]: ada })).toMatchObject(OK);
   });
 
+  it("mints host-call tokens from the verified user, not from the context the caller claims", async () => {
+    const ada = await issuer.mint({ subject: "u-verified", tenant: "acme" });
+    const read = (userId: string) =>
+      invokeRequest({
+        extensionId: "reader",
+        tenantId: "acme",
+        ctx: { userId },
+        input: {
+          calls: [{ service: CrmService.typeName, method: "GetCustomer", request: { customerId: "c-1" } }],
+        },
+      });
+    const res = await attempt(tcp, read(""), { ...(await bearer(["acme"])), [USER_TOKEN_HEADER]: ada });
+    expect(res).toMatchObject({ outcome: Outcome.OK });
+    expect(
+      (res as { output: { results: Array<{ payload: unknown }> } }).output.results[0]?.payload,
+    ).toMatchObject({
+      seenUserId: "u-verified",
+    });
+    expect(crm.calls.at(-1)?.claims).toMatchObject({ tenant_id: "acme", user_id: "u-verified" });
+    expect(
+      await attempt(tcp, read("u-someone-else"), { ...(await bearer(["acme"])), [USER_TOKEN_HEADER]: ada }),
+    ).toMatchObject({ code: "permission_denied", reason: "context_mismatch" });
+  });
+
   it("trusts the Unix-socket peer as its configured principal, on HTTP/1.1 and HTTP/2, and nobody on TCP", async () => {
     expect(await attempt(uds, acme())).toMatchObject(OK);
     expect(await attempt(udsH2, acme())).toMatchObject(OK);
@@ -246,4 +282,17 @@ describe("startRuntimeServer without runtime.auth", () => {
     expect(local.lines.some((l) => l.event === "auth_insecure_local")).toBe(true);
     await server.shutdown(100);
   });
+});
+
+describe("ameide-ext-runtime without runtime.auth", () => {
+  it("exits at start with a start_failed line instead of serving everyone", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "ameide-noauth-"));
+    try {
+      const config = join(dir, "catalog.yaml");
+      await writeFile(config, "runtime: { preload: false, pool: { size: 1 } }\nextensions: []\n");
+      await expect(spawnRuntime(config)).rejects.toThrow(/did not start/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
