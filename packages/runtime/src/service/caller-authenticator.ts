@@ -106,10 +106,10 @@ export async function createCallerAuthenticator(settings: AuthSettings): Promise
 
   const verified = createVerifiedTokenCache();
   const verify = async (token: string, what: string): Promise<JWTPayload> => {
-    const known = verified.get(token);
-    if (known) return known;
     if (token.length > MAX_TOKEN_CHARS)
       throw unauthenticated(`the ${what} is ${token.length} characters, the limit is ${MAX_TOKEN_CHARS}`);
+    const known = verified.get(token);
+    if (known) return known;
     let iss: unknown;
     try {
       iss = decodeJwt(token).iss; // only to pick the issuer's keys; nothing is trusted before jwtVerify

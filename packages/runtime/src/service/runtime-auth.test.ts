@@ -57,6 +57,7 @@ describe("the runtime server authenticates its callers (issue #10, item 0)", () 
   let tcp: RuntimeRpc;
   let uds: RuntimeRpc;
   let udsH2: RuntimeRpc;
+  let tcpH2: RuntimeRpc;
   const agents: Agent[] = [];
   const sessions: Http2SessionManager[] = [];
   const log = captureLogger("warn");
@@ -129,6 +130,12 @@ describe("the runtime server authenticates its callers (issue #10, item 0)", () 
       { createConnection: () => netConnect(socket) },
     );
     sessions.push(session);
+    const tcpSession = new Http2SessionManager(server.url ?? "http://localhost");
+    sessions.push(tcpSession);
+    tcpH2 = createClient(
+      WasmExtensionRuntime,
+      createConnectTransport({ baseUrl: server.url ?? "", httpVersion: "2", sessionManager: tcpSession }),
+    );
     udsH2 = createClient(
       WasmExtensionRuntime,
       createConnectTransport({ baseUrl: "http://localhost", httpVersion: "2", sessionManager: session }),
@@ -258,6 +265,9 @@ describe("the runtime server authenticates its callers (issue #10, item 0)", () 
     });
     expect(await attempt(uds, globex(), await bearer(["globex"]))).toMatchObject(OK);
     expect(await attempt(tcp, acme())).toMatchObject({ code: "unauthenticated" });
+    expect(await attempt(tcpH2, acme())).toMatchObject({ code: "unauthenticated" });
+    expect(await attempt(udsH2, acme())).toMatchObject(OK);
+    expect(await attempt(tcpH2, acme(), await bearer(["acme"]))).toMatchObject(OK);
   });
 });
 
