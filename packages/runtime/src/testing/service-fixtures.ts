@@ -360,6 +360,12 @@ export async function spawnRuntime(
   };
 }
 
+/**
+ * Auth for tests and benches: `createLocalTokenIssuer({ dir })` gives the `runtime.auth` section
+ * to put in a catalog (or settings) and `mint()` for callers' and end users' tokens.
+ */
+export { createLocalTokenIssuer, type LocalTokenIssuer } from "../service/local-token-issuer.js";
+
 /** A pino logger that keeps its lines in memory, parsed. */
 export function captureLogger(level: string = "debug"): {
   logger: Logger;
