@@ -160,6 +160,9 @@ describe("the runtime server authenticates its callers (issue #10, item 0)", () 
     });
     expect(await attempt(tcp, acme(), await bearer(["acme"]))).toMatchObject(OK);
     expect(log.lines.some((l) => l.event === "caller_refused")).toBe(true);
+    expect(await runtime.metrics.render()).toMatch(
+      /ameide_ext_caller_refusals_total\{code="unauthenticated",reason="caller_unauthenticated"\} [1-9]/,
+    );
   });
 
   it("refuses a bad signature, a wrong issuer or audience, an expired token and garbage", async () => {

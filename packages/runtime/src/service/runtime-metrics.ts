@@ -35,6 +35,8 @@ export interface RuntimeMetrics {
   circuit(key: string, state: CircuitState): void;
   /** Invocations in flight. */
   inflight(delta: number): void;
+  /** Records an InvokeExtension refused before it ran, for who called or for whom. */
+  callerRefused(code: string, reason: string): void;
   /** The text exposition, for `/metrics`. */
   render(): Promise<string>;
 }
@@ -56,6 +58,8 @@ const CIRCUIT_VALUE: Record<CircuitState, number> = { closed: 0, open: 1, half_o
  * - `ameide_ext_catalog_loads_total` counter {result}, `ameide_ext_catalog_extensions` gauge
  * - `ameide_ext_circuit_state` gauge {key}: 0 closed, 1 open, 2 half-open
  * - `ameide_ext_invocations_in_flight` gauge
+ * - `ameide_ext_caller_refusals_total` counter {code, reason}: callers refused (no tenant label: the
+ *   tenant is the caller's claim, and a refused caller must not grow the label sets)
  * - and prom-client's default process and Node.js metrics.
  */
 export function createRuntimeMetrics(options: { defaultMetrics?: boolean } = {}): RuntimeMetrics {
@@ -137,6 +141,12 @@ export function createRuntimeMetrics(options: { defaultMetrics?: boolean } = {})
     labelNames: ["key"],
     registers: [registry],
   });
+  const refusals = new Counter({
+    name: "ameide_ext_caller_refusals_total",
+    help: "InvokeExtension calls refused before they ran: the caller not authenticated, or not allowed the context.",
+    labelNames: ["code", "reason"],
+    registers: [registry],
+  });
   // Kept in a number and read at scrape time: a gauge update costs a label hash, twice per invocation.
   let running = 0;
   new Gauge({
@@ -176,6 +186,9 @@ export function createRuntimeMetrics(options: { defaultMetrics?: boolean } = {})
     },
     inflight(delta) {
       running += delta;
+    },
+    callerRefused(code, reason) {
+      refusals.inc({ code, reason });
     },
     render() {
       return registry.metrics();

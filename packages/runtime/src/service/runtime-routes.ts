@@ -37,6 +37,7 @@ export function runtimeRoutes(
             request = authorizeRequest(identity, req);
           } catch (cause) {
             const err = ExtensionError.from(cause);
+            runtime.metrics.callerRefused(err.code, err.reason ?? "");
             runtime.logger.warn(
               {
                 event: "caller_refused",
