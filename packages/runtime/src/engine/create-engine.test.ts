@@ -66,8 +66,9 @@ describe("createEngine()", () => {
           outcome: "ok",
           error: undefined,
         });
-        // The instance took longer to make than the limit: only the run counted.
-        expect(wallMs).toBeGreaterThan(limits.timeoutMs);
+        // The worker's first instance took longer to make than the limit: only the run counted. (One
+        // after a trap is made from the snapshot, without the start function: see create-instance.test.ts.)
+        if (step === "first") expect(wallMs).toBeGreaterThan(limits.timeoutMs);
       }
     }
   });

@@ -173,6 +173,10 @@ export function createLinkedInstance(linked: LinkedExtension): GuestInstance {
     get instantiations() {
       return instantiations;
     },
+    // Each new linked instance runs the modules' start and initialize functions again (through jco's glue).
+    get startRuns() {
+      return instantiations;
+    },
     get ready() {
       return !needsInstance();
     },
