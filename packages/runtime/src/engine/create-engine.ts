@@ -57,7 +57,12 @@ export interface LoadedExtension {
   readonly sizeBytes: number;
   /** @internal */
   readonly compiled: CompiledExtension;
-  /** @internal cache key: sha256 and memory cap. */
+  /**
+   * @internal The key of this load's instances, here and in the pool's
+   * workers: sha256, memory cap and a number unique to the load, so two
+   * loads of the same bytes (two tenants' catalog entries) never share an
+   * instance, nor any state an instance could keep.
+   */
   readonly key: string;
 }
 
@@ -132,6 +137,8 @@ export function createEngine(options: EngineOptions = {}): Engine {
   // is the same in every TypeScript hook, so a second hook does not instrument it again.
   const linkedModules = createModuleCache<LinkedModule>(LINKED_MODULE_CACHE_ENTRIES);
   let pool: WorkerPool | undefined;
+  /** Loads so far: each load's instances are its own (see LoadedExtension.key). */
+  let loads = 0;
 
   // Instances run on this thread, to be cleaned (snapshot restored) once the caller has its result.
   const toClean = new Set<GuestInstance>();
@@ -185,7 +192,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
         meter,
         linkedModules,
       });
-      const key = `${compiled.sha256}:${limits.memoryMb}`;
+      const key = `${compiled.sha256}:${limits.memoryMb}:${++loads}`;
       const ext: LoadedExtension = {
         sha256: compiled.sha256,
         limits,
