@@ -130,6 +130,34 @@ describe("createEngine()", () => {
       expect(r).toMatchObject({ outcome: "technical_error", error: { reason: "trap" } });
     });
 
+    it("declines, without running it, a guest whose instance only its start function could make", async () => {
+      // One cached extension: loading a second evicts the first one's instance, so the next needs a start.
+      const small = createEngine({ cacheEntries: 1, pool: { size: 1 } });
+      try {
+        const slow = await small.load(
+          await watComponent(
+            guest(
+              "(if (i32.eq (i32.load8_u (local.get $ptr)) (i32.const 116)) (then unreachable)) (call $ok (local.get $ptr) (local.get $len))",
+              `(func $tick (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+               (func $slow (local $i i32)
+                 (loop $l (local.set $i (call $tick (local.get $i)))
+                   (br_if $l (i32.lt_u (local.get $i) (i32.const 7000000)))))
+               (start $slow)`,
+            ),
+          ),
+        );
+        // After a trap, a new instance is made from the snapshot, without guest code: inline is fine.
+        expect(small.tryInline(slow, { input: "true" }, FUEL_PER_CPU_MILLI)?.error?.reason).toBe("trap");
+        expect(small.tryInline(slow, { input: "1" }, FUEL_PER_CPU_MILLI)?.output).toBe("1");
+        await small.load(await watComponent(guest("(call $ok (local.get $ptr) (local.get $len))")));
+        // Evicted: a first instance would run the start function on this thread. The pool takes it.
+        expect(small.tryInline(slow, { input: "1" }, FUEL_PER_CPU_MILLI)).toBeUndefined();
+        expect((await small.invoke(slow, { input: "1" })).output).toBe("1");
+      } finally {
+        await small.close();
+      }
+    });
+
     it("refuses a request with a host handler, and a slice that is not a positive integer", () => {
       expect(() => engine.tryInline(echo, { input: "{}", hostHandler: () => "{}" }, 1000)).toThrowError(
         expect.objectContaining({ code: "failed_precondition" }),

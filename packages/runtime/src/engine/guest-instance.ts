@@ -62,6 +62,14 @@ export interface GuestInstance {
   /** False when the next run needs a new instance first (what {@link warm} makes). */
   readonly ready: boolean;
   /**
+   * True when no guest code runs before the next run's first instruction:
+   * the instance is ready, or a new one would be made from the snapshot. False
+   * when making it runs start or initialize functions (no instance yet; a
+   * linked component; a module whose start may write its tables): work that
+   * must not land on a caller's thread unbounded.
+   */
+  readonly startsWithoutGuestCode: boolean;
+  /**
    * Restores the snapshot now, if the last run left the instance dirty and a
    * restore is enough: what the next run would otherwise do first. For idle
    * time, right after a result is sent, so the copy is off the next
@@ -329,6 +337,9 @@ export function createGuestInstance(compiled: CompiledCore): GuestInstance {
     },
     get ready() {
       return !needsInstance();
+    },
+    get startsWithoutGuestCode() {
+      return !needsInstance() || (startRuns > 0 && compiled.restartModule !== undefined);
     },
     warm() {
       if (needsInstance()) instantiate();

@@ -177,6 +177,9 @@ export function createLinkedInstance(linked: LinkedExtension): GuestInstance {
     get startRuns() {
       return instantiations;
     },
+    get startsWithoutGuestCode() {
+      return !needsInstance();
+    },
     get ready() {
       return !needsInstance();
     },
