@@ -73,6 +73,26 @@ describe("createEngine()", () => {
     }
   });
 
+  it("does not count the worker's own work before a run (restoring a large memory) against the run's time limit", async () => {
+    // 128 MiB after its start function: after each run the worker copies them back (tens of ms), and
+    // the next invocation, posted at once, waits for that copy. Its 5 ms limit is the guest's run only.
+    const big = await engine.load(
+      await watComponent(
+        guest(
+          "(call $ok (local.get $ptr) (local.get $len))",
+          "(func $grow (drop (memory.grow (i32.const 2047)))) (start $grow)",
+        ),
+      ),
+      { limits: { memoryMb: 128, cpuMillis: 100 } },
+    );
+    const limits = { timeoutMs: 5, cpuMillis: 100 };
+    for (let i = 0; i < 4; i++) {
+      const r = await engine.invoke(big, { input: "[1]", limits });
+      expect({ i, outcome: r.outcome, error: r.error }).toEqual({ i, outcome: "ok", error: undefined });
+    }
+    expect(engine.stats().workersReplaced).toBe(0);
+  });
+
   it("refuses input that is not JSON with invalid_argument/invalid_input", () => {
     expect(() => engine.invokeInline(echo, { input: "{nope" })).toThrowError(
       expect.objectContaining({ code: "invalid_argument", reason: "invalid_input" }),
