@@ -12,6 +12,8 @@ describe.each(MODES)("a guest instance's lifecycle (%s)", (mode) => {
   it.each([
     ["data-drop", "7"],
     ["elem-drop", "1"],
+    // A linked component (as a TypeScript hook is): the drop is in a module it links.
+    ["linked-data-drop", "7"],
   ])("gives %s.wat its dropped segment back on every call", async (name, output) => {
     const ext = await h.load(name);
     const outcomes: Array<[string, string | undefined]> = [];
