@@ -1,5 +1,11 @@
 import { FUEL_PER_CPU_MILLI } from "@ameide-ext/pdk/contract";
-import type { HostCallPolicy, HostCallRequest, LoadedExtension, LoadOptions } from "@ameide-ext/runtime";
+import {
+  createEngine,
+  type HostCallPolicy,
+  type HostCallRequest,
+  type LoadedExtension,
+  type LoadOptions,
+} from "@ameide-ext/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   buildTypeScriptGuest,
@@ -229,4 +235,30 @@ describe("TypeScript guests: wall-clock limit", () => {
     expect([after.outcome, after.output]).toEqual(["ok", "[1]"]);
     await expectServing("pool");
   });
+});
+
+describe("well-behaved TypeScript invocations in the pool", () => {
+  it("never end on time: 2,000 echo.ts calls, 2 in flight on 2 workers, default 100 ms limit, all ok", async () => {
+    // As the bench's TS pool step: a fresh engine and pool, the hook run inline first, then the pool.
+    const engine = createEngine({ pool: { size: 2 } });
+    try {
+      const ext = await engine.load(await buildTypeScriptGuest("echo"));
+      expect(ext.limits.timeoutMs).toBe(100);
+      for (let i = 0; i < 200; i++) expect(engine.invokeInline(ext, { input: "[1]" }).outcome).toBe("ok");
+      const outcomes = new Map<string, number>();
+      let left = 2000;
+      const caller = async () => {
+        while (left-- > 0) {
+          const r = await engine.invoke(ext, { input: "[1]" });
+          const key = r.outcome === "ok" ? "ok" : `${r.error?.code}/${r.error?.reason}`;
+          outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+        }
+      };
+      await Promise.all([caller(), caller()]);
+      expect(Object.fromEntries(outcomes)).toEqual({ ok: 2000 });
+      expect(engine.stats().workersReplaced).toBe(0);
+    } finally {
+      await engine.close();
+    }
+  }, 120_000);
 });

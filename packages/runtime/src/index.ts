@@ -22,6 +22,8 @@ export {
   FUEL_PER_CPU_MILLI,
   isExtensionError,
   LIMIT_BOUNDS,
+  RESTORE_FREE_BYTES,
+  restoreFuel,
 } from "@ameide-ext/pdk/contract";
 // The service (docs/runtime-service.md): catalog, module stores, governed host calls, the Connect server.
 export type {

@@ -7,6 +7,7 @@ import {
   FUEL_PER_CPU_MILLI,
   LIMIT_BOUNDS,
   MAX_HOST_CALLS_PER_INVOCATION,
+  RESTORE_FREE_BYTES,
   readContractWit,
 } from "./index.js";
 
@@ -35,6 +36,7 @@ describe("CONTRACT.md", () => {
       expect(doc).toContain(`| \`${field}\` | ${DEFAULT_LIMITS[key]} | ${min}..${max} |`);
     }
     expect(doc).toContain(`\`FUEL_PER_CPU_MILLI\` = ${FUEL_PER_CPU_MILLI} instructions`);
+    expect(doc).toContain(`\`RESTORE_FREE_BYTES\` = ${RESTORE_FREE_BYTES} bytes`);
   });
 
   it("states every runtime-wide limit", () => {

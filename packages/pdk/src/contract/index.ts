@@ -25,6 +25,8 @@ export {
   LIMIT_BOUNDS,
   LOG_LEVELS,
   MAX_HOST_CALLS_PER_INVOCATION,
+  RESTORE_FREE_BYTES,
   RISK_TIERS,
+  restoreFuel,
 } from "./limits.js";
 export { HOST_INTERFACE, RUN_EXPORT, readContractWit, WIT_PACKAGE, WIT_PATH, WORLD_NAME } from "./world.js";

@@ -40,6 +40,20 @@ export interface SizeLimits {
  */
 export const FUEL_PER_CPU_MILLI = 10_000_000;
 
+/**
+ * Memory an invocation starts from without a charge. Every invocation starts
+ * from a copy of the module's memory as it was after initialisation (a
+ * restored snapshot); past these first bytes, the copy costs one unit of fuel
+ * per byte, as a `memory.copy` of that length would: a guest that keeps a
+ * large memory pays for its reset, deterministically (by size, not by time).
+ */
+export const RESTORE_FREE_BYTES = 1024 * 1024;
+
+/** The fuel an invocation is charged for starting from a memory of `bytes` bytes: see {@link RESTORE_FREE_BYTES}. */
+export function restoreFuel(bytes: number): number {
+  return Math.max(0, bytes - RESTORE_FREE_BYTES);
+}
+
 /** Defaults for {@link ExtensionLimits}, used when a manifest or catalog omits a field. */
 export const DEFAULT_LIMITS: Readonly<ExtensionLimits> = Object.freeze({
   cpuMillis: 10,

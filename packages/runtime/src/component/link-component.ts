@@ -55,6 +55,8 @@ export interface LinkedModule {
   snapshotGlobals: string[];
   /** When true the component is instantiated afresh for every run. */
   mutatesTables: boolean;
+  /** True when its code may drop a data or element segment (a restore does not undo a drop). */
+  dropsSegments: boolean;
 }
 
 /** A linked component ready to instantiate: its glue, and its modules by name. Plain data: it can be posted to a worker. */
@@ -145,7 +147,12 @@ export function compileLinked(
           "invalid_module",
         );
       }
-      linked = { module, snapshotGlobals: out.snapshotGlobals, mutatesTables: out.mutatesTables };
+      linked = {
+        module,
+        snapshotGlobals: out.snapshotGlobals,
+        mutatesTables: out.mutatesTables,
+        dropsSegments: out.dropsSegments,
+      };
       cache?.set(key, linked);
     }
     modules.set(name, linked);

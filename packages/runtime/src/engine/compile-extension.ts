@@ -10,6 +10,7 @@ import { type ComponentParts, readComponent, readCoreExportNames } from "../comp
 import { sha256Hex } from "../component/sha256-hex.js";
 import { type AbiNames, validateCoreAbi, validateWorld } from "../component/validate-contract.js";
 import { instrumentModule, type MeterMode } from "../wasm/instrument-module.js";
+import { stripStartSection } from "../wasm/strip-start-section.js";
 import { formatBytes } from "./resolve-limits.js";
 
 /** What every compiled extension has, whatever its shape. */
@@ -37,8 +38,17 @@ export interface CompiledCore extends CompiledBase {
   abi: AbiNames;
   /** Exports of mutable globals to restore between invocations. */
   snapshotGlobals: string[];
-  /** When true, each invocation gets a fresh instance instead of a restored snapshot. */
+  /** When true, each invocation gets a fresh instance instead of a restored snapshot (tables written, segments dropped). */
   freshInstance: boolean;
+  /**
+   * What every instance after the first is made from: the module without its
+   * start section (the module itself when it has none), into which the first
+   * instance's snapshot is restored, so no guest code runs to make it.
+   * Undefined when that would be wrong: a module that writes tables and has
+   * a start or initialize function (which may have written them) runs it
+   * again in each new instance, and pays for it (see guest-instance.ts).
+   */
+  restartModule: WebAssembly.Module | undefined;
 }
 
 /**
@@ -154,8 +164,13 @@ function compileCore(parts: ComponentParts, base: CompiledBase, options: Compile
   });
   const abi = validateCoreAbi(instrumented.imports, instrumented.exportSigs, readCoreExportNames(core));
   let module: WebAssembly.Module;
+  let restartModule: WebAssembly.Module | undefined;
   try {
     module = new WebAssembly.Module(instrumented.bytes);
+    const noStart = stripStartSection(instrumented.bytes);
+    const initializes = noStart !== undefined || abi.initialize !== undefined;
+    if (!(instrumented.mutatesTables && initializes))
+      restartModule = noStart ? new WebAssembly.Module(noStart) : module;
   } catch (cause) {
     throw new ExtensionError(
       "invalid_argument",
@@ -169,6 +184,7 @@ function compileCore(parts: ComponentParts, base: CompiledBase, options: Compile
     module,
     abi,
     snapshotGlobals: instrumented.snapshotGlobals,
-    freshInstance: instrumented.mutatesTables,
+    freshInstance: instrumented.mutatesTables || instrumented.dropsSegments,
+    restartModule,
   };
 }

@@ -57,7 +57,12 @@ export interface LoadedExtension {
   readonly sizeBytes: number;
   /** @internal */
   readonly compiled: CompiledExtension;
-  /** @internal cache key: sha256 and memory cap. */
+  /**
+   * @internal The key of this load's instances, here and in the pool's
+   * workers: sha256, memory cap and a number unique to the load, so two
+   * loads of the same bytes (two tenants' catalog entries) never share an
+   * instance, nor any state an instance could keep.
+   */
   readonly key: string;
 }
 
@@ -86,8 +91,9 @@ export interface Engine {
    * can make no host call has no effect but its result, so running it again
    * is safe and gives the same answer. A slice at or above the budget runs
    * the invocation in full, exactly as {@link invokeInline}. Also undefined,
-   * without running, for a composed (JavaScript) guest whose instance must be
-   * made again (after a trap): that takes milliseconds, not a slice.
+   * without running, when the guest's instance must first be made by running
+   * guest code (start or initialize functions: a composed guest's after a
+   * trap, any first instance on this thread): that is not bounded by a slice.
    */
   tryInline(ext: LoadedExtension, request: InvokeRequest, fuelSlice: number): InvocationResult | undefined;
   /**
@@ -132,6 +138,8 @@ export function createEngine(options: EngineOptions = {}): Engine {
   // is the same in every TypeScript hook, so a second hook does not instrument it again.
   const linkedModules = createModuleCache<LinkedModule>(LINKED_MODULE_CACHE_ENTRIES);
   let pool: WorkerPool | undefined;
+  /** Loads so far: each load's instances are its own (see LoadedExtension.key). */
+  let loads = 0;
 
   // Instances run on this thread, to be cleaned (snapshot restored) once the caller has its result.
   const toClean = new Set<GuestInstance>();
@@ -185,7 +193,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
         meter,
         linkedModules,
       });
-      const key = `${compiled.sha256}:${limits.memoryMb}`;
+      const key = `${compiled.sha256}:${limits.memoryMb}:${++loads}`;
       const ext: LoadedExtension = {
         sha256: compiled.sha256,
         limits,
@@ -253,9 +261,10 @@ export function createEngine(options: EngineOptions = {}): Engine {
           "invalid_limits",
         );
       const prep = prepareInvocation(request, ext.limits, sizeLimits);
-      // A composed (JavaScript) guest's new instance takes milliseconds to make (QuickJS): never on the
-      // caller's thread here. Its first instance is made by load(); after a trap the pool makes them.
-      if (ext.compiled.kind === "linked" && !entryFor(ext).ready) return undefined;
+      // No guest code outside the slice on the caller's thread: an instance whose making runs start or
+      // initialize functions (a composed guest's after a trap; any first instance, e.g. after the cache
+      // evicted it; one whose start may write its tables) is the pool's, which bounds it on its own.
+      if (!entryFor(ext).startsWithoutGuestCode) return undefined;
       const budget = prep.fuel;
       if (fuelSlice >= budget) return runHere(ext, prep, denied);
       prep.fuel = fuelSlice;

@@ -53,3 +53,65 @@ describe("GuestInstance.clean()", () => {
     expect(instance.instantiations).toBe(2);
   });
 });
+
+// Its start function burns 30,000 instructions and writes "7" at 2048; input `true` traps.
+const STARTED = guest(
+  `(if (i32.eq (i32.load8_u (local.get $ptr)) (i32.const 116)) (then unreachable))
+   (call $ok (i32.const 2048) (i32.const 1))`,
+  `(func $init (local $i i32)
+     (local.set $i (i32.const 10000))
+     (loop $l (br_if $l (local.tee $i (i32.sub (local.get $i) (i32.const 1)))))
+     (i32.store8 (i32.const 2048) (i32.const 55)))
+   (start $init)`,
+);
+
+// The same, and its run writes a table (so each run gets a new instance, which only its start can rebuild).
+const STARTED_TABLE = guest(
+  `(table.set $t (i32.const 0) (ref.null func))
+   (call $ok (i32.const 2048) (i32.const 1))`,
+  `(table $t 1 funcref)
+   (func $init (local $i i32)
+     (local.set $i (i32.const 10000))
+     (loop $l (br_if $l (local.tee $i (i32.sub (local.get $i) (i32.const 1)))))
+     (i32.store8 (i32.const 2048) (i32.const 55)))
+   (start $init)`,
+);
+
+async function instanceOf(wat: string) {
+  const compiled = await compileExtension(await watComponent(wat), {
+    memoryMb: 1,
+    maxModuleBytes: 1 << 20,
+    maxCallDepth: 1000,
+  });
+  return createInstance(compiled);
+}
+
+describe("a new instance after a trap", () => {
+  it("is made from the snapshot: the start function runs once, whatever the traps", async () => {
+    const instance = await instanceOf(STARTED);
+    const fuel: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      expect(instance.run(options("true")).outcome).toBe("technical_error");
+      instance.warm();
+      const r = instance.run(options("0"));
+      expect([r.outcome, r.output]).toEqual(["ok", "7"]);
+      fuel.push(r.fuelUsed);
+    }
+    expect([instance.instantiations, instance.startRuns]).toEqual([4, 1]);
+    // The run's own instructions only, the same every time.
+    expect(fuel[0]).toBeLessThan(100);
+    expect(new Set(fuel).size).toBe(1);
+  });
+
+  it("of a module whose start may have written its tables runs the start again, and charges it to the run", async () => {
+    const instance = await instanceOf(STARTED_TABLE);
+    const runs = [instance.run(options("0")), instance.run(options("0"))];
+    expect(runs.map((r) => [r.outcome, r.output])).toEqual([
+      ["ok", "7"],
+      ["ok", "7"],
+    ]);
+    expect(instance.startRuns).toBe(2);
+    for (const r of runs) expect(r.fuelUsed).toBeGreaterThan(30_000);
+    expect(runs[0]?.fuelUsed).toBe(runs[1]?.fuelUsed);
+  });
+});

@@ -1,4 +1,10 @@
-import { type ErrorReason, ExtensionError, type ExtensionErrorData } from "@ameide-ext/pdk/contract";
+import {
+  type ErrorReason,
+  ExtensionError,
+  type ExtensionErrorData,
+  formatBytes,
+  restoreFuel,
+} from "@ameide-ext/pdk/contract";
 import { DEPTH_EXPORT, FUEL_EXPORT, INIT_FUEL_DEFAULT, TRAP_EXPORT } from "../wasm/instrument-module.js";
 import type { CompiledCore } from "./compile-extension.js";
 import { createGuestLog, type GuestLog } from "./guest-log.js";
@@ -56,6 +62,14 @@ export interface GuestInstance {
   /** False when the next run needs a new instance first (what {@link warm} makes). */
   readonly ready: boolean;
   /**
+   * True when no guest code runs before the next run's first instruction:
+   * the instance is ready, or a new one would be made from the snapshot. False
+   * when making it runs start or initialize functions (no instance yet; a
+   * linked component; a module whose start may write its tables): work that
+   * must not land on a caller's thread unbounded.
+   */
+  readonly startsWithoutGuestCode: boolean;
+  /**
    * Restores the snapshot now, if the last run left the instance dirty and a
    * restore is enough: what the next run would otherwise do first. For idle
    * time, right after a result is sent, so the copy is off the next
@@ -65,6 +79,12 @@ export interface GuestInstance {
   clean(): void;
   /** Count of instantiations so far (1 + one per trap or memory growth). */
   readonly instantiations: number;
+  /**
+   * Count of runs of the module's start and initialize functions: 1 once
+   * instantiated, as later instances are made from the snapshot (except for
+   * a module that writes tables from them, which runs them in each).
+   */
+  readonly startRuns: number;
 }
 
 const encoder = new TextEncoder();
@@ -110,8 +130,11 @@ export function createGuestInstance(compiled: CompiledCore): GuestInstance {
   const { abi } = compiled;
   let state: RunState | undefined;
   let ex!: Exports;
-  let snapshot: Uint8Array;
+  let snapshot = new Uint8Array(0);
   let globalsSnapshot: Array<number | bigint>;
+  /** Fuel the start and initialize functions used, and how many times they ran. */
+  let startFuel = 0;
+  let startRuns = 0;
   let dirty = false;
   let broken = true;
   let instantiations = 0;
@@ -174,9 +197,12 @@ export function createGuestInstance(compiled: CompiledCore): GuestInstance {
     },
   };
 
-  const instantiate = () => {
-    const imports = { "ameide:extension/host@1.0.0": host, "cm32p2|ameide:extension/host@1": host };
-    const instance = new WebAssembly.Instance(compiled.module, imports as unknown as WebAssembly.Imports);
+  const imports = {
+    "ameide:extension/host@1.0.0": host,
+    "cm32p2|ameide:extension/host@1": host,
+  } as unknown as WebAssembly.Imports;
+
+  const bind = (instance: WebAssembly.Instance) => {
     const e = instance.exports as Record<string, unknown>;
     ex = {
       run: e[abi.run] as Exports["run"],
@@ -188,17 +214,49 @@ export function createGuestInstance(compiled: CompiledCore): GuestInstance {
       trap: e[TRAP_EXPORT] as WebAssembly.Global,
       globals: compiled.snapshotGlobals.map((n) => e[n] as WebAssembly.Global),
     };
+    return e;
+  };
+
+  /** The first instance (or one whose tables only its start can rebuild): start and initialize run here, under INIT_FUEL. */
+  const instantiateFully = () => {
+    const e = bind(new WebAssembly.Instance(compiled.module, imports));
+    let used = INIT_FUEL - (ex.fuel.value as bigint);
     if (abi.initialize) {
       ex.fuel.value = INIT_FUEL;
       (e[abi.initialize] as () => void)();
+      used += INIT_FUEL - (ex.fuel.value as bigint);
     }
+    startFuel = Number(used);
+    startRuns++;
     ex.depth.value = 0;
     ex.trap.value = 0;
     snapshot = new Uint8Array(ex.memory.buffer.slice(0));
     globalsSnapshot = ex.globals.map((g) => g.value as number | bigint);
+  };
+
+  /** Every later instance: from the module without its start, the snapshot restored into it; no guest code runs. */
+  const instantiateFromSnapshot = (restartModule: WebAssembly.Module) => {
+    bind(new WebAssembly.Instance(restartModule, imports));
+    const missing = snapshot.length - ex.memory.buffer.byteLength;
+    if (missing > 0) ex.memory.grow(missing / 65536);
+    restoreState();
+  };
+
+  const instantiate = () => {
+    if (startRuns > 0 && compiled.restartModule !== undefined)
+      instantiateFromSnapshot(compiled.restartModule);
+    else instantiateFully();
     instantiations++;
     broken = false;
     dirty = false;
+  };
+
+  const restoreState = () => {
+    new Uint8Array(ex.memory.buffer).set(snapshot);
+    for (let i = 0; i < ex.globals.length; i++)
+      (ex.globals[i] as WebAssembly.Global).value = globalsSnapshot[i];
+    ex.depth.value = 0;
+    ex.trap.value = 0;
   };
 
   /** True when a restored snapshot is not enough: no instance yet, a trap, memory growth, or tables that may have changed. */
@@ -211,13 +269,34 @@ export function createGuestInstance(compiled: CompiledCore): GuestInstance {
       return;
     }
     if (!dirty) return;
-    new Uint8Array(ex.memory.buffer).set(snapshot);
-    for (let i = 0; i < ex.globals.length; i++)
-      (ex.globals[i] as WebAssembly.Global).value = globalsSnapshot[i];
-    ex.depth.value = 0;
-    ex.trap.value = 0;
+    restoreState();
     dirty = false;
   };
+
+  /**
+   * Fuel charged before the guest's first instruction: the restore of its
+   * memory (by size, see restoreFuel), plus its start and initialize functions
+   * when each invocation runs them again (a module whose tables they may write).
+   */
+  const startCharge = () =>
+    restoreFuel(snapshot.length) +
+    (compiled.freshInstance && compiled.restartModule === undefined ? startFuel : 0);
+
+  /** The result when the charge alone is over the budget: the guest does not run, and its instance stays clean. */
+  const overBudget = (s: RunState, charge: number, fuel: number): GuestRunResult => ({
+    outcome: "technical_error",
+    error: techError(
+      "resource_exhausted",
+      "fuel",
+      `fuel exhausted before the guest ran: starting it (its ${formatBytes(snapshot.length)} memory restored, its start function if it runs again) costs ${charge} instructions, the budget is ${fuel}`,
+      { limit: fuel, charge },
+    ).toJSON(),
+    fuelUsed: fuel,
+    memoryBytes: ex.memory.buffer.byteLength,
+    outputBytes: 0,
+    hostCalls: 0,
+    logs: s.log.finish(),
+  });
 
   const classify = (cause: unknown, s: RunState, fuel: number): ExtensionError =>
     classifyFailure(cause, s.pending, ex.trap.value as number, fuel, compiled.memoryLimitBytes);
@@ -253,8 +332,14 @@ export function createGuestInstance(compiled: CompiledCore): GuestInstance {
     get instantiations() {
       return instantiations;
     },
+    get startRuns() {
+      return startRuns;
+    },
     get ready() {
       return !needsInstance();
+    },
+    get startsWithoutGuestCode() {
+      return !needsInstance() || (startRuns > 0 && compiled.restartModule !== undefined);
     },
     warm() {
       if (needsInstance()) instantiate();
@@ -274,9 +359,11 @@ export function createGuestInstance(compiled: CompiledCore): GuestInstance {
       let result: GuestRunResult;
       try {
         reset();
+        const charge = BigInt(startCharge());
+        if (charge >= fuel) return overBudget(s, Number(charge), opts.fuel);
         state = s;
         dirty = true;
-        ex.fuel.value = fuel;
+        ex.fuel.value = fuel - charge;
         const inPtr = ex.realloc(0, 0, 1, opts.input.length) >>> 0;
         view(inPtr, opts.input.length).set(opts.input);
         const retPtr = ex.run(inPtr, opts.input.length) >>> 0;

@@ -40,11 +40,12 @@ function errPayload(cause: unknown): string | undefined {
  * one fuel budget; every memory and mutable global is snapshotted after
  * instantiation and restored before each run, the same isolation as
  * {@link createGuestInstance}. An instance that trapped, whose memory grew, or
- * that changes tables is replaced.
+ * that changes tables or drops segments is replaced.
  */
 export function createLinkedInstance(linked: LinkedExtension): GuestInstance {
   const instantiateGlue = evaluateGlue(linked.glue);
-  const fresh = [...linked.modules.values()].some((m) => m.mutatesTables);
+  // Tables written or segments dropped: state a restore does not undo, so each run gets a new instance.
+  const fresh = [...linked.modules.values()].some((m) => m.mutatesTables || m.dropsSegments);
   const byModule = new Map<WebAssembly.Module, LinkedModule>();
   for (const m of linked.modules.values()) byModule.set(m.module, m);
   let live: Live | undefined;
@@ -172,6 +173,13 @@ export function createLinkedInstance(linked: LinkedExtension): GuestInstance {
   return {
     get instantiations() {
       return instantiations;
+    },
+    // Each new linked instance runs the modules' start and initialize functions again (through jco's glue).
+    get startRuns() {
+      return instantiations;
+    },
+    get startsWithoutGuestCode() {
+      return !needsInstance();
     },
     get ready() {
       return !needsInstance();

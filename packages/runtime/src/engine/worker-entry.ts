@@ -3,6 +3,7 @@ import { ExtensionError } from "@ameide-ext/pdk/contract";
 import { createInstance } from "./create-instance.js";
 import type { GuestInstance, HostCallAnswer } from "./guest-instance.js";
 import { createModuleCache } from "./module-cache.js";
+import { createRunClock } from "./run-clock.js";
 import { runPrepared } from "./run-prepared.js";
 import type { FromWorker, HostCallReply, ToWorker, WorkerData } from "./worker-protocol.js";
 
@@ -12,6 +13,7 @@ const data = workerData as WorkerData;
 const port = parentPort;
 if (!port) throw new Error("worker-entry must run in a worker thread");
 const ctl = new Int32Array(data.ctl);
+const clock = createRunClock(data.clock);
 const instances = createModuleCache<{ instance: GuestInstance; memoryLimitBytes: number }>(data.cacheEntries);
 const post = (m: FromWorker) => port.postMessage(m);
 
@@ -74,10 +76,14 @@ port.on("message", (msg: ToWorker) => {
       "host_call_failed",
     );
   };
+  // The pool's deadline counts from here: the instance is made, the snapshot restored.
+  clock.started(msg.id);
   try {
     const result = runPrepared(instance, msg.prep, entry.memoryLimitBytes, answer, () => cut);
+    clock.ended(msg.id);
     post({ t: "result", id: msg.id, result });
   } catch (cause) {
+    clock.ended(msg.id);
     post({ t: "failed", id: msg.id, error: ExtensionError.from(cause).toJSON() });
   }
   // The result is on its way: restore the snapshot now, while the pool's thread answers, not on the next call.

@@ -8,6 +8,7 @@ import type { CompiledExtension } from "./compile-extension.js";
 import type { HostCallAnswer } from "./guest-instance.js";
 import { hostErrorPayload } from "./host-call-gate.js";
 import type { PreparedInvocation } from "./prepare-invocation.js";
+import { createRunClock, RUN_CLOCK_BYTES, type RunClock } from "./run-clock.js";
 import type { HostCallHandler, InvocationResult } from "./types.js";
 import type { FromWorker, HostCallReply, ToWorker, WorkerData } from "./worker-protocol.js";
 
@@ -63,6 +64,8 @@ interface Slot {
   worker: Worker;
   ctl: Int32Array;
   replies: MessagePort;
+  /** Which invocation's guest the worker runs, since when: what the deadline counts. */
+  clock: RunClock;
   job: Job | undefined;
   /** False until the worker has loaded its code: boot time must not count against a deadline. */
   ready: boolean;
@@ -140,8 +143,9 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
 
   const spawn = (): Slot => {
     const ctlBuf = new SharedArrayBuffer(4);
+    const clockBuf = new SharedArrayBuffer(RUN_CLOCK_BYTES);
     const { port1, port2 } = new MessageChannel();
-    const wd: WorkerData = { ctl: ctlBuf, replies: port2, cacheEntries };
+    const wd: WorkerData = { ctl: ctlBuf, clock: clockBuf, replies: port2, cacheEntries };
     const { script, eval: isEval } = workerScript();
     const worker = new Worker(script, {
       eval: isEval,
@@ -151,7 +155,14 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
       execArgv: sourceMode ? ["--conditions=source"] : [],
     });
     worker.unref();
-    const slot: Slot = { worker, ctl: new Int32Array(ctlBuf), replies: port1, job: undefined, ready: false };
+    const slot: Slot = {
+      worker,
+      ctl: new Int32Array(ctlBuf),
+      replies: port1,
+      clock: createRunClock(clockBuf),
+      job: undefined,
+      ready: false,
+    };
     worker.on("message", (m: FromWorker) => onMessage(slot, m));
     worker.on("error", (e) =>
       lose(slot, new ExtensionError("unavailable", `a guest worker crashed: ${e.message}`, "worker_lost")),
@@ -287,11 +298,36 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
     reply(slot, job, seq, answer);
   };
 
+  /**
+   * When the running limit's timer fires: the time is up only if the guest itself has run that long.
+   * A run that has not started (its message waits while the worker restores a memory or collects
+   * garbage) or that has ended (its result not read yet: this thread was busy) is the engine's time:
+   * the timer is set again, for what the guest has left, within INSTANTIATION_LIMIT_MS of waiting.
+   */
+  const guestTimeLeft = (slot: Slot, job: Job, armedAt: number): number => {
+    const at = slot.clock.read(job.id);
+    const waited = performance.now() - armedAt;
+    if (at.phase === "running") return job.prep.timeoutMs - at.elapsedMs;
+    if (waited >= INSTANTIATION_LIMIT_MS + job.prep.timeoutMs) return 0;
+    return at.phase === "ended" ? 5 : job.prep.timeoutMs;
+  };
+
   /** Arms the invocation's wall-clock limit (or, while the worker instantiates, that bound), from now. */
-  const arm = (slot: Slot, job: Job, limitMs: number, phase: "instantiating" | "running") => {
+  const arm = (
+    slot: Slot,
+    job: Job,
+    limitMs: number,
+    phase: "instantiating" | "running",
+    armedAt = performance.now(),
+  ) => {
     clearTimeout(job.timer);
     job.timer = setTimeout(() => {
       if (slot.job !== job) return;
+      const left = phase === "running" ? guestTimeLeft(slot, job, armedAt) : 0;
+      if (left > 0) {
+        arm(slot, job, Math.ceil(left), phase, armedAt);
+        return;
+      }
       if (phase === "instantiating") {
         lose(
           slot,

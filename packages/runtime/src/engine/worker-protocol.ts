@@ -58,6 +58,8 @@ export interface HostCallReply {
 export interface WorkerData {
   /** Int32Array cell 0: 0 = waiting, 1 = an answer was posted on `replies`. */
   ctl: SharedArrayBuffer;
+  /** The worker's {@link RunClock} (run-clock.ts): which invocation's guest runs, since when. */
+  clock: SharedArrayBuffer;
   replies: MessagePort;
   cacheEntries: number;
 }

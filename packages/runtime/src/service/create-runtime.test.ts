@@ -432,3 +432,65 @@ describe("createRuntime() and the inline slice (runtime.inline_slice_us)", () =>
     expect(seen).toMatchObject({ before: 0, after: 1 });
   });
 });
+
+describe("createRuntime(), two tenants' entries for the same module", () => {
+  let dir: string;
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it("never gives them the same instances, inline or in the pool (the compiled module may be shared)", async () => {
+    dir = await mkdtemp(join(tmpdir(), "ameide-runtime-tenants-"));
+    const ref = await writeModule(dir, "echo-shared", await buildTestHook("echo", "1"));
+    const entry = {
+      kind: "process_hook",
+      version: "1",
+      wasm_blob_ref: ref,
+      limits: { timeout_ms: 2_000 },
+    } as const;
+    const { createEngine } = await import("../engine/create-engine.js");
+    const engine = createEngine({ pool: { size: 1 } });
+    // The instances an engine runs are those of the loaded extension's key: record it per tenant.
+    const keys: Record<string, Set<string>> = { acme: new Set(), globex: new Set() };
+    const record = (ext: { key: string }, ctx: { tenantId?: string } | undefined) =>
+      keys[ctx?.tenantId ?? ""]?.add(ext.key);
+    const recording = {
+      ...engine,
+      tryInline: (...a: Parameters<typeof engine.tryInline>) => {
+        record(a[0], a[1].ctx);
+        return engine.tryInline(...a);
+      },
+      invoke: (...a: Parameters<typeof engine.invoke>) => {
+        record(a[0], a[1].ctx);
+        return engine.invoke(...a);
+      },
+    };
+    const runtime = await createRuntime({
+      catalog: createCatalog({
+        env: "dev",
+        extensions: ["acme", "globex"].flatMap((tenant_id) => [
+          { ...entry, tenant_id, extension_id: "shared", risk_tier: "low" },
+          { ...entry, tenant_id, extension_id: "shared-pool", risk_tier: "medium" },
+        ]),
+        runtime: { preload: false, pool: { size: 1 } },
+      }),
+      logger: captureLogger().logger,
+      defaultMetrics: false,
+      engine: recording,
+    });
+    try {
+      for (const tenantId of ["acme", "globex", "acme", "globex"])
+        for (const extensionId of ["shared", "shared-pool"]) {
+          const res = await runtime.invokeExtension(
+            invokeRequest({ tenantId, extensionId, input: { a: 1 } }),
+          );
+          expect(res.outcome).toBe(Outcome.OK);
+        }
+      const [acme, globex] = [[...(keys.acme ?? [])], [...(keys.globex ?? [])]];
+      expect(acme.length).toBeGreaterThan(0);
+      expect(globex.length).toBeGreaterThan(0);
+      expect(acme.filter((k) => globex.includes(k))).toEqual([]);
+    } finally {
+      await runtime.close();
+      await engine.close();
+    }
+  });
+});

@@ -37,17 +37,20 @@ export interface ExtensionLoader {
 }
 
 /**
- * Creates the loader. Its cache is keyed by `wasm_blob_ref` (which carries
- * the checksum) and the memory cap, the two things a compiled module depends
- * on, so a new version or a changed ref is a new key and a catalog reload
- * needs no invalidation; CPU and time limits are applied per invocation.
+ * Creates the loader. Its cache is keyed by tenant, `wasm_blob_ref` (which
+ * carries the checksum) and the memory cap: the ref and the cap are what a
+ * compiled module depends on, so a new version or a changed ref is a new key
+ * and a catalog reload needs no invalidation; the tenant, because each load
+ * has its own guest instances, and one tenant's must never be another's. CPU
+ * and time limits are applied per invocation.
  */
 export function createExtensionLoader(options: ExtensionLoaderOptions): ExtensionLoader {
   const { engine, store, onColdFetch } = options;
   const capacity = options.capacity ?? 256;
   const cache = createModuleCache<LoadedExtension>(capacity);
   const pending = new Map<string, Promise<LoadedExtension>>();
-  const keyOf = (entry: CatalogEntry) => `${entry.ref.ref}\n${entry.limits.memoryMb}`;
+  // The tenant too: each load has its own instances, so tenants sharing a module never share its state.
+  const keyOf = (entry: CatalogEntry) => `${entry.tenantId}\n${entry.ref.ref}\n${entry.limits.memoryMb}`;
 
   const fetchAndLoad = async (entry: CatalogEntry): Promise<LoadedExtension> => {
     const started = performance.now();

@@ -101,6 +101,8 @@ export interface InstrumentedModule {
   snapshotGlobals: string[];
   /** True when code may change a table (table.set/grow/fill/copy/init): such modules are re-instantiated instead of restored. */
   mutatesTables: boolean;
+  /** True when code may drop a segment (data.drop, elem.drop): such modules need a new instance after a run, as a restore does not undo a drop. */
+  dropsSegments: boolean;
   /** Count of defined functions rewritten. */
   functions: number;
   /** Count of original instructions seen. */
@@ -359,6 +361,7 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
   const snapshotGlobals = mutableDefinedGlobals.map((g) => `${GLOBAL_EXPORT_PREFIX}${mapGlobal(g)}`);
 
   let mutatesTables = false;
+  let dropsSegments = false;
   let functions = 0;
   let instructions = 0;
 
@@ -540,6 +543,7 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
         cost++;
       }
       if (op === 0x26 || (op === 0xfc && [12, 14, 15, 17].includes(raw[1] as number))) mutatesTables = true;
+      if (op === 0xfc && (raw[1] === 9 || raw[1] === 13)) dropsSegments = true;
       const depth = ctrl.length;
       switch (ins.flow) {
         case Flow.Plain:
@@ -943,6 +947,7 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
     bytes: out.finish(),
     snapshotGlobals,
     mutatesTables,
+    dropsSegments,
     functions,
     instructions,
   };
