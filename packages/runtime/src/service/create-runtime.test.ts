@@ -439,13 +439,13 @@ describe("createRuntime(), two tenants' entries for the same module", () => {
 
   it("never gives them the same instances, inline or in the pool (the compiled module may be shared)", async () => {
     dir = await mkdtemp(join(tmpdir(), "ameide-runtime-tenants-"));
-    const ref = await writeModule(dir, "echo-shared", await buildTestHook("echo", "1"));
-    const entry = {
-      kind: "process_hook",
-      version: "1",
-      wasm_blob_ref: ref,
-      limits: { timeout_ms: 2_000 },
-    } as const;
+    // The same bytes (one sha256) under each tenant's own prefix, as the catalog requires.
+    const hook = await buildTestHook("echo", "1");
+    const refs: Record<string, string> = {
+      acme: await writeModule(dir, "echo-shared", hook, "acme"),
+      globex: await writeModule(dir, "echo-shared", hook, "globex"),
+    };
+    const entry = { kind: "process_hook", version: "1", limits: { timeout_ms: 2_000 } } as const;
     const { createEngine } = await import("../engine/create-engine.js");
     const engine = createEngine({ pool: { size: 1 } });
     // The instances an engine runs are those of the loaded extension's key: record it per tenant.
@@ -467,8 +467,14 @@ describe("createRuntime(), two tenants' entries for the same module", () => {
       catalog: createCatalog({
         env: "dev",
         extensions: ["acme", "globex"].flatMap((tenant_id) => [
-          { ...entry, tenant_id, extension_id: "shared", risk_tier: "low" },
-          { ...entry, tenant_id, extension_id: "shared-pool", risk_tier: "medium" },
+          { ...entry, wasm_blob_ref: refs[tenant_id], tenant_id, extension_id: "shared", risk_tier: "low" },
+          {
+            ...entry,
+            wasm_blob_ref: refs[tenant_id],
+            tenant_id,
+            extension_id: "shared-pool",
+            risk_tier: "medium",
+          },
         ]),
         runtime: { preload: false, pool: { size: 1 } },
       }),
