@@ -34,6 +34,7 @@ export const ERROR_REASONS = [
   "output_size",
   "log_size",
   "host_call_limit",
+  "host_string_size",
   // what the guest did
   "trap",
   "invalid_output",

@@ -94,6 +94,21 @@ export const DEFAULT_HOST_CALLS_PER_INVOCATION: Readonly<Record<RiskTier, number
 /** The most host calls any invocation may make, whatever its tier. */
 export const MAX_HOST_CALLS_PER_INVOCATION = 64;
 
+/**
+ * Caps on the strings a guest hands the host, checked on their length before
+ * a byte is decoded: a log level, a host call's service and method names, and
+ * its request (the same as the input limit). Over a cap the invocation ends
+ * with `resource_exhausted / host_string_size`.
+ */
+export const HOST_STRING_CAPS = Object.freeze({
+  /** A log level (`debug`, `info`, `warn`, `error` fit). */
+  levelBytes: 16,
+  /** A host call's service or method name. */
+  nameBytes: 256,
+  /** A host call's request JSON. */
+  requestBytes: 256 * 1024,
+});
+
 /** The three kinds of hook of spec 479 §3.1. */
 export const EXTENSION_KINDS = ["process_hook", "domain_hook", "agent_tool"] as const;
 /** One of {@link EXTENSION_KINDS}. */

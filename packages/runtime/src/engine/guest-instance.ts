@@ -3,6 +3,7 @@ import {
   ExtensionError,
   type ExtensionErrorData,
   formatBytes,
+  HOST_STRING_CAPS,
   restoreFuel,
 } from "@ameide-ext/pdk/contract";
 import { DEPTH_EXPORT, FUEL_EXPORT, INIT_FUEL_DEFAULT, TRAP_EXPORT } from "../wasm/instrument-module.js";
@@ -150,7 +151,17 @@ export function createGuestInstance(compiled: CompiledCore): GuestInstance {
     }
     return new Uint8Array(buf, ptr, len);
   };
-  const readString = (ptr: number, len: number) => lenientDecoder.decode(view(ptr >>> 0, len >>> 0));
+  /** Decodes a string the guest hands the host, refusing it on its length alone when over `cap`. */
+  const readString = (ptr: number, len: number, cap: number, what: string) => {
+    if (len >>> 0 > cap) {
+      throw techError(
+        "resource_exhausted",
+        "host_string_size",
+        `the guest passed a ${what} of ${len >>> 0} bytes, the limit is ${cap} bytes`,
+      );
+    }
+    return lenientDecoder.decode(view(ptr >>> 0, len >>> 0));
+  };
 
   const writeResult = (retPtr: number, answer: HostCallAnswer) => {
     const isOk = "ok" in answer;
@@ -170,17 +181,23 @@ export function createGuestInstance(compiled: CompiledCore): GuestInstance {
       const s = state;
       if (!s) return;
       const bytes = msgLen >>> 0;
-      // Over the cap, the line is only counted: no need to decode it.
-      const message = s.log.fits(bytes) ? readString(msgPtr, msgLen) : "";
-      s.log.add(readString(levelPtr, levelLen), message, bytes);
+      try {
+        const level = readString(levelPtr, levelLen, HOST_STRING_CAPS.levelBytes, "log level");
+        // Over the log's cap, the line is only counted: no need to decode it.
+        const message = s.log.fits(bytes) ? readString(msgPtr, msgLen, bytes, "log message") : "";
+        s.log.add(level, message, bytes);
+      } catch (cause) {
+        s.pending = ExtensionError.from(cause);
+        throw s.pending;
+      }
     },
     call(sp: number, sl: number, mp: number, ml: number, rp: number, rl: number, retPtr: number) {
       const s = state;
       if (!s) throw techError("internal", "trap", "host call outside an invocation");
       try {
-        const service = readString(sp, sl);
-        const method = readString(mp, ml);
-        const request = readString(rp, rl);
+        const service = readString(sp, sl, HOST_STRING_CAPS.nameBytes, "host call service name");
+        const method = readString(mp, ml, HOST_STRING_CAPS.nameBytes, "host call method name");
+        const request = readString(rp, rl, HOST_STRING_CAPS.requestBytes, "host call request");
         s.hostCalls++;
         if (!s.opts.hostCall) {
           throw techError(
