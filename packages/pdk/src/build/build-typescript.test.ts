@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -6,8 +6,8 @@ import { buildTypeScript } from "./build-typescript.js";
 import { PDK_GUEST_ENTRY } from "./hook-tsconfig.js";
 import { readComponentWit } from "./jco.js";
 
-function hook(source: string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "ts-hook-"));
+function hook(source: string, parent = tmpdir()): string {
+  const dir = mkdtempSync(path.join(parent, "ts-hook-"));
   mkdirSync(path.join(dir, "src"));
   const entry = path.join(dir, "src", "index.ts");
   writeFileSync(entry, source);
@@ -86,4 +86,170 @@ describe("buildTypeScript()", () => {
       code: "invalid_argument",
     });
   });
+});
+
+// Issue #10: the bundle and the type-check read the hook's own files, its npm packages and the PDK,
+// nothing else. Each attack names a file outside the hook that holds a secret; the build must refuse
+// with forbidden_import and never carry the secret, in the error or anywhere.
+describe("buildTypeScript() reads nothing outside the hook", () => {
+  const outside = mkdtempSync(path.join(tmpdir(), "ts-outside-"));
+  const SECRET = `SECRET-${Math.random().toString(36).slice(2)}`;
+  writeFileSync(path.join(outside, "tokens.json"), JSON.stringify({ "user:reviewer": SECRET }));
+  writeFileSync(path.join(outside, "secret.txt"), `${SECRET}\n`);
+  writeFileSync(
+    path.join(outside, "secret.ts"),
+    `export const leak = "${SECRET}";\nconst n: number = "${SECRET}";\n`,
+  );
+  const climb = (entry: string, file: string) =>
+    path.relative(path.dirname(entry), path.join(outside, file)).split(path.sep).join("/");
+
+  /** Builds `source` (and whatever `setup` adds) and returns the refusal, checked to carry no secret. */
+  async function refusal(
+    source: (entry: string) => string,
+    setup: (root: string) => void = () => {},
+    parent = tmpdir(),
+  ) {
+    const entry = hook("", parent);
+    writeFileSync(entry, source(entry));
+    setup(path.dirname(path.dirname(entry)));
+    const err = await buildTypeScript({ entry }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(JSON.stringify(err)).not.toContain(SECRET);
+    expect(String((err as Error | undefined)?.message)).not.toContain(SECRET);
+    return err as { code: string; reason: string; details: { imports: string[]; diagnostics: unknown[] } };
+  }
+
+  const RUN = "\nexport function run() { return String(x); }\n";
+  it.each([
+    [
+      "an absolute path as text",
+      () => `import x from "${path.join(outside, "secret.txt")}" with { type: "text" };${RUN}`,
+    ],
+    ["/proc/self/environ as text", () => `import x from "/proc/self/environ" with { type: "text" };${RUN}`],
+    ["/etc/passwd as a file", () => `import x from "/etc/passwd" with { type: "file" };${RUN}`],
+    ["a relative climb to tokens.json", (e: string) => `import x from "${climb(e, "tokens.json")}";${RUN}`],
+    ["a relative climb to a .txt file", (e: string) => `import x from "${climb(e, "secret.txt")}";${RUN}`],
+    [
+      "a relative climb to a module",
+      (e: string) => `import { leak as x } from "${climb(e, "secret.ts")}";${RUN}`,
+    ],
+    ["a file: URL", () => `import x from "file://${path.join(outside, "secret.ts")}";${RUN}`],
+    ["a data: URL", () => `import x from "data:text/javascript,export default 1";${RUN}`],
+    [
+      "a require() of an absolute path",
+      () =>
+        `declare const require: (p: string) => unknown;\nconst x = require("${path.join(outside, "secret.txt")}");${RUN}`,
+    ],
+  ])("refuses %s with forbidden_import", async (_name, source) => {
+    const err = await refusal(source);
+    expect(err).toMatchObject({ code: "invalid_argument", reason: "forbidden_import" });
+    expect(err.details.diagnostics).toEqual([expect.objectContaining({ line: expect.any(Number) })]);
+  });
+
+  it("refuses a symlink inside the hook that points out of it", async () => {
+    const err = await refusal(
+      () => `import { leak as x } from "./link";${RUN}`,
+      (root) => symlinkSync(path.join(outside, "secret.ts"), path.join(root, "src", "link.ts")),
+    );
+    expect(err).toMatchObject({ code: "invalid_argument", reason: "forbidden_import" });
+  });
+
+  it("refuses import attributes other than JSON, even of the hook's own files", async () => {
+    const err = await refusal(
+      () => `import x from "./data.txt" with { type: "text" };${RUN}`,
+      (root) => writeFileSync(path.join(root, "src", "data.txt"), "own text\n"),
+    );
+    expect(err).toMatchObject({ code: "invalid_argument", reason: "forbidden_import" });
+  });
+
+  it("refuses an npm package found above the hook's folder, and one its package.json does not declare", async () => {
+    // esbuild, like Node, would look in node_modules above the hook (in the registry: its own packages).
+    const above = path.join(outside, "node_modules", "above");
+    mkdirSync(above, { recursive: true });
+    writeFileSync(path.join(above, "index.js"), `exports.leak = ${JSON.stringify(SECRET)};\n`);
+    const found = await refusal(() => `import * as x from "above";${RUN}`, undefined, outside);
+    expect(found).toMatchObject({ code: "invalid_argument", reason: "forbidden_import" });
+    const undeclared = await refusal(
+      () => `import * as x from "deal-bands";${RUN}`,
+      (root) => {
+        const pkg = path.join(root, "node_modules", "deal-bands");
+        mkdirSync(pkg, { recursive: true });
+        writeFileSync(
+          path.join(pkg, "package.json"),
+          JSON.stringify({ name: "deal-bands", main: "index.js" }),
+        );
+        writeFileSync(path.join(pkg, "index.js"), "exports.band = 1;\n");
+        writeFileSync(path.join(root, "package.json"), JSON.stringify({ name: "hook", dependencies: {} }));
+      },
+    );
+    expect(undeclared).toMatchObject({ code: "invalid_argument", reason: "forbidden_import" });
+  });
+
+  it("refuses a package whose files resolve out of the hook's node_modules", async () => {
+    const err = await refusal(
+      () => `import * as x from "leaky";${RUN}`,
+      (root) => {
+        const pkg = path.join(root, "node_modules", "leaky");
+        mkdirSync(pkg, { recursive: true });
+        writeFileSync(
+          path.join(pkg, "package.json"),
+          JSON.stringify({ name: "leaky", main: path.relative(pkg, path.join(outside, "secret.ts")) }),
+        );
+      },
+    );
+    expect(err).toMatchObject({ code: "invalid_argument", reason: "forbidden_import" });
+  });
+
+  it("ignores the hook's tsconfig.json: its paths cannot map an import out of the hook", async () => {
+    const err = await refusal(
+      () => `import { leak as x } from "secrets";${RUN}`,
+      (root) =>
+        writeFileSync(
+          path.join(root, "tsconfig.json"),
+          JSON.stringify({
+            compilerOptions: { baseUrl: ".", paths: { secrets: [path.join(outside, "secret.ts")] } },
+          }),
+        ),
+    );
+    expect(err).toMatchObject({ code: "invalid_argument" });
+  });
+
+  it("refuses a /// <reference path> out of the hook before the type-checker reads it", async () => {
+    const err = await refusal((e) => `/// <reference path="${climb(e, "secret.ts")}" />\nconst x = 1;${RUN}`);
+    expect(err).toMatchObject({ code: "invalid_argument", reason: "forbidden_import" });
+  });
+
+  it("still builds a hook with its own modules, a JSON file of its own and a declared npm package", async () => {
+    const entry = hook(
+      [
+        'import { band } from "deal-bands";',
+        'import { limit } from "./rules/limit";',
+        'import table from "../data/table.json" with { type: "json" };',
+        "export function run() { return { band: band(limit), size: table.size }; }",
+        "",
+      ].join("\n"),
+    );
+    const root = path.dirname(path.dirname(entry));
+    mkdirSync(path.join(root, "src", "rules"));
+    writeFileSync(path.join(root, "src", "rules", "limit.ts"), "export const limit = 70;\n");
+    mkdirSync(path.join(root, "data"));
+    writeFileSync(path.join(root, "data", "table.json"), JSON.stringify({ size: 3 }));
+    writeFileSync(
+      path.join(root, "package.json"),
+      JSON.stringify({ name: "h", dependencies: { "deal-bands": "1.0.0" } }),
+    );
+    const pkg = path.join(root, "node_modules", "deal-bands");
+    mkdirSync(pkg, { recursive: true });
+    writeFileSync(
+      path.join(pkg, "package.json"),
+      JSON.stringify({ name: "deal-bands", main: "index.js", types: "index.d.ts" }),
+    );
+    writeFileSync(path.join(pkg, "index.js"), 'exports.band = (s) => (s >= 65 ? "high" : "low");\n');
+    writeFileSync(path.join(pkg, "index.d.ts"), "export declare function band(s: number): string;\n");
+    const built = await buildTypeScript({ entry });
+    expect(built.bundle).toContain('"high"');
+    expect(built.inputs).toContain(path.join(root, "data", "table.json"));
+  }, 60_000);
 });

@@ -8,7 +8,17 @@ import ts from "typescript";
 import { ExtensionError, readContractWit, WORLD_NAME } from "../contract/index.js";
 import type { BuildDiagnostic } from "./build-diagnostic.js";
 import { formatBuildDiagnostic } from "./build-diagnostic.js";
-import { HOOK_COMPILER_OPTIONS, PDK_GUEST_ENTRY, PDK_GUEST_HOST_TYPES } from "./hook-tsconfig.js";
+import { createConfineImportsPlugin, FORBIDDEN_IMPORT_DETAIL } from "./confine-imports-plugin.js";
+import { createConfinedCompilerHost, referencesOutside } from "./confined-compiler-host.js";
+import { forbiddenImportError, type RefusedImport } from "./forbidden-import.js";
+import {
+  HOOK_COMPILER_OPTIONS,
+  PDK_GUEST_DIR,
+  PDK_GUEST_ENTRY,
+  PDK_GUEST_HOST_TYPES,
+} from "./hook-tsconfig.js";
+import { createPathConfinement, isInside } from "./path-confinement.js";
+import { PDK_PACKAGE } from "./pdk-sources.js";
 
 /** Options of {@link buildTypeScript}. */
 export interface BuildTypeScriptOptions {
@@ -43,20 +53,29 @@ const HOST_MODULE = "ameide:extension/host@1.0.0";
 const GENERATED_ENTRY = "__ameide_hook_entry__.js";
 
 /**
- * Builds a hook written in TypeScript into a component: the TypeScript
- * compiler checks it (strict), esbuild bundles it with its pure-JS
- * dependencies and the TypeScript PDK, and componentize-qjs turns the bundle
- * into a QuickJS component of the contract world with WASI stubbed out.
+ * Builds a hook written in TypeScript into a component: esbuild bundles it
+ * with its pure-JS dependencies and the TypeScript PDK, the TypeScript
+ * compiler checks it (strict), and componentize-qjs turns the bundle into a
+ * QuickJS component of the contract world with WASI stubbed out.
+ *
+ * Both read only the hook's folder (by real path), the npm packages its
+ * package.json declares in its own node_modules, and the PDK: the hook's
+ * tsconfig.json is ignored, and an import or `/// <reference path>` out of
+ * the folder, a URL, or an import attribute other than `{ type: "json" }` is
+ * refused before anything outside is read (issue #10).
  *
  * Throws an {@link ExtensionError}: `invalid_argument` / `compile_error` with
  * `details.diagnostics` when the hook does not type-check or bundle,
- * `invalid_argument` for bad options, `internal` when componentize fails.
+ * `invalid_argument` / `forbidden_import` (`details.imports`,
+ * `details.diagnostics`) for an import it may not make, `invalid_argument`
+ * for bad options, `internal` when componentize fails.
  */
 export async function buildTypeScript(options: BuildTypeScriptOptions): Promise<TypeScriptBuild> {
   const started = performance.now();
   const { entry, rootDir } = await checkOptions(options);
-  typeCheck(entry, rootDir);
+  // The bundle first: its resolution is the one that decides what is read, and refuses what may not be.
   const { bundle, inputs } = await bundleHook(entry, rootDir);
+  typeCheck(entry, rootDir);
   const component = await componentize(bundle);
   return {
     component,
@@ -89,7 +108,27 @@ function typeCheck(entry: string, rootDir: string): void {
   // Every .ts file beside the entry, as the hook's tsconfig.json includes src/: declarations
   // the author wrote (`declare module "untyped-package"`) count in the build as in the editor.
   const rootNames = [entry, ...typeScriptFiles(path.dirname(entry)), PDK_GUEST_HOST_TYPES];
-  const program = ts.createProgram({ rootNames: [...new Set(rootNames)], options });
+  const libDir = path.dirname(ts.getDefaultLibFilePath(options));
+  const confinement = createPathConfinement([rootDir, PDK_GUEST_DIR, libDir]);
+  const { host, refused } = createConfinedCompilerHost(options, confinement);
+  const program = ts.createProgram({ rootNames: [...new Set(rootNames)], options, host });
+  const outside: RefusedImport[] = program
+    .getSourceFiles()
+    .filter((f) => isInside(f.fileName, rootDir))
+    .flatMap((f) => referencesOutside(f, confinement));
+  for (const file of refused.filter(
+    (f) => !outside.some((o) => path.resolve(path.dirname(o.file), o.specifier) === f),
+  ))
+    outside.push({
+      specifier: file,
+      why: "it is outside the hook's folder (a link?)",
+      file,
+      line: 1,
+      column: 1,
+      sourceLine: "",
+      length: 1,
+    });
+  if (outside.length > 0) throw forbiddenImportError(outside, rootDir);
   const errors = ts.getPreEmitDiagnostics(program).filter((d) => d.category === ts.DiagnosticCategory.Error);
   if (errors.length === 0) return;
   throw compileError(
@@ -137,11 +176,19 @@ function typeScriptFiles(dir: string): string[] {
 }
 
 async function bundleHook(entry: string, rootDir: string): Promise<{ bundle: string; inputs: string[] }> {
+  const confine = createConfineImportsPlugin({
+    rootDir,
+    entry,
+    generatedEntry: path.join(rootDir, GENERATED_ENTRY),
+    pdk: { name: PDK_PACKAGE, entry: PDK_GUEST_ENTRY, dir: PDK_GUEST_DIR },
+    external: [HOST_MODULE],
+    confinement: createPathConfinement([rootDir, PDK_GUEST_DIR]),
+  });
   const result = await esbuild({
     stdin: {
       contents: [
         `import { run as hookRun } from ${JSON.stringify(entry)};`,
-        `import { __runHook } from "@ameide-ext/pdk";`,
+        `import { __runHook } from "${PDK_PACKAGE}";`,
         "export function run(inputJson) { return __runHook(hookRun, inputJson); }",
       ].join("\n"),
       resolveDir: rootDir,
@@ -153,36 +200,16 @@ async function bundleHook(entry: string, rootDir: string): Promise<{ bundle: str
     format: "esm",
     platform: "neutral",
     target: "es2020",
-    external: [HOST_MODULE],
-    alias: { "@ameide-ext/pdk": PDK_GUEST_ENTRY },
+    plugins: [confine],
+    // Not the hook's tsconfig.json: its paths and baseUrl would steer resolution, its jsx options imports.
+    tsconfigRaw: {},
     absWorkingDir: rootDir,
     metafile: true,
     mainFields: ["module", "main"],
     logLevel: "silent",
     legalComments: "none",
   }).catch((cause: unknown) => {
-    const errors = (
-      cause as {
-        errors?: Array<{
-          text: string;
-          location?: { file: string; line: number; column: number; lineText: string; length: number } | null;
-        }>;
-      }
-    ).errors;
-    if (!errors) throw new ExtensionError("internal", `esbuild failed: ${String(cause)}`);
-    throw compileError(
-      errors.map((e) => ({
-        file: e.location ? path.resolve(rootDir, e.location.file) : entry,
-        line: e.location?.line ?? 1,
-        column: (e.location?.column ?? 0) + 1,
-        message: e.text,
-        code: "ESBUILD",
-        severity: "error",
-        sourceLine: e.location?.lineText ?? "",
-        length: Math.max(1, e.location?.length ?? 1),
-      })),
-      rootDir,
-    );
+    throw bundleError(cause, entry, rootDir);
   });
   const out = result.outputFiles[0];
   if (!out) throw new ExtensionError("internal", "esbuild produced no bundle");
@@ -192,6 +219,52 @@ async function bundleHook(entry: string, rootDir: string): Promise<{ bundle: str
     .map((f) => path.resolve(rootDir, f))
     .sort();
   return { bundle: out.text, inputs };
+}
+
+interface EsbuildMessage {
+  text: string;
+  detail?: unknown;
+  location?: { file: string; line: number; column: number; lineText: string; length: number } | null;
+}
+
+/** esbuild's failure as an ExtensionError: `forbidden_import` when the confinement refused an import. */
+function bundleError(cause: unknown, entry: string, rootDir: string): ExtensionError {
+  const errors = (cause as { errors?: EsbuildMessage[] }).errors;
+  if (!errors) return new ExtensionError("internal", `esbuild failed: ${String(cause)}`);
+  const located = errors.map((e) => ({
+    file: e.location ? path.resolve(rootDir, e.location.file) : entry,
+    line: e.location?.line ?? 1,
+    column: (e.location?.column ?? 0) + 1,
+    sourceLine: e.location?.lineText ?? "",
+    length: Math.max(1, e.location?.length ?? 1),
+  }));
+  const forbidden = errors.flatMap((e, i) =>
+    e.detail === FORBIDDEN_IMPORT_DETAIL ? [{ ...(located[i] as (typeof located)[number]), e }] : [],
+  );
+  if (forbidden.length > 0) {
+    return forbiddenImportError(
+      forbidden.map(({ e, ...at }) => ({
+        ...at,
+        specifier: importedSpecifier(at.sourceLine, at.column, at.length),
+        why: e.text,
+      })),
+      rootDir,
+    );
+  }
+  return compileError(
+    errors.map((e, i) => ({
+      ...(located[i] as (typeof located)[number]),
+      message: e.text,
+      code: "ESBUILD",
+      severity: "error",
+    })),
+    rootDir,
+  );
+}
+
+/** The specifier esbuild's location points at (the quoted string in the import), without its quotes. */
+function importedSpecifier(lineText: string, column: number, length: number): string {
+  return lineText.slice(column - 1, column - 1 + length).replace(/^["'`]|["'`]$/g, "");
 }
 
 async function componentize(bundle: string): Promise<Uint8Array> {
