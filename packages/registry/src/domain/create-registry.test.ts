@@ -415,6 +415,97 @@ describe.each(STORE_BACKENDS)("createRegistry() on $name", (backend) => {
     ).rejects.toMatchObject({ code: "permission_denied", details: { rule: "tenant_access" } });
   });
 
+  it("a replayed CreateDraft (same request_id, same payload) returns the same draft, no new version", async () => {
+    await open();
+    const request = {
+      tenantId: T,
+      extensionId: "deal-guard",
+      kind: "process_hook" as const,
+      riskTier: "low" as const,
+      requestId: "6f1c2a52-5d0e-4c43-9a57-2f7e4d9a0b11",
+      limits: { cpu_millis: 100, memory_mb: undefined },
+      tags: ["b", "a"],
+    };
+    const first = await registry.createDraft(ann, request);
+    const replay = await registry.createDraft(ann, { ...request, limits: { cpu_millis: 100 } });
+    expect(replay.revision.version).toBe(first.revision.version);
+    const { revisions } = await registry.listVersions(ann, { tenantId: T, extensionId: "deal-guard" });
+    expect(revisions.map((r) => r.revision.version)).toEqual(["1"]);
+    const events = await registry.listEvents(ann, { tenantId: T, extensionId: "deal-guard" });
+    expect(events.events.filter((e) => e.type === "draft_created")).toHaveLength(1);
+    // The id is the caller's: another principal with the same id gets its own draft, and the registry still serves.
+    const other = await registry.createDraft(bob, request);
+    expect(other.revision.version).toBe("2");
+    const fresh = await registry.createDraft(ann, { ...request, requestId: undefined });
+    expect(fresh.revision.version).toBe("3");
+  });
+
+  it("refuses a request_id reused with another payload: failed_precondition, rule request_id_reused", async () => {
+    await open();
+    const request = {
+      tenantId: T,
+      extensionId: "deal-guard",
+      kind: "process_hook" as const,
+      riskTier: "low" as const,
+      requestId: "req-1",
+    };
+    await registry.createDraft(ann, request);
+    await expect(registry.createDraft(ann, { ...request, riskTier: "medium" })).rejects.toMatchObject({
+      code: "failed_precondition",
+      details: { rule: "request_id_reused", requestId: "req-1" },
+    });
+    await expect(registry.createDraft(ann, { ...request, extensionId: "other-hook" })).rejects.toMatchObject({
+      code: "failed_precondition",
+      details: { rule: "request_id_reused" },
+    });
+    const again = await registry.createDraft(ann, request);
+    expect(again.revision.version).toBe("1");
+  });
+
+  it("refuses a request_id longer than 128 characters or with control characters (invalid_argument)", async () => {
+    await open();
+    const request = {
+      tenantId: T,
+      extensionId: "deal-guard",
+      kind: "process_hook" as const,
+      riskTier: "low" as const,
+    };
+    await expect(registry.createDraft(ann, { ...request, requestId: "r".repeat(129) })).rejects.toMatchObject(
+      {
+        code: "invalid_argument",
+        details: { field: "request_id", limit: 128, actual: 129 },
+      },
+    );
+    await expect(registry.createDraft(ann, { ...request, requestId: "a\nb" })).rejects.toMatchObject({
+      code: "invalid_argument",
+      details: { field: "request_id" },
+    });
+    const ok = await registry.createDraft(ann, { ...request, requestId: "r".repeat(128) });
+    expect(ok.revision.version).toBe("1");
+  });
+
+  it("two concurrent CreateDrafts with one request_id make one draft, both answered with it", async () => {
+    await open();
+    const request = {
+      tenantId: T,
+      extensionId: "deal-guard",
+      kind: "process_hook" as const,
+      riskTier: "low" as const,
+    };
+    // A new extension, then an existing one (its next version).
+    for (const [requestId, version] of [
+      ["concurrent-1", "1"],
+      ["concurrent-2", "2"],
+    ]) {
+      const results = await Promise.all(
+        Array.from({ length: 4 }, () => registry.createDraft(ann, { ...request, requestId })),
+      );
+      expect(new Set(results.map((r) => r.revision.version))).toEqual(new Set([version]));
+    }
+    const { revisions } = await registry.listVersions(ann, { tenantId: T, extensionId: "deal-guard" });
+    expect(revisions).toHaveLength(2);
+  });
+
   it("two approvals at once cannot double-promote: exactly one transition, the other failed_precondition", async () => {
     await open();
     const key = await compiled(ann, "medium");

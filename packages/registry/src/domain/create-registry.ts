@@ -7,6 +7,7 @@ import {
   type RiskTier,
 } from "@ameide-ext/pdk/contract";
 import type { RegistryStore, RegistryTx } from "../store/registry-store.js";
+import { type DraftRequestKey, draftRequestKey } from "./draft-request-key.js";
 import {
   APPROVALS_REQUIRED,
   createGovernance,
@@ -21,6 +22,7 @@ import {
   type ApprovalRecord,
   type CompileRecord,
   type DeploymentRecord,
+  type DraftRequestRecord,
   ENVIRONMENTS,
   type Env,
   type EventRecord,
@@ -87,6 +89,13 @@ export interface CreateDraftInput {
   inputSchemaJson?: string | undefined;
   outputSchemaJson?: string | undefined;
   baseVersion?: string | undefined;
+  /**
+   * The client's id of this request (a UUID, at most 128 printable ASCII
+   * characters). A replay by the same caller with the same payload returns
+   * the draft the first one made; the same id with another payload is
+   * refused (`request_id_reused`). Absent: every call makes a new version.
+   */
+  requestId?: string | undefined;
 }
 
 /** Names one version. */
@@ -261,6 +270,19 @@ export function createRegistry(options: RegistryOptions): Registry {
     };
   };
 
+  /** A replayed CreateDraft: the draft the first request made, when the payload is the same. */
+  const replayed = async (tx: RegistryTx, earlier: DraftRequestRecord, replay: DraftRequestKey) => {
+    if (earlier.payloadSha256 !== replay.payloadSha256)
+      throw refuse(
+        "failed_precondition",
+        RULES.requestIdReused,
+        `request_id ${JSON.stringify(replay.requestId)} created version ${earlier.version} of ${earlier.extensionId} with another payload: send a new request_id for a new draft`,
+        { requestId: replay.requestId, extensionId: earlier.extensionId, version: earlier.version },
+      );
+    const rev = await loadRevision(tx, { ...earlier });
+    return view(tx, rev);
+  };
+
   const changedEnvs = new Set<Env>();
   const notify = (envs: Iterable<Env>) => {
     const listener = options.onDeploymentChange;
@@ -423,8 +445,18 @@ export function createRegistry(options: RegistryOptions): Registry {
             { max, requested: input.riskTier },
           );
       }
+      const replay = draftRequestKey(input);
       return write(async (tx) => {
         const at = now().toISOString();
+        const request = replay && { tenantId: input.tenantId, principal: caller.actor, ...replay };
+        if (request) {
+          const earlier = await tx.claimDraftRequest({
+            ...request,
+            extensionId: input.extensionId,
+            createdAt: at,
+          });
+          if (earlier) return replayed(tx, earlier, request);
+        }
         const ext = await tx.getExtension(input.tenantId, input.extensionId, true);
         let base: RevisionRecord | undefined;
         if (input.baseVersion) {
@@ -464,6 +496,7 @@ export function createRegistry(options: RegistryOptions): Registry {
           updatedAt: at,
         };
         await tx.insertRevision(rev);
+        if (request) await tx.completeDraftRequest(request, version);
         await event(tx, rev, { type: "draft_created", actor: caller.actor, toState: "draft" });
         return view(tx, rev);
       });

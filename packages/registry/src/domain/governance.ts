@@ -48,6 +48,8 @@ export const RULES = Object.freeze({
   tenantAccess: "tenant_access",
   /** Row changed under a transaction (see RegistryTx.updateRevision). */
   concurrentUpdate: "concurrent_update",
+  /** A CreateDraft request_id names one payload: a replay must send the same one. */
+  requestIdReused: "request_id_reused",
 } as const);
 
 /** One of {@link RULES}. */

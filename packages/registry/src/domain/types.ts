@@ -223,3 +223,22 @@ export interface ExtensionRecord {
   latestVersion: string;
   createdAt: string;
 }
+
+/**
+ * A CreateDraft that carried a `request_id`: which draft it made, and a
+ * fingerprint of its payload, so a replay gets that draft back and a reuse of
+ * the id with another payload is refused.
+ */
+export interface DraftRequestRecord {
+  tenantId: string;
+  /** The caller (`user:<id>`, `agent:<id>`): ids are the caller's, not global. */
+  principal: Actor;
+  /** The client's id of the request, 1 to 128 printable ASCII characters. */
+  requestId: string;
+  /** SHA-256 (hex) of the request's payload, canonical JSON. */
+  payloadSha256: string;
+  extensionId: string;
+  /** The version the request created. */
+  version: string;
+  createdAt: string;
+}

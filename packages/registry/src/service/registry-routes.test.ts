@@ -165,4 +165,34 @@ describe("registryRoutes()", () => {
       rule: "tenant_access",
     });
   });
+  it("answers a replayed CreateDraft (same request_id) with the same version, and names request_id_reused", async () => {
+    const { ann } = await clients();
+    const opts = { headers: ann.headers };
+    const request = {
+      tenantId: "acme",
+      extensionId: "risk-score",
+      kind: ExtensionKind.PROCESS_HOOK,
+      riskTier: RiskTier.LOW,
+      limits: { cpuMillis: 50 },
+      requestId: "0f6d3f5e-7e0b-4d53-8d63-54b3a6f1c0a9",
+    };
+    const first = await ann.client.createDraft(request, opts);
+    const replay = await ann.client.createDraft(request, opts);
+    expect(replay.revision?.definition?.version).toBe(first.revision?.definition?.version);
+    const versions = await ann.client.listVersions({ tenantId: "acme", extensionId: "risk-score" }, opts);
+    expect(versions.revisions).toHaveLength(1);
+    const err = await ann.client.createDraft({ ...request, riskTier: RiskTier.MEDIUM }, opts).then(
+      () => {
+        throw new Error("expected a refusal");
+      },
+      (e: unknown) => ConnectError.from(e),
+    );
+    expect(err.code).toBe(Code.FailedPrecondition);
+    expect(JSON.parse(err.metadata.get(ERROR_DETAILS_HEADER) ?? "{}")).toMatchObject({
+      rule: "request_id_reused",
+      version: "1",
+    });
+    const next = await ann.client.createDraft({ ...request, requestId: "another-id" }, opts);
+    expect(next.revision?.definition?.version).toBe("2");
+  });
 });

@@ -68,6 +68,7 @@ export function registryRoutes(registry: Registry, authenticate: Authenticator) 
           inputSchemaJson: req.inputSchemaJson,
           outputSchemaJson: req.outputSchemaJson,
           baseVersion: req.baseVersion || undefined,
+          requestId: req.requestId || undefined,
         });
         return { revision: revisionTo(view) };
       }),

@@ -11,7 +11,7 @@ export interface Migration {
 }
 
 /** Every migration of the registry's schema, in order. */
-export const MIGRATIONS: readonly Migration[] = Object.freeze([
+export const MIGRATIONS: readonly Migration[] = Object.freeze<Migration[]>([
   {
     version: 1,
     name: "extensions, revisions, approvals, deployments, pins, audit events",
@@ -83,6 +83,22 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
         "CREATE INDEX events_by_extension ON events (tenant_id, extension_id, seq)",
       ];
     },
+  },
+  {
+    version: 2,
+    name: "draft_requests: CreateDraft's request ids, for idempotent replays",
+    // The primary key is what makes two concurrent requests with one id create one draft.
+    statements: () => [
+      `CREATE TABLE draft_requests (
+          tenant_id TEXT NOT NULL,
+          principal TEXT NOT NULL,
+          request_id TEXT NOT NULL,
+          payload_sha256 TEXT NOT NULL,
+          extension_id TEXT NOT NULL,
+          version INTEGER NOT NULL,
+          created_at TEXT NOT NULL,
+          PRIMARY KEY (tenant_id, principal, request_id))`,
+    ],
   },
 ]);
 

@@ -88,6 +88,42 @@ describe.each(STORE_BACKENDS)("RegistryStore on $name", (backend) => {
     await store.close();
   });
 
+  it("claims a CreateDraft request id once per tenant and principal; a later claim reads the first's record", async () => {
+    const store = await backend.open();
+    const request = {
+      tenantId: "acme",
+      principal: "user:ann",
+      requestId: "req-1",
+      payloadSha256: "a".repeat(64),
+      extensionId: "deal-guard",
+      createdAt: at,
+    };
+    await store.transaction(async (tx) => {
+      expect(await tx.claimDraftRequest(request)).toBeUndefined();
+      await tx.completeDraftRequest(request, "3");
+    });
+    const again = await store.transaction((tx) => tx.claimDraftRequest({ ...request, payloadSha256: "b" }));
+    expect(again).toEqual({ ...request, version: "3" });
+    // The key is (tenant, principal, request id): another caller or tenant claims its own.
+    expect(
+      await store.transaction((tx) => tx.claimDraftRequest({ ...request, principal: "user:bob" })),
+    ).toBeUndefined();
+    expect(
+      await store.transaction((tx) => tx.claimDraftRequest({ ...request, tenantId: "globex" })),
+    ).toBeUndefined();
+    // A claim rolled back with its transaction leaves the id free.
+    await expect(
+      store.transaction(async (tx) => {
+        await tx.claimDraftRequest({ ...request, requestId: "req-2" });
+        throw new Error("boom");
+      }),
+    ).rejects.toThrow("boom");
+    expect(
+      await store.transaction((tx) => tx.claimDraftRequest({ ...request, requestId: "req-2" })),
+    ).toBeUndefined();
+    await store.close();
+  });
+
   it("keeps deployments, env versions, pins and an ordered, pageable event log", async () => {
     const store = await backend.open();
     await store.transaction(async (tx) => {

@@ -2,6 +2,7 @@ import { ExtensionError } from "@ameide-ext/pdk/contract";
 import type {
   ApprovalRecord,
   DeploymentRecord,
+  DraftRequestRecord,
   Env,
   EventRecord,
   ExtensionRecord,
@@ -44,6 +45,20 @@ export interface RegistryTx {
     extensionId: string,
     options: { limit: number; beforeVersion?: number | undefined },
   ): Promise<RevisionRecord[]>;
+  /**
+   * Claims a CreateDraft request id for the draft `request` describes (its
+   * `version` is filled in by {@link completeDraftRequest} in the same
+   * transaction). Returns undefined when the claim is this transaction's, or
+   * the earlier request's record when the id was claimed before. On
+   * PostgreSQL a concurrent claim of the same id waits until the first
+   * transaction ends, then reads its record (or claims it, when it rolled back).
+   */
+  claimDraftRequest(request: Omit<DraftRequestRecord, "version">): Promise<DraftRequestRecord | undefined>;
+  /** Records the version a claimed request created. */
+  completeDraftRequest(
+    request: Pick<DraftRequestRecord, "tenantId" | "principal" | "requestId">,
+    version: string,
+  ): Promise<void>;
   /** Appends an approval. */
   addApproval(approval: ApprovalRecord): Promise<void>;
   /** Approvals of a version, oldest first. */
@@ -206,6 +221,39 @@ function txOver(q: SqlQuery): RegistryTx {
         [tenantId, extensionId, beforeVersion ?? 2_147_483_647, limit],
       );
       return rows.map(revisionFromRow);
+    },
+    async claimDraftRequest(r) {
+      const claimed = await q(
+        `INSERT INTO draft_requests (tenant_id, principal, request_id, payload_sha256, extension_id, version, created_at)
+         VALUES ($1, $2, $3, $4, $5, 0, $6) ON CONFLICT DO NOTHING RETURNING request_id`,
+        [r.tenantId, r.principal, r.requestId, r.payloadSha256, r.extensionId, r.createdAt],
+      );
+      if (claimed.length > 0) return undefined;
+      const rows = await q(
+        "SELECT * FROM draft_requests WHERE tenant_id = $1 AND principal = $2 AND request_id = $3",
+        [r.tenantId, r.principal, r.requestId],
+      );
+      const row = rows[0];
+      if (!row)
+        throw new ExtensionError(
+          "internal",
+          `request_id ${JSON.stringify(r.requestId)}: claimed but unreadable`,
+        );
+      return {
+        tenantId: r.tenantId,
+        principal: r.principal,
+        requestId: r.requestId,
+        payloadSha256: str(row.payload_sha256),
+        extensionId: str(row.extension_id),
+        version: str(row.version),
+        createdAt: str(row.created_at),
+      };
+    },
+    async completeDraftRequest(r, version) {
+      await q(
+        "UPDATE draft_requests SET version = $4 WHERE tenant_id = $1 AND principal = $2 AND request_id = $3",
+        [r.tenantId, r.principal, r.requestId, Number(version)],
+      );
     },
     async addApproval(a) {
       await q(
