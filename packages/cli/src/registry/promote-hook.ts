@@ -12,6 +12,7 @@ import type { CliDeps } from "../deps.js";
 import { loadManifest } from "../manifest/load-manifest.js";
 import type { HookLanguage } from "../manifest/manifest-schema.js";
 import { collectSources, sourcesDigest } from "./collect-sources.js";
+import { CREATE_DRAFT_ATTEMPTS, createDraftOnce } from "./create-draft-once.js";
 import { createRegistryClient, type RegistryClient } from "./registry-client.js";
 import {
   type CompileSummary,
@@ -107,7 +108,8 @@ function tierOf(tier: string): RiskTier {
 /**
  * `ameide-ext promote`: submits the hook in `dir` to the registry and carries
  * it toward `env`. When the registry's newest version has other sources, it
- * creates a new version (CreateDraft, UploadSource, RequestCompile) and waits
+ * creates a new version (CreateDraft with a fresh request id, retried with
+ * the same id when the registry is unreachable; UploadSource; RequestCompile) and waits
  * for the remote compile; when the sources are the same, it continues with
  * that version. Then it requests promotion environment by environment (dev,
  * then staging, then prod) until it reaches `env` or a promotion waits for
@@ -146,21 +148,29 @@ export async function promoteHook(options: PromoteHookOptions, deps: CliDeps): P
     );
   } else {
     say(`${manifest.id}: uploading ${files.length} files to ${settings.url} (tenant ${settings.tenant})`);
-    const draft = await client.createDraft({
-      ...key,
-      kind: kindOf(manifest.kind),
-      riskTier: tierOf(manifest.risk_tier),
-      limits: {
-        cpuMillis: manifest.limits.cpu_millis,
-        memoryMb: manifest.limits.memory_mb,
-        timeoutMs: manifest.limits.timeout_ms,
-        hostCallsPerInvocation: manifest.limits.host_calls_per_invocation ?? 0,
+    // One id for this run's draft: a retry after a lost answer gets the same draft, not a second version.
+    const draft = await createDraftOnce(
+      client,
+      {
+        ...key,
+        kind: kindOf(manifest.kind),
+        riskTier: tierOf(manifest.risk_tier),
+        limits: {
+          cpuMillis: manifest.limits.cpu_millis,
+          memoryMb: manifest.limits.memory_mb,
+          timeoutMs: manifest.limits.timeout_ms,
+          hostCallsPerInvocation: manifest.limits.host_calls_per_invocation ?? 0,
+        },
+        metadata: { description: manifest.metadata.description, tags: manifest.metadata.tags },
+        hostCalls: manifest.host_calls.map((h) => ({ service: h.service, method: h.method })),
+        inputSchemaJson: manifest.input_schema ? JSON.stringify(manifest.input_schema) : "",
+        outputSchemaJson: manifest.output_schema ? JSON.stringify(manifest.output_schema) : "",
       },
-      metadata: { description: manifest.metadata.description, tags: manifest.metadata.tags },
-      hostCalls: manifest.host_calls.map((h) => ({ service: h.service, method: h.method })),
-      inputSchemaJson: manifest.input_schema ? JSON.stringify(manifest.input_schema) : "",
-      outputSchemaJson: manifest.output_schema ? JSON.stringify(manifest.output_schema) : "",
-    });
+      {
+        onRetry: (attempt, e) =>
+          say(`CreateDraft: ${e.message}; retrying (${attempt + 1} of ${CREATE_DRAFT_ATTEMPTS})`),
+      },
+    );
     rev = draft.revision;
     created = true;
     say(`created version ${rev?.definition?.version} (draft)`);
