@@ -415,13 +415,18 @@ describe.each(STORE_BACKENDS)("createRegistry() on $name", (backend) => {
     ).rejects.toMatchObject({ code: "permission_denied", details: { rule: "tenant_access" } });
   });
 
+  /** The CreateDraft payload the request_id tests replay. */
+  const draftRequest = {
+    tenantId: T,
+    extensionId: "deal-guard",
+    kind: "process_hook" as const,
+    riskTier: "low" as const,
+  };
+
   it("a replayed CreateDraft (same request_id, same payload) returns the same draft, no new version", async () => {
     await open();
     const request = {
-      tenantId: T,
-      extensionId: "deal-guard",
-      kind: "process_hook" as const,
-      riskTier: "low" as const,
+      ...draftRequest,
       requestId: "6f1c2a52-5d0e-4c43-9a57-2f7e4d9a0b11",
       limits: { cpu_millis: 100, memory_mb: undefined },
       tags: ["b", "a"],
@@ -443,10 +448,7 @@ describe.each(STORE_BACKENDS)("createRegistry() on $name", (backend) => {
   it("refuses a request_id reused with another payload: failed_precondition, rule request_id_reused", async () => {
     await open();
     const request = {
-      tenantId: T,
-      extensionId: "deal-guard",
-      kind: "process_hook" as const,
-      riskTier: "low" as const,
+      ...draftRequest,
       requestId: "req-1",
     };
     await registry.createDraft(ann, request);
@@ -464,12 +466,7 @@ describe.each(STORE_BACKENDS)("createRegistry() on $name", (backend) => {
 
   it("refuses a request_id longer than 128 characters or with control characters (invalid_argument)", async () => {
     await open();
-    const request = {
-      tenantId: T,
-      extensionId: "deal-guard",
-      kind: "process_hook" as const,
-      riskTier: "low" as const,
-    };
+    const request = draftRequest;
     await expect(registry.createDraft(ann, { ...request, requestId: "r".repeat(129) })).rejects.toMatchObject(
       {
         code: "invalid_argument",
@@ -486,12 +483,7 @@ describe.each(STORE_BACKENDS)("createRegistry() on $name", (backend) => {
 
   it("two concurrent CreateDrafts with one request_id make one draft, both answered with it", async () => {
     await open();
-    const request = {
-      tenantId: T,
-      extensionId: "deal-guard",
-      kind: "process_hook" as const,
-      riskTier: "low" as const,
-    };
+    const request = draftRequest;
     // A new extension, then an existing one (its next version).
     for (const [requestId, version] of [
       ["concurrent-1", "1"],
