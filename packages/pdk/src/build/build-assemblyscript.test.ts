@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HOST_INTERFACE, isExtensionError } from "../contract/index.js";
 import { ECHO_HOOK, type HookFolder, RICH_HOOK, writeHookFolder } from "../testing/hook-fixtures.js";
@@ -238,6 +241,119 @@ describe("buildAssemblyScript()", () => {
         code: "invalid_argument",
       });
     }
+  });
+});
+
+// Issue #10: asc reads the hook's own files, its declared packages in its own node_modules, the PDK and
+// asc's standard library, nothing else. Each attack names a file outside the hook holding a secret (with a
+// type error, so a compile of it would quote the line): the build must refuse with forbidden_import, name
+// the import at its file and line, and carry none of the secret.
+describe("buildAssemblyScript() reads nothing outside the hook", () => {
+  const outside = mkdtempSync(path.join(tmpdir(), "as-outside-"));
+  const SECRET = `SECRET-${Math.random().toString(36).slice(2)}`;
+  const SECRET_MODULE = `export const leak: i32 = "${SECRET}";\n`;
+  writeFileSync(path.join(outside, "secret.ts"), SECRET_MODULE);
+  const RUN = "\nexport function run(input: string): string {\n  return input;\n}\n";
+  const secretFrom = (dir: string) =>
+    path.relative(dir, path.join(outside, "secret")).split(path.sep).join("/");
+
+  /** Writes a hook under `parent` whose `src/index.ts` is `source(srcDir)`, builds it, returns the refusal. */
+  async function refusal(
+    source: (srcDir: string) => string,
+    setup: (root: string) => void = () => {},
+    parent = tmpdir(),
+  ) {
+    const root = mkdtempSync(path.join(parent, "as-hook-"));
+    const entry = path.join(root, "src", "index.ts");
+    mkdirSync(path.dirname(entry));
+    writeFileSync(entry, source(path.dirname(entry)));
+    setup(root);
+    const err = await buildAssemblyScript({ entry, optimize: false }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(String(JSON.stringify(err))).not.toContain(SECRET);
+    expect(String((err as Error | undefined)?.message)).not.toContain(SECRET);
+    expect(String(JSON.stringify(err))).not.toContain("root:x:0:0");
+    return { err: err as { code: string; reason: string; details: Record<string, unknown> }, entry };
+  }
+
+  function expectRefused(
+    { err, entry }: Awaited<ReturnType<typeof refusal>>,
+    specifier: string,
+    line = 1,
+  ): void {
+    expect(err).toMatchObject({ code: "invalid_argument", reason: "forbidden_import" });
+    expect(err.details.imports).toEqual([specifier]);
+    expect(diagnosticsOf(err)).toEqual([
+      expect.objectContaining({ file: entry, line, code: "PDK2", severity: "error" }),
+    ]);
+  }
+
+  it.each([
+    ["/etc/passwd", () => "/etc/passwd"],
+    ["an absolute path", () => path.join(outside, "secret")],
+    ["a relative climb out of the hook", (src: string) => secretFrom(src)],
+    ["../../x", () => "../../x"],
+    ["a ~lib/../../.. climb", (src: string) => `~lib/../${secretFrom(src)}`],
+  ])("refuses %s with forbidden_import at its file and line", async (_name, specifier) => {
+    let spec = "";
+    const refused = await refusal((src) => {
+      spec = specifier(src);
+      return `// a hook\nimport { leak } from ${JSON.stringify(spec)};${RUN}`;
+    });
+    expectRefused(refused, spec, 2);
+  });
+
+  it("refuses a symlink inside the hook that points out of it", async () => {
+    const refused = await refusal(
+      () => `import { leak } from "./link";${RUN}`,
+      (root) => symlinkSync(path.join(outside, "secret.ts"), path.join(root, "src", "link.ts")),
+    );
+    expectRefused(refused, "./link");
+  });
+
+  it("refuses a package found in a node_modules above the hook's folder", async () => {
+    const above = path.join(outside, "node_modules", "above");
+    mkdirSync(above, { recursive: true });
+    writeFileSync(path.join(above, "index.ts"), SECRET_MODULE);
+    const refused = await refusal(() => `import { leak } from "above";${RUN}`, undefined, outside);
+    expectRefused(refused, "above");
+  });
+
+  it("refuses a package of the hook's node_modules that its package.json does not declare", async () => {
+    const refused = await refusal(
+      () => `import { leak } from "bands";${RUN}`,
+      (root) => {
+        mkdirSync(path.join(root, "node_modules", "bands"), { recursive: true });
+        writeFileSync(path.join(root, "node_modules", "bands", "index.ts"), "export const leak = 1;\n");
+        writeFileSync(path.join(root, "package.json"), JSON.stringify({ name: "h", dependencies: {} }));
+      },
+    );
+    expectRefused(refused, "bands");
+  });
+
+  it("still builds a hook with its own modules, a declared package and the PDK", async () => {
+    const folder = hook(
+      [
+        'import { log } from "@ameide-ext/pdk";',
+        'import { band } from "bands";',
+        'import { limit } from "./rules/limit";',
+        "export function run(input: string): string {",
+        '  log.info("banding");',
+        "  return band(limit) + input;",
+        "}",
+        "",
+      ].join("\n"),
+      {
+        "src/rules/limit.ts": "export const limit: i32 = 70;\n",
+        "package.json": JSON.stringify({ name: "h", dependencies: { bands: "1.0.0" } }),
+        "node_modules/bands/index.ts":
+          'export function band(score: i32): string {\n  return score >= 65 ? "high" : "low";\n}\n',
+      },
+    );
+    const build = await buildAssemblyScript({ entry: folder.entry, optimize: false });
+    expect(readCoreAbi(build.core).exports.map((e) => e.name)).toContain("run");
   });
 });
 

@@ -50,7 +50,10 @@ export interface AssemblyScriptBuild {
  * `details.diagnostics` when the hook does not compile (or lacks
  * `run(input: string): string`), `invalid_argument` / `forbidden_import`
  * when it uses an API the contract does not offer (Math.random, Date.now,
- * console), `invalid_argument` for bad options, `internal` otherwise.
+ * console) or imports a file outside its folder, a package above it or one
+ * its package.json does not declare (asc reads nothing else: see
+ * `createConfinedAscReader`), `invalid_argument` for bad options, `internal`
+ * otherwise.
  */
 export async function buildAssemblyScript(options: BuildAssemblyScriptOptions): Promise<AssemblyScriptBuild> {
   const started = performance.now();

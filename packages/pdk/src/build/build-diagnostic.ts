@@ -38,3 +38,19 @@ export function formatBuildDiagnostic(diagnostic: BuildDiagnostic, displayPath: 
   const marker = `^${"~".repeat(Math.max(0, diagnostic.length - 1))}`;
   return `${head}\n  ${diagnostic.sourceLine}\n  ${indent}${marker}`;
 }
+
+/** Where a range of `text` lies: its 1-based line and column, the line's text, and the range's length on it. */
+export function locateRange(
+  text: string,
+  start: number,
+  end: number,
+): Pick<BuildDiagnostic, "line" | "column" | "sourceLine" | "length"> {
+  const lineStart = text.lastIndexOf("\n", start - 1) + 1;
+  let line = 1;
+  for (let i = text.indexOf("\n"); i >= 0 && i < lineStart; i = text.indexOf("\n", i + 1)) line++;
+  const lineEnd = text.indexOf("\n", start);
+  const sourceLine = text.slice(lineStart, lineEnd < 0 ? text.length : lineEnd).replace(/\r$/, "");
+  const column = start - lineStart + 1;
+  const length = Math.max(1, Math.min(end, lineStart + sourceLine.length) - start);
+  return { line, column, sourceLine, length };
+}

@@ -1,10 +1,17 @@
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import asc from "assemblyscript/asc";
 import { ExtensionError } from "../contract/index.js";
-import { type BuildDiagnostic, type DiagnosticSeverity, formatBuildDiagnostic } from "./build-diagnostic.js";
+import {
+  type BuildDiagnostic,
+  type DiagnosticSeverity,
+  formatBuildDiagnostic,
+  locateRange,
+} from "./build-diagnostic.js";
+import { createConfinedAscReader } from "./confined-asc-reader.js";
+import { forbiddenImportError } from "./forbidden-import.js";
 import { createHookEntrySource, HOOK_ENTRY_FILE } from "./hook-entry.js";
-import { PDK_ABORT, PDK_ASSEMBLY_DIR, PDK_LIB_PREFIX, PDK_PACKAGE } from "./pdk-sources.js";
+import { PDK_ABORT, PDK_ASSEMBLY_DIR, PDK_LIB_PREFIX } from "./pdk-sources.js";
+import { type AscDiagnostic, refusedAscImports } from "./refused-asc-imports.js";
 
 /** What {@link compileAssemblyScript} needs; checked by the caller. */
 export interface CompileAssemblyScriptOptions {
@@ -28,7 +35,6 @@ export interface CompiledCoreModule {
 export const MISSING_RUN_CODE = "PDK1";
 
 const OUT_FILE = "hook.wasm";
-const PDK_NODE_MODULES = `/node_modules/${PDK_PACKAGE}/`;
 const LIB_PREFIX = "~lib/";
 const SEVERITIES: readonly DiagnosticSeverity[] = ["pedantic", "info", "warning", "error"];
 const ERROR_CATEGORY = 3;
@@ -49,58 +55,23 @@ export function compileAssemblyScript(options: CompileAssemblyScriptOptions): Pr
   return run;
 }
 
-interface RawDiagnostic {
-  code: number;
-  category: number;
-  message: string;
-  range: { start: number; end: number; source: { normalizedPath: string } } | null;
-}
-
 async function compileNow(options: CompileAssemblyScriptOptions): Promise<CompiledCoreModule> {
   const { entry, rootDir } = options;
-  const entryPath = path.join(rootDir, HOOK_ENTRY_FILE);
   const hookImport = `./${toPosix(path.relative(rootDir, entry)).replace(/\.ts$/, "")}`;
-  const entrySource = createHookEntrySource(hookImport);
-  const texts = new Map<string, string>([[entryPath, entrySource]]);
-  const raw: RawDiagnostic[] = [];
+  const reader = createConfinedAscReader(
+    rootDir,
+    new Map([[path.join(rootDir, HOOK_ENTRY_FILE), createHookEntrySource(hookImport)]]),
+  );
+  const raw: AscDiagnostic[] = [];
   const stderr: string[] = [];
   let binary: Uint8Array | undefined;
 
-  const argv = [
-    HOOK_ENTRY_FILE,
-    "--baseDir",
-    rootDir,
-    "--outFile",
-    OUT_FILE,
-    "--runtime",
-    "stub",
-    "--use",
-    `abort=${PDK_ABORT}`,
-    "--optimizeLevel",
-    options.optimize ? "3" : "0",
-    "--shrinkLevel",
-    "0",
-    "--noColors",
-  ];
-
-  const result = await asc.main(argv, {
+  const result = await asc.main(ascArguments(options), {
     stdout: { write: () => undefined },
     stderr: {
       write: (chunk) => void stderr.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString()),
     },
-    readFile: async (name, baseDir) => {
-      const file = resolveSource(path.resolve(baseDir, name), rootDir);
-      if (file === undefined) return null;
-      const cached = texts.get(file);
-      if (cached !== undefined) return cached;
-      try {
-        const text = await readFile(file, "utf8");
-        texts.set(file, text);
-        return text;
-      } catch {
-        return null;
-      }
-    },
+    readFile: reader.readFile,
     writeFile: (name, contents) => {
       if (name === OUT_FILE && contents instanceof Uint8Array) binary = contents;
     },
@@ -108,7 +79,9 @@ async function compileNow(options: CompileAssemblyScriptOptions): Promise<Compil
     reportDiagnostic: (diagnostic) => void raw.push(diagnostic),
   });
 
-  const diagnostics = toBuildDiagnostics(raw, options, texts);
+  const refused = refusedAscImports(raw, { ...reader, rootDir, fileOf: (p) => sourceFile(p, rootDir) });
+  if (refused.length > 0) throw forbiddenImportError(refused, rootDir);
+  const diagnostics = toBuildDiagnostics(raw, options, reader.texts);
   const errors = diagnostics.filter((d) => d.severity === "error");
   if (errors.length > 0) {
     const message = errors.map((d) => formatBuildDiagnostic(d, displayPath(d.file, rootDir))).join("\n");
@@ -124,23 +97,28 @@ async function compileNow(options: CompileAssemblyScriptOptions): Promise<Compil
   return { core: binary, warnings: diagnostics };
 }
 
-/**
- * Where a file the compiler asks for really is. Any `node_modules/@ameide-ext/pdk/…`
- * below the hook's folder is this package's `assembly/…`, so hooks need no
- * dependencies of their own (and always get the PDK this build belongs to);
- * `asconfig.json` is ignored, the build decides every option.
- */
-function resolveSource(file: string, rootDir: string): string | undefined {
-  if (path.basename(file) === "asconfig.json") return undefined;
-  const posix = toPosix(file);
-  const at = posix.lastIndexOf(PDK_NODE_MODULES);
-  if (at >= toPosix(rootDir).length)
-    return path.join(PDK_ASSEMBLY_DIR, posix.slice(at + PDK_NODE_MODULES.length));
-  return file;
+/** asc's command line: every option decided here (the hook's asconfig.json is never read). */
+function ascArguments(options: CompileAssemblyScriptOptions): string[] {
+  return [
+    HOOK_ENTRY_FILE,
+    "--baseDir",
+    options.rootDir,
+    "--outFile",
+    OUT_FILE,
+    "--runtime",
+    "stub",
+    "--use",
+    `abort=${PDK_ABORT}`,
+    "--optimizeLevel",
+    options.optimize ? "3" : "0",
+    "--shrinkLevel",
+    "0",
+    "--noColors",
+  ];
 }
 
 function toBuildDiagnostics(
-  raw: readonly RawDiagnostic[],
+  raw: readonly AscDiagnostic[],
   options: CompileAssemblyScriptOptions,
   texts: ReadonlyMap<string, string>,
 ): BuildDiagnostic[] {
@@ -174,7 +152,7 @@ function toBuildDiagnostics(
     const text = texts.get(file) ?? libraryText(source) ?? "";
     diagnostics.push({
       file,
-      ...locate(text, d.range.start, d.range.end),
+      ...locateRange(text, d.range.start, d.range.end),
       message: d.message,
       code,
       severity,
@@ -191,7 +169,9 @@ function missingRunDiagnostic(
   const declaration = /\bexport\s+function\s+(run)\b/.exec(text) ?? /\bfunction\s+(run)\b/.exec(text);
   const start = declaration === null ? 0 : declaration.index + declaration[0].length - 3;
   const location =
-    declaration === null ? { line: 1, column: 1, sourceLine: "", length: 1 } : locate(text, start, start + 3);
+    declaration === null
+      ? { line: 1, column: 1, sourceLine: "", length: 1 }
+      : locateRange(text, start, start + 3);
   return {
     file: options.entry,
     ...location,
@@ -213,21 +193,6 @@ function sourceFile(normalizedPath: string, rootDir: string): string {
 function libraryText(normalizedPath: string): string | undefined {
   if (!normalizedPath.startsWith(LIB_PREFIX)) return undefined;
   return asc.libraryFiles[normalizedPath.slice(LIB_PREFIX.length).replace(/\.ts$/, "")];
-}
-
-function locate(
-  text: string,
-  start: number,
-  end: number,
-): { line: number; column: number; sourceLine: string; length: number } {
-  const lineStart = text.lastIndexOf("\n", start - 1) + 1;
-  let line = 1;
-  for (let i = text.indexOf("\n"); i >= 0 && i < lineStart; i = text.indexOf("\n", i + 1)) line++;
-  const lineEnd = text.indexOf("\n", start);
-  const sourceLine = text.slice(lineStart, lineEnd < 0 ? text.length : lineEnd).replace(/\r$/, "");
-  const column = start - lineStart + 1;
-  const length = Math.max(1, Math.min(end, lineStart + sourceLine.length) - start);
-  return { line, column, sourceLine, length };
 }
 
 function displayPath(file: string, rootDir: string): string {

@@ -1,7 +1,7 @@
-import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Loader, OnResolveArgs, OnResolveResult, Plugin, PluginBuild } from "esbuild";
+import { undeclaredPackage } from "./hook-packages.js";
 import { isInside, type PathConfinement } from "./path-confinement.js";
 
 /** Options of {@link createConfineImportsPlugin}. */
@@ -117,25 +117,4 @@ async function resolveConfined(
   if (args.with.type === "json" && (fromPdk || !isInside(real, hookRoot)))
     return "JSON of the hook's own files only";
   return { path: found.path };
-}
-
-/** Why a bare specifier is not a package the hook declares, or undefined when it is (or nothing declares). */
-function undeclaredPackage(spec: string, rootDir: string): string | undefined {
-  const name = spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : (spec.split("/")[0] ?? spec);
-  let manifest: Record<string, unknown>;
-  try {
-    manifest = JSON.parse(readFileSync(path.join(rootDir, "package.json"), "utf8")) as Record<
-      string,
-      unknown
-    >;
-  } catch {
-    // No package.json: the hook's own node_modules is what it declares (checked once resolved).
-    return undefined;
-  }
-  const fields = ["dependencies", "devDependencies", "optionalDependencies", "peerDependencies"];
-  const declared = fields.some((f) => {
-    const deps = manifest[f];
-    return typeof deps === "object" && deps !== null && Object.hasOwn(deps, name);
-  });
-  return declared ? undefined : `package ${JSON.stringify(name)} is not declared in the hook's package.json`;
 }
