@@ -1,10 +1,10 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { editFile, hookRevision } from "../testing/hook-revision.js";
 import { createCompileWorker } from "./create-compile-worker.js";
-import { createFolderModuleWriter } from "./module-writer.js";
+import { createFolderModuleWriter, type ModuleWriter } from "./module-writer.js";
 
 describe("createCompileWorker()", () => {
   let work: string;
@@ -108,5 +108,79 @@ describe("createCompileWorker()", () => {
     const out = await compile({ ...rev, riskTier: "high" });
     expect(out.record.status).toBe("failed");
     expect(out.record.diagnostics[0]).toMatchObject({ step: "policy_check", reason: "invalid_manifest" });
+  });
+});
+
+// Issue #10: an agent's upload is built in a child process with an empty environment, in a scratch folder
+// of its own, and the build reads only the hook's files. A hook importing a host file is refused with
+// forbidden_import at its line, and the compile result handed back to the agent carries none of its bytes.
+describe("createCompileWorker() keeps the host's files and secrets from a hook", () => {
+  let work: string;
+  let tokensFile: string;
+  const SECRET = `reviewer-token-${Math.random().toString(36).slice(2)}`;
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), "ameide-compile-attack-"));
+    // A dev stack's state folder, as `ameide-ext dev` leaves it.
+    await mkdir(join(work, ".stack"));
+    tokensFile = join(work, ".stack", "tokens.json");
+    await writeFile(tokensFile, JSON.stringify({ "user:reviewer": SECRET }));
+    process.env.AMEIDE_REGISTRY_JWT_SECRET = SECRET;
+  });
+  afterAll(async () => {
+    delete process.env.AMEIDE_REGISTRY_JWT_SECRET;
+    await rm(work, { recursive: true, force: true });
+  });
+
+  const importing = (line: string) => async (dir: string) => {
+    const entry = join(dir, "src", "index.ts");
+    await writeFile(entry, `${line}\nexport const leaked = String(x);\n${await readFile(entry, "utf8")}`);
+  };
+
+  it.each([
+    ["TypeScript", "typescript", 'import x from "/etc/passwd" with { type: "text" };', "root:x:0:0"],
+    ["TypeScript", "typescript", 'import x from "/proc/self/environ" with { type: "text" };', SECRET],
+    ["TypeScript", "typescript", "TOKENS", SECRET],
+    ["AssemblyScript", "assemblyscript", 'import { x } from "/etc/passwd";', "root:x:0:0"],
+    ["AssemblyScript", "assemblyscript", "TOKENS_AS", SECRET],
+  ] as const)(
+    "refuses a %s hook's import of a host file (%#) with forbidden_import",
+    async (_l, lang, line, bytes) => {
+      const source =
+        line === "TOKENS"
+          ? `import x from ${JSON.stringify(tokensFile)};`
+          : line === "TOKENS_AS"
+            ? `import { x } from ${JSON.stringify(tokensFile.replace(/\.json$/, ""))};`
+            : line;
+      const compile = createCompileWorker({ modules: createFolderModuleWriter(join(work, "m")) });
+      const rev = await hookRevision(join(work, `case-${Math.random()}`), "process_hook", importing(source), {
+        lang,
+      });
+      const out = await compile(rev);
+      expect(out.record.status).toBe("failed");
+      expect(out.record.diagnostics).toContainEqual(
+        expect.objectContaining({ step: "build", reason: "forbidden_import", path: "src/index.ts", line: 1 }),
+      );
+      expect(JSON.stringify(out)).not.toContain(bytes);
+      expect(JSON.stringify(out)).not.toContain(SECRET);
+    },
+  );
+
+  it("compiles in a scratch folder of the owner's alone, holding only the upload, removed afterwards", async () => {
+    const workDir = join(work, "scratch");
+    const seen: Array<{ mode: number; entries: string[] }> = [];
+    const modules: ModuleWriter = {
+      // Called while the compile's folder still exists: look at it then.
+      put: async (key, bytes) => {
+        const [scratch = ""] = await readdir(workDir);
+        const folder = join(workDir, scratch);
+        seen.push({ mode: (await stat(folder)).mode & 0o777, entries: await readdir(folder) });
+        return createFolderModuleWriter(join(work, "m-scratch")).put(key, bytes);
+      },
+    };
+    const compile = createCompileWorker({ modules, workDir });
+    const out = await compile(await hookRevision(join(work, "scratch-case"), "process_hook"));
+    expect(out.record.status, JSON.stringify(out.record.diagnostics)).toBe("succeeded");
+    expect(seen).toEqual([{ mode: 0o700, entries: ["deal-guard"] }]);
+    expect(await readdir(workDir)).toEqual([]);
   });
 });

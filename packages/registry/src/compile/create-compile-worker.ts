@@ -1,14 +1,7 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import {
-  type CliDeps,
-  createNodeDeps,
-  type OutputStream,
-  type TestHookResult,
-  testHook,
-} from "@ameide-ext/cli";
 import { DEFAULT_SIZE_LIMITS, ExtensionError, HOST_INTERFACE } from "@ameide-ext/pdk/contract";
 import type { CompileOutcome, Compiler } from "../domain/create-registry.js";
 import type {
@@ -19,6 +12,7 @@ import type {
 } from "../domain/types.js";
 import { type ModuleWriter, moduleKey } from "./module-writer.js";
 import { readCoreImports } from "./read-core-imports.js";
+import { spawnCompileChild } from "./spawn-compile-child.js";
 
 /** Options of {@link createCompileWorker}. */
 export interface CompileWorkerOptions {
@@ -30,7 +24,16 @@ export interface CompileWorkerOptions {
   maxModuleBytes?: number | undefined;
   /** Compiles at once; more wait in line. Default 1 (a compile is CPU-bound). */
   concurrency?: number | undefined;
+  /** Wall-clock limit of one compile (build and fixtures, in its child process), ms. Default 120 000. */
+  timeoutMs?: number | undefined;
+  /** Largest result a compile's child process may send back, bytes. Default 64 MiB. */
+  maxOutputBytes?: number | undefined;
 }
+
+/** Default wall-clock limit of one compile, ms: a TypeScript build takes seconds, fixtures milliseconds each. */
+export const DEFAULT_COMPILE_TIMEOUT_MS = 120_000;
+/** Default cap on what a compile's child sends back: the component in base64 (≤ 16 MiB → 22 MiB) and the fixtures' results. */
+export const DEFAULT_COMPILE_OUTPUT_BYTES = 64 * 1024 * 1024;
 
 const require = createRequire(import.meta.url);
 
@@ -52,8 +55,6 @@ export const TOOLCHAINS: Readonly<Record<SourceLanguageName, string>> = {
 
 const CALL_IMPORT = `${HOST_INTERFACE}#call`;
 
-const silent: OutputStream = { write: () => {}, isTTY: false, columns: undefined };
-
 function diag(
   step: DiagnosticRecord["step"],
   reason: string,
@@ -67,11 +68,14 @@ function diag(
 /** Diagnostics of a build or check the CLI library refused. */
 function diagnosticsOf(error: ExtensionError, dir: string): DiagnosticRecord[] {
   const details = error.details ?? {};
-  if (error.reason === "compile_error" && Array.isArray(details.diagnostics)) {
+  // The build's refusals name each import at its file and line: one record each, like compile errors.
+  const located = error.reason === "compile_error" || error.reason === "forbidden_import";
+  if (located && Array.isArray(details.diagnostics)) {
+    const reason = error.reason as string;
     return (details.diagnostics as Array<Record<string, unknown>>).map((d) => ({
       step: "build",
       severity: d.severity === "warning" ? "warning" : "error",
-      reason: "compile_error",
+      reason,
       path: String(d.file ?? "").startsWith(`${dir}/`)
         ? String(d.file).slice(dir.length + 1)
         : String(d.file ?? ""),
@@ -100,16 +104,6 @@ function diagnosticsOf(error: ExtensionError, dir: string): DiagnosticRecord[] {
   return [diag(step, error.reason ?? error.code, error.message)];
 }
 
-/** A fixture's `input`, as JSON text, so reviewers see what each case ran. */
-async function fixtureInput(file: string): Promise<string> {
-  try {
-    const fixture = JSON.parse(await readFile(file, "utf8")) as { input?: unknown };
-    return JSON.stringify(fixture.input ?? null);
-  } catch {
-    return "";
-  }
-}
-
 function sameHostCalls(
   a: RevisionRecord["hostCalls"],
   b: Array<{ service: string; method: string }>,
@@ -136,6 +130,14 @@ function sameHostCalls(
 export function createCompileWorker(options: CompileWorkerOptions): Compiler {
   const maxBytes = options.maxModuleBytes ?? DEFAULT_SIZE_LIMITS.moduleBytes;
   const concurrency = options.concurrency ?? 1;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_COMPILE_TIMEOUT_MS;
+  const maxOutputBytes = options.maxOutputBytes ?? DEFAULT_COMPILE_OUTPUT_BYTES;
+  for (const [name, value] of [
+    ["timeoutMs", timeoutMs],
+    ["maxOutputBytes", maxOutputBytes],
+  ] as const)
+    if (!Number.isInteger(value) || value < 1)
+      throw new ExtensionError("invalid_argument", `${name} is ${value}, it must be a whole number ≥ 1`);
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new ExtensionError(
       "invalid_argument",
@@ -157,7 +159,9 @@ export function createCompileWorker(options: CompileWorkerOptions): Compiler {
     const startedAt = new Date().toISOString();
     const base = options.workDir ?? tmpdir();
     await mkdir(base, { recursive: true });
+    // The child's scratch folder: the owner's alone, holding the uploaded sources and nothing else.
     const work = await mkdtemp(join(base, "ameide-compile-"));
+    await chmod(work, 0o700);
     const dir = join(work, rev.extensionId);
     const diagnostics: DiagnosticRecord[] = [];
     const tests: TestResultRecord[] = [];
@@ -226,18 +230,20 @@ export function createCompileWorker(options: CompileWorkerOptions): Compiler {
         `${JSON.stringify({ ...manifest, version: rev.version }, null, 2)}\n`,
       );
 
-      const deps: CliDeps = { ...createNodeDeps(), stdout: silent, stderr: silent, cwd: dir, env: {} };
-      let result: TestHookResult;
-      try {
-        result = await testHook({ dir }, deps);
-      } catch (cause) {
-        const e = ExtensionError.from(cause);
+      const child = await spawnCompileChild({ dir, timeoutMs, maxOutputBytes });
+      if (child.t === "failed") {
+        diagnostics.push(diag("build", child.reason, child.message));
+        return done(false);
+      }
+      const result = child.message;
+      if (result.t === "refused") {
+        const e = ExtensionError.from(result.error);
         if (e.code === "invalid_argument" && e.reason === "invalid_input")
           diagnostics.push(diag("build", "invalid_input", e.message));
         else diagnostics.push(...diagnosticsOf(e, dir));
         return done(false);
       }
-      for (const w of result.build.warnings)
+      for (const w of result.warnings)
         diagnostics.push(
           diag("build", "compile_error", `${w.code} ${w.message}`, "warning", {
             path: w.file.startsWith(`${dir}/`) ? w.file.slice(dir.length + 1) : w.file,
@@ -245,21 +251,9 @@ export function createCompileWorker(options: CompileWorkerOptions): Compiler {
             column: w.column,
           }),
         );
-      for (const c of result.cases)
-        tests.push({
-          name: c.name,
-          passed: c.ok,
-          message: c.failures.join("; "),
-          inputJson: await fixtureInput(join(dir, c.file)),
-          outputJson:
-            c.output === null || c.output === undefined
-              ? JSON.stringify(c.error ?? null)
-              : JSON.stringify(c.output),
-          durationUs: Math.round(c.stats.durationMs * 1000),
-          maxLimitRatio: Math.max(0, ...c.usage.map((u) => u.ratio)),
-        });
+      tests.push(...result.tests);
       // Static policy: what the code imports against what the definition declares.
-      const component = new Uint8Array(await readFile(result.build.wasm));
+      const component = new Uint8Array(Buffer.from(result.componentBase64, "base64"));
       moduleBytes = component.byteLength;
       // A QuickJS component imports the whole host interface whether the hook calls host.call or not,
       // so its imports say nothing: for TypeScript the runtime's policy, which checks every call
@@ -308,7 +302,7 @@ export function createCompileWorker(options: CompileWorkerOptions): Compiler {
       const ok = result.ok && !diagnostics.some((d) => d.severity === "error");
       if (!ok) return done(false);
       const ref = await options.modules.put(moduleKey(rev.tenantId, rev.extensionId, rev.version), component);
-      return done(true, { wasmBlobRef: `${ref}#sha256=${result.build.sha256}`, sha256: result.build.sha256 });
+      return done(true, { wasmBlobRef: `${ref}#sha256=${result.sha256}`, sha256: result.sha256 });
     } finally {
       await rm(work, { recursive: true, force: true });
       release();

@@ -1,0 +1,68 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  type CliDeps,
+  createNodeDeps,
+  type OutputStream,
+  type TestHookResult,
+  testHook,
+} from "@ameide-ext/cli";
+import { ExtensionError } from "@ameide-ext/pdk/contract";
+import type { TestResultRecord } from "../domain/types.js";
+import type { CompileChildMessage } from "./compile-child-message.js";
+
+const silent: OutputStream = { write: () => {}, isTTY: false, columns: undefined };
+
+/**
+ * What the compile child does: `ameide-ext test` on the hook in `dir` (build
+ * with the pinned toolchain, the contract check, every fixture under the
+ * manifest's limits), as one message for the registry. Runs in the child
+ * process only: everything it reads is in `dir`, and its environment is empty.
+ */
+export async function buildAndTestInChild(dir: string): Promise<CompileChildMessage> {
+  const deps: CliDeps = { ...createNodeDeps(), stdout: silent, stderr: silent, cwd: dir, env: {} };
+  let result: TestHookResult;
+  try {
+    result = await testHook({ dir }, deps);
+  } catch (cause) {
+    return { t: "refused", error: ExtensionError.from(cause).toJSON() };
+  }
+  const tests: TestResultRecord[] = [];
+  for (const c of result.cases)
+    tests.push({
+      name: c.name,
+      passed: c.ok,
+      message: c.failures.join("; "),
+      inputJson: await fixtureInput(join(dir, c.file)),
+      outputJson:
+        c.output === null || c.output === undefined
+          ? JSON.stringify(c.error ?? null)
+          : JSON.stringify(c.output),
+      durationUs: Math.round(c.stats.durationMs * 1000),
+      maxLimitRatio: Math.max(0, ...c.usage.map((u) => u.ratio)),
+    });
+  return {
+    t: "built",
+    ok: result.ok,
+    warnings: result.build.warnings.map(({ file, line, column, code, message }) => ({
+      file,
+      line,
+      column,
+      code,
+      message,
+    })),
+    sha256: result.build.sha256,
+    componentBase64: (await readFile(result.build.wasm)).toString("base64"),
+    tests,
+  };
+}
+
+/** A fixture's `input`, as JSON text, so reviewers see what each case ran. */
+async function fixtureInput(file: string): Promise<string> {
+  try {
+    const fixture = JSON.parse(await readFile(file, "utf8")) as { input?: unknown };
+    return JSON.stringify(fixture.input ?? null);
+  } catch {
+    return "";
+  }
+}
