@@ -1,8 +1,8 @@
 // `ameide-ext dev` as the terminal runs it: the document once both services are up, then a clean stop on SIGINT.
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type CliDeps, createNodeDeps, runCli } from "@ameide-ext/cli";
+import { type CliDeps, createNodeDeps, runCli, startDevStack } from "@ameide-ext/cli";
 import { createRuntimeClient, userContext } from "@ameide-ext/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -73,5 +73,39 @@ describe("ameide-ext dev", () => {
     process.emit("SIGINT");
     expect(await running).toBe(0);
     expect(out.trim().split("\n")).toHaveLength(1);
+  });
+
+  // Issue #10: the stack's tokens let anyone who reads them approve as a reviewer.
+  it("keeps the stack's folder (0700) and its token, config and key files (0600) to the owner, even ones an earlier run left wider", async () => {
+    const dir = join(work, "wide-stack");
+    await mkdir(dir, { mode: 0o755 });
+    await chmod(dir, 0o755);
+    const SECRET_FILES = ["tokens.json", "config.json", "runtime-token", "caller-jwks.json"];
+    const old = {
+      "user:ann": "old-ann-token-0123456789",
+      "user:reviewer": "old-reviewer-token-0123456789",
+      "agent:dev": "old-agent-token-0123456789",
+    };
+    for (const file of SECRET_FILES) {
+      await writeFile(join(dir, file), file === "tokens.json" ? JSON.stringify(old) : "{}\n", {
+        mode: 0o644,
+      });
+      await chmod(join(dir, file), 0o644);
+    }
+    const sink = { write: () => {}, isTTY: false, columns: undefined };
+    const deps: CliDeps = { ...createNodeDeps(), cwd: work, stdout: sink, stderr: sink, env: { HOME: work } };
+    const stack = await startDevStack({ dir, registryPort: 0, runtimePort: 0, logLevel: "silent" }, deps);
+    try {
+      expect(stack.tokens).toEqual(old);
+      expect((await stat(dir)).mode & 0o777).toBe(0o700);
+      const modes = Object.fromEntries(
+        await Promise.all(
+          SECRET_FILES.map(async (f) => [f, (await stat(join(dir, f))).mode & 0o777] as const),
+        ),
+      );
+      expect(modes).toEqual(Object.fromEntries(SECRET_FILES.map((f) => [f, 0o600])));
+    } finally {
+      await stack.close();
+    }
   });
 });

@@ -24,7 +24,11 @@ export function registerDevCommand(program: Command, ctx: CommandContext): void 
       "Start the Transformation registry (SQLite, folder module store) and a runtime watching the dev catalog the\n" +
         "registry writes, on loopback, until Ctrl-C. Prints the URLs, the tokens, and the environment to export.",
     )
-    .option("--dir <path>", "the stack's folder (database, modules, catalog, tokens)", ".ameide-dev")
+    .option(
+      "--dir <path>",
+      "the stack's folder (database, modules, catalog, tokens): mode 0700, token and config files 0600",
+      ".ameide-dev",
+    )
     .option("--registry-port <port>", "the registry's port", "8090")
     .option("--runtime-port <port>", "the runtime's port", "8080")
     .option("--tenant <tenant>", "the tenant the tokens act for", "local")

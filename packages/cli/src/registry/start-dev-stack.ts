@@ -3,6 +3,7 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { ExtensionError } from "@ameide-ext/pdk/contract";
 import type { CliDeps } from "../deps.js";
+import { makeOwnerOnlyFolder, restrictToOwner, writeOwnerOnlyFile } from "./owner-only-files.js";
 
 /** Options of {@link startDevStack}. */
 export interface DevStackOptions {
@@ -63,13 +64,17 @@ interface RegistryModule {
  * points the CLI at the registry as the local user. The runtime authenticates
  * its callers as in production: a key pair made at each start (only its public
  * JWKS is written, `<dir>/caller-jwks.json`) signs a caller token for the
- * stack's tenant, kept in `<dir>/runtime-token` (mode 0600).
+ * stack's tenant, kept in `<dir>/runtime-token`. The folder is mode 0700 and
+ * each token, config and key file 0600, set again at every start (a file an
+ * earlier run or another tool left wider is narrowed).
  */
 export async function startDevStack(options: DevStackOptions, deps: CliDeps): Promise<DevStack> {
   const dir = path.resolve(deps.cwd, options.dir ?? ".ameide-dev");
   const tenant = options.tenant ?? "local";
   const modules = path.join(dir, "modules");
   const catalog = path.join(dir, "catalog-dev.json");
+  // The folder holds the reviewer's token: the owner's alone, whatever an earlier run left.
+  await makeOwnerOnlyFolder(dir);
   await mkdir(modules, { recursive: true });
   const tokensFile = path.join(dir, "tokens.json");
   let tokens: Record<string, string>;
@@ -82,8 +87,9 @@ export async function startDevStack(options: DevStackOptions, deps: CliDeps): Pr
       "user:reviewer": randomBytes(24).toString("base64url"),
       "agent:dev": randomBytes(24).toString("base64url"),
     };
-    await writeFile(tokensFile, `${JSON.stringify(tokens, null, 2)}\n`, { mode: 0o600 });
+    await writeOwnerOnlyFile(tokensFile, `${JSON.stringify(tokens, null, 2)}\n`);
   }
+  await restrictToOwner(tokensFile);
   try {
     await readFile(catalog, "utf8");
   } catch {
@@ -129,12 +135,13 @@ export async function startDevStack(options: DevStackOptions, deps: CliDeps): Pr
     const cat = rt.parseCatalog(await readFile(catalog, "utf8"), { source: catalog });
     // Auth is the stack's, not the catalog file's: the registry rewrites that file.
     const issuer = await rt.createLocalTokenIssuer({ dir, issuer: "ameide-ext-dev" });
+    await restrictToOwner(path.join(dir, "caller-jwks.json"));
     runtimeToken = await issuer.mint({
       subject: "ameide-ext-dev",
       tenants: [tenant],
       ttlSeconds: 7 * 86_400,
     });
-    await writeFile(runtimeTokenFile, `${runtimeToken}\n`, { mode: 0o600 });
+    await writeOwnerOnlyFile(runtimeTokenFile, `${runtimeToken}\n`);
     const runtime = await rt.createRuntime({
       catalog: cat,
       catalogPath: catalog,
@@ -153,10 +160,9 @@ export async function startDevStack(options: DevStackOptions, deps: CliDeps): Pr
   }
   const user = Object.keys(tokens)[0] as string;
   const configFile = path.join(dir, "config.json");
-  await writeFile(
+  await writeOwnerOnlyFile(
     configFile,
     `${JSON.stringify({ registry_url: registry.url, token: tokens[user], tenant }, null, 2)}\n`,
-    { mode: 0o600 },
   );
   return {
     dir,
