@@ -120,7 +120,9 @@ function sameHostCalls(
  * definition (id, kind, risk tier, host calls, limits); compiles with the
  * pinned toolchain and loads the component into the runtime engine (the
  * contract check) and runs every fixture under the manifest's limits, which
- * is exactly `ameide-ext test` (the CLI's `testHook`); checks statically that
+ * is exactly `ameide-ext test` (the CLI's `testHook`), in a child process
+ * with an empty environment whose cwd is a 0700 scratch folder holding only
+ * the upload (see `spawnCompileChild`); checks statically that
  * the code's use of `host.call` matches the declared host calls and that the
  * size limit holds; and, when all pass, stores the module at
  * `extensions/<tenant>/<extension>/<version>.wasm` and returns its
