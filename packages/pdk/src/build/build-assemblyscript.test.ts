@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -331,6 +331,32 @@ describe("buildAssemblyScript() reads nothing outside the hook", () => {
       },
     );
     expectRefused(refused, "bands");
+  });
+
+  it("refuses a hook module that is itself a symlink out of the folder", async () => {
+    const { err } = await refusal(
+      () => RUN,
+      (root) => {
+        const entry = path.join(root, "src", "index.ts");
+        rmSync(entry);
+        symlinkSync(path.join(outside, "secret.ts"), entry);
+      },
+    );
+    expect(err).toMatchObject({ code: "invalid_argument", reason: "forbidden_import" });
+  });
+
+  it("still reports a missing file or package of the hook's own as a compile error, not a refusal", async () => {
+    for (const spec of ["./missing", "not-installed"]) {
+      const { err } = await refusal(
+        () => `import { leak } from "${spec}";${RUN}`,
+        (root) =>
+          writeFileSync(
+            path.join(root, "package.json"),
+            JSON.stringify({ name: "h", dependencies: { "not-installed": "1.0.0" } }),
+          ),
+      );
+      expect(err).toMatchObject({ code: "invalid_argument", reason: "compile_error" });
+    }
   });
 
   it("still builds a hook with its own modules, a declared package and the PDK", async () => {
