@@ -211,6 +211,44 @@ describe("the §7 lifecycle, end to end", () => {
     runtime.close();
   });
 
+  // Issue #10: the attack that let an agent approve as a human. Its hook imports host files; the registry's
+  // build refuses each import, and nothing the agent gets back carries a byte of them.
+  it("refuses an agent's hook that imports /etc/passwd, /proc/self/environ and the stack's tokens.json", async () => {
+    const hook = join(work, "hooks", "exfil");
+    expect(
+      (await cli(["new", "exfil", "--kind", "process_hook", "--lang", "typescript", "--dir", hook])).code,
+    ).toBe(0);
+    const entry = join(hook, "src", "index.ts");
+    const imports = ["/etc/passwd", "/proc/self/environ", join(stack.dir, "tokens.json")];
+    await writeFile(
+      entry,
+      [
+        ...imports.map((file, i) => `import f${i} from ${JSON.stringify(file)} with { type: "text" };`),
+        "export const leaked = [f0, f1, f2].join();",
+        await readFile(entry, "utf8"),
+      ].join("\n"),
+    );
+    process.env.AMEIDE_REGISTRY_JWT_SECRET = "registry-secret-in-the-environment";
+    const agent = { AMEIDE_TOKEN: stack.tokens["agent:dev"] as string };
+    const promoted = await cli(["promote", hook, "--env", "dev", "--json"], agent);
+    delete process.env.AMEIDE_REGISTRY_JWT_SECRET;
+    const doc = json(promoted) as { ok: boolean; compile: { status: string; diagnostics: unknown[] } };
+    expect(doc).toMatchObject({ ok: false, compile: { status: "failed" } });
+    expect(doc.compile.diagnostics).toEqual(
+      imports.map((_, i) =>
+        expect.objectContaining({
+          step: "build",
+          reason: "forbidden_import",
+          path: "src/index.ts",
+          line: i + 1,
+        }),
+      ),
+    );
+    const seen = promoted.stdout + promoted.stderr;
+    for (const secret of ["root:x:0:0", "registry-secret-in-the-environment", ...Object.values(stack.tokens)])
+      expect(seen).not.toContain(secret);
+  });
+
   it("refuses, naming the rule: no token, an agent approving, an author approving their own version", async () => {
     const hook = join(work, "hooks", "risk-rule");
     expect(
