@@ -46,7 +46,10 @@ let queue: Promise<unknown> = Promise.resolve();
  * Compiles a hook written in AssemblyScript to a core module with the
  * canonical ABI of the contract. The hook's `@ameide-ext/pdk` imports resolve
  * to this package's `assembly/` folder, whatever the hook's folder holds.
- * Throws `invalid_argument` / `compile_error` with the diagnostics in
+ * asc reads through {@link createConfinedAscReader} only. Throws
+ * `invalid_argument` / `forbidden_import` for an import that reaches outside
+ * (checked first: it is why such an import was "not found"), and
+ * `invalid_argument` / `compile_error` with the diagnostics in
  * `details.diagnostics` when the hook does not compile.
  */
 export function compileAssemblyScript(options: CompileAssemblyScriptOptions): Promise<CompiledCoreModule> {
