@@ -245,6 +245,12 @@ export function createCompileWorker(options: CompileWorkerOptions): Compiler {
         else diagnostics.push(...diagnosticsOf(e, dir));
         return done(false);
       }
+      if (result.t !== "built") {
+        diagnostics.push(
+          diag("build", "compile_crashed", "the compile process sent a result of an unknown kind"),
+        );
+        return done(false);
+      }
       for (const w of result.warnings)
         diagnostics.push(
           diag("build", "compile_error", `${w.code} ${w.message}`, "warning", {

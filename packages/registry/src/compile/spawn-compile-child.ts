@@ -75,7 +75,7 @@ export function spawnCompileChild(options: CompileChildOptions): Promise<Compile
       if (failure !== undefined) return resolve({ t: "failed", ...failure });
       try {
         if (code !== 0) throw new Error(`it exited with ${signal ?? `code ${code}`}`);
-        resolve({ t: "message", message: JSON.parse(Buffer.concat(chunks).toString("utf8")) });
+        resolve({ t: "message", message: parseMessage(Buffer.concat(chunks).toString("utf8")) });
       } catch (cause) {
         const why = cause instanceof Error ? cause.message : String(cause);
         resolve({
@@ -96,4 +96,12 @@ export function spawnCompileChild(options: CompileChildOptions): Promise<Compile
  */
 function nodeFlags(): string[] {
   return sourceMode ? ["--conditions=source", "--import", SOURCE_LOADER] : [];
+}
+
+/** The child's one document, checked for its kind (the probe of the tests sends its own). */
+function parseMessage(text: string): CompileChildMessage {
+  const message = JSON.parse(text) as { t?: unknown };
+  if (typeof message !== "object" || message === null || typeof message.t !== "string")
+    throw new Error("its result is not a compile message");
+  return message as CompileChildMessage;
 }
