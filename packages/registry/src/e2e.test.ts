@@ -247,6 +247,8 @@ describe("the §7 lifecycle, end to end", () => {
     const seen = promoted.stdout + promoted.stderr;
     for (const secret of ["root:x:0:0", "registry-secret-in-the-environment", ...Object.values(stack.tokens)])
       expect(seen).not.toContain(secret);
+    // The registry keeps serving.
+    expect((await fetch(`${stack.registryUrl}/healthz`)).status).toBe(200);
   });
 
   it("refuses, naming the rule: no token, an agent approving, an author approving their own version", async () => {
