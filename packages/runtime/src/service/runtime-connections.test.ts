@@ -1,0 +1,159 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { connect as h2Connect } from "node:http2";
+import { connect as netConnect, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  buildTestHook,
+  type RuntimeProcess,
+  spawnRuntime,
+  writeModule,
+} from "../testing/service-fixtures.js";
+
+// Issue #10 item 6: connections that say nothing, or too little, or too much, must not hold the server.
+const SNIFF_MS = 300;
+const HEADERS_MS = 300;
+const PER_PEER = 8;
+const PATH = "/ameide.extensions.v1.WasmExtensionRuntime/InvokeExtension";
+
+/** Opens a TCP connection from `localAddress` and resolves once it is connected. */
+function open(port: number, localAddress = "127.0.0.1"): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = netConnect({ port, host: "127.0.0.1", localAddress }, () => resolve(s));
+    s.once("error", reject);
+  });
+}
+
+/** Resolves with the milliseconds until `socket` closed, or with Infinity after `withinMs`. */
+function closedWithin(socket: Socket, withinMs: number): Promise<number> {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(Number.POSITIVE_INFINITY), withinMs);
+    socket.on("error", () => undefined);
+    socket.once("close", () => {
+      clearTimeout(timer);
+      resolve(performance.now() - started);
+    });
+    socket.resume();
+  });
+}
+
+/** Resolves with the /healthz status and how long it took. */
+async function healthz(url: string): Promise<{ status: number; ms: number }> {
+  const started = performance.now();
+  const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) });
+  await res.text();
+  return { status: res.status, ms: performance.now() - started };
+}
+
+describe("ameide-ext-runtime, connections (issue #10 item 6)", () => {
+  let dir: string;
+  let rt: RuntimeProcess;
+  let port: number;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "ameide-conn-"));
+    const echo = await writeModule(dir, "echo", await buildTestHook("echo", "1"));
+    const config = join(dir, "catalog.yaml");
+    await writeFile(
+      config,
+      [
+        "env: dev",
+        "runtime:",
+        "  pool: { size: 1 }",
+        "  auth: { mode: insecure_local }",
+        `  connections: { sniff_timeout_ms: ${SNIFF_MS}, headers_timeout_ms: ${HEADERS_MS}, idle_timeout_ms: 2000, max_per_peer: ${PER_PEER} }`,
+        "extensions:",
+        `  - { tenant_id: acme, extension_id: echo, version: "1", kind: process_hook, risk_tier: low, wasm_blob_ref: "${echo}" }`,
+        "",
+      ].join("\n"),
+    );
+    rt = await spawnRuntime(config, ["--port", "0"]);
+    port = Number(new URL(rt.url as string).port);
+    await rt.waitForLog((l) => l.event === "ready");
+  });
+  afterAll(async () => {
+    await rt?.stop("SIGKILL");
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("closes a silent connection after the sniff timeout", async () => {
+    const s = await open(port);
+    expect(await closedWithin(s, SNIFF_MS + 2000)).toBeLessThan(SNIFF_MS + 1500);
+    expect((await healthz(rt.url as string)).status).toBe(200);
+  });
+
+  it("closes an HTTP/1.1 connection whose headers never end", async () => {
+    const s = await open(port);
+    s.write("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ");
+    expect(await closedWithin(s, HEADERS_MS + 3000)).toBeLessThan(HEADERS_MS + 2500);
+    expect((await healthz(rt.url as string)).status).toBe(200);
+  });
+
+  it("closes an HTTP/2 connection that sends the preface and nothing else", async () => {
+    const s = await open(port);
+    s.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+    expect(await closedWithin(s, SNIFF_MS + 2000)).toBeLessThan(SNIFF_MS + 1500);
+    expect((await healthz(rt.url as string)).status).toBe(200);
+  });
+
+  it("refuses a peer's connection over its cap while /healthz still answers others", async () => {
+    const held: Socket[] = [];
+    try {
+      // Each held connection is a keep-alive HTTP/1.1 one that made a request: past the sniff, not idle yet.
+      for (let i = 0; i < PER_PEER; i++) {
+        const s = await open(port, "127.0.0.2");
+        s.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+        held.push(s);
+      }
+      const extra = await open(port, "127.0.0.2");
+      expect(await closedWithin(extra, 1000)).toBeLessThan(1000);
+      const h = await healthz(rt.url as string);
+      expect(h.status).toBe(200);
+      const refused = await rt.waitForLog(
+        (l) => l.event === "connection_refused" && l.reason === "per_peer_limit",
+        2000,
+      );
+      expect(refused).toMatchObject({ reason: "per_peer_limit", peer: "127.0.0.2" });
+    } finally {
+      for (const s of held) s.destroy();
+    }
+  });
+
+  it("resets an HTTP/2 stream whose body is over the limit, and the client gets its answer quickly", async () => {
+    const session = h2Connect(rt.url as string);
+    session.on("error", () => undefined);
+    try {
+      const started = performance.now();
+      const stream = session.request({
+        ":method": "POST",
+        ":path": PATH,
+        "content-type": "application/proto",
+        "connect-protocol-version": "1",
+      });
+      stream.on("error", () => undefined);
+      let status = 0;
+      stream.on("response", (h) => {
+        status = Number(h[":status"]);
+      });
+      const chunk = Buffer.alloc(64 * 1024, 1);
+      // 4 MiB: four times the 1 MiB read limit; written without waiting, as a client that does not listen.
+      for (let i = 0; i < 64; i++) stream.write(chunk);
+      stream.end();
+      const ended = await new Promise<number>((resolve) => {
+        const timer = setTimeout(() => resolve(Number.POSITIVE_INFINITY), 5000);
+        stream.once("close", () => {
+          clearTimeout(timer);
+          resolve(performance.now() - started);
+        });
+        stream.resume();
+      });
+      expect(ended).toBeLessThan(3000);
+      expect(status).toBe(429);
+      expect((await healthz(rt.url as string)).status).toBe(200);
+    } finally {
+      session.destroy();
+    }
+  });
+});
