@@ -156,4 +156,39 @@ describe("ameide-ext-runtime, connections (issue #10 item 6)", () => {
       session.destroy();
     }
   });
+
+  it("closes an oversize gRPC stream only after its status trailers went out", async () => {
+    const session = h2Connect(rt.url as string);
+    session.on("error", () => undefined);
+    try {
+      const stream = session.request({
+        ":method": "POST",
+        ":path": PATH,
+        "content-type": "application/grpc",
+        te: "trailers",
+      });
+      stream.on("error", () => undefined);
+      let trailers: Record<string, unknown> = {};
+      stream.on("trailers", (t) => {
+        trailers = t;
+      });
+      const envelope = Buffer.alloc(5);
+      envelope.writeUInt32BE(4 * 1024 * 1024, 1); // a 4 MiB message announced, over the 1 MiB limit
+      stream.write(envelope);
+      for (let i = 0; i < 64; i++) stream.write(Buffer.alloc(64 * 1024, 1));
+      stream.end();
+      const closed = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), 5000);
+        stream.once("close", () => {
+          clearTimeout(timer);
+          resolve(true);
+        });
+        stream.resume();
+      });
+      expect(closed).toBe(true);
+      expect(trailers["grpc-status"]).toBe("8"); // RESOURCE_EXHAUSTED
+    } finally {
+      session.destroy();
+    }
+  });
 });

@@ -8,6 +8,7 @@ import { type ConnectNodeAdapterOptions, connectNodeAdapter } from "@connectrpc/
 import { createCallerAuthenticator } from "./caller-authenticator.js";
 import { createConnectionGuard } from "./connection-guard.js";
 import type { Runtime } from "./create-runtime.js";
+import { answerMalformedAsInvalid } from "./malformed-request.js";
 import { runtimeRoutes, VIA_SOCKET } from "./runtime-routes.js";
 
 /** Where to listen. At least one of `port` and `socket`. */
@@ -107,7 +108,10 @@ export async function startRuntimeServer(
     send(res, 404, "text/plain; charset=utf-8", "not found\n");
   };
   const handler = connectNodeAdapter({
-    routes: runtimeRoutes(runtime, auth),
+    routes: (router) => {
+      runtimeRoutes(runtime, auth)(router);
+      answerMalformedAsInvalid(router);
+    },
     fallback,
     contextValues: (req) =>
       createContextValues().set(
@@ -128,10 +132,10 @@ export async function startRuntimeServer(
     });
     // An HTTP/2 answer sent before its request body was read (over the limit, refused): reset the stream,
     // so the client stops sending and sees the answer, instead of waiting on a window that never opens.
-    // (The compat response's "finish" only comes once the stream has closed, so watch the stream's writable
-    // side; a close() within its "finish" event waits for another "finish" that never comes: next turn.)
+    // Node's compat response always ends with trailers (gRPC's status is in them): the reset waits for
+    // "wantTrailers", whose first listener (the compat layer's) has sent them, and for the next turn.
     if ("stream" in req)
-      req.stream.once("finish", () =>
+      req.stream.once("wantTrailers", () =>
         setImmediate(() => {
           if (!req.complete && !req.stream.closed) req.stream.close(h2constants.NGHTTP2_NO_ERROR);
         }),
