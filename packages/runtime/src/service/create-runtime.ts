@@ -12,7 +12,7 @@ import { combineModuleStores, type ModuleStore } from "../store/module-store.js"
 import { createS3ModuleStore } from "../store/s3-module-store.js";
 import { type CircuitBreakers, createCircuitBreakers } from "./circuit-breaker.js";
 import { createExtensionLoader, type ExtensionLoader } from "./extension-loader.js";
-import { createSlowSet, SLOW_FOR_MS, watchThreadLoad } from "./inline-routing.js";
+import { createSlowSet, overranSlice, SLOW_FOR_MS, watchThreadLoad } from "./inline-routing.js";
 import { invocationLogLine } from "./invocation-log.js";
 import { responseFromError, responseFromResult } from "./invocation-response.js";
 import { contextOfRequest } from "./request-context.js";
@@ -305,6 +305,35 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     });
   }
 
+  /**
+   * One try in the inline slice. The version goes to the pool (for SLOW_FOR_MS) when the slice's fuel ran
+   * out (no result: the pool runs it again in full) or when the run took longer than the slice in wall
+   * time, whatever the reason (its result stands; `overran` is true).
+   */
+  const runInline = (
+    entry: CatalogEntry,
+    ext: Parameters<Engine["tryInline"]>[0],
+    request: Parameters<Engine["tryInline"]>[1],
+  ): { result: InvocationResult | undefined; overran: boolean } => {
+    const started = performance.now();
+    const result = engine.tryInline(ext, request, inlineSlice);
+    const wallMs = performance.now() - started;
+    const overran = result !== undefined && overranSlice(wallMs, settings.inlineSliceUs);
+    if (!result || overran) slow.mark(entry.key);
+    if (overran)
+      logger.warn(
+        {
+          event: "inline_overrun",
+          key: entry.key,
+          wall_ms: Math.round(wallMs * 1000) / 1000,
+          slice_us: settings.inlineSliceUs,
+          fuel_used: result?.stats.fuelUsed,
+        },
+        `${entry.key} held the service's thread ${wallMs.toFixed(1)} ms, over its ${settings.inlineSliceUs} µs slice: it runs in the pool for the next ${SLOW_FOR_MS / 1000} s`,
+      );
+    return { result, overran };
+  };
+
   const run = async (
     req: InvokeExtensionRequest,
     ctx: ExecutionContext,
@@ -341,14 +370,15 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
             }),
       };
       let result: InvocationResult | undefined;
-      if (entry.riskTier === "low" && inlineSlice > 0 && !thread.busy && !slow.isSlow(entry.key)) {
-        result = engine.tryInline(ext, request, inlineSlice);
-        if (!result) slow.mark(entry.key);
-      }
+      let overran = false;
+      if (entry.riskTier === "low" && inlineSlice > 0 && !thread.busy && !slow.isSlow(entry.key))
+        ({ result, overran } = runInline(entry, ext, request));
       result ??= await engine.invoke(ext, { ...request, input: compact(req.inputJson) });
+      // An overrun held the service's thread: the breaker counts it as it counts a technical error.
       failed =
-        result.outcome === "technical_error" &&
-        countsAgainstExtension(result.error?.code ?? "", result.error?.reason);
+        overran ||
+        (result.outcome === "technical_error" &&
+          countsAgainstExtension(result.error?.code ?? "", result.error?.reason));
       return result;
     } catch (cause) {
       const err = ExtensionError.from(cause);

@@ -6,6 +6,21 @@ import { performance } from "node:perf_hooks";
 /** How long an extension version that outran the inline slice goes straight to the pool. */
 export const SLOW_FOR_MS = 60_000;
 
+/**
+ * Wall time an inline run may take over its slice (the slice is fuel, so CPU, and the run also pays for
+ * the instance reset and the odd GC pause) before it counts as an overrun.
+ */
+export const INLINE_TOLERANCE_MS = 2;
+
+/**
+ * Whether an inline run that took `wallMs` overran a slice of `sliceUs` of CPU: then, whatever the reason
+ * (an instruction that is cheap in fuel and slow in time, a large memory reset), its version goes to the
+ * pool like one that ran out of the slice's fuel.
+ */
+export function overranSlice(wallMs: number, sliceUs: number): boolean {
+  return wallMs > sliceUs / 1000 + INLINE_TOLERANCE_MS;
+}
+
 /** Extension versions that outran the inline slice, each until its time is up. */
 export function createSlowSet(forMs: number) {
   const until = new Map<string, number>();
