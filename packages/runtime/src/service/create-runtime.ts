@@ -347,6 +347,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         "disabled",
         { key: entry.key },
       );
+    // The caller's deadline: a pool invocation not started by then is shed (unavailable/overloaded).
+    const startBy = callerTimeoutMs === undefined ? undefined : performance.now() + callerTimeoutMs;
     const permit = breakers.admit(entry.key);
     let failed = false;
     try {
@@ -373,7 +375,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       let overran = false;
       if (entry.riskTier === "low" && inlineSlice > 0 && !thread.busy && !slow.isSlow(entry.key))
         ({ result, overran } = runInline(entry, ext, request));
-      result ??= await engine.invoke(ext, { ...request, input: compact(req.inputJson) });
+      result ??= await engine.invoke(ext, { ...request, input: compact(req.inputJson), startBy });
       // An overrun held the service's thread: the breaker counts it as it counts a technical error.
       failed =
         overran ||

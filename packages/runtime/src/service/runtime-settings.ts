@@ -79,7 +79,7 @@ export interface ConnectionSettings {
   idleTimeoutMs: number;
   /** Connections each listener keeps open at most; more are closed on arrival. Default 10,000. */
   max: number;
-  /** TCP connections one remote address keeps open at most; more are closed on arrival. Default 256. */
+  /** TCP connections one remote address keeps open at most; more are closed on arrival. Default 1,024. */
   maxPerPeer: number;
 }
 
@@ -90,7 +90,7 @@ export const CONNECTION_DEFAULTS: Readonly<ConnectionSettings> = Object.freeze({
   requestTimeoutMs: 60_000,
   idleTimeoutMs: 65_000,
   max: 10_000,
-  maxPerPeer: 256,
+  maxPerPeer: 1024,
 });
 
 /** Overrides from the command line, which win over the environment and the file. */
