@@ -94,6 +94,10 @@ log(
 );
 for (const l of served.filter((x) => x.outcome === "technical_error").slice(0, 5))
   log(`server: ${JSON.stringify(l)}`);
+const overruns = text.split("\n").filter((x) => x.includes('"event":"inline_overrun"'));
+log(`inline overruns logged: ${overruns.length}`);
+for (const l of overruns.slice(0, 3)) log(`server: ${l}`);
+if (process.env.BURST_SAMPLE) log(`sample: ${JSON.stringify(served.at(-1))}`);
 await fixture.crm.close();
 await rm(fixture.dir, { recursive: true, force: true });
 log(failed === 0 ? "every invocation succeeded" : `${failed} invocation(s) failed`);

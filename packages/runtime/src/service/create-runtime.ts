@@ -12,7 +12,7 @@ import { combineModuleStores, type ModuleStore } from "../store/module-store.js"
 import { createS3ModuleStore } from "../store/s3-module-store.js";
 import { type CircuitBreakers, createCircuitBreakers } from "./circuit-breaker.js";
 import { createExtensionLoader, type ExtensionLoader } from "./extension-loader.js";
-import { createSlowSet, overranSlice, SLOW_FOR_MS, watchThreadLoad } from "./inline-routing.js";
+import { createOverrunJudge, createSlowSet, SLOW_FOR_MS, watchThreadLoad } from "./inline-routing.js";
 import { invocationLogLine } from "./invocation-log.js";
 import { responseFromError, responseFromResult } from "./invocation-response.js";
 import { contextOfRequest } from "./request-context.js";
@@ -231,6 +231,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   // Low-tier invocations try the inline slice first (settings.inlineSliceUs); versions that outran it go to the pool.
   const inlineSlice = settings.inlineSliceUs * (FUEL_PER_CPU_MILLI / 1000);
   const slow = createSlowSet(SLOW_FOR_MS);
+  const overruns = createOverrunJudge(settings.inlineSliceUs);
   const thread = watchThreadLoad();
 
   let inflight = 0;
@@ -269,6 +270,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     const keys = new Set(next.entries.map((e) => e.key));
     breakers.prune((key) => keys.has(key));
     slow.prune((key) => keys.has(key));
+    overruns.prune((key) => keys.has(key));
     metrics.catalogLoad(true, next.entries.length);
     logger.info(
       {
@@ -307,8 +309,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
 
   /**
    * One try in the inline slice. The version goes to the pool (for SLOW_FOR_MS) when the slice's fuel ran
-   * out (no result: the pool runs it again in full) or when the run took longer than the slice in wall
-   * time, whatever the reason (its result stands; `overran` is true).
+   * out (no result: the pool runs it again in full) or when its runs take longer than the slice in wall
+   * time, whatever the reason (createOverrunJudge; the result stands, and `overran` is true when it routed).
    */
   const runInline = (
     entry: CatalogEntry,
@@ -318,20 +320,27 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     const started = performance.now();
     const result = engine.tryInline(ext, request, inlineSlice);
     const wallMs = performance.now() - started;
-    const overran = result !== undefined && overranSlice(wallMs, settings.inlineSliceUs);
-    if (!result || overran) slow.mark(entry.key);
-    if (overran)
+    if (!result) {
+      slow.mark(entry.key);
+      return { result, overran: false };
+    }
+    const verdict = overruns.judge(entry.key, wallMs);
+    if (verdict === "route") slow.mark(entry.key);
+    if (verdict !== "within")
       logger.warn(
         {
           event: "inline_overrun",
           key: entry.key,
           wall_ms: Math.round(wallMs * 1000) / 1000,
           slice_us: settings.inlineSliceUs,
-          fuel_used: result?.stats.fuelUsed,
+          fuel_used: result.stats.fuelUsed,
+          routed: verdict === "route",
         },
-        `${entry.key} held the service's thread ${wallMs.toFixed(1)} ms, over its ${settings.inlineSliceUs} µs slice: it runs in the pool for the next ${SLOW_FOR_MS / 1000} s`,
+        verdict === "route"
+          ? `${entry.key} held the service's thread ${wallMs.toFixed(1)} ms, over its ${settings.inlineSliceUs} µs slice: it runs in the pool for the next ${SLOW_FOR_MS / 1000} s`
+          : `${entry.key} held the service's thread ${wallMs.toFixed(1)} ms, over its ${settings.inlineSliceUs} µs slice (a second time among its next runs sends it to the pool)`,
       );
-    return { result, overran };
+    return { result, overran: verdict === "route" };
   };
 
   const run = async (

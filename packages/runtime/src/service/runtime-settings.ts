@@ -28,9 +28,9 @@ export interface RuntimeSettings {
    * invocation (no host calls: its only effect is its result) first runs on the service's own thread
    * with at most this much fuel, which skips the worker round trip; when the slice runs out before the
    * guest finishes, the invocation runs again in full in the pool, and that extension version goes
-   * straight to the pool for the next minute. A run that finishes within the slice's fuel but took
-   * longer than the slice (+ INLINE_TOLERANCE_MS) in wall time does the same, and its breaker counts
-   * it: so a version holds the service's thread past its slice at most once a minute. While that thread is busy (event loop over 75% utilised in the last 100 ms),
+   * straight to the pool for the next minute. Runs that finish within the slice's fuel but take
+   * longer than the slice (+ INLINE_TOLERANCE_MS) in wall time do the same (createOverrunJudge: at
+   * once for a gross overrun, else on the second of three), and its breaker counts it. While that thread is busy (event loop over 75% utilised in the last 100 ms),
    * the slice is skipped and the pool's workers take the work. 0 sends every invocation to the pool.
    * Default 100, bounds 0..10,000.
    */
