@@ -55,7 +55,9 @@ describe("ameide-ext-runtime, a low-tier guest that is cheap in fuel and slow in
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("keeps /healthz within 50 ms (p99) while the guest is invoked in a loop", async () => {
+  it("keeps /healthz within 50 ms (p99) while the guest is invoked in a loop", {
+    timeout: 20_000,
+  }, async () => {
     const url = rt.url as string;
     let stop = false;
     let invocations = 0;
@@ -77,7 +79,9 @@ describe("ameide-ext-runtime, a low-tier guest that is cheap in fuel and slow in
       }
     })();
     const latencies: number[] = [];
-    const until = performance.now() + 3000;
+    // 5 s of probes (~300): p99 then tolerates a few slow ones, the one the first hostile run holds and
+    // the odd spike of a 2-core machine shared with other suites, not a stall per invocation.
+    const until = performance.now() + 5000;
     while (performance.now() < until) {
       const started = performance.now();
       const res = await fetch(`${url}/healthz`);
