@@ -15,6 +15,8 @@ import {
 const SNIFF_MS = 300;
 const HEADERS_MS = 300;
 const PER_PEER = 8;
+const IDLE_MS = 1000;
+const MAX = 24;
 const PATH = "/ameide.extensions.v1.WasmExtensionRuntime/InvokeExtension";
 
 /** Opens a TCP connection from `localAddress` and resolves once it is connected. */
@@ -63,7 +65,7 @@ describe("ameide-ext-runtime, connections (issue #10 item 6)", () => {
         "runtime:",
         "  pool: { size: 1 }",
         "  auth: { mode: insecure_local }",
-        `  connections: { sniff_timeout_ms: ${SNIFF_MS}, headers_timeout_ms: ${HEADERS_MS}, idle_timeout_ms: 2000, max_per_peer: ${PER_PEER} }`,
+        `  connections: { sniff_timeout_ms: ${SNIFF_MS}, headers_timeout_ms: ${HEADERS_MS}, idle_timeout_ms: ${IDLE_MS}, max: ${MAX}, max_per_peer: ${PER_PEER} }`,
         "extensions:",
         `  - { tenant_id: acme, extension_id: echo, version: "1", kind: process_hook, risk_tier: low, wasm_blob_ref: "${echo}" }`,
         "",
@@ -190,5 +192,51 @@ describe("ameide-ext-runtime, connections (issue #10 item 6)", () => {
     } finally {
       session.destroy();
     }
+  });
+
+  it("closes an HTTP/2 session that stays idle after its last stream", async () => {
+    const session = h2Connect(rt.url as string);
+    session.on("error", () => undefined);
+    try {
+      const started = performance.now();
+      await new Promise<void>((resolve, reject) => {
+        const stream = session.request({ ":method": "GET", ":path": "/healthz" });
+        stream.on("error", reject);
+        stream.on("close", () => resolve());
+        stream.resume();
+        stream.end();
+      });
+      const closedAfter = await new Promise<number>((resolve) => {
+        const timer = setTimeout(() => resolve(Number.POSITIVE_INFINITY), IDLE_MS + 3000);
+        session.once("close", () => {
+          clearTimeout(timer);
+          resolve(performance.now() - started);
+        });
+      });
+      expect(closedAfter).toBeGreaterThanOrEqual(IDLE_MS - 50);
+      expect(closedAfter).toBeLessThan(IDLE_MS + 2500);
+    } finally {
+      session.destroy();
+    }
+  });
+
+  it("refuses connections over the listener's cap, and serves again once they are gone", async () => {
+    const held: Socket[] = [];
+    try {
+      // From several addresses, each under its per-peer cap; the test's own idle keep-alive sockets count too.
+      // Silent: the sniff closes them only after SNIFF_MS, so what closes sooner was refused.
+      for (let i = 0; i <= MAX; i++)
+        held.push(await open(port, `127.0.0.${3 + Math.floor(i / (PER_PEER - 1))}`));
+      const closed = await Promise.all(held.map((s) => closedWithin(s, SNIFF_MS / 2)));
+      const refused = closed.some((ms) => ms < SNIFF_MS / 2);
+      expect(refused).toBe(true);
+      expect(
+        await rt.waitForLog((l) => l.event === "connection_refused" && l.reason === "listener_limit", 2000),
+      ).toMatchObject({ reason: "listener_limit" });
+    } finally {
+      for (const s of held) s.destroy();
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await healthz(rt.url as string)).status).toBe(200);
   });
 });
