@@ -1,5 +1,6 @@
 import type { ConnectRouter } from "@connectrpc/connect";
 import type { UniversalHandler, UniversalServerResponse } from "@connectrpc/connect/protocol";
+import { trailerFlag, trailerParse, trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
 import { ERROR_REASON_HEADER } from "./connect-codes.js";
 
 // Connect-es decodes a binary request body before any route code runs, and answers a body that is not a
@@ -64,28 +65,68 @@ async function remapConnect(
 
 /** gRPC: the status is in the trailers, already set when the handler resolves (it waits for the first output). */
 function remapGrpc(h: UniversalHandler, res: UniversalServerResponse): UniversalServerResponse {
-  const t = res.trailer;
-  if (t?.get("grpc-status") !== "13") return res;
+  if (res.trailer) remapTrailer(h, res.trailer);
+  return res;
+}
+
+/** Rewrites a gRPC status 13 parse error in `t`, in place; false when `t` holds another status. */
+function remapTrailer(h: UniversalHandler, t: Headers): boolean {
+  if (t.get("grpc-status") !== "13") return false;
   const message = decodeURIComponent(t.get("grpc-message") ?? "");
-  if (!message.startsWith(PARSE_ERROR)) return res;
+  if (!message.startsWith(PARSE_ERROR)) return false;
   t.set("grpc-status", "3"); // INVALID_ARGUMENT
   t.set("grpc-message", encodeURIComponent(invalidMessage(h, message)));
   t.set(ERROR_REASON_HEADER, "invalid_input");
-  return res;
+  return true;
+}
+
+/**
+ * gRPC-Web: the status is a trailer frame in the body. A parse error answers that frame alone, so only a
+ * body that is one uncompressed trailer frame is read and rewritten; any other is handed on as it came.
+ */
+async function remapGrpcWeb(
+  h: UniversalHandler,
+  res: UniversalServerResponse,
+): Promise<UniversalServerResponse> {
+  if (res.body === undefined || !res.header?.get("content-type")?.startsWith("application/grpc-web"))
+    return res;
+  const it = res.body[Symbol.asyncIterator]();
+  const first = await it.next();
+  const chunk = first.done ? undefined : first.value;
+  const rest = async function* () {
+    if (chunk) yield chunk;
+    for (let n = await it.next(); !n.done; n = await it.next()) yield n.value;
+  };
+  if (chunk === undefined || chunk.byteLength < 5 || chunk[0] !== trailerFlag)
+    return { ...res, body: rest() };
+  const length = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength).getUint32(1);
+  if (chunk.byteLength !== 5 + length) return { ...res, body: rest() };
+  const trailer = trailerParse(chunk.subarray(5));
+  if (!remapTrailer(h, trailer)) return { ...res, body: rest() };
+  const data = trailerSerialize(trailer);
+  const frame = new Uint8Array(5 + data.byteLength);
+  frame[0] = trailerFlag;
+  new DataView(frame.buffer).setUint32(1, data.byteLength);
+  frame.set(data, 5);
+  return {
+    ...res,
+    body: (async function* () {
+      yield frame;
+    })(),
+  };
 }
 
 /**
  * Makes every handler of `router` answer a binary request body that does not
  * decode `invalid_argument` with the reason `invalid_input` (in the
- * `ameide-error-reason` header or trailer), over Connect and gRPC, instead
- * of `internal`. Call it once all routes are registered. gRPC-Web carries its
- * status inside the body and keeps connect-es's `internal`.
+ * `ameide-error-reason` header or trailer), over Connect, gRPC and gRPC-Web,
+ * instead of `internal`. Call it once all routes are registered.
  */
 export function answerMalformedAsInvalid(router: ConnectRouter): void {
   router.handlers.forEach((h, i) => {
     const wrapped = async (req: Parameters<UniversalHandler>[0]) => {
       const res = await h(req);
-      return remapGrpc(h, await remapConnect(h, res));
+      return remapGrpcWeb(h, remapGrpc(h, await remapConnect(h, res)));
     };
     router.handlers[i] = Object.assign(wrapped, {
       protocolNames: h.protocolNames,

@@ -232,7 +232,7 @@ describe("ameide-ext-runtime, the server process", () => {
     expect(curl).toMatchObject({ status: 200, json: { outcome: "OUTCOME_OK" } });
   });
 
-  it("answers a malformed binary request invalid_argument/invalid_input, over Connect and gRPC, and keeps serving", async () => {
+  it("answers a malformed binary request invalid_argument/invalid_input, over Connect, gRPC and gRPC-Web, and keeps serving", async () => {
     // Field 1 (extension_id, length-delimited) claims 100 bytes and the message ends after 2.
     const garbage = new Uint8Array([0x0a, 0x64, 0x61, 0x62]);
     const res = await fetch(`${rt.url}${PATH}`, {
@@ -250,6 +250,15 @@ describe("ameide-ext-runtime, the server process", () => {
       grpcStatus: "3",
       reason: "invalid_input",
     });
+    // gRPC-Web over HTTP/1.1: the status is in a trailer frame at the end of the body.
+    const web = await fetch(`${rt.url}${PATH}`, {
+      method: "POST",
+      headers: { "content-type": "application/grpc-web+proto", "x-grpc-web": "1" },
+      body: envelope,
+    });
+    const trailer = Buffer.from(await web.arrayBuffer()).toString("latin1");
+    expect(trailer).toMatch(/grpc-status: ?3\r\n/);
+    expect(trailer).toMatch(/ameide-error-reason: ?invalid_input\r\n/);
     expect((await fetch(`${rt.url}/healthz`)).status).toBe(200);
   });
 
