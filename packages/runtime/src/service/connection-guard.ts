@@ -21,11 +21,19 @@ export interface ConnectionGuard {
   capListener(server: Server): void;
 }
 
-/** Creates a {@link ConnectionGuard}; refusals are logged as `connection_refused` with a `reason`. */
-export function createConnectionGuard(settings: ConnectionSettings, logger: Logger): ConnectionGuard {
+/**
+ * Creates a {@link ConnectionGuard}; refusals are logged as `connection_refused` with a `reason` and
+ * counted through `onRefused` (every one, where the log is throttled).
+ */
+export function createConnectionGuard(
+  settings: ConnectionSettings,
+  logger: Logger,
+  onRefused: (reason: ConnectionRefusal) => void = () => undefined,
+): ConnectionGuard {
   const perPeer = new Map<string, number>();
   const lastLogged = new Map<ConnectionRefusal, { at: number; since: number }>();
   const refused = (reason: ConnectionRefusal, peer: string | undefined) => {
+    onRefused(reason);
     const seen = lastLogged.get(reason) ?? { at: Number.NEGATIVE_INFINITY, since: 0 };
     seen.since++;
     lastLogged.set(reason, seen);

@@ -118,6 +118,8 @@ describe("ameide-ext-runtime, connections (issue #10 item 6)", () => {
         2000,
       );
       expect(refused).toMatchObject({ reason: "per_peer_limit", peer: "127.0.0.2" });
+      const metrics = await (await fetch(`${rt.url}/metrics`)).text();
+      expect(metrics).toMatch(/ameide_ext_connections_refused_total\{reason="per_peer_limit"\} [1-9]/);
     } finally {
       for (const s of held) s.destroy();
     }

@@ -154,7 +154,9 @@ export async function startRuntimeServer(
         });
 
   const limits = runtime.settings.connections;
-  const guard = createConnectionGuard(limits, runtime.logger);
+  const guard = createConnectionGuard(limits, runtime.logger, (reason) =>
+    runtime.metrics.connectionRefused(reason),
+  );
   const http1 = createHttp1Server(
     {
       headersTimeout: limits.headersTimeoutMs,
