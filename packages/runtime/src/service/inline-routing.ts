@@ -13,9 +13,10 @@ export const SLOW_FOR_MS = 60_000;
 export const INLINE_TOLERANCE_MS = 2;
 
 /**
- * An overrun by more than this routes its version to the pool at once. A smaller one may be a GC pause
- * that landed in a microsecond-long run (a trivial guest under a burst was measured at 6 ms once), so
- * it routes only on the second among the version's last {@link OVERRUN_WINDOW} inline runs.
+ * An overrun by more than this routes its version to the pool at once. A smaller one may be a GC pause,
+ * or the OS taking the thread away, landing in a microsecond-long run (a trivial guest under bursts on a
+ * loaded 2-core machine was measured at 3-12 ms a few times per burst), so it routes only on the second
+ * among the version's last {@link OVERRUN_WINDOW} inline runs.
  */
 export const GROSS_OVERRUN_MS = 20;
 const OVERRUN_WINDOW = 3;
