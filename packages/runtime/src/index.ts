@@ -110,7 +110,12 @@ export type {
 } from "./service/local-token-issuer.js";
 export { createLocalTokenIssuer } from "./service/local-token-issuer.js";
 export type { ExtensionLabels, RuntimeMetrics } from "./service/runtime-metrics.js";
-export type { RuntimeLogLevel, RuntimeSettings, SettingsOverrides } from "./service/runtime-settings.js";
+export type {
+  ConnectionSettings,
+  RuntimeLogLevel,
+  RuntimeSettings,
+  SettingsOverrides,
+} from "./service/runtime-settings.js";
 export { resolveRuntimeSettings } from "./service/runtime-settings.js";
 export type { RuntimeServer, RuntimeServerOptions } from "./service/start-runtime-server.js";
 export { startRuntimeServer } from "./service/start-runtime-server.js";

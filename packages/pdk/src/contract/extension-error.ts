@@ -62,6 +62,7 @@ export const ERROR_REASONS = [
   "disabled",
   "store_unavailable",
   "shutting_down",
+  "overloaded",
   // who may call the runtime, for which tenant (docs/runtime-service.md, "Authentication")
   "caller_unauthenticated",
   "tenant_not_allowed",

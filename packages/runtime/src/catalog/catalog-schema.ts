@@ -43,6 +43,15 @@ export interface CatalogFileRuntime {
   shutdown_grace_ms?: number;
   pool?: { size?: number; max_queue?: number; worker_heap_mb?: number };
   inline_slice_us?: number;
+  /** Connection timeouts and caps (docs/runtime-service.md, "Connections"). */
+  connections?: {
+    sniff_timeout_ms?: number;
+    headers_timeout_ms?: number;
+    request_timeout_ms?: number;
+    idle_timeout_ms?: number;
+    max?: number;
+    max_per_peer?: number;
+  };
   store?: {
     root?: string;
     s3?: { endpoint?: string; region?: string; force_path_style?: boolean; fetch_timeout_ms?: number };
@@ -229,6 +238,18 @@ export const CATALOG_SCHEMA = {
           },
         },
         inline_slice_us: int(0, 10_000),
+        connections: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            sniff_timeout_ms: int(1, 600_000),
+            headers_timeout_ms: int(1, 600_000),
+            request_timeout_ms: int(1, 3_600_000),
+            idle_timeout_ms: int(1, 3_600_000),
+            max: int(1, 1_000_000),
+            max_per_peer: int(1, 1_000_000),
+          },
+        },
         store: {
           type: "object",
           additionalProperties: false,

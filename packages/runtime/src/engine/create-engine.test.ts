@@ -93,6 +93,28 @@ describe("createEngine()", () => {
     expect(engine.stats().workersReplaced).toBe(0);
   });
 
+  it("ends an invocation whose caller's deadline passed while it waited for a worker unavailable/overloaded, without running it", async () => {
+    // Issue #10 item 8 (cold burst): queue time is not the guest's, and running work whose caller has gone
+    // only makes the queue longer. The one worker is held ~300 ms by a loop; the call queued behind it
+    // must start within 50 ms, so it is shed with a named reason; one queued without a bound runs.
+    const spin = await engine.load(
+      await watComponent(guest("(loop $l (br $l)) (call $ok (local.get $ptr) (local.get $len))")),
+      { limits: { cpuMillis: 10_000 } },
+    );
+    const holding = engine.invoke(spin, { input: "[0]", limits: { timeoutMs: 300, cpuMillis: 10_000 } });
+    const shed = engine.invoke(echo, { input: "[1]", startBy: performance.now() + 50 });
+    const patient = engine.invoke(echo, { input: "[2]" });
+    expect((await holding).error?.code).toBe("deadline_exceeded");
+    const r = await shed;
+    expect([r.outcome, r.error?.code, r.error?.reason]).toEqual([
+      "technical_error",
+      "unavailable",
+      "overloaded",
+    ]);
+    expect(r.stats.fuelUsed).toBe(0);
+    expect((await patient).output).toBe("[2]");
+  });
+
   it("refuses input that is not JSON with invalid_argument/invalid_input", () => {
     expect(() => engine.invokeInline(echo, { input: "{nope" })).toThrowError(
       expect.objectContaining({ code: "invalid_argument", reason: "invalid_input" }),

@@ -281,7 +281,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
         return Promise.reject(ExtensionError.from(cause));
       }
       pool ??= createWorkerPool(options.pool);
-      return pool.run(ext.key, ext.compiled, prep, request.hostHandler);
+      return pool.run(ext.key, ext.compiled, prep, request.hostHandler, request.startBy);
     },
     stats() {
       return { cachedModules: cache.size, cacheMisses: cache.misses, workersReplaced: pool?.replaced ?? 0 };

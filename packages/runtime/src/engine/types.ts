@@ -78,6 +78,13 @@ export interface InvokeRequest {
   hostHandler?: HostCallHandler;
   /** The invocation's context. */
   ctx?: ExecutionContext;
+  /**
+   * Pool only: the latest time, in `performance.now()` milliseconds of this thread, at which the guest
+   * may start (the caller's deadline). An invocation still waiting for a worker then ends
+   * `unavailable/overloaded` without running: its caller has gone, and the queue behind it is shorter.
+   * Queue time never counts against `timeoutMs` (the guest's run). Default: no bound.
+   */
+  startBy?: number | undefined;
 }
 
 /** One line the guest logged. */

@@ -32,6 +32,7 @@ export interface WorkerPool {
     mod: CompiledExtension,
     prep: PreparedInvocation,
     handler: HostCallHandler | undefined,
+    startBy?: number | undefined,
   ): Promise<InvocationResult>;
   /** Workers replaced so far (time-outs and crashes). */
   readonly replaced: number;
@@ -55,6 +56,8 @@ interface Job {
   handler: HostCallHandler | undefined;
   resolve: (r: InvocationResult) => void;
   started: number;
+  /** Not started by then (performance.now()): shed as `unavailable/overloaded`. */
+  startBy: number | undefined;
   timer?: NodeJS.Timeout;
   /** The host call the worker is blocked on, by its number, while the handler has not answered. */
   call?: number | undefined;
@@ -399,19 +402,50 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
     } satisfies ToWorker);
   };
 
+  /** The next job whose caller still waits; those whose start-by time passed end `unavailable/overloaded`. */
+  const nextLive = (): Job | undefined => {
+    const now = performance.now();
+    for (let job = queue.shift(); job; job = queue.shift()) {
+      if (job.startBy === undefined || now <= job.startBy) return job;
+      job.resolve(
+        failure(
+          job,
+          new ExtensionError(
+            "unavailable",
+            `the invocation waited ${Math.round(now - job.started)} ms for a guest worker and its caller's deadline passed before it could start; it was not run`,
+            "overloaded",
+            { waitedMs: Math.round(now - job.started), queued: queue.length },
+          ),
+        ),
+      );
+    }
+    return undefined;
+  };
+
   const pump = () => {
     for (const slot of slots) {
       if (queue.length === 0) return;
-      if (slot.ready && !slot.job) start(slot, queue.shift() as Job);
+      if (!slot.ready || slot.job) continue;
+      const job = nextLive();
+      if (job) start(slot, job);
     }
   };
 
   for (let i = 0; i < size; i++) slots.push(spawn());
 
   return {
-    run(key, mod, prep, handler) {
+    run(key, mod, prep, handler, startBy) {
       return new Promise<InvocationResult>((resolve) => {
-        const job: Job = { id: nextId++, key, mod, prep, handler, resolve, started: performance.now() };
+        const job: Job = {
+          id: nextId++,
+          key,
+          mod,
+          prep,
+          handler,
+          resolve,
+          started: performance.now(),
+          startBy,
+        };
         if (closed) {
           resolve(
             failure(job, new ExtensionError("unavailable", "the worker pool is closed", "worker_lost")),

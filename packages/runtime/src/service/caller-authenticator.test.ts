@@ -3,12 +3,19 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { jwtVerify } from "jose";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { resolveAuthSettings } from "./auth-settings.js";
 import { createCallerAuthenticator } from "./caller-authenticator.js";
 import { createLocalTokenIssuer, type LocalTokenIssuer } from "./local-token-issuer.js";
 
 const none = { authorization: null, userToken: null, viaSocket: false };
+
+// jose as it is, with jwtVerify counted: how many signature checks a burst of requests costs.
+vi.mock("jose", async (importOriginal) => {
+  const jose = await importOriginal<typeof import("jose")>();
+  return { ...jose, jwtVerify: vi.fn(jose.jwtVerify) };
+});
 
 describe("resolveAuthSettings()", () => {
   it("is unset without a section, and refuses what cannot work", () => {
@@ -98,5 +105,25 @@ describe("createCallerAuthenticator()", () => {
         ),
       ),
     ).rejects.toMatchObject({ code: "invalid_argument", reason: "invalid_manifest" });
+  });
+
+  it("checks a token's signature once when a burst of requests presents it at once (issue #10 item 8)", async () => {
+    const auth = await createCallerAuthenticator(resolveAuthSettings(issuer.auth, undefined));
+    const token = await issuer.mint({ subject: "svc", tenants: ["acme"] });
+    vi.mocked(jwtVerify).mockClear();
+    const ids = await Promise.all(
+      Array.from({ length: 50 }, () => auth.authenticate({ ...none, authorization: `Bearer ${token}` })),
+    );
+    expect(new Set(ids.map((id) => id.principal.name))).toEqual(new Set(["svc"]));
+    expect(vi.mocked(jwtVerify)).toHaveBeenCalledTimes(1);
+    // A bad token shared by a burst fails each request alike, with its reason.
+    const results = await Promise.allSettled(
+      Array.from({ length: 3 }, () => auth.authenticate({ ...none, authorization: `Bearer ${token}x` })),
+    );
+    for (const r of results)
+      expect(r).toMatchObject({
+        status: "rejected",
+        reason: { code: "unauthenticated", reason: "caller_unauthenticated" },
+      });
   });
 });

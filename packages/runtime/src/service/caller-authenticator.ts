@@ -105,11 +105,25 @@ export async function createCallerAuthenticator(settings: AuthSettings): Promise
   for (const issuer of settings.issuers) issuers.set(issuer.issuer, { issuer, keys: await keysOf(issuer) });
 
   const verified = createVerifiedTokenCache();
-  const verify = async (token: string, what: string): Promise<JWTPayload> => {
+  // Verifications under way, by what and token: a burst of requests with one token, which all miss the
+  // cache before the first check ends, waits for that one check instead of making its own.
+  const checking = new Map<string, Promise<JWTPayload>>();
+  const verify = (token: string, what: string): Promise<JWTPayload> => {
     if (token.length > MAX_TOKEN_CHARS)
-      throw unauthenticated(`the ${what} is ${token.length} characters, the limit is ${MAX_TOKEN_CHARS}`);
+      return Promise.reject(
+        unauthenticated(`the ${what} is ${token.length} characters, the limit is ${MAX_TOKEN_CHARS}`),
+      );
     const known = verified.get(token);
-    if (known) return known;
+    if (known) return Promise.resolve(known);
+    const key = `${what}\n${token}`;
+    let check = checking.get(key);
+    if (!check) {
+      check = verifyOnce(token, what).finally(() => checking.delete(key));
+      checking.set(key, check);
+    }
+    return check;
+  };
+  const verifyOnce = async (token: string, what: string): Promise<JWTPayload> => {
     let iss: unknown;
     try {
       iss = decodeJwt(token).iss; // only to pick the issuer's keys; nothing is trusted before jwtVerify

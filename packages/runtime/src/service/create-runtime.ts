@@ -12,7 +12,7 @@ import { combineModuleStores, type ModuleStore } from "../store/module-store.js"
 import { createS3ModuleStore } from "../store/s3-module-store.js";
 import { type CircuitBreakers, createCircuitBreakers } from "./circuit-breaker.js";
 import { createExtensionLoader, type ExtensionLoader } from "./extension-loader.js";
-import { createSlowSet, SLOW_FOR_MS, watchThreadLoad } from "./inline-routing.js";
+import { createOverrunJudge, createSlowSet, SLOW_FOR_MS, watchThreadLoad } from "./inline-routing.js";
 import { invocationLogLine } from "./invocation-log.js";
 import { responseFromError, responseFromResult } from "./invocation-response.js";
 import { contextOfRequest } from "./request-context.js";
@@ -231,6 +231,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   // Low-tier invocations try the inline slice first (settings.inlineSliceUs); versions that outran it go to the pool.
   const inlineSlice = settings.inlineSliceUs * (FUEL_PER_CPU_MILLI / 1000);
   const slow = createSlowSet(SLOW_FOR_MS);
+  const overruns = createOverrunJudge(settings.inlineSliceUs);
   const thread = watchThreadLoad();
 
   let inflight = 0;
@@ -269,6 +270,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     const keys = new Set(next.entries.map((e) => e.key));
     breakers.prune((key) => keys.has(key));
     slow.prune((key) => keys.has(key));
+    overruns.prune((key) => keys.has(key));
     metrics.catalogLoad(true, next.entries.length);
     logger.info(
       {
@@ -305,6 +307,42 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     });
   }
 
+  /**
+   * One try in the inline slice. The version goes to the pool (for SLOW_FOR_MS) when the slice's fuel ran
+   * out (no result: the pool runs it again in full) or when its runs take longer than the slice in wall
+   * time, whatever the reason (createOverrunJudge; the result stands, and `overran` is true when it routed).
+   */
+  const runInline = (
+    entry: CatalogEntry,
+    ext: Parameters<Engine["tryInline"]>[0],
+    request: Parameters<Engine["tryInline"]>[1],
+  ): { result: InvocationResult | undefined; overran: boolean } => {
+    const started = performance.now();
+    const result = engine.tryInline(ext, request, inlineSlice);
+    const wallMs = performance.now() - started;
+    if (!result) {
+      slow.mark(entry.key);
+      return { result, overran: false };
+    }
+    const verdict = overruns.judge(entry.key, wallMs);
+    if (verdict === "route") slow.mark(entry.key);
+    if (verdict !== "within")
+      logger.warn(
+        {
+          event: "inline_overrun",
+          key: entry.key,
+          wall_ms: Math.round(wallMs * 1000) / 1000,
+          slice_us: settings.inlineSliceUs,
+          fuel_used: result.stats.fuelUsed,
+          routed: verdict === "route",
+        },
+        verdict === "route"
+          ? `${entry.key} held the service's thread ${wallMs.toFixed(1)} ms, over its ${settings.inlineSliceUs} µs slice: it runs in the pool for the next ${SLOW_FOR_MS / 1000} s`
+          : `${entry.key} held the service's thread ${wallMs.toFixed(1)} ms, over its ${settings.inlineSliceUs} µs slice (a second time among its next runs sends it to the pool)`,
+      );
+    return { result, overran: verdict === "route" };
+  };
+
   const run = async (
     req: InvokeExtensionRequest,
     ctx: ExecutionContext,
@@ -318,6 +356,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         "disabled",
         { key: entry.key },
       );
+    // The caller's deadline: a pool invocation not started by then is shed (unavailable/overloaded).
+    const startBy = callerTimeoutMs === undefined ? undefined : performance.now() + callerTimeoutMs;
     const permit = breakers.admit(entry.key);
     let failed = false;
     try {
@@ -341,14 +381,15 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
             }),
       };
       let result: InvocationResult | undefined;
-      if (entry.riskTier === "low" && inlineSlice > 0 && !thread.busy && !slow.isSlow(entry.key)) {
-        result = engine.tryInline(ext, request, inlineSlice);
-        if (!result) slow.mark(entry.key);
-      }
-      result ??= await engine.invoke(ext, { ...request, input: compact(req.inputJson) });
+      let overran = false;
+      if (entry.riskTier === "low" && inlineSlice > 0 && !thread.busy && !slow.isSlow(entry.key))
+        ({ result, overran } = runInline(entry, ext, request));
+      result ??= await engine.invoke(ext, { ...request, input: compact(req.inputJson), startBy });
+      // An overrun held the service's thread: the breaker counts it as it counts a technical error.
       failed =
-        result.outcome === "technical_error" &&
-        countsAgainstExtension(result.error?.code ?? "", result.error?.reason);
+        overran ||
+        (result.outcome === "technical_error" &&
+          countsAgainstExtension(result.error?.code ?? "", result.error?.reason));
       return result;
     } catch (cause) {
       const err = ExtensionError.from(cause);

@@ -6,6 +6,57 @@ import { performance } from "node:perf_hooks";
 /** How long an extension version that outran the inline slice goes straight to the pool. */
 export const SLOW_FOR_MS = 60_000;
 
+/**
+ * Wall time an inline run may take over its slice (the slice is fuel, so CPU, and the run also pays for
+ * the instance reset) before it counts as an overrun.
+ */
+export const INLINE_TOLERANCE_MS = 2;
+
+/**
+ * An overrun by more than this routes its version to the pool at once. A smaller one may be a GC pause,
+ * or the OS taking the thread away, landing in a microsecond-long run (a trivial guest under bursts on a
+ * loaded 2-core machine was measured at 3-12 ms a few times per burst), so it routes only on the second
+ * among the version's last {@link OVERRUN_WINDOW} inline runs.
+ */
+export const GROSS_OVERRUN_MS = 20;
+const OVERRUN_WINDOW = 3;
+const OVERRUN_STRIKES = 2;
+
+/** What one inline run's wall time says about its version. */
+export type OverrunVerdict = "within" | "overran" | "route";
+
+/**
+ * Judges inline runs by wall time against a slice of `sliceUs` of CPU: fuel is not time (an instruction
+ * cheap in fuel and slow, a large memory reset), so a version whose runs take longer than the slice goes
+ * to the pool like one that ran out of the slice's fuel: "route" at once for a gross overrun, or for the
+ * second overrun among its last three runs; "overran" for a first small one; "within" otherwise.
+ */
+export function createOverrunJudge(sliceUs: number) {
+  const limitMs = sliceUs / 1000 + INLINE_TOLERANCE_MS;
+  // The last OVERRUN_WINDOW inline runs of each version with a recent overrun, one bit each (1: overran).
+  const history = new Map<string, number>();
+  const mask = (1 << OVERRUN_WINDOW) - 1;
+  return {
+    judge(key: string, wallMs: number): OverrunVerdict {
+      const overran = wallMs > limitMs;
+      const bits = (((history.get(key) ?? 0) << 1) | (overran ? 1 : 0)) & mask;
+      if (bits === 0) history.delete(key);
+      else history.set(key, bits);
+      if (!overran) return "within";
+      let strikes = 0;
+      for (let b = bits; b !== 0; b &= b - 1) strikes++;
+      if (wallMs > limitMs + GROSS_OVERRUN_MS || strikes >= OVERRUN_STRIKES) {
+        history.delete(key);
+        return "route";
+      }
+      return "overran";
+    },
+    prune(keep: (key: string) => boolean): void {
+      for (const key of history.keys()) if (!keep(key)) history.delete(key);
+    },
+  };
+}
+
 /** Extension versions that outran the inline slice, each until its time is up. */
 export function createSlowSet(forMs: number) {
   const until = new Map<string, number>();

@@ -37,6 +37,8 @@ export interface RuntimeMetrics {
   inflight(delta: number): void;
   /** Records an InvokeExtension refused before it ran, for who called or for whom. */
   callerRefused(code: string, reason: string): void;
+  /** Records a connection closed by the connection guard (connection-guard.ts), by reason. */
+  connectionRefused(reason: string): void;
   /** The text exposition, for `/metrics`. */
   render(): Promise<string>;
 }
@@ -60,6 +62,7 @@ const CIRCUIT_VALUE: Record<CircuitState, number> = { closed: 0, open: 1, half_o
  * - `ameide_ext_invocations_in_flight` gauge
  * - `ameide_ext_caller_refusals_total` counter {code, reason}: callers refused (no tenant label: the
  *   tenant is the caller's claim, and a refused caller must not grow the label sets)
+ * - `ameide_ext_connections_refused_total` counter {reason}: connections closed by the timeouts and caps
  * - and prom-client's default process and Node.js metrics.
  */
 export function createRuntimeMetrics(options: { defaultMetrics?: boolean } = {}): RuntimeMetrics {
@@ -147,6 +150,12 @@ export function createRuntimeMetrics(options: { defaultMetrics?: boolean } = {})
     labelNames: ["code", "reason"],
     registers: [registry],
   });
+  const connectionRefusals = new Counter({
+    name: "ameide_ext_connections_refused_total",
+    help: "Connections closed by the timeouts and caps of runtime.connections, by reason.",
+    labelNames: ["reason"],
+    registers: [registry],
+  });
   // Kept in a number and read at scrape time: a gauge update costs a label hash, twice per invocation.
   let running = 0;
   new Gauge({
@@ -189,6 +198,9 @@ export function createRuntimeMetrics(options: { defaultMetrics?: boolean } = {})
     },
     callerRefused(code, reason) {
       refusals.inc({ code, reason });
+    },
+    connectionRefused(reason) {
+      connectionRefusals.inc({ reason });
     },
     render() {
       return registry.metrics();

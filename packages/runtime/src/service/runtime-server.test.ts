@@ -1,5 +1,6 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
+import { connect as h2connect } from "node:http2";
 import { connect as netConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -63,6 +64,40 @@ function unixPost(
     );
     req.on("error", reject);
     req.end(body);
+  });
+}
+
+/** A raw gRPC unary call over HTTP/2: the grpc-status and the reason in the trailers (or headers, for a trailers-only answer). */
+function grpcRaw(
+  url: string,
+  path: string,
+  envelope: Uint8Array,
+): Promise<{ grpcStatus: string | undefined; reason: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const session = h2connect(url);
+    session.on("error", reject);
+    const stream = session.request({
+      ":method": "POST",
+      ":path": path,
+      "content-type": "application/grpc",
+      te: "trailers",
+    });
+    let headers: Record<string, unknown> = {};
+    stream.on("response", (h) => {
+      headers = h;
+    });
+    stream.on("trailers", (t) => {
+      headers = { ...headers, ...t };
+    });
+    stream.on("close", () => {
+      session.close();
+      resolve({
+        grpcStatus: headers["grpc-status"] as string | undefined,
+        reason: headers["ameide-error-reason"] as string | undefined,
+      });
+    });
+    stream.resume();
+    stream.end(envelope);
   });
 }
 
@@ -195,6 +230,36 @@ describe("ameide-ext-runtime, the server process", () => {
       }),
     );
     expect(curl).toMatchObject({ status: 200, json: { outcome: "OUTCOME_OK" } });
+  });
+
+  it("answers a malformed binary request invalid_argument/invalid_input, over Connect, gRPC and gRPC-Web, and keeps serving", async () => {
+    // Field 1 (extension_id, length-delimited) claims 100 bytes and the message ends after 2.
+    const garbage = new Uint8Array([0x0a, 0x64, 0x61, 0x62]);
+    const res = await fetch(`${rt.url}${PATH}`, {
+      method: "POST",
+      headers: { "content-type": "application/proto", "connect-protocol-version": "1" },
+      body: garbage,
+    });
+    expect(res.status).toBe(400);
+    expect(res.headers.get("ameide-error-reason")).toBe("invalid_input");
+    expect(await res.json()).toMatchObject({ code: "invalid_argument" });
+    const envelope = new Uint8Array(5 + garbage.length);
+    envelope.set([0, 0, 0, 0, garbage.length]);
+    envelope.set(garbage, 5);
+    expect(await grpcRaw(rt.url as string, PATH, envelope)).toMatchObject({
+      grpcStatus: "3",
+      reason: "invalid_input",
+    });
+    // gRPC-Web over HTTP/1.1: the status is in a trailer frame at the end of the body.
+    const web = await fetch(`${rt.url}${PATH}`, {
+      method: "POST",
+      headers: { "content-type": "application/grpc-web+proto", "x-grpc-web": "1" },
+      body: envelope,
+    });
+    const trailer = Buffer.from(await web.arrayBuffer()).toString("latin1");
+    expect(trailer).toMatch(/grpc-status: ?3\r\n/);
+    expect(trailer).toMatch(/ameide-error-reason: ?invalid_input\r\n/);
+    expect((await fetch(`${rt.url}/healthz`)).status).toBe(200);
   });
 
   it("answers /healthz, /readyz, the gRPC health check and /metrics", async () => {

@@ -28,12 +28,15 @@ export interface RuntimeSettings {
    * invocation (no host calls: its only effect is its result) first runs on the service's own thread
    * with at most this much fuel, which skips the worker round trip; when the slice runs out before the
    * guest finishes, the invocation runs again in full in the pool, and that extension version goes
-   * straight to the pool for the next minute. So the service's thread is never held longer than a
-   * slice by any guest. While that thread is busy (event loop over 75% utilised in the last 100 ms),
+   * straight to the pool for the next minute. Runs that finish within the slice's fuel but take
+   * longer than the slice (+ INLINE_TOLERANCE_MS) in wall time do the same (createOverrunJudge: at
+   * once for a gross overrun, else on the second of three), and its breaker counts it. While that thread is busy (event loop over 75% utilised in the last 100 ms),
    * the slice is skipped and the pool's workers take the work. 0 sends every invocation to the pool.
    * Default 100, bounds 0..10,000.
    */
   inlineSliceUs: number;
+  /** Connection timeouts and caps, on every listener. */
+  connections: ConnectionSettings;
   /** The module stores. */
   store: {
     /** Folder of the file store (relative refs resolve against it; file:// refs must lie inside it). */
@@ -56,6 +59,39 @@ export interface RuntimeSettings {
   /** Who may call InvokeExtension over the network, for which tenants (see auth-settings.ts). */
   auth: AuthSettings;
 }
+
+/**
+ * Connection timeouts and caps (docs/runtime-service.md, "Connections"): a
+ * connection that says nothing, or too little, is closed; a peer cannot hold
+ * every file descriptor.
+ */
+export interface ConnectionSettings {
+  /**
+   * Time for a new connection's first bytes (which tell HTTP/1.1 from HTTP/2) and, for HTTP/2,
+   * for its first stream after the preface, in milliseconds. Default 10,000.
+   */
+  sniffTimeoutMs: number;
+  /** HTTP/1.1: time to receive a request's headers, in milliseconds. Default 10,000. */
+  headersTimeoutMs: number;
+  /** HTTP/1.1: time to receive a whole request (headers and body), in milliseconds. Default 60,000. */
+  requestTimeoutMs: number;
+  /** Time an HTTP/1.1 keep-alive connection or an HTTP/2 session with no request open stays, in milliseconds. Default 65,000. */
+  idleTimeoutMs: number;
+  /** Connections each listener keeps open at most; more are closed on arrival. Default 10,000. */
+  max: number;
+  /** TCP connections one remote address keeps open at most; more are closed on arrival. Default 1,024. */
+  maxPerPeer: number;
+}
+
+/** The defaults of {@link ConnectionSettings}. */
+export const CONNECTION_DEFAULTS: Readonly<ConnectionSettings> = Object.freeze({
+  sniffTimeoutMs: 10_000,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 60_000,
+  idleTimeoutMs: 65_000,
+  max: 10_000,
+  maxPerPeer: 1024,
+});
 
 /** Overrides from the command line, which win over the environment and the file. */
 export interface SettingsOverrides {
@@ -96,6 +132,26 @@ function envBool(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
 function envText(env: NodeJS.ProcessEnv, name: string): string | undefined {
   const text = env[name];
   return text === undefined || text === "" ? undefined : text;
+}
+
+function resolveConnections(file: CatalogFileRuntime["connections"] = {}): ConnectionSettings {
+  const d = CONNECTION_DEFAULTS;
+  const headersTimeoutMs = file.headers_timeout_ms ?? d.headersTimeoutMs;
+  const requestTimeoutMs = file.request_timeout_ms ?? Math.max(d.requestTimeoutMs, headersTimeoutMs);
+  if (requestTimeoutMs < headersTimeoutMs)
+    throw new ExtensionError(
+      "invalid_argument",
+      `connections.request_timeout_ms is ${requestTimeoutMs}, it must be at least headers_timeout_ms (${headersTimeoutMs})`,
+      "invalid_manifest",
+    );
+  return {
+    sniffTimeoutMs: file.sniff_timeout_ms ?? d.sniffTimeoutMs,
+    headersTimeoutMs,
+    requestTimeoutMs,
+    idleTimeoutMs: file.idle_timeout_ms ?? d.idleTimeoutMs,
+    max: file.max ?? d.max,
+    maxPerPeer: file.max_per_peer ?? d.maxPerPeer,
+  };
 }
 
 /**
@@ -141,6 +197,7 @@ export function resolveRuntimeSettings(
     shutdownGraceMs:
       envInt(env, "AMEIDE_RUNTIME_SHUTDOWN_GRACE_MS", 0, 600_000) ?? file.shutdown_grace_ms ?? 10_000,
     inlineSliceUs: envInt(env, "AMEIDE_RUNTIME_INLINE_SLICE_US", 0, 10_000) ?? file.inline_slice_us ?? 100,
+    connections: resolveConnections(file.connections),
     pool: {
       size: envInt(env, "AMEIDE_RUNTIME_POOL_SIZE", 1, 64) ?? file.pool?.size,
       maxQueue: file.pool?.max_queue,

@@ -1,12 +1,14 @@
 import { lstat, unlink } from "node:fs/promises";
 import { createServer as createHttp1Server } from "node:http";
-import { createServer as createHttp2Server, type Http2Session } from "node:http2";
+import { createServer as createHttp2Server, type Http2Session, constants as h2constants } from "node:http2";
 import { type AddressInfo, createServer as createNetServer, type Server, type Socket } from "node:net";
 import { Duplex, PassThrough } from "node:stream";
 import { createContextValues } from "@connectrpc/connect";
 import { type ConnectNodeAdapterOptions, connectNodeAdapter } from "@connectrpc/connect-node";
 import { createCallerAuthenticator } from "./caller-authenticator.js";
+import { createConnectionGuard } from "./connection-guard.js";
 import type { Runtime } from "./create-runtime.js";
+import { answerMalformedAsInvalid } from "./malformed-request.js";
 import { runtimeRoutes, VIA_SOCKET } from "./runtime-routes.js";
 
 /** Where to listen. At least one of `port` and `socket`. */
@@ -106,7 +108,10 @@ export async function startRuntimeServer(
     send(res, 404, "text/plain; charset=utf-8", "not found\n");
   };
   const handler = connectNodeAdapter({
-    routes: runtimeRoutes(runtime, auth),
+    routes: (router) => {
+      runtimeRoutes(runtime, auth)(router);
+      answerMalformedAsInvalid(router);
+    },
     fallback,
     contextValues: (req) =>
       createContextValues().set(
@@ -125,6 +130,16 @@ export async function startRuntimeServer(
       active--;
       if (active === 0) onIdle?.();
     });
+    // An HTTP/2 answer sent before its request body was read (over the limit, refused): reset the stream,
+    // so the client stops sending and sees the answer, instead of waiting on a window that never opens.
+    // Node's compat response always ends with trailers (gRPC's status is in them): the reset waits for
+    // "wantTrailers", whose first listener (the compat layer's) has sent them, and for the next turn.
+    if ("stream" in req)
+      req.stream.once("wantTrailers", () =>
+        setImmediate(() => {
+          if (!req.complete && !req.stream.closed) req.stream.close(h2constants.NGHTTP2_NO_ERROR);
+        }),
+      );
     handler(req, res);
   };
   const idle = (ms: number) =>
@@ -138,11 +153,26 @@ export async function startRuntimeServer(
           };
         });
 
-  const http1 = createHttp1Server(tracked);
-  http1.keepAliveTimeout = 65_000;
+  const limits = runtime.settings.connections;
+  const guard = createConnectionGuard(limits, runtime.logger, (reason) =>
+    runtime.metrics.connectionRefused(reason),
+  );
+  const http1 = createHttp1Server(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.idleTimeoutMs,
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(limits.headersTimeoutMs / 4))),
+    },
+    tracked,
+  );
+  // The HTTP/1.1 server never listens itself (connections are handed to it), and Node starts the timer
+  // that enforces headersTimeout and requestTimeout on "listening".
+  http1.emit("listening");
   const http2 = createHttp2Server(tracked);
   const sessions = new Set<Http2Session>();
   http2.on("session", (s) => {
+    guard.watchSession(s);
     if (nextSessionViaSocket) socketPeers.add(s);
     sessions.add(s);
     s.once("close", () => sessions.delete(s));
@@ -150,16 +180,20 @@ export async function startRuntimeServer(
   const sockets = new Set<Socket>();
 
   const dispatch = (socket: Socket, viaSocket: boolean) => {
+    socket.on("error", () => socket.destroy());
+    if (!guard.admit(socket)) return;
     if (viaSocket) socketPeers.add(socket);
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
     socket.setNoDelay(true);
+    const sniffed = guard.sniff(socket);
     let head: Buffer = Buffer.alloc(0);
     const onData = (chunk: Buffer) => {
       head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
       const n = Math.min(head.length, H2_PREFACE.length);
       const h2 = head.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
       if (h2 && head.length < H2_PREFACE.length) return; // too short to tell yet
+      sniffed();
       socket.off("data", onData);
       socket.pause();
       if (h2) {
@@ -180,13 +214,13 @@ export async function startRuntimeServer(
       }
     };
     socket.on("data", onData);
-    socket.on("error", () => socket.destroy());
   };
 
   const listeners: Server[] = [];
   const listen = async (target: { port: number; host: string } | { path: string }) => {
     const viaSocket = "path" in target;
     const server = createNetServer((socket) => dispatch(socket, viaSocket));
+    guard.capListener(server);
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(target, () => {
