@@ -43,6 +43,8 @@ export interface CatalogFileRuntime {
   shutdown_grace_ms?: number;
   pool?: { size?: number; max_queue?: number; worker_heap_mb?: number };
   inline_slice_us?: number;
+  /** The most `memory_mb` any catalog entry may ask for (docs/runtime-service.md). */
+  max_memory_mb?: number;
   store?: {
     root?: string;
     s3?: { endpoint?: string; region?: string; force_path_style?: boolean; fetch_timeout_ms?: number };
@@ -229,6 +231,7 @@ export const CATALOG_SCHEMA = {
           },
         },
         inline_slice_us: int(0, 10_000),
+        max_memory_mb: int(1, LIMIT_BOUNDS.memoryMb.max),
         store: {
           type: "object",
           additionalProperties: false,
