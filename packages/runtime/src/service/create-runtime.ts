@@ -143,6 +143,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const engine =
     options.engine ??
     createEngine({
+      // Loads run in a worker with a time limit: no catalog entry stalls the thread that serves.
+      loadThread: {},
       pool: {
         ...(settings.pool.size !== undefined ? { size: settings.pool.size } : {}),
         ...(settings.pool.maxQueue !== undefined ? { maxQueue: settings.pool.maxQueue } : {}),
