@@ -110,8 +110,12 @@ function scanImports(r: ByteReader, add: (cap: ModuleShapeCap, n: number) => voi
       skipValType(r);
       readLimits(r);
       add("tables", 1);
-    } else if (kind === 0x02) readLimits(r);
-    else if (kind === 0x03) {
+    } else if (kind === 0x02) {
+      // A memory's limits: any flags here (shared, 64-bit) are the instrumenter's to refuse, with their feature.
+      const flags = r.u8();
+      r.u32();
+      if (flags & 0x01) r.u32();
+    } else if (kind === 0x03) {
       skipValType(r);
       r.u8();
       add("globals", 1);
