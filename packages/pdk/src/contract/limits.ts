@@ -149,8 +149,9 @@ export type ModuleShapeCap = keyof typeof MODULE_SHAPE_CAPS;
 /**
  * What one table entry costs the runtime, in bytes, counted against
  * `memory_mb`: V8 keeps a funcref table as an array of references plus a
- * dispatch table, about 28-30 bytes per entry on Node 22 (measured: 10 tables
- * of 1M entries add 283 MB of RSS per instance); rounded up.
+ * dispatch table, about 28-30 bytes per entry (10 tables of 1M entries add
+ * 281 MB of RSS per instance: `npm run measure:tables --workspace
+ * @ameide-ext/bench`); rounded up.
  */
 export const TABLE_ENTRY_BYTES = 32;
 
