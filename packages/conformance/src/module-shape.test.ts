@@ -1,4 +1,4 @@
-import { MODULE_SHAPE_CAPS, tableEntryBudget } from "@ameide-ext/pdk/contract";
+import { MAX_LINKED_MODULES, MODULE_SHAPE_CAPS, tableEntryBudget } from "@ameide-ext/pdk/contract";
 import { isExtensionError } from "@ameide-ext/runtime";
 import { afterAll, describe, expect, it } from "vitest";
 import { createHarness, MODES } from "./create-harness.js";
@@ -37,6 +37,16 @@ describe("modules over a shape cap (issue #10, item 4)", () => {
       await h.expectHealthy("pool");
     },
   );
+
+  it("refuses many-modules.wat, a composed component of 34 core modules, with invalid_argument/module_too_complex (cap modules)", async () => {
+    await expectRefused(() => h.load("many-modules"), "invalid_argument", "module_too_complex");
+    expect(await refusedCap("many-modules")).toEqual({
+      cap: "modules",
+      actual: 34,
+      limit: MAX_LINKED_MODULES,
+    });
+    await h.expectHealthy("pool");
+  });
 
   it("loads many-big-tables.wat once memory_mb pays for its 1.6 million entries (64 MiB)", async () => {
     expect(tableEntryBudget(64)).toBeGreaterThanOrEqual(1_600_000);

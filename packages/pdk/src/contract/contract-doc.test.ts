@@ -7,6 +7,7 @@ import {
   FUEL_PER_CPU_MILLI,
   LIMIT_BOUNDS,
   MAX_HOST_CALLS_PER_INVOCATION,
+  MAX_LINKED_MODULES,
   MODULE_SHAPE_CAPS,
   RESTORE_FREE_BYTES,
   readContractWit,
@@ -63,6 +64,7 @@ describe("CONTRACT.md", () => {
       if (cap === "tableEntries") continue;
       expect(doc).toMatch(new RegExp(`\\| \`${cap}\`[^|]*\\| ${limit} \\|`));
     }
+    expect(doc).toMatch(new RegExp(`\\| \`modules\`[^|]*\\| ${MAX_LINKED_MODULES} \\|`));
     expect(doc).toContain(`\`TABLE_ENTRY_BYTES\` = ${TABLE_ENTRY_BYTES}`);
     expect(doc).toContain(`(${tableEntryBudget(16)} at 16 MiB)`);
     expect(doc).toContain(`more than ${MODULE_SHAPE_CAPS.tableEntries}`);

@@ -143,6 +143,13 @@ export const MODULE_SHAPE_CAPS = Object.freeze({
   blockDepth: 2_000,
 });
 
+/**
+ * Core modules of a composed component (a TypeScript hook has 13): each gets
+ * its own memory cap and table budget, so their count is capped too. Over it:
+ * `invalid_argument / module_too_complex`, cap `modules`.
+ */
+export const MAX_LINKED_MODULES = 32;
+
 /** One of {@link MODULE_SHAPE_CAPS}. */
 export type ModuleShapeCap = keyof typeof MODULE_SHAPE_CAPS;
 

@@ -35,7 +35,7 @@ const CODE = 10;
 const DATA = 11;
 
 /** The refusal for a measure over its cap: `invalid_argument / module_too_complex`, naming the cap. */
-export function tooComplex(cap: ModuleShapeCap, actual: number, limit: number): ExtensionError {
+export function tooComplex(cap: ModuleShapeCap | "modules", actual: number, limit: number): ExtensionError {
   return new ExtensionError(
     "invalid_argument",
     `the module is too complex: ${cap} is ${actual}, the cap is ${limit}`,
