@@ -26,6 +26,21 @@ export interface GuestSource {
 const BUILDS: ReadonlySet<string> = new Set<GuestBuild>(["component", "core", "component-text"]);
 /** Where a guest wants GUEST_PRELUDE and our helpers (guests/lib/helpers.wat). */
 const PRELUDE_MARK = ";; @prelude";
+/**
+ * `;; @repeat N text`: the line becomes `text` N times, each `{i}` in it
+ * replaced by the copy's number (from 0), for guests whose hostility is
+ * sheer size (tens of thousands of functions, thousands of nested blocks)
+ * that no one would write out by hand. N is at most 1,000,000.
+ */
+const REPEAT_LINE = /^(\s*);; @repeat (\d+) (.*)$/gm;
+
+function expandRepeats(wat: string): string {
+  return wat.replace(REPEAT_LINE, (_, indent: string, n: string, text: string) => {
+    const count = Number(n);
+    if (count > 1_000_000) throw new Error(`@repeat ${count}: at most 1,000,000`);
+    return indent + Array.from({ length: count }, (_, i) => text.replaceAll("{i}", String(i))).join(" ");
+  });
+}
 
 let helpers: string | undefined;
 
@@ -45,7 +60,7 @@ export function readGuest(name: string): GuestSource {
     throw new Error(`guests/${name}.wat has no valid ";; build:" line (got ${JSON.stringify(build)})`);
   }
   helpers ??= readFileSync(`${GUESTS_DIR}lib/helpers.wat`, "utf8");
-  const wat = text.replace(PRELUDE_MARK, `${GUEST_PRELUDE}\n${helpers}`);
+  const wat = expandRepeats(text).replace(PRELUDE_MARK, `${GUEST_PRELUDE}\n${helpers}`);
   return { name, wat, build: build as GuestBuild };
 }
 

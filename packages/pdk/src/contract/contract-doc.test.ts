@@ -7,8 +7,12 @@ import {
   FUEL_PER_CPU_MILLI,
   LIMIT_BOUNDS,
   MAX_HOST_CALLS_PER_INVOCATION,
+  MAX_LINKED_MODULES,
+  MODULE_SHAPE_CAPS,
   RESTORE_FREE_BYTES,
   readContractWit,
+  TABLE_ENTRY_BYTES,
+  tableEntryBudget,
 } from "./index.js";
 
 const doc = readFileSync(new URL("../../CONTRACT.md", import.meta.url), "utf8");
@@ -53,5 +57,16 @@ describe("CONTRACT.md", () => {
       expect(doc).toMatch(new RegExp(`\\| ${tier} \\| [^|]+ \\| ${n} \\|`));
     }
     expect(doc).toContain(`more than ${MAX_HOST_CALLS_PER_INVOCATION} host calls`);
+  });
+
+  it("states every module shape cap, and the table budget", () => {
+    for (const [cap, limit] of Object.entries(MODULE_SHAPE_CAPS)) {
+      if (cap === "tableEntries") continue;
+      expect(doc).toMatch(new RegExp(`\\| \`${cap}\`[^|]*\\| ${limit} \\|`));
+    }
+    expect(doc).toMatch(new RegExp(`\\| \`modules\`[^|]*\\| ${MAX_LINKED_MODULES} \\|`));
+    expect(doc).toContain(`\`TABLE_ENTRY_BYTES\` = ${TABLE_ENTRY_BYTES}`);
+    expect(doc).toContain(`(${tableEntryBudget(16)} at 16 MiB)`);
+    expect(doc).toContain(`more than ${MODULE_SHAPE_CAPS.tableEntries}`);
   });
 });

@@ -47,6 +47,8 @@ export const ERROR_REASONS = [
   "missing_export",
   "integrity",
   "unsupported_feature",
+  "module_too_complex",
+  "load_timeout",
   // refused inputs and configuration
   "invalid_input",
   "invalid_limits",

@@ -14,7 +14,14 @@ export {
   isExtensionError,
 } from "./extension-error.js";
 export { formatBytes } from "./format-bytes.js";
-export type { ExtensionKind, ExtensionLimits, LogLevel, RiskTier, SizeLimits } from "./limits.js";
+export type {
+  ExtensionKind,
+  ExtensionLimits,
+  LogLevel,
+  ModuleShapeCap,
+  RiskTier,
+  SizeLimits,
+} from "./limits.js";
 export {
   ABI,
   DEFAULT_HOST_CALLS_PER_INVOCATION,
@@ -26,8 +33,12 @@ export {
   LIMIT_BOUNDS,
   LOG_LEVELS,
   MAX_HOST_CALLS_PER_INVOCATION,
+  MAX_LINKED_MODULES,
+  MODULE_SHAPE_CAPS,
   RESTORE_FREE_BYTES,
   RISK_TIERS,
   restoreFuel,
+  TABLE_ENTRY_BYTES,
+  tableEntryBudget,
 } from "./limits.js";
 export { HOST_INTERFACE, RUN_EXPORT, readContractWit, WIT_PACKAGE, WIT_PATH, WORLD_NAME } from "./world.js";

@@ -109,6 +109,70 @@ export const HOST_STRING_CAPS = Object.freeze({
   requestBytes: 256 * 1024,
 });
 
+/**
+ * Caps on a module's shape, checked in one linear pass over its bytes before
+ * it is instrumented or compiled (each core module of a component on its
+ * own). Each count is read from its section's header and refused before its
+ * entries are decoded. Over a cap the module is refused at load with
+ * `invalid_argument / module_too_complex`, whose details name the cap.
+ */
+export const MODULE_SHAPE_CAPS = Object.freeze({
+  /** Function types. */
+  types: 10_000,
+  /** Imports (functions, and with a linked component's sibling modules, tables, memories and globals). */
+  imports: 10_000,
+  /** Functions, imported and defined. */
+  functions: 50_000,
+  /** Tables, imported and defined. */
+  tables: 16,
+  /** Table entries of all the module's tables together, whatever `memory_mb` (see {@link tableEntryBudget}). */
+  tableEntries: 10_000_000,
+  /** Globals, imported and defined. */
+  globals: 10_000,
+  /** Exports. */
+  exports: 10_000,
+  /** Element segments. */
+  elemSegments: 10_000,
+  /** Data segments. */
+  dataSegments: 100_000,
+  /** Bytes of one function body. */
+  bodyBytes: 1024 * 1024,
+  /** Locals of one function, parameters not counted. */
+  localsPerFunction: 10_000,
+  /** Nesting depth of blocks, loops and ifs in one function. */
+  blockDepth: 2_000,
+});
+
+/**
+ * Core modules of a composed component (a TypeScript hook has 13): each gets
+ * its own memory cap and table budget, so their count is capped too. Over it:
+ * `invalid_argument / module_too_complex`, cap `modules`.
+ */
+export const MAX_LINKED_MODULES = 32;
+
+/** One of {@link MODULE_SHAPE_CAPS}. */
+export type ModuleShapeCap = keyof typeof MODULE_SHAPE_CAPS;
+
+/**
+ * What one table entry costs the runtime, in bytes, counted against
+ * `memory_mb`: V8 keeps a funcref table as an array of references plus a
+ * dispatch table, about 28-30 bytes per entry (10 tables of 1M entries add
+ * 281 MB of RSS per instance: `npm run measure:tables --workspace
+ * @ameide-ext/bench`); rounded up.
+ */
+export const TABLE_ENTRY_BYTES = 32;
+
+/**
+ * Table entries a module may have, all its tables together, initial sizes
+ * and maximums alike: what `memory_mb` pays for at {@link TABLE_ENTRY_BYTES}
+ * each (16 MiB: 524,288 entries), and never more than
+ * `MODULE_SHAPE_CAPS.tableEntries`. A module's tables may take as much memory
+ * again as its linear memory.
+ */
+export function tableEntryBudget(memoryMb: number): number {
+  return Math.min(MODULE_SHAPE_CAPS.tableEntries, Math.floor((memoryMb * 1024 * 1024) / TABLE_ENTRY_BYTES));
+}
+
 /** The three kinds of hook of spec 479 §3.1. */
 export const EXTENSION_KINDS = ["process_hook", "domain_hook", "agent_tool"] as const;
 /** One of {@link EXTENSION_KINDS}. */

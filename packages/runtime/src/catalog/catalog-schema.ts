@@ -52,6 +52,8 @@ export interface CatalogFileRuntime {
     max?: number;
     max_per_peer?: number;
   };
+  /** The most `memory_mb` any catalog entry may ask for (docs/runtime-service.md). */
+  max_memory_mb?: number;
   store?: {
     root?: string;
     s3?: { endpoint?: string; region?: string; force_path_style?: boolean; fetch_timeout_ms?: number };
@@ -250,6 +252,7 @@ export const CATALOG_SCHEMA = {
             max_per_peer: int(1, 1_000_000),
           },
         },
+        max_memory_mb: int(1, LIMIT_BOUNDS.memoryMb.max),
         store: {
           type: "object",
           additionalProperties: false,

@@ -15,6 +15,8 @@ export interface WatchCatalogFileOptions {
   debounceMs?: number;
   /** Also re-read the file this often, in case a change event was missed (0: never). Default 10,000. */
   pollMs?: number;
+  /** Checks a parsed catalog against what the runtime allows; what it throws goes to `onInvalid`. Default: none. */
+  check?: ((catalog: Catalog) => void) | undefined;
   /** Called with each new valid catalog. */
   onCatalog: (catalog: Catalog) => void;
   /** Called when the file changed but is not a valid catalog; the previous catalog stays in force. */
@@ -68,6 +70,7 @@ export function watchCatalogFile(options: WatchCatalogFileOptions): CatalogWatch
     let catalog: Catalog;
     try {
       catalog = parseCatalog(text, { source: path });
+      options.check?.(catalog);
     } catch (cause) {
       lastInvalidHash = hash;
       onInvalid(ExtensionError.from(cause));

@@ -1,4 +1,4 @@
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ExtensionError, MAX_LINKED_MODULES } from "@ameide-ext/pdk/contract";
 import { checkLinkNames } from "../component/check-link-names.js";
 import {
   compileLinked,
@@ -9,6 +9,7 @@ import {
 import { type ComponentParts, readComponent, readCoreExportNames } from "../component/read-component.js";
 import { sha256Hex } from "../component/sha256-hex.js";
 import { type AbiNames, validateCoreAbi, validateWorld } from "../component/validate-contract.js";
+import { tooComplex } from "../wasm/check-module-shape.js";
 import { instrumentModule, type MeterMode } from "../wasm/instrument-module.js";
 import { stripStartSection } from "../wasm/strip-start-section.js";
 import { formatBytes } from "./resolve-limits.js";
@@ -124,6 +125,8 @@ export async function compileExtension(
     // Before jco generates the glue this engine will evaluate: only names that cannot break out of its strings.
     checkLinkNames(bytes);
     const plan = await planLink(bytes);
+    if (plan.modules.size > MAX_LINKED_MODULES)
+      throw tooComplex("modules", plan.modules.size, MAX_LINKED_MODULES);
     const linked = compileLinked(
       plan,
       { memoryMb: options.memoryMb, maxCallDepth: options.maxCallDepth, meter: options.meter ?? "block" },

@@ -6,10 +6,12 @@ import {
 } from "@ameide-ext/pdk/contract";
 import type { LinkedModule } from "../component/link-component.js";
 import type { MeterMode } from "../wasm/instrument-module.js";
-import { type CompiledExtension, compileExtension } from "./compile-extension.js";
+import { compileAndWarm } from "./compile-and-warm.js";
+import type { CompiledExtension, CompileOptions } from "./compile-extension.js";
 import { createInstance } from "./create-instance.js";
-import type { GuestInstance, HostCallAnswer } from "./guest-instance.js";
+import { createGuestInstance, type GuestInstance, type HostCallAnswer } from "./guest-instance.js";
 import { hostErrorPayload } from "./host-call-gate.js";
+import { createLoadThread, type LoadThread, type LoadThreadOptions, type ThreadLoad } from "./load-thread.js";
 import { createModuleCache } from "./module-cache.js";
 import { prepareInvocation } from "./prepare-invocation.js";
 import { resolveLimits, resolveSizeLimits } from "./resolve-limits.js";
@@ -35,6 +37,15 @@ export interface EngineOptions {
   meter?: MeterMode;
   /** The worker pool behind {@link Engine.invoke}, created on first use. */
   pool?: WorkerPoolOptions;
+  /**
+   * Where {@link Engine.load} does its work. Unset (the default): on the
+   * caller's thread. Set: in a load worker (load-thread.ts), which verifies,
+   * checks, instruments, compiles and runs the start function under a time
+   * limit (`invalid_argument / load_timeout` past it) and a heap limit, and
+   * hands back the compiled module and the snapshot of its first instance:
+   * a service sets it, so no load stalls the thread that serves.
+   */
+  loadThread?: LoadThreadOptions;
 }
 
 /** Options of {@link Engine.load}. */
@@ -69,9 +80,11 @@ export interface LoadedExtension {
 /** The sandboxed engine: load components, run invocations with every limit enforced. */
 export interface Engine {
   /**
-   * Loads a component: size, sha256, contract, metering, memory cap, compile.
-   * Throws an ExtensionError (invalid_argument, failed_precondition or
-   * resource_exhausted, with a reason) when the module is refused.
+   * Loads a component: size, sha256, contract, shape caps, metering, memory
+   * and table caps, compile, first instantiation; in the load worker when the
+   * engine has one (`loadThread`). Throws an ExtensionError (invalid_argument,
+   * failed_precondition or resource_exhausted, with a reason, e.g.
+   * module_too_complex or load_timeout) when the module is refused.
    */
   load(bytes: Uint8Array, options?: LoadOptions): Promise<LoadedExtension>;
   /**
@@ -127,6 +140,35 @@ function denied(service: string): HostCallAnswer {
   };
 }
 
+/**
+ * How long a first instantiation may have taken in the load worker for the
+ * engine to make one on its own thread as well (a linked component, or a
+ * module whose start may write its tables, has no snapshot to start from):
+ * start functions are deterministic, so it takes about as long here. Longer,
+ * the thread that serves gets no instance and such a version runs in the
+ * pool. A TypeScript hook's takes a few milliseconds.
+ */
+export const THREAD_WARM_LIMIT_MS = 20;
+
+/**
+ * This thread's instance of what the load worker made: from the worker's
+ * snapshot (a core module: no guest code runs), else made here only when the
+ * worker made it within {@link THREAD_WARM_LIMIT_MS}; undefined otherwise.
+ */
+function fromThread(load: ThreadLoad): { compiled: CompiledExtension; instance: GuestInstance | undefined } {
+  const { compiled, snapshot } = load;
+  if (compiled.kind === "core" && snapshot !== undefined)
+    return { compiled, instance: createGuestInstance(compiled, snapshot) };
+  if (load.warmMs > THREAD_WARM_LIMIT_MS) return { compiled, instance: undefined };
+  const instance = createInstance(compiled);
+  try {
+    instance.warm();
+  } catch {
+    return { compiled, instance: undefined }; // it instantiated in the worker; the pool will make its own
+  }
+  return { compiled, instance };
+}
+
 /** Creates an {@link Engine}. Options are checked here, once. */
 export function createEngine(options: EngineOptions = {}): Engine {
   const sizeLimits = resolveSizeLimits(options.sizeLimits);
@@ -138,6 +180,11 @@ export function createEngine(options: EngineOptions = {}): Engine {
   // is the same in every TypeScript hook, so a second hook does not instrument it again.
   const linkedModules = createModuleCache<LinkedModule>(LINKED_MODULE_CACHE_ENTRIES);
   let pool: WorkerPool | undefined;
+  let loadThread: LoadThread | undefined;
+  const inWorker = (): LoadThread => {
+    loadThread ??= createLoadThread(options.loadThread);
+    return loadThread;
+  };
   /** Loads so far: each load's instances are its own (see LoadedExtension.key). */
   let loads = 0;
 
@@ -185,16 +232,19 @@ export function createEngine(options: EngineOptions = {}): Engine {
         );
       }
       const limits = resolveLimits(opts.limits, DEFAULT_LIMITS);
-      const compiled = await compileExtension(bytes, {
+      const compileOptions: CompileOptions = {
         sha256: opts.sha256,
         memoryMb: limits.memoryMb,
         maxModuleBytes: sizeLimits.moduleBytes,
         maxCallDepth: sizeLimits.callDepth,
         meter,
-        linkedModules,
-      });
+      };
+      const { compiled, instance } = options.loadThread
+        ? fromThread(await inWorker().load(bytes, compileOptions))
+        : await compileAndWarm(bytes, { ...compileOptions, linkedModules });
       const key = `${compiled.sha256}:${limits.memoryMb}:${++loads}`;
-      const ext: LoadedExtension = {
+      cache.set(key, { compiled, instance });
+      return {
         sha256: compiled.sha256,
         limits,
         wit: compiled.wit,
@@ -202,22 +252,6 @@ export function createEngine(options: EngineOptions = {}): Engine {
         compiled,
         key,
       };
-      // Instantiate once now, so a module whose start function traps is refused at load, not at first use.
-      const instance = createInstance(compiled);
-      try {
-        instance.warm();
-      } catch (cause) {
-        if (cause instanceof ExtensionError) throw cause;
-        const reason = cause instanceof RangeError ? "stack" : "trap";
-        throw new ExtensionError(
-          "invalid_argument",
-          `the module traps while it initialises: ${cause instanceof Error ? cause.message : String(cause)}`,
-          "invalid_module",
-          { cause: reason },
-        );
-      }
-      cache.set(key, { compiled, instance });
-      return ext;
     },
     invokeInline(ext, request) {
       const prep = prepareInvocation(request, ext.limits, sizeLimits);
@@ -290,8 +324,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
       if (cleaning) clearImmediate(cleaning);
       cleaning = undefined;
       toClean.clear();
-      await pool?.close();
+      await Promise.all([pool?.close(), loadThread?.close()]);
       pool = undefined;
+      loadThread = undefined;
     },
     killWorker() {
       return pool?.terminateWorker() ?? false;

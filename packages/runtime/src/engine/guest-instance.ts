@@ -50,8 +50,27 @@ export interface GuestRunResult {
   logs: GuestLogLine[];
 }
 
+/**
+ * What a core guest's first instance leaves for later ones: its memory and
+ * mutable globals after its start and initialize functions, and the fuel they
+ * used. Plain data: a load worker hands it to the thread that serves, which
+ * then makes its instances from it without running guest code.
+ */
+export interface GuestSnapshot {
+  memory: Uint8Array<ArrayBuffer>;
+  globals: Array<number | bigint>;
+  startFuel: number;
+}
+
 /** One guest, ready to run; every run starts from the same pristine state. */
 export interface GuestInstance {
+  /**
+   * The snapshot taken after the first instance's start and initialize
+   * functions, once there is one and later instances are made from it;
+   * undefined otherwise (a linked component; a module whose start may write
+   * its tables).
+   */
+  snapshot(): GuestSnapshot | undefined;
   run(options: GuestRunOptions): GuestRunResult;
   /**
    * Instantiates now (start and initialize functions included) when the next
@@ -125,9 +144,11 @@ function techError(
 /**
  * Instantiates a compiled extension with the host API, takes a snapshot of its
  * memory and mutable globals after initialisation, and restores it before each
- * run. An instance that trapped, or whose memory grew, is replaced.
+ * run. An instance that trapped, or whose memory grew, is replaced. Given a
+ * `seed` (another thread's {@link GuestInstance.snapshot}), even the first
+ * instance is made from it, and no guest code runs to make any.
  */
-export function createGuestInstance(compiled: CompiledCore): GuestInstance {
+export function createGuestInstance(compiled: CompiledCore, seed?: GuestSnapshot): GuestInstance {
   const { abi } = compiled;
   let state: RunState | undefined;
   let ex!: Exports;
@@ -139,6 +160,14 @@ export function createGuestInstance(compiled: CompiledCore): GuestInstance {
   let dirty = false;
   let broken = true;
   let instantiations = 0;
+  /** True once a snapshot exists, taken here or seeded, from which later instances are made. */
+  let snapshotted = false;
+  if (seed && compiled.restartModule !== undefined) {
+    snapshot = seed.memory;
+    globalsSnapshot = seed.globals;
+    startFuel = seed.startFuel;
+    snapshotted = true;
+  }
 
   const view = (ptr: number, len: number): Uint8Array => {
     const buf = ex.memory.buffer;
@@ -249,6 +278,7 @@ export function createGuestInstance(compiled: CompiledCore): GuestInstance {
     ex.trap.value = 0;
     snapshot = new Uint8Array(ex.memory.buffer.slice(0));
     globalsSnapshot = ex.globals.map((g) => g.value as number | bigint);
+    snapshotted = true;
   };
 
   /** Every later instance: from the module without its start, the snapshot restored into it; no guest code runs. */
@@ -260,8 +290,7 @@ export function createGuestInstance(compiled: CompiledCore): GuestInstance {
   };
 
   const instantiate = () => {
-    if (startRuns > 0 && compiled.restartModule !== undefined)
-      instantiateFromSnapshot(compiled.restartModule);
+    if (snapshotted && compiled.restartModule !== undefined) instantiateFromSnapshot(compiled.restartModule);
     else instantiateFully();
     instantiations++;
     broken = false;
@@ -356,7 +385,11 @@ export function createGuestInstance(compiled: CompiledCore): GuestInstance {
       return !needsInstance();
     },
     get startsWithoutGuestCode() {
-      return !needsInstance() || (startRuns > 0 && compiled.restartModule !== undefined);
+      return !needsInstance() || (snapshotted && compiled.restartModule !== undefined);
+    },
+    snapshot() {
+      if (!snapshotted || compiled.restartModule === undefined) return undefined;
+      return { memory: snapshot, globals: globalsSnapshot, startFuel };
     },
     warm() {
       if (needsInstance()) instantiate();

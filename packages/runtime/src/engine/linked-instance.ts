@@ -187,6 +187,10 @@ export function createLinkedInstance(linked: LinkedExtension): GuestInstance {
     warm() {
       if (needsInstance()) instantiate();
     },
+    // The glue instantiates the modules together: there is no snapshot another thread could start from.
+    snapshot() {
+      return undefined;
+    },
     clean() {
       // A restore only: making a new instance is warm()'s work, which the pool bounds on its own.
       if (state === undefined && dirty && !needsInstance()) reset();

@@ -1,7 +1,4 @@
-import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
-import { dirname, join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
 import { ExtensionError } from "@ameide-ext/pdk/contract";
 import type { CompiledExtension } from "./compile-extension.js";
@@ -11,6 +8,7 @@ import type { PreparedInvocation } from "./prepare-invocation.js";
 import { createRunClock, RUN_CLOCK_BYTES, type RunClock } from "./run-clock.js";
 import type { HostCallHandler, InvocationResult } from "./types.js";
 import type { FromWorker, HostCallReply, ToWorker, WorkerData } from "./worker-protocol.js";
+import { workerExecArgv, workerScript } from "./worker-script.js";
 
 /** Options of {@link createWorkerPool}. */
 export interface WorkerPoolOptions {
@@ -72,19 +70,6 @@ interface Slot {
   job: Job | undefined;
   /** False until the worker has loaded its code: boot time must not count against a deadline. */
   ready: boolean;
-}
-
-const here = import.meta.url;
-const sourceMode = here.endsWith(".ts");
-const entryUrl = new URL(sourceMode ? "./worker-entry.ts" : "./worker-entry.js", here);
-
-/** The worker's code: the built entry, or (when running from TypeScript sources, in tests) tsx first. */
-function workerScript(): { script: URL | string; eval: boolean } {
-  if (!sourceMode) return { script: entryUrl, eval: false };
-  const tsxRoot = dirname(createRequire(here).resolve("tsx/package.json"));
-  const tsx = pathToFileURL(join(tsxRoot, "dist/esm/api/index.mjs")).href;
-  const code = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entryUrl.href)}); })`;
-  return { script: code, eval: true };
 }
 
 const MAX_BOOT_FAILURES = 3;
@@ -149,13 +134,13 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
     const clockBuf = new SharedArrayBuffer(RUN_CLOCK_BYTES);
     const { port1, port2 } = new MessageChannel();
     const wd: WorkerData = { ctl: ctlBuf, clock: clockBuf, replies: port2, cacheEntries };
-    const { script, eval: isEval } = workerScript();
+    const { script, eval: isEval } = workerScript("worker-entry");
     const worker = new Worker(script, {
       eval: isEval,
       workerData: wd,
       transferList: [port2],
       resourceLimits: { maxOldGenerationSizeMb: heapMb },
-      execArgv: sourceMode ? ["--conditions=source"] : [],
+      execArgv: workerExecArgv(),
     });
     worker.unref();
     const slot: Slot = {

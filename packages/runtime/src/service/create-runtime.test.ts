@@ -1,4 +1,4 @@
-import { mkdtemp, rm, unlink } from "node:fs/promises";
+import { mkdtemp, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Outcome } from "@ameide-ext/proto";
@@ -7,6 +7,7 @@ import type { CatalogFile } from "../catalog/catalog-schema.js";
 import { createCatalog } from "../catalog/parse-catalog.js";
 import { buildTestHook, captureLogger, invokeRequest, writeModule } from "../testing/service-fixtures.js";
 import { createRuntime, type Runtime } from "./create-runtime.js";
+import { resolveRuntimeSettings } from "./runtime-settings.js";
 
 const decoder = new TextDecoder();
 const output = (bytes: Uint8Array) => JSON.parse(decoder.decode(bytes)) as { version: string; echo: unknown };
@@ -497,6 +498,103 @@ describe("createRuntime(), two tenants' entries for the same module", () => {
     } finally {
       await runtime.close();
       await engine.close();
+    }
+  });
+});
+
+describe("createRuntime() and runtime.max_memory_mb (issue #10, item 7)", () => {
+  let dir: string;
+  let ref: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "ameide-runtime-maxmem-"));
+    ref = await writeModule(dir, "echo-1", await buildTestHook("echo", "1"));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  const catalogFile = (memoryMb: number, maxMemoryMb?: number): CatalogFile => ({
+    env: "dev",
+    extensions: [
+      {
+        tenant_id: "acme",
+        extension_id: "echo",
+        version: "1",
+        kind: "process_hook",
+        risk_tier: "low",
+        wasm_blob_ref: ref,
+        limits: { memory_mb: memoryMb, timeout_ms: 2_000 },
+      },
+    ],
+    runtime: { preload: false, pool: { size: 1 }, ...(maxMemoryMb ? { max_memory_mb: maxMemoryMb } : {}) },
+  });
+  const refusal = async (action: () => unknown) => {
+    try {
+      await action();
+    } catch (cause) {
+      return cause as { code: string; reason: string; details: { problems: Array<{ path: string }> } };
+    }
+    throw new Error("expected a refusal, the call succeeded");
+  };
+
+  it("reads max_memory_mb from AMEIDE_RUNTIME_MAX_MEMORY_MB, then the catalog's runtime section, default 256", () => {
+    expect(resolveRuntimeSettings({}).maxMemoryMb).toBe(256);
+    expect(resolveRuntimeSettings({ max_memory_mb: 64 }).maxMemoryMb).toBe(64);
+    expect(
+      resolveRuntimeSettings({ max_memory_mb: 64 }, { AMEIDE_RUNTIME_MAX_MEMORY_MB: "32" }).maxMemoryMb,
+    ).toBe(32);
+    expect(() => resolveRuntimeSettings({}, { AMEIDE_RUNTIME_MAX_MEMORY_MB: "2048" })).toThrow(/1 to 1024/);
+  });
+
+  it("refuses at start a catalog whose entry asks for more memory_mb than max_memory_mb, naming the entry", async () => {
+    const err = await refusal(() =>
+      createRuntime({ catalog: createCatalog(catalogFile(512, 256)), logger: captureLogger().logger }),
+    );
+    expect({ code: err.code, reason: err.reason }).toEqual({
+      code: "invalid_argument",
+      reason: "invalid_limits",
+    });
+    expect(err.details.problems.map((p) => p.path)).toEqual(["/extensions/0/limits/memory_mb"]);
+  });
+
+  it("defaults max_memory_mb to 256, so memory_mb 1024 is refused unless the runtime allows it", async () => {
+    const err = await refusal(() =>
+      createRuntime({ catalog: createCatalog(catalogFile(1024)), logger: captureLogger().logger }),
+    );
+    expect(err.reason).toBe("invalid_limits");
+    const allowed = await createRuntime({
+      catalog: createCatalog(catalogFile(1024, 1024)),
+      logger: captureLogger().logger,
+      defaultMetrics: false,
+    });
+    await allowed.close();
+  });
+
+  it("keeps the catalog in force when setCatalog or a hot reload brings an entry over the cap, and still serves", async () => {
+    const path = join(dir, "catalog.json");
+    await writeFile(path, JSON.stringify(catalogFile(16, 64)));
+    const captured = captureLogger();
+    const runtime = await createRuntime({
+      catalog: createCatalog(catalogFile(16, 64)),
+      catalogPath: path,
+      reloadDebounceMs: 10,
+      logger: captured.logger,
+      defaultMetrics: false,
+    });
+    try {
+      const before = runtime.catalog;
+      const err = await refusal(() => runtime.setCatalog(createCatalog(catalogFile(128, 64))));
+      expect(err.reason).toBe("invalid_limits");
+      expect(runtime.catalog).toBe(before);
+      await writeFile(path, JSON.stringify(catalogFile(128, 64)));
+      await expect
+        .poll(() => captured.lines.find((l) => l.event === "catalog_invalid")?.error_reason, {
+          timeout: 5_000,
+        })
+        .toBe("invalid_limits");
+      expect(runtime.catalog).toBe(before);
+      const res = await runtime.invokeExtension(invokeRequest({ extensionId: "echo", input: { a: 1 } }));
+      expect(res.outcome).toBe(Outcome.OK);
+    } finally {
+      await runtime.close();
     }
   });
 });

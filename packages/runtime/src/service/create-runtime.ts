@@ -10,6 +10,7 @@ import { createTokenMinter, type TokenMinter } from "../host/token-minter.js";
 import { createFileModuleStore } from "../store/file-module-store.js";
 import { combineModuleStores, type ModuleStore } from "../store/module-store.js";
 import { createS3ModuleStore } from "../store/s3-module-store.js";
+import { checkCatalogMemory } from "./check-catalog-memory.js";
 import { type CircuitBreakers, createCircuitBreakers } from "./circuit-breaker.js";
 import { createExtensionLoader, type ExtensionLoader } from "./extension-loader.js";
 import { createOverrunJudge, createSlowSet, SLOW_FOR_MS, watchThreadLoad } from "./inline-routing.js";
@@ -70,7 +71,12 @@ export interface Runtime {
   ): Promise<InvokeExtensionResponse>;
   /** The catalog in force. */
   readonly catalog: Catalog;
-  /** Puts a new catalog in force. Invocations already running finish with the entry they resolved. */
+  /**
+   * Puts a new catalog in force. Invocations already running finish with the
+   * entry they resolved. Throws `invalid_argument / invalid_limits`, and keeps
+   * the catalog in force, when an entry asks for more `memory_mb` than
+   * `settings.maxMemoryMb`.
+   */
   setCatalog(catalog: Catalog): void;
   /** The settings in force. */
   readonly settings: RuntimeSettings;
@@ -124,6 +130,7 @@ function compact(bytes: Uint8Array): Uint8Array {
 /** Creates a {@link Runtime}. Settings are checked here, once; the signing key is imported or generated. */
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const settings = options.settings ?? resolveRuntimeSettings(options.catalog.runtime);
+  checkCatalogMemory(options.catalog, settings.maxMemoryMb);
   const logger =
     options.logger ??
     pino({
@@ -136,6 +143,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const engine =
     options.engine ??
     createEngine({
+      // Loads run in a worker with a time limit: no catalog entry stalls the thread that serves.
+      loadThread: {},
       pool: {
         ...(settings.pool.size !== undefined ? { size: settings.pool.size } : {}),
         ...(settings.pool.maxQueue !== undefined ? { maxQueue: settings.pool.maxQueue } : {}),
@@ -265,6 +274,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   };
 
   const setCatalog = (next: Catalog) => {
+    checkCatalogMemory(next, settings.maxMemoryMb);
     const previous = catalog;
     catalog = next;
     const keys = new Set(next.entries.map((e) => e.key));
@@ -290,6 +300,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       path: options.catalogPath,
       currentHash: catalog.hash,
       debounceMs: options.reloadDebounceMs,
+      check: (next) => checkCatalogMemory(next, settings.maxMemoryMb),
       onCatalog: setCatalog,
       onInvalid: (error) => {
         metrics.catalogLoad(false);

@@ -1,6 +1,7 @@
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ExtensionError, LIMIT_BOUNDS } from "@ameide-ext/pdk/contract";
 import type { CatalogFileRuntime } from "../catalog/catalog-schema.js";
 import { type AuthSettings, resolveAuthSettings } from "./auth-settings.js";
+import { DEFAULT_MAX_MEMORY_MB } from "./check-catalog-memory.js";
 
 /** Log levels of the runtime's own log. */
 export type RuntimeLogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -37,6 +38,14 @@ export interface RuntimeSettings {
   inlineSliceUs: number;
   /** Connection timeouts and caps, on every listener. */
   connections: ConnectionSettings;
+  /**
+   * The most `memory_mb` a catalog entry may ask for, in MiB: a catalog with an
+   * entry over it is refused at load (`invalid_argument / invalid_limits`), and
+   * a reload so refused leaves the previous catalog in force. Each guest
+   * thread may hold that much memory per instance. Default 256
+   * ({@link DEFAULT_MAX_MEMORY_MB}), bounds 1..1024.
+   */
+  maxMemoryMb: number;
   /** The module stores. */
   store: {
     /** Folder of the file store (relative refs resolve against it; file:// refs must lie inside it). */
@@ -198,6 +207,10 @@ export function resolveRuntimeSettings(
       envInt(env, "AMEIDE_RUNTIME_SHUTDOWN_GRACE_MS", 0, 600_000) ?? file.shutdown_grace_ms ?? 10_000,
     inlineSliceUs: envInt(env, "AMEIDE_RUNTIME_INLINE_SLICE_US", 0, 10_000) ?? file.inline_slice_us ?? 100,
     connections: resolveConnections(file.connections),
+    maxMemoryMb:
+      envInt(env, "AMEIDE_RUNTIME_MAX_MEMORY_MB", 1, LIMIT_BOUNDS.memoryMb.max) ??
+      file.max_memory_mb ??
+      DEFAULT_MAX_MEMORY_MB,
     pool: {
       size: envInt(env, "AMEIDE_RUNTIME_POOL_SIZE", 1, 64) ?? file.pool?.size,
       maxQueue: file.pool?.max_queue,

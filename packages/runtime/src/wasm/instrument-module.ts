@@ -6,6 +6,8 @@ import {
   createByteWriter,
   malformed,
 } from "./byte-reader.js";
+import { capTableSection } from "./cap-tables.js";
+import { checkModuleShape, shapeCapsFor } from "./check-module-shape.js";
 import { Flow, readInstruction, skipValType } from "./read-instruction.js";
 
 /** Export name of the injected fuel counter (mutable i64; counts down, below 0 means exhausted). */
@@ -217,6 +219,9 @@ function readValTypeName(r: ByteReader): string {
  *   limit, which makes stack exhaustion deterministic.
  * - memory: every linear memory gets a maximum of `maxMemoryPages`; a failed
  *   `memory.grow` is recorded so that a trap after it is blamed on memory.
+ * - shape: the module is first held to MODULE_SHAPE_CAPS (check-module-shape.ts),
+ *   and every table gets a maximum within the memory cap's table budget
+ *   (cap-tables.ts), so `table.grow` past it returns -1.
  * - snapshot: mutable globals (and, with shared counters, defined memories) are exported so an
  *   instance can be reset.
  * No index of the original module shifts: only globals, exports and locals are appended.
@@ -231,6 +236,8 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
       "invalid_limits",
     );
   }
+  const caps = shapeCapsFor(maxPages);
+  checkModuleShape(input, caps);
   const sections = readSections(input);
 
   const paramCounts: number[] = [];
@@ -913,6 +920,9 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
       case IMPORT_SECTION:
         emit(IMPORT_SECTION, sharedCounters ? appendCounterImports(s) : input.subarray(s.start, s.end));
         wroteImports = true;
+        break;
+      case 4:
+        emit(4, capTableSection(input.subarray(s.start, s.end), caps.tableEntries));
         break;
       case 5:
         emit(5, rewriteMemory(s));
