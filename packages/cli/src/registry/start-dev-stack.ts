@@ -43,16 +43,24 @@ export interface DevStack {
   runtimeTokenFile: string;
   /** The tenant. */
   tenant: string;
-  /** Stops both services. */
+  /** The longest a {@link close} waits for invocations and compiles in flight, in milliseconds ({@link DEV_DRAIN_MS}). */
+  drainMs: number;
+  /**
+   * Stops both services at once, each waiting at most {@link drainMs} for its work in flight (the
+   * registry then cancels its compiles): it ends within about `drainMs` + 1 s.
+   */
   close(): Promise<void>;
 }
+
+/** How long `ameide-ext dev` waits for invocations and compiles in flight when it stops, in milliseconds. */
+export const DEV_DRAIN_MS = 2000;
 
 interface RegistryModule {
   checkRegistryConfig(doc: unknown, baseDir: string): unknown;
   startRegistry(options: {
     config: unknown;
     logger?: unknown;
-  }): Promise<{ url: string; close(): Promise<void> }>;
+  }): Promise<{ url: string; close(graceMs?: number): Promise<unknown> }>;
 }
 
 /**
@@ -169,9 +177,9 @@ export async function startDevStack(options: DevStackOptions, deps: CliDeps): Pr
     runtimeToken,
     runtimeTokenFile,
     tenant,
+    drainMs: DEV_DRAIN_MS,
     async close() {
-      await runtimeServer.shutdown(2_000);
-      await registry.close();
+      await Promise.all([runtimeServer.shutdown(DEV_DRAIN_MS), registry.close(DEV_DRAIN_MS)]);
     },
   };
 }
