@@ -20,6 +20,7 @@ export {
   ERROR_REASONS,
   ExtensionError,
   FUEL_PER_CPU_MILLI,
+  FUEL_PER_HOST_BYTE,
   isExtensionError,
   LIMIT_BOUNDS,
   RESTORE_FREE_BYTES,
