@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FUEL_PER_HOST_BYTE, readContractWit } from "@ameide-ext/pdk/contract";
+import { FUEL_PER_HOST_BYTE, readContractWit, restoreFuel } from "@ameide-ext/pdk/contract";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compileLinked, type LinkedExtension, planLink } from "../component/link-component.js";
 import type { GuestRunOptions, HostCallAnswer } from "./guest-instance.js";
@@ -146,5 +146,17 @@ describe("createLinkedInstance() on a QuickJS component", () => {
     expect(r.error?.message.length).toBeLessThan(200);
     expect(r.logs).toEqual([]);
     expect(run(g, { amount: 1 }).outcome).toBe("ok");
+  });
+
+  it("charges restoreFuel for the memories each run starts from, as a one-module guest pays", () => {
+    const g = createLinkedInstance(linked);
+    const first = run(g, { amount: 1 });
+    const charge = restoreFuel(first.memoryBytes);
+    expect(charge).toBeGreaterThan(0); // QuickJS's memories are over RESTORE_FREE_BYTES
+    expect(first.fuelUsed).toBeGreaterThan(charge);
+    const starved = run(g, { amount: 1 }, { fuel: charge });
+    expect(starved.error).toMatchObject({ code: "resource_exhausted", reason: "fuel" });
+    expect([starved.fuelUsed, starved.hostCalls, starved.logs]).toEqual([charge, 0, []]);
+    expect(run(g, { amount: 1 }).fuelUsed).toBe(first.fuelUsed);
   });
 });

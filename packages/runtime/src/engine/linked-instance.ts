@@ -1,4 +1,4 @@
-import { ExtensionError, HOST_STRING_CAPS } from "@ameide-ext/pdk/contract";
+import { ExtensionError, formatBytes, HOST_STRING_CAPS, restoreFuel } from "@ameide-ext/pdk/contract";
 import { evaluateGlue } from "../component/evaluate-glue.js";
 import type { LinkedExtension, LinkedModule } from "../component/link-component.js";
 import { COUNTERS_MODULE, INIT_FUEL_DEFAULT } from "../wasm/instrument-module.js";
@@ -222,6 +222,23 @@ export function createLinkedInstance(linked: LinkedExtension): GuestInstance {
   };
 
   const memoryBytes = () => live?.memories.reduce((n, m) => n + m.buffer.byteLength, 0) ?? 0;
+  const snapshotBytes = (l: Live) => l.memorySnapshots.reduce((n, m) => n + m.length, 0);
+
+  /** The result when the restore's charge alone is over the budget: the guest does not run, and its instance stays clean. */
+  const overBudget = (s: RunState, charge: number, fuel: number): GuestRunResult => ({
+    outcome: "technical_error",
+    error: new ExtensionError(
+      "resource_exhausted",
+      `fuel exhausted before the guest ran: restoring its ${formatBytes(memoryBytes())} of memory costs ${charge} instructions, the budget is ${fuel}`,
+      "fuel",
+      { limit: fuel, charge },
+    ).toJSON(),
+    fuelUsed: fuel,
+    memoryBytes: memoryBytes(),
+    outputBytes: 0,
+    hostCalls: 0,
+    logs: s.log.finish(),
+  });
 
   return {
     get instantiations() {
@@ -255,11 +272,14 @@ export function createLinkedInstance(linked: LinkedExtension): GuestInstance {
         droppedLogBytes: undefined,
       };
       const budget = BigInt(opts.fuel);
+      // As for a one-module guest: every run starts from its memories restored, charged by their size.
+      const charge = BigInt(restoreFuel(snapshotBytes(l)));
+      if (charge >= budget) return overBudget(s, Number(charge), opts.fuel);
       let result: GuestRunResult;
       try {
         state = s;
         dirty = true;
-        l.fuel.value = budget;
+        l.fuel.value = budget - charge;
         let ok = true;
         let text: string;
         try {
