@@ -110,6 +110,8 @@ export type {
   LocalTokenIssuerOptions,
 } from "./service/local-token-issuer.js";
 export { createLocalTokenIssuer } from "./service/local-token-issuer.js";
+export type { LogDestination } from "./service/log-destination.js";
+export { createLogDestination, LOG_FLUSH_MS } from "./service/log-destination.js";
 export type { ExtensionLabels, RuntimeMetrics } from "./service/runtime-metrics.js";
 export type { RuntimeLogLevel, RuntimeSettings, SettingsOverrides } from "./service/runtime-settings.js";
 export { resolveRuntimeSettings } from "./service/runtime-settings.js";

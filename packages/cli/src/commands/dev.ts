@@ -81,7 +81,10 @@ export function registerDevCommand(program: Command, ctx: CommandContext): void 
           () => stack.close(),
           (signal) => progress(`${signal}: stopping (at most ${stack.drainMs / 1000} s); again to force`),
         );
-        if (outcome === "forced") progress("second signal: exiting without waiting for the stack to stop");
+        if (outcome === "forced") {
+          progress("second signal: exiting without waiting for the stack to stop");
+          await stack.flushLogs();
+        }
         // Exit 1 after a forced stop; the document is already out, so nothing more is printed.
         return { doc: { ...doc, ok: outcome === "stopped" }, lines, printed: true };
       }),

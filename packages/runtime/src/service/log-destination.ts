@@ -1,23 +1,34 @@
 import { type DestinationStream, pino } from "pino";
 
-/** Longest wait for buffered log lines to reach stdout when the process ends, in milliseconds. */
+/** Longest wait for buffered log lines to reach their file descriptor when the process ends, in milliseconds. */
 export const LOG_FLUSH_MS = 500;
 
-/** The service's log sink: buffered JSON lines on a file descriptor, with a flush that cannot hang. */
+/** Most log bytes held in memory while nobody reads the pipe; newer lines are dropped past it. */
+export const LOG_BUFFER_MAX_BYTES = 16 * 1024 * 1024;
+
+/** The service's log sink: buffered JSON lines on a file descriptor, whose writes and flush never block. */
 export interface LogDestination {
   /** What pino writes to. */
   readonly stream: DestinationStream;
   /**
    * Writes what is buffered, waiting at most `timeoutMs` (default {@link LOG_FLUSH_MS}). When nobody
-   * reads the pipe and it is full, the rest is dropped and the stream closed, so the process can
-   * exit (pino's own exit hook would otherwise `flushSync` forever). Resolves true when all was written.
+   * reads the pipe and it is full, it gives up on the rest, and so does pino's exit hook (its
+   * `flushSync` would otherwise spin forever): the process can exit. Resolves true when all was written.
    */
   flush(timeoutMs?: number): Promise<boolean>;
 }
 
-/** Buffered: one write per 4 KiB of log rather than per line, flushed at least every half second. */
+/**
+ * Buffered, asynchronous writes to `fd` (default 1, stdout): one write per 4 KiB of log rather than
+ * per line, flushed at least every half second; the thread never waits for the reader.
+ */
 export function createLogDestination(fd = 1): LogDestination {
-  const stream = pino.destination({ dest: fd, sync: false, minLength: 4096 });
+  const stream = pino.destination({
+    dest: fd,
+    sync: false,
+    minLength: 4096,
+    maxLength: LOG_BUFFER_MAX_BYTES,
+  });
   const timer = setInterval(() => stream.flush(), 500).unref();
   return {
     stream,
@@ -25,8 +36,8 @@ export function createLogDestination(fd = 1): LogDestination {
       clearInterval(timer);
       return new Promise<boolean>((resolve) => {
         const giveUp = setTimeout(() => {
-          // destroy() marks the stream destroyed at once: pino's exit hook then skips its flushSync.
-          stream.destroy();
+          // Lines logged from now on are buffered (up to the cap) and never written: exiting is what matters.
+          stream.flushSync = () => {};
           resolve(false);
         }, timeoutMs);
         giveUp.unref();
