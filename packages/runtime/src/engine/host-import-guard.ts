@@ -1,9 +1,10 @@
 // The core-level host imports of a linked guest, seen before jco's glue decodes a byte.
 
-/** The names under which a component's core module imports the host interface. */
+/** The names under which a component's core module imports the host interface (as guest-instance.ts accepts them). */
 const HOST_IMPORT_MODULES: ReadonlySet<string> = new Set([
   "ameide:extension/host@1.0.0",
   "ameide:extension/host",
+  "cm32p2|ameide:extension/host@1",
 ]);
 
 type CoreFunction = (...args: number[]) => unknown;
