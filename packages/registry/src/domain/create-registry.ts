@@ -403,6 +403,7 @@ export function createRegistry(options: RegistryOptions): Registry {
           : {
               errors: outcome.record.diagnostics.filter((d) => d.severity === "error").length,
               failedTests: outcome.record.tests.filter((t) => !t.passed).length,
+              ...(cancelled ? { reason: COMPILE_CANCELLED_REASON } : {}),
             },
       });
       // §6.4: a low-risk extension goes to dev as soon as compile and tests pass.

@@ -62,6 +62,12 @@ describe("startRegistry().close()", () => {
         status: "failed",
         diagnostics: [expect.objectContaining({ reason: "shutting_down" })],
       });
+      // The audit log says why.
+      expect(view.events.at(-1)).toMatchObject({
+        type: "compile_failed",
+        actor: "system:compile-worker",
+        data: { reason: "shutting_down" },
+      });
     } finally {
       await store.close();
     }
