@@ -23,17 +23,22 @@ export interface LogDestination {
  * per line, flushed at least every half second; the thread never waits for the reader.
  */
 export function createLogDestination(fd = 1): LogDestination {
+  ensureNonBlocking(fd);
   const stream = pino.destination({
     dest: fd,
     sync: false,
     minLength: 4096,
     maxLength: LOG_BUFFER_MAX_BYTES,
   });
-  const timer = setInterval(() => stream.flush(), 500).unref();
+  const timer = setInterval(() => {
+    ensureNonBlocking(fd);
+    stream.flush();
+  }, 500).unref();
   return {
     stream,
     flush(timeoutMs = LOG_FLUSH_MS) {
       clearInterval(timer);
+      ensureNonBlocking(fd);
       return new Promise<boolean>((resolve) => {
         const giveUp = setTimeout(() => {
           // Lines logged from now on are buffered (up to the cap) and never written: exiting is what matters.
@@ -53,4 +58,24 @@ export function createLogDestination(fd = 1): LogDestination {
       });
     },
   };
+}
+
+/** The part of Node's stdio handle used here (a `Pipe` or `TCP` handle; a file's has none). */
+interface StdioHandle {
+  setBlocking?: (blocking: boolean) => number;
+}
+
+/**
+ * Puts stdout or stderr, when it is a pipe or a socket, in non-blocking mode, as Node's own handle
+ * on it does when it is opened. Again and again, because a child process that inherits the
+ * descriptor (an esbuild service, say) is started with it in blocking mode, which the two
+ * processes share. Left blocking, a write to a full pipe blocks the libuv thread that makes it,
+ * and then the process cannot exit: Node waits for those threads at exit.
+ */
+function ensureNonBlocking(fd: number): void {
+  const stream = fd === 1 ? process.stdout : fd === 2 ? process.stderr : undefined;
+  // A terminal is left as Node keeps it (blocking, so a shell gets it back as it was).
+  if (stream === undefined || stream.isTTY) return;
+  const handle = (stream as { _handle?: StdioHandle })._handle;
+  handle?.setBlocking?.(false);
 }
