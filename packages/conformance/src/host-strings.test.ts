@@ -1,4 +1,6 @@
-import { afterAll, describe, it } from "vitest";
+import { FUEL_PER_HOST_BYTE } from "@ameide-ext/pdk/contract";
+import type { HostCallRequest } from "@ameide-ext/runtime";
+import { afterAll, describe, expect, it } from "vitest";
 import { createHarness, MODES } from "./create-harness.js";
 import { expectTechnicalError } from "./expect-outcome.js";
 
@@ -15,5 +17,32 @@ describe.each(MODES)("host strings over their caps (%s)", (mode) => {
     const r = await h.invoke(mode, ext, { input });
     expectTechnicalError(r, "resource_exhausted", "host_string_size");
     await h.expectHealthy(mode);
+  });
+});
+
+describe.each(MODES)("fuel per byte the host reads or writes (%s)", (mode) => {
+  it("charges host-bytes.wat FUEL_PER_HOST_BYTE per byte of its log message, deterministically", async () => {
+    const ext = await h.load("host-bytes");
+    const small = await h.invoke(mode, ext, { input: "1000" });
+    const large = await h.invoke(mode, ext, { input: "3000" });
+    expect([small.outcome, large.outcome]).toEqual(["ok", "ok"]);
+    expect(large.stats.fuelUsed - small.stats.fuelUsed).toBe(2000 * FUEL_PER_HOST_BYTE);
+    expect((await h.invoke(mode, ext, { input: "3000" })).stats.fuelUsed).toBe(large.stats.fuelUsed);
+  });
+
+  it("charges host-call.wat FUEL_PER_HOST_BYTE per byte of the answer written into its memory", async () => {
+    const ext = await h.load("host-call");
+    const answer = (n: number) => (_call: HostCallRequest) => JSON.stringify("a".repeat(n));
+    const invoke = (n: number) =>
+      h.invoke(mode, ext, {
+        input: JSON.stringify([1, "crm", "Echo"]),
+        policy: { riskTier: "medium", allow: [{ service: "crm", method: "Echo", readOnly: true }] },
+        hostHandler: answer(n),
+      });
+    const small = await invoke(1000);
+    const large = await invoke(3000);
+    expect([small.outcome, large.outcome]).toEqual(["ok", "ok"]);
+    expect(large.stats.fuelUsed - small.stats.fuelUsed).toBe(2000 * FUEL_PER_HOST_BYTE);
+    expect((await invoke(3000)).stats.fuelUsed).toBe(large.stats.fuelUsed);
   });
 });

@@ -26,6 +26,8 @@ afterAll(() => h.close());
 const LOAD_OPTIONS: Record<string, LoadOptions> = {
   // A 4 MiB cap, so QuickJS's heap reaches it in a few hundred million instructions.
   "unbounded-array": { limits: { memoryMb: 4 } },
+  // Room for a 16 MiB string in QuickJS's heap and its copy lowered into linear memory.
+  "huge-host-string": { limits: { memoryMb: 128 } },
 };
 
 const loaded = new Map<string, LoadedExtension>();
@@ -175,6 +177,25 @@ describe.each(MODES)("TypeScript guests (%s)", (mode) => {
       expect.objectContaining({ service: "crm", method: "GetAccount", requestJson: '{"id":7}' }),
     ]);
   });
+
+  it.each([
+    ["a 16 MiB log level", 1],
+    ["a 16 MiB service name", 2],
+    ["a 300,000-byte request", 3],
+  ])(
+    "ends huge-host-string.ts's %s with resource_exhausted/host_string_size, its message short",
+    async (_what, input) => {
+      const r = await h.invoke(mode, guest("huge-host-string"), {
+        input: String(input),
+        limits: { cpuMillis: 5000 },
+      });
+      expectTechnicalError(r, "resource_exhausted", "host_string_size");
+      // Refused on the length: the error names it and the cap, never the string.
+      expect(r.error?.message.length).toBeLessThan(200);
+      expect(r.stats.hostCalls).toBe(0);
+      await expectServing(mode);
+    },
+  );
 
   it("gives module-counter.ts a pristine state every time: its module-level counter is 1 on every call", async () => {
     const outputs: Array<string | undefined> = [];

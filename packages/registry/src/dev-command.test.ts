@@ -108,4 +108,45 @@ describe("ameide-ext dev", () => {
       await stack.close();
     }
   });
+
+  it("exits 1 at once on a second signal during the drain (regression: the second signal was ignored)", async () => {
+    let out = "";
+    let err = "";
+    const deps: CliDeps = {
+      ...createNodeDeps(),
+      cwd: work,
+      stdout: {
+        write: (t: string) => {
+          out += t;
+        },
+        isTTY: false,
+        columns: undefined,
+      },
+      stderr: {
+        write: (t: string) => {
+          err += t;
+        },
+        isTTY: false,
+        columns: undefined,
+      },
+      env: { HOME: work },
+    };
+    const before = [process.listenerCount("SIGINT"), process.listenerCount("SIGTERM")];
+    const running = runCli(
+      ["dev", "--dir", join(work, ".forced"), "--registry-port", "0", "--runtime-port", "0"],
+      deps,
+    );
+    const deadline = Date.now() + 30_000;
+    while (!err.includes("running;") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const runtimeUrl = /runtime\s+(http:\/\/\S+)/.exec(out)?.[1] as string;
+    expect((await fetch(`${runtimeUrl}/healthz`)).status).toBe(200);
+    process.emit("SIGINT");
+    process.emit("SIGTERM");
+    const started = performance.now();
+    expect(await running).toBe(1);
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(err).toContain("second signal");
+    // It listens for signals only while it runs.
+    expect([process.listenerCount("SIGINT"), process.listenerCount("SIGTERM")]).toEqual(before);
+  });
 });

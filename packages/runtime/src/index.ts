@@ -20,6 +20,7 @@ export {
   ERROR_REASONS,
   ExtensionError,
   FUEL_PER_CPU_MILLI,
+  FUEL_PER_HOST_BYTE,
   isExtensionError,
   LIMIT_BOUNDS,
   RESTORE_FREE_BYTES,
@@ -109,6 +110,8 @@ export type {
   LocalTokenIssuerOptions,
 } from "./service/local-token-issuer.js";
 export { createLocalTokenIssuer } from "./service/local-token-issuer.js";
+export type { LogDestination } from "./service/log-destination.js";
+export { createLogDestination, LOG_FLUSH_MS } from "./service/log-destination.js";
 export type { ExtensionLabels, RuntimeMetrics } from "./service/runtime-metrics.js";
 export type {
   ConnectionSettings,

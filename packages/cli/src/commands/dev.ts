@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { startDevStack } from "../registry/start-dev-stack.js";
 import { type CommandContext, examples } from "./command-context.js";
 import { executeRegistryCommand } from "./registry-command.js";
+import { runUntilSignal } from "./run-until-signal.js";
 
 interface DevFlags {
   dir?: string;
@@ -22,7 +23,8 @@ export function registerDevCommand(program: Command, ctx: CommandContext): void 
     .summary("run the registry and a runtime locally, sharing a module folder and the dev catalog")
     .description(
       "Start the Transformation registry (SQLite, folder module store) and a runtime watching the dev catalog the\n" +
-        "registry writes, on loopback, until Ctrl-C. Prints the URLs, the tokens, and the environment to export.",
+        "registry writes, on loopback, until Ctrl-C. Prints the URLs, the tokens, and the environment to export.\n" +
+        "Ctrl-C stops both within 2 s (compiles in flight are cancelled); a second Ctrl-C exits 1 at once.",
     )
     .option(
       "--dir <path>",
@@ -79,12 +81,16 @@ export function registerDevCommand(program: Command, ctx: CommandContext): void 
         if (flags.json) ctx.deps.stdout.write(`${JSON.stringify(doc)}\n`);
         else for (const l of lines) ctx.deps.stdout.write(`${l}\n`);
         progress("running; Ctrl-C stops both");
-        await new Promise<void>((resolve) => {
-          process.once("SIGINT", resolve);
-          process.once("SIGTERM", resolve);
-        });
-        await stack.close();
-        return { doc, lines, printed: true };
+        const outcome = await runUntilSignal(
+          () => stack.close(),
+          (signal) => progress(`${signal}: stopping (at most ${stack.drainMs / 1000} s); again to force`),
+        );
+        if (outcome === "forced") {
+          progress("second signal: exiting without waiting for the stack to stop");
+          await stack.flushLogs();
+        }
+        // Exit 1 after a forced stop; the document is already out, so nothing more is printed.
+        return { doc: { ...doc, ok: outcome === "stopped" }, lines, printed: true };
       }),
     );
 }

@@ -44,16 +44,29 @@ export interface DevStack {
   runtimeTokenFile: string;
   /** The tenant. */
   tenant: string;
-  /** Stops both services. */
+  /** The longest a {@link close} waits for invocations and compiles in flight, in milliseconds ({@link DEV_DRAIN_MS}). */
+  drainMs: number;
+  /**
+   * Stops both services at once, each waiting at most {@link drainMs} for its work in flight (the
+   * registry then cancels its compiles), then flushes the logs: it ends within about `drainMs` + 1.5 s.
+   */
   close(): Promise<void>;
+  /**
+   * Writes the services' buffered log lines to stderr, waiting at most LOG_FLUSH_MS (0.5 s): past it,
+   * when nobody reads stderr, the rest is given up so the process can exit. {@link close} does it too.
+   */
+  flushLogs(): Promise<boolean>;
 }
+
+/** How long `ameide-ext dev` waits for invocations and compiles in flight when it stops, in milliseconds. */
+export const DEV_DRAIN_MS = 2000;
 
 interface RegistryModule {
   checkRegistryConfig(doc: unknown, baseDir: string): unknown;
   startRegistry(options: {
     config: unknown;
     logger?: unknown;
-  }): Promise<{ url: string; close(): Promise<void> }>;
+  }): Promise<{ url: string; close(graceMs?: number): Promise<unknown> }>;
 }
 
 /**
@@ -98,8 +111,11 @@ export async function startDevStack(options: DevStackOptions, deps: CliDeps): Pr
     await rename(`${catalog}.tmp`, catalog);
   }
   const { pino } = await import("pino");
+  const rt = await import("@ameide-ext/runtime");
+  // Asynchronous and capped: a stderr that nobody reads must never stop the services, nor their shutdown.
+  const logs = rt.createLogDestination(2);
   const logger = (service: string) =>
-    pino({ level: options.logLevel ?? "info", base: { service } }, pino.destination({ dest: 2, sync: true }));
+    pino({ level: options.logLevel ?? "info", base: { service } }, logs.stream);
 
   // The registry package reuses this package's build library, so it is loaded by name at run time
   // rather than declared as a dependency (which would be a cycle).
@@ -127,7 +143,6 @@ export async function startDevStack(options: DevStackOptions, deps: CliDeps): Pr
     dir,
   );
   const registry = await reg.startRegistry({ config, logger: logger("ameide-ext-registry") });
-  const rt = await import("@ameide-ext/runtime");
   let runtimeServer: Awaited<ReturnType<typeof rt.startRuntimeServer>>;
   let runtimeToken: string;
   const runtimeTokenFile = path.join(dir, "runtime-token");
@@ -175,9 +190,11 @@ export async function startDevStack(options: DevStackOptions, deps: CliDeps): Pr
     runtimeToken,
     runtimeTokenFile,
     tenant,
+    drainMs: DEV_DRAIN_MS,
     async close() {
-      await runtimeServer.shutdown(2_000);
-      await registry.close();
+      await Promise.all([runtimeServer.shutdown(DEV_DRAIN_MS), registry.close(DEV_DRAIN_MS)]);
+      await logs.flush();
     },
+    flushLogs: () => logs.flush(),
   };
 }

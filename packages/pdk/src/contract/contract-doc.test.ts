@@ -5,6 +5,7 @@ import {
   DEFAULT_LIMITS,
   DEFAULT_SIZE_LIMITS,
   FUEL_PER_CPU_MILLI,
+  FUEL_PER_HOST_BYTE,
   LIMIT_BOUNDS,
   MAX_HOST_CALLS_PER_INVOCATION,
   MAX_LINKED_MODULES,
@@ -41,6 +42,7 @@ describe("CONTRACT.md", () => {
     }
     expect(doc).toContain(`\`FUEL_PER_CPU_MILLI\` = ${FUEL_PER_CPU_MILLI} instructions`);
     expect(doc).toContain(`\`RESTORE_FREE_BYTES\` = ${RESTORE_FREE_BYTES} bytes`);
+    expect(doc).toContain(`\`FUEL_PER_HOST_BYTE\` = ${FUEL_PER_HOST_BYTE}\nunits per byte`);
   });
 
   it("states every runtime-wide limit", () => {

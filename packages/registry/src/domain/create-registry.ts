@@ -7,6 +7,7 @@ import {
   type RiskTier,
 } from "@ameide-ext/pdk/contract";
 import type { RegistryStore, RegistryTx } from "../store/registry-store.js";
+import { COMPILE_CANCELLED_REASON, compileUnlessAborted, settlesWithin } from "./cancelable-compile.js";
 import { type DraftRequestKey, draftRequestKey } from "./draft-request-key.js";
 import {
   APPROVALS_REQUIRED,
@@ -54,8 +55,11 @@ export interface CompileOutcome {
   sha256?: string | undefined;
 }
 
-/** Compiles one revision (see createCompileWorker). */
-export type Compiler = (revision: RevisionRecord) => Promise<CompileOutcome>;
+/**
+ * Compiles one revision (see createCompileWorker). `signal` aborts when the registry shuts down
+ * and stops waiting for it: a compiler should then stop its work (kill its process).
+ */
+export type Compiler = (revision: RevisionRecord, signal?: AbortSignal) => Promise<CompileOutcome>;
 
 /** Told after each commit that changed what an environment runs (see createCatalogPublisher). */
 export type DeploymentListener = (env: Env) => Promise<void>;
@@ -162,7 +166,18 @@ export interface Registry {
   ): Promise<{ events: EventRecord[]; nextPageToken: string }>;
   /** Resolves when no compile is queued or running and every listener has run. */
   idle(): Promise<void>;
+  /**
+   * For a shutdown: waits for the compiles in flight at most `graceMs`, then cancels the rest (their
+   * compiler's signal aborts, and each is recorded as a failed compile with reason `shutting_down`,
+   * the version staying a draft that may compile again) and waits at most {@link CANCEL_WRITE_MS}
+   * more for those records. Compiles requested afterwards are cancelled at once. Resolves true when
+   * every compile finished by itself.
+   */
+  drain(graceMs: number): Promise<boolean>;
 }
+
+/** After a drain cancels compiles, how long it waits for their records to be written, in milliseconds. */
+export const CANCEL_WRITE_MS = 1000;
 
 const ID_PATTERN = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 const SYSTEM_RULES = "system:promotion-rules";
@@ -199,8 +214,16 @@ export function createRegistry(options: RegistryOptions): Registry {
   const now = options.now ?? (() => new Date());
   const onError = options.onError ?? (() => {});
   let pending: Promise<unknown> = Promise.resolve();
+  const shutdown = new AbortController();
   const track = (p: Promise<unknown>) => {
     pending = Promise.all([pending, p.catch(() => {})]);
+  };
+  const idle = async () => {
+    for (;;) {
+      const current = pending;
+      await current;
+      if (current === pending) return;
+    }
   };
 
   const checkTenant = (caller: Caller, tenantId: string) => {
@@ -350,34 +373,8 @@ export function createRegistry(options: RegistryOptions): Registry {
     const compiler = options.compiler;
     if (!compiler) return;
     const rev = await store.transaction((tx) => loadRevision(tx, key));
-    let outcome: CompileOutcome;
-    try {
-      outcome = await compiler(rev);
-    } catch (cause) {
-      const e = ExtensionError.from(cause);
-      onError(e);
-      outcome = {
-        record: {
-          status: "failed",
-          toolchain: "",
-          diagnostics: [
-            {
-              step: "build",
-              severity: "error",
-              reason: e.reason ?? "",
-              path: "",
-              line: 0,
-              column: 0,
-              message: e.message,
-            },
-          ],
-          tests: [],
-          moduleBytes: 0,
-          startedAt: now().toISOString(),
-          finishedAt: now().toISOString(),
-        },
-      };
-    }
+    const outcome = await compileUnlessAborted(compiler, rev, shutdown.signal, now, onError);
+    const cancelled = outcome.record.diagnostics.some((d) => d.reason === COMPILE_CANCELLED_REASON);
     await write(async (tx) => {
       let current = await loadRevision(tx, key, true);
       if (current.compile?.status !== "pending") return; // sources replaced meanwhile: this result is stale
@@ -385,7 +382,8 @@ export function createRegistry(options: RegistryOptions): Registry {
       const from = current.state;
       current = await tx.updateRevision({
         ...current,
-        state: ok ? current.state : "failed",
+        // A compile the shutdown cut short is no verdict on the sources: the draft may compile again.
+        state: ok || cancelled ? current.state : "failed",
         compile: outcome.record,
         wasmBlobRef: ok ? (outcome.wasmBlobRef ?? "") : "",
         sha256: ok ? (outcome.sha256 ?? "") : "",
@@ -405,6 +403,7 @@ export function createRegistry(options: RegistryOptions): Registry {
           : {
               errors: outcome.record.diagnostics.filter((d) => d.severity === "error").length,
               failedTests: outcome.record.tests.filter((t) => !t.passed).length,
+              ...(cancelled ? { reason: COMPILE_CANCELLED_REASON } : {}),
             },
       });
       // §6.4: a low-risk extension goes to dev as soon as compile and tests pass.
@@ -965,12 +964,13 @@ export function createRegistry(options: RegistryOptions): Registry {
       });
     },
 
-    async idle() {
-      for (;;) {
-        const current = pending;
-        await current;
-        if (current === pending) return;
-      }
+    idle,
+
+    async drain(graceMs) {
+      if (await settlesWithin(idle(), graceMs)) return true;
+      shutdown.abort();
+      await settlesWithin(idle(), CANCEL_WRITE_MS);
+      return false;
     },
   };
 }

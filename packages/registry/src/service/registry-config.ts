@@ -30,6 +30,8 @@ export interface RegistryConfigFile {
   governance?: { default_agent_max_risk_tier?: RiskTier; agent_max_risk_tier?: Record<string, RiskTier> };
   /** Compiles at once. Default 1. */
   compile_concurrency?: number;
+  /** On shutdown, the longest wait for compiles in flight before they are cancelled, in milliseconds. Default 10,000. */
+  shutdown_grace_ms?: number;
 }
 
 /** JSON Schema of {@link RegistryConfigFile}. */
@@ -114,6 +116,7 @@ export const REGISTRY_CONFIG_SCHEMA = {
       },
     },
     compile_concurrency: { type: "integer", minimum: 1, maximum: 16 },
+    shutdown_grace_ms: { type: "integer", minimum: 0, maximum: 600_000 },
   },
 } as const;
 

@@ -14,6 +14,9 @@ import { createAuthenticator } from "./create-authenticator.js";
 import type { RegistryConfigFile } from "./registry-config.js";
 import { registryRoutes } from "./registry-routes.js";
 
+/** How long a shutdown waits for compiles in flight by default, in milliseconds. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+
 /** Options of {@link startRegistry}. */
 export interface StartRegistryOptions {
   /** The checked config (see loadRegistryConfig / checkRegistryConfig). */
@@ -34,8 +37,12 @@ export interface RunningRegistry {
   readonly store: RegistryStore;
   /** The catalog publisher. */
   readonly catalogs: CatalogPublisher;
-  /** Stops listening, waits for compiles in flight, closes the store. */
-  close(): Promise<void>;
+  /**
+   * Stops listening, waits for the compiles in flight at most `graceMs` (default the config's
+   * `shutdown_grace_ms`, else 10 s), cancels the rest (see Registry.drain), and closes the store:
+   * it ends within `graceMs` + 1 s. Resolves true when no compile had to be cancelled.
+   */
+  close(graceMs?: number): Promise<boolean>;
 }
 
 /**
@@ -133,13 +140,14 @@ export async function startRegistry(options: StartRegistryOptions): Promise<Runn
     registry,
     store,
     catalogs,
-    async close() {
+    async close(graceMs = config.shutdown_grace_ms ?? DEFAULT_SHUTDOWN_GRACE_MS) {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await registry.idle();
+      const clean = await registry.drain(graceMs);
       await store.close();
+      return clean;
     },
   };
 }

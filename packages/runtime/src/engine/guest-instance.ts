@@ -9,6 +9,7 @@ import {
 import { DEPTH_EXPORT, FUEL_EXPORT, INIT_FUEL_DEFAULT, TRAP_EXPORT } from "../wasm/instrument-module.js";
 import type { CompiledCore } from "./compile-extension.js";
 import { createGuestLog, type GuestLog } from "./guest-log.js";
+import { chargeHostBytes, checkHostString } from "./host-bytes.js";
 import { checkOutputSize, classifyFailure, judgePayload } from "./run-outcome.js";
 import type { BusinessError, GuestLogLine, Outcome } from "./types.js";
 
@@ -180,21 +181,18 @@ export function createGuestInstance(compiled: CompiledCore, seed?: GuestSnapshot
     }
     return new Uint8Array(buf, ptr, len);
   };
-  /** Decodes a string the guest hands the host, refusing it on its length alone when over `cap`. */
+  /** Decodes a string the guest hands the host, refusing it on its length alone when over `cap`; charged per byte. */
   const readString = (ptr: number, len: number, cap: number, what: string) => {
-    if (len >>> 0 > cap) {
-      throw techError(
-        "resource_exhausted",
-        "host_string_size",
-        `the guest passed a ${what} of ${len >>> 0} bytes, the limit is ${cap} bytes`,
-      );
-    }
-    return lenientDecoder.decode(view(ptr >>> 0, len >>> 0));
+    checkHostString(len >>> 0, cap, what);
+    const bytes = view(ptr >>> 0, len >>> 0);
+    chargeHostBytes(ex.fuel, bytes.length);
+    return lenientDecoder.decode(bytes);
   };
 
   const writeResult = (retPtr: number, answer: HostCallAnswer) => {
     const isOk = "ok" in answer;
     const bytes = encoder.encode(isOk ? answer.ok : answer.err);
+    chargeHostBytes(ex.fuel, bytes.length);
     const ptr = ex.realloc(0, 0, 1, bytes.length) >>> 0;
     view(ptr, bytes.length).set(bytes);
     const dv = new DataView(ex.memory.buffer);

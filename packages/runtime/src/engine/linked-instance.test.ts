@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readContractWit } from "@ameide-ext/pdk/contract";
+import { FUEL_PER_HOST_BYTE, readContractWit, restoreFuel } from "@ameide-ext/pdk/contract";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compileLinked, type LinkedExtension, planLink } from "../component/link-component.js";
 import type { GuestRunOptions, HostCallAnswer } from "./guest-instance.js";
@@ -22,6 +22,9 @@ export function run(input) {
     catch (e) { return JSON.stringify({ refused: JSON.parse(e.payload) }); }
   }
   if (x.mode === "big") return JSON.stringify({ s: "x".repeat(200000) });
+  if (x.mode === "log-n") { log("info", "y".repeat(x.n)); return "null"; }
+  if (x.mode === "call-n") { call("crm", "Echo", "{}"); return "null"; }
+  if (x.mode === "huge-level") { log("x".repeat(x.n), "m"); return "null"; }
   log("info", "deal " + x.amount);
   return JSON.stringify({ route: x.amount > 50000 ? "extra_approval" : "standard", counter });
 }
@@ -113,5 +116,47 @@ describe("createLinkedInstance() on a QuickJS component", () => {
   it("refuses output over its limit with resource_exhausted/output_size", () => {
     const r = run(createLinkedInstance(linked), { mode: "big" });
     expect(r.error).toMatchObject({ code: "resource_exhausted", reason: "output_size" });
+  });
+
+  it("charges FUEL_PER_HOST_BYTE per byte of a log message the host reads, the same for the same input", () => {
+    const g = createLinkedInstance(linked);
+    // The same guest work; over the log's cap the message is only counted, never read.
+    const read = run(g, { mode: "log-n", n: 3000 });
+    const unread = run(g, { mode: "log-n", n: 3000 }, { logBytes: 100 });
+    expect([read.outcome, unread.outcome]).toEqual(["ok", "ok"]);
+    expect(read.logs[0]?.message).toHaveLength(3000);
+    expect(read.fuelUsed - unread.fuelUsed).toBe(3000 * FUEL_PER_HOST_BYTE);
+    expect(run(g, { mode: "log-n", n: 3000 }).fuelUsed).toBe(read.fuelUsed);
+  });
+
+  it("charges FUEL_PER_HOST_BYTE per byte of a host call's answer the host writes", () => {
+    const g = createLinkedInstance(linked);
+    const answer = (n: number) => (): HostCallAnswer => ({ ok: JSON.stringify("z".repeat(n)) });
+    const small = run(g, { mode: "call-n" }, { hostCall: answer(1000) });
+    const large = run(g, { mode: "call-n" }, { hostCall: answer(3000) });
+    expect([small.outcome, large.outcome]).toEqual(["ok", "ok"]);
+    expect(large.fuelUsed - small.fuelUsed).toBeGreaterThanOrEqual(2000 * FUEL_PER_HOST_BYTE);
+    expect(run(g, { mode: "call-n" }, { hostCall: answer(3000) }).fuelUsed).toBe(large.fuelUsed);
+  });
+
+  it("refuses a log level over its cap before decoding it, with a short message", () => {
+    const g = createLinkedInstance(linked);
+    const r = run(g, { mode: "huge-level", n: 1_000_000 }, { fuel: 500_000_000 });
+    expect(r.error).toMatchObject({ code: "resource_exhausted", reason: "host_string_size" });
+    expect(r.error?.message.length).toBeLessThan(200);
+    expect(r.logs).toEqual([]);
+    expect(run(g, { amount: 1 }).outcome).toBe("ok");
+  });
+
+  it("charges restoreFuel for the memories each run starts from, as a one-module guest pays", () => {
+    const g = createLinkedInstance(linked);
+    const first = run(g, { amount: 1 });
+    const charge = restoreFuel(first.memoryBytes);
+    expect(charge).toBeGreaterThan(0); // QuickJS's memories are over RESTORE_FREE_BYTES
+    expect(first.fuelUsed).toBeGreaterThan(charge);
+    const starved = run(g, { amount: 1 }, { fuel: charge });
+    expect(starved.error).toMatchObject({ code: "resource_exhausted", reason: "fuel" });
+    expect([starved.fuelUsed, starved.hostCalls, starved.logs]).toEqual([charge, 0, []]);
+    expect(run(g, { amount: 1 }).fuelUsed).toBe(first.fuelUsed);
   });
 });

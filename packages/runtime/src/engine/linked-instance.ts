@@ -1,9 +1,11 @@
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ExtensionError, formatBytes, HOST_STRING_CAPS, restoreFuel } from "@ameide-ext/pdk/contract";
 import { evaluateGlue } from "../component/evaluate-glue.js";
 import type { LinkedExtension, LinkedModule } from "../component/link-component.js";
 import { COUNTERS_MODULE, INIT_FUEL_DEFAULT } from "../wasm/instrument-module.js";
 import type { GuestInstance, GuestRunOptions, GuestRunResult } from "./guest-instance.js";
 import { createGuestLog, type GuestLog } from "./guest-log.js";
+import { chargeHostBytes, checkHostString } from "./host-bytes.js";
+import { guardHostImports, type HostStringHooks } from "./host-import-guard.js";
 import { checkOutputSize, classifyFailure, judgePayload } from "./run-outcome.js";
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -25,6 +27,10 @@ interface RunState {
   log: GuestLog;
   hostCalls: number;
   pending: ExtensionError | undefined;
+  /** The fuel counter the host charges for the bytes it reads and writes. */
+  fuel: WebAssembly.Global;
+  /** The length of a log message over the log's cap, which the glue was told to decode as empty. */
+  droppedLogBytes: number | undefined;
 }
 
 /** The payload of the err variant, as jco's glue throws it (a ComponentError with `payload`). */
@@ -53,15 +59,60 @@ export function createLinkedInstance(linked: LinkedExtension): GuestInstance {
   let dirty = false;
   let instantiations = 0;
 
+  /** Runs a host-side check for the guest: an error it throws ends the invocation (and wins over the trap it causes). */
+  const guarded = <T>(s: RunState, check: () => T): T => {
+    try {
+      return check();
+    } catch (cause) {
+      s.pending = ExtensionError.from(cause);
+      throw s.pending;
+    }
+  };
+
+  // Before jco's glue decodes a byte: the caps and the fuel of what the host reads.
+  const hooks: HostStringHooks = {
+    log(levelBytes, messageBytes) {
+      const s = state;
+      if (!s) return messageBytes;
+      return guarded(s, () => {
+        checkHostString(levelBytes, HOST_STRING_CAPS.levelBytes, "log level");
+        const kept = s.log.fits(messageBytes);
+        chargeHostBytes(s.fuel, levelBytes + (kept ? messageBytes : 0));
+        // Over the log's cap, the line is only counted: the glue decodes an empty message instead.
+        s.droppedLogBytes = kept ? undefined : messageBytes;
+        return kept ? messageBytes : 0;
+      });
+    },
+    call(serviceBytes, methodBytes, requestBytes) {
+      const s = state;
+      if (!s) return;
+      guarded(s, () => {
+        checkHostString(serviceBytes, HOST_STRING_CAPS.nameBytes, "host call service name");
+        checkHostString(methodBytes, HOST_STRING_CAPS.nameBytes, "host call method name");
+        checkHostString(requestBytes, HOST_STRING_CAPS.requestBytes, "host call request");
+        chargeHostBytes(s.fuel, serviceBytes + methodBytes + requestBytes);
+      });
+    },
+  };
+
   const host = {
     log(level: string, message: string) {
       const s = state;
       if (!s) return;
-      s.log.add(level, message, Buffer.byteLength(message));
+      const bytes = s.droppedLogBytes ?? Buffer.byteLength(message);
+      s.droppedLogBytes = undefined;
+      // Again after decoding, for a component that reaches the host by another import than the guarded one.
+      guarded(s, () => checkHostString(Buffer.byteLength(level), HOST_STRING_CAPS.levelBytes, "log level"));
+      s.log.add(level, message, bytes);
     },
     call(service: string, method: string, requestJson: string): string {
       const s = state;
       if (!s) throw new ExtensionError("internal", "host call outside an invocation", "trap");
+      guarded(s, () => {
+        checkHostString(Buffer.byteLength(service), HOST_STRING_CAPS.nameBytes, "host call service name");
+        checkHostString(Buffer.byteLength(method), HOST_STRING_CAPS.nameBytes, "host call method name");
+        checkHostString(Buffer.byteLength(requestJson), HOST_STRING_CAPS.requestBytes, "host call request");
+      });
       s.hostCalls++;
       let answer: ReturnType<NonNullable<GuestRunOptions["hostCall"]>>;
       try {
@@ -73,6 +124,8 @@ export function createLinkedInstance(linked: LinkedExtension): GuestInstance {
           );
         }
         answer = s.opts.hostCall(service, method, requestJson);
+        // The answer the glue writes into the guest's memory.
+        chargeHostBytes(s.fuel, Buffer.byteLength("ok" in answer ? answer.ok : answer.err));
       } catch (cause) {
         // A refusal (or a time-out) ends the invocation here, as for a one-module guest: the glue
         // rethrows an Error through the guest's frames (only a thrown { payload } becomes its err result).
@@ -107,7 +160,7 @@ export function createLinkedInstance(linked: LinkedExtension): GuestInstance {
       imports,
       (module, importObject) => {
         const instance = new WebAssembly.Instance(module, {
-          ...importObject,
+          ...guardHostImports(importObject, hooks),
           [COUNTERS_MODULE]: counters,
         } as WebAssembly.Imports);
         const meta = byModule.get(module);
@@ -169,6 +222,23 @@ export function createLinkedInstance(linked: LinkedExtension): GuestInstance {
   };
 
   const memoryBytes = () => live?.memories.reduce((n, m) => n + m.buffer.byteLength, 0) ?? 0;
+  const snapshotBytes = (l: Live) => l.memorySnapshots.reduce((n, m) => n + m.length, 0);
+
+  /** The result when the restore's charge alone is over the budget: the guest does not run, and its instance stays clean. */
+  const overBudget = (s: RunState, charge: number, fuel: number): GuestRunResult => ({
+    outcome: "technical_error",
+    error: new ExtensionError(
+      "resource_exhausted",
+      `fuel exhausted before the guest ran: restoring its ${formatBytes(memoryBytes())} of memory costs ${charge} instructions, the budget is ${fuel}`,
+      "fuel",
+      { limit: fuel, charge },
+    ).toJSON(),
+    fuelUsed: fuel,
+    memoryBytes: memoryBytes(),
+    outputBytes: 0,
+    hostCalls: 0,
+    logs: s.log.finish(),
+  });
 
   return {
     get instantiations() {
@@ -196,20 +266,24 @@ export function createLinkedInstance(linked: LinkedExtension): GuestInstance {
       if (state === undefined && dirty && !needsInstance()) reset();
     },
     run(opts): GuestRunResult {
+      const l = reset(); // what instantiation throws, the caller gets
       const s: RunState = {
         opts,
         log: createGuestLog(opts.logLines, opts.logBytes),
         hostCalls: 0,
         pending: undefined,
+        fuel: l.fuel,
+        droppedLogBytes: undefined,
       };
       const budget = BigInt(opts.fuel);
-      let l: Live | undefined;
+      // As for a one-module guest: every run starts from its memories restored, charged by their size.
+      const charge = BigInt(restoreFuel(snapshotBytes(l)));
+      if (charge >= budget) return overBudget(s, Number(charge), opts.fuel);
       let result: GuestRunResult;
       try {
-        l = reset();
         state = s;
         dirty = true;
-        l.fuel.value = budget;
+        l.fuel.value = budget - charge;
         let ok = true;
         let text: string;
         try {
@@ -234,7 +308,6 @@ export function createLinkedInstance(linked: LinkedExtension): GuestInstance {
           logs: s.log.finish(),
         };
       } catch (cause) {
-        if (!l) throw cause;
         const err = classifyFailure(
           cause,
           s.pending,

@@ -3,8 +3,9 @@
 //   ameide-ext-runtime --config <catalog.yaml> [--port N] [--host ADDR] [--socket PATH]
 //
 // Exit codes: 0 after a graceful shutdown (SIGTERM, SIGINT); 1 when it cannot
-// start (invalid catalog, port in use…) or a second signal cut the drain
-// short; 2 for a usage error. Logs are JSON lines on stdout (pino).
+// start (invalid catalog, port in use…), a second signal cut the drain
+// short or the shutdown passed its deadline (shutdown_grace_ms + 1.5 s);
+// 2 for a usage error. Logs are JSON lines on stdout (pino).
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -12,6 +13,7 @@ import { ExtensionError } from "@ameide-ext/pdk/contract";
 import { pino } from "pino";
 import { createRuntime } from "./create-runtime.js";
 import { loadRuntimeConfig } from "./load-runtime-config.js";
+import { createLogDestination } from "./log-destination.js";
 import { startRuntimeServer } from "./start-runtime-server.js";
 
 const USAGE = `usage: ameide-ext-runtime --config <catalog file> [--port N] [--host ADDR] [--socket PATH]
@@ -25,6 +27,13 @@ const USAGE = `usage: ameide-ext-runtime --config <catalog file> [--port N] [--h
 
 See docs/runtime-service.md for the catalog, the environment and the endpoints.
 `;
+
+/**
+ * After the drain (`runtime.shutdown_grace_ms`), how long closing connections, the engine and the
+ * stores may take before the process exits anyway, in milliseconds. With the log flush
+ * (LOG_FLUSH_MS) a shutdown ends at most `shutdown_grace_ms` + 1.5 s after the signal.
+ */
+export const SHUTDOWN_CLOSE_MS = 1000;
 
 /** Process-level side effects, passed in so tests can replace them. */
 export interface MainIo {
@@ -67,20 +76,18 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: MainIo = 
     }
   }
 
-  // Buffered: one write per 4 KiB of log rather than per line, flushed at least every half second.
-  const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
-  setInterval(() => destination.flush(), 500).unref();
+  const destination = createLogDestination();
   let logger = pino(
     { base: { service: "ameide-ext-runtime" }, timestamp: pino.stdTimeFunctions.isoTime },
-    destination,
+    destination.stream,
   );
-  const fail = (message: string, cause: unknown): number => {
+  const fail = async (message: string, cause: unknown): Promise<number> => {
     const err = ExtensionError.from(cause);
     logger.fatal(
       { event: "start_failed", error_code: err.code, error_reason: err.reason, details: err.details },
       `${message}: ${err.message}`,
     );
-    destination.flushSync();
+    await destination.flush();
     return 1;
   };
 
@@ -133,14 +140,28 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: MainIo = 
 
   return new Promise<number>((resolve) => {
     let stopping = false;
+    let ended = false;
+    const end = (code: number) => {
+      if (ended) return;
+      ended = true;
+      void destination.flush().then(() => resolve(code));
+    };
     const stop = (signal: "SIGTERM" | "SIGINT") => {
       if (stopping) {
         logger.warn({ event: "shutdown_forced", signal }, "second signal: exiting without waiting");
-        destination.flushSync();
-        resolve(1);
+        end(1);
         return;
       }
       stopping = true;
+      const deadlineMs = config.settings.shutdownGraceMs + SHUTDOWN_CLOSE_MS;
+      // Unref'd: it never keeps the process up, it only ends a close that hangs.
+      setTimeout(() => {
+        logger.error(
+          { event: "shutdown_forced", reason: "deadline", deadline_ms: deadlineMs },
+          `shutdown took over ${deadlineMs} ms: exiting without waiting`,
+        );
+        end(1);
+      }, deadlineMs).unref();
       logger.info(
         { event: "shutdown", signal, in_flight: runtime.inflight },
         `${signal}: draining ${runtime.inflight} invocation(s) in flight`,
@@ -152,8 +173,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: MainIo = 
             ? "stopped: every invocation in flight finished"
             : "stopped: the grace period cut invocations short",
         );
-        destination.flushSync();
-        resolve(0);
+        end(0);
       });
     };
     io.onSignal("SIGTERM", () => stop("SIGTERM"));
