@@ -156,7 +156,7 @@ export function createCompileWorker(options: CompileWorkerOptions): Compiler {
     waiting.shift()?.();
   };
 
-  return async (rev) => {
+  return async (rev, signal) => {
     await slot();
     const startedAt = new Date().toISOString();
     const base = options.workDir ?? tmpdir();
@@ -232,7 +232,7 @@ export function createCompileWorker(options: CompileWorkerOptions): Compiler {
         `${JSON.stringify({ ...manifest, version: rev.version }, null, 2)}\n`,
       );
 
-      const child = await spawnCompileChild({ dir, timeoutMs, maxOutputBytes });
+      const child = await spawnCompileChild({ dir, timeoutMs, maxOutputBytes, signal });
       if (child.t === "failed") {
         diagnostics.push(diag("build", child.reason, child.message));
         return done(false);

@@ -10,11 +10,15 @@ const PROBE = fileURLToPath(new URL("../testing/compile-child-probe.ts", import.
 describe("spawnCompileChild()", () => {
   const dir = mkdtempSync(join(tmpdir(), "ameide-child-test-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const probe = (mode: string, limits: { timeoutMs?: number; maxOutputBytes?: number } = {}) =>
+  const probe = (
+    mode: string,
+    limits: { timeoutMs?: number; maxOutputBytes?: number; signal?: AbortSignal } = {},
+  ) =>
     spawnCompileChild({
       dir,
       timeoutMs: limits.timeoutMs ?? 30_000,
       maxOutputBytes: limits.maxOutputBytes ?? 1024 * 1024,
+      signal: limits.signal,
       entry: { file: PROBE, args: [mode] },
     });
 
@@ -33,6 +37,14 @@ describe("spawnCompileChild()", () => {
     const started = Date.now();
     const out = await probe("hang", { timeoutMs: 500 });
     expect(out).toMatchObject({ t: "failed", reason: "compile_timeout" });
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  // A registry that shuts down cancels its compiles: the child must not outlive the cancel.
+  it("kills the child when the compile is cancelled: compile_cancelled", async () => {
+    const started = Date.now();
+    const out = probe("hang", { signal: AbortSignal.timeout(300) });
+    expect(await out).toMatchObject({ t: "failed", reason: "compile_cancelled" });
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 

@@ -10,12 +10,18 @@ export interface CompileChildOptions {
   timeoutMs: number;
   /** Largest result the child may send, bytes; it is killed past it (`compile_output_too_large`). */
   maxOutputBytes: number;
+  /** Cancels the compile: the child is killed at once (`compile_cancelled`), e.g. when the registry shuts down. */
+  signal?: AbortSignal | undefined;
   /** Test support: another entry module, and its arguments after `dir`. Default the compile child. */
   entry?: { file: string; args: readonly string[] } | undefined;
 }
 
 /** Why a compile child gave no result, as a diagnostic reason. */
-export type CompileChildFailure = "compile_timeout" | "compile_output_too_large" | "compile_crashed";
+export type CompileChildFailure =
+  | "compile_timeout"
+  | "compile_output_too_large"
+  | "compile_crashed"
+  | "compile_cancelled";
 
 /** What a compile child ended with: its message, or why there is none. */
 export type CompileChildOutcome =
@@ -34,7 +40,7 @@ const STDERR_TAIL_BYTES = 2048;
  * empty environment (no registry secret, no S3 keys, no database URL), the
  * hook's scratch folder as its cwd, no file descriptors but stdio and the
  * result pipe. The child is killed at `timeoutMs` or when its result passes
- * `maxOutputBytes`. Resolves, never rejects.
+ * `maxOutputBytes`, or when `signal` aborts. Resolves, never rejects.
  */
 export function spawnCompileChild(options: CompileChildOptions): Promise<CompileChildOutcome> {
   const entry = options.entry ?? { file: CHILD, args: [] };
@@ -57,6 +63,10 @@ export function spawnCompileChild(options: CompileChildOptions): Promise<Compile
         stop("compile_timeout", `the compile ran past its limit of ${options.timeoutMs} ms and was stopped`),
       options.timeoutMs,
     );
+    const cancel = () =>
+      stop("compile_cancelled", "the compile was cancelled (the registry is shutting down)");
+    if (options.signal?.aborted) cancel();
+    options.signal?.addEventListener("abort", cancel, { once: true });
     child.stdio[RESULT_FD]?.on("data", (chunk: Buffer) => {
       bytes += chunk.byteLength;
       if (bytes > options.maxOutputBytes)
@@ -72,6 +82,7 @@ export function spawnCompileChild(options: CompileChildOptions): Promise<Compile
     child.on("error", (cause) => stop("compile_crashed", `the compile process failed: ${cause.message}`));
     child.on("close", (code, signal) => {
       clearTimeout(timer);
+      options.signal?.removeEventListener("abort", cancel);
       if (failure !== undefined) return resolve({ t: "failed", ...failure });
       try {
         if (code !== 0) throw new Error(`it exited with ${signal ?? `code ${code}`}`);
