@@ -142,6 +142,17 @@ describe("buildTypeScript() reads nothing outside the hook", () => {
       () =>
         `declare const require: (p: string) => unknown;\nconst x = require("${path.join(outside, "secret.txt")}");${RUN}`,
     ],
+    // esbuild expands a computed import as a glob, walking the folders it names without asking the plugin:
+    // one refusal per file it found would tell the agent what the host's folders hold.
+    [
+      "a computed import() climbing out (a glob to esbuild)",
+      (e: string) => `const n = "tokens.json";\nconst x = import(\`${climb(e, "")}/\${n}\`);${RUN}`,
+    ],
+    [
+      "a require() of a climb joined to a variable (a glob to esbuild)",
+      (e: string) =>
+        `declare const require: (p: string) => unknown;\nconst n = "secret.txt";\nconst x = require(("${climb(e, "")}/" + n));${RUN}`,
+    ],
   ])("refuses %s with forbidden_import", async (_name, source) => {
     const err = await refusal(source);
     expect(err).toMatchObject({ code: "invalid_argument", reason: "forbidden_import" });
