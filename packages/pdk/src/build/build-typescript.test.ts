@@ -213,6 +213,38 @@ describe("buildTypeScript() reads nothing outside the hook", () => {
     expect(err).toMatchObject({ code: "invalid_argument", reason: "forbidden_import" });
   });
 
+  // A refusal that comes only once esbuild found the file, and "Could not resolve" otherwise, tells the
+  // agent which host files exist (/root/.ssh/id_rsa, another compile's folder, the stack's tokens.json).
+  it("refuses a climb out of the hook alike whether its target exists or not (no oracle of the host's files)", async () => {
+    const outcome = async (source: (e: string) => string, setup?: (root: string) => void) => {
+      const err = await refusal(source, setup);
+      return {
+        code: err.code,
+        reason: err.reason,
+        why: (err.details.diagnostics[0] as { message: string }).message,
+      };
+    };
+    const relative = (file: string) => outcome((e) => `import x from "${climb(e, file)}";${RUN}`);
+    const byMain = (file: string) =>
+      outcome(
+        () => `import * as x from "leaky";${RUN}`,
+        (root) => {
+          const pkg = path.join(root, "node_modules", "leaky");
+          mkdirSync(pkg, { recursive: true });
+          writeFileSync(
+            path.join(pkg, "package.json"),
+            JSON.stringify({ name: "leaky", main: path.relative(pkg, path.join(outside, file)) }),
+          );
+        },
+      );
+    const [there, absent] = [await relative("tokens.json"), await relative("absent.json")];
+    expect(there).toMatchObject({ code: "invalid_argument", reason: "forbidden_import" });
+    expect(absent).toEqual({ ...there, why: there.why.replace("tokens.json", "absent.json") });
+    const [mainThere, mainAbsent] = [await byMain("secret.ts"), await byMain("absent.ts")];
+    expect(mainThere).toMatchObject({ code: "invalid_argument", reason: "forbidden_import" });
+    expect(mainAbsent).toEqual(mainThere);
+  });
+
   it("ignores the hook's tsconfig.json: its paths cannot map an import out of the hook", async () => {
     const err = await refusal(
       () => `import { leak as x } from "secrets";${RUN}`,

@@ -3,7 +3,7 @@ import path from "node:path";
 import type { Loader, OnLoadResult, OnResolveArgs, OnResolveResult, Plugin, PluginBuild } from "esbuild";
 import { locateRange } from "./build-diagnostic.js";
 import { computedImports } from "./computed-imports.js";
-import { undeclaredPackage } from "./hook-packages.js";
+import { packageEntryOutside, undeclaredPackage } from "./hook-packages.js";
 import { isInside, type PathConfinement } from "./path-confinement.js";
 
 /** Options of {@link createConfineImportsPlugin}. */
@@ -124,6 +124,12 @@ async function resolveConfined(
     const undeclared = undeclaredPackage(spec, o.rootDir);
     if (undeclared !== undefined) return undeclared;
   }
+  // By the import's text first: refusing only what esbuild found would tell which host files exist.
+  const fromDir = o.confinement.realPath(args.resolveDir);
+  if (!bare && !isInside(path.resolve(fromDir, spec), fromPdk ? pdkRoot : hookRoot))
+    return "it leads outside the hook's folder";
+  const entryOutside = bare ? packageEntryOutside(spec, fromDir, hookRoot) : undefined;
+  if (entryOutside !== undefined) return entryOutside;
   const found = await build.resolve(spec, {
     kind: args.kind,
     importer: args.importer,
