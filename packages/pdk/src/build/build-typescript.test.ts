@@ -159,6 +159,27 @@ describe("buildTypeScript() reads nothing outside the hook", () => {
     expect(err.details.diagnostics).toEqual([expect.objectContaining({ line: expect.any(Number) })]);
   });
 
+  // Refused before esbuild parses the module, so it never walks the folders: a refusal that came from what
+  // the walk found (or did not) would tell the agent which host files exist.
+  it.each([
+    ["a template", (dir: string) => `\`${dir}/\${n}\``],
+    ["strings joined with +", (dir: string) => `"${dir}/" + n`],
+    ["a template in a branch of a ?:", (dir: string) => `c ? \`${dir}/\${n}\` : "./none"`],
+  ])("refuses a computed import of %s as such, whatever the folder it names holds", async (_n, arg) => {
+    const messages: string[] = [];
+    for (const file of ["tokens.json", "absent-file"]) {
+      const err = await refusal(
+        (e) =>
+          `declare const c: boolean;\nconst n = "${file}";\nconst x = import(${arg(climb(e, ""))});${RUN}`,
+      );
+      expect(err).toMatchObject({ code: "invalid_argument", reason: "forbidden_import" });
+      messages.push(...err.details.diagnostics.map((d) => (d as { message: string }).message));
+    }
+    expect(messages).toHaveLength(2);
+    expect(messages[0]).toContain("a computed import() or require()");
+    expect(messages[1]).toBe(messages[0]);
+  });
+
   it("refuses a symlink inside the hook that points out of it", async () => {
     const err = await refusal(
       () => `import { leak as x } from "./link";${RUN}`,

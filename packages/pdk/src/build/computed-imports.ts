@@ -8,7 +8,8 @@ export interface ComputedImport {
 
 /**
  * The `import(…)` and `require(…)` calls of a module whose argument is
- * computed: a template with substitutions or a `+` of strings. esbuild
+ * computed: a template with substitutions or a `+` of strings (or a `?:`
+ * with one in a branch). esbuild
  * expands such an argument as a glob, walking the folders it names (`../../..`
  * included) without asking any plugin, so the build refuses them before
  * esbuild parses the module. A hook has no use for them: QuickJS loads
@@ -46,6 +47,8 @@ function isComputed(arg: ts.Expression): boolean {
     ts.isNonNullExpression(bare)
   )
     bare = bare.expression;
+  // esbuild makes each branch of a `?:` an import of its own.
+  if (ts.isConditionalExpression(bare)) return isComputed(bare.whenTrue) || isComputed(bare.whenFalse);
   return (
     ts.isTemplateExpression(bare) ||
     (ts.isBinaryExpression(bare) && bare.operatorToken.kind === ts.SyntaxKind.PlusToken)
