@@ -21,6 +21,11 @@ export interface TestHookOptions {
   update?: boolean;
   /** Progress events, one `case-done` per case. */
   onEvent?: EventSink;
+  /**
+   * Compile even when dist/ holds a build stamped as fresh. Default false. The registry sets it:
+   * an upload's dist/ is the uploader's to forge, and the module must come from the sources.
+   */
+  rebuild?: boolean;
 }
 
 /** One case's result. */
@@ -88,7 +93,7 @@ export async function testHook(options: TestHookOptions, deps: CliDeps): Promise
       );
     }
   }
-  const prepared = await prepareHook({ dir, rebuild: false, optimize: true }, deps, emit);
+  const prepared = await prepareHook({ dir, rebuild: options.rebuild ?? false, optimize: true }, deps, emit);
   try {
     emit({ type: "cases", names: fixtures.map((f) => f.fixture.name) });
     const cases: CaseResult[] = [];

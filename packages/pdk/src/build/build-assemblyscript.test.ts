@@ -296,6 +296,9 @@ describe("buildAssemblyScript() reads nothing outside the hook", () => {
     ["a relative climb out of the hook", (src: string) => secretFrom(src)],
     ["../../x", () => "../../x"],
     ["a ~lib/../../.. climb", (src: string) => `~lib/../${secretFrom(src)}`],
+    // asc folds a package's `..` segments into a ~lib/.. climb, which it reports without the import's place.
+    ["a package path that climbs out", (src: string) => `deal-bands/../../${secretFrom(src)}`],
+    ["a PDK path that climbs out", (src: string) => `@ameide-ext/pdk/../../../${secretFrom(src)}`],
   ])("refuses %s with forbidden_import at its file and line", async (_name, specifier) => {
     let spec = "";
     const refused = await refusal((src) => {

@@ -142,10 +142,42 @@ describe("buildTypeScript() reads nothing outside the hook", () => {
       () =>
         `declare const require: (p: string) => unknown;\nconst x = require("${path.join(outside, "secret.txt")}");${RUN}`,
     ],
+    // esbuild expands a computed import as a glob, walking the folders it names without asking the plugin:
+    // one refusal per file it found would tell the agent what the host's folders hold.
+    [
+      "a computed import() climbing out (a glob to esbuild)",
+      (e: string) => `const n = "tokens.json";\nconst x = import(\`${climb(e, "")}/\${n}\`);${RUN}`,
+    ],
+    [
+      "a require() of a climb joined to a variable (a glob to esbuild)",
+      (e: string) =>
+        `declare const require: (p: string) => unknown;\nconst n = "secret.txt";\nconst x = require(("${climb(e, "")}/" + n));${RUN}`,
+    ],
   ])("refuses %s with forbidden_import", async (_name, source) => {
     const err = await refusal(source);
     expect(err).toMatchObject({ code: "invalid_argument", reason: "forbidden_import" });
     expect(err.details.diagnostics).toEqual([expect.objectContaining({ line: expect.any(Number) })]);
+  });
+
+  // Refused before esbuild parses the module, so it never walks the folders: a refusal that came from what
+  // the walk found (or did not) would tell the agent which host files exist.
+  it.each([
+    ["a template", (dir: string) => `\`${dir}/\${n}\``],
+    ["strings joined with +", (dir: string) => `"${dir}/" + n`],
+    ["a template in a branch of a ?:", (dir: string) => `c ? \`${dir}/\${n}\` : "./none"`],
+  ])("refuses a computed import of %s as such, whatever the folder it names holds", async (_n, arg) => {
+    const messages: string[] = [];
+    for (const file of ["tokens.json", "absent-file"]) {
+      const err = await refusal(
+        (e) =>
+          `declare const c: boolean;\nconst n = "${file}";\nconst x = import(${arg(climb(e, ""))});${RUN}`,
+      );
+      expect(err).toMatchObject({ code: "invalid_argument", reason: "forbidden_import" });
+      messages.push(...err.details.diagnostics.map((d) => (d as { message: string }).message));
+    }
+    expect(messages).toHaveLength(2);
+    expect(messages[0]).toContain("a computed import() or require()");
+    expect(messages[1]).toBe(messages[0]);
   });
 
   it("refuses a symlink inside the hook that points out of it", async () => {
@@ -200,6 +232,38 @@ describe("buildTypeScript() reads nothing outside the hook", () => {
       },
     );
     expect(err).toMatchObject({ code: "invalid_argument", reason: "forbidden_import" });
+  });
+
+  // A refusal that comes only once esbuild found the file, and "Could not resolve" otherwise, tells the
+  // agent which host files exist (/root/.ssh/id_rsa, another compile's folder, the stack's tokens.json).
+  it("refuses a climb out of the hook alike whether its target exists or not (no oracle of the host's files)", async () => {
+    const outcome = async (source: (e: string) => string, setup?: (root: string) => void) => {
+      const err = await refusal(source, setup);
+      return {
+        code: err.code,
+        reason: err.reason,
+        why: (err.details.diagnostics[0] as { message: string }).message,
+      };
+    };
+    const relative = (file: string) => outcome((e) => `import x from "${climb(e, file)}";${RUN}`);
+    const byMain = (file: string) =>
+      outcome(
+        () => `import * as x from "leaky";${RUN}`,
+        (root) => {
+          const pkg = path.join(root, "node_modules", "leaky");
+          mkdirSync(pkg, { recursive: true });
+          writeFileSync(
+            path.join(pkg, "package.json"),
+            JSON.stringify({ name: "leaky", main: path.relative(pkg, path.join(outside, file)) }),
+          );
+        },
+      );
+    const [there, absent] = [await relative("tokens.json"), await relative("absent.json")];
+    expect(there).toMatchObject({ code: "invalid_argument", reason: "forbidden_import" });
+    expect(absent).toEqual({ ...there, why: there.why.replace("tokens.json", "absent.json") });
+    const [mainThere, mainAbsent] = [await byMain("secret.ts"), await byMain("absent.ts")];
+    expect(mainThere).toMatchObject({ code: "invalid_argument", reason: "forbidden_import" });
+    expect(mainAbsent).toEqual(mainThere);
   });
 
   it("ignores the hook's tsconfig.json: its paths cannot map an import out of the hook", async () => {

@@ -238,9 +238,15 @@ function bundleError(cause: unknown, entry: string, rootDir: string): ExtensionE
     sourceLine: e.location?.lineText ?? "",
     length: Math.max(1, e.location?.length ?? 1),
   }));
-  const forbidden = errors.flatMap((e, i) =>
-    e.detail === FORBIDDEN_IMPORT_DETAIL ? [{ ...(located[i] as (typeof located)[number]), e }] : [],
-  );
+  // One refusal per import and reason: a count of files an import matched would describe the host's folders.
+  const seen = new Set<string>();
+  const forbidden = errors.flatMap((e, i) => {
+    const at = located[i] as (typeof located)[number];
+    const key = `${at.file}:${at.line}:${at.column}:${e.text}`;
+    if (e.detail !== FORBIDDEN_IMPORT_DETAIL || seen.has(key)) return [];
+    seen.add(key);
+    return [{ ...at, e }];
+  });
   if (forbidden.length > 0) {
     return forbiddenImportError(
       forbidden.map(({ e, ...at }) => ({

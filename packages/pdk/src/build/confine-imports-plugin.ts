@@ -1,7 +1,9 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import type { Loader, OnResolveArgs, OnResolveResult, Plugin, PluginBuild } from "esbuild";
-import { undeclaredPackage } from "./hook-packages.js";
+import type { Loader, OnLoadResult, OnResolveArgs, OnResolveResult, Plugin, PluginBuild } from "esbuild";
+import { locateRange } from "./build-diagnostic.js";
+import { computedImports } from "./computed-imports.js";
+import { packageEntryOutside, undeclaredPackage } from "./hook-packages.js";
 import { isInside, type PathConfinement } from "./path-confinement.js";
 
 /** Options of {@link createConfineImportsPlugin}. */
@@ -65,7 +67,12 @@ export function createConfineImportsPlugin(options: ConfineImportsOptions): Plug
         const loader = args.with.type === "json" ? "json" : LOADERS[path.extname(args.path)];
         if (loader === undefined)
           return refuse(`a ${path.extname(args.path) || "extensionless"} file is not code`);
-        return { contents: await readFile(args.path), loader, resolveDir: path.dirname(args.path) };
+        const contents = await readFile(args.path, "utf8");
+        if (loader !== "json") {
+          const computed = refuseComputedImports(args.path, contents);
+          if (computed !== undefined) return computed;
+        }
+        return { contents, loader, resolveDir: path.dirname(args.path) };
       });
     },
   };
@@ -73,6 +80,25 @@ export function createConfineImportsPlugin(options: ConfineImportsOptions): Plug
 
 function refuse(why: string): { errors: [{ text: string; detail: string }] } {
   return { errors: [{ text: why, detail: FORBIDDEN_IMPORT_DETAIL }] };
+}
+
+/**
+ * The computed imports of a module, refused where they are written, before
+ * esbuild parses it and expands them as globs over the folders they name.
+ */
+function refuseComputedImports(file: string, text: string): OnLoadResult | undefined {
+  const computed = computedImports(file, text);
+  if (computed.length === 0) return undefined;
+  return {
+    errors: computed.map(({ start, end }) => {
+      const { line, column, sourceLine, length } = locateRange(text, start, end);
+      return {
+        text: "a computed import() or require() (esbuild reads the folders it names)",
+        detail: FORBIDDEN_IMPORT_DETAIL,
+        location: { file, line, column: column - 1, lineText: sourceLine, length },
+      };
+    }),
+  };
 }
 
 /** Where an import goes, or why it may not. */
@@ -98,6 +124,12 @@ async function resolveConfined(
     const undeclared = undeclaredPackage(spec, o.rootDir);
     if (undeclared !== undefined) return undeclared;
   }
+  // By the import's text first: refusing only what esbuild found would tell which host files exist.
+  const fromDir = o.confinement.realPath(args.resolveDir);
+  if (!bare && !isInside(path.resolve(fromDir, spec), fromPdk ? pdkRoot : hookRoot))
+    return "it leads outside the hook's folder";
+  const entryOutside = bare ? packageEntryOutside(spec, fromDir, hookRoot) : undefined;
+  if (entryOutside !== undefined) return entryOutside;
   const found = await build.resolve(spec, {
     kind: args.kind,
     importer: args.importer,

@@ -32,7 +32,9 @@ const CANDIDATES = [".ts", "/index.ts", ".d.ts"];
 /** A `~lib/` path with a `..` segment, in a message or as a quoted specifier. */
 const CLIMBING_LIB = /'~lib\/(?:[^'\n]*\/)?\.\.(?:\/|')/;
 const CLIMBS = "a ~lib path that climbs out of the library";
-const LIB_SPECIFIER = /(["'`])(~lib\/[^"'`\n]*)\1/g;
+const PACKAGE_CLIMBS = "a package path with a `..` segment (asc makes it a ~lib path that climbs out)";
+/** A quoted `~lib/` or package specifier (neither relative nor absolute). */
+const LIB_SPECIFIER = /(["'`])((?:~lib\/|@|[A-Za-z0-9_$])[^"'`\n]*)\1/g;
 
 /**
  * The imports among asc's "not found" diagnostics that reach outside what a
@@ -59,7 +61,7 @@ export function refusedAscImports(raw: readonly AscDiagnostic[], context: AscImp
   return refusals;
 }
 
-/** Every `~lib/` specifier with a `..` segment in the hook's own files, where it is written. */
+/** Every `~lib/` or package specifier with a `..` segment in the hook's own files, where it is written. */
 function climbingLibImports(context: AscImportContext): RefusedImport[] {
   const found: RefusedImport[] = [];
   for (const [file, text] of context.texts) {
@@ -69,7 +71,7 @@ function climbingLibImports(context: AscImportContext): RefusedImport[] {
       if (!specifier.split("/").includes("..")) continue;
       found.push({
         specifier,
-        why: CLIMBS,
+        why: specifier.startsWith("~lib/") ? CLIMBS : PACKAGE_CLIMBS,
         file,
         ...locateRange(text, match.index, match.index + match[0].length),
       });
@@ -83,6 +85,7 @@ function whyRefused(specifier: string, importer: string, context: AscImportConte
   if (path.isAbsolute(specifier)) return "an absolute path";
   const lib = specifier.startsWith("~lib/") ? specifier.slice("~lib/".length) : undefined;
   if (lib?.split("/").includes("..")) return CLIMBS;
+  if (!specifier.startsWith(".") && specifier.split("/").includes("..")) return PACKAGE_CLIMBS;
   if (specifier.startsWith(".")) {
     const target = path.resolve(path.dirname(importer), specifier);
     const escapes =

@@ -23,7 +23,8 @@ export async function buildAndTestInChild(dir: string): Promise<CompileChildMess
   const deps: CliDeps = { ...createNodeDeps(), stdout: silent, stderr: silent, cwd: dir, env: {} };
   let result: TestHookResult;
   try {
-    result = await testHook({ dir }, deps);
+    // rebuild: a dist/ in the upload (a module with a stamp saying "built from these sources") is forged.
+    result = await testHook({ dir, rebuild: true }, deps);
   } catch (cause) {
     return { t: "refused", error: ExtensionError.from(cause).toJSON() };
   }

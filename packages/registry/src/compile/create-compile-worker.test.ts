@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { buildHook, createNodeDeps } from "@ameide-ext/cli";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { editFile, hookRevision } from "../testing/hook-revision.js";
 import { createCompileWorker } from "./create-compile-worker.js";
@@ -182,5 +183,45 @@ describe("createCompileWorker() keeps the host's files and secrets from a hook",
     expect(out.record.status, JSON.stringify(out.record.diagnostics)).toBe("succeeded");
     expect(seen).toEqual([{ mode: 0o700, entries: ["deal-guard"] }]);
     expect(await readdir(workDir)).toEqual([]);
+  });
+
+  // An upload is any set of files, not what `ameide-ext promote` collects: it may carry a dist/ with a
+  // module and a stamp that says it was built from exactly the uploaded src/. The registry must build the
+  // sources reviewers read, never store a module the agent made.
+  it("builds the uploaded sources, not a prebuilt dist/<id>.wasm an upload carries with a fresh stamp", async () => {
+    const lenient = (dir: string) =>
+      editFile(
+        join(dir, "src", "index.ts"),
+        "const extra = amount > AMOUNT_THRESHOLD &&",
+        "const extra = amount > AMOUNT_THRESHOLD && amount < 1_000_000 &&",
+      );
+    const evil = await hookRevision(join(work, "prebuilt-evil"), "process_hook", lenient);
+    const evilDir = join(work, "prebuilt-evil", "deal-guard");
+    const evilBuild = await buildHook({ dir: evilDir }, { ...createNodeDeps(), cwd: evilDir });
+    const honest = await hookRevision(join(work, "prebuilt-honest"), "process_hook", async (dir) => {
+      // The honest sources' own build writes the stamp; the agent swaps in the lenient module.
+      const built = await buildHook({ dir }, { ...createNodeDeps(), cwd: dir });
+      const stampFile = join(dir, "dist", "deal-guard.build.json");
+      const stamp = JSON.parse(await readFile(stampFile, "utf8")) as Record<string, unknown>;
+      await writeFile(built.wasm, await readFile(evilBuild.wasm));
+      await writeFile(
+        stampFile,
+        JSON.stringify({ ...stamp, sha256: evilBuild.sha256, bytes: evilBuild.bytes }),
+      );
+    });
+    const dist = join(work, "prebuilt-honest", "deal-guard", "dist");
+    const forged = { ...honest, sources: [...honest.sources] };
+    for (const name of ["deal-guard.wasm", "deal-guard.build.json"])
+      forged.sources.push({
+        path: `dist/${name}`,
+        contentBase64: (await readFile(join(dist, name))).toString("base64"),
+      });
+    const compile = createCompileWorker({ modules: createFolderModuleWriter(join(work, "m-prebuilt")) });
+    const out = await compile(forged);
+    const clean = await compile(honest);
+    expect(clean.record.status, JSON.stringify(clean.record.diagnostics)).toBe("succeeded");
+    expect(evil.sources).not.toEqual(honest.sources);
+    expect(out.sha256).not.toBe(evilBuild.sha256);
+    expect(out.sha256).toBe(clean.sha256);
   });
 });

@@ -1,7 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { RegistryStore } from "../store/registry-store.js";
 import { STORE_BACKENDS } from "../testing/store-backends.js";
-import { type Caller, type CompileOutcome, createRegistry, type Registry } from "./create-registry.js";
+import {
+  type Caller,
+  type CompileOutcome,
+  createRegistry,
+  MAX_SOURCE_FILES,
+  type Registry,
+} from "./create-registry.js";
 import type { Env, RevisionRecord, TestResultRecord } from "./types.js";
 
 const T = "acme";
@@ -479,6 +485,37 @@ describe.each(STORE_BACKENDS)("createRegistry() on $name", (backend) => {
     });
     const ok = await registry.createDraft(ann, { ...request, requestId: "r".repeat(128) });
     expect(ok.revision.version).toBe("1");
+  });
+
+  // The compile worker writes every uploaded file into its scratch folder before the child starts (and its
+  // time limit with it): a 32 MiB upload of a million tiny files held the compile slot for minutes.
+  it("refuses an upload of too many files, or a path with a NUL byte or over 512 characters (invalid_input), and keeps serving", async () => {
+    await open();
+    const draft = await registry.createDraft(ann, {
+      tenantId: T,
+      extensionId: "deal-guard",
+      kind: "process_hook",
+      riskTier: "low",
+    });
+    const key = { tenantId: T, extensionId: "deal-guard", version: draft.revision.version };
+    const upload = (files: typeof sources) =>
+      registry.uploadSource(ann, { ...key, language: "assemblyscript", files, manifestJson: "{}" });
+    const many = Array.from({ length: MAX_SOURCE_FILES + 1 }, (_, i) => ({
+      path: `tests/t${i}.json`,
+      contentBase64: "",
+    }));
+    await expect(upload(many)).rejects.toMatchObject({
+      code: "invalid_argument",
+      reason: "invalid_input",
+      details: { field: "files", limit: MAX_SOURCE_FILES, actual: MAX_SOURCE_FILES + 1 },
+    });
+    for (const path of ["src/a\0b.ts", `src/${"a".repeat(510)}.ts`])
+      await expect(upload([{ path, contentBase64: "" }])).rejects.toMatchObject({
+        code: "invalid_argument",
+        reason: "invalid_input",
+      });
+    const ok = await upload([...sources, ...many.slice(0, MAX_SOURCE_FILES - 1)]);
+    expect(ok.revision.state).toBe("draft");
   });
 
   it("two concurrent CreateDrafts with one request_id make one draft, both answered with it", async () => {

@@ -180,8 +180,40 @@ export interface Registry {
 export const CANCEL_WRITE_MS = 1000;
 
 const ID_PATTERN = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+/** Most files one upload may carry: the compile worker writes each before its child (and time limit) starts. */
+export const MAX_SOURCE_FILES = 2000;
+/** Longest source path, in characters. */
+export const MAX_SOURCE_PATH_CHARS = 512;
 const SYSTEM_RULES = "system:promotion-rules";
 const SYSTEM_COMPILER = "system:compile-worker";
+
+/** The upload's size in files and its paths' lengths and characters, before anything is written. */
+function checkSourceFiles(files: ReadonlyArray<{ path: string }>): void {
+  if (files.length > MAX_SOURCE_FILES)
+    throw new ExtensionError(
+      "invalid_argument",
+      `the upload has ${files.length} files, the limit is ${MAX_SOURCE_FILES}`,
+      "invalid_input",
+      { field: "files", limit: MAX_SOURCE_FILES, actual: files.length },
+    );
+  for (const f of files) {
+    const shown = JSON.stringify(f.path.slice(0, 80)) + (f.path.length > 80 ? "…" : "");
+    if (f.path.length > MAX_SOURCE_PATH_CHARS)
+      throw new ExtensionError(
+        "invalid_argument",
+        `source path ${shown} is ${f.path.length} characters, the limit is ${MAX_SOURCE_PATH_CHARS}`,
+        "invalid_input",
+        { field: "files.path", limit: MAX_SOURCE_PATH_CHARS, actual: f.path.length },
+      );
+    if (/\p{Cc}/u.test(f.path))
+      throw new ExtensionError(
+        "invalid_argument",
+        `source path ${shown} has a control character (a NUL byte, a newline…)`,
+        "invalid_input",
+        { field: "files.path" },
+      );
+  }
+}
 
 function pageSize(n: number | undefined): number {
   if (!n) return 50;
@@ -508,6 +540,7 @@ export function createRegistry(options: RegistryOptions): Registry {
           "invalid_argument",
           `language is ${JSON.stringify(input.language)}, it must be one of ${SOURCE_LANGUAGES.join(", ")} (the pinned toolchains)`,
         );
+      checkSourceFiles(input.files);
       for (const f of input.files)
         if (
           f.path === "" ||
