@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -310,7 +311,9 @@ export function createCompileWorker(options: CompileWorkerOptions): Compiler {
       const ok = result.ok && !diagnostics.some((d) => d.severity === "error");
       if (!ok) return done(false);
       const ref = await options.modules.put(moduleKey(rev.tenantId, rev.extensionId, rev.version), component);
-      return done(true, { wasmBlobRef: `${ref}#sha256=${result.sha256}`, sha256: result.sha256 });
+      // The hash of the bytes stored, computed here: the child's word is not trusted for it.
+      const sha256 = createHash("sha256").update(component).digest("hex");
+      return done(true, { wasmBlobRef: `${ref}#sha256=${sha256}`, sha256 });
     } finally {
       await rm(work, { recursive: true, force: true });
       release();
