@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import { readdirSync } from "node:fs";
 import { mkdir, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { build as esbuild } from "esbuild";
 import ts from "typescript";
@@ -19,6 +18,7 @@ import {
 } from "./hook-tsconfig.js";
 import { createPathConfinement, isInside } from "./path-confinement.js";
 import { PDK_PACKAGE } from "./pdk-sources.js";
+import { privateScratchDir } from "./private-scratch.js";
 
 /** Options of {@link buildTypeScript}. */
 export interface BuildTypeScriptOptions {
@@ -276,10 +276,10 @@ function importedSpecifier(lineText: string, column: number, length: number): st
 async function componentize(bundle: string): Promise<Uint8Array> {
   const { componentize: qjs } = await import("componentize-qjs");
   // The module's path ends up in the QuickJS snapshot: a path derived from the bundle alone
-  // keeps it out of the differences between builds. (Some remain: QuickJS's init-time seeds.)
+  // (and the user's id) keeps it out of the differences between builds. (Some remain: QuickJS's init-time seeds.)
+  // In a folder of this user's alone: the bundle is the tenant's code.
   const dir = path.join(
-    tmpdir(),
-    "ameide-ext-ts",
+    await privateScratchDir("ameide-ext-ts"),
     createHash("sha256").update(bundle).digest("hex").slice(0, 24),
   );
   try {
