@@ -14,6 +14,7 @@ export type {
   SizeLimits,
 } from "@ameide-ext/pdk/contract";
 export {
+  COST_MODEL,
   DEFAULT_LIMITS,
   DEFAULT_SIZE_LIMITS,
   ERROR_CODES,

@@ -1,4 +1,4 @@
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { COST_MODEL, ExtensionError } from "@ameide-ext/pdk/contract";
 import {
   type ByteReader,
   type ByteWriter,
@@ -6,7 +6,10 @@ import {
   createByteWriter,
   malformed,
 } from "./byte-reader.js";
+import { costPerUnit, staticCost } from "./instruction-cost.js";
 import { Flow, readInstruction, skipValType } from "./read-instruction.js";
+
+const MEMORY_GROW_PER_PAGE = COST_MODEL.memoryGrowPerPage;
 
 /** Export name of the injected fuel counter (mutable i64; counts down, below 0 means exhausted). */
 export const FUEL_EXPORT = "__ameide_fuel";
@@ -36,19 +39,11 @@ export const TrapReason = {
   MemoryGrowFailed: 3,
 } as const;
 
-/**
- * Bulk instructions (0xFC prefix) whose cost grows with their length operand:
- * memory.init (8), memory.copy (10), memory.fill (11), table.init (12),
- * table.copy (14), table.fill (17). Each is charged its length in fuel on top
- * of its one unit.
- */
-const BULK_OPS: ReadonlySet<number> = new Set([8, 10, 11, 12, 14, 17]);
-
 /** How fuel is charged. */
 export type MeterMode =
-  /** Charge each basic block's instruction count on entry to the block (the product). */
+  /** Charge each basic block its cost (its instructions' weights) on entry to the block (the product). */
   | "block"
-  /** Charge 1 before every instruction (exact; slow; for tests that check the block mode). */
+  /** Charge each instruction its weight before it runs (exact; slow; for tests that check the block mode). */
   | "exact"
   /** No fuel at all (a baseline for benchmarks). */
   | "none";
@@ -206,13 +201,15 @@ function readValTypeName(r: ByteReader): string {
 
 /**
  * Rewrites a core module so the runtime can enforce its limits:
- * - fuel: a mutable i64 global counts down by each basic block's instruction
- *   count; loop heads and function entries check it and trap when it is
+ * - fuel: a mutable i64 global counts down by each basic block's cost, the
+ *   sum of its instructions' weights in the cost model (COST_MODEL of the
+ *   contract); loop heads and function entries check it and trap when it is
  *   negative. Each function keeps the counter in a local and writes it back
- *   around calls and exits, so V8 holds it in a register in hot loops. A
- *   bulk instruction (memory.fill, memory.copy, memory.init, table.fill,
- *   table.copy, table.init) is also charged its length, in bytes or elements,
- *   before it runs: its work grows with it, and a budget must bound it too.
+ *   around calls and exits, so V8 holds it in a register in hot loops. An
+ *   instruction whose work grows with an operand (memory.fill, memory.copy,
+ *   memory.init, table.fill, table.copy, table.init, table.grow, memory.grow)
+ *   is also charged its weight per byte, element or page of that operand,
+ *   before it runs: a budget must bound it too.
  * - call depth: each function entry increments a counter and traps past the
  *   limit, which makes stack exhaustion deterministic.
  * - memory: every linear memory gets a maximum of `maxMemoryPages`; a failed
@@ -464,9 +461,9 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
       }
       storeAndCheck(x);
     };
-    // A bulk instruction's work grows with its length, the operand on top of the stack: charge it
-    // (one unit per byte or element) before the instruction runs, so a budget bounds it like a loop.
-    const chargeBulk = (x: ByteWriter) => {
+    // An instruction whose work grows with its length, the operand on top of the stack (bytes,
+    // elements, pages): charge `perUnit` per unit before it runs, so a budget bounds it like a loop.
+    const chargeDynamic = (x: ByteWriter, perUnit: number) => {
       if (meter === "none") return;
       x.u8(0x21);
       x.u32(tLocal); // the length
@@ -475,6 +472,11 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
       x.u8(0x20);
       x.u32(tLocal);
       x.u8(0xad); // i64.extend_i32_u
+      if (perUnit !== 1) {
+        x.u8(0x42);
+        x.s64(BigInt(perUnit));
+        x.u8(0x7e); // i64.mul
+      }
       x.u8(0x7d); // i64.sub
       storeAndCheck(x);
       x.u8(0x20);
@@ -538,16 +540,19 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
       const structural = ins.flow === Flow.End || ins.flow === Flow.Else;
       if (meter === "exact" && !structural && kind !== "dead") {
         // Charge every instruction on its own: exact counts, for tests.
-        charge(seg, 1, false);
+        charge(seg, staticCost(raw), false);
       } else if (!structural && kind !== "dead") {
-        cost++;
+        cost += staticCost(raw);
       }
       if (op === 0x26 || (op === 0xfc && [12, 14, 15, 17].includes(raw[1] as number))) mutatesTables = true;
       if (op === 0xfc && (raw[1] === 9 || raw[1] === 13)) dropsSegments = true;
       const depth = ctrl.length;
       switch (ins.flow) {
         case Flow.Plain:
-          if (op === 0xfc && BULK_OPS.has(raw[1] as number)) chargeBulk(seg);
+          if (op === 0xfc) {
+            const perUnit = costPerUnit(raw);
+            if (perUnit !== undefined) chargeDynamic(seg, perUnit);
+          }
           if (shift !== 0 && (op === 0x23 || op === 0x24)) {
             seg.u8(op);
             seg.u32(mapGlobal(createByteReader(raw, 1).u32()));
@@ -573,6 +578,7 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
           endSegment("dead");
           break;
         case Flow.MemoryGrow:
+          chargeDynamic(seg, MEMORY_GROW_PER_PAGE);
           seg.bytes(raw);
           seg.u8(0x22);
           seg.u32(tLocal);

@@ -1,0 +1,41 @@
+/**
+ * The cost model: the fuel each class of WebAssembly instruction is charged,
+ * so that fuel bounds CPU time and not only the count of instructions. These
+ * are constants of the contract, never measured at run time, so fuel stays
+ * deterministic: the same module and input use the same fuel everywhere.
+ * CONTRACT.md lists the same weights, and a test keeps the two equal.
+ *
+ * Static weights are added to a basic block's charge on its entry. Dynamic
+ * weights (per page, element or byte) multiply the length operand of the
+ * instruction, read at run time, and are charged just before it runs.
+ * Calibrated with `npm run calibrate:cost` (packages/bench/guests/cost/).
+ */
+export const COST_MODEL = Object.freeze({
+  /** Any instruction not listed below (`end` and `else` are free). */
+  instruction: 1,
+  /** `call`, `return_call`, `call_ref`, `return_call_ref` (a host import too). */
+  call: 8,
+  /** `call_indirect`, `return_call_indirect`: the table lookup and signature check. */
+  callIndirect: 16,
+  /** Integer `div` and `rem`, 32- and 64-bit. */
+  intDivRem: 4,
+  /** `f32.div`, `f64.div`, `f32.sqrt`, `f64.sqrt`. */
+  floatDivSqrt: 4,
+  /** `memory.grow`, whatever the delta: a call into the engine. */
+  memoryGrow: 4_000,
+  /** `memory.grow`, for each 64 KiB page requested (charged whether or not the memory grows). */
+  memoryGrowPerPage: 16_384,
+  /** `table.grow`, whatever the delta. */
+  tableGrow: 4_000,
+  /** `table.grow`, for each element requested. */
+  tableGrowPerElement: 64,
+  /** `table.get`, `table.set`, `table.size`: calls into the engine. */
+  tableAccess: 16,
+  /** `table.fill`, `table.copy`, `table.init`, for each element (their length operand). */
+  tablePerElement: 256,
+  /** `memory.fill`, `memory.copy`, `memory.init`, for each byte (their length operand). */
+  memoryPerByte: 1,
+});
+
+/** The names of the weights of {@link COST_MODEL}. */
+export type CostClass = keyof typeof COST_MODEL;
