@@ -6,6 +6,7 @@
  */
 
 export type {
+  CostClass,
   ErrorCode,
   ErrorReason,
   ExtensionErrorData,

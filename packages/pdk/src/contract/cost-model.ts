@@ -13,26 +13,30 @@
 export const COST_MODEL = Object.freeze({
   /** Any instruction not listed below (`end` and `else` are free). */
   instruction: 1,
-  /** `call`, `return_call`, `call_ref`, `return_call_ref` (a host import too). */
-  call: 8,
+  /** `call`, `return_call`, `call_ref`, `return_call_ref` of a function of the module. */
+  call: 16,
+  /** `call` or `return_call` of an imported (host) function: the crossing into the host and back. */
+  hostCall: 600,
   /** `call_indirect`, `return_call_indirect`: the table lookup and signature check. */
-  callIndirect: 16,
+  callIndirect: 24,
   /** Integer `div` and `rem`, 32- and 64-bit. */
-  intDivRem: 4,
+  intDivRem: 28,
   /** `f32.div`, `f64.div`, `f32.sqrt`, `f64.sqrt`. */
-  floatDivSqrt: 4,
+  floatDivSqrt: 40,
   /** `memory.grow`, whatever the delta: a call into the engine. */
-  memoryGrow: 4_000,
+  memoryGrow: 2_000,
   /** `memory.grow`, for each 64 KiB page requested (charged whether or not the memory grows). */
-  memoryGrowPerPage: 16_384,
+  memoryGrowPerPage: 4_096,
   /** `table.grow`, whatever the delta. */
-  tableGrow: 4_000,
+  tableGrow: 2_000,
   /** `table.grow`, for each element requested. */
-  tableGrowPerElement: 64,
+  tableGrowPerElement: 400,
   /** `table.get`, `table.set`, `table.size`: calls into the engine. */
-  tableAccess: 16,
+  tableAccess: 100,
+  /** `memory.fill`, `memory.copy`, `memory.init`, `table.fill`, `table.copy`, `table.init`, whatever their length. */
+  bulkOp: 32,
   /** `table.fill`, `table.copy`, `table.init`, for each element (their length operand). */
-  tablePerElement: 256,
+  tablePerElement: 128,
   /** `memory.fill`, `memory.copy`, `memory.init`, for each byte (their length operand). */
   memoryPerByte: 1,
 });

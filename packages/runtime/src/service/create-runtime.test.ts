@@ -1,6 +1,7 @@
 import { mkdtemp, rm, unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { FUEL_PER_CPU_MILLI } from "@ameide-ext/pdk/contract";
 import { Outcome } from "@ameide-ext/proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CatalogFile } from "../catalog/catalog-schema.js";
@@ -360,7 +361,7 @@ describe("createRuntime() and the inline slice (runtime.inline_slice_us)", () =>
       expect(res.outcome).toBe(Outcome.OK);
       expect(new TextDecoder().decode(res.outputJson)).toBe('{"spun":2000000}');
       expect(res.stats?.fuelUsed).toBeGreaterThan(100n * 10_000n);
-      expect(res.stats?.fuelLimit).toBe(50n * 10_000_000n);
+      expect(res.stats?.fuelLimit).toBe(50n * BigInt(FUEL_PER_CPU_MILLI));
       await runtime.invokeExtension(invokeRequest({ extensionId: "large", input: { a: 1 } }));
       await runtime.invokeExtension(invokeRequest({ extensionId: "small", input: { a: 1 } }));
       expect(paths).toEqual(["inline, outran the slice", "pool", "pool", "inline"]);
@@ -376,7 +377,7 @@ describe("createRuntime() and the inline slice (runtime.inline_slice_us)", () =>
         errorCode: "resource_exhausted",
         errorReason: "fuel",
       });
-      expect(res.stats?.fuelUsed).toBe(2n * 10_000_000n);
+      expect(res.stats?.fuelUsed).toBe(2n * BigInt(FUEL_PER_CPU_MILLI));
       expect(paths).toEqual(["inline, outran the slice", "pool"]);
     }));
 

@@ -22,6 +22,7 @@ const OPCODE_WEIGHTS: ReadonlyMap<number, number> = new Map([
 const FC_WEIGHTS: ReadonlyMap<number, number> = new Map([
   [15, COST_MODEL.tableGrow], // table.grow
   [16, COST_MODEL.tableAccess], // table.size
+  ...[8, 10, 11, 12, 14, 17].map((sub): [number, number] => [sub, COST_MODEL.bulkOp]),
 ]);
 
 /**
@@ -40,22 +41,32 @@ const FC_PER_UNIT: ReadonlyMap<number, number> = new Map([
   [15, COST_MODEL.tableGrowPerElement],
 ]);
 
-/** The 0xFC sub-opcode of an instruction's bytes (a LEB128 u32), or -1 for another prefix. */
-function fcSubOpcode(raw: Uint8Array): number {
-  if (raw[0] !== 0xfc) return -1;
+/** The LEB128 u32 at `raw[1..]`. */
+function immediate(raw: Uint8Array): number {
   let value = 0;
   for (let i = 1, shift = 0; i < raw.length && shift < 35; i++, shift += 7) {
     const b = raw[i] as number;
-    value |= (b & 0x7f) << shift;
+    value += (b & 0x7f) * 2 ** shift;
     if ((b & 0x80) === 0) break;
   }
-  return value >>> 0;
+  return value;
 }
 
-/** The fuel an instruction is charged on its block's entry, by {@link COST_MODEL}. */
-export function staticCost(raw: Uint8Array): number {
+/** The 0xFC sub-opcode of an instruction's bytes, or -1 for another opcode. */
+function fcSubOpcode(raw: Uint8Array): number {
+  return raw[0] === 0xfc ? immediate(raw) : -1;
+}
+
+/**
+ * The fuel an instruction is charged on its block's entry, by {@link COST_MODEL}.
+ * `importedFuncs`: the module's count of imported functions (a direct call
+ * below it is a host call).
+ */
+export function staticCost(raw: Uint8Array, importedFuncs: number): number {
+  const op = raw[0] as number;
+  if ((op === 0x10 || op === 0x12) && immediate(raw) < importedFuncs) return COST_MODEL.hostCall;
   const sub = fcSubOpcode(raw);
-  const w = sub >= 0 ? FC_WEIGHTS.get(sub) : OPCODE_WEIGHTS.get(raw[0] as number);
+  const w = sub >= 0 ? FC_WEIGHTS.get(sub) : OPCODE_WEIGHTS.get(op);
   return w ?? COST_MODEL.instruction;
 }
 

@@ -248,6 +248,7 @@ describe("instrumentModule()", () => {
     // Each case: a body run with $n, and the fuel it must use; `end` is free.
     const CASES: Array<[string, string, (n: number) => number]> = [
       ["call", "(drop (call $id (local.get $n)))", () => 1 + W.call + 1 + 1],
+      ["a call of a host import", "(drop (call $host (local.get $n)))", () => 1 + W.hostCall + 1],
       [
         "call_indirect",
         "(drop (call_indirect (type $t) (local.get $n) (i32.const 0)))",
@@ -269,27 +270,28 @@ describe("instrumentModule()", () => {
       [
         "table.fill per element",
         "(table.fill $tab (i32.const 0) (ref.func $id) (local.get $n))",
-        (n) => 3 + W.instruction + n * W.tablePerElement,
+        (n) => 3 + W.bulkOp + n * W.tablePerElement,
       ],
       [
         "table.copy per element",
         "(table.copy (i32.const 4) (i32.const 0) (local.get $n))",
-        (n) => 3 + W.instruction + n * W.tablePerElement,
+        (n) => 3 + W.bulkOp + n * W.tablePerElement,
       ],
       [
         "table.init per element",
         "(table.init $tab $seg (i32.const 0) (i32.const 0) (local.get $n))",
-        (n) => 3 + W.instruction + n * W.tablePerElement,
+        (n) => 3 + W.bulkOp + n * W.tablePerElement,
       ],
       ["table.get", "(drop (table.get $tab (i32.const 0)))", () => 1 + W.tableAccess + 1],
       [
         "memory.copy per byte",
         "(memory.copy (i32.const 0) (i32.const 64) (local.get $n))",
-        (n) => 3 + W.instruction + n * W.memoryPerByte,
+        (n) => 3 + W.bulkOp + n * W.memoryPerByte,
       ],
     ];
     const guest = (body: string) => `(module
       (type $t (func (param i32) (result i32)))
+      (import "env" "tick" (func $host (param i32) (result i32)))
       (memory 1)
       (table $tab 16 funcref)
       (elem (table $tab) (i32.const 0) func $id)

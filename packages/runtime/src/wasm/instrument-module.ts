@@ -1,4 +1,4 @@
-import { COST_MODEL, ExtensionError } from "@ameide-ext/pdk/contract";
+import { COST_MODEL, ExtensionError, FUEL_PER_CPU_MILLI } from "@ameide-ext/pdk/contract";
 import {
   type ByteReader,
   type ByteWriter,
@@ -17,8 +17,14 @@ export const FUEL_EXPORT = "__ameide_fuel";
 export const DEPTH_EXPORT = "__ameide_depth";
 /** Export name of the injected trap-reason cell (mutable i32, see {@link TrapReason}). */
 export const TRAP_EXPORT = "__ameide_trap";
-/** Fuel for a module's start and initialize functions: 100 million instructions, well under a second. */
-export const INIT_FUEL_DEFAULT = 100_000_000n;
+/**
+ * Fuel for a module's start and initialize functions: 100 ms of CPU by the
+ * cost model (600 million at FUEL_PER_CPU_MILLI = 6 million), well under a
+ * second. It was 100 million plain instructions before the cost model, which
+ * start code of calls or indirect calls used up in tens of milliseconds (and
+ * memory.grow loops in seconds): such code still fits, and nothing runs longer.
+ */
+export const INIT_FUEL_DEFAULT = 100n * BigInt(FUEL_PER_CPU_MILLI);
 /** The import module of the shared counters when `counters` is "imported". */
 export const COUNTERS_MODULE = "__ameide";
 /** Prefix of the exports added for each mutable global, so a snapshot can restore it. */
@@ -540,9 +546,9 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
       const structural = ins.flow === Flow.End || ins.flow === Flow.Else;
       if (meter === "exact" && !structural && kind !== "dead") {
         // Charge every instruction on its own: exact counts, for tests.
-        charge(seg, staticCost(raw), false);
+        charge(seg, staticCost(raw, importedFuncs), false);
       } else if (!structural && kind !== "dead") {
-        cost += staticCost(raw);
+        cost += staticCost(raw, importedFuncs);
       }
       if (op === 0x26 || (op === 0xfc && [12, 14, 15, 17].includes(raw[1] as number))) mutatesTables = true;
       if (op === 0xfc && (raw[1] === 9 || raw[1] === 13)) dropsSegments = true;
@@ -946,7 +952,6 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
   }
   flushMissing(Number.POSITIVE_INFINITY);
   if (functions !== funcTypes.length) throw malformed("function section without code section", 8);
-  void importedFuncs;
   return {
     imports,
     exportSigs,

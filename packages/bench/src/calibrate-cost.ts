@@ -1,0 +1,69 @@
+/**
+ * `npm run calibrate:cost`: runs the cost corpus (guests/cost/) until fuel
+ * runs out, inline and in the worker pool, and the AS and TS deal-rule hooks;
+ * prints the per-guest table, the goals and suggested weights; writes
+ * bench-results/cost.json. Options: --cpu-millis=5,50 --runs=5 --guests=a,b
+ * --no-hooks --cold (also each guest's first invocation on a fresh engine). Exit codes: 0 done (whatever the goals say), 1 failed.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { guest, watComponent } from "@ameide-ext/runtime/testing";
+import { buildDealHook, buildHook, ECHO_TS_HOOK_ENTRY } from "./build-deal-hook.js";
+import { DEAL_INPUT } from "./deal-approval.js";
+import { formatCostReport } from "./format-cost-report.js";
+import { type CostHook, runCostCalibration } from "./run-cost-calibration.js";
+
+const { values } = parseArgs({
+  options: {
+    "cpu-millis": { type: "string", default: "5,50" },
+    runs: { type: "string", default: "5" },
+    guests: { type: "string" },
+    "no-hooks": { type: "boolean", default: false },
+    cold: { type: "boolean", default: false },
+  },
+});
+
+const progress = (line: string) => process.stderr.write(`${line}\n`);
+
+async function hooks(): Promise<CostHook[]> {
+  if (values["no-hooks"]) return [];
+  progress("building the AS and TS deal-rule hooks (child processes)");
+  const [as, ts, echoTs, echoWat] = await Promise.all([
+    buildDealHook("assemblyscript"),
+    buildDealHook("typescript"),
+    buildHook("typescript", ECHO_TS_HOOK_ENTRY),
+    watComponent(guest("(call $ok (local.get $ptr) (local.get $len))")),
+  ]);
+  return [
+    { name: "deal-rule (AS hook)", component: as.component, input: DEAL_INPUT, baseline: echoWat },
+    { name: "deal-rule (TS hook)", component: ts.component, input: DEAL_INPUT, baseline: echoTs.component },
+  ];
+}
+
+async function main(): Promise<number> {
+  const c = await runCostCalibration({
+    cpuMillis: values["cpu-millis"].split(",").map(Number),
+    runs: Number(values.runs),
+    ...(values.guests ? { guests: values.guests.split(",") } : {}),
+    hooks: await hooks(),
+    cold: values.cold,
+    progress,
+  });
+  process.stdout.write(`${formatCostReport(c)}\n`);
+  const dir = fileURLToPath(new URL("../../../bench-results/", import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    `${dir}cost.json`,
+    `${JSON.stringify({ schema: "ameide-ext/bench-cost@1", ...c }, null, 2)}\n`,
+  );
+  return 0;
+}
+
+const code = await main().catch((cause: unknown) => {
+  progress(
+    `calibrate:cost: failed: ${cause instanceof Error ? (cause.stack ?? cause.message) : String(cause)}`,
+  );
+  return 1;
+});
+process.exit(code);
