@@ -79,3 +79,16 @@ export function costPerUnit(raw: Uint8Array): number | undefined {
   const sub = fcSubOpcode(raw);
   return sub >= 0 ? FC_PER_UNIT.get(sub) : undefined;
 }
+
+/** 0xFC sub-opcodes the uniform meter charges per unit: the six bulk ops, one per byte or element. */
+const UNIFORM_PER_UNIT: ReadonlySet<number> = new Set([8, 10, 11, 12, 14, 17]);
+
+/** Meter "uniform" (the metering before the cost model, a baseline for benchmarks): 1 per instruction. */
+export function uniformStaticCost(): number {
+  return 1;
+}
+
+/** Meter "uniform": the bulk ops 1 per unit of their length; nothing else is dynamic. */
+export function uniformCostPerUnit(raw: Uint8Array): number | undefined {
+  return UNIFORM_PER_UNIT.has(fcSubOpcode(raw)) ? 1 : undefined;
+}

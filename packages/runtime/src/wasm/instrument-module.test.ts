@@ -311,6 +311,16 @@ describe("instrumentModule()", () => {
       }
     });
 
+    it("meter uniform charges the old way, for benchmarks' baselines: 1 per instruction, bulk ops 1 per unit", async () => {
+      const body = `(drop (call $id (local.get $n)))
+        (drop (memory.grow (local.get $n)))
+        (table.fill $tab (i32.const 0) (ref.func $id) (local.get $n))
+        (memory.fill (i32.const 0) (i32.const 1) (local.get $n))`;
+      const m = await metered(guest(body), "uniform");
+      // local.get, call, drop; $id's local.get; local.get, memory.grow, drop; 3 + table.fill; 3 + memory.fill.
+      for (const n of [0, 2, 5]) expect(m.call("f", n).fuel).toBe(15 + 2 * n);
+    });
+
     it("charges memory.grow its pages before it runs: a budget too small traps with Fuel and grows nothing", async () => {
       const m = await metered(
         `(module (memory (export "memory") 1)

@@ -6,7 +6,7 @@ import {
   createByteWriter,
   malformed,
 } from "./byte-reader.js";
-import { costPerUnit, staticCost } from "./instruction-cost.js";
+import { costPerUnit, staticCost, uniformCostPerUnit, uniformStaticCost } from "./instruction-cost.js";
 import { Flow, readInstruction, skipValType } from "./read-instruction.js";
 
 const MEMORY_GROW_PER_PAGE = COST_MODEL.memoryGrowPerPage;
@@ -51,6 +51,8 @@ export type MeterMode =
   | "block"
   /** Charge each instruction its weight before it runs (exact; slow; for tests that check the block mode). */
   | "exact"
+  /** Per block, 1 per instruction and bulk ops 1 per unit: the metering before the cost model, a baseline for benchmarks. */
+  | "uniform"
   /** No fuel at all (a baseline for benchmarks). */
   | "none";
 
@@ -226,6 +228,9 @@ function readValTypeName(r: ByteReader): string {
  */
 export function instrumentModule(input: Uint8Array, options: InstrumentOptions): InstrumentedModule {
   const meter = options.meter ?? "block";
+  const uniform = meter === "uniform";
+  const weigh = uniform ? uniformStaticCost : staticCost;
+  const perUnitOf = uniform ? uniformCostPerUnit : costPerUnit;
   const maxPages = options.maxMemoryPages;
   if (!Number.isInteger(maxPages) || maxPages < 1 || maxPages > MAX_PAGES_32) {
     throw new ExtensionError(
@@ -546,9 +551,9 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
       const structural = ins.flow === Flow.End || ins.flow === Flow.Else;
       if (meter === "exact" && !structural && kind !== "dead") {
         // Charge every instruction on its own: exact counts, for tests.
-        charge(seg, staticCost(raw, importedFuncs), false);
+        charge(seg, weigh(raw, importedFuncs), false);
       } else if (!structural && kind !== "dead") {
-        cost += staticCost(raw, importedFuncs);
+        cost += weigh(raw, importedFuncs);
       }
       if (op === 0x26 || (op === 0xfc && [12, 14, 15, 17].includes(raw[1] as number))) mutatesTables = true;
       if (op === 0xfc && (raw[1] === 9 || raw[1] === 13)) dropsSegments = true;
@@ -556,7 +561,7 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
       switch (ins.flow) {
         case Flow.Plain:
           if (op === 0xfc) {
-            const perUnit = costPerUnit(raw);
+            const perUnit = perUnitOf(raw);
             if (perUnit !== undefined) chargeDynamic(seg, perUnit);
           }
           if (shift !== 0 && (op === 0x23 || op === 0x24)) {
@@ -584,7 +589,7 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
           endSegment("dead");
           break;
         case Flow.MemoryGrow:
-          chargeDynamic(seg, MEMORY_GROW_PER_PAGE);
+          if (!uniform) chargeDynamic(seg, MEMORY_GROW_PER_PAGE);
           seg.bytes(raw);
           seg.u8(0x22);
           seg.u32(tLocal);
