@@ -27,6 +27,12 @@ export const COST_MODEL = Object.freeze({
   memoryGrow: 2_000,
   /** `memory.grow`, for each 64 KiB page requested (charged whether or not the memory grows). */
   memoryGrowPerPage: 4_096,
+  /**
+   * `memory.grow`, per 64 KiB page the memory already has: V8 accounts a
+   * memory to its heap, and past tens of MiB a grow (even by 0) may set off a
+   * garbage collection; its cost grows with the memory's size.
+   */
+  memoryGrowPerMemoryPage: 3_000,
   /** `table.grow`, whatever the delta. */
   tableGrow: 2_000,
   /** `table.grow`, for each element requested. */

@@ -258,11 +258,6 @@ describe("instrumentModule()", () => {
       ["float sqrt", "(drop (f64.sqrt (f64.const 2)))", () => 1 + W.floatDivSqrt + 1],
       ["float div", "(drop (f32.div (f32.const 1) (f32.const 3)))", () => 2 + W.floatDivSqrt + 1],
       [
-        "memory.grow, fixed and per page",
-        "(drop (memory.grow (local.get $n)))",
-        (n) => 1 + W.memoryGrow + n * W.memoryGrowPerPage + 1,
-      ],
-      [
         "table.grow, fixed and per element",
         "(drop (table.grow $tab (ref.null func) (local.get $n)))",
         (n) => 2 + W.tableGrow + n * W.tableGrowPerElement + 1,
@@ -321,6 +316,19 @@ describe("instrumentModule()", () => {
       for (const n of [0, 2, 5]) expect(m.call("f", n).fuel).toBe(15 + 2 * n);
     });
 
+    it("charges memory.grow a fixed weight, its pages requested, and the pages the memory has", async () => {
+      const wat = `(module (memory (export "memory") 2)
+        (func (export "f") (param i32) (result i32) (memory.grow (local.get 0))))`;
+      for (const n of [0, 1, 3]) {
+        const m = await metered(wat, "block"); // a fresh memory of 2 pages each time
+        const want = 1 + W.memoryGrow + n * W.memoryGrowPerPage + 2 * W.memoryGrowPerMemoryPage;
+        expect({ n, fuel: m.call("f", n).fuel }).toEqual({ n, fuel: want });
+        // Grown: the next grow pays for the bigger memory.
+        const bigger = 1 + W.memoryGrow + (2 + n) * W.memoryGrowPerMemoryPage;
+        expect({ n, fuel: m.call("f", 0).fuel }).toEqual({ n, fuel: bigger });
+      }
+    });
+
     it("charges memory.grow its pages before it runs: a budget too small traps with Fuel and grows nothing", async () => {
       const m = await metered(
         `(module (memory (export "memory") 1)
@@ -328,7 +336,7 @@ describe("instrumentModule()", () => {
         "block",
       );
       const memory = m.exports.memory as WebAssembly.Memory;
-      m.fuel.value = BigInt(W.memoryGrow + 2 * W.memoryGrowPerPage);
+      m.fuel.value = BigInt(W.memoryGrow + 2 * W.memoryGrowPerPage + W.memoryGrowPerMemoryPage);
       expect(() => (m.exports.f as (n: number) => number)(3)).toThrow(WebAssembly.RuntimeError);
       expect(m.trap.value).toBe(TrapReason.Fuel);
       expect(memory.buffer.byteLength).toBe(65536);
@@ -341,11 +349,10 @@ describe("instrumentModule()", () => {
       const bytes = await watModule(wat);
       const opts = { maxMemoryPages: 16, maxCallDepth: 1_000 };
       expect(instrumentModule(bytes, opts).bytes).toEqual(instrumentModule(bytes, opts).bytes);
-      const runs = await Promise.all([metered(wat, "block"), metered(wat, "block")]);
-      expect(runs.map((m) => ARGS.map((n) => m.call("f", n).fuel))).toEqual([
-        ARGS.map((n) => (runs[0] as Metered).call("f", n).fuel),
-        ARGS.map((n) => (runs[1] as Metered).call("f", n).fuel),
-      ]);
+      // Two fresh instances, the same calls in the same order (charges may depend on state, e.g. memory size).
+      const [x, y] = await Promise.all([metered(wat, "block"), metered(wat, "block")]);
+      const fuels = (m: Metered) => ARGS.map((n) => m.call("f", n).fuel);
+      expect(fuels(x)).toEqual(fuels(y));
     });
   });
 

@@ -9,7 +9,17 @@ import {
 import { costPerUnit, staticCost, uniformCostPerUnit, uniformStaticCost } from "./instruction-cost.js";
 import { Flow, readInstruction, skipValType } from "./read-instruction.js";
 
-const MEMORY_GROW_PER_PAGE = COST_MODEL.memoryGrowPerPage;
+/** `n` as unsigned LEB128. */
+function leb(n: number): number[] {
+  const out: number[] = [];
+  let v = n >>> 0;
+  do {
+    const b = v & 0x7f;
+    v >>>= 7;
+    out.push(v === 0 ? b : b | 0x80);
+  } while (v !== 0);
+  return out;
+}
 
 /** Export name of the injected fuel counter (mutable i64; counts down, below 0 means exhausted). */
 export const FUEL_EXPORT = "__ameide_fuel";
@@ -493,6 +503,29 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
       x.u8(0x20);
       x.u32(tLocal);
     };
+    // memory.grow (`raw`, its delta on top of the stack): its pages requested and the pages the
+    // memory has (memory.size of the same memory), each times its weight, before it runs.
+    const chargeGrow = (x: ByteWriter, raw: Uint8Array) => {
+      if (meter === "none") return;
+      x.u8(0x21);
+      x.u32(tLocal); // the delta
+      x.u8(0x20);
+      x.u32(fLocal);
+      for (const [pages, weight] of [
+        [[0x20, ...leb(tLocal)], COST_MODEL.memoryGrowPerPage],
+        [[0x3f, ...raw.subarray(1)], COST_MODEL.memoryGrowPerMemoryPage],
+      ] as const) {
+        x.bytes(Uint8Array.from(pages));
+        x.u8(0xad); // i64.extend_i32_u
+        x.u8(0x42);
+        x.s64(BigInt(weight));
+        x.u8(0x7e); // i64.mul
+        x.u8(0x7d); // i64.sub
+      }
+      storeAndCheck(x);
+      x.u8(0x20);
+      x.u32(tLocal);
+    };
     const prologue = (x: ByteWriter) => {
       x.u8(0x23);
       x.u32(depthGlobal);
@@ -589,7 +622,7 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
           endSegment("dead");
           break;
         case Flow.MemoryGrow:
-          if (!uniform) chargeDynamic(seg, MEMORY_GROW_PER_PAGE);
+          if (!uniform) chargeGrow(seg, raw);
           seg.bytes(raw);
           seg.u8(0x22);
           seg.u32(tLocal);
