@@ -1,6 +1,7 @@
 /**
  * `npm run calibrate:cost`: runs the cost corpus (guests/cost/) until fuel
- * runs out, inline and in the worker pool, and the AS and TS deal-rule hooks;
+ * runs out, inline and in the worker pool, and the AS and TS deal rules in a
+ * loop (hooks/deal-approval-loop, -loop-ts) the same way;
  * prints the per-guest table, the goals and suggested weights; writes
  * bench-results/cost.json. Options: --cpu-millis=5,50 --runs=5 --guests=a,b
  * --no-hooks --cold (also each guest's first invocation on a fresh engine). Exit codes: 0 done (whatever the goals say), 1 failed.
@@ -8,8 +9,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { guest, watComponent } from "@ameide-ext/runtime/testing";
-import { buildDealHook, buildHook, ECHO_TS_HOOK_ENTRY } from "./build-deal-hook.js";
+import { buildDealLoopHooks } from "./build-deal-hook.js";
 import { DEAL_INPUT } from "./deal-approval.js";
 import { formatCostReport } from "./format-cost-report.js";
 import { type CostHook, runCostCalibration } from "./run-cost-calibration.js";
@@ -28,17 +28,8 @@ const progress = (line: string) => process.stderr.write(`${line}\n`);
 
 async function hooks(): Promise<CostHook[]> {
   if (values["no-hooks"]) return [];
-  progress("building the AS and TS deal-rule hooks (child processes)");
-  const [as, ts, echoTs, echoWat] = await Promise.all([
-    buildDealHook("assemblyscript"),
-    buildDealHook("typescript"),
-    buildHook("typescript", ECHO_TS_HOOK_ENTRY),
-    watComponent(guest("(call $ok (local.get $ptr) (local.get $len))")),
-  ]);
-  return [
-    { name: "deal-rule (AS hook)", component: as.component, input: DEAL_INPUT, baseline: echoWat },
-    { name: "deal-rule (TS hook)", component: ts.component, input: DEAL_INPUT, baseline: echoTs.component },
-  ];
+  progress("building the looping AS and TS deal-rule hooks (child processes)");
+  return (await buildDealLoopHooks()).map((h) => ({ ...h, input: DEAL_INPUT, memoryMb: 1024 }));
 }
 
 async function main(): Promise<number> {

@@ -17,6 +17,8 @@ export interface CostGuest {
   summary: string;
   /** The WAT text, prelude spliced in. */
   wat: string;
+  /** Its `memory_mb`, from a `;; memory_mb: N` line (a guest that grows its memory far); default the contract's. */
+  memoryMb: number | undefined;
 }
 
 /** Names of every guest of the corpus, sorted. */
@@ -34,7 +36,13 @@ export function readCostGuest(name: string): CostGuest {
     throw new ExtensionError("internal", `guests/cost/${name}.wat has no "${PRELUDE_MARK}" line`);
   }
   const summary = (/^;; [\w-]+: (.*)$/m.exec(text)?.[1] ?? "").trim();
-  return { name, summary, wat: text.replace(PRELUDE_MARK, GUEST_PRELUDE) };
+  const memoryMb = /^;; memory_mb: (\d+)$/m.exec(text)?.[1];
+  return {
+    name,
+    summary,
+    wat: text.replace(PRELUDE_MARK, GUEST_PRELUDE),
+    memoryMb: memoryMb === undefined ? undefined : Number(memoryMb),
+  };
 }
 
 /** Builds guest `name` of the corpus into a component of the contract world. */

@@ -1,7 +1,6 @@
 import {
   type Engine,
   ExtensionError,
-  FUEL_PER_CPU_MILLI,
   type InvocationResult,
   type LoadedExtension,
 } from "@ameide-ext/runtime";
@@ -13,22 +12,22 @@ export type CostPath = "inline" | "pool";
 
 /** The CPU time a guest used against what its fuel promised. */
 export interface CostSample {
-  /** The guest (a corpus file name, or a hook). */
+  /** The guest (a corpus file name, or a looping hook). */
   guest: string;
   path: CostPath;
-  /** The `cpu_millis` the fuel stood for: the limit for corpus guests, fuel ÷ FUEL_PER_CPU_MILLI for hooks. */
+  /** The invocation's `cpu_millis`. */
   cpuMillis: number;
   /** Fuel one invocation used. */
   fuel: number;
   /** Median CPU time of one invocation, ms: the thread's that ran it (see thread-cpu.ts). */
   cpuMs: number;
-  /** Largest CPU time of one invocation, ms; for a hook, its whole invocation's (median, the baseline not subtracted). */
+  /** Largest CPU time of one invocation, ms. */
   maxCpuMs: number;
   /** Median wall-clock time, ms. */
   wallMs: number;
   /** cpuMs ÷ cpuMillis: at most 1.0 is the goal. */
   ratio: number;
-  /** Timed invocations (batches, for hooks). */
+  /** Timed invocations. */
   runs: number;
 }
 
@@ -37,6 +36,8 @@ export interface MeasureExhaustionOptions {
   guest: string;
   path: CostPath;
   cpuMillis: number;
+  /** The input JSON. Default "null". */
+  input?: string;
   /** Untimed invocations first (V8 tier-up, pool warm-up). */
   warmupRuns: number;
   runs: number;
@@ -97,7 +98,9 @@ export async function measureExhaustion(
   const { path, cpuMillis } = options;
   const once = async () => {
     const wallFrom = performance.now();
-    const { value: r, cpuMs } = await timed(path, () => invoke(engine, ext, path, "null", cpuMillis));
+    const { value: r, cpuMs } = await timed(path, () =>
+      invoke(engine, ext, path, options.input ?? "null", cpuMillis),
+    );
     if (r.outcome !== "technical_error" || r.error?.reason !== "fuel") {
       throw new ExtensionError(
         "internal",
@@ -120,75 +123,5 @@ export async function measureExhaustion(
     wallMs: median(runs.map((r) => r.wallMs)),
     ratio: cpuMs / cpuMillis,
     runs: options.runs,
-  };
-}
-
-/** Options of {@link measureHookCost}. */
-export interface MeasureHookOptions {
-  guest: string;
-  path: CostPath;
-  input: string;
-  /** Untimed batches first. */
-  warmupBatches: number;
-  /** Timed batches. */
-  batches: number;
-  /** Invocations per batch (one at a time). */
-  batchSize: number;
-}
-
-/** CPU ms (median over batches) and fuel of one invocation of `ext`. */
-async function perInvocation(
-  engine: Engine,
-  ext: LoadedExtension,
-  options: MeasureHookOptions,
-): Promise<{ cpuMs: number; wallMs: number; fuel: number }> {
-  let fuel = 0;
-  const calls = async () => {
-    for (let i = 0; i < options.batchSize; i++) {
-      const r = await invoke(engine, ext, options.path, options.input, 10_000);
-      if (r.outcome !== "ok") {
-        throw new ExtensionError("internal", `${options.guest} failed: ${JSON.stringify(r.error)}`);
-      }
-      fuel = r.stats.fuelUsed;
-    }
-  };
-  const batch = async () => {
-    const wallFrom = performance.now();
-    const { cpuMs } = await timed(options.path, calls);
-    return { cpuMs: cpuMs / options.batchSize, wallMs: (performance.now() - wallFrom) / options.batchSize };
-  };
-  for (let i = 0; i < options.warmupBatches; i++) await batch();
-  const runs = [];
-  for (let i = 0; i < options.batches; i++) runs.push(await batch());
-  return { cpuMs: median(runs.map((r) => r.cpuMs)), wallMs: median(runs.map((r) => r.wallMs)), fuel };
-}
-
-/**
- * A hook that finishes well within its budget: the CPU time of its own code
- * against the `cpu_millis` its fuel stands for. Both are measured over
- * batches, and the baseline's (an echo guest of the same kind: the engine's
- * fixed work per invocation, restore and copies, which fuel does not count)
- * subtracted: (CPU − baseline CPU) ÷ ((fuel − baseline fuel) ÷ FUEL_PER_CPU_MILLI).
- */
-export async function measureHookCost(
-  engine: Engine,
-  ext: LoadedExtension,
-  baseline: LoadedExtension,
-  options: MeasureHookOptions,
-): Promise<CostSample> {
-  const base = await perInvocation(engine, baseline, { ...options, input: "{}" });
-  const hook = await perInvocation(engine, ext, options);
-  const cpuMillis = (hook.fuel - base.fuel) / FUEL_PER_CPU_MILLI;
-  const cpuMs = hook.cpuMs - base.cpuMs;
-  return {
-    guest: options.guest,
-    path: options.path,
-    cpuMillis,
-    fuel: hook.fuel - base.fuel,
-    cpuMs,
-    maxCpuMs: hook.cpuMs,
-    wallMs: hook.wallMs,
-    ratio: cpuMs / cpuMillis,
-    runs: options.batches,
   };
 }

@@ -1,20 +1,19 @@
 import { createEngine, type Engine } from "@ameide-ext/runtime";
-import { buildCostGuest, listCostGuests } from "./cost-corpus.js";
-import { type CostPath, type CostSample, measureExhaustion, measureHookCost } from "./measure-cost.js";
+import { buildCostGuest, listCostGuests, readCostGuest } from "./cost-corpus.js";
+import { type CostPath, type CostSample, measureExhaustion } from "./measure-cost.js";
 import { median } from "./median.js";
 import { suggestWeights, type WeightSuggestion } from "./suggest-weights.js";
 
 /**
- * A built hook measured next to the corpus (it finishes within its budget),
- * with a baseline: a trivial guest of the same kind (an echo), whose CPU time
- * and fuel are subtracted, so that the ratio is that of the hook's own code,
- * not of the engine's fixed work per invocation.
+ * A built hook measured with the corpus: one that runs a real rule again and
+ * again until its fuel runs out (hooks/deal-approval-loop and -loop-ts).
  */
 export interface CostHook {
   name: string;
   component: Uint8Array;
   input: string;
-  baseline: Uint8Array;
+  /** Its `memory_mb` (the rules allocate on every turn and never free). */
+  memoryMb?: number;
 }
 
 /** Options of {@link runCostCalibration}. */
@@ -63,76 +62,65 @@ export interface CostCalibration {
 /** The goal's bounds. */
 export const COST_GOAL = Object.freeze({ maxRatio: 1.0, minMedianRatio: 0.4 });
 
-async function measureCorpus(
+/** A guest to measure: a corpus file or a hook, built. */
+interface Subject {
+  guest: string;
+  component: Uint8Array;
+  input: string;
+  memoryMb: number | undefined;
+}
+
+async function measureSubjects(
   engine: Engine,
-  options: Required<Omit<CostCalibrationOptions, "hooks" | "progress" | "cold">>,
+  subjects: readonly Subject[],
+  options: Required<Omit<CostCalibrationOptions, "hooks" | "progress" | "cold" | "guests">>,
   progress: (line: string) => void,
 ): Promise<CostSample[]> {
   const samples: CostSample[] = [];
-  for (const guest of options.guests) {
-    const ext = await engine.load(await buildCostGuest(guest));
+  for (const { guest, component, input, memoryMb } of subjects) {
+    const ext = await engine.load(component, memoryMb ? { limits: { memoryMb } } : {});
     for (const path of options.paths) {
       for (const cpuMillis of options.cpuMillis) {
         progress(`cost: ${guest}, ${path}, cpu_millis ${cpuMillis}`);
-        const s = await measureExhaustion(engine, ext, {
-          guest,
-          path,
-          cpuMillis,
-          warmupRuns: options.warmupRuns,
-          runs: options.runs,
-        });
-        samples.push(s);
+        const { warmupRuns, runs } = options;
+        samples.push(
+          await measureExhaustion(engine, ext, { guest, path, cpuMillis, input, warmupRuns, runs }),
+        );
       }
     }
   }
   return samples;
 }
 
-async function measureHooks(
-  engine: Engine,
-  hooks: readonly CostHook[],
-  paths: readonly CostPath[],
-  progress: (line: string) => void,
-): Promise<CostSample[]> {
-  const samples: CostSample[] = [];
-  for (const hook of hooks) {
-    const ext = await engine.load(hook.component);
-    const base = await engine.load(hook.baseline);
-    for (const path of paths) {
-      progress(`cost: ${hook.name}, ${path}`);
-      const opts = {
-        guest: hook.name,
-        path,
-        input: hook.input,
-        warmupBatches: 3,
-        batches: 9,
-        batchSize: 200,
-      };
-      samples.push(await measureHookCost(engine, ext, base, opts));
-    }
+async function corpusSubjects(guests: readonly string[], hooks: readonly CostHook[]): Promise<Subject[]> {
+  const subjects: Subject[] = [];
+  for (const guest of guests) {
+    const { memoryMb } = readCostGuest(guest);
+    subjects.push({ guest, component: await buildCostGuest(guest), input: "null", memoryMb });
   }
-  return samples;
+  for (const h of hooks) {
+    subjects.push({ guest: h.name, component: h.component, input: h.input, memoryMb: h.memoryMb });
+  }
+  return subjects;
 }
 
 /** The first invocation of each guest, on each path, on an engine of its own (its pool worker booted first). */
 async function measureCold(
-  guests: readonly string[],
+  subjects: readonly Subject[],
   paths: readonly CostPath[],
   cpuMillis: number,
   progress: (line: string) => void,
 ): Promise<CostSample[]> {
   const samples: CostSample[] = [];
-  for (const guest of guests) {
-    const component = await buildCostGuest(guest);
+  for (const { guest, component, input, memoryMb } of subjects) {
     for (const path of paths) {
       progress(`cost: ${guest}, ${path}, first invocation`);
       const engine = createEngine({ pool: { size: 1 } });
       try {
         await engine.warmUp();
-        const ext = await engine.load(component);
-        samples.push(
-          await measureExhaustion(engine, ext, { guest, path, cpuMillis, warmupRuns: 0, runs: 1 }),
-        );
+        const ext = await engine.load(component, memoryMb ? { limits: { memoryMb } } : {});
+        const opts = { guest, path, cpuMillis, input, warmupRuns: 0, runs: 1 };
+        samples.push(await measureExhaustion(engine, ext, opts));
       } finally {
         await engine.close();
       }
@@ -154,7 +142,7 @@ function goals(samples: readonly CostSample[], paths: readonly CostPath[]): Cost
 /**
  * Runs every corpus guest until its fuel runs out, inline and in a pool of
  * one worker (one invocation in flight), with each `cpu_millis`, and the
- * hooks to completion; measures CPU time against what the fuel promised.
+ * looping hooks the same way; measures CPU time against the budget.
  */
 export async function runCostCalibration(options: CostCalibrationOptions = {}): Promise<CostCalibration> {
   const resolved = {
@@ -165,13 +153,13 @@ export async function runCostCalibration(options: CostCalibrationOptions = {}): 
     warmupRuns: options.warmupRuns ?? 2,
   };
   const progress = options.progress ?? (() => {});
+  const subjects = await corpusSubjects(resolved.guests, options.hooks ?? []);
   const engine = createEngine({ pool: { size: 1 } });
   try {
     await engine.warmUp();
-    const samples = await measureCorpus(engine, resolved, progress);
-    samples.push(...(await measureHooks(engine, options.hooks ?? [], resolved.paths, progress)));
+    const samples = await measureSubjects(engine, subjects, resolved, progress);
     const coldSamples = options.cold
-      ? await measureCold(resolved.guests, resolved.paths, resolved.cpuMillis[0] ?? 5, progress)
+      ? await measureCold(subjects, resolved.paths, resolved.cpuMillis[0] ?? 5, progress)
       : [];
     return {
       samples,

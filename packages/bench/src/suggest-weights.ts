@@ -16,6 +16,7 @@ export const GUEST_CLASSES: Readonly<Record<string, CostClass>> = Object.freeze(
   "float-sqrt-div": "floatDivSqrt",
   "memory-grow-0": "memoryGrow",
   "memory-grow-1": "memoryGrowPerPage",
+  "memory-touch": "memoryGrowPerPage",
   "table-grow": "tableGrow",
   "table-grow-large": "tableGrowPerElement",
   "table-set": "tableAccess",
