@@ -4,7 +4,9 @@
  * loop (hooks/deal-approval-loop, -loop-ts) the same way;
  * prints the per-guest table, the goals and suggested weights; writes
  * bench-results/cost.json. Options: --cpu-millis=5,50 --runs=5 --guests=a,b
- * --no-hooks --cold (also each guest's first invocation on a fresh engine). Exit codes: 0 done (whatever the goals say), 1 failed.
+ * --no-hooks --cold (also each guest's first invocation on a fresh engine)
+ * --meter=uniform (the metering before the cost model, for comparison)
+ * --timeout-ms=60000 (each invocation's wall-clock limit). Exit codes: 0 done (whatever the goals say), 1 failed.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -21,6 +23,8 @@ const { values } = parseArgs({
     guests: { type: "string" },
     "no-hooks": { type: "boolean", default: false },
     cold: { type: "boolean", default: false },
+    meter: { type: "string", default: "block" },
+    "timeout-ms": { type: "string", default: "60000" },
   },
 });
 
@@ -39,6 +43,8 @@ async function main(): Promise<number> {
     ...(values.guests ? { guests: values.guests.split(",") } : {}),
     hooks: await hooks(),
     cold: values.cold,
+    meter: values.meter === "uniform" ? "uniform" : "block",
+    timeoutMs: Number(values["timeout-ms"]),
     progress,
   });
   process.stdout.write(`${formatCostReport(c)}\n`);

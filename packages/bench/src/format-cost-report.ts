@@ -6,6 +6,13 @@ import { TARGET_RATIO } from "./suggest-weights.js";
 const fmt = (x: number, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : "-");
 const int = (x: number) => Math.round(x).toLocaleString("en-US");
 
+/** CPU ms and ratio; an invocation that fuel did not end says how it ended (its CPU time is then a floor). */
+function cells(s: CostSample | undefined): string {
+  if (!s) return "- | -";
+  const mark = s.ending === "fuel" ? "" : ` (${s.ending})`;
+  return `${fmt(s.cpuMs)}${mark} | ${fmt(s.ratio)}${mark}`;
+}
+
 /** One row per guest and cpu_millis: fuel, then CPU ms and ratio inline and in the pool. */
 function tableRows(samples: readonly CostSample[]): string[] {
   const keys = new Map<string, { inline?: CostSample; pool?: CostSample }>();
@@ -20,8 +27,7 @@ function tableRows(samples: readonly CostSample[]): string[] {
     const any = (inline ?? pool) as CostSample;
     rows.push(
       `| ${any.guest} | ${fmt(any.cpuMillis, any.cpuMillis < 1 ? 3 : 0)} | ${int(any.fuel)} | ` +
-        `${inline ? `${fmt(inline.cpuMs)} | ${fmt(inline.ratio)}` : "- | -"} | ` +
-        `${pool ? `${fmt(pool.cpuMs)} | ${fmt(pool.ratio)}` : "- | -"} |`,
+        `${cells(inline)} | ${cells(pool)} |`,
     );
   }
   return rows;
@@ -31,7 +37,7 @@ function tableRows(samples: readonly CostSample[]): string[] {
 export function formatCostReport(c: CostCalibration): string {
   const lines = [
     "Cost model: CPU time of an invocation against its cpu_millis (fuel runs out; hooks: fuel ÷ FUEL_PER_CPU_MILLI)",
-    `  FUEL_PER_CPU_MILLI = ${int(FUEL_PER_CPU_MILLI)}; node flags: ${c.execArgv.filter((a) => a.startsWith("--") && !a.startsWith("--conditions") && !a.startsWith("--import")).join(" ") || "(none)"}`,
+    `  meter: ${c.meter === "uniform" ? "uniform (1 per instruction, the metering before the cost model)" : "the cost model"}; FUEL_PER_CPU_MILLI = ${int(FUEL_PER_CPU_MILLI)}; node flags: ${c.execArgv.filter((a) => a.startsWith("--") && !a.startsWith("--conditions") && !a.startsWith("--import")).join(" ") || "(none)"}`,
     "",
     "| guest | cpu_millis | fuel | inline CPU ms | inline ratio | pool CPU ms | pool ratio |",
     "|---|---:|---:|---:|---:|---:|---:|",

@@ -28,12 +28,19 @@ export interface CostCalibrationOptions {
   runs?: number;
   /** Untimed invocations first. Default 2. */
   warmupRuns?: number;
+  /** Each invocation's wall-clock limit, ms. Default 60,000. */
+  timeoutMs?: number;
   /**
    * Also measure each guest's first invocation on a fresh engine (and a fresh
    * pool worker), with the first of `cpuMillis`: compilation and V8's
    * tier-up land there. Default false.
    */
   cold?: boolean;
+  /**
+   * The engines' metering: "block" (default, the cost model) or "uniform"
+   * (the metering before it, 1 per instruction: the table as it was).
+   */
+  meter?: "block" | "uniform";
   /** Hooks measured too (the AS and TS deal rules). */
   hooks?: CostHook[];
   /** Progress lines (stderr in the scripts). */
@@ -55,6 +62,8 @@ export interface CostCalibration {
   coldSamples: CostSample[];
   goals: CostGoal[];
   suggestion: WeightSuggestion;
+  /** The metering measured. */
+  meter: "block" | "uniform";
   /** The V8 flags the process ran with (the wasm tiers depend on them). */
   execArgv: string[];
 }
@@ -73,7 +82,7 @@ interface Subject {
 async function measureSubjects(
   engine: Engine,
   subjects: readonly Subject[],
-  options: Required<Omit<CostCalibrationOptions, "hooks" | "progress" | "cold" | "guests">>,
+  options: Required<Omit<CostCalibrationOptions, "hooks" | "progress" | "cold" | "guests" | "meter">>,
   progress: (line: string) => void,
 ): Promise<CostSample[]> {
   const samples: CostSample[] = [];
@@ -82,10 +91,9 @@ async function measureSubjects(
     for (const path of options.paths) {
       for (const cpuMillis of options.cpuMillis) {
         progress(`cost: ${guest}, ${path}, cpu_millis ${cpuMillis}`);
-        const { warmupRuns, runs } = options;
-        samples.push(
-          await measureExhaustion(engine, ext, { guest, path, cpuMillis, input, warmupRuns, runs }),
-        );
+        const { warmupRuns, runs, timeoutMs } = options;
+        const opts = { guest, path, cpuMillis, input, warmupRuns, runs, timeoutMs };
+        samples.push(await measureExhaustion(engine, ext, opts));
       }
     }
   }
@@ -109,13 +117,14 @@ async function measureCold(
   subjects: readonly Subject[],
   paths: readonly CostPath[],
   cpuMillis: number,
+  meter: "block" | "uniform",
   progress: (line: string) => void,
 ): Promise<CostSample[]> {
   const samples: CostSample[] = [];
   for (const { guest, component, input, memoryMb } of subjects) {
     for (const path of paths) {
       progress(`cost: ${guest}, ${path}, first invocation`);
-      const engine = createEngine({ pool: { size: 1 } });
+      const engine = createEngine({ meter, pool: { size: 1 } });
       try {
         await engine.warmUp();
         const ext = await engine.load(component, memoryMb ? { limits: { memoryMb } } : {});
@@ -151,21 +160,24 @@ export async function runCostCalibration(options: CostCalibrationOptions = {}): 
     guests: options.guests ?? listCostGuests(),
     runs: options.runs ?? 5,
     warmupRuns: options.warmupRuns ?? 2,
+    timeoutMs: options.timeoutMs ?? 60_000,
   };
   const progress = options.progress ?? (() => {});
   const subjects = await corpusSubjects(resolved.guests, options.hooks ?? []);
-  const engine = createEngine({ pool: { size: 1 } });
+  const meter = options.meter ?? "block";
+  const engine = createEngine({ meter, pool: { size: 1 } });
   try {
     await engine.warmUp();
     const samples = await measureSubjects(engine, subjects, resolved, progress);
     const coldSamples = options.cold
-      ? await measureCold(subjects, resolved.paths, resolved.cpuMillis[0] ?? 5, progress)
+      ? await measureCold(subjects, resolved.paths, resolved.cpuMillis[0] ?? 5, meter, progress)
       : [];
     return {
       samples,
       coldSamples,
       goals: goals(samples, resolved.paths),
       suggestion: suggestWeights(samples),
+      meter,
       execArgv: process.execArgv,
     };
   } finally {

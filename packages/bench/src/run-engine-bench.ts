@@ -163,7 +163,7 @@ const METHOD: Record<string, string> = {
     "the same component loaded in createEngine({ meter: 'block' }) and createEngine({ meter: 'none' }); warm-up runs on each, then timed runs in interleaved pairs (alternating which engine goes first), each a whole invokeInline timed with performance.now; ratio = median over the pairs of metered / unmetered; best-of ratio = fastest metered / fastest unmetered",
   costModel:
     "the hook loaded on createEngine({ meter: 'uniform' }) (the metering before the cost model) and on the product's engine, each with a pool of one worker; interleaved rounds (alternating which goes first) of a batch on each: 2000 back-to-back invokeInline, then 200 engine.invoke one in flight; µs per call = batch time / batch size; ratio = median over the rounds of cost model / uniform",
-  cost: "runCostCalibration (npm run calibrate:cost) with cpu_millis 5, 3 timed runs after 1 untimed, inline and in a pool of one worker: the CPU time of the thread that ran each invocation (Linux schedstat), against cpu_millis; the deal rules run in a loop until their fuel runs out, as the corpus guests do",
+  cost: "runCostCalibration (npm run calibrate:cost) with cpu_millis 5, 5 timed runs after 2 untimed, inline and in a pool of one worker: the CPU time of the thread that ran each invocation (Linux schedstat), against cpu_millis; the deal rules run in a loop until their fuel runs out, as the corpus guests do",
   calibration:
     "fuel used by one metered run of the loop-heavy guest / the fastest metered run's time (other processes only ever add time); the median-based figure is given too",
 };
@@ -289,8 +289,8 @@ export async function runEngineBench(options: RunEngineBenchOptions = {}): Promi
   ];
   const cost = await runCostCalibration({
     cpuMillis: [5],
-    runs: 3,
-    warmupRuns: 1,
+    runs: 5,
+    warmupRuns: 2,
     hooks: loopHooks.map((h) => ({ ...h, input: DEAL_INPUT, memoryMb: 1024 })),
     progress,
   });
