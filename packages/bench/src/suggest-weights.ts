@@ -17,6 +17,7 @@ export const GUEST_CLASSES: Readonly<Record<string, CostClass>> = Object.freeze(
   "memory-grow-0": "memoryGrow",
   "memory-grow-1": "memoryGrowPerPage",
   "memory-touch": "memoryGrowPerPage",
+  "memory-grow-0-large": "memoryGrowAt64MiB",
   "table-grow": "tableGrow",
   "table-grow-large": "tableGrowPerElement",
   "table-set": "tableAccess",

@@ -25,14 +25,23 @@ export const COST_MODEL = Object.freeze({
   floatDivSqrt: 40,
   /** `memory.grow`, whatever the delta: a call into the engine. */
   memoryGrow: 2_000,
-  /** `memory.grow`, for each 64 KiB page requested (charged whether or not the memory grows). */
-  memoryGrowPerPage: 4_096,
+  /**
+   * `memory.grow`, for each 64 KiB page requested (charged whether or not the
+   * memory grows): 2 per byte, for the page faults and zeroing of the first
+   * touch of each page, which the stores that touch them do not pay for.
+   */
+  memoryGrowPerPage: 131_072,
   /**
    * `memory.grow`, per 64 KiB page the memory already has: V8 accounts a
-   * memory to its heap, and past tens of MiB a grow (even by 0) may set off a
-   * garbage collection; its cost grows with the memory's size.
+   * memory to its heap, and a grow costs more as the memory gets larger.
    */
-  memoryGrowPerMemoryPage: 3_000,
+  memoryGrowPerMemoryPage: 500,
+  /**
+   * `memory.grow` when the memory has 64 MiB (1,024 pages) or more, once:
+   * past V8's 64 MiB soft limit for memory outside its heap, a grow, even by
+   * 0, may set off a garbage collection (60-550 µs measured).
+   */
+  memoryGrowAt64MiB: 4_000_000,
   /** `table.grow`, whatever the delta. */
   tableGrow: 2_000,
   /** `table.grow`, for each element requested. */

@@ -329,6 +329,16 @@ describe("instrumentModule()", () => {
       }
     });
 
+    it("charges memory.grow once more when the memory is at 64 MiB or more", async () => {
+      const wat = (pages: number) => `(module (memory ${pages})
+        (func (export "f") (param i32) (result i32) (memory.grow (local.get 0))))`;
+      const small = await metered(wat(1023), "block", { maxMemoryPages: 2048 });
+      const large = await metered(wat(1024), "block", { maxMemoryPages: 2048 });
+      const base = 1 + W.memoryGrow;
+      expect(small.call("f", 0).fuel).toBe(base + 1023 * W.memoryGrowPerMemoryPage);
+      expect(large.call("f", 0).fuel).toBe(base + 1024 * W.memoryGrowPerMemoryPage + W.memoryGrowAt64MiB);
+    });
+
     it("charges memory.grow its pages before it runs: a budget too small traps with Fuel and grows nothing", async () => {
       const m = await metered(
         `(module (memory (export "memory") 1)

@@ -504,7 +504,8 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
       x.u32(tLocal);
     };
     // memory.grow (`raw`, its delta on top of the stack): its pages requested and the pages the
-    // memory has (memory.size of the same memory), each times its weight, before it runs.
+    // memory has (memory.size of the same memory), each times its weight, and a fixed weight more
+    // at 64 MiB and over, before it runs.
     const chargeGrow = (x: ByteWriter, raw: Uint8Array) => {
       if (meter === "none") return;
       x.u8(0x21);
@@ -522,6 +523,16 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
         x.u8(0x7e); // i64.mul
         x.u8(0x7d); // i64.sub
       }
+      // Once more at 64 MiB and over: (memory.size >= 1024) × memoryGrowAt64MiB.
+      x.bytes(Uint8Array.from([0x3f, ...raw.subarray(1)]));
+      x.u8(0x41);
+      x.s32(1024);
+      x.u8(0x4f); // i32.ge_u
+      x.u8(0xad); // i64.extend_i32_u
+      x.u8(0x42);
+      x.s64(BigInt(COST_MODEL.memoryGrowAt64MiB));
+      x.u8(0x7e); // i64.mul
+      x.u8(0x7d); // i64.sub
       storeAndCheck(x);
       x.u8(0x20);
       x.u32(tLocal);
