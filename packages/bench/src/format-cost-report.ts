@@ -36,7 +36,7 @@ function tableRows(samples: readonly CostSample[]): string[] {
 /** The per-guest cost table (Markdown), the goals, and the suggested weights. */
 export function formatCostReport(c: CostCalibration): string {
   const lines = [
-    "Cost model: CPU time of an invocation against its cpu_millis (fuel runs out; hooks: fuel ÷ FUEL_PER_CPU_MILLI)",
+    "Cost model: CPU time of an invocation that runs until its fuel runs out, against its cpu_millis",
     `  meter: ${c.meter === "uniform" ? "uniform (1 per instruction, the metering before the cost model)" : "the cost model"}; FUEL_PER_CPU_MILLI = ${int(FUEL_PER_CPU_MILLI)}; node flags: ${c.execArgv.filter((a) => a.startsWith("--") && !a.startsWith("--conditions") && !a.startsWith("--import")).join(" ") || "(none)"}`,
     "",
     "| guest | cpu_millis | fuel | inline CPU ms | inline ratio | pool CPU ms | pool ratio |",
