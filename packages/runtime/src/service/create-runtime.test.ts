@@ -27,11 +27,13 @@ describe("createRuntime()", () => {
     const other = await buildTestHook("echo", "other");
     const tampered = `${(await writeModule(dir, "tampered", other)).split("#")[0]}#sha256=${"0".repeat(64)}`;
     // A generous wall clock: the limits under test are fuel and memory, which must not lose the race to a busy machine.
+    // CPU 50 ms: the "bomb" mode allocates 16 MiB before the memory cap stops it, 246 million fuel by the cost
+    // model (41 ms; it measured 10-30 ms of CPU here), which the default 10 ms (60 million) does not cover.
     const base = {
       tenant_id: "acme",
       kind: "process_hook",
       risk_tier: "low",
-      limits: { timeout_ms: 2_000 },
+      limits: { timeout_ms: 2_000, cpu_millis: 50 },
     } as const;
     const file: CatalogFile = {
       env: "dev",
