@@ -11,6 +11,12 @@ export const DEAL_HOOK_ENTRIES: Readonly<Record<HookLanguage, string>> = Object.
   typescript: fileURLToPath(new URL("../hooks/deal-approval-ts/src/index.ts", import.meta.url)),
 });
 
+/** The deal-approval rule run in a loop until fuel runs out, by language: the cost model's calibration uses them. */
+export const DEAL_LOOP_HOOK_ENTRIES: Readonly<Record<HookLanguage, string>> = Object.freeze({
+  assemblyscript: fileURLToPath(new URL("../hooks/deal-approval-loop/src/index.ts", import.meta.url)),
+  typescript: fileURLToPath(new URL("../hooks/deal-approval-loop-ts/src/index.ts", import.meta.url)),
+});
+
 /** The AssemblyScript source of the deal-approval hook. */
 export const DEAL_HOOK_ENTRY: string = DEAL_HOOK_ENTRIES.assemblyscript;
 
@@ -75,4 +81,16 @@ export function buildHook(language: HookLanguage, entry: string): Promise<DealHo
       },
     );
   });
+}
+
+/** Builds the looping deal-rule hooks of the cost model's calibration, AS and TS, in parallel child processes. */
+export async function buildDealLoopHooks(): Promise<Array<{ name: string; component: Uint8Array }>> {
+  const [as, ts] = await Promise.all([
+    buildHook("assemblyscript", DEAL_LOOP_HOOK_ENTRIES.assemblyscript),
+    buildHook("typescript", DEAL_LOOP_HOOK_ENTRIES.typescript),
+  ]);
+  return [
+    { name: "deal-rule-loop (AS hook)", component: as.component },
+    { name: "deal-rule-loop (TS hook)", component: ts.component },
+  ];
 }

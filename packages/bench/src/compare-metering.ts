@@ -37,7 +37,7 @@ export interface MeterComparison {
   ratio: number;
   /** meteredBestMs / unmeteredBestMs. */
   bestRatio: number;
-  /** Fuel one run uses: WebAssembly instructions executed, counted per basic block. */
+  /** Fuel one run uses: WebAssembly instructions executed, weighted by the cost model. */
   fuelUsed: number;
   /** fuelUsed / meteredBestMs: metered instructions per millisecond of CPU, from the least disturbed run. */
   fuelPerMs: number;

@@ -1,4 +1,5 @@
 import type { FuelCalibration } from "./calibrate-fuel.js";
+import { formatCostReport } from "./format-cost-report.js";
 import { BUSY_LOAD_PER_CPU } from "./machine-info.js";
 import type { EngineBenchResults } from "./run-engine-bench.js";
 
@@ -171,16 +172,41 @@ export function formatReport(r: EngineBenchResults, jsonPath: string): string {
     ),
   );
   out.push("");
-  out.push("3. fuel calibration");
   out.push(
-    formatCalibration(
-      r.calibration.fuelPerMs,
-      r.calibration.currentFuelPerCpuMilli,
-      r.calibration.fuelPerMsMedian,
-    ),
+    '3. cost model: the deal rules under the cost model vs the metering before it (meter "uniform"), same process',
   );
   out.push(
-    `   (call-heavy code runs ${int(fib.fuelPerMs)} fuel per ms: a budget set from the loop figure lets it run ${fixed(loop.fuelPerMs / fib.fuelPerMs, 1)}× longer; the wall-clock limit still holds)`,
+    formatTable(
+      [
+        "hook",
+        "fuel uniform",
+        "fuel weighted",
+        "inline µs uniform",
+        "inline µs weighted",
+        "ratio",
+        "pool µs uniform",
+        "pool µs weighted",
+        "ratio",
+      ],
+      r.costModel.map((c) => [
+        c.hook,
+        int(c.fuel.uniform),
+        int(c.fuel.weighted),
+        micros(c.inline.uniformUs),
+        micros(c.inline.weightedUs),
+        `${fixed(c.inline.ratio, 2)}×`,
+        micros(c.pool.uniformUs),
+        micros(c.pool.weightedUs),
+        `${fixed(c.pool.ratio, 2)}×`,
+      ]),
+    ),
+  );
+  out.push("");
+  out.push(formatCostReport(r.cost));
+  out.push("");
+  out.push(
+    `   (for information: the loop-heavy guest runs ${int(r.calibration.fuelPerMs)} fuel per ms (fastest run; ${int(r.calibration.fuelPerMsMedian)} median),` +
+      ` call-heavy code ${int(fib.fuelPerMs)}; FUEL_PER_CPU_MILLI is ${int(r.calibration.currentFuelPerCpuMilli)}, set from the cost table above, not from one guest)`,
   );
   out.push("");
   out.push("goals");

@@ -21,3 +21,6 @@ export const FUEL_OVERHEAD_GOAL_RATIO = 1.5;
  * the target issue #4 sets for TypeScript hooks, fresh state per invocation included.
  */
 export const TS_INLINE_P50_GOAL_US = 150;
+
+/** The cost model's invocation time over the metering before it (meter "uniform"), AS and TS deal rules inline (issue #10 item 3). */
+export const COST_MODEL_SLOWDOWN_GOAL_RATIO = 1.1;

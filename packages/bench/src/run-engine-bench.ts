@@ -1,9 +1,17 @@
 import { availableParallelism } from "node:os";
 import { createEngine, ExtensionError, FUEL_PER_CPU_MILLI } from "@ameide-ext/runtime";
-import { buildDealHook, buildHook, type DealHookBuild, ECHO_TS_HOOK_ENTRY } from "./build-deal-hook.js";
+import {
+  buildDealHook,
+  buildDealLoopHooks,
+  buildHook,
+  type DealHookBuild,
+  ECHO_TS_HOOK_ENTRY,
+} from "./build-deal-hook.js";
+import { type CostModelComparison, compareCostModel } from "./compare-cost-model.js";
 import { compareMetering, type MeterComparison } from "./compare-metering.js";
 import { DEAL_INPUT, DEAL_OUTPUT, dealApproval } from "./deal-approval.js";
 import {
+  COST_MODEL_SLOWDOWN_GOAL_RATIO,
   FUEL_OVERHEAD_GOAL_RATIO,
   type GoalResult,
   INLINE_P50_GOAL_US,
@@ -12,6 +20,7 @@ import {
 import { type MachineInfo, machineInfo } from "./machine-info.js";
 import { measurePool, type PoolMeasurement } from "./measure-pool.js";
 import { measureSync, measureThroughput, type SyncMeasurement } from "./measure-sync.js";
+import { COST_GOAL, type CostCalibration, runCostCalibration } from "./run-cost-calibration.js";
 import { FIB_GUEST_WAT, FIB_N, LOOP_GUEST_WAT, LOOP_ITERATIONS } from "./wat-guests.js";
 
 /** Time budgets of one run. The defaults ({@link DEFAULT_BUDGETS}) keep a run near 35 s on a 2-core machine. */
@@ -95,6 +104,10 @@ export interface EngineBenchResults {
     loopHeavy: MeterComparison & { iterations: number; fuelPerIteration: number };
     callHeavy: MeterComparison & { fibN: number };
   };
+  /** The cost model against the metering before it (meter "uniform"): AS and TS deal rules, same process. */
+  costModel: CostModelComparison[];
+  /** The per-guest cost table: CPU time of each corpus guest against its cpu_millis (npm run calibrate:cost, shortened). */
+  cost: CostCalibration;
   /** Fuel per CPU millisecond, from the loop-heavy guest's metered runs, and the constant in force. */
   calibration: { fuelPerMs: number; fuelPerMsMedian: number; currentFuelPerCpuMilli: number; source: string };
   /** The goals and whether this run met them. */
@@ -148,6 +161,9 @@ const METHOD: Record<string, string> = {
     "performance.now around engine.load on a new engine (in a process that has already loaded the AS hook, so jco is warm): the deal hook first, then a different TypeScript hook (an echo), whose QuickJS module the engine has metered already",
   fuelOverhead:
     "the same component loaded in createEngine({ meter: 'block' }) and createEngine({ meter: 'none' }); warm-up runs on each, then timed runs in interleaved pairs (alternating which engine goes first), each a whole invokeInline timed with performance.now; ratio = median over the pairs of metered / unmetered; best-of ratio = fastest metered / fastest unmetered",
+  costModel:
+    "the hook loaded on createEngine({ meter: 'uniform' }) (the metering before the cost model) and on the product's engine, each with a pool of one worker; interleaved rounds (alternating which goes first) of a batch on each: 2000 back-to-back invokeInline, then 200 engine.invoke one in flight; µs per call = batch time / batch size; ratio = median over the rounds of cost model / uniform",
+  cost: "runCostCalibration (npm run calibrate:cost) with cpu_millis 5, 5 timed runs after 2 untimed, inline and in a pool of one worker: the CPU time of the thread that ran each invocation (Linux schedstat), against cpu_millis; the deal rules run in a loop until their fuel runs out, as the corpus guests do",
   calibration:
     "fuel used by one metered run of the loop-heavy guest / the fastest metered run's time (other processes only ever add time); the median-based figure is given too",
 };
@@ -175,6 +191,8 @@ export async function runEngineBench(options: RunEngineBenchOptions = {}): Promi
   );
   const tsHook = await buildDealHook("typescript");
   const tsEcho = await buildHook("typescript", ECHO_TS_HOOK_ENTRY);
+  progress("building the deal rule in a loop, AS and TS, for the cost table (in child processes)…");
+  const loopHooks = await buildDealLoopHooks();
 
   const engine = createEngine({ pool: { size: POOL_SIZE } });
   let asDeal: Omit<EngineBenchResults["dealApproval"], "typescript">;
@@ -254,6 +272,29 @@ export async function runEngineBench(options: RunEngineBenchOptions = {}): Promi
     await Promise.all([metered.close(), unmetered.close()]);
   }
 
+  progress("cost model vs the metering before it (meter uniform): AS and TS deal rules, interleaved…");
+  const costModel = [
+    await compareCostModel({
+      hook: "AS hook",
+      component: hook.component,
+      input: DEAL_INPUT,
+      output: DEAL_OUTPUT,
+    }),
+    await compareCostModel({
+      hook: "TS hook",
+      component: tsHook.component,
+      input: DEAL_INPUT,
+      output: DEAL_OUTPUT,
+    }),
+  ];
+  const cost = await runCostCalibration({
+    cpuMillis: [5],
+    runs: 5,
+    warmupRuns: 2,
+    hooks: loopHooks.map((h) => ({ ...h, input: DEAL_INPUT, memoryMb: 1024 })),
+    progress,
+  });
+
   const calibration = {
     fuelPerMs: fuelOverhead.loopHeavy.fuelPerMs,
     fuelPerMsMedian: fuelOverhead.loopHeavy.fuelPerMsMedian,
@@ -273,6 +314,18 @@ export async function runEngineBench(options: RunEngineBenchOptions = {}): Promi
       actual: us(deal.typescript.inline.p50Us),
       pass: deal.typescript.inline.p50Us <= TS_INLINE_P50_GOAL_US,
     },
+    ...costModel.map((c) => ({
+      name: `cost model / uniform metering, ${c.hook} inline`,
+      target: `≤ ${COST_MODEL_SLOWDOWN_GOAL_RATIO}×`,
+      actual: `${c.inline.ratio.toFixed(2)}×`,
+      pass: c.inline.ratio <= COST_MODEL_SLOWDOWN_GOAL_RATIO,
+    })),
+    ...cost.goals.map((g) => ({
+      name: `cost table, ${g.path}: worst and median CPU ÷ cpu_millis`,
+      target: `≤ ${COST_GOAL.maxRatio}, ≥ ${COST_GOAL.minMedianRatio}`,
+      actual: `${g.maxRatio.toFixed(2)}, ${g.medianRatio.toFixed(2)}`,
+      pass: g.pass,
+    })),
     {
       name: "fuel overhead, loop-heavy guest",
       target: `≤ ${FUEL_OVERHEAD_GOAL_RATIO}×`,
@@ -288,6 +341,8 @@ export async function runEngineBench(options: RunEngineBenchOptions = {}): Promi
     method: METHOD,
     dealApproval: deal,
     fuelOverhead,
+    costModel,
+    cost,
     calibration,
     goals,
     durationSec: (performance.now() - started) / 1000,

@@ -1,5 +1,6 @@
-;; start-burn: its start function burns about 90 million instructions (under
-;; the 100 million a start function gets); its run traps when the input is
+;; start-burn: its start function burns about 90 million instructions, 10
+;; million of them indirect calls (about 310 million fuel by the cost model,
+;; under the 600 million a start function gets); its run traps when the input is
 ;; `true` and returns 1 otherwise. The instance that replaces a trapped one
 ;; must not run the start function again: that work is the guest's, free of
 ;; its budget and before the invocation's clock.

@@ -1,4 +1,4 @@
-import { restoreFuel } from "@ameide-ext/runtime";
+import { COST_MODEL, restoreFuel } from "@ameide-ext/runtime";
 import { afterAll, describe, expect, it } from "vitest";
 import { createHarness, MODES } from "./create-harness.js";
 import { expectTechnicalError } from "./expect-outcome.js";
@@ -40,7 +40,7 @@ describe.each(MODES)("a guest instance's lifecycle (%s)", (mode) => {
       expect({ outcome: r.outcome, output: r.output }).toEqual({ outcome: "ok", output: "1" });
       expect(r.stats.fuelUsed).toBeLessThan(1000);
     }
-    // Each start function is about 90 million instructions: eight of them would take far longer
+    // Each start function is about 90 million instructions (310 million fuel): eight of them would take far longer
     // than the load with its one (the load also compiles and checks the component).
     expect(performance.now() - t0).toBeLessThan(once);
     await h.expectHealthy(mode);
@@ -60,7 +60,9 @@ describe.each(MODES)("a guest instance's lifecycle (%s)", (mode) => {
         memoryBytes: 16 * MiB,
       });
       expect(r.stats.fuelUsed).toBeGreaterThanOrEqual(charge);
-      expect(r.stats.fuelUsed - charge).toBeLessThan(control.stats.fuelUsed + 100);
+      // The rest is what a trivial run costs: echo's fuel, plus big-memory's decimal output (two calls, a div and a rem by the cost model).
+      const decimal = 2 * COST_MODEL.call + 2 * COST_MODEL.intDivRem;
+      expect(r.stats.fuelUsed - charge).toBeLessThan(control.stats.fuelUsed + decimal + 100);
     }
     // A budget under the charge: the guest does not run, and the next call with a real budget still works.
     const poor = await h.invoke(mode, ext, { input: "1", limits: { cpuMillis: 1 } });

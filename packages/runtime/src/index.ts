@@ -6,6 +6,7 @@
  */
 
 export type {
+  CostClass,
   ErrorCode,
   ErrorReason,
   ExtensionErrorData,
@@ -14,6 +15,7 @@ export type {
   SizeLimits,
 } from "@ameide-ext/pdk/contract";
 export {
+  COST_MODEL,
   DEFAULT_LIMITS,
   DEFAULT_SIZE_LIMITS,
   ERROR_CODES,

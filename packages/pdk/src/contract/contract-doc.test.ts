@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
+  COST_MODEL,
   DEFAULT_HOST_CALLS_PER_INVOCATION,
   DEFAULT_LIMITS,
   DEFAULT_SIZE_LIMITS,
@@ -43,6 +44,12 @@ describe("CONTRACT.md", () => {
     expect(doc).toContain(`\`FUEL_PER_CPU_MILLI\` = ${FUEL_PER_CPU_MILLI} instructions`);
     expect(doc).toContain(`\`RESTORE_FREE_BYTES\` = ${RESTORE_FREE_BYTES} bytes`);
     expect(doc).toContain(`\`FUEL_PER_HOST_BYTE\` = ${FUEL_PER_HOST_BYTE}\nunits per byte`);
+  });
+
+  it("lists every weight of the cost model with its value", () => {
+    for (const [name, weight] of Object.entries(COST_MODEL)) {
+      expect(doc).toMatch(new RegExp(`\\| \`${name}\` \\| ${weight} \\|`));
+    }
   });
 
   it("states every runtime-wide limit", () => {

@@ -4,6 +4,8 @@
  * so the runtime imports it.
  */
 
+export type { CostClass } from "./cost-model.js";
+export { COST_MODEL } from "./cost-model.js";
 export type { ErrorCode, ErrorReason, ExtensionErrorData } from "./extension-error.js";
 export {
   ERROR_CODES,

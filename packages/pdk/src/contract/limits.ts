@@ -30,15 +30,15 @@ export interface SizeLimits {
 }
 
 /**
- * Fuel per CPU millisecond: one unit of fuel is one WebAssembly instruction
- * executed, counted per basic block. Calibrated on the reference 2-core
- * machine (Node 20) with `npm run calibrate --workspace @ameide-ext/bench`,
- * which prints the metered instructions per millisecond of a loop-heavy guest
- * (about 11 million there); rounded down. Call-heavy code executes fewer
- * instructions per millisecond (about 2 million), so the wall-clock limit,
- * not fuel, is what stops it first.
+ * Fuel per CPU millisecond. One unit of fuel is one plain WebAssembly
+ * instruction; instructions that cost more carry a weight (COST_MODEL,
+ * cost-model.ts). Calibrated with `npm run calibrate:cost` on the reference
+ * 2-core machine (Node 20): with it and the weights, every guest of the
+ * calibration corpus that runs until its fuel is gone uses at most its
+ * `cpu_millis` of CPU time (about 0.6× for the most expensive classes),
+ * inline and in the worker pool. CONTRACT.md states the guarantee and its limits.
  */
-export const FUEL_PER_CPU_MILLI = 10_000_000;
+export const FUEL_PER_CPU_MILLI = 6_000_000;
 
 /**
  * Memory an invocation starts from without a charge. Every invocation starts

@@ -33,7 +33,7 @@ export interface EngineOptions {
   sizeLimits?: Partial<SizeLimits>;
   /** Compiled extensions kept, least recently used evicted. Default 128. */
   cacheEntries?: number;
-  /** Fuel metering: "block" (default). "none" exists for benchmarks' baselines only. */
+  /** Fuel metering: "block" (default, the cost model). "none" and "uniform" (the metering before the cost model) exist for benchmarks' baselines only. */
   meter?: MeterMode;
   /** The worker pool behind {@link Engine.invoke}, created on first use. */
   pool?: WorkerPoolOptions;

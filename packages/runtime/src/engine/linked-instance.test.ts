@@ -55,7 +55,8 @@ const run = (
 ) =>
   instance.run({
     input: new TextEncoder().encode(JSON.stringify(input)),
-    fuel: 50_000_000,
+    // Plenty: building the 200 KB output of mode "big" takes about 51 million by the cost model.
+    fuel: 100_000_000,
     outputLimitBytes: 64 * 1024,
     logBytes: 16 * 1024,
     logLines: 100,

@@ -95,7 +95,7 @@ export interface GuestLogLine {
 
 /** What an invocation cost. */
 export interface InvocationStats {
-  /** Fuel used (WebAssembly instructions, counted per basic block). */
+  /** Fuel used: WebAssembly instructions executed, each weighted by the cost model (COST_MODEL). */
   fuelUsed: number;
   /** Fuel budget of the invocation. */
   fuelLimit: number;

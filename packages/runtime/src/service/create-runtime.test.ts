@@ -1,6 +1,7 @@
 import { mkdtemp, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { FUEL_PER_CPU_MILLI } from "@ameide-ext/pdk/contract";
 import { Outcome } from "@ameide-ext/proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CatalogFile } from "../catalog/catalog-schema.js";
@@ -27,11 +28,13 @@ describe("createRuntime()", () => {
     const other = await buildTestHook("echo", "other");
     const tampered = `${(await writeModule(dir, "tampered", other)).split("#")[0]}#sha256=${"0".repeat(64)}`;
     // A generous wall clock: the limits under test are fuel and memory, which must not lose the race to a busy machine.
+    // CPU 50 ms: the "bomb" mode allocates 16 MiB before the memory cap stops it, 246 million fuel by the cost
+    // model (41 ms; it measured 10-30 ms of CPU here), which the default 10 ms (60 million) does not cover.
     const base = {
       tenant_id: "acme",
       kind: "process_hook",
       risk_tier: "low",
-      limits: { timeout_ms: 2_000 },
+      limits: { timeout_ms: 2_000, cpu_millis: 50 },
     } as const;
     const file: CatalogFile = {
       env: "dev",
@@ -361,7 +364,7 @@ describe("createRuntime() and the inline slice (runtime.inline_slice_us)", () =>
       expect(res.outcome).toBe(Outcome.OK);
       expect(new TextDecoder().decode(res.outputJson)).toBe('{"spun":2000000}');
       expect(res.stats?.fuelUsed).toBeGreaterThan(100n * 10_000n);
-      expect(res.stats?.fuelLimit).toBe(50n * 10_000_000n);
+      expect(res.stats?.fuelLimit).toBe(50n * BigInt(FUEL_PER_CPU_MILLI));
       await runtime.invokeExtension(invokeRequest({ extensionId: "large", input: { a: 1 } }));
       await runtime.invokeExtension(invokeRequest({ extensionId: "small", input: { a: 1 } }));
       expect(paths).toEqual(["inline, outran the slice", "pool", "pool", "inline"]);
@@ -377,7 +380,7 @@ describe("createRuntime() and the inline slice (runtime.inline_slice_us)", () =>
         errorCode: "resource_exhausted",
         errorReason: "fuel",
       });
-      expect(res.stats?.fuelUsed).toBe(2n * 10_000_000n);
+      expect(res.stats?.fuelUsed).toBe(2n * BigInt(FUEL_PER_CPU_MILLI));
       expect(paths).toEqual(["inline, outran the slice", "pool"]);
     }));
 

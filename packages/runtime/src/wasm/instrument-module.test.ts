@@ -1,3 +1,4 @@
+import { COST_MODEL } from "@ameide-ext/pdk/contract";
 import { describe, expect, it } from "vitest";
 import { watModule } from "../testing/wat-component.js";
 import {
@@ -160,6 +161,26 @@ const GUESTS: Record<string, string> = {
     (func $count (export "f") (param $n i32) (result i32)
       (if (i32.eqz (local.get $n)) (then (return (i32.const 42))))
       (return_call $count (i32.sub (local.get $n) (i32.const 1)))))`,
+  "every weighted class: calls, call_indirect, div, sqrt, grows, table and memory bulk ops": `(module
+    (type $t (func (param i32) (result i32)))
+    (memory 1)
+    (table $tab 4 funcref)
+    (elem (table $tab) (i32.const 0) func $half $half)
+    (func $half (param $x i32) (result i32) (i32.div_u (local.get $x) (i32.const 2)))
+    (func (export "f") (param $n i32) (result i32)
+      (local $acc i32)
+      (local.set $acc (call $half (local.get $n)))
+      (local.set $acc (i32.add (local.get $acc) (call_indirect (type $t) (local.get $n) (i32.const 1))))
+      (local.set $acc (i32.add (local.get $acc) (i32.trunc_f64_u (f64.sqrt (f64.convert_i32_u (local.get $n))))))
+      (local.set $acc (i32.add (local.get $acc) (i32.rem_s (local.get $n) (i32.const 7))))
+      (drop (memory.grow (i32.and (local.get $n) (i32.const 1))))
+      (drop (table.grow $tab (ref.null func) (local.get $n)))
+      (table.fill $tab (i32.const 0) (table.get $tab (i32.const 1)) (i32.const 2))
+      (table.copy (i32.const 2) (i32.const 0) (i32.const 2))
+      (memory.fill (i32.const 0) (local.get $n) (local.get $n))
+      (memory.copy (i32.const 100) (i32.const 0) (local.get $n))
+      (drop (table.size $tab))
+      (local.get $acc)))`,
 };
 
 const ARGS = [0, 1, 2, 5, 17, 24];
@@ -211,8 +232,8 @@ describe("instrumentModule()", () => {
       "block",
     );
     const base = m.call("f", 0).fuel;
-    expect(m.call("f", 1000).fuel).toBe(base + 1000);
-    expect(m.call("f", 65536).fuel).toBe(base + 65536);
+    expect(m.call("f", 1000).fuel).toBe(base + 1000 * COST_MODEL.memoryPerByte);
+    expect(m.call("f", 65536).fuel).toBe(base + 65536 * COST_MODEL.memoryPerByte);
     // A budget too small for the length: the fill traps with Fuel and writes nothing.
     const memory = m.exports.memory as WebAssembly.Memory;
     new Uint8Array(memory.buffer).fill(0);
@@ -220,6 +241,129 @@ describe("instrumentModule()", () => {
     expect(() => (m.exports.f as (n: number) => number)(1000)).toThrow(WebAssembly.RuntimeError);
     expect(m.trap.value).toBe(TrapReason.Fuel);
     expect(new Uint8Array(memory.buffer)[0]).toBe(0);
+  });
+
+  describe("cost model", () => {
+    const W = COST_MODEL;
+    // Each case: a body run with $n, and the fuel it must use; `end` is free.
+    const CASES: Array<[string, string, (n: number) => number]> = [
+      ["call", "(drop (call $id (local.get $n)))", () => 1 + W.call + 1 + 1],
+      ["a call of a host import", "(drop (call $host (local.get $n)))", () => 1 + W.hostCall + 1],
+      [
+        "call_indirect",
+        "(drop (call_indirect (type $t) (local.get $n) (i32.const 0)))",
+        () => 2 + W.callIndirect + 1 + 1,
+      ],
+      ["integer div and rem", "(drop (i64.rem_u (i64.const 9) (i64.const 4)))", () => 2 + W.intDivRem + 1],
+      ["float sqrt", "(drop (f64.sqrt (f64.const 2)))", () => 1 + W.floatDivSqrt + 1],
+      ["float div", "(drop (f32.div (f32.const 1) (f32.const 3)))", () => 2 + W.floatDivSqrt + 1],
+      [
+        "table.grow, fixed and per element",
+        "(drop (table.grow $tab (ref.null func) (local.get $n)))",
+        (n) => 2 + W.tableGrow + n * W.tableGrowPerElement + 1,
+      ],
+      [
+        "table.fill per element",
+        "(table.fill $tab (i32.const 0) (ref.func $id) (local.get $n))",
+        (n) => 3 + W.bulkOp + n * W.tablePerElement,
+      ],
+      [
+        "table.copy per element",
+        "(table.copy (i32.const 4) (i32.const 0) (local.get $n))",
+        (n) => 3 + W.bulkOp + n * W.tablePerElement,
+      ],
+      [
+        "table.init per element",
+        "(table.init $tab $seg (i32.const 0) (i32.const 0) (local.get $n))",
+        (n) => 3 + W.bulkOp + n * W.tablePerElement,
+      ],
+      ["table.get", "(drop (table.get $tab (i32.const 0)))", () => 1 + W.tableAccess + 1],
+      [
+        "memory.copy per byte",
+        "(memory.copy (i32.const 0) (i32.const 64) (local.get $n))",
+        (n) => 3 + W.bulkOp + n * W.memoryPerByte,
+      ],
+    ];
+    const guest = (body: string) => `(module
+      (type $t (func (param i32) (result i32)))
+      (import "env" "tick" (func $host (param i32) (result i32)))
+      (memory 1)
+      (table $tab 16 funcref)
+      (elem (table $tab) (i32.const 0) func $id)
+      (elem $seg func $id $id $id $id $id $id $id $id)
+      (func $id (param $x i32) (result i32) (local.get $x))
+      (func (export "f") (param $n i32) ${body}))`;
+
+    it.each(CASES)("charges %s its weight", async (_, body, want) => {
+      const block = await metered(guest(body), "block");
+      const exact = await metered(guest(body), "exact");
+      for (const n of [0, 1, 3, 8]) {
+        expect({ n, block: block.call("f", n).fuel, exact: exact.call("f", n).fuel }).toEqual({
+          n,
+          block: want(n),
+          exact: want(n),
+        });
+      }
+    });
+
+    it("meter uniform charges the old way, for benchmarks' baselines: 1 per instruction, bulk ops 1 per unit", async () => {
+      const body = `(drop (call $id (local.get $n)))
+        (drop (memory.grow (local.get $n)))
+        (table.fill $tab (i32.const 0) (ref.func $id) (local.get $n))
+        (memory.fill (i32.const 0) (i32.const 1) (local.get $n))`;
+      const m = await metered(guest(body), "uniform");
+      // local.get, call, drop; $id's local.get; local.get, memory.grow, drop; 3 + table.fill; 3 + memory.fill.
+      for (const n of [0, 2, 5]) expect(m.call("f", n).fuel).toBe(15 + 2 * n);
+    });
+
+    it("charges memory.grow a fixed weight, its pages requested, and the pages the memory has", async () => {
+      const wat = `(module (memory (export "memory") 2)
+        (func (export "f") (param i32) (result i32) (memory.grow (local.get 0))))`;
+      for (const n of [0, 1, 3]) {
+        const m = await metered(wat, "block"); // a fresh memory of 2 pages each time
+        const want = 1 + W.memoryGrow + n * W.memoryGrowPerPage + 2 * W.memoryGrowPerMemoryPage;
+        expect({ n, fuel: m.call("f", n).fuel }).toEqual({ n, fuel: want });
+        // Grown: the next grow pays for the bigger memory.
+        const bigger = 1 + W.memoryGrow + (2 + n) * W.memoryGrowPerMemoryPage;
+        expect({ n, fuel: m.call("f", 0).fuel }).toEqual({ n, fuel: bigger });
+      }
+    });
+
+    it("charges memory.grow once more when the memory is at 64 MiB or more", async () => {
+      const wat = (pages: number) => `(module (memory ${pages})
+        (func (export "f") (param i32) (result i32) (memory.grow (local.get 0))))`;
+      const small = await metered(wat(1023), "block", { maxMemoryPages: 2048 });
+      const large = await metered(wat(1024), "block", { maxMemoryPages: 2048 });
+      const base = 1 + W.memoryGrow;
+      expect(small.call("f", 0).fuel).toBe(base + 1023 * W.memoryGrowPerMemoryPage);
+      expect(large.call("f", 0).fuel).toBe(base + 1024 * W.memoryGrowPerMemoryPage + W.memoryGrowAt64MiB);
+    });
+
+    it("charges memory.grow its pages before it runs: a budget too small traps with Fuel and grows nothing", async () => {
+      const m = await metered(
+        `(module (memory (export "memory") 1)
+          (func (export "f") (param i32) (result i32) (memory.grow (local.get 0))))`,
+        "block",
+      );
+      const memory = m.exports.memory as WebAssembly.Memory;
+      m.fuel.value = BigInt(W.memoryGrow + 2 * W.memoryGrowPerPage + W.memoryGrowPerMemoryPage);
+      expect(() => (m.exports.f as (n: number) => number)(3)).toThrow(WebAssembly.RuntimeError);
+      expect(m.trap.value).toBe(TrapReason.Fuel);
+      expect(memory.buffer.byteLength).toBe(65536);
+    });
+
+    it("is deterministic: the same module instruments to the same bytes and runs on the same fuel", async () => {
+      const wat = GUESTS[
+        "every weighted class: calls, call_indirect, div, sqrt, grows, table and memory bulk ops"
+      ] as string;
+      const bytes = await watModule(wat);
+      const opts = { maxMemoryPages: 16, maxCallDepth: 1_000 };
+      expect(instrumentModule(bytes, opts).bytes).toEqual(instrumentModule(bytes, opts).bytes);
+      // Two fresh instances, the same calls in the same order (charges may depend on state, e.g. memory size).
+      const [x, y] = await Promise.all([metered(wat, "block"), metered(wat, "block")]);
+      const fuels = (m: Metered) => ARGS.map((n) => m.call("f", n).fuel);
+      expect(fuels(x)).toEqual(fuels(y));
+    });
   });
 
   describe("memory cap", () => {

@@ -1,4 +1,4 @@
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { COST_MODEL, ExtensionError, FUEL_PER_CPU_MILLI } from "@ameide-ext/pdk/contract";
 import {
   type ByteReader,
   type ByteWriter,
@@ -8,7 +8,20 @@ import {
 } from "./byte-reader.js";
 import { capTableSection } from "./cap-tables.js";
 import { checkModuleShape, shapeCapsFor } from "./check-module-shape.js";
+import { costPerUnit, staticCost, uniformCostPerUnit, uniformStaticCost } from "./instruction-cost.js";
 import { Flow, readInstruction, skipValType } from "./read-instruction.js";
+
+/** `n` as unsigned LEB128. */
+function leb(n: number): number[] {
+  const out: number[] = [];
+  let v = n >>> 0;
+  do {
+    const b = v & 0x7f;
+    v >>>= 7;
+    out.push(v === 0 ? b : b | 0x80);
+  } while (v !== 0);
+  return out;
+}
 
 /** Export name of the injected fuel counter (mutable i64; counts down, below 0 means exhausted). */
 export const FUEL_EXPORT = "__ameide_fuel";
@@ -16,8 +29,14 @@ export const FUEL_EXPORT = "__ameide_fuel";
 export const DEPTH_EXPORT = "__ameide_depth";
 /** Export name of the injected trap-reason cell (mutable i32, see {@link TrapReason}). */
 export const TRAP_EXPORT = "__ameide_trap";
-/** Fuel for a module's start and initialize functions: 100 million instructions, well under a second. */
-export const INIT_FUEL_DEFAULT = 100_000_000n;
+/**
+ * Fuel for a module's start and initialize functions: 100 ms of CPU by the
+ * cost model (600 million at FUEL_PER_CPU_MILLI = 6 million), well under a
+ * second. It was 100 million plain instructions before the cost model, which
+ * start code of calls or indirect calls used up in tens of milliseconds (and
+ * memory.grow loops in seconds): such code still fits, and nothing runs longer.
+ */
+export const INIT_FUEL_DEFAULT = 100n * BigInt(FUEL_PER_CPU_MILLI);
 /** The import module of the shared counters when `counters` is "imported". */
 export const COUNTERS_MODULE = "__ameide";
 /** Prefix of the exports added for each mutable global, so a snapshot can restore it. */
@@ -38,20 +57,14 @@ export const TrapReason = {
   MemoryGrowFailed: 3,
 } as const;
 
-/**
- * Bulk instructions (0xFC prefix) whose cost grows with their length operand:
- * memory.init (8), memory.copy (10), memory.fill (11), table.init (12),
- * table.copy (14), table.fill (17). Each is charged its length in fuel on top
- * of its one unit.
- */
-const BULK_OPS: ReadonlySet<number> = new Set([8, 10, 11, 12, 14, 17]);
-
 /** How fuel is charged. */
 export type MeterMode =
-  /** Charge each basic block's instruction count on entry to the block (the product). */
+  /** Charge each basic block its cost (its instructions' weights) on entry to the block (the product). */
   | "block"
-  /** Charge 1 before every instruction (exact; slow; for tests that check the block mode). */
+  /** Charge each instruction its weight before it runs (exact; slow; for tests that check the block mode). */
   | "exact"
+  /** Per block, 1 per instruction and bulk ops 1 per unit: the metering before the cost model, a baseline for benchmarks. */
+  | "uniform"
   /** No fuel at all (a baseline for benchmarks). */
   | "none";
 
@@ -208,13 +221,15 @@ function readValTypeName(r: ByteReader): string {
 
 /**
  * Rewrites a core module so the runtime can enforce its limits:
- * - fuel: a mutable i64 global counts down by each basic block's instruction
- *   count; loop heads and function entries check it and trap when it is
+ * - fuel: a mutable i64 global counts down by each basic block's cost, the
+ *   sum of its instructions' weights in the cost model (COST_MODEL of the
+ *   contract); loop heads and function entries check it and trap when it is
  *   negative. Each function keeps the counter in a local and writes it back
- *   around calls and exits, so V8 holds it in a register in hot loops. A
- *   bulk instruction (memory.fill, memory.copy, memory.init, table.fill,
- *   table.copy, table.init) is also charged its length, in bytes or elements,
- *   before it runs: its work grows with it, and a budget must bound it too.
+ *   around calls and exits, so V8 holds it in a register in hot loops. An
+ *   instruction whose work grows with an operand (memory.fill, memory.copy,
+ *   memory.init, table.fill, table.copy, table.init, table.grow, memory.grow)
+ *   is also charged its weight per byte, element or page of that operand,
+ *   before it runs: a budget must bound it too.
  * - call depth: each function entry increments a counter and traps past the
  *   limit, which makes stack exhaustion deterministic.
  * - memory: every linear memory gets a maximum of `maxMemoryPages`; a failed
@@ -228,6 +243,9 @@ function readValTypeName(r: ByteReader): string {
  */
 export function instrumentModule(input: Uint8Array, options: InstrumentOptions): InstrumentedModule {
   const meter = options.meter ?? "block";
+  const uniform = meter === "uniform";
+  const weigh = uniform ? uniformStaticCost : staticCost;
+  const perUnitOf = uniform ? uniformCostPerUnit : costPerUnit;
   const maxPages = options.maxMemoryPages;
   if (!Number.isInteger(maxPages) || maxPages < 1 || maxPages > MAX_PAGES_32) {
     throw new ExtensionError(
@@ -471,9 +489,9 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
       }
       storeAndCheck(x);
     };
-    // A bulk instruction's work grows with its length, the operand on top of the stack: charge it
-    // (one unit per byte or element) before the instruction runs, so a budget bounds it like a loop.
-    const chargeBulk = (x: ByteWriter) => {
+    // An instruction whose work grows with its length, the operand on top of the stack (bytes,
+    // elements, pages): charge `perUnit` per unit before it runs, so a budget bounds it like a loop.
+    const chargeDynamic = (x: ByteWriter, perUnit: number) => {
       if (meter === "none") return;
       x.u8(0x21);
       x.u32(tLocal); // the length
@@ -482,6 +500,45 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
       x.u8(0x20);
       x.u32(tLocal);
       x.u8(0xad); // i64.extend_i32_u
+      if (perUnit !== 1) {
+        x.u8(0x42);
+        x.s64(BigInt(perUnit));
+        x.u8(0x7e); // i64.mul
+      }
+      x.u8(0x7d); // i64.sub
+      storeAndCheck(x);
+      x.u8(0x20);
+      x.u32(tLocal);
+    };
+    // memory.grow (`raw`, its delta on top of the stack): its pages requested and the pages the
+    // memory has (memory.size of the same memory), each times its weight, and a fixed weight more
+    // at 64 MiB and over, before it runs.
+    const chargeGrow = (x: ByteWriter, raw: Uint8Array) => {
+      if (meter === "none") return;
+      x.u8(0x21);
+      x.u32(tLocal); // the delta
+      x.u8(0x20);
+      x.u32(fLocal);
+      for (const [pages, weight] of [
+        [[0x20, ...leb(tLocal)], COST_MODEL.memoryGrowPerPage],
+        [[0x3f, ...raw.subarray(1)], COST_MODEL.memoryGrowPerMemoryPage],
+      ] as const) {
+        x.bytes(Uint8Array.from(pages));
+        x.u8(0xad); // i64.extend_i32_u
+        x.u8(0x42);
+        x.s64(BigInt(weight));
+        x.u8(0x7e); // i64.mul
+        x.u8(0x7d); // i64.sub
+      }
+      // Once more at 64 MiB and over: (memory.size >= 1024) × memoryGrowAt64MiB.
+      x.bytes(Uint8Array.from([0x3f, ...raw.subarray(1)]));
+      x.u8(0x41);
+      x.s32(1024);
+      x.u8(0x4f); // i32.ge_u
+      x.u8(0xad); // i64.extend_i32_u
+      x.u8(0x42);
+      x.s64(BigInt(COST_MODEL.memoryGrowAt64MiB));
+      x.u8(0x7e); // i64.mul
       x.u8(0x7d); // i64.sub
       storeAndCheck(x);
       x.u8(0x20);
@@ -545,16 +602,19 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
       const structural = ins.flow === Flow.End || ins.flow === Flow.Else;
       if (meter === "exact" && !structural && kind !== "dead") {
         // Charge every instruction on its own: exact counts, for tests.
-        charge(seg, 1, false);
+        charge(seg, weigh(raw, importedFuncs), false);
       } else if (!structural && kind !== "dead") {
-        cost++;
+        cost += weigh(raw, importedFuncs);
       }
       if (op === 0x26 || (op === 0xfc && [12, 14, 15, 17].includes(raw[1] as number))) mutatesTables = true;
       if (op === 0xfc && (raw[1] === 9 || raw[1] === 13)) dropsSegments = true;
       const depth = ctrl.length;
       switch (ins.flow) {
         case Flow.Plain:
-          if (op === 0xfc && BULK_OPS.has(raw[1] as number)) chargeBulk(seg);
+          if (op === 0xfc) {
+            const perUnit = perUnitOf(raw);
+            if (perUnit !== undefined) chargeDynamic(seg, perUnit);
+          }
           if (shift !== 0 && (op === 0x23 || op === 0x24)) {
             seg.u8(op);
             seg.u32(mapGlobal(createByteReader(raw, 1).u32()));
@@ -580,6 +640,7 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
           endSegment("dead");
           break;
         case Flow.MemoryGrow:
+          if (!uniform) chargeGrow(seg, raw);
           seg.bytes(raw);
           seg.u8(0x22);
           seg.u32(tLocal);
@@ -950,7 +1011,6 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
   }
   flushMissing(Number.POSITIVE_INFINITY);
   if (functions !== funcTypes.length) throw malformed("function section without code section", 8);
-  void importedFuncs;
   return {
     imports,
     exportSigs,

@@ -1,0 +1,9 @@
+;; memory-copy: memory.copy of 64 KiB, in a loop: per-byte work.
+(module
+  ;; @prelude
+  (func (export "run") (param $ptr i32) (param $len i32) (result i32)
+    (drop (memory.grow (i32.const 2)))
+    (loop $spin
+      (memory.copy (i32.const 131072) (i32.const 65536) (i32.const 65536))
+      (br $spin))
+    unreachable))

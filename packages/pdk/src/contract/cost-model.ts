@@ -1,0 +1,60 @@
+/**
+ * The cost model: the fuel each class of WebAssembly instruction is charged,
+ * so that fuel bounds CPU time and not only the count of instructions. These
+ * are constants of the contract, never measured at run time, so fuel stays
+ * deterministic: the same module and input use the same fuel everywhere.
+ * CONTRACT.md lists the same weights, and a test keeps the two equal.
+ *
+ * Static weights are added to a basic block's charge on its entry. Dynamic
+ * weights (per page, element or byte) multiply the length operand of the
+ * instruction, read at run time, and are charged just before it runs.
+ * Calibrated with `npm run calibrate:cost` (packages/bench/guests/cost/).
+ */
+export const COST_MODEL = Object.freeze({
+  /** Any instruction not listed below (`end` and `else` are free). */
+  instruction: 1,
+  /** `call`, `return_call`, `call_ref`, `return_call_ref` of a function of the module. */
+  call: 16,
+  /** `call` or `return_call` of an imported (host) function: the crossing into the host and back. */
+  hostCall: 600,
+  /** `call_indirect`, `return_call_indirect`: the table lookup and signature check. */
+  callIndirect: 24,
+  /** Integer `div` and `rem`, 32- and 64-bit. */
+  intDivRem: 28,
+  /** `f32.div`, `f64.div`, `f32.sqrt`, `f64.sqrt`. */
+  floatDivSqrt: 40,
+  /** `memory.grow`, whatever the delta: a call into the engine. */
+  memoryGrow: 2_000,
+  /**
+   * `memory.grow`, for each 64 KiB page requested (charged whether or not the
+   * memory grows): 2 per byte, for the page faults and zeroing of the first
+   * touch of each page, which the stores that touch them do not pay for.
+   */
+  memoryGrowPerPage: 131_072,
+  /**
+   * `memory.grow`, per 64 KiB page the memory already has: V8 accounts a
+   * memory to its heap, and a grow costs more as the memory gets larger.
+   */
+  memoryGrowPerMemoryPage: 500,
+  /**
+   * `memory.grow` when the memory has 64 MiB (1,024 pages) or more, once:
+   * past V8's 64 MiB soft limit for memory outside its heap, a grow, even by
+   * 0, may set off a garbage collection (60-550 µs measured).
+   */
+  memoryGrowAt64MiB: 4_000_000,
+  /** `table.grow`, whatever the delta. */
+  tableGrow: 2_000,
+  /** `table.grow`, for each element requested. */
+  tableGrowPerElement: 400,
+  /** `table.get`, `table.set`, `table.size`: calls into the engine. */
+  tableAccess: 100,
+  /** `memory.fill`, `memory.copy`, `memory.init`, `table.fill`, `table.copy`, `table.init`, whatever their length. */
+  bulkOp: 32,
+  /** `table.fill`, `table.copy`, `table.init`, for each element (their length operand). */
+  tablePerElement: 128,
+  /** `memory.fill`, `memory.copy`, `memory.init`, for each byte (their length operand). */
+  memoryPerByte: 1,
+});
+
+/** The names of the weights of {@link COST_MODEL}. */
+export type CostClass = keyof typeof COST_MODEL;
