@@ -58,9 +58,9 @@ export function restoreFuel(bytes: number): number {
  * Fuel charged per byte the host reads from a guest's memory or writes into
  * it for a host call: the strings it hands the host (a log line's level and
  * message, a host call's service, method and request) and the host call's
- * answer. 40 units of fuel are 4 ns at {@link FUEL_PER_CPU_MILLI}: the slowest
- * of that work per byte, decoding 2-byte UTF-8 (3.9 ns/B on the 2-core
- * development machine; ASCII 0.6 ns/B). Deterministic: by length, not time.
+ * answer. 40 units of fuel are about 6.7 ns of budget at
+ * {@link FUEL_PER_CPU_MILLI}, set above the host's own work per byte (decoding
+ * or encoding UTF-8, copying). Deterministic: by length, not time.
  */
 export const FUEL_PER_HOST_BYTE = 40;
 
