@@ -26,8 +26,9 @@ export const COST_MODEL = Object.freeze({
   /** `memory.grow`, whatever the delta: a call into the engine. */
   memoryGrow: 2_000,
   /**
-   * `memory.grow`, for each 64 KiB page requested (charged whether or not the
-   * memory grows): 2 per byte, for the page faults and zeroing of the first
+   * `memory.grow`, for each 64 KiB page requested, when the grow can succeed
+   * (a request past the memory's cap does no work and returns -1, charged only
+   * the fixed weights): 2 per byte, for the page faults and zeroing of the first
    * touch of each page, which the stores that touch them do not pay for.
    */
   memoryGrowPerPage: 131_072,
@@ -44,7 +45,7 @@ export const COST_MODEL = Object.freeze({
   memoryGrowAt64MiB: 4_000_000,
   /** `table.grow`, whatever the delta. */
   tableGrow: 2_000,
-  /** `table.grow`, for each element requested. */
+  /** `table.grow`, for each element requested, when the grow can succeed (not past the module's table budget). */
   tableGrowPerElement: 400,
   /** `table.get`, `table.set`, `table.size`: calls into the engine. */
   tableAccess: 100,

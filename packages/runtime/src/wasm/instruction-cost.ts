@@ -29,7 +29,7 @@ const FC_WEIGHTS: ReadonlyMap<number, number> = new Map([
  * 0xFC sub-opcodes charged per unit of their length operand (the i32 on top
  * of the stack): memory.init (8), memory.copy (10), memory.fill (11) per
  * byte; table.init (12), table.copy (14), table.fill (17) per element;
- * table.grow (15) per element requested.
+ * table.grow (15) per element requested, when it can succeed (instrument-module.ts).
  */
 const FC_PER_UNIT: ReadonlyMap<number, number> = new Map([
   [8, COST_MODEL.memoryPerByte],

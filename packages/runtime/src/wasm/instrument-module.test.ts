@@ -329,6 +329,28 @@ describe("instrumentModule()", () => {
       }
     });
 
+    // A grow that cannot succeed does no per-page work: charging its pages would end a guest that
+    // probes the cap (an allocator asking for a big block) with fuel instead of its -1.
+    it("charges a memory.grow past maxMemoryPages only its fixed weights: it does no work and returns -1", async () => {
+      const wat = `(module (memory (export "memory") 2)
+        (func (export "f") (param i32) (result i32) (memory.grow (local.get 0))))`;
+      const m = await metered(wat, "block", { maxMemoryPages: 4 });
+      const fixed = 1 + W.memoryGrow + 2 * W.memoryGrowPerMemoryPage;
+      expect(m.call("f", 3)).toEqual({ value: -1, fuel: fixed });
+      expect(m.call("f", 0x7fffffff)).toEqual({ value: -1, fuel: fixed });
+      // Up to the cap, the pages are charged.
+      expect(m.call("f", 2)).toEqual({ value: 2, fuel: fixed + 2 * W.memoryGrowPerPage });
+    });
+
+    it("charges a table.grow past the module's table budget only its fixed weight", async () => {
+      const wat = `(module (table $tab 1 funcref)
+        (func (export "f") (param i32) (result i32) (table.grow $tab (ref.null func) (local.get 0))))`;
+      const m = await metered(wat, "block", { maxMemoryPages: 16 });
+      const fixed = 2 + W.tableGrow;
+      expect(m.call("f", 1_000_000)).toEqual({ value: -1, fuel: fixed });
+      expect(m.call("f", 3)).toEqual({ value: 1, fuel: fixed + 3 * W.tableGrowPerElement });
+    });
+
     it("charges memory.grow once more when the memory is at 64 MiB or more", async () => {
       const wat = (pages: number) => `(module (memory ${pages})
         (func (export "f") (param i32) (result i32) (memory.grow (local.get 0))))`;

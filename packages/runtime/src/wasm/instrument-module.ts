@@ -11,16 +11,20 @@ import { checkModuleShape, shapeCapsFor } from "./check-module-shape.js";
 import { costPerUnit, staticCost, uniformCostPerUnit, uniformStaticCost } from "./instruction-cost.js";
 import { Flow, readInstruction, skipValType } from "./read-instruction.js";
 
-/** `n` as unsigned LEB128. */
-function leb(n: number): number[] {
-  const out: number[] = [];
-  let v = n >>> 0;
-  do {
-    const b = v & 0x7f;
-    v >>>= 7;
-    out.push(v === 0 ? b : b | 0x80);
-  } while (v !== 0);
-  return out;
+/** What a grow may reach: `size`, the instruction pushing the current size; `max`, the most it can be. */
+interface Ceiling {
+  size: readonly number[];
+  max: number;
+}
+
+/**
+ * For `table.grow` (0xFC 15, its table index after): the table's size
+ * (`table.size` of the same table) and the module's table budget, which no
+ * table's maximum passes (cap-tables.ts). Undefined for other instructions.
+ */
+function tableGrowCeiling(raw: Uint8Array, budget: number): Ceiling | undefined {
+  if (raw[0] !== 0xfc || raw[1] !== 15) return undefined;
+  return { size: [0xfc, 16, ...raw.subarray(2)], max: budget };
 }
 
 /** Export name of the injected fuel counter (mutable i64; counts down, below 0 means exhausted). */
@@ -491,14 +495,19 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
     };
     // An instruction whose work grows with its length, the operand on top of the stack (bytes,
     // elements, pages): charge `perUnit` per unit before it runs, so a budget bounds it like a loop.
-    const chargeDynamic = (x: ByteWriter, perUnit: number) => {
+    // `ceiling`, for a grow: the units are charged only when the grow can succeed (units ≤ the
+    // ceiling less the current size); a grow past it does no work and returns -1.
+    const chargeDynamic = (x: ByteWriter, perUnit: number, ceiling?: Ceiling) => {
       if (meter === "none") return;
       x.u8(0x21);
       x.u32(tLocal); // the length
       x.u8(0x20);
       x.u32(fLocal);
-      x.u8(0x20);
-      x.u32(tLocal);
+      if (ceiling) unitsIfFits(x, ceiling);
+      else {
+        x.u8(0x20);
+        x.u32(tLocal);
+      }
       x.u8(0xad); // i64.extend_i32_u
       if (perUnit !== 1) {
         x.u8(0x42);
@@ -519,11 +528,13 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
       x.u32(tLocal); // the delta
       x.u8(0x20);
       x.u32(fLocal);
+      const size = [0x3f, ...raw.subarray(1)]; // memory.size of the same memory
       for (const [pages, weight] of [
-        [[0x20, ...leb(tLocal)], COST_MODEL.memoryGrowPerPage],
-        [[0x3f, ...raw.subarray(1)], COST_MODEL.memoryGrowPerMemoryPage],
+        [undefined, COST_MODEL.memoryGrowPerPage],
+        [size, COST_MODEL.memoryGrowPerMemoryPage],
       ] as const) {
-        x.bytes(Uint8Array.from(pages));
+        if (pages === undefined) unitsIfFits(x, { size, max: maxPages });
+        else x.bytes(Uint8Array.from(pages));
         x.u8(0xad); // i64.extend_i32_u
         x.u8(0x42);
         x.s64(BigInt(weight));
@@ -543,6 +554,21 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
       storeAndCheck(x);
       x.u8(0x20);
       x.u32(tLocal);
+    };
+    // Pushes the grow's delta (in $t) when it fits under `ceiling.max` less the current size, else 0.
+    const unitsIfFits = (x: ByteWriter, ceiling: Ceiling) => {
+      x.u8(0x20);
+      x.u32(tLocal);
+      x.u8(0x41);
+      x.s32(0);
+      x.u8(0x20);
+      x.u32(tLocal);
+      x.u8(0x41);
+      x.s32(ceiling.max);
+      x.bytes(Uint8Array.from(ceiling.size));
+      x.u8(0x6b); // i32.sub
+      x.u8(0x4d); // i32.le_u
+      x.u8(0x1b); // select
     };
     const prologue = (x: ByteWriter) => {
       x.u8(0x23);
@@ -613,7 +639,7 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
         case Flow.Plain:
           if (op === 0xfc) {
             const perUnit = perUnitOf(raw);
-            if (perUnit !== undefined) chargeDynamic(seg, perUnit);
+            if (perUnit !== undefined) chargeDynamic(seg, perUnit, tableGrowCeiling(raw, caps.tableEntries));
           }
           if (shift !== 0 && (op === 0x23 || op === 0x24)) {
             seg.u8(op);
