@@ -16,7 +16,7 @@ export const COST_MODEL = Object.freeze({
   /** `call`, `return_call`, `call_ref`, `return_call_ref` of a function of the module. */
   call: 16,
   /** `call` or `return_call` of an imported (host) function: the crossing into the host and back. */
-  hostCall: 600,
+  hostCall: 1_300,
   /** `call_indirect`, `return_call_indirect`: the table lookup and signature check. */
   callIndirect: 24,
   /** Integer `div` and `rem`, 32- and 64-bit. */
@@ -28,10 +28,10 @@ export const COST_MODEL = Object.freeze({
   /**
    * `memory.grow`, for each 64 KiB page requested, when the grow can succeed
    * (a request past the memory's cap does no work and returns -1, charged only
-   * the fixed weights): 2 per byte, for the page faults and zeroing of the first
+   * the fixed weights): 2.5 per byte, for the page faults and zeroing of the first
    * touch of each page, which the stores that touch them do not pay for.
    */
-  memoryGrowPerPage: 131_072,
+  memoryGrowPerPage: 163_840,
   /**
    * `memory.grow`, per 64 KiB page the memory already has: V8 accounts a
    * memory to its heap, and a grow costs more as the memory gets larger.

@@ -7,8 +7,10 @@ import { type RuntimeProcess, spawnRuntime, writeModule } from "../testing/servi
 import { guest, watComponent } from "../testing/wat-component.js";
 
 const PATH = "/ameide.extensions.v1.WasmExtensionRuntime/InvokeExtension";
-// A slice of 1 ms of CPU is 10M fuel. 400k turns of a memory.grow(0) loop cost ~4.4M fuel (within the
-// slice) and ~200 ms of wall time: cheap in fuel, slow in time (issue #10 item 2c).
+// 400k turns of a memory.grow(0) loop take ~200 ms of wall time. Before the cost model they cost ~4.4M
+// fuel, within a 1 ms slice: cheap in fuel, slow in time (issue #10 item 2c), and this test failed. Now
+// each grow is charged (COST_MODEL.memoryGrow), so the slice runs out and the call goes to the pool; the
+// budget (cpu_millis 500) lets the whole loop finish there. Either way, the service's thread stays free.
 const SLICE_US = 1000;
 const GROW_TURNS = 400_000;
 const GROW_ZERO_LOOP = guest(
@@ -26,7 +28,7 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 }
 
-describe("ameide-ext-runtime, a low-tier guest that is cheap in fuel and slow in time", () => {
+describe("ameide-ext-runtime, a low-tier guest that is slow in time (a memory.grow(0) loop)", () => {
   let dir: string;
   let rt: RuntimeProcess;
 
@@ -43,7 +45,7 @@ describe("ameide-ext-runtime, a low-tier guest that is cheap in fuel and slow in
         `runtime: { pool: { size: 1 }, inline_slice_us: ${SLICE_US}, auth: { mode: insecure_local } }`,
         "extensions:",
         `  - { tenant_id: acme, extension_id: grow, version: "1", kind: process_hook, risk_tier: low, wasm_blob_ref: "${wasm}",`,
-        "      limits: { cpu_millis: 50, timeout_ms: 5000 } }",
+        "      limits: { cpu_millis: 500, timeout_ms: 5000 } }",
         "",
       ].join("\n"),
     );
@@ -93,10 +95,14 @@ describe("ameide-ext-runtime, a low-tier guest that is cheap in fuel and slow in
     stop = true;
     await hostile;
     expect(invocations).toBeGreaterThan(2);
-    // The first inline run overran its slice and sent the version to the pool: at most one probe waited on it.
+    // The first inline run ran out of its slice (its fuel, or its wall time before the cost model) and sent
+    // the version to the pool: at most one probe waited on it.
     expect(percentile(latencies, 99), `${latencies.length} probes, ${invocations} invocations`).toBeLessThan(
       50,
     );
-    expect(rt.logs.some((l) => l.event === "inline_overrun" && l.key === "acme/grow/1")).toBe(true);
+    // It never held the thread past its slice twice: at most one overrun was logged for it.
+    expect(
+      rt.logs.filter((l) => l.event === "inline_overrun" && l.key === "acme/grow/1").length,
+    ).toBeLessThan(2);
   });
 });
