@@ -273,6 +273,36 @@ describe("ameide-ext-runtime, connections (issue #10 item 6)", () => {
     }
   });
 
+  it("closes an HTTP/2 session with no stream open for the idle timeout, even while the peer keeps pinging", async () => {
+    // PING (or SETTINGS) frames are traffic, but no work: they must not hold a connection open forever.
+    const session = h2Connect(rt.url as string);
+    session.on("error", () => undefined);
+    const pinger = setInterval(() => {
+      if (!session.closed && !session.destroyed) session.ping(() => undefined);
+    }, IDLE_MS / 5);
+    try {
+      const started = performance.now();
+      await new Promise<void>((resolve, reject) => {
+        const stream = session.request({ ":method": "GET", ":path": "/healthz" });
+        stream.on("error", reject);
+        stream.on("close", () => resolve());
+        stream.resume();
+        stream.end();
+      });
+      const closedAfter = await new Promise<number>((resolve) => {
+        const timer = setTimeout(() => resolve(Number.POSITIVE_INFINITY), IDLE_MS + 3000);
+        session.once("close", () => {
+          clearTimeout(timer);
+          resolve(performance.now() - started);
+        });
+      });
+      expect(closedAfter).toBeLessThan(IDLE_MS + 2500);
+    } finally {
+      clearInterval(pinger);
+      session.destroy();
+    }
+  });
+
   it("refuses connections over the listener's cap, and serves again once they are gone", async () => {
     const held: Socket[] = [];
     try {
