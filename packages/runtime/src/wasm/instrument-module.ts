@@ -198,6 +198,18 @@ function skipConstExpr(r: ByteReader): void {
   }
 }
 
+const V128 = 0x7b;
+
+/** A mutable v128 global: JavaScript can neither read nor write its value, so no snapshot could reset it. */
+function mutableV128Global(): ExtensionError {
+  return new ExtensionError(
+    "invalid_argument",
+    "a mutable v128 global is not supported: its value cannot be snapshotted and restored between invocations",
+    "unsupported_feature",
+    { feature: "mutable v128 global" },
+  );
+}
+
 function skipLimits(r: ByteReader): void {
   const flags = r.u8();
   if (flags & 0x04) {
@@ -346,8 +358,10 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
     } else if (s.id === 6) {
       const n = r.u32();
       for (let i = 0; i < n; i++) {
+        const type = r.bytes[r.pos];
         skipValType(r);
         const mut = r.u8();
+        if (mut === 1 && type === V128) throw mutableV128Global();
         skipConstExpr(r);
         if (mut === 1) mutableDefinedGlobals.push(importedGlobals + definedGlobals);
         definedGlobals++;
