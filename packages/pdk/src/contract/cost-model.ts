@@ -29,6 +29,13 @@ export const COST_MODEL = Object.freeze({
    * `f32x4.min`, lane shifts), 4-10x `cpu_millis` at a weight of 1.
    */
   simd: 20,
+  /**
+   * Per entry of a module's tables (their initial sizes), on each invocation
+   * of a module that gets a new instance every time (it may write its tables
+   * or drop a segment): V8 makes the tables anew, 15 ns an entry empty and
+   * 50 ns filled by an active segment.
+   */
+  freshInstanceTableEntry: 500,
   /** `memory.grow`, whatever the delta: a call into the engine. */
   memoryGrow: 2_000,
   /**

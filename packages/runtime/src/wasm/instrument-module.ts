@@ -122,6 +122,8 @@ export interface InstrumentedModule {
   mutatesTables: boolean;
   /** True when code may drop a segment (data.drop, elem.drop): such modules need a new instance after a run, as a restore does not undo a drop. */
   dropsSegments: boolean;
+  /** Entries of the module's tables, their initial sizes together: what each new instance makes. */
+  tableEntries: number;
   /** Count of defined functions rewritten. */
   functions: number;
   /** Count of original instructions seen. */
@@ -271,7 +273,7 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
     );
   }
   const caps = shapeCapsFor(maxPages);
-  checkModuleShape(input, caps);
+  const { tableEntries } = checkModuleShape(input, caps);
   const sections = readSections(input);
 
   const paramCounts: number[] = [];
@@ -1058,6 +1060,7 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
     snapshotGlobals,
     mutatesTables,
     dropsSegments,
+    tableEntries,
     functions,
     instructions,
   };
