@@ -1,4 +1,4 @@
-import { FUEL_PER_CPU_MILLI } from "@ameide-ext/pdk/contract";
+import { COST_MODEL, FUEL_PER_CPU_MILLI } from "@ameide-ext/pdk/contract";
 import { afterAll, describe, expect, it } from "vitest";
 import { createHarness, MODES } from "./create-harness.js";
 import { expectTechnicalError } from "./expect-outcome.js";
@@ -27,6 +27,20 @@ describe.each(MODES)("fuel and time (%s)", (mode) => {
     // Charged per byte, 10 ms of fuel is about 95 fills: far under a second even on a busy machine.
     // Charged per instruction it would be ~2 million fills of 1 MiB, minutes of work.
     expect(performance.now() - started).toBeLessThan(2_000);
+    await h.expectHealthy(mode);
+  });
+
+  it("charges fresh-instance-table.wat, whose every invocation gets a new instance, for its table's entries", async () => {
+    const ext = await h.load("fresh-instance-table");
+    const charge = 500_000 * COST_MODEL.freshInstanceTableEntry;
+    for (let i = 0; i < 2; i++) {
+      const r = await h.invoke(mode, ext, { input: "null", limits: { cpuMillis: 100 } });
+      expect([r.outcome, r.output]).toEqual(["ok", "1"]);
+      expect(r.stats.fuelUsed).toBeGreaterThanOrEqual(charge);
+    }
+    // Over a small budget: refused before it runs, and no instance is made for it.
+    const small = await h.invoke(mode, ext, { input: "null", limits: { cpuMillis: 5 } });
+    expectTechnicalError(small, "resource_exhausted", "fuel");
     await h.expectHealthy(mode);
   });
 

@@ -30,6 +30,14 @@ describe.each(MODES)("fuel per byte the host reads or writes (%s)", (mode) => {
     expect((await h.invoke(mode, ext, { input: "3000" })).stats.fuelUsed).toBe(large.stats.fuelUsed);
   });
 
+  it("charges linked-renamed-host.wat, whose core module imports the host under a name of its own, per byte of its log message", async () => {
+    const ext = await h.load("linked-renamed-host");
+    const small = await h.invoke(mode, ext, { input: "1" });
+    const large = await h.invoke(mode, ext, { input: "3" });
+    expect([small.outcome, large.outcome]).toEqual(["ok", "ok"]);
+    expect(large.stats.fuelUsed - small.stats.fuelUsed).toBe(2000 * FUEL_PER_HOST_BYTE);
+  });
+
   it("charges host-call.wat FUEL_PER_HOST_BYTE per byte of the answer written into its memory", async () => {
     const ext = await h.load("host-call");
     const answer = (n: number) => (_call: HostCallRequest) => JSON.stringify("a".repeat(n));

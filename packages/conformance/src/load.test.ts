@@ -25,6 +25,7 @@ const refusals: Array<[guest: string, code: ErrorCode, reason: ErrorReason]> = [
   ["reserved-export", "invalid_argument", "invalid_module"],
   ["start-trap", "invalid_argument", "invalid_module"],
   ["glue-injection", "invalid_argument", "invalid_module"],
+  ["v128-global-counter", "invalid_argument", "unsupported_feature"],
 ];
 
 describe("engine.load() refusals", () => {

@@ -21,8 +21,21 @@ export const COST_MODEL = Object.freeze({
   callIndirect: 24,
   /** Integer `div` and `rem`, 32- and 64-bit. */
   intDivRem: 28,
-  /** `f32.div`, `f64.div`, `f32.sqrt`, `f64.sqrt`. */
+  /** `f32.div`, `f64.div`, `f32.sqrt`, `f64.sqrt`, and their SIMD forms (`f32x4`, `f64x2`). */
   floatDivSqrt: 40,
+  /**
+   * Any SIMD (128-bit) instruction other than div and sqrt: V8 emulates many of
+   * them with several machine instructions (`i8x16.popcnt`, `i64x2.mul`,
+   * `f32x4.min`, lane shifts), 4-10x `cpu_millis` at a weight of 1.
+   */
+  simd: 20,
+  /**
+   * Per entry of a module's tables (their initial sizes), on each invocation
+   * of a module that gets a new instance every time (it may write its tables
+   * or drop a segment): V8 makes the tables anew, 15 ns an entry empty and
+   * 50 ns filled by an active segment.
+   */
+  freshInstanceTableEntry: 500,
   /** `memory.grow`, whatever the delta: a call into the engine. */
   memoryGrow: 2_000,
   /**

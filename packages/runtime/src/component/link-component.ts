@@ -1,6 +1,6 @@
 import { setFlagsFromString } from "node:v8";
 import { ExtensionError } from "@ameide-ext/pdk/contract";
-import { instrumentModule, type MeterMode } from "../wasm/instrument-module.js";
+import { type FuncImport, instrumentModule, type MeterMode } from "../wasm/instrument-module.js";
 import { transpileComponent } from "./jco.js";
 import { sha256Hex } from "./sha256-hex.js";
 
@@ -57,6 +57,26 @@ export interface LinkedModule {
   mutatesTables: boolean;
   /** True when its code may drop a data or element segment (a restore does not undo a drop). */
   dropsSegments: boolean;
+  /** Its function imports shaped like the host's lowered `log` or `call`, whatever their names (see host-import-guard.ts). */
+  hostShaped: HostShapedImport[];
+}
+
+/** A function import with the core signature of the host's lowered `log` (4 i32) or `call` (7 i32), no results. */
+export interface HostShapedImport {
+  module: string;
+  field: string;
+  kind: "log" | "call";
+}
+
+/** The function imports of a module that have the host functions' core signatures. */
+function hostShapedImports(imports: readonly FuncImport[]): HostShapedImport[] {
+  const shaped: HostShapedImport[] = [];
+  for (const { module, field, sig } of imports) {
+    if (sig.results.length !== 0 || sig.params.some((p) => p !== "i32")) continue;
+    if (sig.params.length === 4) shaped.push({ module, field, kind: "log" });
+    else if (sig.params.length === 7) shaped.push({ module, field, kind: "call" });
+  }
+  return shaped;
 }
 
 /** A linked component ready to instantiate: its glue, and its modules by name. Plain data: it can be posted to a worker. */
@@ -152,6 +172,7 @@ export function compileLinked(
         snapshotGlobals: out.snapshotGlobals,
         mutatesTables: out.mutatesTables,
         dropsSegments: out.dropsSegments,
+        hostShaped: hostShapedImports(out.imports),
       };
       cache?.set(key, linked);
     }

@@ -41,6 +41,8 @@ export interface CompiledCore extends CompiledBase {
   snapshotGlobals: string[];
   /** When true, each invocation gets a fresh instance instead of a restored snapshot (tables written, segments dropped). */
   freshInstance: boolean;
+  /** Entries of the module's tables (initial sizes): what a new instance makes, charged per invocation when `freshInstance`. */
+  tableEntries: number;
   /**
    * What every instance after the first is made from: the module without its
    * start section (the module itself when it has none), into which the first
@@ -188,6 +190,7 @@ function compileCore(parts: ComponentParts, base: CompiledBase, options: Compile
     abi,
     snapshotGlobals: instrumented.snapshotGlobals,
     freshInstance: instrumented.mutatesTables || instrumented.dropsSegments,
+    tableEntries: instrumented.tableEntries,
     restartModule,
   };
 }

@@ -200,6 +200,22 @@ describe("createEngine()", () => {
       }
     });
 
+    it("declines, after a trap, a guest whose new instance makes a large table: not on the caller's thread", async () => {
+      // V8 makes a 500,000-entry table in ~8 ms (26 ms filled): unmetered work the service's thread must not do.
+      const big = await engine.load(
+        await watComponent(
+          guest(
+            "(if (i32.eq (i32.load8_u (local.get $ptr)) (i32.const 116)) (then unreachable)) (call $ok (local.get $ptr) (local.get $len))",
+            "(table 500000 funcref)",
+          ),
+        ),
+      );
+      expect(engine.tryInline(big, { input: "1" }, FUEL_PER_CPU_MILLI)?.output).toBe("1");
+      expect(engine.tryInline(big, { input: "true" }, FUEL_PER_CPU_MILLI)?.error?.reason).toBe("trap");
+      expect(engine.tryInline(big, { input: "1" }, FUEL_PER_CPU_MILLI)).toBeUndefined();
+      expect((await engine.invoke(big, { input: "1" })).output).toBe("1");
+    });
+
     it("refuses a request with a host handler, and a slice that is not a positive integer", () => {
       expect(() => engine.tryInline(echo, { input: "{}", hostHandler: () => "{}" }, 1000)).toThrowError(
         expect.objectContaining({ code: "failed_precondition" }),

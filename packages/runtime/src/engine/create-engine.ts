@@ -169,6 +169,19 @@ function fromThread(load: ThreadLoad): { compiled: CompiledExtension; instance: 
   return { compiled, instance };
 }
 
+/**
+ * Table entries a new instance may make on the caller's thread (tryInline):
+ * V8 makes each instance's tables anew, 15-50 ns an entry (a 500,000-entry
+ * table took 8-26 ms), work no fuel counts. An instance with more, after a
+ * trap or memory growth, is made in the pool.
+ */
+export const INLINE_NEW_INSTANCE_TABLE_ENTRIES = 16_384;
+
+/** The table entries a one-module guest's new instance makes; 0 for a linked one (whose new instance is the pool's anyway). */
+function coreTableEntries(compiled: CompiledExtension): number {
+  return compiled.kind === "core" ? compiled.tableEntries : 0;
+}
+
 /** Creates an {@link Engine}. Options are checked here, once. */
 export function createEngine(options: EngineOptions = {}): Engine {
   const sizeLimits = resolveSizeLimits(options.sizeLimits);
@@ -298,7 +311,11 @@ export function createEngine(options: EngineOptions = {}): Engine {
       // No guest code outside the slice on the caller's thread: an instance whose making runs start or
       // initialize functions (a composed guest's after a trap; any first instance, e.g. after the cache
       // evicted it; one whose start may write its tables) is the pool's, which bounds it on its own.
-      if (!entryFor(ext).startsWithoutGuestCode) return undefined;
+      const instance = entryFor(ext);
+      if (!instance.startsWithoutGuestCode) return undefined;
+      // Nor a new instance with large tables, which V8 makes anew: unmetered work (see INLINE_NEW_INSTANCE_TABLE_ENTRIES).
+      if (!instance.ready && coreTableEntries(ext.compiled) > INLINE_NEW_INSTANCE_TABLE_ENTRIES)
+        return undefined;
       const budget = prep.fuel;
       if (fuelSlice >= budget) return runHere(ext, prep, denied);
       prep.fuel = fuelSlice;

@@ -1,4 +1,5 @@
 import {
+  COST_MODEL,
   type ErrorReason,
   ExtensionError,
   type ExtensionErrorData,
@@ -324,7 +325,17 @@ export function createGuestInstance(compiled: CompiledCore, seed?: GuestSnapshot
    */
   const startCharge = () =>
     restoreFuel(snapshot.length) +
+    freshCharge() +
     (compiled.freshInstance && compiled.restartModule === undefined ? startFuel : 0);
+
+  /**
+   * Fuel for the new instance each invocation of a `freshInstance` module
+   * makes: its tables, made anew (COST_MODEL.freshInstanceTableEntry each).
+   * Known before any work, so a budget it is over refuses the run before the
+   * instance is made.
+   */
+  const freshCharge = () =>
+    compiled.freshInstance ? compiled.tableEntries * COST_MODEL.freshInstanceTableEntry : 0;
 
   /** The result when the charge alone is over the budget: the guest does not run, and its instance stays clean. */
   const overBudget = (s: RunState, charge: number, fuel: number): GuestRunResult => ({
@@ -332,7 +343,7 @@ export function createGuestInstance(compiled: CompiledCore, seed?: GuestSnapshot
     error: techError(
       "resource_exhausted",
       "fuel",
-      `fuel exhausted before the guest ran: starting it (its ${formatBytes(snapshot.length)} memory restored, its start function if it runs again) costs ${charge} instructions, the budget is ${fuel}`,
+      `fuel exhausted before the guest ran: starting it (its ${formatBytes(snapshot.length)} memory restored, its start function if it runs again, a new instance's tables) costs ${charge} instructions, the budget is ${fuel}`,
       { limit: fuel, charge },
     ).toJSON(),
     fuelUsed: fuel,
@@ -406,6 +417,7 @@ export function createGuestInstance(compiled: CompiledCore, seed?: GuestSnapshot
       const fuel = BigInt(opts.fuel);
       let result: GuestRunResult;
       try {
+        if (freshCharge() >= opts.fuel) return overBudget(s, freshCharge(), opts.fuel);
         reset();
         const charge = BigInt(startCharge());
         if (charge >= fuel) return overBudget(s, Number(charge), opts.fuel);

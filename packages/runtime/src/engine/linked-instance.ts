@@ -146,6 +146,8 @@ export function createLinkedInstance(linked: LinkedExtension): GuestInstance {
     const globals: WebAssembly.Global[] = [];
     const imports: Record<string, unknown> = {};
     for (const key of HOST_KEYS) imports[key] = host;
+    // Functions the core modules export: what a module may import from a sibling, not the host.
+    const coreFunctions = new WeakSet<object>();
     const api = instantiateGlue(
       (name) => {
         const m = linked.modules.get(name);
@@ -159,12 +161,13 @@ export function createLinkedInstance(linked: LinkedExtension): GuestInstance {
       },
       imports,
       (module, importObject) => {
+        const meta = byModule.get(module);
         const instance = new WebAssembly.Instance(module, {
-          ...guardHostImports(importObject, hooks),
+          ...guardHostImports(importObject, hooks, meta?.hostShaped, (fn) => coreFunctions.has(fn as object)),
           [COUNTERS_MODULE]: counters,
         } as WebAssembly.Imports);
-        const meta = byModule.get(module);
         for (const value of Object.values(instance.exports)) {
+          if (typeof value === "function") coreFunctions.add(value);
           if (value instanceof WebAssembly.Memory && !memories.includes(value)) memories.push(value);
         }
         for (const name of meta?.snapshotGlobals ?? [])

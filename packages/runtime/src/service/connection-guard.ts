@@ -1,10 +1,15 @@
-import type { Http2Session } from "node:http2";
+import { type Http2Session, constants as h2constants, type ServerHttp2Stream } from "node:http2";
 import type { Server, Socket } from "node:net";
 import type { Logger } from "pino";
 import type { ConnectionSettings } from "./runtime-settings.js";
 
 /** Why a connection was closed by the guard, as logged (`event: "connection_refused"`). */
-export type ConnectionRefusal = "per_peer_limit" | "listener_limit" | "sniff_timeout" | "preface_timeout";
+export type ConnectionRefusal =
+  | "per_peer_limit"
+  | "listener_limit"
+  | "sniff_timeout"
+  | "preface_timeout"
+  | "request_timeout";
 
 /** Refusals of one reason are logged at most once per this many milliseconds (with a count), so a flood cannot flood the log. */
 const LOG_EVERY_MS = 1000;
@@ -17,6 +22,11 @@ export interface ConnectionGuard {
   sniff(socket: Socket): () => void;
   /** HTTP/2: closes a session that opens no stream within the sniff timeout after its preface, or sits idle (no stream open) for the idle timeout. */
   watchSession(session: Http2Session): void;
+  /**
+   * HTTP/2: resets a stream (CANCEL) whose request is not complete within the request timeout, as
+   * HTTP/1.1's requestTimeout does; `complete` tells whether its request body has been read.
+   */
+  watchStream(stream: ServerHttp2Stream, complete: () => boolean): void;
   /** Caps a listener's connections at `settings.max`. */
   capListener(server: Server): void;
 }
@@ -90,6 +100,14 @@ export function createConnectionGuard(
         else session.setTimeout(settings.idleTimeoutMs, onIdle);
       };
       session.setTimeout(settings.idleTimeoutMs, onIdle);
+    },
+    watchStream(stream, complete) {
+      const timer = setTimeout(() => {
+        if (complete() || stream.closed) return;
+        refused("request_timeout", stream.session?.socket?.remoteAddress);
+        stream.close(h2constants.NGHTTP2_CANCEL);
+      }, settings.requestTimeoutMs);
+      stream.once("close", () => clearTimeout(timer));
     },
     capListener(server) {
       server.maxConnections = settings.max;

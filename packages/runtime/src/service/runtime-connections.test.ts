@@ -10,6 +10,7 @@ import {
   spawnRuntime,
   writeModule,
 } from "../testing/service-fixtures.js";
+import { H2_MAX_STREAMS } from "./start-runtime-server.js";
 
 // Issue #10 item 6: connections that say nothing, or too little, or too much, must not hold the server.
 const SNIFF_MS = 300;
@@ -17,6 +18,7 @@ const HEADERS_MS = 300;
 const PER_PEER = 8;
 const IDLE_MS = 1000;
 const MAX = 24;
+const REQUEST_MS = 1500;
 const PATH = "/ameide.extensions.v1.WasmExtensionRuntime/InvokeExtension";
 
 /** Opens a TCP connection from `localAddress` and resolves once it is connected. */
@@ -65,7 +67,7 @@ describe("ameide-ext-runtime, connections (issue #10 item 6)", () => {
         "runtime:",
         "  pool: { size: 1 }",
         "  auth: { mode: insecure_local }",
-        `  connections: { sniff_timeout_ms: ${SNIFF_MS}, headers_timeout_ms: ${HEADERS_MS}, idle_timeout_ms: ${IDLE_MS}, max: ${MAX}, max_per_peer: ${PER_PEER} }`,
+        `  connections: { sniff_timeout_ms: ${SNIFF_MS}, headers_timeout_ms: ${HEADERS_MS}, idle_timeout_ms: ${IDLE_MS}, request_timeout_ms: ${REQUEST_MS}, max: ${MAX}, max_per_peer: ${PER_PEER} }`,
         "extensions:",
         `  - { tenant_id: acme, extension_id: echo, version: "1", kind: process_hook, risk_tier: low, wasm_blob_ref: "${echo}" }`,
         "",
@@ -196,6 +198,55 @@ describe("ameide-ext-runtime, connections (issue #10 item 6)", () => {
     }
   });
 
+  it("resets an HTTP/2 stream whose request never ends, after the request timeout", async () => {
+    // A hostile peer opens a stream, sends its headers and never its body: HTTP/1.1 has requestTimeout for this.
+    const session = h2Connect(rt.url as string);
+    session.on("error", () => undefined);
+    try {
+      const started = performance.now();
+      const stream = session.request(
+        {
+          ":method": "POST",
+          ":path": PATH,
+          "content-type": "application/proto",
+          "connect-protocol-version": "1",
+        },
+        { endStream: false },
+      );
+      stream.on("error", () => undefined);
+      stream.write(Buffer.from([0x0a])); // one byte of a body that never ends
+      const closedAfter = await new Promise<number>((resolve) => {
+        const timer = setTimeout(() => resolve(Number.POSITIVE_INFINITY), REQUEST_MS + 3000);
+        stream.once("close", () => {
+          clearTimeout(timer);
+          resolve(performance.now() - started);
+        });
+        stream.resume();
+      });
+      expect(closedAfter).toBeGreaterThanOrEqual(REQUEST_MS - 50);
+      expect(closedAfter).toBeLessThan(REQUEST_MS + 2500);
+      expect(
+        await rt.waitForLog((l) => l.event === "connection_refused" && l.reason === "request_timeout", 2000),
+      ).toMatchObject({ reason: "request_timeout" });
+      expect((await healthz(rt.url as string)).status).toBe(200);
+    } finally {
+      session.destroy();
+    }
+  });
+
+  it("caps the HTTP/2 streams one session may have open at once", async () => {
+    const session = h2Connect(rt.url as string);
+    session.on("error", () => undefined);
+    try {
+      const settings = await new Promise<{ maxConcurrentStreams?: number }>((resolve) =>
+        session.once("remoteSettings", resolve),
+      );
+      expect(settings.maxConcurrentStreams).toBe(H2_MAX_STREAMS);
+    } finally {
+      session.destroy();
+    }
+  });
+
   it("closes an HTTP/2 session that stays idle after its last stream", async () => {
     const session = h2Connect(rt.url as string);
     session.on("error", () => undefined);
@@ -218,6 +269,36 @@ describe("ameide-ext-runtime, connections (issue #10 item 6)", () => {
       expect(closedAfter).toBeGreaterThanOrEqual(IDLE_MS - 50);
       expect(closedAfter).toBeLessThan(IDLE_MS + 2500);
     } finally {
+      session.destroy();
+    }
+  });
+
+  it("closes an HTTP/2 session with no stream open for the idle timeout, even while the peer keeps pinging", async () => {
+    // PING (or SETTINGS) frames are traffic, but no work: they must not hold a connection open forever.
+    const session = h2Connect(rt.url as string);
+    session.on("error", () => undefined);
+    const pinger = setInterval(() => {
+      if (!session.closed && !session.destroyed) session.ping(() => undefined);
+    }, IDLE_MS / 5);
+    try {
+      const started = performance.now();
+      await new Promise<void>((resolve, reject) => {
+        const stream = session.request({ ":method": "GET", ":path": "/healthz" });
+        stream.on("error", reject);
+        stream.on("close", () => resolve());
+        stream.resume();
+        stream.end();
+      });
+      const closedAfter = await new Promise<number>((resolve) => {
+        const timer = setTimeout(() => resolve(Number.POSITIVE_INFINITY), IDLE_MS + 3000);
+        session.once("close", () => {
+          clearTimeout(timer);
+          resolve(performance.now() - started);
+        });
+      });
+      expect(closedAfter).toBeLessThan(IDLE_MS + 2500);
+    } finally {
+      clearInterval(pinger);
       session.destroy();
     }
   });

@@ -82,7 +82,7 @@ export interface ConnectionSettings {
   sniffTimeoutMs: number;
   /** HTTP/1.1: time to receive a request's headers, in milliseconds. Default 10,000. */
   headersTimeoutMs: number;
-  /** HTTP/1.1: time to receive a whole request (headers and body), in milliseconds. Default 60,000. */
+  /** Time to receive a whole request (headers and body), in milliseconds: HTTP/1.1 and each HTTP/2 stream. Default 60,000. */
   requestTimeoutMs: number;
   /** Time an HTTP/1.1 keep-alive connection or an HTTP/2 session with no request open stays, in milliseconds. Default 65,000. */
   idleTimeoutMs: number;

@@ -54,6 +54,12 @@ function send(res: AnyResponse, status: number, contentType: string, body: strin
 const H2_PREFACE = Buffer.from("PRI", "latin1");
 
 /**
+ * The HTTP/2 streams one session may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS).
+ * Node's default is 2^32-1: one connection could hold any number of pending requests.
+ */
+export const H2_MAX_STREAMS = 100;
+
+/**
  * Serves a runtime: Connect, gRPC and gRPC-Web on one port, over HTTP/2
  * without TLS (h2c with prior knowledge, as inside a cluster) and HTTP/1.1,
  * and the same on a Unix domain socket when asked. Next to the RPCs, plain
@@ -121,6 +127,10 @@ export async function startRuntimeServer(
     readMaxBytes: options.readMaxBytes ?? 1024 * 1024,
   });
 
+  const limits = runtime.settings.connections;
+  const guard = createConnectionGuard(limits, runtime.logger, (reason) =>
+    runtime.metrics.connectionRefused(reason),
+  );
   // Requests being answered, so shutdown waits for responses to be written, not only for invocations to end.
   let active = 0;
   let onIdle: (() => void) | undefined;
@@ -134,6 +144,7 @@ export async function startRuntimeServer(
     // so the client stops sending and sees the answer, instead of waiting on a window that never opens.
     // Node's compat response always ends with trailers (gRPC's status is in them): the reset waits for
     // "wantTrailers", whose first listener (the compat layer's) has sent them, and for the next turn.
+    if ("stream" in req) guard.watchStream(req.stream, () => req.complete);
     if ("stream" in req)
       req.stream.once("wantTrailers", () =>
         setImmediate(() => {
@@ -153,10 +164,6 @@ export async function startRuntimeServer(
           };
         });
 
-  const limits = runtime.settings.connections;
-  const guard = createConnectionGuard(limits, runtime.logger, (reason) =>
-    runtime.metrics.connectionRefused(reason),
-  );
   const http1 = createHttp1Server(
     {
       headersTimeout: limits.headersTimeoutMs,
@@ -169,7 +176,7 @@ export async function startRuntimeServer(
   // The HTTP/1.1 server never listens itself (connections are handed to it), and Node starts the timer
   // that enforces headersTimeout and requestTimeout on "listening".
   http1.emit("listening");
-  const http2 = createHttp2Server(tracked);
+  const http2 = createHttp2Server({ settings: { maxConcurrentStreams: H2_MAX_STREAMS } }, tracked);
   const sessions = new Set<Http2Session>();
   http2.on("session", (s) => {
     guard.watchSession(s);

@@ -25,6 +25,13 @@ const FC_WEIGHTS: ReadonlyMap<number, number> = new Map([
   ...[8, 10, 11, 12, 14, 17].map((sub): [number, number] => [sub, COST_MODEL.bulkOp]),
 ]);
 
+/** 0xFD (SIMD) sub-opcodes that pay floatDivSqrt: f32x4.sqrt, f32x4.div, f64x2.sqrt, f64x2.div; any other pays `simd`. */
+const SIMD_DIV_SQRT: ReadonlySet<number> = new Set([0xe3, 0xe7, 0xef, 0xf3]);
+
+function simdCost(raw: Uint8Array): number {
+  return SIMD_DIV_SQRT.has(immediate(raw)) ? COST_MODEL.floatDivSqrt : COST_MODEL.simd;
+}
+
 /**
  * 0xFC sub-opcodes charged per unit of their length operand (the i32 on top
  * of the stack): memory.init (8), memory.copy (10), memory.fill (11) per
@@ -65,6 +72,7 @@ function fcSubOpcode(raw: Uint8Array): number {
 export function staticCost(raw: Uint8Array, importedFuncs: number): number {
   const op = raw[0] as number;
   if ((op === 0x10 || op === 0x12) && immediate(raw) < importedFuncs) return COST_MODEL.hostCall;
+  if (op === 0xfd) return simdCost(raw);
   const sub = fcSubOpcode(raw);
   const w = sub >= 0 ? FC_WEIGHTS.get(sub) : OPCODE_WEIGHTS.get(op);
   return w ?? COST_MODEL.instruction;

@@ -257,6 +257,14 @@ describe("instrumentModule()", () => {
       ["integer div and rem", "(drop (i64.rem_u (i64.const 9) (i64.const 4)))", () => 2 + W.intDivRem + 1],
       ["float sqrt", "(drop (f64.sqrt (f64.const 2)))", () => 1 + W.floatDivSqrt + 1],
       ["float div", "(drop (f32.div (f32.const 1) (f32.const 3)))", () => 2 + W.floatDivSqrt + 1],
+      // SIMD: each 128-bit instruction pays `simd` (v128.const too); its div and sqrt pay floatDivSqrt.
+      ["a SIMD instruction", "(drop (i8x16.popcnt (v128.const i64x2 3 5)))", () => 2 * W.simd + 1],
+      ["SIMD sqrt", "(drop (f64x2.sqrt (v128.const f64x2 2 3)))", () => W.simd + W.floatDivSqrt + 1],
+      [
+        "SIMD div",
+        "(drop (f32x4.div (v128.const f32x4 1 2 3 4) (v128.const f32x4 3 3 3 3)))",
+        () => 2 * W.simd + W.floatDivSqrt + 1,
+      ],
       [
         "table.grow, fixed and per element",
         "(drop (table.grow $tab (ref.null func) (local.get $n)))",

@@ -122,6 +122,8 @@ export interface InstrumentedModule {
   mutatesTables: boolean;
   /** True when code may drop a segment (data.drop, elem.drop): such modules need a new instance after a run, as a restore does not undo a drop. */
   dropsSegments: boolean;
+  /** Entries of the module's tables, their initial sizes together: what each new instance makes. */
+  tableEntries: number;
   /** Count of defined functions rewritten. */
   functions: number;
   /** Count of original instructions seen. */
@@ -198,6 +200,18 @@ function skipConstExpr(r: ByteReader): void {
   }
 }
 
+const V128 = 0x7b;
+
+/** A mutable v128 global: JavaScript can neither read nor write its value, so no snapshot could reset it. */
+function mutableV128Global(): ExtensionError {
+  return new ExtensionError(
+    "invalid_argument",
+    "a mutable v128 global is not supported: its value cannot be snapshotted and restored between invocations",
+    "unsupported_feature",
+    { feature: "mutable v128 global" },
+  );
+}
+
 function skipLimits(r: ByteReader): void {
   const flags = r.u8();
   if (flags & 0x04) {
@@ -259,7 +273,7 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
     );
   }
   const caps = shapeCapsFor(maxPages);
-  checkModuleShape(input, caps);
+  const { tableEntries } = checkModuleShape(input, caps);
   const sections = readSections(input);
 
   const paramCounts: number[] = [];
@@ -346,8 +360,10 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
     } else if (s.id === 6) {
       const n = r.u32();
       for (let i = 0; i < n; i++) {
+        const type = r.bytes[r.pos];
         skipValType(r);
         const mut = r.u8();
+        if (mut === 1 && type === V128) throw mutableV128Global();
         skipConstExpr(r);
         if (mut === 1) mutableDefinedGlobals.push(importedGlobals + definedGlobals);
         definedGlobals++;
@@ -1044,6 +1060,7 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
     snapshotGlobals,
     mutatesTables,
     dropsSegments,
+    tableEntries,
     functions,
     instructions,
   };
