@@ -1,5 +1,5 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { connect as h2Connect } from "node:http2";
+import { type ClientHttp2Session, connect as h2Connect } from "node:http2";
 import { connect as netConnect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -40,6 +40,28 @@ function closedWithin(socket: Socket, withinMs: number): Promise<number> {
       resolve(performance.now() - started);
     });
     socket.resume();
+  });
+}
+
+/** One GET of `/healthz` on an HTTP/2 session, resolved when its stream has closed. */
+function h2Healthz(session: ClientHttp2Session): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const stream = session.request({ ":method": "GET", ":path": "/healthz" });
+    stream.on("error", reject);
+    stream.on("close", () => resolve());
+    stream.resume();
+    stream.end();
+  });
+}
+
+/** Resolves with the milliseconds from `started` until `session` closed, or with Infinity after `withinMs`. */
+function sessionClosedAfter(session: ClientHttp2Session, started: number, withinMs: number): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const timer = setTimeout(() => resolve(Number.POSITIVE_INFINITY), withinMs);
+    session.once("close", () => {
+      clearTimeout(timer);
+      resolve(performance.now() - started);
+    });
   });
 }
 
@@ -252,20 +274,8 @@ describe("ameide-ext-runtime, connections (issue #10 item 6)", () => {
     session.on("error", () => undefined);
     try {
       const started = performance.now();
-      await new Promise<void>((resolve, reject) => {
-        const stream = session.request({ ":method": "GET", ":path": "/healthz" });
-        stream.on("error", reject);
-        stream.on("close", () => resolve());
-        stream.resume();
-        stream.end();
-      });
-      const closedAfter = await new Promise<number>((resolve) => {
-        const timer = setTimeout(() => resolve(Number.POSITIVE_INFINITY), IDLE_MS + 3000);
-        session.once("close", () => {
-          clearTimeout(timer);
-          resolve(performance.now() - started);
-        });
-      });
+      await h2Healthz(session);
+      const closedAfter = await sessionClosedAfter(session, started, IDLE_MS + 3000);
       expect(closedAfter).toBeGreaterThanOrEqual(IDLE_MS - 50);
       expect(closedAfter).toBeLessThan(IDLE_MS + 2500);
     } finally {
@@ -282,20 +292,8 @@ describe("ameide-ext-runtime, connections (issue #10 item 6)", () => {
     }, IDLE_MS / 5);
     try {
       const started = performance.now();
-      await new Promise<void>((resolve, reject) => {
-        const stream = session.request({ ":method": "GET", ":path": "/healthz" });
-        stream.on("error", reject);
-        stream.on("close", () => resolve());
-        stream.resume();
-        stream.end();
-      });
-      const closedAfter = await new Promise<number>((resolve) => {
-        const timer = setTimeout(() => resolve(Number.POSITIVE_INFINITY), IDLE_MS + 3000);
-        session.once("close", () => {
-          clearTimeout(timer);
-          resolve(performance.now() - started);
-        });
-      });
+      await h2Healthz(session);
+      const closedAfter = await sessionClosedAfter(session, started, IDLE_MS + 3000);
       expect(closedAfter).toBeLessThan(IDLE_MS + 2500);
     } finally {
       clearInterval(pinger);
