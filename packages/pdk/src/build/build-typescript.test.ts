@@ -14,6 +14,23 @@ function hook(source: string, parent = tmpdir()): string {
   return entry;
 }
 
+/**
+ * Writes an npm package into the hook's `node_modules`: its package.json (name added) and its files.
+ * Returns the package's folder.
+ */
+function writePackage(
+  root: string,
+  name: string,
+  manifest: (pkg: string) => Record<string, unknown>,
+  files: Record<string, string> = {},
+): string {
+  const pkg = path.join(root, "node_modules", name);
+  mkdirSync(pkg, { recursive: true });
+  writeFileSync(path.join(pkg, "package.json"), JSON.stringify({ name, ...manifest(pkg) }));
+  for (const [file, text] of Object.entries(files)) writeFileSync(path.join(pkg, file), text);
+  return pkg;
+}
+
 const DEAL = `import { fail, log, type Json } from "@ameide-ext/pdk";
 interface Deal { amount: number; marginPct: number; dealId?: string }
 export function run(input: Json) {
@@ -63,10 +80,9 @@ describe("buildTypeScript()", () => {
   it("bundles a pure-JS npm package typed by a declaration beside the entry, as the editor sees it", async () => {
     const entry = hook(`import { band } from "deal-bands";\nexport function run() { return band(70); }\n`);
     const root = path.dirname(path.dirname(entry));
-    const pkg = path.join(root, "node_modules", "deal-bands");
-    mkdirSync(pkg, { recursive: true });
-    writeFileSync(path.join(pkg, "package.json"), JSON.stringify({ name: "deal-bands", main: "index.js" }));
-    writeFileSync(path.join(pkg, "index.js"), 'exports.band = (s) => (s >= 65 ? "high" : "low");\n');
+    const pkg = writePackage(root, "deal-bands", () => ({ main: "index.js" }), {
+      "index.js": 'exports.band = (s) => (s >= 65 ? "high" : "low");\n',
+    });
     const untyped = await buildTypeScript({ entry }).catch((e: unknown) => e);
     expect(untyped).toMatchObject({
       reason: "compile_error",
@@ -206,13 +222,7 @@ describe("buildTypeScript() reads nothing outside the hook", () => {
     const undeclared = await refusal(
       () => `import * as x from "deal-bands";${RUN}`,
       (root) => {
-        const pkg = path.join(root, "node_modules", "deal-bands");
-        mkdirSync(pkg, { recursive: true });
-        writeFileSync(
-          path.join(pkg, "package.json"),
-          JSON.stringify({ name: "deal-bands", main: "index.js" }),
-        );
-        writeFileSync(path.join(pkg, "index.js"), "exports.band = 1;\n");
+        writePackage(root, "deal-bands", () => ({ main: "index.js" }), { "index.js": "exports.band = 1;\n" });
         writeFileSync(path.join(root, "package.json"), JSON.stringify({ name: "hook", dependencies: {} }));
       },
     );
@@ -223,12 +233,7 @@ describe("buildTypeScript() reads nothing outside the hook", () => {
     const err = await refusal(
       () => `import * as x from "leaky";${RUN}`,
       (root) => {
-        const pkg = path.join(root, "node_modules", "leaky");
-        mkdirSync(pkg, { recursive: true });
-        writeFileSync(
-          path.join(pkg, "package.json"),
-          JSON.stringify({ name: "leaky", main: path.relative(pkg, path.join(outside, "secret.ts")) }),
-        );
+        writePackage(root, "leaky", (pkg) => ({ main: path.relative(pkg, path.join(outside, "secret.ts")) }));
       },
     );
     expect(err).toMatchObject({ code: "invalid_argument", reason: "forbidden_import" });
@@ -250,12 +255,7 @@ describe("buildTypeScript() reads nothing outside the hook", () => {
       outcome(
         () => `import * as x from "leaky";${RUN}`,
         (root) => {
-          const pkg = path.join(root, "node_modules", "leaky");
-          mkdirSync(pkg, { recursive: true });
-          writeFileSync(
-            path.join(pkg, "package.json"),
-            JSON.stringify({ name: "leaky", main: path.relative(pkg, path.join(outside, file)) }),
-          );
+          writePackage(root, "leaky", (pkg) => ({ main: path.relative(pkg, path.join(outside, file)) }));
         },
       );
     const [there, absent] = [await relative("tokens.json"), await relative("absent.json")];
@@ -304,14 +304,10 @@ describe("buildTypeScript() reads nothing outside the hook", () => {
       path.join(root, "package.json"),
       JSON.stringify({ name: "h", dependencies: { "deal-bands": "1.0.0" } }),
     );
-    const pkg = path.join(root, "node_modules", "deal-bands");
-    mkdirSync(pkg, { recursive: true });
-    writeFileSync(
-      path.join(pkg, "package.json"),
-      JSON.stringify({ name: "deal-bands", main: "index.js", types: "index.d.ts" }),
-    );
-    writeFileSync(path.join(pkg, "index.js"), 'exports.band = (s) => (s >= 65 ? "high" : "low");\n');
-    writeFileSync(path.join(pkg, "index.d.ts"), "export declare function band(s: number): string;\n");
+    writePackage(root, "deal-bands", () => ({ main: "index.js", types: "index.d.ts" }), {
+      "index.js": 'exports.band = (s) => (s >= 65 ? "high" : "low");\n',
+      "index.d.ts": "export declare function band(s: number): string;\n",
+    });
     const built = await buildTypeScript({ entry });
     expect(built.bundle).toContain('"high"');
     expect(built.inputs).toContain(path.join(root, "data", "table.json"));
