@@ -44,6 +44,30 @@ describe.each(MODES)("fuel and time (%s)", (mode) => {
     await h.expectHealthy(mode);
   });
 
+  it("charges the invocation after a trap of trap-rebuild-table.wat for its new instance's table, once", async () => {
+    const ext = await h.load("trap-rebuild-table");
+    const limits = { cpuMillis: 100 };
+    const clean = await h.invoke(mode, ext, { input: "null", limits });
+    expect([clean.outcome, clean.output]).toEqual(["ok", "1"]);
+    expectTechnicalError(await h.invoke(mode, ext, { input: "1", limits }), "resource_exhausted", "trap");
+    const after = await h.invoke(mode, ext, { input: "null", limits });
+    expect(after.outcome).toBe("ok");
+    expect(after.stats.fuelUsed - clean.stats.fuelUsed).toBeGreaterThanOrEqual(
+      500_000 * COST_MODEL.freshInstanceTableEntry,
+    );
+    expect((await h.invoke(mode, ext, { input: "null", limits })).stats.fuelUsed).toBe(clean.stats.fuelUsed);
+    // Over a small budget: refused before the guest runs, once; the next invocation runs.
+    await h.invoke(mode, ext, { input: "1", limits });
+    const small = { cpuMillis: 5 };
+    expectTechnicalError(
+      await h.invoke(mode, ext, { input: "null", limits: small }),
+      "resource_exhausted",
+      "fuel",
+    );
+    expect((await h.invoke(mode, ext, { input: "null", limits: small })).outcome).toBe("ok");
+    await h.expectHealthy(mode);
+  });
+
   it("runs busy-loop.wat within its budget: ok, and fuelUsed is 6 per turn plus a small constant", async () => {
     const ext = await h.load("busy-loop");
     const a = await h.invoke(mode, ext, { input: "1000000" });

@@ -59,6 +59,10 @@ export interface LinkedModule {
   dropsSegments: boolean;
   /** Its function imports shaped like the host's lowered `log` or `call`, whatever their names (see host-import-guard.ts). */
   hostShaped: HostShapedImport[];
+  /** Entries of its tables, their initial sizes together (see newInstanceFuel). */
+  tableEntries: number;
+  /** Its data segments (see newInstanceFuel). */
+  dataSegments: number;
 }
 
 /** A function import with the core signature of the host's lowered `log` (4 i32) or `call` (7 i32), no results. */
@@ -173,6 +177,8 @@ export function compileLinked(
         mutatesTables: out.mutatesTables,
         dropsSegments: out.dropsSegments,
         hostShaped: hostShapedImports(out.imports),
+        tableEntries: out.tableEntries,
+        dataSegments: out.dataSegments,
       };
       cache?.set(key, linked);
     }

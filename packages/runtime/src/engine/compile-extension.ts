@@ -43,6 +43,8 @@ export interface CompiledCore extends CompiledBase {
   freshInstance: boolean;
   /** Entries of the module's tables (initial sizes): what a new instance makes, charged per invocation when `freshInstance`. */
   tableEntries: number;
+  /** Data segments of the module: what a new instance copies or keeps (see newInstanceFuel). */
+  dataSegments: number;
   /**
    * What every instance after the first is made from: the module without its
    * start section (the module itself when it has none), into which the first
@@ -191,6 +193,7 @@ function compileCore(parts: ComponentParts, base: CompiledBase, options: Compile
     snapshotGlobals: instrumented.snapshotGlobals,
     freshInstance: instrumented.mutatesTables || instrumented.dropsSegments,
     tableEntries: instrumented.tableEntries,
+    dataSegments: instrumented.dataSegments,
     restartModule,
   };
 }

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { guest, watComponent } from "../testing/wat-component.js";
-import { compileExtension } from "./compile-extension.js";
+import { type CompiledCore, compileExtension } from "./compile-extension.js";
 import { createInstance } from "./create-instance.js";
 import type { GuestRunOptions } from "./guest-instance.js";
+import { newInstanceFuel } from "./new-instance-fuel.js";
 
 // Counts its calls in memory and answers the count; input `true` traps instead.
 const COUNTER = guest(
@@ -77,18 +78,20 @@ const STARTED_TABLE = guest(
    (start $init)`,
 );
 
+function compiledOf(wat: string) {
+  return watComponent(wat).then((bytes) =>
+    compileExtension(bytes, { memoryMb: 1, maxModuleBytes: 1 << 20, maxCallDepth: 1000 }),
+  );
+}
+
 async function instanceOf(wat: string) {
-  const compiled = await compileExtension(await watComponent(wat), {
-    memoryMb: 1,
-    maxModuleBytes: 1 << 20,
-    maxCallDepth: 1000,
-  });
-  return createInstance(compiled);
+  return createInstance(await compiledOf(wat));
 }
 
 describe("a new instance after a trap", () => {
   it("is made from the snapshot: the start function runs once, whatever the traps", async () => {
-    const instance = await instanceOf(STARTED);
+    const compiled = await compiledOf(STARTED);
+    const instance = createInstance(compiled);
     const fuel: number[] = [];
     for (let i = 0; i < 3; i++) {
       expect(instance.run(options("true")).outcome).toBe("technical_error");
@@ -98,8 +101,9 @@ describe("a new instance after a trap", () => {
       fuel.push(r.fuelUsed);
     }
     expect([instance.instantiations, instance.startRuns]).toEqual([4, 1]);
-    // The run's own instructions only, the same every time.
-    expect(fuel[0]).toBeLessThan(100);
+    // The run's own instructions and its new instance (newInstanceFuel), not the start again: the same every time.
+    expect(fuel[0]).toBeGreaterThan(newInstanceFuel([compiled as CompiledCore]));
+    expect(fuel[0]).toBeLessThan(newInstanceFuel([compiled as CompiledCore]) + 100);
     expect(new Set(fuel).size).toBe(1);
   });
 

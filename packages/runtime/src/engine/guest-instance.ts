@@ -1,5 +1,4 @@
 import {
-  COST_MODEL,
   type ErrorReason,
   ExtensionError,
   type ExtensionErrorData,
@@ -11,6 +10,7 @@ import { DEPTH_EXPORT, FUEL_EXPORT, INIT_FUEL_DEFAULT, TRAP_EXPORT } from "../wa
 import type { CompiledCore } from "./compile-extension.js";
 import { createGuestLog, type GuestLog } from "./guest-log.js";
 import { chargeHostBytes, checkHostString } from "./host-bytes.js";
+import { newInstanceFuel } from "./new-instance-fuel.js";
 import { checkOutputSize, classifyFailure, judgePayload } from "./run-outcome.js";
 import type { BusinessError, GuestLogLine, Outcome } from "./types.js";
 
@@ -162,6 +162,8 @@ export function createGuestInstance(compiled: CompiledCore, seed?: GuestSnapshot
   let dirty = false;
   let broken = true;
   let instantiations = 0;
+  /** Fuel for the new instance made for the next invocation (after a trap or a memory growth), which it pays. */
+  let owed = 0;
   /** True once a snapshot exists, taken here or seeded, from which later instances are made. */
   let snapshotted = false;
   if (seed && compiled.restartModule !== undefined) {
@@ -291,6 +293,7 @@ export function createGuestInstance(compiled: CompiledCore, seed?: GuestSnapshot
   const instantiate = () => {
     if (snapshotted && compiled.restartModule !== undefined) instantiateFromSnapshot(compiled.restartModule);
     else instantiateFully();
+    if (instantiations > 0 && !compiled.freshInstance) owed = newInstanceFuel([compiled]);
     instantiations++;
     broken = false;
     dirty = false;
@@ -320,22 +323,23 @@ export function createGuestInstance(compiled: CompiledCore, seed?: GuestSnapshot
 
   /**
    * Fuel charged before the guest's first instruction: the restore of its
-   * memory (by size, see restoreFuel), plus its start and initialize functions
-   * when each invocation runs them again (a module whose tables they may write).
+   * memory (by size, see restoreFuel), a new instance made for this invocation
+   * (see newInstanceFuel), plus its start and initialize functions when each
+   * invocation runs them again (a module whose tables they may write).
    */
   const startCharge = () =>
     restoreFuel(snapshot.length) +
     freshCharge() +
+    owed +
     (compiled.freshInstance && compiled.restartModule === undefined ? startFuel : 0);
 
   /**
    * Fuel for the new instance each invocation of a `freshInstance` module
-   * makes: its tables, made anew (COST_MODEL.freshInstanceTableEntry each).
-   * Known before any work, so a budget it is over refuses the run before the
+   * makes (see newInstanceFuel: its tables, made anew, above all). Known
+   * before any work, so a budget it is over refuses the run before the
    * instance is made.
    */
-  const freshCharge = () =>
-    compiled.freshInstance ? compiled.tableEntries * COST_MODEL.freshInstanceTableEntry : 0;
+  const freshCharge = () => (compiled.freshInstance ? newInstanceFuel([compiled]) : 0);
 
   /** The result when the charge alone is over the budget: the guest does not run, and its instance stays clean. */
   const overBudget = (s: RunState, charge: number, fuel: number): GuestRunResult => ({
@@ -343,7 +347,7 @@ export function createGuestInstance(compiled: CompiledCore, seed?: GuestSnapshot
     error: techError(
       "resource_exhausted",
       "fuel",
-      `fuel exhausted before the guest ran: starting it (its ${formatBytes(snapshot.length)} memory restored, its start function if it runs again, a new instance's tables) costs ${charge} instructions, the budget is ${fuel}`,
+      `fuel exhausted before the guest ran: starting it (its ${formatBytes(snapshot.length)} memory restored, its start function if it runs again, a new instance if it needed one) costs ${charge} instructions, the budget is ${fuel}`,
       { limit: fuel, charge },
     ).toJSON(),
     fuelUsed: fuel,
@@ -420,6 +424,7 @@ export function createGuestInstance(compiled: CompiledCore, seed?: GuestSnapshot
         if (freshCharge() >= opts.fuel) return overBudget(s, freshCharge(), opts.fuel);
         reset();
         const charge = BigInt(startCharge());
+        owed = 0; // paid, whether the guest runs or not
         if (charge >= fuel) return overBudget(s, Number(charge), opts.fuel);
         state = s;
         dirty = true;

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { compileLinked, type LinkedExtension, planLink } from "../component/link-component.js";
 import type { GuestRunOptions, HostCallAnswer } from "./guest-instance.js";
 import { createLinkedInstance } from "./linked-instance.js";
+import { newInstanceFuel } from "./new-instance-fuel.js";
 
 // A JavaScript guest, built the way TypeScript hooks will be: componentize-qjs
 // (QuickJS), synchronous, WASI stubbed. Its component links 13 core modules.
@@ -159,5 +160,34 @@ describe("createLinkedInstance() on a QuickJS component", () => {
     expect(starved.error).toMatchObject({ code: "resource_exhausted", reason: "fuel" });
     expect([starved.fuelUsed, starved.hostCalls, starved.logs]).toEqual([charge, 0, []]);
     expect(run(g, { amount: 1 }).fuelUsed).toBe(first.fuelUsed);
+  });
+
+  it("charges the run after a trap for the new instance it needs (newInstanceFuel), once", () => {
+    const g = createLinkedInstance(linked);
+    const clean = run(g, { amount: 1 });
+    expect(run(g, { mode: "loop" }, { fuel: 2_000_000 }).error).toMatchObject({ reason: "fuel" });
+    const after = run(g, { amount: 1 });
+    const charge = newInstanceFuel(
+      [...linked.modules.values()],
+      Buffer.byteLength(linked.glue),
+      clean.memoryBytes,
+    );
+    // The glue runs again and 13 modules are made: far more than the guest's own work here.
+    expect(charge).toBeGreaterThan(5_000_000);
+    expect([after.outcome, after.fuelUsed - clean.fuelUsed]).toEqual(["ok", charge]);
+    expect(g.instantiations).toBe(2);
+    expect(run(g, { amount: 1 }).fuelUsed).toBe(clean.fuelUsed);
+  });
+
+  it("refuses the run after a trap when its new instance is over the budget, and runs the next one", () => {
+    const g = createLinkedInstance(linked);
+    const clean = run(g, { amount: 1 });
+    run(g, { mode: "loop" }, { fuel: 2_000_000 });
+    const refused = run(g, { amount: 1 }, { fuel: 5_000_000 });
+    expect(refused.error).toMatchObject({ code: "resource_exhausted", reason: "fuel" });
+    expect(refused.error?.message).toContain("new instance");
+    expect([refused.fuelUsed, refused.hostCalls, refused.logs]).toEqual([5_000_000, 0, []]);
+    expect(run(g, { amount: 1 }).fuelUsed).toBe(clean.fuelUsed);
+    expect(g.instantiations).toBe(2);
   });
 });

@@ -6,6 +6,7 @@ import type { GuestInstance, GuestRunOptions, GuestRunResult } from "./guest-ins
 import { createGuestLog, type GuestLog } from "./guest-log.js";
 import { chargeHostBytes, checkHostString } from "./host-bytes.js";
 import { guardHostImports, type HostStringHooks } from "./host-import-guard.js";
+import { newInstanceFuel } from "./new-instance-fuel.js";
 import { checkOutputSize, classifyFailure, judgePayload } from "./run-outcome.js";
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -58,6 +59,9 @@ export function createLinkedInstance(linked: LinkedExtension): GuestInstance {
   let state: RunState | undefined;
   let dirty = false;
   let instantiations = 0;
+  /** Fuel for the new instance made for the next run (after a trap, a memory growth, or each run when `fresh`), which it pays. */
+  let owed = 0;
+  const glueBytes = Buffer.byteLength(linked.glue);
 
   /** Runs a host-side check for the guest: an error it throws ends the invocation (and wins over the trap it causes). */
   const guarded = <T>(s: RunState, check: () => T): T => {
@@ -190,6 +194,8 @@ export function createLinkedInstance(linked: LinkedExtension): GuestInstance {
       globals,
       globalSnapshots: globals.map((g) => g.value as number | bigint),
     };
+    if (instantiations > 0)
+      owed = newInstanceFuel([...linked.modules.values()], glueBytes, snapshotBytes(live as Live));
     instantiations++;
     dirty = false;
   };
@@ -232,7 +238,7 @@ export function createLinkedInstance(linked: LinkedExtension): GuestInstance {
     outcome: "technical_error",
     error: new ExtensionError(
       "resource_exhausted",
-      `fuel exhausted before the guest ran: restoring its ${formatBytes(memoryBytes())} of memory costs ${charge} instructions, the budget is ${fuel}`,
+      `fuel exhausted before the guest ran: restoring its ${formatBytes(memoryBytes())} of memory, and making a new instance if it needed one, costs ${charge} instructions, the budget is ${fuel}`,
       "fuel",
       { limit: fuel, charge },
     ).toJSON(),
@@ -279,8 +285,10 @@ export function createLinkedInstance(linked: LinkedExtension): GuestInstance {
         droppedLogBytes: undefined,
       };
       const budget = BigInt(opts.fuel);
-      // As for a one-module guest: every run starts from its memories restored, charged by their size.
-      const charge = BigInt(restoreFuel(snapshotBytes(l)));
+      // Every run starts from its memories restored, charged by their size, as a one-module guest's; and pays
+      // for a new instance made for it.
+      const charge = BigInt(restoreFuel(snapshotBytes(l)) + owed);
+      owed = 0; // paid, whether the guest runs or not
       if (charge >= budget) return overBudget(s, Number(charge), opts.fuel);
       let result: GuestRunResult;
       try {

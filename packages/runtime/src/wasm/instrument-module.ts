@@ -124,6 +124,8 @@ export interface InstrumentedModule {
   dropsSegments: boolean;
   /** Entries of the module's tables, their initial sizes together: what each new instance makes. */
   tableEntries: number;
+  /** Data segments, active and passive: what each new instance copies or keeps. */
+  dataSegments: number;
   /** Count of defined functions rewritten. */
   functions: number;
   /** Count of original instructions seen. */
@@ -273,7 +275,7 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
     );
   }
   const caps = shapeCapsFor(maxPages);
-  const { tableEntries } = checkModuleShape(input, caps);
+  const { tableEntries, dataSegments } = checkModuleShape(input, caps);
   const sections = readSections(input);
 
   const paramCounts: number[] = [];
@@ -1061,6 +1063,7 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
     mutatesTables,
     dropsSegments,
     tableEntries,
+    dataSegments,
     functions,
     instructions,
   };
