@@ -26,7 +26,7 @@ export interface FuelCalibration {
   medianMs: number;
   /** Timed runs. */
   runs: number;
-  /** The constant in force, `FUEL_PER_CPU_MILLI` of @ameide-ext/pdk/contract. */
+  /** The constant in force, `FUEL_PER_CPU_MILLI` of @ameide-ext/contract. */
   current: number;
 }
 

@@ -25,7 +25,7 @@ export function formatCalibration(fuelPerMs: number, current: number, fuelPerMsM
   return [
     `fuel per ms: ${int(fuelPerMs)}  (metered instructions per millisecond of the loop-heavy guest, fastest run;` +
       ` ${int(fuelPerMsMedian)} from the median run)`,
-    `FUEL_PER_CPU_MILLI in packages/pdk/src/contract/limits.ts is ${int(current)}; it should be about ${int(fuelPerMs)}` +
+    `FUEL_PER_CPU_MILLI in packages/contract/src/limits.ts is ${int(current)}; it should be about ${int(fuelPerMs)}` +
       ` (${fixed(fuelPerMs / current, 2)}× the current value).`,
   ].join("\n");
 }

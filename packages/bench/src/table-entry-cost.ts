@@ -1,7 +1,7 @@
 // What one funcref table entry costs in RSS, the figure behind TABLE_ENTRY_BYTES (pdk limits.ts):
 // instantiates modules of N tables of M entries each and prints the RSS added per entry.
 // Run: npm run measure:tables --workspace @ameide-ext/bench
-import { TABLE_ENTRY_BYTES } from "@ameide-ext/pdk/contract";
+import { TABLE_ENTRY_BYTES } from "@ameide-ext/contract";
 
 function leb(n: number): number[] {
   const out: number[] = [];

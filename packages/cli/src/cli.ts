@@ -1,5 +1,5 @@
 import { createRequire } from "node:module";
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ExtensionError } from "@ameide-ext/contract";
 import { Command, CommanderError } from "commander";
 import { registerBuildCommand } from "./commands/build.js";
 import type { CommandContext } from "./commands/command-context.js";

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { DEFAULT_LIMITS, LIMIT_BOUNDS } from "@ameide-ext/pdk/contract";
+import { DEFAULT_LIMITS, LIMIT_BOUNDS } from "@ameide-ext/contract";
 import { describe, expect, it } from "vitest";
 import { createProgram } from "./cli.js";
 import { EXIT_CODES } from "./exit-code.js";

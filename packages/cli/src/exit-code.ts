@@ -1,4 +1,4 @@
-import type { ExtensionErrorData } from "@ameide-ext/pdk/contract";
+import type { ExtensionErrorData } from "@ameide-ext/contract";
 
 /**
  * The exit codes of `ameide-ext`, stable and documented in docs/cli.md:

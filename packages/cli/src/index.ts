@@ -3,7 +3,7 @@
  * behind them. Each command is a thin wrapper over one of these, so agents
  * and tests call exactly what the terminal does. Every function takes its
  * side effects as `deps` (`createNodeDeps()` for the real ones) and throws
- * only ExtensionError (from @ameide-ext/pdk/contract).
+ * only ExtensionError (from @ameide-ext/contract).
  */
 
 // End-user API: the commands as functions.

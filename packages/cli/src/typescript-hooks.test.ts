@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { EXTENSION_KINDS } from "@ameide-ext/pdk/contract";
+import { EXTENSION_KINDS } from "@ameide-ext/contract";
 import { createHookTsconfig } from "@ameide-ext/pdk/tsconfig";
 import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -1,4 +1,4 @@
-import { COST_MODEL, FUEL_PER_CPU_MILLI } from "@ameide-ext/pdk/contract";
+import { COST_MODEL, FUEL_PER_CPU_MILLI } from "@ameide-ext/contract";
 import { afterAll, describe, expect, it } from "vitest";
 import { createHarness, MODES } from "./create-harness.js";
 import { expectTechnicalError } from "./expect-outcome.js";

@@ -1,4 +1,4 @@
-import { FUEL_PER_HOST_BYTE } from "@ameide-ext/pdk/contract";
+import { FUEL_PER_HOST_BYTE } from "@ameide-ext/contract";
 import type { HostCallRequest } from "@ameide-ext/runtime";
 import { afterAll, describe, expect, it } from "vitest";
 import { createHarness, MODES } from "./create-harness.js";

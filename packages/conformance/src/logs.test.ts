@@ -1,4 +1,4 @@
-import { DEFAULT_SIZE_LIMITS } from "@ameide-ext/pdk/contract";
+import { DEFAULT_SIZE_LIMITS } from "@ameide-ext/contract";
 import type { GuestLogLine } from "@ameide-ext/runtime";
 import { afterAll, describe, expect, it } from "vitest";
 import { createHarness, MODES } from "./create-harness.js";

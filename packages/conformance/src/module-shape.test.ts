@@ -1,4 +1,4 @@
-import { MAX_LINKED_MODULES, MODULE_SHAPE_CAPS, tableEntryBudget } from "@ameide-ext/pdk/contract";
+import { MAX_LINKED_MODULES, MODULE_SHAPE_CAPS, tableEntryBudget } from "@ameide-ext/contract";
 import { isExtensionError } from "@ameide-ext/runtime";
 import { afterAll, describe, expect, it } from "vitest";
 import { createHarness, MODES } from "./create-harness.js";

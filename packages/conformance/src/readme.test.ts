@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from "node:fs";
-import { ERROR_CODES, ERROR_REASONS } from "@ameide-ext/pdk/contract";
+import { ERROR_CODES, ERROR_REASONS } from "@ameide-ext/contract";
 import { describe, expect, it } from "vitest";
 import { listGuests, readGuest } from "./build-guest.js";
 import { listTypeScriptGuests, readTypeScriptGuest } from "./build-typescript-guest.js";

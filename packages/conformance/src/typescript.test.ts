@@ -1,4 +1,4 @@
-import { FUEL_PER_CPU_MILLI } from "@ameide-ext/pdk/contract";
+import { FUEL_PER_CPU_MILLI } from "@ameide-ext/contract";
 import {
   createEngine,
   type HostCallPolicy,

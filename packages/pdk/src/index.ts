@@ -4,11 +4,13 @@
  * The end-user API stops here. The PDKs themselves (what hooks import as
  * "@ameide-ext/pdk") live in `assembly/` (AssemblyScript) and `guest/`
  * (TypeScript); the contract (WIT world, limits, error type) is the light
- * `@ameide-ext/pdk/contract` subpath, of which the error type is re-exported
+ * package `@ameide-ext/contract`, of which the error type is re-exported
  * here because the build throws it. The TypeScript guest's compiler options
  * and editor configuration are also the light subpath `@ameide-ext/pdk/tsconfig`.
  */
 
+export type { ErrorCode, ErrorReason, ExtensionErrorData } from "@ameide-ext/contract";
+export { ExtensionError, isExtensionError } from "@ameide-ext/contract";
 export type { AssemblyScriptBuild, BuildAssemblyScriptOptions } from "./build/build-assemblyscript.js";
 export { buildAssemblyScript } from "./build/build-assemblyscript.js";
 export type { BuildDiagnostic, DiagnosticSeverity } from "./build/build-diagnostic.js";
@@ -26,5 +28,3 @@ export {
   PDK_GUEST_HOST_TYPES,
 } from "./build/hook-tsconfig.js";
 export { PDK_ASSEMBLY_DIR, PDK_PACKAGE } from "./build/pdk-sources.js";
-export type { ErrorCode, ErrorReason, ExtensionErrorData } from "./contract/index.js";
-export { ExtensionError, isExtensionError } from "./contract/index.js";

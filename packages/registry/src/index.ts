@@ -6,6 +6,7 @@
  * environment's runtime catalog. SQLite embedded, PostgreSQL for real.
  */
 
+export { ERROR_DETAILS_HEADER } from "@ameide-ext/contract";
 // Runtime catalogs.
 export type { CatalogPublisher, CatalogPublisherOptions } from "./catalog/create-catalog-publisher.js";
 export { createCatalogPublisher } from "./catalog/create-catalog-publisher.js";
@@ -42,7 +43,7 @@ export {
   loadRegistryConfig,
   REGISTRY_CONFIG_SCHEMA,
 } from "./service/registry-config.js";
-export { ERROR_DETAILS_HEADER, registryRoutes, toRegistryConnectError } from "./service/registry-routes.js";
+export { registryRoutes, toRegistryConnectError } from "./service/registry-routes.js";
 // End-user API: the service.
 export type { RunningRegistry, StartRegistryOptions } from "./service/start-registry.js";
 export { startRegistry } from "./service/start-registry.js";

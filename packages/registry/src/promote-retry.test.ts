@@ -11,7 +11,7 @@ import {
   type RegistryClient,
   runCli,
 } from "@ameide-ext/cli";
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ExtensionError } from "@ameide-ext/contract";
 import { type CreateDraftRequest, ExtensionService } from "@ameide-ext/proto";
 import { createClient, createRouterTransport } from "@connectrpc/connect";
 import { afterEach, describe, expect, it } from "vitest";

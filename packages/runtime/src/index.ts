@@ -13,21 +13,27 @@ export type {
   ExtensionLimits,
   RiskTier,
   SizeLimits,
-} from "@ameide-ext/pdk/contract";
+} from "@ameide-ext/contract";
 export {
   COST_MODEL,
   DEFAULT_LIMITS,
   DEFAULT_SIZE_LIMITS,
   ERROR_CODES,
+  ERROR_REASON_HEADER,
   ERROR_REASONS,
   ExtensionError,
   FUEL_PER_CPU_MILLI,
   FUEL_PER_HOST_BYTE,
+  fromConnectCode,
+  fromConnectCodeName,
+  fromConnectError,
   isExtensionError,
   LIMIT_BOUNDS,
   RESTORE_FREE_BYTES,
   restoreFuel,
-} from "@ameide-ext/pdk/contract";
+  toConnectCode,
+  toConnectError,
+} from "@ameide-ext/contract";
 // The service (docs/runtime-service.md): catalog, module stores, governed host calls, the Connect server.
 export type {
   CatalogFile,
@@ -94,14 +100,6 @@ export type {
   CircuitState,
 } from "./service/circuit-breaker.js";
 export { createCircuitBreakers } from "./service/circuit-breaker.js";
-export {
-  ERROR_REASON_HEADER,
-  fromConnectCode,
-  fromConnectCodeName,
-  fromConnectError,
-  toConnectCode,
-  toConnectError,
-} from "./service/connect-codes.js";
 export type { InvokeCallOptions, Runtime, RuntimeOptions } from "./service/create-runtime.js";
 export { createRuntime } from "./service/create-runtime.js";
 export type { RuntimeConfig } from "./service/load-runtime-config.js";

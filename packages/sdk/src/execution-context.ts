@@ -1,5 +1,5 @@
-import { ExtensionError } from "@ameide-ext/pdk/contract";
-import type { ExecutionContext } from "@ameide-ext/runtime";
+import type { ExecutionContext } from "@ameide-ext/contract";
+import { ExtensionError } from "@ameide-ext/contract";
 
 /** Fields every context builder accepts besides the actor. */
 export interface ContextBase {

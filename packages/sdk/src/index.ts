@@ -4,10 +4,8 @@
  * ExecutionContext builders and the one error type.
  */
 
-export type { ErrorCode, ErrorReason, ExtensionErrorData } from "@ameide-ext/pdk/contract";
-export { ExtensionError, isExtensionError } from "@ameide-ext/pdk/contract";
-export type { ExecutionContext } from "@ameide-ext/runtime";
-export { fromConnectCode, toConnectCode } from "@ameide-ext/runtime/connect-codes";
+export type { ErrorCode, ErrorReason, ExecutionContext, ExtensionErrorData } from "@ameide-ext/contract";
+export { ExtensionError, fromConnectCode, isExtensionError, toConnectCode } from "@ameide-ext/contract";
 export type { ContextBase } from "./execution-context.js";
 export { agentContext, systemContext, userContext } from "./execution-context.js";
 export type {

@@ -1,4 +1,4 @@
-import { ExtensionError, isErrorCode, isErrorReason, type LogLevel } from "@ameide-ext/pdk/contract";
+import { ExtensionError, isErrorCode, isErrorReason, type LogLevel } from "@ameide-ext/contract";
 import { type InvokeExtensionResponse, Outcome, LogLevel as ProtoLogLevel } from "@ameide-ext/proto";
 
 /** What an invocation used, as the runtime reports it. */

@@ -1,4 +1,4 @@
-import type { ExtensionError } from "@ameide-ext/pdk/contract";
+import type { ExtensionError } from "@ameide-ext/contract";
 
 /** How the client retries. */
 export interface RetryOptions {

@@ -1,14 +1,13 @@
 import { Agent } from "node:http";
 import { connect as netConnect } from "node:net";
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import type { ExecutionContext } from "@ameide-ext/contract";
+import { ExtensionError, fromConnectError } from "@ameide-ext/contract";
 import {
   type InvokeExtensionRequest,
   InvokeExtensionRequestSchema,
   type InvokeExtensionResponse,
   WasmExtensionRuntime,
 } from "@ameide-ext/proto";
-import type { ExecutionContext } from "@ameide-ext/runtime";
-import { fromConnectError } from "@ameide-ext/runtime/connect-codes";
 import { create } from "@bufbuild/protobuf";
 import { createClient, type Transport } from "@connectrpc/connect";
 import {

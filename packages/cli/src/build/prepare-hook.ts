@@ -1,6 +1,6 @@
 import path from "node:path";
+import { DEFAULT_SIZE_LIMITS, ExtensionError, WIT_PACKAGE, WORLD_NAME } from "@ameide-ext/contract";
 import type { BuildDiagnostic } from "@ameide-ext/pdk";
-import { DEFAULT_SIZE_LIMITS, ExtensionError, WIT_PACKAGE, WORLD_NAME } from "@ameide-ext/pdk/contract";
 import type { Engine, LoadedExtension } from "@ameide-ext/runtime";
 import type { CliDeps } from "../deps.js";
 import type { EventSink } from "../events.js";

@@ -1,4 +1,4 @@
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ExtensionError } from "@ameide-ext/contract";
 import type { CliDeps } from "../deps.js";
 import type { EventSink } from "../events.js";
 import { EXIT_CODES, type ExitCode, exitCodeFor } from "../exit-code.js";

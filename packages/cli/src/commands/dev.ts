@@ -1,4 +1,4 @@
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ExtensionError } from "@ameide-ext/contract";
 import type { Command } from "commander";
 import { startDevStack } from "../registry/start-dev-stack.js";
 import { type CommandContext, examples } from "./command-context.js";

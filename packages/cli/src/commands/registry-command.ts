@@ -1,4 +1,4 @@
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ExtensionError } from "@ameide-ext/contract";
 import type { Command } from "commander";
 import { EXIT_CODES, exitCodeFor } from "../exit-code.js";
 import { describeFailure, errorHeading } from "../report/format.js";

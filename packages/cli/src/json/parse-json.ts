@@ -1,4 +1,4 @@
-import { type ErrorReason, ExtensionError } from "@ameide-ext/pdk/contract";
+import { type ErrorReason, ExtensionError } from "@ameide-ext/contract";
 
 /** Where and why JSON text does not parse. */
 export interface JsonSyntaxError {

@@ -1,4 +1,4 @@
-import { DEFAULT_LIMITS, isExtensionError } from "@ameide-ext/pdk/contract";
+import { DEFAULT_LIMITS, isExtensionError } from "@ameide-ext/contract";
 import { describe, expect, it } from "vitest";
 import { checkManifest } from "./load-manifest.js";
 

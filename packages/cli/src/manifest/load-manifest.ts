@@ -1,5 +1,5 @@
 import path from "node:path";
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ExtensionError } from "@ameide-ext/contract";
 import type { HookFs } from "../deps.js";
 import { parseJsonFile } from "../json/parse-json.js";
 import { compileUserSchema, createSchemaCheck, type SchemaProblem } from "../json/validate-schema.js";

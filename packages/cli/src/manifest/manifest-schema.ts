@@ -7,7 +7,7 @@ import {
   MAX_HOST_CALLS_PER_INVOCATION,
   RISK_TIERS,
   type RiskTier,
-} from "@ameide-ext/pdk/contract";
+} from "@ameide-ext/contract";
 import { EXPECTED_KEYWORD } from "../json/validate-schema.js";
 
 /** The manifest's file name in a hook's folder. */
@@ -22,15 +22,12 @@ export const HOOK_ID_LENGTH = Object.freeze({ min: 3, max: 64 });
 /** What `metadata.created_by` looks like: `user:<id>` or `agent:<id>`. */
 export const CREATED_BY_PATTERN = "^(user|agent):\\S+$";
 
-/**
- * The languages a hook can be written in: how `build` compiles `src/index.ts`.
- * AssemblyScript compiles to one small core module; TypeScript is type-checked,
- * bundled with its pure-JS dependencies and run by QuickJS inside the component.
- */
-export const HOOK_LANGUAGES = ["assemblyscript", "typescript"] as const;
+// The languages a hook can be written in: how `build` compiles `src/index.ts`.
+// AssemblyScript compiles to one small core module; TypeScript is type-checked,
+// bundled with its pure-JS dependencies and run by QuickJS inside the component.
+import { HOOK_LANGUAGES, type HookLanguage } from "@ameide-ext/contract";
 
-/** One of {@link HOOK_LANGUAGES}. */
-export type HookLanguage = (typeof HOOK_LANGUAGES)[number];
+export { HOOK_LANGUAGES, type HookLanguage };
 
 /** The language of a manifest without `lang`. */
 export const DEFAULT_HOOK_LANGUAGE: HookLanguage = "assemblyscript";

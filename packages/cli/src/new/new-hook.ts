@@ -5,7 +5,7 @@ import {
   type ExtensionKind,
   RISK_TIERS,
   type RiskTier,
-} from "@ameide-ext/pdk/contract";
+} from "@ameide-ext/contract";
 import { createHookTsconfig } from "@ameide-ext/pdk/tsconfig";
 import { displayPath } from "../build/hook-layout.js";
 import type { CliDeps } from "../deps.js";

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ExtensionError } from "@ameide-ext/contract";
 import { CreateDraftRequestSchema, type CreateDraftResponse } from "@ameide-ext/proto";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import type { RegistryClient } from "./registry-client.js";

@@ -1,12 +1,14 @@
-import { ExtensionError, isErrorReason } from "@ameide-ext/pdk/contract";
+import {
+  ERROR_DETAILS_HEADER,
+  ERROR_REASON_HEADER,
+  ExtensionError,
+  fromConnectCode,
+  isErrorReason,
+} from "@ameide-ext/contract";
 import { ExtensionService } from "@ameide-ext/proto";
-import { ERROR_REASON_HEADER, fromConnectCode } from "@ameide-ext/runtime/connect-codes";
 import { type Client, Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import type { RegistrySettings } from "./registry-settings.js";
-
-/** Response header in which the registry sends an error's details (`details.rule`: the rule that refused). */
-export const ERROR_DETAILS_HEADER = "ameide-error-details";
 
 /** A client of `ameide.transformation.v1.ExtensionService`. Every method throws only ExtensionError. */
 export type RegistryClient = Client<typeof ExtensionService>;

@@ -1,4 +1,4 @@
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ENVIRONMENTS, type EnvName, ExtensionError } from "@ameide-ext/contract";
 import {
   CompileStatus,
   Environment,
@@ -7,10 +7,7 @@ import {
   LifecycleState,
 } from "@ameide-ext/proto";
 
-/** The environments, in promotion order. */
-export const ENVIRONMENTS = ["dev", "staging", "prod"] as const;
-/** One of {@link ENVIRONMENTS}. */
-export type EnvName = (typeof ENVIRONMENTS)[number];
+export { ENVIRONMENTS, type EnvName };
 
 /** `--env` checked: dev, staging or prod. */
 export function checkEnvName(env: string | undefined): EnvName {

@@ -1,6 +1,6 @@
 import { homedir } from "node:os";
 import path from "node:path";
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ExtensionError } from "@ameide-ext/contract";
 import type { CliDeps } from "../deps.js";
 
 /** Where the registry is and who the caller is. */

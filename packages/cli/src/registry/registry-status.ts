@@ -1,4 +1,4 @@
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ExtensionError } from "@ameide-ext/contract";
 import { displayPath } from "../build/hook-layout.js";
 import { resolveHookDir } from "../build/prepare-hook.js";
 import type { CliDeps } from "../deps.js";

@@ -1,4 +1,4 @@
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ExtensionError } from "@ameide-ext/contract";
 import type { CliDeps } from "../deps.js";
 import { createRegistryClient, type RegistryClient } from "./registry-client.js";
 import {

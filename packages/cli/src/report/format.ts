@@ -1,5 +1,5 @@
+import type { ExtensionError } from "@ameide-ext/contract";
 import type { BuildDiagnostic } from "@ameide-ext/pdk";
-import type { ExtensionError } from "@ameide-ext/pdk/contract";
 import { displayPath } from "../build/hook-layout.js";
 import { DEFAULT_HOOK_LANGUAGE, type HookManifest } from "../manifest/manifest-schema.js";
 import type { HookStats } from "../run/limit-usage.js";

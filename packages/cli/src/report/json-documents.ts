@@ -1,4 +1,4 @@
-import type { ExtensionError } from "@ameide-ext/pdk/contract";
+import type { ExtensionError } from "@ameide-ext/contract";
 import type { ErrorSummary } from "../run/invoke-hook.js";
 import type { HookStats } from "../run/limit-usage.js";
 import type { CommandOutcome } from "./command-outcome.js";

@@ -1,4 +1,4 @@
-import type { ExtensionError } from "@ameide-ext/pdk/contract";
+import type { ExtensionError } from "@ameide-ext/contract";
 import type { CliDeps } from "../deps.js";
 import type { EventSink } from "../events.js";
 import type { CommandName, CommandOutcome } from "./command-outcome.js";

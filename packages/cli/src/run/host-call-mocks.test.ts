@@ -1,4 +1,4 @@
-import { isExtensionError } from "@ameide-ext/pdk/contract";
+import { isExtensionError } from "@ameide-ext/contract";
 import { describe, expect, it } from "vitest";
 import { createMockHostCalls } from "./host-call-mocks.js";
 

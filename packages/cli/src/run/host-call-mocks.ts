@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from "node:util";
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ExtensionError } from "@ameide-ext/contract";
 import type { HostCallHandler } from "@ameide-ext/runtime";
 import type { HostCallMock } from "../fixtures/fixture-schema.js";
 import { quote } from "../json/validate-schema.js";

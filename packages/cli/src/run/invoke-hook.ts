@@ -1,4 +1,4 @@
-import { DEFAULT_HOST_CALLS_PER_INVOCATION, type RiskTier } from "@ameide-ext/pdk/contract";
+import { DEFAULT_HOST_CALLS_PER_INVOCATION, type RiskTier } from "@ameide-ext/contract";
 import type {
   ExecutionContext,
   GuestLogLine,

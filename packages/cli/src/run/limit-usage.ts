@@ -1,4 +1,4 @@
-import { formatBytes } from "@ameide-ext/pdk/contract";
+import { formatBytes } from "@ameide-ext/contract";
 /** Usage at or above this share of a limit gives a warning. */
 export const WARN_RATIO = 0.8;
 

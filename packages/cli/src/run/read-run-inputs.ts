@@ -1,5 +1,5 @@
 import path from "node:path";
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ExtensionError } from "@ameide-ext/contract";
 import type { ExecutionContext } from "@ameide-ext/runtime";
 import { displayPath } from "../build/hook-layout.js";
 import type { CliDeps } from "../deps.js";

@@ -1,4 +1,4 @@
-import { ExtensionError, RISK_TIERS, type RiskTier } from "@ameide-ext/pdk/contract";
+import { ExtensionError, RISK_TIERS, type RiskTier } from "@ameide-ext/contract";
 import type { ExecutionContext } from "@ameide-ext/runtime";
 import { type BuiltComponent, prepareHook, resolveHookDir } from "../build/prepare-hook.js";
 import type { CliDeps } from "../deps.js";

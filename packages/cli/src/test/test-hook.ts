@@ -1,4 +1,4 @@
-import { ExtensionError, FUEL_PER_CPU_MILLI } from "@ameide-ext/pdk/contract";
+import { ExtensionError, FUEL_PER_CPU_MILLI } from "@ameide-ext/contract";
 import { displayPath } from "../build/hook-layout.js";
 import { type BuiltComponent, prepareHook, resolveHookDir } from "../build/prepare-hook.js";
 import type { CliDeps } from "../deps.js";

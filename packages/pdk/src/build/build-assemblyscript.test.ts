@@ -1,8 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { HOST_INTERFACE, isExtensionError } from "@ameide-ext/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HOST_INTERFACE, isExtensionError } from "../contract/index.js";
 import { ECHO_HOOK, type HookFolder, RICH_HOOK, writeHookFolder } from "../testing/hook-fixtures.js";
 import { type CoreSignature, readCoreAbi } from "../testing/read-core-abi.js";
 import { type AssemblyScriptBuild, buildAssemblyScript } from "./build-assemblyscript.js";

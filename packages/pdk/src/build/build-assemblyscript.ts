@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { stat } from "node:fs/promises";
 import path from "node:path";
-import { ExtensionError } from "../contract/index.js";
+import { ExtensionError } from "@ameide-ext/contract";
 import type { BuildDiagnostic } from "./build-diagnostic.js";
 import { checkCoreImports } from "./check-core-imports.js";
 import { compileAssemblyScript } from "./compile-assemblyscript.js";

@@ -1,4 +1,4 @@
-import { ExtensionError, HOST_INTERFACE } from "../contract/index.js";
+import { ExtensionError, HOST_INTERFACE } from "@ameide-ext/contract";
 
 /** The only core imports a hook may have: the host interface of the contract. */
 export const ALLOWED_CORE_IMPORTS: readonly string[] = [`${HOST_INTERFACE}#log`, `${HOST_INTERFACE}#call`];

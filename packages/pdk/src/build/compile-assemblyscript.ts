@@ -1,6 +1,6 @@
 import path from "node:path";
+import { ExtensionError } from "@ameide-ext/contract";
 import asc from "assemblyscript/asc";
-import { ExtensionError } from "../contract/index.js";
 import {
   type BuildDiagnostic,
   type DiagnosticSeverity,

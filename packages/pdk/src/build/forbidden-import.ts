@@ -1,5 +1,5 @@
 import path from "node:path";
-import { ExtensionError } from "../contract/index.js";
+import { ExtensionError } from "@ameide-ext/contract";
 import { type BuildDiagnostic, formatBuildDiagnostic } from "./build-diagnostic.js";
 
 /** The diagnostic code of an import the build refuses to follow (`forbidden_import`). */

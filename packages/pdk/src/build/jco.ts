@@ -2,9 +2,10 @@
  * The one place that talks to jco (wasm-tools compiled to a component and
  * run on preview2-shim). Internal to the build.
  */
+
+import { readContractWit, WORLD_NAME } from "@ameide-ext/contract";
 import { componentEmbed, componentNew, componentWit } from "@bytecodealliance/jco";
 import { _setPreopens } from "@bytecodealliance/preview2-shim/filesystem";
-import { readContractWit, WORLD_NAME } from "../contract/index.js";
 
 // The package's type entry is the browser build, whose preopens are in-memory
 // trees; under Node the node build runs, which maps virtual to host paths.

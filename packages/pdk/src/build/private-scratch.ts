@@ -1,7 +1,7 @@
 import { lstat, mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { ExtensionError } from "../contract/index.js";
+import { ExtensionError } from "@ameide-ext/contract";
 
 /**
  * A scratch folder under the OS temp folder that only this user can read:

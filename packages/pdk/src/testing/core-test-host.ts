@@ -4,7 +4,7 @@
  * checks the ABI the build produces; the real runtime lives in
  * @ameide-ext/runtime. Test-only: not part of the package's API.
  */
-import { HOST_INTERFACE } from "../contract/index.js";
+import { HOST_INTERFACE } from "@ameide-ext/contract";
 
 /** One line the guest logged. */
 export interface LoggedLine {

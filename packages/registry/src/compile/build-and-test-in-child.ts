@@ -7,7 +7,7 @@ import {
   type TestHookResult,
   testHook,
 } from "@ameide-ext/cli";
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ExtensionError } from "@ameide-ext/contract";
 import type { TestResultRecord } from "../domain/types.js";
 import type { CompileChildMessage } from "./compile-child-message.js";
 

@@ -1,4 +1,4 @@
-import type { ExtensionErrorData } from "@ameide-ext/pdk/contract";
+import type { ExtensionErrorData } from "@ameide-ext/contract";
 import type { TestResultRecord } from "../domain/types.js";
 
 /** A compiler warning, as the compile child reports it. */

@@ -3,7 +3,7 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { DEFAULT_SIZE_LIMITS, ExtensionError, HOST_INTERFACE } from "@ameide-ext/pdk/contract";
+import { DEFAULT_SIZE_LIMITS, ExtensionError, HOST_INTERFACE } from "@ameide-ext/contract";
 import type { CompileOutcome, Compiler } from "../domain/create-registry.js";
 import type {
   DiagnosticRecord,

@@ -1,4 +1,4 @@
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ExtensionError } from "@ameide-ext/contract";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { ModuleWriter } from "./module-writer.js";
 

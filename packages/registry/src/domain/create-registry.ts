@@ -5,7 +5,7 @@ import {
   type ExtensionKind,
   RISK_TIERS,
   type RiskTier,
-} from "@ameide-ext/pdk/contract";
+} from "@ameide-ext/contract";
 import type { RegistryStore, RegistryTx } from "../store/registry-store.js";
 import { COMPILE_CANCELLED_REASON, compileUnlessAborted, settlesWithin } from "./cancelable-compile.js";
 import { type DraftRequestKey, draftRequestKey } from "./draft-request-key.js";

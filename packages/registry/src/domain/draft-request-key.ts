@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ExtensionError } from "@ameide-ext/contract";
 import type { CreateDraftInput } from "./create-registry.js";
 
 /** The longest CreateDraft `request_id`, in characters: enough for a UUID or a ULID with a prefix. */

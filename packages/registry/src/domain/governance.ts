@@ -1,4 +1,4 @@
-import { ExtensionError, RISK_TIERS, type RiskTier } from "@ameide-ext/pdk/contract";
+import { ExtensionError, RISK_TIERS, type RiskTier } from "@ameide-ext/contract";
 import type { Env, TestResultRecord } from "./types.js";
 
 /**

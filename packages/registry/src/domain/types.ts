@@ -1,14 +1,10 @@
-import type { ExtensionKind, RiskTier } from "@ameide-ext/pdk/contract";
+import type { EnvName, ExtensionKind, HookLanguage, RiskTier } from "@ameide-ext/contract";
 
+export { ENVIRONMENTS, HOOK_LANGUAGES as SOURCE_LANGUAGES } from "@ameide-ext/contract";
 /** The languages the Compile Worker builds, as a manifest's `lang` names them. */
-export const SOURCE_LANGUAGES = ["assemblyscript", "typescript"] as const;
-/** One of {@link SOURCE_LANGUAGES}. */
-export type SourceLanguageName = (typeof SOURCE_LANGUAGES)[number];
-
+export type SourceLanguageName = HookLanguage;
 /** The environments a version is promoted through, in order. */
-export const ENVIRONMENTS = ["dev", "staging", "prod"] as const;
-/** One of {@link ENVIRONMENTS}. */
-export type Env = (typeof ENVIRONMENTS)[number];
+export type Env = EnvName;
 
 /** Lifecycle states of a revision (spec 479 §7.2 stage 4); `rejected` and `failed` end it. */
 export const LIFECYCLE_STATES = [

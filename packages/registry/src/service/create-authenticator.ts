@@ -1,5 +1,5 @@
 import { timingSafeEqual } from "node:crypto";
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ExtensionError } from "@ameide-ext/contract";
 import { jwtVerify } from "jose";
 import type { Caller } from "../domain/create-registry.js";
 

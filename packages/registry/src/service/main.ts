@@ -6,7 +6,7 @@
 // database unreachable, port in use); 2 for a usage error. Logs are JSON
 // lines on stdout (pino).
 import { parseArgs } from "node:util";
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ExtensionError } from "@ameide-ext/contract";
 import { loadRegistryConfig } from "./registry-config.js";
 import { startRegistry } from "./start-registry.js";
 

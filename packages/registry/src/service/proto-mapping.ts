@@ -1,5 +1,5 @@
-import type { ExtensionKind as Kind, RiskTier as Tier } from "@ameide-ext/pdk/contract";
-import { ABI, ExtensionError } from "@ameide-ext/pdk/contract";
+import type { ExtensionKind as Kind, RiskTier as Tier } from "@ameide-ext/contract";
+import { ABI, ExtensionError } from "@ameide-ext/contract";
 import {
   ApprovalSchema,
   CompileDiagnosticSchema,

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { ExtensionError, RISK_TIERS, type RiskTier } from "@ameide-ext/pdk/contract";
+import { ExtensionError, RISK_TIERS, type RiskTier } from "@ameide-ext/contract";
 import { Ajv } from "ajv";
 import { parse as parseYaml } from "yaml";
 import type { Env } from "../domain/types.js";

@@ -1,3 +1,4 @@
+import { ERROR_DETAILS_HEADER } from "@ameide-ext/contract";
 import {
   Environment,
   ExtensionEventType,
@@ -13,7 +14,7 @@ import { createRegistry } from "../domain/create-registry.js";
 import { openRegistryStore } from "../store/open-registry-store.js";
 import type { RegistryStore } from "../store/registry-store.js";
 import { createAuthenticator } from "./create-authenticator.js";
-import { ERROR_DETAILS_HEADER, registryRoutes } from "./registry-routes.js";
+import { registryRoutes } from "./registry-routes.js";
 
 const sha = "c".repeat(64);
 

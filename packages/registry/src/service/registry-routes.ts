@@ -1,6 +1,10 @@
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import {
+  ERROR_DETAILS_HEADER,
+  ERROR_REASON_HEADER,
+  ExtensionError,
+  toConnectCode,
+} from "@ameide-ext/contract";
 import { ExtensionService, SourceLanguage } from "@ameide-ext/proto";
-import { ERROR_REASON_HEADER, toConnectCode } from "@ameide-ext/runtime";
 import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Caller, Registry } from "../domain/create-registry.js";
@@ -15,9 +19,6 @@ import {
   revisionTo,
   tierFrom,
 } from "./proto-mapping.js";
-
-/** Response header carrying an error's `details` as JSON (`details.rule` names the governance rule). */
-export const ERROR_DETAILS_HEADER = "ameide-error-details";
 
 /** An ExtensionError as a ConnectError: code, reason header, details header; unauthenticated as Connect's own code. */
 export function toRegistryConnectError(cause: unknown): ConnectError {

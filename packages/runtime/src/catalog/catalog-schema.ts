@@ -3,7 +3,7 @@ import {
   LIMIT_BOUNDS,
   MAX_HOST_CALLS_PER_INVOCATION,
   RISK_TIERS,
-} from "@ameide-ext/pdk/contract";
+} from "@ameide-ext/contract";
 
 /** One extension version in the catalog file, as written (snake_case, like the Helm values). */
 export interface CatalogFileEntry {

@@ -5,7 +5,7 @@ import {
   type ExtensionKind,
   type ExtensionLimits,
   type RiskTier,
-} from "@ameide-ext/pdk/contract";
+} from "@ameide-ext/contract";
 import { Ajv, type ErrorObject } from "ajv";
 import { parse as parseYaml } from "yaml";
 import type { HostCallPolicy } from "../engine/types.js";

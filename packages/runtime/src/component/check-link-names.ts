@@ -1,4 +1,4 @@
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ExtensionError } from "@ameide-ext/contract";
 import { type ByteReader, createByteReader, malformed } from "../wasm/byte-reader.js";
 import { skipValType } from "../wasm/read-instruction.js";
 

@@ -1,4 +1,4 @@
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ExtensionError } from "@ameide-ext/contract";
 
 // Kept apart from link-component.ts, which imports jco to transpile: pool workers evaluate glue and
 // never load jco.

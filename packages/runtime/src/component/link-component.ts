@@ -1,5 +1,5 @@
 import { setFlagsFromString } from "node:v8";
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ExtensionError } from "@ameide-ext/contract";
 import { type FuncImport, instrumentModule, type MeterMode } from "../wasm/instrument-module.js";
 import { transpileComponent } from "./jco.js";
 import { sha256Hex } from "./sha256-hex.js";

@@ -1,4 +1,4 @@
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ExtensionError } from "@ameide-ext/contract";
 import { createByteReader } from "../wasm/byte-reader.js";
 import { hasPreamble, isCoreModule } from "../wasm/instrument-module.js";
 

@@ -1,4 +1,4 @@
-import { ExtensionError, HOST_INTERFACE, readContractWit, WORLD_NAME } from "@ameide-ext/pdk/contract";
+import { ExtensionError, HOST_INTERFACE, readContractWit, WORLD_NAME } from "@ameide-ext/contract";
 import type { FuncImport, FuncSig } from "../wasm/instrument-module.js";
 import { componentEmbed, componentNew, componentWit } from "./jco.js";
 

@@ -1,4 +1,4 @@
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ExtensionError } from "@ameide-ext/contract";
 import { type CompiledExtension, type CompileOptions, compileExtension } from "./compile-extension.js";
 import { createInstance } from "./create-instance.js";
 import type { GuestInstance } from "./guest-instance.js";

@@ -1,4 +1,4 @@
-import { ExtensionError, MAX_LINKED_MODULES } from "@ameide-ext/pdk/contract";
+import { ExtensionError, MAX_LINKED_MODULES } from "@ameide-ext/contract";
 import { checkLinkNames } from "../component/check-link-names.js";
 import {
   compileLinked,

@@ -1,4 +1,4 @@
-import { FUEL_PER_CPU_MILLI } from "@ameide-ext/pdk/contract";
+import { FUEL_PER_CPU_MILLI } from "@ameide-ext/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEngine, type Engine, type LoadedExtension } from "../index.js";
 import { guest, watComponent } from "../testing/wat-component.js";

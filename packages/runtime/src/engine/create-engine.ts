@@ -1,9 +1,4 @@
-import {
-  DEFAULT_LIMITS,
-  ExtensionError,
-  type ExtensionLimits,
-  type SizeLimits,
-} from "@ameide-ext/pdk/contract";
+import { DEFAULT_LIMITS, ExtensionError, type ExtensionLimits, type SizeLimits } from "@ameide-ext/contract";
 import type { LinkedModule } from "../component/link-component.js";
 import type { MeterMode } from "../wasm/instrument-module.js";
 import { compileAndWarm } from "./compile-and-warm.js";

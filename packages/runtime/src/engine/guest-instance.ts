@@ -5,7 +5,7 @@ import {
   formatBytes,
   HOST_STRING_CAPS,
   restoreFuel,
-} from "@ameide-ext/pdk/contract";
+} from "@ameide-ext/contract";
 import { DEPTH_EXPORT, FUEL_EXPORT, INIT_FUEL_DEFAULT, TRAP_EXPORT } from "../wasm/instrument-module.js";
 import type { CompiledCore } from "./compile-extension.js";
 import { createGuestLog, type GuestLog } from "./guest-log.js";

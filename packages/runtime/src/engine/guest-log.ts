@@ -1,4 +1,4 @@
-import { LOG_LEVELS, type LogLevel } from "@ameide-ext/pdk/contract";
+import { LOG_LEVELS, type LogLevel } from "@ameide-ext/contract";
 import { formatBytes } from "./resolve-limits.js";
 import type { GuestLogLine } from "./types.js";
 

@@ -1,4 +1,4 @@
-import { ExtensionError, FUEL_PER_HOST_BYTE } from "@ameide-ext/pdk/contract";
+import { ExtensionError, FUEL_PER_HOST_BYTE } from "@ameide-ext/contract";
 
 /**
  * Refuses a string the guest hands the host on its length alone, before a byte

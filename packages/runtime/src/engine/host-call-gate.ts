@@ -6,7 +6,7 @@ import {
   MAX_HOST_CALLS_PER_INVOCATION,
   RISK_TIERS,
   type RiskTier,
-} from "@ameide-ext/pdk/contract";
+} from "@ameide-ext/contract";
 import type { HostCallAnswer, SyncHostCall } from "./guest-instance.js";
 import type { HostCallPermission, HostCallPolicy } from "./types.js";
 

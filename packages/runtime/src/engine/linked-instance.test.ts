@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FUEL_PER_HOST_BYTE, readContractWit, restoreFuel } from "@ameide-ext/pdk/contract";
+import { FUEL_PER_HOST_BYTE, readContractWit, restoreFuel } from "@ameide-ext/contract";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compileLinked, type LinkedExtension, planLink } from "../component/link-component.js";
 import type { GuestRunOptions, HostCallAnswer } from "./guest-instance.js";

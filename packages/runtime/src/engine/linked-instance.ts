@@ -1,4 +1,4 @@
-import { ExtensionError, formatBytes, HOST_STRING_CAPS, restoreFuel } from "@ameide-ext/pdk/contract";
+import { ExtensionError, formatBytes, HOST_STRING_CAPS, restoreFuel } from "@ameide-ext/contract";
 import { evaluateGlue } from "../component/evaluate-glue.js";
 import type { LinkedExtension, LinkedModule } from "../component/link-component.js";
 import { COUNTERS_MODULE, INIT_FUEL_DEFAULT } from "../wasm/instrument-module.js";

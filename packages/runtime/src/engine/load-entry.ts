@@ -1,5 +1,5 @@
 import { parentPort } from "node:worker_threads";
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ExtensionError } from "@ameide-ext/contract";
 import type { LinkedModule } from "../component/link-component.js";
 import { expectedWorld } from "../component/validate-contract.js";
 import { compileAndWarm } from "./compile-and-warm.js";

@@ -1,4 +1,4 @@
-import type { ExtensionErrorData } from "@ameide-ext/pdk/contract";
+import type { ExtensionErrorData } from "@ameide-ext/contract";
 import type { CompiledExtension, CompileOptions } from "./compile-extension.js";
 import type { GuestSnapshot } from "./guest-instance.js";
 

@@ -1,4 +1,4 @@
-import { MODULE_SHAPE_CAPS } from "@ameide-ext/pdk/contract";
+import { MODULE_SHAPE_CAPS } from "@ameide-ext/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEngine, type Engine } from "../index.js";
 import { guest, watComponent } from "../testing/wat-component.js";

@@ -1,5 +1,5 @@
 import { Worker } from "node:worker_threads";
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ExtensionError } from "@ameide-ext/contract";
 import type { CompiledExtension, CompileOptions } from "./compile-extension.js";
 import type { GuestSnapshot } from "./guest-instance.js";
 import type { LoadJob, LoadReply } from "./load-protocol.js";

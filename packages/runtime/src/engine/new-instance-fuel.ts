@@ -1,4 +1,4 @@
-import { COST_MODEL } from "@ameide-ext/pdk/contract";
+import { COST_MODEL } from "@ameide-ext/contract";
 
 /** What a new instance of one core module makes, as its compile counted it. */
 export interface InstanceShape {

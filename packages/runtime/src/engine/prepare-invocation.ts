@@ -3,7 +3,7 @@ import {
   type ExtensionLimits,
   FUEL_PER_CPU_MILLI,
   type SizeLimits,
-} from "@ameide-ext/pdk/contract";
+} from "@ameide-ext/contract";
 import { type ResolvedPolicy, resolvePolicy } from "./host-call-gate.js";
 import { formatBytes, resolveLimits } from "./resolve-limits.js";
 import type { ExecutionContext, InvokeRequest } from "./types.js";

@@ -5,7 +5,7 @@ import {
   type ExtensionLimits,
   LIMIT_BOUNDS,
   type SizeLimits,
-} from "@ameide-ext/pdk/contract";
+} from "@ameide-ext/contract";
 
 /** Fills defaults into `limits` and refuses any value outside {@link LIMIT_BOUNDS} (`invalid_argument/invalid_limits`). */
 export function resolveLimits(
@@ -53,4 +53,4 @@ export function resolveSizeLimits(limits: Partial<SizeLimits> | undefined): Size
 }
 
 /** Re-exported from the contract, which owns how limits are quoted. */
-export { formatBytes } from "@ameide-ext/pdk/contract";
+export { formatBytes } from "@ameide-ext/contract";

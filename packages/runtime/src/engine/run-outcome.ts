@@ -1,4 +1,4 @@
-import { type ErrorReason, ExtensionError, FUEL_PER_CPU_MILLI } from "@ameide-ext/pdk/contract";
+import { type ErrorReason, ExtensionError, FUEL_PER_CPU_MILLI } from "@ameide-ext/contract";
 import { TrapReason } from "../wasm/instrument-module.js";
 import { formatBytes } from "./resolve-limits.js";
 import type { BusinessError, Outcome } from "./types.js";

@@ -1,5 +1,5 @@
 import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ExtensionError } from "@ameide-ext/contract";
 import { createInstance } from "./create-instance.js";
 import type { GuestInstance, HostCallAnswer } from "./guest-instance.js";
 import { createModuleCache } from "./module-cache.js";

@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ExtensionError } from "@ameide-ext/contract";
 import type { CompiledExtension } from "./compile-extension.js";
 import type { HostCallAnswer } from "./guest-instance.js";
 import { hostErrorPayload } from "./host-call-gate.js";

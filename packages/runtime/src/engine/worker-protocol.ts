@@ -1,5 +1,5 @@
 import type { MessagePort } from "node:worker_threads";
-import type { ExtensionErrorData } from "@ameide-ext/pdk/contract";
+import type { ExtensionErrorData } from "@ameide-ext/contract";
 import type { CompiledExtension } from "./compile-extension.js";
 import type { HostCallAnswer } from "./guest-instance.js";
 import type { PreparedInvocation } from "./prepare-invocation.js";

@@ -1,7 +1,6 @@
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ExtensionError, fromConnectCodeName, fromHttpStatus } from "@ameide-ext/contract";
 import type { HostServiceEndpoint } from "../catalog/parse-catalog.js";
 import type { ExecutionContext, HostCallHandler } from "../engine/types.js";
-import { fromConnectCodeName, fromHttpStatus } from "../service/connect-codes.js";
 import type { HostCallClaims, TokenMinter } from "./token-minter.js";
 
 /** What one host call came to, for metrics and logs. */

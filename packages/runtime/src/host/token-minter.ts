@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ExtensionError } from "@ameide-ext/contract";
 import {
   type CryptoKey,
   calculateJwkThumbprint,

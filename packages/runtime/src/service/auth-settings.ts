@@ -1,4 +1,4 @@
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ExtensionError } from "@ameide-ext/contract";
 import type { CatalogFileAuth } from "../catalog/catalog-schema.js";
 
 /** Algorithms accepted when an issuer names none: asymmetric only, so a leaked verification key signs nothing. */

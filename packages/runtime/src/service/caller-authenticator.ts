@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ExtensionError } from "@ameide-ext/contract";
 import {
   createLocalJWKSet,
   createRemoteJWKSet,

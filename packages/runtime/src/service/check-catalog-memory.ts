@@ -1,4 +1,4 @@
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ExtensionError } from "@ameide-ext/contract";
 import type { Catalog } from "../catalog/parse-catalog.js";
 
 /** The runtime's `max_memory_mb` when neither the catalog nor the environment sets one. */

@@ -1,4 +1,4 @@
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ExtensionError } from "@ameide-ext/contract";
 
 /** The states of a breaker. */
 export type CircuitState = "closed" | "open" | "half_open";

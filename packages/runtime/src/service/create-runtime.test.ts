@@ -1,7 +1,7 @@
 import { mkdtemp, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FUEL_PER_CPU_MILLI } from "@ameide-ext/pdk/contract";
+import { FUEL_PER_CPU_MILLI } from "@ameide-ext/contract";
 import { Outcome } from "@ameide-ext/proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CatalogFile } from "../catalog/catalog-schema.js";

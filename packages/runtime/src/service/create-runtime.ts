@@ -1,4 +1,4 @@
-import { ExtensionError, FUEL_PER_CPU_MILLI } from "@ameide-ext/pdk/contract";
+import { ExtensionError, FUEL_PER_CPU_MILLI } from "@ameide-ext/contract";
 import type { InvokeExtensionRequest, InvokeExtensionResponse } from "@ameide-ext/proto";
 import { type Logger, pino } from "pino";
 import type { Catalog, CatalogEntry } from "../catalog/parse-catalog.js";

@@ -1,4 +1,4 @@
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ExtensionError } from "@ameide-ext/contract";
 import type { CatalogEntry } from "../catalog/parse-catalog.js";
 import type { Engine, LoadedExtension } from "../engine/create-engine.js";
 import { createModuleCache } from "../engine/module-cache.js";

@@ -1,4 +1,4 @@
-import type { ExtensionError, LogLevel } from "@ameide-ext/pdk/contract";
+import type { ExtensionError, LogLevel } from "@ameide-ext/contract";
 import {
   type InvokeExtensionResponse,
   InvokeExtensionResponseSchema,

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ExtensionError } from "@ameide-ext/contract";
 import { type Catalog, parseCatalog } from "../catalog/parse-catalog.js";
 import { type RuntimeSettings, resolveRuntimeSettings, type SettingsOverrides } from "./runtime-settings.js";
 

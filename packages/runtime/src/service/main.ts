@@ -9,7 +9,7 @@
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ExtensionError } from "@ameide-ext/contract";
 import { pino } from "pino";
 import { createRuntime } from "./create-runtime.js";
 import { loadRuntimeConfig } from "./load-runtime-config.js";

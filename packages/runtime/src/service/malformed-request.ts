@@ -1,7 +1,7 @@
+import { ERROR_REASON_HEADER } from "@ameide-ext/contract";
 import type { ConnectRouter } from "@connectrpc/connect";
 import type { UniversalHandler, UniversalServerResponse } from "@connectrpc/connect/protocol";
 import { trailerFlag, trailerParse, trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
-import { ERROR_REASON_HEADER } from "./connect-codes.js";
 
 // Connect-es decodes a binary request body before any route code runs, and answers a body that is not a
 // valid message `internal` ("parse binary: …", HTTP 500) with no way to map it. That is the caller's

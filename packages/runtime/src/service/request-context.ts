@@ -1,4 +1,4 @@
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ExtensionError } from "@ameide-ext/contract";
 import type { InvokeExtensionRequest } from "@ameide-ext/proto";
 import type { ExecutionContext } from "../engine/types.js";
 

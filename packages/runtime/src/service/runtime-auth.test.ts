@@ -3,7 +3,8 @@ import { Agent } from "node:http";
 import { connect as netConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ExtensionError } from "@ameide-ext/pdk/contract";
+import type { ExtensionError } from "@ameide-ext/contract";
+import { fromConnectError } from "@ameide-ext/contract";
 import { type InvokeExtensionRequest, Outcome, WasmExtensionRuntime } from "@ameide-ext/proto";
 import { CrmService } from "@ameide-ext/proto/testing";
 import { type Client, createClient } from "@connectrpc/connect";
@@ -21,7 +22,6 @@ import {
   writeModule,
 } from "../testing/service-fixtures.js";
 import { USER_TOKEN_HEADER } from "./caller-authenticator.js";
-import { fromConnectError } from "./connect-codes.js";
 import { createRuntime, type Runtime } from "./create-runtime.js";
 import { createLocalTokenIssuer, type LocalTokenIssuer } from "./local-token-issuer.js";
 import { resolveRuntimeSettings } from "./runtime-settings.js";

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MODULE_SHAPE_CAPS } from "@ameide-ext/pdk/contract";
+import { MODULE_SHAPE_CAPS } from "@ameide-ext/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   buildTestHook,

@@ -1,9 +1,8 @@
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ExtensionError, toConnectError } from "@ameide-ext/contract";
 import { Health, HealthCheckResponse_ServingStatus, WasmExtensionRuntime } from "@ameide-ext/proto";
 import { Code, ConnectError, type ConnectRouter, createContextKey } from "@connectrpc/connect";
 import { authorizeRequest } from "./authorize-request.js";
 import { type CallerAuthenticator, USER_TOKEN_HEADER } from "./caller-authenticator.js";
-import { toConnectError } from "./connect-codes.js";
 import type { Runtime } from "./create-runtime.js";
 
 /** Context value the server sets: true when the request came in on the Unix domain socket. */

@@ -1,4 +1,4 @@
-import { ExtensionError, LIMIT_BOUNDS } from "@ameide-ext/pdk/contract";
+import { ExtensionError, LIMIT_BOUNDS } from "@ameide-ext/contract";
 import type { CatalogFileRuntime } from "../catalog/catalog-schema.js";
 import { type AuthSettings, resolveAuthSettings } from "./auth-settings.js";
 import { DEFAULT_MAX_MEMORY_MB } from "./check-catalog-memory.js";

@@ -1,6 +1,6 @@
 import { open } from "node:fs/promises";
 import { isAbsolute, relative, resolve, sep } from "node:path";
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ExtensionError } from "@ameide-ext/contract";
 import type { ModuleRef } from "./module-ref.js";
 import { type ModuleStore, moduleTooLarge, storeUnavailable } from "./module-store.js";
 

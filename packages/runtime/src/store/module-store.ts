@@ -1,4 +1,4 @@
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ExtensionError } from "@ameide-ext/contract";
 import type { ModuleRef } from "./module-ref.js";
 
 /** Options of one fetch. */

@@ -1,4 +1,4 @@
-import { isExtensionError } from "@ameide-ext/pdk/contract";
+import { isExtensionError } from "@ameide-ext/contract";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { ModuleRef } from "./module-ref.js";
 import { type ModuleStore, moduleTooLarge, storeUnavailable } from "./module-store.js";

@@ -1,6 +1,6 @@
 // Test support, exported as `@ameide-ext/runtime/testing` for the conformance
 // suite and the runtime's own tests. Internal: not a stable API.
-import { readContractWit, WORLD_NAME } from "@ameide-ext/pdk/contract";
+import { readContractWit, WORLD_NAME } from "@ameide-ext/contract";
 import { componentEmbed, componentNew, parse } from "../component/jco.js";
 
 /**

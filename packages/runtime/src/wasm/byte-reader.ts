@@ -1,4 +1,4 @@
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ExtensionError } from "@ameide-ext/contract";
 
 /** A cursor over WebAssembly binary bytes: LEB128 and raw reads, with bounds checks. */
 export interface ByteReader {

@@ -1,4 +1,4 @@
-import { MODULE_SHAPE_CAPS, type ModuleShapeCap, tableEntryBudget } from "@ameide-ext/pdk/contract";
+import { MODULE_SHAPE_CAPS, type ModuleShapeCap, tableEntryBudget } from "@ameide-ext/contract";
 import { describe, expect, it } from "vitest";
 import { watModule } from "../testing/wat-component.js";
 import { capTableMaximums } from "./cap-tables.js";

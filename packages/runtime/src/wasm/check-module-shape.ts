@@ -3,7 +3,7 @@ import {
   MODULE_SHAPE_CAPS,
   type ModuleShapeCap,
   tableEntryBudget,
-} from "@ameide-ext/pdk/contract";
+} from "@ameide-ext/contract";
 import { type ByteReader, createByteReader, malformed } from "./byte-reader.js";
 import { Flow, readInstruction, skipValType } from "./read-instruction.js";
 

@@ -1,4 +1,4 @@
-import { COST_MODEL } from "@ameide-ext/pdk/contract";
+import { COST_MODEL } from "@ameide-ext/contract";
 
 /** Opcodes (one byte) whose static weight is not {@link COST_MODEL.instruction}. */
 const OPCODE_WEIGHTS: ReadonlyMap<number, number> = new Map([

@@ -1,4 +1,4 @@
-import { COST_MODEL } from "@ameide-ext/pdk/contract";
+import { COST_MODEL } from "@ameide-ext/contract";
 import { describe, expect, it } from "vitest";
 import { watModule } from "../testing/wat-component.js";
 import {

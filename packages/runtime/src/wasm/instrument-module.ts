@@ -1,4 +1,4 @@
-import { COST_MODEL, ExtensionError, FUEL_PER_CPU_MILLI } from "@ameide-ext/pdk/contract";
+import { COST_MODEL, ExtensionError, FUEL_PER_CPU_MILLI } from "@ameide-ext/contract";
 import {
   type ByteReader,
   type ByteWriter,

@@ -1,4 +1,4 @@
-import { ExtensionError } from "@ameide-ext/pdk/contract";
+import { ExtensionError } from "@ameide-ext/contract";
 import { type ByteReader, malformed } from "./byte-reader.js";
 
 /** What an instruction means for control flow and metering. */

@@ -1,4 +1,4 @@
-import { ERROR_CODES, ExtensionError } from "@ameide-ext/pdk/contract";
+import { ERROR_CODES, ExtensionError } from "@ameide-ext/contract";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import {

@@ -1,19 +1,22 @@
-// The one place where Connect's `Code` and ameide-ext's snake_case codes meet.
-// The runtime uses it for its RPC errors and for host-call answers; the SDK
-// imports it (`@ameide-ext/runtime/connect-codes`, a light subpath) for the
-// client side. Keep it free of heavy imports.
+// The one place where Connect's `Code` and ameide-ext's snake_case codes meet:
+// the runtime's and the registry's RPC errors, host-call answers, and the
+// clients of the SDK and the CLI.
+
+import { Code, ConnectError } from "@connectrpc/connect";
+import { codeFromHttpStatus, codeFromString } from "@connectrpc/connect/protocol-connect";
 import {
   type ErrorCode,
   type ErrorReason,
   ExtensionError,
   isErrorCode,
   isErrorReason,
-} from "@ameide-ext/pdk/contract";
-import { Code, ConnectError } from "@connectrpc/connect";
-import { codeFromHttpStatus, codeFromString } from "@connectrpc/connect/protocol-connect";
+} from "./extension-error.js";
 
 /** Response header (and gRPC trailer) that carries an error's machine-readable reason across an RPC. */
 export const ERROR_REASON_HEADER = "ameide-error-reason";
+
+/** Response header (and gRPC trailer) that carries an error's details (JSON) across an RPC. */
+export const ERROR_DETAILS_HEADER = "ameide-error-details";
 
 const TO_CONNECT: Readonly<Record<ErrorCode, Code>> = Object.freeze({
   invalid_argument: Code.InvalidArgument,

@@ -1,9 +1,22 @@
 /**
- * The guest contract `ameide:extension@1.0.0`: the WIT world, the limits and
- * their defaults, and the one error type. This subpath is light (no compiler),
- * so the runtime imports it.
+ * `@ameide-ext/contract`, the ground floor: the guest contract
+ * `ameide:extension@1.0.0` (the WIT world, the limits and their defaults, the
+ * cost model), the one error type and its mapping to Connect codes, the
+ * execution context and the invocation result, and the names every package
+ * shares (environments, risk tiers, languages, hook kinds). It imports no other
+ * package of ours and no compiler, so every package can import it.
  */
 
+export {
+  ERROR_DETAILS_HEADER,
+  ERROR_REASON_HEADER,
+  fromConnectCode,
+  fromConnectCodeName,
+  fromConnectError,
+  fromHttpStatus,
+  toConnectCode,
+  toConnectError,
+} from "./connect-codes.js";
 export type { CostClass } from "./cost-model.js";
 export { COST_MODEL } from "./cost-model.js";
 export type { ErrorCode, ErrorReason, ExtensionErrorData } from "./extension-error.js";
@@ -16,6 +29,14 @@ export {
   isExtensionError,
 } from "./extension-error.js";
 export { formatBytes } from "./format-bytes.js";
+export type {
+  BusinessError,
+  ExecutionContext,
+  GuestLogLine,
+  InvocationResult,
+  InvocationStats,
+  Outcome,
+} from "./invocation.js";
 export type {
   ExtensionKind,
   ExtensionLimits,
@@ -44,4 +65,6 @@ export {
   TABLE_ENTRY_BYTES,
   tableEntryBudget,
 } from "./limits.js";
+export type { EnvName, HookLanguage } from "./names.js";
+export { ENVIRONMENTS, HOOK_LANGUAGES } from "./names.js";
 export { HOST_INTERFACE, RUN_EXPORT, readContractWit, WIT_PACKAGE, WIT_PATH, WORLD_NAME } from "./world.js";

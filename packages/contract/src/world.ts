@@ -11,7 +11,7 @@ export const HOST_INTERFACE = "ameide:extension/host@1.0.0";
 export const RUN_EXPORT = "run";
 
 /** Absolute path of the contract's WIT file, `wit/extension.wit` in this package. */
-export const WIT_PATH: string = fileURLToPath(new URL("../../wit/extension.wit", import.meta.url));
+export const WIT_PATH: string = fileURLToPath(new URL("../wit/extension.wit", import.meta.url));
 
 let witSource: string | undefined;
 

@@ -17,7 +17,7 @@ import {
   tableEntryBudget,
 } from "./index.js";
 
-const doc = readFileSync(new URL("../../CONTRACT.md", import.meta.url), "utf8");
+const doc = readFileSync(new URL("../CONTRACT.md", import.meta.url), "utf8");
 const kib = (n: number) => (n >= 1024 * 1024 ? `${n / (1024 * 1024)} MiB` : `${n / 1024} KiB`);
 
 describe("CONTRACT.md", () => {

@@ -1,0 +1,88 @@
+// The floors of the house (docs/architecture in the README): a package imports only packages below it in
+// meaning. Read from the sources and the package.json files, so a new wrong-way arrow fails here.
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const root = join(import.meta.dirname, "..");
+const packagesDir = join(root, "packages");
+
+/** The compilers and build tools a hook's build needs: no package that serves invocations may load them. */
+const COMPILERS = [
+  "assemblyscript",
+  "typescript",
+  "esbuild",
+  "componentize-qjs",
+  "@bytecodealliance/componentize-js",
+];
+
+/** Every module specifier a production source file of `pkg` imports (tests and test support excluded). */
+function importsOf(pkg: string): Map<string, string[]> {
+  const found = new Map<string, string[]>();
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name !== "testing" && entry.name !== "node_modules") walk(path);
+      } else if (/\.tsx?$/.test(entry.name) && !/\.test\.tsx?$/.test(entry.name)) {
+        const text = readFileSync(path, "utf8");
+        const specifiers = [...text.matchAll(/(?:from|import)\s*\(?\s*["']([^"'./][^"']*)["']/g)].map(
+          (m) => m[1],
+        );
+        for (const s of specifiers)
+          found.set(s as string, [...(found.get(s as string) ?? []), relative(root, path)]);
+      }
+    }
+  };
+  walk(join(packagesDir, pkg, "src"));
+  return found;
+}
+
+/** The package a specifier names: `@scope/name` or `name`, without a subpath. */
+const packageOf = (specifier: string) =>
+  specifier.startsWith("@")
+    ? specifier.split("/").slice(0, 2).join("/")
+    : (specifier.split("/")[0] as string);
+
+/** The packages `pkg` imports in production code, and those its package.json installs with it. */
+function dependenciesOf(pkg: string): { imported: Map<string, string[]>; installed: string[] } {
+  const imported = new Map<string, string[]>();
+  for (const [specifier, files] of importsOf(pkg)) {
+    const name = packageOf(specifier);
+    if (name.startsWith("node:")) continue;
+    imported.set(name, [...(imported.get(name) ?? []), ...files]);
+  }
+  const manifest = JSON.parse(readFileSync(join(packagesDir, pkg, "package.json"), "utf8")) as {
+    dependencies?: Record<string, string>;
+  };
+  return { imported, installed: Object.keys(manifest.dependencies ?? {}) };
+}
+
+const ours = (names: Iterable<string>) => [...names].filter((n) => n.startsWith("@ameide-ext/")).sort();
+
+describe("the floors", () => {
+  it("contract imports no other package of ours, and nothing heavy", () => {
+    const { imported, installed } = dependenciesOf("contract");
+    expect(ours(imported.keys())).toEqual([]);
+    expect(installed).toEqual(["@connectrpc/connect"]);
+  });
+
+  it("the SDK imports and installs only contract and proto of ours, and no compiler", () => {
+    const { imported, installed } = dependenciesOf("sdk");
+    expect(ours(imported.keys())).toEqual(["@ameide-ext/contract", "@ameide-ext/proto"]);
+    expect(ours(installed)).toEqual(["@ameide-ext/contract", "@ameide-ext/proto"]);
+    expect([...imported.keys(), ...installed].filter((n) => COMPILERS.includes(n))).toEqual([]);
+  });
+
+  it("the runtime installs no compiler and imports neither the PDK nor the CLI", () => {
+    const { imported, installed } = dependenciesOf("runtime");
+    const wrong = ours(imported.keys()).filter((n) => n === "@ameide-ext/pdk" || n === "@ameide-ext/cli");
+    expect(wrong).toEqual([]);
+    expect(ours(installed)).not.toContain("@ameide-ext/pdk");
+    expect([...imported.keys(), ...installed].filter((n) => COMPILERS.includes(n))).toEqual([]);
+  });
+
+  it("the proto package imports none of ours", () => {
+    expect(ours(dependenciesOf("proto").imported.keys())).toEqual([]);
+  });
+});
