@@ -54,6 +54,8 @@ export type {
 export { createCatalog, parseCatalog } from "./catalog/parse-catalog.js";
 export type { CatalogWatch, WatchCatalogFileOptions } from "./catalog/watch-catalog-file.js";
 export { watchCatalogFile } from "./catalog/watch-catalog-file.js";
+export type { LinkPlan } from "./component/link-component.js";
+export { planLink } from "./component/link-component.js";
 export { sha256Hex } from "./component/sha256-hex.js";
 export type { Engine, EngineOptions, LoadedExtension, LoadOptions } from "./engine/create-engine.js";
 // End-user API.
