@@ -1,16 +1,16 @@
 import { ExtensionError } from "@ameide-ext/contract";
-import { type ByteReader, createByteReader, malformed } from "../wasm/byte-reader.js";
-import { skipValType } from "../wasm/read-instruction.js";
-
-// Section ids of the component binary format, and of core modules.
-const CORE_MODULE = 1;
-const CORE_INSTANCE = 2;
-const CORE_TYPE = 3;
-const COMPONENT = 4;
-const ALIAS = 6;
-const CORE_IMPORT = 2;
-const CORE_EXPORT = 7;
-const PREAMBLE = 8;
+import {
+  type ByteReader,
+  ComponentSectionId,
+  malformed,
+  PREAMBLE_BYTES,
+  readName as readAnyName,
+  readLimits,
+  SectionId,
+  sectionReader,
+  sections,
+  skipValType,
+} from "../wasm/wasm-reader.js";
 
 /** The core-level names a component holds, and where it holds what this reader does not read. */
 export interface LinkNames {
@@ -20,42 +20,22 @@ export interface LinkNames {
   coreTypeSections: number;
 }
 
-const decoder = new TextDecoder("utf-8", { fatal: true });
-
-function readName(r: ByteReader): string {
-  const len = r.u32();
-  const start = r.pos;
-  r.skip(len);
-  try {
-    return decoder.decode(r.bytes.subarray(start, start + len));
-  } catch {
-    throw malformed("a name that is not UTF-8", start);
-  }
-}
-
-function skipLimits(r: ByteReader): void {
-  const flags = r.u8();
-  r.u32();
-  if (flags & 0x01) r.u32();
-}
+/** A name that must be UTF-8: jco's glue writes it into JavaScript. */
+const readName = (r: ByteReader): string => readAnyName(r, true);
 
 /** Reads the import and export names of a core module. */
 function readModuleNames(bytes: Uint8Array, start: number, end: number, names: string[]): void {
-  const r = createByteReader(bytes, start + PREAMBLE, end);
-  while (!r.eof()) {
-    const id = r.u8();
-    const size = r.u32();
-    const sectionEnd = r.pos + size;
-    if (id === CORE_IMPORT) {
-      const s = createByteReader(bytes, r.pos, sectionEnd);
+  for (const section of sections(bytes, start + PREAMBLE_BYTES, end)) {
+    if (section.id === SectionId.Import) {
+      const s = sectionReader(bytes, section);
       for (let n = s.u32(); n > 0; n--) {
         names.push(readName(s), readName(s));
         const kind = s.u8();
         if (kind === 0x00) s.u32();
         else if (kind === 0x01) {
           skipValType(s);
-          skipLimits(s);
-        } else if (kind === 0x02) skipLimits(s);
+          readLimits(s);
+        } else if (kind === 0x02) readLimits(s);
         else if (kind === 0x03) {
           skipValType(s);
           s.u8();
@@ -64,31 +44,25 @@ function readModuleNames(bytes: Uint8Array, start: number, end: number, names: s
           s.u32();
         } else throw malformed(`import kind 0x${kind.toString(16)}`, s.pos);
       }
-    } else if (id === CORE_EXPORT) {
-      const s = createByteReader(bytes, r.pos, sectionEnd);
+    } else if (section.id === SectionId.Export) {
+      const s = sectionReader(bytes, section);
       for (let n = s.u32(); n > 0; n--) {
         names.push(readName(s));
         s.u8();
         s.u32();
       }
     }
-    r.pos = sectionEnd;
   }
 }
 
 function readComponentNames(bytes: Uint8Array, start: number, end: number, out: LinkNames): void {
-  const r = createByteReader(bytes, start + PREAMBLE, end);
-  while (!r.eof()) {
-    const id = r.u8();
-    const size = r.u32();
-    const sectionStart = r.pos;
-    const sectionEnd = sectionStart + size;
-    r.skip(size);
-    if (id === CORE_MODULE) readModuleNames(bytes, sectionStart, sectionEnd, out.names);
-    else if (id === COMPONENT) readComponentNames(bytes, sectionStart, sectionEnd, out);
-    else if (id === CORE_TYPE) out.coreTypeSections++;
-    else if (id === CORE_INSTANCE) {
-      const s = createByteReader(bytes, sectionStart, sectionEnd);
+  for (const section of sections(bytes, start + PREAMBLE_BYTES, end)) {
+    const { id } = section;
+    if (id === ComponentSectionId.CoreModule) readModuleNames(bytes, section.start, section.end, out.names);
+    else if (id === ComponentSectionId.Component) readComponentNames(bytes, section.start, section.end, out);
+    else if (id === ComponentSectionId.CoreType) out.coreTypeSections++;
+    else if (id === ComponentSectionId.CoreInstance) {
+      const s = sectionReader(bytes, section);
       for (let n = s.u32(); n > 0; n--) {
         const tag = s.u8();
         if (tag === 0x00) {
@@ -106,8 +80,8 @@ function readComponentNames(bytes: Uint8Array, start: number, end: number, out: 
           }
         } else throw malformed(`core instance tag 0x${tag.toString(16)}`, s.pos);
       }
-    } else if (id === ALIAS) {
-      const s = createByteReader(bytes, sectionStart, sectionEnd);
+    } else if (id === ComponentSectionId.Alias) {
+      const s = sectionReader(bytes, section);
       for (let n = s.u32(); n > 0; n--) {
         if (s.u8() === 0x00) s.u8();
         const target = s.u8();

@@ -1,6 +1,15 @@
 import { ExtensionError } from "@ameide-ext/contract";
-import { createByteReader } from "../wasm/byte-reader.js";
-import { hasPreamble, isCoreModule } from "../wasm/instrument-module.js";
+import {
+  type ByteReader,
+  ComponentSectionId,
+  isComponent,
+  isCoreModule,
+  readName,
+  readVector,
+  SectionId,
+  sectionReader,
+  sections,
+} from "../wasm/wasm-reader.js";
 
 /** The top-level parts of a component binary that the runtime looks at. */
 export interface ComponentParts {
@@ -10,16 +19,6 @@ export interface ComponentParts {
   sections: Array<{ id: number; start: number; end: number }>;
   /** Components nested at the top level: where a composed component (componentize-qjs) keeps its core modules. */
   nestedComponents: number;
-}
-
-/** The preamble of a component: magic and layer 1. */
-const COMPONENT_PREAMBLE = [0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00];
-const CORE_MODULE_SECTION = 1;
-const COMPONENT_SECTION = 4;
-
-/** Tells whether `bytes` begins like a component (magic + layer 1). */
-export function isComponent(bytes: Uint8Array): boolean {
-  return hasPreamble(bytes, COMPONENT_PREAMBLE);
 }
 
 /**
@@ -42,43 +41,31 @@ export function readComponent(bytes: Uint8Array): ComponentParts {
       "invalid_module",
     );
   }
-  const r = createByteReader(bytes, 8);
   const coreModules: Uint8Array[] = [];
-  const sections: ComponentParts["sections"] = [];
+  const parts: ComponentParts["sections"] = [];
   let nestedComponents = 0;
-  while (!r.eof()) {
-    const id = r.u8();
-    const size = r.u32();
-    const start = r.pos;
-    r.skip(size);
-    sections.push({ id, start, end: start + size });
-    if (id === CORE_MODULE_SECTION) coreModules.push(bytes.subarray(start, start + size));
-    if (id === COMPONENT_SECTION) nestedComponents++;
+  for (const { id, start, end } of sections(bytes)) {
+    parts.push({ id, start, end });
+    if (id === ComponentSectionId.CoreModule) coreModules.push(bytes.subarray(start, end));
+    if (id === ComponentSectionId.Component) nestedComponents++;
   }
-  return { coreModules, sections, nestedComponents };
+  return { coreModules, sections: parts, nestedComponents };
 }
 
 /** Reads the export names of a core module without compiling it. */
 export function readCoreExportNames(module: Uint8Array): string[] {
-  const r = createByteReader(module, 8);
   const names: string[] = [];
-  const dec = new TextDecoder();
-  while (!r.eof()) {
-    const id = r.u8();
-    const size = r.u32();
-    const end = r.pos + size;
-    if (id === 7) {
-      const n = r.u32();
-      for (let i = 0; i < n; i++) {
-        const len = r.u32();
-        const start = r.pos;
-        r.skip(len);
-        names.push(dec.decode(module.subarray(start, start + len)));
-        r.u8();
-        r.u32();
-      }
-    }
-    r.pos = end;
+  for (const section of sections(module)) {
+    if (section.id !== SectionId.Export) continue;
+    names.push(...readVector(sectionReader(module, section), readExportName));
   }
   return names;
+}
+
+/** Reads one export's name and skips its kind and index. */
+function readExportName(r: ByteReader): string {
+  const name = readName(r);
+  r.u8(); // kind
+  r.u32(); // index
+  return name;
 }

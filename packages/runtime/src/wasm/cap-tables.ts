@@ -1,6 +1,6 @@
-import { createByteReader, createByteWriter } from "./byte-reader.js";
+import { createByteWriter } from "./byte-writer.js";
 import { type DeclaredTable, readTableSection, sumTableEntries } from "./check-module-shape.js";
-import { skipValType } from "./read-instruction.js";
+import { createByteReader, skipValType } from "./wasm-reader.js";
 
 /**
  * The maximum each table gets, so that all of them together never hold more

@@ -4,8 +4,17 @@ import {
   type ModuleShapeCap,
   tableEntryBudget,
 } from "@ameide-ext/contract";
-import { type ByteReader, createByteReader, malformed } from "./byte-reader.js";
-import { Flow, readInstruction, skipValType } from "./read-instruction.js";
+import { Flow, readInstruction } from "./read-instruction.js";
+import {
+  type ByteReader,
+  createByteReader,
+  malformed,
+  readLimits,
+  SectionId,
+  sectionReader,
+  sections,
+  skipValType,
+} from "./wasm-reader.js";
 
 /** The caps {@link checkModuleShape} holds a module to: MODULE_SHAPE_CAPS, with the table budget of its memory cap. */
 export type ShapeCaps = Readonly<Record<ModuleShapeCap, number>>;
@@ -23,16 +32,6 @@ export interface DeclaredTable {
   min: number;
   max: number | undefined;
 }
-
-const TYPE = 1;
-const IMPORT = 2;
-const FUNCTION = 3;
-const TABLE = 4;
-const GLOBAL = 6;
-const EXPORT = 7;
-const ELEMENT = 9;
-const CODE = 10;
-const DATA = 11;
 
 /** The refusal for a measure over its cap: `invalid_argument / module_too_complex`, naming the cap. */
 export function tooComplex(cap: ModuleShapeCap | "modules", actual: number, limit: number): ExtensionError {
@@ -73,24 +72,20 @@ export function checkModuleShape(bytes: Uint8Array, caps: ShapeCaps = MODULE_SHA
     if (total > caps[cap]) throw tooComplex(cap, total, caps[cap]);
     shape[cap] = total;
   };
-  const r = createByteReader(bytes, 8);
-  while (!r.eof()) {
-    const id = r.u8();
-    const size = r.u32();
-    const start = r.pos;
-    r.skip(size);
-    const s = createByteReader(bytes, start, start + size);
-    if (id === TYPE) add("types", s.u32());
-    else if (id === IMPORT) scanImports(s, add);
-    else if (id === FUNCTION) add("functions", s.u32());
-    else if (id === TABLE) {
+  for (const section of sections(bytes)) {
+    const { id } = section;
+    const s = sectionReader(bytes, section);
+    if (id === SectionId.Type) add("types", s.u32());
+    else if (id === SectionId.Import) scanImports(s, add);
+    else if (id === SectionId.Function) add("functions", s.u32());
+    else if (id === SectionId.Table) {
       const tables = readTableSection(s, (n) => add("tables", n));
       add("tableEntries", sumTableEntries(tables));
-    } else if (id === GLOBAL) add("globals", s.u32());
-    else if (id === EXPORT) add("exports", s.u32());
-    else if (id === ELEMENT) add("elemSegments", s.u32());
-    else if (id === DATA) add("dataSegments", s.u32());
-    else if (id === CODE) scanCode(s, caps, shape);
+    } else if (id === SectionId.Global) add("globals", s.u32());
+    else if (id === SectionId.Export) add("exports", s.u32());
+    else if (id === SectionId.Element) add("elemSegments", s.u32());
+    else if (id === SectionId.Data) add("dataSegments", s.u32());
+    else if (id === SectionId.Code) scanCode(s, caps, shape);
   }
   return shape;
 }
@@ -108,13 +103,11 @@ function scanImports(r: ByteReader, add: (cap: ModuleShapeCap, n: number) => voi
       add("functions", 1);
     } else if (kind === 0x01) {
       skipValType(r);
-      readLimits(r);
+      readTableLimits(r);
       add("tables", 1);
     } else if (kind === 0x02) {
       // A memory's limits: any flags here (shared, 64-bit) are the instrumenter's to refuse, with their feature.
-      const flags = r.u8();
-      r.u32();
-      if (flags & 0x01) r.u32();
+      readLimits(r);
     } else if (kind === 0x03) {
       skipValType(r);
       r.u8();
@@ -135,7 +128,7 @@ export function readTableSection(r: ByteReader, count: (n: number) => void = () 
     const at = r.pos;
     if (r.bytes[at] === 0x40) throw malformed("table with an initial expression", at);
     skipValType(r);
-    tables.push(readLimits(r));
+    tables.push(readTableLimits(r));
   }
   return tables;
 }
@@ -145,12 +138,14 @@ export function sumTableEntries(tables: readonly DeclaredTable[]): number {
   return tables.reduce((sum, t) => sum + t.min, 0);
 }
 
-function readLimits(r: ByteReader): DeclaredTable {
+/** A table's limits: a flag other than "has a maximum" (a 64-bit or shared table) is malformed here. */
+function readTableLimits(r: ByteReader): DeclaredTable {
   const at = r.pos;
   const flags = r.u8();
   if (flags > 1) throw malformed(`limits flags 0x${flags.toString(16)}`, at);
-  const min = r.u32();
-  return { min, max: flags === 1 ? r.u32() : undefined };
+  r.pos = at;
+  const { min, max } = readLimits(r);
+  return { min, max };
 }
 
 /** The code section: each body's size, locals and nesting depth, each checked before it is decoded further. */

@@ -1,5 +1,5 @@
 import { ExtensionError } from "@ameide-ext/contract";
-import { type ByteReader, malformed } from "./byte-reader.js";
+import { type ByteReader, malformed, skipHeapType, skipValType } from "./wasm-reader.js";
 
 /** What an instruction means for control flow and metering. */
 export const Flow = {
@@ -46,17 +46,6 @@ const PLAIN: InstructionInfo = { flow: Flow.Plain, labels: undefined };
 
 function info(flow: Flow, labels?: number[]): InstructionInfo {
   return { flow, labels };
-}
-
-/** Skips a heap type (s33). */
-function skipHeapType(r: ByteReader): void {
-  r.skipSigned(5);
-}
-
-/** Skips a value type: a one-byte type, or `ref null? ht`. */
-export function skipValType(r: ByteReader): void {
-  const b = r.u8();
-  if (b === 0x63 || b === 0x64) skipHeapType(r);
 }
 
 /** Skips a block type: empty, a value type, or a type index (s33). */

@@ -1,7 +1,4 @@
-import { createByteReader } from "./byte-reader.js";
-
-/** The start section's id in a core module. */
-const START_SECTION = 8;
+import { SectionId, sections } from "./wasm-reader.js";
 
 /**
  * A core module's bytes without its start section, or undefined when it has
@@ -11,19 +8,13 @@ const START_SECTION = 8;
  * module the instrumenter wrote, so they are well-formed.
  */
 export function stripStartSection(bytes: Uint8Array): Uint8Array<ArrayBuffer> | undefined {
-  const r = createByteReader(bytes, 8);
-  while (!r.eof()) {
-    const at = r.pos;
-    const id = r.u8();
-    const size = r.u32();
-    const end = r.pos + size;
-    if (id === START_SECTION) {
-      const out = new Uint8Array(bytes.length - (end - at));
-      out.set(bytes.subarray(0, at), 0);
-      out.set(bytes.subarray(end), at);
+  for (const { id, header, end } of sections(bytes)) {
+    if (id === SectionId.Start) {
+      const out = new Uint8Array(bytes.length - (end - header));
+      out.set(bytes.subarray(0, header), 0);
+      out.set(bytes.subarray(end), header);
       return out;
     }
-    r.pos = end;
   }
   return undefined;
 }
