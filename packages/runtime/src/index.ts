@@ -56,6 +56,8 @@ export type { CatalogWatch, WatchCatalogFileOptions } from "./catalog/watch-cata
 export { watchCatalogFile } from "./catalog/watch-catalog-file.js";
 export type { LinkPlan } from "./component/link-component.js";
 export { planLink } from "./component/link-component.js";
+export type { ComponentParts } from "./component/read-component.js";
+export { readComponent } from "./component/read-component.js";
 export { sha256Hex } from "./component/sha256-hex.js";
 export type { Engine, EngineOptions, LoadedExtension, LoadOptions } from "./engine/create-engine.js";
 // End-user API.

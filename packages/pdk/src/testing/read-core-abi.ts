@@ -1,8 +1,23 @@
 /**
  * Reads the imports, exports and memory of a core module, with function
  * signatures (which `WebAssembly.Module.imports/exports` do not give).
- * Test-only: not part of the package's API.
+ * Test-only: not part of the package's API. It reads with the runtime's
+ * binary reader by a relative path: the runtime depends on the PDK (for its
+ * tests), so the PDK cannot depend on the runtime, and this folder is left out
+ * of the PDK's build and package.
  */
+import {
+  type ByteReader,
+  ExternKind,
+  readLimits,
+  readName,
+  readValType,
+  readVector,
+  SectionId,
+  sectionReader,
+  sections,
+  skipValType,
+} from "../../../runtime/src/wasm/wasm-reader.js";
 
 /** A function signature, value types named as in the text format. */
 export interface CoreSignature {
@@ -45,92 +60,69 @@ const VALUE_TYPES: Readonly<Record<number, string>> = {
   111: "externref",
 };
 
-/** Parses the sections of `core` that describe its interface. */
-export function readCoreAbi(core: Uint8Array): CoreAbi {
-  let at = 8; // magic and version
-  const u8 = (): number => {
-    const b = core[at++];
-    if (b === undefined) throw new Error("truncated module");
-    return b;
-  };
-  const uleb = (): number => {
-    let result = 0;
-    let shift = 0;
-    for (;;) {
-      const b = u8();
-      result += (b & 0x7f) * 2 ** shift;
-      shift += 7;
-      if ((b & 0x80) === 0) return result;
-    }
-  };
-  const name = (): string => {
-    const len = uleb();
-    const text = new TextDecoder().decode(core.subarray(at, at + len));
-    at += len;
-    return text;
-  };
-  const limits = (): { initial: number; maximum: number | undefined } => {
-    const flags = u8();
-    const initial = uleb();
-    return { initial, maximum: (flags & 1) !== 0 ? uleb() : undefined };
-  };
-  const valueType = (): string => VALUE_TYPES[u8()] ?? "unknown";
+const valueType = (r: ByteReader): string => VALUE_TYPES[readValType(r)] ?? "unknown";
+const memoryLimits = (r: ByteReader): { initial: number; maximum: number | undefined } => {
+  const { min, max } = readLimits(r);
+  return { initial: min, maximum: max };
+};
 
+/** Parses the sections of `core` that describe its interface, with the runtime's binary reader. */
+export function readCoreAbi(core: Uint8Array): CoreAbi {
   const types: CoreSignature[] = [];
   const functionTypes: number[] = []; // type index of every function, imports first
   const abi: CoreAbi = { imports: [], exports: [], memory: undefined };
-  while (at < core.length) {
-    const id = u8();
-    const size = uleb();
-    const end = at + size;
-    if (id === 1) {
-      for (let n = uleb(); n > 0; n--) {
-        u8(); // 0x60
-        const params = Array.from({ length: uleb() }, valueType);
-        const results = Array.from({ length: uleb() }, valueType);
-        types.push({ params, results });
-      }
-    } else if (id === 2) {
-      for (let n = uleb(); n > 0; n--) {
-        const module = name();
-        const field = name();
-        const kind = u8();
-        let signature: CoreSignature | undefined;
-        if (kind === 0) {
-          const type = uleb();
-          functionTypes.push(type);
-          signature = types[type];
-        } else if (kind === 1) {
-          u8();
-          limits();
-        } else if (kind === 2) {
-          limits();
-        } else {
-          u8();
-          u8();
-        }
-        abi.imports.push({ module, name: field, kind: KINDS[kind] ?? "unknown", signature });
-      }
-    } else if (id === 3) {
-      for (let n = uleb(); n > 0; n--) functionTypes.push(uleb());
-    } else if (id === 5) {
-      const count = uleb();
-      if (count > 0) abi.memory = limits();
-    } else if (id === 7) {
-      for (let n = uleb(); n > 0; n--) {
-        const field = name();
-        const kind = u8();
-        const index = uleb();
-        const type = kind === 0 ? functionTypes[index] : undefined;
+  for (const section of sections(core)) {
+    const r = sectionReader(core, section);
+    if (section.id === SectionId.Type) {
+      readVector(r, () => {
+        r.u8(); // 0x60
+        types.push({ params: readVector(r, valueType), results: readVector(r, valueType) });
+      });
+    } else if (section.id === SectionId.Import) {
+      readVector(r, () => abi.imports.push(readImport(r, types, functionTypes)));
+    } else if (section.id === SectionId.Function) {
+      functionTypes.push(...readVector(r, () => r.u32()));
+    } else if (section.id === SectionId.Memory) {
+      if (r.u32() > 0) abi.memory = memoryLimits(r);
+    } else if (section.id === SectionId.Export) {
+      readVector(r, () => {
+        const name = readName(r);
+        const kind = r.u8();
+        const index = r.u32();
+        const type = kind === ExternKind.Func ? functionTypes[index] : undefined;
         abi.exports.push({
           module: "",
-          name: field,
+          name,
           kind: KINDS[kind] ?? "unknown",
           signature: type === undefined ? undefined : types[type],
         });
-      }
+      });
     }
-    at = end;
   }
   return abi;
+}
+
+/** Reads one import; a function import's type joins `functionTypes`. */
+function readImport(r: ByteReader, types: readonly CoreSignature[], functionTypes: number[]): CoreItem {
+  const module = readName(r);
+  const name = readName(r);
+  const kind = r.u8();
+  let signature: CoreSignature | undefined;
+  if (kind === ExternKind.Func) {
+    const type = r.u32();
+    functionTypes.push(type);
+    signature = types[type];
+  } else if (kind === ExternKind.Table) {
+    skipValType(r);
+    readLimits(r);
+  } else if (kind === ExternKind.Memory) {
+    readLimits(r);
+  } else if (kind === ExternKind.Global) {
+    skipValType(r);
+    r.u8();
+  } else {
+    r.u8();
+    r.u32();
+  }
+  return { module, name, kind: KINDS[kind] ?? "unknown", signature };
 }
