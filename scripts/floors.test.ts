@@ -1,7 +1,7 @@
 // The floors of the house (docs/architecture in the README): a package imports only packages below it in
 // meaning. Read from the sources and the package.json files, so a new wrong-way arrow fails here.
 import { readdirSync, readFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 
 const root = join(import.meta.dirname, "..");
@@ -58,6 +58,30 @@ function dependenciesOf(pkg: string): { imported: Map<string, string[]>; install
   return { imported, installed: Object.keys(manifest.dependencies ?? {}) };
 }
 
+/** Every production source file of `pkg` (tests and test support excluded), as absolute paths. */
+function productionFiles(pkg: string): string[] {
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name !== "testing" && entry.name !== "node_modules") walk(path);
+      } else if (/\.tsx?$/.test(entry.name) && !/\.test\.tsx?$/.test(entry.name)) files.push(path);
+    }
+  };
+  walk(join(packagesDir, pkg, "src"));
+  return files;
+}
+
+/** The module specifiers `file` imports, relative ones included. */
+const specifiersIn = (file: string): string[] =>
+  [...readFileSync(file, "utf8").matchAll(/(?:from|import)\s*\(?\s*["']([^"']+)["']/g)].map(
+    (m) => m[1] as string,
+  );
+
+/** The runtime's binary reader, which the PDK's test support (src/testing/read-core-abi.ts) reads by a relative path. */
+const WASM_READER = join(packagesDir, "runtime", "src", "wasm", "wasm-reader.ts");
+
 const ours = (names: Iterable<string>) => [...names].filter((n) => n.startsWith("@ameide-ext/")).sort();
 
 describe("the floors", () => {
@@ -84,5 +108,22 @@ describe("the floors", () => {
 
   it("the proto package imports none of ours", () => {
     expect(ours(dependenciesOf("proto").imported.keys())).toEqual([]);
+  });
+  it("no production file reaches into another package by a relative path", () => {
+    const crossings: string[] = [];
+    for (const pkg of readdirSync(packagesDir)) {
+      const home = join(packagesDir, pkg);
+      for (const file of productionFiles(pkg)) {
+        for (const s of specifiersIn(file).filter((x) => x.startsWith("."))) {
+          const target = resolve(dirname(file), s);
+          if (!target.startsWith(`${home}/`)) crossings.push(`${relative(root, file)} -> ${s}`);
+        }
+      }
+    }
+    expect(crossings).toEqual([]);
+  });
+
+  it("the runtime's binary reader imports the contract alone, so the PDK's test support can read with it", () => {
+    expect(specifiersIn(WASM_READER)).toEqual(["@ameide-ext/contract"]);
   });
 });
