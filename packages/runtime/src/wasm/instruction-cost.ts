@@ -1,4 +1,5 @@
 import { COST_MODEL } from "@ameide-ext/contract";
+import { u32At } from "./wasm-reader.js";
 
 /** Opcodes (one byte) whose static weight is not {@link COST_MODEL.instruction}. */
 const OPCODE_WEIGHTS: ReadonlyMap<number, number> = new Map([
@@ -48,15 +49,9 @@ const FC_PER_UNIT: ReadonlyMap<number, number> = new Map([
   [15, COST_MODEL.tableGrowPerElement],
 ]);
 
-/** The LEB128 u32 at `raw[1..]`. */
+/** The LEB128 u32 at `raw[1..]`: a call's function index, an 0xFC instruction's sub-opcode. */
 function immediate(raw: Uint8Array): number {
-  let value = 0;
-  for (let i = 1, shift = 0; i < raw.length && shift < 35; i++, shift += 7) {
-    const b = raw[i] as number;
-    value += (b & 0x7f) * 2 ** shift;
-    if ((b & 0x80) === 0) break;
-  }
-  return value;
+  return u32At(raw, 1);
 }
 
 /** The 0xFC sub-opcode of an instruction's bytes, or -1 for another opcode. */

@@ -23,6 +23,7 @@ import {
   type Section,
   sectionReader,
   skipValType,
+  u32At,
 } from "./wasm-reader.js";
 
 /** How every function body of a module is metered. */
@@ -192,7 +193,7 @@ export function meterFunction(r: ByteReader, params: number, plan: MeterPlan, st
         }
         if (plan.counters.shift !== 0 && (op === 0x23 || op === 0x24)) {
           seg.u8(op);
-          seg.u32(plan.counters.mapGlobal(createByteReader(raw, 1).u32()));
+          seg.u32(plan.counters.mapGlobal(u32At(raw, 1)));
         } else {
           seg.bytes(raw);
         }

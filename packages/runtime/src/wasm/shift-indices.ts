@@ -3,12 +3,12 @@ import { Flow, readInstruction } from "./read-instruction.js";
 import type { ModuleScan } from "./scan-module.js";
 import {
   type ByteReader,
-  createByteReader,
   malformed,
   readName,
   type Section,
   sectionReader,
   skipValType,
+  u32At,
 } from "./wasm-reader.js";
 
 /** The import module of the shared counters when `counters` is "imported". */
@@ -69,7 +69,7 @@ function copyConstExpr(r: ByteReader, w: ByteWriter, layout: CounterLayout): voi
     const raw = r.bytes.subarray(at, r.pos);
     if (raw[0] === 0x23) {
       w.u8(0x23);
-      w.u32(layout.mapGlobal(createByteReader(raw, 1).u32()));
+      w.u32(layout.mapGlobal(u32At(raw, 1)));
     } else {
       w.bytes(raw);
     }

@@ -84,6 +84,23 @@ export function createByteReader(bytes: Uint8Array, start = 0, end = bytes.lengt
   return r;
 }
 
+/**
+ * The LEB128 u32 at `bytes[at]`, read without making a reader: for the
+ * immediate of an instruction already read, once per instruction on the
+ * instrumenter's hot path. Like {@link ByteReader.u32}, it refuses an
+ * encoding that runs past the end or past five bytes (`invalid_module`).
+ */
+export function u32At(bytes: Uint8Array, at: number): number {
+  let result = 0;
+  for (let i = 0; i < 5; i++) {
+    const b = bytes[at + i];
+    if (b === undefined) throw malformed("unexpected end", at + i);
+    result |= (b & 0x7f) << (7 * i);
+    if ((b & 0x80) === 0) return result >>> 0;
+  }
+  throw malformed("LEB128 u32 too long", at + 5);
+}
+
 /** Section ids of a core module. */
 export const SectionId = {
   Custom: 0,
