@@ -27,19 +27,19 @@ export const MAX_PAGES_32 = 65536;
 
 /** The rank of each known section in a core module's canonical order (the data count section sits before code). */
 const SECTION_ORDER: Record<number, number> = {
-  1: 1,
-  2: 2,
-  3: 3,
-  4: 4,
-  5: 5,
-  13: 6,
-  6: 7,
-  7: 8,
-  8: 9,
-  9: 10,
-  12: 11,
-  10: 12,
-  11: 13,
+  [SectionId.Type]: 1,
+  [SectionId.Import]: 2,
+  [SectionId.Function]: 3,
+  [SectionId.Table]: 4,
+  [SectionId.Memory]: 5,
+  [SectionId.Tag]: 6,
+  [SectionId.Global]: 7,
+  [SectionId.Export]: 8,
+  [SectionId.Start]: 9,
+  [SectionId.Element]: 10,
+  [SectionId.DataCount]: 11,
+  [SectionId.Code]: 12,
+  [SectionId.Data]: 13,
 };
 
 /** What {@link assembleModule} writes the module from. */

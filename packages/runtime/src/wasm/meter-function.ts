@@ -39,7 +39,7 @@ export interface MeterPlan {
   importedFuncs: number;
 }
 
-/** What metering the bodies found, for {@link InstrumentedModule}. */
+/** What metering the bodies found, for the instrumented module's result. */
 export interface MeterStats {
   /** Bodies rewritten. */
   functions: number;

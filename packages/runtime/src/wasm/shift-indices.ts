@@ -3,6 +3,7 @@ import { Flow, readInstruction } from "./read-instruction.js";
 import type { ModuleScan } from "./scan-module.js";
 import {
   type ByteReader,
+  ExternKind,
   malformed,
   readName,
   type Section,
@@ -139,7 +140,7 @@ export function shiftExports(
       const e = createByteWriter(nameBytes.length + 6);
       e.bytes(nameBytes);
       e.u8(kind);
-      e.u32(kind === 0x03 ? layout.mapGlobal(idx) : idx);
+      e.u32(kind === ExternKind.Global ? layout.mapGlobal(idx) : idx);
       entries.push(e.finish());
     }
   }
