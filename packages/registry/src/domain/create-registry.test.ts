@@ -1,13 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { RegistryStore, RegistryTx } from "../store/registry-store.js";
 import { STORE_BACKENDS } from "../testing/store-backends.js";
-import {
-  type Caller,
-  type CompileOutcome,
-  createRegistry,
-  MAX_SOURCE_FILES,
-  type Registry,
-} from "./create-registry.js";
+import { MAX_SOURCE_FILES } from "./authoring.js";
+import { createRegistry } from "./create-registry.js";
+import type { Caller, CompileOutcome, Registry } from "./registry.js";
 import type { Env, RevisionRecord, TestResultRecord } from "./types.js";
 
 const T = "acme";

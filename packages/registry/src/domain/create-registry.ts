@@ -1,4 +1,4 @@
-import { createAuthoring, MAX_SOURCE_FILES, MAX_SOURCE_PATH_CHARS } from "./authoring.js";
+import { createAuthoring } from "./authoring.js";
 import { settlesWithin } from "./cancelable-compile.js";
 import { createDeployments } from "./deployments.js";
 import { createPromotion } from "./promotion.js";
@@ -6,19 +6,8 @@ import { createQueries } from "./queries.js";
 import type { Registry, RegistryOptions } from "./registry.js";
 import { createRegistryContext } from "./registry-context.js";
 
-export type {
-  Caller,
-  CompileOutcome,
-  Compiler,
-  CreateDraftInput,
-  DeploymentListener,
-  ExtensionView,
-  Registry,
-  RegistryOptions,
-  RevisionView,
-  VersionKey,
-} from "./registry.js";
-export { MAX_SOURCE_FILES, MAX_SOURCE_PATH_CHARS };
+// The compile worker (compile/) still imports its types from here.
+export type { CompileOutcome, Compiler } from "./registry.js";
 
 /** After a drain cancels compiles, how long it waits for their records to be written, in milliseconds. */
 export const CANCEL_WRITE_MS = 1000;

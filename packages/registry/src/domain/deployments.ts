@@ -55,6 +55,16 @@ export async function deploy(
   return updated;
 }
 
+/** Agents change what an environment runs in dev only (`agent_cannot_rollback`): elsewhere that is human. */
+function checkAgentInDev(caller: Caller, env: Env, what: "roll back" | "pin"): void {
+  if (isAgent(caller.actor) && env !== "dev")
+    throw refuse(
+      "permission_denied",
+      RULES.agentCannotRollback,
+      `${caller.actor} is an agent: agents ${what} in dev only`,
+    );
+}
+
 /** Whether `version` of the extension was ever promoted to `env` (only such a version may run there again). */
 async function ranIn(
   tx: RegistryTx,
@@ -96,12 +106,7 @@ async function previousActive(
 async function rollback(ctx: RegistryContext, caller: Caller, input: RollbackInput): Promise<ExtensionView> {
   ctx.checkTenant(caller, input.tenantId);
   const env = checkEnv(input.env);
-  if (isAgent(caller.actor) && env !== "dev")
-    throw refuse(
-      "permission_denied",
-      RULES.agentCannotRollback,
-      `${caller.actor} is an agent: agents roll back in dev only`,
-    );
+  checkAgentInDev(caller, env, "roll back");
   if (!input.comment?.trim())
     throw new ExtensionError("invalid_argument", "a rollback needs a comment saying why");
   return ctx.write(async (tx, changed) => {
@@ -145,12 +150,7 @@ async function rollback(ctx: RegistryContext, caller: Caller, input: RollbackInp
 async function pin(ctx: RegistryContext, caller: Caller, input: PinInput): Promise<ExtensionView> {
   ctx.checkTenant(caller, input.tenantId);
   const env = checkEnv(input.env);
-  if (isAgent(caller.actor) && env !== "dev")
-    throw refuse(
-      "permission_denied",
-      RULES.agentCannotRollback,
-      `${caller.actor} is an agent: agents pin in dev only`,
-    );
+  checkAgentInDev(caller, env, "pin");
   if (!/^(process|domain|agent):\S+$/.test(input.consumerRef))
     throw new ExtensionError(
       "invalid_argument",
