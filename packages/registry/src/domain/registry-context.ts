@@ -16,8 +16,8 @@ import { ENVIRONMENTS, type Env, type EventRecord, type RevisionRecord } from ".
 export const SYSTEM_RULES = "system:promotion-rules";
 
 /**
- * One write transaction's body. `changed` collects the environments whose deployments it changed: they
- * are published after the commit (a store may run the body again; `changed` starts empty each time).
+ * One write transaction's body. `changed`, its own, collects the environments whose deployments it
+ * changed: they are published after the commit, and not at all when the transaction fails.
  */
 export type WriteBody<T> = (tx: RegistryTx, changed: Set<Env>) => Promise<T>;
 
@@ -168,10 +168,7 @@ export function createRegistryContext(options: RegistryOptions): RegistryContext
 
     async write(body) {
       const changed = new Set<Env>();
-      const result = await store.transaction(async (tx) => {
-        changed.clear();
-        return body(tx, changed);
-      });
+      const result = await store.transaction((tx) => body(tx, changed));
       notify(changed);
       return result;
     },
