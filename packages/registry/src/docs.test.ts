@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { APPROVALS_REQUIRED, RULES } from "./domain/governance.js";
 
@@ -19,5 +19,12 @@ describe("docs/registry.md", () => {
       expect(Number.parseInt(cells[3] ?? "", 10), `${tier} staging`).toBe(envs.staging);
       expect(Number.parseInt(cells[4] ?? "", 10), `${tier} prod`).toBe(envs.prod);
     }
+  });
+
+  it('maps the package\'s source files in "The code", every one of them existing', () => {
+    const section = doc.split(/^## The code$/m)[1]?.split(/^## /m)[0] ?? "";
+    const named = [...section.matchAll(/^(src\/\S+\.ts)\s/gm)].map((m) => m[1] as string);
+    expect(named).toContain("src/domain/create-registry.ts");
+    for (const file of named) expect(existsSync(new URL(`../${file}`, import.meta.url)), file).toBe(true);
   });
 });

@@ -17,6 +17,9 @@ export type { ModuleWriter } from "./compile/module-writer.js";
 export { createFolderModuleWriter, moduleKey } from "./compile/module-writer.js";
 export type { S3ModuleWriterOptions } from "./compile/s3-module-writer.js";
 export { createS3ModuleWriter } from "./compile/s3-module-writer.js";
+export { createRegistry } from "./domain/create-registry.js";
+export type { Governance, GovernanceOptions, RuleName } from "./domain/governance.js";
+export { APPROVALS_REQUIRED, HIGH_TIER_MAX_LIMIT_RATIO, RULES } from "./domain/governance.js";
 // The domain: lifecycle, rules, events.
 export type {
   Caller,
@@ -29,10 +32,7 @@ export type {
   RegistryOptions,
   RevisionView,
   VersionKey,
-} from "./domain/create-registry.js";
-export { createRegistry } from "./domain/create-registry.js";
-export type { Governance, GovernanceOptions, RuleName } from "./domain/governance.js";
-export { APPROVALS_REQUIRED, HIGH_TIER_MAX_LIMIT_RATIO, RULES } from "./domain/governance.js";
+} from "./domain/registry.js";
 export type * from "./domain/types.js";
 export { ENVIRONMENTS, EVENT_TYPES, LIFECYCLE_STATES } from "./domain/types.js";
 export type { Authenticator, AuthenticatorOptions, StaticToken } from "./service/create-authenticator.js";

@@ -134,6 +134,8 @@ export type { FetchModuleOptions, ModuleStore } from "./store/module-store.js";
 export { combineModuleStores } from "./store/module-store.js";
 export type { S3ModuleStoreOptions } from "./store/s3-module-store.js";
 export { createS3ModuleStore } from "./store/s3-module-store.js";
+export type { S3Connection, S3SettingsFile } from "./store/s3-settings.js";
+export { S3_SETTINGS_SCHEMA, s3ClientConfig } from "./store/s3-settings.js";
 export type { InstrumentedModule, InstrumentOptions, MeterMode } from "./wasm/instrument-module.js";
 // Below this line: internals for the bench and conformance packages, not a stable API.
 export { instrumentModule } from "./wasm/instrument-module.js";

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Catalog, parseCatalog, watchCatalogFile } from "@ameide-ext/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Caller, createRegistry } from "../domain/create-registry.js";
+import { createRegistry } from "../domain/create-registry.js";
+import type { Caller } from "../domain/registry.js";
 import { openRegistryStore } from "../store/open-registry-store.js";
 import { createCatalogPublisher } from "./create-catalog-publisher.js";
 

@@ -1,5 +1,5 @@
 import { ExtensionError } from "@ameide-ext/contract";
-import type { CompileOutcome, Compiler } from "./create-registry.js";
+import type { CompileOutcome, Compiler } from "./registry.js";
 import type { RevisionRecord } from "./types.js";
 
 /** The diagnostic reason of a compile cut short because the registry shut down. */

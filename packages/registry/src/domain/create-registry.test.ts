@@ -1,13 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { RegistryStore } from "../store/registry-store.js";
+import type { RegistryStore, RegistryTx } from "../store/registry-store.js";
 import { STORE_BACKENDS } from "../testing/store-backends.js";
-import {
-  type Caller,
-  type CompileOutcome,
-  createRegistry,
-  MAX_SOURCE_FILES,
-  type Registry,
-} from "./create-registry.js";
+import { MAX_SOURCE_FILES } from "./authoring.js";
+import { createRegistry } from "./create-registry.js";
+import type { Caller, CompileOutcome, Registry } from "./registry.js";
 import type { Env, RevisionRecord, TestResultRecord } from "./types.js";
 
 const T = "acme";
@@ -551,5 +547,67 @@ describe.each(STORE_BACKENDS)("createRegistry() on $name", (backend) => {
     const events = await registry.listEvents(ann, { ...key });
     expect(events.events.filter((e) => e.type === "version_promoted")).toHaveLength(1);
     expect(events.events.filter((e) => e.type === "approved")).toHaveLength(1);
+  });
+
+  // Regression: the environments a write changed were one set shared by every transaction, cleared when
+  // one began; a write that began while another was between its deployment change and its commit (two
+  // transactions at once, PostgreSQL) emptied the other's, whose environment was never published.
+  it("publishes the environment of each of two writes at once (one set of changed environments per write)", async () => {
+    await open();
+    const key = await compiled(ann, "low");
+    await registry.requestPromotion(ann, { ...key, env: "staging" });
+    await registry.approve(bob, { ...key, env: "staging" });
+    await registry.idle();
+    changes.length = 0;
+    // The dev pin, after its change and before its commit, waits until the staging pin's transaction has
+    // begun (at most 500 ms: SQLite runs one transaction at a time).
+    let armed = () => {};
+    const devChanged = new Promise<void>((resolve) => {
+      armed = resolve;
+    });
+    let began = () => {};
+    const otherBegan = new Promise<void>((resolve) => {
+      began = resolve;
+    });
+    let waiting = false;
+    const inner = store;
+    const gated: RegistryStore = {
+      backend: inner.backend,
+      schemaVersion: inner.schemaVersion,
+      close: () => inner.close(),
+      transaction: (fn) =>
+        inner.transaction((tx) => {
+          if (waiting) began();
+          let mine = false;
+          return fn({
+            ...tx,
+            setPin: async (pin) => {
+              mine = pin.env === "dev";
+              await tx.setPin(pin);
+              if (mine) {
+                waiting = true;
+                armed();
+              }
+            },
+            listPins: async (...args) => {
+              if (mine) await Promise.race([otherBegan, new Promise((r) => setTimeout(r, 500))]);
+              return tx.listPins(...args);
+            },
+          } satisfies RegistryTx);
+        }),
+    };
+    registry = createRegistry({
+      store: gated,
+      onDeploymentChange: async (env) => {
+        changes.push(env);
+      },
+    });
+    const pin = (env: Env, consumerRef: string) =>
+      registry.pin(ann, { tenantId: T, extensionId: key.extensionId, env, consumerRef, version: "1" });
+    const dev = pin("dev", "process:a");
+    await devChanged;
+    await Promise.all([dev, pin("staging", "process:b")]);
+    await registry.idle();
+    expect([...new Set(changes)].sort()).toEqual(["dev", "staging"]);
   });
 });

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { ExtensionError } from "@ameide-ext/contract";
-import type { CreateDraftInput } from "./create-registry.js";
+import type { CreateDraftInput } from "./registry.js";
 
 /** The longest CreateDraft `request_id`, in characters: enough for a UUID or a ULID with a prefix. */
 export const MAX_REQUEST_ID_LENGTH = 128;

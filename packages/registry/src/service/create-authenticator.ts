@@ -1,7 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
 import { ExtensionError } from "@ameide-ext/contract";
 import { jwtVerify } from "jose";
-import type { Caller } from "../domain/create-registry.js";
+import type { Caller } from "../domain/registry.js";
 
 /** An identity the registry accepts: `user:<id>` or `agent:<id>`. */
 export const IDENTITY_PATTERN = /^(user|agent):[A-Za-z0-9._@-]{1,128}$/;

@@ -28,7 +28,7 @@ import {
 } from "@ameide-ext/proto";
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import type { ExtensionView, RevisionView } from "../domain/create-registry.js";
+import type { ExtensionView, RevisionView } from "../domain/registry.js";
 import type {
   Env,
   EventRecord,

@@ -1,5 +1,6 @@
+import { S3_SETTINGS_SCHEMA } from "@ameide-ext/runtime";
 import { describe, expect, it } from "vitest";
-import { checkRegistryConfig } from "./registry-config.js";
+import { checkRegistryConfig, REGISTRY_CONFIG_SCHEMA } from "./registry-config.js";
 
 const auth = { tokens: [{ token: "t".repeat(16), identity: "user:ann", tenants: ["*"] }] };
 
@@ -35,5 +36,9 @@ describe("checkRegistryConfig()", () => {
     expect(() => checkRegistryConfig(doc, "/x")).toThrow(
       expect.objectContaining({ code: "invalid_argument", reason: "invalid_manifest" }),
     );
+  });
+
+  it("takes modules.s3 in the runtime's S3 settings schema, the one copy", () => {
+    expect(REGISTRY_CONFIG_SCHEMA.properties.modules.properties.s3).toBe(S3_SETTINGS_SCHEMA);
   });
 });

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { ExtensionError, RISK_TIERS, type RiskTier } from "@ameide-ext/contract";
+import { S3_SETTINGS_SCHEMA, type S3SettingsFile } from "@ameide-ext/runtime";
 import { Ajv } from "ajv";
 import { parse as parseYaml } from "yaml";
 import type { Env } from "../domain/types.js";
@@ -15,10 +16,11 @@ export interface RegistryConfigFile {
   /**
    * The module store: a folder (`root`, default "modules": modules go to
    * `<root>/extensions/<tenant>/<extension>/<version>.wasm`), or S3 / MinIO
-   * (`s3`: bucket `extensions`; credentials from the AWS SDK's default chain,
-   * e.g. AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).
+   * (`s3`, the runtime's {@link S3SettingsFile}, which its store reads from:
+   * bucket `extensions`; credentials from the AWS SDK's default chain, e.g.
+   * AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).
    */
-  modules?: { root?: string; s3?: { endpoint?: string; region?: string; force_path_style?: boolean } };
+  modules?: { root?: string; s3?: S3SettingsFile };
   /** The runtime catalog file of each environment. */
   catalogs?: Partial<Record<Env, string>>;
   /** Static tokens and/or HS256 JWT verification; `secret_env` names an environment variable holding the secret. */
@@ -54,15 +56,7 @@ export const REGISTRY_CONFIG_SCHEMA = {
       additionalProperties: false,
       properties: {
         root: { type: "string", minLength: 1 },
-        s3: {
-          type: "object",
-          additionalProperties: false,
-          properties: {
-            endpoint: { type: "string", pattern: "^https?://[^\\s]+$" },
-            region: { type: "string", minLength: 1 },
-            force_path_style: { type: "boolean" },
-          },
-        },
+        s3: S3_SETTINGS_SCHEMA,
       },
     },
     catalogs: {

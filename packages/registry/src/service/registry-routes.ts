@@ -7,7 +7,7 @@ import {
 import { ExtensionService, SourceLanguage } from "@ameide-ext/proto";
 import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
 import { Code, ConnectError } from "@connectrpc/connect";
-import type { Caller, Registry } from "../domain/create-registry.js";
+import type { Caller, Registry } from "../domain/registry.js";
 import type { RevisionRecord } from "../domain/types.js";
 import type { Authenticator } from "./create-authenticator.js";
 import {

@@ -7,7 +7,8 @@ import { type CatalogPublisher, createCatalogPublisher } from "../catalog/create
 import { createCompileWorker } from "../compile/create-compile-worker.js";
 import { createFolderModuleWriter } from "../compile/module-writer.js";
 import { createS3ModuleWriter } from "../compile/s3-module-writer.js";
-import { createRegistry, type Registry } from "../domain/create-registry.js";
+import { createRegistry } from "../domain/create-registry.js";
+import type { Registry } from "../domain/registry.js";
 import { openRegistryStore } from "../store/open-registry-store.js";
 import type { RegistryStore } from "../store/registry-store.js";
 import { createAuthenticator } from "./create-authenticator.js";

@@ -119,17 +119,21 @@ function eventFromRow(row: SqlRow): EventRecord {
   return { ...doc, seq: Number(row.seq) };
 }
 
-function txOver(q: SqlQuery): RegistryTx {
-  const lock = (forUpdate: boolean | undefined) => (forUpdate ? " FOR UPDATE" : "");
-  const deployment = (r: SqlRow): DeploymentRecord => ({
+const lock = (forUpdate: boolean | undefined) => (forUpdate ? " FOR UPDATE" : "");
+
+function deploymentFromRow(r: SqlRow): DeploymentRecord {
+  return {
     tenantId: str(r.tenant_id),
     extensionId: str(r.extension_id),
     env: str(r.env) as Env,
     activeVersion: str(r.active_version),
     updatedBy: str(r.updated_by),
     updatedAt: str(r.updated_at),
-  });
-  const pin = (r: SqlRow): PinRecord => ({
+  };
+}
+
+function pinFromRow(r: SqlRow): PinRecord {
+  return {
     tenantId: str(r.tenant_id),
     extensionId: str(r.extension_id),
     env: str(r.env) as Env,
@@ -138,7 +142,22 @@ function txOver(q: SqlQuery): RegistryTx {
     pinnedBy: str(r.pinned_by),
     pinnedAt: str(r.pinned_at),
     comment: str(r.comment),
-  });
+  };
+}
+
+/** The extensions and revisions tables: what authoring writes. */
+function revisionRows(
+  q: SqlQuery,
+): Pick<
+  RegistryTx,
+  | "getExtension"
+  | "insertExtension"
+  | "setLatestVersion"
+  | "getRevision"
+  | "insertRevision"
+  | "updateRevision"
+  | "listRevisions"
+> {
   return {
     async getExtension(tenantId, extensionId, forUpdate) {
       const rows = await q(
@@ -222,6 +241,12 @@ function txOver(q: SqlQuery): RegistryTx {
       );
       return rows.map(revisionFromRow);
     },
+  };
+}
+
+/** The draft_requests table: CreateDraft's replays. */
+function draftRequestRows(q: SqlQuery): Pick<RegistryTx, "claimDraftRequest" | "completeDraftRequest"> {
+  return {
     async claimDraftRequest(r) {
       const claimed = await q(
         `INSERT INTO draft_requests (tenant_id, principal, request_id, payload_sha256, extension_id, version, created_at)
@@ -255,6 +280,12 @@ function txOver(q: SqlQuery): RegistryTx {
         [r.tenantId, r.principal, r.requestId, Number(version)],
       );
     },
+  };
+}
+
+/** The approvals table: reviews of promotions. */
+function approvalRows(q: SqlQuery): Pick<RegistryTx, "addApproval" | "listApprovals"> {
+  return {
     async addApproval(a) {
       await q(
         "INSERT INTO approvals (tenant_id, extension_id, version, env, approver, comment, time) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -276,15 +307,34 @@ function txOver(q: SqlQuery): RegistryTx {
         time: str(r.time),
       }));
     },
+  };
+}
+
+/** The deployments, env_versions and pins tables: what each environment runs. */
+function deploymentRows(
+  q: SqlQuery,
+): Pick<
+  RegistryTx,
+  | "listDeployments"
+  | "listEnvDeployments"
+  | "setDeployment"
+  | "addEnvVersion"
+  | "listEnvVersions"
+  | "listPins"
+  | "listEnvPins"
+  | "setPin"
+  | "deletePin"
+> {
+  return {
     async listDeployments(tenantId, extensionId) {
       const rows = await q("SELECT * FROM deployments WHERE tenant_id = $1 AND extension_id = $2", [
         tenantId,
         extensionId,
       ]);
-      return rows.map(deployment);
+      return rows.map(deploymentFromRow);
     },
     async listEnvDeployments(env) {
-      return (await q("SELECT * FROM deployments WHERE env = $1", [env])).map(deployment);
+      return (await q("SELECT * FROM deployments WHERE env = $1", [env])).map(deploymentFromRow);
     },
     async setDeployment(d) {
       await q(
@@ -315,12 +365,12 @@ function txOver(q: SqlQuery): RegistryTx {
         "SELECT * FROM pins WHERE tenant_id = $1 AND extension_id = $2 ORDER BY env, consumer_ref",
         [tenantId, extensionId],
       );
-      return rows.map(pin);
+      return rows.map(pinFromRow);
     },
     async listEnvPins(env) {
       return (
         await q("SELECT * FROM pins WHERE env = $1 ORDER BY tenant_id, extension_id, consumer_ref", [env])
-      ).map(pin);
+      ).map(pinFromRow);
     },
     async setPin(p) {
       await q(
@@ -345,6 +395,12 @@ function txOver(q: SqlQuery): RegistryTx {
       );
       return rows.length > 0;
     },
+  };
+}
+
+/** The events table: the audit log. */
+function eventRows(q: SqlQuery): Pick<RegistryTx, "appendEvent" | "listEvents"> {
+  return {
     async appendEvent(event) {
       const rows = await q(
         "INSERT INTO events (id, type, tenant_id, extension_id, version, actor, time, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING seq",
@@ -374,6 +430,17 @@ function txOver(q: SqlQuery): RegistryTx {
             );
       return rows.map(eventFromRow);
     },
+  };
+}
+
+/** One transaction's reads and writes over its query function. */
+function txOver(q: SqlQuery): RegistryTx {
+  return {
+    ...revisionRows(q),
+    ...draftRequestRows(q),
+    ...approvalRows(q),
+    ...deploymentRows(q),
+    ...eventRows(q),
   };
 }
 

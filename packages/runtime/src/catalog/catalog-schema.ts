@@ -4,6 +4,7 @@ import {
   MAX_HOST_CALLS_PER_INVOCATION,
   RISK_TIERS,
 } from "@ameide-ext/contract";
+import { S3_SETTINGS_SCHEMA, type S3SettingsFile } from "../store/s3-settings.js";
 
 /** One extension version in the catalog file, as written (snake_case, like the Helm values). */
 export interface CatalogFileEntry {
@@ -56,7 +57,8 @@ export interface CatalogFileRuntime {
   max_memory_mb?: number;
   store?: {
     root?: string;
-    s3?: { endpoint?: string; region?: string; force_path_style?: boolean; fetch_timeout_ms?: number };
+    /** S3 / MinIO ({@link S3SettingsFile}), and how long one fetch may take, in milliseconds. */
+    s3?: S3SettingsFile & { fetch_timeout_ms?: number };
   };
   circuit_breaker?: { failure_threshold?: number; cool_down_ms?: number };
   host_calls?: { token_ttl_seconds?: number; issuer?: string };
@@ -259,14 +261,8 @@ export const CATALOG_SCHEMA = {
           properties: {
             root: { type: "string", minLength: 1 },
             s3: {
-              type: "object",
-              additionalProperties: false,
-              properties: {
-                endpoint: { type: "string", pattern: "^https?://[^\\s]+$" },
-                region: { type: "string", minLength: 1 },
-                force_path_style: { type: "boolean" },
-                fetch_timeout_ms: int(1, 120_000),
-              },
+              ...S3_SETTINGS_SCHEMA,
+              properties: { ...S3_SETTINGS_SCHEMA.properties, fetch_timeout_ms: int(1, 120_000) },
             },
           },
         },

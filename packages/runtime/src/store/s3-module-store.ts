@@ -2,19 +2,10 @@ import { isExtensionError } from "@ameide-ext/contract";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { ModuleRef } from "./module-ref.js";
 import { type ModuleStore, moduleTooLarge, storeUnavailable } from "./module-store.js";
+import { type S3Connection, s3ClientConfig } from "./s3-settings.js";
 
 /** Options of {@link createS3ModuleStore}. Credentials come from the environment, never from the catalog. */
-export interface S3ModuleStoreOptions {
-  /** S3 / MinIO endpoint, e.g. "http://minio.data:9000". Unset: AWS's own endpoint for the region. */
-  endpoint?: string | undefined;
-  /** Region. Default "us-east-1" (MinIO ignores it). */
-  region?: string | undefined;
-  /** Path-style addressing (`endpoint/bucket/key`), which MinIO needs. Default true when an endpoint is set. */
-  forcePathStyle?: boolean | undefined;
-  /** Static credentials. Unset: the AWS SDK's default chain (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, …). */
-  credentials?:
-    | { accessKeyId: string; secretAccessKey: string; sessionToken?: string | undefined }
-    | undefined;
+export interface S3ModuleStoreOptions extends S3Connection {
   /** Time one fetch may take, connection included, in milliseconds. Default 5,000. */
   fetchTimeoutMs?: number | undefined;
   /** Attempts per fetch, the AWS SDK's own retries included. Default 2. */
@@ -32,10 +23,7 @@ export function createS3ModuleStore(options: S3ModuleStoreOptions = {}): ModuleS
   let client: S3Client | undefined;
   const getClient = () =>
     (client ??= new S3Client({
-      region: options.region ?? "us-east-1",
-      ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
-      forcePathStyle: options.forcePathStyle ?? options.endpoint !== undefined,
-      ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
+      ...s3ClientConfig(options),
       maxAttempts: options.maxAttempts ?? 2,
       requestHandler: { connectionTimeout: Math.min(timeoutMs, 2_000), requestTimeout: timeoutMs },
     }));

@@ -1,0 +1,201 @@
+import { ExtensionError } from "@ameide-ext/contract";
+import type { RegistryTx } from "../store/registry-store.js";
+import { isAgent, RULES, refuse } from "./governance.js";
+import type { Caller, ExtensionView, Registry } from "./registry.js";
+import { checkEnv, notFound, type RegistryContext } from "./registry-context.js";
+import { type Env, type LifecycleState, promotedRank, promotedState, type RevisionRecord } from "./types.js";
+
+// Deployments: which version each environment runs (deploy, rollback) and the pins of its consumers.
+// Each change adds its environment to the transaction's `changed` set, so the catalog publisher
+// (onDeploymentChange) rewrites that environment's catalog after the commit.
+
+/** RollBack's request. */
+type RollbackInput = Parameters<Registry["rollback"]>[1];
+/** Pin's request. */
+type PinInput = Parameters<Registry["pin"]>[1];
+
+/**
+ * Makes `rev` the active version in `env` inside `tx` (a promotion's last step, whoever decided it);
+ * returns the revision as updated.
+ */
+export async function deploy(
+  ctx: RegistryContext,
+  tx: RegistryTx,
+  changed: Set<Env>,
+  rev: RevisionRecord,
+  to: { env: Env; actor: string; comment: string },
+): Promise<RevisionRecord> {
+  const { env, actor, comment } = to;
+  const at = ctx.now().toISOString();
+  const deployments = await tx.listDeployments(rev.tenantId, rev.extensionId);
+  const previous = deployments.find((d) => d.env === env)?.activeVersion ?? "";
+  const from = rev.state;
+  const state: LifecycleState =
+    promotedRank(promotedState(env)) > promotedRank(from) ? promotedState(env) : from;
+  const updated = await tx.updateRevision({ ...rev, state, pending: undefined, updatedAt: at });
+  await tx.setDeployment({
+    tenantId: rev.tenantId,
+    extensionId: rev.extensionId,
+    env,
+    activeVersion: rev.version,
+    updatedBy: actor,
+    updatedAt: at,
+  });
+  await tx.addEnvVersion(rev.tenantId, rev.extensionId, env, rev.version, at);
+  await ctx.event(tx, rev, {
+    type: "version_promoted",
+    actor,
+    fromState: from,
+    toState: state,
+    env,
+    comment,
+    previousVersion: previous,
+  });
+  changed.add(env);
+  return updated;
+}
+
+/** Agents change what an environment runs in dev only (`agent_cannot_rollback`): elsewhere that is human. */
+function checkAgentInDev(caller: Caller, env: Env, what: "roll back" | "pin"): void {
+  if (isAgent(caller.actor) && env !== "dev")
+    throw refuse(
+      "permission_denied",
+      RULES.agentCannotRollback,
+      `${caller.actor} is an agent: agents ${what} in dev only`,
+    );
+}
+
+/** Whether `version` of the extension was ever promoted to `env` (only such a version may run there again). */
+async function ranIn(
+  tx: RegistryTx,
+  env: Env,
+  key: { tenantId: string; extensionId: string; version: string },
+): Promise<boolean> {
+  return (await tx.listEnvVersions(env)).some(
+    (v) => v.tenantId === key.tenantId && v.extensionId === key.extensionId && v.version === key.version,
+  );
+}
+
+/** The version to roll back to when none is named: the one active in `env` before `activeVersion`. */
+async function previousActive(
+  tx: RegistryTx,
+  input: { tenantId: string; extensionId: string },
+  env: Env,
+  activeVersion: string,
+): Promise<string> {
+  const events = await tx.listEvents(input.tenantId, input.extensionId, { limit: 100_000 });
+  const last = events
+    .filter(
+      (e) =>
+        e.env === env &&
+        (e.type === "version_promoted" || e.type === "rolled_back") &&
+        e.version === activeVersion,
+    )
+    .at(-1);
+  const to = last?.previousVersion ?? "";
+  if (to === "")
+    throw refuse(
+      "failed_precondition",
+      RULES.notPromotedToEnv,
+      `no version was active in ${env} before ${activeVersion}`,
+    );
+  return to;
+}
+
+/** RollBack: makes an earlier version that ran in the environment active again. */
+async function rollback(ctx: RegistryContext, caller: Caller, input: RollbackInput): Promise<ExtensionView> {
+  ctx.checkTenant(caller, input.tenantId);
+  const env = checkEnv(input.env);
+  checkAgentInDev(caller, env, "roll back");
+  if (!input.comment?.trim())
+    throw new ExtensionError("invalid_argument", "a rollback needs a comment saying why");
+  return ctx.write(async (tx, changed) => {
+    const ext = await tx.getExtension(input.tenantId, input.extensionId, true);
+    if (!ext) throw notFound(`extension ${JSON.stringify(input.extensionId)}`);
+    const active = (await tx.listDeployments(input.tenantId, input.extensionId)).find((d) => d.env === env);
+    if (!active)
+      throw refuse(
+        "failed_precondition",
+        RULES.notPromotedToEnv,
+        `${input.extensionId} runs nowhere in ${env}`,
+      );
+    const to = input.toVersion || (await previousActive(tx, input, env, active.activeVersion));
+    if (!(await ranIn(tx, env, { ...input, version: to })))
+      throw refuse(
+        "failed_precondition",
+        RULES.notPromotedToEnv,
+        `version ${to} was never promoted to ${env}: roll back to a version that ran there`,
+        { version: to },
+      );
+    if (to === active.activeVersion)
+      throw refuse("failed_precondition", RULES.alreadyActive, `version ${to} is already active in ${env}`);
+    const at = ctx.now().toISOString();
+    await tx.setDeployment({ ...active, activeVersion: to, updatedBy: caller.actor, updatedAt: at });
+    const rev = await ctx.loadRevision(tx, { ...input, version: to });
+    await ctx.event(tx, rev, {
+      type: "rolled_back",
+      actor: caller.actor,
+      fromState: rev.state,
+      toState: rev.state,
+      env,
+      comment: input.comment,
+      previousVersion: active.activeVersion,
+    });
+    changed.add(env);
+    return ctx.extensionView(tx, input.tenantId, input.extensionId);
+  });
+}
+
+/** Pin (with a version) or unpin (without): what one consumer runs in the environment. */
+async function pin(ctx: RegistryContext, caller: Caller, input: PinInput): Promise<ExtensionView> {
+  ctx.checkTenant(caller, input.tenantId);
+  const env = checkEnv(input.env);
+  checkAgentInDev(caller, env, "pin");
+  if (!/^(process|domain|agent):\S+$/.test(input.consumerRef))
+    throw new ExtensionError(
+      "invalid_argument",
+      `consumer_ref ${JSON.stringify(input.consumerRef)} must be process:<id>, domain:<domain>/<point> or agent:<id>`,
+    );
+  return ctx.write(async (tx, changed) => {
+    await ctx.extensionView(tx, input.tenantId, input.extensionId);
+    const base = { tenantId: input.tenantId, extensionId: input.extensionId };
+    const recorded = {
+      actor: caller.actor,
+      env,
+      consumerRef: input.consumerRef,
+      comment: input.comment ?? "",
+    };
+    if (!input.version) {
+      const removed = await tx.deletePin(input.tenantId, input.extensionId, env, input.consumerRef);
+      if (!removed) throw notFound(`a pin of ${input.consumerRef} in ${env}`);
+      await ctx.event(tx, { ...base, version: "" }, { type: "unpinned", ...recorded });
+    } else {
+      if (!(await ranIn(tx, env, { ...base, version: input.version })))
+        throw refuse(
+          "failed_precondition",
+          RULES.notPromotedToEnv,
+          `version ${input.version} was never promoted to ${env}`,
+        );
+      await tx.setPin({
+        ...base,
+        env,
+        consumerRef: input.consumerRef,
+        version: input.version,
+        pinnedBy: caller.actor,
+        pinnedAt: ctx.now().toISOString(),
+        comment: input.comment ?? "",
+      });
+      await ctx.event(tx, { ...base, version: input.version }, { type: "pinned", ...recorded });
+    }
+    changed.add(env);
+    return ctx.extensionView(tx, input.tenantId, input.extensionId);
+  });
+}
+
+/** The deployment RPCs: RollBack and Pin. */
+export function createDeployments(ctx: RegistryContext): Pick<Registry, "rollback" | "pin"> {
+  return {
+    rollback: (caller, input) => rollback(ctx, caller, input),
+    pin: (caller, input) => pin(ctx, caller, input),
+  };
+}

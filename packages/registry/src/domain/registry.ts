@@ -1,0 +1,157 @@
+import type { ExtensionError, ExtensionKind, RiskTier } from "@ameide-ext/contract";
+import type { RegistryStore } from "../store/registry-store.js";
+import type { GovernanceOptions } from "./governance.js";
+import type {
+  ApprovalRecord,
+  CompileRecord,
+  DeploymentRecord,
+  Env,
+  EventRecord,
+  HostCallDecl,
+  LimitsDecl,
+  PinRecord,
+  RevisionRecord,
+  SourceFileRecord,
+  SourceLanguageName,
+} from "./types.js";
+
+// The registry's domain API: who calls, what each RPC of ExtensionService takes and returns, and the
+// options of createRegistry (create-registry.ts), which composes authoring, promotion, deployments and
+// queries into one Registry.
+
+/** Who calls: the authenticated identity, and the tenants it may act for ("*": any). */
+export interface Caller {
+  /** `user:<id>` or `agent:<id>` (or `system:<component>` inside the registry). */
+  actor: string;
+  /** Tenants the caller may act for; `["*"]` for all. */
+  tenants: readonly string[];
+}
+
+/** What a compile produced, as the compile worker reports it. */
+export interface CompileOutcome {
+  record: CompileRecord;
+  /** Set when it succeeded. */
+  wasmBlobRef?: string | undefined;
+  sha256?: string | undefined;
+}
+
+/**
+ * Compiles one revision (see createCompileWorker). `signal` aborts when the registry shuts down
+ * and stops waiting for it: a compiler should then stop its work (kill its process).
+ */
+export type Compiler = (revision: RevisionRecord, signal?: AbortSignal) => Promise<CompileOutcome>;
+
+/** Told after each commit that changed what an environment runs (see createCatalogPublisher). */
+export type DeploymentListener = (env: Env) => Promise<void>;
+
+/** Options of {@link createRegistry}. */
+export interface RegistryOptions {
+  /** The state. */
+  store: RegistryStore;
+  /** The compile worker. Unset: RequestCompile queues nothing and a compile stays pending. */
+  compiler?: Compiler | undefined;
+  /** Called after every change of an environment's deployments (promotion, rollback, pin). */
+  onDeploymentChange?: DeploymentListener | undefined;
+  /** Agents' maximum risk tiers. */
+  governance?: GovernanceOptions | undefined;
+  /** The clock. Default `() => new Date()`. */
+  now?: (() => Date) | undefined;
+  /** Logs a compile or a listener that failed. Default: nothing. */
+  onError?: ((error: ExtensionError) => void) | undefined;
+}
+
+/** CreateDraft's request. */
+export interface CreateDraftInput {
+  tenantId: string;
+  extensionId: string;
+  kind: ExtensionKind;
+  riskTier: RiskTier;
+  limits?: LimitsDecl | undefined;
+  description?: string | undefined;
+  tags?: string[] | undefined;
+  hostCalls?: HostCallDecl[] | undefined;
+  inputSchemaJson?: string | undefined;
+  outputSchemaJson?: string | undefined;
+  baseVersion?: string | undefined;
+  /**
+   * The client's id of this request (a UUID, at most 128 printable ASCII
+   * characters). A replay by the same caller with the same payload returns
+   * the draft the first one made; the same id with another payload is
+   * refused (`request_id_reused`). Absent: every call makes a new version.
+   */
+  requestId?: string | undefined;
+}
+
+/** Names one version. */
+export interface VersionKey {
+  tenantId: string;
+  extensionId: string;
+  version: string;
+}
+
+/** An extension across its versions. */
+export interface ExtensionView {
+  tenantId: string;
+  extensionId: string;
+  latestVersion: string;
+  deployments: DeploymentRecord[];
+  pins: PinRecord[];
+}
+
+/** One version with its approvals and events. */
+export interface RevisionView {
+  revision: RevisionRecord;
+  approvals: ApprovalRecord[];
+  events: EventRecord[];
+}
+
+/** The Transformation extension registry's domain: every RPC of ExtensionService, governed. */
+export interface Registry {
+  createDraft(caller: Caller, input: CreateDraftInput): Promise<RevisionView>;
+  uploadSource(
+    caller: Caller,
+    input: VersionKey & { language: SourceLanguageName; files: SourceFileRecord[]; manifestJson: string },
+  ): Promise<RevisionView>;
+  /** Queues a compile; the outcome arrives later (await {@link idle}). */
+  requestCompile(caller: Caller, key: VersionKey): Promise<RevisionView>;
+  get(
+    caller: Caller,
+    key: { tenantId: string; extensionId: string; version?: string | undefined },
+  ): Promise<{ extension: ExtensionView; revision: RevisionView }>;
+  listVersions(
+    caller: Caller,
+    key: { tenantId: string; extensionId: string; pageSize?: number; pageToken?: string },
+  ): Promise<{ revisions: RevisionView[]; nextPageToken: string }>;
+  requestPromotion(caller: Caller, input: VersionKey & { env: Env; comment?: string }): Promise<RevisionView>;
+  approve(caller: Caller, input: VersionKey & { env: Env; comment?: string }): Promise<RevisionView>;
+  reject(caller: Caller, input: VersionKey & { env: Env; comment: string }): Promise<RevisionView>;
+  rollback(
+    caller: Caller,
+    input: { tenantId: string; extensionId: string; env: Env; toVersion?: string; comment: string },
+  ): Promise<ExtensionView>;
+  pin(
+    caller: Caller,
+    input: {
+      tenantId: string;
+      extensionId: string;
+      env: Env;
+      consumerRef: string;
+      version?: string;
+      comment?: string;
+    },
+  ): Promise<ExtensionView>;
+  listEvents(
+    caller: Caller,
+    input: { tenantId: string; extensionId: string; version?: string; pageSize?: number; pageToken?: string },
+  ): Promise<{ events: EventRecord[]; nextPageToken: string }>;
+  /** Resolves when no compile is queued or running and every listener has run. */
+  idle(): Promise<void>;
+  /**
+   * For a shutdown: waits for the compiles in flight at most `graceMs`, then cancels the rest (their
+   * compiler's signal aborts, and each is recorded as a failed compile with reason `shutting_down`,
+   * the version staying a draft that may compile again) and waits at most CANCEL_WRITE_MS (create-registry.ts)
+   * more for those records. Compiles requested afterwards are cancelled at once. Resolves true when
+   * every compile finished by itself.
+   */
+  drain(graceMs: number): Promise<boolean>;
+}
