@@ -1,6 +1,6 @@
 import type { ExtensionError } from "@ameide-ext/contract";
+import type { EventSink } from "@ameide-ext/toolkit";
 import type { CliDeps } from "../deps.js";
-import type { EventSink } from "../events.js";
 import type { CommandName, CommandOutcome } from "./command-outcome.js";
 
 /** Presents one command: its progress events, then its result or its error. */
