@@ -100,6 +100,11 @@ describe("the floors", () => {
     expect(ours(installed)).toContain("@ameide-ext/runtime");
   });
 
+  it("the runtime neither imports nor installs the toolkit (the toolkit stands on the runtime)", () => {
+    const { imported, installed } = dependenciesOf("runtime");
+    expect([...imported.keys(), ...installed].filter((n) => n === "@ameide-ext/toolkit")).toEqual([]);
+  });
+
   it("the proto package imports none of ours", () => {
     expect(ours(dependenciesOf("proto").imported.keys())).toEqual([]);
   });
