@@ -108,7 +108,9 @@ export function validateHook(
 ): Promise<ValidatedHook> {
   return makeHook(opts, deps, emit, async (component, sha256, limits) => {
     const { validateComponent } = await import("@ameide-ext/runtime");
-    const valid = await validateComponent(component, limits);
+    const valid = await validateComponent(component, limits).catch((cause: unknown) => {
+      throw ExtensionError.from(cause);
+    });
     // validateComponent digests the bytes itself; a build whose cache stamp disagrees is not this component.
     if (valid.sha256 !== sha256)
       throw new ExtensionError(
