@@ -10,7 +10,7 @@
 // should, 1 otherwise.
 //
 // It runs the built packages (`npm run demo` builds them first). With AMEIDE_EXT_FROM_SOURCE=1, start it
-// as `node --conditions=source --import ./packages/cli/src/testing/register-source-loader.mjs` and it
+// as `node --conditions=source --import ./packages/toolkit/src/testing/register-source-loader.mjs` and it
 // runs everything from the TypeScript sources instead (the README test does).
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -26,7 +26,7 @@ const cli = fromSource
   ? [
       "--conditions=source",
       "--import",
-      join(root, "packages/cli/src/testing/register-source-loader.mjs"),
+      join(root, "packages/toolkit/src/testing/register-source-loader.mjs"),
       join(root, "packages/cli/src/main.ts"),
     ]
   : [join(root, "packages/cli/bin/ameide-ext.js")];

@@ -1,6 +1,6 @@
 // The floors of the house (docs/architecture in the README): a package imports only packages below it in
 // meaning. Read from the sources and the package.json files, so a new wrong-way arrow fails here.
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 
@@ -104,6 +104,29 @@ describe("the floors", () => {
     expect(wrong).toEqual([]);
     expect(ours(installed)).not.toContain("@ameide-ext/pdk");
     expect([...imported.keys(), ...installed].filter((n) => COMPILERS.includes(n))).toEqual([]);
+  });
+
+  it("nothing imports the CLI: no package's production code or dependencies name @ameide-ext/cli", () => {
+    const packages = readdirSync(packagesDir).filter(
+      (p) => p !== "cli" && existsSync(join(packagesDir, p, "src")),
+    );
+    const naming = packages.filter((pkg) => {
+      const { imported, installed } = dependenciesOf(pkg);
+      return imported.has("@ameide-ext/cli") || installed.includes("@ameide-ext/cli");
+    });
+    expect(naming).toEqual([]);
+  });
+
+  it("the toolkit imports neither the CLI nor the registry, and installs neither", () => {
+    const { imported, installed } = dependenciesOf("toolkit");
+    const wrong = ["@ameide-ext/cli", "@ameide-ext/registry"];
+    expect([...imported.keys(), ...installed].filter((n) => wrong.includes(n))).toEqual([]);
+    expect(ours(installed)).toContain("@ameide-ext/runtime");
+  });
+
+  it("the runtime neither imports nor installs the toolkit (the toolkit stands on the runtime)", () => {
+    const { imported, installed } = dependenciesOf("runtime");
+    expect([...imported.keys(), ...installed].filter((n) => n === "@ameide-ext/toolkit")).toEqual([]);
   });
 
   it("the proto package imports none of ours", () => {

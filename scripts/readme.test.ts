@@ -28,7 +28,7 @@ describe("README.md", () => {
       [
         "--conditions=source",
         "--import",
-        join(root, "packages/cli/src/testing/register-source-loader.mjs"),
+        join(root, "packages/toolkit/src/testing/register-source-loader.mjs"),
         join(root, "scripts", "demo.mjs"),
       ],
       { cwd: root, encoding: "utf8", env: { ...process.env, AMEIDE_EXT_FROM_SOURCE: "1" } },

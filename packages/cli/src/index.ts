@@ -1,48 +1,68 @@
 /**
- * @ameide-ext/cli: `ameide-ext new | build | test | run`, and the functions
- * behind them. Each command is a thin wrapper over one of these, so agents
- * and tests call exactly what the terminal does. Every function takes its
- * side effects as `deps` (`createNodeDeps()` for the real ones) and throws
- * only ExtensionError (from @ameide-ext/contract).
+ * @ameide-ext/cli: `ameide-ext new | build | test | run` and the registry
+ * lifecycle commands, and the functions behind them. Each command is a thin
+ * wrapper over one of these, so agents and tests call exactly what the
+ * terminal does. `build`, `test` and `run` are the toolkit's functions
+ * (@ameide-ext/toolkit), re-exported here. Every function takes its side
+ * effects as `deps` (`createNodeDeps()` for the real ones) and throws only
+ * ExtensionError (from @ameide-ext/contract).
  */
 
-// End-user API: the commands as functions.
-export type { BuildHookOptions, BuildHookResult } from "./build/build-hook.js";
-export { buildHook } from "./build/build-hook.js";
-// The CLI itself, its side effects and its exit codes.
-export { CLI_VERSION, createProgram, runCli } from "./cli.js";
-export type { CommandContext } from "./commands/command-context.js";
-export type { CliDeps, HookFs, OutputStream } from "./deps.js";
-export { createNodeDeps, createNodeFs } from "./deps.js";
-export type { EventSink, HookEvent } from "./events.js";
-export type { ExitCode } from "./exit-code.js";
-export { EXIT_CODES, exitCodeFor } from "./exit-code.js";
-// File formats: the manifest, fixtures, and the --json documents.
-export type { ExpectedError, HookFixture, HostCallMock } from "./fixtures/fixture-schema.js";
-export {
-  CONTEXT_SCHEMA,
-  FIXTURE_SCHEMA,
-  FIXTURES_DIR,
-  HOST_CALLS_SCHEMA,
-} from "./fixtures/fixture-schema.js";
-export type { LoadedManifest } from "./manifest/load-manifest.js";
-export { checkManifest, loadManifest } from "./manifest/load-manifest.js";
+// The toolkit's functions and file formats, as the CLI has always exported them.
 export type {
+  BuildHookOptions,
+  BuildHookResult,
+  CaseResult,
+  ErrorSummary,
+  EventSink,
+  ExpectedError,
+  HookEvent,
+  HookFixture,
+  HookFs,
   HookLanguage,
   HookManifest,
+  HookStats,
+  HostCallMock,
   JsonSchema,
+  LimitName,
+  LimitUsage,
+  LoadedManifest,
   ManifestHostCall,
   ManifestLimits,
-} from "./manifest/manifest-schema.js";
+  RunHookOptions,
+  RunHookResult,
+  TestHookOptions,
+  TestHookResult,
+} from "@ameide-ext/toolkit";
 export {
+  buildHook,
+  CONTEXT_SCHEMA,
   CREATED_BY_PATTERN,
+  checkManifest,
+  createNodeFs,
+  DEFAULT_CONTEXT,
   DEFAULT_HOOK_LANGUAGE,
+  FAIL_RATIO,
+  FIXTURE_SCHEMA,
+  FIXTURES_DIR,
   HOOK_ID_LENGTH,
   HOOK_ID_PATTERN,
   HOOK_LANGUAGES,
+  HOST_CALLS_SCHEMA,
+  loadManifest,
   MANIFEST_FILE,
   MANIFEST_SCHEMA,
-} from "./manifest/manifest-schema.js";
+  runHook,
+  testHook,
+  WARN_RATIO,
+} from "@ameide-ext/toolkit";
+// The CLI itself, its side effects and its exit codes.
+export { CLI_VERSION, createProgram, runCli } from "./cli.js";
+export type { CommandContext } from "./commands/command-context.js";
+export type { CliDeps, OutputStream } from "./deps.js";
+export { createNodeDeps } from "./deps.js";
+export type { ExitCode } from "./exit-code.js";
+export { EXIT_CODES, exitCodeFor } from "./exit-code.js";
 export type { NewHookOptions, NewHookResult } from "./new/new-hook.js";
 export { checkHookName, newHook } from "./new/new-hook.js";
 export { TEMPLATES_DIR } from "./new/templates.js";
@@ -72,13 +92,5 @@ export type { CommandName, CommandOutcome } from "./report/command-outcome.js";
 export type { ErrorDocument, JsonDocument } from "./report/json-documents.js";
 export { toErrorDocument, toJsonDocument } from "./report/json-documents.js";
 export { OUTPUT_SCHEMAS } from "./report/output-schemas.js";
-export type { ErrorSummary } from "./run/invoke-hook.js";
-export { DEFAULT_CONTEXT } from "./run/invoke-hook.js";
-export type { HookStats, LimitName, LimitUsage } from "./run/limit-usage.js";
-export { FAIL_RATIO, WARN_RATIO } from "./run/limit-usage.js";
-export type { RunHookOptions, RunHookResult } from "./run/run-hook.js";
-export { runHook } from "./run/run-hook.js";
 export type { SchemaName } from "./schemas.js";
 export { SCHEMA_NAMES, SCHEMAS } from "./schemas.js";
-export type { CaseResult, TestHookOptions, TestHookResult } from "./test/test-hook.js";
-export { testHook } from "./test/test-hook.js";

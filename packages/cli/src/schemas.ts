@@ -1,5 +1,4 @@
-import { FIXTURE_SCHEMA } from "./fixtures/fixture-schema.js";
-import { type JsonSchema, MANIFEST_SCHEMA } from "./manifest/manifest-schema.js";
+import { FIXTURE_SCHEMA, type JsonSchema, MANIFEST_SCHEMA } from "@ameide-ext/toolkit";
 import { OUTPUT_SCHEMAS } from "./report/output-schemas.js";
 
 /**

@@ -11,20 +11,20 @@
 
 export type { ErrorCode, ErrorReason, ExtensionErrorData } from "@ameide-ext/contract";
 export { ExtensionError, isExtensionError } from "@ameide-ext/contract";
-export type { AssemblyScriptBuild, BuildAssemblyScriptOptions } from "./build/build-assemblyscript.js";
-export { buildAssemblyScript } from "./build/build-assemblyscript.js";
-export type { BuildDiagnostic, DiagnosticSeverity } from "./build/build-diagnostic.js";
-export { formatBuildDiagnostic } from "./build/build-diagnostic.js";
-export type { BuildTypeScriptOptions, TypeScriptBuild } from "./build/build-typescript.js";
-export { buildTypeScript } from "./build/build-typescript.js";
-export { ALLOWED_CORE_IMPORTS } from "./build/check-core-imports.js";
-export { MISSING_RUN_CODE } from "./build/compile-assemblyscript.js";
-export type { HookTsconfig } from "./build/hook-tsconfig.js";
+export type { AssemblyScriptBuild, BuildAssemblyScriptOptions } from "./hook-build/build-assemblyscript.js";
+export { buildAssemblyScript } from "./hook-build/build-assemblyscript.js";
+export type { BuildDiagnostic, DiagnosticSeverity } from "./hook-build/build-diagnostic.js";
+export { formatBuildDiagnostic } from "./hook-build/build-diagnostic.js";
+export type { BuildTypeScriptOptions, TypeScriptBuild } from "./hook-build/build-typescript.js";
+export { buildTypeScript } from "./hook-build/build-typescript.js";
+export { ALLOWED_CORE_IMPORTS } from "./hook-build/check-core-imports.js";
+export { MISSING_RUN_CODE } from "./hook-build/compile-assemblyscript.js";
+export type { HookTsconfig } from "./hook-build/hook-tsconfig.js";
 export {
   createHookTsconfig,
   HOOK_COMPILER_OPTIONS,
   PDK_GUEST_DIR,
   PDK_GUEST_ENTRY,
   PDK_GUEST_HOST_TYPES,
-} from "./build/hook-tsconfig.js";
-export { PDK_ASSEMBLY_DIR, PDK_PACKAGE } from "./build/pdk-sources.js";
+} from "./hook-build/hook-tsconfig.js";
+export { PDK_ASSEMBLY_DIR, PDK_PACKAGE } from "./hook-build/pdk-sources.js";

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildAssemblyScript } from "./build/build-assemblyscript.js";
+import { buildAssemblyScript } from "./hook-build/build-assemblyscript.js";
 import { runCore } from "./testing/core-test-host.js";
 import { type HookFolder, writeHookFolder } from "./testing/hook-fixtures.js";
 

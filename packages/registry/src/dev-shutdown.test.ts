@@ -7,7 +7,9 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const CLI_MAIN = fileURLToPath(new URL("../../cli/src/main.ts", import.meta.url));
-const LOADER = fileURLToPath(new URL("../../cli/src/testing/register-source-loader.mjs", import.meta.url));
+const LOADER = fileURLToPath(
+  new URL("../../toolkit/src/testing/register-source-loader.mjs", import.meta.url),
+);
 const PATH = "/ameide.extensions.v1.WasmExtensionRuntime/InvokeExtension";
 /** The stack's drain (DEV_DRAIN_MS, 2 s), the registry's cancel wait (1 s) and the log flush (0.5 s). */
 const BOUND_MS = 3500;

@@ -76,6 +76,8 @@ export type {
   InvokeRequest,
   Outcome,
 } from "./engine/types.js";
+export type { ValidComponent } from "./engine/validate-component.js";
+export { validateComponent } from "./engine/validate-component.js";
 export type { WorkerPoolOptions } from "./engine/worker-pool.js";
 export type {
   ConnectHostCaller,

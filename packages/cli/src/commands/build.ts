@@ -1,5 +1,5 @@
+import { buildHook } from "@ameide-ext/toolkit";
 import type { Command } from "commander";
-import { buildHook } from "../build/build-hook.js";
 import { type CommandContext, examples, executeCommand } from "./command-context.js";
 
 interface BuildFlags {

@@ -1,9 +1,9 @@
 import { ExtensionError } from "@ameide-ext/contract";
+import type { EventSink } from "@ameide-ext/toolkit";
 import type { CliDeps } from "../deps.js";
-import type { EventSink } from "../events.js";
 import { EXIT_CODES, type ExitCode, exitCodeFor } from "../exit-code.js";
 import type { CommandName, CommandOutcome } from "../report/command-outcome.js";
-import { chooseReporterMode, createReporter } from "../report/reporter.js";
+import { chooseReporterMode, createReporter } from "../report/create-reporter.js";
 
 /** What every command gets from the program: the side effects, and where to put its exit code. */
 export interface CommandContext {

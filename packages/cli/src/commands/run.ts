@@ -1,6 +1,5 @@
+import { readRunInputs, runHook } from "@ameide-ext/toolkit";
 import type { Command } from "commander";
-import { readRunInputs } from "../run/read-run-inputs.js";
-import { runHook } from "../run/run-hook.js";
 import { type CommandContext, examples, executeCommand } from "./command-context.js";
 
 interface RunFlags {

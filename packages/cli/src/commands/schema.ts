@@ -1,5 +1,5 @@
+import { formatJson } from "@ameide-ext/toolkit";
 import { Argument, type Command } from "commander";
-import { formatJson } from "../json/format-json.js";
 import { SCHEMA_NAMES, SCHEMAS, type SchemaName } from "../schemas.js";
 import { type CommandContext, examples } from "./command-context.js";
 

@@ -1,5 +1,5 @@
+import { testHook } from "@ameide-ext/toolkit";
 import type { Command } from "commander";
-import { testHook } from "../test/test-hook.js";
 import { type CommandContext, examples, executeCommand } from "./command-context.js";
 
 interface TestFlags {

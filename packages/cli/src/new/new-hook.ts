@@ -7,21 +7,21 @@ import {
   type RiskTier,
 } from "@ameide-ext/contract";
 import { createHookTsconfig } from "@ameide-ext/pdk/tsconfig";
-import { displayPath } from "../build/hook-layout.js";
-import type { CliDeps } from "../deps.js";
-import type { EventSink } from "../events.js";
-import { formatJson } from "../json/format-json.js";
-import { checkManifest } from "../manifest/load-manifest.js";
+import type { EventSink } from "@ameide-ext/toolkit";
 import {
   CREATED_BY_PATTERN,
+  checkManifest,
   DEFAULT_HOOK_LANGUAGE,
+  displayPath,
+  formatJson,
   HOOK_ID_LENGTH,
   HOOK_ID_PATTERN,
   HOOK_LANGUAGES,
   type HookLanguage,
   type HookManifest,
   MANIFEST_FILE,
-} from "../manifest/manifest-schema.js";
+} from "@ameide-ext/toolkit";
+import type { CliDeps } from "../deps.js";
 import { TEMPLATE_IGNORED, TEMPLATES_DIR, TSCONFIG_FILE } from "./templates.js";
 
 /** Options of {@link newHook}. */

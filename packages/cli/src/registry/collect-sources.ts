@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
-import { DIST_DIR } from "../build/hook-layout.js";
-import type { HookFs } from "../deps.js";
+import type { HookFs } from "@ameide-ext/toolkit";
+import { DIST_DIR } from "@ameide-ext/toolkit";
 
 /** One file of a hook, as uploaded. */
 export interface HookSourceFile {

@@ -6,11 +6,9 @@ import {
   RiskTier,
   SourceLanguage,
 } from "@ameide-ext/proto";
-import { displayPath } from "../build/hook-layout.js";
-import { resolveHookDir } from "../build/prepare-hook.js";
+import type { HookLanguage } from "@ameide-ext/toolkit";
+import { displayPath, loadManifest, resolveHookDir } from "@ameide-ext/toolkit";
 import type { CliDeps } from "../deps.js";
-import { loadManifest } from "../manifest/load-manifest.js";
-import type { HookLanguage } from "../manifest/manifest-schema.js";
 import { collectSources, sourcesDigest } from "./collect-sources.js";
 import { CREATE_DRAFT_ATTEMPTS, createDraftOnce } from "./create-draft-once.js";
 import { createRegistryClient, type RegistryClient } from "./registry-client.js";

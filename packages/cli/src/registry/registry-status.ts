@@ -1,8 +1,6 @@
 import { ExtensionError } from "@ameide-ext/contract";
-import { displayPath } from "../build/hook-layout.js";
-import { resolveHookDir } from "../build/prepare-hook.js";
+import { displayPath, loadManifest, resolveHookDir } from "@ameide-ext/toolkit";
 import type { CliDeps } from "../deps.js";
-import { loadManifest } from "../manifest/load-manifest.js";
 import { createRegistryClient, type RegistryClient } from "./registry-client.js";
 import { compileStatusName, deploymentsOf, type EnvName, envName, stateName } from "./registry-names.js";
 import { type RegistryFlags, resolveRegistrySettings } from "./registry-settings.js";

@@ -1,7 +1,5 @@
-import type { BuildHookResult } from "../build/build-hook.js";
+import type { BuildHookResult, RunHookResult, TestHookResult } from "@ameide-ext/toolkit";
 import type { NewHookResult } from "../new/new-hook.js";
-import type { RunHookResult } from "../run/run-hook.js";
-import type { TestHookResult } from "../test/test-hook.js";
 
 /** A command's result, tagged with the command. */
 export type CommandOutcome =

@@ -1,9 +1,16 @@
 import type { ExtensionError } from "@ameide-ext/contract";
 import type { BuildDiagnostic } from "@ameide-ext/pdk";
-import { displayPath } from "../build/hook-layout.js";
-import { DEFAULT_HOOK_LANGUAGE, type HookManifest } from "../manifest/manifest-schema.js";
-import type { HookStats } from "../run/limit-usage.js";
-import { formatBytes, formatCount, formatMs, formatUsage, limitUsage } from "../run/limit-usage.js";
+import type { HookStats } from "@ameide-ext/toolkit";
+import {
+  DEFAULT_HOOK_LANGUAGE,
+  displayPath,
+  formatBytes,
+  formatCount,
+  formatMs,
+  formatUsage,
+  type HookManifest,
+  limitUsage,
+} from "@ameide-ext/toolkit";
 
 export { formatBytes };
 

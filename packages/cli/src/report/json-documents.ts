@@ -1,6 +1,5 @@
 import type { ExtensionError } from "@ameide-ext/contract";
-import type { ErrorSummary } from "../run/invoke-hook.js";
-import type { HookStats } from "../run/limit-usage.js";
+import type { ErrorSummary, HookStats } from "@ameide-ext/toolkit";
 import type { CommandOutcome } from "./command-outcome.js";
 
 /** The error of a failed command, as `--json` prints it. */

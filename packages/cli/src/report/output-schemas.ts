@@ -1,4 +1,4 @@
-import type { JsonSchema } from "../manifest/manifest-schema.js";
+import type { JsonSchema } from "@ameide-ext/toolkit";
 
 const nonNegative = { type: "number", minimum: 0 };
 const count = { type: "integer", minimum: 0 };

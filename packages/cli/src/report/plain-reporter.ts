@@ -1,8 +1,6 @@
-import { displayPath } from "../build/hook-layout.js";
+import type { CaseResult, HookEvent } from "@ameide-ext/toolkit";
+import { describeError, displayPath } from "@ameide-ext/toolkit";
 import type { CliDeps } from "../deps.js";
-import type { HookEvent } from "../events.js";
-import { describeError } from "../test/judge-case.js";
-import type { CaseResult } from "../test/test-hook.js";
 import type { CommandName } from "./command-outcome.js";
 import {
   describeFailure,

@@ -1,7 +1,9 @@
 import type { ExtensionError } from "@ameide-ext/contract";
-import type { CliDeps } from "../deps.js";
-import type { EventSink } from "../events.js";
-import type { CommandName, CommandOutcome } from "./command-outcome.js";
+import type { EventSink } from "@ameide-ext/toolkit";
+import type { CommandOutcome } from "./command-outcome.js";
+
+// The reporters (json-reporter.ts, plain-reporter.ts, ink/ink-reporter.tsx) implement this; create-reporter.ts
+// picks one. The interface lives apart from the factory so that no reporter imports the module that loads it.
 
 /** Presents one command: its progress events, then its result or its error. */
 export interface Reporter {
@@ -11,47 +13,4 @@ export interface Reporter {
   done(outcome: CommandOutcome): Promise<void>;
   /** The command could not do its work. */
   fail(error: ExtensionError): Promise<void>;
-}
-
-/** json: one document on stdout; plain: lines; interactive: the live ink view. */
-export type ReporterMode = "json" | "plain" | "interactive";
-
-/** Narrowest terminal the live view lays out in; a narrower one (or one that reports no size) gets plain lines. */
-const MIN_INTERACTIVE_COLUMNS = 40;
-
-/**
- * `--json` wins; else the live view on a terminal unless NO_COLOR is set
- * (or TERM is dumb, or the terminal reports fewer than 40 columns, as a pty
- * without a size does); else plain lines.
- */
-export function chooseReporterMode(json: boolean, deps: Pick<CliDeps, "stdout" | "env">): ReporterMode {
-  if (json) return "json";
-  const noColor = deps.env.NO_COLOR !== undefined && deps.env.NO_COLOR !== "";
-  const wide = (deps.stdout.columns ?? 0) >= MIN_INTERACTIVE_COLUMNS;
-  if (deps.stdout.isTTY && deps.stdout.stream !== undefined && wide && !noColor && deps.env.TERM !== "dumb") {
-    return "interactive";
-  }
-  return "plain";
-}
-
-/** Creates the reporter of `mode` for `command`. The interactive one loads ink only when used. */
-export async function createReporter(
-  mode: ReporterMode,
-  command: CommandName,
-  deps: CliDeps,
-): Promise<Reporter> {
-  switch (mode) {
-    case "json": {
-      const { createJsonReporter } = await import("./json-reporter.js");
-      return createJsonReporter(deps);
-    }
-    case "plain": {
-      const { createPlainReporter } = await import("./plain-reporter.js");
-      return createPlainReporter(command, deps);
-    }
-    case "interactive": {
-      const { createInkReporter } = await import("./ink/ink-reporter.js");
-      return createInkReporter(command, deps);
-    }
-  }
 }

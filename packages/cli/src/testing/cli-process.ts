@@ -1,15 +1,20 @@
 // Test support: the CLI as a child process, run from its sources, and in-process with captured streams.
 import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
+import { createNodeFs } from "@ameide-ext/toolkit";
 import { Ajv } from "ajv";
-import { type CliDeps, createNodeFs } from "../deps.js";
+import type { CliDeps } from "../deps.js";
 import { OUTPUT_SCHEMAS } from "../report/output-schemas.js";
 
 /** The repository's root. */
 export const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
-const LOADER = fileURLToPath(new URL("./register-source-loader.mjs", import.meta.url));
+/** The toolkit's source loader: one copy for the CLI's child processes and the registry's compile child. */
+const LOADER = createRequire(import.meta.url).resolve(
+  "@ameide-ext/toolkit/testing/register-source-loader.mjs",
+);
 
 /** What a finished process left. */
 export interface CliRun {

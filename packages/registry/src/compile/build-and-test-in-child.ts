@@ -1,26 +1,18 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import {
-  type CliDeps,
-  createNodeDeps,
-  type OutputStream,
-  type TestHookResult,
-  testHook,
-} from "@ameide-ext/cli";
 import { ExtensionError } from "@ameide-ext/contract";
+import { createNodeToolkitDeps, type TestHookResult, testHook } from "@ameide-ext/toolkit";
 import type { TestResultRecord } from "../domain/types.js";
 import type { CompileChildMessage } from "./compile-child-message.js";
 
-const silent: OutputStream = { write: () => {}, isTTY: false, columns: undefined };
-
 /**
- * What the compile child does: `ameide-ext test` on the hook in `dir` (build
+ * What the compile child does: the toolkit's `testHook` (what `ameide-ext test` runs) on the hook in `dir` (build
  * with the pinned toolchain, the contract check, every fixture under the
  * manifest's limits), as one message for the registry. Runs in the child
  * process only: everything it reads is in `dir`, and its environment is empty.
  */
 export async function buildAndTestInChild(dir: string): Promise<CompileChildMessage> {
-  const deps: CliDeps = { ...createNodeDeps(), stdout: silent, stderr: silent, cwd: dir, env: {} };
+  const deps = createNodeToolkitDeps(dir);
   let result: TestHookResult;
   try {
     // rebuild: a dist/ in the upload (a module with a stamp saying "built from these sources") is forged.

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildHook, createNodeDeps } from "@ameide-ext/cli";
+import { buildHook, createNodeToolkitDeps } from "@ameide-ext/toolkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { editFile, hookRevision } from "../testing/hook-revision.js";
 import { createCompileWorker } from "./create-compile-worker.js";
@@ -197,10 +197,10 @@ describe("createCompileWorker() keeps the host's files and secrets from a hook",
       );
     const evil = await hookRevision(join(work, "prebuilt-evil"), "process_hook", lenient);
     const evilDir = join(work, "prebuilt-evil", "deal-guard");
-    const evilBuild = await buildHook({ dir: evilDir }, { ...createNodeDeps(), cwd: evilDir });
+    const evilBuild = await buildHook({ dir: evilDir }, createNodeToolkitDeps(evilDir));
     const honest = await hookRevision(join(work, "prebuilt-honest"), "process_hook", async (dir) => {
       // The honest sources' own build writes the stamp; the agent swaps in the lenient module.
-      const built = await buildHook({ dir }, { ...createNodeDeps(), cwd: dir });
+      const built = await buildHook({ dir }, createNodeToolkitDeps(dir));
       const stampFile = join(dir, "dist", "deal-guard.build.json");
       const stamp = JSON.parse(await readFile(stampFile, "utf8")) as Record<string, unknown>;
       await writeFile(built.wasm, await readFile(evilBuild.wasm));

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { type CompileChildMessage, RESULT_FD } from "./compile-child-message.js";
 
@@ -31,7 +32,12 @@ export type CompileChildOutcome =
 const here = import.meta.url;
 const sourceMode = here.endsWith(".ts");
 const CHILD = fileURLToPath(new URL(sourceMode ? "./compile-child.ts" : "./compile-child.js", here));
-const SOURCE_LOADER = new URL("../testing/register-source-loader.mjs", here).href;
+/**
+ * Test support, from the sources only: the toolkit's loader of our .ts files, the one the CLI's
+ * child processes use too (the compile child runs the toolkit's sources).
+ */
+const sourceLoader = () =>
+  createRequire(here).resolve("@ameide-ext/toolkit/testing/register-source-loader.mjs");
 /** How much of the child's stderr a crash report keeps (the end of it). */
 const STDERR_TAIL_BYTES = 2048;
 
@@ -106,7 +112,7 @@ export function spawnCompileChild(options: CompileChildOptions): Promise<Compile
  * (extended constants, for QuickJS) it sets itself, and jco's preopens too.
  */
 function nodeFlags(): string[] {
-  return sourceMode ? ["--conditions=source", "--import", SOURCE_LOADER] : [];
+  return sourceMode ? ["--conditions=source", "--import", sourceLoader()] : [];
 }
 
 /** The child's one document, checked for its kind (the probe of the tests sends its own). */

@@ -1,7 +1,5 @@
 import type { BuildDiagnostic } from "@ameide-ext/pdk";
-import type { HookEvent } from "../../events.js";
-import type { HookManifest } from "../../manifest/manifest-schema.js";
-import type { CaseResult } from "../../test/test-hook.js";
+import type { CaseResult, HookEvent, HookManifest } from "@ameide-ext/toolkit";
 import type { CommandName, CommandOutcome } from "../command-outcome.js";
 
 /** What the interactive view shows: the events so far, folded, then the result or the error. */

@@ -1,10 +1,8 @@
+import type { CaseResult, HookEvent } from "@ameide-ext/toolkit";
+import { checkManifest, limitUsage } from "@ameide-ext/toolkit";
 import { renderToString } from "ink";
 import { createElement } from "react";
 import { describe, expect, it } from "vitest";
-import type { HookEvent } from "../../events.js";
-import { checkManifest } from "../../manifest/load-manifest.js";
-import { limitUsage } from "../../run/limit-usage.js";
-import type { CaseResult } from "../../test/test-hook.js";
 import { initialProgress, reduceProgress } from "./progress-state.js";
 import { ProgressView } from "./progress-view.js";
 

@@ -1,13 +1,12 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource react */
 // (The pragmas keep JSX right when a runner such as tsx reads another tsconfig than this package's.)
+
+import type { CaseResult } from "@ameide-ext/toolkit";
+import { describeError, displayPath, WARN_RATIO } from "@ameide-ext/toolkit";
 import { Box, Text } from "ink";
 import Spinner from "ink-spinner";
 import type { ReactNode } from "react";
-import { displayPath } from "../../build/hook-layout.js";
-import { WARN_RATIO } from "../../run/limit-usage.js";
-import { describeError } from "../../test/judge-case.js";
-import type { CaseResult } from "../../test/test-hook.js";
 import { bar, formatBytes, formatMs, hookHeader, percent, statsRows } from "../format.js";
 import { nextSteps } from "../plain-reporter.js";
 import type { ProgressState } from "./progress-state.js";

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { MANIFEST_FILE } from "../manifest/manifest-schema.js";
+import { MANIFEST_FILE } from "../hook-manifest/manifest-schema.js";
 
 /** The folder holding the built component. */
 export const DIST_DIR = "dist";

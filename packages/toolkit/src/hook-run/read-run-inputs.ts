@@ -1,11 +1,11 @@
 import path from "node:path";
 import { ExtensionError } from "@ameide-ext/contract";
 import type { ExecutionContext } from "@ameide-ext/runtime";
-import { displayPath } from "../build/hook-layout.js";
-import type { CliDeps } from "../deps.js";
-import type { HostCallMock } from "../fixtures/fixture-schema.js";
-import { checkContextFile, checkHostCallsFile, fixtureProblems } from "../fixtures/load-fixtures.js";
+import { displayPath } from "../hook-build/hook-layout.js";
+import type { HostCallMock } from "../hook-fixtures/fixture-schema.js";
+import { checkContextFile, checkHostCallsFile, fixtureProblems } from "../hook-fixtures/load-fixtures.js";
 import { parseJsonFile } from "../json/parse-json.js";
+import type { ToolkitDeps } from "../toolkit-deps.js";
 
 /** Where `run` takes its input and context from (paths, or `-` for stdin). */
 export interface RunInputFlags {
@@ -30,7 +30,7 @@ export interface RunInputs {
 export async function readJsonArgument(
   spec: string,
   flag: string,
-  deps: CliDeps,
+  deps: ToolkitDeps,
 ): Promise<{ value: unknown; shown: string }> {
   if (spec === "-") {
     return { value: parseJsonFile(await deps.readStdin(), "stdin", "invalid_input"), shown: "stdin" };
@@ -57,7 +57,7 @@ export async function readJsonArgument(
  * host-call answers. Throws `invalid_argument` (exit 2) for a missing or
  * doubled flag, an unreadable file, or a file that is not valid.
  */
-export async function readRunInputs(flags: RunInputFlags, deps: CliDeps): Promise<RunInputs> {
+export async function readRunInputs(flags: RunInputFlags, deps: ToolkitDeps): Promise<RunInputs> {
   if ((flags.input === undefined) === (flags.fixture === undefined)) {
     throw new ExtensionError(
       "invalid_argument",

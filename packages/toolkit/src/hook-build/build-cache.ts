@@ -2,8 +2,8 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import type { HookFs } from "../deps.js";
-import type { HookLanguage } from "../manifest/manifest-schema.js";
+import type { HookLanguage } from "../hook-manifest/manifest-schema.js";
+import type { HookFs } from "../toolkit-deps.js";
 import type { HookLayout } from "./hook-layout.js";
 
 /** What `dist/<id>.build.json` records about a build. */

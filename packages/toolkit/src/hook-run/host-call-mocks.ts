@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { ExtensionError } from "@ameide-ext/contract";
 import type { HostCallHandler } from "@ameide-ext/runtime";
-import type { HostCallMock } from "../fixtures/fixture-schema.js";
+import type { HostCallMock } from "../hook-fixtures/fixture-schema.js";
 import { quote } from "../json/validate-schema.js";
 
 /** A host-call handler that answers from mocks, and what went wrong with them. */

@@ -1,8 +1,8 @@
 import type { BuildDiagnostic } from "@ameide-ext/pdk";
-import type { CliDeps } from "../deps.js";
-import type { EventSink } from "../events.js";
-import type { HookManifest } from "../manifest/manifest-schema.js";
-import { prepareHook, resolveHookDir, WORLD } from "./prepare-hook.js";
+import type { EventSink } from "../hook-events.js";
+import type { HookManifest } from "../hook-manifest/manifest-schema.js";
+import type { ToolkitDeps } from "../toolkit-deps.js";
+import { resolveHookDir, validateHook, WORLD } from "./prepare-hook.js";
 
 /** Options of {@link buildHook}. */
 export interface BuildHookOptions {
@@ -41,23 +41,22 @@ export interface BuildHookResult {
 /**
  * `ameide-ext build`: checks the manifest, compiles `src/index.ts` to a
  * component in the manifest's `lang` (AssemblyScript, or TypeScript run by
- * QuickJS), loads it into the runtime engine with the manifest's limits
- * (the contract check), and writes `dist/<id>.wasm`. Always compiles.
+ * QuickJS), checks it with the runtime's `validateComponent` and the
+ * manifest's limits (the contract check: what a load checks, with no engine
+ * made), and writes `dist/<id>.wasm`. Always compiles.
  *
  * Throws an ExtensionError: `invalid_argument/invalid_manifest` (bad
  * manifest), `not_found` (no hook there), `invalid_argument/compile_error`
  * with `details.diagnostics`, `invalid_argument/forbidden_import`, or the
  * engine's refusal of the component (`invalid_argument/module_size`…).
  */
-export async function buildHook(options: BuildHookOptions, deps: CliDeps): Promise<BuildHookResult> {
+export async function buildHook(options: BuildHookOptions, deps: ToolkitDeps): Promise<BuildHookResult> {
   const dir = resolveHookDir(options.dir, deps.cwd);
-  const prepared = await prepareHook(
+  const { build, loaded } = await validateHook(
     { dir, rebuild: true, optimize: options.optimize ?? true },
     deps,
     options.onEvent ?? (() => {}),
   );
-  await prepared.engine.close();
-  const { build, loaded } = prepared;
   return {
     ok: true,
     dir,

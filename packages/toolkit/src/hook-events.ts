@@ -1,6 +1,6 @@
 import type { BuildDiagnostic } from "@ameide-ext/pdk";
-import type { HookManifest } from "./manifest/manifest-schema.js";
-import type { CaseResult } from "./test/test-hook.js";
+import type { HookManifest } from "./hook-manifest/manifest-schema.js";
+import type { CaseResult } from "./hook-test/test-hook.js";
 
 /**
  * What the commands report while they work. The plain reporter prints these

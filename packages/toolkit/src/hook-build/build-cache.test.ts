@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createNodeFs } from "../deps.js";
+import { createNodeFs } from "../toolkit-deps.js";
 import { dependencyDigests, inputsDigest, readFreshBuild, writeBuild } from "./build-cache.js";
 import { hookLayout } from "./hook-layout.js";
 

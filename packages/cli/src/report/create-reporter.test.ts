@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { chooseReporterMode } from "./reporter.js";
+import { chooseReporterMode } from "./create-reporter.js";
 
 const stdout = (isTTY: boolean, columns: number | undefined) => ({
   write() {},

@@ -1,11 +1,17 @@
 import path from "node:path";
-import { DEFAULT_SIZE_LIMITS, ExtensionError, WIT_PACKAGE, WORLD_NAME } from "@ameide-ext/contract";
+import {
+  DEFAULT_SIZE_LIMITS,
+  ExtensionError,
+  type ExtensionLimits,
+  WIT_PACKAGE,
+  WORLD_NAME,
+} from "@ameide-ext/contract";
 import type { BuildDiagnostic } from "@ameide-ext/pdk";
 import type { Engine, LoadedExtension } from "@ameide-ext/runtime";
-import type { CliDeps } from "../deps.js";
-import type { EventSink } from "../events.js";
-import { type LoadedManifest, loadManifest } from "../manifest/load-manifest.js";
-import type { HookLanguage } from "../manifest/manifest-schema.js";
+import type { EventSink } from "../hook-events.js";
+import { type LoadedManifest, loadManifest } from "../hook-manifest/load-manifest.js";
+import type { HookLanguage } from "../hook-manifest/manifest-schema.js";
+import type { ToolkitDeps } from "../toolkit-deps.js";
 import { type BuildStamp, inputsDigest, readFreshBuild, writeBuild } from "./build-cache.js";
 import { compileHook } from "./compile-hook.js";
 import { displayPath, type HookLayout, hookLayout } from "./hook-layout.js";
@@ -38,13 +44,7 @@ export interface BuiltComponent {
 }
 
 /** A hook loaded into an engine. The caller closes `engine`. */
-export interface PreparedHook {
-  /** Where its files are. */
-  layout: HookLayout;
-  /** The checked manifest. */
-  loaded: LoadedManifest;
-  /** The component. */
-  build: BuiltComponent;
+export interface PreparedHook extends ValidatedHook {
   /** An engine holding the component, with the manifest's limits. */
   engine: Engine;
   /** The loaded extension. */
@@ -61,17 +61,80 @@ export interface PrepareHookOptions {
   optimize: boolean;
 }
 
+/** A hook built and accepted by the runtime's check, with no engine: what `build` needs. */
+export interface ValidatedHook {
+  /** Where its files are. */
+  layout: HookLayout;
+  /** The checked manifest. */
+  loaded: LoadedManifest;
+  /** The component. */
+  build: BuiltComponent;
+}
+
 /**
  * Reads and checks the manifest, compiles `src/index.ts` in the manifest's
  * `lang` (unless dist/ has a build of exactly these sources), loads the component into a new engine
  * with the manifest's limits (the contract check), and writes
- * `dist/<id>.wasm` when it compiled.
+ * `dist/<id>.wasm` when it compiled. For `test` and `run`, which then invoke it.
  */
 export async function prepareHook(
   opts: PrepareHookOptions,
-  deps: CliDeps,
+  deps: ToolkitDeps,
   emit: EventSink,
 ): Promise<PreparedHook> {
+  let engine: Engine | undefined;
+  let ext: LoadedExtension | undefined;
+  const made = await makeHook(opts, deps, emit, async (component, sha256, limits) => {
+    const { createEngine } = await import("@ameide-ext/runtime");
+    engine = createEngine();
+    try {
+      ext = await engine.load(component, { sha256, limits });
+    } catch (cause) {
+      await engine.close();
+      throw ExtensionError.from(cause);
+    }
+  });
+  return { ...made, engine: engine as Engine, ext: ext as LoadedExtension };
+}
+
+/**
+ * As {@link prepareHook}, but the contract check is the runtime's
+ * `validateComponent` with the manifest's limits: no engine is made. For `build`.
+ */
+export function validateHook(
+  opts: PrepareHookOptions,
+  deps: ToolkitDeps,
+  emit: EventSink,
+): Promise<ValidatedHook> {
+  return makeHook(opts, deps, emit, async (component, sha256, limits) => {
+    const { validateComponent } = await import("@ameide-ext/runtime");
+    const valid = await validateComponent(component, limits).catch((cause: unknown) => {
+      throw ExtensionError.from(cause);
+    });
+    // validateComponent digests the bytes itself; a build whose cache stamp disagrees is not this component.
+    if (valid.sha256 !== sha256)
+      throw new ExtensionError(
+        "failed_precondition",
+        `dist/ holds a component whose sha256 is ${valid.sha256}, its stamp says ${sha256}`,
+        "integrity",
+      );
+  });
+}
+
+/** The runtime's check of a component, with the manifest's limits: resolves when accepted, throws its refusal. */
+type CheckComponent = (
+  component: Uint8Array,
+  sha256: string,
+  limits: Partial<ExtensionLimits>,
+) => Promise<void>;
+
+/** The work prepareHook and validateHook share: manifest, compile (or the fresh build in dist/), `check`, write. */
+async function makeHook(
+  opts: PrepareHookOptions,
+  deps: ToolkitDeps,
+  emit: EventSink,
+  check: CheckComponent,
+): Promise<ValidatedHook> {
   const { fs } = deps;
   const show = (file: string) => displayPath(deps.cwd, file);
   if ((await fs.kind(opts.dir)) !== "dir") {
@@ -118,23 +181,12 @@ export async function prepareHook(
     warnings,
   });
 
-  const { createEngine } = await import("@ameide-ext/runtime");
-  const engine = createEngine();
   const started = deps.now();
-  let ext: LoadedExtension;
-  try {
-    ext = await engine.load(component, {
-      sha256,
-      limits: {
-        cpuMillis: manifest.limits.cpu_millis,
-        memoryMb: manifest.limits.memory_mb,
-        timeoutMs: manifest.limits.timeout_ms,
-      },
-    });
-  } catch (cause) {
-    await engine.close();
-    throw ExtensionError.from(cause);
-  }
+  await check(component, sha256, {
+    cpuMillis: manifest.limits.cpu_millis,
+    memoryMb: manifest.limits.memory_mb,
+    timeoutMs: manifest.limits.timeout_ms,
+  });
   emit({ type: "validate-done", durationMs: deps.now() - started, world: WORLD });
   if (!fresh) {
     const stamp: BuildStamp = { id: manifest.id, sha256, bytes: component.byteLength, inputs };
@@ -154,8 +206,6 @@ export async function prepareHook(
       durationMs,
       warnings,
     },
-    engine,
-    ext,
   };
 }
 

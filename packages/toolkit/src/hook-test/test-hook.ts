@@ -1,14 +1,14 @@
 import { ExtensionError, FUEL_PER_CPU_MILLI } from "@ameide-ext/contract";
-import { displayPath } from "../build/hook-layout.js";
-import { type BuiltComponent, prepareHook, resolveHookDir } from "../build/prepare-hook.js";
-import type { CliDeps } from "../deps.js";
-import type { EventSink } from "../events.js";
-import { FIXTURES_DIR } from "../fixtures/fixture-schema.js";
-import { type LoadedFixture, loadFixtures } from "../fixtures/load-fixtures.js";
+import { displayPath } from "../hook-build/hook-layout.js";
+import { type BuiltComponent, prepareHook, resolveHookDir } from "../hook-build/prepare-hook.js";
+import type { EventSink } from "../hook-events.js";
+import { FIXTURES_DIR } from "../hook-fixtures/fixture-schema.js";
+import { type LoadedFixture, loadFixtures } from "../hook-fixtures/load-fixtures.js";
+import type { HookManifest } from "../hook-manifest/manifest-schema.js";
+import { type ErrorSummary, type InvocationReport, invokeHook } from "../hook-run/invoke-hook.js";
+import { limitUsage } from "../hook-run/limit-usage.js";
 import { formatJson } from "../json/format-json.js";
-import type { HookManifest } from "../manifest/manifest-schema.js";
-import { type ErrorSummary, type InvocationReport, invokeHook } from "../run/invoke-hook.js";
-import { limitUsage } from "../run/limit-usage.js";
+import type { ToolkitDeps } from "../toolkit-deps.js";
 import { type CaseVerdict, judgeCase } from "./judge-case.js";
 
 /** Options of {@link testHook}. */
@@ -74,7 +74,7 @@ export interface TestHookResult {
  * naming the file and field when a fixture file is bad, `invalid_argument`
  * when `filter` matches no case, and what {@link buildHook} throws.
  */
-export async function testHook(options: TestHookOptions, deps: CliDeps): Promise<TestHookResult> {
+export async function testHook(options: TestHookOptions, deps: ToolkitDeps): Promise<TestHookResult> {
   const dir = resolveHookDir(options.dir, deps.cwd);
   const emit = options.onEvent ?? (() => {});
   const show = (file: string) => displayPath(deps.cwd, file);
@@ -184,7 +184,7 @@ function invokeSafely(prepared: Parameters<typeof invokeHook>[0], f: LoadedFixtu
 }
 
 /** Rewrites the fixture with the new expectation in place of the old one, keeping its other fields and their order. */
-async function writeUpdate(f: LoadedFixture, update: NonNullable<CaseVerdict["update"]>, deps: CliDeps) {
+async function writeUpdate(f: LoadedFixture, update: NonNullable<CaseVerdict["update"]>, deps: ToolkitDeps) {
   const [key, value] = Object.entries(update)[0] as [string, unknown];
   const out: Record<string, unknown> = {};
   let placed = false;

@@ -1,8 +1,8 @@
 import { isDeepStrictEqual } from "node:util";
-import type { ExpectedError, HookFixture } from "../fixtures/fixture-schema.js";
-import type { LoadedManifest } from "../manifest/load-manifest.js";
-import type { ErrorSummary, InvocationReport } from "../run/invoke-hook.js";
-import { describeUsage } from "../run/limit-usage.js";
+import type { ExpectedError, HookFixture } from "../hook-fixtures/fixture-schema.js";
+import type { LoadedManifest } from "../hook-manifest/load-manifest.js";
+import type { ErrorSummary, InvocationReport } from "../hook-run/invoke-hook.js";
+import { describeUsage } from "../hook-run/limit-usage.js";
 import { diffJson } from "./diff-json.js";
 
 /** Why a case failed; `updatable` failures go away when `--update` rewrites the expectation. */

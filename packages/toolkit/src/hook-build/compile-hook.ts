@@ -1,7 +1,7 @@
 import type { BuildDiagnostic } from "@ameide-ext/pdk";
 import { PDK_GUEST_DIR } from "@ameide-ext/pdk/tsconfig";
-import type { HookFs } from "../deps.js";
-import type { HookLanguage } from "../manifest/manifest-schema.js";
+import type { HookLanguage } from "../hook-manifest/manifest-schema.js";
+import type { HookFs } from "../toolkit-deps.js";
 import { dependencyDigests } from "./build-cache.js";
 import type { HookLayout } from "./hook-layout.js";
 

@@ -1,8 +1,8 @@
 import path from "node:path";
 import { ExtensionError } from "@ameide-ext/contract";
-import type { HookFs } from "../deps.js";
 import { parseJsonFile } from "../json/parse-json.js";
 import { compileUserSchema, createSchemaCheck, type SchemaProblem } from "../json/validate-schema.js";
+import type { HookFs } from "../toolkit-deps.js";
 import { type HookManifest, MANIFEST_FILE, MANIFEST_SCHEMA } from "./manifest-schema.js";
 
 /** A checked manifest, with its input and output schemas compiled. */

@@ -1,10 +1,10 @@
 import { ExtensionError, RISK_TIERS, type RiskTier } from "@ameide-ext/contract";
 import type { ExecutionContext } from "@ameide-ext/runtime";
-import { type BuiltComponent, prepareHook, resolveHookDir } from "../build/prepare-hook.js";
-import type { CliDeps } from "../deps.js";
-import type { EventSink } from "../events.js";
-import type { HostCallMock } from "../fixtures/fixture-schema.js";
-import type { HookManifest } from "../manifest/manifest-schema.js";
+import { type BuiltComponent, prepareHook, resolveHookDir } from "../hook-build/prepare-hook.js";
+import type { EventSink } from "../hook-events.js";
+import type { HostCallMock } from "../hook-fixtures/fixture-schema.js";
+import type { HookManifest } from "../hook-manifest/manifest-schema.js";
+import type { ToolkitDeps } from "../toolkit-deps.js";
 import { type InvocationReport, invokeHook } from "./invoke-hook.js";
 import { describeUsage } from "./limit-usage.js";
 
@@ -47,7 +47,7 @@ export interface RunHookResult extends Omit<InvocationReport, "unexpectedHostCal
  * throws when the hook cannot be built or the request is refused
  * (`invalid_argument/input_size`, a bad `riskTier`).
  */
-export async function runHook(options: RunHookOptions, deps: CliDeps): Promise<RunHookResult> {
+export async function runHook(options: RunHookOptions, deps: ToolkitDeps): Promise<RunHookResult> {
   const riskTier = options.riskTier;
   if (riskTier !== undefined && !(RISK_TIERS as readonly string[]).includes(riskTier)) {
     throw new ExtensionError(

@@ -1,6 +1,8 @@
-// Test support: runs the CLI from its TypeScript sources in a child process
-// (`node --conditions=source --import ./register-source-loader.mjs src/main.ts`),
-// so the e2e tests need no build. esbuild strips the types of our .ts/.tsx
+// Test support: runs our packages from their TypeScript sources in a child process: the CLI
+// (`node --conditions=source --import ./register-source-loader.mjs packages/cli/src/main.ts`, its e2e
+// tests and scripts/demo.mjs) and the registry's compile child, which runs the toolkit's sources
+// (packages/registry/src/compile/spawn-compile-child.ts). One copy, here, because the toolkit is below both.
+// So the tests need no build. esbuild strips the types of our .ts/.tsx
 // files one by one (nothing is type-checked: `tsc` does that); every other
 // file is left to Node. tsx does the same job but also runs large
 // dependencies through its transform (binaryen's 13 MB), which costs seconds

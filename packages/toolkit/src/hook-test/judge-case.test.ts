@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { HookFixture } from "../fixtures/fixture-schema.js";
-import { checkManifest } from "../manifest/load-manifest.js";
-import type { InvocationReport } from "../run/invoke-hook.js";
-import { type HookStats, limitUsage } from "../run/limit-usage.js";
+import type { HookFixture } from "../hook-fixtures/fixture-schema.js";
+import { checkManifest } from "../hook-manifest/load-manifest.js";
+import type { InvocationReport } from "../hook-run/invoke-hook.js";
+import { type HookStats, limitUsage } from "../hook-run/limit-usage.js";
 import { judgeCase } from "./judge-case.js";
 
 const loaded = checkManifest({

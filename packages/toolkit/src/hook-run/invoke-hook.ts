@@ -7,8 +7,8 @@ import type {
   LoadedExtension,
   Outcome,
 } from "@ameide-ext/runtime";
-import type { PreparedHook } from "../build/prepare-hook.js";
-import type { HostCallMock } from "../fixtures/fixture-schema.js";
+import type { PreparedHook } from "../hook-build/prepare-hook.js";
+import type { HostCallMock } from "../hook-fixtures/fixture-schema.js";
 import { createMockHostCalls } from "./host-call-mocks.js";
 import { type HookStats, type LimitUsage, limitUsage } from "./limit-usage.js";
 
