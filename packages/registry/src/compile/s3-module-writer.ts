@@ -1,18 +1,10 @@
 import { ExtensionError } from "@ameide-ext/contract";
+import { type S3Connection, s3ClientConfig } from "@ameide-ext/runtime";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { ModuleWriter } from "./module-writer.js";
 
-/** Options of {@link createS3ModuleWriter}. */
-export interface S3ModuleWriterOptions {
-  /** S3 / MinIO endpoint, e.g. "http://minio.data:9000". Unset: AWS's own endpoint for the region. */
-  endpoint?: string | undefined;
-  /** Region. Default "us-east-1" (MinIO ignores it). */
-  region?: string | undefined;
-  /** Path-style addressing, which MinIO needs. Default true when an endpoint is set. */
-  forcePathStyle?: boolean | undefined;
-  /** Static credentials. Unset: the AWS SDK's default chain (AWS_ACCESS_KEY_ID, …). */
-  credentials?: { accessKeyId: string; secretAccessKey: string } | undefined;
-}
+/** Options of {@link createS3ModuleWriter}: the runtime's S3 connection, which reads what this writes. */
+export type S3ModuleWriterOptions = S3Connection;
 
 /**
  * The module store for real (spec 479 §3.5): a module key
@@ -22,12 +14,7 @@ export interface S3ModuleWriterOptions {
  * S3 store reads.
  */
 export function createS3ModuleWriter(options: S3ModuleWriterOptions = {}): ModuleWriter {
-  const client = new S3Client({
-    region: options.region ?? "us-east-1",
-    ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
-    forcePathStyle: options.forcePathStyle ?? options.endpoint !== undefined,
-    ...(options.credentials ? { credentials: options.credentials } : {}),
-  });
+  const client = new S3Client(s3ClientConfig(options));
   return {
     async put(key, bytes) {
       const slash = key.indexOf("/");
