@@ -86,3 +86,60 @@ describe("the floors", () => {
     expect(ours(dependenciesOf("proto").imported.keys())).toEqual([]);
   });
 });
+
+type ExportTarget = string | Record<string, string>;
+
+/** A package's package.json: its exports map. */
+const manifestOf = (pkg: string) =>
+  JSON.parse(readFileSync(join(packagesDir, pkg, "package.json"), "utf8")) as {
+    exports?: Record<string, ExportTarget>;
+  };
+
+/** The files a package's build compiles: everything under src but what tsconfig.build.json excludes. */
+function builtExcludes(pkg: string): string[] {
+  const path = join(packagesDir, pkg, "tsconfig.build.json");
+  const text = (() => {
+    try {
+      return readFileSync(path, "utf8");
+    } catch {
+      return undefined;
+    }
+  })();
+  return text === undefined ? [] : ((JSON.parse(text) as { exclude?: string[] }).exclude ?? []);
+}
+
+const packages = readdirSync(packagesDir, { withFileTypes: true })
+  .filter((e) => e.isDirectory())
+  .map((e) => e.name);
+
+describe("test support stays out of dist", () => {
+  it("a testing export resolves only under the source condition", () => {
+    const wrong: string[] = [];
+    for (const pkg of packages) {
+      for (const [subpath, target] of Object.entries(manifestOf(pkg).exports ?? {})) {
+        const targets = typeof target === "string" ? [target] : Object.values(target);
+        if (!targets.some((t) => /(^|\/)testing(\/|\.|$)/.test(t))) continue;
+        if (typeof target === "string" || Object.keys(target).join() !== "source")
+          wrong.push(`${pkg} ${subpath}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it("no package's build compiles its src/testing", () => {
+    const wrong: string[] = [];
+    for (const pkg of packages) {
+      const src = join(packagesDir, pkg, "src");
+      let entries: string[];
+      try {
+        entries = readdirSync(src);
+      } catch {
+        continue;
+      }
+      for (const name of entries.filter((n) => n === "testing" || n === "testing.ts")) {
+        if (!builtExcludes(pkg).includes(`src/${name}`)) wrong.push(`${pkg} src/${name}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+});
