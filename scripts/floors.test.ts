@@ -143,3 +143,33 @@ describe("test support stays out of dist", () => {
     expect(wrong).toEqual([]);
   });
 });
+
+describe("the public face", () => {
+  it("a package's index is its end-user API: internals go out under ./internal, not behind a comment", () => {
+    const wrong: string[] = [];
+    for (const pkg of packages) {
+      let text: string;
+      try {
+        text = readFileSync(join(packagesDir, pkg, "src", "index.ts"), "utf8");
+      } catch {
+        continue;
+      }
+      text.split("\n").forEach((line, i) => {
+        if (/(?<![/\w])internals?\b/i.test(line))
+          wrong.push(`packages/${pkg}/src/index.ts:${i + 1}: ${line.trim()}`);
+      });
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it("an ./internal subpath resolves like the package's main entry", () => {
+    const wrong: string[] = [];
+    for (const pkg of packages) {
+      const internal = manifestOf(pkg).exports?.["./internal"];
+      if (internal === undefined) continue;
+      if (typeof internal === "string" || Object.keys(internal).join() !== "source,types,default")
+        wrong.push(pkg);
+    }
+    expect(wrong).toEqual([]);
+  });
+});

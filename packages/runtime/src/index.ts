@@ -3,6 +3,10 @@
  * the world `ameide:extension/extension@1.0.0`, verifies and meters them, and
  * runs `run(input-json)` with fuel, memory, stack, time, size and host-call
  * limits enforced.
+ *
+ * This index is the end-user API. What only our own packages use is
+ * `@ameide-ext/runtime/internal`; test support is `@ameide-ext/runtime/testing`
+ * (sources only, not in dist).
  */
 
 export type {
@@ -56,7 +60,6 @@ export type { CatalogWatch, WatchCatalogFileOptions } from "./catalog/watch-cata
 export { watchCatalogFile } from "./catalog/watch-catalog-file.js";
 export { sha256Hex } from "./component/sha256-hex.js";
 export type { Engine, EngineOptions, LoadedExtension, LoadOptions } from "./engine/create-engine.js";
-// End-user API.
 export { createEngine } from "./engine/create-engine.js";
 export { formatBytes } from "./engine/resolve-limits.js";
 export type {
@@ -130,6 +133,3 @@ export type { FetchModuleOptions, ModuleStore } from "./store/module-store.js";
 export { combineModuleStores } from "./store/module-store.js";
 export type { S3ModuleStoreOptions } from "./store/s3-module-store.js";
 export { createS3ModuleStore } from "./store/s3-module-store.js";
-export type { InstrumentedModule, InstrumentOptions, MeterMode } from "./wasm/instrument-module.js";
-// Below this line: internals for the bench and conformance packages, not a stable API.
-export { instrumentModule } from "./wasm/instrument-module.js";
