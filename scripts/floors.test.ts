@@ -150,3 +150,90 @@ describe("the floors", () => {
     expect(specifiersIn(WASM_READER)).toEqual(["@ameide-ext/contract"]);
   });
 });
+
+type ExportTarget = string | Record<string, string>;
+
+/** A package's package.json: its exports map. */
+const manifestOf = (pkg: string) =>
+  JSON.parse(readFileSync(join(packagesDir, pkg, "package.json"), "utf8")) as {
+    exports?: Record<string, ExportTarget>;
+  };
+
+/** The files a package's build compiles: everything under src but what tsconfig.build.json excludes. */
+function builtExcludes(pkg: string): string[] {
+  const path = join(packagesDir, pkg, "tsconfig.build.json");
+  const text = (() => {
+    try {
+      return readFileSync(path, "utf8");
+    } catch {
+      return undefined;
+    }
+  })();
+  return text === undefined ? [] : ((JSON.parse(text) as { exclude?: string[] }).exclude ?? []);
+}
+
+const packages = readdirSync(packagesDir, { withFileTypes: true })
+  .filter((e) => e.isDirectory())
+  .map((e) => e.name);
+
+describe("test support stays out of dist", () => {
+  it("a testing export resolves only under the source condition", () => {
+    const wrong: string[] = [];
+    for (const pkg of packages) {
+      for (const [subpath, target] of Object.entries(manifestOf(pkg).exports ?? {})) {
+        const targets = typeof target === "string" ? [target] : Object.values(target);
+        if (!targets.some((t) => /(^|\/)testing(\/|\.|$)/.test(t))) continue;
+        if (typeof target === "string" || Object.keys(target).join() !== "source")
+          wrong.push(`${pkg} ${subpath}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it("no package's build compiles its src/testing", () => {
+    const wrong: string[] = [];
+    for (const pkg of packages) {
+      const src = join(packagesDir, pkg, "src");
+      let entries: string[];
+      try {
+        entries = readdirSync(src);
+      } catch {
+        continue;
+      }
+      for (const name of entries.filter((n) => n === "testing" || n === "testing.ts")) {
+        if (!builtExcludes(pkg).includes(`src/${name}`)) wrong.push(`${pkg} src/${name}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+});
+
+describe("the public face", () => {
+  it("a package's index is its end-user API: internals go out under ./internal, not behind a comment", () => {
+    const wrong: string[] = [];
+    for (const pkg of packages) {
+      let text: string;
+      try {
+        text = readFileSync(join(packagesDir, pkg, "src", "index.ts"), "utf8");
+      } catch {
+        continue;
+      }
+      text.split("\n").forEach((line, i) => {
+        if (/(?<![/\w])internals?\b/i.test(line))
+          wrong.push(`packages/${pkg}/src/index.ts:${i + 1}: ${line.trim()}`);
+      });
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it("an ./internal subpath resolves like the package's main entry", () => {
+    const wrong: string[] = [];
+    for (const pkg of packages) {
+      const internal = manifestOf(pkg).exports?.["./internal"];
+      if (internal === undefined) continue;
+      if (typeof internal === "string" || Object.keys(internal).join() !== "source,types,default")
+        wrong.push(pkg);
+    }
+    expect(wrong).toEqual([]);
+  });
+});

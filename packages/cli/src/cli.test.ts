@@ -289,8 +289,8 @@ describe("a scaffolded process_hook", () => {
     const r = await cliJson(["run", "hooks/deal-loop", "--input", "-"], "run", { stdin: "{}" });
     expect(r.code).toBe(EXIT_CODES.failed);
     expect(r.doc).toMatchObject({ ok: false, error: { code: "resource_exhausted", reason: "fuel" } });
-    const stats = r.doc.stats as { fuel: number; fuelLimit: number };
-    expect(stats.fuel).toBe(stats.fuelLimit);
+    const stats = r.doc.stats as { fuelUsed: number; fuelLimit: number };
+    expect(stats.fuelUsed).toBe(stats.fuelLimit);
   });
 });
 

@@ -57,10 +57,10 @@ describe.each(MODES)("a guest instance's lifecycle (%s)", (mode) => {
     const control = await h.invoke(mode, echo, { input: "1" });
     for (let i = 0; i < 2; i++) {
       const r = await h.invoke(mode, ext, { input: "1" });
-      expect({ outcome: r.outcome, output: r.output, memoryBytes: r.stats.memoryBytes }).toEqual({
+      expect({ outcome: r.outcome, output: r.output, peakMemoryBytes: r.stats.peakMemoryBytes }).toEqual({
         outcome: "ok",
         output: "1",
-        memoryBytes: 16 * MiB,
+        peakMemoryBytes: 16 * MiB,
       });
       expect(r.stats.fuelUsed).toBeGreaterThanOrEqual(charge);
       // The rest is what a trivial run costs: echo's fuel, plus big-memory's decimal output (two calls, a div and a rem by the cost model).

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { ExtensionError } from "@ameide-ext/contract";
-import { type InstrumentOptions, instrumentModule, planLink } from "@ameide-ext/runtime";
+import { type InstrumentOptions, instrumentModule, planLink } from "@ameide-ext/runtime/internal";
 import { describe, expect, it } from "vitest";
 import { buildGuest } from "./build-guest.js";
 import { buildTypeScriptGuest, TYPESCRIPT_BUILD_TIMEOUT_MS } from "./build-typescript-guest.js";

@@ -16,7 +16,7 @@ describe.each(MODES)("linear memory (%s)", (mode) => {
       const r = await h.invoke(mode, ext, { input: "null" });
       expectTechnicalError(r, "resource_exhausted", "memory");
       expect(r.stats.memoryLimitBytes).toBe(2 * MiB);
-      expect(r.stats.memoryBytes).toBeLessThanOrEqual(2 * MiB);
+      expect(r.stats.peakMemoryBytes).toBeLessThanOrEqual(2 * MiB);
       await h.expectHealthy(mode);
       // The bomb's own next run starts again from its pristine, one-page memory.
       const again = await h.invoke(mode, ext, { input: "null" });

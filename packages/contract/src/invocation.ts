@@ -26,18 +26,23 @@ export interface GuestLogLine {
   message: string;
 }
 
-/** What an invocation cost. */
+/**
+ * What an invocation cost. One name per number, the same in every package and on the wire: these are the
+ * field names of `ameide.extensions.v1.InvocationStats` (`peak_memory_bytes`, `duration_us`, …), which the
+ * SDK, the runtime's invocation log, the registry and `ameide-ext --json` use too (docs/decisions.md, "One
+ * stats vocabulary").
+ */
 export interface InvocationStats {
   /** Fuel used: WebAssembly instructions executed, each weighted by the cost model (COST_MODEL). */
   fuelUsed: number;
   /** Fuel budget of the invocation. */
   fuelLimit: number;
-  /** Peak linear memory, in bytes. */
-  memoryBytes: number;
+  /** Largest linear memory the guest reached, in bytes. */
+  peakMemoryBytes: number;
   /** Memory cap, in bytes. */
   memoryLimitBytes: number;
-  /** Wall-clock duration, in milliseconds. */
-  durationMs: number;
+  /** Wall-clock duration of the run, host calls included, in whole microseconds. */
+  durationUs: number;
   /** Output size in bytes (UTF-8). */
   outputBytes: number;
   /** Output limit in bytes. */

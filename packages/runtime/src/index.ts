@@ -3,6 +3,10 @@
  * the world `ameide:extension/extension@1.0.0`, verifies and meters them, and
  * runs `run(input-json)` with fuel, memory, stack, time, size and host-call
  * limits enforced.
+ *
+ * This index is the end-user API. What only our own packages use is
+ * `@ameide-ext/runtime/internal`; test support is `@ameide-ext/runtime/testing`
+ * (sources only, not in dist).
  */
 
 export type {
@@ -54,13 +58,8 @@ export type {
 export { createCatalog, parseCatalog } from "./catalog/parse-catalog.js";
 export type { CatalogWatch, WatchCatalogFileOptions } from "./catalog/watch-catalog-file.js";
 export { watchCatalogFile } from "./catalog/watch-catalog-file.js";
-export type { LinkPlan } from "./component/link-component.js";
-export { planLink } from "./component/link-component.js";
-export type { ComponentParts } from "./component/read-component.js";
-export { readComponent } from "./component/read-component.js";
 export { sha256Hex } from "./component/sha256-hex.js";
 export type { Engine, EngineOptions, LoadedExtension, LoadOptions } from "./engine/create-engine.js";
-// End-user API.
 export { createEngine } from "./engine/create-engine.js";
 export { formatBytes } from "./engine/resolve-limits.js";
 export type {
@@ -138,6 +137,3 @@ export type { S3ModuleStoreOptions } from "./store/s3-module-store.js";
 export { createS3ModuleStore } from "./store/s3-module-store.js";
 export type { S3Connection, S3SettingsFile } from "./store/s3-settings.js";
 export { S3_SETTINGS_SCHEMA, s3ClientConfig } from "./store/s3-settings.js";
-export type { InstrumentedModule, InstrumentOptions, MeterMode } from "./wasm/instrument-module.js";
-// Below this line: internals for the bench and conformance packages, not a stable API.
-export { instrumentModule } from "./wasm/instrument-module.js";

@@ -2,6 +2,9 @@
  * @ameide-ext/sdk: what primitives import to call the WasmExtensionRuntime:
  * the runtime client (Connect, gRPC, gRPC-Web, a Unix socket, or in-process),
  * ExecutionContext builders and the one error type.
+ *
+ * This index is the end-user API; what only our own packages share is
+ * `@ameide-ext/sdk/internal`.
  */
 
 export type { ErrorCode, ErrorReason, ExecutionContext, ExtensionErrorData } from "@ameide-ext/contract";
@@ -16,8 +19,6 @@ export type {
   InvokeStats,
   OkResult,
 } from "./read-response.js";
-// Internal, shared with the CLI: not a stable API.
-export { readResponse } from "./read-response.js";
 export type { RetryOptions } from "./retry.js";
 export type {
   InProcessRuntime,

@@ -1,23 +1,17 @@
-import { ExtensionError, isErrorCode, isErrorReason, type LogLevel } from "@ameide-ext/contract";
+import {
+  ExtensionError,
+  type InvocationStats,
+  isErrorCode,
+  isErrorReason,
+  type LogLevel,
+} from "@ameide-ext/contract";
 import { type InvokeExtensionResponse, Outcome, LogLevel as ProtoLogLevel } from "@ameide-ext/proto";
 
-/** What an invocation used, as the runtime reports it. */
-export interface InvokeStats {
-  /** Fuel used: WebAssembly instructions executed. */
-  fuelUsed: number;
-  /** The invocation's fuel budget. */
-  fuelLimit: number;
-  /** Largest linear memory the guest reached, in bytes. */
-  peakMemoryBytes: number;
-  /** The memory cap, in bytes. */
-  memoryLimitBytes: number;
-  /** Wall-clock run time in the runtime, in microseconds, host calls included. */
-  durationUs: number;
-  /** Size of the guest's payload, in bytes. */
-  outputBytes: number;
-  /** Host calls the guest attempted. */
-  hostCalls: number;
-}
+/**
+ * What an invocation used, as the runtime reports it: the contract's InvocationStats, by the same names
+ * (durationUs in whole microseconds), but for the output limit, which the wire does not carry.
+ */
+export type InvokeStats = Omit<InvocationStats, "outputLimitBytes">;
 
 /** One line the guest logged. */
 export interface GuestLog {

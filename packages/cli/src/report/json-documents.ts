@@ -99,7 +99,7 @@ export function toErrorDocument(error: ExtensionError): ErrorDocument {
 }
 
 function stats(s: HookStats): HookStats {
-  return { ...s, durationMs: round(s.durationMs) };
+  return { ...s, durationUs: Math.round(s.durationUs) };
 }
 
 function round(ms: number): number {

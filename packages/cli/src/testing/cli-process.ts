@@ -1,6 +1,8 @@
 // Test support: the CLI as a child process, run from its sources, and in-process with captured streams.
+
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createNodeFs } from "@ameide-ext/toolkit";
 import { Ajv } from "ajv";
@@ -12,8 +14,9 @@ export const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url))
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 /** The toolkit's source loader: one copy for the CLI's child processes and the registry's compile child. */
-const LOADER = createRequire(import.meta.url).resolve(
-  "@ameide-ext/toolkit/testing/register-source-loader.mjs",
+const LOADER = join(
+  dirname(createRequire(import.meta.url).resolve("@ameide-ext/toolkit/package.json")),
+  "src/testing/register-source-loader.mjs",
 );
 
 /** What a finished process left. */

@@ -31,7 +31,7 @@ export async function buildAndTestInChild(dir: string): Promise<CompileChildMess
         c.output === null || c.output === undefined
           ? JSON.stringify(c.error ?? null)
           : JSON.stringify(c.output),
-      durationUs: Math.round(c.stats.durationMs * 1000),
+      durationUs: c.stats.durationUs,
       maxLimitRatio: Math.max(0, ...c.usage.map((u) => u.ratio)),
     });
   return {

@@ -1,4 +1,4 @@
-import { readComponent } from "@ameide-ext/runtime";
+import { readComponent } from "@ameide-ext/runtime/internal";
 
 /**
  * The imports (`module#name`) of every core module embedded at the top level

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type CompileChildMessage, RESULT_FD } from "./compile-child-message.js";
 
@@ -37,7 +38,10 @@ const CHILD = fileURLToPath(new URL(sourceMode ? "./compile-child.ts" : "./compi
  * child processes use too (the compile child runs the toolkit's sources).
  */
 const sourceLoader = () =>
-  createRequire(here).resolve("@ameide-ext/toolkit/testing/register-source-loader.mjs");
+  join(
+    dirname(createRequire(here).resolve("@ameide-ext/toolkit/package.json")),
+    "src/testing/register-source-loader.mjs",
+  );
 /** How much of the child's stderr a crash report keeps (the end of it). */
 const STDERR_TAIL_BYTES = 2048;
 

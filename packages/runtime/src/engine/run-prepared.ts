@@ -43,9 +43,9 @@ export function runPrepared(
     stats: {
       fuelUsed: r.fuelUsed,
       fuelLimit: prep.fuel,
-      memoryBytes: r.memoryBytes,
+      peakMemoryBytes: r.memoryBytes,
       memoryLimitBytes,
-      durationMs,
+      durationUs: Math.round(durationMs * 1000),
       outputBytes: r.outputBytes,
       outputLimitBytes: prep.outputLimitBytes,
       hostCalls: gate.count,

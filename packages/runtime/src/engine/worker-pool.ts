@@ -96,9 +96,9 @@ function failure(job: Job, error: ExtensionError): InvocationResult {
     stats: {
       fuelUsed: 0,
       fuelLimit: job.prep.fuel,
-      memoryBytes: 0,
+      peakMemoryBytes: 0,
       memoryLimitBytes: job.mod.memoryLimitBytes,
-      durationMs: performance.now() - job.started,
+      durationUs: Math.round((performance.now() - job.started) * 1000),
       outputBytes: 0,
       outputLimitBytes: job.prep.outputLimitBytes,
       hostCalls: 0,

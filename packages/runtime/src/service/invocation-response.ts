@@ -35,9 +35,9 @@ export function responseFromResult(
     stats: {
       fuelUsed: BigInt(s.fuelUsed),
       fuelLimit: BigInt(s.fuelLimit),
-      peakMemoryBytes: BigInt(s.memoryBytes),
+      peakMemoryBytes: BigInt(s.peakMemoryBytes),
       memoryLimitBytes: BigInt(s.memoryLimitBytes),
-      durationUs: BigInt(Math.round(s.durationMs * 1000)),
+      durationUs: BigInt(Math.round(s.durationUs)),
       outputBytes: BigInt(s.outputBytes),
       hostCalls: s.hostCalls,
     },

@@ -71,7 +71,7 @@ const warmed = new WeakSet<LoadedExtension>();
  *
  * The first invocation of a fresh process compiles the guest's code lazily;
  * a long-lived engine has done that long before. So the first call per
- * extension runs once unmeasured, and `durationMs` is what production sees.
+ * extension runs once unmeasured, and `durationUs` is what production sees.
  * Fuel, memory and output are deterministic and the same either way.
  */
 export function invokeHook(prepared: PreparedHook, opts: InvokeHookOptions): InvocationReport {
@@ -110,15 +110,8 @@ export function invokeHook(prepared: PreparedHook, opts: InvokeHookOptions): Inv
   }
   const { result, mocks } = invoke();
   const stats: HookStats = {
-    fuel: result.stats.fuelUsed,
-    fuelLimit: result.stats.fuelLimit,
-    memoryBytes: result.stats.memoryBytes,
-    memoryLimitBytes: result.stats.memoryLimitBytes,
-    durationMs: result.stats.durationMs,
+    ...result.stats,
     timeoutMs: prepared.ext.limits.timeoutMs,
-    outputBytes: result.stats.outputBytes,
-    outputLimitBytes: result.stats.outputLimitBytes,
-    hostCalls: result.stats.hostCalls,
     hostCallsLimit,
   };
   return {

@@ -12,11 +12,11 @@ describe("formatBytes()", () => {
 
 describe("limitUsage()", () => {
   const stats = {
-    fuel: 4_300_000,
+    fuelUsed: 4_300_000,
     fuelLimit: 5_000_000,
-    memoryBytes: 65_536,
+    peakMemoryBytes: 65_536,
     memoryLimitBytes: 65_536,
-    durationMs: 1,
+    durationUs: 1000,
     timeoutMs: 50,
     outputBytes: 10,
     outputLimitBytes: 65_536,

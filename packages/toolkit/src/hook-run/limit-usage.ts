@@ -1,30 +1,18 @@
-import { formatBytes } from "@ameide-ext/contract";
+import { formatBytes, type InvocationStats } from "@ameide-ext/contract";
 /** Usage at or above this share of a limit gives a warning. */
 export const WARN_RATIO = 0.8;
 
 /** Usage at or above this share of a limit fails a test case. */
 export const FAIL_RATIO = 1;
 
-/** What one invocation used, against its limits. `fuel`, `memoryBytes`, `outputBytes` are deterministic. */
-export interface HookStats {
-  /** Fuel used: WebAssembly instructions executed. */
-  fuel: number;
-  /** Fuel budget: `cpu_millis` × 1,000,000. */
-  fuelLimit: number;
-  /** Peak linear memory, in bytes. */
-  memoryBytes: number;
-  /** Memory cap (`memory_mb`), in bytes. */
-  memoryLimitBytes: number;
-  /** Wall-clock duration, in milliseconds (measured warm, as in a long-lived engine). */
-  durationMs: number;
-  /** Wall-clock limit (`timeout_ms`). */
+/**
+ * What one invocation used, against its limits: the contract's InvocationStats, by the same names (`durationUs`
+ * measured warm, as in a long-lived engine), and the two limits the CLI also shows. `fuelUsed`,
+ * `peakMemoryBytes`, `outputBytes` are deterministic.
+ */
+export interface HookStats extends InvocationStats {
+  /** Wall-clock limit (`timeout_ms`), in milliseconds. */
   timeoutMs: number;
-  /** Output size in bytes (UTF-8). */
-  outputBytes: number;
-  /** Output limit in bytes (64 KiB). */
-  outputLimitBytes: number;
-  /** Host calls made. */
-  hostCalls: number;
   /** Host calls allowed per invocation. */
   hostCallsLimit: number;
 }
@@ -49,9 +37,9 @@ export interface LimitUsage {
 /** Usage of each limit, in a fixed order: fuel, memory, time, output. */
 export function limitUsage(stats: HookStats): LimitUsage[] {
   const pairs: Array<[LimitName, number, number]> = [
-    ["fuel", stats.fuel, stats.fuelLimit],
-    ["memory", stats.memoryBytes, stats.memoryLimitBytes],
-    ["time", stats.durationMs, stats.timeoutMs],
+    ["fuel", stats.fuelUsed, stats.fuelLimit],
+    ["memory", stats.peakMemoryBytes, stats.memoryLimitBytes],
+    ["time", stats.durationUs / 1000, stats.timeoutMs],
     ["output", stats.outputBytes, stats.outputLimitBytes],
   ];
   return pairs.map(([limit, used, max]) => {

@@ -16,11 +16,11 @@ const loaded = checkManifest({
 });
 
 const stats = (over: Partial<HookStats> = {}): HookStats => ({
-  fuel: 1000,
+  fuelUsed: 1000,
   fuelLimit: 1_000_000,
-  memoryBytes: 65536,
+  peakMemoryBytes: 65536,
   memoryLimitBytes: 16 * 1024 * 1024,
-  durationMs: 0.1,
+  durationUs: 100,
   timeoutMs: 50,
   outputBytes: 20,
   outputLimitBytes: 65536,
@@ -77,7 +77,7 @@ describe("judgeCase()", () => {
       outcome: "technical_error",
       output: null,
       error: fuel,
-      stats: stats({ fuel: 1_000_000 }),
+      stats: stats({ fuelUsed: 1_000_000 }),
     });
     expect(
       judgeCase(fx({ expectError: { code: "resource_exhausted", reason: "fuel" } }), r, loaded).failures,
@@ -93,7 +93,7 @@ describe("judgeCase()", () => {
   });
 
   it("warns from 80% of a limit and fails at 100%", () => {
-    const warn = judgeCase(fx({}), report({ stats: stats({ fuel: 850_000 }) }), loaded);
+    const warn = judgeCase(fx({}), report({ stats: stats({ fuelUsed: 850_000 }) }), loaded);
     expect(warn.failures).toEqual([]);
     expect(warn.warnings).toEqual([expect.stringContaining("fuel at 85%")]);
     const over = judgeCase(fx({}), report({ stats: stats({ outputBytes: 65536 }) }), loaded);

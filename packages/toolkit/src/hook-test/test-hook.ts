@@ -159,11 +159,11 @@ function invokeSafely(prepared: Parameters<typeof invokeHook>[0], f: LoadedFixtu
     const error: ErrorSummary = { code: e.code, reason: e.reason ?? null, message: e.message };
     const limits = prepared.ext.limits;
     const stats = {
-      fuel: 0,
+      fuelUsed: 0,
       fuelLimit: limits.cpuMillis * FUEL_PER_CPU_MILLI,
-      memoryBytes: 0,
+      peakMemoryBytes: 0,
       memoryLimitBytes: limits.memoryMb * 1024 * 1024,
-      durationMs: 0,
+      durationUs: 0,
       timeoutMs: limits.timeoutMs,
       outputBytes: 0,
       outputLimitBytes: prepared.engine.sizeLimits.outputBytes,

@@ -17,11 +17,11 @@ const { manifest } = checkManifest({
 });
 
 const stats = {
-  fuel: 4_200_000,
+  fuelUsed: 4_200_000,
   fuelLimit: 5_000_000,
-  memoryBytes: 65536,
+  peakMemoryBytes: 65536,
   memoryLimitBytes: 16 * 1024 * 1024,
-  durationMs: 0.08,
+  durationUs: 80,
   timeoutMs: 50,
   outputBytes: 65,
   outputLimitBytes: 65536,

@@ -100,7 +100,7 @@ function CaseRow({ name, result, width }: { name: string; result: CaseResult | u
     <Text>
       {icon} {result.status === "failed" ? <Text color="red">{shown}</Text> : shown} {cell(fuel)}{" "}
       {cell(memory)} {cell(output)}{" "}
-      <Text dimColor>{time ? formatMs(result.stats.durationMs).padStart(7) : ""}</Text>
+      <Text dimColor>{time ? formatMs(result.stats.durationUs / 1000).padStart(7) : ""}</Text>
       {result.status === "updated" ? <Text color="yellow"> updated</Text> : null}
     </Text>
   );

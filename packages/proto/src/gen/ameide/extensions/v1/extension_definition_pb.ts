@@ -76,7 +76,7 @@ export type ExtensionDefinition = Message<"ameide.extensions.v1.ExtensionDefinit
 
   /**
    * Resource limits of every invocation. A zero field takes the runtime's
-   * default (DEFAULT_LIMITS in @ameide-ext/pdk).
+   * default (DEFAULT_LIMITS in @ameide-ext/contract).
    *
    * @generated from field: ameide.extensions.v1.ExtensionLimits limits = 7;
    */
@@ -151,7 +151,7 @@ export const ExtensionDefinitionSchema: GenMessage<ExtensionDefinition> = /*@__P
 /**
  * ExtensionLimits bounds every invocation of an extension (spec 479 §3.1).
  * Zero means "use the runtime's default"; a value outside the bounds of
- * LIMIT_BOUNDS in @ameide-ext/pdk is refused (reason "invalid_limits").
+ * LIMIT_BOUNDS in @ameide-ext/contract is refused (reason "invalid_limits").
  *
  * @generated from message ameide.extensions.v1.ExtensionLimits
  */

@@ -94,7 +94,7 @@ export type InvokeExtensionResponse = Message<"ameide.extensions.v1.InvokeExtens
    * On OUTCOME_TECHNICAL_ERROR: one of the closed ameide-ext codes, in
    * snake_case: "invalid_argument", "not_found", "permission_denied",
    * "failed_precondition", "resource_exhausted", "deadline_exceeded",
-   * "unavailable", "internal" (ERROR_CODES in @ameide-ext/pdk).
+   * "unavailable", "internal" (ERROR_CODES in @ameide-ext/contract).
    *
    * @generated from field: string error_code = 2;
    */
@@ -121,7 +121,7 @@ export type InvokeExtensionResponse = Message<"ameide.extensions.v1.InvokeExtens
 
   /**
    * Machine-readable reason of a technical error, one of ERROR_REASONS in
-   * @ameide-ext/pdk, e.g. "fuel", "memory", "timeout", "output_size",
+   * @ameide-ext/contract, e.g. "fuel", "memory", "timeout", "output_size",
    * "trap", "invalid_output", "host_call_denied". Empty for OUTCOME_OK and
    * OUTCOME_BUSINESS_ERROR. New reasons may be added; treat an unknown one
    * like its error_code.
@@ -173,7 +173,9 @@ export const InvokeExtensionResponseSchema: GenMessage<InvokeExtensionResponse> 
 
 /**
  * InvocationStats reports what one invocation used, next to its limits, for
- * observability and circuit breakers (spec 479 §6.5).
+ * observability and circuit breakers (spec 479 §6.5). Its field names are the
+ * stats vocabulary of every package: InvocationStats in @ameide-ext/contract,
+ * the SDK and `ameide-ext --json` use the same names (docs/decisions.md).
  *
  * @generated from message ameide.extensions.v1.InvocationStats
  */
@@ -181,7 +183,7 @@ export type InvocationStats = Message<"ameide.extensions.v1.InvocationStats"> & 
   /**
    * Fuel consumed. One unit of fuel is one WebAssembly instruction executed;
    * the CPU budget `cpu_millis` buys FUEL_PER_CPU_MILLI units per
-   * millisecond (@ameide-ext/pdk).
+   * millisecond (@ameide-ext/contract).
    *
    * @generated from field: uint64 fuel_used = 1;
    */
@@ -315,7 +317,7 @@ export const OutcomeSchema: GenEnum<Outcome> = /*@__PURE__*/
 
 /**
  * LogLevel is the severity of a guest log line: the guest contract's
- * "debug", "info", "warn", "error" (LOG_LEVELS in @ameide-ext/pdk).
+ * "debug", "info", "warn", "error" (LOG_LEVELS in @ameide-ext/contract).
  *
  * @generated from enum ameide.extensions.v1.LogLevel
  */

@@ -376,7 +376,7 @@ export type CompileDiagnostic = Message<"ameide.transformation.v1.CompileDiagnos
   severity: DiagnosticSeverity;
 
   /**
-   * Machine-readable reason, one of ERROR_REASONS in @ameide-ext/pdk where
+   * Machine-readable reason, one of ERROR_REASONS in @ameide-ext/contract where
    * one applies, e.g. "compile_error", "missing_export", "forbidden_import",
    * "invalid_manifest". Empty otherwise.
    *
