@@ -58,7 +58,8 @@ export { sha256Hex } from "./component/sha256-hex.js";
 export type { Engine, EngineOptions, LoadedExtension, LoadOptions } from "./engine/create-engine.js";
 // End-user API.
 export { createEngine } from "./engine/create-engine.js";
-export { formatBytes } from "./engine/resolve-limits.js";
+export { formatBytes } from "./engine/invoke/resolve-limits.js";
+export type { WorkerPoolOptions } from "./engine/pool/worker-pool.js";
 export type {
   BusinessError,
   ExecutionContext,
@@ -72,7 +73,6 @@ export type {
   InvokeRequest,
   Outcome,
 } from "./engine/types.js";
-export type { WorkerPoolOptions } from "./engine/worker-pool.js";
 export type {
   ConnectHostCaller,
   ConnectHostCallerOptions,

@@ -1,18 +1,23 @@
 import { DEFAULT_LIMITS, ExtensionError, type ExtensionLimits, type SizeLimits } from "@ameide-ext/contract";
 import type { LinkedModule } from "../component/link-component.js";
 import type { MeterMode } from "../wasm/instrument-module.js";
-import { compileAndWarm } from "./compile-and-warm.js";
-import type { CompiledExtension, CompileOptions } from "./compile-extension.js";
-import { createInstance } from "./create-instance.js";
-import { createGuestInstance, type GuestInstance, type HostCallAnswer } from "./guest-instance.js";
-import { hostErrorPayload } from "./host-call-gate.js";
-import { createLoadThread, type LoadThread, type LoadThreadOptions, type ThreadLoad } from "./load-thread.js";
-import { createModuleCache } from "./module-cache.js";
-import { prepareInvocation } from "./prepare-invocation.js";
-import { resolveLimits, resolveSizeLimits } from "./resolve-limits.js";
-import { runPrepared } from "./run-prepared.js";
+import { createInstance } from "./instance/create-instance.js";
+import { createGuestInstance, type GuestInstance, type HostCallAnswer } from "./instance/guest-instance.js";
+import { hostErrorPayload } from "./invoke/host-call-gate.js";
+import { prepareInvocation } from "./invoke/prepare-invocation.js";
+import { resolveLimits, resolveSizeLimits } from "./invoke/resolve-limits.js";
+import { runPrepared } from "./invoke/run-prepared.js";
+import { compileAndWarm } from "./load/compile-and-warm.js";
+import type { CompiledExtension, CompileOptions } from "./load/compile-extension.js";
+import {
+  createLoadThread,
+  type LoadThread,
+  type LoadThreadOptions,
+  type ThreadLoad,
+} from "./load/load-thread.js";
+import { createModuleCache } from "./load/module-cache.js";
+import { createWorkerPool, type WorkerPool, type WorkerPoolOptions } from "./pool/worker-pool.js";
 import type { InvocationResult, InvokeRequest } from "./types.js";
-import { createWorkerPool, type WorkerPool, type WorkerPoolOptions } from "./worker-pool.js";
 
 /**
  * Metered core modules of linked components kept by an engine, least recently

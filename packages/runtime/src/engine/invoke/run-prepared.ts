@@ -1,7 +1,7 @@
-import type { GuestInstance, HostCallAnswer } from "./guest-instance.js";
+import type { GuestInstance, HostCallAnswer } from "../instance/guest-instance.js";
+import type { InvocationResult } from "../types.js";
 import { createHostCallGate } from "./host-call-gate.js";
 import type { PreparedInvocation } from "./prepare-invocation.js";
-import type { InvocationResult } from "./types.js";
 
 /**
  * Runs a prepared invocation on an instance, with the policy gate in front of

@@ -1,4 +1,4 @@
-import type { CompiledExtension } from "./compile-extension.js";
+import type { CompiledExtension } from "../load/compile-extension.js";
 import { createGuestInstance, type GuestInstance } from "./guest-instance.js";
 import { createLinkedInstance } from "./linked-instance.js";
 

@@ -6,13 +6,13 @@ import {
   HOST_STRING_CAPS,
   restoreFuel,
 } from "@ameide-ext/contract";
-import { DEPTH_EXPORT, FUEL_EXPORT, INIT_FUEL_DEFAULT, TRAP_EXPORT } from "../wasm/instrument-module.js";
-import type { CompiledCore } from "./compile-extension.js";
+import { DEPTH_EXPORT, FUEL_EXPORT, INIT_FUEL_DEFAULT, TRAP_EXPORT } from "../../wasm/instrument-module.js";
+import { checkOutputSize, classifyFailure, judgePayload } from "../invoke/run-outcome.js";
+import type { CompiledCore } from "../load/compile-extension.js";
+import type { BusinessError, GuestLogLine, Outcome } from "../types.js";
 import { createGuestLog, type GuestLog } from "./guest-log.js";
 import { chargeHostBytes, checkHostString } from "./host-bytes.js";
 import { newInstanceFuel } from "./new-instance-fuel.js";
-import { checkOutputSize, classifyFailure, judgePayload } from "./run-outcome.js";
-import type { BusinessError, GuestLogLine, Outcome } from "./types.js";
 
 /** A host call's answer, as the guest receives it. */
 export type HostCallAnswer = { ok: string } | { err: string };

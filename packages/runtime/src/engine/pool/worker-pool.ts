@@ -1,12 +1,12 @@
 import { availableParallelism } from "node:os";
 import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
 import { ExtensionError } from "@ameide-ext/contract";
-import type { CompiledExtension } from "./compile-extension.js";
-import type { HostCallAnswer } from "./guest-instance.js";
-import { hostErrorPayload } from "./host-call-gate.js";
-import type { PreparedInvocation } from "./prepare-invocation.js";
-import { createRunClock, RUN_CLOCK_BYTES, type RunClock } from "./run-clock.js";
-import type { HostCallHandler, InvocationResult } from "./types.js";
+import type { HostCallAnswer } from "../instance/guest-instance.js";
+import { hostErrorPayload } from "../invoke/host-call-gate.js";
+import type { PreparedInvocation } from "../invoke/prepare-invocation.js";
+import { createRunClock, RUN_CLOCK_BYTES, type RunClock } from "../invoke/run-clock.js";
+import type { CompiledExtension } from "../load/compile-extension.js";
+import type { HostCallHandler, InvocationResult } from "../types.js";
 import type { FromWorker, HostCallReply, ToWorker, WorkerData } from "./worker-protocol.js";
 import { workerExecArgv, workerScript } from "./worker-script.js";
 
@@ -134,7 +134,7 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
     const clockBuf = new SharedArrayBuffer(RUN_CLOCK_BYTES);
     const { port1, port2 } = new MessageChannel();
     const wd: WorkerData = { ctl: ctlBuf, clock: clockBuf, replies: port2, cacheEntries };
-    const { script, eval: isEval } = workerScript("worker-entry");
+    const { script, eval: isEval } = workerScript(new URL("./worker-entry", import.meta.url));
     const worker = new Worker(script, {
       eval: isEval,
       workerData: wd,

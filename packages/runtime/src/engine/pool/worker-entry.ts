@@ -1,10 +1,10 @@
 import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
 import { ExtensionError } from "@ameide-ext/contract";
-import { createInstance } from "./create-instance.js";
-import type { GuestInstance, HostCallAnswer } from "./guest-instance.js";
-import { createModuleCache } from "./module-cache.js";
-import { createRunClock } from "./run-clock.js";
-import { runPrepared } from "./run-prepared.js";
+import { createInstance } from "../instance/create-instance.js";
+import type { GuestInstance, HostCallAnswer } from "../instance/guest-instance.js";
+import { createRunClock } from "../invoke/run-clock.js";
+import { runPrepared } from "../invoke/run-prepared.js";
+import { createModuleCache } from "../load/module-cache.js";
 import type { FromWorker, HostCallReply, ToWorker, WorkerData } from "./worker-protocol.js";
 
 // A pool worker: keeps live instances by module key and runs one invocation at

@@ -1,7 +1,7 @@
 import { MODULE_SHAPE_CAPS } from "@ameide-ext/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEngine, type Engine } from "../index.js";
-import { guest, watComponent } from "../testing/wat-component.js";
+import { createEngine, type Engine } from "../../index.js";
+import { guest, watComponent } from "../../testing/wat-component.js";
 
 const ECHO = "(call $ok (local.get $ptr) (local.get $len))";
 /**

@@ -1,13 +1,13 @@
 import { ExtensionError, formatBytes, HOST_STRING_CAPS, restoreFuel } from "@ameide-ext/contract";
-import { evaluateGlue } from "../component/evaluate-glue.js";
-import type { LinkedExtension, LinkedModule } from "../component/link-component.js";
-import { COUNTERS_MODULE, INIT_FUEL_DEFAULT } from "../wasm/instrument-module.js";
+import { evaluateGlue } from "../../component/evaluate-glue.js";
+import type { LinkedExtension, LinkedModule } from "../../component/link-component.js";
+import { COUNTERS_MODULE, INIT_FUEL_DEFAULT } from "../../wasm/instrument-module.js";
+import { checkOutputSize, classifyFailure, judgePayload } from "../invoke/run-outcome.js";
 import type { GuestInstance, GuestRunOptions, GuestRunResult } from "./guest-instance.js";
 import { createGuestLog, type GuestLog } from "./guest-log.js";
 import { chargeHostBytes, checkHostString } from "./host-bytes.js";
 import { guardHostImports, type HostStringHooks } from "./host-import-guard.js";
 import { newInstanceFuel } from "./new-instance-fuel.js";
-import { checkOutputSize, classifyFailure, judgePayload } from "./run-outcome.js";
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
 const HOST_KEYS = ["ameide:extension/host@1.0.0", "ameide:extension/host"];

@@ -1,18 +1,18 @@
 import { ExtensionError, MAX_LINKED_MODULES } from "@ameide-ext/contract";
-import { checkLinkNames } from "../component/check-link-names.js";
+import { checkLinkNames } from "../../component/check-link-names.js";
 import {
   compileLinked,
   type LinkedExtension,
   type LinkedModuleCache,
   planLink,
-} from "../component/link-component.js";
-import { type ComponentParts, readComponent, readCoreExportNames } from "../component/read-component.js";
-import { sha256Hex } from "../component/sha256-hex.js";
-import { type AbiNames, validateCoreAbi, validateWorld } from "../component/validate-contract.js";
-import { tooComplex } from "../wasm/check-module-shape.js";
-import { instrumentModule, type MeterMode } from "../wasm/instrument-module.js";
-import { stripStartSection } from "../wasm/strip-start-section.js";
-import { formatBytes } from "./resolve-limits.js";
+} from "../../component/link-component.js";
+import { type ComponentParts, readComponent, readCoreExportNames } from "../../component/read-component.js";
+import { sha256Hex } from "../../component/sha256-hex.js";
+import { type AbiNames, validateCoreAbi, validateWorld } from "../../component/validate-contract.js";
+import { tooComplex } from "../../wasm/check-module-shape.js";
+import { instrumentModule, type MeterMode } from "../../wasm/instrument-module.js";
+import { stripStartSection } from "../../wasm/strip-start-section.js";
+import { formatBytes } from "../invoke/resolve-limits.js";
 
 /** What every compiled extension has, whatever its shape. */
 interface CompiledBase {
