@@ -68,6 +68,7 @@ export type {
   HostCallPermission,
   HostCallPolicy,
   HostCallRequest,
+  InlineAttempt,
   InvocationResult,
   InvocationStats,
   InvokeRequest,

@@ -3,6 +3,7 @@ import type { LinkedModule } from "../component/link-component.js";
 import type { MeterMode } from "../wasm/instrument-module.js";
 import { createInstance } from "./instance/create-instance.js";
 import { createGuestInstance, type GuestInstance, type HostCallAnswer } from "./instance/guest-instance.js";
+import { makesOnCallerThread } from "./instance/ready-before-run.js";
 import { hostErrorPayload } from "./invoke/host-call-gate.js";
 import { prepareInvocation } from "./invoke/prepare-invocation.js";
 import { resolveLimits, resolveSizeLimits } from "./invoke/resolve-limits.js";
@@ -17,7 +18,7 @@ import {
 } from "./load/load-thread.js";
 import { createModuleCache } from "./load/module-cache.js";
 import { createWorkerPool, type WorkerPool, type WorkerPoolOptions } from "./pool/worker-pool.js";
-import type { InvocationResult, InvokeRequest } from "./types.js";
+import type { InlineAttempt, InvocationResult, InvokeRequest } from "./types.js";
 
 /**
  * Metered core modules of linked components kept by an engine, least recently
@@ -96,19 +97,20 @@ export interface Engine {
   invokeInline(ext: LoadedExtension, request: InvokeRequest): InvocationResult;
   /**
    * Runs one invocation on this thread with at most `fuelSlice` fuel: the
-   * fast path for guests that are cheap almost always. Returns the result when
-   * the guest finished (or failed) within the slice, with the stats of that
-   * run and its real budget as `fuelLimit`; returns undefined when the guest
-   * used the whole slice without finishing, and the caller then runs it in
-   * full, in the pool. Only for requests without a host handler: a guest that
-   * can make no host call has no effect but its result, so running it again
-   * is safe and gives the same answer. A slice at or above the budget runs
-   * the invocation in full, exactly as {@link invokeInline}. Also undefined,
-   * without running, when the guest's instance must first be made by running
-   * guest code (start or initialize functions: a composed guest's after a
-   * trap, any first instance on this thread): that is not bounded by a slice.
+   * fast path for guests that are cheap almost always. Returns `{ ran }`, the
+   * result, when the guest finished (or failed) within the slice, with the
+   * stats of that run and its real budget as `fuelLimit`; `{ skipped: "slice" }`
+   * when the guest used the whole slice without finishing, and the caller then
+   * runs it in full, in the pool. Only for requests without a host handler: a
+   * guest that can make no host call has no effect but its result, so running
+   * it again is safe and gives the same answer. A slice at or above the budget
+   * runs the invocation in full, exactly as {@link invokeInline}.
+   * `{ skipped: "not_ready" }`, without running, when the guest's instance must
+   * first be made by work this thread must not do (makesOnCallerThread: start
+   * or initialize functions, a composed guest's after a trap, any first
+   * instance on this thread; a large table): not bounded by a slice.
    */
-  tryInline(ext: LoadedExtension, request: InvokeRequest, fuelSlice: number): InvocationResult | undefined;
+  tryInline(ext: LoadedExtension, request: InvokeRequest, fuelSlice: number): InlineAttempt;
   /**
    * Runs one invocation in the worker pool: a stuck invocation is stopped at
    * its wall-clock limit by terminating its worker, and host calls may be
@@ -169,14 +171,6 @@ function fromThread(load: ThreadLoad): { compiled: CompiledExtension; instance: 
   return { compiled, instance };
 }
 
-/**
- * Table entries a new instance may make on the caller's thread (tryInline):
- * V8 makes each instance's tables anew, 15-50 ns an entry (a 500,000-entry
- * table took 8-26 ms), work no fuel counts. An instance with more, after a
- * trap or memory growth, is made in the pool.
- */
-export const INLINE_NEW_INSTANCE_TABLE_ENTRIES = 16_384;
-
 /** The table entries a one-module guest's new instance makes; 0 for a linked one (whose new instance is the pool's anyway). */
 function coreTableEntries(compiled: CompiledExtension): number {
   return compiled.kind === "core" ? compiled.tableEntries : 0;
@@ -218,13 +212,13 @@ export function createEngine(options: EngineOptions = {}): Engine {
     prep: ReturnType<typeof prepareInvocation>,
     answer: (service: string, method: string, requestJson: string) => HostCallAnswer,
   ) => {
-    const instance = entryFor(ext);
+    const instance = instanceOf(ext);
     const result = runPrepared(instance, prep, ext.compiled.memoryLimitBytes, answer);
     cleanLater(instance);
     return result;
   };
 
-  const entryFor = (ext: LoadedExtension) => {
+  const instanceOf = (ext: LoadedExtension) => {
     let entry = cache.get(ext.key);
     if (!entry) {
       entry = { compiled: ext.compiled, instance: undefined };
@@ -308,21 +302,16 @@ export function createEngine(options: EngineOptions = {}): Engine {
           "invalid_limits",
         );
       const prep = prepareInvocation(request, ext.limits, sizeLimits);
-      // No guest code outside the slice on the caller's thread: an instance whose making runs start or
-      // initialize functions (a composed guest's after a trap; any first instance, e.g. after the cache
-      // evicted it; one whose start may write its tables) is the pool's, which bounds it on its own.
-      const instance = entryFor(ext);
-      if (!instance.startsWithoutGuestCode) return undefined;
-      // Nor a new instance with large tables, which V8 makes anew: unmetered work (see INLINE_NEW_INSTANCE_TABLE_ENTRIES).
-      if (!instance.ready && coreTableEntries(ext.compiled) > INLINE_NEW_INSTANCE_TABLE_ENTRIES)
-        return undefined;
+      if (!makesOnCallerThread(instanceOf(ext), coreTableEntries(ext.compiled)))
+        return { skipped: "not_ready" };
       const budget = prep.fuel;
-      if (fuelSlice >= budget) return runHere(ext, prep, denied);
+      if (fuelSlice >= budget) return { ran: runHere(ext, prep, denied) };
       prep.fuel = fuelSlice;
       const result = runHere(ext, prep, denied);
-      if (result.outcome === "technical_error" && result.error?.reason === "fuel") return undefined;
+      if (result.outcome === "technical_error" && result.error?.reason === "fuel")
+        return { skipped: "slice" };
       result.stats.fuelLimit = budget;
-      return result;
+      return { ran: result };
     },
     invoke(ext, request) {
       let prep: ReturnType<typeof prepareInvocation>;

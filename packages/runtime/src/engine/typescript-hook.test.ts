@@ -171,13 +171,12 @@ describe("createEngine() with TypeScript hooks", () => {
 
   it("tries a TypeScript hook inline while its instance is live, but never remakes one on the caller's thread", async () => {
     const ext = await engine.load(component);
-    expect(engine.tryInline(ext, { input: "{}" }, 10_000_000)).toMatchObject({ outcome: "ok" });
+    expect(engine.tryInline(ext, { input: "{}" }, 10_000_000)).toMatchObject({ ran: { outcome: "ok" } });
     // A throw traps: the instance must be made again, which tryInline leaves to the pool.
     expect(engine.tryInline(ext, { input: '{"mode":"throw"}' }, 10_000_000)).toMatchObject({
-      outcome: "technical_error",
-      error: { reason: "trap" },
+      ran: { outcome: "technical_error", error: { reason: "trap" } },
     });
-    expect(engine.tryInline(ext, { input: "{}" }, 10_000_000)).toBeUndefined();
+    expect(engine.tryInline(ext, { input: "{}" }, 10_000_000)).toEqual({ skipped: "not_ready" });
     expect(await engine.invoke(ext, { input: "{}" })).toMatchObject({ outcome: "ok" });
   });
 

@@ -322,6 +322,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
    * One try in the inline slice. The version goes to the pool (for SLOW_FOR_MS) when the slice's fuel ran
    * out (no result: the pool runs it again in full) or when its runs take longer than the slice in wall
    * time, whatever the reason (createOverrunJudge; the result stands, and `overran` is true when it routed).
+   * An instance not ready on this thread sends only this invocation to the pool: no result, the version
+   * not marked, so the next may run inline once its instance is made.
    */
   const runInline = (
     entry: CatalogEntry,
@@ -329,12 +331,13 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     request: Parameters<Engine["tryInline"]>[1],
   ): { result: InvocationResult | undefined; overran: boolean } => {
     const started = performance.now();
-    const result = engine.tryInline(ext, request, inlineSlice);
+    const attempt = engine.tryInline(ext, request, inlineSlice);
     const wallMs = performance.now() - started;
-    if (!result) {
-      slow.mark(entry.key);
-      return { result, overran: false };
+    if ("skipped" in attempt) {
+      if (attempt.skipped === "slice") slow.mark(entry.key);
+      return { result: undefined, overran: false };
     }
+    const result = attempt.ran;
     const verdict = overruns.judge(entry.key, wallMs);
     if (verdict === "route") slow.mark(entry.key);
     if (verdict !== "within")
