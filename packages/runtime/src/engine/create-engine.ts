@@ -2,7 +2,8 @@ import { DEFAULT_LIMITS, ExtensionError, type ExtensionLimits, type SizeLimits }
 import type { LinkedModule } from "../component/link-component.js";
 import type { MeterMode } from "../wasm/instrument-module.js";
 import { createInstance } from "./instance/create-instance.js";
-import { createGuestInstance, type GuestInstance, type HostCallAnswer } from "./instance/guest-instance.js";
+import { createGuestInstance } from "./instance/guest-instance.js";
+import type { GuestInstance, HostCallAnswer } from "./instance/instance-lifecycle.js";
 import { makesOnCallerThread } from "./instance/ready-before-run.js";
 import { hostErrorPayload } from "./invoke/host-call-gate.js";
 import { prepareInvocation } from "./invoke/prepare-invocation.js";

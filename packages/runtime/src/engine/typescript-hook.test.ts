@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileLinked, type LinkedExtension, planLink } from "../component/link-component.js";
 import { guest, watComponent } from "../testing/wat-component.js";
 import { createEngine } from "./create-engine.js";
-import type { GuestRunOptions } from "./instance/guest-instance.js";
+import type { GuestRunOptions } from "./instance/instance-lifecycle.js";
 import { createLinkedInstance } from "./instance/linked-instance.js";
 
 // TypeScript hooks built by the PDK (esbuild + componentize-qjs), run as linked instances.

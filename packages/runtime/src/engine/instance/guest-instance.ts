@@ -1,113 +1,26 @@
 import {
   type ErrorReason,
   ExtensionError,
-  type ExtensionErrorData,
   formatBytes,
   HOST_STRING_CAPS,
   restoreFuel,
 } from "@ameide-ext/contract";
 import { DEPTH_EXPORT, FUEL_EXPORT, INIT_FUEL_DEFAULT, TRAP_EXPORT } from "../../wasm/instrument-module.js";
-import { checkOutputSize, classifyFailure, judgePayload } from "../invoke/run-outcome.js";
+import { checkOutputSize, judgePayload } from "../invoke/run-outcome.js";
 import type { CompiledCore } from "../load/compile-extension.js";
-import type { BusinessError, GuestLogLine, Outcome } from "../types.js";
-import { createGuestLog, type GuestLog } from "./guest-log.js";
 import { chargeHostBytes, checkHostString } from "./host-bytes.js";
+import {
+  askHost,
+  createInstanceLifecycle,
+  type GuestInstance,
+  type GuestPayload,
+  type GuestSnapshot,
+  guarded,
+  type HostCallAnswer,
+  type InstanceShape,
+  type RunState,
+} from "./instance-lifecycle.js";
 import { newInstanceFuel } from "./new-instance-fuel.js";
-
-/** A host call's answer, as the guest receives it. */
-export type HostCallAnswer = { ok: string } | { err: string };
-
-/**
- * Answers one host call synchronously (the guest is blocked meanwhile). Throw
- * an ExtensionError to end the invocation with it (policy refusals, time-outs).
- */
-export type SyncHostCall = (service: string, method: string, requestJson: string) => HostCallAnswer;
-
-/** Options of one {@link GuestInstance.run}. */
-export interface GuestRunOptions {
-  /** The input JSON, UTF-8. */
-  input: Uint8Array;
-  /** Fuel budget. */
-  fuel: number;
-  /** Largest output, in bytes. */
-  outputLimitBytes: number;
-  /** Log volume kept, in bytes. */
-  logBytes: number;
-  /** Log lines kept. */
-  logLines: number;
-  /** Answers host calls; when absent, a host call ends the invocation with `permission_denied`. */
-  hostCall: SyncHostCall | undefined;
-}
-
-/** What one run produced, before the engine adds timing. */
-export interface GuestRunResult {
-  outcome: Outcome;
-  output?: string;
-  businessError?: BusinessError;
-  error?: ExtensionErrorData;
-  fuelUsed: number;
-  memoryBytes: number;
-  outputBytes: number;
-  hostCalls: number;
-  logs: GuestLogLine[];
-}
-
-/**
- * What a core guest's first instance leaves for later ones: its memory and
- * mutable globals after its start and initialize functions, and the fuel they
- * used. Plain data: a load worker hands it to the thread that serves, which
- * then makes its instances from it without running guest code.
- */
-export interface GuestSnapshot {
-  memory: Uint8Array<ArrayBuffer>;
-  globals: Array<number | bigint>;
-  startFuel: number;
-}
-
-/** One guest, ready to run; every run starts from the same pristine state. */
-export interface GuestInstance {
-  /**
-   * The snapshot taken after the first instance's start and initialize
-   * functions, once there is one and later instances are made from it;
-   * undefined otherwise (a linked component; a module whose start may write
-   * its tables).
-   */
-  snapshot(): GuestSnapshot | undefined;
-  run(options: GuestRunOptions): GuestRunResult;
-  /**
-   * Instantiates now (start and initialize functions included) when the next
-   * run needs a new instance (none yet, or the last run trapped or grew
-   * memory), so that run starts from a snapshot restore; throws what
-   * instantiation throws.
-   */
-  warm(): void;
-  /** False when the next run needs a new instance first (what {@link warm} makes). */
-  readonly ready: boolean;
-  /**
-   * True when no guest code runs before the next run's first instruction:
-   * the instance is ready, or a new one would be made from the snapshot. False
-   * when making it runs start or initialize functions (no instance yet; a
-   * linked component; a module whose start may write its tables): work that
-   * must not land on a caller's thread unbounded.
-   */
-  readonly startsWithoutGuestCode: boolean;
-  /**
-   * Restores the snapshot now, if the last run left the instance dirty and a
-   * restore is enough: what the next run would otherwise do first. For idle
-   * time, right after a result is sent, so the copy is off the next
-   * invocation's latency. A new instance (after a trap or memory growth) is
-   * left to {@link warm} or the next run.
-   */
-  clean(): void;
-  /** Count of instantiations so far (1 + one per trap or memory growth). */
-  readonly instantiations: number;
-  /**
-   * Count of runs of the module's start and initialize functions: 1 once
-   * instantiated, as later instances are made from the snapshot (except for
-   * a module that writes tables from them, which runs them in each).
-   */
-  readonly startRuns: number;
-}
 
 const encoder = new TextEncoder();
 const strictDecoder = new TextDecoder("utf-8", { fatal: true });
@@ -126,14 +39,6 @@ interface Exports {
   globals: WebAssembly.Global[];
 }
 
-interface RunState {
-  opts: GuestRunOptions;
-  log: GuestLog;
-  hostCalls: number;
-  /** An error raised by the host side, which wins over the trap it causes. */
-  pending: ExtensionError | undefined;
-}
-
 function techError(
   code: ExtensionError["code"],
   reason: ErrorReason,
@@ -146,24 +51,28 @@ function techError(
 /**
  * Instantiates a compiled extension with the host API, takes a snapshot of its
  * memory and mutable globals after initialisation, and restores it before each
- * run. An instance that trapped, or whose memory grew, is replaced. Given a
- * `seed` (another thread's {@link GuestInstance.snapshot}), even the first
- * instance is made from it, and no guest code runs to make any.
+ * run. An instance that trapped, or whose memory grew, is replaced (see
+ * createInstanceLifecycle). Given a `seed` (another thread's
+ * {@link GuestInstance.snapshot}), even the first instance is made from it, and
+ * no guest code runs to make any.
  */
 export function createGuestInstance(compiled: CompiledCore, seed?: GuestSnapshot): GuestInstance {
+  return createInstanceLifecycle((current) => coreShape(compiled, seed, current));
+}
+
+/** The one-module shape: the ABI's exports, one memory, a snapshot later instances start from. */
+function coreShape(
+  compiled: CompiledCore,
+  seed: GuestSnapshot | undefined,
+  current: () => RunState | undefined,
+): InstanceShape {
   const { abi } = compiled;
-  let state: RunState | undefined;
-  let ex!: Exports;
+  let ex: Exports | undefined;
   let snapshot = new Uint8Array(0);
-  let globalsSnapshot: Array<number | bigint>;
+  let globalsSnapshot: Array<number | bigint> = [];
   /** Fuel the start and initialize functions used, and how many times they ran. */
   let startFuel = 0;
   let startRuns = 0;
-  let dirty = false;
-  let broken = true;
-  let instantiations = 0;
-  /** Fuel for the new instance made for the next invocation (after a trap or a memory growth), which it pays. */
-  let owed = 0;
   /** True once a snapshot exists, taken here or seeded, from which later instances are made. */
   let snapshotted = false;
   if (seed && compiled.restartModule !== undefined) {
@@ -172,9 +81,11 @@ export function createGuestInstance(compiled: CompiledCore, seed?: GuestSnapshot
     startFuel = seed.startFuel;
     snapshotted = true;
   }
+  /** The live instance's exports; only called while there is one. */
+  const live = (): Exports => ex as Exports;
 
   const view = (ptr: number, len: number): Uint8Array => {
-    const buf = ex.memory.buffer;
+    const buf = live().memory.buffer;
     if (ptr < 0 || len < 0 || ptr + len > buf.byteLength) {
       throw techError(
         "resource_exhausted",
@@ -188,17 +99,17 @@ export function createGuestInstance(compiled: CompiledCore, seed?: GuestSnapshot
   const readString = (ptr: number, len: number, cap: number, what: string) => {
     checkHostString(len >>> 0, cap, what);
     const bytes = view(ptr >>> 0, len >>> 0);
-    chargeHostBytes(ex.fuel, bytes.length);
+    chargeHostBytes(live().fuel, bytes.length);
     return lenientDecoder.decode(bytes);
   };
 
   const writeResult = (retPtr: number, answer: HostCallAnswer) => {
     const isOk = "ok" in answer;
     const bytes = encoder.encode(isOk ? answer.ok : answer.err);
-    chargeHostBytes(ex.fuel, bytes.length);
-    const ptr = ex.realloc(0, 0, 1, bytes.length) >>> 0;
+    chargeHostBytes(live().fuel, bytes.length);
+    const ptr = live().realloc(0, 0, 1, bytes.length) >>> 0;
     view(ptr, bytes.length).set(bytes);
-    const dv = new DataView(ex.memory.buffer);
+    const dv = new DataView(live().memory.buffer);
     if (retPtr + 12 > dv.byteLength)
       throw techError("resource_exhausted", "trap", "the guest passed an out-of-bounds return area");
     dv.setUint8(retPtr, isOk ? 0 : 1);
@@ -208,39 +119,25 @@ export function createGuestInstance(compiled: CompiledCore, seed?: GuestSnapshot
 
   const host = {
     log(levelPtr: number, levelLen: number, msgPtr: number, msgLen: number) {
-      const s = state;
+      const s = current();
       if (!s) return;
       const bytes = msgLen >>> 0;
-      try {
+      guarded(s, () => {
         const level = readString(levelPtr, levelLen, HOST_STRING_CAPS.levelBytes, "log level");
         // Over the log's cap, the line is only counted: no need to decode it.
         const message = s.log.fits(bytes) ? readString(msgPtr, msgLen, bytes, "log message") : "";
         s.log.add(level, message, bytes);
-      } catch (cause) {
-        s.pending = ExtensionError.from(cause);
-        throw s.pending;
-      }
+      });
     },
     call(sp: number, sl: number, mp: number, ml: number, rp: number, rl: number, retPtr: number) {
-      const s = state;
+      const s = current();
       if (!s) throw techError("internal", "trap", "host call outside an invocation");
-      try {
+      guarded(s, () => {
         const service = readString(sp, sl, HOST_STRING_CAPS.nameBytes, "host call service name");
         const method = readString(mp, ml, HOST_STRING_CAPS.nameBytes, "host call method name");
         const request = readString(rp, rl, HOST_STRING_CAPS.requestBytes, "host call request");
-        s.hostCalls++;
-        if (!s.opts.hostCall) {
-          throw techError(
-            "permission_denied",
-            "host_call_denied",
-            `host call ${service}.${method} refused: no host calls are available here`,
-          );
-        }
-        writeResult(retPtr >>> 0, s.opts.hostCall(service, method, request));
-      } catch (cause) {
-        s.pending = ExtensionError.from(cause);
-        throw s.pending;
-      }
+        writeResult(retPtr >>> 0, askHost(s, service, method, request));
+      });
     },
   };
 
@@ -261,12 +158,12 @@ export function createGuestInstance(compiled: CompiledCore, seed?: GuestSnapshot
       trap: e[TRAP_EXPORT] as WebAssembly.Global,
       globals: compiled.snapshotGlobals.map((n) => e[n] as WebAssembly.Global),
     };
-    return e;
+    return { e, ex };
   };
 
   /** The first instance (or one whose tables only its start can rebuild): start and initialize run here, under INIT_FUEL. */
   const instantiateFully = () => {
-    const e = bind(new WebAssembly.Instance(compiled.module, imports));
+    const { e, ex } = bind(new WebAssembly.Instance(compiled.module, imports));
     let used = INIT_FUEL - (ex.fuel.value as bigint);
     if (abi.initialize) {
       ex.fuel.value = INIT_FUEL;
@@ -284,54 +181,20 @@ export function createGuestInstance(compiled: CompiledCore, seed?: GuestSnapshot
 
   /** Every later instance: from the module without its start, the snapshot restored into it; no guest code runs. */
   const instantiateFromSnapshot = (restartModule: WebAssembly.Module) => {
-    bind(new WebAssembly.Instance(restartModule, imports));
+    const { ex } = bind(new WebAssembly.Instance(restartModule, imports));
     const missing = snapshot.length - ex.memory.buffer.byteLength;
     if (missing > 0) ex.memory.grow(missing / 65536);
     restoreState();
   };
 
-  const instantiate = () => {
-    if (snapshotted && compiled.restartModule !== undefined) instantiateFromSnapshot(compiled.restartModule);
-    else instantiateFully();
-    if (instantiations > 0 && !compiled.freshInstance) owed = newInstanceFuel([compiled]);
-    instantiations++;
-    broken = false;
-    dirty = false;
-  };
-
   const restoreState = () => {
-    new Uint8Array(ex.memory.buffer).set(snapshot);
-    for (let i = 0; i < ex.globals.length; i++)
-      (ex.globals[i] as WebAssembly.Global).value = globalsSnapshot[i];
-    ex.depth.value = 0;
-    ex.trap.value = 0;
+    const l = live();
+    new Uint8Array(l.memory.buffer).set(snapshot);
+    for (let i = 0; i < l.globals.length; i++)
+      (l.globals[i] as WebAssembly.Global).value = globalsSnapshot[i];
+    l.depth.value = 0;
+    l.trap.value = 0;
   };
-
-  /** True when a restored snapshot is not enough: no instance yet, a trap, memory growth, or tables that may have changed. */
-  const needsInstance = () =>
-    broken || (dirty && compiled.freshInstance) || ex.memory.buffer.byteLength !== snapshot.length;
-
-  const reset = () => {
-    if (needsInstance()) {
-      instantiate();
-      return;
-    }
-    if (!dirty) return;
-    restoreState();
-    dirty = false;
-  };
-
-  /**
-   * Fuel charged before the guest's first instruction: the restore of its
-   * memory (by size, see restoreFuel), a new instance made for this invocation
-   * (see newInstanceFuel), plus its start and initialize functions when each
-   * invocation runs them again (a module whose tables they may write).
-   */
-  const startCharge = () =>
-    restoreFuel(snapshot.length) +
-    freshCharge() +
-    owed +
-    (compiled.freshInstance && compiled.restartModule === undefined ? startFuel : 0);
 
   /**
    * Fuel for the new instance each invocation of a `freshInstance` module
@@ -341,30 +204,8 @@ export function createGuestInstance(compiled: CompiledCore, seed?: GuestSnapshot
    */
   const freshCharge = () => (compiled.freshInstance ? newInstanceFuel([compiled]) : 0);
 
-  /** The result when the charge alone is over the budget: the guest does not run, and its instance stays clean. */
-  const overBudget = (s: RunState, charge: number, fuel: number): GuestRunResult => ({
-    outcome: "technical_error",
-    error: techError(
-      "resource_exhausted",
-      "fuel",
-      `fuel exhausted before the guest ran: starting it (its ${formatBytes(snapshot.length)} memory restored, its start function if it runs again, a new instance if it needed one) costs ${charge} instructions, the budget is ${fuel}`,
-      { limit: fuel, charge },
-    ).toJSON(),
-    fuelUsed: fuel,
-    memoryBytes: ex.memory.buffer.byteLength,
-    outputBytes: 0,
-    hostCalls: 0,
-    logs: s.log.finish(),
-  });
-
-  const classify = (cause: unknown, s: RunState, fuel: number): ExtensionError =>
-    classifyFailure(cause, s.pending, ex.trap.value as number, fuel, compiled.memoryLimitBytes);
-
-  const finishOutput = (
-    retPtr: number,
-    s: RunState,
-  ): Omit<GuestRunResult, "fuelUsed" | "memoryBytes" | "hostCalls" | "logs"> => {
-    const dv = new DataView(ex.memory.buffer);
+  const finishOutput = (retPtr: number, s: RunState): GuestPayload => {
+    const dv = new DataView(live().memory.buffer);
     if (retPtr + 12 > dv.byteLength)
       throw techError("internal", "invalid_output", "run returned an out-of-bounds result area");
     const disc = dv.getUint8(retPtr);
@@ -388,77 +229,48 @@ export function createGuestInstance(compiled: CompiledCore, seed?: GuestSnapshot
   };
 
   return {
-    get instantiations() {
-      return instantiations;
+    fresh: compiled.freshInstance,
+    memoryLimitBytes: compiled.memoryLimitBytes,
+    instantiate() {
+      if (snapshotted && compiled.restartModule !== undefined)
+        instantiateFromSnapshot(compiled.restartModule);
+      else instantiateFully();
+      // A freshInstance module's new instance is charged to each run (freshCharge), not owed.
+      return compiled.freshInstance ? 0 : newInstanceFuel([compiled]);
     },
-    get startRuns() {
-      return startRuns;
-    },
-    get ready() {
-      return !needsInstance();
-    },
-    get startsWithoutGuestCode() {
-      return !needsInstance() || (snapshotted && compiled.restartModule !== undefined);
+    grown: () => live().memory.buffer.byteLength !== snapshot.length,
+    restore: restoreState,
+    restartsWithoutGuestCode: () => snapshotted && compiled.restartModule !== undefined,
+    chargeBefore: freshCharge,
+    /**
+     * The restore of its memory (by size, see restoreFuel), a new instance
+     * made for this invocation (see newInstanceFuel), plus its start and
+     * initialize functions when each invocation runs them again (a module
+     * whose tables they may write).
+     */
+    startCharge: () =>
+      restoreFuel(snapshot.length) +
+      freshCharge() +
+      (compiled.freshInstance && compiled.restartModule === undefined ? startFuel : 0),
+    describeStart: () =>
+      `starting it (its ${formatBytes(snapshot.length)} memory restored, its start function if it runs again, a new instance if it needed one)`,
+    memoryBytes: () => ex?.memory.buffer.byteLength ?? 0,
+    fuelLeft: () => ex?.fuel.value as bigint | undefined,
+    trapReason: () => (ex?.trap.value as number | undefined) ?? 0,
+    execute(s, fuel) {
+      const l = live();
+      l.fuel.value = fuel;
+      const inPtr = l.realloc(0, 0, 1, s.opts.input.length) >>> 0;
+      view(inPtr, s.opts.input.length).set(s.opts.input);
+      const retPtr = l.run(inPtr, s.opts.input.length) >>> 0;
+      const out = finishOutput(retPtr, s);
+      l.postReturn?.(retPtr);
+      return out;
     },
     snapshot() {
       if (!snapshotted || compiled.restartModule === undefined) return undefined;
       return { memory: snapshot, globals: globalsSnapshot, startFuel };
     },
-    warm() {
-      if (needsInstance()) instantiate();
-    },
-    clean() {
-      // A restore only: making a new instance is warm()'s work, which the pool bounds on its own.
-      if (state === undefined && dirty && !needsInstance()) reset();
-    },
-    run(opts) {
-      const s: RunState = {
-        opts,
-        log: createGuestLog(opts.logLines, opts.logBytes),
-        hostCalls: 0,
-        pending: undefined,
-      };
-      const fuel = BigInt(opts.fuel);
-      let result: GuestRunResult;
-      try {
-        if (freshCharge() >= opts.fuel) return overBudget(s, freshCharge(), opts.fuel);
-        reset();
-        const charge = BigInt(startCharge());
-        owed = 0; // paid, whether the guest runs or not
-        if (charge >= fuel) return overBudget(s, Number(charge), opts.fuel);
-        state = s;
-        dirty = true;
-        ex.fuel.value = fuel - charge;
-        const inPtr = ex.realloc(0, 0, 1, opts.input.length) >>> 0;
-        view(inPtr, opts.input.length).set(opts.input);
-        const retPtr = ex.run(inPtr, opts.input.length) >>> 0;
-        const out = finishOutput(retPtr, s);
-        ex.postReturn?.(retPtr);
-        result = {
-          ...out,
-          fuelUsed: Number(fuel - (ex.fuel.value as bigint)),
-          memoryBytes: ex.memory.buffer.byteLength,
-          hostCalls: s.hostCalls,
-          logs: s.log.finish(),
-        };
-      } catch (cause) {
-        const err = classify(cause, s, opts.fuel);
-        if (instantiations === 0) throw err;
-        const left = ex.fuel.value as bigint;
-        broken = true;
-        result = {
-          outcome: "technical_error",
-          error: err.toJSON(),
-          fuelUsed: err.reason === "fuel" ? opts.fuel : Math.max(0, Math.min(opts.fuel, Number(fuel - left))),
-          memoryBytes: ex.memory.buffer.byteLength,
-          outputBytes: 0,
-          hostCalls: s.hostCalls,
-          logs: s.log.finish(),
-        };
-      } finally {
-        state = undefined;
-      }
-      return result;
-    },
+    startRuns: () => startRuns,
   };
 }

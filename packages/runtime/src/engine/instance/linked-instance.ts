@@ -2,11 +2,19 @@ import { ExtensionError, formatBytes, HOST_STRING_CAPS, restoreFuel } from "@ame
 import { evaluateGlue } from "../../component/evaluate-glue.js";
 import type { LinkedExtension, LinkedModule } from "../../component/link-component.js";
 import { COUNTERS_MODULE, INIT_FUEL_DEFAULT } from "../../wasm/instrument-module.js";
-import { checkOutputSize, classifyFailure, judgePayload } from "../invoke/run-outcome.js";
-import type { GuestInstance, GuestRunOptions, GuestRunResult } from "./guest-instance.js";
-import { createGuestLog, type GuestLog } from "./guest-log.js";
+import { checkOutputSize, judgePayload } from "../invoke/run-outcome.js";
 import { chargeHostBytes, checkHostString } from "./host-bytes.js";
 import { guardHostImports, type HostStringHooks } from "./host-import-guard.js";
+import {
+  askHost,
+  createInstanceLifecycle,
+  type GuestInstance,
+  type GuestPayload,
+  guarded,
+  type HostCallAnswer,
+  type InstanceShape,
+  type RunState,
+} from "./instance-lifecycle.js";
 import { newInstanceFuel } from "./new-instance-fuel.js";
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -23,17 +31,6 @@ interface Live {
   globalSnapshots: Array<number | bigint>;
 }
 
-interface RunState {
-  opts: GuestRunOptions;
-  log: GuestLog;
-  hostCalls: number;
-  pending: ExtensionError | undefined;
-  /** The fuel counter the host charges for the bytes it reads and writes. */
-  fuel: WebAssembly.Global;
-  /** The length of a log message over the log's cap, which the glue was told to decode as empty. */
-  droppedLogBytes: number | undefined;
-}
-
 /** The payload of the err variant, as jco's glue throws it (a ComponentError with `payload`). */
 function errPayload(cause: unknown): string | undefined {
   if (typeof cause !== "object" || cause === null || !("payload" in cause)) return undefined;
@@ -45,103 +42,87 @@ function errPayload(cause: unknown): string | undefined {
  * A guest whose component links several core modules (a JavaScript hook):
  * instantiated through the component's glue with metered modules that share
  * one fuel budget; every memory and mutable global is snapshotted after
- * instantiation and restored before each run, the same isolation as
- * {@link createGuestInstance}. An instance that trapped, whose memory grew, or
- * that changes tables or drops segments is replaced.
+ * instantiation and restored before each run, the same isolation and the same
+ * lifecycle as {@link createGuestInstance} (createInstanceLifecycle). An
+ * instance that trapped, whose memory grew, or that changes tables or drops
+ * segments is replaced.
  */
 export function createLinkedInstance(linked: LinkedExtension): GuestInstance {
+  return createInstanceLifecycle((current) => linkedShape(linked, current));
+}
+
+/** The linked shape: the glue instantiates the core modules together; several memories; no snapshot to start from. */
+function linkedShape(linked: LinkedExtension, current: () => RunState | undefined): InstanceShape {
   const instantiateGlue = evaluateGlue(linked.glue);
-  // Tables written or segments dropped: state a restore does not undo, so each run gets a new instance.
-  const fresh = [...linked.modules.values()].some((m) => m.mutatesTables || m.dropsSegments);
   const byModule = new Map<WebAssembly.Module, LinkedModule>();
   for (const m of linked.modules.values()) byModule.set(m.module, m);
   let live: Live | undefined;
-  let state: RunState | undefined;
-  let dirty = false;
   let instantiations = 0;
-  /** Fuel for the new instance made for the next run (after a trap, a memory growth, or each run when `fresh`), which it pays. */
-  let owed = 0;
+  /** The length of a log message over the log's cap, which the glue was told to decode as empty. */
+  let droppedLogBytes: number | undefined;
   const glueBytes = Buffer.byteLength(linked.glue);
-
-  /** Runs a host-side check for the guest: an error it throws ends the invocation (and wins over the trap it causes). */
-  const guarded = <T>(s: RunState, check: () => T): T => {
-    try {
-      return check();
-    } catch (cause) {
-      s.pending = ExtensionError.from(cause);
-      throw s.pending;
-    }
-  };
+  /** The fuel counter the host charges for the bytes it reads and writes; only called during a run. */
+  const fuel = () => (live as Live).fuel;
 
   // Before jco's glue decodes a byte: the caps and the fuel of what the host reads.
   const hooks: HostStringHooks = {
     log(levelBytes, messageBytes) {
-      const s = state;
+      const s = current();
       if (!s) return messageBytes;
       return guarded(s, () => {
         checkHostString(levelBytes, HOST_STRING_CAPS.levelBytes, "log level");
         const kept = s.log.fits(messageBytes);
-        chargeHostBytes(s.fuel, levelBytes + (kept ? messageBytes : 0));
+        chargeHostBytes(fuel(), levelBytes + (kept ? messageBytes : 0));
         // Over the log's cap, the line is only counted: the glue decodes an empty message instead.
-        s.droppedLogBytes = kept ? undefined : messageBytes;
+        droppedLogBytes = kept ? undefined : messageBytes;
         return kept ? messageBytes : 0;
       });
     },
     call(serviceBytes, methodBytes, requestBytes) {
-      const s = state;
+      const s = current();
       if (!s) return;
       guarded(s, () => {
         checkHostString(serviceBytes, HOST_STRING_CAPS.nameBytes, "host call service name");
         checkHostString(methodBytes, HOST_STRING_CAPS.nameBytes, "host call method name");
         checkHostString(requestBytes, HOST_STRING_CAPS.requestBytes, "host call request");
-        chargeHostBytes(s.fuel, serviceBytes + methodBytes + requestBytes);
+        chargeHostBytes(fuel(), serviceBytes + methodBytes + requestBytes);
       });
     },
   };
 
   const host = {
     log(level: string, message: string) {
-      const s = state;
+      const s = current();
       if (!s) return;
-      const bytes = s.droppedLogBytes ?? Buffer.byteLength(message);
-      s.droppedLogBytes = undefined;
+      const bytes = droppedLogBytes ?? Buffer.byteLength(message);
+      droppedLogBytes = undefined;
       // Again after decoding, for a component that reaches the host by another import than the guarded one.
       guarded(s, () => checkHostString(Buffer.byteLength(level), HOST_STRING_CAPS.levelBytes, "log level"));
       s.log.add(level, message, bytes);
     },
     call(service: string, method: string, requestJson: string): string {
-      const s = state;
+      const s = current();
       if (!s) throw new ExtensionError("internal", "host call outside an invocation", "trap");
       guarded(s, () => {
         checkHostString(Buffer.byteLength(service), HOST_STRING_CAPS.nameBytes, "host call service name");
         checkHostString(Buffer.byteLength(method), HOST_STRING_CAPS.nameBytes, "host call method name");
         checkHostString(Buffer.byteLength(requestJson), HOST_STRING_CAPS.requestBytes, "host call request");
       });
-      s.hostCalls++;
-      let answer: ReturnType<NonNullable<GuestRunOptions["hostCall"]>>;
-      try {
-        if (!s.opts.hostCall) {
-          throw new ExtensionError(
-            "permission_denied",
-            `host call ${service}.${method} refused: no host calls are available here`,
-            "host_call_denied",
-          );
-        }
-        answer = s.opts.hostCall(service, method, requestJson);
+      // A refusal (or a time-out) ends the invocation here, as for a one-module guest: the glue
+      // rethrows an Error through the guest's frames (only a thrown { payload } becomes its err result).
+      const answer: HostCallAnswer = guarded(s, () => {
+        const a = askHost(s, service, method, requestJson);
         // The answer the glue writes into the guest's memory.
-        chargeHostBytes(s.fuel, Buffer.byteLength("ok" in answer ? answer.ok : answer.err));
-      } catch (cause) {
-        // A refusal (or a time-out) ends the invocation here, as for a one-module guest: the glue
-        // rethrows an Error through the guest's frames (only a thrown { payload } becomes its err result).
-        s.pending = ExtensionError.from(cause);
-        throw s.pending;
-      }
+        chargeHostBytes(fuel(), Buffer.byteLength("ok" in a ? a.ok : a.err));
+        return a;
+      });
       if ("ok" in answer) return answer.ok;
       throw { payload: answer.err };
     },
   };
 
-  const instantiate = () => {
+  /** Instantiates the component through its glue, every core module metered on one set of counters. */
+  const instantiateLinked = (): Live => {
     const fuel = new WebAssembly.Global({ value: "i64", mutable: true }, INIT_FUEL_DEFAULT);
     const depth = new WebAssembly.Global({ value: "i32", mutable: true }, 0);
     const trap = new WebAssembly.Global({ value: "i32", mutable: true }, 0);
@@ -184,7 +165,7 @@ export function createLinkedInstance(linked: LinkedExtension): GuestInstance {
       throw new ExtensionError("invalid_argument", "the component does not export run", "missing_export");
     depth.value = 0;
     trap.value = 0;
-    live = {
+    return {
       run: run as Live["run"],
       fuel,
       depth,
@@ -194,29 +175,27 @@ export function createLinkedInstance(linked: LinkedExtension): GuestInstance {
       globals,
       globalSnapshots: globals.map((g) => g.value as number | bigint),
     };
-    if (instantiations > 0)
-      owed = newInstanceFuel([...linked.modules.values()], glueBytes, snapshotBytes(live as Live));
-    instantiations++;
-    dirty = false;
   };
 
-  /** True when a restored snapshot is not enough: no instance yet (or it trapped), memory growth, or tables that may have changed. */
-  const needsInstance = (): boolean => {
-    const l = live;
-    return (
-      !l ||
-      (dirty && fresh) ||
-      l.memories.some((m, i) => m.buffer.byteLength !== (l.memorySnapshots[i] as Uint8Array).length)
-    );
-  };
+  const memoryBytes = () => live?.memories.reduce((n, m) => n + m.buffer.byteLength, 0) ?? 0;
+  const snapshotBytes = (l: Live) => l.memorySnapshots.reduce((n, m) => n + m.length, 0);
 
-  const reset = (): Live => {
-    const l = live;
-    if (!l || needsInstance()) {
-      instantiate();
-      return live as Live;
-    }
-    if (dirty) {
+  return {
+    // Tables written or segments dropped: state a restore does not undo, so each run gets a new instance.
+    fresh: [...linked.modules.values()].some((m) => m.mutatesTables || m.dropsSegments),
+    memoryLimitBytes: linked.memoryLimitBytes,
+    instantiate() {
+      live = undefined; // a failed instantiation leaves none
+      live = instantiateLinked();
+      instantiations++;
+      return newInstanceFuel([...linked.modules.values()], glueBytes, snapshotBytes(live));
+    },
+    grown() {
+      const l = live as Live;
+      return l.memories.some((m, i) => m.buffer.byteLength !== (l.memorySnapshots[i] as Uint8Array).length);
+    },
+    restore() {
+      const l = live as Live;
       l.memories.forEach((m, i) => {
         new Uint8Array(m.buffer).set(l.memorySnapshots[i] as Uint8Array);
       });
@@ -225,124 +204,41 @@ export function createLinkedInstance(linked: LinkedExtension): GuestInstance {
       });
       l.depth.value = 0;
       l.trap.value = 0;
-      dirty = false;
-    }
-    return l;
-  };
-
-  const memoryBytes = () => live?.memories.reduce((n, m) => n + m.buffer.byteLength, 0) ?? 0;
-  const snapshotBytes = (l: Live) => l.memorySnapshots.reduce((n, m) => n + m.length, 0);
-
-  /** The result when the restore's charge alone is over the budget: the guest does not run, and its instance stays clean. */
-  const overBudget = (s: RunState, charge: number, fuel: number): GuestRunResult => ({
-    outcome: "technical_error",
-    error: new ExtensionError(
-      "resource_exhausted",
-      `fuel exhausted before the guest ran: restoring its ${formatBytes(memoryBytes())} of memory, and making a new instance if it needed one, costs ${charge} instructions, the budget is ${fuel}`,
-      "fuel",
-      { limit: fuel, charge },
-    ).toJSON(),
-    fuelUsed: fuel,
-    memoryBytes: memoryBytes(),
-    outputBytes: 0,
-    hostCalls: 0,
-    logs: s.log.finish(),
-  });
-
-  return {
-    get instantiations() {
-      return instantiations;
-    },
-    // Each new linked instance runs the modules' start and initialize functions again (through jco's glue).
-    get startRuns() {
-      return instantiations;
-    },
-    get startsWithoutGuestCode() {
-      return !needsInstance();
-    },
-    get ready() {
-      return !needsInstance();
-    },
-    warm() {
-      if (needsInstance()) instantiate();
     },
     // The glue instantiates the modules together: there is no snapshot another thread could start from.
-    snapshot() {
-      return undefined;
-    },
-    clean() {
-      // A restore only: making a new instance is warm()'s work, which the pool bounds on its own.
-      if (state === undefined && dirty && !needsInstance()) reset();
-    },
-    run(opts): GuestRunResult {
-      const l = reset(); // what instantiation throws, the caller gets
-      const s: RunState = {
-        opts,
-        log: createGuestLog(opts.logLines, opts.logBytes),
-        hostCalls: 0,
-        pending: undefined,
-        fuel: l.fuel,
-        droppedLogBytes: undefined,
-      };
-      const budget = BigInt(opts.fuel);
-      // Every run starts from its memories restored, charged by their size, as a one-module guest's; and pays
-      // for a new instance made for it.
-      const charge = BigInt(restoreFuel(snapshotBytes(l)) + owed);
-      owed = 0; // paid, whether the guest runs or not
-      if (charge >= budget) return overBudget(s, Number(charge), opts.fuel);
-      let result: GuestRunResult;
+    restartsWithoutGuestCode: () => false,
+    chargeBefore: () => 0,
+    // Every run starts from its memories restored, charged by their size, as a one-module guest's.
+    startCharge: () => restoreFuel(snapshotBytes(live as Live)),
+    describeStart: () =>
+      `restoring its ${formatBytes(memoryBytes())} of memory, and making a new instance if it needed one,`,
+    memoryBytes,
+    fuelLeft: () => live?.fuel.value as bigint | undefined,
+    trapReason: () => (live?.trap.value as number | undefined) ?? 0,
+    execute(s, fuelLeft): GuestPayload {
+      const l = live as Live;
+      droppedLogBytes = undefined;
+      l.fuel.value = fuelLeft;
+      let ok = true;
+      let text: string;
       try {
-        state = s;
-        dirty = true;
-        l.fuel.value = budget - charge;
-        let ok = true;
-        let text: string;
-        try {
-          const out = l.run(decoder.decode(opts.input));
-          if (typeof out !== "string")
-            throw new ExtensionError("internal", "run returned no string", "invalid_output");
-          text = out;
-        } catch (cause) {
-          const payload = errPayload(cause);
-          if (payload === undefined || s.pending) throw cause;
-          ok = false;
-          text = payload;
-        }
-        if (s.pending) throw s.pending;
-        const bytes = Buffer.byteLength(text);
-        checkOutputSize(bytes, opts.outputLimitBytes);
-        result = {
-          ...judgePayload(ok, text, bytes),
-          fuelUsed: Number(budget - (l.fuel.value as bigint)),
-          memoryBytes: memoryBytes(),
-          hostCalls: s.hostCalls,
-          logs: s.log.finish(),
-        };
+        const out = l.run(decoder.decode(s.opts.input));
+        if (typeof out !== "string")
+          throw new ExtensionError("internal", "run returned no string", "invalid_output");
+        text = out;
       } catch (cause) {
-        const err = classifyFailure(
-          cause,
-          s.pending,
-          l.trap.value as number,
-          opts.fuel,
-          linked.memoryLimitBytes,
-        );
-        const left = l.fuel.value as bigint;
-        const peak = memoryBytes();
-        live = undefined;
-        result = {
-          outcome: "technical_error",
-          error: err.toJSON(),
-          fuelUsed:
-            err.reason === "fuel" ? opts.fuel : Math.max(0, Math.min(opts.fuel, Number(budget - left))),
-          memoryBytes: peak,
-          outputBytes: 0,
-          hostCalls: s.hostCalls,
-          logs: s.log.finish(),
-        };
-      } finally {
-        state = undefined;
+        const payload = errPayload(cause);
+        if (payload === undefined || s.pending) throw cause;
+        ok = false;
+        text = payload;
       }
-      return result;
+      if (s.pending) throw s.pending;
+      const bytes = Buffer.byteLength(text);
+      checkOutputSize(bytes, s.opts.outputLimitBytes);
+      return judgePayload(ok, text, bytes);
     },
+    snapshot: () => undefined,
+    // Each new linked instance runs the modules' start and initialize functions again (through jco's glue).
+    startRuns: () => instantiations,
   };
 }

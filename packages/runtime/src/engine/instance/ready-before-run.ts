@@ -1,4 +1,4 @@
-import type { GuestInstance } from "./guest-instance.js";
+import type { GuestInstance } from "./instance-lifecycle.js";
 
 /**
  * Table entries a new instance may make on the caller's thread (tryInline):

@@ -7,7 +7,7 @@ import {
   RISK_TIERS,
   type RiskTier,
 } from "@ameide-ext/contract";
-import type { HostCallAnswer, SyncHostCall } from "../instance/guest-instance.js";
+import type { HostCallAnswer, SyncHostCall } from "../instance/instance-lifecycle.js";
 import type { HostCallPermission, HostCallPolicy } from "../types.js";
 
 /** A policy with its defaults filled in. Plain data: it can be posted to a worker. */

@@ -1,4 +1,4 @@
-import type { GuestInstance, HostCallAnswer } from "../instance/guest-instance.js";
+import type { GuestInstance, HostCallAnswer } from "../instance/instance-lifecycle.js";
 import { readyBeforeRun } from "../instance/ready-before-run.js";
 import type { InvocationResult } from "../types.js";
 import { createHostCallGate } from "./host-call-gate.js";

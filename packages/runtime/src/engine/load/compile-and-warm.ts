@@ -1,6 +1,6 @@
 import { ExtensionError } from "@ameide-ext/contract";
 import { createInstance } from "../instance/create-instance.js";
-import type { GuestInstance } from "../instance/guest-instance.js";
+import type { GuestInstance } from "../instance/instance-lifecycle.js";
 import { type CompiledExtension, type CompileOptions, compileExtension } from "./compile-extension.js";
 
 /** What {@link compileAndWarm} made: the compiled extension and its first, initialised instance. */

@@ -1,6 +1,6 @@
 import { Worker } from "node:worker_threads";
 import { ExtensionError } from "@ameide-ext/contract";
-import type { GuestSnapshot } from "../instance/guest-instance.js";
+import type { GuestSnapshot } from "../instance/instance-lifecycle.js";
 import { workerExecArgv, workerScript } from "../pool/worker-script.js";
 import type { CompiledExtension, CompileOptions } from "./compile-extension.js";
 import type { LoadJob, LoadReply } from "./load-protocol.js";

@@ -1,7 +1,7 @@
 import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
 import { ExtensionError } from "@ameide-ext/contract";
 import { createInstance } from "../instance/create-instance.js";
-import type { GuestInstance, HostCallAnswer } from "../instance/guest-instance.js";
+import type { GuestInstance, HostCallAnswer } from "../instance/instance-lifecycle.js";
 import { readyBeforeRun } from "../instance/ready-before-run.js";
 import { createRunClock } from "../invoke/run-clock.js";
 import { runPrepared } from "../invoke/run-prepared.js";

@@ -1,7 +1,7 @@
 import { availableParallelism } from "node:os";
 import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
 import { ExtensionError } from "@ameide-ext/contract";
-import type { HostCallAnswer } from "../instance/guest-instance.js";
+import type { HostCallAnswer } from "../instance/instance-lifecycle.js";
 import { hostErrorPayload } from "../invoke/host-call-gate.js";
 import type { PreparedInvocation } from "../invoke/prepare-invocation.js";
 import { createRunClock, RUN_CLOCK_BYTES, type RunClock } from "../invoke/run-clock.js";

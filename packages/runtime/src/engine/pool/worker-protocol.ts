@@ -1,6 +1,6 @@
 import type { MessagePort } from "node:worker_threads";
 import type { ExtensionErrorData } from "@ameide-ext/contract";
-import type { HostCallAnswer } from "../instance/guest-instance.js";
+import type { HostCallAnswer } from "../instance/instance-lifecycle.js";
 import type { PreparedInvocation } from "../invoke/prepare-invocation.js";
 import type { CompiledExtension } from "../load/compile-extension.js";
 import type { InvocationResult } from "../types.js";
