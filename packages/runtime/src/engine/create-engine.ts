@@ -135,11 +135,41 @@ export interface Engine {
 }
 
 /** The host-call answer when no handler was given: the same error result the guest gets from the pool. */
-function denied(service: string): HostCallAnswer {
+function unanswered(service: string): HostCallAnswer {
   return {
     err: hostErrorPayload(
       new ExtensionError("unavailable", `no handler answers host calls to ${service}`, "host_call_failed"),
     ),
+  };
+}
+
+/**
+ * Answers host calls on the caller's thread through the request's handler,
+ * which must answer synchronously (`failed_precondition` otherwise: use
+ * invoke(), the pool). As in the pool, a missing or failing handler is an
+ * error result the guest receives, not the end of the run.
+ */
+function answerSynchronously(
+  request: InvokeRequest,
+  timeoutMs: number,
+): (service: string, method: string, requestJson: string) => HostCallAnswer {
+  const handler = request.hostHandler;
+  if (!handler) return unanswered;
+  return (service, method, requestJson) => {
+    let out: string | Promise<string>;
+    try {
+      out = handler({ service, method, requestJson, ctx: request.ctx, remainingMs: timeoutMs });
+    } catch (cause) {
+      return { err: hostErrorPayload(cause) };
+    }
+    if (typeof out !== "string") {
+      throw new ExtensionError(
+        "failed_precondition",
+        "the host handler answered asynchronously; inline invocations need a synchronous answer (use invoke(), which runs in the worker pool)",
+        "host_call_failed",
+      );
+    }
+    return { ok: out };
   };
 }
 
@@ -263,31 +293,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     },
     invokeInline(ext, request) {
       const prep = prepareInvocation(request, ext.limits, sizeLimits);
-      const handler = request.hostHandler;
-      const answer = (service: string, method: string, requestJson: string): HostCallAnswer => {
-        let out: string | Promise<string>;
-        try {
-          // As in the pool: a missing handler is an error result the guest receives, not the end of the run.
-          if (!handler)
-            throw new ExtensionError(
-              "unavailable",
-              `no handler answers host calls to ${service}`,
-              "host_call_failed",
-            );
-          out = handler({ service, method, requestJson, ctx: request.ctx, remainingMs: prep.timeoutMs });
-        } catch (cause) {
-          return { err: hostErrorPayload(cause) };
-        }
-        if (typeof out !== "string") {
-          throw new ExtensionError(
-            "failed_precondition",
-            "the host handler answered asynchronously; inline invocations need a synchronous answer (use invoke(), which runs in the worker pool)",
-            "host_call_failed",
-          );
-        }
-        return { ok: out };
-      };
-      return runHere(ext, prep, answer);
+      return runHere(ext, prep, answerSynchronously(request, prep.timeoutMs));
     },
     tryInline(ext, request, fuelSlice) {
       if (request.hostHandler)
@@ -306,9 +312,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
       if (!makesOnCallerThread(instanceOf(ext), coreTableEntries(ext.compiled)))
         return { skipped: "not_ready" };
       const budget = prep.fuel;
-      if (fuelSlice >= budget) return { ran: runHere(ext, prep, denied) };
+      if (fuelSlice >= budget) return { ran: runHere(ext, prep, unanswered) };
       prep.fuel = fuelSlice;
-      const result = runHere(ext, prep, denied);
+      const result = runHere(ext, prep, unanswered);
       if (result.outcome === "technical_error" && result.error?.reason === "fuel")
         return { skipped: "slice" };
       result.stats.fuelLimit = budget;

@@ -84,62 +84,9 @@ function coreShape(
   /** The live instance's exports; only called while there is one. */
   const live = (): Exports => ex as Exports;
 
-  const view = (ptr: number, len: number): Uint8Array => {
-    const buf = live().memory.buffer;
-    if (ptr < 0 || len < 0 || ptr + len > buf.byteLength) {
-      throw techError(
-        "resource_exhausted",
-        "trap",
-        `the guest passed an out-of-bounds string (${ptr}+${len})`,
-      );
-    }
-    return new Uint8Array(buf, ptr, len);
-  };
-  /** Decodes a string the guest hands the host, refusing it on its length alone when over `cap`; charged per byte. */
-  const readString = (ptr: number, len: number, cap: number, what: string) => {
-    checkHostString(len >>> 0, cap, what);
-    const bytes = view(ptr >>> 0, len >>> 0);
-    chargeHostBytes(live().fuel, bytes.length);
-    return lenientDecoder.decode(bytes);
-  };
+  const { view, readString, writeResult } = guestMemory(live);
 
-  const writeResult = (retPtr: number, answer: HostCallAnswer) => {
-    const isOk = "ok" in answer;
-    const bytes = encoder.encode(isOk ? answer.ok : answer.err);
-    chargeHostBytes(live().fuel, bytes.length);
-    const ptr = live().realloc(0, 0, 1, bytes.length) >>> 0;
-    view(ptr, bytes.length).set(bytes);
-    const dv = new DataView(live().memory.buffer);
-    if (retPtr + 12 > dv.byteLength)
-      throw techError("resource_exhausted", "trap", "the guest passed an out-of-bounds return area");
-    dv.setUint8(retPtr, isOk ? 0 : 1);
-    dv.setUint32(retPtr + 4, ptr, true);
-    dv.setUint32(retPtr + 8, bytes.length, true);
-  };
-
-  const host = {
-    log(levelPtr: number, levelLen: number, msgPtr: number, msgLen: number) {
-      const s = current();
-      if (!s) return;
-      const bytes = msgLen >>> 0;
-      guarded(s, () => {
-        const level = readString(levelPtr, levelLen, HOST_STRING_CAPS.levelBytes, "log level");
-        // Over the log's cap, the line is only counted: no need to decode it.
-        const message = s.log.fits(bytes) ? readString(msgPtr, msgLen, bytes, "log message") : "";
-        s.log.add(level, message, bytes);
-      });
-    },
-    call(sp: number, sl: number, mp: number, ml: number, rp: number, rl: number, retPtr: number) {
-      const s = current();
-      if (!s) throw techError("internal", "trap", "host call outside an invocation");
-      guarded(s, () => {
-        const service = readString(sp, sl, HOST_STRING_CAPS.nameBytes, "host call service name");
-        const method = readString(mp, ml, HOST_STRING_CAPS.nameBytes, "host call method name");
-        const request = readString(rp, rl, HOST_STRING_CAPS.requestBytes, "host call request");
-        writeResult(retPtr >>> 0, askHost(s, service, method, request));
-      });
-    },
-  };
+  const host = coreHost(current, readString, writeResult);
 
   const imports = {
     "ameide:extension/host@1.0.0": host,
@@ -204,30 +151,6 @@ function coreShape(
    */
   const freshCharge = () => (compiled.freshInstance ? newInstanceFuel([compiled]) : 0);
 
-  const finishOutput = (retPtr: number, s: RunState): GuestPayload => {
-    const dv = new DataView(live().memory.buffer);
-    if (retPtr + 12 > dv.byteLength)
-      throw techError("internal", "invalid_output", "run returned an out-of-bounds result area");
-    const disc = dv.getUint8(retPtr);
-    const ptr = dv.getUint32(retPtr + 4, true);
-    const len = dv.getUint32(retPtr + 8, true);
-    if (disc > 1)
-      throw techError(
-        "internal",
-        "invalid_output",
-        `run returned discriminant ${disc}; a result is 0 (ok) or 1 (err)`,
-      );
-    checkOutputSize(len, s.opts.outputLimitBytes);
-    let text: string;
-    try {
-      text = strictDecoder.decode(view(ptr, len));
-    } catch (cause) {
-      if (cause instanceof ExtensionError) throw techError("internal", "invalid_output", cause.message);
-      throw techError("internal", "invalid_output", "the output is not valid UTF-8");
-    }
-    return judgePayload(disc === 0, text, len);
-  };
-
   return {
     fresh: compiled.freshInstance,
     memoryLimitBytes: compiled.memoryLimitBytes,
@@ -263,7 +186,7 @@ function coreShape(
       const inPtr = l.realloc(0, 0, 1, s.opts.input.length) >>> 0;
       view(inPtr, s.opts.input.length).set(s.opts.input);
       const retPtr = l.run(inPtr, s.opts.input.length) >>> 0;
-      const out = finishOutput(retPtr, s);
+      const out = finishOutput(l.memory, view, retPtr, s);
       l.postReturn?.(retPtr);
       return out;
     },
@@ -273,4 +196,103 @@ function coreShape(
     },
     startRuns: () => startRuns,
   };
+}
+
+/** Reads and writes the live instance's memory for the host: strings the guest hands over, answers it gets. */
+function guestMemory(live: () => Exports) {
+  const view = (ptr: number, len: number): Uint8Array => {
+    const buf = live().memory.buffer;
+    if (ptr < 0 || len < 0 || ptr + len > buf.byteLength) {
+      throw techError(
+        "resource_exhausted",
+        "trap",
+        `the guest passed an out-of-bounds string (${ptr}+${len})`,
+      );
+    }
+    return new Uint8Array(buf, ptr, len);
+  };
+  /** Decodes a string the guest hands the host, refusing it on its length alone when over `cap`; charged per byte. */
+  const readString = (ptr: number, len: number, cap: number, what: string) => {
+    checkHostString(len >>> 0, cap, what);
+    const bytes = view(ptr >>> 0, len >>> 0);
+    chargeHostBytes(live().fuel, bytes.length);
+    return lenientDecoder.decode(bytes);
+  };
+
+  const writeResult = (retPtr: number, answer: HostCallAnswer) => {
+    const isOk = "ok" in answer;
+    const bytes = encoder.encode(isOk ? answer.ok : answer.err);
+    chargeHostBytes(live().fuel, bytes.length);
+    const ptr = live().realloc(0, 0, 1, bytes.length) >>> 0;
+    view(ptr, bytes.length).set(bytes);
+    const dv = new DataView(live().memory.buffer);
+    if (retPtr + 12 > dv.byteLength)
+      throw techError("resource_exhausted", "trap", "the guest passed an out-of-bounds return area");
+    dv.setUint8(retPtr, isOk ? 0 : 1);
+    dv.setUint32(retPtr + 4, ptr, true);
+    dv.setUint32(retPtr + 8, bytes.length, true);
+  };
+
+  return { view, readString, writeResult };
+}
+
+/** The host functions of a one-module guest, over the run in progress: its log and its host calls. */
+function coreHost(
+  current: () => RunState | undefined,
+  readString: (ptr: number, len: number, cap: number, what: string) => string,
+  writeResult: (retPtr: number, answer: HostCallAnswer) => void,
+) {
+  return {
+    log(levelPtr: number, levelLen: number, msgPtr: number, msgLen: number) {
+      const s = current();
+      if (!s) return;
+      const bytes = msgLen >>> 0;
+      guarded(s, () => {
+        const level = readString(levelPtr, levelLen, HOST_STRING_CAPS.levelBytes, "log level");
+        // Over the log's cap, the line is only counted: no need to decode it.
+        const message = s.log.fits(bytes) ? readString(msgPtr, msgLen, bytes, "log message") : "";
+        s.log.add(level, message, bytes);
+      });
+    },
+    call(sp: number, sl: number, mp: number, ml: number, rp: number, rl: number, retPtr: number) {
+      const s = current();
+      if (!s) throw techError("internal", "trap", "host call outside an invocation");
+      guarded(s, () => {
+        const service = readString(sp, sl, HOST_STRING_CAPS.nameBytes, "host call service name");
+        const method = readString(mp, ml, HOST_STRING_CAPS.nameBytes, "host call method name");
+        const request = readString(rp, rl, HOST_STRING_CAPS.requestBytes, "host call request");
+        writeResult(retPtr >>> 0, askHost(s, service, method, request));
+      });
+    },
+  };
+}
+
+/** Reads run's result area (discriminant, pointer, length) and judges the payload it points to. */
+function finishOutput(
+  memory: WebAssembly.Memory,
+  view: (ptr: number, len: number) => Uint8Array,
+  retPtr: number,
+  s: RunState,
+): GuestPayload {
+  const dv = new DataView(memory.buffer);
+  if (retPtr + 12 > dv.byteLength)
+    throw techError("internal", "invalid_output", "run returned an out-of-bounds result area");
+  const disc = dv.getUint8(retPtr);
+  const ptr = dv.getUint32(retPtr + 4, true);
+  const len = dv.getUint32(retPtr + 8, true);
+  if (disc > 1)
+    throw techError(
+      "internal",
+      "invalid_output",
+      `run returned discriminant ${disc}; a result is 0 (ok) or 1 (err)`,
+    );
+  checkOutputSize(len, s.opts.outputLimitBytes);
+  let text: string;
+  try {
+    text = strictDecoder.decode(view(ptr, len));
+  } catch (cause) {
+    if (cause instanceof ExtensionError) throw techError("internal", "invalid_output", cause.message);
+    throw techError("internal", "invalid_output", "the output is not valid UTF-8");
+  }
+  return judgePayload(disc === 0, text, len);
 }

@@ -121,61 +121,8 @@ function linkedShape(linked: LinkedExtension, current: () => RunState | undefine
     },
   };
 
-  /** Instantiates the component through its glue, every core module metered on one set of counters. */
-  const instantiateLinked = (): Live => {
-    const fuel = new WebAssembly.Global({ value: "i64", mutable: true }, INIT_FUEL_DEFAULT);
-    const depth = new WebAssembly.Global({ value: "i32", mutable: true }, 0);
-    const trap = new WebAssembly.Global({ value: "i32", mutable: true }, 0);
-    const counters = { fuel, depth, trap };
-    const memories: WebAssembly.Memory[] = [];
-    const globals: WebAssembly.Global[] = [];
-    const imports: Record<string, unknown> = {};
-    for (const key of HOST_KEYS) imports[key] = host;
-    // Functions the core modules export: what a module may import from a sibling, not the host.
-    const coreFunctions = new WeakSet<object>();
-    const api = instantiateGlue(
-      (name) => {
-        const m = linked.modules.get(name);
-        if (!m)
-          throw new ExtensionError(
-            "invalid_argument",
-            `the glue asked for an unknown core module ${name}`,
-            "invalid_module",
-          );
-        return m.module;
-      },
-      imports,
-      (module, importObject) => {
-        const meta = byModule.get(module);
-        const instance = new WebAssembly.Instance(module, {
-          ...guardHostImports(importObject, hooks, meta?.hostShaped, (fn) => coreFunctions.has(fn as object)),
-          [COUNTERS_MODULE]: counters,
-        } as WebAssembly.Imports);
-        for (const value of Object.values(instance.exports)) {
-          if (typeof value === "function") coreFunctions.add(value);
-          if (value instanceof WebAssembly.Memory && !memories.includes(value)) memories.push(value);
-        }
-        for (const name of meta?.snapshotGlobals ?? [])
-          globals.push(instance.exports[name] as WebAssembly.Global);
-        return instance;
-      },
-    );
-    const run = api.run;
-    if (typeof run !== "function")
-      throw new ExtensionError("invalid_argument", "the component does not export run", "missing_export");
-    depth.value = 0;
-    trap.value = 0;
-    return {
-      run: run as Live["run"],
-      fuel,
-      depth,
-      trap,
-      memories,
-      memorySnapshots: memories.map((m) => new Uint8Array(m.buffer.slice(0))),
-      globals,
-      globalSnapshots: globals.map((g) => g.value as number | bigint),
-    };
-  };
+  const instantiateLinked = (): Live =>
+    instantiateThroughGlue(linked, instantiateGlue, byModule, host, hooks);
 
   const memoryBytes = () => live?.memories.reduce((n, m) => n + m.buffer.byteLength, 0) ?? 0;
   const snapshotBytes = (l: Live) => l.memorySnapshots.reduce((n, m) => n + m.length, 0);
@@ -240,5 +187,67 @@ function linkedShape(linked: LinkedExtension, current: () => RunState | undefine
     snapshot: () => undefined,
     // Each new linked instance runs the modules' start and initialize functions again (through jco's glue).
     startRuns: () => instantiations,
+  };
+}
+
+/** Instantiates the component through its glue, every core module metered on one set of counters (fuel, depth, trap). */
+function instantiateThroughGlue(
+  linked: LinkedExtension,
+  instantiateGlue: ReturnType<typeof evaluateGlue>,
+  byModule: ReadonlyMap<WebAssembly.Module, LinkedModule>,
+  host: object,
+  hooks: HostStringHooks,
+): Live {
+  const fuel = new WebAssembly.Global({ value: "i64", mutable: true }, INIT_FUEL_DEFAULT);
+  const depth = new WebAssembly.Global({ value: "i32", mutable: true }, 0);
+  const trap = new WebAssembly.Global({ value: "i32", mutable: true }, 0);
+  const counters = { fuel, depth, trap };
+  const memories: WebAssembly.Memory[] = [];
+  const globals: WebAssembly.Global[] = [];
+  const imports: Record<string, unknown> = {};
+  for (const key of HOST_KEYS) imports[key] = host;
+  // Functions the core modules export: what a module may import from a sibling, not the host.
+  const coreFunctions = new WeakSet<object>();
+  const api = instantiateGlue(
+    (name) => {
+      const m = linked.modules.get(name);
+      if (!m)
+        throw new ExtensionError(
+          "invalid_argument",
+          `the glue asked for an unknown core module ${name}`,
+          "invalid_module",
+        );
+      return m.module;
+    },
+    imports,
+    (module, importObject) => {
+      const meta = byModule.get(module);
+      const instance = new WebAssembly.Instance(module, {
+        ...guardHostImports(importObject, hooks, meta?.hostShaped, (fn) => coreFunctions.has(fn as object)),
+        [COUNTERS_MODULE]: counters,
+      } as WebAssembly.Imports);
+      for (const value of Object.values(instance.exports)) {
+        if (typeof value === "function") coreFunctions.add(value);
+        if (value instanceof WebAssembly.Memory && !memories.includes(value)) memories.push(value);
+      }
+      for (const name of meta?.snapshotGlobals ?? [])
+        globals.push(instance.exports[name] as WebAssembly.Global);
+      return instance;
+    },
+  );
+  const run = api.run;
+  if (typeof run !== "function")
+    throw new ExtensionError("invalid_argument", "the component does not export run", "missing_export");
+  depth.value = 0;
+  trap.value = 0;
+  return {
+    run: run as Live["run"],
+    fuel,
+    depth,
+    trap,
+    memories,
+    memorySnapshots: memories.map((m) => new Uint8Array(m.buffer.slice(0))),
+    globals,
+    globalSnapshots: globals.map((g) => g.value as number | bigint),
   };
 }

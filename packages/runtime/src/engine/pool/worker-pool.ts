@@ -125,66 +125,21 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
     pump();
   }
 
-  function onMessage(slot: Slot, m: FromWorker): void {
-    if (m.t === "ready") {
-      slot.ready = true;
-      pump();
-      if (slots.every((s) => s.ready)) for (const w of warmWaiters.splice(0)) w();
-      return;
-    }
-    const job = slot.job;
-    if (!job || m.id !== job.id) return;
-    switch (m.t) {
-      case "result":
-        finish(slot, m.result);
-        break;
-      case "failed":
-        finish(slot, failure(job, ExtensionError.from(m.error)));
-        break;
-      case "missing":
-        slot.worker.postMessage({
-          t: "invoke",
-          id: job.id,
-          key: job.key,
-          mod: job.mod,
-          prep: job.prep,
-        } satisfies ToWorker);
-        break;
-      case "instantiating":
-        // The worker makes the instance before the run (readyBeforeRun): bounded on its own
-        // (a linked component takes milliseconds, more on a cold worker), then the run gets its whole limit.
-        armDeadline(slot, job, Math.max(job.prep.timeoutMs, INSTANTIATION_LIMIT_MS), "instantiating", lose);
-        break;
-      case "instantiated":
-        armDeadline(slot, job, job.prep.timeoutMs, "running", lose);
-        break;
-      case "hostcall":
-        job.call = m.seq;
-        void answerHostCall(slot, job, m);
-        break;
-    }
-  }
-
-  const start = (slot: Slot, job: Job) => {
-    slot.job = job;
-    // A running invocation keeps the process alive; an idle pool does not.
-    slot.worker.ref();
-    armDeadline(slot, job, job.prep.timeoutMs, "running", lose);
-    slot.worker.postMessage({
-      t: "invoke",
-      id: job.id,
-      key: job.key,
-      mod: undefined,
-      prep: job.prep,
-    } satisfies ToWorker);
+  const booted = (slot: Slot) => {
+    slot.ready = true;
+    pump();
+    if (slots.every((s) => s.ready)) for (const w of warmWaiters.splice(0)) w();
   };
+  function onMessage(slot: Slot, m: FromWorker): void {
+    routeMessage(slot, m, { booted, finish, lose });
+  }
 
   const pump = () => {
     for (const slot of slots) {
       if (queue.length === 0) return;
       if (!slot.ready || slot.job) continue;
       const job = nextLive(queue);
-      if (job) start(slot, job);
+      if (job) startJob(slot, job, lose);
     }
   };
 
@@ -246,4 +201,78 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
       await Promise.all([...slots].map((s) => s.worker.terminate()));
     },
   };
+}
+
+/** What a worker's message may do to its pool. */
+interface MessageTargets {
+  /** The worker has loaded its code. */
+  booted(slot: Slot): void;
+  /** The worker's job ended with this result. */
+  finish(slot: Slot, result: InvocationResult): void;
+  /** Stops and replaces the worker, its job ended with the error. */
+  lose(slot: Slot, error: ExtensionError): void;
+}
+
+/** Acts on one message of a worker (worker-protocol.ts); a message about a job the worker no longer runs is dropped. */
+function routeMessage(slot: Slot, m: FromWorker, pool: MessageTargets): void {
+  if (m.t === "ready") {
+    pool.booted(slot);
+    return;
+  }
+  const job = slot.job;
+  if (!job || m.id !== job.id) return;
+  switch (m.t) {
+    case "result":
+      pool.finish(slot, m.result);
+      break;
+    case "failed":
+      pool.finish(slot, failure(job, ExtensionError.from(m.error)));
+      break;
+    case "missing":
+      slot.worker.postMessage({
+        t: "invoke",
+        id: job.id,
+        key: job.key,
+        mod: job.mod,
+        prep: job.prep,
+      } satisfies ToWorker);
+      break;
+    case "instantiating":
+      // The worker makes the instance before the run (readyBeforeRun): bounded on its own
+      // (a linked component takes milliseconds, more on a cold worker), then the run gets its whole limit.
+      armDeadline(
+        slot,
+        job,
+        Math.max(job.prep.timeoutMs, INSTANTIATION_LIMIT_MS),
+        "instantiating",
+        pool.lose,
+      );
+      break;
+    case "instantiated":
+      armDeadline(slot, job, job.prep.timeoutMs, "running", pool.lose);
+      break;
+    case "hostcall":
+      job.call = m.seq;
+      void answerHostCall(slot, job, m);
+      break;
+  }
+}
+
+/**
+ * Gives `job` to an idle, booted worker, its deadline armed from now. The
+ * module is not sent: the worker asks for it (`missing`) when it has no
+ * instance of that key yet.
+ */
+function startJob(slot: Slot, job: Job, lose: MessageTargets["lose"]): void {
+  slot.job = job;
+  // A running invocation keeps the process alive; an idle pool does not.
+  slot.worker.ref();
+  armDeadline(slot, job, job.prep.timeoutMs, "running", lose);
+  slot.worker.postMessage({
+    t: "invoke",
+    id: job.id,
+    key: job.key,
+    mod: undefined,
+    prep: job.prep,
+  } satisfies ToWorker);
 }
