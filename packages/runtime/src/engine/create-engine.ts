@@ -2,7 +2,6 @@ import { DEFAULT_LIMITS, ExtensionError, type ExtensionLimits, type SizeLimits }
 import type { LinkedModule } from "../component/link-component.js";
 import type { MeterMode } from "../wasm/instrument-module.js";
 import { createInstance } from "./instance/create-instance.js";
-import { createGuestInstance } from "./instance/guest-instance.js";
 import type { GuestInstance, HostCallAnswer } from "./instance/instance-lifecycle.js";
 import { makesOnCallerThread } from "./instance/ready-before-run.js";
 import { hostErrorPayload } from "./invoke/host-call-gate.js";
@@ -10,24 +9,16 @@ import { prepareInvocation } from "./invoke/prepare-invocation.js";
 import { resolveLimits, resolveSizeLimits } from "./invoke/resolve-limits.js";
 import { runPrepared } from "./invoke/run-prepared.js";
 import { compileAndWarm } from "./load/compile-and-warm.js";
-import type { CompiledExtension, CompileOptions } from "./load/compile-extension.js";
 import {
-  createLoadThread,
-  type LoadThread,
-  type LoadThreadOptions,
-  type ThreadLoad,
-} from "./load/load-thread.js";
+  type CompiledExtension,
+  type CompileOptions,
+  LINKED_MODULE_CACHE_ENTRIES,
+} from "./load/compile-extension.js";
+import { instanceFromLoad } from "./load/instance-from-load.js";
+import { createLoadThread, type LoadThread, type LoadThreadOptions } from "./load/load-thread.js";
 import { createModuleCache } from "./load/module-cache.js";
 import { createWorkerPool, type WorkerPool, type WorkerPoolOptions } from "./pool/worker-pool.js";
 import type { InlineAttempt, InvocationResult, InvokeRequest } from "./types.js";
-
-/**
- * Metered core modules of linked components kept by an engine, least recently
- * used evicted. A TypeScript hook has 13, of which 11 are the same in every
- * hook (those stay, as each load touches them), so this holds the shared ones
- * and the per-hook modules of the last few dozen loads.
- */
-export const LINKED_MODULE_CACHE_ENTRIES = 64;
 
 /** Options of {@link createEngine}. */
 export interface EngineOptions {
@@ -173,35 +164,6 @@ function answerSynchronously(
   };
 }
 
-/**
- * How long a first instantiation may have taken in the load worker for the
- * engine to make one on its own thread as well (a linked component, or a
- * module whose start may write its tables, has no snapshot to start from):
- * start functions are deterministic, so it takes about as long here. Longer,
- * the thread that serves gets no instance and such a version runs in the
- * pool. A TypeScript hook's takes a few milliseconds.
- */
-export const THREAD_WARM_LIMIT_MS = 20;
-
-/**
- * This thread's instance of what the load worker made: from the worker's
- * snapshot (a core module: no guest code runs), else made here only when the
- * worker made it within {@link THREAD_WARM_LIMIT_MS}; undefined otherwise.
- */
-function fromThread(load: ThreadLoad): { compiled: CompiledExtension; instance: GuestInstance | undefined } {
-  const { compiled, snapshot } = load;
-  if (compiled.kind === "core" && snapshot !== undefined)
-    return { compiled, instance: createGuestInstance(compiled, snapshot) };
-  if (load.warmMs > THREAD_WARM_LIMIT_MS) return { compiled, instance: undefined };
-  const instance = createInstance(compiled);
-  try {
-    instance.warm();
-  } catch {
-    return { compiled, instance: undefined }; // it instantiated in the worker; the pool will make its own
-  }
-  return { compiled, instance };
-}
-
 /** The table entries a one-module guest's new instance makes; 0 for a linked one (whose new instance is the pool's anyway). */
 function coreTableEntries(compiled: CompiledExtension): number {
   return compiled.kind === "core" ? compiled.tableEntries : 0;
@@ -278,7 +240,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
         meter,
       };
       const { compiled, instance } = options.loadThread
-        ? fromThread(await inWorker().load(bytes, compileOptions))
+        ? instanceFromLoad(await inWorker().load(bytes, compileOptions))
         : await compileAndWarm(bytes, { ...compileOptions, linkedModules });
       const key = `${compiled.sha256}:${limits.memoryMb}:${++loads}`;
       cache.set(key, { compiled, instance });

@@ -71,6 +71,14 @@ export interface CompiledLinked extends CompiledBase, LinkedExtension {
  */
 export type CompiledExtension = CompiledCore | CompiledLinked;
 
+/**
+ * Metered core modules of linked components kept by an engine, least recently
+ * used evicted. A TypeScript hook has 13, of which 11 are the same in every
+ * hook (those stay, as each load touches them), so this holds the shared ones
+ * and the per-hook modules of the last few dozen loads.
+ */
+export const LINKED_MODULE_CACHE_ENTRIES = 64;
+
 /** Options of {@link compileExtension}. */
 export interface CompileOptions {
   /** Expected sha256 (hex). When given, a mismatch is refused with `failed_precondition/integrity`. */
