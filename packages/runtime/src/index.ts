@@ -61,7 +61,10 @@ export { watchCatalogFile } from "./catalog/watch-catalog-file.js";
 export { sha256Hex } from "./component/sha256-hex.js";
 export type { Engine, EngineOptions, LoadedExtension, LoadOptions } from "./engine/create-engine.js";
 export { createEngine } from "./engine/create-engine.js";
-export { formatBytes } from "./engine/resolve-limits.js";
+export { formatBytes } from "./engine/invoke/resolve-limits.js";
+export type { ValidComponent } from "./engine/load/validate-component.js";
+export { validateComponent } from "./engine/load/validate-component.js";
+export type { WorkerPoolOptions } from "./engine/pool/worker-pool.js";
 export type {
   BusinessError,
   ExecutionContext,
@@ -70,14 +73,12 @@ export type {
   HostCallPermission,
   HostCallPolicy,
   HostCallRequest,
+  InlineAttempt,
   InvocationResult,
   InvocationStats,
   InvokeRequest,
   Outcome,
 } from "./engine/types.js";
-export type { ValidComponent } from "./engine/validate-component.js";
-export { validateComponent } from "./engine/validate-component.js";
-export type { WorkerPoolOptions } from "./engine/worker-pool.js";
 export type {
   ConnectHostCaller,
   ConnectHostCallerOptions,

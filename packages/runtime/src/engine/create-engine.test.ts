@@ -143,13 +143,13 @@ describe("createEngine()", () => {
       expect(long).toBeGreaterThan(short * 5);
       const slice = Math.round((short + long) / 2);
       const r = engine.tryInline(spin, { input: "1" }, slice);
-      expect(r).toMatchObject({ outcome: "ok", output: "1" });
-      expect(r?.stats).toMatchObject({ fuelUsed: short, fuelLimit: 50 * FUEL_PER_CPU_MILLI });
+      expect(r).toMatchObject({ ran: { outcome: "ok", output: "1" } });
+      expect(r).toMatchObject({ ran: { stats: { fuelUsed: short, fuelLimit: 50 * FUEL_PER_CPU_MILLI } } });
     });
 
     it("gives up on a guest that outruns the slice, which then runs in full in the pool", async () => {
       const slice = Math.round((short + long) / 2);
-      expect(engine.tryInline(spin, { input: "1111111111" }, slice)).toBeUndefined();
+      expect(engine.tryInline(spin, { input: "1111111111" }, slice)).toEqual({ skipped: "slice" });
       const full = await engine.invoke(spin, { input: "1111111111" });
       expect(full).toMatchObject({ outcome: "ok", output: "1111111111" });
       expect(full.stats.fuelUsed).toBe(long);
@@ -160,16 +160,18 @@ describe("createEngine()", () => {
       const input = "1".repeat(20);
       const r = engine.tryInline(spin, { input, limits: { cpuMillis: 1 } }, 10 * FUEL_PER_CPU_MILLI);
       expect(r).toMatchObject({
-        outcome: "technical_error",
-        error: { code: "resource_exhausted", reason: "fuel" },
-        stats: { fuelUsed: FUEL_PER_CPU_MILLI, fuelLimit: FUEL_PER_CPU_MILLI },
+        ran: {
+          outcome: "technical_error",
+          error: { code: "resource_exhausted", reason: "fuel" },
+          stats: { fuelUsed: FUEL_PER_CPU_MILLI, fuelLimit: FUEL_PER_CPU_MILLI },
+        },
       });
     });
 
     it("ends a guest that traps within the slice with its error, without asking for a rerun", async () => {
       const trap = await engine.load(await watComponent(guest("(unreachable)")));
       const r = engine.tryInline(trap, { input: "{}" }, FUEL_PER_CPU_MILLI);
-      expect(r).toMatchObject({ outcome: "technical_error", error: { reason: "trap" } });
+      expect(r).toMatchObject({ ran: { outcome: "technical_error", error: { reason: "trap" } } });
     });
 
     it("declines, without running it, a guest whose instance only its start function could make", async () => {
@@ -189,11 +191,15 @@ describe("createEngine()", () => {
           ),
         );
         // After a trap, a new instance is made from the snapshot, without guest code: inline is fine.
-        expect(small.tryInline(slow, { input: "true" }, FUEL_PER_CPU_MILLI)?.error?.reason).toBe("trap");
-        expect(small.tryInline(slow, { input: "1" }, FUEL_PER_CPU_MILLI)?.output).toBe("1");
+        expect(small.tryInline(slow, { input: "true" }, FUEL_PER_CPU_MILLI)).toMatchObject({
+          ran: { error: { reason: "trap" } },
+        });
+        expect(small.tryInline(slow, { input: "1" }, FUEL_PER_CPU_MILLI)).toMatchObject({
+          ran: { output: "1" },
+        });
         await small.load(await watComponent(guest("(call $ok (local.get $ptr) (local.get $len))")));
         // Evicted: a first instance would run the start function on this thread. The pool takes it.
-        expect(small.tryInline(slow, { input: "1" }, FUEL_PER_CPU_MILLI)).toBeUndefined();
+        expect(small.tryInline(slow, { input: "1" }, FUEL_PER_CPU_MILLI)).toEqual({ skipped: "not_ready" });
         expect((await small.invoke(slow, { input: "1" })).output).toBe("1");
       } finally {
         await small.close();
@@ -210,9 +216,13 @@ describe("createEngine()", () => {
           ),
         ),
       );
-      expect(engine.tryInline(big, { input: "1" }, FUEL_PER_CPU_MILLI)?.output).toBe("1");
-      expect(engine.tryInline(big, { input: "true" }, FUEL_PER_CPU_MILLI)?.error?.reason).toBe("trap");
-      expect(engine.tryInline(big, { input: "1" }, FUEL_PER_CPU_MILLI)).toBeUndefined();
+      expect(engine.tryInline(big, { input: "1" }, FUEL_PER_CPU_MILLI)).toMatchObject({
+        ran: { output: "1" },
+      });
+      expect(engine.tryInline(big, { input: "true" }, FUEL_PER_CPU_MILLI)).toMatchObject({
+        ran: { error: { reason: "trap" } },
+      });
+      expect(engine.tryInline(big, { input: "1" }, FUEL_PER_CPU_MILLI)).toEqual({ skipped: "not_ready" });
       expect((await engine.invoke(big, { input: "1" })).output).toBe("1");
     });
 

@@ -1,26 +1,24 @@
 import { DEFAULT_LIMITS, ExtensionError, type ExtensionLimits, type SizeLimits } from "@ameide-ext/contract";
 import type { LinkedModule } from "../component/link-component.js";
 import type { MeterMode } from "../wasm/instrument-module.js";
-import { compileAndWarm } from "./compile-and-warm.js";
-import type { CompiledExtension, CompileOptions } from "./compile-extension.js";
-import { createInstance } from "./create-instance.js";
-import { createGuestInstance, type GuestInstance, type HostCallAnswer } from "./guest-instance.js";
-import { hostErrorPayload } from "./host-call-gate.js";
-import { createLoadThread, type LoadThread, type LoadThreadOptions, type ThreadLoad } from "./load-thread.js";
-import { createModuleCache } from "./module-cache.js";
-import { prepareInvocation } from "./prepare-invocation.js";
-import { resolveLimits, resolveSizeLimits } from "./resolve-limits.js";
-import { runPrepared } from "./run-prepared.js";
-import type { InvocationResult, InvokeRequest } from "./types.js";
-import { createWorkerPool, type WorkerPool, type WorkerPoolOptions } from "./worker-pool.js";
-
-/**
- * Metered core modules of linked components kept by an engine, least recently
- * used evicted. A TypeScript hook has 13, of which 11 are the same in every
- * hook (those stay, as each load touches them), so this holds the shared ones
- * and the per-hook modules of the last few dozen loads.
- */
-export const LINKED_MODULE_CACHE_ENTRIES = 64;
+import { createInstance } from "./instance/create-instance.js";
+import type { GuestInstance, HostCallAnswer } from "./instance/instance-lifecycle.js";
+import { makesOnCallerThread } from "./instance/ready-before-run.js";
+import { hostErrorPayload } from "./invoke/host-call-gate.js";
+import { prepareInvocation } from "./invoke/prepare-invocation.js";
+import { resolveLimits, resolveSizeLimits } from "./invoke/resolve-limits.js";
+import { runPrepared } from "./invoke/run-prepared.js";
+import { compileAndWarm } from "./load/compile-and-warm.js";
+import {
+  type CompiledExtension,
+  type CompileOptions,
+  LINKED_MODULE_CACHE_ENTRIES,
+} from "./load/compile-extension.js";
+import { instanceFromLoad } from "./load/instance-from-load.js";
+import { createLoadThread, type LoadThread, type LoadThreadOptions } from "./load/load-thread.js";
+import { createModuleCache } from "./load/module-cache.js";
+import { createWorkerPool, type WorkerPool, type WorkerPoolOptions } from "./pool/worker-pool.js";
+import type { InlineAttempt, InvocationResult, InvokeRequest } from "./types.js";
 
 /** Options of {@link createEngine}. */
 export interface EngineOptions {
@@ -91,19 +89,20 @@ export interface Engine {
   invokeInline(ext: LoadedExtension, request: InvokeRequest): InvocationResult;
   /**
    * Runs one invocation on this thread with at most `fuelSlice` fuel: the
-   * fast path for guests that are cheap almost always. Returns the result when
-   * the guest finished (or failed) within the slice, with the stats of that
-   * run and its real budget as `fuelLimit`; returns undefined when the guest
-   * used the whole slice without finishing, and the caller then runs it in
-   * full, in the pool. Only for requests without a host handler: a guest that
-   * can make no host call has no effect but its result, so running it again
-   * is safe and gives the same answer. A slice at or above the budget runs
-   * the invocation in full, exactly as {@link invokeInline}. Also undefined,
-   * without running, when the guest's instance must first be made by running
-   * guest code (start or initialize functions: a composed guest's after a
-   * trap, any first instance on this thread): that is not bounded by a slice.
+   * fast path for guests that are cheap almost always. Returns `{ ran }`, the
+   * result, when the guest finished (or failed) within the slice, with the
+   * stats of that run and its real budget as `fuelLimit`; `{ skipped: "slice" }`
+   * when the guest used the whole slice without finishing, and the caller then
+   * runs it in full, in the pool. Only for requests without a host handler: a
+   * guest that can make no host call has no effect but its result, so running
+   * it again is safe and gives the same answer. A slice at or above the budget
+   * runs the invocation in full, exactly as {@link invokeInline}.
+   * `{ skipped: "not_ready" }`, without running, when the guest's instance must
+   * first be made by work this thread must not do (makesOnCallerThread: start
+   * or initialize functions, a composed guest's after a trap, any first
+   * instance on this thread; a large table): not bounded by a slice.
    */
-  tryInline(ext: LoadedExtension, request: InvokeRequest, fuelSlice: number): InvocationResult | undefined;
+  tryInline(ext: LoadedExtension, request: InvokeRequest, fuelSlice: number): InlineAttempt;
   /**
    * Runs one invocation in the worker pool: a stuck invocation is stopped at
    * its wall-clock limit by terminating its worker, and host calls may be
@@ -127,7 +126,7 @@ export interface Engine {
 }
 
 /** The host-call answer when no handler was given: the same error result the guest gets from the pool. */
-function denied(service: string): HostCallAnswer {
+function unanswered(service: string): HostCallAnswer {
   return {
     err: hostErrorPayload(
       new ExtensionError("unavailable", `no handler answers host calls to ${service}`, "host_call_failed"),
@@ -136,41 +135,34 @@ function denied(service: string): HostCallAnswer {
 }
 
 /**
- * How long a first instantiation may have taken in the load worker for the
- * engine to make one on its own thread as well (a linked component, or a
- * module whose start may write its tables, has no snapshot to start from):
- * start functions are deterministic, so it takes about as long here. Longer,
- * the thread that serves gets no instance and such a version runs in the
- * pool. A TypeScript hook's takes a few milliseconds.
+ * Answers host calls on the caller's thread through the request's handler,
+ * which must answer synchronously (`failed_precondition` otherwise: use
+ * invoke(), the pool). As in the pool, a missing or failing handler is an
+ * error result the guest receives, not the end of the run.
  */
-export const THREAD_WARM_LIMIT_MS = 20;
-
-/**
- * This thread's instance of what the load worker made: from the worker's
- * snapshot (a core module: no guest code runs), else made here only when the
- * worker made it within {@link THREAD_WARM_LIMIT_MS}; undefined otherwise.
- */
-function fromThread(load: ThreadLoad): { compiled: CompiledExtension; instance: GuestInstance | undefined } {
-  const { compiled, snapshot } = load;
-  if (compiled.kind === "core" && snapshot !== undefined)
-    return { compiled, instance: createGuestInstance(compiled, snapshot) };
-  if (load.warmMs > THREAD_WARM_LIMIT_MS) return { compiled, instance: undefined };
-  const instance = createInstance(compiled);
-  try {
-    instance.warm();
-  } catch {
-    return { compiled, instance: undefined }; // it instantiated in the worker; the pool will make its own
-  }
-  return { compiled, instance };
+function answerSynchronously(
+  request: InvokeRequest,
+  timeoutMs: number,
+): (service: string, method: string, requestJson: string) => HostCallAnswer {
+  const handler = request.hostHandler;
+  if (!handler) return unanswered;
+  return (service, method, requestJson) => {
+    let out: string | Promise<string>;
+    try {
+      out = handler({ service, method, requestJson, ctx: request.ctx, remainingMs: timeoutMs });
+    } catch (cause) {
+      return { err: hostErrorPayload(cause) };
+    }
+    if (typeof out !== "string") {
+      throw new ExtensionError(
+        "failed_precondition",
+        "the host handler answered asynchronously; inline invocations need a synchronous answer (use invoke(), which runs in the worker pool)",
+        "host_call_failed",
+      );
+    }
+    return { ok: out };
+  };
 }
-
-/**
- * Table entries a new instance may make on the caller's thread (tryInline):
- * V8 makes each instance's tables anew, 15-50 ns an entry (a 500,000-entry
- * table took 8-26 ms), work no fuel counts. An instance with more, after a
- * trap or memory growth, is made in the pool.
- */
-export const INLINE_NEW_INSTANCE_TABLE_ENTRIES = 16_384;
 
 /** The table entries a one-module guest's new instance makes; 0 for a linked one (whose new instance is the pool's anyway). */
 function coreTableEntries(compiled: CompiledExtension): number {
@@ -213,13 +205,13 @@ export function createEngine(options: EngineOptions = {}): Engine {
     prep: ReturnType<typeof prepareInvocation>,
     answer: (service: string, method: string, requestJson: string) => HostCallAnswer,
   ) => {
-    const instance = entryFor(ext);
+    const instance = instanceOf(ext);
     const result = runPrepared(instance, prep, ext.compiled.memoryLimitBytes, answer);
     cleanLater(instance);
     return result;
   };
 
-  const entryFor = (ext: LoadedExtension) => {
+  const instanceOf = (ext: LoadedExtension) => {
     let entry = cache.get(ext.key);
     if (!entry) {
       entry = { compiled: ext.compiled, instance: undefined };
@@ -248,7 +240,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
         meter,
       };
       const { compiled, instance } = options.loadThread
-        ? fromThread(await inWorker().load(bytes, compileOptions))
+        ? instanceFromLoad(await inWorker().load(bytes, compileOptions))
         : await compileAndWarm(bytes, { ...compileOptions, linkedModules });
       const key = `${compiled.sha256}:${limits.memoryMb}:${++loads}`;
       cache.set(key, { compiled, instance });
@@ -263,31 +255,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     },
     invokeInline(ext, request) {
       const prep = prepareInvocation(request, ext.limits, sizeLimits);
-      const handler = request.hostHandler;
-      const answer = (service: string, method: string, requestJson: string): HostCallAnswer => {
-        let out: string | Promise<string>;
-        try {
-          // As in the pool: a missing handler is an error result the guest receives, not the end of the run.
-          if (!handler)
-            throw new ExtensionError(
-              "unavailable",
-              `no handler answers host calls to ${service}`,
-              "host_call_failed",
-            );
-          out = handler({ service, method, requestJson, ctx: request.ctx, remainingMs: prep.timeoutMs });
-        } catch (cause) {
-          return { err: hostErrorPayload(cause) };
-        }
-        if (typeof out !== "string") {
-          throw new ExtensionError(
-            "failed_precondition",
-            "the host handler answered asynchronously; inline invocations need a synchronous answer (use invoke(), which runs in the worker pool)",
-            "host_call_failed",
-          );
-        }
-        return { ok: out };
-      };
-      return runHere(ext, prep, answer);
+      return runHere(ext, prep, answerSynchronously(request, prep.timeoutMs));
     },
     tryInline(ext, request, fuelSlice) {
       if (request.hostHandler)
@@ -303,21 +271,16 @@ export function createEngine(options: EngineOptions = {}): Engine {
           "invalid_limits",
         );
       const prep = prepareInvocation(request, ext.limits, sizeLimits);
-      // No guest code outside the slice on the caller's thread: an instance whose making runs start or
-      // initialize functions (a composed guest's after a trap; any first instance, e.g. after the cache
-      // evicted it; one whose start may write its tables) is the pool's, which bounds it on its own.
-      const instance = entryFor(ext);
-      if (!instance.startsWithoutGuestCode) return undefined;
-      // Nor a new instance with large tables, which V8 makes anew: unmetered work (see INLINE_NEW_INSTANCE_TABLE_ENTRIES).
-      if (!instance.ready && coreTableEntries(ext.compiled) > INLINE_NEW_INSTANCE_TABLE_ENTRIES)
-        return undefined;
+      if (!makesOnCallerThread(instanceOf(ext), coreTableEntries(ext.compiled)))
+        return { skipped: "not_ready" };
       const budget = prep.fuel;
-      if (fuelSlice >= budget) return runHere(ext, prep, denied);
+      if (fuelSlice >= budget) return { ran: runHere(ext, prep, unanswered) };
       prep.fuel = fuelSlice;
-      const result = runHere(ext, prep, denied);
-      if (result.outcome === "technical_error" && result.error?.reason === "fuel") return undefined;
+      const result = runHere(ext, prep, unanswered);
+      if (result.outcome === "technical_error" && result.error?.reason === "fuel")
+        return { skipped: "slice" };
       result.stats.fuelLimit = budget;
-      return result;
+      return { ran: result };
     },
     invoke(ext, request) {
       let prep: ReturnType<typeof prepareInvocation>;

@@ -1,4 +1,4 @@
-import type { ExecutionContext, ExtensionLimits, RiskTier } from "@ameide-ext/contract";
+import type { ExecutionContext, ExtensionLimits, InvocationResult, RiskTier } from "@ameide-ext/contract";
 
 export type {
   BusinessError,
@@ -70,3 +70,11 @@ export interface InvokeRequest {
    */
   startBy?: number | undefined;
 }
+
+/**
+ * What one `Engine.tryInline` did: ran the invocation (`ran`, its result), or did not, and why.
+ * `slice`: the guest used the whole fuel slice without finishing (run it in full in the pool; its
+ * version is slow). `not_ready`: it did not run, as its instance must first be made by work the caller's
+ * thread must not do (see readyBeforeRun); this invocation goes to the pool, the next may run inline.
+ */
+export type InlineAttempt = { ran: InvocationResult } | { skipped: "slice" | "not_ready" };

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileLinked, type LinkedExtension, planLink } from "../component/link-component.js";
 import { guest, watComponent } from "../testing/wat-component.js";
 import { createEngine } from "./create-engine.js";
-import type { GuestRunOptions } from "./guest-instance.js";
-import { createLinkedInstance } from "./linked-instance.js";
+import type { GuestRunOptions } from "./instance/instance-lifecycle.js";
+import { createLinkedInstance } from "./instance/linked-instance.js";
 
 // TypeScript hooks built by the PDK (esbuild + componentize-qjs), run as linked instances.
 const HOOK = `import { fail, host, log, type Json } from "@ameide-ext/pdk";
@@ -171,13 +171,12 @@ describe("createEngine() with TypeScript hooks", () => {
 
   it("tries a TypeScript hook inline while its instance is live, but never remakes one on the caller's thread", async () => {
     const ext = await engine.load(component);
-    expect(engine.tryInline(ext, { input: "{}" }, 10_000_000)).toMatchObject({ outcome: "ok" });
+    expect(engine.tryInline(ext, { input: "{}" }, 10_000_000)).toMatchObject({ ran: { outcome: "ok" } });
     // A throw traps: the instance must be made again, which tryInline leaves to the pool.
     expect(engine.tryInline(ext, { input: '{"mode":"throw"}' }, 10_000_000)).toMatchObject({
-      outcome: "technical_error",
-      error: { reason: "trap" },
+      ran: { outcome: "technical_error", error: { reason: "trap" } },
     });
-    expect(engine.tryInline(ext, { input: "{}" }, 10_000_000)).toBeUndefined();
+    expect(engine.tryInline(ext, { input: "{}" }, 10_000_000)).toEqual({ skipped: "not_ready" });
     expect(await engine.invoke(ext, { input: "{}" })).toMatchObject({ outcome: "ok" });
   });
 

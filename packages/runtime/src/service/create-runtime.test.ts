@@ -305,15 +305,20 @@ describe("createRuntime() and the inline slice (runtime.inline_slice_us)", () =>
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   // Records which path each invocation takes, through the real engine.
-  async function runtimeCounting(inlineSliceUs: number | undefined) {
+  // With `notReadyOnce`, the first tryInline answers as for an instance not made yet on the service's thread.
+  async function runtimeCounting(inlineSliceUs: number | undefined, notReadyOnce = false) {
     const { createEngine } = await import("../engine/create-engine.js");
     const engine = createEngine({ pool: { size: 1 } });
     const paths: string[] = [];
+    let notReady = notReadyOnce;
     const counting = {
       ...engine,
       tryInline: (...a: Parameters<typeof engine.tryInline>) => {
-        const r = engine.tryInline(...a);
-        paths.push(r ? "inline" : "inline, outran the slice");
+        const r = notReady ? ({ skipped: "not_ready" } as const) : engine.tryInline(...a);
+        notReady = false;
+        paths.push(
+          "ran" in r ? "inline" : r.skipped === "slice" ? "inline, outran the slice" : "inline, not ready",
+        );
         return r;
       },
       invoke: (...a: Parameters<typeof engine.invoke>) => {
@@ -336,8 +341,9 @@ describe("createRuntime() and the inline slice (runtime.inline_slice_us)", () =>
   async function withRuntime(
     inlineSliceUs: number | undefined,
     fn: (r: Awaited<ReturnType<typeof runtimeCounting>>) => Promise<void>,
+    notReadyOnce = false,
   ) {
-    const r = await runtimeCounting(inlineSliceUs);
+    const r = await runtimeCounting(inlineSliceUs, notReadyOnce);
     try {
       await fn(r);
     } finally {
@@ -369,6 +375,19 @@ describe("createRuntime() and the inline slice (runtime.inline_slice_us)", () =>
       await runtime.invokeExtension(invokeRequest({ extensionId: "small", input: { a: 1 } }));
       expect(paths).toEqual(["inline, outran the slice", "pool", "pool", "inline"]);
     }));
+
+  it("sends an invocation whose instance is not ready to the pool, and tries the next one inline (not slow for 60 s)", () =>
+    withRuntime(
+      undefined,
+      async ({ runtime, paths }) => {
+        for (let i = 0; i < 2; i++) {
+          const res = await runtime.invokeExtension(invokeRequest({ extensionId: "small", input: { a: 1 } }));
+          expect(res.outcome).toBe(Outcome.OK);
+        }
+        expect(paths).toEqual(["inline, not ready", "pool", "inline"]);
+      },
+      true,
+    ));
 
   it("stops a low-tier infinite loop at its full budget (resource_exhausted/fuel), in the pool", () =>
     withRuntime(undefined, async ({ runtime, paths }) => {

@@ -1,7 +1,7 @@
 import { ExtensionError } from "@ameide-ext/contract";
 import type { CatalogEntry } from "../catalog/parse-catalog.js";
 import type { Engine, LoadedExtension } from "../engine/create-engine.js";
-import { createModuleCache } from "../engine/module-cache.js";
+import { createModuleCache } from "../engine/load/module-cache.js";
 import type { ModuleStore } from "../store/module-store.js";
 
 /** What happened on one cache miss. */

@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { CatalogEntry } from "../catalog/parse-catalog.js";
 import type { CircuitState } from "./circuit-breaker.js";
 
 /** Label value for requests that resolved to no catalog entry, so unknown ids cannot grow the label sets. */
@@ -9,6 +10,11 @@ export interface ExtensionLabels {
   tenant_id: string;
   extension_id: string;
   version: string;
+}
+
+/** The labels of a catalog entry's invocations. */
+export function extensionLabels(entry: CatalogEntry): ExtensionLabels {
+  return { tenant_id: entry.tenantId, extension_id: entry.extensionId, version: entry.version };
 }
 
 /** The runtime's Prometheus metrics (served at `/metrics`). */

@@ -1,14 +1,15 @@
 import { lstat, unlink } from "node:fs/promises";
 import { createServer as createHttp1Server } from "node:http";
-import { createServer as createHttp2Server, type Http2Session, constants as h2constants } from "node:http2";
-import { type AddressInfo, createServer as createNetServer, type Server, type Socket } from "node:net";
-import { Duplex, PassThrough } from "node:stream";
+import { createServer as createHttp2Server, constants as h2constants } from "node:http2";
+import { type AddressInfo, createServer as createNetServer, type Server } from "node:net";
 import { createContextValues } from "@connectrpc/connect";
-import { type ConnectNodeAdapterOptions, connectNodeAdapter } from "@connectrpc/connect-node";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { createCallerAuthenticator } from "./caller-authenticator.js";
 import { createConnectionGuard } from "./connection-guard.js";
 import type { Runtime } from "./create-runtime.js";
 import { answerMalformedAsInvalid } from "./malformed-request.js";
+import { type AnyRequest, type AnyResponse, answerProbes } from "./probe-routes.js";
+import { createProtocolDispatch } from "./protocol-dispatch.js";
 import { runtimeRoutes, VIA_SOCKET } from "./runtime-routes.js";
 
 /** Where to listen. At least one of `port` and `socket`. */
@@ -41,18 +42,6 @@ export interface RuntimeServer {
   shutdown(graceMs?: number): Promise<boolean>;
 }
 
-type Fallback = NonNullable<ConnectNodeAdapterOptions["fallback"]>;
-type AnyRequest = Parameters<Fallback>[0];
-type AnyResponse = Parameters<Fallback>[1];
-
-function send(res: AnyResponse, status: number, contentType: string, body: string): void {
-  res.writeHead(status, { "content-type": contentType, "cache-control": "no-store" });
-  res.end(body);
-}
-
-// The HTTP/2 connection preface starts "PRI * HTTP/2.0"; no HTTP/1.1 method starts with "PRI".
-const H2_PREFACE = Buffer.from("PRI", "latin1");
-
 /**
  * The HTTP/2 streams one session may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS).
  * Node's default is 2^32-1: one connection could hold any number of pending requests.
@@ -65,11 +54,10 @@ export const H2_MAX_STREAMS = 100;
  * and the same on a Unix domain socket when asked. Next to the RPCs, plain
  * HTTP GETs answer `/healthz` (alive), `/readyz` (ready for traffic),
  * `/metrics` (Prometheus) and `/.well-known/jwks.json` (the keys that verify
- * host-call tokens).
+ * host-call tokens) (probe-routes.ts).
  *
- * Node 20's `http2.createServer` cannot fall back to HTTP/1.1 without TLS
- * (`allowHTTP1` works only with ALPN), so a plain TCP server reads the first
- * bytes of each connection and hands it to the HTTP/2 or the HTTP/1.1 server.
+ * A plain TCP server reads the first bytes of each connection and hands it to
+ * the HTTP/2 or the HTTP/1.1 server (protocol-dispatch.ts).
  *
  * Callers are authenticated as `runtime.settings.auth` says; with auth
  * unset the server refuses to start (`failed_precondition`), and with
@@ -90,35 +78,12 @@ export async function startRuntimeServer(
     );
   // Connections that came in on the Unix socket: HTTP/1.1 by socket, HTTP/2 by session.
   const socketPeers = new WeakSet<object>();
-  let nextSessionViaSocket = false;
-  const fallback = (req: AnyRequest, res: AnyResponse) => {
-    const path = (req.url ?? "/").split("?")[0];
-    if (req.method === "GET" || req.method === "HEAD") {
-      switch (path) {
-        case "/healthz":
-          return send(res, 200, "text/plain; charset=utf-8", "ok\n");
-        case "/readyz":
-          return runtime.ready
-            ? send(res, 200, "text/plain; charset=utf-8", "ready\n")
-            : send(res, 503, "text/plain; charset=utf-8", runtime.draining ? "draining\n" : "starting\n");
-        case "/metrics":
-          runtime.metrics.render().then(
-            (text) => send(res, 200, runtime.metrics.registry.contentType, text),
-            (e: unknown) => send(res, 500, "text/plain; charset=utf-8", `${String(e)}\n`),
-          );
-          return;
-        case "/.well-known/jwks.json":
-          return send(res, 200, "application/json", JSON.stringify(runtime.jwks));
-      }
-    }
-    send(res, 404, "text/plain; charset=utf-8", "not found\n");
-  };
   const handler = connectNodeAdapter({
     routes: (router) => {
       runtimeRoutes(runtime, auth)(router);
       answerMalformedAsInvalid(router);
     },
-    fallback,
+    fallback: answerProbes(runtime),
     contextValues: (req) =>
       createContextValues().set(
         VIA_SOCKET,
@@ -177,51 +142,7 @@ export async function startRuntimeServer(
   // that enforces headersTimeout and requestTimeout on "listening".
   http1.emit("listening");
   const http2 = createHttp2Server({ settings: { maxConcurrentStreams: H2_MAX_STREAMS } }, tracked);
-  const sessions = new Set<Http2Session>();
-  http2.on("session", (s) => {
-    guard.watchSession(s);
-    if (nextSessionViaSocket) socketPeers.add(s);
-    sessions.add(s);
-    s.once("close", () => sessions.delete(s));
-  });
-  const sockets = new Set<Socket>();
-
-  const dispatch = (socket: Socket, viaSocket: boolean) => {
-    socket.on("error", () => socket.destroy());
-    if (!guard.admit(socket)) return;
-    if (viaSocket) socketPeers.add(socket);
-    sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
-    socket.setNoDelay(true);
-    const sniffed = guard.sniff(socket);
-    let head: Buffer = Buffer.alloc(0);
-    const onData = (chunk: Buffer) => {
-      head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
-      const n = Math.min(head.length, H2_PREFACE.length);
-      const h2 = head.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
-      if (h2 && head.length < H2_PREFACE.length) return; // too short to tell yet
-      sniffed();
-      socket.off("data", onData);
-      socket.pause();
-      if (h2) {
-        // The HTTP/2 session reads from a stream that replays the bytes already taken.
-        const readable = new PassThrough();
-        readable.write(head);
-        socket.pipe(readable);
-        const duplex = Duplex.from({ readable, writable: socket });
-        socket.once("close", () => duplex.destroy());
-        duplex.on("error", () => socket.destroy());
-        nextSessionViaSocket = viaSocket; // the "session" event fires within emit()
-        http2.emit("connection", duplex);
-        nextSessionViaSocket = false;
-      } else {
-        socket.unshift(head);
-        http1.emit("connection", socket);
-        socket.resume();
-      }
-    };
-    socket.on("data", onData);
-  };
+  const { dispatch, sockets, sessions } = createProtocolDispatch(guard, http1, http2, socketPeers);
 
   const listeners: Server[] = [];
   const listen = async (target: { port: number; host: string } | { path: string }) => {

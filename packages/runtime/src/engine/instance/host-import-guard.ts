@@ -1,4 +1,4 @@
-import type { HostShapedImport } from "../component/link-component.js";
+import type { HostShapedImport } from "../../component/link-component.js";
 
 // The core-level host imports of a linked guest, seen before jco's glue decodes a byte.
 

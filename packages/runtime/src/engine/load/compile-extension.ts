@@ -1,18 +1,18 @@
 import { ExtensionError, MAX_LINKED_MODULES } from "@ameide-ext/contract";
-import { checkLinkNames } from "../component/check-link-names.js";
+import { checkLinkNames } from "../../component/check-link-names.js";
 import {
   compileLinked,
   type LinkedExtension,
   type LinkedModuleCache,
   planLink,
-} from "../component/link-component.js";
-import { type ComponentParts, readComponent, readCoreExportNames } from "../component/read-component.js";
-import { sha256Hex } from "../component/sha256-hex.js";
-import { type AbiNames, validateCoreAbi, validateWorld } from "../component/validate-contract.js";
-import { tooComplex } from "../wasm/check-module-shape.js";
-import { instrumentModule, type MeterMode } from "../wasm/instrument-module.js";
-import { stripStartSection } from "../wasm/strip-start-section.js";
-import { formatBytes } from "./resolve-limits.js";
+} from "../../component/link-component.js";
+import { type ComponentParts, readComponent, readCoreExportNames } from "../../component/read-component.js";
+import { sha256Hex } from "../../component/sha256-hex.js";
+import { type AbiNames, validateCoreAbi, validateWorld } from "../../component/validate-contract.js";
+import { tooComplex } from "../../wasm/check-module-shape.js";
+import { instrumentModule, type MeterMode } from "../../wasm/instrument-module.js";
+import { stripStartSection } from "../../wasm/strip-start-section.js";
+import { formatBytes } from "../invoke/resolve-limits.js";
 
 /** What every compiled extension has, whatever its shape. */
 interface CompiledBase {
@@ -70,6 +70,14 @@ export interface CompiledLinked extends CompiledBase, LinkedExtension {
  * posted to a worker. `createInstance` turns either shape into a guest instance.
  */
 export type CompiledExtension = CompiledCore | CompiledLinked;
+
+/**
+ * Metered core modules of linked components kept by an engine, least recently
+ * used evicted. A TypeScript hook has 13, of which 11 are the same in every
+ * hook (those stay, as each load touches them), so this holds the shared ones
+ * and the per-hook modules of the last few dozen loads.
+ */
+export const LINKED_MODULE_CACHE_ENTRIES = 64;
 
 /** Options of {@link compileExtension}. */
 export interface CompileOptions {

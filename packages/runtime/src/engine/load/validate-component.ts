@@ -1,6 +1,6 @@
 import type { ExtensionLimits, SizeLimits } from "@ameide-ext/contract";
+import { resolveLimits, resolveSizeLimits } from "../invoke/resolve-limits.js";
 import { compileAndWarm } from "./compile-and-warm.js";
-import { resolveLimits, resolveSizeLimits } from "./resolve-limits.js";
 
 /** A component the engine would load, as {@link validateComponent} found it. */
 export interface ValidComponent {

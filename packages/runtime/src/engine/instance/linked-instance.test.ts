@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FUEL_PER_HOST_BYTE, readContractWit, restoreFuel } from "@ameide-ext/contract";
 import { beforeAll, describe, expect, it } from "vitest";
-import { compileLinked, type LinkedExtension, planLink } from "../component/link-component.js";
-import type { GuestRunOptions, HostCallAnswer } from "./guest-instance.js";
+import { compileLinked, type LinkedExtension, planLink } from "../../component/link-component.js";
+import type { GuestRunOptions, HostCallAnswer } from "./instance-lifecycle.js";
 import { createLinkedInstance } from "./linked-instance.js";
 import { newInstanceFuel } from "./new-instance-fuel.js";
 

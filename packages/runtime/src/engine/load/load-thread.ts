@@ -1,9 +1,9 @@
 import { Worker } from "node:worker_threads";
 import { ExtensionError } from "@ameide-ext/contract";
+import type { GuestSnapshot } from "../instance/instance-lifecycle.js";
+import { workerExecArgv, workerScript } from "../pool/worker-script.js";
 import type { CompiledExtension, CompileOptions } from "./compile-extension.js";
-import type { GuestSnapshot } from "./guest-instance.js";
 import type { LoadJob, LoadReply } from "./load-protocol.js";
-import { workerExecArgv, workerScript } from "./worker-script.js";
 
 /** Longest a load may take in the load worker by default: instrument, compile and start, in milliseconds. */
 export const LOAD_TIMEOUT_MS = 10_000;
@@ -92,7 +92,7 @@ export function createLoadThread(options: LoadThreadOptions = {}): LoadThread {
     next();
   };
   const spawn = (): Worker => {
-    const { script, eval: isEval } = workerScript("load-entry");
+    const { script, eval: isEval } = workerScript(new URL("./load-entry", import.meta.url));
     const w = new Worker(script, {
       eval: isEval,
       execArgv: workerExecArgv(),

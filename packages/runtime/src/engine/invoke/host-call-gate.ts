@@ -7,8 +7,8 @@ import {
   RISK_TIERS,
   type RiskTier,
 } from "@ameide-ext/contract";
-import type { HostCallAnswer, SyncHostCall } from "./guest-instance.js";
-import type { HostCallPermission, HostCallPolicy } from "./types.js";
+import type { HostCallAnswer, SyncHostCall } from "../instance/instance-lifecycle.js";
+import type { HostCallPermission, HostCallPolicy } from "../types.js";
 
 /** A policy with its defaults filled in. Plain data: it can be posted to a worker. */
 export interface ResolvedPolicy {

@@ -4,9 +4,9 @@ import {
   FUEL_PER_CPU_MILLI,
   type SizeLimits,
 } from "@ameide-ext/contract";
+import type { ExecutionContext, InvokeRequest } from "../types.js";
 import { type ResolvedPolicy, resolvePolicy } from "./host-call-gate.js";
 import { formatBytes, resolveLimits } from "./resolve-limits.js";
-import type { ExecutionContext, InvokeRequest } from "./types.js";
 
 /** An invocation checked and resolved. Plain data: it can be posted to a worker. */
 export interface PreparedInvocation {

@@ -1,6 +1,6 @@
 import type { ExtensionErrorData } from "@ameide-ext/contract";
+import type { GuestSnapshot } from "../instance/instance-lifecycle.js";
 import type { CompiledExtension, CompileOptions } from "./compile-extension.js";
-import type { GuestSnapshot } from "./guest-instance.js";
 
 /** A load asked of the load worker: the bytes and how to compile them (no module cache: the worker keeps its own). */
 export interface LoadJob {

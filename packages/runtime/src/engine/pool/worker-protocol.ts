@@ -1,9 +1,9 @@
 import type { MessagePort } from "node:worker_threads";
 import type { ExtensionErrorData } from "@ameide-ext/contract";
-import type { CompiledExtension } from "./compile-extension.js";
-import type { HostCallAnswer } from "./guest-instance.js";
-import type { PreparedInvocation } from "./prepare-invocation.js";
-import type { InvocationResult } from "./types.js";
+import type { HostCallAnswer } from "../instance/instance-lifecycle.js";
+import type { PreparedInvocation } from "../invoke/prepare-invocation.js";
+import type { CompiledExtension } from "../load/compile-extension.js";
+import type { InvocationResult } from "../types.js";
 
 /** Messages from the pool to a worker. */
 export type ToWorker = {

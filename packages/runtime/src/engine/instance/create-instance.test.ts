@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { guest, watComponent } from "../testing/wat-component.js";
-import { type CompiledCore, compileExtension } from "./compile-extension.js";
+import { guest, watComponent } from "../../testing/wat-component.js";
+import { type CompiledCore, compileExtension } from "../load/compile-extension.js";
 import { createInstance } from "./create-instance.js";
-import type { GuestRunOptions } from "./guest-instance.js";
+import type { GuestRunOptions } from "./instance-lifecycle.js";
 import { newInstanceFuel } from "./new-instance-fuel.js";
 
 // Counts its calls in memory and answers the count; input `true` traps instead.

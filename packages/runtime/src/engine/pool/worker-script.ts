@@ -7,13 +7,13 @@ const here = import.meta.url;
 export const sourceMode = here.endsWith(".ts");
 
 /**
- * The code of a worker whose entry is `name` (a file of this folder, without
- * extension): the built entry, or (when running from TypeScript sources, in
- * tests) tsx first, then the entry. Pass `eval` and, in source mode,
+ * The code of a worker whose entry is `entry` (a module URL without its extension, e.g.
+ * `new URL("./load-entry", import.meta.url)`): the built entry, or (when running from TypeScript
+ * sources, in tests) tsx first, then the entry. Pass `eval` and, in source mode,
  * `--conditions=source` in execArgv (see {@link workerExecArgv}).
  */
-export function workerScript(name: string): { script: URL | string; eval: boolean } {
-  const entryUrl = new URL(sourceMode ? `./${name}.ts` : `./${name}.js`, here);
+export function workerScript(entry: URL): { script: URL | string; eval: boolean } {
+  const entryUrl = new URL(`${entry.href}${sourceMode ? ".ts" : ".js"}`);
   if (!sourceMode) return { script: entryUrl, eval: false };
   const tsxRoot = dirname(createRequire(here).resolve("tsx/package.json"));
   const tsx = pathToFileURL(join(tsxRoot, "dist/esm/api/index.mjs")).href;

@@ -1,12 +1,13 @@
-import type { GuestInstance, HostCallAnswer } from "./guest-instance.js";
+import type { GuestInstance, HostCallAnswer } from "../instance/instance-lifecycle.js";
+import { readyBeforeRun } from "../instance/ready-before-run.js";
+import type { InvocationResult } from "../types.js";
 import { createHostCallGate } from "./host-call-gate.js";
 import type { PreparedInvocation } from "./prepare-invocation.js";
-import type { InvocationResult } from "./types.js";
 
 /**
  * Runs a prepared invocation on an instance, with the policy gate in front of
  * `answer`, and assembles the result with its stats. The duration, checked
- * against the time limit, is the run's: a new instance is made before it starts.
+ * against the time limit, is the run's: a new instance is made before it starts (readyBeforeRun).
  * `cutAtDeadline` tells whether a host call was answered for its handler at
  * the deadline (the pool does so): the invocation then ends with
  * `deadline_exceeded` whatever the guest made of that answer, even when timers
@@ -20,14 +21,7 @@ export function runPrepared(
   cutAtDeadline: () => boolean = () => false,
 ): InvocationResult {
   const gate = createHostCallGate(prep.policy, answer);
-  // A new instance (the first run, or the one after a trap or memory growth) is the engine's work, not
-  // the guest's: made before the clock starts, as a worker's boot is. A linked component takes
-  // milliseconds to instantiate, a one-module guest microseconds.
-  try {
-    instance.warm();
-  } catch {
-    // run() instantiates again and reports the failure as its result.
-  }
+  readyBeforeRun(instance);
   const started = performance.now();
   const r = instance.run({
     input: prep.input,

@@ -1,7 +1,7 @@
 import { ExtensionError } from "@ameide-ext/contract";
+import { createInstance } from "../instance/create-instance.js";
+import type { GuestInstance } from "../instance/instance-lifecycle.js";
 import { type CompiledExtension, type CompileOptions, compileExtension } from "./compile-extension.js";
-import { createInstance } from "./create-instance.js";
-import type { GuestInstance } from "./guest-instance.js";
 
 /** What {@link compileAndWarm} made: the compiled extension and its first, initialised instance. */
 export interface WarmExtension {

@@ -1,9 +1,9 @@
 import { parentPort } from "node:worker_threads";
 import { ExtensionError } from "@ameide-ext/contract";
-import type { LinkedModule } from "../component/link-component.js";
-import { expectedWorld } from "../component/validate-contract.js";
+import type { LinkedModule } from "../../component/link-component.js";
+import { expectedWorld } from "../../component/validate-contract.js";
 import { compileAndWarm } from "./compile-and-warm.js";
-import { LINKED_MODULE_CACHE_ENTRIES } from "./create-engine.js";
+import { LINKED_MODULE_CACHE_ENTRIES } from "./compile-extension.js";
 import type { LoadJob, LoadReply } from "./load-protocol.js";
 import { createModuleCache } from "./module-cache.js";
 

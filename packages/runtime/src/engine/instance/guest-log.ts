@@ -1,6 +1,6 @@
 import { LOG_LEVELS, type LogLevel } from "@ameide-ext/contract";
-import { formatBytes } from "./resolve-limits.js";
-import type { GuestLogLine } from "./types.js";
+import { formatBytes } from "../invoke/resolve-limits.js";
+import type { GuestLogLine } from "../types.js";
 
 const LEVELS: ReadonlySet<string> = new Set(LOG_LEVELS);
 

@@ -1,7 +1,7 @@
 import { DEFAULT_LIMITS, DEFAULT_SIZE_LIMITS, isExtensionError } from "@ameide-ext/contract";
 import { describe, expect, it } from "vitest";
-import { sha256Hex, validateComponent } from "../index.js";
-import { guest, watComponent } from "../testing/wat-component.js";
+import { sha256Hex, validateComponent } from "../../index.js";
+import { guest, watComponent } from "../../testing/wat-component.js";
 
 /** The ExtensionError a promise rejects with, as plain data. */
 async function refusal(promise: Promise<unknown>) {

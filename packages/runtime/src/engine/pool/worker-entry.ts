@@ -1,10 +1,11 @@
 import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
 import { ExtensionError } from "@ameide-ext/contract";
-import { createInstance } from "./create-instance.js";
-import type { GuestInstance, HostCallAnswer } from "./guest-instance.js";
-import { createModuleCache } from "./module-cache.js";
-import { createRunClock } from "./run-clock.js";
-import { runPrepared } from "./run-prepared.js";
+import { createInstance } from "../instance/create-instance.js";
+import type { GuestInstance, HostCallAnswer } from "../instance/instance-lifecycle.js";
+import { readyBeforeRun } from "../instance/ready-before-run.js";
+import { createRunClock } from "../invoke/run-clock.js";
+import { runPrepared } from "../invoke/run-prepared.js";
+import { createModuleCache } from "../load/module-cache.js";
 import type { FromWorker, HostCallReply, ToWorker, WorkerData } from "./worker-protocol.js";
 
 // A pool worker: keeps live instances by module key and runs one invocation at
@@ -19,30 +20,24 @@ const post = (m: FromWorker) => port.postMessage(m);
 
 port.on("message", (msg: ToWorker) => {
   if (msg.t !== "invoke") return;
-  // Making an instance (the first run here, or the one after a trap or memory growth) is the engine's
-  // work, not the guest's: the pool bounds it on its own and gives the run its whole limit afterwards.
+  // The instance is made before the run (readyBeforeRun); the pool bounds the making on its own.
+  let announced = false;
+  const announce = () => {
+    if (!announced) post({ t: "instantiating", id: msg.id });
+    announced = true;
+  };
   let entry = instances.get(msg.key);
-  const making = !entry?.instance.ready;
   if (!entry) {
     if (!msg.mod) {
       post({ t: "missing", id: msg.id });
       return;
     }
-    post({ t: "instantiating", id: msg.id });
+    announce(); // a linked component's glue is evaluated here already
     entry = { instance: createInstance(msg.mod), memoryLimitBytes: msg.mod.memoryLimitBytes };
     instances.set(msg.key, entry);
-  } else if (making) {
-    post({ t: "instantiating", id: msg.id });
   }
   const instance = entry.instance;
-  if (making) {
-    try {
-      instance.warm();
-    } catch {
-      // runPrepared instantiates again and reports the failure as its result.
-    }
-    post({ t: "instantiated", id: msg.id });
-  }
+  if (readyBeforeRun(instance, announce)) post({ t: "instantiated", id: msg.id });
   const deadline = performance.now() + msg.prep.timeoutMs;
   let calls = 0;
   let cut = false;

@@ -1,5 +1,6 @@
-import type { CompiledExtension } from "./compile-extension.js";
-import { createGuestInstance, type GuestInstance } from "./guest-instance.js";
+import type { CompiledExtension } from "../load/compile-extension.js";
+import { createGuestInstance } from "./guest-instance.js";
+import type { GuestInstance } from "./instance-lifecycle.js";
 import { createLinkedInstance } from "./linked-instance.js";
 
 /**

@@ -1,7 +1,7 @@
 import { type ErrorReason, ExtensionError, FUEL_PER_CPU_MILLI } from "@ameide-ext/contract";
-import { TrapReason } from "../wasm/instrument-module.js";
+import { TrapReason } from "../../wasm/instrument-module.js";
+import type { BusinessError, Outcome } from "../types.js";
 import { formatBytes } from "./resolve-limits.js";
-import type { BusinessError, Outcome } from "./types.js";
 
 // How a run ended, judged the same way whatever executed the guest (one core
 // module, or a linked component).

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { guest, watComponent } from "../testing/wat-component.js";
-import { createEngine, type Engine, type LoadedExtension } from "./create-engine.js";
-import type { HostCallPolicy } from "./types.js";
+import { guest, watComponent } from "../../testing/wat-component.js";
+import { createEngine, type Engine, type LoadedExtension } from "../create-engine.js";
+import type { HostCallPolicy } from "../types.js";
 
 // Calls host "svc"."m" with its input as the request and returns whatever the host answered, as its output.
 const RELAY = guest(

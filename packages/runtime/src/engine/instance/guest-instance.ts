@@ -1,0 +1,298 @@
+import {
+  type ErrorReason,
+  ExtensionError,
+  formatBytes,
+  HOST_STRING_CAPS,
+  restoreFuel,
+} from "@ameide-ext/contract";
+import { DEPTH_EXPORT, FUEL_EXPORT, INIT_FUEL_DEFAULT, TRAP_EXPORT } from "../../wasm/instrument-module.js";
+import { checkOutputSize, judgePayload } from "../invoke/run-outcome.js";
+import type { CompiledCore } from "../load/compile-extension.js";
+import { chargeHostBytes, checkHostString } from "./host-bytes.js";
+import {
+  askHost,
+  createInstanceLifecycle,
+  type GuestInstance,
+  type GuestPayload,
+  type GuestSnapshot,
+  guarded,
+  type HostCallAnswer,
+  type InstanceShape,
+  type RunState,
+} from "./instance-lifecycle.js";
+import { newInstanceFuel } from "./new-instance-fuel.js";
+
+const encoder = new TextEncoder();
+const strictDecoder = new TextDecoder("utf-8", { fatal: true });
+const lenientDecoder = new TextDecoder("utf-8");
+/** Fuel given to a module's start and initialize functions (the same as the instrumenter's default). */
+const INIT_FUEL = INIT_FUEL_DEFAULT;
+
+interface Exports {
+  run: (ptr: number, len: number) => number;
+  postReturn: ((ret: number) => void) | undefined;
+  realloc: (oldPtr: number, oldSize: number, align: number, newSize: number) => number;
+  memory: WebAssembly.Memory;
+  fuel: WebAssembly.Global;
+  depth: WebAssembly.Global;
+  trap: WebAssembly.Global;
+  globals: WebAssembly.Global[];
+}
+
+function techError(
+  code: ExtensionError["code"],
+  reason: ErrorReason,
+  message: string,
+  details?: Record<string, unknown>,
+): ExtensionError {
+  return new ExtensionError(code, message, reason, details);
+}
+
+/**
+ * Instantiates a compiled extension with the host API, takes a snapshot of its
+ * memory and mutable globals after initialisation, and restores it before each
+ * run. An instance that trapped, or whose memory grew, is replaced (see
+ * createInstanceLifecycle). Given a `seed` (another thread's
+ * {@link GuestInstance.snapshot}), even the first instance is made from it, and
+ * no guest code runs to make any.
+ */
+export function createGuestInstance(compiled: CompiledCore, seed?: GuestSnapshot): GuestInstance {
+  return createInstanceLifecycle((current) => coreShape(compiled, seed, current));
+}
+
+/** The one-module shape: the ABI's exports, one memory, a snapshot later instances start from. */
+function coreShape(
+  compiled: CompiledCore,
+  seed: GuestSnapshot | undefined,
+  current: () => RunState | undefined,
+): InstanceShape {
+  const { abi } = compiled;
+  let ex: Exports | undefined;
+  let snapshot = new Uint8Array(0);
+  let globalsSnapshot: Array<number | bigint> = [];
+  /** Fuel the start and initialize functions used, and how many times they ran. */
+  let startFuel = 0;
+  let startRuns = 0;
+  /** True once a snapshot exists, taken here or seeded, from which later instances are made. */
+  let snapshotted = false;
+  if (seed && compiled.restartModule !== undefined) {
+    snapshot = seed.memory;
+    globalsSnapshot = seed.globals;
+    startFuel = seed.startFuel;
+    snapshotted = true;
+  }
+  /** The live instance's exports; only called while there is one. */
+  const live = (): Exports => ex as Exports;
+
+  const { view, readString, writeResult } = guestMemory(live);
+
+  const host = coreHost(current, readString, writeResult);
+
+  const imports = {
+    "ameide:extension/host@1.0.0": host,
+    "cm32p2|ameide:extension/host@1": host,
+  } as unknown as WebAssembly.Imports;
+
+  const bind = (instance: WebAssembly.Instance) => {
+    const e = instance.exports as Record<string, unknown>;
+    ex = {
+      run: e[abi.run] as Exports["run"],
+      postReturn: abi.postReturn ? (e[abi.postReturn] as Exports["postReturn"]) : undefined,
+      realloc: e[abi.realloc] as Exports["realloc"],
+      memory: e[abi.memory] as WebAssembly.Memory,
+      fuel: e[FUEL_EXPORT] as WebAssembly.Global,
+      depth: e[DEPTH_EXPORT] as WebAssembly.Global,
+      trap: e[TRAP_EXPORT] as WebAssembly.Global,
+      globals: compiled.snapshotGlobals.map((n) => e[n] as WebAssembly.Global),
+    };
+    return { e, ex };
+  };
+
+  /** The first instance (or one whose tables only its start can rebuild): start and initialize run here, under INIT_FUEL. */
+  const instantiateFully = () => {
+    const { e, ex } = bind(new WebAssembly.Instance(compiled.module, imports));
+    let used = INIT_FUEL - (ex.fuel.value as bigint);
+    if (abi.initialize) {
+      ex.fuel.value = INIT_FUEL;
+      (e[abi.initialize] as () => void)();
+      used += INIT_FUEL - (ex.fuel.value as bigint);
+    }
+    startFuel = Number(used);
+    startRuns++;
+    ex.depth.value = 0;
+    ex.trap.value = 0;
+    snapshot = new Uint8Array(ex.memory.buffer.slice(0));
+    globalsSnapshot = ex.globals.map((g) => g.value as number | bigint);
+    snapshotted = true;
+  };
+
+  /** Every later instance: from the module without its start, the snapshot restored into it; no guest code runs. */
+  const instantiateFromSnapshot = (restartModule: WebAssembly.Module) => {
+    const { ex } = bind(new WebAssembly.Instance(restartModule, imports));
+    const missing = snapshot.length - ex.memory.buffer.byteLength;
+    if (missing > 0) ex.memory.grow(missing / 65536);
+    restoreState();
+  };
+
+  const restoreState = () => {
+    const l = live();
+    new Uint8Array(l.memory.buffer).set(snapshot);
+    for (let i = 0; i < l.globals.length; i++)
+      (l.globals[i] as WebAssembly.Global).value = globalsSnapshot[i];
+    l.depth.value = 0;
+    l.trap.value = 0;
+  };
+
+  /**
+   * Fuel for the new instance each invocation of a `freshInstance` module
+   * makes (see newInstanceFuel: its tables, made anew, above all). Known
+   * before any work, so a budget it is over refuses the run before the
+   * instance is made.
+   */
+  const freshCharge = () => (compiled.freshInstance ? newInstanceFuel([compiled]) : 0);
+
+  return {
+    fresh: compiled.freshInstance,
+    memoryLimitBytes: compiled.memoryLimitBytes,
+    instantiate() {
+      if (snapshotted && compiled.restartModule !== undefined)
+        instantiateFromSnapshot(compiled.restartModule);
+      else instantiateFully();
+      // A freshInstance module's new instance is charged to each run (freshCharge), not owed.
+      return compiled.freshInstance ? 0 : newInstanceFuel([compiled]);
+    },
+    grown: () => live().memory.buffer.byteLength !== snapshot.length,
+    restore: restoreState,
+    restartsWithoutGuestCode: () => snapshotted && compiled.restartModule !== undefined,
+    chargeBefore: freshCharge,
+    /**
+     * The restore of its memory (by size, see restoreFuel), a new instance
+     * made for this invocation (see newInstanceFuel), plus its start and
+     * initialize functions when each invocation runs them again (a module
+     * whose tables they may write).
+     */
+    startCharge: () =>
+      restoreFuel(snapshot.length) +
+      freshCharge() +
+      (compiled.freshInstance && compiled.restartModule === undefined ? startFuel : 0),
+    describeStart: () =>
+      `starting it (its ${formatBytes(snapshot.length)} memory restored, its start function if it runs again, a new instance if it needed one)`,
+    memoryBytes: () => ex?.memory.buffer.byteLength ?? 0,
+    fuelLeft: () => ex?.fuel.value as bigint | undefined,
+    trapReason: () => (ex?.trap.value as number | undefined) ?? 0,
+    execute(s, fuel) {
+      const l = live();
+      l.fuel.value = fuel;
+      const inPtr = l.realloc(0, 0, 1, s.opts.input.length) >>> 0;
+      view(inPtr, s.opts.input.length).set(s.opts.input);
+      const retPtr = l.run(inPtr, s.opts.input.length) >>> 0;
+      const out = finishOutput(l.memory, view, retPtr, s);
+      l.postReturn?.(retPtr);
+      return out;
+    },
+    snapshot() {
+      if (!snapshotted || compiled.restartModule === undefined) return undefined;
+      return { memory: snapshot, globals: globalsSnapshot, startFuel };
+    },
+    startRuns: () => startRuns,
+  };
+}
+
+/** Reads and writes the live instance's memory for the host: strings the guest hands over, answers it gets. */
+function guestMemory(live: () => Exports) {
+  const view = (ptr: number, len: number): Uint8Array => {
+    const buf = live().memory.buffer;
+    if (ptr < 0 || len < 0 || ptr + len > buf.byteLength) {
+      throw techError(
+        "resource_exhausted",
+        "trap",
+        `the guest passed an out-of-bounds string (${ptr}+${len})`,
+      );
+    }
+    return new Uint8Array(buf, ptr, len);
+  };
+  /** Decodes a string the guest hands the host, refusing it on its length alone when over `cap`; charged per byte. */
+  const readString = (ptr: number, len: number, cap: number, what: string) => {
+    checkHostString(len >>> 0, cap, what);
+    const bytes = view(ptr >>> 0, len >>> 0);
+    chargeHostBytes(live().fuel, bytes.length);
+    return lenientDecoder.decode(bytes);
+  };
+
+  const writeResult = (retPtr: number, answer: HostCallAnswer) => {
+    const isOk = "ok" in answer;
+    const bytes = encoder.encode(isOk ? answer.ok : answer.err);
+    chargeHostBytes(live().fuel, bytes.length);
+    const ptr = live().realloc(0, 0, 1, bytes.length) >>> 0;
+    view(ptr, bytes.length).set(bytes);
+    const dv = new DataView(live().memory.buffer);
+    if (retPtr + 12 > dv.byteLength)
+      throw techError("resource_exhausted", "trap", "the guest passed an out-of-bounds return area");
+    dv.setUint8(retPtr, isOk ? 0 : 1);
+    dv.setUint32(retPtr + 4, ptr, true);
+    dv.setUint32(retPtr + 8, bytes.length, true);
+  };
+
+  return { view, readString, writeResult };
+}
+
+/** The host functions of a one-module guest, over the run in progress: its log and its host calls. */
+function coreHost(
+  current: () => RunState | undefined,
+  readString: (ptr: number, len: number, cap: number, what: string) => string,
+  writeResult: (retPtr: number, answer: HostCallAnswer) => void,
+) {
+  return {
+    log(levelPtr: number, levelLen: number, msgPtr: number, msgLen: number) {
+      const s = current();
+      if (!s) return;
+      const bytes = msgLen >>> 0;
+      guarded(s, () => {
+        const level = readString(levelPtr, levelLen, HOST_STRING_CAPS.levelBytes, "log level");
+        // Over the log's cap, the line is only counted: no need to decode it.
+        const message = s.log.fits(bytes) ? readString(msgPtr, msgLen, bytes, "log message") : "";
+        s.log.add(level, message, bytes);
+      });
+    },
+    call(sp: number, sl: number, mp: number, ml: number, rp: number, rl: number, retPtr: number) {
+      const s = current();
+      if (!s) throw techError("internal", "trap", "host call outside an invocation");
+      guarded(s, () => {
+        const service = readString(sp, sl, HOST_STRING_CAPS.nameBytes, "host call service name");
+        const method = readString(mp, ml, HOST_STRING_CAPS.nameBytes, "host call method name");
+        const request = readString(rp, rl, HOST_STRING_CAPS.requestBytes, "host call request");
+        writeResult(retPtr >>> 0, askHost(s, service, method, request));
+      });
+    },
+  };
+}
+
+/** Reads run's result area (discriminant, pointer, length) and judges the payload it points to. */
+function finishOutput(
+  memory: WebAssembly.Memory,
+  view: (ptr: number, len: number) => Uint8Array,
+  retPtr: number,
+  s: RunState,
+): GuestPayload {
+  const dv = new DataView(memory.buffer);
+  if (retPtr + 12 > dv.byteLength)
+    throw techError("internal", "invalid_output", "run returned an out-of-bounds result area");
+  const disc = dv.getUint8(retPtr);
+  const ptr = dv.getUint32(retPtr + 4, true);
+  const len = dv.getUint32(retPtr + 8, true);
+  if (disc > 1)
+    throw techError(
+      "internal",
+      "invalid_output",
+      `run returned discriminant ${disc}; a result is 0 (ok) or 1 (err)`,
+    );
+  checkOutputSize(len, s.opts.outputLimitBytes);
+  let text: string;
+  try {
+    text = strictDecoder.decode(view(ptr, len));
+  } catch (cause) {
+    if (cause instanceof ExtensionError) throw techError("internal", "invalid_output", cause.message);
+    throw techError("internal", "invalid_output", "the output is not valid UTF-8");
+  }
+  return judgePayload(disc === 0, text, len);
+}

@@ -1,0 +1,180 @@
+import { ExtensionError, FUEL_PER_CPU_MILLI } from "@ameide-ext/contract";
+import type { InvokeExtensionRequest } from "@ameide-ext/proto";
+import type { Logger } from "pino";
+import type { CatalogEntry } from "../catalog/parse-catalog.js";
+import type { Engine, LoadedExtension } from "../engine/create-engine.js";
+import type { ExecutionContext, InvocationResult, InvokeRequest } from "../engine/types.js";
+import type { ConnectHostCaller } from "../host/connect-host-caller.js";
+import type { CircuitBreakers } from "./circuit-breaker.js";
+import type { ExtensionLoader } from "./extension-loader.js";
+import { createOverrunJudge, createSlowSet, SLOW_FOR_MS, watchThreadLoad } from "./inline-routing.js";
+import type { RuntimeSettings } from "./runtime-settings.js";
+
+/** A technical error the extension is to blame for: what a breaker counts. */
+export function countsAgainstExtension(code: string, reason: string | undefined): boolean {
+  if (code === "unavailable") return false; // the runtime's own availability: store, workers, breaker
+  if (code === "invalid_argument" && (reason === "input_size" || reason === "invalid_input")) return false; // the caller's input
+  return true;
+}
+
+/**
+ * The input as bytes of its own. A decoded request field is a view into the
+ * whole request buffer (often a 64 KiB socket chunk), and posting a view to a
+ * worker clones all of the buffer behind it.
+ */
+function compact(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+}
+
+/** What {@link createInvocationDispatch} needs. */
+export interface InvocationDispatchOptions {
+  engine: Engine;
+  loader: ExtensionLoader;
+  breakers: CircuitBreakers;
+  hostCaller: ConnectHostCaller;
+  settings: RuntimeSettings;
+  logger: Logger;
+}
+
+/** Runs one resolved invocation: breaker, load, then inline or pool. */
+export interface InvocationDispatch {
+  /**
+   * Runs `req` as `entry`: refused when the entry is disabled or its breaker
+   * open; its module loaded (cached, or fetched and compiled); then run in the
+   * inline slice (low tier) or the pool. `callerTimeoutMs` shrinks the
+   * timeout, and sheds a pool invocation not started by then.
+   */
+  run(
+    req: InvokeExtensionRequest,
+    ctx: ExecutionContext,
+    entry: CatalogEntry,
+    callerTimeoutMs: number | undefined,
+  ): Promise<InvocationResult>;
+  /** Forgets the breakers and routing state of versions `keep` rejects (after a catalog reload). */
+  prune(keep: (key: string) => boolean): void;
+  /** Stops sampling the thread's load. */
+  stop(): void;
+}
+
+/** Creates the dispatch of a runtime's invocations. */
+export function createInvocationDispatch(options: InvocationDispatchOptions): InvocationDispatch {
+  const { engine, loader, breakers, hostCaller, settings, logger } = options;
+  // Low-tier invocations try the inline slice first (settings.inlineSliceUs); versions that outran it go to the pool.
+  const inlineSlice = settings.inlineSliceUs * (FUEL_PER_CPU_MILLI / 1000);
+  const slow = createSlowSet(SLOW_FOR_MS);
+  const overruns = createOverrunJudge(settings.inlineSliceUs);
+  const thread = watchThreadLoad();
+
+  const logOverrun = (entry: CatalogEntry, wallMs: number, fuelUsed: number, routed: boolean) =>
+    logger.warn(
+      {
+        event: "inline_overrun",
+        key: entry.key,
+        wall_ms: Math.round(wallMs * 1000) / 1000,
+        slice_us: settings.inlineSliceUs,
+        fuel_used: fuelUsed,
+        routed,
+      },
+      routed
+        ? `${entry.key} held the service's thread ${wallMs.toFixed(1)} ms, over its ${settings.inlineSliceUs} µs slice: it runs in the pool for the next ${SLOW_FOR_MS / 1000} s`
+        : `${entry.key} held the service's thread ${wallMs.toFixed(1)} ms, over its ${settings.inlineSliceUs} µs slice (a second time among its next runs sends it to the pool)`,
+    );
+
+  /**
+   * One try in the inline slice. The version goes to the pool (for SLOW_FOR_MS) when the slice's fuel ran
+   * out (no result: the pool runs it again in full) or when its runs take longer than the slice in wall
+   * time, whatever the reason (createOverrunJudge; the result stands, and `overran` is true when it routed).
+   * An instance not ready on this thread sends only this invocation to the pool: no result, the version
+   * not marked, so the next may run inline once its instance is made.
+   */
+  const runInline = (
+    entry: CatalogEntry,
+    ext: LoadedExtension,
+    request: InvokeRequest,
+  ): { result: InvocationResult | undefined; overran: boolean } => {
+    const started = performance.now();
+    const attempt = engine.tryInline(ext, request, inlineSlice);
+    const wallMs = performance.now() - started;
+    if ("skipped" in attempt) {
+      if (attempt.skipped === "slice") slow.mark(entry.key);
+      return { result: undefined, overran: false };
+    }
+    const result = attempt.ran;
+    const verdict = overruns.judge(entry.key, wallMs);
+    if (verdict === "route") slow.mark(entry.key);
+    if (verdict !== "within") logOverrun(entry, wallMs, result.stats.fuelUsed, verdict === "route");
+    return { result, overran: verdict === "route" };
+  };
+
+  /** The engine's request for `req` as `entry`: limits, policy and, above the low tier, the host-call handler. */
+  const requestFor = (
+    req: InvokeExtensionRequest,
+    ctx: ExecutionContext,
+    entry: CatalogEntry,
+    callerTimeoutMs: number | undefined,
+  ): InvokeRequest => {
+    let timeoutMs = entry.limits.timeoutMs;
+    if (callerTimeoutMs !== undefined)
+      timeoutMs = Math.max(1, Math.min(timeoutMs, Math.floor(callerTimeoutMs)));
+    return {
+      input: req.inputJson,
+      limits: { cpuMillis: entry.limits.cpuMillis, timeoutMs },
+      policy: entry.policy,
+      ...(entry.riskTier === "low"
+        ? {}
+        : {
+            ctx,
+            hostHandler: hostCaller.handlerFor({
+              ctx,
+              extensionId: entry.extensionId,
+              version: entry.version,
+            }),
+          }),
+    };
+  };
+
+  return {
+    async run(req, ctx, entry, callerTimeoutMs) {
+      if (entry.disabled)
+        throw new ExtensionError(
+          "failed_precondition",
+          `${entry.key} is switched off in the catalog (disabled: true)`,
+          "disabled",
+          { key: entry.key },
+        );
+      // The caller's deadline: a pool invocation not started by then is shed (unavailable/overloaded).
+      const startBy = callerTimeoutMs === undefined ? undefined : performance.now() + callerTimeoutMs;
+      const permit = breakers.admit(entry.key);
+      let failed = false;
+      try {
+        const ext = loader.peek(entry) ?? (await loader.load(entry));
+        const request = requestFor(req, ctx, entry, callerTimeoutMs);
+        let result: InvocationResult | undefined;
+        let overran = false;
+        if (entry.riskTier === "low" && inlineSlice > 0 && !thread.busy && !slow.isSlow(entry.key))
+          ({ result, overran } = runInline(entry, ext, request));
+        result ??= await engine.invoke(ext, { ...request, input: compact(req.inputJson), startBy });
+        // An overrun held the service's thread: the breaker counts it as it counts a technical error.
+        failed =
+          overran ||
+          (result.outcome === "technical_error" &&
+            countsAgainstExtension(result.error?.code ?? "", result.error?.reason));
+        return result;
+      } catch (cause) {
+        const err = ExtensionError.from(cause);
+        failed = countsAgainstExtension(err.code, err.reason);
+        throw err;
+      } finally {
+        breakers.record(permit, failed);
+      }
+    },
+    prune(keep) {
+      breakers.prune(keep);
+      slow.prune(keep);
+      overruns.prune(keep);
+    },
+    stop() {
+      thread.stop();
+    },
+  };
+}
