@@ -162,7 +162,7 @@ export function createGuestInstance(compiled: CompiledCore, seed?: GuestSnapshot
   let dirty = false;
   let broken = true;
   let instantiations = 0;
-  /** Fuel for the new instance made for the next invocation (after a trap or a memory growth), which it pays. */
+  /** Fuel for the new instance made after a trap or a memory growth, owed until an invocation pays it in full. */
   let owed = 0;
   /** True once a snapshot exists, taken here or seeded, from which later instances are made. */
   let snapshotted = false;
@@ -424,8 +424,10 @@ export function createGuestInstance(compiled: CompiledCore, seed?: GuestSnapshot
         if (freshCharge() >= opts.fuel) return overBudget(s, freshCharge(), opts.fuel);
         reset();
         const charge = BigInt(startCharge());
-        owed = 0; // paid, whether the guest runs or not
+        // Owed until an invocation pays it in full: a refusal that paid it would leave the instance made for
+        // nothing, and a trap and a refusal at the smallest budget would make one over and over.
         if (charge >= fuel) return overBudget(s, Number(charge), opts.fuel);
+        owed = 0;
         state = s;
         dirty = true;
         ex.fuel.value = fuel - charge;

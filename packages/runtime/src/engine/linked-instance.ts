@@ -59,7 +59,7 @@ export function createLinkedInstance(linked: LinkedExtension): GuestInstance {
   let state: RunState | undefined;
   let dirty = false;
   let instantiations = 0;
-  /** Fuel for the new instance made for the next run (after a trap, a memory growth, or each run when `fresh`), which it pays. */
+  /** Fuel for the new instance made for the next run (after a trap, a memory growth, or each run when `fresh`), owed until a run pays it in full. */
   let owed = 0;
   const glueBytes = Buffer.byteLength(linked.glue);
 
@@ -288,8 +288,9 @@ export function createLinkedInstance(linked: LinkedExtension): GuestInstance {
       // Every run starts from its memories restored, charged by their size, as a one-module guest's; and pays
       // for a new instance made for it.
       const charge = BigInt(restoreFuel(snapshotBytes(l)) + owed);
-      owed = 0; // paid, whether the guest runs or not
+      // Owed until a run pays it in full: a refusal that paid it would leave the instance made for nothing.
       if (charge >= budget) return overBudget(s, Number(charge), opts.fuel);
+      owed = 0;
       let result: GuestRunResult;
       try {
         state = s;
