@@ -102,6 +102,34 @@ describe.each(MODES)("fuel and time (%s)", (mode) => {
     await h.expectHealthy(mode);
   });
 
+  it("charges the invocation after a trap of linked-start-burn.wat for the start function its new instance runs again", async () => {
+    const ext = await h.load("linked-start-burn");
+    const limits = { cpuMillis: 100 };
+    const clean = await h.invoke(mode, ext, { input: "null", limits });
+    expect([clean.outcome, clean.output]).toEqual(["ok", "1"]);
+    expectTechnicalError(await h.invoke(mode, ext, { input: "true", limits }), "resource_exhausted", "trap");
+    const after = await h.invoke(mode, ext, { input: "null", limits });
+    expect([after.outcome, after.output]).toEqual(["ok", "1"]);
+    // About 90 million instructions, 310 million fuel: the start function ran again for this invocation.
+    expect(after.stats.fuelUsed - clean.stats.fuelUsed).toBeGreaterThan(300_000_000);
+    expect((await h.invoke(mode, ext, { input: "null", limits })).stats.fuelUsed).toBe(clean.stats.fuelUsed);
+    // Over a small budget: refused, and still owed until an invocation pays it.
+    expectTechnicalError(await h.invoke(mode, ext, { input: "true", limits }), "resource_exhausted", "trap");
+    const small = { cpuMillis: 5 };
+    expectTechnicalError(
+      await h.invoke(mode, ext, { input: "null", limits: small }),
+      "resource_exhausted",
+      "fuel",
+    );
+    expectTechnicalError(
+      await h.invoke(mode, ext, { input: "true", limits: small }),
+      "resource_exhausted",
+      "fuel",
+    );
+    expect((await h.invoke(mode, ext, { input: "null", limits })).stats.fuelUsed).toBe(after.stats.fuelUsed);
+    await h.expectHealthy(mode);
+  });
+
   it("runs busy-loop.wat within its budget: ok, and fuelUsed is 6 per turn plus a small constant", async () => {
     const ext = await h.load("busy-loop");
     const a = await h.invoke(mode, ext, { input: "1000000" });

@@ -194,8 +194,11 @@ export function createLinkedInstance(linked: LinkedExtension): GuestInstance {
       globals,
       globalSnapshots: globals.map((g) => g.value as number | bigint),
     };
+    // Its start functions ran again (jco's glue makes every instance whole): their fuel is owed as well.
     if (instantiations > 0)
-      owed = newInstanceFuel([...linked.modules.values()], glueBytes, snapshotBytes(live as Live));
+      owed =
+        newInstanceFuel([...linked.modules.values()], glueBytes, snapshotBytes(live as Live)) +
+        Number(INIT_FUEL_DEFAULT - (fuel.value as bigint));
     instantiations++;
     dirty = false;
   };
