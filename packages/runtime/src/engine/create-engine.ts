@@ -304,8 +304,8 @@ export function createEngine(options: EngineOptions = {}): Engine {
         );
       const prep = prepareInvocation(request, ext.limits, sizeLimits);
       // No guest code outside the slice on the caller's thread: an instance whose making runs start or
-      // initialize functions (a composed guest's after a trap; any first instance, e.g. after the cache
-      // evicted it; one whose start may write its tables) is the pool's, which bounds it on its own.
+      // initialize functions (a composed guest's after a trap; a first instance with no snapshot to start
+      // from; one whose start may write its tables) is the pool's, which bounds it on its own.
       const instance = entryFor(ext);
       if (!instance.startsWithoutGuestCode) return undefined;
       // Nor a new instance with large tables, which V8 makes anew: unmetered work (see INLINE_NEW_INSTANCE_TABLE_ENTRIES).

@@ -147,10 +147,11 @@ function techError(
  * Instantiates a compiled extension with the host API, takes a snapshot of its
  * memory and mutable globals after initialisation, and restores it before each
  * run. An instance that trapped, or whose memory grew, is replaced. Given a
- * `seed` (another thread's {@link GuestInstance.snapshot}), even the first
- * instance is made from it, and no guest code runs to make any.
+ * `seed` (another thread's {@link GuestInstance.snapshot}; by default the
+ * load's, `compiled.seed`), even the first instance is made from it, and no
+ * guest code runs to make any.
  */
-export function createGuestInstance(compiled: CompiledCore, seed?: GuestSnapshot): GuestInstance {
+export function createGuestInstance(compiled: CompiledCore, seed = compiled.seed): GuestInstance {
   const { abi } = compiled;
   let state: RunState | undefined;
   let ex!: Exports;
