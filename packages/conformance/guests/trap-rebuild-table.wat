@@ -6,7 +6,8 @@
 ;; Expect: the invocation after a trap is charged the new instance's fuel
 ;; (newInstanceFuel: COST_MODEL.freshInstanceTableEntry per table entry),
 ;; once; resource_exhausted / fuel before it runs when that is over its budget
-;; (cpu_millis 5), and the invocation after that runs.
+;; (cpu_millis 5), and still owed: the guest runs again (and may trap again)
+;; only in an invocation that pays it in full.
 ;; build: component
 (module
   ;; @prelude

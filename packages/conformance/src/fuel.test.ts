@@ -56,7 +56,7 @@ describe.each(MODES)("fuel and time (%s)", (mode) => {
       500_000 * COST_MODEL.freshInstanceTableEntry,
     );
     expect((await h.invoke(mode, ext, { input: "null", limits })).stats.fuelUsed).toBe(clean.stats.fuelUsed);
-    // Over a small budget: refused before the guest runs, once; the next invocation runs.
+    // Over a small budget: refused before the guest runs, until an invocation pays it; the next invocation runs.
     await h.invoke(mode, ext, { input: "1", limits });
     const small = { cpuMillis: 5 };
     expectTechnicalError(
@@ -64,7 +64,69 @@ describe.each(MODES)("fuel and time (%s)", (mode) => {
       "resource_exhausted",
       "fuel",
     );
+    expect((await h.invoke(mode, ext, { input: "null", limits })).stats.fuelUsed).toBe(after.stats.fuelUsed);
     expect((await h.invoke(mode, ext, { input: "null", limits: small })).outcome).toBe("ok");
+    await h.expectHealthy(mode);
+  });
+
+  it("keeps trap-rebuild-table.wat's new instance owed until an invocation pays it: a refusal does not", async () => {
+    const ext = await h.load("trap-rebuild-table");
+    const clean = await h.invoke(mode, ext, { input: "null", limits: { cpuMillis: 100 } });
+    const small = { cpuMillis: 1 };
+    expectTechnicalError(
+      await h.invoke(mode, ext, { input: "1", limits: small }),
+      "resource_exhausted",
+      "trap",
+    );
+    // Refused: its 1 ms is far under the new instance (a 500,000-entry table, 8-26 ms of V8's work).
+    expectTechnicalError(
+      await h.invoke(mode, ext, { input: "null", limits: small }),
+      "resource_exhausted",
+      "fuel",
+    );
+    // Had that refusal paid for the instance, this would trap again, and a trap and a refusal at 1 ms each
+    // would make V8 build the table over and over for 2 ms of fuel: the guest does not run until it is paid.
+    expectTechnicalError(
+      await h.invoke(mode, ext, { input: "1", limits: small }),
+      "resource_exhausted",
+      "fuel",
+    );
+    const paid = await h.invoke(mode, ext, { input: "null", limits: { cpuMillis: 100 } });
+    expect(paid.outcome).toBe("ok");
+    expect(paid.stats.fuelUsed - clean.stats.fuelUsed).toBeGreaterThanOrEqual(
+      500_000 * COST_MODEL.freshInstanceTableEntry,
+    );
+    expect((await h.invoke(mode, ext, { input: "null", limits: small })).stats.fuelUsed).toBe(
+      clean.stats.fuelUsed,
+    );
+    await h.expectHealthy(mode);
+  });
+
+  it("charges the invocation after a trap of linked-start-burn.wat for the start function its new instance runs again", async () => {
+    const ext = await h.load("linked-start-burn");
+    const limits = { cpuMillis: 100 };
+    const clean = await h.invoke(mode, ext, { input: "null", limits });
+    expect([clean.outcome, clean.output]).toEqual(["ok", "1"]);
+    expectTechnicalError(await h.invoke(mode, ext, { input: "true", limits }), "resource_exhausted", "trap");
+    const after = await h.invoke(mode, ext, { input: "null", limits });
+    expect([after.outcome, after.output]).toEqual(["ok", "1"]);
+    // About 90 million instructions, 310 million fuel: the start function ran again for this invocation.
+    expect(after.stats.fuelUsed - clean.stats.fuelUsed).toBeGreaterThan(300_000_000);
+    expect((await h.invoke(mode, ext, { input: "null", limits })).stats.fuelUsed).toBe(clean.stats.fuelUsed);
+    // Over a small budget: refused, and still owed until an invocation pays it.
+    expectTechnicalError(await h.invoke(mode, ext, { input: "true", limits }), "resource_exhausted", "trap");
+    const small = { cpuMillis: 5 };
+    expectTechnicalError(
+      await h.invoke(mode, ext, { input: "null", limits: small }),
+      "resource_exhausted",
+      "fuel",
+    );
+    expectTechnicalError(
+      await h.invoke(mode, ext, { input: "true", limits: small }),
+      "resource_exhausted",
+      "fuel",
+    );
+    expect((await h.invoke(mode, ext, { input: "null", limits })).stats.fuelUsed).toBe(after.stats.fuelUsed);
     await h.expectHealthy(mode);
   });
 

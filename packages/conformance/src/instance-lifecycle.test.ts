@@ -29,7 +29,7 @@ describe.each(MODES)("a guest instance's lifecycle (%s)", (mode) => {
     await h.engine.warmUp();
     const started = performance.now();
     const ext = await h.load("start-burn");
-    // Warm the pool's worker too, so both modes have run the start function once before the clock.
+    // Warm the pool's worker too, so both modes have made their first instance before the clock.
     const first = await h.invoke(mode, ext, { input: "null" });
     expect(first.output).toBe("1");
     const once = performance.now() - started;

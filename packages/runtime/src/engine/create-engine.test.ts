@@ -34,21 +34,24 @@ describe("createEngine()", () => {
   });
 
   it("does not count making a new instance against the time limit, inline or in the pool", async () => {
-    // A start function of ~7 million calls: each new instance takes tens of milliseconds to make.
+    // A start function of ~7 million calls: each new instance takes tens of milliseconds to make. It writes a
+    // table, so no instance is made from the load's snapshot: each runs it again (and its run pays for it).
     // Input `true` traps, so the next invocation needs a new instance.
     const slowStart = await engine.load(
       await watComponent(
         guest(
           "(if (i32.eq (i32.load8_u (local.get $ptr)) (i32.const 116)) (then unreachable)) (call $ok (local.get $ptr) (local.get $len))",
-          `(func $tick (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+          `(table $t 1 funcref)
+           (func $tick (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
            (func $slow (local $i i32)
+             (table.set $t (i32.const 0) (ref.null func))
              (loop $l (local.set $i (call $tick (local.get $i)))
                (br_if $l (i32.lt_u (local.get $i) (i32.const 7000000)))))
            (start $slow)`,
         ),
       ),
     );
-    const limits = { timeoutMs: 10 };
+    const limits = { timeoutMs: 10, cpuMillis: 1000 };
     for (const mode of ["inline", "pool"] as const) {
       const invoke = async (input: string) =>
         mode === "inline"
@@ -198,9 +201,29 @@ describe("createEngine()", () => {
           ran: { output: "1" },
         });
         await small.load(await watComponent(guest("(call $ok (local.get $ptr) (local.get $len))")));
-        // Evicted: a first instance would run the start function on this thread. The pool takes it.
-        expect(small.tryInline(slow, { input: "1" }, FUEL_PER_CPU_MILLI)).toEqual({ skipped: "not_ready" });
+        // Evicted: made again from the load's snapshot, without guest code: inline is fine too.
+        expect(small.tryInline(slow, { input: "1" }, FUEL_PER_CPU_MILLI)).toMatchObject({
+          ran: { output: "1" },
+        });
         expect((await small.invoke(slow, { input: "1" })).output).toBe("1");
+        // A start that writes a table leaves no snapshot to start from: each new instance runs it. The pool takes it.
+        const tableStart = await small.load(
+          await watComponent(
+            guest(
+              "(call $ok (local.get $ptr) (local.get $len))",
+              `(table $t 1 funcref)
+               (func $init (table.set $t (i32.const 0) (ref.null func)))
+               (start $init)`,
+            ),
+          ),
+        );
+        expect(small.tryInline(tableStart, { input: "1" }, FUEL_PER_CPU_MILLI)).toMatchObject({
+          ran: { output: "1" },
+        });
+        expect(small.tryInline(tableStart, { input: "1" }, FUEL_PER_CPU_MILLI)).toEqual({
+          skipped: "not_ready",
+        });
+        expect((await small.invoke(tableStart, { input: "1" })).output).toBe("1");
       } finally {
         await small.close();
       }

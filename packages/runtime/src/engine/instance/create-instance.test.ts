@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { guest, watComponent } from "../../testing/wat-component.js";
+import { compileAndWarm } from "../load/compile-and-warm.js";
 import { type CompiledCore, compileExtension } from "../load/compile-extension.js";
 import { createInstance } from "./create-instance.js";
 import type { GuestRunOptions } from "./instance-lifecycle.js";
@@ -117,5 +118,25 @@ describe("a new instance after a trap", () => {
     expect(instance.startRuns).toBe(2);
     for (const r of runs) expect(r.fuelUsed).toBeGreaterThan(30_000);
     expect(runs[0]?.fuelUsed).toBe(runs[1]?.fuelUsed);
+  });
+});
+
+describe("another instance of a loaded guest", () => {
+  it("is made from the load's snapshot: a pool worker's, or one made again after a cache evicted it, runs no start", async () => {
+    // What a load does (compileAndWarm): its first instance runs the start function, once.
+    const { compiled, instance: first } = await compileAndWarm(await watComponent(STARTED), {
+      memoryMb: 1,
+      maxModuleBytes: 1 << 20,
+      maxCallDepth: 1000,
+    });
+    expect(first.startRuns).toBe(1);
+    // A pool worker makes its own instance (and makes it again after its cache evicted it), as the
+    // engine's thread does after its cache evicted the load's: with a start that burned 310 million fuel
+    // and one load more than a worker's cache holds, each invocation at cpu_millis 1 (202 fuel) made the
+    // worker run that start again, uncharged (50-290 ms each).
+    const other = createInstance(compiled);
+    expect([other.startsWithoutGuestCode, other.run(options("0")).output]).toEqual([true, "7"]);
+    expect([other.instantiations, other.startRuns]).toEqual([1, 0]);
+    expect(other.run(options("0")).fuelUsed).toBe(first.run(options("0")).fuelUsed);
   });
 });

@@ -56,7 +56,7 @@ function techError(
  * {@link GuestInstance.snapshot}), even the first instance is made from it, and
  * no guest code runs to make any.
  */
-export function createGuestInstance(compiled: CompiledCore, seed?: GuestSnapshot): GuestInstance {
+export function createGuestInstance(compiled: CompiledCore, seed = compiled.seed): GuestInstance {
   return createInstanceLifecycle((current) => coreShape(compiled, seed, current));
 }
 

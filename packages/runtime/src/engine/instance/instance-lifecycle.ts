@@ -196,7 +196,7 @@ export function createInstanceLifecycle(
   let dirty = false;
   let broken = true;
   let instantiations = 0;
-  /** Fuel for the new instance made for the next run (after a trap or a memory growth), which it pays. */
+  /** Fuel for the new instance made after a trap or a memory growth (or for each run of a fresh one), owed until a run pays it in full. */
   let owed = 0;
 
   const instantiate = () => {
@@ -288,8 +288,10 @@ export function createInstanceLifecycle(
         if (before >= opts.fuel) return overBudget(s, before, opts.fuel);
         reset();
         const charge = BigInt(shape.startCharge() + owed);
-        owed = 0; // paid, whether the guest runs or not
         if (charge >= fuel) return overBudget(s, Number(charge), opts.fuel);
+        // Owed until an invocation pays it in full: a refusal that paid it would leave the instance made for
+        // nothing, and a trap and a refusal at the smallest budget would make one over and over.
+        owed = 0;
         state = s;
         dirty = true;
         const payload = shape.execute(s, fuel - charge);

@@ -179,7 +179,7 @@ describe("createLinkedInstance() on a QuickJS component", () => {
     expect(run(g, { amount: 1 }).fuelUsed).toBe(clean.fuelUsed);
   });
 
-  it("refuses the run after a trap when its new instance is over the budget, and runs the next one", () => {
+  it("refuses the run after a trap when its new instance is over the budget, and runs the next one, which pays it", () => {
     const g = createLinkedInstance(linked);
     const clean = run(g, { amount: 1 });
     run(g, { mode: "loop" }, { fuel: 2_000_000 });
@@ -187,6 +187,13 @@ describe("createLinkedInstance() on a QuickJS component", () => {
     expect(refused.error).toMatchObject({ code: "resource_exhausted", reason: "fuel" });
     expect(refused.error?.message).toContain("new instance");
     expect([refused.fuelUsed, refused.hostCalls, refused.logs]).toEqual([5_000_000, 0, []]);
+    // The refusal did not pay for the instance (it would have been made for nothing): the next run does.
+    const charge = newInstanceFuel(
+      [...linked.modules.values()],
+      Buffer.byteLength(linked.glue),
+      clean.memoryBytes,
+    );
+    expect(run(g, { amount: 1 }).fuelUsed).toBe(clean.fuelUsed + charge);
     expect(run(g, { amount: 1 }).fuelUsed).toBe(clean.fuelUsed);
     expect(g.instantiations).toBe(2);
   });

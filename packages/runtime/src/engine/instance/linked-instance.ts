@@ -135,7 +135,9 @@ function linkedShape(linked: LinkedExtension, current: () => RunState | undefine
       live = undefined; // a failed instantiation leaves none
       live = instantiateLinked();
       instantiations++;
-      return newInstanceFuel([...linked.modules.values()], glueBytes, snapshotBytes(live));
+      // Its start functions ran again (jco's glue makes every instance whole): their fuel is owed as well.
+      const startFuel = Number(INIT_FUEL_DEFAULT - (live.fuel.value as bigint));
+      return newInstanceFuel([...linked.modules.values()], glueBytes, snapshotBytes(live)) + startFuel;
     },
     grown() {
       const l = live as Live;

@@ -12,6 +12,7 @@ import { type AbiNames, validateCoreAbi, validateWorld } from "../../component/v
 import { tooComplex } from "../../wasm/check-module-shape.js";
 import { instrumentModule, type MeterMode } from "../../wasm/instrument-module.js";
 import { stripStartSection } from "../../wasm/strip-start-section.js";
+import type { GuestSnapshot } from "../instance/instance-lifecycle.js";
 import { formatBytes } from "../invoke/resolve-limits.js";
 
 /** What every compiled extension has, whatever its shape. */
@@ -54,6 +55,13 @@ export interface CompiledCore extends CompiledBase {
    * again in each new instance, and pays for it (see guest-instance.ts).
    */
   restartModule: WebAssembly.Module | undefined;
+  /**
+   * The snapshot of the load's first instance, once it is made (see
+   * compileAndWarm): every other instance of this load, a pool worker's or
+   * one made again after a cache evicted it, starts from it, so no guest code
+   * runs to make it. Undefined when there is none (see GuestInstance.snapshot).
+   */
+  seed?: GuestSnapshot;
 }
 
 /**
