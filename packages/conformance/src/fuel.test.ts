@@ -154,6 +154,32 @@ describe.each(MODES)("fuel and time (%s)", (mode) => {
   });
 });
 
+describe.each(MODES)("an instance made again after a cache evicted it (%s)", (mode) => {
+  it("charges trap-rebuild-table.wat's invocation for its new instance's table, as after a trap", async () => {
+    // Caches of one entry: a second load evicts the first's instance, on the engine's thread and in the worker.
+    const small = createHarness({ cacheEntries: 1, pool: { cacheEntries: 1 } });
+    try {
+      const limits = { cpuMillis: 100 };
+      const a = await small.load("trap-rebuild-table");
+      const first = await small.invoke(mode, a, { input: "null", limits });
+      const b = await small.load("trap-rebuild-table");
+      expect((await small.invoke(mode, b, { input: "null", limits })).outcome).toBe("ok");
+      const again = await small.invoke(mode, a, { input: "null", limits });
+      expect([first.outcome, again.outcome]).toEqual(["ok", "ok"]);
+      // Rotating more loads than a cache holds made V8 build this table anew on every call, uncharged.
+      expect(again.stats.fuelUsed - first.stats.fuelUsed).toBeGreaterThanOrEqual(
+        500_000 * COST_MODEL.freshInstanceTableEntry,
+      );
+      await small.invoke(mode, b, { input: "null", limits });
+      const starved = await small.invoke(mode, a, { input: "null", limits: { cpuMillis: 5 } });
+      expectTechnicalError(starved, "resource_exhausted", "fuel");
+      await small.expectHealthy(mode);
+    } finally {
+      await small.close();
+    }
+  });
+});
+
 describe("wall-clock limit", () => {
   it("pool: stops infinite-loop.wat with a generous budget at timeoutMs with deadline_exceeded/timeout, and replaces the worker", async () => {
     const ext = await h.load("infinite-loop");

@@ -14,6 +14,7 @@ import {
   type CompileOptions,
   LINKED_MODULE_CACHE_ENTRIES,
 } from "./load/compile-extension.js";
+import { createEvictedKeys } from "./load/evicted-keys.js";
 import { instanceFromLoad } from "./load/instance-from-load.js";
 import { createLoadThread, type LoadThread, type LoadThreadOptions } from "./load/load-thread.js";
 import { createModuleCache } from "./load/module-cache.js";
@@ -172,8 +173,13 @@ function coreTableEntries(compiled: CompiledExtension): number {
 /** Creates an {@link Engine}. Options are checked here, once. */
 export function createEngine(options: EngineOptions = {}): Engine {
   const sizeLimits = resolveSizeLimits(options.sizeLimits);
+  const cacheEntries = options.cacheEntries ?? 128;
+  const evicted = createEvictedKeys(cacheEntries);
   const cache = createModuleCache<{ compiled: CompiledExtension; instance: GuestInstance | undefined }>(
-    options.cacheEntries ?? 128,
+    cacheEntries,
+    (key, entry) => {
+      if (entry.instance !== undefined) evicted.add(key);
+    },
   );
   const meter = options.meter ?? "block";
   // Metered core modules of linked components, shared by every load: the QuickJS runtime module
@@ -217,7 +223,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
       entry = { compiled: ext.compiled, instance: undefined };
       cache.set(ext.key, entry);
     }
-    entry.instance ??= createInstance(entry.compiled);
+    entry.instance ??= createInstance(entry.compiled, evicted.take(ext.key));
     return entry.instance;
   };
 

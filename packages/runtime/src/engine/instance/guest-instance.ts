@@ -56,8 +56,12 @@ function techError(
  * {@link GuestInstance.snapshot}), even the first instance is made from it, and
  * no guest code runs to make any.
  */
-export function createGuestInstance(compiled: CompiledCore, seed = compiled.seed): GuestInstance {
-  return createInstanceLifecycle((current) => coreShape(compiled, seed, current));
+export function createGuestInstance(
+  compiled: CompiledCore,
+  seed = compiled.seed,
+  remade = false,
+): GuestInstance {
+  return createInstanceLifecycle((current) => coreShape(compiled, seed, current), remade);
 }
 
 /** The one-module shape: the ABI's exports, one memory, a snapshot later instances start from. */

@@ -187,9 +187,13 @@ export function askHost(s: RunState, service: string, method: string, requestJso
  * each run charged for its start, including what a new instance made for it
  * owes; a budget the charge alone is over refused before the guest runs. The
  * shape gets the run in progress through `current` for its host functions.
+ * `remade`: this thread had an instance of the same load before and a cache
+ * evicted it, so even the first instance made here is a new one the run pays
+ * for (else rotating more loads than a cache holds rebuilds them for free).
  */
 export function createInstanceLifecycle(
   makeShape: (current: () => RunState | undefined) => InstanceShape,
+  remade = false,
 ): GuestInstance {
   let state: RunState | undefined;
   const shape = makeShape(() => state);
@@ -201,7 +205,7 @@ export function createInstanceLifecycle(
 
   const instantiate = () => {
     const cost = shape.instantiate();
-    if (instantiations > 0) owed = cost;
+    if (instantiations > 0 || remade) owed = cost;
     instantiations++;
     broken = false;
     dirty = false;

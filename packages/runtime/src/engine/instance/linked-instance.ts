@@ -47,8 +47,8 @@ function errPayload(cause: unknown): string | undefined {
  * instance that trapped, whose memory grew, or that changes tables or drops
  * segments is replaced.
  */
-export function createLinkedInstance(linked: LinkedExtension): GuestInstance {
-  return createInstanceLifecycle((current) => linkedShape(linked, current));
+export function createLinkedInstance(linked: LinkedExtension, remade = false): GuestInstance {
+  return createInstanceLifecycle((current) => linkedShape(linked, current), remade);
 }
 
 /** The linked shape: the glue instantiates the core modules together; several memories; no snapshot to start from. */

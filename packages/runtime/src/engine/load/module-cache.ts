@@ -8,8 +8,11 @@ export interface ModuleCache<V> {
   readonly misses: number;
 }
 
-/** Creates an LRU cache holding at most `capacity` entries (at least 1). */
-export function createModuleCache<V>(capacity: number): ModuleCache<V> {
+/** Creates an LRU cache holding at most `capacity` entries (at least 1); `onEvict` hears of each entry it drops. */
+export function createModuleCache<V>(
+  capacity: number,
+  onEvict?: (key: string, value: V) => void,
+): ModuleCache<V> {
   if (!Number.isInteger(capacity) || capacity < 1)
     throw new RangeError(`cache capacity is ${capacity}, it must be at least 1`);
   const map = new Map<string, V>();
@@ -30,7 +33,9 @@ export function createModuleCache<V>(capacity: number): ModuleCache<V> {
       map.set(key, value);
       while (map.size > capacity) {
         const oldest = map.keys().next().value as string;
+        const value = map.get(oldest) as V;
         map.delete(oldest);
+        onEvict?.(oldest, value);
       }
     },
     delete(key) {

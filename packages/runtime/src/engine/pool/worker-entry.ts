@@ -5,6 +5,7 @@ import type { GuestInstance, HostCallAnswer } from "../instance/instance-lifecyc
 import { readyBeforeRun } from "../instance/ready-before-run.js";
 import { createRunClock } from "../invoke/run-clock.js";
 import { runPrepared } from "../invoke/run-prepared.js";
+import { createEvictedKeys } from "../load/evicted-keys.js";
 import { createModuleCache } from "../load/module-cache.js";
 import type { FromWorker, HostCallReply, ToWorker, WorkerData } from "./worker-protocol.js";
 
@@ -15,7 +16,11 @@ const port = parentPort;
 if (!port) throw new Error("worker-entry must run in a worker thread");
 const ctl = new Int32Array(data.ctl);
 const clock = createRunClock(data.clock);
-const instances = createModuleCache<{ instance: GuestInstance; memoryLimitBytes: number }>(data.cacheEntries);
+const evicted = createEvictedKeys(data.cacheEntries);
+const instances = createModuleCache<{ instance: GuestInstance; memoryLimitBytes: number }>(
+  data.cacheEntries,
+  (key) => evicted.add(key),
+);
 const post = (m: FromWorker) => port.postMessage(m);
 
 port.on("message", (msg: ToWorker) => {
@@ -33,7 +38,8 @@ port.on("message", (msg: ToWorker) => {
       return;
     }
     announce(); // a linked component's glue is evaluated here already
-    entry = { instance: createInstance(msg.mod), memoryLimitBytes: msg.mod.memoryLimitBytes };
+    const instance = createInstance(msg.mod, evicted.take(msg.key));
+    entry = { instance, memoryLimitBytes: msg.mod.memoryLimitBytes };
     instances.set(msg.key, entry);
   }
   const instance = entry.instance;
