@@ -132,6 +132,23 @@ describe("the floors", () => {
   it("the proto package imports none of ours", () => {
     expect(ours(dependenciesOf("proto").imported.keys())).toEqual([]);
   });
+
+  it("component-tools, the one jco wrapper, stands on the contract alone and installs no compiler", () => {
+    const { imported, installed } = dependenciesOf("component-tools");
+    expect(ours(imported.keys())).toEqual(["@ameide-ext/contract"]);
+    expect([...imported.keys(), ...installed].filter((n) => COMPILERS.includes(n))).toEqual([]);
+  });
+
+  it("jco is wrapped once: no package but component-tools imports it", () => {
+    const wrong = packages.filter(
+      (pkg) =>
+        pkg !== "component-tools" &&
+        [...dependenciesOf(pkg).imported.keys()].some(
+          (n) => n.startsWith("@bytecodealliance/jco") || n === "@bytecodealliance/preview2-shim",
+        ),
+    );
+    expect(wrong).toEqual([]);
+  });
   it("no production file reaches into another package by a relative path", () => {
     const crossings: string[] = [];
     for (const pkg of readdirSync(packagesDir)) {

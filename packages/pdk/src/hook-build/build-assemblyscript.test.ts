@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { readComponentWit } from "@ameide-ext/component-tools";
 import { HOST_INTERFACE, isExtensionError } from "@ameide-ext/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ECHO_HOOK, type HookFolder, RICH_HOOK, writeHookFolder } from "../testing/hook-fixtures.js";
@@ -8,7 +9,6 @@ import { type CoreSignature, readCoreAbi } from "../testing/read-core-abi.js";
 import { type AssemblyScriptBuild, buildAssemblyScript } from "./build-assemblyscript.js";
 import type { BuildDiagnostic } from "./build-diagnostic.js";
 import { MISSING_RUN_CODE } from "./compile-assemblyscript.js";
-import { readComponentWit } from "./jco.js";
 
 const LOG: CoreSignature = { params: ["i32", "i32", "i32", "i32"], results: [] };
 const CALL: CoreSignature = { params: ["i32", "i32", "i32", "i32", "i32", "i32", "i32"], results: [] };

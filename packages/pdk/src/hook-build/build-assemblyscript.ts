@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
 import { stat } from "node:fs/promises";
 import path from "node:path";
+import { createComponent } from "@ameide-ext/component-tools";
 import { ExtensionError } from "@ameide-ext/contract";
 import type { BuildDiagnostic } from "./build-diagnostic.js";
 import { checkCoreImports } from "./check-core-imports.js";
 import { compileAssemblyScript } from "./compile-assemblyscript.js";
-import { createComponent } from "./jco.js";
 
 /** Options of {@link buildAssemblyScript}. */
 export interface BuildAssemblyScriptOptions {

@@ -1,10 +1,10 @@
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { readComponentWit } from "@ameide-ext/component-tools";
 import { describe, expect, it } from "vitest";
 import { buildTypeScript } from "./build-typescript.js";
 import { PDK_GUEST_ENTRY } from "./hook-tsconfig.js";
-import { readComponentWit } from "./jco.js";
 
 function hook(source: string, parent = tmpdir()): string {
   const dir = mkdtempSync(path.join(parent, "ts-hook-"));

@@ -1,7 +1,7 @@
 import { setFlagsFromString } from "node:v8";
+import { transpileComponent } from "@ameide-ext/component-tools";
 import { ExtensionError } from "@ameide-ext/contract";
 import { type FuncImport, instrumentModule, type MeterMode } from "../wasm/instrument-module.js";
-import { transpileComponent } from "./jco.js";
 import { sha256Hex } from "./sha256-hex.js";
 
 /**

@@ -1,6 +1,6 @@
+import { componentEmbed, componentNew, componentWit } from "@ameide-ext/component-tools";
 import { ExtensionError, HOST_INTERFACE, readContractWit, WORLD_NAME } from "@ameide-ext/contract";
 import type { FuncImport, FuncSig } from "../wasm/scan-module.js";
-import { componentEmbed, componentNew, componentWit } from "./jco.js";
 
 /** The core-level names a guest uses for the canonical ABI. Two naming schemes exist in the wild. */
 export interface AbiNames {

@@ -1,7 +1,6 @@
 // Test support, exported as `@ameide-ext/runtime/testing` for the conformance
 // suite and the runtime's own tests. Internal: not a stable API.
-import { readContractWit, WORLD_NAME } from "@ameide-ext/contract";
-import { componentEmbed, componentNew, parse } from "../component/jco.js";
+import { createComponent, parse } from "@ameide-ext/component-tools";
 
 /**
  * Test support: builds a component of the contract world from a core module in
@@ -9,9 +8,7 @@ import { componentEmbed, componentNew, parse } from "../component/jco.js";
  * canonical ABI (see {@link GUEST_PRELUDE}).
  */
 export async function watComponent(wat: string): Promise<Uint8Array> {
-  const core = await parse(wat);
-  const embedded = await componentEmbed({ binary: core, witSource: readContractWit(), world: WORLD_NAME });
-  return componentNew(embedded);
+  return createComponent(await parse(wat));
 }
 
 /** Test support: a core module from WAT, without a component around it. */
