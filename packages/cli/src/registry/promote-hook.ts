@@ -1,16 +1,11 @@
 import { ExtensionError } from "@ameide-ext/contract";
-import {
-  CompileStatus,
-  ExtensionKind,
-  type ExtensionRevision,
-  RiskTier,
-  SourceLanguage,
-} from "@ameide-ext/proto";
-import type { HookLanguage } from "@ameide-ext/toolkit";
+import { CompileStatus, type ExtensionRevision, SourceLanguage } from "@ameide-ext/proto";
+import type { HookLanguage, HookManifest } from "@ameide-ext/toolkit";
 import { displayPath, loadManifest, resolveHookDir } from "@ameide-ext/toolkit";
 import type { CliDeps } from "../deps.js";
-import { collectSources, sourcesDigest } from "./collect-sources.js";
+import { collectSources, type HookSourceFile, sourcesDigest } from "./collect-sources.js";
 import { CREATE_DRAFT_ATTEMPTS, createDraftOnce } from "./create-draft-once.js";
+import { draftRequest } from "./draft-request.js";
 import { createRegistryClient, type RegistryClient } from "./registry-client.js";
 import {
   type CompileSummary,
@@ -90,19 +85,6 @@ export interface PromoteHookResult {
 
 const RANK: Record<string, number> = { promoted_dev: 1, promoted_staging: 2, promoted_prod: 3 };
 
-function kindOf(kind: string): ExtensionKind {
-  return (
-    {
-      process_hook: ExtensionKind.PROCESS_HOOK,
-      domain_hook: ExtensionKind.DOMAIN_HOOK,
-      agent_tool: ExtensionKind.AGENT_TOOL,
-    }[kind] ?? ExtensionKind.UNSPECIFIED
-  );
-}
-function tierOf(tier: string): RiskTier {
-  return { low: RiskTier.LOW, medium: RiskTier.MEDIUM, high: RiskTier.HIGH }[tier] ?? RiskTier.UNSPECIFIED;
-}
-
 /**
  * `ameide-ext promote`: submits the hook in `dir` to the registry and carries
  * it toward `env`. When the registry's newest version has other sources, it
@@ -124,84 +106,14 @@ export async function promoteHook(options: PromoteHookOptions, deps: CliDeps): P
   const client = options.client ?? createRegistryClient(settings);
   const key = { tenantId: settings.tenant, extensionId: manifest.id };
   const files = await collectSources(dir, deps.fs);
-  const digest = sourcesDigest(files);
-  const manifestJson = JSON.stringify(manifest);
+  const run: PromoteRun = { options, deps, client, say, manifest, key };
 
-  // Does the registry have these sources already?
-  let rev: ExtensionRevision | undefined;
-  let created = false;
-  try {
-    const latest = await client.getExtension({ ...key, includeSources: true });
-    const r = latest.revision;
-    const same =
-      r !== undefined &&
-      sourcesDigest(r.sources.map((s) => ({ path: s.path, content: s.content }))) === digest;
-    if (same && stateName(r.definition?.state ?? 0) !== "rejected") rev = r;
-  } catch (cause) {
-    if (ExtensionError.from(cause).code !== "not_found") throw cause;
-  }
-  if (rev) {
-    say(
-      `${manifest.id}: version ${rev.definition?.version} has these sources (${stateName(rev.definition?.state ?? 0)})`,
-    );
-  } else {
-    say(`${manifest.id}: uploading ${files.length} files to ${settings.url} (tenant ${settings.tenant})`);
-    // One id for this run's draft: a retry after a lost answer gets the same draft, not a second version.
-    const draft = await createDraftOnce(
-      client,
-      {
-        ...key,
-        kind: kindOf(manifest.kind),
-        riskTier: tierOf(manifest.risk_tier),
-        limits: {
-          cpuMillis: manifest.limits.cpu_millis,
-          memoryMb: manifest.limits.memory_mb,
-          timeoutMs: manifest.limits.timeout_ms,
-          hostCallsPerInvocation: manifest.limits.host_calls_per_invocation ?? 0,
-        },
-        metadata: { description: manifest.metadata.description, tags: manifest.metadata.tags },
-        hostCalls: manifest.host_calls.map((h) => ({ service: h.service, method: h.method })),
-        inputSchemaJson: manifest.input_schema ? JSON.stringify(manifest.input_schema) : "",
-        outputSchemaJson: manifest.output_schema ? JSON.stringify(manifest.output_schema) : "",
-      },
-      {
-        onRetry: (attempt, e) =>
-          say(`CreateDraft: ${e.message}; retrying (${attempt + 1} of ${CREATE_DRAFT_ATTEMPTS})`),
-      },
-    );
-    rev = draft.revision;
-    created = true;
-    say(`created version ${rev?.definition?.version} (draft)`);
-  }
-  const version = rev?.definition?.version ?? "";
+  const found = await findOrCreateVersion(run, files, settings);
+  const created = found.created;
+  const version = found.rev?.definition?.version ?? "";
   const vkey = { ...key, version };
-  const state = () => stateName(rev?.definition?.state ?? 0);
-
-  if (state() === "failed" || (state() === "draft" && !rev?.compileResult)) {
-    if (state() === "failed" || (rev?.sources.length ?? 0) === 0) {
-      await client.uploadSource({
-        ...vkey,
-        language: SOURCE_LANGUAGES[manifest.lang],
-        files: files.map((f) => ({ path: f.path, content: f.content })),
-        manifestJson,
-      });
-    }
-    await client.requestCompile(vkey);
-    say(`compiling version ${version} remotely (build, contract, policy checks, fixtures) ...`);
-  }
-  // Wait for the compile.
-  const deadline = deps.now() + (options.compileTimeoutMs ?? 300_000);
-  for (;;) {
-    const got = await client.getExtension(vkey);
-    rev = got.revision;
-    if (rev?.compileResult?.status !== CompileStatus.PENDING) break;
-    if (deps.now() > deadline)
-      throw new ExtensionError(
-        "deadline_exceeded",
-        `the compile of ${manifest.id} version ${version} did not finish in ${(options.compileTimeoutMs ?? 300_000) / 1000} s`,
-      );
-    await new Promise((r) => setTimeout(r, options.pollMs ?? 250));
-  }
+  await compileIfNeeded(run, found.rev, vkey, files);
+  const rev = await waitForCompile(run, vkey);
   const compile = compileSummary(rev);
   const finish = async (gate: PromotionGate | null): Promise<PromoteHookResult> => {
     const got = await client.getExtension(vkey);
@@ -228,46 +140,164 @@ export async function promoteHook(options: PromoteHookOptions, deps: CliDeps): P
   say(
     `compiled: ${compile.moduleBytes} bytes with ${compile.toolchain}; ${passed} of ${compile.tests.length} fixtures passed`,
   );
+  return finish(await promoteToward(run, rev, vkey, env));
+}
 
+/** What the steps of one {@link promoteHook} share. */
+interface PromoteRun {
+  options: PromoteHookOptions;
+  deps: CliDeps;
+  client: RegistryClient;
+  say: (line: string) => void;
+  manifest: HookManifest;
+  /** The tenant and extension. */
+  key: { tenantId: string; extensionId: string };
+}
+
+/** A version of one extension: tenant, extension and version. */
+type VersionKey = PromoteRun["key"] & { version: string };
+
+/**
+ * The registry's newest version when it has these sources (and was not rejected); else a new
+ * draft, created at most once.
+ */
+async function findOrCreateVersion(
+  run: PromoteRun,
+  files: HookSourceFile[],
+  settings: { url: string; tenant: string },
+): Promise<{ rev: ExtensionRevision | undefined; created: boolean }> {
+  const { client, say, manifest, key } = run;
+  const digest = sourcesDigest(files);
+  // Does the registry have these sources already?
+  let rev: ExtensionRevision | undefined;
+  try {
+    const latest = await client.getExtension({ ...key, includeSources: true });
+    const r = latest.revision;
+    const same =
+      r !== undefined &&
+      sourcesDigest(r.sources.map((s) => ({ path: s.path, content: s.content }))) === digest;
+    if (same && stateName(r.definition?.state ?? 0) !== "rejected") rev = r;
+  } catch (cause) {
+    if (ExtensionError.from(cause).code !== "not_found") throw cause;
+  }
+  if (rev) {
+    say(
+      `${manifest.id}: version ${rev.definition?.version} has these sources (${stateName(rev.definition?.state ?? 0)})`,
+    );
+    return { rev, created: false };
+  }
+  say(`${manifest.id}: uploading ${files.length} files to ${settings.url} (tenant ${settings.tenant})`);
+  // One id for this run's draft: a retry after a lost answer gets the same draft, not a second version.
+  const draft = await createDraftOnce(client, draftRequest(key, manifest), {
+    onRetry: (attempt, e) =>
+      say(`CreateDraft: ${e.message}; retrying (${attempt + 1} of ${CREATE_DRAFT_ATTEMPTS})`),
+  });
+  rev = draft.revision;
+  say(`created version ${rev?.definition?.version} (draft)`);
+  return { rev, created: true };
+}
+
+/** Uploads the sources (unless the draft has them) and requests the compile, when the version needs one. */
+async function compileIfNeeded(
+  run: PromoteRun,
+  rev: ExtensionRevision | undefined,
+  vkey: VersionKey,
+  files: HookSourceFile[],
+): Promise<void> {
+  const state = stateName(rev?.definition?.state ?? 0);
+  if (state === "failed" || (state === "draft" && !rev?.compileResult)) {
+    if (state === "failed" || (rev?.sources.length ?? 0) === 0) {
+      await run.client.uploadSource({
+        ...vkey,
+        language: SOURCE_LANGUAGES[run.manifest.lang],
+        files: files.map((f) => ({ path: f.path, content: f.content })),
+        manifestJson: JSON.stringify(run.manifest),
+      });
+    }
+    await run.client.requestCompile(vkey);
+    run.say(`compiling version ${vkey.version} remotely (build, contract, policy checks, fixtures) ...`);
+  }
+}
+
+/** Asks every `pollMs` until the version's compile is no longer pending; the version as it is then. */
+async function waitForCompile(run: PromoteRun, vkey: VersionKey): Promise<ExtensionRevision | undefined> {
+  const { options, deps } = run;
+  const deadline = deps.now() + (options.compileTimeoutMs ?? 300_000);
+  for (;;) {
+    const got = await run.client.getExtension(vkey);
+    const rev = got.revision;
+    if (rev?.compileResult?.status !== CompileStatus.PENDING) return rev;
+    if (deps.now() > deadline)
+      throw new ExtensionError(
+        "deadline_exceeded",
+        `the compile of ${run.manifest.id} version ${vkey.version} did not finish in ${(options.compileTimeoutMs ?? 300_000) / 1000} s`,
+      );
+    await new Promise((r) => setTimeout(r, options.pollMs ?? 250));
+  }
+}
+
+/**
+ * Requests promotion environment by environment (dev, then staging, then prod) up to `env`; the
+ * gate of the first promotion that waits for approvals, or null when the version reached `env`.
+ */
+async function promoteToward(
+  run: PromoteRun,
+  compiled: ExtensionRevision | undefined,
+  vkey: VersionKey,
+  env: EnvName,
+): Promise<PromotionGate | null> {
+  const { say } = run;
+  let rev = compiled;
+  const state = () => stateName(rev?.definition?.state ?? 0);
   for (const target of ENVIRONMENTS.slice(0, ENVIRONMENTS.indexOf(env) + 1)) {
     const rank = RANK[state()] ?? 0;
     if (rank >= ENVIRONMENTS.indexOf(target) + 1) {
-      say(`${target}: version ${version} is promoted (${state()})`);
+      say(`${target}: version ${vkey.version} is promoted (${state()})`);
       continue;
     }
     let pending = rev?.pendingPromotion;
     if (!pending || envName(pending.targetEnv) !== target) {
-      const r = await client.requestPromotion({
+      const r = await run.client.requestPromotion({
         ...vkey,
         targetEnv: envToProto(target),
-        comment: options.comment ?? "",
+        comment: run.options.comment ?? "",
       });
       rev = r.revision;
       pending = rev?.pendingPromotion;
     }
     if (pending && envName(pending.targetEnv) === target) {
-      const approvals =
-        rev?.approvals.filter(
-          (a) =>
-            envName(a.env) === target &&
-            a.time &&
-            pending?.requestedAt &&
-            a.time.seconds >= pending.requestedAt.seconds,
-        ).length ?? 0;
-      const author = rev?.definition?.metadata?.createdBy ?? "";
-      const need = pending.approvalsRequired;
-      const gate: PromotionGate = {
-        env: target,
-        rule: "approvals_required",
-        approvalsRequired: need,
-        approvals,
-        author,
-        message: `${target} waits for ${need} distinct human approval${need === 1 ? "" : "s"} (${approvals} so far); not by ${author}, the author, nor by an agent: ameide-ext approve ${manifest.id} ${version} --env ${target}`,
-      };
+      const gate = promotionGate(rev, pending, target, vkey);
       say(`${target}: ${gate.message}`);
-      return finish(gate);
+      return gate;
     }
-    say(`${target}: promoted version ${version}`);
+    say(`${target}: promoted version ${vkey.version}`);
   }
-  return finish(null);
+  return null;
+}
+
+/** The gate of a promotion to `target` that waits for approvals: how many it needs, how many it has. */
+function promotionGate(
+  rev: ExtensionRevision | undefined,
+  pending: NonNullable<ExtensionRevision["pendingPromotion"]>,
+  target: EnvName,
+  vkey: VersionKey,
+): PromotionGate {
+  const approvals =
+    rev?.approvals.filter(
+      (a) =>
+        envName(a.env) === target &&
+        a.time &&
+        pending?.requestedAt &&
+        a.time.seconds >= pending.requestedAt.seconds,
+    ).length ?? 0;
+  const author = rev?.definition?.metadata?.createdBy ?? "";
+  const need = pending.approvalsRequired;
+  return {
+    env: target,
+    rule: "approvals_required",
+    approvalsRequired: need,
+    approvals,
+    author,
+    message: `${target} waits for ${need} distinct human approval${need === 1 ? "" : "s"} (${approvals} so far); not by ${author}, the author, nor by an agent: ameide-ext approve ${vkey.extensionId} ${vkey.version} --env ${target}`,
+  };
 }
