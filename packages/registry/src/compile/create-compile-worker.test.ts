@@ -19,6 +19,27 @@ describe("createCompileWorker()", () => {
   });
   afterAll(() => rm(work, { recursive: true, force: true }));
 
+  it("gives its slot back when the scratch folder cannot be made, so the next compile is not stuck behind it", async () => {
+    const file = join(work, "not-a-folder");
+    await writeFile(file, "x");
+    // workDir under a regular file: mkdir fails (ENOTDIR) before any compile starts.
+    const compile = createCompileWorker({
+      modules: createFolderModuleWriter(join(work, "m-slot")),
+      workDir: join(file, "sub"),
+    });
+    const rev = await hookRevision(await fresh(), "process_hook");
+    await expect(compile(rev)).rejects.toThrow(/ENOTDIR/);
+    // With one slot (the default), a leaked slot would leave this one waiting forever.
+    const second = await Promise.race([
+      compile(rev).then(
+        () => "settled",
+        () => "settled",
+      ),
+      new Promise((resolve) => setTimeout(() => resolve("stuck"), 5_000)),
+    ]);
+    expect(second).toBe("settled");
+  });
+
   it("builds, checks and tests a revision, and stores the module at extensions/<tenant>/<extension>/<version>.wasm", async () => {
     const modules = join(work, "modules");
     const compile = createCompileWorker({ modules: createFolderModuleWriter(modules) });

@@ -77,16 +77,18 @@ export function createCompileWorker(options: CompileWorkerOptions): Compiler {
   const slots = createSlots(settings.concurrency);
   return async (rev, signal) => {
     await slots.take();
-    const startedAt = new Date().toISOString();
-    const base = options.workDir ?? tmpdir();
-    await mkdir(base, { recursive: true });
-    // The child's scratch folder: the owner's alone, holding the uploaded sources and nothing else.
-    const work = await mkdtemp(join(base, "ameide-compile-"));
-    await chmod(work, 0o700);
+    let work: string | undefined;
     try {
+      const startedAt = new Date().toISOString();
+      const base = options.workDir ?? tmpdir();
+      await mkdir(base, { recursive: true });
+      // The child's scratch folder: the owner's alone, holding the uploaded sources and nothing else.
+      work = await mkdtemp(join(base, "ameide-compile-"));
+      await chmod(work, 0o700);
       return await compileIn(join(work, rev.extensionId), rev, { ...settings, startedAt, signal });
     } finally {
-      await rm(work, { recursive: true, force: true });
+      // The slot goes back whatever failed, the scratch folder's making included: else compiles queue forever.
+      if (work !== undefined) await rm(work, { recursive: true, force: true });
       slots.release();
     }
   };
