@@ -40,26 +40,48 @@ export function formatCalibrationReport(c: FuelCalibration): string {
 
 /** The human-readable report of one engine bench run. */
 export function formatReport(r: EngineBenchResults, jsonPath: string): string {
-  const d = r.dealApproval;
+  return [
+    formatRunHeader(r),
+    "",
+    formatDealApproval(r.dealApproval),
+    formatTypeScriptDeal(r.dealApproval),
+    "",
+    formatFuelOverhead(r.fuelOverhead),
+    "",
+    formatCostModel(r.costModel),
+    "",
+    formatCostReport(r.cost),
+    "",
+    formatFuelPerMs(r),
+    "",
+    "goals",
+    formatTable(
+      ["", "goal", "target", "measured"],
+      r.goals.map((g) => [g.pass ? "PASS" : "MISS", g.name, g.target, g.actual]),
+    ),
+    "",
+    `JSON: ${jsonPath}`,
+    `run took ${fixed(r.durationSec, 1)} s`,
+  ].join("\n");
+}
+
+/** The title, the machine and its load at the start. */
+function formatRunHeader(r: EngineBenchResults): string {
   const m = r.machine;
-  const loop = r.fuelOverhead.loopHeavy;
-  const fib = r.fuelOverhead.callHeavy;
-  const out: string[] = [];
-  out.push(`ameide-ext engine bench, ${r.startedAt}`);
-  out.push(
-    `machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node} (V8 ${m.v8}), ${m.platform}`,
-  );
   const busy = m.loadAverage1m > BUSY_LOAD_PER_CPU * m.cpus;
-  out.push(
+  return [
+    `ameide-ext engine bench, ${r.startedAt}`,
+    `machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node} (V8 ${m.v8}), ${m.platform}`,
     `load average (1 min) at start: ${fixed(m.loadAverage1m, 2)}` +
       (busy ? "  (the machine was busy: means, tails and times are noisier than on an idle machine)" : ""),
-  );
-  out.push("");
-  out.push(
+  ].join("\n");
+}
+
+/** Section 1, the AS hook: its build, its inline and pool latency against plain JS. */
+function formatDealApproval(d: EngineBenchResults["dealApproval"]): string {
+  return [
     `1. deal-approval rule: ${d.inputBytes} B of JSON in, out: ${d.output}` +
       `\n   AS hook: component ${int(d.hook.componentBytes)} B (core ${int(d.hook.coreBytes)} B), built in ${int(d.hook.buildMs)} ms, ${int(d.fuelPerInvocation)} fuel per invocation`,
-  );
-  out.push(
     formatTable(
       ["path", "p50 µs", "p99 µs", "mean µs", "invocations/s", "samples"],
       [
@@ -97,16 +119,16 @@ export function formatReport(r: EngineBenchResults, jsonPath: string): string {
         ],
       ],
     ),
-  );
-  out.push(
     `   AS inline / plain JS: ${fixed(d.ratioInlineToPlainJs.p50, 1)}× at p50, ${fixed(d.ratioInlineToPlainJs.mean, 1)}× on the mean`,
-  );
+  ].join("\n");
+}
+
+/** Section 1, the TS hook: its build and load times, its latency against the AS hook and plain JS, and how it was timed. */
+function formatTypeScriptDeal(d: EngineBenchResults["dealApproval"]): string {
   const t = d.typescript;
-  out.push(
+  return [
     `   TS hook: component ${int(t.hook.componentBytes)} B (bundle ${int(t.hook.bundleBytes)} B of JavaScript), built in ${int(t.hook.buildMs)} ms, ${int(t.fuelPerInvocation)} fuel per invocation` +
       `\n   TS load: ${int(t.load.firstMs)} ms the first on an engine (13 modules metered), ${int(t.load.secondMs)} ms for a different hook after it (QuickJS module cached)`,
-  );
-  out.push(
     formatTable(
       ["path", "p50 µs", "p99 µs", "mean µs", "samples"],
       [
@@ -133,20 +155,19 @@ export function formatReport(r: EngineBenchResults, jsonPath: string): string {
         ],
       ],
     ),
-  );
-  out.push(
     `   TS inline / AS inline: ${fixed(t.ratioInlineToAsInline.p50, 1)}× at p50, ${fixed(t.ratioInlineToAsInline.mean, 1)}× on the mean;` +
       ` TS inline / plain JS: ${fixed(t.ratioInlineToPlainJs.p50, 1)}× at p50, ${fixed(t.ratioInlineToPlainJs.mean, 1)}× on the mean`,
-  );
-  out.push(
     `   timing: each call timed alone (process.hrtime), timer overhead ${fixed(d.inline.timerOverheadUs * 1000, 0)} ns subtracted; pool round trips in an HDR histogram`,
-  );
-  out.push("");
-  out.push(
+  ].join("\n");
+}
+
+/** Section 2: metered against unmetered runs of the loop-heavy and the call-heavy guest. */
+function formatFuelOverhead(f: EngineBenchResults["fuelOverhead"]): string {
+  const loop = f.loopHeavy;
+  const fib = f.callHeavy;
+  return [
     `2. fuel overhead: the same module, meter "block" vs meter "none"; ${loop.runs} interleaved pairs after warm-up` +
       "\n   (ms: median run; ratio: median of the pairs' metered/unmetered; best-of: fastest/fastest; fuel per ms: fastest run)",
-  );
-  out.push(
     formatTable(
       ["guest", "metered ms", "unmetered ms", "ratio", "best-of ratio", "fuel per run", "fuel per ms"],
       [
@@ -170,12 +191,13 @@ export function formatReport(r: EngineBenchResults, jsonPath: string): string {
         ],
       ],
     ),
-  );
-  out.push("");
-  out.push(
+  ].join("\n");
+}
+
+/** Section 3: the deal rules under the cost model against meter "uniform". */
+function formatCostModel(costModel: EngineBenchResults["costModel"]): string {
+  return [
     '3. cost model: the deal rules under the cost model vs the metering before it (meter "uniform"), same process',
-  );
-  out.push(
     formatTable(
       [
         "hook",
@@ -188,7 +210,7 @@ export function formatReport(r: EngineBenchResults, jsonPath: string): string {
         "pool µs weighted",
         "ratio",
       ],
-      r.costModel.map((c) => [
+      costModel.map((c) => [
         c.hook,
         int(c.fuel.uniform),
         int(c.fuel.weighted),
@@ -200,24 +222,13 @@ export function formatReport(r: EngineBenchResults, jsonPath: string): string {
         `${fixed(c.pool.ratio, 2)}×`,
       ]),
     ),
-  );
-  out.push("");
-  out.push(formatCostReport(r.cost));
-  out.push("");
-  out.push(
+  ].join("\n");
+}
+
+/** The note under the cost table: fuel per ms of the two guests, and where FUEL_PER_CPU_MILLI comes from. */
+function formatFuelPerMs(r: EngineBenchResults): string {
+  return (
     `   (for information: the loop-heavy guest runs ${int(r.calibration.fuelPerMs)} fuel per ms (fastest run; ${int(r.calibration.fuelPerMsMedian)} median),` +
-      ` call-heavy code ${int(fib.fuelPerMs)}; FUEL_PER_CPU_MILLI is ${int(r.calibration.currentFuelPerCpuMilli)}, set from the cost table above, not from one guest)`,
+    ` call-heavy code ${int(r.fuelOverhead.callHeavy.fuelPerMs)}; FUEL_PER_CPU_MILLI is ${int(r.calibration.currentFuelPerCpuMilli)}, set from the cost table above, not from one guest)`
   );
-  out.push("");
-  out.push("goals");
-  out.push(
-    formatTable(
-      ["", "goal", "target", "measured"],
-      r.goals.map((g) => [g.pass ? "PASS" : "MISS", g.name, g.target, g.actual]),
-    ),
-  );
-  out.push("");
-  out.push(`JSON: ${jsonPath}`);
-  out.push(`run took ${fixed(r.durationSec, 1)} s`);
-  return out.join("\n");
 }

@@ -10,17 +10,11 @@ import {
 import { type CostModelComparison, compareCostModel } from "./compare-cost-model.js";
 import { compareMetering, type MeterComparison } from "./compare-metering.js";
 import { DEAL_INPUT, DEAL_OUTPUT, dealApproval } from "./deal-approval.js";
-import {
-  COST_MODEL_SLOWDOWN_GOAL_RATIO,
-  FUEL_OVERHEAD_GOAL_RATIO,
-  type GoalResult,
-  INLINE_P50_GOAL_US,
-  TS_INLINE_P50_GOAL_US,
-} from "./goals.js";
+import { engineBenchGoals, type GoalResult } from "./goals.js";
 import { type MachineInfo, machineInfo } from "./machine-info.js";
 import { measurePool, type PoolMeasurement } from "./measure-pool.js";
 import { measureSync, measureThroughput, type SyncMeasurement } from "./measure-sync.js";
-import { COST_GOAL, type CostCalibration, runCostCalibration } from "./run-cost-calibration.js";
+import { type CostCalibration, runCostCalibration } from "./run-cost-calibration.js";
 import { FIB_GUEST_WAT, FIB_N, LOOP_GUEST_WAT, LOOP_ITERATIONS } from "./wat-guests.js";
 
 /** Time budgets of one run. The defaults ({@link DEFAULT_BUDGETS}) keep a run near 35 s on a 2-core machine. */
@@ -168,8 +162,6 @@ const METHOD: Record<string, string> = {
     "fuel used by one metered run of the loop-heavy guest / the fastest metered run's time (other processes only ever add time); the median-based figure is given too",
 };
 
-const us = (v: number) => `${v < 10 ? v.toFixed(2) : v.toFixed(1)} µs`;
-
 /**
  * Runs the engine benchmark: the deal-approval rule as an AssemblyScript hook
  * and as a TypeScript hook (inline and worker pool, and the TypeScript hook's
@@ -194,8 +186,70 @@ export async function runEngineBench(options: RunEngineBenchOptions = {}): Promi
   progress("building the deal rule in a loop, AS and TS, for the cost table (in child processes)…");
   const loopHooks = await buildDealLoopHooks();
 
+  const asDeal = await measureAsHook(hook, b, progress);
+  const deal: EngineBenchResults["dealApproval"] = {
+    ...asDeal,
+    typescript: await measureTypeScriptHook(tsHook, tsEcho.component, asDeal, b, progress),
+  };
+  const fuelOverhead = await measureFuelOverhead(b, progress);
+
+  progress("cost model vs the metering before it (meter uniform): AS and TS deal rules, interleaved…");
+  const costModel = [
+    await compareCostModel({
+      hook: "AS hook",
+      component: hook.component,
+      input: DEAL_INPUT,
+      output: DEAL_OUTPUT,
+    }),
+    await compareCostModel({
+      hook: "TS hook",
+      component: tsHook.component,
+      input: DEAL_INPUT,
+      output: DEAL_OUTPUT,
+    }),
+  ];
+  const cost = await runCostCalibration({
+    cpuMillis: [5],
+    runs: 5,
+    warmupRuns: 2,
+    hooks: loopHooks.map((h) => ({ ...h, input: DEAL_INPUT, memoryMb: 1024 })),
+    progress,
+  });
+
+  const calibration = {
+    fuelPerMs: fuelOverhead.loopHeavy.fuelPerMs,
+    fuelPerMsMedian: fuelOverhead.loopHeavy.fuelPerMsMedian,
+    currentFuelPerCpuMilli: FUEL_PER_CPU_MILLI,
+    source: "loop-heavy guest, metered, fastest of the timed runs",
+  };
+  return {
+    schema: RESULTS_SCHEMA,
+    command: "npm run bench",
+    startedAt,
+    machine,
+    method: METHOD,
+    dealApproval: deal,
+    fuelOverhead,
+    costModel,
+    cost,
+    calibration,
+    goals: engineBenchGoals({ dealApproval: deal, fuelOverhead, costModel, cost }),
+    durationSec: (performance.now() - started) / 1000,
+  };
+}
+
+/**
+ * The AssemblyScript deal hook on an engine of its own: the output check
+ * (the hook's and the plain JS rule's), plain JS latency, inline latency and
+ * throughput, and worker-pool latency with pool-size and with one invocation
+ * in flight.
+ */
+async function measureAsHook(
+  hook: DealHookBuild,
+  b: EngineBenchBudgets,
+  progress: (line: string) => void,
+): Promise<Omit<EngineBenchResults["dealApproval"], "typescript">> {
   const engine = createEngine({ pool: { size: POOL_SIZE } });
-  let asDeal: Omit<EngineBenchResults["dealApproval"], "typescript">;
   try {
     const ext = await engine.load(hook.component);
     const request = { input: DEAL_INPUT };
@@ -232,7 +286,7 @@ export async function runEngineBench(options: RunEngineBenchOptions = {}): Promi
       warmupMs: b.poolSerialWarmupMs,
       timeMs: b.poolSerialTimeMs,
     });
-    asDeal = {
+    return {
       inputBytes: Buffer.byteLength(DEAL_INPUT),
       output: DEAL_OUTPUT,
       fuelPerInvocation: check.stats.fuelUsed,
@@ -249,104 +303,28 @@ export async function runEngineBench(options: RunEngineBenchOptions = {}): Promi
   } finally {
     await engine.close();
   }
+}
 
-  const deal: EngineBenchResults["dealApproval"] = {
-    ...asDeal,
-    typescript: await measureTypeScriptHook(tsHook, tsEcho.component, asDeal, b, progress),
-  };
-
+/** Fuel metering's cost: the loop-heavy and the call-heavy guest on a metered and an unmetered engine. */
+async function measureFuelOverhead(
+  b: EngineBenchBudgets,
+  progress: (line: string) => void,
+): Promise<EngineBenchResults["fuelOverhead"]> {
   const metered = createEngine({ meter: "block" });
   const unmetered = createEngine({ meter: "none" });
-  let fuelOverhead: EngineBenchResults["fuelOverhead"];
   try {
     const runs = { metered, unmetered, warmupRuns: b.longWarmupRuns, runs: b.longRuns };
     progress(`fuel overhead: loop-heavy guest, ${LOOP_ITERATIONS} iterations…`);
     const loop = await compareMetering({ ...runs, wat: LOOP_GUEST_WAT, input: String(LOOP_ITERATIONS) });
     progress(`fuel overhead: call-heavy guest, fib(${FIB_N})…`);
     const fib = await compareMetering({ ...runs, wat: FIB_GUEST_WAT, input: String(FIB_N) });
-    fuelOverhead = {
+    return {
       loopHeavy: { ...loop, iterations: LOOP_ITERATIONS, fuelPerIteration: loop.fuelUsed / LOOP_ITERATIONS },
       callHeavy: { ...fib, fibN: FIB_N },
     };
   } finally {
     await Promise.all([metered.close(), unmetered.close()]);
   }
-
-  progress("cost model vs the metering before it (meter uniform): AS and TS deal rules, interleaved…");
-  const costModel = [
-    await compareCostModel({
-      hook: "AS hook",
-      component: hook.component,
-      input: DEAL_INPUT,
-      output: DEAL_OUTPUT,
-    }),
-    await compareCostModel({
-      hook: "TS hook",
-      component: tsHook.component,
-      input: DEAL_INPUT,
-      output: DEAL_OUTPUT,
-    }),
-  ];
-  const cost = await runCostCalibration({
-    cpuMillis: [5],
-    runs: 5,
-    warmupRuns: 2,
-    hooks: loopHooks.map((h) => ({ ...h, input: DEAL_INPUT, memoryMb: 1024 })),
-    progress,
-  });
-
-  const calibration = {
-    fuelPerMs: fuelOverhead.loopHeavy.fuelPerMs,
-    fuelPerMsMedian: fuelOverhead.loopHeavy.fuelPerMsMedian,
-    currentFuelPerCpuMilli: FUEL_PER_CPU_MILLI,
-    source: "loop-heavy guest, metered, fastest of the timed runs",
-  };
-  const goals: GoalResult[] = [
-    {
-      name: "AS hook, inline p50",
-      target: `≤ ${INLINE_P50_GOAL_US} µs`,
-      actual: us(deal.inline.p50Us),
-      pass: deal.inline.p50Us <= INLINE_P50_GOAL_US,
-    },
-    {
-      name: "TS hook, inline p50",
-      target: `≤ ${TS_INLINE_P50_GOAL_US} µs`,
-      actual: us(deal.typescript.inline.p50Us),
-      pass: deal.typescript.inline.p50Us <= TS_INLINE_P50_GOAL_US,
-    },
-    ...costModel.map((c) => ({
-      name: `cost model / uniform metering, ${c.hook} inline`,
-      target: `≤ ${COST_MODEL_SLOWDOWN_GOAL_RATIO}×`,
-      actual: `${c.inline.ratio.toFixed(2)}×`,
-      pass: c.inline.ratio <= COST_MODEL_SLOWDOWN_GOAL_RATIO,
-    })),
-    ...cost.goals.map((g) => ({
-      name: `cost table, ${g.path}: worst and median CPU ÷ cpu_millis`,
-      target: `≤ ${COST_GOAL.maxRatio}, ≥ ${COST_GOAL.minMedianRatio}`,
-      actual: `${g.maxRatio.toFixed(2)}, ${g.medianRatio.toFixed(2)}`,
-      pass: g.pass,
-    })),
-    {
-      name: "fuel overhead, loop-heavy guest",
-      target: `≤ ${FUEL_OVERHEAD_GOAL_RATIO}×`,
-      actual: `${fuelOverhead.loopHeavy.ratio.toFixed(2)}×`,
-      pass: fuelOverhead.loopHeavy.ratio <= FUEL_OVERHEAD_GOAL_RATIO,
-    },
-  ];
-  return {
-    schema: RESULTS_SCHEMA,
-    command: "npm run bench",
-    startedAt,
-    machine,
-    method: METHOD,
-    dealApproval: deal,
-    fuelOverhead,
-    costModel,
-    cost,
-    calibration,
-    goals,
-    durationSec: (performance.now() - started) / 1000,
-  };
 }
 
 /**

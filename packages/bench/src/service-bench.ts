@@ -25,7 +25,7 @@ import { tmpdir } from "node:os";
 import path, { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Health, InvokeExtensionRequestSchema, Outcome, WasmExtensionRuntime } from "@ameide-ext/proto";
-import { createEngine, createLocalTokenIssuer, sha256Hex } from "@ameide-ext/runtime";
+import { type CatalogFileAuth, createEngine, createLocalTokenIssuer, sha256Hex } from "@ameide-ext/runtime";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { createClient, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, Http2SessionManager } from "@connectrpc/connect-node";
@@ -171,156 +171,30 @@ async function main(): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), "ameide-service-bench-"));
   log("building the deal-approval hook");
   const build = await buildDealHook();
-  // A catalog entry's module lies under its tenant's prefix.
-  const modulePath = join(dir, "extensions", "acme", "deal-approval.wasm");
-  await mkdir(join(dir, "extensions", "acme"), { recursive: true });
-  await writeFile(modulePath, build.component);
   // Callers authenticate as in production: every request carries a JWT verified against a JWKS file.
   const issuer = await createLocalTokenIssuer({ dir });
   bearer = `Bearer ${await issuer.mint({ subject: "bench-service", tenants: ["acme"] })}`;
-  const catalog = join(dir, "catalog.yaml");
-  await writeFile(
-    catalog,
-    [
-      "env: dev",
-      // Default settings. deal-approval (low tier) runs in the inline slice; deal-approval-pool, the same
-      // module at medium tier, in a pool worker.
-      `runtime: { log_level: info, auth: ${JSON.stringify(issuer.auth)} }`,
-      "extensions:",
-      ...[
-        ["deal-approval", "low"],
-        ["deal-approval-pool", "medium"],
-      ].flatMap(([id, tier]) => [
-        "  - tenant_id: acme",
-        `    extension_id: ${id}`,
-        '    version: "3"',
-        "    kind: process_hook",
-        `    wasm_blob_ref: "file://${modulePath}#sha256=${sha256Hex(build.component)}"`,
-        `    risk_tier: ${tier}`,
-        "    limits: { cpu_millis: 5, memory_mb: 16, timeout_ms: 50 }",
-      ]),
-      "",
-    ].join("\n"),
-  );
+  const catalog = await writeCatalog(dir, build.component, issuer.auth);
   const server = await startServer(catalog, join(dir, "runtime.log"));
   log(`server ${server.url}`);
   try {
-    log("latency, HTTP/1.1");
-    const http1 = await measureLatency(
-      createConnectTransport({
-        baseUrl: server.url,
-        httpVersion: "1.1",
-        useBinaryFormat: true,
-        interceptors: [withToken],
-      }),
-    );
-    log("latency, HTTP/2");
-    const session = new Http2SessionManager(server.url);
-    const http2 = await measureLatency(
-      createConnectTransport({
-        baseUrl: server.url,
-        httpVersion: "2",
-        useBinaryFormat: true,
-        sessionManager: session,
-        interceptors: [withToken],
-      }),
-    );
-    session.abort();
-    log("latency, HTTP/1.1, pool path (medium tier)");
-    const http1Pool = await measureLatency(
-      createConnectTransport({
-        baseUrl: server.url,
-        httpVersion: "1.1",
-        useBinaryFormat: true,
-        interceptors: [withToken],
-      }),
-      "deal-approval-pool",
-    );
-    const invokeBody = (extensionId: string) =>
-      toBinary(
-        InvokeExtensionRequestSchema,
-        create(InvokeExtensionRequestSchema, {
-          extensionId,
-          version: "latest",
-          ctx: { tenantId: "acme", userId: "u-1", actorType: "USER" },
-          inputJson: new TextEncoder().encode(DEAL_INPUT),
-        }),
-      );
-    log(`throughput, InvokeExtension, ${CONNECTIONS} connections, ${DURATION_S} s`);
-    const countBefore = await okCount(server.url);
-    const invokePath = "/ameide.extensions.v1.WasmExtensionRuntime/InvokeExtension";
-    const invoke = await cannon(server.url, invokePath, invokeBody("deal-approval"));
-    const invocationsCounted = (await okCount(server.url)) - countBefore;
-    log(`throughput, InvokeExtension, pool path, ${CONNECTIONS} connections, ${DURATION_S} s`);
-    const invokePool = await cannon(server.url, invokePath, invokeBody("deal-approval-pool"));
-    log(`throughput, Health/Check, ${CONNECTIONS} connections, ${DURATION_S} s`);
-    const emptyRpc = await cannon(server.url, "/grpc.health.v1.Health/Check", new Uint8Array(0));
+    const latency = await measureLatencies(server.url);
+    const throughput = await measureThroughputs(server.url);
     const memory = await serverMemory(server.url);
-    // The part of the overhead that is the engine's own worker-pool round trip (post, run, result back),
-    // measured in this process, one at a time, in the same run: the floor of any pool-path invocation.
-    log("the engine's worker-pool round trip, in this process, one in flight");
-    const engine = createEngine();
-    const ext = await engine.load(build.component, { limits: { cpuMillis: 5, memoryMb: 16, timeoutMs: 50 } });
-    const pool = await measurePool(
-      engine,
-      ext,
-      { input: DEAL_INPUT },
-      { concurrency: 1, warmupMs: 1_000, timeMs: 3_000 },
-    );
-    await engine.close();
-    const lat = (x: { invoke: Latency; emptyRpc: Latency }) => ({
-      ...x,
-      overheadP50Ms: (x.invoke.p50Us - x.emptyRpc.p50Us) / 1000,
-      ratioP50: x.invoke.p50Us / x.emptyRpc.p50Us,
-    });
-    const latency = { http1: lat(http1), http2: lat(http2), "http1, pool path": lat(http1Pool) };
+    const enginePoolRoundTrip = await measureEnginePoolRoundTrip(build.component);
     const results: ServiceBenchResults = {
       machine: machineInfo(),
       input: `deal-approval, ${DEAL_INPUT.length} B of JSON, cpu 5 ms, memory 16 MiB, timeout 50 ms; low tier (inline slice) unless the row says pool path (medium tier)`,
       latency,
-      throughput: {
-        connections: CONNECTIONS,
-        durationS: DURATION_S,
-        invoke,
-        invokePool,
-        emptyRpc,
-        invocationsCounted,
-      },
-      enginePoolRoundTrip: { p50Us: pool.p50Us, p99Us: pool.p99Us, samples: pool.samples },
+      throughput,
+      enginePoolRoundTrip,
       serverMemory: memory,
-      goals: [
-        {
-          name: "invocation overhead over an empty RPC, p50 (Connect, HTTP/1.1), low tier (inline slice)",
-          goal: `<= ${OVERHEAD_P50_GOAL_MS} ms`,
-          measured: `${latency.http1.overheadP50Ms.toFixed(3)} ms`,
-          pass: latency.http1.overheadP50Ms <= OVERHEAD_P50_GOAL_MS,
-        },
-        {
-          name: "invocation overhead over an empty RPC, p50 (Connect, HTTP/1.1), medium tier (pool path)",
-          goal: `<= ${OVERHEAD_P50_GOAL_MS} ms`,
-          measured: `${latency["http1, pool path"].overheadP50Ms.toFixed(3)} ms`,
-          pass: latency["http1, pool path"].overheadP50Ms <= OVERHEAD_P50_GOAL_MS,
-        },
-        {
-          name: "throughput (Connect binary, HTTP/1.1, 16 connections), low tier (inline slice)",
-          goal: `>= ${THROUGHPUT_GOAL}/s`,
-          measured: `${invoke.requestsPerSecond.toFixed(0)}/s`,
-          pass: invoke.requestsPerSecond >= THROUGHPUT_GOAL && invoke.non2xx === 0 && invoke.errors === 0,
-        },
-        {
-          name: "throughput (Connect binary, HTTP/1.1, 16 connections), medium tier (pool path)",
-          goal: `>= ${THROUGHPUT_GOAL}/s`,
-          measured: `${invokePool.requestsPerSecond.toFixed(0)}/s`,
-          pass:
-            invokePool.requestsPerSecond >= THROUGHPUT_GOAL &&
-            invokePool.non2xx === 0 &&
-            invokePool.errors === 0,
-        },
-      ],
+      goals: serviceGoals(latency, throughput),
     };
     await mkdir(path.dirname(RESULTS_PATH), { recursive: true });
     await writeFile(RESULTS_PATH, `${JSON.stringify(results, null, 2)}\n`);
     process.stdout.write(`${report(results)}\n`);
+    const { invoke, invokePool, invocationsCounted } = throughput;
     if (
       invoke.non2xx + invokePool.non2xx > 0 ||
       invoke.errors + invokePool.errors > 0 ||
@@ -334,6 +208,175 @@ async function main(): Promise<number> {
     await server.stop();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Writes the deal hook's module under its tenant's prefix in `dir` and a
+ * catalog that lists it twice, at low tier (inline slice) as deal-approval
+ * and at medium tier (pool worker) as deal-approval-pool; returns the
+ * catalog's path.
+ */
+async function writeCatalog(dir: string, component: Uint8Array, auth: CatalogFileAuth): Promise<string> {
+  // A catalog entry's module lies under its tenant's prefix.
+  const modulePath = join(dir, "extensions", "acme", "deal-approval.wasm");
+  await mkdir(join(dir, "extensions", "acme"), { recursive: true });
+  await writeFile(modulePath, component);
+  const catalog = join(dir, "catalog.yaml");
+  await writeFile(
+    catalog,
+    [
+      "env: dev",
+      // Default settings. deal-approval (low tier) runs in the inline slice; deal-approval-pool, the same
+      // module at medium tier, in a pool worker.
+      `runtime: { log_level: info, auth: ${JSON.stringify(auth)} }`,
+      "extensions:",
+      ...[
+        ["deal-approval", "low"],
+        ["deal-approval-pool", "medium"],
+      ].flatMap(([id, tier]) => [
+        "  - tenant_id: acme",
+        `    extension_id: ${id}`,
+        '    version: "3"',
+        "    kind: process_hook",
+        `    wasm_blob_ref: "file://${modulePath}#sha256=${sha256Hex(component)}"`,
+        `    risk_tier: ${tier}`,
+        "    limits: { cpu_millis: 5, memory_mb: 16, timeout_ms: 50 }",
+      ]),
+      "",
+    ].join("\n"),
+  );
+  return catalog;
+}
+
+/** Latency of InvokeExtension against the empty RPC: HTTP/1.1, HTTP/2, and HTTP/1.1 on the pool path. */
+async function measureLatencies(url: string): Promise<ServiceBenchResults["latency"]> {
+  log("latency, HTTP/1.1");
+  const http1 = await measureLatency(
+    createConnectTransport({
+      baseUrl: url,
+      httpVersion: "1.1",
+      useBinaryFormat: true,
+      interceptors: [withToken],
+    }),
+  );
+  log("latency, HTTP/2");
+  const session = new Http2SessionManager(url);
+  const http2 = await measureLatency(
+    createConnectTransport({
+      baseUrl: url,
+      httpVersion: "2",
+      useBinaryFormat: true,
+      sessionManager: session,
+      interceptors: [withToken],
+    }),
+  );
+  session.abort();
+  log("latency, HTTP/1.1, pool path (medium tier)");
+  const http1Pool = await measureLatency(
+    createConnectTransport({
+      baseUrl: url,
+      httpVersion: "1.1",
+      useBinaryFormat: true,
+      interceptors: [withToken],
+    }),
+    "deal-approval-pool",
+  );
+  const lat = (x: { invoke: Latency; emptyRpc: Latency }) => ({
+    ...x,
+    overheadP50Ms: (x.invoke.p50Us - x.emptyRpc.p50Us) / 1000,
+    ratioP50: x.invoke.p50Us / x.emptyRpc.p50Us,
+  });
+  return { http1: lat(http1), http2: lat(http2), "http1, pool path": lat(http1Pool) };
+}
+
+/** An InvokeExtension request of the deal rule, as the binary body autocannon posts. */
+const invokeBody = (extensionId: string) =>
+  toBinary(
+    InvokeExtensionRequestSchema,
+    create(InvokeExtensionRequestSchema, {
+      extensionId,
+      version: "latest",
+      ctx: { tenantId: "acme", userId: "u-1", actorType: "USER" },
+      inputJson: new TextEncoder().encode(DEAL_INPUT),
+    }),
+  );
+
+/**
+ * Throughput under autocannon: InvokeExtension at low tier (its ok
+ * invocations counted by /metrics), at medium tier (pool path), and the
+ * empty RPC, one after the other.
+ */
+async function measureThroughputs(url: string): Promise<ServiceBenchResults["throughput"]> {
+  log(`throughput, InvokeExtension, ${CONNECTIONS} connections, ${DURATION_S} s`);
+  const countBefore = await okCount(url);
+  const invokePath = "/ameide.extensions.v1.WasmExtensionRuntime/InvokeExtension";
+  const invoke = await cannon(url, invokePath, invokeBody("deal-approval"));
+  const invocationsCounted = (await okCount(url)) - countBefore;
+  log(`throughput, InvokeExtension, pool path, ${CONNECTIONS} connections, ${DURATION_S} s`);
+  const invokePool = await cannon(url, invokePath, invokeBody("deal-approval-pool"));
+  log(`throughput, Health/Check, ${CONNECTIONS} connections, ${DURATION_S} s`);
+  const emptyRpc = await cannon(url, "/grpc.health.v1.Health/Check", new Uint8Array(0));
+  return {
+    connections: CONNECTIONS,
+    durationS: DURATION_S,
+    invoke,
+    invokePool,
+    emptyRpc,
+    invocationsCounted,
+  };
+}
+
+/**
+ * The part of the overhead that is the engine's own worker-pool round trip (post, run, result back),
+ * measured in this process, one at a time, in the same run: the floor of any pool-path invocation.
+ */
+async function measureEnginePoolRoundTrip(component: Uint8Array): Promise<Latency> {
+  log("the engine's worker-pool round trip, in this process, one in flight");
+  const engine = createEngine();
+  const ext = await engine.load(component, { limits: { cpuMillis: 5, memoryMb: 16, timeoutMs: 50 } });
+  const pool = await measurePool(
+    engine,
+    ext,
+    { input: DEAL_INPUT },
+    { concurrency: 1, warmupMs: 1_000, timeMs: 3_000 },
+  );
+  await engine.close();
+  return { p50Us: pool.p50Us, p99Us: pool.p99Us, samples: pool.samples };
+}
+
+/** The service's goals: the overhead at p50 and the throughput, low tier and medium tier each. */
+function serviceGoals(
+  latency: ServiceBenchResults["latency"],
+  throughput: ServiceBenchResults["throughput"],
+): ServiceBenchResults["goals"] {
+  const { invoke, invokePool } = throughput;
+  return [
+    {
+      name: "invocation overhead over an empty RPC, p50 (Connect, HTTP/1.1), low tier (inline slice)",
+      goal: `<= ${OVERHEAD_P50_GOAL_MS} ms`,
+      measured: `${latency.http1.overheadP50Ms.toFixed(3)} ms`,
+      pass: latency.http1.overheadP50Ms <= OVERHEAD_P50_GOAL_MS,
+    },
+    {
+      name: "invocation overhead over an empty RPC, p50 (Connect, HTTP/1.1), medium tier (pool path)",
+      goal: `<= ${OVERHEAD_P50_GOAL_MS} ms`,
+      measured: `${latency["http1, pool path"].overheadP50Ms.toFixed(3)} ms`,
+      pass: latency["http1, pool path"].overheadP50Ms <= OVERHEAD_P50_GOAL_MS,
+    },
+    {
+      name: "throughput (Connect binary, HTTP/1.1, 16 connections), low tier (inline slice)",
+      goal: `>= ${THROUGHPUT_GOAL}/s`,
+      measured: `${invoke.requestsPerSecond.toFixed(0)}/s`,
+      pass: invoke.requestsPerSecond >= THROUGHPUT_GOAL && invoke.non2xx === 0 && invoke.errors === 0,
+    },
+    {
+      name: "throughput (Connect binary, HTTP/1.1, 16 connections), medium tier (pool path)",
+      goal: `>= ${THROUGHPUT_GOAL}/s`,
+      measured: `${invokePool.requestsPerSecond.toFixed(0)}/s`,
+      pass:
+        invokePool.requestsPerSecond >= THROUGHPUT_GOAL && invokePool.non2xx === 0 && invokePool.errors === 0,
+    },
+  ];
 }
 
 async function okCount(url: string): Promise<number> {
