@@ -1,12 +1,6 @@
-import {
-  type ErrorReason,
-  ExtensionError,
-  formatBytes,
-  HOST_STRING_CAPS,
-  restoreFuel,
-} from "@ameide-ext/contract";
+import { ExtensionError, formatBytes, HOST_STRING_CAPS, restoreFuel } from "@ameide-ext/contract";
 import { DEPTH_EXPORT, FUEL_EXPORT, INIT_FUEL_DEFAULT, TRAP_EXPORT } from "../../wasm/instrument-module.js";
-import { checkOutputSize, judgePayload } from "../invoke/run-outcome.js";
+import { checkOutputSize, judgePayload, techError } from "../invoke/run-outcome.js";
 import type { CompiledCore } from "../load/compile-extension.js";
 import { chargeHostBytes, checkHostString } from "./host-bytes.js";
 import {
@@ -37,15 +31,6 @@ interface Exports {
   depth: WebAssembly.Global;
   trap: WebAssembly.Global;
   globals: WebAssembly.Global[];
-}
-
-function techError(
-  code: ExtensionError["code"],
-  reason: ErrorReason,
-  message: string,
-  details?: Record<string, unknown>,
-): ExtensionError {
-  return new ExtensionError(code, message, reason, details);
 }
 
 /**

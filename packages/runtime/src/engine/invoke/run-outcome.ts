@@ -6,7 +6,8 @@ import { formatBytes } from "./resolve-limits.js";
 // How a run ended, judged the same way whatever executed the guest (one core
 // module, or a linked component).
 
-function techError(
+/** An ExtensionError with its reason first, as the engine raises its technical errors. */
+export function techError(
   code: ExtensionError["code"],
   reason: ErrorReason,
   message: string,
