@@ -1,7 +1,8 @@
 /**
  * @ameide-ext/sdk: what primitives import to call the WasmExtensionRuntime:
  * the runtime client (Connect, gRPC, gRPC-Web, a Unix socket, or in-process),
- * ExecutionContext builders and the one error type.
+ * ExecutionContext builders, the one error type, and a domain's extension
+ * points (Chain of Command around its commands).
  *
  * This index is the end-user API; what only our own packages share is
  * `@ameide-ext/sdk/internal`.
@@ -9,6 +10,27 @@
 
 export type { ErrorCode, ErrorReason, ExecutionContext, ExtensionErrorData } from "@ameide-ext/contract";
 export { ExtensionError, fromConnectCode, isExtensionError, toConnectCode } from "@ameide-ext/contract";
+export type {
+  DomainExtensionConfig,
+  DomainExtensionConfigStore,
+  InMemoryConfigStore,
+} from "./domain/domain-config-store.js";
+export { createInMemoryConfigStore } from "./domain/domain-config-store.js";
+export type {
+  AroundResult,
+  DomainExtensions,
+  DomainExtensionsOptions,
+  FailOpenEvent,
+} from "./domain/domain-extensions.js";
+export { createDomainExtensions, DomainVetoError } from "./domain/domain-extensions.js";
+export type {
+  ExtensionPoint,
+  ExtensionPointKind,
+  ExtensionPointSpec,
+  FailurePolicy,
+} from "./domain/extension-points.js";
+export { DEFAULT_POINT_DEADLINE_MS, defineExtensionPoints } from "./domain/extension-points.js";
+export type { HookAnswer, ValidationMessage } from "./domain/hook-answer.js";
 export type { ContextBase } from "./execution-context.js";
 export { agentContext, systemContext, userContext } from "./execution-context.js";
 export type {
