@@ -4,6 +4,7 @@
 // server process. Internal: not a stable API.
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -90,10 +91,19 @@ export function run(input: string): string {
 }
 `;
 
-/** The guests {@link buildTestHook} builds. */
-export type TestHookName = "echo" | "caller";
+/** The guests {@link buildTestHook} builds: two of ours, and the AssemblyScript domain_hook template as scaffolded. */
+export type TestHookName = "echo" | "caller" | "domain-hook-template";
 
-const SOURCES: Record<TestHookName, string> = { echo: ECHO_HOOK, caller: CALLER_HOOK };
+const SOURCES: Record<TestHookName, string> = {
+  echo: ECHO_HOOK,
+  caller: CALLER_HOOK,
+  get "domain-hook-template"() {
+    return readFileSync(
+      join(REPO_ROOT, "templates", "assemblyscript", "domain_hook", "src", "index.ts"),
+      "utf8",
+    );
+  },
+};
 
 /** A built guest. */
 export interface TestHook {
