@@ -10,6 +10,8 @@
 
 export type { ErrorCode, ErrorReason, ExecutionContext, ExtensionErrorData } from "@ameide-ext/contract";
 export { ExtensionError, fromConnectCode, isExtensionError, toConnectCode } from "@ameide-ext/contract";
+export type { ChattinessOptions, ChattyEvent } from "./chattiness.js";
+export { DEFAULT_CHATTY_THRESHOLD } from "./chattiness.js";
 export type {
   DomainExtensionConfig,
   DomainExtensionConfigStore,

@@ -66,6 +66,33 @@ function scripted(steps: Array<InvokeExtensionResponse | ExtensionError>) {
 
 const fast = { retry: { initialDelayMs: 1, maxDelayMs: 2 } };
 
+describe("createRuntimeClient(): chattiness (§10.3)", () => {
+  it("warns once when one operation calls one extension past the threshold, naming the caller's hook point", async () => {
+    const heard: unknown[] = [];
+    const client = createInProcessClient(scripted([ok]), {
+      chattiness: { threshold: 2, onChatty: (e) => heard.push(e) },
+    });
+    const op = userContext({ tenantId: "acme", userId: "u-1", correlationId: "order-7" });
+    for (let i = 0; i < 4; i++)
+      await client.invoke({
+        extensionId: "price-line",
+        ctx: op,
+        input: {},
+        hookPoint: "orders/BeforeCreateOrder",
+      });
+    expect(heard).toEqual([
+      {
+        correlationId: "order-7",
+        extensionId: "price-line",
+        hookPoint: "orders/BeforeCreateOrder",
+        calls: 3,
+        threshold: 2,
+      },
+    ]);
+    expect(client.chattyWarnings).toBe(1);
+  });
+});
+
 describe("createRuntimeClient(): retries", () => {
   it("retries unavailable answers, in-band or not, and returns the result that follows", async () => {
     const rt = scripted([

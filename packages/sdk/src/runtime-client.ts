@@ -16,6 +16,7 @@ import {
   createGrpcWebTransport,
   Http2SessionManager,
 } from "@connectrpc/connect-node";
+import { type ChattinessOptions, createChattinessCounter } from "./chattiness.js";
 import { type InvokeResult, readResponse } from "./read-response.js";
 import { type RetryOptions, resolveRetry, retryDelayMs } from "./retry.js";
 
@@ -63,6 +64,8 @@ export interface RuntimeClientOptions {
    * embedded runtime is trusted code.
    */
   token?: TokenProvider | undefined;
+  /** Warns when one business operation (correlation id) calls one extension too often (§10.3). */
+  chattiness?: ChattinessOptions | undefined;
 }
 
 /** One invocation. */
@@ -79,6 +82,8 @@ export interface InvokeOptions<I = unknown> {
   timeoutMs?: number | undefined;
   /** Cancels the call (and its retries). */
   signal?: AbortSignal | undefined;
+  /** The caller's hook point ("orders/BeforeCreateOrder"), named in a chattiness warning. */
+  hookPoint?: string | undefined;
   /**
    * The end user's own token (the JWT the user's request came with), sent as
    * {@link USER_TOKEN_HEADER}. The runtime verifies it and refuses a `ctx`
@@ -101,6 +106,8 @@ export interface RuntimeClient {
   invoke<O = unknown, I = unknown>(options: InvokeOptions<I>): Promise<InvokeResult<O>>;
   /** Closes the client's connections. */
   close(): void;
+  /** Chattiness warnings so far (see RuntimeClientOptions.chattiness). */
+  readonly chattyWarnings: number;
 }
 
 const encoder = new TextEncoder();
@@ -223,6 +230,7 @@ export function createRuntimeClient(options: RuntimeClientOptions): RuntimeClien
       "invalid_input",
     );
   const retry = resolveRetry(options.retry);
+  const chattiness = createChattinessCounter(options.chattiness);
   const { call, close } = options.inProcess
     ? { call: inProcessCall(options.inProcess), close: () => undefined }
     : networkCall(options);
@@ -230,6 +238,7 @@ export function createRuntimeClient(options: RuntimeClientOptions): RuntimeClien
   return {
     async invoke<O = unknown, I = unknown>(opts: InvokeOptions<I>): Promise<InvokeResult<O>> {
       const ctx = opts.ctx;
+      chattiness.count(ctx.correlationId, opts.extensionId, opts.hookPoint);
       const req = create(InvokeExtensionRequestSchema, {
         extensionId: opts.extensionId,
         version: opts.version ?? "latest",
@@ -265,6 +274,9 @@ export function createRuntimeClient(options: RuntimeClientOptions): RuntimeClien
       }
     },
     close,
+    get chattyWarnings() {
+      return chattiness.warnings;
+    },
   };
 }
 

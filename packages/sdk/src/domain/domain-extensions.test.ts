@@ -23,6 +23,7 @@ function fakeClient(answer: (o: InvokeOptions) => unknown) {
       return r as never;
     },
     close() {},
+    chattyWarnings: 0,
   };
   return { client, calls };
 }

@@ -127,6 +127,7 @@ async function callHook(
     ctx,
     input,
     timeoutMs: point.deadlineMs,
+    hookPoint: point.name,
   });
   if (r.outcome === "business_error") {
     const { code, message } = r.businessError;
