@@ -40,19 +40,20 @@ export const COST_MODEL = Object.freeze({
   /**
    * Per data segment of a module (active or passive), for each new instance
    * the engine makes of it after its first: V8 copies each active segment into
-   * memory and keeps each passive one, 16-35 ns a segment.
+   * memory and keeps each passive one.
    */
   newInstanceDataSegment: 200,
   /**
    * Per core module, for each new instance the engine makes of it after its
    * first: V8's fixed work to instantiate a module (its memory, its import and
-   * export wrappers), 17 µs for an empty one, up to 70 µs for QuickJS's.
+   * export wrappers).
    */
   newInstanceModule: 300_000,
   /**
    * Per byte of a linked component's glue (jco's JavaScript that wires its
    * modules), for each new instance after the first: the glue runs again to
-   * make it, about 0.4 ms for the 189 KB of a TypeScript hook's.
+   * make it (a TypeScript hook's is 189 KB). Calibrated with the TypeScript
+   * deal rule of `npm run calibrate:cost`, which makes one per call.
    */
   newInstanceGlueByte: 20,
   /** `memory.grow`, whatever the delta: a call into the engine. */
