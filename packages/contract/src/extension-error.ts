@@ -31,6 +31,7 @@ export const ERROR_REASONS = [
   "stack",
   "timeout",
   "input_size",
+  "batch_size",
   "output_size",
   "log_size",
   "host_call_limit",

@@ -18,10 +18,10 @@ describe("createRuntime()", () => {
   let runtime: Runtime;
   let lines: Array<Record<string, unknown>>;
   let doomedRef: string;
+  const refs: Record<string, string> = {};
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "ameide-runtime-"));
-    const refs: Record<string, string> = {};
     for (const v of ["1", "2", "10"])
       refs[v] = await writeModule(dir, `echo-${v}`, await buildTestHook("echo", v));
     doomedRef = await writeModule(dir, "doomed", await buildTestHook("echo", "doomed"));
@@ -87,6 +87,7 @@ describe("createRuntime()", () => {
     const latest = await runtime.invokeExtension(invokeRequest({ extensionId: "echo", input: { a: 1 } }));
     expect(latest.outcome).toBe(Outcome.OK);
     expect(latest.resolvedVersion).toBe("10");
+    expect(latest.moduleSha256).toBe((refs["10"] as string).split("#sha256=")[1]);
     expect(output(latest.outputJson)).toEqual({ echo: { a: 1 }, version: "10" });
     const two = await runtime.invokeExtension(invokeRequest({ extensionId: "echo", version: "2" }));
     expect(output(two.outputJson).version).toBe("2");

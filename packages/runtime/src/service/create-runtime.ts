@@ -10,7 +10,7 @@ import type { ModuleStore } from "../store/module-store.js";
 import { checkCatalogMemory } from "./check-catalog-memory.js";
 import { createInvocationDispatch } from "./invocation-dispatch.js";
 import { createInvocationRecorder } from "./invocation-recorder.js";
-import { responseFromError, responseFromResult } from "./invocation-response.js";
+import { type ResolvedModule, responseFromError, responseFromResult } from "./invocation-response.js";
 import { contextOfRequest } from "./request-context.js";
 import type { RuntimeMetrics } from "./runtime-metrics.js";
 import { createRuntimeParts, type GivenRuntimeParts } from "./runtime-parts.js";
@@ -208,9 +208,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         ctx = contextOfRequest(req, catalog.env);
         entry = catalog.resolve(ctx.tenantId, req.extensionId, req.version);
         result = await dispatch.run(req, ctx, entry, callOptions.timeoutMs);
-        response = responseFromResult(result, entry.version);
+        response = responseFromResult(result, moduleOf(entry));
       } catch (cause) {
-        response = responseFromError(ExtensionError.from(cause), entry?.version ?? "");
+        response = responseFromError(ExtensionError.from(cause), entry && moduleOf(entry));
       } finally {
         inflight--;
         metrics.inflight(-1);
@@ -256,6 +256,11 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   // The first pass starts here, so an embedder that never calls preload() still becomes ready.
   if (settings.preload) void runtime.preload();
   return runtime;
+}
+
+/** The version and module sha256 an entry resolved to, for the response. */
+function moduleOf(entry: CatalogEntry): ResolvedModule {
+  return { version: entry.version, sha256: entry.ref.sha256 };
 }
 
 /** Hot-reloads the catalog file: a valid change goes to `onCatalog`; an invalid one is counted and logged, and the catalog in force stays. */

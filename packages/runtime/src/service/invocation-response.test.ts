@@ -1,7 +1,8 @@
 import type { InvocationStats } from "@ameide-ext/contract";
+import { ExtensionError } from "@ameide-ext/contract";
 import { InvocationStatsSchema } from "@ameide-ext/proto";
 import { describe, expect, it } from "vitest";
-import { responseFromResult } from "./invocation-response.js";
+import { responseFromError, responseFromResult } from "./invocation-response.js";
 
 describe("responseFromResult()", () => {
   it("puts each stat on the wire under the name and in the unit the contract's InvocationStats uses", () => {
@@ -15,7 +16,10 @@ describe("responseFromResult()", () => {
       outputLimitBytes: 65_536,
       hostCalls: 1,
     };
-    const res = responseFromResult({ outcome: "ok", output: "{}", stats, logs: [] }, "3");
+    const res = responseFromResult(
+      { outcome: "ok", output: "{}", stats, logs: [] },
+      { version: "3", sha256: "ab" },
+    );
     const wire = res.stats as unknown as Record<string, bigint | number>;
     const named = stats as unknown as Record<string, number>;
     const pairs = InvocationStatsSchema.fields.map((f) => [
@@ -27,5 +31,31 @@ describe("responseFromResult()", () => {
       InvocationStatsSchema.fields.map((f) => [f.localName, named[f.localName], named[f.localName]]),
     );
     expect(pairs.every(([, value]) => typeof value === "number")).toBe(true);
+  });
+});
+
+describe("the module an answer came from", () => {
+  const stats: InvocationStats = {
+    fuelUsed: 0,
+    fuelLimit: 0,
+    peakMemoryBytes: 0,
+    memoryLimitBytes: 0,
+    durationUs: 0,
+    outputBytes: 0,
+    outputLimitBytes: 0,
+    hostCalls: 0,
+  };
+  it("names the resolved version and the module's sha256 on every outcome, for audit and replay", () => {
+    const ok = responseFromResult(
+      { outcome: "ok", output: "{}", stats, logs: [] },
+      { version: "3", sha256: "ab12" },
+    );
+    expect([ok.resolvedVersion, ok.moduleSha256]).toEqual(["3", "ab12"]);
+    const refused = responseFromError(new ExtensionError("resource_exhausted", "over", "fuel"), {
+      version: "4",
+      sha256: "cd34",
+    });
+    expect([refused.resolvedVersion, refused.moduleSha256]).toEqual(["4", "cd34"]);
+    expect(responseFromError(new ExtensionError("not_found", "no such extension")).moduleSha256).toBe("");
   });
 });

@@ -23,15 +23,22 @@ const OUTCOMES = {
   technical_error: Outcome.TECHNICAL_ERROR,
 } as const;
 
+/** Which module an answer came from: the version resolved and its sha256 (empty when none was resolved). */
+export interface ResolvedModule {
+  version: string;
+  sha256: string;
+}
+
 /** The response of an invocation that ran, whatever its outcome. */
 export function responseFromResult(
   result: InvocationResult,
-  resolvedVersion: string,
+  module: ResolvedModule,
 ): InvokeExtensionResponse {
   const s = result.stats;
   const res = create(InvokeExtensionResponseSchema, {
     outcome: OUTCOMES[result.outcome],
-    resolvedVersion,
+    resolvedVersion: module.version,
+    moduleSha256: module.sha256,
     stats: {
       fuelUsed: BigInt(s.fuelUsed),
       fuelLimit: BigInt(s.fuelLimit),
@@ -62,13 +69,17 @@ export function responseFromResult(
 }
 
 /** The response of a request that never ran: a technical error, with zero stats. */
-export function responseFromError(error: ExtensionError, resolvedVersion = ""): InvokeExtensionResponse {
+export function responseFromError(
+  error: ExtensionError,
+  module: ResolvedModule = { version: "", sha256: "" },
+): InvokeExtensionResponse {
   return create(InvokeExtensionResponseSchema, {
     outcome: Outcome.TECHNICAL_ERROR,
     errorCode: error.code,
     errorMsg: error.message,
     errorReason: error.reason ?? "",
-    resolvedVersion,
+    resolvedVersion: module.version,
+    moduleSha256: module.sha256,
     stats: {},
   });
 }

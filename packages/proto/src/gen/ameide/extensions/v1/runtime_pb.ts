@@ -12,7 +12,89 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file ameide/extensions/v1/runtime.proto.
  */
 export const file_ameide_extensions_v1_runtime: GenFile = /*@__PURE__*/
-  fileDesc("CiJhbWVpZGUvZXh0ZW5zaW9ucy92MS9ydW50aW1lLnByb3RvEhRhbWVpZGUuZXh0ZW5zaW9ucy52MSKIAQoWSW52b2tlRXh0ZW5zaW9uUmVxdWVzdBIUCgxleHRlbnNpb25faWQYASABKAkSDwoHdmVyc2lvbhgCIAEoCRIzCgNjdHgYAyABKAsyJi5hbWVpZGUuZXh0ZW5zaW9ucy52MS5FeGVjdXRpb25Db250ZXh0EhIKCmlucHV0X2pzb24YBCABKAwiuQIKF0ludm9rZUV4dGVuc2lvblJlc3BvbnNlEhMKC291dHB1dF9qc29uGAEgASgMEhIKCmVycm9yX2NvZGUYAiABKAkSEQoJZXJyb3JfbXNnGAMgASgJEi4KB291dGNvbWUYBCABKA4yHS5hbWVpZGUuZXh0ZW5zaW9ucy52MS5PdXRjb21lEhQKDGVycm9yX3JlYXNvbhgFIAEoCRIYChByZXNvbHZlZF92ZXJzaW9uGAYgASgJEjQKBXN0YXRzGAcgASgLMiUuYW1laWRlLmV4dGVuc2lvbnMudjEuSW52b2NhdGlvblN0YXRzEjAKBGxvZ3MYCCADKAsyIi5hbWVpZGUuZXh0ZW5zaW9ucy52MS5HdWVzdExvZ0xpbmUSGgoSZXJyb3JfZGV0YWlsc19qc29uGAkgASgMIq4BCg9JbnZvY2F0aW9uU3RhdHMSEQoJZnVlbF91c2VkGAEgASgEEhIKCmZ1ZWxfbGltaXQYAiABKAQSGQoRcGVha19tZW1vcnlfYnl0ZXMYAyABKAQSGgoSbWVtb3J5X2xpbWl0X2J5dGVzGAQgASgEEhMKC2R1cmF0aW9uX3VzGAUgASgEEhQKDG91dHB1dF9ieXRlcxgGIAEoBBISCgpob3N0X2NhbGxzGAcgASgNIk4KDEd1ZXN0TG9nTGluZRItCgVsZXZlbBgBIAEoDjIeLmFtZWlkZS5leHRlbnNpb25zLnYxLkxvZ0xldmVsEg8KB21lc3NhZ2UYAiABKAkqawoHT3V0Y29tZRIXChNPVVRDT01FX1VOU1BFQ0lGSUVEEAASDgoKT1VUQ09NRV9PSxABEhoKFk9VVENPTUVfQlVTSU5FU1NfRVJST1IQAhIbChdPVVRDT01FX1RFQ0hOSUNBTF9FUlJPUhADKncKCExvZ0xldmVsEhkKFUxPR19MRVZFTF9VTlNQRUNJRklFRBAAEhMKD0xPR19MRVZFTF9ERUJVRxABEhIKDkxPR19MRVZFTF9JTkZPEAISEgoOTE9HX0xFVkVMX1dBUk4QAxITCg9MT0dfTEVWRUxfRVJST1IQBDKGAQoUV2FzbUV4dGVuc2lvblJ1bnRpbWUSbgoPSW52b2tlRXh0ZW5zaW9uEiwuYW1laWRlLmV4dGVuc2lvbnMudjEuSW52b2tlRXh0ZW5zaW9uUmVxdWVzdBotLmFtZWlkZS5leHRlbnNpb25zLnYxLkludm9rZUV4dGVuc2lvblJlc3BvbnNlYgZwcm90bzM", [file_ameide_extensions_v1_execution_context]);
+  fileDesc("CiJhbWVpZGUvZXh0ZW5zaW9ucy92MS9ydW50aW1lLnByb3RvEhRhbWVpZGUuZXh0ZW5zaW9ucy52MSKOAQobSW52b2tlRXh0ZW5zaW9uQmF0Y2hSZXF1ZXN0EhQKDGV4dGVuc2lvbl9pZBgBIAEoCRIPCgd2ZXJzaW9uGAIgASgJEjMKA2N0eBgDIAEoCzImLmFtZWlkZS5leHRlbnNpb25zLnYxLkV4ZWN1dGlvbkNvbnRleHQSEwoLaW5wdXRzX2pzb24YBCADKAwijwEKHEludm9rZUV4dGVuc2lvbkJhdGNoUmVzcG9uc2USPgoHcmVzdWx0cxgBIAMoCzItLmFtZWlkZS5leHRlbnNpb25zLnYxLkludm9rZUV4dGVuc2lvblJlc3BvbnNlEhgKEHJlc29sdmVkX3ZlcnNpb24YAiABKAkSFQoNbW9kdWxlX3NoYTI1NhgDIAEoCSKIAQoWSW52b2tlRXh0ZW5zaW9uUmVxdWVzdBIUCgxleHRlbnNpb25faWQYASABKAkSDwoHdmVyc2lvbhgCIAEoCRIzCgNjdHgYAyABKAsyJi5hbWVpZGUuZXh0ZW5zaW9ucy52MS5FeGVjdXRpb25Db250ZXh0EhIKCmlucHV0X2pzb24YBCABKAwi0AIKF0ludm9rZUV4dGVuc2lvblJlc3BvbnNlEhMKC291dHB1dF9qc29uGAEgASgMEhIKCmVycm9yX2NvZGUYAiABKAkSEQoJZXJyb3JfbXNnGAMgASgJEi4KB291dGNvbWUYBCABKA4yHS5hbWVpZGUuZXh0ZW5zaW9ucy52MS5PdXRjb21lEhQKDGVycm9yX3JlYXNvbhgFIAEoCRIYChByZXNvbHZlZF92ZXJzaW9uGAYgASgJEjQKBXN0YXRzGAcgASgLMiUuYW1laWRlLmV4dGVuc2lvbnMudjEuSW52b2NhdGlvblN0YXRzEjAKBGxvZ3MYCCADKAsyIi5hbWVpZGUuZXh0ZW5zaW9ucy52MS5HdWVzdExvZ0xpbmUSGgoSZXJyb3JfZGV0YWlsc19qc29uGAkgASgMEhUKDW1vZHVsZV9zaGEyNTYYCiABKAkirgEKD0ludm9jYXRpb25TdGF0cxIRCglmdWVsX3VzZWQYASABKAQSEgoKZnVlbF9saW1pdBgCIAEoBBIZChFwZWFrX21lbW9yeV9ieXRlcxgDIAEoBBIaChJtZW1vcnlfbGltaXRfYnl0ZXMYBCABKAQSEwoLZHVyYXRpb25fdXMYBSABKAQSFAoMb3V0cHV0X2J5dGVzGAYgASgEEhIKCmhvc3RfY2FsbHMYByABKA0iTgoMR3Vlc3RMb2dMaW5lEi0KBWxldmVsGAEgASgOMh4uYW1laWRlLmV4dGVuc2lvbnMudjEuTG9nTGV2ZWwSDwoHbWVzc2FnZRgCIAEoCSprCgdPdXRjb21lEhcKE09VVENPTUVfVU5TUEVDSUZJRUQQABIOCgpPVVRDT01FX09LEAESGgoWT1VUQ09NRV9CVVNJTkVTU19FUlJPUhACEhsKF09VVENPTUVfVEVDSE5JQ0FMX0VSUk9SEAMqdwoITG9nTGV2ZWwSGQoVTE9HX0xFVkVMX1VOU1BFQ0lGSUVEEAASEwoPTE9HX0xFVkVMX0RFQlVHEAESEgoOTE9HX0xFVkVMX0lORk8QAhISCg5MT0dfTEVWRUxfV0FSThADEhMKD0xPR19MRVZFTF9FUlJPUhAEMoUCChRXYXNtRXh0ZW5zaW9uUnVudGltZRJuCg9JbnZva2VFeHRlbnNpb24SLC5hbWVpZGUuZXh0ZW5zaW9ucy52MS5JbnZva2VFeHRlbnNpb25SZXF1ZXN0Gi0uYW1laWRlLmV4dGVuc2lvbnMudjEuSW52b2tlRXh0ZW5zaW9uUmVzcG9uc2USfQoUSW52b2tlRXh0ZW5zaW9uQmF0Y2gSMS5hbWVpZGUuZXh0ZW5zaW9ucy52MS5JbnZva2VFeHRlbnNpb25CYXRjaFJlcXVlc3QaMi5hbWVpZGUuZXh0ZW5zaW9ucy52MS5JbnZva2VFeHRlbnNpb25CYXRjaFJlc3BvbnNlYgZwcm90bzM", [file_ameide_extensions_v1_execution_context]);
+
+/**
+ * InvokeExtensionBatchRequest asks for one run of one extension version per
+ * input. The batch is capped in number of inputs and in total input bytes
+ * (the runtime's settings); over a cap, the whole request is refused with
+ * invalid_argument and reason "batch_size", before any input runs.
+ *
+ * @generated from message ameide.extensions.v1.InvokeExtensionBatchRequest
+ */
+export type InvokeExtensionBatchRequest = Message<"ameide.extensions.v1.InvokeExtensionBatchRequest"> & {
+  /**
+   * As in InvokeExtensionRequest.
+   *
+   * @generated from field: string extension_id = 1;
+   */
+  extensionId: string;
+
+  /**
+   * As in InvokeExtensionRequest; resolved once for every input.
+   *
+   * @generated from field: string version = 2;
+   */
+  version: string;
+
+  /**
+   * On whose behalf every input runs. Required.
+   *
+   * @generated from field: ameide.extensions.v1.ExecutionContext ctx = 3;
+   */
+  ctx?: ExecutionContext | undefined;
+
+  /**
+   * The input documents, UTF-8 JSON each, each bounded by the input size
+   * limit on its own. At least one.
+   *
+   * @generated from field: repeated bytes inputs_json = 4;
+   */
+  inputsJson: Uint8Array[];
+};
+
+/**
+ * Describes the message ameide.extensions.v1.InvokeExtensionBatchRequest.
+ * Use `create(InvokeExtensionBatchRequestSchema)` to create a new message.
+ */
+export const InvokeExtensionBatchRequestSchema: GenMessage<InvokeExtensionBatchRequest> = /*@__PURE__*/
+  messageDesc(file_ameide_extensions_v1_runtime, 0);
+
+/**
+ * InvokeExtensionBatchResponse holds one InvokeExtensionResponse per input,
+ * in the order of the inputs.
+ *
+ * @generated from message ameide.extensions.v1.InvokeExtensionBatchResponse
+ */
+export type InvokeExtensionBatchResponse = Message<"ameide.extensions.v1.InvokeExtensionBatchResponse"> & {
+  /**
+   * results[i] answers inputs_json[i], with its own outcome, stats and logs.
+   *
+   * @generated from field: repeated ameide.extensions.v1.InvokeExtensionResponse results = 1;
+   */
+  results: InvokeExtensionResponse[];
+
+  /**
+   * The exact version that ran for every input.
+   *
+   * @generated from field: string resolved_version = 2;
+   */
+  resolvedVersion: string;
+
+  /**
+   * Lowercase hex sha256 of the module that ran for every input.
+   *
+   * @generated from field: string module_sha256 = 3;
+   */
+  moduleSha256: string;
+};
+
+/**
+ * Describes the message ameide.extensions.v1.InvokeExtensionBatchResponse.
+ * Use `create(InvokeExtensionBatchResponseSchema)` to create a new message.
+ */
+export const InvokeExtensionBatchResponseSchema: GenMessage<InvokeExtensionBatchResponse> = /*@__PURE__*/
+  messageDesc(file_ameide_extensions_v1_runtime, 1);
 
 /**
  * InvokeExtensionRequest asks for one run of one extension version.
@@ -59,7 +141,7 @@ export type InvokeExtensionRequest = Message<"ameide.extensions.v1.InvokeExtensi
  * Use `create(InvokeExtensionRequestSchema)` to create a new message.
  */
 export const InvokeExtensionRequestSchema: GenMessage<InvokeExtensionRequest> = /*@__PURE__*/
-  messageDesc(file_ameide_extensions_v1_runtime, 0);
+  messageDesc(file_ameide_extensions_v1_runtime, 2);
 
 /**
  * InvokeExtensionResponse is the result of one invocation. Fields 1-3 are
@@ -162,6 +244,15 @@ export type InvokeExtensionResponse = Message<"ameide.extensions.v1.InvokeExtens
    * @generated from field: bytes error_details_json = 9;
    */
   errorDetailsJson: Uint8Array;
+
+  /**
+   * Lowercase hex sha256 of the module that ran (or would have run): with
+   * resolved_version, what an audit record or a replay needs to name exactly
+   * the code behind the answer. Empty when no version could be resolved.
+   *
+   * @generated from field: string module_sha256 = 10;
+   */
+  moduleSha256: string;
 };
 
 /**
@@ -169,7 +260,7 @@ export type InvokeExtensionResponse = Message<"ameide.extensions.v1.InvokeExtens
  * Use `create(InvokeExtensionResponseSchema)` to create a new message.
  */
 export const InvokeExtensionResponseSchema: GenMessage<InvokeExtensionResponse> = /*@__PURE__*/
-  messageDesc(file_ameide_extensions_v1_runtime, 1);
+  messageDesc(file_ameide_extensions_v1_runtime, 3);
 
 /**
  * InvocationStats reports what one invocation used, next to its limits, for
@@ -240,7 +331,7 @@ export type InvocationStats = Message<"ameide.extensions.v1.InvocationStats"> & 
  * Use `create(InvocationStatsSchema)` to create a new message.
  */
 export const InvocationStatsSchema: GenMessage<InvocationStats> = /*@__PURE__*/
-  messageDesc(file_ameide_extensions_v1_runtime, 2);
+  messageDesc(file_ameide_extensions_v1_runtime, 4);
 
 /**
  * GuestLogLine is one line the guest logged through the host `log` function.
@@ -268,7 +359,7 @@ export type GuestLogLine = Message<"ameide.extensions.v1.GuestLogLine"> & {
  * Use `create(GuestLogLineSchema)` to create a new message.
  */
 export const GuestLogLineSchema: GenMessage<GuestLogLine> = /*@__PURE__*/
-  messageDesc(file_ameide_extensions_v1_runtime, 3);
+  messageDesc(file_ameide_extensions_v1_runtime, 5);
 
 /**
  * Outcome classifies an invocation for callers, metrics and SLOs
@@ -391,6 +482,20 @@ export const WasmExtensionRuntime: GenService<{
     methodKind: "unary";
     input: typeof InvokeExtensionRequestSchema;
     output: typeof InvokeExtensionResponseSchema;
+  },
+  /**
+   * Runs one extension version once per input, in one hop (spec 479 §10.3:
+   * batch calls instead of one call per line item). Each input runs as its
+   * own invocation: a fresh guest state, its own limits, its own answer, so
+   * one failing input does not fail the others. The version is resolved once
+   * for the whole batch.
+   *
+   * @generated from rpc ameide.extensions.v1.WasmExtensionRuntime.InvokeExtensionBatch
+   */
+  invokeExtensionBatch: {
+    methodKind: "unary";
+    input: typeof InvokeExtensionBatchRequestSchema;
+    output: typeof InvokeExtensionBatchResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_ameide_extensions_v1_runtime, 0);
