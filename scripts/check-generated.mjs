@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 /**
- * Fails when the committed generated code no longer matches proto/.
+ * Fails when the committed generated code no longer matches its .proto files.
  *
- * Runs `buf lint`, then `buf generate` (buf.gen.yaml, `clean: true`), then
- * asks git whether anything under packages/proto/src/gen changed. Everything
+ * For each buf module (MODULES: the root's proto/ and the Orders example's),
+ * runs `buf lint`, then `buf generate` (its buf.gen.yaml, `clean: true`),
+ * then asks git whether anything under its generated folder changed. Everything
  * runs from node_modules, with no network: buf.yaml has no remote deps and
  * buf.gen.yaml uses the local protoc-gen-es.
  *
@@ -16,12 +17,16 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const GEN_DIR = "packages/proto/src/gen";
+/** Each buf module of the repository (its folder, with buf.yaml and buf.gen.yaml) and where it generates. */
+const MODULES = [
+  { dir: ".", gen: "packages/proto/src/gen" },
+  { dir: "examples/orders-domain", gen: "examples/orders-domain/src/gen" },
+];
 
-/** Runs a command in the repo root with inherited output; returns its exit status. */
-function run(command, args) {
+/** Runs a command in `dir` (relative to the repo root) with inherited output; returns its exit status. */
+function run(command, args, dir) {
   const result = spawnSync(command, args, {
-    cwd: ROOT,
+    cwd: resolve(ROOT, dir),
     stdio: "inherit",
     // npx is npx.cmd on Windows, which needs a shell.
     shell: process.platform === "win32",
@@ -44,29 +49,35 @@ function git(args) {
   return result.stdout;
 }
 
-// `--no` makes npx fail instead of downloading when buf is not installed.
-for (const args of [
-  ["buf", "lint"],
-  ["buf", "generate"],
-]) {
-  console.error(`check-generated: npx ${args.join(" ")}`);
-  const status = run("npx", ["--no", "--", ...args]);
-  if (status !== 0) {
-    console.error(`check-generated: npx ${args.join(" ")} exited with ${status}`);
-    process.exit(2);
+/** Lints and generates the module in `dir`; exits 2 when a step fails. */
+function generate(dir) {
+  // `--no` makes npx fail instead of downloading when buf is not installed.
+  for (const args of [
+    ["buf", "lint"],
+    ["buf", "generate"],
+  ]) {
+    console.error(`check-generated: (${dir}) npx ${args.join(" ")}`);
+    const status = run("npx", ["--no", "--", ...args], dir);
+    if (status !== 0) {
+      console.error(`check-generated: npx ${args.join(" ")} in ${dir} exited with ${status}`);
+      process.exit(2);
+    }
   }
 }
 
-const changes = git(["status", "--porcelain", "--untracked-files=all", "--", GEN_DIR]).trimEnd();
-if (changes !== "") {
-  console.error(
-    [
-      `check-generated: ${GEN_DIR} differs from what \`buf generate\` produces from proto/:`,
-      changes,
-      "",
-      "Run `npx buf generate` at the repo root and commit the result with the .proto change.",
-    ].join("\n"),
-  );
-  process.exit(1);
+for (const { dir, gen } of MODULES) {
+  generate(dir);
+  const changes = git(["status", "--porcelain", "--untracked-files=all", "--", gen]).trimEnd();
+  if (changes !== "") {
+    console.error(
+      [
+        `check-generated: ${gen} differs from what \`buf generate\` produces from ${dir}/proto:`,
+        changes,
+        "",
+        `Run \`npx buf generate\` in ${dir} and commit the result with the .proto change.`,
+      ].join("\n"),
+    );
+    process.exit(1);
+  }
+  console.error(`check-generated: ${gen} is up to date`);
 }
-console.error(`check-generated: ${GEN_DIR} is up to date`);

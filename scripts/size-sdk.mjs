@@ -3,6 +3,8 @@
 // depends on (from their built dist), installs them with --omit=dev into an empty project in a temp folder,
 // and prints the installed size of its node_modules and every package in it, largest first.
 // Goal: at most 5 MB. Exit 1 when over it.
+// Beside it, what each optional integration adds: the SDK installed again with the optional peers that
+// subpath needs (INTEGRATIONS), the way a primitive using it would install them.
 import { execFileSync } from "node:child_process";
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -53,12 +55,58 @@ function packagesIn(modules) {
 
 const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(2)} MB`;
 
+/** Each SDK subpath that needs a heavier library, and the optional peers a primitive installs to use it. */
+const INTEGRATIONS = {
+  "@ameide-ext/sdk/bpmn": ["bpmn-moddle", "feelin"],
+  "@ameide-ext/sdk/temporal": ["@temporalio/activity", "@temporalio/common"],
+  "@ameide-ext/sdk/agent": ["ajv"],
+  "@ameide-ext/sdk/sql (SQLite)": ["better-sqlite3"],
+  "@ameide-ext/sdk/sql (PostgreSQL)": ["pg"],
+};
+
+/** Installs `dependencies` (overriding our packages with their tarballs) in a new folder under `work`; returns its node_modules. */
+function install(folder, dependencies, overrides) {
+  const app = join(work, folder);
+  mkdirSync(app);
+  const manifest = { name: "size-probe", private: true, dependencies, overrides };
+  writeFileSync(join(app, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+  process.stderr.write(`size:sdk: npm install --omit=dev in an empty project (${folder}) ...\n`);
+  execFileSync(npm, ["install", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund"], {
+    cwd: app,
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  return join(app, "node_modules");
+}
+
+/** The SDK's optional peers, with the versions its package.json asks for. */
+function optionalPeers() {
+  const sdk = JSON.parse(readFileSync(join(root, "packages", "sdk", "package.json"), "utf8"));
+  const optional = sdk.peerDependenciesMeta ?? {};
+  return Object.fromEntries(
+    Object.entries(sdk.peerDependencies ?? {}).filter(([name]) => optional[name]?.optional === true),
+  );
+}
+
+/** Prints, for each integration whose peers the SDK declares, what installing it with the SDK weighs. */
+function printIntegrations(packed) {
+  const peers = optionalPeers();
+  let n = 0;
+  for (const [subpath, needs] of Object.entries(INTEGRATIONS)) {
+    const missing = needs.filter((name) => peers[name] === undefined);
+    if (missing.length > 0) {
+      console.log(`  ${subpath}: not measured, the SDK declares no optional peer ${missing.join(", ")}`);
+      continue;
+    }
+    const deps = { ...packed, ...Object.fromEntries(needs.map((name) => [name, peers[name]])) };
+    const total = bytesUnder(install(`with-${++n}`, deps, packed));
+    console.log(`  ${mb(total).padStart(9)}  with ${subpath} (+ ${needs.join(", ")})`);
+  }
+}
+
 const work = mkdtempSync(join(tmpdir(), "ameide-ext-size-sdk-"));
 try {
   const tarballs = join(work, "tarballs");
-  const app = join(work, "app");
   mkdirSync(tarballs);
-  mkdirSync(app);
   const packed = {};
   for (const name of workspaceClosure("@ameide-ext/sdk")) {
     process.stderr.write(`size:sdk: packing ${name} ...\n`);
@@ -69,14 +117,7 @@ try {
     });
     packed[name] = `file:${join(tarballs, JSON.parse(out)[0].filename)}`;
   }
-  const manifest = { name: "size-probe", private: true, dependencies: packed, overrides: packed };
-  writeFileSync(join(app, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
-  process.stderr.write("size:sdk: npm install --omit=dev in an empty project ...\n");
-  execFileSync(npm, ["install", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund"], {
-    cwd: app,
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  const modules = join(app, "node_modules");
+  const modules = install("app", packed, packed);
   const total = bytesUnder(modules);
   const list = packagesIn(modules);
   console.log(
@@ -85,6 +126,10 @@ try {
   for (const p of list) console.log(`  ${mb(p.bytes).padStart(9)}  ${p.name}@${p.version}`);
   console.log(total <= GOAL_BYTES ? "PASS" : "MISS");
   process.exitCode = total <= GOAL_BYTES ? 0 : 1;
+  console.log(
+    "with an optional integration (not part of the goal: a primitive installs only the one it uses):",
+  );
+  printIntegrations(packed);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

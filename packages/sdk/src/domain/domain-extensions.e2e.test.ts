@@ -38,6 +38,7 @@ describe("domain extension points through a runtime service", () => {
     dir = await mkdtemp(join(tmpdir(), "ameide-sdk-domain-"));
     const issuer = await createLocalTokenIssuer({ dir });
     const ref = await writeModule(dir, "order-guard", await buildTestHook("domain-hook-template"));
+    const echoRef = await writeModule(dir, "echo", await buildTestHook("echo"));
     const entry = {
       tenant_id: "acme",
       version: "1",
@@ -47,8 +48,16 @@ describe("domain extension points through a runtime service", () => {
     } as const;
     const runtime = await createRuntime({
       catalog: createCatalog({
-        extensions: [{ ...entry, extension_id: "order-guard" }],
-        runtime: { preload: false, pool: { size: 1 }, auth: issuer.auth },
+        extensions: [
+          { ...entry, extension_id: "order-guard" },
+          { ...entry, extension_id: "trapping-guard", wasm_blob_ref: echoRef },
+        ],
+        runtime: {
+          preload: false,
+          pool: { size: 1 },
+          auth: issuer.auth,
+          circuit_breaker: { failure_threshold: 2, cool_down_ms: 600_000 },
+        },
       }),
       logger: captureLogger("silent").logger,
       defaultMetrics: false,
@@ -98,5 +107,56 @@ describe("domain extension points through a runtime service", () => {
       code: "not_found",
       details: { point: "BeforeCreateOrder", extensionId: "no-such-guard", failure: "fail_closed" },
     });
+  });
+
+  it("fail_closed and fail_open with the breaker open: refused coded, or let through and heard", async () => {
+    const trapping = createInMemoryConfigStore();
+    trapping.set("acme", "orders", "BeforeCreateOrder", { extensionId: "trapping-guard" });
+    const closed = createDomainExtensions({ client, domain: "orders", configs: trapping });
+    const trap = { mode: "trap" };
+    for (let i = 0; i < 2; i++)
+      await expect(
+        closed.around(points.BeforeCreateOrder, ctx, trap, async () => ({})),
+      ).rejects.toMatchObject({
+        code: "resource_exhausted",
+        reason: "trap",
+      });
+    await expect(closed.around(points.BeforeCreateOrder, ctx, trap, async () => ({}))).rejects.toMatchObject({
+      code: "unavailable",
+      reason: "circuit_open",
+      details: { point: "BeforeCreateOrder", extensionId: "trapping-guard", failure: "fail_closed" },
+    });
+    const heard: string[] = [];
+    const open = createDomainExtensions({
+      client,
+      domain: "orders",
+      configs: trapping,
+      onFailOpen: (e) => heard.push(`${e.error.code}/${e.error.reason}`),
+    });
+    const lenient = defineExtensionPoints({ BeforeCreateOrder: { kind: "before", failure: "fail_open" } });
+    const r = await open.around(lenient.BeforeCreateOrder, ctx, trap, async () => ({ created: true }));
+    expect(r.result).toEqual({ created: true });
+    expect(heard).toEqual(["unavailable/circuit_open"]);
+    expect(open.failedOpen).toBe(1);
+  });
+
+  it("fail_closed and fail_open with the runtime down: refused as unavailable, or let through and heard", async () => {
+    const down = createRuntimeClient({ baseUrl: "http://127.0.0.1:9", retry: { attempts: 1 } });
+    const heard: string[] = [];
+    const ext = createDomainExtensions({
+      client: down,
+      domain: "orders",
+      configs,
+      onFailOpen: (e) => heard.push(e.error.code),
+    });
+    await expect(ext.around(points.BeforeCreateOrder, ctx, {}, async () => ({}))).rejects.toMatchObject({
+      code: "unavailable",
+      details: { point: "BeforeCreateOrder", extensionId: "order-guard", failure: "fail_closed" },
+    });
+    const lenient = defineExtensionPoints({ BeforeCreateOrder: { kind: "before", failure: "fail_open" } });
+    const r = await ext.around(lenient.BeforeCreateOrder, ctx, { a: 1 }, async (c) => ({ stored: c }));
+    expect(r.result).toEqual({ stored: { a: 1 } });
+    expect(heard).toEqual(["unavailable"]);
+    down.close();
   });
 });
