@@ -182,6 +182,33 @@ describe("extensionTool(): invoke", () => {
     ]);
   });
 
+  it("refuses arguments nested deeper than 64 levels before parsing them (a hostile agent's stack bomb), with no RPC", async () => {
+    const { client, requests } = fakeRuntime(() => okAnswer({ score: 1 }));
+    const loose = { ...definition, input_schema: { type: "object" } };
+    const audit = memorySink();
+    const tool = extensionTool(client, loose, { audit });
+    const nested = (depth: number) => `{"a":${"[".repeat(depth - 1)}${"]".repeat(depth - 1)}}`;
+    expect(await tool.invoke(nested(64), ctx)).toMatchObject({ isError: false });
+    for (const args of [nested(65), nested(100_000), `{"s":"${"[".repeat(100)}"}`]) {
+      const result = await tool.invoke(args, ctx);
+      if (args.startsWith('{"s"')) {
+        expect(result.isError, "brackets inside a string are text").toBe(false);
+        continue;
+      }
+      expect(result).toMatchObject({
+        isError: true,
+        error: { code: "invalid_argument", reason: "invalid_input", details: { limit: 64 } },
+      });
+    }
+    expect(requests).toHaveLength(2);
+    expect(audit.records.map((r) => r.outcome)).toEqual([
+      "ok",
+      "invalid_arguments",
+      "invalid_arguments",
+      "ok",
+    ]);
+  });
+
   it("reads OpenAI's arguments string as JSON, and refuses text that is not JSON, or a value JSON cannot carry", async () => {
     const { client, requests } = fakeRuntime(() => okAnswer({ score: 9 }));
     const tool = extensionTool(client, definition);

@@ -20,6 +20,32 @@ export interface RefusedArguments {
   bytes: number;
 }
 
+/** The deepest nesting of objects and arrays read in a call's arguments. Deeper is refused before parsing. */
+export const MAX_ARGS_DEPTH = 64;
+
+/**
+ * Whether JSON text nests objects and arrays deeper than `limit`, by one
+ * pass over its characters (brackets inside strings do not count): no
+ * recursion, so a hostile document cannot exhaust the stack here, nor later
+ * in the validator, the audit sink or the guest.
+ */
+function nestsDeeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // a backslash escapes the next character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
 const invalid = (
   reason: InvalidArgumentsError["reason"],
   message: string,
@@ -45,9 +71,9 @@ function toText(args: unknown): string | InvalidArgumentsError {
 }
 
 /**
- * Reads a model's arguments: caps their size first (a hostile agent's
- * megabytes are never parsed nor validated), then parses them and checks
- * them against the input schema. The value checked is the JSON sent, so
+ * Reads a model's arguments: caps their size and their nesting first (a
+ * hostile agent's megabytes or stack bomb are never parsed nor validated),
+ * then parses them and checks them against the input schema. The value checked is the JSON sent, so
  * what a schema allowed is exactly what the extension gets.
  */
 export function readArguments(
@@ -68,6 +94,10 @@ export function readArguments(
         { actual: bytes, limit: maxBytes },
       ),
     };
+  if (nestsDeeperThan(text, MAX_ARGS_DEPTH)) {
+    const message = `the arguments nest objects or arrays deeper than ${MAX_ARGS_DEPTH} levels; flatten them`;
+    return { ok: false, bytes, error: invalid("invalid_input", message, { limit: MAX_ARGS_DEPTH }) };
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
