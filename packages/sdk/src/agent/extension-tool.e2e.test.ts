@@ -22,6 +22,7 @@ import { createRuntimeClient, type RuntimeClient } from "../runtime-client.js";
 import type { AuditRecord } from "./audit-record.js";
 import { extensionTool } from "./extension-tool.js";
 import { createJsonlAuditSink } from "./jsonl-audit-sink.js";
+import { replayAuditRecord } from "./replay-audit-record.js";
 import { toMcpResult } from "./tool-result.js";
 
 /** The echo guest's manifest essentials: it answers `{ echo: input, version }`, or REFUSED for mode "fail". */
@@ -162,5 +163,13 @@ describe("agent tools through a runtime service", () => {
       moduleSha256: original.moduleSha256,
       stats: { fuelUsed: original.fuelUsed },
     });
+    expect(await replayAuditRecord(client, original)).toMatchObject({
+      same: true,
+      differences: [],
+      moduleSha256: hook.sha256,
+    });
+    expect(
+      await replayAuditRecord(client, { ...original, output: { echo: { n: 12 }, version: "1" } }),
+    ).toMatchObject({ same: false, differences: [{ field: "output" }] });
   });
 });
