@@ -127,6 +127,9 @@ describe("extensionTool(): descriptors", () => {
     expect(() => extensionTool(client, definition, { maxArgsBytes: 0 })).toThrowError(
       expect.objectContaining({ code: "invalid_argument", reason: "invalid_input" }),
     );
+    expect(() => extensionTool(client, definition, { timeoutMs: -5 })).toThrowError(
+      expect.objectContaining({ code: "invalid_argument", reason: "invalid_input" }),
+    );
   });
 });
 

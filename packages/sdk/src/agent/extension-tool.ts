@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import {
   DEFAULT_SIZE_LIMITS,
   type ExecutionContext,
@@ -7,9 +6,19 @@ import {
 } from "@ameide-ext/contract";
 import type { InvokeResult } from "../read-response.js";
 import type { RuntimeClient } from "../runtime-client.js";
-import type { AuditError, AuditRecord, AuditSink } from "./audit-record.js";
+import type { AuditRecord, AuditSink } from "./audit-record.js";
 import type { JsonSchema } from "./json-schema.js";
 import { readArguments } from "./tool-arguments.js";
+import {
+  auditError,
+  auditWriter,
+  notRun,
+  type OpenRecord,
+  openRecord,
+  type RecordEnd,
+  ranBefore,
+  ranWith,
+} from "./tool-call-audit.js";
 import { readToolDefinition, type ToolDefinition } from "./tool-definition.js";
 import {
   type AnthropicTool,
@@ -94,6 +103,25 @@ interface ToolCore {
   audit: (record: AuditRecord) => Promise<void>;
 }
 
+/** The tool's size cap and deadline, checked once: each must be positive. */
+function checkLimits(options: ExtensionToolOptions): { maxArgsBytes: number; timeoutMs: number | undefined } {
+  const maxArgsBytes = options.maxArgsBytes ?? DEFAULT_MAX_ARGS_BYTES;
+  if (!Number.isSafeInteger(maxArgsBytes) || maxArgsBytes < 1)
+    throw new ExtensionError(
+      "invalid_argument",
+      `maxArgsBytes is ${maxArgsBytes}; give a positive whole number of bytes (default ${formatBytes(DEFAULT_MAX_ARGS_BYTES)})`,
+      "invalid_input",
+    );
+  const timeoutMs = options.timeoutMs;
+  if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0))
+    throw new ExtensionError(
+      "invalid_argument",
+      `timeoutMs is ${timeoutMs}; give a positive number of milliseconds, or none for the client's`,
+      "invalid_input",
+    );
+  return { maxArgsBytes, timeoutMs };
+}
+
 /**
  * Turns an extension into an agent tool: its descriptors for MCP, OpenAI and
  * Anthropic, and an `invoke` that validates the model's arguments (ajv)
@@ -109,13 +137,7 @@ export function extensionTool<O = unknown>(
 ): ExtensionTool<O> {
   const def = readToolDefinition(definition);
   const name = options.name === undefined ? toolNameFor(def.extensionId) : checkToolName(options.name);
-  const maxArgsBytes = options.maxArgsBytes ?? DEFAULT_MAX_ARGS_BYTES;
-  if (!Number.isSafeInteger(maxArgsBytes) || maxArgsBytes < 1)
-    throw new ExtensionError(
-      "invalid_argument",
-      `maxArgsBytes is ${maxArgsBytes}; give a positive whole number of bytes (default ${formatBytes(DEFAULT_MAX_ARGS_BYTES)})`,
-      "invalid_input",
-    );
+  const { maxArgsBytes, timeoutMs } = checkLimits(options);
   const core: ToolCore = {
     client,
     name,
@@ -124,7 +146,7 @@ export function extensionTool<O = unknown>(
     checkInput: def.checkInput,
     checkOutput: options.validateOutput === false ? () => [] : def.checkOutput,
     maxArgsBytes,
-    timeoutMs: options.timeoutMs,
+    timeoutMs,
     now: options.now ?? (() => new Date()),
     audit: auditWriter(options.audit, options.onAuditError),
   };
@@ -148,69 +170,21 @@ export function extensionTool<O = unknown>(
   };
 }
 
-function auditWriter(
-  sink: AuditSink | undefined,
-  onAuditError: ExtensionToolOptions["onAuditError"],
-): (record: AuditRecord) => Promise<void> {
-  if (sink === undefined) return async () => undefined;
-  const report =
-    onAuditError ??
-    ((error: unknown, r: AuditRecord) =>
-      console.warn(
-        `the audit sink lost the record of ${r.tool} (correlation ${r.correlationId}): ${(error as Error)?.message ?? String(error)}`,
-      ));
-  return async (record) => {
-    try {
-      await sink.write(record);
-    } catch (error) {
-      try {
-        report(error, record);
-      } catch {
-        // A failing report must not cost the tool's answer either.
-      }
-    }
-  };
-}
-
-/** What ends an audit record, by how the call ended. */
-type RecordEnd = Omit<
-  AuditRecord,
-  | "timestamp"
-  | "tool"
-  | "extensionId"
-  | "requestedVersion"
-  | "ctx"
-  | "correlationId"
-  | "toolCallId"
-  | "elapsedMs"
->;
-
-/** The run facts of a call the runtime never ran. */
-const notRun = () => ({ resolvedVersion: "", moduleSha256: "", logs: [], fuelUsed: 0, durationUs: 0 });
-
 async function invokeTool<O>(
   tool: ToolCore,
   args: unknown,
   agentCtx: ExecutionContext,
   call: ToolCallOptions,
 ): Promise<ToolResult<O>> {
-  const started = performance.now();
-  const correlationId = agentCtx?.correlationId || randomUUID();
-  const ctx: ExecutionContext = { ...agentCtx, correlationId };
-  const begin = {
-    timestamp: tool.now().toISOString(),
+  const start = {
     tool: tool.name,
     extensionId: tool.extensionId,
     requestedVersion: tool.version,
-    ctx,
-    correlationId,
-    ...(call.toolCallId === undefined ? {} : { toolCallId: call.toolCallId }),
+    toolCallId: call.toolCallId,
+    now: tool.now,
+    audit: tool.audit,
   };
-  const finish = async (end: RecordEnd): Promise<AuditRecord> => {
-    const record: AuditRecord = { ...begin, ...end, elapsedMs: performance.now() - started };
-    await tool.audit(record);
-    return record;
-  };
+  const { ctx, finish } = openRecord(start, agentCtx);
   if (agentCtx?.actorType !== "AGENT") {
     const err = notAnAgent(agentCtx);
     await finish({ ...notRun(), inputBytes: 0, outcome: "technical_error", error: auditError(err) });
@@ -245,23 +219,26 @@ async function invokeTool<O>(
     await finish({ ...seen, ...ranBefore(err), outcome: "technical_error", error: auditError(err) });
     throw err;
   }
-  const ran = {
-    ...seen,
-    resolvedVersion: res.resolvedVersion,
-    moduleSha256: res.moduleSha256,
-    logs: res.logs,
-    fuelUsed: res.stats.fuelUsed,
-    durationUs: res.stats.durationUs,
-  };
+  return answer(tool, res, { ...seen, ...ranWith(res) }, finish);
+}
+
+/** The tool result of an answer: a business error as an error result, an output checked against its schema. */
+async function answer<O>(
+  tool: ToolCore,
+  res: InvokeResult<O>,
+  ran: Omit<RecordEnd, "outcome">,
+  finish: OpenRecord["finish"],
+): Promise<ToolResult<O>> {
   if (res.outcome === "business_error") {
     const error: ToolError = { kind: "business_error", ...res.businessError };
     return errorResult(error, await finish({ ...ran, outcome: "business_error", error: res.businessError }));
   }
   const problems = tool.checkOutput(res.output);
   if (problems.length > 0) {
+    const list = problems.map((p) => `${p.instancePath || "(output)"} ${p.message ?? p.keyword}`).join("; ");
     const err = new ExtensionError(
       "internal",
-      `${tool.extensionId}@${res.resolvedVersion} answered an output its output schema refuses: ${problems.map((p) => `${p.instancePath || "(output)"} ${p.message ?? p.keyword}`).join("; ")}; fix the extension or its output_schema`,
+      `${tool.extensionId}@${res.resolvedVersion} answered an output its output schema refuses: ${list}; fix the extension or its output_schema`,
       "invalid_output",
       { errors: problems },
     );
@@ -283,26 +260,4 @@ function notAnAgent(ctx: ExecutionContext | undefined): ExtensionError {
     "invalid_input",
     { field: "ctx.actorType" },
   );
-}
-
-/** What a technical error says about the run that failed, when the runtime got that far. */
-function ranBefore(err: ExtensionError): Omit<RecordEnd, "outcome" | "inputBytes"> {
-  const d = err.details ?? {};
-  const stats = (d.stats ?? {}) as { fuelUsed?: unknown; durationUs?: unknown };
-  return {
-    resolvedVersion: typeof d.resolvedVersion === "string" ? d.resolvedVersion : "",
-    moduleSha256: typeof d.moduleSha256 === "string" ? d.moduleSha256 : "",
-    logs: Array.isArray(d.logs) ? (d.logs as AuditRecord["logs"]) : [],
-    fuelUsed: typeof stats.fuelUsed === "number" ? stats.fuelUsed : 0,
-    durationUs: typeof stats.durationUs === "number" ? stats.durationUs : 0,
-  };
-}
-
-/** An ExtensionError as an audit record keeps it: what the record holds elsewhere left out of its details. */
-function auditError(err: ExtensionError): AuditError {
-  const { resolvedVersion, moduleSha256, stats, logs, ...rest } = err.details ?? {};
-  const error: AuditError = { code: err.code, message: err.message };
-  if (err.reason !== undefined) error.reason = err.reason;
-  if (Object.keys(rest).length > 0) error.details = rest;
-  return error;
 }
