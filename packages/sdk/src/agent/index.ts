@@ -13,6 +13,7 @@ export type { JsonSchema, SchemaError } from "./json-schema.js";
 export { MAX_REPORTED_ERRORS } from "./json-schema.js";
 export type { JsonlAuditSink, JsonlAuditSinkOptions } from "./jsonl-audit-sink.js";
 export { createJsonlAuditSink } from "./jsonl-audit-sink.js";
+export { toolDefinitionFromRegistry } from "./registry-definition.js";
 export type { ReplayDifference, ReplayOptions, ReplayReport } from "./replay-audit-record.js";
 export { replayAuditRecord } from "./replay-audit-record.js";
 export { MAX_ARGS_DEPTH } from "./tool-arguments.js";
