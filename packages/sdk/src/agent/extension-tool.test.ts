@@ -10,6 +10,7 @@ import { agentContext, userContext } from "../execution-context.js";
 import { createInProcessClient } from "../runtime-client.js";
 import type { AuditRecord, AuditSink } from "./audit-record.js";
 import { extensionTool } from "./extension-tool.js";
+import { MAX_REPORTED_ERRORS } from "./json-schema.js";
 import { toAnthropicResult, toMcpResult, toOpenAIResult } from "./tool-result.js";
 
 const SHA = "5e".repeat(32);
@@ -164,6 +165,21 @@ describe("extensionTool(): invoke", () => {
       moduleSha256: "",
       error: { code: "invalid_argument", reason: "invalid_input" },
     });
+  });
+
+  it("reports at most 20 of ajv's errors, however many items break the schema", async () => {
+    const { client } = fakeRuntime(() => okAnswer({ score: 1 }));
+    const lines = {
+      ...definition,
+      input_schema: { type: "object", properties: { lines: { type: "array", items: { type: "string" } } } },
+    };
+    const result = await extensionTool(client, lines).invoke(
+      { lines: Array.from({ length: 500 }, (_, i) => i) },
+      ctx,
+    );
+    expect(result).toMatchObject({ isError: true, error: { reason: "invalid_input" } });
+    if (!result.isError) return;
+    expect((result.error.details as { errors: unknown[] }).errors).toHaveLength(MAX_REPORTED_ERRORS);
   });
 
   it("caps the arguments' size before reading or validating them (a hostile agent), with no RPC", async () => {
