@@ -32,3 +32,5 @@ export type {
   ToolResult,
 } from "./tool-result.js";
 export { toAnthropicResult, toMcpResult, toOpenAIResult } from "./tool-result.js";
+export type { Toolset } from "./toolset.js";
+export { createToolset } from "./toolset.js";
