@@ -22,7 +22,11 @@ let draft07: Ajv | undefined;
 let draft2020: Ajv2020 | undefined;
 
 function ajvFor(schema: JsonSchema): Ajv | Ajv2020 {
-  if (schema.$schema === DIALECT_2020 || schema.$schema === `${DIALECT_2020}#`) {
+  const is2020 = schema.$schema === DIALECT_2020 || schema.$schema === `${DIALECT_2020}#`;
+  // ajv keeps every schema that has an $id by that id and refuses the same id twice: a schema with one gets an
+  // instance of its own, so a primitive can make a tool again, or two tools whose schemas share an $id.
+  if (JSON.stringify(schema).includes('"$id"')) return is2020 ? new Ajv2020(OPTIONS) : new Ajv(OPTIONS);
+  if (is2020) {
     draft2020 ??= new Ajv2020(OPTIONS);
     return draft2020;
   }
@@ -36,7 +40,14 @@ function ajvFor(schema: JsonSchema): Ajv | Ajv2020 {
  * not a valid schema.
  */
 export function compileSchema(schema: JsonSchema): SchemaCheck {
-  const validate = ajvFor(schema).compile(schema);
+  const ajv = ajvFor(schema);
+  let validate: ReturnType<typeof ajv.compile>;
+  try {
+    validate = ajv.compile(schema);
+  } finally {
+    // The compiled function stands alone; left in ajv's cache, every tool ever made would stay in memory.
+    ajv.removeSchema(schema);
+  }
   return (value) =>
     validate(value)
       ? []

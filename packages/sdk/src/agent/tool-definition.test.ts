@@ -67,6 +67,21 @@ describe("readToolDefinition()", () => {
     ).toThrowError(refused("version"));
   });
 
+  it("reads one definition twice, and two whose schemas share an $id (a primitive re-making its tools)", () => {
+    const withId = {
+      id: "echo",
+      description: "d",
+      input_schema: { $id: "urn:ameide:echo-input", ...objectSchema },
+    };
+    readToolDefinition(withId);
+    expect(readToolDefinition(withId).checkInput({ n: "x" })).not.toEqual([]);
+    const other = {
+      ...withId,
+      input_schema: { $id: "urn:ameide:echo-input", type: "object", required: ["m"] },
+    };
+    expect(readToolDefinition(other).checkInput({})).not.toEqual([]);
+  });
+
   it("honours a 2020-12 $schema, and validates with draft-07 otherwise (the manifest's dialect)", () => {
     const def = readToolDefinition({
       id: "pair",
