@@ -261,6 +261,7 @@ describe("createRuntimeClient(): against a real runtime", () => {
         name: "ExtensionError",
         code: "resource_exhausted",
         reason: "fuel",
+        details: expect.objectContaining({ resolvedVersion: "1", moduleSha256: echoSha256 }),
       });
       await expect(client.invoke({ extensionId: "nope", ctx, input: {} }), name).rejects.toMatchObject({
         code: "not_found",
