@@ -165,6 +165,12 @@ describe("extensionTool(): invoke", () => {
       moduleSha256: "",
       error: { code: "invalid_argument", reason: "invalid_input" },
     });
+    expect(Object.keys(audit.records[0]?.error ?? {}).sort()).toEqual([
+      "code",
+      "details",
+      "message",
+      "reason",
+    ]);
   });
 
   it("reports at most 20 of ajv's errors, however many items break the schema", async () => {

@@ -196,7 +196,12 @@ async function invokeTool<O>(
       ...notRun(),
       inputBytes: read.bytes,
       outcome: "invalid_arguments",
-      error: read.error,
+      error: {
+        code: read.error.code,
+        reason: read.error.reason,
+        message: read.error.message,
+        details: read.error.details,
+      },
     };
     if (read.value !== undefined) end.input = read.value;
     return errorResult(read.error, await finish(end));
