@@ -79,6 +79,22 @@ const specifiersIn = (file: string): string[] =>
     (m) => m[1] as string,
   );
 
+/** The bare specifiers `entry` reaches through its relative imports, transitively (type-only imports included). */
+function bareImportsReachedFrom(entry: string): Set<string> {
+  const bare = new Set<string>();
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const s of specifiersIn(file)) {
+      if (s.startsWith(".")) visit(resolve(dirname(file), s).replace(/\.js$/, ".ts"));
+      else bare.add(s);
+    }
+  };
+  visit(entry);
+  return bare;
+}
+
 /** The runtime's binary reader, which the PDK's test support (src/testing/read-core-abi.ts) reads by a relative path. */
 const WASM_READER = join(packagesDir, "runtime", "src", "wasm", "wasm-reader.ts");
 
@@ -96,6 +112,34 @@ describe("the floors", () => {
     expect(ours(imported.keys())).toEqual(["@ameide-ext/contract", "@ameide-ext/proto"]);
     expect(ours(installed)).toEqual(["@ameide-ext/contract", "@ameide-ext/proto"]);
     expect([...imported.keys(), ...installed].filter((n) => COMPILERS.includes(n))).toEqual([]);
+  });
+
+  it("the SDK's main entry reaches only contract, proto, protobuf and Connect, never an optional integration", () => {
+    const reached = [...bareImportsReachedFrom(join(packagesDir, "sdk", "src", "index.ts"))];
+    const allowed = (s: string) =>
+      s.startsWith("node:") ||
+      ["@ameide-ext/contract", "@ameide-ext/proto", "@bufbuild/protobuf"].includes(packageOf(s)) ||
+      packageOf(s).startsWith("@connectrpc/");
+    expect(reached.filter((s) => !allowed(s))).toEqual([]);
+  });
+
+  it("ajv is the agent tools' optional peer: only the SDK's src/agent imports it, and no install pulls it in", () => {
+    const manifest = JSON.parse(readFileSync(join(packagesDir, "sdk", "package.json"), "utf8")) as {
+      dependencies?: Record<string, string>;
+      peerDependencies?: Record<string, string>;
+      peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+      exports?: Record<string, ExportTarget>;
+    };
+    const importers = dependenciesOf("sdk").imported.get("ajv") ?? [];
+    expect(importers.filter((f) => !f.startsWith("packages/sdk/src/agent/"))).toEqual([]);
+    expect(Object.keys(manifest.dependencies ?? {})).not.toContain("ajv");
+    expect(manifest.peerDependencies?.ajv).toBeDefined();
+    expect(manifest.peerDependenciesMeta?.ajv?.optional).toBe(true);
+    expect(manifest.exports?.["./agent"]).toEqual({
+      source: "./src/agent/index.ts",
+      types: "./dist/agent/index.d.ts",
+      default: "./dist/agent/index.js",
+    });
   });
 
   it("the runtime installs no compiler and imports neither the PDK nor the CLI", () => {

@@ -32,6 +32,12 @@ export interface BusinessError {
 interface ResultBase {
   /** The version that ran ("3" when "latest" was asked). */
   resolvedVersion: string;
+  /**
+   * Lowercase hex sha256 of the module that ran: with `resolvedVersion`, what
+   * names exactly the code behind the answer (an audit record, a replay).
+   * Empty when the runtime could not say.
+   */
+  moduleSha256: string;
   stats: InvokeStats;
   logs: GuestLog[];
 }
@@ -77,12 +83,13 @@ function parseJson(bytes: Uint8Array, what: string): unknown {
  * Reads an InvokeExtensionResponse the same way whatever carried it (Connect,
  * gRPC, gRPC-Web or in-process): an ok or business-error result, or a thrown
  * ExtensionError for a technical error, with its code and reason, and the
- * stats and logs in `details`.
+ * resolved version, module sha256, stats and logs in `details`.
  */
 export function readResponse<O>(res: InvokeExtensionResponse): InvokeResult<O> {
   const s = res.stats;
   const base: ResultBase = {
     resolvedVersion: res.resolvedVersion,
+    moduleSha256: res.moduleSha256,
     stats: {
       fuelUsed: Number(s?.fuelUsed ?? 0n),
       fuelLimit: Number(s?.fuelLimit ?? 0n),
@@ -107,6 +114,11 @@ export function readResponse<O>(res: InvokeExtensionResponse): InvokeResult<O> {
     isErrorCode(res.errorCode) ? res.errorCode : "internal",
     res.errorMsg || "the runtime reported a technical error without a message",
     isErrorReason(res.errorReason) ? res.errorReason : undefined,
-    { resolvedVersion: res.resolvedVersion, stats: base.stats, logs: base.logs },
+    {
+      resolvedVersion: res.resolvedVersion,
+      moduleSha256: res.moduleSha256,
+      stats: base.stats,
+      logs: base.logs,
+    },
   );
 }

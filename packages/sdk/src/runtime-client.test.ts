@@ -177,6 +177,7 @@ describe("createRuntimeClient(): against a real runtime", () => {
   let server: RuntimeServer;
   let issuer: LocalTokenIssuer;
   let tokensMinted = 0;
+  let echoSha256 = "";
   const clients: Array<[string, RuntimeClient]> = [];
   const extra: RuntimeClient[] = [];
 
@@ -188,7 +189,9 @@ describe("createRuntimeClient(): against a real runtime", () => {
       tokensMinted++;
       return issuer.mint({ subject: "sdk-test-service", tenants: ["acme"] });
     };
-    const ref = await writeModule(dir, "echo", await buildTestHook("echo", "1"));
+    const echo = await buildTestHook("echo", "1");
+    echoSha256 = echo.sha256;
+    const ref = await writeModule(dir, "echo", echo);
     const base = {
       tenant_id: "acme",
       version: "1",
@@ -238,6 +241,7 @@ describe("createRuntimeClient(): against a real runtime", () => {
       if (res.outcome !== "ok") throw new Error(`${name}: ${res.outcome}`);
       expect(res.output, name).toEqual({ echo: { n: 7 }, version: "1" });
       expect(res.resolvedVersion, name).toBe("1");
+      expect(res.moduleSha256, name).toBe(echoSha256);
       expect(res.stats.fuelUsed, name).toBeGreaterThan(0);
       seen.push(
         JSON.stringify([res.output, res.stats.fuelUsed, res.stats.fuelLimit, res.stats.peakMemoryBytes]),
@@ -257,6 +261,7 @@ describe("createRuntimeClient(): against a real runtime", () => {
         name: "ExtensionError",
         code: "resource_exhausted",
         reason: "fuel",
+        details: expect.objectContaining({ resolvedVersion: "1", moduleSha256: echoSha256 }),
       });
       await expect(client.invoke({ extensionId: "nope", ctx, input: {} }), name).rejects.toMatchObject({
         code: "not_found",
