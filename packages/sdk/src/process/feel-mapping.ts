@@ -1,0 +1,56 @@
+// FEEL, as bpmn.io's feelin reads it: a mapping's source is a FEEL expression when it starts with "=" (as in
+// Camunda's "=deal.amount"), a constant string otherwise.
+import { evaluate, parseExpression } from "feelin";
+
+/** One mapping of an Extension Task: `source` (FEEL after "=", or a constant) written to `target`. */
+export interface Mapping {
+  /** "=deal.amount" (a FEEL expression), or a constant string such as "EUR". */
+  source: string;
+  /** A variable name or a dotted path into one ("amount", "deal.approved"). */
+  target: string;
+}
+
+/** A FEEL syntax error: feelin's message and the offset in the expression (after the "="). */
+export interface FeelSyntaxError {
+  message: string;
+  position: number;
+}
+
+/** The FEEL expression of a source, or undefined when the source is a constant. */
+export function feelExpression(source: string): string | undefined {
+  return source.startsWith("=") ? source.slice(1) : undefined;
+}
+
+/** Parses a source's expression; the syntax error, if it has one. Constants have none. */
+export function feelSyntaxError(source: string): FeelSyntaxError | undefined {
+  const expression = feelExpression(source);
+  if (expression === undefined) return undefined;
+  if (expression.trim() === "") return { message: "the expression after '=' is empty", position: 0 };
+  // feelin's parser recovers from errors (the interpreter lints the tree before it runs); find the first
+  // error node ourselves, so checking never evaluates (an expression may loop a long time).
+  let error: FeelSyntaxError | undefined;
+  parseExpression(expression, {}, undefined).iterate({
+    enter: (node) => {
+      if (error !== undefined) return false;
+      if (!node.type.isError) return undefined;
+      const text = expression.slice(node.from, node.to);
+      error =
+        node.from === node.to
+          ? { message: `the expression is incomplete at offset ${node.from}`, position: node.from }
+          : { message: `unexpected ${JSON.stringify(text)} at offset ${node.from}`, position: node.from };
+      return false;
+    },
+  });
+  return error;
+}
+
+/**
+ * The value of a source against `context`: the constant, or the FEEL
+ * expression's value. FEEL's rules apply: a variable or a property that is
+ * not there is null, not an error.
+ */
+export function evaluateSource(source: string, context: Record<string, unknown>): unknown {
+  const expression = feelExpression(source);
+  if (expression === undefined) return source;
+  return evaluate(expression, context).value;
+}
