@@ -1,6 +1,6 @@
 // FEEL, as bpmn.io's feelin reads it: a mapping's source is a FEEL expression when it starts with "=" (as in
 // Camunda's "=deal.amount"), a constant string otherwise.
-import { evaluate, parseExpression } from "feelin";
+import { evaluate, isFunction, isRange, parseExpression } from "feelin";
 
 /** One mapping of an Extension Task: `source` (FEEL after "=", or a constant) written to `target`. */
 export interface Mapping {
@@ -53,4 +53,26 @@ export function evaluateSource(source: string, context: Record<string, unknown>)
   const expression = feelExpression(source);
   if (expression === undefined) return source;
   return evaluate(expression, context).value;
+}
+
+/** What JSON cannot carry in a FEEL value: "a function", "a range", or undefined when it is all JSON. */
+function unserializable(value: unknown, depth = 0): string | undefined {
+  if (isFunction(value)) return "a function";
+  if (isRange(value)) return "a range";
+  if (typeof value !== "object" || value === null || depth > 64) return undefined;
+  for (const v of Array.isArray(value) ? value : Object.values(value)) {
+    const what = unserializable(v, depth + 1);
+    if (what !== undefined) return what;
+  }
+  return undefined;
+}
+
+/**
+ * A FEEL value as plain JSON data (dates, times and durations become their
+ * ISO strings), or what keeps it from being JSON ("a function", "a range").
+ */
+export function toJsonValue(value: unknown): { value: unknown } | { unserializable: string } {
+  const what = unserializable(value);
+  if (what !== undefined) return { unserializable: what };
+  return { value: value === undefined ? null : JSON.parse(JSON.stringify(value) ?? "null") };
 }
