@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { readAmeideModdle } from "./ameide-moddle.js";
 import { AMEIDE_MODDLE_URI, MAX_BPMN_XML_BYTES, readExtensionTasks } from "./read-extension-tasks.js";
 
 const bpmn = (body: string) => `<?xml version="1.0" encoding="UTF-8"?>
@@ -152,5 +153,20 @@ describe("readExtensionTasks()", () => {
       code: "invalid_argument",
       reason: "invalid_input",
     });
+  });
+});
+
+describe("readAmeideModdle()", () => {
+  it("is the shipped descriptor of the ameide namespace, at AMEIDE_MODDLE_URI, with the three elements", async () => {
+    const descriptor = (await readAmeideModdle()) as {
+      prefix: string;
+      uri: string;
+      types: Array<{ name: string }>;
+    };
+    expect(descriptor.prefix).toBe("ameide");
+    expect(descriptor.uri).toBe(AMEIDE_MODDLE_URI);
+    expect(descriptor.types.map((t) => t.name)).toEqual(
+      expect.arrayContaining(["ExtensionTask", "Input", "Output"]),
+    );
   });
 });
