@@ -147,10 +147,16 @@ describe("extensionTask()", () => {
     expect(await extensionTask(client, task)({}, proc)).toEqual({ score: 42 });
   });
 
-  it("gives null for a variable the process does not have (FEEL semantics)", async () => {
+  it("leaves out of the input a mapping whose value is null, such as a variable the process does not have", async () => {
     const { client, calls } = fakeClient(() => ok({}));
     await extensionTask(client, pricer)({}, proc);
-    expect(calls[0]?.input).toEqual({ amount: null, discount: { value: null }, currency: "EUR" });
+    expect(calls[0]?.input).toEqual({ currency: "EUR" });
+  });
+
+  it("writes a null output value back as null (it clears the variable)", async () => {
+    const { client } = fakeClient(() => ok({ approved: null, price: 1 }));
+    const next = await extensionTask(client, pricer)({ deal: { approved: true } }, proc);
+    expect(next).toEqual({ deal: { approved: null }, doubled: 2 });
   });
 
   it("refuses a FEEL value that JSON cannot carry (a function), with the task and the expression", async () => {

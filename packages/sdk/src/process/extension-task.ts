@@ -70,6 +70,9 @@ function applyMappings(
         "invalid_input",
         { taskId: task.taskId, field, expression: m.source },
       );
+    // An input that is null is left out: FEEL gives null for a variable the process lacks, and an absent
+    // field is what an extension's required fields (and its input schema) catch.
+    if (kind === "inputs" && value.value === null) return acc;
     return setPath(acc, m.target, value.value);
   }, into);
 }
@@ -105,8 +108,8 @@ function withTask(task: ExtensionTaskDefinition, cause: unknown): unknown {
 
 /**
  * The runner of an Extension Task for a process engine: gathers the input by
- * the input mappings (FEEL against the variables; no mappings, all the
- * variables), builds the ExecutionContext from the process context (the
+ * the input mappings (FEEL against the variables; a null value, such as a
+ * missing variable's, leaves its target out; no mappings, all the variables), builds the ExecutionContext from the process context (the
  * correlation id is `${processInstanceId}/${taskId}` unless given), invokes
  * the extension, and writes the output back by the output mappings (FEEL
  * against the output; no mappings, its fields merged).
