@@ -119,6 +119,20 @@ describe("extensionTask()", () => {
     expect(calls).toHaveLength(0);
   });
 
+  it("refuses variables that are not an object, before any RPC", async () => {
+    const { client, calls } = fakeClient(() => ok({}));
+    for (const variables of [null, [], "deal", 42])
+      await expect(
+        extensionTask(client, pricer)(variables as unknown as Record<string, unknown>, proc),
+        String(variables),
+      ).rejects.toMatchObject({
+        code: "invalid_argument",
+        reason: "invalid_input",
+        details: { field: "variables" },
+      });
+    expect(calls).toHaveLength(0);
+  });
+
   it("sends all the variables when the task has no input mappings, and merges the output's fields when it has no output mappings", async () => {
     const echo = defineExtensionTask({ taskId: "echo", extensionId: "echo-hook" });
     const { client, calls } = fakeClient((o) => ok({ seen: o.input, added: 1 }));

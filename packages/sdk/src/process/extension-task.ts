@@ -124,6 +124,13 @@ export function extensionTask(
   options: ExtensionTaskOptions = {},
 ): ExtensionTaskRunner {
   return async (variables, process, run = {}) => {
+    if (!isPlainObject(variables))
+      throw new ExtensionError(
+        "invalid_argument",
+        `Extension Task "${task.taskId}": the variables are ${Array.isArray(variables) ? "an array" : String(variables === null ? null : typeof variables)}, not an object; pass the instance's variables`,
+        "invalid_input",
+        { taskId: task.taskId, field: "variables" },
+      );
     const ctx = executionContextOf(process, task.taskId);
     const input =
       task.inputs.length > 0 ? applyMappings(task, "inputs", task.inputs, variables, {}) : variables;
