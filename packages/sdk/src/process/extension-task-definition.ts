@@ -14,7 +14,7 @@ export interface ExtensionTaskSpec {
   name?: string | undefined;
   /** The id of the process that holds the task. */
   processId?: string | undefined;
-  /** The extension to invoke, by the registry's id rule (lowercase kebab-case, 3 to 64 characters). */
+  /** The extension to invoke, by the registry's id rule (lowercase kebab-case starting with a letter, at most 64 characters). */
   extensionId: string;
   /** "3", or "latest". Default "latest". */
   version?: string | undefined;
