@@ -112,6 +112,14 @@ describe("defineExtensionTask()", () => {
     );
   });
 
+  it("refuses mappings that are not an array of { source, target }", () => {
+    for (const inputs of [{ source: "=a", target: "a" }, "=a", [null], [42]])
+      expect(
+        () => defineExtensionTask({ ...spec, inputs: inputs as unknown as [] }),
+        JSON.stringify(inputs),
+      ).toThrow(expect.objectContaining({ code: "invalid_argument", reason: "invalid_manifest" }));
+  });
+
   it("takes a source without '=' as a constant string", () => {
     const def = defineExtensionTask({ ...spec, inputs: [{ source: "EUR", target: "currency" }] });
     expect(def.inputs[0]).toEqual({ source: "EUR", target: "currency" });

@@ -75,13 +75,15 @@ function checkTarget(taskId: string, field: string, target: unknown, earlier: re
 }
 
 function checkMappings(taskId: string, kind: "inputs" | "outputs", mappings: readonly Mapping[]): Mapping[] {
+  if (!Array.isArray(mappings))
+    refuse(taskId, `${kind} is ${typeof mappings}, not an array of { source, target }`, { field: kind });
   const targets: string[] = [];
   return mappings.map((m, i) => {
     const field = `${kind}[${i}]`;
-    if (typeof m?.source !== "string" || m.source === "")
+    if (typeof m !== "object" || m === null || typeof m.source !== "string" || m.source === "")
       refuse(taskId, `${field} has no source; give a FEEL expression such as "=deal.amount" or a constant`, {
         field: `${field}.source`,
-        expression: m?.source,
+        expression: (m as Partial<Mapping> | null)?.source,
       });
     const syntax = feelSyntaxError(m.source);
     if (syntax)

@@ -46,6 +46,8 @@ describe("BPMN Extension Tasks through a runtime service", () => {
             kind: "process_hook",
             risk_tier: "low",
             wasm_blob_ref: ref,
+            // The wall-clock limit is not what these tests check: room for a machine shared by many suites.
+            limits: { timeout_ms: 2_000 },
           },
         ],
         runtime: { pool: { size: 1 }, auth: issuer.auth },

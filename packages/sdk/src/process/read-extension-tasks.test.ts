@@ -131,6 +131,17 @@ describe("readExtensionTasks()", () => {
     });
   });
 
+  it("expands no DTD entity: neither a billion laughs nor an external file reaches the model", async () => {
+    const hostile = bpmn(task("price", ""))
+      .replace(
+        "<bpmn:definitions",
+        `<!DOCTYPE d [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY x SYSTEM "file:///etc/passwd">]>\n<bpmn:definitions`,
+      )
+      .replace('name="Price the deal"', 'name="&b;&x;"');
+    const [read] = await readExtensionTasks(hostile);
+    expect(read?.name).toBe("&b;&x;");
+  });
+
   it("refuses a document over the size cap before parsing it", async () => {
     const huge = bpmn(`<!-- ${"x".repeat(MAX_BPMN_XML_BYTES)} -->`);
     await expect(readExtensionTasks(huge)).rejects.toMatchObject({
