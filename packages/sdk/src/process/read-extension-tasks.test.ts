@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readAmeideModdle } from "./ameide-moddle.js";
 import { AMEIDE_MODDLE_URI, MAX_BPMN_XML_BYTES, readExtensionTasks } from "./read-extension-tasks.js";
@@ -179,5 +181,19 @@ describe("readAmeideModdle()", () => {
     expect(descriptor.types.map((t) => t.name)).toEqual(
       expect.arrayContaining(["ExtensionTask", "Input", "Output"]),
     );
+  });
+});
+
+describe("the descriptor in the package", () => {
+  it("is exported as @ameide-ext/sdk/bpmn/moddle.json and packed (its folder is in `files`)", () => {
+    const root = join(import.meta.dirname, "..", "..");
+    const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+      exports: Record<string, unknown>;
+      files: string[];
+    };
+    const target = manifest.exports["./bpmn/moddle.json"];
+    expect(target).toBe("./resources/ameide-moddle.json");
+    expect(existsSync(join(root, target as string))).toBe(true);
+    expect(manifest.files).toContain("resources");
   });
 });
