@@ -111,6 +111,14 @@ describe("createExtensionActivity()", () => {
     expect(calls).toHaveLength(4);
   });
 
+  it("calls for every attempt with cacheSize 0 (the cache off)", async () => {
+    const { client, calls } = fakeClient((_, n) => ok({ price: n }));
+    const activity = createExtensionActivity(client, task, { cacheSize: 0 });
+    await new MockActivityEnvironment(info).run(activity, input);
+    await new MockActivityEnvironment(info).run(activity, input);
+    expect(calls).toHaveLength(2);
+  });
+
   it("refuses a cacheSize out of bounds when built", () => {
     const { client } = fakeClient(() => ok({}));
     for (const cacheSize of [-1, 1.5, 2_000_000])
