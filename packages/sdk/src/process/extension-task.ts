@@ -106,10 +106,23 @@ function withTask(task: ExtensionTaskDefinition, cause: unknown): unknown {
   });
 }
 
+/** Refuses variables that are not a JSON object, before anything is evaluated or sent. */
+function checkVariables(task: ExtensionTaskDefinition, variables: unknown): void {
+  if (isPlainObject(variables)) return;
+  const what = variables === null ? "null" : Array.isArray(variables) ? "an array" : `a ${typeof variables}`;
+  throw new ExtensionError(
+    "invalid_argument",
+    `Extension Task "${task.taskId}": the variables are ${what}, not an object; pass the instance's variables`,
+    "invalid_input",
+    { taskId: task.taskId, field: "variables" },
+  );
+}
+
 /**
  * The runner of an Extension Task for a process engine: gathers the input by
  * the input mappings (FEEL against the variables; a null value, such as a
- * missing variable's, leaves its target out; no mappings, all the variables), builds the ExecutionContext from the process context (the
+ * missing variable's, leaves its target out; no mappings, all the
+ * variables), builds the ExecutionContext from the process context (the
  * correlation id is `${processInstanceId}/${taskId}` unless given), invokes
  * the extension, and writes the output back by the output mappings (FEEL
  * against the output; no mappings, its fields merged).
@@ -124,13 +137,7 @@ export function extensionTask(
   options: ExtensionTaskOptions = {},
 ): ExtensionTaskRunner {
   return async (variables, process, run = {}) => {
-    if (!isPlainObject(variables))
-      throw new ExtensionError(
-        "invalid_argument",
-        `Extension Task "${task.taskId}": the variables are ${Array.isArray(variables) ? "an array" : String(variables === null ? null : typeof variables)}, not an object; pass the instance's variables`,
-        "invalid_input",
-        { taskId: task.taskId, field: "variables" },
-      );
+    checkVariables(task, variables);
     const ctx = executionContextOf(process, task.taskId);
     const input =
       task.inputs.length > 0 ? applyMappings(task, "inputs", task.inputs, variables, {}) : variables;
