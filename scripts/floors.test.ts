@@ -298,3 +298,52 @@ describe("the public face", () => {
     expect(wrong).toEqual([]);
   });
 });
+
+/** The libraries an SDK integration may need, each behind its own subpath export as an optional peer. */
+const SDK_HEAVY = [
+  "bpmn-moddle",
+  "feelin",
+  "@temporalio/activity",
+  "@temporalio/common",
+  "ajv",
+  "pg",
+  "better-sqlite3",
+];
+
+/** Every production file `entry` reaches by relative imports, itself included. */
+function closureOf(entry: string, seen = new Set<string>()): Set<string> {
+  if (seen.has(entry)) return seen;
+  seen.add(entry);
+  for (const s of specifiersIn(entry).filter((x) => x.startsWith("."))) {
+    const target = resolve(dirname(entry), s).replace(/\.js$/, ".ts");
+    closureOf(existsSync(target) ? target : join(target, "index.ts"), seen);
+  }
+  return seen;
+}
+
+describe("the SDK's optional integrations", () => {
+  it("the SDK's main entry reaches none of the integrations' libraries (bpmn-moddle, feelin, Temporal, ajv, SQL drivers)", () => {
+    const reached: string[] = [];
+    for (const file of closureOf(join(packagesDir, "sdk", "src", "index.ts")))
+      for (const s of specifiersIn(file).filter((x) => SDK_HEAVY.includes(packageOf(x))))
+        reached.push(`${relative(root, file)} -> ${s}`);
+    expect(reached).toEqual([]);
+  });
+
+  it("each integration library the SDK imports is an optional peer, never a dependency", () => {
+    const manifest = JSON.parse(readFileSync(join(packagesDir, "sdk", "package.json"), "utf8")) as {
+      dependencies?: Record<string, string>;
+      peerDependencies?: Record<string, string>;
+      peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+    };
+    const used = [...dependenciesOf("sdk").imported.keys()].filter((n) => SDK_HEAVY.includes(n)).sort();
+    const wrong = used.filter(
+      (n) =>
+        manifest.dependencies?.[n] !== undefined ||
+        manifest.peerDependencies?.[n] === undefined ||
+        manifest.peerDependenciesMeta?.[n]?.optional !== true,
+    );
+    expect(used).toEqual(expect.arrayContaining(["bpmn-moddle", "feelin", "@temporalio/activity"]));
+    expect(wrong).toEqual([]);
+  });
+});

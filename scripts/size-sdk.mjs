@@ -58,7 +58,7 @@ const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(2)} MB`;
 /** Each SDK subpath that needs a heavier library, and the optional peers a primitive installs to use it. */
 const INTEGRATIONS = {
   "@ameide-ext/sdk/bpmn": ["bpmn-moddle", "feelin"],
-  "@ameide-ext/sdk/temporal": ["@temporalio/activity", "@temporalio/common"],
+  "@ameide-ext/sdk/temporal": ["@temporalio/activity", "@temporalio/common", "feelin"],
   "@ameide-ext/sdk/agent": ["ajv"],
   "@ameide-ext/sdk/sql (SQLite)": ["better-sqlite3"],
   "@ameide-ext/sdk/sql (PostgreSQL)": ["pg"],

@@ -28,6 +28,7 @@ export {
   isErrorReason,
   isExtensionError,
 } from "./extension-error.js";
+export { EXTENSION_ID_LENGTH, EXTENSION_ID_PATTERN, isExtensionId } from "./extension-id.js";
 export { formatBytes } from "./format-bytes.js";
 export type {
   BusinessError,

@@ -1,4 +1,4 @@
-import { EXTENSION_KINDS, ExtensionError, RISK_TIERS } from "@ameide-ext/contract";
+import { EXTENSION_KINDS, ExtensionError, isExtensionId, RISK_TIERS } from "@ameide-ext/contract";
 import type { RegistryTx } from "../store/registry-store.js";
 import { COMPILE_CANCELLED_REASON, compileUnlessAborted } from "./cancelable-compile.js";
 import { deploy } from "./deployments.js";
@@ -22,7 +22,6 @@ import {
 export const MAX_SOURCE_FILES = 2000;
 /** Longest source path, in characters. */
 export const MAX_SOURCE_PATH_CHARS = 512;
-const ID_PATTERN = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 const SYSTEM_COMPILER = "system:compile-worker";
 
 /** UploadSource's request. */
@@ -68,7 +67,7 @@ function manifestHostCalls(manifestJson: string): HostCallDecl[] {
 /** Refuses a CreateDraft whose id, kind or tier is invalid, or whose tier is above the agent's maximum. */
 function checkDraftInput(ctx: RegistryContext, caller: Caller, input: CreateDraftInput): void {
   ctx.checkTenant(caller, input.tenantId);
-  if (!ID_PATTERN.test(input.extensionId) || input.extensionId.length > 64)
+  if (!isExtensionId(input.extensionId))
     throw new ExtensionError(
       "invalid_argument",
       `extension_id ${JSON.stringify(input.extensionId)} must be lowercase kebab-case (a-z, 0-9, "-"), at most 64 characters`,

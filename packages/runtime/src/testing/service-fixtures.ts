@@ -91,17 +91,21 @@ export function run(input: string): string {
 }
 `;
 
-/** The guests {@link buildTestHook} builds: two of ours, and the AssemblyScript domain_hook template as scaffolded. */
-export type TestHookName = "echo" | "caller" | "domain-hook-template";
+/** The guests {@link buildTestHook} builds: two of ours, and AssemblyScript templates as scaffolded. */
+export type TestHookName = "echo" | "caller" | "domain-hook-template" | "process-hook-template";
+
+/** The source of an AssemblyScript template, as `new` scaffolds it. */
+const templateSource = (kind: string) =>
+  readFileSync(join(REPO_ROOT, "templates", "assemblyscript", kind, "src", "index.ts"), "utf8");
 
 const SOURCES: Record<TestHookName, string> = {
   echo: ECHO_HOOK,
   caller: CALLER_HOOK,
   get "domain-hook-template"() {
-    return readFileSync(
-      join(REPO_ROOT, "templates", "assemblyscript", "domain_hook", "src", "index.ts"),
-      "utf8",
-    );
+    return templateSource("domain_hook");
+  },
+  get "process-hook-template"() {
+    return templateSource("process_hook");
   },
 };
 

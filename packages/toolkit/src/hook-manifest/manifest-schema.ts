@@ -1,6 +1,7 @@
 import {
   ABI,
   DEFAULT_LIMITS,
+  EXTENSION_ID_PATTERN,
   EXTENSION_KINDS,
   type ExtensionKind,
   LIMIT_BOUNDS,
@@ -13,8 +14,8 @@ import { EXPECTED_KEYWORD } from "../json/validate-schema.js";
 /** The manifest's file name in a hook's folder. */
 export const MANIFEST_FILE = "extension.json";
 
-/** A hook id (and so the `new` name): lowercase kebab-case, starting with a letter. */
-export const HOOK_ID_PATTERN = "^[a-z][a-z0-9]*(-[a-z0-9]+)*$";
+/** A hook id (and so the `new` name): lowercase kebab-case, starting with a letter (the contract's id rule). */
+export const HOOK_ID_PATTERN = EXTENSION_ID_PATTERN;
 
 /** Bounds of a hook id's length. */
 export const HOOK_ID_LENGTH = Object.freeze({ min: 3, max: 64 });

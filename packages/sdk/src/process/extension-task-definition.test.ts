@@ -1,0 +1,127 @@
+import { describe, expect, it } from "vitest";
+import { defineExtensionTask } from "./extension-task-definition.js";
+
+const spec = {
+  taskId: "price-deal",
+  extensionId: "deal-pricer",
+  inputs: [{ source: "=deal.amount", target: "amount" }],
+  outputs: [{ source: "=approved", target: "deal.approved" }],
+};
+
+describe("defineExtensionTask()", () => {
+  it("fills in version latest and keeps the mappings in order", () => {
+    const def = defineExtensionTask(spec);
+    expect(def).toMatchObject({ taskId: "price-deal", extensionId: "deal-pricer", version: "latest" });
+    expect(def.inputs).toEqual(spec.inputs);
+    expect(def.outputs).toEqual(spec.outputs);
+    expect(Object.isFrozen(def)).toBe(true);
+  });
+
+  it("refuses an extension id that breaks the id rule, naming the task and the id", () => {
+    expect(() => defineExtensionTask({ ...spec, extensionId: "Deal_Pricer" })).toThrow(
+      expect.objectContaining({
+        code: "invalid_argument",
+        reason: "invalid_manifest",
+        message: expect.stringContaining('"Deal_Pricer"'),
+        details: expect.objectContaining({
+          taskId: "price-deal",
+          field: "extensionId",
+          value: "Deal_Pricer",
+        }),
+      }),
+    );
+  });
+
+  it("refuses a version that is neither latest nor a version name", () => {
+    expect(() => defineExtensionTask({ ...spec, version: "3 beta" })).toThrow(
+      expect.objectContaining({
+        reason: "invalid_manifest",
+        details: expect.objectContaining({ field: "version" }),
+      }),
+    );
+  });
+
+  it("refuses a FEEL syntax error with the task id, the expression and its position", () => {
+    const bad = { source: "=deal.amount +", target: "amount" };
+    try {
+      defineExtensionTask({ ...spec, inputs: [bad] });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toMatchObject({
+        code: "invalid_argument",
+        reason: "invalid_manifest",
+        details: {
+          taskId: "price-deal",
+          field: "inputs[0].source",
+          expression: "=deal.amount +",
+          position: 13,
+        },
+      });
+      expect((err as Error).message).toContain("price-deal");
+      expect((err as Error).message).toContain("=deal.amount +");
+    }
+  });
+
+  it("refuses a FEEL syntax error in an output mapping too", () => {
+    expect(() => defineExtensionTask({ ...spec, outputs: [{ source: "=1 +* 2", target: "x" }] })).toThrow(
+      expect.objectContaining({ details: expect.objectContaining({ field: "outputs[0].source" }) }),
+    );
+  });
+
+  it("refuses two mappings to one target, and a target inside another", () => {
+    const twice = [
+      { source: "=deal.amount", target: "amount" },
+      { source: "=deal.total", target: "amount" },
+    ];
+    expect(() => defineExtensionTask({ ...spec, inputs: twice })).toThrow(
+      expect.objectContaining({
+        reason: "invalid_manifest",
+        message: expect.stringContaining('"amount"'),
+        details: expect.objectContaining({
+          taskId: "price-deal",
+          field: "inputs[1].target",
+          target: "amount",
+        }),
+      }),
+    );
+    const nested = [
+      { source: "=approved", target: "deal" },
+      { source: "=limit", target: "deal.limit" },
+    ];
+    expect(() => defineExtensionTask({ ...spec, outputs: nested })).toThrow(
+      expect.objectContaining({ details: expect.objectContaining({ field: "outputs[1].target" }) }),
+    );
+  });
+
+  it("refuses a target that is not a name or dotted path, and prototype keys", () => {
+    for (const target of ["", "1x", "a..b", "a b", "__proto__", "deal.constructor", "x.prototype"])
+      expect(() => defineExtensionTask({ ...spec, inputs: [{ source: "=1", target }] }), target).toThrow(
+        expect.objectContaining({ reason: "invalid_manifest", details: expect.objectContaining({ target }) }),
+      );
+  });
+
+  it("refuses an empty source and an empty task id", () => {
+    expect(() => defineExtensionTask({ ...spec, inputs: [{ source: "", target: "a" }] })).toThrow(
+      expect.objectContaining({ reason: "invalid_manifest" }),
+    );
+    expect(() => defineExtensionTask({ ...spec, taskId: "" })).toThrow(
+      expect.objectContaining({
+        reason: "invalid_manifest",
+        details: expect.objectContaining({ field: "taskId" }),
+      }),
+    );
+  });
+
+  it("refuses mappings that are not an array of { source, target }", () => {
+    for (const inputs of [{ source: "=a", target: "a" }, "=a", [null], [42]])
+      expect(
+        () => defineExtensionTask({ ...spec, inputs: inputs as unknown as [] }),
+        JSON.stringify(inputs),
+      ).toThrow(expect.objectContaining({ code: "invalid_argument", reason: "invalid_manifest" }));
+  });
+
+  it("takes a source without '=' as a constant string", () => {
+    const def = defineExtensionTask({ ...spec, inputs: [{ source: "EUR", target: "currency" }] });
+    expect(def.inputs[0]).toEqual({ source: "EUR", target: "currency" });
+  });
+});
