@@ -19,6 +19,7 @@ const ok = (output: unknown): InvokeResult => ({
   outcome: "ok",
   output,
   resolvedVersion: "3",
+  moduleSha256: "ab12",
   stats,
   logs: [],
 });
@@ -193,6 +194,7 @@ describe("extensionTask()", () => {
       outcome: "business_error",
       businessError: { code: "MARGIN_TOO_LOW", message: "margin 2% < 5%", details: { margin: 0.02 } },
       resolvedVersion: "3",
+      moduleSha256: "ab12",
       stats,
       logs: [],
     }));
@@ -207,6 +209,7 @@ describe("extensionTask()", () => {
       taskId: "price-deal",
       extensionId: "deal-pricer",
       resolvedVersion: "3",
+      moduleSha256: "ab12",
     });
     expect(isBpmnError(err)).toBe(true);
     expect(isRetryable(err)).toBe(false);

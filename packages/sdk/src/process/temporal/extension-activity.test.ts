@@ -20,6 +20,7 @@ const ok = (output: unknown): InvokeResult => ({
   outcome: "ok",
   output,
   resolvedVersion: "3",
+  moduleSha256: "ab12",
   stats,
   logs: [],
 });
@@ -27,6 +28,7 @@ const refused: InvokeResult = {
   outcome: "business_error",
   businessError: { code: "MARGIN_TOO_LOW", message: "margin 2% < 5%", details: { margin: 0.02 } },
   resolvedVersion: "3",
+  moduleSha256: "ab12",
   stats,
   logs: [],
 };
