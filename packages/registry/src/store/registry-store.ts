@@ -2,6 +2,7 @@ import { ExtensionError } from "@ameide-ext/contract";
 import type {
   ApprovalRecord,
   DeploymentRecord,
+  DomainBindingRecord,
   DraftRequestRecord,
   Env,
   EventRecord,
@@ -81,6 +82,17 @@ export interface RegistryTx {
   setPin(pin: PinRecord): Promise<void>;
   /** Removes a pin; false when there was none. */
   deletePin(tenantId: string, extensionId: string, env: Env, consumerRef: string): Promise<boolean>;
+  /** One point's binding; `forUpdate` locks its row until the transaction ends. */
+  getDomainBinding(key: DomainBindingKey, forUpdate?: boolean): Promise<DomainBindingRecord | undefined>;
+  /** A tenant's bindings (of one environment, of one domain, when given), by env, domain and point. */
+  listDomainBindings(
+    tenantId: string,
+    filter: { env?: Env | undefined; domain?: string | undefined },
+  ): Promise<DomainBindingRecord[]>;
+  /** Creates or replaces a point's binding. */
+  setDomainBinding(binding: DomainBindingRecord): Promise<void>;
+  /** Removes a point's binding; false when there was none. */
+  deleteDomainBinding(key: DomainBindingKey): Promise<boolean>;
   /** Appends an audit event and returns it with its `seq`. */
   appendEvent(event: Omit<EventRecord, "seq">): Promise<EventRecord>;
   /** Events of an extension (of one version when given), oldest first, after `afterSeq`. */
@@ -90,6 +102,9 @@ export interface RegistryTx {
     options: { version?: string | undefined; afterSeq?: number | undefined; limit: number },
   ): Promise<EventRecord[]>;
 }
+
+/** Names one domain extension point of a tenant in an environment. */
+export type DomainBindingKey = Pick<DomainBindingRecord, "tenantId" | "env" | "domain" | "extensionPoint">;
 
 /**
  * The registry's state: extensions, revisions, approvals, deployments, pins
@@ -398,6 +413,56 @@ function deploymentRows(
   };
 }
 
+function domainBindingFromRow(r: SqlRow): DomainBindingRecord {
+  return {
+    tenantId: str(r.tenant_id),
+    env: str(r.env) as Env,
+    domain: str(r.domain),
+    extensionPoint: str(r.extension_point),
+    extensionId: str(r.extension_id),
+    version: str(r.version),
+    updatedBy: str(r.updated_by),
+    updatedAt: str(r.updated_at),
+    comment: str(r.comment),
+  };
+}
+
+/** The domain_bindings table: which extension each tenant's domain extension points run. */
+function domainBindingRows(
+  q: SqlQuery,
+): Pick<RegistryTx, "getDomainBinding" | "listDomainBindings" | "setDomainBinding" | "deleteDomainBinding"> {
+  const KEY = "tenant_id = $1 AND env = $2 AND domain = $3 AND extension_point = $4";
+  const keyOf = (k: DomainBindingKey) => [k.tenantId, k.env, k.domain, k.extensionPoint];
+  return {
+    async getDomainBinding(key, forUpdate) {
+      const rows = await q(`SELECT * FROM domain_bindings WHERE ${KEY}${lock(forUpdate)}`, keyOf(key));
+      return rows[0] ? domainBindingFromRow(rows[0]) : undefined;
+    },
+    async listDomainBindings(tenantId, { env, domain }) {
+      // An empty filter matches every row: one statement for the four combinations.
+      const rows = await q(
+        `SELECT * FROM domain_bindings WHERE tenant_id = $1 AND ($2 = '' OR env = $2) AND ($3 = '' OR domain = $3)
+         ORDER BY env, domain, extension_point`,
+        [tenantId, env ?? "", domain ?? ""],
+      );
+      return rows.map(domainBindingFromRow);
+    },
+    async setDomainBinding(b) {
+      await q(
+        `INSERT INTO domain_bindings (tenant_id, env, domain, extension_point, extension_id, version, updated_by, updated_at, comment)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (tenant_id, env, domain, extension_point) DO UPDATE SET extension_id = excluded.extension_id,
+         version = excluded.version, updated_by = excluded.updated_by, updated_at = excluded.updated_at, comment = excluded.comment`,
+        [...keyOf(b), b.extensionId, b.version, b.updatedBy, b.updatedAt, b.comment],
+      );
+    },
+    async deleteDomainBinding(key) {
+      const rows = await q(`DELETE FROM domain_bindings WHERE ${KEY} RETURNING extension_id`, keyOf(key));
+      return rows.length > 0;
+    },
+  };
+}
+
 /** The events table: the audit log. */
 function eventRows(q: SqlQuery): Pick<RegistryTx, "appendEvent" | "listEvents"> {
   return {
@@ -440,6 +505,7 @@ function txOver(q: SqlQuery): RegistryTx {
     ...draftRequestRows(q),
     ...approvalRows(q),
     ...deploymentRows(q),
+    ...domainBindingRows(q),
     ...eventRows(q),
   };
 }
