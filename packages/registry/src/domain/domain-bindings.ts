@@ -1,4 +1,4 @@
-import { ExtensionError } from "@ameide-ext/contract";
+import { DOMAIN_NAME_PATTERN, EXTENSION_POINT_NAME_PATTERN, ExtensionError } from "@ameide-ext/contract";
 import type { RegistryTx } from "../store/registry-store.js";
 import { checkAgentInDev, ranIn } from "./deployments.js";
 import { RULES, refuse } from "./governance.js";
@@ -11,10 +11,6 @@ import { type DomainBindingRecord, ENVIRONMENTS, type RevisionRecord } from "./t
 // changes no catalog (the runtime already serves every version promoted to the environment); the domain
 // reads the bindings (the SDK's createRegistryConfigStore) and names the version when it invokes.
 
-/** A domain's name: lowercase letters, digits and hyphens, starting with a letter or digit; at most 63. */
-export const DOMAIN_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
-/** An extension point's name: a letter, then letters and digits; at most 128. */
-export const EXTENSION_POINT_PATTERN = /^[A-Za-z][A-Za-z0-9]{0,127}$/;
 /** A version a binding names: an exact one ("3"), or "latest". */
 const VERSION_PATTERN = /^(latest|[1-9][0-9]{0,8})$/;
 
@@ -23,7 +19,7 @@ type SetInput = Parameters<Registry["setDomainBinding"]>[1];
 
 /** `domain` as a domain's name, or `invalid_argument` quoting it. */
 export function checkDomain(domain: string): string {
-  if (!DOMAIN_PATTERN.test(domain))
+  if (!DOMAIN_NAME_PATTERN.test(domain))
     throw new ExtensionError(
       "invalid_argument",
       `domain ${JSON.stringify(domain)} must be lowercase letters, digits and hyphens (at most 63), e.g. "orders"`,
@@ -33,7 +29,7 @@ export function checkDomain(domain: string): string {
 
 /** `point` as an extension point's name, or `invalid_argument` quoting it. */
 export function checkExtensionPoint(point: string): string {
-  if (!EXTENSION_POINT_PATTERN.test(point))
+  if (!EXTENSION_POINT_NAME_PATTERN.test(point))
     throw new ExtensionError(
       "invalid_argument",
       `extension_point ${JSON.stringify(point)} must be a letter, then letters and digits (at most 128), e.g. "BeforeCreateOrder"`,
