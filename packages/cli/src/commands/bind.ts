@@ -13,14 +13,11 @@ interface BindFlags extends RegistryFlags {
   json?: boolean;
 }
 
-const HELP = `
-A Domain primitive's extension point (orders/BeforeCreateOrder) runs nothing until a tenant binds it
-to one of its extensions, per environment: the spec's DomainExtensionConfig. The registry binds only a
-version promoted to that environment, or "latest" (the default), which follows the version active there
-(promote, rollback). The domain reads its bindings through the SDK (createRegistryConfigStore) and sees
-a change at its next refresh. Each change is in the extension's audit log (DOMAIN_BOUND, DOMAIN_UNBOUND).
-Agents bind in dev only. See docs/registry.md, "Domain bindings".
-`;
+const HELP = [
+  "A Domain primitive's extension point (orders/BeforeCreateOrder) runs nothing until a tenant binds it to one of its extensions, per environment: the spec's DomainExtensionConfig.",
+  'The registry binds only a version promoted to that environment, or "latest" (the default), which follows the version active there (promote, rollback).',
+  'The domain reads its bindings through the SDK (createRegistryConfigStore) and sees a change at its next refresh. Each change is in the extension\'s audit log (DOMAIN_BOUND, DOMAIN_UNBOUND). Agents bind in dev only. See docs/registry.md, "Domain bindings".',
+].join("\n\n");
 
 /** The line people read: what the point runs now, or what it ran until it was cleared. */
 function describe(r: BindResult): string {
@@ -39,7 +36,9 @@ export function registerBindCommand(program: Command, ctx: CommandContext): void
     program
       .command("bind")
       .summary("bind a domain extension point to an extension in one environment, or clear it")
-      .description(`Bind a domain extension point to an extension in one environment, or clear it.\n${HELP}`)
+      .description(
+        `Bind a domain extension point to an extension in one environment, or clear it.\n\n${HELP}`,
+      )
       .argument("<domain/point>", "the domain and its extension point, e.g. orders/BeforeCreateOrder")
       .argument("[extension]", "the extension id to run there (not with --clear)")
       .requiredOption("--env <env>", "the environment: dev, staging or prod")

@@ -16,6 +16,9 @@ export function registerBindingsCommand(program: Command, ctx: CommandContext): 
     program
       .command("bindings")
       .summary("list the tenant's domain extension point bindings, by environment, domain and point")
+      .description(
+        'List the tenant\'s domain bindings (set with `ameide-ext bind`): which extension each extension point of each domain runs, per environment, one a line: environment, domain/point, extension@version ("latest" follows the version active there), who set it, when.',
+      )
       .option("--env <env>", "only this environment: dev, staging or prod (default all)")
       .option("--domain <domain>", "only this domain, e.g. orders (default all)"),
   )
