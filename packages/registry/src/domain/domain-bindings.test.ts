@@ -259,4 +259,26 @@ describe.each(STORE_BACKENDS)("domain bindings on $name", (backend) => {
     expect((await registry.listDomainBindings(ann, { tenantId: T, env: "staging" })).length).toBe(1);
     expect((await registry.listDomainBindings(ann, { tenantId: T, domain: "orders" })).length).toBe(2);
   });
+
+  it("two first bindings of one point at once: one wins, and the other's extension gets its domain_unbound", async () => {
+    await open();
+    await promotedToDev("order-guard");
+    await promotedToDev("order-guard-v2");
+    for (let round = 0; round < 5; round++) {
+      const p = { ...point, extensionPoint: `BeforeCreateOrder${round}` };
+      await Promise.all([
+        registry.setDomainBinding(ann, { ...p, extensionId: "order-guard" }),
+        registry.setDomainBinding(bob, { ...p, extensionId: "order-guard-v2" }),
+      ]);
+      const [won] = await registry
+        .listDomainBindings(ann, { tenantId: T, env: "dev", domain: "orders" })
+        .then((all) => all.filter((b) => b.extensionPoint === p.extensionPoint));
+      const lost = won?.extensionId === "order-guard" ? "order-guard-v2" : "order-guard";
+      const ref = `domain:orders/${p.extensionPoint}`;
+      const types = async (id: string) =>
+        (await eventsOf(id)).filter((e) => e.consumerRef === ref).map((e) => e.type);
+      expect(await types(won?.extensionId ?? ""), `round ${round}`).toEqual(["domain_bound"]);
+      expect(await types(lost), `round ${round}`).toEqual(["domain_bound", "domain_unbound"]);
+    }
+  });
 });

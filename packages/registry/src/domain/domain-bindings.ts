@@ -107,7 +107,6 @@ async function setDomainBinding(
         "invalid_argument",
         `${input.extensionId} is a ${rev.kind}: a domain extension point runs a domain_hook`,
       );
-    const previous = await tx.getDomainBinding(key, true);
     const binding: DomainBindingRecord = {
       ...key,
       extensionId: input.extensionId,
@@ -116,7 +115,7 @@ async function setDomainBinding(
       updatedAt: ctx.now().toISOString(),
       comment: input.comment ?? "",
     };
-    await tx.setDomainBinding(binding);
+    const previous = await tx.replaceDomainBinding(binding);
     const recorded = {
       actor: caller.actor,
       env: key.env,
@@ -139,9 +138,8 @@ async function clearDomainBinding(
   const key = checkPoint(ctx, caller, input);
   checkAgentInDev(caller, key.env, "bind");
   return ctx.write(async (tx) => {
-    const previous = await tx.getDomainBinding(key, true);
+    const previous = await tx.deleteDomainBinding(key);
     if (!previous) throw notFound(`a binding of ${consumerRefOf(key)} in ${key.env}`);
-    await tx.deleteDomainBinding(key);
     await ctx.event(tx, previous, {
       type: "domain_unbound",
       actor: caller.actor,

@@ -207,12 +207,17 @@ describe.each(STORE_BACKENDS)("RegistryStore on $name", (backend) => {
       comment: "",
     });
     await store.transaction(async (tx) => {
-      await tx.setDomainBinding(binding("prod", "orders", "BeforeCreateOrder", "2"));
-      await tx.setDomainBinding(binding("dev", "orders", "BeforeCreateOrder"));
-      await tx.setDomainBinding(binding("dev", "invoices", "AfterPostInvoice"));
-      // Replaces the point's binding: one row per point.
-      await tx.setDomainBinding({ ...binding("dev", "orders", "BeforeCreateOrder", "3"), comment: "pin 3" });
-      await tx.setDomainBinding({ ...binding("dev", "orders", "BeforeCreateOrder"), tenantId: "globex" });
+      await tx.replaceDomainBinding(binding("prod", "orders", "BeforeCreateOrder", "2"));
+      expect(await tx.replaceDomainBinding(binding("dev", "orders", "BeforeCreateOrder"))).toBeUndefined();
+      await tx.replaceDomainBinding(binding("dev", "invoices", "AfterPostInvoice"));
+      // Replaces the point's binding (one row per point), and returns the one it replaced.
+      expect(
+        await tx.replaceDomainBinding({
+          ...binding("dev", "orders", "BeforeCreateOrder", "3"),
+          comment: "pin 3",
+        }),
+      ).toMatchObject({ version: "latest", extensionId: "order-guard" });
+      await tx.replaceDomainBinding({ ...binding("dev", "orders", "BeforeCreateOrder"), tenantId: "globex" });
     });
     const all = await store.transaction((tx) => tx.listDomainBindings("acme", {}));
     expect(all.map((b) => [b.env, b.domain, b.extensionPoint, b.version])).toEqual([
@@ -235,8 +240,8 @@ describe.each(STORE_BACKENDS)("RegistryStore on $name", (backend) => {
       extensionPoint: "BeforeCreateOrder",
     };
     expect(await store.transaction((tx) => tx.getDomainBinding(key, true))).toMatchObject({ version: "3" });
-    expect(await store.transaction((tx) => tx.deleteDomainBinding(key))).toBe(true);
-    expect(await store.transaction((tx) => tx.deleteDomainBinding(key))).toBe(false);
+    expect(await store.transaction((tx) => tx.deleteDomainBinding(key))).toMatchObject({ version: "3" });
+    expect(await store.transaction((tx) => tx.deleteDomainBinding(key))).toBeUndefined();
     expect(await store.transaction((tx) => tx.getDomainBinding(key))).toBeUndefined();
     expect(await store.transaction((tx) => tx.listDomainBindings("globex", {}))).toHaveLength(1);
     await store.close();

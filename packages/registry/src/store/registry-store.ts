@@ -89,10 +89,15 @@ export interface RegistryTx {
     tenantId: string,
     filter: { env?: Env | undefined; domain?: string | undefined },
   ): Promise<DomainBindingRecord[]>;
-  /** Creates or replaces a point's binding. */
-  setDomainBinding(binding: DomainBindingRecord): Promise<void>;
-  /** Removes a point's binding; false when there was none. */
-  deleteDomainBinding(key: DomainBindingKey): Promise<boolean>;
+  /**
+   * Creates or replaces a point's binding and returns the one it replaced. The point's row stays
+   * locked until the transaction ends, so two transactions binding one point take turns and the
+   * second sees the first's binding, even when the point had none (PostgreSQL: the insert waits on
+   * the other's row).
+   */
+  replaceDomainBinding(binding: DomainBindingRecord): Promise<DomainBindingRecord | undefined>;
+  /** Removes a point's binding and returns it; undefined when there was none. */
+  deleteDomainBinding(key: DomainBindingKey): Promise<DomainBindingRecord | undefined>;
   /** Appends an audit event and returns it with its `seq`. */
   appendEvent(event: Omit<EventRecord, "seq">): Promise<EventRecord>;
   /** Events of an extension (of one version when given), oldest first, after `afterSeq`. */
@@ -430,7 +435,10 @@ function domainBindingFromRow(r: SqlRow): DomainBindingRecord {
 /** The domain_bindings table: which extension each tenant's domain extension points run. */
 function domainBindingRows(
   q: SqlQuery,
-): Pick<RegistryTx, "getDomainBinding" | "listDomainBindings" | "setDomainBinding" | "deleteDomainBinding"> {
+): Pick<
+  RegistryTx,
+  "getDomainBinding" | "listDomainBindings" | "replaceDomainBinding" | "deleteDomainBinding"
+> {
   const KEY = "tenant_id = $1 AND env = $2 AND domain = $3 AND extension_point = $4";
   const keyOf = (k: DomainBindingKey) => [k.tenantId, k.env, k.domain, k.extensionPoint];
   return {
@@ -447,18 +455,31 @@ function domainBindingRows(
       );
       return rows.map(domainBindingFromRow);
     },
-    async setDomainBinding(b) {
-      await q(
+    async replaceDomainBinding(b) {
+      const values = [...keyOf(b), b.extensionId, b.version, b.updatedBy, b.updatedAt, b.comment];
+      const update = async () => {
+        const rows = await q(`SELECT * FROM domain_bindings WHERE ${KEY} FOR UPDATE`, keyOf(b));
+        if (!rows[0]) return undefined;
+        await q(
+          `UPDATE domain_bindings SET extension_id = $5, version = $6, updated_by = $7, updated_at = $8, comment = $9 WHERE ${KEY}`,
+          values,
+        );
+        return domainBindingFromRow(rows[0]);
+      };
+      const replaced = await update();
+      if (replaced) return replaced;
+      // No row to lock: insert one. A concurrent insert of the same point makes this one wait for
+      // it, then do nothing; its row is then there to lock and replace.
+      const inserted = await q(
         `INSERT INTO domain_bindings (tenant_id, env, domain, extension_point, extension_id, version, updated_by, updated_at, comment)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-         ON CONFLICT (tenant_id, env, domain, extension_point) DO UPDATE SET extension_id = excluded.extension_id,
-         version = excluded.version, updated_by = excluded.updated_by, updated_at = excluded.updated_at, comment = excluded.comment`,
-        [...keyOf(b), b.extensionId, b.version, b.updatedBy, b.updatedAt, b.comment],
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING RETURNING extension_id`,
+        values,
       );
+      return inserted.length > 0 ? undefined : update();
     },
     async deleteDomainBinding(key) {
-      const rows = await q(`DELETE FROM domain_bindings WHERE ${KEY} RETURNING extension_id`, keyOf(key));
-      return rows.length > 0;
+      const rows = await q(`DELETE FROM domain_bindings WHERE ${KEY} RETURNING *`, keyOf(key));
+      return rows[0] ? domainBindingFromRow(rows[0]) : undefined;
     },
   };
 }
