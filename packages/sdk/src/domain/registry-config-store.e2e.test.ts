@@ -97,6 +97,36 @@ describe("createRegistryConfigStore() against a registry service", () => {
     }
   });
 
+  it("shares one read among concurrent first gets, over a transport of the caller's; load() reads up front", async () => {
+    let reads = 0;
+    const transport = createConnectTransport({
+      baseUrl: registry.url,
+      httpVersion: "1.1",
+      interceptors: [
+        (next) => async (req) => {
+          reads++;
+          req.header.set("authorization", `Bearer ${registry.token}`);
+          return next(req);
+        },
+      ],
+    });
+    const store = createRegistryConfigStore({ transport, env: "dev", refreshMs: 60_000 });
+    try {
+      await Promise.all([1, 2, 3].map(() => store.get("acme", "orders", "BeforeCreateOrder")));
+      expect(reads).toBe(1);
+      await store.get("acme", "orders", "AfterCreateOrder");
+      expect(reads).toBe(1);
+      const other = createRegistryConfigStore({ transport, env: "dev", refreshMs: 60_000 });
+      await other.load(["acme"]);
+      expect(reads).toBe(2);
+      await other.get("acme", "orders", "BeforeCreateOrder");
+      expect(reads).toBe(2);
+      other.close();
+    } finally {
+      store.close();
+    }
+  });
+
   it("a failed first read is unavailable; a token for another tenant keeps permission_denied", async () => {
     const down = createRegistryConfigStore({
       baseUrl: `http://127.0.0.1:${await closedPort()}`,
