@@ -1,6 +1,8 @@
 import { createRequire } from "node:module";
 import { ExtensionError } from "@ameide-ext/contract";
 import { Command, CommanderError } from "commander";
+import { registerBindCommand } from "./commands/bind.js";
+import { registerBindingsCommand } from "./commands/bindings.js";
 import { registerBuildCommand } from "./commands/build.js";
 import type { CommandContext } from "./commands/command-context.js";
 import { registerDevCommand } from "./commands/dev.js";
@@ -32,6 +34,8 @@ export function createProgram(ctx: CommandContext): Command {
       "Write, build, test and run sandboxed WebAssembly hooks (spec 479 Tier 1), offline, with the limits they meet in production.",
     )
     .version(CLI_VERSION, "-V, --version")
+    // The program's own flags (--version) only before the command: `bind … --version 3` is bind's.
+    .enablePositionalOptions()
     .exitOverride()
     .showSuggestionAfterError(true)
     .configureOutput({
@@ -49,7 +53,8 @@ export function createProgram(ctx: CommandContext): Command {
         "  $ npx ameide-ext test hooks/deal-guard\n" +
         "  $ npx ameide-ext run hooks/deal-guard --fixture hooks/deal-guard/tests/small-deal.json\n" +
         "  $ npx ameide-ext dev            # the registry and a runtime, locally\n" +
-        "  $ npx ameide-ext promote hooks/deal-guard --env dev\n",
+        "  $ npx ameide-ext promote hooks/deal-guard --env dev\n" +
+        "  $ npx ameide-ext bind orders/BeforeCreateOrder order-guard --env dev\n",
     );
   registerNewCommand(program, ctx);
   registerBuildCommand(program, ctx);
@@ -61,6 +66,8 @@ export function createProgram(ctx: CommandContext): Command {
   registerStatusCommand(program, ctx);
   registerReviewCommands(program, ctx);
   registerRollbackCommand(program, ctx);
+  registerBindCommand(program, ctx);
+  registerBindingsCommand(program, ctx);
   registerDevCommand(program, ctx);
   return program;
 }

@@ -67,5 +67,10 @@ export {
   tableEntryBudget,
 } from "./limits.js";
 export type { EnvName, HookLanguage } from "./names.js";
-export { ENVIRONMENTS, HOOK_LANGUAGES } from "./names.js";
+export {
+  DOMAIN_NAME_PATTERN,
+  ENVIRONMENTS,
+  EXTENSION_POINT_NAME_PATTERN,
+  HOOK_LANGUAGES,
+} from "./names.js";
 export { HOST_INTERFACE, RUN_EXPORT, readContractWit, WIT_PACKAGE, WIT_PATH, WORLD_NAME } from "./world.js";

@@ -12,7 +12,13 @@ import {
   runCli,
   startDevStack,
 } from "@ameide-ext/cli";
-import { createRuntimeClient, userContext } from "@ameide-ext/sdk";
+import {
+  createDomainExtensions,
+  createRegistryConfigStore,
+  createRuntimeClient,
+  defineExtensionPoints,
+  userContext,
+} from "@ameide-ext/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 interface Captured {
@@ -306,5 +312,77 @@ describe("the §7 lifecycle, end to end", () => {
     expect(json(again)).toMatchObject({
       error: { code: "failed_precondition", details: { rule: "no_pending_promotion" } },
     });
+  });
+
+  it("binds a domain extension point with the CLI; the domain reads it from the registry and runs the hook (§4.2)", async () => {
+    const hook = join(work, "hooks", "order-guard");
+    expect((await cli(["new", "order-guard", "--kind", "domain_hook", "--dir", hook])).code).toBe(0);
+    const promoted = await cli(["promote", hook, "--env", "dev", "--json"]);
+    expect(promoted.code, promoted.stderr).toBe(0);
+
+    const point = ["orders/BeforeCreateOrder", "order-guard"];
+    const bound = await cli(["bind", ...point, "--env", "dev", "--comment", "pilot", "--json"]);
+    expect(bound.code, bound.stderr).toBe(0);
+    expect(json(bound)).toMatchObject({
+      ok: true,
+      tenant: "local",
+      cleared: false,
+      env: "dev",
+      domain: "orders",
+      point: "BeforeCreateOrder",
+      extension: "order-guard",
+      version: "latest",
+    });
+    const refused = await cli(["bind", ...point, "--env", "staging", "--version", "1", "--json"]);
+    expect(refused.code).toBe(2);
+    expect(json(refused)).toMatchObject({
+      ok: false,
+      error: { code: "failed_precondition", details: { rule: "not_promoted_to_env" } },
+    });
+    expect(json(await cli(["bindings", "--env", "dev", "--json"]))).toMatchObject({
+      ok: true,
+      bindings: [{ env: "dev", domain: "orders", point: "BeforeCreateOrder", extension: "order-guard" }],
+    });
+
+    // The Orders domain: its bindings from the registry, its hook through the runtime.
+    const me = Object.keys(stack.tokens)[0] as string;
+    const configs = createRegistryConfigStore({
+      baseUrl: stack.registryUrl,
+      token: () => stack.tokens[me] as string,
+      env: "dev",
+      domain: "orders",
+    });
+    const runtime = createRuntimeClient({
+      baseUrl: stack.runtimeUrl,
+      httpVersion: "1.1",
+      token: () => stack.runtimeToken,
+    });
+    const orders = createDomainExtensions({ client: runtime, domain: "orders", configs });
+    const points = defineExtensionPoints({ BeforeCreateOrder: { kind: "before", deadlineMs: 5_000 } });
+    const ctx = userContext({ tenantId: "local", userId: "u1", correlationId: "order-SO-1" });
+    const { input, expected } = JSON.parse(
+      await readFile(join(hook, "tests", "valid-order.json"), "utf8"),
+    ) as { input: Record<string, unknown>; expected: { derivedFields: Record<string, unknown> } };
+    const create = () =>
+      orders.around(points.BeforeCreateOrder, ctx, input, async (order) => ({ stored: order }));
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      // The runtime picks the catalog change up from the file, without a restart.
+      const r = await create().catch((cause: unknown) => cause);
+      if (Date.now() > deadline || !(r instanceof Error)) {
+        expect(r).toMatchObject({ result: { stored: { ...input, ...expected.derivedFields } } });
+        break;
+      }
+      await new Promise((done) => setTimeout(done, 50));
+    }
+
+    const cleared = await cli(["bind", "--clear", "orders/BeforeCreateOrder", "--env", "dev", "--json"]);
+    expect(json(cleared)).toMatchObject({ ok: true, cleared: true, extension: "order-guard" });
+    await configs.refresh();
+    // No binding: the command runs untouched.
+    expect(await create()).toEqual({ result: { stored: input }, messages: [] });
+    expect(json(await cli(["bindings", "--json"]))).toMatchObject({ ok: true, bindings: [] });
+    configs.close();
+    runtime.close();
   });
 });

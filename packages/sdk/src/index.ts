@@ -2,7 +2,9 @@
  * @ameide-ext/sdk: what primitives import to call the WasmExtensionRuntime:
  * the runtime client (Connect, gRPC, gRPC-Web, a Unix socket, or in-process),
  * ExecutionContext builders, the one error type, and a domain's extension
- * points (Chain of Command around its commands).
+ * points (Chain of Command around its commands) with their bindings read from
+ * the Transformation registry (`createRegistryConfigStore`; the domain's own
+ * database is `@ameide-ext/sdk/sql`).
  *
  * This index is the end-user API; what only our own packages share is
  * `@ameide-ext/sdk/internal`.
@@ -33,6 +35,17 @@ export type {
 } from "./domain/extension-points.js";
 export { DEFAULT_POINT_DEADLINE_MS, defineExtensionPoints } from "./domain/extension-points.js";
 export type { HookAnswer, ValidationMessage } from "./domain/hook-answer.js";
+export type {
+  BindingsRefreshError,
+  RegistryConfigStore,
+  RegistryConfigStoreOptions,
+} from "./domain/registry-config-store.js";
+export {
+  BINDINGS_REFRESH_BOUNDS,
+  createRegistryConfigStore,
+  DEFAULT_BINDINGS_REFRESH_MS,
+  DEFAULT_BINDINGS_TIMEOUT_MS,
+} from "./domain/registry-config-store.js";
 export type { ContextBase } from "./execution-context.js";
 export { agentContext, systemContext, userContext } from "./execution-context.js";
 export type {

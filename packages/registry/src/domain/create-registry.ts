@@ -1,6 +1,7 @@
 import { createAuthoring } from "./authoring.js";
 import { settlesWithin } from "./cancelable-compile.js";
 import { createDeployments } from "./deployments.js";
+import { createDomainBindings } from "./domain-bindings.js";
 import { createPromotion } from "./promotion.js";
 import { createQueries } from "./queries.js";
 import type { Registry, RegistryOptions } from "./registry.js";
@@ -13,10 +14,11 @@ export type { CompileOutcome, Compiler } from "./registry.js";
 export const CANCEL_WRITE_MS = 1000;
 
 /**
- * Creates the registry's domain over a store. Settings are checked here, once. It composes four
+ * Creates the registry's domain over a store. Settings are checked here, once. It composes five
  * parts over one shared context (registry-context.ts): authoring (drafts, uploads, compiles),
  * promotion (requests, approvals, rejections under the governance rules), deployments (rollback, pins;
- * the catalog listener hears of each change) and queries.
+ * the catalog listener hears of each change), domain bindings (which extension a tenant's domain
+ * extension points run) and queries.
  */
 export function createRegistry(options: RegistryOptions): Registry {
   const ctx = createRegistryContext(options);
@@ -24,6 +26,7 @@ export function createRegistry(options: RegistryOptions): Registry {
     ...createAuthoring(ctx),
     ...createPromotion(ctx),
     ...createDeployments(ctx),
+    ...createDomainBindings(ctx),
     ...createQueries(ctx),
     idle: ctx.idle,
     async drain(graceMs) {

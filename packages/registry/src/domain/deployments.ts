@@ -56,7 +56,7 @@ export async function deploy(
 }
 
 /** Agents change what an environment runs in dev only (`agent_cannot_rollback`): elsewhere that is human. */
-function checkAgentInDev(caller: Caller, env: Env, what: "roll back" | "pin"): void {
+export function checkAgentInDev(caller: Caller, env: Env, what: "roll back" | "pin" | "bind"): void {
   if (isAgent(caller.actor) && env !== "dev")
     throw refuse(
       "permission_denied",
@@ -66,7 +66,7 @@ function checkAgentInDev(caller: Caller, env: Env, what: "roll back" | "pin"): v
 }
 
 /** Whether `version` of the extension was ever promoted to `env` (only such a version may run there again). */
-async function ranIn(
+export async function ranIn(
   tx: RegistryTx,
   env: Env,
   key: { tenantId: string; extensionId: string; version: string },

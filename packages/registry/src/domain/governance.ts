@@ -10,7 +10,7 @@ export const RULES = Object.freeze({
   agentCannotApprove: "agent_cannot_approve",
   /** Rejections are reviews, and reviews are human. */
   agentCannotReview: "agent_cannot_review",
-  /** An agent may roll back or pin only in dev. */
+  /** An agent may roll back, pin, or bind a domain extension point only in dev. */
   agentCannotRollback: "agent_cannot_rollback",
   /** An agent may create drafts up to its maximum risk tier. */
   agentRiskTier: "agent_risk_tier",
@@ -40,7 +40,7 @@ export const RULES = Object.freeze({
   compilePending: "compile_pending",
   /** A version compiles once; new sources reset it. */
   alreadyCompiled: "already_compiled",
-  /** Rollback and pin target versions promoted to that environment before. */
+  /** Rollback, pin and domain bindings target versions promoted to that environment before. */
   notPromotedToEnv: "not_promoted_to_env",
   /** Rollback to what is already active does nothing. */
   alreadyActive: "already_active",

@@ -5,6 +5,7 @@ import type {
   ApprovalRecord,
   CompileRecord,
   DeploymentRecord,
+  DomainBindingRecord,
   Env,
   EventRecord,
   HostCallDecl,
@@ -105,6 +106,16 @@ export interface RevisionView {
   events: EventRecord[];
 }
 
+/** Names one extension point of a tenant's domain in an environment. */
+export interface DomainPointKey {
+  tenantId: string;
+  env: Env;
+  /** The Domain primitive: lowercase letters, digits and hyphens, e.g. "orders". */
+  domain: string;
+  /** The point: a letter, then letters and digits, e.g. "BeforeCreateOrder". */
+  extensionPoint: string;
+}
+
 /** The Transformation extension registry's domain: every RPC of ExtensionService, governed. */
 export interface Registry {
   createDraft(caller: Caller, input: CreateDraftInput): Promise<RevisionView>;
@@ -144,6 +155,21 @@ export interface Registry {
     caller: Caller,
     input: { tenantId: string; extensionId: string; version?: string; pageSize?: number; pageToken?: string },
   ): Promise<{ events: EventRecord[]; nextPageToken: string }>;
+  /** SetDomainBinding: binds the point to a version promoted to `env`, or "latest" (empty) when one is active. */
+  setDomainBinding(
+    caller: Caller,
+    input: DomainPointKey & { extensionId: string; version?: string; comment?: string },
+  ): Promise<DomainBindingRecord>;
+  /** ListDomainBindings: a tenant's bindings (of one environment, one domain) by env, domain and point. */
+  listDomainBindings(
+    caller: Caller,
+    input: { tenantId: string; env?: Env | undefined; domain?: string | undefined },
+  ): Promise<DomainBindingRecord[]>;
+  /** ClearDomainBinding: removes the point's binding and returns it; `not_found` when it had none. */
+  clearDomainBinding(
+    caller: Caller,
+    input: DomainPointKey & { comment?: string },
+  ): Promise<DomainBindingRecord>;
   /** Resolves when no compile is queued or running and every listener has run. */
   idle(): Promise<void>;
   /**

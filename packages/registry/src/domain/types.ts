@@ -173,6 +173,26 @@ export interface PinRecord {
   comment: string;
 }
 
+/**
+ * A domain extension point bound to an extension, for one tenant in one environment (the proto's
+ * DomainBinding: a DomainExtensionConfig in force, spec 479 §4.2).
+ */
+export interface DomainBindingRecord {
+  tenantId: string;
+  env: Env;
+  /** The Domain primitive: lowercase letters, digits and hyphens, e.g. "orders". */
+  domain: string;
+  /** The point: a letter, then letters and digits, e.g. "BeforeCreateOrder". */
+  extensionPoint: string;
+  extensionId: string;
+  /** An exact version promoted to `env`, or "latest" (the version active in `env`). */
+  version: string;
+  updatedBy: Actor;
+  updatedAt: string;
+  /** Why, as the caller said. */
+  comment: string;
+}
+
 /** Audit event types (ExtensionEventType of the proto). */
 export const EVENT_TYPES = [
   "draft_created",
@@ -187,6 +207,8 @@ export const EVENT_TYPES = [
   "rolled_back",
   "pinned",
   "unpinned",
+  "domain_bound",
+  "domain_unbound",
 ] as const;
 /** One of {@link EVENT_TYPES}. */
 export type EventType = (typeof EVENT_TYPES)[number];

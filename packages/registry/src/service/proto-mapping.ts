@@ -7,6 +7,8 @@ import {
   CompileStatus,
   CompileStep,
   DiagnosticSeverity,
+  type DomainBinding,
+  DomainBindingSchema,
   Environment,
   EnvironmentDeploymentSchema,
   type Extension,
@@ -30,6 +32,7 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ExtensionView, RevisionView } from "../domain/registry.js";
 import type {
+  DomainBindingRecord,
   Env,
   EventRecord,
   EventType,
@@ -129,6 +132,8 @@ const EVENT_TO: Record<EventType, ExtensionEventType> = {
   rolled_back: ExtensionEventType.ROLLED_BACK,
   pinned: ExtensionEventType.PINNED,
   unpinned: ExtensionEventType.UNPINNED,
+  domain_bound: ExtensionEventType.DOMAIN_BOUND,
+  domain_unbound: ExtensionEventType.DOMAIN_UNBOUND,
 };
 
 const ts = (iso: string | undefined) => (iso ? timestampFromDate(new Date(iso)) : undefined);
@@ -291,5 +296,18 @@ export function extensionTo(x: ExtensionView): Extension {
         comment: p.comment,
       }),
     ),
+  });
+}
+
+/** A domain binding as the proto's DomainBinding. */
+export function domainBindingTo(b: DomainBindingRecord): DomainBinding {
+  return create(DomainBindingSchema, {
+    tenantId: b.tenantId,
+    env: envTo(b.env),
+    domain: b.domain,
+    extensionPoint: b.extensionPoint,
+    config: { extensionId: b.extensionId, version: b.version },
+    updatedBy: b.updatedBy,
+    updatedAt: ts(b.updatedAt),
   });
 }

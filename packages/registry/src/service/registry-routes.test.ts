@@ -196,4 +196,79 @@ describe("registryRoutes()", () => {
     const next = await ann.client.createDraft({ ...request, requestId: "another-id" }, opts);
     expect(next.revision?.definition?.version).toBe("2");
   });
+
+  it("serves SetDomainBinding, ListDomainBindings and ClearDomainBinding, with their events and coded refusals", async () => {
+    const { ann, registry } = await clients();
+    const opts = { headers: ann.headers };
+    const key = { tenantId: "acme", extensionId: "order-guard" };
+    await ann.client.createDraft({ ...key, kind: ExtensionKind.DOMAIN_HOOK, riskTier: RiskTier.LOW }, opts);
+    await ann.client.uploadSource(
+      {
+        ...key,
+        version: "1",
+        language: SourceLanguage.ASSEMBLYSCRIPT,
+        files: [{ path: "src/index.ts", content: new TextEncoder().encode("x") }],
+        manifestJson: "{}",
+      },
+      opts,
+    );
+    await ann.client.requestCompile({ ...key, version: "1" }, opts);
+    await registry.idle();
+    const point = {
+      tenantId: "acme",
+      env: Environment.DEV,
+      domain: "orders",
+      extensionPoint: "BeforeCreateOrder",
+    };
+    const set = await ann.client.setDomainBinding(
+      { ...point, extensionId: "order-guard", comment: "pilot" },
+      opts,
+    );
+    expect(set.binding).toMatchObject({
+      ...point,
+      config: { extensionId: "order-guard", version: "latest" },
+      updatedBy: "user:ann",
+    });
+    expect(set.binding?.updatedAt).toBeDefined();
+    const all = await ann.client.listDomainBindings({ tenantId: "acme" }, opts);
+    expect(all.bindings.map((b) => b.extensionPoint)).toEqual(["BeforeCreateOrder"]);
+    const none = await ann.client.listDomainBindings({ tenantId: "acme", env: Environment.PROD }, opts);
+    expect(none.bindings).toEqual([]);
+    const cleared = await ann.client.clearDomainBinding(point, opts);
+    expect(cleared.binding?.config).toMatchObject({ extensionId: "order-guard", version: "latest" });
+    const events = await ann.client.listEvents(key, opts);
+    expect(
+      events.events.filter((e) => e.consumerRef !== "").map((e) => [e.type, e.consumerRef, e.env, e.actor]),
+    ).toEqual([
+      [ExtensionEventType.DOMAIN_BOUND, "domain:orders/BeforeCreateOrder", Environment.DEV, "user:ann"],
+      [ExtensionEventType.DOMAIN_UNBOUND, "domain:orders/BeforeCreateOrder", Environment.DEV, "user:ann"],
+    ]);
+    const codeOf = (p: Promise<unknown>) =>
+      p.then(
+        () => "ok",
+        (e: unknown) => Code[ConnectError.from(e).code],
+      );
+    expect(await codeOf(ann.client.clearDomainBinding(point, opts))).toBe("NotFound");
+    expect(
+      await codeOf(
+        ann.client.setDomainBinding(
+          { ...point, env: Environment.UNSPECIFIED, extensionId: "order-guard" },
+          opts,
+        ),
+      ),
+    ).toBe("InvalidArgument");
+    expect(
+      await codeOf(
+        ann.client.setDomainBinding({ ...point, domain: "Orders!", extensionId: "order-guard" }, opts),
+      ),
+    ).toBe("InvalidArgument");
+    expect(
+      await codeOf(
+        ann.client.setDomainBinding({ ...point, env: Environment.PROD, extensionId: "order-guard" }, opts),
+      ),
+    ).toBe("FailedPrecondition");
+    expect(await codeOf(ann.client.listDomainBindings({ tenantId: "globex" }, opts))).toBe(
+      "PermissionDenied",
+    );
+  });
 });

@@ -4,13 +4,14 @@ import {
   ExtensionError,
   toConnectCode,
 } from "@ameide-ext/contract";
-import { ExtensionService, SourceLanguage } from "@ameide-ext/proto";
+import { Environment, ExtensionService, SourceLanguage } from "@ameide-ext/proto";
 import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Caller, Registry } from "../domain/registry.js";
 import type { RevisionRecord } from "../domain/types.js";
 import type { Authenticator } from "./create-authenticator.js";
 import {
+  domainBindingTo,
   envFrom,
   eventTo,
   extensionTo,
@@ -126,6 +127,19 @@ export function registryRoutes(registry: Registry, authenticate: Authenticator) 
       })),
       pin: guard(async (req, caller) => ({
         extension: extensionTo(await registry.pin(caller, { ...req, env: envFrom(req.env) })),
+      })),
+      setDomainBinding: guard(async (req, caller) => ({
+        binding: domainBindingTo(await registry.setDomainBinding(caller, { ...req, env: envFrom(req.env) })),
+      })),
+      listDomainBindings: guard(async (req, caller) => {
+        const env = req.env === Environment.UNSPECIFIED ? undefined : envFrom(req.env);
+        const bindings = await registry.listDomainBindings(caller, { ...req, env });
+        return { bindings: bindings.map(domainBindingTo) };
+      }),
+      clearDomainBinding: guard(async (req, caller) => ({
+        binding: domainBindingTo(
+          await registry.clearDomainBinding(caller, { ...req, env: envFrom(req.env) }),
+        ),
       })),
       listEvents: guard(async (req, caller) => {
         const r = await registry.listEvents(caller, req);

@@ -100,6 +100,24 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze<Migration[]>([
           PRIMARY KEY (tenant_id, principal, request_id))`,
     ],
   },
+  {
+    version: 3,
+    name: "domain_bindings: which extension each tenant's domain extension points run, per environment",
+    // version is TEXT: "latest" follows the version active in env.
+    statements: () => [
+      `CREATE TABLE domain_bindings (
+          tenant_id TEXT NOT NULL,
+          env TEXT NOT NULL,
+          domain TEXT NOT NULL,
+          extension_point TEXT NOT NULL,
+          extension_id TEXT NOT NULL,
+          version TEXT NOT NULL,
+          updated_by TEXT NOT NULL,
+          updated_at TEXT NOT NULL,
+          comment TEXT NOT NULL,
+          PRIMARY KEY (tenant_id, env, domain, extension_point))`,
+    ],
+  },
 ]);
 
 /**

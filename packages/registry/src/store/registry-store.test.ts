@@ -192,4 +192,58 @@ describe.each(STORE_BACKENDS)("RegistryStore on $name", (backend) => {
     expect(v2.map((e) => e.data)).toEqual([{ i: 1 }, { i: 3 }]);
     await store.close();
   });
+
+  it("keeps one binding per tenant, environment, domain and point; lists them by env, domain and point", async () => {
+    const store = await backend.open();
+    const binding = (env: "dev" | "prod", domain: string, extensionPoint: string, version = "latest") => ({
+      tenantId: "acme",
+      env,
+      domain,
+      extensionPoint,
+      extensionId: "order-guard",
+      version,
+      updatedBy: "user:ann",
+      updatedAt: at,
+      comment: "",
+    });
+    await store.transaction(async (tx) => {
+      await tx.replaceDomainBinding(binding("prod", "orders", "BeforeCreateOrder", "2"));
+      expect(await tx.replaceDomainBinding(binding("dev", "orders", "BeforeCreateOrder"))).toBeUndefined();
+      await tx.replaceDomainBinding(binding("dev", "invoices", "AfterPostInvoice"));
+      // Replaces the point's binding (one row per point), and returns the one it replaced.
+      expect(
+        await tx.replaceDomainBinding({
+          ...binding("dev", "orders", "BeforeCreateOrder", "3"),
+          comment: "pin 3",
+        }),
+      ).toMatchObject({ version: "latest", extensionId: "order-guard" });
+      await tx.replaceDomainBinding({ ...binding("dev", "orders", "BeforeCreateOrder"), tenantId: "globex" });
+    });
+    const all = await store.transaction((tx) => tx.listDomainBindings("acme", {}));
+    expect(all.map((b) => [b.env, b.domain, b.extensionPoint, b.version])).toEqual([
+      ["dev", "invoices", "AfterPostInvoice", "latest"],
+      ["dev", "orders", "BeforeCreateOrder", "3"],
+      ["prod", "orders", "BeforeCreateOrder", "2"],
+    ]);
+    expect(all[1]).toMatchObject({ comment: "pin 3", extensionId: "order-guard", updatedBy: "user:ann" });
+    const devOrders = await store.transaction((tx) =>
+      tx.listDomainBindings("acme", { env: "dev", domain: "orders" }),
+    );
+    expect(devOrders.map((b) => b.version)).toEqual(["3"]);
+    expect(
+      (await store.transaction((tx) => tx.listDomainBindings("acme", { domain: "orders" }))).length,
+    ).toBe(2);
+    const key = {
+      tenantId: "acme",
+      env: "dev" as const,
+      domain: "orders",
+      extensionPoint: "BeforeCreateOrder",
+    };
+    expect(await store.transaction((tx) => tx.getDomainBinding(key, true))).toMatchObject({ version: "3" });
+    expect(await store.transaction((tx) => tx.deleteDomainBinding(key))).toMatchObject({ version: "3" });
+    expect(await store.transaction((tx) => tx.deleteDomainBinding(key))).toBeUndefined();
+    expect(await store.transaction((tx) => tx.getDomainBinding(key))).toBeUndefined();
+    expect(await store.transaction((tx) => tx.listDomainBindings("globex", {}))).toHaveLength(1);
+    await store.close();
+  });
 });

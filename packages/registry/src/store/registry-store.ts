@@ -2,6 +2,7 @@ import { ExtensionError } from "@ameide-ext/contract";
 import type {
   ApprovalRecord,
   DeploymentRecord,
+  DomainBindingRecord,
   DraftRequestRecord,
   Env,
   EventRecord,
@@ -81,6 +82,22 @@ export interface RegistryTx {
   setPin(pin: PinRecord): Promise<void>;
   /** Removes a pin; false when there was none. */
   deletePin(tenantId: string, extensionId: string, env: Env, consumerRef: string): Promise<boolean>;
+  /** One point's binding; `forUpdate` locks its row until the transaction ends. */
+  getDomainBinding(key: DomainBindingKey, forUpdate?: boolean): Promise<DomainBindingRecord | undefined>;
+  /** A tenant's bindings (of one environment, of one domain, when given), by env, domain and point. */
+  listDomainBindings(
+    tenantId: string,
+    filter: { env?: Env | undefined; domain?: string | undefined },
+  ): Promise<DomainBindingRecord[]>;
+  /**
+   * Creates or replaces a point's binding and returns the one it replaced. The point's row stays
+   * locked until the transaction ends, so two transactions binding one point take turns and the
+   * second sees the first's binding, even when the point had none (PostgreSQL: the insert waits on
+   * the other's row).
+   */
+  replaceDomainBinding(binding: DomainBindingRecord): Promise<DomainBindingRecord | undefined>;
+  /** Removes a point's binding and returns it; undefined when there was none. */
+  deleteDomainBinding(key: DomainBindingKey): Promise<DomainBindingRecord | undefined>;
   /** Appends an audit event and returns it with its `seq`. */
   appendEvent(event: Omit<EventRecord, "seq">): Promise<EventRecord>;
   /** Events of an extension (of one version when given), oldest first, after `afterSeq`. */
@@ -90,6 +107,9 @@ export interface RegistryTx {
     options: { version?: string | undefined; afterSeq?: number | undefined; limit: number },
   ): Promise<EventRecord[]>;
 }
+
+/** Names one domain extension point of a tenant in an environment. */
+export type DomainBindingKey = Pick<DomainBindingRecord, "tenantId" | "env" | "domain" | "extensionPoint">;
 
 /**
  * The registry's state: extensions, revisions, approvals, deployments, pins
@@ -398,6 +418,72 @@ function deploymentRows(
   };
 }
 
+function domainBindingFromRow(r: SqlRow): DomainBindingRecord {
+  return {
+    tenantId: str(r.tenant_id),
+    env: str(r.env) as Env,
+    domain: str(r.domain),
+    extensionPoint: str(r.extension_point),
+    extensionId: str(r.extension_id),
+    version: str(r.version),
+    updatedBy: str(r.updated_by),
+    updatedAt: str(r.updated_at),
+    comment: str(r.comment),
+  };
+}
+
+/** The domain_bindings table: which extension each tenant's domain extension points run. */
+function domainBindingRows(
+  q: SqlQuery,
+): Pick<
+  RegistryTx,
+  "getDomainBinding" | "listDomainBindings" | "replaceDomainBinding" | "deleteDomainBinding"
+> {
+  const KEY = "tenant_id = $1 AND env = $2 AND domain = $3 AND extension_point = $4";
+  const keyOf = (k: DomainBindingKey) => [k.tenantId, k.env, k.domain, k.extensionPoint];
+  return {
+    async getDomainBinding(key, forUpdate) {
+      const rows = await q(`SELECT * FROM domain_bindings WHERE ${KEY}${lock(forUpdate)}`, keyOf(key));
+      return rows[0] ? domainBindingFromRow(rows[0]) : undefined;
+    },
+    async listDomainBindings(tenantId, { env, domain }) {
+      // An empty filter matches every row: one statement for the four combinations.
+      const rows = await q(
+        `SELECT * FROM domain_bindings WHERE tenant_id = $1 AND ($2 = '' OR env = $2) AND ($3 = '' OR domain = $3)
+         ORDER BY env, domain, extension_point`,
+        [tenantId, env ?? "", domain ?? ""],
+      );
+      return rows.map(domainBindingFromRow);
+    },
+    async replaceDomainBinding(b) {
+      const values = [...keyOf(b), b.extensionId, b.version, b.updatedBy, b.updatedAt, b.comment];
+      const update = async () => {
+        const rows = await q(`SELECT * FROM domain_bindings WHERE ${KEY} FOR UPDATE`, keyOf(b));
+        if (!rows[0]) return undefined;
+        await q(
+          `UPDATE domain_bindings SET extension_id = $5, version = $6, updated_by = $7, updated_at = $8, comment = $9 WHERE ${KEY}`,
+          values,
+        );
+        return domainBindingFromRow(rows[0]);
+      };
+      const replaced = await update();
+      if (replaced) return replaced;
+      // No row to lock: insert one. A concurrent insert of the same point makes this one wait for
+      // it, then do nothing; its row is then there to lock and replace.
+      const inserted = await q(
+        `INSERT INTO domain_bindings (tenant_id, env, domain, extension_point, extension_id, version, updated_by, updated_at, comment)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING RETURNING extension_id`,
+        values,
+      );
+      return inserted.length > 0 ? undefined : update();
+    },
+    async deleteDomainBinding(key) {
+      const rows = await q(`DELETE FROM domain_bindings WHERE ${KEY} RETURNING *`, keyOf(key));
+      return rows[0] ? domainBindingFromRow(rows[0]) : undefined;
+    },
+  };
+}
+
 /** The events table: the audit log. */
 function eventRows(q: SqlQuery): Pick<RegistryTx, "appendEvent" | "listEvents"> {
   return {
@@ -440,6 +526,7 @@ function txOver(q: SqlQuery): RegistryTx {
     ...draftRequestRows(q),
     ...approvalRows(q),
     ...deploymentRows(q),
+    ...domainBindingRows(q),
     ...eventRows(q),
   };
 }
