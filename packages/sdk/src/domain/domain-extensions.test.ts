@@ -160,6 +160,43 @@ describe("createDomainExtensions().around()", () => {
   });
 });
 
+describe("around() when the bindings cannot be read", () => {
+  const failing = {
+    async get(): Promise<never> {
+      throw new ExtensionError("unavailable", "the registry is down");
+    },
+  };
+  const { client, calls } = fakeClient(() => ok({ ok: true }));
+
+  it("fail_closed: refuses the command, coded unavailable, naming the point; next never runs", async () => {
+    const ext = createDomainExtensions({ client, domain: "orders", configs: failing });
+    let ran = false;
+    const p = ext.around(points.BeforeCreateOrder, ctx, {}, async () => {
+      ran = true;
+      return {};
+    });
+    await expect(p).rejects.toMatchObject({
+      code: "unavailable",
+      details: { point: "BeforeCreateOrder", failure: "fail_closed" },
+    });
+    expect([ran, calls.length]).toEqual([false, 0]);
+  });
+
+  it("fail_open: the command goes on, and the failure is heard and counted", async () => {
+    const failed: FailOpenEvent[] = [];
+    const ext = createDomainExtensions({
+      client,
+      domain: "orders",
+      configs: failing,
+      onFailOpen: (e) => failed.push(e),
+    });
+    const r = await ext.around(points.AfterCreateOrder, ctx, {}, async () => ({ id: "o9" }));
+    expect(r.result).toEqual({ id: "o9" });
+    expect(failed.map((e) => [e.point, e.error.code])).toEqual([["AfterCreateOrder", "unavailable"]]);
+    expect([ext.failedOpen, calls.length]).toEqual([1, 0]);
+  });
+});
+
 describe("defineExtensionPoints()", () => {
   it("fills in the defaults: fail_closed before, fail_open after, 100 ms", () => {
     expect(points.BeforeCreateOrder).toEqual({

@@ -92,9 +92,27 @@ export function createDomainExtensions(options: DomainExtensionsOptions): Domain
     }
   };
 
+  /**
+   * The tenant's binding of the point. Bindings that cannot be read follow the point's policy: fail_closed
+   * refuses the command (it cannot tell whether a hook must run), fail_open lets it go on unextended.
+   */
+  const bindingOf = async (point: ExtensionPoint, ctx: ExecutionContext) => {
+    try {
+      return await options.configs.get(ctx.tenantId, options.domain, point.name);
+    } catch (cause) {
+      const error = ExtensionError.from(cause);
+      const unknown = { extensionId: "" };
+      if (point.failure === "fail_closed")
+        throw refusal(point, unknown, error, "its binding could not be read");
+      failedOpen++;
+      onFailOpen({ domain: options.domain, point: point.name, extensionId: "", error });
+      return undefined;
+    }
+  };
+
   return {
     async around(point, ctx, command, next) {
-      const config = await options.configs.get(ctx.tenantId, options.domain, point.name);
+      const config = await bindingOf(point, ctx);
       if (!config) return { result: await next(command), messages: [] };
       if (point.kind === "before") {
         const answer = await ask(point, ctx, config, command);
@@ -143,11 +161,12 @@ function refusal(
   point: ExtensionPoint,
   config: DomainExtensionConfig,
   error: ExtensionError,
+  why = `the tenant's extension ${config.extensionId} could not answer`,
 ): ExtensionError {
   if (error instanceof DomainVetoError) return error;
   return new ExtensionError(
     error.code,
-    `${point.name}: the command is refused (fail_closed): the tenant's extension ${config.extensionId} could not answer: ${error.message}`,
+    `${point.name}: the command is refused (fail_closed): ${why}: ${error.message}`,
     error.reason,
     { point: point.name, extensionId: config.extensionId, failure: point.failure },
   );
