@@ -218,6 +218,7 @@ describe("the parity hooks at the Orders domain's extension points, in a real ru
     expect(JSON.parse(ts.order?.derivedFieldsJson ?? "")).toEqual(
       JSON.parse(as.order?.derivedFieldsJson ?? ""),
     );
+    expect(ts.afterFieldsJson).toBe("{}"); // no AfterCreateOrder binding: the domain's own answer, no runtime call
     const refused = await client
       .createOrder({ tenantId: "globex", ...order, orderRef: "SO-2", lines: [{ ...bolts, unitPrice: 0 }] })
       .catch((e: unknown) => e);
