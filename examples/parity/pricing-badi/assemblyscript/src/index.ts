@@ -7,7 +7,7 @@
 // The same module is the L2O process's pricing Extension Task: the task maps
 // the deal's quote onto this input (see examples/parity/src/l2o-pricing-task.ts).
 import { fail, JSON } from "@ameide-ext/pdk";
-import { cents, effectivePct, MAX_DISCOUNT_PCT, tierPct } from "./pricing-rule";
+import { cents, effectivePct, MAX_DISCOUNT_PCT, MAX_LINE_AMOUNT, tierPct } from "./pricing-rule";
 
 function message(field: string, severity: string, code: string, text: string): JSON.Value {
   return JSON.object().set("field", field).set("severity", severity).set("code", code).set("message", text);
@@ -79,6 +79,12 @@ export function run(input: string): string {
       }
       const netPrice = cents(unitPrice * (1 - pct / 100));
       const netAmount = cents(netPrice * quantity);
+      if (!(netAmount <= MAX_LINE_AMOUNT)) {
+        const text = sku + ": the line's net amount is over " + num(MAX_LINE_AMOUNT) + "; split the order or check quantity and unitPrice";
+        messages.push(message(field, "error", "AMOUNT_TOO_LARGE", text));
+        errors++;
+        continue;
+      }
       netTotal += netAmount;
       priced.push(
         JSON.object()

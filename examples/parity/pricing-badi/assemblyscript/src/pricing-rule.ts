@@ -11,6 +11,9 @@ const LADDER_PCT: f64[] = [5, 10, 15];
 /** No line is priced with more than this discount, whatever the ladder or the line says. */
 export const MAX_DISCOUNT_PCT: f64 = 25;
 
+/** A line's net amount above this is refused: no order line is worth more, and beyond it f64 cents drift. */
+export const MAX_LINE_AMOUNT: f64 = 1e12;
+
 /** The ladder's discount for a quantity: the highest tier the quantity reaches, 0 below the first. */
 export function tierPct(quantity: f64): f64 {
   let pct: f64 = 0;

@@ -6,7 +6,7 @@
 // without a usable price refuses the order, as a missing mandatory price
 // condition stops an SAP sales document.
 import { fail, type Json } from "@ameide-ext/pdk";
-import { cents, effectivePct, MAX_DISCOUNT_PCT, tierPct } from "./pricing-rule";
+import { cents, effectivePct, MAX_DISCOUNT_PCT, MAX_LINE_AMOUNT, tierPct } from "./pricing-rule";
 
 /** One thing wrong with the order (an error refuses it) or worth a look (a warning). */
 interface ValidationMessage {
@@ -81,6 +81,15 @@ function priceLine(line: JsonObject, field: string, messages: ValidationMessage[
   }
   const netPrice = cents(unitPrice * (1 - pct / 100));
   const netAmount = cents(netPrice * quantity);
+  if (!(netAmount <= MAX_LINE_AMOUNT)) {
+    messages.push({
+      field,
+      severity: "error",
+      code: "AMOUNT_TOO_LARGE",
+      message: `${sku}: the line's net amount is over ${MAX_LINE_AMOUNT}; split the order or check quantity and unitPrice`,
+    });
+    return undefined;
+  }
   return { sku, quantity, listPrice: unitPrice, tierPct: tier, discountPct: pct, netPrice, netAmount };
 }
 

@@ -13,6 +13,9 @@ const LADDER: ReadonlyArray<{ fromQty: number; pct: number }> = [
 /** No line is priced with more than this discount, whatever the ladder or the line says. */
 export const MAX_DISCOUNT_PCT = 25;
 
+/** A line's net amount above this is refused: no order line is worth more, and beyond it float cents drift. */
+export const MAX_LINE_AMOUNT = 1e12;
+
 /** The ladder's discount for a quantity: the highest tier the quantity reaches, 0 below the first. */
 export function tierPct(quantity: number): number {
   let pct = 0;
