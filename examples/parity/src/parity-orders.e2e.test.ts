@@ -29,7 +29,7 @@ import {
 import { type Client, Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildParityHook, type ParityHookId } from "./parity-hooks.js";
+import { type BuiltParityHook, buildParityHook, type ParityHookId } from "./parity-hooks.js";
 
 /** Which tenant binds which parity hook at which point. */
 const BINDINGS: ReadonlyArray<{ tenant: string; point: string; id: ParityHookId }> = [
@@ -79,8 +79,10 @@ describe("the parity hooks at the Orders domain's extension points, in a real ru
     dir = await mkdtemp(join(tmpdir(), "ameide-parity-"));
     const issuer = await createLocalTokenIssuer({ dir });
     const extensions = [];
+    const built = new Map<ParityHookId, BuiltParityHook>();
     for (const { tenant, id } of BINDINGS) {
-      const ref = await writeModule(dir, id, await buildParityHook(id), tenant);
+      if (!built.has(id)) built.set(id, await buildParityHook(id));
+      const ref = await writeModule(dir, id, built.get(id) as BuiltParityHook, tenant);
       extensions.push({
         tenant_id: tenant,
         extension_id: id,
