@@ -209,7 +209,6 @@ describe("extensionTask()", () => {
       taskId: "price-deal",
       extensionId: "deal-pricer",
       resolvedVersion: "3",
-      moduleSha256: "ab12",
     });
     expect(isBpmnError(err)).toBe(true);
     expect(isRetryable(err)).toBe(false);
