@@ -22,6 +22,11 @@ export { extensionTask } from "./process/extension-task.js";
 export type { ExtensionTaskDefinition, ExtensionTaskSpec } from "./process/extension-task-definition.js";
 export { defineExtensionTask } from "./process/extension-task-definition.js";
 export type { Mapping as ExtensionTaskMapping } from "./process/feel-mapping.js";
+export {
+  FEEL_EVALUATION_TIMEOUT_MS,
+  MAX_FEEL_SOURCE_LENGTH,
+  MAX_FEEL_VALUE_BYTES,
+} from "./process/feel-mapping.js";
 export type { ProcessContext } from "./process/process-context.js";
 export type { ReadExtensionTasksOptions } from "./process/read-extension-tasks.js";
 export { MAX_BPMN_XML_BYTES, readExtensionTasks } from "./process/read-extension-tasks.js";

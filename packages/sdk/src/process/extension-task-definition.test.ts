@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { defineExtensionTask } from "./extension-task-definition.js";
+import { MAX_FEEL_SOURCE_LENGTH } from "./feel-mapping.js";
 
 const spec = {
   taskId: "price-deal",
@@ -118,6 +119,26 @@ describe("defineExtensionTask()", () => {
         () => defineExtensionTask({ ...spec, inputs: inputs as unknown as [] }),
         JSON.stringify(inputs),
       ).toThrow(expect.objectContaining({ code: "invalid_argument", reason: "invalid_manifest" }));
+  });
+
+  it("refuses a source longer than MAX_FEEL_SOURCE_LENGTH, before parsing it, with the task and the limit", () => {
+    const long = `=${"1 + ".repeat(MAX_FEEL_SOURCE_LENGTH / 4)}1`;
+    for (const source of [long, "E".repeat(MAX_FEEL_SOURCE_LENGTH + 1)])
+      expect(() => defineExtensionTask({ ...spec, outputs: [{ source, target: "x" }] })).toThrow(
+        expect.objectContaining({
+          code: "invalid_argument",
+          reason: "invalid_manifest",
+          details: expect.objectContaining({
+            taskId: "price-deal",
+            field: "outputs[0].source",
+            limit: MAX_FEEL_SOURCE_LENGTH,
+          }),
+        }),
+      );
+    const atLimit = `=${"1".repeat(MAX_FEEL_SOURCE_LENGTH - 1)}`;
+    expect(
+      defineExtensionTask({ ...spec, outputs: [{ source: atLimit, target: "x" }] }).outputs,
+    ).toHaveLength(1);
   });
 
   it("takes a source without '=' as a constant string", () => {

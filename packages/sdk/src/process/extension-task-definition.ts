@@ -4,7 +4,7 @@ import {
   ExtensionError,
   isExtensionId,
 } from "@ameide-ext/contract";
-import { feelSyntaxError, type Mapping } from "./feel-mapping.js";
+import { feelSyntaxError, MAX_FEEL_SOURCE_LENGTH, type Mapping } from "./feel-mapping.js";
 
 /** An Extension Task as written: in BPMN (read by readExtensionTasks) or in code (defineExtensionTask). */
 export interface ExtensionTaskSpec {
@@ -85,6 +85,12 @@ function checkMappings(taskId: string, kind: "inputs" | "outputs", mappings: rea
         field: `${field}.source`,
         expression: (m as Partial<Mapping> | null)?.source,
       });
+    if (m.source.length > MAX_FEEL_SOURCE_LENGTH)
+      refuse(
+        taskId,
+        `${field} source is ${m.source.length} characters, the limit is ${MAX_FEEL_SOURCE_LENGTH}; compute it in the extension`,
+        { field: `${field}.source`, limit: MAX_FEEL_SOURCE_LENGTH, actual: m.source.length },
+      );
     const syntax = feelSyntaxError(m.source);
     if (syntax)
       refuse(taskId, `${field} source ${JSON.stringify(m.source)} is not valid FEEL: ${syntax.message}`, {

@@ -5,6 +5,7 @@ import type { InvokeOptions, RuntimeClient } from "../runtime-client.js";
 import { BpmnError, isBpmnError, isRetryable } from "./bpmn-error.js";
 import { extensionTask } from "./extension-task.js";
 import { defineExtensionTask } from "./extension-task-definition.js";
+import { FEEL_EVALUATION_TIMEOUT_MS, MAX_FEEL_VALUE_BYTES } from "./feel-mapping.js";
 
 const stats = {
   fuelUsed: 1,
@@ -187,6 +188,72 @@ describe("extensionTask()", () => {
       details: { taskId: "fn", expression: "=function(x) x", field: "inputs[0].source" },
     });
     expect(calls).toHaveLength(0);
+  });
+
+  it("stops a FEEL expression that runs past FEEL_EVALUATION_TIMEOUT_MS (a loop, a catastrophic regex), before any RPC", async () => {
+    const { client, calls } = fakeClient(() => ok({}));
+    const sources = [
+      "=count(for x in 1..100000 return for y in 1..100000 return y)",
+      '=matches(s, "^(a+)+$")',
+    ];
+    for (const source of sources) {
+      const task = defineExtensionTask({
+        taskId: "slow",
+        extensionId: "echo-hook",
+        inputs: [{ source, target: "x" }],
+      });
+      const started = performance.now();
+      await expect(
+        extensionTask(client, task)({ s: `${"a".repeat(40)}!` }, proc),
+        source,
+      ).rejects.toMatchObject({
+        code: "resource_exhausted",
+        reason: "timeout",
+        details: {
+          taskId: "slow",
+          expression: source,
+          field: "inputs[0].source",
+          limit: FEEL_EVALUATION_TIMEOUT_MS,
+        },
+      });
+      expect(performance.now() - started).toBeLessThan(FEEL_EVALUATION_TIMEOUT_MS * 20);
+    }
+    expect(calls).toHaveLength(0);
+  });
+
+  it("refuses a FEEL value larger than MAX_FEEL_VALUE_BYTES as JSON, in an input and in an output mapping", async () => {
+    const big = "x".repeat(MAX_FEEL_VALUE_BYTES);
+    const input = defineExtensionTask({
+      taskId: "big-in",
+      extensionId: "echo-hook",
+      inputs: [{ source: '=s + "y"', target: "x" }],
+    });
+    const { client, calls } = fakeClient(() => ok({ s: big }));
+    await expect(extensionTask(client, input)({ s: big }, proc)).rejects.toMatchObject({
+      code: "resource_exhausted",
+      reason: "input_size",
+      details: { taskId: "big-in", field: "inputs[0].source", limit: MAX_FEEL_VALUE_BYTES },
+    });
+    expect(calls).toHaveLength(0);
+    const output = defineExtensionTask({
+      taskId: "big-out",
+      extensionId: "echo-hook",
+      outputs: [{ source: "=s + s", target: "x" }],
+    });
+    await expect(extensionTask(client, output)({}, proc)).rejects.toMatchObject({
+      code: "resource_exhausted",
+      reason: "output_size",
+      details: { taskId: "big-out", field: "outputs[0].source", limit: MAX_FEEL_VALUE_BYTES },
+    });
+  });
+
+  it("writes no prototype: an output without mappings whose fields are __proto__ or constructor stays data", async () => {
+    const { client } = fakeClient(() => ok(JSON.parse('{"__proto__": {"polluted": 1}, "price": 3}')));
+    const task = defineExtensionTask({ taskId: "merge", extensionId: "echo-hook" });
+    const out = await extensionTask(client, task)({ a: 1 }, proc);
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect((out as { polluted?: unknown }).polluted).toBeUndefined();
+    expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
   });
 
   it("turns the guest's business error into a BpmnError whose code a boundary error event catches", async () => {

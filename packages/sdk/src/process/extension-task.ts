@@ -2,7 +2,14 @@ import { ExtensionError, isExtensionError } from "@ameide-ext/contract";
 import type { RuntimeClient } from "../runtime-client.js";
 import { BpmnError } from "./bpmn-error.js";
 import type { ExtensionTaskDefinition } from "./extension-task-definition.js";
-import { evaluateSource, type Mapping, toJsonValue } from "./feel-mapping.js";
+import {
+  evaluateSource,
+  FEEL_EVALUATION_TIMEOUT_MS,
+  MAX_FEEL_VALUE_BYTES,
+  type Mapping,
+  toJsonValue,
+  withinTime,
+} from "./feel-mapping.js";
 import { executionContextOf, type ProcessContext } from "./process-context.js";
 
 /** A process instance's variables, as JSON data. */
@@ -42,6 +49,55 @@ function setPath(into: Record<string, unknown>, target: string, value: unknown):
   return copy;
 }
 
+/** The value of mapping `i` against `context`, as JSON; throws, with the task and the expression, what stops it. */
+function mappedValue(
+  task: ExtensionTaskDefinition,
+  kind: "inputs" | "outputs",
+  m: Mapping,
+  i: number,
+  context: Record<string, unknown>,
+): unknown {
+  const field = `${kind}[${i}].source`;
+  const where = `Extension Task "${task.taskId}": ${field} ${JSON.stringify(m.source)}`;
+  const details = { taskId: task.taskId, field, expression: m.source };
+  let value: ReturnType<typeof toJsonValue> | undefined;
+  try {
+    value = withinTime(
+      () => toJsonValue(evaluateSource(m.source, context)),
+      FEEL_EVALUATION_TIMEOUT_MS,
+    )?.value;
+  } catch (cause) {
+    throw new ExtensionError(
+      "invalid_argument",
+      `${where} failed: ${(cause as Error).message}`,
+      "invalid_input",
+      details,
+    );
+  }
+  if (value === undefined)
+    throw new ExtensionError(
+      "resource_exhausted",
+      `${where} ran longer than ${FEEL_EVALUATION_TIMEOUT_MS} ms; simplify it (no loop over a large range, no backtracking regex)`,
+      "timeout",
+      { ...details, limit: FEEL_EVALUATION_TIMEOUT_MS },
+    );
+  if ("tooLarge" in value)
+    throw new ExtensionError(
+      "resource_exhausted",
+      `${where} gives ${value.tooLarge} bytes of JSON, the limit is ${MAX_FEEL_VALUE_BYTES}; map less data`,
+      kind === "inputs" ? "input_size" : "output_size",
+      { ...details, limit: MAX_FEEL_VALUE_BYTES, actual: value.tooLarge },
+    );
+  if ("unserializable" in value)
+    throw new ExtensionError(
+      "invalid_argument",
+      `${where} gives ${value.unserializable}, which JSON cannot carry; map it to data`,
+      "invalid_input",
+      details,
+    );
+  return value.value;
+}
+
 /** Evaluates `mappings` against `context` and writes each value at its target in `into`. */
 function applyMappings(
   task: ExtensionTaskDefinition,
@@ -51,29 +107,11 @@ function applyMappings(
   into: Record<string, unknown>,
 ): Record<string, unknown> {
   return mappings.reduce((acc, m, i) => {
-    const field = `${kind}[${i}].source`;
-    let value: ReturnType<typeof toJsonValue>;
-    try {
-      value = toJsonValue(evaluateSource(m.source, context));
-    } catch (cause) {
-      throw new ExtensionError(
-        "invalid_argument",
-        `Extension Task "${task.taskId}": ${field} ${JSON.stringify(m.source)} failed: ${(cause as Error).message}`,
-        "invalid_input",
-        { taskId: task.taskId, field, expression: m.source },
-      );
-    }
-    if ("unserializable" in value)
-      throw new ExtensionError(
-        "invalid_argument",
-        `Extension Task "${task.taskId}": ${field} ${JSON.stringify(m.source)} gives ${value.unserializable}, which JSON cannot carry; map it to data`,
-        "invalid_input",
-        { taskId: task.taskId, field, expression: m.source },
-      );
+    const value = mappedValue(task, kind, m, i, context);
     // An input that is null is left out: FEEL gives null for a variable the process lacks, and an absent
     // field is what an extension's required fields (and its input schema) catch.
-    if (kind === "inputs" && value.value === null) return acc;
-    return setPath(acc, m.target, value.value);
+    if (kind === "inputs" && value === null) return acc;
+    return setPath(acc, m.target, value);
   }, into);
 }
 

@@ -1,6 +1,14 @@
 // FEEL, as bpmn.io's feelin reads it: a mapping's source is a FEEL expression when it starts with "=" (as in
 // Camunda's "=deal.amount"), a constant string otherwise.
+import vm from "node:vm";
 import { evaluate, isFunction, isRange, parseExpression } from "feelin";
+
+/** The longest source a mapping may have, in characters: longer is refused when the task is defined. */
+export const MAX_FEEL_SOURCE_LENGTH = 4096;
+/** How long one FEEL expression may evaluate, in milliseconds (a loop over a huge range, a regex that backtracks). */
+export const FEEL_EVALUATION_TIMEOUT_MS = 100;
+/** The largest value one mapping may give, in bytes of JSON (the value of `for x in 1..n`, a repeated string). */
+export const MAX_FEEL_VALUE_BYTES = 1024 * 1024;
 
 /** One mapping of an Extension Task: `source` (FEEL after "=", or a constant) written to `target`. */
 export interface Mapping {
@@ -55,6 +63,23 @@ export function evaluateSource(source: string, context: Record<string, unknown>)
   return evaluate(expression, context).value;
 }
 
+// feelin evaluates synchronously and has no budget of its own: the call runs from a script in a context of
+// its own, whose `timeout` makes V8 terminate it (a running loop, a backtracking regex) and throw.
+const sandbox = vm.createContext({ job: undefined as (() => unknown) | undefined });
+const runJob = new vm.Script("job()");
+
+/** `job()`, stopped after `timeoutMs`; undefined when it ran out of time. */
+export function withinTime<T>(job: () => T, timeoutMs: number): { value: T } | undefined {
+  sandbox.job = job;
+  try {
+    return { value: runJob.runInContext(sandbox, { timeout: timeoutMs }) as T };
+  } catch (cause) {
+    if ((cause as { code?: unknown }).code === "ERR_SCRIPT_EXECUTION_TIMEOUT") return undefined;
+    throw cause;
+  } finally {
+    sandbox.job = undefined;
+  }
+}
 /** What JSON cannot carry in a FEEL value: "a function", "a range", or undefined when it is all JSON. */
 function unserializable(value: unknown, depth = 0): string | undefined {
   if (isFunction(value)) return "a function";
@@ -69,10 +94,17 @@ function unserializable(value: unknown, depth = 0): string | undefined {
 
 /**
  * A FEEL value as plain JSON data (dates, times and durations become their
- * ISO strings), or what keeps it from being JSON ("a function", "a range").
+ * ISO strings), or what keeps it from being JSON ("a function", "a range"),
+ * or its size when its JSON is over `maxBytes` (not parsed back then).
  */
-export function toJsonValue(value: unknown): { value: unknown } | { unserializable: string } {
+export function toJsonValue(
+  value: unknown,
+  maxBytes = MAX_FEEL_VALUE_BYTES,
+): { value: unknown } | { unserializable: string } | { tooLarge: number } {
   const what = unserializable(value);
   if (what !== undefined) return { unserializable: what };
-  return { value: value === undefined ? null : JSON.parse(JSON.stringify(value) ?? "null") };
+  const text = value === undefined ? "null" : (JSON.stringify(value) ?? "null");
+  const bytes = text.length > maxBytes ? text.length : Buffer.byteLength(text, "utf8");
+  if (bytes > maxBytes) return { tooLarge: bytes };
+  return { value: JSON.parse(text) };
 }
