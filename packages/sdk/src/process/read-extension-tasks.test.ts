@@ -122,6 +122,36 @@ describe("readExtensionTasks()", () => {
     });
   });
 
+  it("refuses two elements with one id: the parser would drop the second one, and an Extension Task in it, silently", async () => {
+    const xml = bpmn(`${task("price", mappings)}${task("price", "", 'extensionId="other-pricer"')}`);
+    await expect(readExtensionTasks(xml)).rejects.toMatchObject({
+      code: "invalid_argument",
+      reason: "invalid_manifest",
+      details: { id: "price" },
+    });
+  });
+
+  it("refuses an extensionTask element whose prefix is bound to another namespace than AMEIDE_MODDLE_URI", async () => {
+    const xml = bpmn(task("price", "")).replace(
+      `xmlns:ameide="${AMEIDE_MODDLE_URI}"`,
+      'xmlns:ameide="https://ameide.example/other"',
+    );
+    await expect(readExtensionTasks(xml)).rejects.toMatchObject({
+      code: "invalid_argument",
+      reason: "invalid_manifest",
+      details: { taskId: "price", element: "ns0:extensionTask" },
+    });
+  });
+
+  it("finds a task under thousands of nested sub-processes without exhausting the stack", async () => {
+    const depth = 20_000;
+    let open = "";
+    for (let i = 0; i < depth; i++) open += `<bpmn:subProcess id="s${i}">`;
+    const xml = bpmn(`${open}${task("deep", "")}${"</bpmn:subProcess>".repeat(depth)}`);
+    const tasks = await readExtensionTasks(xml);
+    expect(tasks.map((t) => t.taskId)).toEqual(["deep"]);
+  });
+
   it("refuses XML that does not parse, and a document that is not BPMN", async () => {
     await expect(readExtensionTasks("<bpmn:definitions")).rejects.toMatchObject({
       code: "invalid_argument",

@@ -1,6 +1,6 @@
 import { ExtensionError } from "@ameide-ext/contract";
 import { BpmnModdle, type ModdleElement } from "bpmn-moddle";
-import { readAmeideModdle } from "./ameide-moddle.js";
+import { AMEIDE_MODDLE_URI, readAmeideModdle } from "./ameide-moddle.js";
 import { defineExtensionTask, type ExtensionTaskDefinition } from "./extension-task-definition.js";
 import type { Mapping } from "./feel-mapping.js";
 
@@ -58,32 +58,51 @@ async function parse(xml: string): Promise<ModdleElement> {
   const skipped = result.warnings.find((w) => w.message.includes("<ameide:"));
   if (skipped)
     throw malformed(`the document has an unknown ameide element: ${skipped.message.split("\n")[0]}`);
+  // The parser keeps the first element of an id and drops the next one with all it holds.
+  for (const w of result.warnings) {
+    const id = /duplicate ID <([^>]*)>/.exec(w.message)?.[1];
+    if (id !== undefined)
+      throw malformed(`the document has two elements with id ${JSON.stringify(id)}; ids must be unique`, {
+        id,
+      });
+  }
   return result.rootElement;
 }
 
 const childrenOf = (el: ModdleElement, property: string): ModdleElement[] =>
   Array.isArray(el[property]) ? (el[property] as ModdleElement[]) : [];
 
-/** Every flow element of the document's processes, sub-processes included, in document order. */
+/**
+ * Every flow element of the document's processes, sub-processes included, in document order; by a stack,
+ * not recursion, so sub-processes nested thousands deep cannot exhaust the call stack.
+ */
 function* flowElements(definitions: ModdleElement): Generator<[ModdleElement, string | undefined]> {
-  function* walk(
-    container: ModdleElement,
-    processId: string | undefined,
-  ): Generator<[ModdleElement, string | undefined]> {
-    for (const el of childrenOf(container, "flowElements")) {
-      yield [el, processId];
-      yield* walk(el, processId);
+  for (const root of childrenOf(definitions, "rootElements")) {
+    if (root.$type !== "bpmn:Process") continue;
+    const pending = childrenOf(root, "flowElements").slice().reverse();
+    for (let el = pending.pop(); el !== undefined; el = pending.pop()) {
+      yield [el, root.id];
+      pending.push(...childrenOf(el, "flowElements").slice().reverse());
     }
   }
-  for (const root of childrenOf(definitions, "rootElements"))
-    if (root.$type === "bpmn:Process") yield* walk(root, root.id);
 }
+
+/** An extensionTask element the ameide descriptor did not read: its prefix is bound to another namespace. */
+const isForeignExtensionTask = (v: ModdleElement): boolean =>
+  v.$type !== "ameide:ExtensionTask" && /:extensionTask$/i.test(String(v.$type));
 
 function extensionTaskOf(el: ModdleElement): ModdleElement | undefined {
   const ext = el.extensionElements as ModdleElement | undefined;
-  const found = (ext ? childrenOf(ext, "values") : []).filter((v) => v.$type === "ameide:ExtensionTask");
-  if (found.length === 0) return undefined;
+  const values = ext ? childrenOf(ext, "values") : [];
   const taskId = el.id ?? "";
+  const foreign = values.find(isForeignExtensionTask);
+  if (foreign)
+    throw malformed(
+      `element "${taskId}" has a ${foreign.$type} outside the ameide namespace; bind its prefix to ${AMEIDE_MODDLE_URI}`,
+      { taskId, element: foreign.$type },
+    );
+  const found = values.filter((v) => v.$type === "ameide:ExtensionTask");
+  if (found.length === 0) return undefined;
   if (el.$type !== "bpmn:ServiceTask")
     throw malformed(
       `element "${taskId}" is a ${el.$type}: an ameide:extensionTask belongs in a bpmn:serviceTask`,
