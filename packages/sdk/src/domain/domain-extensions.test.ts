@@ -123,6 +123,25 @@ describe("createDomainExtensions().around()", () => {
     }
   });
 
+  it("refuses derived fields that name a prototype key at any depth: merged, they would reshape the command's objects", async () => {
+    for (const text of [
+      '{"ok":true,"derivedFields":{"__proto__":{"isAdmin":true}}}',
+      '{"ok":true,"derivedFields":{"a":[{"b":{"constructor":{"prototype":{"isAdmin":true}}}}]}}',
+      '{"ok":true,"derivedFields":{"prototype":1}}',
+    ]) {
+      const { ext } = setup(() => ok(JSON.parse(text)));
+      let ran = false;
+      await expect(
+        ext.around(points.BeforeCreateOrder, ctx, {}, async (c) => {
+          ran = true;
+          return Object.assign({}, c);
+        }),
+        text,
+      ).rejects.toMatchObject({ code: "internal", reason: "invalid_output" });
+      expect(ran).toBe(false);
+    }
+  });
+
   it("fail_open: the command goes on, and the failure is heard and counted", async () => {
     const { ext, failed } = setup(() => new ExtensionError("deadline_exceeded", "too slow", "timeout"));
     const r = await ext.around(points.BeforeQuote, ctx, { q: 1 }, async (c) => ({ echo: c.q }));
