@@ -10,7 +10,7 @@ import { agentContext, userContext } from "../execution-context.js";
 import { createInProcessClient } from "../runtime-client.js";
 import type { AuditRecord, AuditSink } from "./audit-record.js";
 import { extensionTool } from "./extension-tool.js";
-import { MAX_REPORTED_ERRORS } from "./json-schema.js";
+import { MAX_REPORTED_ERRORS, SCHEMA_CHECK_TIMEOUT_MS } from "./json-schema.js";
 import { toAnthropicResult, toMcpResult, toOpenAIResult } from "./tool-result.js";
 
 const SHA = "5e".repeat(32);
@@ -171,6 +171,34 @@ describe("extensionTool(): invoke", () => {
       "message",
       "reason",
     ]);
+  });
+
+  it("stops a schema check that runs past SCHEMA_CHECK_TIMEOUT_MS (a tenant's backtracking pattern), coded, audited, with no RPC", async () => {
+    const evil = { type: "string", pattern: "^(a+)+$" };
+    const hostile = {
+      ...definition,
+      input_schema: { type: "object", properties: { s: evil } },
+      output_schema: { type: "object", properties: { s: evil } },
+    };
+    const slow = `${"a".repeat(40)}!`;
+    const { client, requests } = fakeRuntime(() => okAnswer({ s: slow }));
+    const audit = memorySink();
+    const tool = extensionTool(client, hostile, { audit });
+    const started = performance.now();
+    await expect(tool.invoke({ s: slow }, ctx)).rejects.toMatchObject({
+      code: "resource_exhausted",
+      reason: "timeout",
+      details: { limit: SCHEMA_CHECK_TIMEOUT_MS },
+    });
+    expect(requests).toHaveLength(0);
+    expect(audit.records.at(-1)).toMatchObject({ outcome: "technical_error", error: { reason: "timeout" } });
+    await expect(tool.invoke({ s: "aaa" }, ctx)).rejects.toMatchObject({
+      code: "resource_exhausted",
+      reason: "timeout",
+    });
+    expect(requests).toHaveLength(1);
+    expect(audit.records.at(-1)).toMatchObject({ outcome: "technical_error", error: { reason: "timeout" } });
+    expect(performance.now() - started).toBeLessThan(SCHEMA_CHECK_TIMEOUT_MS * 10);
   });
 
   it("reports at most 20 of ajv's errors, however many items break the schema", async () => {

@@ -190,7 +190,14 @@ async function invokeTool<O>(
     await finish({ ...notRun(), inputBytes: 0, outcome: "technical_error", error: auditError(err) });
     throw err;
   }
-  const read = readArguments(args, tool.checkInput, tool.maxArgsBytes);
+  let read: ReturnType<typeof readArguments>;
+  try {
+    read = readArguments(args, tool.checkInput, tool.maxArgsBytes);
+  } catch (cause) {
+    const err = ExtensionError.from(cause);
+    await finish({ ...notRun(), inputBytes: 0, outcome: "technical_error", error: auditError(err) });
+    throw err;
+  }
   if (!read.ok) {
     const end: RecordEnd = {
       ...notRun(),
@@ -238,7 +245,14 @@ async function answer<O>(
     const error: ToolError = { kind: "business_error", ...res.businessError };
     return errorResult(error, await finish({ ...ran, outcome: "business_error", error: res.businessError }));
   }
-  const problems = tool.checkOutput(res.output);
+  let problems: ReturnType<ToolCore["checkOutput"]>;
+  try {
+    problems = tool.checkOutput(res.output);
+  } catch (cause) {
+    const err = ExtensionError.from(cause);
+    await finish({ ...ran, outcome: "technical_error", output: res.output, error: auditError(err) });
+    throw err;
+  }
   if (problems.length > 0) {
     const list = problems.map((p) => `${p.instancePath || "(output)"} ${p.message ?? p.keyword}`).join("; ");
     const err = new ExtensionError(

@@ -10,7 +10,7 @@ export type { AuditError, AuditOutcome, AuditRecord, AuditSink } from "./audit-r
 export type { ExtensionTool, ExtensionToolOptions, ToolCallOptions } from "./extension-tool.js";
 export { DEFAULT_MAX_ARGS_BYTES, extensionTool } from "./extension-tool.js";
 export type { JsonSchema, SchemaError } from "./json-schema.js";
-export { MAX_REPORTED_ERRORS } from "./json-schema.js";
+export { MAX_REPORTED_ERRORS, SCHEMA_CHECK_TIMEOUT_MS } from "./json-schema.js";
 export type { JsonlAuditSink, JsonlAuditSinkOptions } from "./jsonl-audit-sink.js";
 export { createJsonlAuditSink } from "./jsonl-audit-sink.js";
 export { toolDefinitionFromRegistry } from "./registry-definition.js";

@@ -1,5 +1,7 @@
+import { ExtensionError } from "@ameide-ext/contract";
 import { Ajv, type ErrorObject } from "ajv";
 import { Ajv2020 } from "ajv/dist/2020.js";
+import { withinTime } from "../within-time.js";
 
 /** A JSON Schema, as a plain object. */
 export type JsonSchema = { readonly [key: string]: unknown };
@@ -9,6 +11,12 @@ export type SchemaError = Pick<ErrorObject, "instancePath" | "schemaPath" | "key
 
 /** Checks a value against a compiled schema: no errors when it conforms. */
 export type SchemaCheck = (value: unknown) => SchemaError[];
+
+/**
+ * How long one check may run, in milliseconds. The schema is the tenant's: a `pattern` that backtracks
+ * (`^(a+)+$`) would otherwise hold the primitive's event loop for as long as the input makes it.
+ */
+export const SCHEMA_CHECK_TIMEOUT_MS = 500;
 
 /** The most errors one check reports: a hostile value can break a rule once per item. */
 export const MAX_REPORTED_ERRORS = 20;
@@ -37,7 +45,8 @@ function ajvFor(schema: JsonSchema): Ajv | Ajv2020 {
 /**
  * Compiles a JSON Schema: draft-07 (the hook manifest's dialect) unless its
  * `$schema` names 2020-12. Throws ajv's complaint, a plain Error, when it is
- * not a valid schema.
+ * not a valid schema. The check it returns throws `resource_exhausted/timeout`
+ * when it runs past {@link SCHEMA_CHECK_TIMEOUT_MS}.
  */
 export function compileSchema(schema: JsonSchema): SchemaCheck {
   const ajv = ajvFor(schema);
@@ -48,7 +57,7 @@ export function compileSchema(schema: JsonSchema): SchemaCheck {
     // The compiled function stands alone; left in ajv's cache, every tool ever made would stay in memory.
     ajv.removeSchema(schema);
   }
-  return (value) =>
+  const check = (value: unknown): SchemaError[] =>
     validate(value)
       ? []
       : (validate.errors ?? []).slice(0, MAX_REPORTED_ERRORS).map((e) => ({
@@ -58,6 +67,16 @@ export function compileSchema(schema: JsonSchema): SchemaCheck {
           params: e.params,
           message: e.message,
         }));
+  return (value) => {
+    const done = withinTime(() => check(value), SCHEMA_CHECK_TIMEOUT_MS);
+    if (done) return done.value;
+    throw new ExtensionError(
+      "resource_exhausted",
+      `checking a value against the schema ran longer than ${SCHEMA_CHECK_TIMEOUT_MS} ms; a pattern in the schema backtracks: rewrite it without nested quantifiers`,
+      "timeout",
+      { limit: SCHEMA_CHECK_TIMEOUT_MS },
+    );
+  };
 }
 
 /** A deep, frozen copy of a JSON value: the schema a tool validates with cannot change under it. */

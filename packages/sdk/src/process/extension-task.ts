@@ -1,5 +1,6 @@
 import { ExtensionError, isExtensionError } from "@ameide-ext/contract";
 import type { RuntimeClient } from "../runtime-client.js";
+import { withinTime } from "../within-time.js";
 import { BpmnError } from "./bpmn-error.js";
 import type { ExtensionTaskDefinition } from "./extension-task-definition.js";
 import {
@@ -8,7 +9,6 @@ import {
   MAX_FEEL_VALUE_BYTES,
   type Mapping,
   toJsonValue,
-  withinTime,
 } from "./feel-mapping.js";
 import { executionContextOf, type ProcessContext } from "./process-context.js";
 
