@@ -16,6 +16,8 @@ import type { DomainExtensionConfig, DomainExtensionConfigStore } from "./domain
 export const DEFAULT_BINDINGS_REFRESH_MS = 30_000;
 /** Bounds of `refreshMs`: at most ten reads a second, at least one an hour. */
 export const BINDINGS_REFRESH_BOUNDS = Object.freeze({ min: 100, max: 3_600_000 });
+/** Default of `maxTenants`: the tenants whose bindings one store keeps. */
+export const DEFAULT_BINDINGS_MAX_TENANTS = 10_000;
 /** Default deadline of one ListDomainBindings call, in milliseconds. */
 export const DEFAULT_BINDINGS_TIMEOUT_MS = 5_000;
 
@@ -41,6 +43,12 @@ export interface RegistryConfigStoreOptions {
   domain?: string | undefined;
   /** Interval between background reads, ms. Default {@link DEFAULT_BINDINGS_REFRESH_MS}, within {@link BINDINGS_REFRESH_BOUNDS}. */
   refreshMs?: number | undefined;
+  /**
+   * Tenants kept (and refreshed), at most; past it the least recently used is dropped and read again
+   * on its next use, so a caller sending ever new tenant ids cannot grow the store or its refresh.
+   * Default {@link DEFAULT_BINDINGS_MAX_TENANTS}; a positive integer.
+   */
+  maxTenants?: number | undefined;
   /** Deadline of one read, ms. Default {@link DEFAULT_BINDINGS_TIMEOUT_MS}. */
   timeoutMs?: number | undefined;
   /** Hears each failed background read. Default: one warning line on stderr. */
@@ -111,7 +119,14 @@ function checkOptions(options: RegistryConfigStoreOptions) {
       `timeoutMs is ${timeoutMs}: a positive integer`,
       "invalid_input",
     );
-  return { refreshMs, timeoutMs };
+  const maxTenants = options.maxTenants ?? DEFAULT_BINDINGS_MAX_TENANTS;
+  if (!Number.isInteger(maxTenants) || maxTenants < 1)
+    throw new ExtensionError(
+      "invalid_argument",
+      `maxTenants is ${maxTenants}: a positive integer`,
+      "invalid_input",
+    );
+  return { refreshMs, timeoutMs, maxTenants };
 }
 
 /**
@@ -145,7 +160,7 @@ function readError(tenantId: string, where: string, cause: unknown): ExtensionEr
  * bindings and says so to `onRefreshError`. Options are checked here (`invalid_argument`).
  */
 export function createRegistryConfigStore(options: RegistryConfigStoreOptions): RegistryConfigStore {
-  const { refreshMs, timeoutMs } = checkOptions(options);
+  const { refreshMs, timeoutMs, maxTenants } = checkOptions(options);
   const where = options.baseUrl ?? "the given transport";
   const transport =
     options.transport ?? createConnectTransport({ baseUrl: options.baseUrl as string, httpVersion: "1.1" });
@@ -176,17 +191,28 @@ export function createRegistryConfigStore(options: RegistryConfigStoreOptions): 
         extensionId: b.config?.extensionId ?? "",
         version: b.config?.version || "latest",
       });
-    const loaded = { byPoint, loadedAt: Date.now() };
-    tenants.set(tenantId, loaded);
-    return loaded;
+    return { byPoint, loadedAt: Date.now() };
+  };
+
+  /** Keeps a first read, the most recently used last, dropping the least recently used past maxTenants. */
+  const keep = (tenantId: string, bindings: TenantBindings): TenantBindings => {
+    tenants.delete(tenantId);
+    tenants.set(tenantId, bindings);
+    for (const oldest of tenants.keys()) {
+      if (tenants.size <= maxTenants) break;
+      tenants.delete(oldest);
+    }
+    return bindings;
   };
 
   const loaded = (tenantId: string): Promise<TenantBindings> => {
     const known = tenants.get(tenantId);
-    if (known) return Promise.resolve(known);
+    if (known) return Promise.resolve(keep(tenantId, known));
     let pending = firstLoads.get(tenantId);
     if (!pending) {
-      pending = read(tenantId).finally(() => firstLoads.delete(tenantId));
+      pending = read(tenantId)
+        .then((bindings) => keep(tenantId, bindings))
+        .finally(() => firstLoads.delete(tenantId));
       firstLoads.set(tenantId, pending);
     }
     return pending;
@@ -197,7 +223,10 @@ export function createRegistryConfigStore(options: RegistryConfigStoreOptions): 
     refreshing ??= Promise.all(
       [...tenants.entries()].map(([tenantId, last]) =>
         read(tenantId).then(
-          () => {},
+          (bindings) => {
+            // A tenant dropped while it was read stays dropped; one still held keeps its place.
+            if (tenants.has(tenantId)) tenants.set(tenantId, bindings);
+          },
           (cause: unknown) =>
             onRefreshError({ tenantId, error: ExtensionError.from(cause), lastLoadedAt: last.loadedAt }),
         ),
