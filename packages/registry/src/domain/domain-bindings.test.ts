@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { RegistryStore } from "../store/registry-store.js";
 import { STORE_BACKENDS } from "../testing/store-backends.js";
 import { createRegistry } from "./create-registry.js";
+import { MAX_BINDING_COMMENT_CHARS, MAX_DOMAIN_BINDINGS_PER_ENV } from "./domain-bindings.js";
 import type { Caller, CompileOutcome, Registry } from "./registry.js";
 import type { RevisionRecord } from "./types.js";
 
@@ -171,6 +172,40 @@ describe.each(STORE_BACKENDS)("domain bindings on $name", (backend) => {
     );
     expect(await registry.listDomainBindings(ann, { tenantId: T })).toEqual([]);
   });
+
+  it("refuses a comment over MAX_BINDING_COMMENT_CHARS (every domain's refresh would read it back), storing nothing", async () => {
+    await open();
+    await promotedToDev();
+    const comment = "x".repeat(MAX_BINDING_COMMENT_CHARS + 1);
+    await expect(
+      registry.setDomainBinding(ann, { ...point, extensionId: "order-guard", comment }),
+    ).rejects.toMatchObject({ code: "invalid_argument", details: { limit: MAX_BINDING_COMMENT_CHARS } });
+    expect(await registry.listDomainBindings(ann, { tenantId: T })).toEqual([]);
+    await registry.setDomainBinding(ann, { ...point, extensionId: "order-guard", comment: "ok" });
+    await expect(registry.clearDomainBinding(ann, { ...point, comment })).rejects.toMatchObject({
+      code: "invalid_argument",
+    });
+    expect(await registry.listDomainBindings(ann, { tenantId: T })).toHaveLength(1);
+  });
+
+  it("refuses a new point past MAX_DOMAIN_BINDINGS_PER_ENV bindings of a tenant in an env (resource_exhausted); rebinding one goes on", async () => {
+    await open();
+    await promotedToDev();
+    for (let i = 0; i < MAX_DOMAIN_BINDINGS_PER_ENV; i++)
+      await registry.setDomainBinding(ann, { ...point, extensionPoint: `P${i}`, extensionId: "order-guard" });
+    await expect(
+      registry.setDomainBinding(ann, { ...point, extensionPoint: "OneTooMany", extensionId: "order-guard" }),
+    ).rejects.toMatchObject({ code: "resource_exhausted", details: { limit: MAX_DOMAIN_BINDINGS_PER_ENV } });
+    await registry.setDomainBinding(ann, {
+      ...point,
+      extensionPoint: "P0",
+      extensionId: "order-guard",
+      version: "1",
+    });
+    expect(await registry.listDomainBindings(ann, { tenantId: T, env: "dev" })).toHaveLength(
+      MAX_DOMAIN_BINDINGS_PER_ENV,
+    );
+  }, 60_000);
 
   it("refuses another tenant's caller (permission_denied, tenant_access) on each RPC", async () => {
     await open();

@@ -14,6 +14,14 @@ import { type DomainBindingRecord, ENVIRONMENTS, type RevisionRecord } from "./t
 /** A version a binding names: an exact one ("3"), or "latest". */
 const VERSION_PATTERN = /^(latest|[1-9][0-9]{0,8})$/;
 
+/**
+ * The longest comment a binding keeps, in characters: every domain's config store reads the bindings back
+ * on each refresh, so one tenant's megabytes would be downloaded by a shared domain every few seconds.
+ */
+export const MAX_BINDING_COMMENT_CHARS = 1_000;
+/** The most points one tenant may bind in one environment (extension point names are free-form). */
+export const MAX_DOMAIN_BINDINGS_PER_ENV = 500;
+
 /** SetDomainBinding's request. */
 type SetInput = Parameters<Registry["setDomainBinding"]>[1];
 
@@ -35,6 +43,32 @@ export function checkExtensionPoint(point: string): string {
       `extension_point ${JSON.stringify(point)} must be a letter, then letters and digits (at most 128), e.g. "BeforeCreateOrder"`,
     );
   return point;
+}
+
+/** `comment` (default ""), or `invalid_argument` when it is over {@link MAX_BINDING_COMMENT_CHARS}. */
+function checkComment(comment: string | undefined): string {
+  const text = comment ?? "";
+  if (text.length > MAX_BINDING_COMMENT_CHARS)
+    throw new ExtensionError(
+      "invalid_argument",
+      `the comment is ${text.length} characters, the limit is ${MAX_BINDING_COMMENT_CHARS}; say it shorter`,
+      "invalid_input",
+      { field: "comment", limit: MAX_BINDING_COMMENT_CHARS, actual: text.length },
+    );
+  return text;
+}
+
+/** Refuses a new point when the tenant already binds {@link MAX_DOMAIN_BINDINGS_PER_ENV} in the env. */
+async function checkRoomFor(tx: RegistryTx, key: DomainPointKey): Promise<void> {
+  const bound = await tx.listDomainBindings(key.tenantId, { env: key.env });
+  const isNew = !bound.some((b) => b.domain === key.domain && b.extensionPoint === key.extensionPoint);
+  if (isNew && bound.length >= MAX_DOMAIN_BINDINGS_PER_ENV)
+    throw new ExtensionError(
+      "resource_exhausted",
+      `tenant ${key.tenantId} binds ${bound.length} extension points in ${key.env}, the limit is ${MAX_DOMAIN_BINDINGS_PER_ENV}; clear the ones no domain declares`,
+      undefined,
+      { limit: MAX_DOMAIN_BINDINGS_PER_ENV, actual: bound.length },
+    );
 }
 
 /** The point's key with each part checked, and the caller allowed to act for its tenant. */
@@ -99,8 +133,10 @@ async function setDomainBinding(
       `version ${JSON.stringify(version)} must be an exact version such as "3", or "latest"`,
     );
   if (input.extensionId === "") throw new ExtensionError("invalid_argument", "extension_id is required");
+  const comment = checkComment(input.comment);
   return ctx.write(async (tx) => {
     await ctx.extensionView(tx, key.tenantId, input.extensionId);
+    await checkRoomFor(tx, key);
     const rev = await boundRevision(ctx, tx, { ...key, extensionId: input.extensionId }, version);
     if (rev.kind !== "domain_hook")
       throw new ExtensionError(
@@ -113,7 +149,7 @@ async function setDomainBinding(
       version,
       updatedBy: caller.actor,
       updatedAt: ctx.now().toISOString(),
-      comment: input.comment ?? "",
+      comment,
     };
     const previous = await tx.replaceDomainBinding(binding);
     const recorded = {
@@ -137,6 +173,7 @@ async function clearDomainBinding(
 ): Promise<DomainBindingRecord> {
   const key = checkPoint(ctx, caller, input);
   checkAgentInDev(caller, key.env, "bind");
+  const comment = checkComment(input.comment);
   return ctx.write(async (tx) => {
     const previous = await tx.deleteDomainBinding(key);
     if (!previous) throw notFound(`a binding of ${consumerRefOf(key)} in ${key.env}`);
@@ -145,7 +182,7 @@ async function clearDomainBinding(
       actor: caller.actor,
       env: key.env,
       consumerRef: consumerRefOf(key),
-      comment: input.comment ?? "",
+      comment,
     });
     return previous;
   });
