@@ -18,6 +18,7 @@ export type { ReplayDifference, ReplayOptions, ReplayReport } from "./replay-aud
 export { replayAuditRecord } from "./replay-audit-record.js";
 export { MAX_ARGS_DEPTH } from "./tool-arguments.js";
 export type { ToolDefinition } from "./tool-definition.js";
+export { MAX_SCHEMA_BYTES, MAX_SCHEMA_DEPTH } from "./tool-definition.js";
 export type { AnthropicTool, McpTool, OpenAITool } from "./tool-descriptors.js";
 export { MAX_TOOL_NAME_LENGTH, TOOL_NAME_PATTERN, toolNameFor } from "./tool-name.js";
 export type {

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { readToolDefinition } from "./tool-definition.js";
+import { MAX_SCHEMA_BYTES, MAX_SCHEMA_DEPTH, readToolDefinition } from "./tool-definition.js";
 
 const TEMPLATE = join(import.meta.dirname, "../../../../templates/assemblyscript/agent_tool/extension.json");
 const manifest = JSON.parse(readFileSync(TEMPLATE, "utf8")) as Record<string, unknown>;
@@ -45,6 +45,38 @@ describe("readToolDefinition()", () => {
         output_schema: { properties: { a: { minimum: "ten" } } },
       }),
     ).toThrowError(refused("output_schema"));
+  });
+
+  it("refuses a tenant's schema deeper than MAX_SCHEMA_DEPTH or larger than MAX_SCHEMA_BYTES, coded, before compiling it", () => {
+    let deep: Record<string, unknown> = { type: "object" };
+    for (let i = 0; i < 20_000; i++) deep = { type: "object", properties: { a: deep } };
+    const wide: { type: string; properties: Record<string, unknown> } = { type: "object", properties: {} };
+    for (let i = 0; JSON.stringify(wide).length <= MAX_SCHEMA_BYTES; i++)
+      wide.properties[`p${i}`] = { type: "string", pattern: `^a${i}` };
+    for (const [field, schema, limit] of [
+      ["input_schema", deep, MAX_SCHEMA_DEPTH],
+      ["input_schema", wide, MAX_SCHEMA_BYTES],
+      ["output_schema", deep, MAX_SCHEMA_DEPTH],
+    ] as const) {
+      const started = performance.now();
+      const definition =
+        field === "input_schema"
+          ? { id: "echo", description: "Echoes.", input_schema: schema }
+          : { id: "echo", description: "Echoes.", input_schema: objectSchema, output_schema: schema };
+      expect(() => readToolDefinition(definition), `${field} ${limit}`).toThrow(
+        expect.objectContaining({
+          code: "invalid_argument",
+          reason: "invalid_manifest",
+          details: expect.objectContaining({ field, limit }),
+        }),
+      );
+      expect(performance.now() - started).toBeLessThan(500);
+    }
+    let atDepth: Record<string, unknown> = { type: "object" };
+    for (let i = 1; i < MAX_SCHEMA_DEPTH / 2; i++) atDepth = { type: "object", properties: { a: atDepth } };
+    expect(
+      readToolDefinition({ id: "echo", description: "Echoes.", input_schema: atDepth }).inputSchema,
+    ).toEqual(atDepth);
   });
 
   it("refuses an input schema whose root is not an object (tool arguments are a JSON object)", () => {

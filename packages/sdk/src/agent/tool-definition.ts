@@ -35,13 +35,44 @@ export interface CheckedDefinition {
   checkOutput: SchemaCheck;
 }
 
-function refuse(field: string, message: string): ExtensionError {
+/** The deepest nesting of objects and arrays a schema may have (a schema level under `properties` is two). */
+export const MAX_SCHEMA_DEPTH = 64;
+/** The largest schema, in bytes of JSON: ajv's compile time grows with it (about 1 s for 64 KiB of patterns). */
+export const MAX_SCHEMA_BYTES = 64 * 1024;
+
+function refuse(field: string, message: string, details: Record<string, unknown> = {}): ExtensionError {
   return new ExtensionError(
     "invalid_argument",
     `the tool definition's ${field} ${message}`,
     "invalid_manifest",
-    { field },
+    { field, ...details },
   );
+}
+
+/** Whether `value` nests objects and arrays deeper than `limit`, by a stack (a cycle counts as too deep). */
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const pending: [unknown, number][] = [[value, 1]];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [v, depth] = next;
+    if (typeof v !== "object" || v === null) continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(v)) pending.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/** Refuses a schema too deep or too large to compile: the manifest, and so the schema, is the tenant's. */
+function checkSchemaBounds(field: string, schema: Record<string, unknown>): void {
+  if (nestsDeeperThan(schema, MAX_SCHEMA_DEPTH))
+    throw refuse(field, `nests deeper than ${MAX_SCHEMA_DEPTH} levels; flatten it`, {
+      limit: MAX_SCHEMA_DEPTH,
+    });
+  const bytes = Buffer.byteLength(JSON.stringify(schema) ?? "", "utf8");
+  if (bytes > MAX_SCHEMA_BYTES)
+    throw refuse(field, `is ${bytes} bytes of JSON, the limit is ${MAX_SCHEMA_BYTES}; simplify it`, {
+      limit: MAX_SCHEMA_BYTES,
+      actual: bytes,
+    });
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
@@ -57,6 +88,7 @@ function compile(field: "input_schema" | "output_schema", schema: JsonSchema): S
 
 function readSchema(field: "input_schema" | "output_schema", value: unknown): JsonSchema {
   if (!isObject(value)) throw refuse(field, `must be a JSON Schema object, got ${JSON.stringify(value)}`);
+  checkSchemaBounds(field, value);
   return frozenCopy(value);
 }
 
