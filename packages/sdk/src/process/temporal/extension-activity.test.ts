@@ -90,6 +90,33 @@ describe("createExtensionActivity()", () => {
     expect(calls).toHaveLength(2);
   });
 
+  it("keys its cache by the input too: one correlation id given for many runs (a business operation's) never answers one run with another's variables", async () => {
+    const { client, calls } = fakeClient((o) => ok({ price: (o.input as { amount: number }).amount * 2 }));
+    const activity = createExtensionActivity(client, task);
+    const process = { tenantId: "acme", userId: "u-1", correlationId: "order-77" };
+    const a = await new MockActivityEnvironment(info).run(activity, {
+      variables: { deal: { amount: 1 } },
+      process,
+    });
+    const b = await new MockActivityEnvironment({ ...info, activityId: "8" }).run(activity, {
+      variables: { deal: { amount: 5 } },
+      process,
+    });
+    expect(a).toEqual({ deal: { amount: 1 }, price: 2 });
+    expect(b).toEqual({ deal: { amount: 5 }, price: 10 });
+    const other = await new MockActivityEnvironment(info).run(activity, {
+      variables: { deal: { amount: 1 } },
+      process: { ...process, tenantId: "globex" },
+    });
+    expect(other).toEqual({ deal: { amount: 1 }, price: 2 });
+    expect(calls).toHaveLength(3);
+    await new MockActivityEnvironment({ ...info, attempt: 2 }).run(activity, {
+      variables: { deal: { amount: 1 } },
+      process,
+    });
+    expect(calls).toHaveLength(3);
+  });
+
   it("shares one RPC between concurrent runs with one correlation id", async () => {
     let release: (r: InvokeResult) => void = () => undefined;
     const { client, calls } = fakeClient(() => new Promise<InvokeResult>((r) => (release = r)));

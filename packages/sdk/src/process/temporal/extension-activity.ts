@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { ExtensionError, isExtensionError } from "@ameide-ext/contract";
 import { Context } from "@temporalio/activity";
 import { ApplicationFailure } from "@temporalio/common";
@@ -89,10 +90,22 @@ function processOf(input: ExtensionActivityInput, taskId: string): ProcessContex
 }
 
 /**
+ * The cache key of a run: the tenant, the task, the correlation id and a digest of the variables. A retry
+ * of one activity carries the same variables; a correlation id the workflow gives for a whole business
+ * operation is shared by runs with other variables, which must not get one another's answers.
+ */
+function cacheKey(process: ProcessContext, taskId: string, variables: unknown): string {
+  const digest = createHash("sha256")
+    .update(JSON.stringify(variables) ?? "")
+    .digest("base64url");
+  return JSON.stringify([process.tenantId, taskId, process.correlationId ?? "", digest]);
+}
+
+/**
  * A Temporal activity that runs an Extension Task (see extensionTask): no
  * heartbeats (an invocation is short and its deadline is the client's), the
  * activity's cancellation passed to the call, idempotent on the correlation
- * id within the worker process, and failures as {@link toApplicationFailure}
+ * id (with the tenant, the task and the variables) within the worker process, and failures as {@link toApplicationFailure}
  * makes them.
  */
 export function createExtensionActivity(
@@ -108,7 +121,7 @@ export function createExtensionActivity(
     try {
       const process = processOf(input, task.taskId);
       const signal = Context.current().cancellationSignal;
-      const key = `${process.tenantId}\u0000${task.taskId}\u0000${process.correlationId ?? ""}`;
+      const key = cacheKey(process, task.taskId, input.variables);
       return await cache.get(key, () => run(input.variables, process, { signal }), isBpmnError);
     } catch (err) {
       throw toApplicationFailure(err);
