@@ -1,5 +1,5 @@
 import { type DomainExtensions, userContext, type ValidationMessage } from "@ameide-ext/sdk";
-import { type CreateOrderCommand, derivedOf, orderCommand } from "./order-command.js";
+import { type CreateOrderCommand, derivedOf, orderCommand, orderUser } from "./order-command.js";
 import { ORDER_POINTS } from "./order-points.js";
 import type { OrderStore, StoredOrder } from "./order-store.js";
 
@@ -33,9 +33,10 @@ export async function createOrder(
   input: CreateOrderInput,
 ): Promise<CreatedOrder> {
   const command = orderCommand(input);
+  const userId = orderUser(input.userId);
   const ctx = userContext({
     tenantId: input.tenantId,
-    userId: input.userId,
+    userId,
     correlationId: `create-order/${input.tenantId}/${command.orderId}`,
   });
   let stored: StoredOrder | undefined;
@@ -51,7 +52,7 @@ export async function createOrder(
       currency: command.currency,
       lines: command.lines,
       derivedFields: derivedOf(command, merged),
-      createdBy: `user:${input.userId}`,
+      createdBy: `user:${userId}`,
     });
     stored = order;
     after = await extensions.around(ORDER_POINTS.AfterCreateOrder, ctx, command, async () => ({ ...order }));

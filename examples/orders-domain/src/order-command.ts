@@ -44,6 +44,23 @@ function amount(field: string, value: number): number {
   return value;
 }
 
+/** A user id: letters, digits and ._:@- (an e-mail fits), at most 64; no control characters. */
+const USER_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$/;
+
+/**
+ * The request's user id, checked like its other text: it goes into the
+ * ExecutionContext every extension sees and into each stored order's
+ * `createdBy`, so it is capped and printable.
+ */
+export function orderUser(userId: string): string {
+  if (!USER_ID.test(userId))
+    throw invalid(
+      "user_id",
+      `"${userId.slice(0, 80)}" must be 1-${ORDER_LIMITS.textChars} letters, digits or ._:@-`,
+    );
+  return userId;
+}
+
 /** The request's fields, checked, as the command the extensions see. */
 export function orderCommand(req: {
   orderRef: string;

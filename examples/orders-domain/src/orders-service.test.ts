@@ -129,6 +129,11 @@ describe("the Orders domain with a tenant's BeforeCreateOrder extension", () => 
     ];
     for (const req of cases)
       await expect(client.createOrder(req)).rejects.toMatchObject({ code: Code.InvalidArgument });
+    for (const userId of ["u".repeat(200_000), "ann\u001b[2J", "ann\nbob"])
+      await expect(
+        client.createOrder({ tenantId: "acme", userId, orderRef: "SO-9", currency: "EUR", lines: [] }),
+        userId.slice(0, 20),
+      ).rejects.toMatchObject({ code: Code.InvalidArgument });
     const huge = { tenantId: "acme", orderRef: "SO-9", currency: "EUR", customerId: "x".repeat(300_000) };
     await expect(client.createOrder(huge)).rejects.toMatchObject({ code: Code.ResourceExhausted });
     const dup = { tenantId: "acme", orderRef: "SO-1", currency: "EUR", lines: [line(1)] };
