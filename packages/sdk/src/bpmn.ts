@@ -20,7 +20,7 @@ export type {
 } from "./process/extension-task.js";
 export { extensionTask } from "./process/extension-task.js";
 export type { ExtensionTaskDefinition, ExtensionTaskSpec } from "./process/extension-task-definition.js";
-export { defineExtensionTask } from "./process/extension-task-definition.js";
+export { defineExtensionTask, MAX_MAPPINGS_PER_TASK } from "./process/extension-task-definition.js";
 export type { Mapping as ExtensionTaskMapping } from "./process/feel-mapping.js";
 export {
   FEEL_EVALUATION_TIMEOUT_MS,

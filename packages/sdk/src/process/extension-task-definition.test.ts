@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defineExtensionTask } from "./extension-task-definition.js";
+import { defineExtensionTask, MAX_MAPPINGS_PER_TASK } from "./extension-task-definition.js";
 import { MAX_FEEL_SOURCE_LENGTH } from "./feel-mapping.js";
 
 const spec = {
@@ -139,6 +139,23 @@ describe("defineExtensionTask()", () => {
     expect(
       defineExtensionTask({ ...spec, outputs: [{ source: atLimit, target: "x" }] }).outputs,
     ).toHaveLength(1);
+  });
+
+  it("refuses more than MAX_MAPPINGS_PER_TASK mappings each way, before checking them (the overlap check is quadratic)", () => {
+    const many = Array.from({ length: 30_000 }, (_, i) => ({ source: "=a", target: `v${i}` }));
+    for (const kind of ["inputs", "outputs"] as const) {
+      const started = performance.now();
+      expect(() => defineExtensionTask({ ...spec, [kind]: many })).toThrow(
+        expect.objectContaining({
+          code: "invalid_argument",
+          reason: "invalid_manifest",
+          details: expect.objectContaining({ field: kind, limit: MAX_MAPPINGS_PER_TASK, actual: 30_000 }),
+        }),
+      );
+      expect(performance.now() - started).toBeLessThan(200);
+    }
+    const atLimit = many.slice(0, MAX_MAPPINGS_PER_TASK);
+    expect(defineExtensionTask({ ...spec, inputs: atLimit }).inputs).toHaveLength(MAX_MAPPINGS_PER_TASK);
   });
 
   it("takes a source without '=' as a constant string", () => {

@@ -35,6 +35,9 @@ export interface ExtensionTaskDefinition {
   readonly outputs: readonly Mapping[];
 }
 
+/** The most mappings a task may have each way (inputs, outputs): more is a model no one can read. */
+export const MAX_MAPPINGS_PER_TASK = 1_000;
+
 /** A version name as the runtime's catalog has it ("3", "1.2.0"), or "latest". */
 const VERSION = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/;
 /** A variable name, or a dotted path into one. */
@@ -77,6 +80,12 @@ function checkTarget(taskId: string, field: string, target: unknown, earlier: re
 function checkMappings(taskId: string, kind: "inputs" | "outputs", mappings: readonly Mapping[]): Mapping[] {
   if (!Array.isArray(mappings))
     refuse(taskId, `${kind} is ${typeof mappings}, not an array of { source, target }`, { field: kind });
+  if (mappings.length > MAX_MAPPINGS_PER_TASK)
+    refuse(
+      taskId,
+      `${kind} has ${mappings.length} mappings, the limit is ${MAX_MAPPINGS_PER_TASK}; map an object instead of its fields`,
+      { field: kind, limit: MAX_MAPPINGS_PER_TASK, actual: mappings.length },
+    );
   const targets: string[] = [];
   return mappings.map((m, i) => {
     const field = `${kind}[${i}]`;
