@@ -158,6 +158,27 @@ describe("defineExtensionTask()", () => {
     expect(defineExtensionTask({ ...spec, inputs: atLimit }).inputs).toHaveLength(MAX_MAPPINGS_PER_TASK);
   });
 
+  it("refuses a task id that is not a BPMN id of at most 255 characters: it is quoted in messages and in every correlation id", () => {
+    for (const taskId of [
+      "t".repeat(256),
+      "price\ndeal",
+      "a/b",
+      "pi-1/../x",
+      "price deal",
+      "1price",
+      "\u001b[2Jx",
+    ])
+      expect(() => defineExtensionTask({ ...spec, taskId }), JSON.stringify(taskId.slice(0, 20))).toThrow(
+        expect.objectContaining({
+          code: "invalid_argument",
+          reason: "invalid_manifest",
+          details: expect.objectContaining({ field: "taskId" }),
+        }),
+      );
+    for (const taskId of ["Activity_0x1y2z", "check-deal", "prüfen.1", "_t", "t".repeat(255)])
+      expect(defineExtensionTask({ ...spec, taskId }).taskId).toBe(taskId);
+  });
+
   it("takes a source without '=' as a constant string", () => {
     const def = defineExtensionTask({ ...spec, inputs: [{ source: "EUR", target: "currency" }] });
     expect(def.inputs[0]).toEqual({ source: "EUR", target: "currency" });

@@ -40,6 +40,8 @@ export const MAX_MAPPINGS_PER_TASK = 1_000;
 
 /** A version name as the runtime's catalog has it ("3", "1.2.0"), or "latest". */
 const VERSION = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/;
+/** A BPMN element id (an XML NCName without ':'), at most 255 characters: quoted in messages, part of correlation ids. */
+const TASK_ID = /^[\p{L}_][\p{L}\p{N}_.-]{0,254}$/u;
 /** A variable name, or a dotted path into one. */
 const TARGET = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 /** Path segments that would write into an object's prototype instead of a variable. */
@@ -128,6 +130,12 @@ export function defineExtensionTask(spec: ExtensionTaskSpec): ExtensionTaskDefin
       field: "taskId",
       value: taskId,
     });
+  if (!TASK_ID.test(taskId))
+    refuse(
+      JSON.stringify(taskId.slice(0, 80)).slice(1, -1),
+      "the task id is not a BPMN id: a letter or _, then letters, digits, _ . -, at most 255 characters",
+      { field: "taskId", value: taskId.slice(0, 255) },
+    );
   if (!isExtensionId(spec.extensionId))
     refuse(
       taskId,
