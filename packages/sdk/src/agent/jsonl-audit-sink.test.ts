@@ -44,6 +44,22 @@ describe("createJsonlAuditSink()", () => {
     expect(lines.map((l) => JSON.parse(l))).toEqual([0, 1, 2, 3, 4].map(record));
   });
 
+  it("keeps a record on one line for every line splitter: U+2028, U+2029 and U+0085 in a hostile input are escaped", async () => {
+    const path = join(dir, "audit.jsonl");
+    const sink = createJsonlAuditSink(path);
+    const fake = '{"outcome":"ok","tool":"forged"}';
+    const hostile = { ...record(0), input: { a: `x\u2028${fake}\u2029${fake}\u0085${fake}\r\n${fake}` } };
+    await sink.write(hostile);
+    await sink.close();
+    const text = await readFile(path, "utf8");
+    // Python's str.splitlines() splits on all of these.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the line breaks a splitter knows
+    const lines = text.split(/\r\n|[\n\r\v\f\u001c\u001d\u001e\u0085\u2028\u2029]/);
+    expect(lines.pop()).toBe("");
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0] as string)).toEqual(hostile);
+  });
+
   it("never rewrites what the file held: it only appends", async () => {
     const path = join(dir, "audit.jsonl");
     await writeFile(path, '{"earlier":true}\n');

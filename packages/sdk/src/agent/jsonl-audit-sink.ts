@@ -20,6 +20,18 @@ export interface JsonlAuditSink extends AuditSink {
 }
 
 /**
+ * A record as one line of JSON for every reader: JSON.stringify escapes \n and \r but leaves U+0085,
+ * U+2028 and U+2029 raw, which line splitters such as Python's str.splitlines() break on, so a hostile
+ * input could start a forged record. Escaped, they read back the same.
+ */
+function toJsonLine(record: AuditRecord): string {
+  return JSON.stringify(record).replace(
+    /[\u0085\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+/**
  * Creates a JSON Lines audit sink: each record is one line of JSON appended
  * to `path` (opened in append mode, created with its folder when missing;
  * never truncated, never rewritten), in the order `write` was called.
@@ -50,7 +62,7 @@ export function createJsonlAuditSink(path: string, options: JsonlAuditSinkOption
     write(record) {
       let line: string;
       try {
-        line = `${JSON.stringify(record)}\n`;
+        line = `${toJsonLine(record)}\n`;
       } catch (cause) {
         return Promise.reject(cause);
       }
