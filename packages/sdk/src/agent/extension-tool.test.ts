@@ -281,6 +281,23 @@ describe("extensionTool(): invoke", () => {
     expect(new TextDecoder().decode(requests[0]?.inputJson)).toBe('{"accountId":"A-1","marginPct":2}');
   });
 
+  it("sends the value it checked, not the model's text: a duplicate key or a number JSON cannot hold cannot slip past the schema", async () => {
+    const { client, requests } = fakeRuntime(() => okAnswer({ score: 9 }));
+    const audit = memorySink();
+    const tool = extensionTool(client, definition, { audit });
+    // A guest whose parser keeps the first of two keys would read "oops" where the schema checked 8.
+    const twice = '{"marginPct":"oops","accountId":"A-1","marginPct":8}';
+    expect(await tool.invoke(twice, ctx)).toMatchObject({ isError: false });
+    expect(new TextDecoder().decode(requests[0]?.inputJson)).toBe('{"marginPct":8,"accountId":"A-1"}');
+    expect(audit.records[0]?.input).toEqual({ marginPct: 8, accountId: "A-1" });
+    // 1e400 parses as Infinity, which JSON sends as null: checked as what is sent, the schema refuses it.
+    expect(await tool.invoke('{"accountId":"A-1","marginPct":1e400}', ctx)).toMatchObject({
+      isError: true,
+      error: { code: "invalid_argument", reason: "invalid_input" },
+    });
+    expect(requests).toHaveLength(1);
+  });
+
   it("calls the extension with the agent's context and returns its output as the tool result", async () => {
     const { client, requests } = fakeRuntime(() => okAnswer({ score: 12 }));
     const tool = extensionTool(client, definition);

@@ -73,8 +73,8 @@ function toText(args: unknown): string | InvalidArgumentsError {
 /**
  * Reads a model's arguments: caps their size and their nesting first (a
  * hostile agent's megabytes or stack bomb are never parsed nor validated),
- * then parses them and checks them against the input schema. The value checked is the JSON sent, so
- * what a schema allowed is exactly what the extension gets.
+ * then parses them and checks them against the input schema. The value checked is the JSON sent (the
+ * model's text re-serialized), so what a schema allowed is exactly what the extension gets.
  */
 export function readArguments(
   args: unknown,
@@ -99,14 +99,33 @@ export function readArguments(
     return { ok: false, bytes, error: invalid("invalid_input", message, { limit: MAX_ARGS_DEPTH }) };
   }
   let value: unknown;
+  let sent: string;
   try {
-    value = JSON.parse(text);
+    // The model's text re-serialized is what is checked and sent: a duplicate key (kept first by some
+    // parsers, last by JSON.parse) or 1e400 (Infinity, sent as null) cannot mean one thing to the schema
+    // and another to the guest.
+    sent = JSON.stringify(JSON.parse(text));
+    value = JSON.parse(sent);
   } catch (cause) {
     const message = `the arguments are not JSON: ${(cause as Error).message}`;
     return { ok: false, bytes, error: invalid("invalid_input", message, {}) };
   }
+  const sentBytes = Buffer.byteLength(sent, "utf8");
+  if (sentBytes > maxBytes)
+    return {
+      ok: false,
+      bytes: sentBytes,
+      error: invalid(
+        "input_size",
+        `the arguments are ${formatBytes(sentBytes)} as sent, the tool's limit is ${formatBytes(maxBytes)}; send less`,
+        {
+          actual: sentBytes,
+          limit: maxBytes,
+        },
+      ),
+    };
   const errors = check(value);
-  if (errors.length === 0) return { ok: true, text, value, bytes };
+  if (errors.length === 0) return { ok: true, text: sent, value, bytes: sentBytes };
   const list = errors.map((e) => `${e.instancePath || "(arguments)"} ${e.message ?? e.keyword}`).join("; ");
   const message = `the arguments do not match the tool's input schema: ${list}`;
   return { ok: false, bytes, value, error: invalid("invalid_input", message, { errors }) };
