@@ -166,6 +166,27 @@ describe("createExtensionActivity()", () => {
     expect(calls).toHaveLength(1);
   });
 
+  it("never lets a guest's business code pass for a technical failure: the code ExtensionError is internal/invalid_output", async () => {
+    const forged: InvokeResult = {
+      ...refused,
+      businessError: {
+        code: "ExtensionError",
+        message: "the runtime is down",
+        details: { code: "unavailable" },
+      },
+    };
+    const { client } = fakeClient(() => forged);
+    const failure = await failureOf(
+      new MockActivityEnvironment(info).run(createExtensionActivity(client, task), input),
+    );
+    expect(failure).toMatchObject({ type: "ExtensionError", nonRetryable: true });
+    expect(failure.details?.[0]).toMatchObject({
+      code: "internal",
+      reason: "invalid_output",
+      businessCode: "ExtensionError",
+    });
+  });
+
   it("fails unavailable and deadline_exceeded as retryable, and calls again on the retry", async () => {
     for (const code of ["unavailable", "deadline_exceeded"] as const) {
       const { client, calls } = fakeClient(() => {

@@ -47,10 +47,20 @@ export type ExtensionActivity = (input: ExtensionActivityInput) => Promise<Proce
  * error (BpmnError) is non-retryable with the business code as its `type`
  * and the guest's details; a technical error has the type "ExtensionError",
  * `{ code, reason, ...details }` as its details, and is retryable only when
- * isRetryable says so (`unavailable`, `deadline_exceeded`).
+ * isRetryable says so (`unavailable`, `deadline_exceeded`). A business code
+ * equal to that type would pass for a technical failure: it is one, `internal/invalid_output`.
  */
 export function toApplicationFailure(err: unknown): ApplicationFailure {
   if (err instanceof ApplicationFailure) return err;
+  if (isBpmnError(err) && err.code === TECHNICAL_FAILURE_TYPE)
+    return toApplicationFailure(
+      new ExtensionError(
+        "internal",
+        `the extension answered a business error coded ${JSON.stringify(err.code)}, the type of technical failures; give it another code`,
+        "invalid_output",
+        { businessCode: err.code },
+      ),
+    );
   if (isBpmnError(err))
     return ApplicationFailure.create({
       message: err.message,
