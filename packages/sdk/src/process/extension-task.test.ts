@@ -221,6 +221,36 @@ describe("extensionTask()", () => {
     expect(calls).toHaveLength(0);
   });
 
+  it("bounds the mappings of one direction together: many slow expressions cannot each take the whole budget", async () => {
+    const { client, calls } = fakeClient(() => ok({}));
+    // Each takes a good share of the budget on its own; twenty of them would take many budgets one by one.
+    const slow = "=count(for x in 1..300 return for y in 1..300 return y)";
+    const one = performance.now();
+    await extensionTask(
+      client,
+      defineExtensionTask({
+        taskId: "one",
+        extensionId: "echo-hook",
+        inputs: [{ source: slow, target: "x" }],
+      }),
+    )({}, proc);
+    const each = performance.now() - one;
+    const n = Math.ceil((FEEL_EVALUATION_TIMEOUT_MS * 3) / Math.max(each, 1)) + 1;
+    const task = defineExtensionTask({
+      taskId: "many",
+      extensionId: "echo-hook",
+      inputs: Array.from({ length: n }, (_, i) => ({ source: slow, target: `v${i}` })),
+    });
+    const started = performance.now();
+    await expect(extensionTask(client, task)({}, proc)).rejects.toMatchObject({
+      code: "resource_exhausted",
+      reason: "timeout",
+      details: { taskId: "many", limit: FEEL_EVALUATION_TIMEOUT_MS },
+    });
+    expect(performance.now() - started).toBeLessThan(FEEL_EVALUATION_TIMEOUT_MS * 2.5);
+    expect(calls).toHaveLength(1);
+  });
+
   it("refuses a FEEL value larger than MAX_FEEL_VALUE_BYTES as JSON, in an input and in an output mapping", async () => {
     const big = "x".repeat(MAX_FEEL_VALUE_BYTES);
     const input = defineExtensionTask({

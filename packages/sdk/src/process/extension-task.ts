@@ -60,12 +60,9 @@ function mappedValue(
   const field = `${kind}[${i}].source`;
   const where = `Extension Task "${task.taskId}": ${field} ${JSON.stringify(m.source)}`;
   const details = { taskId: task.taskId, field, expression: m.source };
-  let value: ReturnType<typeof toJsonValue> | undefined;
+  let value: ReturnType<typeof toJsonValue>;
   try {
-    value = withinTime(
-      () => toJsonValue(evaluateSource(m.source, context)),
-      FEEL_EVALUATION_TIMEOUT_MS,
-    )?.value;
+    value = toJsonValue(evaluateSource(m.source, context));
   } catch (cause) {
     throw new ExtensionError(
       "invalid_argument",
@@ -74,13 +71,6 @@ function mappedValue(
       details,
     );
   }
-  if (value === undefined)
-    throw new ExtensionError(
-      "resource_exhausted",
-      `${where} ran longer than ${FEEL_EVALUATION_TIMEOUT_MS} ms; simplify it (no loop over a large range, no backtracking regex)`,
-      "timeout",
-      { ...details, limit: FEEL_EVALUATION_TIMEOUT_MS },
-    );
   if ("tooLarge" in value)
     throw new ExtensionError(
       "resource_exhausted",
@@ -98,7 +88,11 @@ function mappedValue(
   return value.value;
 }
 
-/** Evaluates `mappings` against `context` and writes each value at its target in `into`. */
+/**
+ * Evaluates `mappings` against `context` and writes each value at its target in `into`, all of them
+ * within {@link FEEL_EVALUATION_TIMEOUT_MS} together (feelin has no budget of its own: a loop over a huge
+ * range or a backtracking `matches()` would hold the worker).
+ */
 function applyMappings(
   task: ExtensionTaskDefinition,
   kind: "inputs" | "outputs",
@@ -106,13 +100,28 @@ function applyMappings(
   context: Record<string, unknown>,
   into: Record<string, unknown>,
 ): Record<string, unknown> {
-  return mappings.reduce((acc, m, i) => {
-    const value = mappedValue(task, kind, m, i, context);
-    // An input that is null is left out: FEEL gives null for a variable the process lacks, and an absent
-    // field is what an extension's required fields (and its input schema) catch.
-    if (kind === "inputs" && value === null) return acc;
-    return setPath(acc, m.target, value);
-  }, into);
+  let at = 0;
+  const done = withinTime(
+    () =>
+      mappings.reduce((acc, m, i) => {
+        at = i;
+        const value = mappedValue(task, kind, m, i, context);
+        // An input that is null is left out: FEEL gives null for a variable the process lacks, and an
+        // absent field is what an extension's required fields (and its input schema) catch.
+        if (kind === "inputs" && value === null) return acc;
+        return setPath(acc, m.target, value);
+      }, into),
+    FEEL_EVALUATION_TIMEOUT_MS,
+  );
+  if (done) return done.value;
+  const field = `${kind}[${at}].source`;
+  const source = mappings[at]?.source ?? "";
+  throw new ExtensionError(
+    "resource_exhausted",
+    `Extension Task "${task.taskId}": the ${kind} mappings ran longer than ${FEEL_EVALUATION_TIMEOUT_MS} ms, stopped at ${field} ${JSON.stringify(source)}; simplify them (no loop over a large range, no backtracking regex)`,
+    "timeout",
+    { taskId: task.taskId, field, expression: source, limit: FEEL_EVALUATION_TIMEOUT_MS },
+  );
 }
 
 /** The variables with the output written back: by the output mappings, or the output's fields merged. */

@@ -4,7 +4,7 @@ import { evaluate, isFunction, isRange, parseExpression } from "feelin";
 
 /** The longest source a mapping may have, in characters: longer is refused when the task is defined. */
 export const MAX_FEEL_SOURCE_LENGTH = 4096;
-/** How long one FEEL expression may evaluate, in milliseconds (a loop over a huge range, a regex that backtracks). */
+/** How long the mappings of one direction of a run may evaluate together, in milliseconds (a loop over a huge range, a regex that backtracks). */
 export const FEEL_EVALUATION_TIMEOUT_MS = 500;
 /** The largest value one mapping may give, in bytes of JSON (the value of `for x in 1..n`, a repeated string). */
 export const MAX_FEEL_VALUE_BYTES = 1024 * 1024;
