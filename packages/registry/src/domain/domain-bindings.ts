@@ -15,11 +15,14 @@ import { type DomainBindingRecord, ENVIRONMENTS, type RevisionRecord } from "./t
 const VERSION_PATTERN = /^(latest|[1-9][0-9]{0,8})$/;
 
 /**
- * The longest comment a binding keeps, in characters: every domain's config store reads the bindings back
- * on each refresh, so one tenant's megabytes would be downloaded by a shared domain every few seconds.
+ * The longest comment a binding keeps, in characters: it is stored with the binding and in each
+ * DOMAIN_BOUND/UNBOUND event, which ListEvents returns; a request could otherwise carry 32 MiB of it.
  */
 export const MAX_BINDING_COMMENT_CHARS = 1_000;
-/** The most points one tenant may bind in one environment (extension point names are free-form). */
+/**
+ * The most points one tenant may bind in one environment (extension point names are free-form): every
+ * domain's config store reads all of a tenant's bindings back on each refresh.
+ */
 export const MAX_DOMAIN_BINDINGS_PER_ENV = 500;
 
 /** SetDomainBinding's request. */

@@ -1,7 +1,11 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { ExtensionService } from "@ameide-ext/proto";
 import { createRouterTransport } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { describe, expect, it } from "vitest";
 import {
+  BINDINGS_READ_MAX_BYTES,
   BINDINGS_REFRESH_BOUNDS,
   createRegistryConfigStore,
   DEFAULT_BINDINGS_MAX_TENANTS,
@@ -80,5 +84,37 @@ describe("createRegistryConfigStore()", () => {
     await store.refresh();
     expect(reads.sort()).toEqual(["t-0", "t-49"]);
     store.close();
+  });
+
+  it("reads at most BINDINGS_READ_MAX_BYTES of one answer over baseUrl: a larger one is unavailable, not megabytes held", async () => {
+    const updatedBy = `user:${"c".repeat(10_000)}`;
+    const bindings = Array.from(
+      { length: Math.ceil(BINDINGS_READ_MAX_BYTES / updatedBy.length) + 1 },
+      (_, i) => ({
+        tenantId: "acme",
+        domain: "orders",
+        extensionPoint: `P${i}`,
+        config: { extensionId: "order-guard", version: "1" },
+        updatedBy,
+      }),
+    );
+    const server: Server = createServer(
+      connectNodeAdapter({
+        routes: (router) =>
+          router.service(ExtensionService, { listDomainBindings: () => ({ bindings }) } as never),
+      }),
+    );
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const store = createRegistryConfigStore({ baseUrl, env: "prod" });
+    try {
+      await expect(store.get("acme", "orders", "P0")).rejects.toMatchObject({
+        code: "unavailable",
+        details: { cause: "resource_exhausted" },
+      });
+    } finally {
+      store.close();
+      await new Promise((r) => server.close(r));
+    }
   });
 });

@@ -18,6 +18,12 @@ export const DEFAULT_BINDINGS_REFRESH_MS = 30_000;
 export const BINDINGS_REFRESH_BOUNDS = Object.freeze({ min: 100, max: 3_600_000 });
 /** Default of `maxTenants`: the tenants whose bindings one store keeps. */
 export const DEFAULT_BINDINGS_MAX_TENANTS = 10_000;
+/**
+ * The largest ListDomainBindings answer read over `baseUrl`, in bytes: 4 MiB, several times what a
+ * tenant's 500 bindings can take (the registry's cap); a larger answer is refused
+ * (`unavailable`, `details.cause` `resource_exhausted`) rather than held.
+ */
+export const BINDINGS_READ_MAX_BYTES = 4 * 1024 * 1024;
 /** Default deadline of one ListDomainBindings call, in milliseconds. */
 export const DEFAULT_BINDINGS_TIMEOUT_MS = 5_000;
 
@@ -163,7 +169,12 @@ export function createRegistryConfigStore(options: RegistryConfigStoreOptions): 
   const { refreshMs, timeoutMs, maxTenants } = checkOptions(options);
   const where = options.baseUrl ?? "the given transport";
   const transport =
-    options.transport ?? createConnectTransport({ baseUrl: options.baseUrl as string, httpVersion: "1.1" });
+    options.transport ??
+    createConnectTransport({
+      baseUrl: options.baseUrl as string,
+      httpVersion: "1.1",
+      readMaxBytes: BINDINGS_READ_MAX_BYTES,
+    });
   const client = createClient(ExtensionService, transport);
   const onRefreshError =
     options.onRefreshError ??
