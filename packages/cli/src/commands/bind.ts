@@ -44,7 +44,7 @@ export function registerBindCommand(program: Command, ctx: CommandContext): void
       .requiredOption("--env <env>", "the environment: dev, staging or prod")
       .option("--version <version>", 'a version promoted to --env (default "latest": the one active there)')
       .option("--clear", "remove the point's binding: the domain then runs the command with no extension")
-      .option("--comment <text>", "why, for the audit log"),
+      .option("--comment <text>", "why, for the audit log (at most 1,000 characters)"),
   )
     .addHelpText(
       "after",
