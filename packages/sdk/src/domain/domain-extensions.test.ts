@@ -128,6 +128,7 @@ describe("createDomainExtensions().around()", () => {
       '{"ok":true,"derivedFields":{"__proto__":{"isAdmin":true}}}',
       '{"ok":true,"derivedFields":{"a":[{"b":{"constructor":{"prototype":{"isAdmin":true}}}}]}}',
       '{"ok":true,"derivedFields":{"prototype":1}}',
+      '{"ok":true,"validationMessages":[{"message":"m","__proto__":{"isAdmin":true}}]}',
     ]) {
       const { ext } = setup(() => ok(JSON.parse(text)));
       let ran = false;

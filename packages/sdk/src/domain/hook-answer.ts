@@ -42,8 +42,8 @@ function prototypeKeyPath(value: unknown): string | undefined {
 /**
  * Reads a hook's output as a {@link HookAnswer}, or throws
  * `internal/invalid_output` naming what is wrong: a malformed answer is a
- * technical error, never a silent pass. Derived fields may not hold a
- * `__proto__`, `constructor` or `prototype` key at any depth.
+ * technical error, never a silent pass. Derived fields and messages may not
+ * hold a `__proto__`, `constructor` or `prototype` key at any depth.
  */
 export function readHookAnswer(output: unknown, point: string): HookAnswer {
   const bad = (what: string): never => {
@@ -57,6 +57,9 @@ export function readHookAnswer(output: unknown, point: string): HookAnswer {
   messages.forEach((m, i) => {
     if (!isObject(m) || typeof m.message !== "string")
       bad(`has validationMessages[${i}] without a string message`);
+    const key = prototypeKeyPath(m);
+    if (key !== undefined)
+      bad(`has a prototype key at validationMessages[${i}]${key}; name the field otherwise`);
   });
   const derived = output.derivedFields ?? {};
   if (!isObject(derived)) return bad("has derivedFields that is not an object");
