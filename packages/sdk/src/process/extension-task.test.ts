@@ -225,17 +225,22 @@ describe("extensionTask()", () => {
     const { client, calls } = fakeClient(() => ok({}));
     // Each takes a good share of the budget on its own; twenty of them would take many budgets one by one.
     const slow = "=count(for x in 1..200 return for y in 1..200 return y)";
-    const one = performance.now();
-    await extensionTask(
+    const single = extensionTask(
       client,
       defineExtensionTask({
         taskId: "one",
         extensionId: "echo-hook",
         inputs: [{ source: slow, target: "x" }],
       }),
-    )({}, proc);
-    const each = performance.now() - one;
-    const n = Math.ceil((FEEL_EVALUATION_TIMEOUT_MS * 3) / Math.max(each, 1)) + 1;
+    );
+    let each = Number.POSITIVE_INFINITY;
+    for (let k = 0; k < 3; k++) {
+      const one = performance.now();
+      await single({}, proc);
+      each = Math.min(each, performance.now() - one);
+    }
+    // Four budgets' worth of mappings, by the fastest of three warm runs: well past one budget together.
+    const n = Math.ceil((FEEL_EVALUATION_TIMEOUT_MS * 4) / Math.max(each, 1)) + 1;
     const task = defineExtensionTask({
       taskId: "many",
       extensionId: "echo-hook",
@@ -248,7 +253,7 @@ describe("extensionTask()", () => {
       details: { taskId: "many", limit: FEEL_EVALUATION_TIMEOUT_MS },
     });
     expect(performance.now() - started).toBeLessThan(FEEL_EVALUATION_TIMEOUT_MS * 2.5);
-    expect(calls).toHaveLength(1);
+    expect(calls).toHaveLength(3);
   });
 
   it("refuses a FEEL value larger than MAX_FEEL_VALUE_BYTES as JSON, in an input and in an output mapping", async () => {
