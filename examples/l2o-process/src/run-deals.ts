@@ -1,9 +1,14 @@
 import type { RuntimeClient } from "@ameide-ext/sdk";
 import type { ExtensionActivityInput } from "@ameide-ext/sdk/temporal";
+import type { Logger } from "@temporalio/common";
 import { MockActivityEnvironment } from "@temporalio/testing";
 import { createL2oActivities } from "./activities.js";
 import { type Deal, type L2oRun, runL2oFlow } from "./l2o-flow.js";
 import { readCheckDeal } from "./read-check-deal.js";
+
+// The mock environment logs each failed attempt as a worker would; the script prints its own account.
+const noop = () => undefined;
+const quiet: Logger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop };
 
 /** Options of {@link runDeals}. */
 export interface RunDealsOptions {
@@ -36,12 +41,15 @@ export async function runDeals(options: RunDealsOptions): Promise<L2oRun[]> {
       { deal, process: options.process },
       {
         checkDeal: (input) =>
-          new MockActivityEnvironment({
-            activityId: String(++attempt),
-            activityType: "checkDeal",
-            workflowType: "l2oDealApproval",
-            workflowExecution: { workflowId, runId: "local" },
-          }).run(activities.checkDeal, input),
+          new MockActivityEnvironment(
+            {
+              activityId: String(++attempt),
+              activityType: "checkDeal",
+              workflowType: "l2oDealApproval",
+              workflowExecution: { workflowId, runId: "local" },
+            },
+            { logger: quiet },
+          ).run(activities.checkDeal, input),
         async userTask(taskId, variables) {
           options.onUserTask?.(deal.id, taskId);
           return variables;
