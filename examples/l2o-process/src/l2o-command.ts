@@ -47,8 +47,19 @@ interface L2oOptions {
   json: boolean;
 }
 
-function optionsOf(argv: string[], env: L2oCommandIo["env"]): L2oOptions | "help" {
-  const { values } = parseArgs({
+function flagsOf(argv: string[]) {
+  try {
+    return parseFlags(argv);
+  } catch (err) {
+    // node:util's own errors (an unknown flag, a missing value) are bad usage, like a bad --deal.
+    throw new ExtensionError("invalid_argument", `${(err as Error).message}; see --help`, "invalid_input", {
+      argv,
+    });
+  }
+}
+
+function parseFlags(argv: string[]) {
+  return parseArgs({
     args: argv,
     options: {
       url: { type: "string" },
@@ -60,7 +71,11 @@ function optionsOf(argv: string[], env: L2oCommandIo["env"]): L2oOptions | "help
       help: { type: "boolean", short: "h" },
     },
     strict: true,
-  });
+  }).values;
+}
+
+function optionsOf(argv: string[], env: L2oCommandIo["env"]): L2oOptions | "help" {
+  const values = flagsOf(argv);
   if (values.help) return "help";
   return {
     url: values.url ?? env.AMEIDE_RUNTIME_URL ?? "http://localhost:8080",
@@ -90,7 +105,7 @@ export async function runL2oCommand(argv: string[], io: L2oCommandIo): Promise<n
   try {
     options = optionsOf(argv, io.env);
   } catch (err) {
-    io.stderr(`l2o-process: ${describe(isExtensionError(err) ? err : ExtensionError.from(err))}\n${USAGE}\n`);
+    io.stderr(`l2o-process: ${describe(ExtensionError.from(err))}\n${USAGE}\n`);
     return EXIT.usage;
   }
   if (options === "help") {
