@@ -68,6 +68,26 @@ describe("l2oDealApproval()", () => {
     expect(waitingAt()).toBeNull();
   });
 
+  it("ignores a completion for a user task the instance does not wait at (yet): no approval ahead of the check", async () => {
+    let release: () => void = () => undefined;
+    h.checkDeal = (i) =>
+      new Promise((done) => {
+        release = () => done({ ...i.variables, approval: { route: "extra_approval" } });
+      });
+    let done = false;
+    const p = l2oDealApproval(input).finally(() => {
+      done = true;
+    });
+    await until(() => h.handlers.has(completeUserTaskSignal.name));
+    signal({ taskId: "extra-approval", variables: { approvedBy: "too-early" } });
+    release();
+    await until(() => waitingAt() === "extra-approval");
+    await new Promise((r) => setTimeout(r, 10));
+    expect(done).toBe(false);
+    signal({ taskId: "extra-approval", variables: { approvedBy: "cfo" } });
+    expect((await p).variables).toMatchObject({ approvedBy: "cfo" });
+  });
+
   it("catches INVALID_DEAL as the workflow sees it (ActivityFailure) and waits at fix-deal", async () => {
     h.checkDeal = async () => {
       const cause = ApplicationFailure.create({

@@ -24,7 +24,10 @@ export interface UserTaskCompletion {
   variables?: ProcessVariables | undefined;
 }
 
-/** Completes the user task `taskId` ("extra-approval", "fix-deal") of a running instance. */
+/**
+ * Completes the user task `taskId` ("extra-approval", "fix-deal") of a running
+ * instance; ignored unless the instance waits at that task (waitingAtQuery).
+ */
 export const completeUserTaskSignal = defineSignal<[UserTaskCompletion]>("completeUserTask");
 
 /** The user task the instance waits at, if any. */
@@ -34,8 +37,9 @@ export const waitingAtQuery = defineQuery<L2oUserTask | null>("waitingAt");
 export async function l2oDealApproval(input: L2oInput): Promise<L2oRun> {
   const completed = new Map<L2oUserTask, ProcessVariables>();
   let waitingAt: L2oUserTask | null = null;
+  // Only the task the instance waits at can be completed: no approval ahead of the check.
   setHandler(completeUserTaskSignal, ({ taskId, variables }) => {
-    completed.set(taskId, variables ?? {});
+    if (taskId === waitingAt) completed.set(taskId, variables ?? {});
   });
   setHandler(waitingAtQuery, () => waitingAt);
   return runL2oFlow(input, {
