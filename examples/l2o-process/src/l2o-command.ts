@@ -87,7 +87,8 @@ function optionsOf(argv: string[], env: L2oCommandIo["env"]): L2oOptions | "help
   };
 }
 
-function describe(err: unknown): string {
+// One line for stderr: the code (and reason) first, so a reader or a script can act on it.
+function errorLine(err: unknown): string {
   const e = isExtensionError(err) ? err : undefined;
   if (e) return `${e.code}${e.reason ? `/${e.reason}` : ""}: ${e.message}`;
   const f = err as { name?: unknown; type?: unknown; message?: unknown; details?: unknown };
@@ -105,7 +106,7 @@ export async function runL2oCommand(argv: string[], io: L2oCommandIo): Promise<n
   try {
     options = optionsOf(argv, io.env);
   } catch (err) {
-    io.stderr(`l2o-process: ${describe(ExtensionError.from(err))}\n${USAGE}\n`);
+    io.stderr(`l2o-process: ${errorLine(ExtensionError.from(err))}\n${USAGE}\n`);
     return EXIT.usage;
   }
   if (options === "help") {
@@ -125,7 +126,7 @@ export async function runL2oCommand(argv: string[], io: L2oCommandIo): Promise<n
     io.stdout(options.json ? `${JSON.stringify(runs, null, 2)}\n` : `${runs.map(formatRun).join("\n")}\n`);
     return EXIT.ok;
   } catch (err) {
-    io.stderr(`l2o-process: ${describe(err)}\n`);
+    io.stderr(`l2o-process: ${errorLine(err)}\n`);
     return EXIT.failed;
   } finally {
     client.close();

@@ -114,6 +114,21 @@ describe("the L2O process against a runtime service running deal-approval", () =
     );
   });
 
+  it("the script takes the runtime, its token and the tenant from the environment too", async () => {
+    const { out, io } = captured();
+    const env = {
+      AMEIDE_RUNTIME_URL: server.url as string,
+      AMEIDE_RUNTIME_TOKEN: token,
+      AMEIDE_TENANT: "acme",
+    };
+    expect(await runL2oCommand(["--deal", '{"id":"D-5","amount":10,"margin":0.3}'], { ...io, env })).toBe(
+      EXIT.ok,
+    );
+    expect(out.stdout).toMatch(
+      /^D-5\s+standard\s+deal-submitted -> check-deal -> route-deal -> deal-approved\n$/,
+    );
+  });
+
   it("a tenant without the extension fails the instance: not_found, no boundary event, exit 1", async () => {
     const client = createRuntimeClient({ baseUrl: server.url as string, token: () => token });
     const p = runDeals({
