@@ -1,3 +1,5 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { EXIT, runL2oCommand, USAGE } from "./l2o-command.js";
 
@@ -20,6 +22,17 @@ describe("runL2oCommand()", () => {
     const { out, io } = captured();
     expect(await runL2oCommand(["--help"], io)).toBe(EXIT.ok);
     expect(out.stdout).toBe(`${USAGE}\n`);
+  });
+
+  it("--help and the README's table list the same flags", async () => {
+    const readme = await readFile(join(import.meta.dirname, "..", "README.md"), "utf8");
+    const table = /\| flag \| meaning \|\n\|---\|---\|\n((?:\|.*\n)+)/.exec(readme)?.[1] ?? "";
+    const inReadme = [...table.matchAll(/^\| `(--[a-z]+)/gm)].map((m) => m[1]);
+    const inUsage = [...USAGE.matchAll(/^ {2}(?:-h, )?(--[a-z]+)/gm)]
+      .map((m) => m[1])
+      .filter((f) => f !== "--help");
+    expect(inReadme).toEqual(inUsage);
+    expect(inReadme.length).toBeGreaterThan(5);
   });
 
   it.each([

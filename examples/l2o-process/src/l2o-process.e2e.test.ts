@@ -3,7 +3,7 @@
 // AssemblyScript process_hook template as acme's `deal-approval` in a real runtime service over Connect,
 // then the gateway or the boundary error event. One deal per path: standard, extra approval, invalid.
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -96,6 +96,14 @@ describe("the L2O process against a runtime service running deal-approval", () =
     });
     expect(runs[2]).toMatchObject({ end: "deal-returned", refusal: { code: "INVALID_DEAL" } });
     expect(out.stderr).toContain("D-1042: user task extra-approval completed by the script");
+  });
+
+  it("prints what the README shows for the sample deals", async () => {
+    const readme = await readFile(join(import.meta.dirname, "..", "README.md"), "utf8");
+    const shown = /```sh\n[^`]*npm run start[^`]*```\n\n```\n([\s\S]*?)```/.exec(readme)?.[1];
+    const { out, io } = captured();
+    expect(await runL2oCommand(flags(), io)).toBe(EXIT.ok);
+    expect(out.stdout).toBe(shown);
   });
 
   it("the script prints one line per deal: its route or business error, and the path taken", async () => {
