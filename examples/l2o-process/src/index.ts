@@ -19,5 +19,5 @@ export { L2O_BPMN, readCheckDeal, readL2oBpmn } from "./read-check-deal.js";
 export type { RouteTarget } from "./route-deal.js";
 export { ROUTES, routeDeal } from "./route-deal.js";
 export type { RunDealsOptions } from "./run-deals.js";
-export { runDeals } from "./run-deals.js";
+export { checkDealIds, runDeals } from "./run-deals.js";
 export { SAMPLE_DEALS } from "./sample-deals.js";

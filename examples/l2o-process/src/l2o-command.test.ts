@@ -38,6 +38,11 @@ describe("runL2oCommand()", () => {
   it.each([
     ["a deal that is not JSON", ["--deal", "{id: D-1}"], "invalid_argument/invalid_input"],
     ["a deal without an id", ["--deal", '{"amount":1}'], "invalid_argument/invalid_input"],
+    [
+      "two deals with one id (one process instance each: l2o-<id>)",
+      ["--deal", '{"id":"D-1","amount":1}', "--deal", '{"id":"D-1","amount":2}'],
+      "invalid_argument/invalid_input",
+    ],
     ["an unknown flag", ["--tenants", "acme"], "invalid_argument"],
     ["a flag without its value", ["--url"], "invalid_argument"],
   ])("refuses %s before any call: exit 2, the code on stderr", async (_, argv, code) => {

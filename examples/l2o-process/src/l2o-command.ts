@@ -5,7 +5,7 @@ import { formatRun } from "./format-run.js";
 import type { Deal } from "./l2o-flow.js";
 import { parseDeal } from "./parse-deal.js";
 import { readL2oBpmn } from "./read-check-deal.js";
-import { runDeals } from "./run-deals.js";
+import { checkDealIds, runDeals } from "./run-deals.js";
 import { SAMPLE_DEALS } from "./sample-deals.js";
 
 /** Exit codes of the l2o-process script: stable, documented in the README. */
@@ -82,7 +82,7 @@ function optionsOf(argv: string[], env: L2oCommandIo["env"]): L2oOptions | "help
     token: values.token ?? env.AMEIDE_RUNTIME_TOKEN,
     tenant: values.tenant ?? env.AMEIDE_TENANT ?? "local",
     user: values.user ?? "sales-rep",
-    deals: values.deal?.map(parseDeal) ?? [...SAMPLE_DEALS],
+    deals: [...checkDealIds(values.deal?.map(parseDeal) ?? SAMPLE_DEALS)],
     json: values.json ?? false,
   };
 }

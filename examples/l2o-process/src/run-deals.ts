@@ -1,3 +1,4 @@
+import { ExtensionError } from "@ameide-ext/contract";
 import type { RuntimeClient } from "@ameide-ext/sdk";
 import type { ExtensionActivityInput } from "@ameide-ext/sdk/temporal";
 import type { Logger } from "@temporalio/common";
@@ -25,13 +26,36 @@ export interface RunDealsOptions {
 }
 
 /**
+ * Checks that no two deals share an id: each is one process instance,
+ * `l2o-<deal id>`, and the activity keeps its answer by that instance, so a
+ * second deal with the id would get the first one's answer. A repeated id is
+ * `invalid_argument`/`invalid_input`.
+ */
+export function checkDealIds(deals: readonly Deal[]): readonly Deal[] {
+  const seen = new Set<string>();
+  for (const deal of deals) {
+    if (seen.has(deal.id))
+      throw new ExtensionError(
+        "invalid_argument",
+        `two deals have the id ${JSON.stringify(deal.id)}; each deal is one process instance (l2o-<id>): give each its own id`,
+        "invalid_input",
+        { field: "id", value: deal.id },
+      );
+    seen.add(deal.id);
+  }
+  return deals;
+}
+
+/**
  * Runs l2o.bpmn for each deal without a Temporal server: the same flow as the
  * workflow, its Extension Task run by the SDK's activity function inside
  * `@temporalio/testing`'s MockActivityEnvironment (as a worker would run it,
  * with the workflow id `l2o-<deal id>`), user tasks completed at once.
- * Resolves with one run per deal; a technical failure rejects.
+ * Resolves with one run per deal; a technical failure rejects, and so does a
+ * repeated deal id (checkDealIds), before any call.
  */
 export async function runDeals(options: RunDealsOptions): Promise<L2oRun[]> {
+  checkDealIds(options.deals);
   const activities = createL2oActivities(options.client, await readCheckDeal(options.xml));
   const runs: L2oRun[] = [];
   for (const deal of options.deals) {
