@@ -53,7 +53,7 @@ describe("createL2oActivities()", () => {
       extensionId: "deal-approval",
       version: "latest",
       input: { dealId: "D-1042", amount: 72_000, marginPct: 8.5, currency: "EUR" },
-      ctx: { tenantId: "acme", userId: "u-42", correlationId: "l2o-D-1042/check-deal/1" },
+      ctx: { tenantId: "acme", userId: "u-42", correlationId: "l2o-D-1042/r-1/check-deal/1" },
     });
     expect(out).toEqual({
       deal,

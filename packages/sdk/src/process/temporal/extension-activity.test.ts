@@ -73,7 +73,7 @@ describe("createExtensionActivity()", () => {
     expect(calls[0]?.ctx).toMatchObject({
       tenantId: "acme",
       userId: "u-1",
-      correlationId: "deal-D-1/price-deal/7",
+      correlationId: "deal-D-1/run-1/price-deal/7",
     });
     expect(calls[0]?.input).toEqual({ amount: 10 });
   });
@@ -88,6 +88,19 @@ describe("createExtensionActivity()", () => {
     const other = await new MockActivityEnvironment({ ...info, activityId: "8" }).run(activity, input);
     expect(other).toEqual({ deal: { amount: 10 }, price: 2 });
     expect(calls).toHaveLength(2);
+  });
+
+  it("a new run of the workflow (its id reused) is a new instance: no answer of the earlier run is reused", async () => {
+    const { client, calls } = fakeClient((_, n) => ok({ price: n }));
+    const activity = createExtensionActivity(client, task);
+    await new MockActivityEnvironment(info).run(activity, input);
+    const rerun = { ...info, workflowExecution: { workflowId: "deal-D-1", runId: "run-2" } };
+    const second = await new MockActivityEnvironment(rerun).run(activity, input);
+    expect(second).toEqual({ deal: { amount: 10 }, price: 2 });
+    expect(calls.map((c) => c.ctx.correlationId)).toEqual([
+      "deal-D-1/run-1/price-deal/7",
+      "deal-D-1/run-2/price-deal/7",
+    ]);
   });
 
   it("shares one RPC between concurrent runs with one correlation id", async () => {
