@@ -4,6 +4,7 @@
 import { cp, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   createCatalog,
   createLocalTokenIssuer,
@@ -22,10 +23,16 @@ import {
 } from "@ameide-ext/sdk/agent";
 import { buildHook, createNodeToolkitDeps } from "@ameide-ext/toolkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CliIo, EXIT, runCli } from "./cli.js";
+import { type CliIo, EXIT, HELP, runCli } from "./cli.js";
 import { createDealCoach } from "./deal-coach.js";
 import { OPPORTUNITY_RISK_DIR, readToolManifest } from "./opportunity-risk-hook.js";
 import { STALLED_RENEWAL } from "./sample-conversation.js";
+
+const README = fileURLToPath(new URL("../README.md", import.meta.url));
+
+/** The fenced block that follows `<!-- marker -->` in the README. */
+const readmeBlock = (readme: string, marker: string) =>
+  new RegExp(`<!-- ${marker} -->\\n\`\`\`\\w+\\n([\\s\\S]*?)\`\`\`\\n`).exec(readme)?.[1] ?? "";
 
 const readRecords = async (file: string) =>
   (await readFile(file, "utf8"))
@@ -217,5 +224,22 @@ describe("the deal-coach agent against a runtime service running opportunity-ris
     expect((await readRecords(auditFile)).map((r) => [r.outcome, r.error?.code])).toEqual([
       ["technical_error", "unavailable"],
     ]);
+  });
+
+  it("this README's sample output, audit record, options and exit codes are what the program does", async () => {
+    const readme = await readFile(README, "utf8");
+    const auditFile = join(dir, "audit", "readme.jsonl");
+    const { out } = await cli([...runtimeFlags(), "--audit-file", auditFile]);
+    const unsha = (text: string) => text.replace(/sha256 [0-9a-f]{12}…/g, "sha256 <sha>…");
+    expect(unsha(readmeBlock(readme, "sample-output"))).toBe(unsha(`${out.join("\n")}\n`));
+    const [record] = await readRecords(auditFile);
+    const documented = JSON.parse(readmeBlock(readme, "audit-record")) as AuditRecord;
+    expect(Object.keys(documented)).toEqual(Object.keys(record as AuditRecord));
+    expect(documented.input).toEqual(record?.input);
+    const options = (text: string) => [...new Set(text.match(/--[a-z-]+(?= |`|\n)/g))].sort();
+    const table = readme.slice(readme.indexOf("| option |"), readme.indexOf("Exit codes:"));
+    expect(options(table)).toEqual(options(HELP));
+    expect(readme).toContain(`Exit codes: ${EXIT.ok} answered, ${EXIT.failed} a technical error`);
+    expect(readme).toContain(`${EXIT.usage} bad usage`);
   });
 });
