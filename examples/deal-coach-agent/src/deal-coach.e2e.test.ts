@@ -1,10 +1,12 @@
 // The deal coach end to end: the opportunity-risk hook built from this example's sources by the toolkit, run
 // by a real runtime service (startRuntimeServer, over Connect), the agent script asking its two questions,
 // the JSONL audit file read back, a record replayed, and hostile arguments refused before any RPC.
-import { cp, mkdtemp, readFile, rm } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ExtensionKind, ExtensionService, RiskTier } from "@ameide-ext/proto";
+import { checkRegistryConfig, startRegistry } from "@ameide-ext/registry";
 import {
   createCatalog,
   createLocalTokenIssuer,
@@ -22,6 +24,8 @@ import {
   replayAuditRecord,
 } from "@ameide-ext/sdk/agent";
 import { buildHook, createNodeToolkitDeps } from "@ameide-ext/toolkit";
+import { createClient } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliIo, EXIT, HELP, runCli } from "./cli.js";
 import { createDealCoach } from "./deal-coach.js";
@@ -241,5 +245,68 @@ describe("the deal-coach agent against a runtime service running opportunity-ris
     expect(options(table)).toEqual(options(HELP));
     expect(readme).toContain(`Exit codes: ${EXIT.ok} answered, ${EXIT.failed} a technical error`);
     expect(readme).toContain(`${EXIT.usage} bad usage`);
+  });
+
+  it("takes the tool's definition from a real registry when one is given, pinned to the version it holds", async () => {
+    const registryToken = "r".repeat(32);
+    await mkdir(join(dir, "registry"));
+    const config = checkRegistryConfig(
+      {
+        database: "registry.db",
+        listen: { port: 0 },
+        modules: { root: "registry-modules" },
+        auth: { tokens: [{ token: registryToken, identity: "user:ann", tenants: ["acme"] }] },
+      },
+      join(dir, "registry"),
+    );
+    const registry = await startRegistry({ config, logger: captureLogger("silent").logger });
+    try {
+      // A draft is enough: GetExtension answers its definition (id, description, schemas) at version 1.
+      const manifest = await readToolManifest();
+      const extensions = createClient(
+        ExtensionService,
+        createConnectTransport({
+          baseUrl: registry.url,
+          httpVersion: "1.1",
+          interceptors: [
+            (next) => (req) => {
+              req.header.set("authorization", `Bearer ${registryToken}`);
+              return next(req);
+            },
+          ],
+        }),
+      );
+      await extensions.createDraft({
+        tenantId: "acme",
+        extensionId: "opportunity-risk",
+        kind: ExtensionKind.AGENT_TOOL,
+        riskTier: RiskTier.LOW,
+        metadata: { description: manifest.metadata?.description ?? "" },
+        inputSchemaJson: JSON.stringify(manifest.input_schema),
+        outputSchemaJson: JSON.stringify(manifest.output_schema),
+      });
+      const auditFile = join(dir, "audit", "registry.jsonl");
+      const registryFlags = ["--registry-url", registry.url, "--registry-token", registryToken];
+      const { code, err } = await cli([...runtimeFlags(), ...registryFlags, "--audit-file", auditFile]);
+      expect(err).toHaveLength(1);
+      expect(code).toBe(EXIT.ok);
+      expect(
+        (await readRecords(auditFile)).map((r) => [r.requestedVersion, r.resolvedVersion, r.outcome]),
+      ).toEqual([
+        ["1", "1", "ok"],
+        ["1", "1", "ok"],
+      ]);
+      const refused = await cli([
+        ...runtimeFlags(),
+        "--registry-url",
+        registry.url,
+        "--registry-token",
+        "wrong",
+      ]);
+      expect(refused.code).toBe(EXIT.failed);
+      expect(refused.err[0]).toMatch(/^deal-coach-agent: unauthenticated/);
+    } finally {
+      await registry.close(1_000);
+    }
   });
 });
