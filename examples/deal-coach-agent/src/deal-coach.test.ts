@@ -186,6 +186,20 @@ describe("createDealCoach()", () => {
     ]);
   });
 
+  it("refuses a record too large to read (a 300 KB competitor name) as input_size, without an RPC", async () => {
+    const { coach, calls, records } = await make(() => ok(score));
+    const turn = await coach.ask("Is OPP-101 at risk?", { ...stalled, competitor: "x".repeat(300_000) });
+    expect(calls).toHaveLength(0);
+    expect(turn.toolResult).toMatchObject({
+      isError: true,
+      error: { code: "invalid_argument", reason: "input_size" },
+    });
+    expect(turn.answer).toMatch(/^I could not score OPP-101 .*Fix the record/);
+    expect(records.map((r) => [r.outcome, r.error?.reason, r.input])).toEqual([
+      ["invalid_arguments", "input_size", undefined],
+    ]);
+  });
+
   it("quotes the tool's business error, and lets a technical error through to the agent's host", async () => {
     const closed = await make(() => ({
       ...ok(null),
