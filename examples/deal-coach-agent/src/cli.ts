@@ -147,7 +147,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         write: flags.json ? undefined : io.out,
       });
       if (flags.json) io.out(JSON.stringify(summary(run)));
-      else io.err(`audit: ${run.turns.length} tool call(s) appended to ${run.auditFile}`);
+      else {
+        const calls = run.turns.filter((t) => t.toolResult !== undefined).length;
+        io.err(`audit: ${calls} tool call(s) appended to ${run.auditFile}`);
+      }
       return EXIT.ok;
     } finally {
       client.close();
