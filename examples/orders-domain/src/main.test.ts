@@ -1,8 +1,9 @@
 // The `orders-domain` command as a process: started from its source with tsx, against a real runtime
 // service running the domain_hook template as tenant acme's BeforeCreateOrder extension, the binding in a
-// table of the same SQLite database; called over Connect (HTTP); stopped with SIGTERM.
+// table of the same SQLite database, or in a real registry (`--registry-url`); called over Connect
+// (HTTP); stopped with SIGTERM.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -21,8 +22,10 @@ import { createConnectTransport } from "@connectrpc/connect-node";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OrderService } from "./gen/ameide/examples/orders/v1/orders_pb.js";
+import { startTestRegistry, type TestRegistry } from "./testing/test-registry.js";
 
 const MAIN = join(import.meta.dirname, "main.ts");
+const line = (discountPct: number) => ({ sku: "BOLT-5", quantity: 10, unitPrice: 25, discountPct });
 /** tsx, resolved here: the command runs in a temp folder, where `--import tsx` would not find it. */
 const TSX = import.meta.resolve("tsx");
 
@@ -56,18 +59,19 @@ describe("orders-domain (the command)", () => {
     dir = await mkdtemp(join(tmpdir(), "ameide-orders-bin-"));
     const issuer = await createLocalTokenIssuer({ dir });
     const ref = await writeModule(dir, "order-guard", await buildTestHook("domain-hook-template"));
+    // The template twice: as order-guard (bound in the database) and as order-validation, the id the
+    // registry's copy has (bound in the registry).
+    const entry = (extension_id: string) => ({
+      tenant_id: "acme",
+      extension_id,
+      version: "1",
+      kind: "domain_hook" as const,
+      risk_tier: "low" as const,
+      wasm_blob_ref: ref,
+    });
     const rt = await createRuntime({
       catalog: createCatalog({
-        extensions: [
-          {
-            tenant_id: "acme",
-            extension_id: "order-guard",
-            version: "1",
-            kind: "domain_hook",
-            risk_tier: "low",
-            wasm_blob_ref: ref,
-          },
-        ],
+        extensions: [entry("order-guard"), entry("order-validation")],
         runtime: { pool: { size: 1 }, auth: issuer.auth },
       }),
       logger: captureLogger("silent").logger,
@@ -114,7 +118,6 @@ describe("orders-domain (the command)", () => {
       OrderService,
       createConnectTransport({ baseUrl: ready.url as string, httpVersion: "1.1" }),
     );
-    const line = (discountPct: number) => ({ sku: "BOLT-5", quantity: 10, unitPrice: 25, discountPct });
     const res = await client.createOrder({
       tenantId: "acme",
       orderRef: "SO-1",
@@ -132,6 +135,72 @@ describe("orders-domain (the command)", () => {
     expect(await bin.exited).toBe(0);
     running = undefined;
   }, 60_000);
+
+  it("reads the bindings from a registry with --registry-url and --env; a token it refuses refuses the order", async () => {
+    await mkdir(join(dir, "registry"));
+    const registry: TestRegistry = await startTestRegistry(join(dir, "registry"));
+    try {
+      await registry.promoteTemplateToDev();
+      const bind = await fetch(`${registry.url}/ameide.transformation.v1.ExtensionService/SetDomainBinding`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${registry.token}` },
+        body: JSON.stringify({
+          tenantId: "acme",
+          env: "ENVIRONMENT_DEV",
+          domain: "orders",
+          extensionPoint: "BeforeCreateOrder",
+          extensionId: "order-validation",
+        }),
+      });
+      expect(bind.status, await bind.text()).toBe(200);
+      const common = ["--port", "0", "--runtime-url", runtimeServer.url as string, "--runtime-token-file"];
+      const fromRegistry = ["runtime-token", "--registry-url", registry.url, "--env", "dev"];
+      const bin = startBin(
+        [...common, ...fromRegistry, "--registry-token", registry.token, "--db", "r.db"],
+        dir,
+      );
+      running = bin;
+      const ready = await bin.ready;
+      expect(ready.bindings).toBe(`registry ${registry.url} (dev)`);
+      const client = createClient(
+        OrderService,
+        createConnectTransport({ baseUrl: ready.url as string, httpVersion: "1.1" }),
+      );
+      const res = await client.createOrder({
+        tenantId: "acme",
+        orderRef: "SO-1",
+        currency: "EUR",
+        lines: [line(5)],
+      });
+      expect(JSON.parse(res.order?.derivedFieldsJson ?? "")).toMatchObject({ netTotal: 237.5 });
+      await expect(
+        client.createOrder({ tenantId: "acme", orderRef: "SO-2", currency: "EUR", lines: [line(30)] }),
+      ).rejects.toMatchObject({ code: Code.FailedPrecondition });
+      bin.child.kill("SIGTERM");
+      expect(await bin.exited).toBe(0);
+
+      const refused = startBin(
+        [...common, ...fromRegistry, "--registry-token", "not-a-token", "--db", "r2.db"],
+        dir,
+      );
+      running = refused;
+      const other = createClient(
+        OrderService,
+        createConnectTransport({ baseUrl: (await refused.ready).url as string, httpVersion: "1.1" }),
+      );
+      await expect(
+        other.createOrder({ tenantId: "acme", orderRef: "SO-1", currency: "EUR", lines: [line(5)] }),
+      ).rejects.toMatchObject({ code: Code.Unauthenticated });
+      await expect(other.getOrder({ tenantId: "acme", id: "ord-1" })).rejects.toMatchObject({
+        code: Code.NotFound,
+      });
+      refused.child.kill("SIGTERM");
+      expect(await refused.exited).toBe(0);
+      running = undefined;
+    } finally {
+      await registry.close();
+    }
+  }, 180_000);
 
   it("exits 2 on a bad option, with one JSON line naming the code", async () => {
     const bin = startBin(["--port", "eighty"], dir);
