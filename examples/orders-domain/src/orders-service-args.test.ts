@@ -1,6 +1,9 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   DEFAULT_ORDERS_PORT,
+  ORDERS_SERVICE_HELP,
   type OrdersServiceArgsDeps,
   parseOrdersServiceArgs,
 } from "./orders-service-args.js";
@@ -104,5 +107,20 @@ describe("parseOrdersServiceArgs()", () => {
     expect(() => parse(argv, { AMEIDE_CONFIG: "/stack/broken.json" })).toThrow(
       expect.objectContaining({ code: "invalid_argument" }),
     );
+  });
+});
+
+describe("the README's option table", () => {
+  it("names every option --help names, and no other", () => {
+    const readme = readFileSync(join(import.meta.dirname, "..", "README.md"), "utf8");
+    const table = readme.slice(readme.indexOf("| option | meaning | default |"));
+    const rows = table.slice(0, table.indexOf("\n\n")).split("\n").slice(2);
+    const firstCells = rows.map((row) => row.split("|")[1] ?? "").join(" ");
+    const documented = new Set([...firstCells.matchAll(/--[a-z][a-z-]+/g)].map((m) => m[0]));
+    const helped = new Set(
+      [...ORDERS_SERVICE_HELP.matchAll(/^ {2}(?:-h, )?(--[a-z][a-z-]+)/gm)].map((m) => m[1]),
+    );
+    helped.delete("--help");
+    expect([...documented].sort()).toEqual([...helped].sort());
   });
 });
