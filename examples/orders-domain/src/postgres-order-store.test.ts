@@ -101,4 +101,14 @@ describe("createPostgresOrderStore()", () => {
       await service.close();
     }
   });
+  it("refuses to start the service on a PostgreSQL it cannot reach: unavailable / store_unavailable", async () => {
+    const start = startOrdersService({
+      port: 0,
+      runtimeUrl: "http://127.0.0.1:9",
+      runtimeToken: undefined,
+      database: { postgres: "postgres://postgres@127.0.0.1:9/orders" },
+      bindings: { from: "sql" },
+    });
+    await expect(start).rejects.toMatchObject({ code: "unavailable", reason: "store_unavailable" });
+  });
 });

@@ -33,25 +33,58 @@ interface OpenedDatabase {
   close(): Promise<void>;
 }
 
-/** Opens the orders' database (SQLite or PostgreSQL); a failure is `unavailable` / `store_unavailable`. */
-async function openDatabase(database: OrdersServiceArgs["database"]): Promise<OpenedDatabase> {
+/** Runs `use` on a just-opened handle; closes the handle if `use` fails. */
+async function closingOnFailure<T>(close: () => unknown, use: () => Promise<T> | T): Promise<T> {
   try {
-    if ("postgres" in database) {
-      const pool = new pg.Pool({ connectionString: database.postgres, max: 4 });
-      const opened = {
-        pool,
-        store: await createPostgresOrderStore(pool).catch(async (e: unknown) => {
-          await pool.end();
-          throw e;
-        }),
+    return await use();
+  } catch (cause) {
+    await close();
+    throw cause;
+  }
+}
+
+/** PostgreSQL: one pool for the orders and the bindings table. */
+function openPostgres(url: string): Promise<OpenedDatabase> {
+  const pool = new pg.Pool({ connectionString: url, max: 4 });
+  return closingOnFailure(
+    () => pool.end(),
+    async () => ({
+      store: await createPostgresOrderStore(pool),
+      sqlConfigs: createSqlConfigStore({ pg: pool }),
+      close: () => pool.end(),
+    }),
+  );
+}
+
+/** SQLite: one connection for the orders and the bindings table; the file's folder is made if missing. */
+function openSqlite(path: string): Promise<OpenedDatabase> {
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  return closingOnFailure(
+    () => db.close(),
+    () => {
+      db.pragma("journal_mode = WAL");
+      return {
+        store: createSqliteOrderStore(db),
+        sqlConfigs: createSqlConfigStore({ sqlite: db }),
+        close: async () => void db.close(),
       };
-      return { ...opened, sqlConfigs: createSqlConfigStore({ pg: pool }), close: () => pool.end() };
-    }
-    if (database.sqlite !== ":memory:") mkdirSync(dirname(database.sqlite), { recursive: true });
-    const db = new Database(database.sqlite);
-    db.pragma("journal_mode = WAL");
-    const store = createSqliteOrderStore(db);
-    return { store, sqlConfigs: createSqlConfigStore({ sqlite: db }), close: async () => void db.close() };
+    },
+  );
+}
+
+/**
+ * Opens the orders' database and, when the bindings live there, their table. A failure is
+ * `unavailable` / `store_unavailable`, naming the database.
+ */
+async function openDatabase(args: OrdersServiceArgs): Promise<OpenedDatabase> {
+  const { database } = args;
+  try {
+    const opened =
+      "postgres" in database ? await openPostgres(database.postgres) : await openSqlite(database.sqlite);
+    if (args.bindings.from === "sql")
+      await closingOnFailure(opened.close, () => opened.sqlConfigs.createTable());
+    return opened;
   } catch (cause) {
     const where = "postgres" in database ? "the PostgreSQL database" : `the SQLite file ${database.sqlite}`;
     throw new ExtensionError(
@@ -67,7 +100,7 @@ async function openDatabase(database: OrdersServiceArgs["database"]): Promise<Op
  * bindings (the registry's, or a table in the same database), a runtime client, and the Connect server.
  */
 export async function startOrdersService(args: OrdersServiceArgs): Promise<OrdersService> {
-  const db = await openDatabase(args.database);
+  const db = await openDatabase(args);
   const runtime = createRuntimeClient({
     baseUrl: args.runtimeUrl,
     protocol: "connect",
@@ -83,10 +116,7 @@ export async function startOrdersService(args: OrdersServiceArgs): Promise<Order
       env,
       domain: ORDERS_DOMAIN,
     });
-  } else {
-    await db.sqlConfigs.createTable();
-    configs = db.sqlConfigs;
-  }
+  } else configs = db.sqlConfigs;
   const closeAllButServer = async () => {
     configs.close?.();
     runtime.close();
