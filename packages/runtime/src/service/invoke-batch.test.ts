@@ -1,0 +1,280 @@
+import { createHash } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ExtensionError } from "@ameide-ext/contract";
+import {
+  type InvokeExtensionBatchRequest,
+  InvokeExtensionBatchRequestSchema,
+  Outcome,
+} from "@ameide-ext/proto";
+import { create } from "@bufbuild/protobuf";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CatalogFile } from "../catalog/catalog-schema.js";
+import { createCatalog } from "../catalog/parse-catalog.js";
+import { createEngine } from "../engine/create-engine.js";
+import { buildTestHook, captureLogger, writeModule } from "../testing/service-fixtures.js";
+import { guest, watComponent } from "../testing/wat-component.js";
+import { createRuntime, type Runtime } from "./create-runtime.js";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** A guest that counts its runs in a global and answers the count: "1" every time when each run starts fresh. */
+const COUNTER = guest(
+  `(global.set $n (i32.add (global.get $n) (i32.const 1)))
+  (i32.store8 (i32.const 1024) (i32.add (i32.const 48) (global.get $n)))
+  (call $ok (i32.const 1024) (i32.const 1))`,
+  "(global $n (mut i32) (i32.const 0))",
+);
+
+function batch(
+  extensionId: string,
+  inputs: Array<unknown | Uint8Array>,
+  tenantId = "acme",
+): InvokeExtensionBatchRequest {
+  return create(InvokeExtensionBatchRequestSchema, {
+    extensionId,
+    version: "latest",
+    ctx: { tenantId, userId: "u-1", actorType: "USER", correlationId: "op-1" },
+    inputsJson: inputs.map((i) => (i instanceof Uint8Array ? i : encoder.encode(JSON.stringify(i)))),
+  });
+}
+
+async function refusal(p: Promise<unknown>): Promise<ExtensionError> {
+  try {
+    await p;
+  } catch (cause) {
+    return ExtensionError.from(cause);
+  }
+  throw new Error("the batch was not refused");
+}
+
+describe("Runtime.invokeExtensionBatch()", () => {
+  let dir: string;
+  let runtime: Runtime;
+  let lines: Array<Record<string, unknown>>;
+  let echoSha: string;
+  const engine = createEngine({ pool: { size: 1 } });
+  const paths: string[] = [];
+  const counting = {
+    ...engine,
+    tryInline: (...a: Parameters<typeof engine.tryInline>) => {
+      paths.push("inline");
+      return engine.tryInline(...a);
+    },
+    invoke: (...a: Parameters<typeof engine.invoke>) => {
+      paths.push("pool");
+      return engine.invoke(...a);
+    },
+  };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "ameide-batch-"));
+    const echo = await buildTestHook("echo", "1");
+    echoSha = echo.sha256;
+    const echoRef = await writeModule(dir, "echo", echo);
+    const counterBytes = await watComponent(COUNTER);
+    const counterRef = await writeModule(dir, "counter", {
+      bytes: counterBytes,
+      sha256: createHash("sha256").update(counterBytes).digest("hex"),
+    });
+    const base = { tenant_id: "acme", kind: "process_hook", version: "1" } as const;
+    const file: CatalogFile = {
+      env: "dev",
+      extensions: [
+        {
+          ...base,
+          extension_id: "echo",
+          risk_tier: "low",
+          wasm_blob_ref: echoRef,
+          limits: { cpu_millis: 50, timeout_ms: 2_000 },
+        },
+        {
+          ...base,
+          extension_id: "echo-pool",
+          risk_tier: "medium",
+          wasm_blob_ref: echoRef,
+          limits: { cpu_millis: 50, timeout_ms: 2_000 },
+        },
+        { ...base, extension_id: "counter", risk_tier: "low", wasm_blob_ref: counterRef },
+        { ...base, extension_id: "off", risk_tier: "low", wasm_blob_ref: echoRef, disabled: true },
+      ],
+      runtime: { preload: false, pool: { size: 1 }, batch: { max_inputs: 50, max_bytes: 1024 * 1024 } },
+    };
+    const captured = captureLogger();
+    lines = captured.lines;
+    runtime = await createRuntime({
+      catalog: createCatalog(file),
+      logger: captured.logger,
+      defaultMetrics: false,
+      engine: counting,
+    });
+  });
+  afterAll(async () => {
+    await runtime?.close();
+    await engine.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("answers each input on its own, in order: one business error, one over the input limit and one trap fail no other", async () => {
+    const tooBig = encoder.encode(JSON.stringify({ pad: "x".repeat(300 * 1024) }));
+    const res = await runtime.invokeExtensionBatch(
+      batch("echo", [{ line: 1 }, { mode: "fail" }, tooBig, { mode: "trap" }, { line: 5 }]),
+    );
+    expect(res.resolvedVersion).toBe("1");
+    expect(res.moduleSha256).toBe(echoSha);
+    expect(res.results.map((r) => [r.outcome, r.errorCode, r.errorReason])).toEqual([
+      [Outcome.OK, "", ""],
+      [Outcome.BUSINESS_ERROR, "REFUSED", ""],
+      [Outcome.TECHNICAL_ERROR, "invalid_argument", "input_size"],
+      [Outcome.TECHNICAL_ERROR, "resource_exhausted", "trap"],
+      [Outcome.OK, "", ""],
+    ]);
+    expect(JSON.parse(decoder.decode(res.results[0]?.outputJson))).toEqual({
+      echo: { line: 1 },
+      version: "1",
+    });
+    expect(JSON.parse(decoder.decode(res.results[4]?.outputJson))).toEqual({
+      echo: { line: 5 },
+      version: "1",
+    });
+    for (const r of res.results) expect(r.resolvedVersion).toBe("1");
+    expect(res.results[0]?.stats?.fuelUsed).toBeGreaterThan(0n);
+  });
+
+  it("runs each input from fresh state", async () => {
+    const res = await runtime.invokeExtensionBatch(batch("counter", [{}, {}, {}, {}]));
+    expect(res.results.map((r) => decoder.decode(r.outputJson))).toEqual(["1", "1", "1", "1"]);
+  });
+
+  it("runs a medium-tier batch's inputs in the pool, one at a time, each answered", async () => {
+    paths.length = 0;
+    const res = await runtime.invokeExtensionBatch(
+      batch("echo-pool", [{ a: 1 }, { mode: "fail" }, { a: 3 }]),
+    );
+    expect(res.results.map((r) => r.outcome)).toEqual([Outcome.OK, Outcome.BUSINESS_ERROR, Outcome.OK]);
+    expect(paths).toEqual(["pool", "pool", "pool"]);
+  });
+
+  it("refuses an empty batch and one over either cap with invalid_argument/batch_size, before any input runs", async () => {
+    paths.length = 0;
+    const empty = await refusal(runtime.invokeExtensionBatch(batch("echo", [])));
+    expect([empty.code, empty.reason]).toEqual(["invalid_argument", "batch_size"]);
+    const many = await refusal(
+      runtime.invokeExtensionBatch(
+        batch(
+          "echo",
+          Array.from({ length: 51 }, () => ({})),
+        ),
+      ),
+    );
+    expect([many.code, many.reason, many.details]).toEqual([
+      "invalid_argument",
+      "batch_size",
+      { inputs: 51, limit: 50 },
+    ]);
+    // Five inputs of 250 KiB: each under the input limit, 1.2 MiB in all, over the 1 MiB cap.
+    const chunk = encoder.encode(JSON.stringify("y".repeat(250 * 1024)));
+    const heavy = await refusal(
+      runtime.invokeExtensionBatch(batch("echo", [chunk, chunk, chunk, chunk, chunk])),
+    );
+    expect([heavy.code, heavy.reason]).toEqual(["invalid_argument", "batch_size"]);
+    expect(heavy.message).toContain("1 MiB");
+    expect(paths).toEqual([]);
+  });
+
+  it("answers every input with what refused the batch: unknown extension, another tenant's, switched off", async () => {
+    for (const [req, code, reason] of [
+      [batch("nope", [{}, {}]), "not_found", ""],
+      [batch("echo", [{}, {}], "globex"), "not_found", ""],
+      [batch("off", [{}, {}]), "failed_precondition", "disabled"],
+    ] as const) {
+      const res = await runtime.invokeExtensionBatch(req);
+      expect(res.results.map((r) => [r.outcome, r.errorCode, r.errorReason])).toEqual([
+        [Outcome.TECHNICAL_ERROR, code, reason],
+        [Outcome.TECHNICAL_ERROR, code, reason],
+      ]);
+    }
+  });
+
+  it("bounds the whole batch by the caller's deadline: inputs left when it passes end deadline_exceeded without running", async () => {
+    const spin = { mode: "spin", n: 3_000_000 };
+    const res = await runtime.invokeExtensionBatch(
+      batch(
+        "echo",
+        Array.from({ length: 40 }, () => spin),
+      ),
+      {
+        timeoutMs: 60,
+      },
+    );
+    const last = res.results.at(-1);
+    expect([last?.outcome, last?.errorCode, last?.errorReason]).toEqual([
+      Outcome.TECHNICAL_ERROR,
+      "deadline_exceeded",
+      "timeout",
+    ]);
+    expect(last?.stats?.fuelUsed ?? 0n).toBe(0n);
+    expect(res.results.filter((r) => r.outcome === Outcome.OK).length).toBeGreaterThan(0);
+  });
+
+  it("yields the service's thread between turns of a slice: other work runs while a long batch runs inline", async () => {
+    let turns = 0;
+    let ticking = true;
+    const tick = () => {
+      turns++;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    // 50 inputs of a few hundred microseconds each: well over the 100 µs slice in all.
+    const res = await runtime.invokeExtensionBatch(
+      batch(
+        "counter",
+        Array.from({ length: 50 }, () => ({})),
+      ),
+    );
+    ticking = false;
+    expect(res.results.every((r) => r.outcome === Outcome.OK)).toBe(true);
+    expect(turns).toBeGreaterThan(1);
+  });
+
+  it("counts each input in the metrics and logs one invocation_batch line", async () => {
+    await runtime.metrics.render(); // records what earlier tests left queued
+    const before = lines.length;
+    await runtime.invokeExtensionBatch(batch("echo", [{ a: 1 }, { mode: "fail" }, { mode: "trap" }]));
+    const text = await runtime.metrics.render();
+    expect(text).toMatch(
+      /ameide_ext_invocations_total\{[^}]*extension_id="echo"[^}]*outcome="business_error"\} \d+/,
+    );
+    const mine = lines.slice(before);
+    const summary = mine.filter((l) => l.event === "invocation_batch");
+    expect(summary).toHaveLength(1);
+    expect(summary[0]).toMatchObject({
+      extension_id: "echo",
+      version: "1",
+      inputs: 3,
+      ok: 1,
+      business_error: 1,
+      technical_error: 1,
+      correlation_id: "op-1",
+    });
+    // The input that failed technically has its own line, as a single call's, with its place.
+    expect(mine.filter((l) => l.event === "invocation")).toMatchObject([
+      { outcome: "technical_error", error_reason: "trap", batch_index: 2 },
+    ]);
+  });
+
+  it("refuses a batch once draining has begun (unavailable/shutting_down)", async () => {
+    const local = await createRuntime({
+      catalog: createCatalog({ env: "dev", extensions: [], runtime: { preload: false } }),
+      logger: captureLogger().logger,
+      defaultMetrics: false,
+      engine: counting,
+    });
+    await local.drain(10);
+    const err = await refusal(local.invokeExtensionBatch(batch("echo", [{}])));
+    expect([err.code, err.reason]).toEqual(["unavailable", "shutting_down"]);
+    await local.close();
+  });
+});
