@@ -35,13 +35,16 @@ export { DEFAULT_POINT_DEADLINE_MS, defineExtensionPoints } from "./domain/exten
 export type { HookAnswer, ValidationMessage } from "./domain/hook-answer.js";
 export type { ContextBase } from "./execution-context.js";
 export { agentContext, systemContext, userContext } from "./execution-context.js";
+export type { InvokeManyOptions, InvokeManyResult } from "./invoke-many.js";
 export type {
+  BatchResult,
   BusinessError,
   BusinessErrorResult,
   GuestLog,
   InvokeResult,
   InvokeStats,
   OkResult,
+  TechnicalErrorResult,
 } from "./read-response.js";
 export type { RetryOptions } from "./retry.js";
 export type {
