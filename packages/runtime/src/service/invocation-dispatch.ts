@@ -162,8 +162,6 @@ export function createInvocationDispatch(options: InvocationDispatchOptions): In
       return runBatchInputs(inputs, entry, callerTimeoutMs, {
         breakers,
         load: () => loader.peek(entry) ?? loader.load(entry),
-        // The thread's load is read once: the batch's own inline runs must not send its later inputs to the pool.
-        inline: !thread.busy,
         inlineFirst,
         runInline,
         requestFor: (input, timeoutMs) => requestFor(input, ctx, entry, timeoutMs),

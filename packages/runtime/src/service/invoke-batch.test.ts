@@ -157,6 +157,19 @@ describe("Runtime.invokeExtensionBatch()", () => {
     expect(paths).toEqual(["pool", "pool", "pool"]);
   });
 
+  it("runs a low-tier batch's inputs inline even while the thread is busy: sent one by one, the pool would cost it more", async () => {
+    // Hold the thread for a few of the runtime's 100 ms load windows, then let its sampler run.
+    const until = performance.now() + 350;
+    while (performance.now() < until) {
+      // busy, as under a flood of requests
+    }
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    paths.length = 0;
+    const res = await runtime.invokeExtensionBatch(batch("echo", [{ a: 1 }, { a: 2 }, { a: 3 }]));
+    expect(res.results.map((r) => r.outcome)).toEqual([Outcome.OK, Outcome.OK, Outcome.OK]);
+    expect(paths).toEqual(["inline", "inline", "inline"]);
+  });
+
   it("refuses an empty batch and one over either cap with invalid_argument/batch_size, before any input runs", async () => {
     paths.length = 0;
     const empty = await refusal(runtime.invokeExtensionBatch(batch("echo", [])));
