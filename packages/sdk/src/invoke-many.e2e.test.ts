@@ -7,13 +7,14 @@ import {
   createCatalog,
   createLocalTokenIssuer,
   createRuntime,
+  type Runtime,
   type RuntimeServer,
   startRuntimeServer,
 } from "@ameide-ext/runtime";
 import { buildTestHook, captureLogger, writeModule } from "@ameide-ext/runtime/testing/service";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { userContext } from "./execution-context.js";
-import { createRuntimeClient, type RuntimeClient } from "./runtime-client.js";
+import { createInProcessClient, createRuntimeClient, type RuntimeClient } from "./runtime-client.js";
 
 const ctx = userContext({ tenantId: "acme", userId: "u-1", correlationId: "invoice-2026-17" });
 /** Over the runtime's 256 KiB input limit on its own. */
@@ -24,13 +25,14 @@ describe("invokeMany through a runtime service", () => {
   let server: RuntimeServer;
   let client: RuntimeClient;
   let sha256: string;
+  let runtime: Runtime;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "ameide-sdk-batch-"));
     const issuer = await createLocalTokenIssuer({ dir });
     const hook = await buildTestHook("echo", "1");
     sha256 = hook.sha256;
-    const runtime = await createRuntime({
+    runtime = await createRuntime({
       catalog: createCatalog({
         extensions: [
           {
@@ -75,6 +77,29 @@ describe("invokeMany through a runtime service", () => {
       "input_size",
     ]);
     for (const x of r.results) expect(x.resolvedVersion).toBe("1");
+  });
+
+  it("answers the same in-process as over the network", async () => {
+    const lines = [{ line: 1 }, { mode: "fail" }, oversized, { line: 4 }];
+    const strip = (r: Awaited<ReturnType<RuntimeClient["invokeMany"]>>) =>
+      r.results.map((x) => ({
+        outcome: x.outcome,
+        output: x.outcome === "ok" ? x.output : undefined,
+        code:
+          x.outcome === "business_error"
+            ? x.businessError.code
+            : x.outcome === "technical_error"
+              ? x.error.code
+              : "",
+        reason: x.outcome === "technical_error" ? x.error.reason : "",
+      }));
+    const remote = await client.invokeMany("price-line", lines, ctx);
+    const local = await createInProcessClient(runtime).invokeMany("price-line", lines, ctx);
+    expect(strip(local)).toEqual(strip(remote));
+    expect([local.resolvedVersion, local.moduleSha256]).toEqual([
+      remote.resolvedVersion,
+      remote.moduleSha256,
+    ]);
   });
 
   it("reads a batch body larger than a single call's 1 MiB read limit, up to the batch caps", async () => {
