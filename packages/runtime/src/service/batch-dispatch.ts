@@ -112,8 +112,7 @@ export async function runBatchInputs(
       const request = parts.requestFor(input, deadline === undefined ? undefined : deadline - t0);
       let result: InvocationResult | undefined;
       let overran = false;
-      if (parts.inlineFirst(entry))
-        ({ result, overran } = parts.runInline(entry, ext, request));
+      if (parts.inlineFirst(entry)) ({ result, overran } = parts.runInline(entry, ext, request));
       result ??= await parts.runInPool(ext, request, input, deadline);
       failed = countsAsFailure(result, overran);
       items[i] = { result, latencyMs: performance.now() - t0 };

@@ -54,6 +54,8 @@ export interface InvocationRecorder {
  * thousand inputs is recorded over several turns, with requests served in between.
  */
 const WRITE_TURN_MS = 1;
+/** Inputs of a batch recorded as one unit of the recorder's work. */
+const BATCH_SLICE = 64;
 
 /**
  * Creates the invocation recorder: the metrics and the log line of each
@@ -96,34 +98,33 @@ export function createInvocationRecorder(options: {
       else logger.info(line, "invocation");
     }
   };
-  /** Counts one input of a batch; logs it (warn, as a single call's, with its place) when it started and failed technically. */
-  const writeInput = (b: FinishedBatch, i: number) => {
-    const response = b.results[i] as InvokeExtensionResponse;
-    const run = b.runs[i];
-    const outcome = run?.outcome ?? "technical_error";
-    if (outcome === "technical_error" && run?.started) {
-      write({
-        req: b.req,
-        entry: b.entry,
-        response,
-        outcome,
-        latencyMs: run.latencyMs,
-        logs: run.logs,
-        batchIndex: i,
-      });
-      return;
-    }
+  /**
+   * Counts a batch's inputs that did not fail technically, in one go; each that did is counted and, when
+   * it started, logged (warn) as a single call's, with its place in the batch.
+   */
+  const writeInputs = (b: FinishedBatch, from: number, to: number) => {
     const labels = b.entry
       ? extensionLabels(b.entry)
       : { tenant_id: UNRESOLVED, extension_id: UNRESOLVED, version: UNRESOLVED };
-    metrics.invocation(
-      labels,
-      outcome,
-      response.errorCode,
-      response.errorReason,
-      (run?.latencyMs ?? 0) / 1000,
-      Number(response.stats?.fuelUsed ?? 0n),
-    );
+    const quiet: Array<{ outcome: "ok" | "business_error"; seconds: number; fuel: number }> = [];
+    for (let i = from; i < to; i++) {
+      const response = b.results[i] as InvokeExtensionResponse;
+      const run = b.runs[i];
+      const outcome = run?.outcome ?? "technical_error";
+      if (outcome !== "technical_error") {
+        quiet.push({
+          outcome,
+          seconds: (run?.latencyMs ?? 0) / 1000,
+          fuel: Number(response.stats?.fuelUsed ?? 0n),
+        });
+        continue;
+      }
+      const latencyMs = run?.latencyMs ?? 0;
+      if (run?.started)
+        write({ req: b.req, entry: b.entry, response, outcome, latencyMs, logs: run.logs, batchIndex: i });
+      else metrics.invocation(labels, outcome, response.errorCode, response.errorReason, latencyMs / 1000, 0);
+    }
+    if (quiet.length > 0) metrics.invocationsOfBatch(labels, quiet);
   };
   const writeSummary = (b: FinishedBatch) => {
     const line = batchLogLine(b.req, b.entry, b.results, b.runs, b.refusal, b.latencyMs);
@@ -143,7 +144,7 @@ export function createInvocationRecorder(options: {
     const until = performance.now() + budgetMs;
     while (head < queued.length) {
       (queued[head++] as () => void)();
-      if ((head & 31) === 0 && performance.now() > until) break;
+      if (performance.now() > until) break;
     }
     if (head < queued.length) schedule();
     else {
@@ -161,7 +162,9 @@ export function createInvocationRecorder(options: {
       schedule();
     },
     recordBatch(b) {
-      for (let i = 0; i < b.results.length; i++) queued.push(() => writeInput(b, i));
+      // In slices of BATCH_SLICE inputs, so a turn of the recorder can stop between them.
+      for (let i = 0; i < b.results.length; i += BATCH_SLICE)
+        queued.push(() => writeInputs(b, i, Math.min(b.results.length, i + BATCH_SLICE)));
       queued.push(() => writeSummary(b));
       schedule();
     },

@@ -253,23 +253,34 @@ describe("Runtime.invokeExtensionBatch()", () => {
   });
 
   it("counts each input in the metrics and logs one invocation_batch line", async () => {
-    await runtime.metrics.render(); // records what earlier tests left queued
+    const count = (text: string, series: string) =>
+      Number(new RegExp(`^${series} (\\d+)$`, "m").exec(text)?.[1] ?? 0);
+    const labels = 'tenant_id="acme",extension_id="echo",version="1"';
+    const series = [
+      `ameide_ext_invocations_total{${labels},outcome="ok"}`,
+      `ameide_ext_invocations_total{${labels},outcome="business_error"}`,
+      `ameide_ext_invocations_total{${labels},outcome="technical_error"}`,
+      `ameide_ext_invocation_duration_seconds_count{${labels},outcome="ok"}`,
+      `ameide_ext_invocation_fuel_count{${labels}}`,
+    ];
+    const textBefore = await runtime.metrics.render(); // records what earlier tests left queued
     const before = lines.length;
-    await runtime.invokeExtensionBatch(batch("echo", [{ a: 1 }, { mode: "fail" }, { mode: "trap" }]));
-    const text = await runtime.metrics.render();
-    expect(text).toMatch(
-      /ameide_ext_invocations_total\{[^}]*extension_id="echo"[^}]*outcome="business_error"\} \d+/,
+    await runtime.invokeExtensionBatch(
+      batch("echo", [{ a: 1 }, { mode: "fail" }, { mode: "trap" }, { a: 4 }, { a: 5 }]),
     );
+    const textAfter = await runtime.metrics.render();
+    expect(series.map((x) => count(textAfter, x) - count(textBefore, x))).toEqual([3, 1, 1, 3, 5]);
     const mine = lines.slice(before);
     const summary = mine.filter((l) => l.event === "invocation_batch");
     expect(summary).toHaveLength(1);
     expect(summary[0]).toMatchObject({
       extension_id: "echo",
       version: "1",
-      inputs: 3,
-      ok: 1,
+      inputs: 5,
+      ok: 3,
       business_error: 1,
       technical_error: 1,
+      not_started: 0,
       correlation_id: "op-1",
     });
     // The input that failed technically has its own line, as a single call's, with its place.
