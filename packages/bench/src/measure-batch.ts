@@ -1,9 +1,11 @@
+import { FUEL_PER_CPU_MILLI } from "@ameide-ext/contract";
 import {
   InvokeExtensionBatchRequestSchema,
   InvokeExtensionRequestSchema,
   Outcome,
   WasmExtensionRuntime,
 } from "@ameide-ext/proto";
+import { createEngine } from "@ameide-ext/runtime";
 import { create } from "@bufbuild/protobuf";
 import { createClient, type Transport } from "@connectrpc/connect";
 import * as hdr from "hdr-histogram-js";
@@ -28,6 +30,13 @@ export interface BatchBenchResult {
   inputBytes: number;
   batch: InvoiceLatency;
   singleCalls: InvoiceLatency;
+  /** The same lines run by the engine alone (engine.tryInline in a loop, the bench's process): the floor. */
+  engineAlone?: InvoiceLatency;
+  /**
+   * Times the service routed the hook to the pool for a minute during the run (`inline_overrun` lines
+   * with `routed: true` in its log): after one, a batch pays a worker round trip per line.
+   */
+  routedToPool?: number;
   /** How many times faster the batch is at p50. */
   speedupP50: number;
 }
@@ -105,4 +114,59 @@ export async function measureInvoiceBatch(
     singleCalls,
     speedupP50: singleCalls.p50Us / batch.p50Us,
   };
+}
+
+/**
+ * The floor of the batch row: the same {@link INVOICE_LINES} lines run by
+ * the engine alone, `engine.tryInline` one after the other on this process's
+ * thread (no network, no service), for `timeMs` after a warm-up; p50 and p95
+ * per invoice.
+ */
+export async function measureEngineInvoiceFloor(
+  component: Uint8Array,
+  timeMs = 2_000,
+): Promise<InvoiceLatency> {
+  const engine = createEngine();
+  try {
+    const ext = await engine.load(component, { limits: { cpuMillis: 5, memoryMb: 16, timeoutMs: 50 } });
+    const inputs = invoiceLines(INVOICE_LINES).map((l) => encoder.encode(JSON.stringify(l)));
+    const slice = 100 * (FUEL_PER_CPU_MILLI / 1000);
+    const h = hdr.build();
+    const until = performance.now() + timeMs;
+    for (let i = 0; performance.now() < until; i++) {
+      const t = performance.now();
+      for (const input of inputs) {
+        const r = engine.tryInline(ext, { input }, slice);
+        // A run may end past its 50 ms limit when the machine takes the thread away: it still ran.
+        if (!("ran" in r)) throw new Error(`the engine did not run a line inline (${r.skipped})`);
+      }
+      if (i >= 10) h.recordValue(Math.round((performance.now() - t) * 1000));
+      // As in the service: the instance is cleaned between invoices, off the measured time.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const floor = {
+      p50Us: h.getValueAtPercentile(50),
+      p95Us: h.getValueAtPercentile(95),
+      samples: h.totalCount,
+    };
+    h.destroy();
+    return floor;
+  } finally {
+    await engine.close();
+  }
+}
+
+/** Counts the `inline_overrun` lines of `key` with `routed: true` in a runtime's log (JSON lines). */
+export function countRoutings(logText: string, key: string): number {
+  let n = 0;
+  for (const line of logText.split("\n")) {
+    if (!line.includes('"inline_overrun"')) continue;
+    try {
+      const l = JSON.parse(line) as { event?: string; key?: string; routed?: boolean };
+      if (l.event === "inline_overrun" && l.key === key && l.routed === true) n++;
+    } catch {
+      // a line cut by the log's buffering: not one of ours
+    }
+  }
+  return n;
 }
