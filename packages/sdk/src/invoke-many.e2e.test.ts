@@ -26,10 +26,12 @@ describe("invokeMany through a runtime service", () => {
   let client: RuntimeClient;
   let sha256: string;
   let runtime: Runtime;
+  let mint: (tenants: string[]) => Promise<string>;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "ameide-sdk-batch-"));
     const issuer = await createLocalTokenIssuer({ dir });
+    mint = (tenants) => issuer.mint({ subject: "sales-domain", tenants });
     const hook = await buildTestHook("echo", "1");
     sha256 = hook.sha256;
     runtime = await createRuntime({
@@ -123,6 +125,18 @@ describe("invokeMany through a runtime service", () => {
       code: "invalid_argument",
       reason: "batch_size",
     });
+  });
+
+  it("refuses a caller that may not act for the context's tenant, before any line runs (permission_denied)", async () => {
+    const other = createRuntimeClient({ baseUrl: server.url as string, token: () => mint(["globex"]) });
+    try {
+      await expect(other.invokeMany("price-line", [{}], ctx)).rejects.toMatchObject({
+        code: "permission_denied",
+        reason: "tenant_not_allowed",
+      });
+    } finally {
+      other.close();
+    }
   });
 
   it("answers every line not_found for an extension the runtime does not know", async () => {
