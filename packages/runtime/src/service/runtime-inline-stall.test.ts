@@ -143,7 +143,9 @@ describe("ameide-ext-runtime, 1,000-input batches of slow guests against another
       config,
       [
         "env: dev",
-        `runtime: { pool: { size: 1 }, inline_slice_us: ${SLICE_US}, log_level: warn, auth: { mode: insecure_local } }`,
+        // Two workers: a batch holds at most one (its pool inputs go one at a time), so globex's calls that
+        // go to the pool while the thread is busy find the other free, not queued behind a grow run.
+        `runtime: { pool: { size: 2 }, inline_slice_us: ${SLICE_US}, log_level: warn, auth: { mode: insecure_local } }`,
         "extensions:",
         ...(["work", "grow"] as const).map(
           (id) =>
