@@ -55,6 +55,7 @@ describe("Runtime.invokeExtensionBatch()", () => {
   let runtime: Runtime;
   let lines: Array<Record<string, unknown>>;
   let echoSha: string;
+  let file: CatalogFile;
   const engine = createEngine({ pool: { size: 1 } });
   const paths: string[] = [];
   const counting = {
@@ -80,7 +81,7 @@ describe("Runtime.invokeExtensionBatch()", () => {
       sha256: createHash("sha256").update(counterBytes).digest("hex"),
     });
     const base = { tenant_id: "acme", kind: "process_hook", version: "1" } as const;
-    const file: CatalogFile = {
+    file = {
       env: "dev",
       extensions: [
         {
@@ -299,6 +300,29 @@ describe("Runtime.invokeExtensionBatch()", () => {
     await local.drain(10);
     const err = await refusal(local.invokeExtensionBatch(batch("echo", [{}])));
     expect([err.code, err.reason]).toEqual(["unavailable", "shutting_down"]);
+    await local.close();
+  });
+
+  it("lets a batch already running finish when draining begins: the drain waits for it", async () => {
+    const local = await createRuntime({
+      catalog: createCatalog(file),
+      logger: captureLogger().logger,
+      defaultMetrics: false,
+      engine: counting,
+    });
+    const spin = { mode: "spin", n: 200_000 };
+    const running = local.invokeExtensionBatch(
+      batch(
+        "echo",
+        Array.from({ length: 40 }, () => spin),
+      ),
+    );
+    await new Promise((resolve) => setImmediate(resolve)); // the batch has begun
+    expect(local.inflight).toBe(1);
+    const drained = local.drain(10_000);
+    const res = await running;
+    expect(await drained).toBe(true);
+    expect(res.results.every((r) => r.outcome === Outcome.OK)).toBe(true);
     await local.close();
   });
 });
