@@ -131,7 +131,7 @@ export function createInvocationRecorder(options: {
     const level = line.technical_error > 0 ? "warn" : "info";
     if (logger.isLevelEnabled(level)) logger[level](line, "invocation batch");
   };
-  // What is left to record, one unit per invocation (a batch's inputs one by one), oldest first.
+  // What is left to record, oldest first: one unit per invocation, or per BATCH_SLICE inputs of a batch.
   let queued: Array<() => void> = [];
   let head = 0;
   let writing: NodeJS.Immediate | undefined;
