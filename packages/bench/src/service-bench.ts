@@ -22,7 +22,7 @@
  *   npm run bench:service --workspace @ameide-ext/bench
  *
  * Exit codes: 0 the run completed (the report says PASS or MISS per goal);
- * 1 it failed (a wrong answer, an error); 2 it passed its 120 s bound.
+ * 1 it failed (a wrong answer, an error); 2 it passed its 180 s bound.
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -52,8 +52,11 @@ import { serverMemory, startServer } from "./service-harness.js";
 export const RESULTS_PATH: string = fileURLToPath(
   new URL("../../../bench-results/service.json", import.meta.url),
 );
-/** A run past this is stopped (exit 2). */
-export const TIME_BOUND_MS = 120_000;
+/**
+ * A run past this is stopped (exit 2). About 100 s on 2 cores with other work on them (the batch row
+ * and its engine floor add 10-15 s of the 100); 120 s was passed at a load average of 13.
+ */
+export const TIME_BOUND_MS = 180_000;
 /** Goal: what an invocation adds to an empty RPC at p50, in ms. */
 export const OVERHEAD_P50_GOAL_MS = 0.1;
 /** Goal: invocations per second over loopback with the Connect protocol, on 2 cores. */
