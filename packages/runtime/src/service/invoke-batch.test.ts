@@ -224,16 +224,14 @@ describe("Runtime.invokeExtensionBatch()", () => {
   });
 
   it("bounds the whole batch by the caller's deadline: inputs left when it passes end deadline_exceeded without running", async () => {
-    const spin = { mode: "spin", n: 3_000_000 };
-    const res = await runtime.invokeExtensionBatch(
-      batch(
-        "echo",
-        Array.from({ length: 40 }, () => spin),
-      ),
-      {
-        timeoutMs: 60,
-      },
-    );
+    // The medium tier runs in the pool, each input in full (a low-tier spin would outrun the inline slice
+    // and make its first pool instance under the deadline); its worker warmed first.
+    await runtime.invokeExtensionBatch(batch("echo-pool", [{}]));
+    // 50 inputs of 12 million turns (180 million fuel, within cpu_millis 50; about 16 ms each here, a few
+    // times that on a loaded machine): far more than 200 ms in all, while the first one fits in it.
+    const spin = { mode: "spin", n: 12_000_000 };
+    const inputs = Array.from({ length: 50 }, () => spin);
+    const res = await runtime.invokeExtensionBatch(batch("echo-pool", inputs), { timeoutMs: 200 });
     const last = res.results.at(-1);
     expect([last?.outcome, last?.errorCode, last?.errorReason]).toEqual([
       Outcome.TECHNICAL_ERROR,
