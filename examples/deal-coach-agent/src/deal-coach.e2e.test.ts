@@ -177,6 +177,7 @@ describe("the deal-coach agent against a runtime service running opportunity-ris
         return client.invoke(o);
       },
       close: () => {},
+      invokeMany: () => Promise.reject(new Error("invokeMany is not used by this test")),
       chattyWarnings: 0,
     };
     const tool = extensionTool(counted, await readToolManifest(undefined, "latest"), { audit });

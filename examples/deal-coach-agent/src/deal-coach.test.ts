@@ -68,6 +68,7 @@ function fakeRuntime(respond: (o: InvokeOptions) => InvokeResult) {
       return respond(o as InvokeOptions) as InvokeResult<O>;
     },
     close: () => {},
+    invokeMany: () => Promise.reject(new Error("invokeMany is not used by this test")),
     chattyWarnings: 0,
   };
   return { client, calls };

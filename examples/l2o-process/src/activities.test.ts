@@ -28,6 +28,7 @@ function fakeClient(reply: (o: InvokeOptions) => InvokeResult) {
       return reply(o);
     }) as RuntimeClient["invoke"],
     close: () => undefined,
+    invokeMany: () => Promise.reject(new Error("invokeMany is not used by this test")),
     chattyWarnings: 0,
   };
   return { client, calls };

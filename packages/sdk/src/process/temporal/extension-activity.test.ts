@@ -41,6 +41,7 @@ function fakeClient(answer: (o: InvokeOptions, n: number) => InvokeResult | Prom
       return answer(o, calls.length);
     }) as RuntimeClient["invoke"],
     close: () => undefined,
+    invokeMany: () => Promise.reject(new Error("invokeMany is not used by this test")),
     chattyWarnings: 0,
   };
   return { client, calls };
