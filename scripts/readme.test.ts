@@ -22,7 +22,7 @@ describe("README.md", () => {
     expect(ci).toEqual(["npm test"]);
   });
 
-  it("runs the demo: the §7 lifecycle through the CLI, the local stack and the SDK", () => {
+  it("runs the demo: the §7 lifecycle through the CLI, the local stack and the SDK, then the Orders domain running the tenant's extension", () => {
     const r = spawnSync(
       process.execPath,
       [
@@ -31,7 +31,12 @@ describe("README.md", () => {
         join(root, "packages/toolkit/src/testing/register-source-loader.mjs"),
         join(root, "scripts", "demo.mjs"),
       ],
-      { cwd: root, encoding: "utf8", env: { ...process.env, AMEIDE_EXT_FROM_SOURCE: "1" } },
+      {
+        cwd: root,
+        encoding: "utf8",
+        env: { ...process.env, AMEIDE_EXT_FROM_SOURCE: "1" },
+        timeout: 290_000,
+      },
     );
     expect(r.status, r.stderr).toBe(0);
     const steps = [...r.stdout.matchAll(/^\$ ameide-ext (\w+)/gm)].map((m) => m[1]);
@@ -46,6 +51,10 @@ describe("README.md", () => {
       "promote",
       "rollback",
       "status",
+      "new",
+      "test",
+      "promote",
+      "bind",
     ]);
     expect(r.stdout).toMatch(/^3 passed, 0 failed$/m);
     // v1 routes a 30k low-margin deal the standard way, v2 to the extra approval, and after the rollback v1 again.
@@ -53,8 +62,18 @@ describe("README.md", () => {
       (m) => JSON.parse(m[1] as string).route,
     );
     expect(routes).toEqual(["standard", "extra_approval", "standard"]);
+    // The last act: the Orders service, bound to the promoted order-guard, stores one order with the fields
+    // the hook derived and refuses the over-discounted one with its coded message; SIGTERM stops it.
+    expect(r.stdout).toMatch(/^\$ orders-domain .*--registry-url http:\/\/127\.0\.0\.1:\d+ --env dev/m);
+    const stored = /^ {2}-> stored (ord-\d+), derived fields (\{.*\})$/m.exec(r.stdout);
+    expect(stored?.[1]).toBe("ord-1");
+    expect(JSON.parse(stored?.[2] as string)).toMatchObject({ lineCount: 1, netTotal: 237.5 });
+    expect(r.stdout).toMatch(/^ {2}-> refused: failed_precondition: /m);
+    expect(r.stdout).toMatch(/^ {5}error DISCOUNT_TOO_HIGH at lines\[0\]\.discountPct: /m);
     expect(r.stdout).toMatch(/^demo: the whole lifecycle ran$/m);
-  });
+    // Two hooks compiled (locally and by the registry), two services started: about 70 s alone, more on a
+    // shared machine; past the suite's 60 s default.
+  }, 300_000);
 
   it("runs the engine code sample", () => {
     const sample = /## Using the engine[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];

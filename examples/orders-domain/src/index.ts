@@ -10,7 +10,23 @@ export type { CreateOrderCommand, OrderLine } from "./order-command.js";
 export { ORDER_LIMITS } from "./order-command.js";
 export { ORDER_POINTS, ORDERS_DOMAIN } from "./order-points.js";
 export type { OrderStore, StoredOrder } from "./order-store.js";
+export type {
+  BindingsSource,
+  OrdersDatabase,
+  OrdersServiceArgs,
+  OrdersServiceArgsDeps,
+  OrdersServiceEnv,
+} from "./orders-service-args.js";
+export {
+  BINDING_ENVS,
+  DEFAULT_ORDERS_DB,
+  DEFAULT_ORDERS_PORT,
+  ORDERS_SERVICE_HELP,
+  parseOrdersServiceArgs,
+} from "./orders-service-args.js";
 export { createPostgresOrderStore } from "./postgres-order-store.js";
 export { createSqliteOrderStore } from "./sqlite-order-store.js";
 export type { OrdersServer, OrdersServerOptions } from "./start-orders-server.js";
 export { startOrdersServer } from "./start-orders-server.js";
+export type { OrdersService } from "./start-orders-service.js";
+export { startOrdersService } from "./start-orders-service.js";

@@ -2,9 +2,14 @@ import pg from "pg";
 import { ORDERS_TABLE, type OrderStore, orderOfRow, seqOfId } from "./order-store.js";
 import { duplicate } from "./sqlite-order-store.js";
 
-/** An {@link OrderStore} in PostgreSQL (`postgres://…`), for a domain that runs several replicas. */
-export async function createPostgresOrderStore(url: string): Promise<OrderStore> {
-  const pool = new pg.Pool({ connectionString: url, max: 4 });
+/**
+ * An {@link OrderStore} in PostgreSQL (`postgres://…`), for a domain that runs several replicas. Given a
+ * `pg.Pool` instead of a URL (one the domain shares, e.g. with its bindings), it leaves ending it to
+ * the caller.
+ */
+export async function createPostgresOrderStore(urlOrPool: string | pg.Pool): Promise<OrderStore> {
+  const owned = typeof urlOrPool === "string";
+  const pool = owned ? new pg.Pool({ connectionString: urlOrPool, max: 4 }) : urlOrPool;
   await pool.query(ORDERS_TABLE);
   return {
     async insert(order) {
@@ -51,7 +56,7 @@ export async function createPostgresOrderStore(url: string): Promise<OrderStore>
       return rows[0] ? orderOfRow(rows[0]) : undefined;
     },
     async close() {
-      await pool.end();
+      if (owned) await pool.end();
     },
   };
 }

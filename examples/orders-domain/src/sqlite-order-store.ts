@@ -2,10 +2,15 @@ import { ExtensionError } from "@ameide-ext/contract";
 import Database from "better-sqlite3";
 import { ORDERS_TABLE, type OrderStore, orderOfRow, seqOfId } from "./order-store.js";
 
-/** An {@link OrderStore} in a SQLite file (or `:memory:`), the domain's default database. */
-export function createSqliteOrderStore(path: string): OrderStore {
-  const db = new Database(path);
-  db.pragma("journal_mode = WAL");
+/**
+ * An {@link OrderStore} in a SQLite file (or `:memory:`), the domain's default database. Given an open
+ * `Database` instead of a path (one the domain shares, e.g. with its bindings), it leaves closing it
+ * to the caller.
+ */
+export function createSqliteOrderStore(pathOrDb: string | Database.Database): OrderStore {
+  const owned = typeof pathOrDb === "string";
+  const db = owned ? new Database(pathOrDb) : pathOrDb;
+  if (owned) db.pragma("journal_mode = WAL");
   db.exec(ORDERS_TABLE);
   const next = db.prepare("SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM orders WHERE tenant_id = ?");
   const insert = db.prepare(
@@ -41,7 +46,7 @@ export function createSqliteOrderStore(path: string): OrderStore {
       return row ? orderOfRow(row as Record<string, unknown>) : undefined;
     },
     async close() {
-      db.close();
+      if (owned) db.close();
     },
   };
 }

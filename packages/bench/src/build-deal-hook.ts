@@ -25,6 +25,11 @@ export const ECHO_TS_HOOK_ENTRY: string = fileURLToPath(
   new URL("../hooks/echo-ts/src/index.ts", import.meta.url),
 );
 
+/** The invoice-line pricing hook (AssemblyScript): bench:service prices a 500-line invoice with it, batched and not. */
+export const INVOICE_LINE_HOOK_ENTRY: string = fileURLToPath(
+  new URL("../hooks/invoice-line/src/index.ts", import.meta.url),
+);
+
 /** A built hook, as the bench needs it. */
 export interface DealHookBuild {
   /** The component. */

@@ -40,6 +40,27 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
+describe("an unknown command", () => {
+  it("is a usage error (exit 2) even with --help, naming it and suggesting the closest command", async () => {
+    for (const args of [["frobnicate"], ["frobnicate", "--help"], ["tset", "-h", "x"]]) {
+      const r = await cli(args);
+      expect([args.join(" "), r.code]).toEqual([args.join(" "), EXIT_CODES.usage]);
+      expect(r.stderr).toContain(`unknown command '${args[0]}'`);
+      expect(r.stdout).not.toContain("Usage: ameide-ext");
+    }
+    expect((await cli(["tset", "--help"])).stderr).toContain("Did you mean test?");
+    expect((await cli(["test", "--help"])).code).toBe(EXIT_CODES.ok);
+    expect((await cli(["help", "test"])).code).toBe(EXIT_CODES.ok);
+    expect((await cli(["--help"])).code).toBe(EXIT_CODES.ok);
+  });
+
+  it("with --json, still one error document on stdout", async () => {
+    const r = await cli(["frobnicate", "--help", "--json"]);
+    expect(r.code).toBe(EXIT_CODES.usage);
+    expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: "invalid_argument" } });
+  });
+});
+
 describe("ameide-ext new", () => {
   it("refuses a folder that is not empty", async () => {
     await mkdir(path.join(root, "taken"));

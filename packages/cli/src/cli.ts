@@ -85,7 +85,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<Ex
     },
   });
   try {
-    await program.parseAsync([...argv], { from: "user" });
+    await program.parseAsync(withoutHelpForUnknown(program, argv), { from: "user" });
   } catch (cause) {
     if (!(cause instanceof CommanderError)) throw cause;
     if (cause.exitCode === 0) return EXIT_CODES.ok;
@@ -97,4 +97,16 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<Ex
     return EXIT_CODES.usage;
   }
   return exit;
+}
+
+/**
+ * `argv` without its help flags when it names no command we have: commander would print the top-level help
+ * and exit 0 for `ameide-ext frobnicate --help`; without them it refuses the unknown command (exit 2) and
+ * suggests the closest one.
+ */
+function withoutHelpForUnknown(program: Command, argv: readonly string[]): string[] {
+  const name = argv.find((arg) => !arg.startsWith("-"));
+  const known = program.commands.some((c) => c.name() === name || c.aliases().includes(name as string));
+  if (name === undefined || name === "help" || known) return [...argv];
+  return argv.filter((arg) => arg !== "--help" && arg !== "-h");
 }

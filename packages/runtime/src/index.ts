@@ -91,6 +91,14 @@ export { createTokenMinter, MAX_TOKEN_TTL_SECONDS } from "./host/token-minter.js
 export type { AuthSettings, ConfiguredPrincipal, TrustedIssuer } from "./service/auth-settings.js";
 export { resolveAuthSettings } from "./service/auth-settings.js";
 export { authorizeRequest } from "./service/authorize-request.js";
+export type { BatchCaps } from "./service/batch-size.js";
+export {
+  BATCH_CAP_BOUNDS,
+  batchReadMaxBytes,
+  checkBatchSize,
+  DEFAULT_BATCH_MAX_BYTES,
+  DEFAULT_BATCH_MAX_INPUTS,
+} from "./service/batch-size.js";
 export type {
   CallerAuthenticator,
   CallerCredentials,

@@ -48,13 +48,16 @@ export {
 } from "./domain/registry-config-store.js";
 export type { ContextBase } from "./execution-context.js";
 export { agentContext, systemContext, userContext } from "./execution-context.js";
+export type { InvokeManyOptions, InvokeManyResult } from "./invoke-many.js";
 export type {
+  BatchResult,
   BusinessError,
   BusinessErrorResult,
   GuestLog,
   InvokeResult,
   InvokeStats,
   OkResult,
+  TechnicalErrorResult,
 } from "./read-response.js";
 export type { RetryOptions } from "./retry.js";
 export type {

@@ -58,6 +58,20 @@ export interface BusinessErrorResult extends ResultBase {
 /** What {@link RuntimeClient.invoke} resolves with. Technical errors are thrown as ExtensionError instead. */
 export type InvokeResult<O = unknown> = OkResult<O> | BusinessErrorResult;
 
+/**
+ * One input of a batch the runtime could not answer (a limit, a trap, a
+ * deadline, not_found…): the ExtensionError {@link RuntimeClient.invoke}
+ * would have thrown, as a value, so the batch's other answers stand.
+ */
+export interface TechnicalErrorResult extends ResultBase {
+  outcome: "technical_error";
+  /** The runtime's code and reason; the stats and logs also in `details`. */
+  error: ExtensionError;
+}
+
+/** One answer of {@link RuntimeClient.invokeMany}: an {@link InvokeResult}, or a technical error as a value. */
+export type BatchResult<O = unknown> = InvokeResult<O> | TechnicalErrorResult;
+
 const decoder = new TextDecoder();
 
 const LEVELS: Partial<Record<ProtoLogLevel, LogLevel>> = {
@@ -86,6 +100,17 @@ function parseJson(bytes: Uint8Array, what: string): unknown {
  * resolved version, module sha256, stats and logs in `details`.
  */
 export function readResponse<O>(res: InvokeExtensionResponse): InvokeResult<O> {
+  const result = readOutcome<O>(res);
+  if (result.outcome === "technical_error") throw result.error;
+  return result;
+}
+
+/**
+ * Reads an InvokeExtensionResponse as {@link readResponse} does, but returns
+ * a technical error as a {@link TechnicalErrorResult} instead of throwing it:
+ * the reading of each answer of a batch.
+ */
+export function readOutcome<O>(res: InvokeExtensionResponse): BatchResult<O> {
   const s = res.stats;
   const base: ResultBase = {
     resolvedVersion: res.resolvedVersion,
@@ -110,7 +135,7 @@ export function readResponse<O>(res: InvokeExtensionResponse): InvokeResult<O> {
     return { ...base, outcome: "business_error", businessError };
   }
   // OUTCOME_TECHNICAL_ERROR, and OUTCOME_UNSPECIFIED, which the proto says to read the same way.
-  throw new ExtensionError(
+  const error = new ExtensionError(
     isErrorCode(res.errorCode) ? res.errorCode : "internal",
     res.errorMsg || "the runtime reported a technical error without a message",
     isErrorReason(res.errorReason) ? res.errorReason : undefined,
@@ -121,4 +146,5 @@ export function readResponse<O>(res: InvokeExtensionResponse): InvokeResult<O> {
       logs: base.logs,
     },
   );
+  return { ...base, outcome: "technical_error", error };
 }

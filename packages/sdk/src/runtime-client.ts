@@ -3,13 +3,15 @@ import { connect as netConnect } from "node:net";
 import type { ExecutionContext } from "@ameide-ext/contract";
 import { ExtensionError, fromConnectError } from "@ameide-ext/contract";
 import {
+  type InvokeExtensionBatchRequest,
+  type InvokeExtensionBatchResponse,
   type InvokeExtensionRequest,
   InvokeExtensionRequestSchema,
   type InvokeExtensionResponse,
   WasmExtensionRuntime,
 } from "@ameide-ext/proto";
 import { create } from "@bufbuild/protobuf";
-import { createClient, type Transport } from "@connectrpc/connect";
+import { type CallOptions, createClient, type Transport } from "@connectrpc/connect";
 import {
   createConnectTransport,
   createGrpcTransport,
@@ -17,8 +19,15 @@ import {
   Http2SessionManager,
 } from "@connectrpc/connect-node";
 import { type ChattinessOptions, createChattinessCounter } from "./chattiness.js";
+import {
+  batchRequest,
+  type InvokeManyOptions,
+  type InvokeManyResult,
+  readBatchResponse,
+} from "./invoke-many.js";
 import { type InvokeResult, readResponse } from "./read-response.js";
 import { type RetryOptions, resolveRetry, retryDelayMs } from "./retry.js";
+import { inputBytes, wireContext } from "./wire-request.js";
 
 /** Header carrying the end user's own token (the runtime's `USER_TOKEN_HEADER`). */
 export const USER_TOKEN_HEADER = "x-ameide-user-token";
@@ -31,13 +40,18 @@ export type RuntimeProtocol = "connect" | "grpc" | "grpc-web";
 
 /**
  * The runtime, embedded: what `createRuntime()` of `@ameide-ext/runtime`
- * returns. Only this method is used, so a test double is easy to write.
+ * returns. Only these methods are used, so a test double is easy to write;
+ * `invokeExtensionBatch` only by {@link RuntimeClient.invokeMany}.
  */
 export interface InProcessRuntime {
   invokeExtension(
     request: InvokeExtensionRequest,
     options?: { timeoutMs?: number | undefined },
   ): Promise<InvokeExtensionResponse>;
+  invokeExtensionBatch?(
+    request: InvokeExtensionBatchRequest,
+    options?: { timeoutMs?: number | undefined },
+  ): Promise<InvokeExtensionBatchResponse>;
 }
 
 /** Options of {@link createRuntimeClient}. Give exactly one of `baseUrl`, `socketPath` and `inProcess`. */
@@ -104,29 +118,44 @@ export interface RuntimeClient {
    * `unavailable` ones within the deadline.
    */
   invoke<O = unknown, I = unknown>(options: InvokeOptions<I>): Promise<InvokeResult<O>>;
+  /**
+   * Invokes one extension version once per input, in one round trip
+   * (InvokeExtensionBatch, spec 479 §10.3): each input runs on its own, with
+   * fresh state and its own limits, and has its own answer, in order, read as
+   * {@link invoke} reads one, but for a technical error, which is that
+   * answer's `error` (outcome "technical_error"), not thrown: one failing
+   * input never fails the others. Throws an ExtensionError only when the
+   * whole batch is refused: `invalid_argument / batch_size` (no input, or
+   * over the runtime's caps: by default 1,000 inputs and 4 MiB), an input
+   * that cannot be serialized, `unavailable` after the retries, or the
+   * deadline, which bounds the whole batch. Counts as one call for
+   * chattiness.
+   */
+  invokeMany<O = unknown, I = unknown>(
+    extensionId: string,
+    inputs: readonly I[],
+    ctx: ExecutionContext,
+    options?: InvokeManyOptions,
+  ): Promise<InvokeManyResult<O>>;
   /** Closes the client's connections. */
   close(): void;
   /** Chattiness warnings so far (see RuntimeClientOptions.chattiness). */
   readonly chattyWarnings: number;
 }
 
-const encoder = new TextEncoder();
-
-function inputBytes(input: unknown): Uint8Array {
-  if (input instanceof Uint8Array) return input;
-  if (typeof input === "string") return encoder.encode(input);
-  const text = JSON.stringify(input);
-  if (text === undefined)
-    throw new ExtensionError("invalid_argument", "input cannot be serialized as JSON", "invalid_input");
-  return encoder.encode(text);
-}
-
-type Call = (
-  req: InvokeExtensionRequest,
+/** One RPC of the runtime, over whatever carries it: the request, the time left, a signal and the end user's token. */
+type Rpc<Req, Res> = (
+  req: Req,
   timeoutMs: number,
   signal: AbortSignal | undefined,
   userToken: string | undefined,
-) => Promise<InvokeExtensionResponse>;
+) => Promise<Res>;
+
+/** The runtime's two RPCs, over one transport. */
+interface Calls {
+  invoke: Rpc<InvokeExtensionRequest, InvokeExtensionResponse>;
+  invokeBatch: Rpc<InvokeExtensionBatchRequest, InvokeExtensionBatchResponse>;
+}
 
 /** The credential headers of one request: the service's token (asked for now) and the end user's. */
 async function credentialHeaders(
@@ -151,7 +180,7 @@ async function credentialHeaders(
   return headers;
 }
 
-function networkCall(options: RuntimeClientOptions): { call: Call; close: () => void } {
+function networkCall(options: RuntimeClientOptions): { calls: Calls; close: () => void } {
   const protocol = options.protocol ?? "connect";
   const httpVersion = protocol === "grpc" ? "2" : (options.httpVersion ?? "2");
   if (protocol === "grpc" && options.httpVersion === "1.1")
@@ -185,27 +214,46 @@ function networkCall(options: RuntimeClientOptions): { call: Call; close: () => 
     close = () => agent.destroy();
   }
   const client = createClient(WasmExtensionRuntime, transport);
-  return {
-    call: async (req, timeoutMs, signal, userToken) => {
+  const rpc =
+    <Req, Res>(method: (req: Req, o: CallOptions) => Promise<Res>): Rpc<Req, Res> =>
+    async (req, timeoutMs, signal, userToken) => {
       const headers = await credentialHeaders(options.token, userToken);
       try {
-        return await client.invokeExtension(req, { timeoutMs, signal, headers });
+        return await method(req, { timeoutMs, signal, headers });
       } catch (cause) {
         throw fromConnectError(cause);
       }
+    };
+  return {
+    calls: {
+      invoke: rpc((req, o) => client.invokeExtension(req, o)),
+      invokeBatch: rpc((req, o) => client.invokeExtensionBatch(req, o)),
     },
     close,
   };
 }
 
-function inProcessCall(runtime: InProcessRuntime): Call {
-  return async (req, timeoutMs, signal) => {
-    signal?.throwIfAborted();
-    try {
-      return await runtime.invokeExtension(req, { timeoutMs });
-    } catch (cause) {
-      throw ExtensionError.from(cause);
-    }
+function inProcessCalls(runtime: InProcessRuntime): Calls {
+  const rpc =
+    <Req, Res>(method: (req: Req, o: { timeoutMs: number }) => Promise<Res>): Rpc<Req, Res> =>
+    async (req, timeoutMs, signal) => {
+      signal?.throwIfAborted();
+      try {
+        return await method(req, { timeoutMs });
+      } catch (cause) {
+        throw ExtensionError.from(cause);
+      }
+    };
+  return {
+    invoke: rpc((req, o) => runtime.invokeExtension(req, o)),
+    invokeBatch: rpc((req, o) => {
+      if (!runtime.invokeExtensionBatch)
+        throw new ExtensionError(
+          "failed_precondition",
+          "the in-process runtime has no invokeExtensionBatch; give invokeMany a runtime from createRuntime() of @ameide-ext/runtime",
+        );
+      return runtime.invokeExtensionBatch(req, o);
+    }),
   };
 }
 
@@ -231,9 +279,35 @@ export function createRuntimeClient(options: RuntimeClientOptions): RuntimeClien
     );
   const retry = resolveRetry(options.retry);
   const chattiness = createChattinessCounter(options.chattiness);
-  const { call, close } = options.inProcess
-    ? { call: inProcessCall(options.inProcess), close: () => undefined }
+  const { calls, close } = options.inProcess
+    ? { calls: inProcessCalls(options.inProcess), close: () => undefined }
     : networkCall(options);
+
+  /** Runs `attempt` with the time left until the deadline, retrying `unavailable` answers within it. */
+  const withRetries = async <T>(
+    timeoutMs: number | undefined,
+    signal: AbortSignal | undefined,
+    attempt: (remainingMs: number) => Promise<T>,
+  ): Promise<T> => {
+    const deadline = performance.now() + (timeoutMs ?? defaultTimeoutMs);
+    for (let n = 1; ; n++) {
+      const remaining = Math.floor(deadline - performance.now());
+      if (remaining <= 0)
+        throw new ExtensionError(
+          "deadline_exceeded",
+          "the call's deadline passed before the runtime answered",
+          "timeout",
+        );
+      try {
+        return await attempt(remaining);
+      } catch (cause) {
+        const err = ExtensionError.from(cause);
+        const delay = retryDelayMs(retry, n, err);
+        if (delay === undefined || performance.now() + delay >= deadline || signal?.aborted) throw err;
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  };
 
   return {
     async invoke<O = unknown, I = unknown>(opts: InvokeOptions<I>): Promise<InvokeResult<O>> {
@@ -242,36 +316,28 @@ export function createRuntimeClient(options: RuntimeClientOptions): RuntimeClien
       const req = create(InvokeExtensionRequestSchema, {
         extensionId: opts.extensionId,
         version: opts.version ?? "latest",
-        ctx: {
-          tenantId: ctx.tenantId,
-          orgId: ctx.orgId ?? "",
-          userId: ctx.userId ?? "",
-          actorType: ctx.actorType ?? "",
-          sessionId: ctx.sessionId ?? "",
-          correlationId: ctx.correlationId ?? "",
-          env: ctx.env ?? "",
-          riskTier: ctx.riskTier ?? "",
-        },
+        ctx: wireContext(ctx),
         inputJson: inputBytes(opts.input),
       });
-      const deadline = performance.now() + (opts.timeoutMs ?? defaultTimeoutMs);
-      for (let attempt = 1; ; attempt++) {
-        const remaining = Math.floor(deadline - performance.now());
-        if (remaining <= 0)
-          throw new ExtensionError(
-            "deadline_exceeded",
-            "the call's deadline passed before the runtime answered",
-            "timeout",
-          );
-        try {
-          return readResponse<O>(await call(req, remaining, opts.signal, opts.userToken));
-        } catch (cause) {
-          const err = ExtensionError.from(cause);
-          const delay = retryDelayMs(retry, attempt, err);
-          if (delay === undefined || performance.now() + delay >= deadline || opts.signal?.aborted) throw err;
-          await new Promise((r) => setTimeout(r, delay));
-        }
-      }
+      return withRetries(opts.timeoutMs, opts.signal, async (remaining) =>
+        readResponse<O>(await calls.invoke(req, remaining, opts.signal, opts.userToken)),
+      );
+    },
+    async invokeMany<O = unknown, I = unknown>(
+      extensionId: string,
+      inputs: readonly I[],
+      ctx: ExecutionContext,
+      opts: InvokeManyOptions = {},
+    ): Promise<InvokeManyResult<O>> {
+      // One round trip, one call: a batch is what a chatty hook is told to become.
+      chattiness.count(ctx.correlationId, extensionId, opts.hookPoint);
+      const req = batchRequest(extensionId, inputs, ctx, opts.version);
+      return withRetries(opts.timeoutMs, opts.signal, async (remaining) =>
+        readBatchResponse<O>(
+          await calls.invokeBatch(req, remaining, opts.signal, opts.userToken),
+          inputs.length,
+        ),
+      );
     },
     close,
     get chattyWarnings() {

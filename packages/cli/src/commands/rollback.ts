@@ -19,7 +19,10 @@ export function registerRollbackCommand(program: Command, ctx: CommandContext): 
       .summary("make an earlier version active again in one environment")
       .argument("<extension>", "the extension id")
       .requiredOption("--env <env>", "the environment: dev, staging or prod")
-      .option("--to <version>", "the version to make active (default: the one active before the current one)")
+      .option(
+        "--to <version>",
+        "the version to make active (default: the newest older version that ran in that environment; never a newer one)",
+      )
       .option("--comment <text>", "why, for the audit log"),
   )
     .addHelpText(

@@ -7,7 +7,7 @@ import { type RegistryFlags, resolveRegistrySettings } from "./registry-settings
 export interface RollbackExtensionOptions extends RegistryFlags {
   extension: string;
   env: string;
-  /** The version to make active; unset for the one active before the current one. */
+  /** The version to make active; unset for the newest older version that ran in the environment. */
   to?: string | undefined;
   /** Why, for the audit log. Default "rolled back with ameide-ext". */
   comment?: string | undefined;

@@ -311,6 +311,22 @@ describe.each(STORE_BACKENDS)("createRegistry() on $name", (backend) => {
     });
   });
 
+  it("rollback without a version goes to the newest older version that ran there, never forward", async () => {
+    await open();
+    for (let i = 0; i < 3; i++) await compiled(ann, "low");
+    const back = (comment: string) =>
+      registry.rollback(ann, { tenantId: T, extensionId: "deal-guard", env: "dev", comment });
+    expect((await back("v3 misroutes")).deployments[0]?.activeVersion).toBe("2");
+    expect((await back("v2 too")).deployments[0]?.activeVersion).toBe("1");
+    await expect(back("and again")).rejects.toMatchObject({
+      code: "failed_precondition",
+      details: { rule: "not_promoted_to_env" },
+    });
+    const active = (await registry.get(ann, { tenantId: T, extensionId: "deal-guard", version: "1" }))
+      .extension;
+    expect(active.deployments[0]?.activeVersion).toBe("1");
+  });
+
   it("rolls back per environment to a version that ran there; agents only in dev; pins need a promoted version", async () => {
     await open();
     const v1 = await compiled(ann, "low");

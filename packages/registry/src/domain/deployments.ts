@@ -76,7 +76,10 @@ export async function ranIn(
   );
 }
 
-/** The version to roll back to when none is named: the one active in `env` before `activeVersion`. */
+/**
+ * The version to roll back to when none is named: the newest version older than `activeVersion` that was
+ * promoted to `env`. Never a newer one: rolling back twice goes further back, it does not toggle.
+ */
 async function previousActive(
   tx: RegistryTx,
   input: { tenantId: string; extensionId: string },
@@ -84,22 +87,18 @@ async function previousActive(
   activeVersion: string,
 ): Promise<string> {
   const events = await tx.listEvents(input.tenantId, input.extensionId, { limit: 100_000 });
-  const last = events
+  const older = events
     .filter(
-      (e) =>
-        e.env === env &&
-        (e.type === "version_promoted" || e.type === "rolled_back") &&
-        e.version === activeVersion,
+      (e) => e.env === env && e.type === "version_promoted" && Number(e.version) < Number(activeVersion),
     )
-    .at(-1);
-  const to = last?.previousVersion ?? "";
-  if (to === "")
+    .map((e) => Number(e.version));
+  if (older.length === 0)
     throw refuse(
       "failed_precondition",
       RULES.notPromotedToEnv,
-      `no version was active in ${env} before ${activeVersion}`,
+      `no version older than ${activeVersion} ran in ${env}: nothing to roll back to (name one with --to)`,
     );
-  return to;
+  return String(Math.max(...older));
 }
 
 /** RollBack: makes an earlier version that ran in the environment active again. */

@@ -44,6 +44,8 @@ export interface CatalogFileRuntime {
   shutdown_grace_ms?: number;
   pool?: { size?: number; max_queue?: number; worker_heap_mb?: number };
   inline_slice_us?: number;
+  /** Caps of one InvokeExtensionBatch (docs/runtime-service.md, "Batch"). */
+  batch?: { max_inputs?: number; max_bytes?: number };
   /** Connection timeouts and caps (docs/runtime-service.md, "Connections"). */
   connections?: {
     sniff_timeout_ms?: number;
@@ -242,6 +244,11 @@ export const CATALOG_SCHEMA = {
           },
         },
         inline_slice_us: int(0, 10_000),
+        batch: {
+          type: "object",
+          additionalProperties: false,
+          properties: { max_inputs: int(1, 100_000), max_bytes: int(1, 64 * 1024 * 1024) },
+        },
         connections: {
           type: "object",
           additionalProperties: false,

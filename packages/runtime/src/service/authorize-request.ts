@@ -12,11 +12,12 @@ import type { CallerIdentity } from "./caller-authenticator.js";
  *   user, when set, the token's `sub` (`permission_denied/context_mismatch`);
  *   an empty user is filled in from the token.
  * A missing tenant is left for contextOfRequest to refuse as invalid input.
+ * The same for InvokeExtensionBatch: one context for every input.
  */
-export function authorizeRequest(
+export function authorizeRequest<R extends Pick<InvokeExtensionRequest, "ctx">>(
   identity: CallerIdentity,
-  req: InvokeExtensionRequest,
-): InvokeExtensionRequest {
+  req: R,
+): R {
   const ctx = req.ctx;
   if (!ctx || ctx.tenantId === "") return req;
   const { principal, user } = identity;

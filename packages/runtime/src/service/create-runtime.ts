@@ -1,5 +1,10 @@
 import { ExtensionError } from "@ameide-ext/contract";
-import type { InvokeExtensionRequest, InvokeExtensionResponse } from "@ameide-ext/proto";
+import type {
+  InvokeExtensionBatchRequest,
+  InvokeExtensionBatchResponse,
+  InvokeExtensionRequest,
+  InvokeExtensionResponse,
+} from "@ameide-ext/proto";
 import type { Logger } from "pino";
 import type { Catalog, CatalogEntry } from "../catalog/parse-catalog.js";
 import { type CatalogWatch, watchCatalogFile } from "../catalog/watch-catalog-file.js";
@@ -7,6 +12,9 @@ import type { Engine } from "../engine/create-engine.js";
 import type { ExecutionContext, InvocationResult } from "../engine/types.js";
 import type { TokenMinter } from "../host/token-minter.js";
 import type { ModuleStore } from "../store/module-store.js";
+import type { BatchItem } from "./batch-dispatch.js";
+import { answerBatch } from "./batch-response.js";
+import { checkBatchSize } from "./batch-size.js";
 import { checkCatalogMemory } from "./check-catalog-memory.js";
 import { createInvocationDispatch } from "./invocation-dispatch.js";
 import { createInvocationRecorder } from "./invocation-recorder.js";
@@ -60,6 +68,20 @@ export interface Runtime {
     request: InvokeExtensionRequest,
     options?: InvokeCallOptions,
   ): Promise<InvokeExtensionResponse>;
+  /**
+   * Runs one InvokeExtensionBatch: the version resolved once, then each
+   * input as its own invocation (fresh state, its own limits and answer; one
+   * failing input never fails the others), in order. Rejects, before any
+   * input runs, with `invalid_argument / batch_size` for no input or a batch
+   * over `settings.batch`, and with `unavailable / shutting_down` once
+   * draining has begun. What refuses every input (an unknown extension, a
+   * bad context, an open breaker) is in each answer, as in a single call's.
+   * The caller's deadline (`timeoutMs`) bounds the whole batch.
+   */
+  invokeExtensionBatch(
+    request: InvokeExtensionBatchRequest,
+    options?: InvokeCallOptions,
+  ): Promise<InvokeExtensionBatchResponse>;
   /** The catalog in force. */
   readonly catalog: Catalog;
   /**
@@ -171,6 +193,15 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const watch =
     options.catalogPath === undefined ? undefined : watchCatalog(options, settings, parts, setCatalog);
 
+  const refuseWhileDraining = () => {
+    if (draining)
+      throw new ExtensionError(
+        "unavailable",
+        "the runtime is shutting down; retry on another replica",
+        "shutting_down",
+      );
+  };
+
   const runtime: Runtime = {
     get catalog() {
       return catalog;
@@ -191,12 +222,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       return inflight;
     },
     async invokeExtension(req, callOptions = {}) {
-      if (draining)
-        throw new ExtensionError(
-          "unavailable",
-          "the runtime is shutting down; retry on another replica",
-          "shutting_down",
-        );
+      refuseWhileDraining();
       const started = performance.now();
       inflight++;
       metrics.inflight(1);
@@ -228,6 +254,38 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         logs: result?.logs,
       });
       return response;
+    },
+    async invokeExtensionBatch(req, callOptions = {}) {
+      refuseWhileDraining();
+      checkBatchSize(req.inputsJson, settings.batch);
+      const started = performance.now();
+      inflight++;
+      metrics.inflight(1);
+      let entry: CatalogEntry | undefined;
+      let items: BatchItem[] | undefined;
+      let refusal: ExtensionError | undefined;
+      try {
+        const ctx = contextOfRequest(req, catalog.env);
+        entry = catalog.resolve(ctx.tenantId, req.extensionId, req.version);
+        items = await dispatch.runBatch(req.inputsJson, ctx, entry, callOptions.timeoutMs);
+      } catch (cause) {
+        refusal = ExtensionError.from(cause);
+      } finally {
+        inflight--;
+        metrics.inflight(-1);
+        if (inflight === 0) drained?.();
+      }
+      const module = entry && moduleOf(entry);
+      const answer = answerBatch(req.inputsJson.length, items, refusal, module);
+      recorder.recordBatch({
+        req,
+        entry,
+        results: answer.response.results,
+        runs: answer.runs,
+        refusal,
+        latencyMs: performance.now() - started,
+      });
+      return answer.response;
     },
     preload() {
       return Promise.all([warmPool(), preload()]).then(() => {

@@ -5,17 +5,12 @@ import type { CatalogEntry } from "../catalog/parse-catalog.js";
 import type { Engine, LoadedExtension } from "../engine/create-engine.js";
 import type { ExecutionContext, InvocationResult, InvokeRequest } from "../engine/types.js";
 import type { ConnectHostCaller } from "../host/connect-host-caller.js";
+import { type BatchItem, runBatchInputs } from "./batch-dispatch.js";
+import { countsAgainstExtension, countsAsFailure } from "./breaker-verdict.js";
 import type { CircuitBreakers } from "./circuit-breaker.js";
 import type { ExtensionLoader } from "./extension-loader.js";
 import { createOverrunJudge, createSlowSet, SLOW_FOR_MS, watchThreadLoad } from "./inline-routing.js";
 import type { RuntimeSettings } from "./runtime-settings.js";
-
-/** A technical error the extension is to blame for: what a breaker counts. */
-export function countsAgainstExtension(code: string, reason: string | undefined): boolean {
-  if (code === "unavailable") return false; // the runtime's own availability: store, workers, breaker
-  if (code === "invalid_argument" && (reason === "input_size" || reason === "invalid_input")) return false; // the caller's input
-  return true;
-}
 
 /**
  * The input as bytes of its own. A decoded request field is a view into the
@@ -24,6 +19,17 @@ export function countsAgainstExtension(code: string, reason: string | undefined)
  */
 function compact(bytes: Uint8Array): Uint8Array {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+}
+
+/** Refuses a version switched off in the catalog: `failed_precondition / disabled`. */
+function refuseDisabled(entry: CatalogEntry): void {
+  if (entry.disabled)
+    throw new ExtensionError(
+      "failed_precondition",
+      `${entry.key} is switched off in the catalog (disabled: true)`,
+      "disabled",
+      { key: entry.key },
+    );
 }
 
 /** What {@link createInvocationDispatch} needs. */
@@ -50,6 +56,19 @@ export interface InvocationDispatch {
     entry: CatalogEntry,
     callerTimeoutMs: number | undefined,
   ): Promise<InvocationResult>;
+  /**
+   * Runs each of `inputs` as its own invocation of `entry`, in order (see
+   * batch-dispatch.ts): the entry checked and its module loaded once, then
+   * per input its own breaker permit, limits, fresh state and result. Throws
+   * only what refuses the whole batch (disabled, breaker open, module not
+   * loaded); an input's failure is in its item.
+   */
+  runBatch(
+    inputs: readonly Uint8Array[],
+    ctx: ExecutionContext,
+    entry: CatalogEntry,
+    callerTimeoutMs: number | undefined,
+  ): Promise<BatchItem[]>;
   /** Forgets the breakers and routing state of versions `keep` rejects (after a catalog reload). */
   prune(keep: (key: string) => boolean): void;
   /** Stops sampling the thread's load. */
@@ -108,7 +127,7 @@ export function createInvocationDispatch(options: InvocationDispatchOptions): In
 
   /** The engine's request for `req` as `entry`: limits, policy and, above the low tier, the host-call handler. */
   const requestFor = (
-    req: InvokeExtensionRequest,
+    input: Uint8Array,
     ctx: ExecutionContext,
     entry: CatalogEntry,
     callerTimeoutMs: number | undefined,
@@ -117,7 +136,7 @@ export function createInvocationDispatch(options: InvocationDispatchOptions): In
     if (callerTimeoutMs !== undefined)
       timeoutMs = Math.max(1, Math.min(timeoutMs, Math.floor(callerTimeoutMs)));
     return {
-      input: req.inputJson,
+      input,
       limits: { cpuMillis: entry.limits.cpuMillis, timeoutMs },
       policy: entry.policy,
       ...(entry.riskTier === "low"
@@ -133,32 +152,38 @@ export function createInvocationDispatch(options: InvocationDispatchOptions): In
     };
   };
 
+  /** Whether a run of `entry` tries the inline slice first (low tier, a slice, the version not slow lately). */
+  const inlineFirst = (entry: CatalogEntry) =>
+    entry.riskTier === "low" && inlineSlice > 0 && !slow.isSlow(entry.key);
+
   return {
+    runBatch(inputs, ctx, entry, callerTimeoutMs) {
+      refuseDisabled(entry);
+      return runBatchInputs(inputs, entry, callerTimeoutMs, {
+        breakers,
+        load: () => loader.peek(entry) ?? loader.load(entry),
+        inlineFirst,
+        runInline,
+        requestFor: (input, timeoutMs) => requestFor(input, ctx, entry, timeoutMs),
+        runInPool: (ext, request, input, startBy) =>
+          engine.invoke(ext, { ...request, input: compact(input), startBy }),
+        sliceMs: settings.inlineSliceUs / 1000,
+      });
+    },
     async run(req, ctx, entry, callerTimeoutMs) {
-      if (entry.disabled)
-        throw new ExtensionError(
-          "failed_precondition",
-          `${entry.key} is switched off in the catalog (disabled: true)`,
-          "disabled",
-          { key: entry.key },
-        );
+      refuseDisabled(entry);
       // The caller's deadline: a pool invocation not started by then is shed (unavailable/overloaded).
       const startBy = callerTimeoutMs === undefined ? undefined : performance.now() + callerTimeoutMs;
       const permit = breakers.admit(entry.key);
       let failed = false;
       try {
         const ext = loader.peek(entry) ?? (await loader.load(entry));
-        const request = requestFor(req, ctx, entry, callerTimeoutMs);
+        const request = requestFor(req.inputJson, ctx, entry, callerTimeoutMs);
         let result: InvocationResult | undefined;
         let overran = false;
-        if (entry.riskTier === "low" && inlineSlice > 0 && !thread.busy && !slow.isSlow(entry.key))
-          ({ result, overran } = runInline(entry, ext, request));
+        if (inlineFirst(entry) && !thread.busy) ({ result, overran } = runInline(entry, ext, request));
         result ??= await engine.invoke(ext, { ...request, input: compact(req.inputJson), startBy });
-        // An overrun held the service's thread: the breaker counts it as it counts a technical error.
-        failed =
-          overran ||
-          (result.outcome === "technical_error" &&
-            countsAgainstExtension(result.error?.code ?? "", result.error?.reason));
+        failed = countsAsFailure(result, overran);
         return result;
       } catch (cause) {
         const err = ExtensionError.from(cause);

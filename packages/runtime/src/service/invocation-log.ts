@@ -1,6 +1,13 @@
-import type { InvokeExtensionRequest, InvokeExtensionResponse } from "@ameide-ext/proto";
+import {
+  type InvokeExtensionRequest,
+  type InvokeExtensionResponse,
+  Outcome as WireOutcome,
+} from "@ameide-ext/proto";
 import type { CatalogEntry } from "../catalog/parse-catalog.js";
 import type { GuestLogLine, Outcome } from "../engine/types.js";
+
+/** What a log line reads of the request: InvokeExtensionRequest's, or an InvokeExtensionBatchRequest's for one of its inputs. */
+export type InvocationRequestFields = Pick<InvokeExtensionRequest, "ctx" | "extensionId" | "version">;
 
 /** How much of the guest's log goes into the runtime's line. */
 export interface GuestLogBudget {
@@ -41,7 +48,7 @@ function truncate(text: string, max: number): string {
 
 /** Builds the log line of one invocation from its request, what it resolved to, and its response. */
 export function invocationLogLine(
-  req: InvokeExtensionRequest,
+  req: InvocationRequestFields,
   entry: CatalogEntry | undefined,
   response: InvokeExtensionResponse,
   outcome: Outcome,
@@ -75,5 +82,69 @@ export function invocationLogLine(
       .slice(0, budget.maxLines)
       .map((l) => `[${l.level}] ${truncate(l.message, budget.maxChars)}`),
     guest_logs_dropped: Math.max(0, guestLogs.length - budget.maxLines),
+  };
+}
+
+/** The fields of the one summary line per InvokeExtensionBatch: docs/runtime-service.md lists them. */
+export interface BatchLogLine {
+  event: "invocation_batch";
+  tenant_id: string;
+  org_id: string;
+  user_id: string;
+  actor_type: string;
+  correlation_id: string;
+  extension_id: string;
+  version: string;
+  requested_version: string;
+  kind: string;
+  inputs: number;
+  ok: number;
+  business_error: number;
+  technical_error: number;
+  /** Inputs that never started (counted in technical_error): the batch's deadline had passed, or the breaker refused them. */
+  not_started: number;
+  latency_ms: number;
+  fuel_used: number;
+  /** The code and reason that refused every input (an unknown extension, an open breaker…); empty when the inputs ran. */
+  error_code: string;
+  error_reason: string;
+}
+
+/** Builds the summary line of one batch from its request, what it resolved to, and its answers. */
+export function batchLogLine(
+  req: InvocationRequestFields,
+  entry: CatalogEntry | undefined,
+  results: readonly InvokeExtensionResponse[],
+  runs: ReadonlyArray<{ started: boolean }>,
+  refusal: { code: string; reason?: string | undefined } | undefined,
+  latencyMs: number,
+): BatchLogLine {
+  const c = req.ctx;
+  const counts = { ok: 0, business_error: 0, technical_error: 0 };
+  let fuel = 0;
+  for (const r of results) {
+    fuel += Number(r.stats?.fuelUsed ?? 0n);
+    if (r.outcome === WireOutcome.OK) counts.ok++;
+    else if (r.outcome === WireOutcome.BUSINESS_ERROR) counts.business_error++;
+    else counts.technical_error++;
+  }
+  return {
+    event: "invocation_batch",
+    tenant_id: c?.tenantId ?? "",
+    org_id: c?.orgId ?? "",
+    user_id: c?.userId ?? "",
+    actor_type: c?.actorType ?? "",
+    correlation_id: c?.correlationId ?? "",
+    extension_id: req.extensionId,
+    version: entry?.version ?? "",
+    requested_version: req.version,
+    kind: entry?.kind ?? "",
+    inputs: results.length,
+    ...counts,
+    not_started: runs.filter((r) => !r.started).length,
+    latency_ms: Math.round(latencyMs * 1000) / 1000,
+    fuel_used: fuel,
+    error_code: refusal?.code ?? "",
+    error_reason: refusal?.reason ?? "",
   };
 }

@@ -1,26 +1,48 @@
-import type { InvokeExtensionRequest, InvokeExtensionResponse } from "@ameide-ext/proto";
+import type { InvokeExtensionResponse } from "@ameide-ext/proto";
 import type { Logger } from "pino";
 import type { CatalogEntry } from "../catalog/parse-catalog.js";
 import type { InvocationResult } from "../engine/types.js";
-import { invocationLogLine } from "./invocation-log.js";
+import type { BatchAnswer } from "./batch-response.js";
+import { batchLogLine, type InvocationRequestFields, invocationLogLine } from "./invocation-log.js";
 import { type ExtensionLabels, extensionLabels, type RuntimeMetrics, UNRESOLVED } from "./runtime-metrics.js";
 import type { RuntimeSettings } from "./runtime-settings.js";
 
 /** One finished invocation, waiting to be counted and logged. */
 export interface FinishedInvocation {
-  req: InvokeExtensionRequest;
+  req: InvocationRequestFields;
   /** The catalog entry it resolved to; undefined when it resolved to none. */
   entry: CatalogEntry | undefined;
   response: InvokeExtensionResponse;
   outcome: InvocationResult["outcome"];
   latencyMs: number;
   logs: InvocationResult["logs"] | undefined;
+  /** Its place in an InvokeExtensionBatch, when it was one of its inputs. */
+  batchIndex?: number | undefined;
+}
+
+/** One finished InvokeExtensionBatch, waiting to be counted and logged. */
+export interface FinishedBatch {
+  req: InvocationRequestFields;
+  entry: CatalogEntry | undefined;
+  /** The answers, one per input, in order. */
+  results: readonly InvokeExtensionResponse[];
+  /** Each input's own outcome, wall time and guest log, in order. */
+  runs: BatchAnswer["runs"];
+  /** What refused every input, when the batch never ran. */
+  refusal: { code: string; reason?: string | undefined } | undefined;
+  latencyMs: number;
 }
 
 /** Records finished invocations in the metrics and the log, in batches, off the responses' latency. */
 export interface InvocationRecorder {
   /** Queues one finished invocation; it is recorded once the current turn of the event loop is over. */
   record(finished: FinishedInvocation): void;
+  /**
+   * Queues one finished batch: each input counted in the metrics as an
+   * invocation, one `invocation_batch` summary line, and the line of each
+   * input that ended in a technical error (warn), as a single call's.
+   */
+  recordBatch(finished: FinishedBatch): void;
   /** Records what is queued now (before a /metrics scrape, and on close). */
   flush(): void;
   /** The metrics as served: a render records what is queued first, so a scrape counts every response sent. */
@@ -28,9 +50,18 @@ export interface InvocationRecorder {
 }
 
 /**
+ * The longest the recorder holds the service's thread in one turn, in milliseconds: a batch of a
+ * thousand inputs is recorded over several turns, with requests served in between.
+ */
+const WRITE_TURN_MS = 1;
+/** Inputs of a batch recorded as one unit of the recorder's work. */
+const BATCH_SLICE = 64;
+
+/**
  * Creates the invocation recorder: the metrics and the log line of each
  * invocation are written just after its response is handed back, batched per
- * turn of the event loop (setImmediate), so neither is on an invocation's latency.
+ * turn of the event loop (setImmediate), so neither is on an invocation's latency;
+ * a turn records for at most WRITE_TURN_MS, and what is left waits for the next.
  */
 export function createInvocationRecorder(options: {
   metrics: RuntimeMetrics;
@@ -62,26 +93,80 @@ export function createInvocationRecorder(options: {
         f.logs ?? [],
         options.guestLogs,
       );
+      if (f.batchIndex !== undefined) Object.assign(line, { batch_index: f.batchIndex });
       if (technical) logger.warn(line, "invocation");
       else logger.info(line, "invocation");
     }
   };
-  let queued: FinishedInvocation[] = [];
+  /**
+   * Counts a batch's inputs that did not fail technically, in one go; each that did is counted and, when
+   * it started, logged (warn) as a single call's, with its place in the batch.
+   */
+  const writeInputs = (b: FinishedBatch, from: number, to: number) => {
+    const labels = b.entry
+      ? extensionLabels(b.entry)
+      : { tenant_id: UNRESOLVED, extension_id: UNRESOLVED, version: UNRESOLVED };
+    const quiet: Array<{ outcome: "ok" | "business_error"; seconds: number; fuel: number }> = [];
+    for (let i = from; i < to; i++) {
+      const response = b.results[i] as InvokeExtensionResponse;
+      const run = b.runs[i];
+      const outcome = run?.outcome ?? "technical_error";
+      if (outcome !== "technical_error") {
+        quiet.push({
+          outcome,
+          seconds: (run?.latencyMs ?? 0) / 1000,
+          fuel: Number(response.stats?.fuelUsed ?? 0n),
+        });
+        continue;
+      }
+      const latencyMs = run?.latencyMs ?? 0;
+      if (run?.started)
+        write({ req: b.req, entry: b.entry, response, outcome, latencyMs, logs: run.logs, batchIndex: i });
+      else metrics.invocation(labels, outcome, response.errorCode, response.errorReason, latencyMs / 1000, 0);
+    }
+    if (quiet.length > 0) metrics.invocationsOfBatch(labels, quiet);
+  };
+  const writeSummary = (b: FinishedBatch) => {
+    const line = batchLogLine(b.req, b.entry, b.results, b.runs, b.refusal, b.latencyMs);
+    const level = line.technical_error > 0 ? "warn" : "info";
+    if (logger.isLevelEnabled(level)) logger[level](line, "invocation batch");
+  };
+  // What is left to record, oldest first: one unit per invocation, or per BATCH_SLICE inputs of a batch.
+  let queued: Array<() => void> = [];
+  let head = 0;
   let writing: NodeJS.Immediate | undefined;
-  const writeQueued = () => {
+  const schedule = () => {
+    writing ??= setImmediate(writeQueued);
+  };
+  /** Records what is queued, for at most `budgetMs` of the thread; what is left waits for the next turn. */
+  const writeQueued = (budgetMs = WRITE_TURN_MS) => {
     writing = undefined;
-    const batch = queued;
-    queued = [];
-    for (const f of batch) write(f);
+    const until = performance.now() + budgetMs;
+    while (head < queued.length) {
+      (queued[head++] as () => void)();
+      if (performance.now() > until) break;
+    }
+    if (head < queued.length) schedule();
+    else {
+      queued = [];
+      head = 0;
+    }
   };
   const flush = () => {
     if (writing) clearImmediate(writing);
-    writeQueued();
+    writeQueued(Number.POSITIVE_INFINITY);
   };
   return {
     record(f) {
-      queued.push(f);
-      writing ??= setImmediate(writeQueued);
+      queued.push(() => write(f));
+      schedule();
+    },
+    recordBatch(b) {
+      // In slices of BATCH_SLICE inputs, so a turn of the recorder can stop between them.
+      for (let i = 0; i < b.results.length; i += BATCH_SLICE)
+        queued.push(() => writeInputs(b, i, Math.min(b.results.length, i + BATCH_SLICE)));
+      queued.push(() => writeSummary(b));
+      schedule();
     },
     flush,
     metrics: {

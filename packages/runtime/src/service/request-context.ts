@@ -11,7 +11,7 @@ export const ACTOR_TYPES: ReadonlySet<string> = new Set(["USER", "AGENT", "SYSTE
  * `env` when set is the one this runtime serves (`servedEnv`, when known).
  */
 export function contextOfRequest(
-  req: InvokeExtensionRequest,
+  req: Pick<InvokeExtensionRequest, "ctx">,
   servedEnv: string | undefined,
 ): ExecutionContext {
   const c = req.ctx;

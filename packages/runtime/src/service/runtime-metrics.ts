@@ -29,6 +29,15 @@ export interface RuntimeMetrics {
     seconds: number,
     fuel: number,
   ): void;
+  /**
+   * Records the inputs of one batch that resolved to `labels` and did not fail technically (those go
+   * through {@link invocation}, one by one): the same series as one invocation each, the label sets
+   * resolved once per outcome instead of once per input.
+   */
+  invocationsOfBatch(
+    labels: ExtensionLabels,
+    runs: ReadonlyArray<{ outcome: "ok" | "business_error"; seconds: number; fuel: number }>,
+  ): void;
   /** Records one host call. */
   hostCall(service: string, method: string, code: string, seconds: number): void;
   /** Records one module fetched from the store because the cache did not hold it. */
@@ -180,6 +189,19 @@ export function createRuntimeMetrics(options: { defaultMetrics?: boolean } = {})
       invocations.inc({ ...labels, outcome });
       if (labels.extension_id !== UNRESOLVED) fuel.observe(labels, fuelUsed);
       if (outcome === "technical_error") errors.inc({ ...labels, code: errorCode, reason: errorReason });
+    },
+    invocationsOfBatch(labels, runs) {
+      const fuelOf = labels.extension_id === UNRESOLVED ? undefined : fuel.labels(labels);
+      for (const outcome of ["ok", "business_error"] as const) {
+        const mine = runs.filter((r) => r.outcome === outcome);
+        if (mine.length === 0) continue;
+        const durationOf = duration.labels({ ...labels, outcome });
+        for (const r of mine) {
+          durationOf.observe(r.seconds);
+          fuelOf?.observe(r.fuel);
+        }
+        invocations.inc({ ...labels, outcome }, mine.length);
+      }
     },
     hostCall(service, method, code, seconds) {
       hostCalls.inc({ service, method, code });

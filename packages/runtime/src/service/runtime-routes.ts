@@ -1,7 +1,19 @@
 import { ExtensionError, toConnectError } from "@ameide-ext/contract";
-import { Health, HealthCheckResponse_ServingStatus, WasmExtensionRuntime } from "@ameide-ext/proto";
-import { Code, ConnectError, type ConnectRouter, createContextKey } from "@connectrpc/connect";
+import {
+  Health,
+  HealthCheckResponse_ServingStatus,
+  type InvokeExtensionRequest,
+  WasmExtensionRuntime,
+} from "@ameide-ext/proto";
+import {
+  Code,
+  ConnectError,
+  type ConnectRouter,
+  createContextKey,
+  type HandlerContext,
+} from "@connectrpc/connect";
 import { authorizeRequest } from "./authorize-request.js";
+import { batchReadMaxBytes } from "./batch-size.js";
 import { type CallerAuthenticator, USER_TOKEN_HEADER } from "./caller-authenticator.js";
 import type { Runtime } from "./create-runtime.js";
 
@@ -16,47 +28,39 @@ export const VIA_SOCKET = createContextKey(false, {
  * and the bench's empty-RPC baseline). Connect, gRPC and gRPC-Web all reach them.
  * With `auth`, each InvokeExtension first proves its caller and checks the
  * context against it (refusals are RPC errors, logged, never invocations);
- * without it the caller is trusted, as in-process code is.
+ * without it the caller is trusted, as in-process code is. InvokeExtensionBatch
+ * is authenticated the same way; its body may be as large as the batch caps
+ * allow (batchReadMaxBytes), a single call's as `routerReadMaxBytes`.
  */
 export function runtimeRoutes(
   runtime: Runtime,
   auth?: CallerAuthenticator | undefined,
+  routerReadMaxBytes?: number | undefined,
 ): (router: ConnectRouter) => void {
   return (router) => {
-    router.service(WasmExtensionRuntime, {
-      async invokeExtension(req, context) {
-        let request = req;
-        if (auth) {
-          try {
-            const identity = await auth.authenticate({
-              authorization: context.requestHeader.get("authorization"),
-              userToken: context.requestHeader.get(USER_TOKEN_HEADER),
-              viaSocket: context.values.get(VIA_SOCKET),
-            });
-            request = authorizeRequest(identity, req);
-          } catch (cause) {
-            const err = ExtensionError.from(cause);
-            runtime.metrics.callerRefused(err.code, err.reason ?? "");
-            runtime.logger.warn(
-              {
-                event: "caller_refused",
-                error_code: err.code,
-                error_reason: err.reason,
-                tenant_id: req.ctx?.tenantId,
-                extension_id: req.extensionId,
-              },
-              `InvokeExtension refused: ${err.message}`,
-            );
-            throw toConnectError(err);
-          }
-        }
+    const methods = WasmExtensionRuntime.method;
+    router.rpc(methods.invokeExtension, async (req, context) => {
+      const request = auth ? await authorized(runtime, auth, req, context, "InvokeExtension") : req;
+      try {
+        return await runtime.invokeExtension(request, { timeoutMs: context.timeoutMs() });
+      } catch (cause) {
+        throw toConnectError(ExtensionError.from(cause));
+      }
+    });
+    // A batch's body may be larger than a single call's: up to the batch caps, as base64 in JSON.
+    const readMaxBytes = batchReadMaxBytes(runtime.settings.batch);
+    router.rpc(
+      methods.invokeExtensionBatch,
+      async (req, context) => {
+        const request = auth ? await authorized(runtime, auth, req, context, "InvokeExtensionBatch") : req;
         try {
-          return await runtime.invokeExtension(request, { timeoutMs: context.timeoutMs() });
+          return await runtime.invokeExtensionBatch(request, { timeoutMs: context.timeoutMs() });
         } catch (cause) {
           throw toConnectError(ExtensionError.from(cause));
         }
       },
-    });
+      { readMaxBytes: Math.max(readMaxBytes, routerReadMaxBytes ?? 0) },
+    );
     router.service(Health, {
       check(req) {
         if (req.service !== "" && req.service !== WasmExtensionRuntime.typeName)
@@ -73,4 +77,39 @@ export function runtimeRoutes(
       },
     });
   };
+}
+
+/**
+ * Proves the caller of `req` and checks its context against it; a refusal is
+ * counted, logged and thrown as an RPC error, never an invocation.
+ */
+async function authorized<R extends Pick<InvokeExtensionRequest, "ctx" | "extensionId">>(
+  runtime: Runtime,
+  auth: CallerAuthenticator,
+  req: R,
+  context: HandlerContext,
+  rpc: string,
+): Promise<R> {
+  try {
+    const identity = await auth.authenticate({
+      authorization: context.requestHeader.get("authorization"),
+      userToken: context.requestHeader.get(USER_TOKEN_HEADER),
+      viaSocket: context.values.get(VIA_SOCKET),
+    });
+    return authorizeRequest(identity, req);
+  } catch (cause) {
+    const err = ExtensionError.from(cause);
+    runtime.metrics.callerRefused(err.code, err.reason ?? "");
+    runtime.logger.warn(
+      {
+        event: "caller_refused",
+        error_code: err.code,
+        error_reason: err.reason,
+        tenant_id: req.ctx?.tenantId,
+        extension_id: req.extensionId,
+      },
+      `${rpc} refused: ${err.message}`,
+    );
+    throw toConnectError(err);
+  }
 }

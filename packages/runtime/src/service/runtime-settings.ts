@@ -1,6 +1,12 @@
 import { ExtensionError, LIMIT_BOUNDS } from "@ameide-ext/contract";
 import type { CatalogFileRuntime } from "../catalog/catalog-schema.js";
 import { type AuthSettings, resolveAuthSettings } from "./auth-settings.js";
+import {
+  BATCH_CAP_BOUNDS,
+  type BatchCaps,
+  DEFAULT_BATCH_MAX_BYTES,
+  DEFAULT_BATCH_MAX_INPUTS,
+} from "./batch-size.js";
 import { DEFAULT_MAX_MEMORY_MB } from "./check-catalog-memory.js";
 
 /** Log levels of the runtime's own log. */
@@ -36,6 +42,12 @@ export interface RuntimeSettings {
    * Default 100, bounds 0..10,000.
    */
   inlineSliceUs: number;
+  /**
+   * Caps of one InvokeExtensionBatch, checked before any of its inputs runs
+   * (`invalid_argument / batch_size`): inputs at most (default 1,000, bounds
+   * 1..100,000) and input bytes in all (default 4 MiB, bounds 1 B..64 MiB).
+   */
+  batch: BatchCaps;
   /** Connection timeouts and caps, on every listener. */
   connections: ConnectionSettings;
   /**
@@ -206,6 +218,26 @@ export function resolveRuntimeSettings(
     shutdownGraceMs:
       envInt(env, "AMEIDE_RUNTIME_SHUTDOWN_GRACE_MS", 0, 600_000) ?? file.shutdown_grace_ms ?? 10_000,
     inlineSliceUs: envInt(env, "AMEIDE_RUNTIME_INLINE_SLICE_US", 0, 10_000) ?? file.inline_slice_us ?? 100,
+    batch: {
+      maxInputs:
+        envInt(
+          env,
+          "AMEIDE_RUNTIME_BATCH_MAX_INPUTS",
+          BATCH_CAP_BOUNDS.maxInputs.min,
+          BATCH_CAP_BOUNDS.maxInputs.max,
+        ) ??
+        file.batch?.max_inputs ??
+        DEFAULT_BATCH_MAX_INPUTS,
+      maxBytes:
+        envInt(
+          env,
+          "AMEIDE_RUNTIME_BATCH_MAX_BYTES",
+          BATCH_CAP_BOUNDS.maxBytes.min,
+          BATCH_CAP_BOUNDS.maxBytes.max,
+        ) ??
+        file.batch?.max_bytes ??
+        DEFAULT_BATCH_MAX_BYTES,
+    },
     connections: resolveConnections(file.connections),
     maxMemoryMb:
       envInt(env, "AMEIDE_RUNTIME_MAX_MEMORY_MB", 1, LIMIT_BOUNDS.memoryMb.max) ??

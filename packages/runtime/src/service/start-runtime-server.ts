@@ -20,7 +20,10 @@ export interface RuntimeServerOptions {
   host?: string | undefined;
   /** Unix domain socket path (spec 479 §10.4). A stale socket file is replaced. */
   socket?: string | undefined;
-  /** Largest request message, in bytes. Default 1 MiB (the input limit is 256 KiB; base64 in JSON grows it by a third). */
+  /**
+   * Largest request message, in bytes. Default 1 MiB (the input limit is 256 KiB; base64 in JSON grows it
+   * by a third). InvokeExtensionBatch reads up to its caps' worth (batchReadMaxBytes), or this when larger.
+   */
   readMaxBytes?: number | undefined;
 }
 
@@ -78,9 +81,10 @@ export async function startRuntimeServer(
     );
   // Connections that came in on the Unix socket: HTTP/1.1 by socket, HTTP/2 by session.
   const socketPeers = new WeakSet<object>();
+  const readMaxBytes = options.readMaxBytes ?? 1024 * 1024;
   const handler = connectNodeAdapter({
     routes: (router) => {
-      runtimeRoutes(runtime, auth)(router);
+      runtimeRoutes(runtime, auth, readMaxBytes)(router);
       answerMalformedAsInvalid(router);
     },
     fallback: answerProbes(runtime),
@@ -89,7 +93,7 @@ export async function startRuntimeServer(
         VIA_SOCKET,
         socketPeers.has("stream" in req ? (req.stream.session ?? {}) : req.socket),
       ),
-    readMaxBytes: options.readMaxBytes ?? 1024 * 1024,
+    readMaxBytes,
   });
 
   const limits = runtime.settings.connections;

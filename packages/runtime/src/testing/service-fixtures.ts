@@ -91,8 +91,29 @@ export function run(input: string): string {
 }
 `;
 
-/** The guests {@link buildTestHook} builds: two of ours, and AssemblyScript templates as scaffolded. */
-export type TestHookName = "echo" | "caller" | "domain-hook-template" | "process-hook-template";
+/**
+ * An invoice-line pricing rule: `{"lineId", "qty", "unitPrice"}` in, `{"lineId", "net"}` out (net rounded
+ * to cents), or the business error BAD_QTY for a quantity that is not positive. The batch docs' example.
+ */
+const PRICE_LINE_HOOK = `
+import { JSON, fail } from "@ameide-ext/pdk";
+
+export function run(input: string): string {
+  const line = JSON.parse(input);
+  const qty = line.getNumber("qty");
+  if (qty <= 0) return fail("BAD_QTY", "qty must be positive");
+  const net = Math.round(qty * line.getNumber("unitPrice") * 100) / 100;
+  return JSON.object().set("lineId", line.getString("lineId")).set("net", net).toString();
+}
+`;
+
+/** The guests {@link buildTestHook} builds: three of ours, and AssemblyScript templates as scaffolded. */
+export type TestHookName =
+  | "echo"
+  | "caller"
+  | "price-line"
+  | "domain-hook-template"
+  | "process-hook-template";
 
 /** The source of an AssemblyScript template, as `new` scaffolds it. */
 const templateSource = (kind: string) =>
@@ -101,6 +122,7 @@ const templateSource = (kind: string) =>
 const SOURCES: Record<TestHookName, string> = {
   echo: ECHO_HOOK,
   caller: CALLER_HOOK,
+  "price-line": PRICE_LINE_HOOK,
   get "domain-hook-template"() {
     return templateSource("domain_hook");
   },

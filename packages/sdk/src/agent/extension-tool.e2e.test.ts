@@ -86,6 +86,7 @@ describe("agent tools through a runtime service", () => {
         return client.invoke(options);
       },
       close: () => client.close(),
+      invokeMany: () => Promise.reject(new Error("invokeMany is not used by this test")),
       chattyWarnings: 0,
     };
   }, 120_000);

@@ -22,6 +22,9 @@ function fakeClient(answer: (o: InvokeOptions) => unknown) {
       if (r instanceof Error) throw r;
       return r as never;
     },
+    invokeMany() {
+      throw new Error("the domain extensions never batch");
+    },
     close() {},
     chattyWarnings: 0,
   };

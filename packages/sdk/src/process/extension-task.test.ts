@@ -34,6 +34,7 @@ function fakeClient(answer: (o: InvokeOptions) => InvokeResult | Promise<InvokeR
       return answer(o);
     }) as RuntimeClient["invoke"],
     close: () => undefined,
+    invokeMany: () => Promise.reject(new Error("invokeMany is not used by this test")),
     chattyWarnings: 0,
   };
   return { client, calls };

@@ -41,6 +41,7 @@ function fakeClient(answer: (o: InvokeOptions, n: number) => InvokeResult | Prom
       return answer(o, calls.length);
     }) as RuntimeClient["invoke"],
     close: () => undefined,
+    invokeMany: () => Promise.reject(new Error("invokeMany is not used by this test")),
     chattyWarnings: 0,
   };
   return { client, calls };
@@ -73,7 +74,7 @@ describe("createExtensionActivity()", () => {
     expect(calls[0]?.ctx).toMatchObject({
       tenantId: "acme",
       userId: "u-1",
-      correlationId: "deal-D-1/price-deal/7",
+      correlationId: "deal-D-1/run-1/price-deal/7",
     });
     expect(calls[0]?.input).toEqual({ amount: 10 });
   });
@@ -115,6 +116,19 @@ describe("createExtensionActivity()", () => {
       process,
     });
     expect(calls).toHaveLength(3);
+  });
+
+  it("a new run of the workflow (its id reused) is a new instance: no answer of the earlier run is reused", async () => {
+    const { client, calls } = fakeClient((_, n) => ok({ price: n }));
+    const activity = createExtensionActivity(client, task);
+    await new MockActivityEnvironment(info).run(activity, input);
+    const rerun = { ...info, workflowExecution: { workflowId: "deal-D-1", runId: "run-2" } };
+    const second = await new MockActivityEnvironment(rerun).run(activity, input);
+    expect(second).toEqual({ deal: { amount: 10 }, price: 2 });
+    expect(calls.map((c) => c.ctx.correlationId)).toEqual([
+      "deal-D-1/run-1/price-deal/7",
+      "deal-D-1/run-2/price-deal/7",
+    ]);
   });
 
   it("shares one RPC between concurrent runs with one correlation id", async () => {

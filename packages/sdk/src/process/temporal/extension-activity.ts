@@ -33,8 +33,9 @@ export interface ExtensionActivityInput {
   variables: ProcessVariables;
   /**
    * The process context; `processInstanceId` defaults to the workflow id and
-   * `correlationId` to `${workflowId}/${taskId}/${activityId}` (the same for each
-   * attempt of one scheduled activity, another for the next time it is scheduled).
+   * `correlationId` to `${workflowId}/${runId}/${taskId}/${activityId}` (the same for
+   * each attempt of one scheduled activity, another for the next time it is
+   * scheduled or for a new run that reuses the workflow id).
    */
   process: Omit<ProcessContext, "processInstanceId"> & { processInstanceId?: string | undefined };
 }
@@ -93,9 +94,11 @@ function processOf(input: ExtensionActivityInput, taskId: string): ProcessContex
   const info = Context.current().info;
   const workflowId = info.workflowExecution?.workflowId;
   const processInstanceId = input.process.processInstanceId ?? workflowId ?? "";
+  // The run too: a workflow id can be reused by a new run, which is a new instance with answers of its own.
+  const run = info.workflowExecution?.runId ? `${info.workflowExecution.runId}/` : "";
   const correlationId =
     input.process.correlationId ??
-    (processInstanceId === "" ? undefined : `${processInstanceId}/${taskId}/${info.activityId}`);
+    (processInstanceId === "" ? undefined : `${processInstanceId}/${run}${taskId}/${info.activityId}`);
   return { ...input.process, processInstanceId, correlationId };
 }
 

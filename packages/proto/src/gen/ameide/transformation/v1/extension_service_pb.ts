@@ -1417,7 +1417,8 @@ export type RollbackRequest = Message<"ameide.transformation.v1.RollbackRequest"
 
   /**
    * Version to make active; it must have been promoted to env. Empty for
-   * the version that was active before the current one.
+   * the newest version older than the active one that was promoted to env
+   * (never a newer one: rolling back twice goes further back).
    *
    * @generated from field: string to_version = 4;
    */

@@ -1,0 +1,172 @@
+import { FUEL_PER_CPU_MILLI } from "@ameide-ext/contract";
+import {
+  InvokeExtensionBatchRequestSchema,
+  InvokeExtensionRequestSchema,
+  Outcome,
+  WasmExtensionRuntime,
+} from "@ameide-ext/proto";
+import { createEngine } from "@ameide-ext/runtime";
+import { create } from "@bufbuild/protobuf";
+import { createClient, type Transport } from "@connectrpc/connect";
+import * as hdr from "hdr-histogram-js";
+import { invoiceLines, priceLine } from "./invoice-line.js";
+
+/** Invoice lines per measured invoice. */
+export const INVOICE_LINES = 500;
+/** Goal: the 500-line batch over loopback, p50, in ms (issue #12 §4; the seed quotes ~2.5 s for 500 hops in-cluster). */
+export const BATCH_P50_GOAL_MS = 2;
+
+/** p50 and p95 of one way of pricing an invoice, in microseconds per invoice. */
+export interface InvoiceLatency {
+  p50Us: number;
+  p95Us: number;
+  samples: number;
+}
+
+/** The batch row of bench:service: one invoice priced in one InvokeExtensionBatch, and in 500 InvokeExtension calls. */
+export interface BatchBenchResult {
+  lines: number;
+  /** Bytes of JSON of the invoice's lines, all together. */
+  inputBytes: number;
+  batch: InvoiceLatency;
+  singleCalls: InvoiceLatency;
+  /** The same lines run by the engine alone (engine.tryInline in a loop, the bench's process): the floor. */
+  engineAlone?: InvoiceLatency;
+  /**
+   * Times the service routed the hook to the pool for a minute during the run (`inline_overrun` lines
+   * with `routed: true` in its log): after one, a batch pays a worker round trip per line.
+   */
+  routedToPool?: number;
+  /** How many times faster the batch is at p50. */
+  speedupP50: number;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * Prices an invoice of {@link INVOICE_LINES} lines with the invoice-line hook
+ * (`extensionId`), the same run, one client: as one InvokeExtensionBatch, and
+ * as 500 InvokeExtension calls one after the other (what a chatty hook does).
+ * Checks every answer against the rule in JavaScript first. Samples are
+ * interleaved, a batch then a round of single calls, for `timeMs` after a
+ * warm-up.
+ */
+export async function measureInvoiceBatch(
+  transport: Transport,
+  extensionId: string,
+  timeMs = 4_000,
+): Promise<BatchBenchResult> {
+  const client = createClient(WasmExtensionRuntime, transport);
+  const lines = invoiceLines(INVOICE_LINES);
+  const inputs = lines.map((l) => encoder.encode(JSON.stringify(l)));
+  const ctx = { tenantId: "acme", userId: "u-1", actorType: "USER", correlationId: "invoice-1" };
+  const batchReq = create(InvokeExtensionBatchRequestSchema, {
+    extensionId,
+    version: "latest",
+    ctx,
+    inputsJson: inputs,
+  });
+  const singleReqs = inputs.map((inputJson) =>
+    create(InvokeExtensionRequestSchema, { extensionId, version: "latest", ctx, inputJson }),
+  );
+  const first = await client.invokeExtensionBatch(batchReq);
+  first.results.forEach((r, i) => {
+    const expected = JSON.stringify(priceLine(lines[i] as (typeof lines)[number]));
+    const got = decoder.decode(r.outputJson);
+    if (r.outcome !== Outcome.OK || got !== expected)
+      throw new Error(`line ${i}: the service answered ${got || r.errorCode}, the rule ${expected}`);
+  });
+  const singles = async () => {
+    for (const req of singleReqs) {
+      const r = await client.invokeExtension(req);
+      if (r.outcome !== Outcome.OK) throw new Error(`a single call answered ${r.errorCode}`);
+    }
+  };
+  const h = { batch: hdr.build(), single: hdr.build() };
+  const until = performance.now() + timeMs;
+  for (let i = 0; performance.now() < until || h.single.totalCount < 5; i++) {
+    let t = performance.now();
+    const res = await client.invokeExtensionBatch(batchReq);
+    const batchUs = (performance.now() - t) * 1000;
+    if (res.results.length !== INVOICE_LINES) throw new Error(`the batch answered ${res.results.length}`);
+    if (i >= 20) h.batch.recordValue(Math.round(batchUs));
+    // A round of 500 single calls every 10 batches: each takes as long as tens of batches.
+    if (i % 10 === 0) {
+      t = performance.now();
+      await singles();
+      if (i > 0) h.single.recordValue(Math.round((performance.now() - t) * 1000));
+    }
+  }
+  const summary = (x: hdr.Histogram): InvoiceLatency => ({
+    p50Us: x.getValueAtPercentile(50),
+    p95Us: x.getValueAtPercentile(95),
+    samples: x.totalCount,
+  });
+  const batch = summary(h.batch);
+  const singleCalls = summary(h.single);
+  h.batch.destroy();
+  h.single.destroy();
+  return {
+    lines: INVOICE_LINES,
+    inputBytes: inputs.reduce((n, b) => n + b.byteLength, 0),
+    batch,
+    singleCalls,
+    speedupP50: singleCalls.p50Us / batch.p50Us,
+  };
+}
+
+/**
+ * The floor of the batch row: the same {@link INVOICE_LINES} lines run by
+ * the engine alone, `engine.tryInline` one after the other on this process's
+ * thread (no network, no service), for `timeMs` after a warm-up; p50 and p95
+ * per invoice.
+ */
+export async function measureEngineInvoiceFloor(
+  component: Uint8Array,
+  timeMs = 2_000,
+): Promise<InvoiceLatency> {
+  const engine = createEngine();
+  try {
+    const ext = await engine.load(component, { limits: { cpuMillis: 5, memoryMb: 16, timeoutMs: 50 } });
+    const inputs = invoiceLines(INVOICE_LINES).map((l) => encoder.encode(JSON.stringify(l)));
+    const slice = 100 * (FUEL_PER_CPU_MILLI / 1000);
+    const h = hdr.build();
+    const until = performance.now() + timeMs;
+    for (let i = 0; performance.now() < until; i++) {
+      const t = performance.now();
+      for (const input of inputs) {
+        const r = engine.tryInline(ext, { input }, slice);
+        // A run may end past its 50 ms limit when the machine takes the thread away: it still ran.
+        if (!("ran" in r)) throw new Error(`the engine did not run a line inline (${r.skipped})`);
+      }
+      if (i >= 10) h.recordValue(Math.round((performance.now() - t) * 1000));
+      // As in the service: the instance is cleaned between invoices, off the measured time.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const floor = {
+      p50Us: h.getValueAtPercentile(50),
+      p95Us: h.getValueAtPercentile(95),
+      samples: h.totalCount,
+    };
+    h.destroy();
+    return floor;
+  } finally {
+    await engine.close();
+  }
+}
+
+/** Counts the `inline_overrun` lines of `key` with `routed: true` in a runtime's log (JSON lines). */
+export function countRoutings(logText: string, key: string): number {
+  let n = 0;
+  for (const line of logText.split("\n")) {
+    if (!line.includes('"inline_overrun"')) continue;
+    try {
+      const l = JSON.parse(line) as { event?: string; key?: string; routed?: boolean };
+      if (l.event === "inline_overrun" && l.key === key && l.routed === true) n++;
+    } catch {
+      // a line cut by the log's buffering: not one of ours
+    }
+  }
+  return n;
+}

@@ -1,0 +1,58 @@
+import type { ExtensionError } from "@ameide-ext/contract";
+import { type InvokeExtensionBatchResponse, InvokeExtensionBatchResponseSchema } from "@ameide-ext/proto";
+import { create } from "@bufbuild/protobuf";
+import type { InvocationResult } from "../engine/types.js";
+import type { BatchItem } from "./batch-dispatch.js";
+import { type ResolvedModule, responseFromError, responseFromResult } from "./invocation-response.js";
+
+/** A batch's response, and each input's outcome, wall time and guest log for the recorder. */
+export interface BatchAnswer {
+  response: InvokeExtensionBatchResponse;
+  runs: Array<{
+    outcome: InvocationResult["outcome"];
+    latencyMs: number;
+    logs: InvocationResult["logs"] | undefined;
+    /** False when the input never started (deadline passed, breaker open, the batch refused). */
+    started: boolean;
+  }>;
+}
+
+/**
+ * The response of a batch of `count` inputs: one InvokeExtensionResponse per
+ * input, in order, read as a single call's. With `refusal` (the batch never
+ * ran: unknown extension, bad context, breaker open, module not loaded),
+ * every input carries it as its technical error.
+ */
+export function answerBatch(
+  count: number,
+  items: readonly BatchItem[] | undefined,
+  refusal: ExtensionError | undefined,
+  module: ResolvedModule | undefined,
+): BatchAnswer {
+  const response = create(InvokeExtensionBatchResponseSchema, {
+    resolvedVersion: module?.version ?? "",
+    moduleSha256: module?.sha256 ?? "",
+  });
+  const runs: BatchAnswer["runs"] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const item = items?.[i];
+    if (item?.result) {
+      response.results.push(responseFromResult(item.result, module as ResolvedModule));
+      runs[i] = {
+        outcome: item.result.outcome,
+        latencyMs: item.latencyMs,
+        logs: item.result.logs,
+        started: true,
+      };
+    } else {
+      response.results.push(responseFromError((item?.error ?? refusal) as ExtensionError, module));
+      runs[i] = {
+        outcome: "technical_error",
+        latencyMs: item?.latencyMs ?? 0,
+        logs: undefined,
+        started: item !== undefined && item.skipped !== true,
+      };
+    }
+  }
+  return { response, runs };
+}

@@ -1,0 +1,337 @@
+import { createHash } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ExtensionError } from "@ameide-ext/contract";
+import {
+  type InvokeExtensionBatchRequest,
+  InvokeExtensionBatchRequestSchema,
+  Outcome,
+} from "@ameide-ext/proto";
+import { create } from "@bufbuild/protobuf";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CatalogFile } from "../catalog/catalog-schema.js";
+import { createCatalog } from "../catalog/parse-catalog.js";
+import { createEngine } from "../engine/create-engine.js";
+import { buildTestHook, captureLogger, writeModule } from "../testing/service-fixtures.js";
+import { guest, watComponent } from "../testing/wat-component.js";
+import { createRuntime, type Runtime } from "./create-runtime.js";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** A guest that counts its runs in a global and answers the count: "1" every time when each run starts fresh. */
+const COUNTER = guest(
+  `(global.set $n (i32.add (global.get $n) (i32.const 1)))
+  (i32.store8 (i32.const 1024) (i32.add (i32.const 48) (global.get $n)))
+  (call $ok (i32.const 1024) (i32.const 1))`,
+  "(global $n (mut i32) (i32.const 0))",
+);
+
+function batch(
+  extensionId: string,
+  inputs: Array<unknown | Uint8Array>,
+  tenantId = "acme",
+): InvokeExtensionBatchRequest {
+  return create(InvokeExtensionBatchRequestSchema, {
+    extensionId,
+    version: "latest",
+    ctx: { tenantId, userId: "u-1", actorType: "USER", correlationId: "op-1" },
+    inputsJson: inputs.map((i) => (i instanceof Uint8Array ? i : encoder.encode(JSON.stringify(i)))),
+  });
+}
+
+async function refusal(p: Promise<unknown>): Promise<ExtensionError> {
+  try {
+    await p;
+  } catch (cause) {
+    return ExtensionError.from(cause);
+  }
+  throw new Error("the batch was not refused");
+}
+
+describe("Runtime.invokeExtensionBatch()", () => {
+  let dir: string;
+  let runtime: Runtime;
+  let lines: Array<Record<string, unknown>>;
+  let echoSha: string;
+  let file: CatalogFile;
+  const engine = createEngine({ pool: { size: 1 } });
+  const paths: string[] = [];
+  const counting = {
+    ...engine,
+    tryInline: (...a: Parameters<typeof engine.tryInline>) => {
+      paths.push("inline");
+      return engine.tryInline(...a);
+    },
+    invoke: (...a: Parameters<typeof engine.invoke>) => {
+      paths.push("pool");
+      return engine.invoke(...a);
+    },
+  };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "ameide-batch-"));
+    const echo = await buildTestHook("echo", "1");
+    echoSha = echo.sha256;
+    const echoRef = await writeModule(dir, "echo", echo);
+    const counterBytes = await watComponent(COUNTER);
+    const counterRef = await writeModule(dir, "counter", {
+      bytes: counterBytes,
+      sha256: createHash("sha256").update(counterBytes).digest("hex"),
+    });
+    const base = { tenant_id: "acme", kind: "process_hook", version: "1" } as const;
+    file = {
+      env: "dev",
+      extensions: [
+        {
+          ...base,
+          extension_id: "echo",
+          risk_tier: "low",
+          wasm_blob_ref: echoRef,
+          limits: { cpu_millis: 50, timeout_ms: 2_000 },
+        },
+        {
+          ...base,
+          extension_id: "echo-busy",
+          risk_tier: "low",
+          wasm_blob_ref: echoRef,
+          limits: { cpu_millis: 50, timeout_ms: 2_000 },
+        },
+        {
+          ...base,
+          extension_id: "echo-pool",
+          risk_tier: "medium",
+          wasm_blob_ref: echoRef,
+          limits: { cpu_millis: 50, timeout_ms: 2_000 },
+        },
+        { ...base, extension_id: "counter", risk_tier: "low", wasm_blob_ref: counterRef },
+        { ...base, extension_id: "off", risk_tier: "low", wasm_blob_ref: echoRef, disabled: true },
+      ],
+      runtime: { preload: false, pool: { size: 1 }, batch: { max_inputs: 50, max_bytes: 1024 * 1024 } },
+    };
+    const captured = captureLogger();
+    lines = captured.lines;
+    runtime = await createRuntime({
+      catalog: createCatalog(file),
+      logger: captured.logger,
+      defaultMetrics: false,
+      engine: counting,
+    });
+  });
+  afterAll(async () => {
+    await runtime?.close();
+    await engine.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("answers each input on its own, in order: one business error, one over the input limit and one trap fail no other", async () => {
+    const tooBig = encoder.encode(JSON.stringify({ pad: "x".repeat(300 * 1024) }));
+    const res = await runtime.invokeExtensionBatch(
+      batch("echo", [{ line: 1 }, { mode: "fail" }, tooBig, { mode: "trap" }, { line: 5 }]),
+    );
+    expect(res.resolvedVersion).toBe("1");
+    expect(res.moduleSha256).toBe(echoSha);
+    expect(res.results.map((r) => [r.outcome, r.errorCode, r.errorReason])).toEqual([
+      [Outcome.OK, "", ""],
+      [Outcome.BUSINESS_ERROR, "REFUSED", ""],
+      [Outcome.TECHNICAL_ERROR, "invalid_argument", "input_size"],
+      [Outcome.TECHNICAL_ERROR, "resource_exhausted", "trap"],
+      [Outcome.OK, "", ""],
+    ]);
+    expect(JSON.parse(decoder.decode(res.results[0]?.outputJson))).toEqual({
+      echo: { line: 1 },
+      version: "1",
+    });
+    expect(JSON.parse(decoder.decode(res.results[4]?.outputJson))).toEqual({
+      echo: { line: 5 },
+      version: "1",
+    });
+    for (const r of res.results) expect(r.resolvedVersion).toBe("1");
+    expect(res.results[0]?.stats?.fuelUsed).toBeGreaterThan(0n);
+  });
+
+  it("runs each input from fresh state", async () => {
+    const res = await runtime.invokeExtensionBatch(batch("counter", [{}, {}, {}, {}]));
+    expect(res.results.map((r) => decoder.decode(r.outputJson))).toEqual(["1", "1", "1", "1"]);
+  });
+
+  it("runs a medium-tier batch's inputs in the pool, one at a time, each answered", async () => {
+    paths.length = 0;
+    const res = await runtime.invokeExtensionBatch(
+      batch("echo-pool", [{ a: 1 }, { mode: "fail" }, { a: 3 }]),
+    );
+    expect(res.results.map((r) => r.outcome)).toEqual([Outcome.OK, Outcome.BUSINESS_ERROR, Outcome.OK]);
+    expect(paths).toEqual(["pool", "pool", "pool"]);
+  });
+
+  it("runs a low-tier batch's inputs inline even while the thread is busy: sent one by one, the pool would cost it more", async () => {
+    // Hold the thread for a few of the runtime's 100 ms load windows, then let its sampler run.
+    const until = performance.now() + 350;
+    while (performance.now() < until) {
+      // busy, as under a flood of requests
+    }
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    paths.length = 0;
+    // A version of its own, which no other test ran: no overrun of an earlier run sends it to the pool.
+    const res = await runtime.invokeExtensionBatch(batch("echo-busy", [{ a: 1 }, { a: 2 }, { a: 3 }]));
+    expect(res.results.map((r) => r.outcome)).toEqual([Outcome.OK, Outcome.OK, Outcome.OK]);
+    // The first input tries the slice (a single call would go to the pool now); the others too, unless
+    // a machine busy with other suites made that first run overrun its slice.
+    expect(paths[0]).toBe("inline");
+    expect(paths.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it("refuses an empty batch and one over either cap with invalid_argument/batch_size, before any input runs", async () => {
+    paths.length = 0;
+    const empty = await refusal(runtime.invokeExtensionBatch(batch("echo", [])));
+    expect([empty.code, empty.reason]).toEqual(["invalid_argument", "batch_size"]);
+    const many = await refusal(
+      runtime.invokeExtensionBatch(
+        batch(
+          "echo",
+          Array.from({ length: 51 }, () => ({})),
+        ),
+      ),
+    );
+    expect([many.code, many.reason, many.details]).toEqual([
+      "invalid_argument",
+      "batch_size",
+      { inputs: 51, limit: 50 },
+    ]);
+    // Five inputs of 250 KiB: each under the input limit, 1.2 MiB in all, over the 1 MiB cap.
+    const chunk = encoder.encode(JSON.stringify("y".repeat(250 * 1024)));
+    const heavy = await refusal(
+      runtime.invokeExtensionBatch(batch("echo", [chunk, chunk, chunk, chunk, chunk])),
+    );
+    expect([heavy.code, heavy.reason]).toEqual(["invalid_argument", "batch_size"]);
+    expect(heavy.message).toContain("1 MiB");
+    expect(paths).toEqual([]);
+  });
+
+  it("answers every input with what refused the batch: unknown extension, another tenant's, switched off", async () => {
+    for (const [req, code, reason] of [
+      [batch("nope", [{}, {}]), "not_found", ""],
+      [batch("echo", [{}, {}], "globex"), "not_found", ""],
+      [batch("off", [{}, {}]), "failed_precondition", "disabled"],
+    ] as const) {
+      const res = await runtime.invokeExtensionBatch(req);
+      expect(res.results.map((r) => [r.outcome, r.errorCode, r.errorReason])).toEqual([
+        [Outcome.TECHNICAL_ERROR, code, reason],
+        [Outcome.TECHNICAL_ERROR, code, reason],
+      ]);
+    }
+  });
+
+  it("bounds the whole batch by the caller's deadline: inputs left when it passes end deadline_exceeded without running", async () => {
+    // The medium tier runs in the pool, each input in full (a low-tier spin would outrun the inline slice
+    // and make its first pool instance under the deadline); its worker warmed first.
+    await runtime.invokeExtensionBatch(batch("echo-pool", [{}]));
+    // 50 inputs of 12 million turns (180 million fuel, within cpu_millis 50; about 16 ms each here, a few
+    // times that on a loaded machine): far more than 200 ms in all, while the first one fits in it.
+    const spin = { mode: "spin", n: 12_000_000 };
+    const inputs = Array.from({ length: 50 }, () => spin);
+    const res = await runtime.invokeExtensionBatch(batch("echo-pool", inputs), { timeoutMs: 200 });
+    const last = res.results.at(-1);
+    expect([last?.outcome, last?.errorCode, last?.errorReason]).toEqual([
+      Outcome.TECHNICAL_ERROR,
+      "deadline_exceeded",
+      "timeout",
+    ]);
+    expect(last?.stats?.fuelUsed ?? 0n).toBe(0n);
+    expect(res.results.filter((r) => r.outcome === Outcome.OK).length).toBeGreaterThan(0);
+  });
+
+  it("yields the service's thread between turns of a slice: other work runs while a long batch runs inline", async () => {
+    let turns = 0;
+    let ticking = true;
+    const tick = () => {
+      turns++;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    // 50 inputs of a few hundred microseconds each: well over the 100 µs slice in all.
+    const res = await runtime.invokeExtensionBatch(
+      batch(
+        "counter",
+        Array.from({ length: 50 }, () => ({})),
+      ),
+    );
+    ticking = false;
+    expect(res.results.every((r) => r.outcome === Outcome.OK)).toBe(true);
+    expect(turns).toBeGreaterThan(1);
+  });
+
+  it("counts each input in the metrics and logs one invocation_batch line", async () => {
+    const count = (text: string, series: string) =>
+      Number(new RegExp(`^${series} (\\d+)$`, "m").exec(text)?.[1] ?? 0);
+    const labels = 'tenant_id="acme",extension_id="echo",version="1"';
+    const series = [
+      `ameide_ext_invocations_total{${labels},outcome="ok"}`,
+      `ameide_ext_invocations_total{${labels},outcome="business_error"}`,
+      `ameide_ext_invocations_total{${labels},outcome="technical_error"}`,
+      `ameide_ext_invocation_duration_seconds_count{${labels},outcome="ok"}`,
+      `ameide_ext_invocation_fuel_count{${labels}}`,
+    ];
+    const textBefore = await runtime.metrics.render(); // records what earlier tests left queued
+    const before = lines.length;
+    await runtime.invokeExtensionBatch(
+      batch("echo", [{ a: 1 }, { mode: "fail" }, { mode: "trap" }, { a: 4 }, { a: 5 }]),
+    );
+    const textAfter = await runtime.metrics.render();
+    expect(series.map((x) => count(textAfter, x) - count(textBefore, x))).toEqual([3, 1, 1, 3, 5]);
+    const mine = lines.slice(before);
+    const summary = mine.filter((l) => l.event === "invocation_batch");
+    expect(summary).toHaveLength(1);
+    expect(summary[0]).toMatchObject({
+      extension_id: "echo",
+      version: "1",
+      inputs: 5,
+      ok: 3,
+      business_error: 1,
+      technical_error: 1,
+      not_started: 0,
+      correlation_id: "op-1",
+    });
+    // The input that failed technically has its own line, as a single call's, with its place.
+    expect(mine.filter((l) => l.event === "invocation")).toMatchObject([
+      { outcome: "technical_error", error_reason: "trap", batch_index: 2 },
+    ]);
+  });
+
+  it("refuses a batch once draining has begun (unavailable/shutting_down)", async () => {
+    const local = await createRuntime({
+      catalog: createCatalog({ env: "dev", extensions: [], runtime: { preload: false } }),
+      logger: captureLogger().logger,
+      defaultMetrics: false,
+      engine: counting,
+    });
+    await local.drain(10);
+    const err = await refusal(local.invokeExtensionBatch(batch("echo", [{}])));
+    expect([err.code, err.reason]).toEqual(["unavailable", "shutting_down"]);
+    await local.close();
+  });
+
+  it("lets a batch already running finish when draining begins: the drain waits for it", async () => {
+    const local = await createRuntime({
+      catalog: createCatalog(file),
+      logger: captureLogger().logger,
+      defaultMetrics: false,
+      engine: counting,
+    });
+    const spin = { mode: "spin", n: 200_000 };
+    const running = local.invokeExtensionBatch(
+      batch(
+        "echo",
+        Array.from({ length: 40 }, () => spin),
+      ),
+    );
+    await new Promise((resolve) => setImmediate(resolve)); // the batch has begun
+    expect(local.inflight).toBe(1);
+    const drained = local.drain(10_000);
+    const res = await running;
+    expect(await drained).toBe(true);
+    expect(res.results.every((r) => r.outcome === Outcome.OK)).toBe(true);
+    await local.close();
+  });
+});
