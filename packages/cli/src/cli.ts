@@ -6,6 +6,7 @@ import { registerBindingsCommand } from "./commands/bindings.js";
 import { registerBuildCommand } from "./commands/build.js";
 import type { CommandContext } from "./commands/command-context.js";
 import { registerDevCommand } from "./commands/dev.js";
+import { registerMcpCommand } from "./commands/mcp.js";
 import { registerNewCommand } from "./commands/new.js";
 import { registerPromoteCommand } from "./commands/promote.js";
 import { registerReviewCommands } from "./commands/review.js";
@@ -69,6 +70,8 @@ export function createProgram(ctx: CommandContext): Command {
   registerBindCommand(program, ctx);
   registerBindingsCommand(program, ctx);
   registerDevCommand(program, ctx);
+  // Agents: the same functions as MCP tools (docs/agents.md).
+  registerMcpCommand(program, ctx, CLI_VERSION);
   return program;
 }
 
