@@ -1,0 +1,51 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { listMcpResources } from "./mcp-resources.js";
+import { MCP_TOOLS } from "./mcp-tools.js";
+
+// docs/agents.md is the MCP server's reference: these tests keep it equal to the server.
+const doc = readFileSync(new URL("../../../../docs/agents.md", import.meta.url), "utf8");
+
+function quoted(tag: string): Map<string, unknown> {
+  const found = new Map<string, unknown>();
+  for (const m of doc.matchAll(new RegExp(`<!-- ${tag}: (\\w+) -->\\n\`\`\`json\\n([\\s\\S]*?)\`\`\``, "g")))
+    found.set(m[1] ?? "", JSON.parse(m[2] ?? ""));
+  return found;
+}
+
+describe("docs/agents.md", () => {
+  it("lists exactly the server's tools, in its order", () => {
+    const sections = [...doc.matchAll(/^### `(\w+)`$/gm)].map((m) => m[1]);
+    expect(sections).toEqual(MCP_TOOLS.map((t) => t.name));
+  });
+
+  it("quotes every tool's input schema, and each output schema the CLI docs do not", () => {
+    const inputs = quoted("tool-input");
+    const outputs = quoted("tool-output");
+    for (const t of MCP_TOOLS) {
+      expect(inputs.get(t.name), t.name).toEqual(t.inputSchema);
+      if (outputs.has(t.name)) expect(outputs.get(t.name), t.name).toEqual(t.outputSchema);
+      else
+        expect(doc, t.name).toMatch(new RegExp(`### \`${t.name}\`[\\s\\S]*?Output: the \`\\w+\` document`));
+    }
+  });
+
+  it("never offers approve", () => {
+    expect(MCP_TOOLS.map((t) => t.name).filter((n) => /approve|reject/.test(n))).toEqual([]);
+  });
+
+  it("names every resource but the templates' files, which it names by pattern", async () => {
+    for (const r of await listMcpResources())
+      expect(doc, r.uri).toContain(
+        r.uri.startsWith("ameide-ext://template/")
+          ? "ameide-ext://template/<lang>/<kind>/<file>"
+          : `\`${r.uri}\``,
+      );
+  });
+
+  it("gives an MCP client configuration that is JSON and starts `ameide-ext mcp`", () => {
+    const block = /<!-- mcp-config -->\n```json\n([\s\S]*?)```/.exec(doc)?.[1] ?? "";
+    const config = JSON.parse(block) as { mcpServers: Record<string, { command: string; args: string[] }> };
+    expect(config.mcpServers["ameide-ext"]?.args.slice(0, 2)).toEqual(["ameide-ext", "mcp"]);
+  });
+});
