@@ -232,7 +232,32 @@ describe("ameide-ext mcp, driven by a scripted agent over stdio", () => {
       code: "invalid_argument",
       reason: "invalid_input",
     });
+    expect(toolError(await call("explain_error", { rule: "made_up" }))).toMatchObject({
+      code: "invalid_argument",
+      reason: "invalid_input",
+    });
     await stillServes();
+  });
+
+  it("passes the registry's refusal on as a tool error with its rule and the rule's fix", async () => {
+    // Agents create drafts up to low by default (docs/registry.md): a medium hook is refused by agent_risk_tier.
+    await call("scaffold_hook", {
+      name: "crm-lookup",
+      kind: "agent_tool",
+      riskTier: "medium",
+      dir: "hooks/crm-lookup",
+    });
+    const refused = toolError(await call("promote_hook", { dir: "hooks/crm-lookup", env: "dev" }));
+    expect(refused).toMatchObject({
+      code: "permission_denied",
+      details: { rule: "agent_risk_tier", fix: expect.stringContaining("risk_tier") },
+    });
+    expect((await call("explain_error", { rule: "agent_risk_tier" })).structuredContent).toMatchObject({
+      ok: true,
+      code: "permission_denied",
+      rule: "agent_risk_tier",
+      fix: refused.details.fix,
+    });
   });
 
   it("offers the contract, the schemas, the templates and the PDK reference as resources, and the write_hook prompt", async () => {

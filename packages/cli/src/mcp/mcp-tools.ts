@@ -5,6 +5,7 @@ import { newHook } from "../new/new-hook.js";
 import { promoteHook } from "../registry/promote-hook.js";
 import type { RegistryFlags } from "../registry/registry-settings.js";
 import { registryStatus } from "../registry/registry-status.js";
+import { explainRule, RULE_FIXES } from "../registry/rule-guide.js";
 import { toJsonDocument } from "../report/json-documents.js";
 import { findHooks } from "./find-hooks.js";
 import { TOOL_INPUT_SCHEMAS, TOOL_OUTPUT_SCHEMAS, type ToolName } from "./tool-schemas.js";
@@ -111,8 +112,20 @@ export const MCP_TOOLS: readonly McpTool[] = [
   tool(
     "explain_error",
     "-",
-    "What an error code or reason means and the one-line fix (the contract's table); give the reason when there is one.",
-    async (a) => ({ ok: true, ...explainError({ code: str(a.code), reason: str(a.reason) }) }),
+    "What an error means and the one-line fix: by a refusal's rule (error.details.rule), else its reason, else its code.",
+    async (a) => {
+      const rule = str(a.rule);
+      if (rule === undefined)
+        return { ok: true, ...explainError({ code: str(a.code), reason: str(a.reason) }) };
+      const guide = explainRule(rule);
+      if (guide === undefined)
+        throw new ExtensionError(
+          "invalid_argument",
+          `unknown rule ${JSON.stringify(rule)}: use one of ${Object.keys(RULE_FIXES).join(", ")}`,
+          "invalid_input",
+        );
+      return { ok: true, code: guide.code, reason: null, rule, meaning: guide.meaning, fix: guide.fix };
+    },
   ),
   tool(
     "promote_hook",

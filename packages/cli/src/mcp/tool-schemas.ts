@@ -54,6 +54,11 @@ export const TOOL_INPUT_SCHEMAS = {
   explain_error: input({
     code: { enum: [...ERROR_CODES] },
     reason: { enum: [...ERROR_REASONS] },
+    rule: {
+      type: "string",
+      pattern: "^[a-z_]{1,64}$",
+      description: "a refusal's error.details.rule (self_approval, agent_risk_tier …)",
+    },
   }),
   promote_hook: input(
     {
@@ -193,6 +198,7 @@ const EXPLAIN: JsonSchema = {
     ok: { const: true },
     code: { enum: [...ERROR_CODES] },
     reason: { anyOf: [{ type: "null" }, { enum: [...ERROR_REASONS] }] },
+    rule: { type: "string" },
     meaning: { type: "string" },
     fix: { type: "string" },
   },
