@@ -55,7 +55,8 @@ export function createProgram(ctx: CommandContext): Command {
         "  $ npx ameide-ext run hooks/deal-guard --fixture hooks/deal-guard/tests/small-deal.json\n" +
         "  $ npx ameide-ext dev            # the registry and a runtime, locally\n" +
         "  $ npx ameide-ext promote hooks/deal-guard --env dev\n" +
-        "  $ npx ameide-ext bind orders/BeforeCreateOrder order-guard --env dev\n",
+        "  $ npx ameide-ext bind orders/BeforeCreateOrder order-guard --env dev\n" +
+        "  $ npx ameide-ext mcp --root . --agent agent:deal-coach   # the same, as MCP tools (docs/agents.md)\n",
     );
   registerNewCommand(program, ctx);
   registerBuildCommand(program, ctx);
