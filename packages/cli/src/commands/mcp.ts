@@ -45,7 +45,7 @@ export function registerMcpCommand(program: Command, ctx: CommandContext, versio
     )
     .option(
       "--token <token>",
-      "the agent's bearer token (default $AMEIDE_TOKEN, else the config file's token)",
+      "the agent's bearer token (default $AMEIDE_TOKEN; never the config file's, which is a person's)",
     )
     .option(
       "--tenant <tenant>",
@@ -68,7 +68,8 @@ export function registerMcpCommand(program: Command, ctx: CommandContext, versio
         });
         const registry: RegistryFlags = {
           registry: flags.registry,
-          token: flags.token,
+          // The agent's own token only: the config file's is a person's.
+          token: flags.token ?? deps.env.AMEIDE_TOKEN,
           tenant: flags.tenant,
           config: flags.config,
         };

@@ -17,7 +17,11 @@ export interface McpSession {
   root: WorkspaceRoot;
   /** The agent identity the server acts as, `agent:<id>`: the created_by of what it scaffolds. */
   actor: string;
-  /** Where the registry is and the agent's token (flags; else the environment and config file, as the CLI). */
+  /**
+   * Where the registry is (flags; else the environment and config file, as the CLI) and the agent's token,
+   * which must be given here (`--token` or `AMEIDE_TOKEN`): the config file's token is a person's, and the
+   * server never acts as a person. Without it the registry tools refuse with `unauthenticated`.
+   */
   registry: RegistryFlags;
   /** Side effects; `cwd` is the workspace root. */
   deps: CliDeps;
@@ -39,6 +43,21 @@ export interface McpTool {
 type Args = Record<string, unknown>;
 
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+
+/** The registry flags with the agent's own token; `unauthenticated` when the server was given none. */
+function agentRegistry(s: McpSession): RegistryFlags & { token: string } {
+  const token = s.registry.token;
+  if (token === undefined || token === "") {
+    const fix = `start ameide-ext mcp with the token of ${s.actor}: --token <token> or AMEIDE_TOKEN (\`ameide-ext dev\` writes one for agent:dev in .ameide-dev/tokens.json)`;
+    throw new ExtensionError(
+      "unauthenticated",
+      `the MCP server has no token for ${s.actor}, and does not borrow the config file's (a person's): ${fix}`,
+      undefined,
+      { fix },
+    );
+  }
+  return { ...s.registry, token };
+}
 
 function tool(name: ToolName, command: string, description: string, run: McpTool["run"]): McpTool {
   return {
@@ -134,7 +153,7 @@ export const MCP_TOOLS: readonly McpTool[] = [
     async (a, s) => {
       const dir = await s.root.resolve("dir", String(a.dir));
       const r = await promoteHook(
-        { ...s.registry, dir, env: String(a.env), comment: str(a.comment) },
+        { ...agentRegistry(s), dir, env: String(a.env), comment: str(a.comment) },
         s.deps,
       );
       return { ...r };
@@ -152,7 +171,7 @@ export const MCP_TOOLS: readonly McpTool[] = [
           "hook_status needs dir (the hook's folder) or extension (its id)",
         );
       const dir = a.dir === undefined ? undefined : await s.root.resolve("dir", String(a.dir));
-      return { ...(await registryStatus({ ...s.registry, dir, extension }, s.deps)) };
+      return { ...(await registryStatus({ ...agentRegistry(s), dir, extension }, s.deps)) };
     },
   ),
   tool(
