@@ -119,7 +119,7 @@ async function callTool(
   session: McpSession,
 ): Promise<CallToolResult> {
   try {
-    const bytes = Buffer.byteLength(JSON.stringify(args));
+    const bytes = argumentBytes(tool.name, args);
     if (bytes > MAX_TOOL_ARGUMENTS_BYTES)
       throw new ExtensionError(
         "invalid_argument",
@@ -145,6 +145,21 @@ async function callTool(
     return toToolResult(await tool.run(args, session));
   } catch (cause) {
     return toToolError(cause);
+  }
+}
+
+/** The size of `args` as JSON; arguments nested too deeply to serialise are `invalid_argument/invalid_input`. */
+function argumentBytes(name: string, args: Record<string, unknown>): number {
+  try {
+    return Buffer.byteLength(JSON.stringify(args));
+  } catch (cause) {
+    if (!(cause instanceof RangeError)) throw cause;
+    throw new ExtensionError(
+      "invalid_argument",
+      `the arguments of ${name} are nested too deeply to be handled: send a flatter document`,
+      "invalid_input",
+      { fix: "send a flatter document" },
+    );
   }
 }
 
