@@ -30,6 +30,13 @@ describe("docs/agents.md", () => {
     }
   });
 
+  it("states every tool's hints (annotations)", () => {
+    for (const t of MCP_TOOLS) {
+      const line = new RegExp(`<!-- tool-annotations: ${t.name} -->\\nHints: \`(.*)\``).exec(doc)?.[1];
+      expect(JSON.parse(line ?? "null"), t.name).toEqual(t.annotations);
+    }
+  });
+
   it("never offers approve", () => {
     expect(MCP_TOOLS.map((t) => t.name).filter((n) => /approve|reject/.test(n))).toEqual([]);
   });

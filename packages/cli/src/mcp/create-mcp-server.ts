@@ -55,6 +55,7 @@ export function createMcpServer(session: McpSession, info: { version: string }):
     tools: MCP_TOOLS.map((t) => ({
       name: t.name,
       description: t.description,
+      annotations: t.annotations,
       inputSchema: t.inputSchema as { type: "object" },
       outputSchema: t.outputSchema as { type: "object" },
     })),

@@ -105,6 +105,13 @@ describe("ameide-ext mcp, driven by a scripted agent over stdio", () => {
       expect(t.inputSchema).toMatchObject({ type: "object", additionalProperties: false });
       expect(t.outputSchema).toMatchObject({ type: "object" });
     }
+    const hints = Object.fromEntries(tools.map((t) => [t.name, t.annotations]));
+    expect(hints.hook_status).toMatchObject({ readOnlyHint: true, openWorldHint: true });
+    expect(hints.promote_hook).toMatchObject({
+      readOnlyHint: false,
+      destructiveHint: false,
+      openWorldHint: true,
+    });
   });
 
   it("scaffolds, edits, sees a failing fixture, fixes it, and promotes the hook to dev", async () => {

@@ -1,5 +1,6 @@
 import { ExtensionError, explainError } from "@ameide-ext/contract";
 import { buildHook, type JsonSchema, runHook, testHook } from "@ameide-ext/toolkit";
+import type { ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
 import type { CliDeps } from "../deps.js";
 import { newHook } from "../new/new-hook.js";
 import { promoteHook } from "../registry/promote-hook.js";
@@ -33,6 +34,11 @@ export interface McpTool {
   /** The CLI command it does the work of. */
   command: string;
   description: string;
+  /**
+   * MCP's hints for a client deciding what to confirm with its user: read-only (status, lists, explanations),
+   * destructive (none: nothing deletes or overwrites unasked), idempotent, and open world (the registry).
+   */
+  annotations: ToolAnnotations;
   inputSchema: JsonSchema;
   outputSchema: JsonSchema;
   /** Does the work; `args` already match `inputSchema`. Throws ExtensionError. */
@@ -59,11 +65,34 @@ function agentRegistry(s: McpSession): RegistryFlags & { token: string } {
   return { ...s.registry, token };
 }
 
-function tool(name: ToolName, command: string, description: string, run: McpTool["run"]): McpTool {
+/** The hints of a tool: what it writes and where it reaches. */
+type Hints = "reads" | "writes" | "writes-again" | "registry-reads" | "registry-writes";
+
+const HINTS: Readonly<Record<Hints, ToolAnnotations>> = {
+  reads: { readOnlyHint: true, openWorldHint: false },
+  writes: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+  "writes-again": { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  "registry-reads": { readOnlyHint: true, openWorldHint: true },
+  "registry-writes": {
+    readOnlyHint: false,
+    destructiveHint: false,
+    idempotentHint: true,
+    openWorldHint: true,
+  },
+};
+
+function tool(
+  name: ToolName,
+  command: string,
+  hints: Hints,
+  description: string,
+  run: McpTool["run"],
+): McpTool {
   return {
     name,
     command,
     description,
+    annotations: HINTS[hints],
     inputSchema: TOOL_INPUT_SCHEMAS[name],
     outputSchema: TOOL_OUTPUT_SCHEMAS[name],
     run,
@@ -78,6 +107,7 @@ export const MCP_TOOLS: readonly McpTool[] = [
   tool(
     "scaffold_hook",
     "new",
+    "writes",
     "Scaffold a hook from a template (extension.json, src/index.ts, tests/*.json, README) that builds and passes its tests at once; created_by is the server's agent identity.",
     async (a, s) => {
       const dir = await s.root.resolve("dir", str(a.dir) ?? String(a.name));
@@ -95,6 +125,7 @@ export const MCP_TOOLS: readonly McpTool[] = [
   tool(
     "build_hook",
     "build",
+    "writes-again",
     "Compile the hook's src/index.ts to a WebAssembly component and check it against the contract; compile errors come back as invalid_argument/compile_error with details.diagnostics.",
     async (a, s) => {
       const options: Parameters<typeof buildHook>[0] = { dir: await s.root.resolve("dir", String(a.dir)) };
@@ -105,6 +136,7 @@ export const MCP_TOOLS: readonly McpTool[] = [
   tool(
     "test_hook",
     "test",
+    "writes-again",
     "Run the hook's tests/*.json fixtures with production limits (builds first when stale); per case: ok, failures, diff, and fuel, memory, output and time used of each limit.",
     async (a, s) => {
       const options: Parameters<typeof testHook>[0] = { dir: await s.root.resolve("dir", String(a.dir)) };
@@ -116,6 +148,7 @@ export const MCP_TOOLS: readonly McpTool[] = [
   tool(
     "run_hook",
     "run",
+    "writes-again",
     "Invoke the hook once with one input (and optional host-call answers) under the manifest's limits; an invocation error is a result (ok false, error), not a tool error.",
     async (a, s) => {
       const options: Parameters<typeof runHook>[0] = {
@@ -131,6 +164,7 @@ export const MCP_TOOLS: readonly McpTool[] = [
   tool(
     "explain_error",
     "-",
+    "reads",
     "What an error means and the one-line fix: by a refusal's rule (error.details.rule), else its reason, else its code.",
     async (a) => {
       const rule = str(a.rule);
@@ -149,6 +183,7 @@ export const MCP_TOOLS: readonly McpTool[] = [
   tool(
     "promote_hook",
     "promote",
+    "registry-writes",
     "Upload the hook to the registry as the server's agent identity, wait for the remote compile and fixtures, and request promotion up to env; stops at a gate (a human approval) and names its rule. Never approves.",
     async (a, s) => {
       const dir = await s.root.resolve("dir", String(a.dir));
@@ -162,6 +197,7 @@ export const MCP_TOOLS: readonly McpTool[] = [
   tool(
     "hook_status",
     "status",
+    "registry-reads",
     "A hook's versions in the registry, their states and compile results, what each environment runs, and pending promotions with the approvals they need.",
     async (a, s) => {
       const extension = str(a.extension);
@@ -177,6 +213,7 @@ export const MCP_TOOLS: readonly McpTool[] = [
   tool(
     "list_extensions",
     "-",
+    "reads",
     "The hooks (folders with an extension.json) under the workspace root: id, folder, kind, language, risk tier, version.",
     async (_a, s) => {
       const { hooks, problems } = await findHooks(s.root.root, s.deps.fs);
