@@ -1,10 +1,15 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { listMcpResources } from "./mcp-resources.js";
 import { MCP_TOOLS } from "./mcp-tools.js";
+import { renderToolsDoc } from "./tools-doc.js";
 
 // docs/agents.md is the MCP server's reference: these tests keep it equal to the server.
-const doc = readFileSync(new URL("../../../../docs/agents.md", import.meta.url), "utf8");
+const DOC = new URL("../../../../docs/agents.md", import.meta.url);
+const doc = readFileSync(DOC, "utf8");
+/** Where the generated tools section sits: after the Tools intro, up to the next section. */
+const TOOLS_START = doc.indexOf("### `");
+const TOOLS_END = doc.indexOf("\n## Resources and the prompt");
 
 function quoted(tag: string): Map<string, unknown> {
   const found = new Map<string, unknown>();
@@ -14,6 +19,13 @@ function quoted(tag: string): Map<string, unknown> {
 }
 
 describe("docs/agents.md", () => {
+  it("holds the tools section renderToolsDoc() makes (UPDATE_DOCS=1 rewrites it)", () => {
+    const rendered = renderToolsDoc(MCP_TOOLS);
+    if (process.env.UPDATE_DOCS === "1" && doc.slice(TOOLS_START, TOOLS_END) !== rendered)
+      writeFileSync(DOC, doc.slice(0, TOOLS_START) + rendered + doc.slice(TOOLS_END));
+    else expect(doc.slice(TOOLS_START, TOOLS_END)).toBe(rendered);
+  });
+
   it("lists exactly the server's tools, in its order", () => {
     const sections = [...doc.matchAll(/^### `(\w+)`$/gm)].map((m) => m[1]);
     expect(sections).toEqual(MCP_TOOLS.map((t) => t.name));
