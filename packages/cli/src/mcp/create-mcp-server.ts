@@ -60,14 +60,27 @@ export function createMcpServer(session: McpSession, info: { version: string }):
       outputSchema: t.outputSchema as { type: "object" },
     })),
   }));
-  server.setRequestHandler(CallToolRequestSchema, async (request) => {
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const tool = MCP_TOOLS.find((t) => t.name === request.params.name);
     if (tool === undefined) return toToolError(unknownTool(request.params.name));
+    const token = request.params._meta?.progressToken;
+    let step = 0;
+    const progress = (message: string) => {
+      if (token === undefined) return;
+      step += 1;
+      void extra
+        .sendNotification({
+          method: "notifications/progress",
+          params: { progressToken: token, progress: step, message },
+        })
+        .catch(() => {});
+    };
     return callTool(
       tool,
       validators.get(tool.name) as ValidateFunction,
       request.params.arguments ?? {},
       session,
+      progress,
     );
   });
   server.setRequestHandler(ListResourcesRequestSchema, async () => ({
@@ -118,6 +131,7 @@ async function callTool(
   validate: ValidateFunction,
   args: Record<string, unknown>,
   session: McpSession,
+  progress: (message: string) => void,
 ): Promise<CallToolResult> {
   try {
     const bytes = argumentBytes(tool.name, args);
@@ -143,7 +157,7 @@ async function callTool(
         },
       );
     }
-    return toToolResult(await tool.run(args, session));
+    return toToolResult(await tool.run(args, session, progress));
   } catch (cause) {
     return toToolError(cause);
   }

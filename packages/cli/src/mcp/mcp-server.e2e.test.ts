@@ -167,7 +167,13 @@ describe("ameide-ext mcp, driven by a scripted agent over stdio", () => {
     const one = await call("run_hook", { dir: "hooks/deal-guard", input: { amount: 70000, marginPct: 5 } });
     expect(one.structuredContent).toMatchObject({ ok: true, output: { route: "extra_approval" } });
 
-    const promoted = await call("promote_hook", { dir: "hooks/deal-guard", env: "dev" });
+    // The compile takes a while: progress notifications say where it is (and keep a client's timeout fresh).
+    const said: string[] = [];
+    const promoted = (await client.callTool(
+      { name: "promote_hook", arguments: { dir: "hooks/deal-guard", env: "dev" } },
+      undefined,
+      { ...LONG, onprogress: (p) => said.push(p.message ?? ""), resetTimeoutOnProgress: true },
+    )) as CallToolResult;
     expect(promoted.isError, JSON.stringify(promoted.content)).toBeFalsy();
     expect(promoted.structuredContent).toMatchObject({
       ok: true,
@@ -176,6 +182,8 @@ describe("ameide-ext mcp, driven by a scripted agent over stdio", () => {
       reached: true,
       deployments: { dev: "1" },
     });
+
+    expect(said).toEqual(expect.arrayContaining([expect.stringContaining("compiling version 1")]));
 
     const status = await call("hook_status", { extension: "deal-guard" });
     expect(status.structuredContent).toMatchObject({

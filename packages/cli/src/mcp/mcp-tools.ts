@@ -41,8 +41,11 @@ export interface McpTool {
   annotations: ToolAnnotations;
   inputSchema: JsonSchema;
   outputSchema: JsonSchema;
-  /** Does the work; `args` already match `inputSchema`. Throws ExtensionError. */
-  run(args: Args, session: McpSession): Promise<Record<string, unknown>>;
+  /**
+   * Does the work; `args` already match `inputSchema`. `progress` sends a line to the client while it waits
+   * (an MCP progress notification when the request asked for them). Throws ExtensionError.
+   */
+  run(args: Args, session: McpSession, progress: (message: string) => void): Promise<Record<string, unknown>>;
 }
 
 /** A tool's arguments, checked against its input schema. */
@@ -185,10 +188,10 @@ export const MCP_TOOLS: readonly McpTool[] = [
     "promote",
     "registry-writes",
     "Upload the hook to the registry as the server's agent identity, wait for the remote compile and fixtures, and request promotion up to env; stops at a gate (a human approval) and names its rule. Never approves.",
-    async (a, s) => {
+    async (a, s, progress) => {
       const dir = await s.root.resolve("dir", String(a.dir));
       const r = await promoteHook(
-        { ...agentRegistry(s), dir, env: String(a.env), comment: str(a.comment) },
+        { ...agentRegistry(s), dir, env: String(a.env), comment: str(a.comment), onProgress: progress },
         s.deps,
       );
       return { ...r };
