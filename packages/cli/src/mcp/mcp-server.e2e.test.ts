@@ -197,7 +197,7 @@ describe("ameide-ext mcp, driven by a scripted agent over stdio", () => {
       ok: true,
       extensions: [{ id: "deal-guard", dir: "hooks/deal-guard", kind: "process_hook" }],
     });
-  });
+  }, 300_000);
 
   it("answers hostile arguments with coded tool errors, and keeps serving", async () => {
     const stillServes = async () =>
@@ -252,7 +252,7 @@ describe("ameide-ext mcp, driven by a scripted agent over stdio", () => {
       reason: "invalid_input",
     });
     await stillServes();
-  });
+  }, 120_000);
 
   it("passes the registry's refusal on as a tool error with its rule and the rule's fix", async () => {
     // Agents create drafts up to low by default (docs/registry.md): a medium hook is refused by agent_risk_tier.
@@ -273,7 +273,7 @@ describe("ameide-ext mcp, driven by a scripted agent over stdio", () => {
       rule: "agent_risk_tier",
       fix: refused.details.fix,
     });
-  });
+  }, 120_000);
 
   it("offers the contract, the schemas, the templates and the PDK reference as resources, and the write_hook prompt", async () => {
     const { resources } = await client.listResources();
