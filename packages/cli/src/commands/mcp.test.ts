@@ -1,8 +1,11 @@
 import { spawn } from "node:child_process";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
 import { EXIT_CODES } from "../exit-code.js";
 import { CLI_PROCESS_ARGS, spawnCli } from "../testing/cli-process.js";
@@ -89,5 +92,37 @@ describe("ameide-ext mcp, raw JSON-RPC lines no SDK client would send", () => {
     expect(after.result.structuredContent).toMatchObject({ ok: true, reason: "stack" });
     child.stdin.end();
     expect(await new Promise((r) => child.once("exit", r))).toBe(0);
+  });
+});
+
+describe("ameide-ext mcp --config", () => {
+  it("reads a relative --config from where it was started, not from --root", async () => {
+    const started = await mkdtemp(join(tmpdir(), "ameide-mcp-cfg-"));
+    const root = await mkdtemp(join(tmpdir(), "ameide-mcp-root-"));
+    await writeFile(
+      join(started, "agent.json"),
+      JSON.stringify({ registry_url: "http://127.0.0.1:9", tenant: "t1" }),
+    );
+    const client = new Client({ name: "cfg", version: "1" });
+    await client.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [...CLI_PROCESS_ARGS, "mcp", "--root", root, "--config", "agent.json", "--token", "t"],
+        cwd: started,
+        env: { PATH: process.env.PATH ?? "", NO_COLOR: "1" },
+        stderr: "ignore",
+      }),
+    );
+    try {
+      const result = (await client.callTool({
+        name: "hook_status",
+        arguments: { extension: "deal-guard" },
+      })) as CallToolResult;
+      const text = result.content[0]?.type === "text" ? result.content[0].text : "";
+      // The config was read: the call reached for port 9 and found nobody there.
+      expect(JSON.parse(text).error).toMatchObject({ code: "unavailable" });
+    } finally {
+      await client.close();
+    }
   });
 });

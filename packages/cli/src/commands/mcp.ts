@@ -1,3 +1,4 @@
+import path from "node:path";
 import { ExtensionError } from "@ameide-ext/contract";
 import { CREATED_BY_PATTERN } from "@ameide-ext/toolkit";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
@@ -71,12 +72,14 @@ export function registerMcpCommand(program: Command, ctx: CommandContext, versio
           // The agent's own token only: the config file's is a person's.
           token: flags.token ?? deps.env.AMEIDE_TOKEN,
           tenant: flags.tenant,
-          config: flags.config,
+          // Relative to where it was started, as the user typed it (the tools work from the root).
+          config: flags.config === undefined ? undefined : path.resolve(deps.cwd, flags.config),
         };
-        const server = createMcpServer(
-          { root, actor, registry, deps: { ...deps, cwd: root.root } },
-          { version },
-        );
+        // stdout carries MCP messages only: whatever the tools or a library print goes to stderr.
+        console.log = console.error;
+        console.info = console.error;
+        const toolDeps = { ...deps, cwd: root.root, stdout: deps.stderr };
+        const server = createMcpServer({ root, actor, registry, deps: toolDeps }, { version });
         const stdin = process.stdin;
         const closed = new Promise<void>((resolve) => {
           server.onclose = () => resolve();
