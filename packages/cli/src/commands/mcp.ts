@@ -27,10 +27,14 @@ export function registerMcpCommand(program: Command, ctx: CommandContext, versio
     .command("mcp")
     .summary("serve new, build, test, run, promote and status as MCP tools over stdio, for agents")
     .description(
-      "An MCP server on stdin/stdout (docs/agents.md): the tools scaffold_hook, build_hook, test_hook, run_hook,\n" +
-        "explain_error, promote_hook, hook_status and list_extensions; the contract, the schemas, the templates\n" +
-        "and the PDK reference as resources; the write_hook prompt. Every dir argument must lie inside --root.\n" +
-        "It acts as one agent identity (its token); it never approves.",
+      [
+        "An MCP server on stdin/stdout (docs/agents.md). Tools: scaffold_hook,",
+        "build_hook, test_hook, run_hook, explain_error, promote_hook, hook_status,",
+        "list_extensions.",
+        "Resources: the contract, the schemas, the templates, the PDK reference.",
+        "Prompt: write_hook. Every dir argument must lie inside --root. It acts as one",
+        "agent (its token) and never approves.",
+      ].join("\n"),
     )
     .option(
       "--root <dir>",
