@@ -50,6 +50,7 @@ describe("ameide-ext mcp, driven by a scripted agent over stdio", () => {
   let work: string;
   let dev: Awaited<ReturnType<typeof startDev>>;
   let client: Client;
+  const transportErrors: Error[] = [];
   const call = async (name: string, args: Record<string, unknown>) =>
     (await client.callTool({ name, arguments: args }, undefined, LONG)) as CallToolResult;
 
@@ -58,6 +59,8 @@ describe("ameide-ext mcp, driven by a scripted agent over stdio", () => {
     await mkdir(join(work, "ws"));
     dev = await startDev(join(work, ".stack"));
     client = new Client({ name: "scripted-agent", version: "1.0.0" });
+    // A line on the server's stdout that is not an MCP message lands here.
+    client.onerror = (e) => transportErrors.push(e);
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
     Object.assign(env, {
@@ -274,6 +277,20 @@ describe("ameide-ext mcp, driven by a scripted agent over stdio", () => {
       fix: refused.details.fix,
     });
   }, 120_000);
+
+  it("scaffolds and tests a TypeScript hook the same way, with nothing but MCP on the server's stdout", async () => {
+    const made = await call("scaffold_hook", {
+      name: "deal-guard-ts",
+      kind: "process_hook",
+      lang: "typescript",
+      dir: "hooks/deal-guard-ts",
+    });
+    expect(made.structuredContent).toMatchObject({ ok: true, lang: "typescript" });
+    const tested = await call("test_hook", { dir: "hooks/deal-guard-ts" });
+    expect(tested.isError, JSON.stringify(tested.content).slice(0, 500)).toBeFalsy();
+    expect(tested.structuredContent).toMatchObject({ ok: true, failed: 0 });
+    expect(transportErrors).toEqual([]);
+  }, 240_000);
 
   it("offers the contract, the schemas, the templates and the PDK reference as resources, and the write_hook prompt", async () => {
     const { resources } = await client.listResources();
