@@ -63,6 +63,12 @@ export type { CliDeps, OutputStream } from "./deps.js";
 export { createNodeDeps } from "./deps.js";
 export type { ExitCode } from "./exit-code.js";
 export { EXIT_CODES, exitCodeFor } from "./exit-code.js";
+export { createMcpServer, MAX_TOOL_ARGUMENTS_BYTES } from "./mcp/create-mcp-server.js";
+// Agents: the MCP server of `ameide-ext mcp` (docs/agents.md).
+export type { McpSession, McpTool } from "./mcp/mcp-tools.js";
+export { MCP_TOOLS } from "./mcp/mcp-tools.js";
+export type { WorkspaceRoot } from "./mcp/workspace-root.js";
+export { createWorkspaceRoot } from "./mcp/workspace-root.js";
 export type { NewHookOptions, NewHookResult } from "./new/new-hook.js";
 export { checkHookName, newHook } from "./new/new-hook.js";
 export { TEMPLATES_DIR } from "./new/templates.js";
@@ -86,6 +92,8 @@ export type { ReviewVersionOptions, ReviewVersionResult } from "./registry/revie
 export { reviewVersion } from "./registry/review-version.js";
 export type { RollbackExtensionOptions, RollbackExtensionResult } from "./registry/rollback-extension.js";
 export { rollbackExtension } from "./registry/rollback-extension.js";
+export type { RuleGuide } from "./registry/rule-guide.js";
+export { explainRule, RULE_FIXES } from "./registry/rule-guide.js";
 export type { DevStack, DevStackOptions } from "./registry/start-dev-stack.js";
 export { startDevStack } from "./registry/start-dev-stack.js";
 export type { CommandName, CommandOutcome } from "./report/command-outcome.js";

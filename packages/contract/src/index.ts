@@ -19,6 +19,8 @@ export {
 } from "./connect-codes.js";
 export type { CostClass } from "./cost-model.js";
 export { COST_MODEL } from "./cost-model.js";
+export type { ErrorGuide } from "./error-guide.js";
+export { explainError } from "./error-guide.js";
 export type { ErrorCode, ErrorReason, ExtensionErrorData } from "./extension-error.js";
 export {
   ERROR_CODES,

@@ -19,6 +19,9 @@ const LOADER = join(
   "src/testing/register-source-loader.mjs",
 );
 
+/** The node arguments that run `ameide-ext` from its sources: `node ...CLI_PROCESS_ARGS <command> …`. */
+export const CLI_PROCESS_ARGS: readonly string[] = ["--conditions=source", "--import", LOADER, MAIN];
+
 /** What a finished process left. */
 export interface CliRun {
   code: number | null;
@@ -32,7 +35,7 @@ export function spawnCli(
   opts: { cwd: string; stdin?: string; env?: Record<string, string> },
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--conditions=source", "--import", LOADER, MAIN, ...args], {
+    const child = spawn(process.execPath, [...CLI_PROCESS_ARGS, ...args], {
       cwd: opts.cwd,
       env: { ...process.env, NO_COLOR: "1", AMEIDE_ACTOR: "agent:test", ...opts.env },
       stdio: ["pipe", "pipe", "pipe"],
