@@ -1,4 +1,5 @@
 import { ExtensionError } from "@ameide-ext/contract";
+import { checkAgentEnvironment } from "./agent-guardrails.js";
 import { deploy } from "./deployments.js";
 import { APPROVALS_REQUIRED, highTierShortfalls, isAgent, RULES, refuse } from "./governance.js";
 import type { Caller, Registry, RevisionView } from "./registry.js";
@@ -85,6 +86,7 @@ async function requestPromotion(
 ): Promise<RevisionView> {
   ctx.checkTenant(caller, input.tenantId);
   const env = checkEnv(input.env);
+  checkAgentEnvironment(ctx.governance, caller, env);
   return ctx.write(async (tx, changed) => {
     const rev = await ctx.loadRevision(tx, input, true);
     checkPromotable(rev, env);
