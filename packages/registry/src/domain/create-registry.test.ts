@@ -195,6 +195,35 @@ describe.each(STORE_BACKENDS)("createRegistry() on $name", (backend) => {
     });
   });
 
+  it("audit: every event of a version names its author; a promotion's events name who asked and who approved", async () => {
+    await open(goodTests, { "agent:l2o": "high" });
+    const key = await compiled(bot, "high");
+    for (const env of ["dev", "staging", "prod"] as const) {
+      await registry.requestPromotion(bot, { ...key, env, comment: `to ${env}` });
+      await registry.approve(ann, { ...key, env });
+      if (env === "prod") await registry.approve(bob, { ...key, env });
+    }
+    const { events } = await registry.listEvents(ann, key);
+    for (const e of events) expect(e, e.type).toMatchObject({ author: "agent:l2o" });
+    const promoted = events.filter((e) => e.type === "version_promoted");
+    expect(promoted.map((e) => [e.env, e.actor, e.requestedBy, e.approvers])).toEqual([
+      ["dev", "user:ann", "agent:l2o", ["user:ann"]],
+      ["staging", "user:ann", "agent:l2o", ["user:ann"]],
+      ["prod", "user:bob", "agent:l2o", ["user:ann", "user:bob"]],
+    ]);
+    const approvals = events.filter((e) => e.type === "approved");
+    expect(approvals.map((e) => [e.actor, e.requestedBy])).toEqual([
+      ["user:ann", "agent:l2o"],
+      ["user:ann", "agent:l2o"],
+      ["user:ann", "agent:l2o"],
+      ["user:bob", "agent:l2o"],
+    ]);
+    // An auto-promotion was asked for by no one and approved by no one: the rules did it.
+    const low = await compiled(bot, "low", "low-rule");
+    const auto = (await registry.listEvents(ann, low)).events.find((e) => e.type === "version_promoted");
+    expect(auto).toMatchObject({ actor: "system:promotion-rules", requestedBy: "", approvers: [] });
+  });
+
   it("high: two distinct human approvals before prod, and fixtures within 50% of each limit", async () => {
     await open();
     const key = await compiled(ann, "high");

@@ -99,9 +99,12 @@ async function requestPromotion(
       toState: rev.state === "draft" && required > 0 ? "in_review" : rev.state,
       env,
       comment,
+      requestedBy: caller.actor,
     });
-    if (required === 0)
-      return ctx.view(tx, await deploy(ctx, tx, changed, rev, { env, actor: SYSTEM_RULES, comment }));
+    if (required === 0) {
+      const by = { env, actor: SYSTEM_RULES, comment, requestedBy: caller.actor };
+      return ctx.view(tx, await deploy(ctx, tx, changed, rev, by));
+    }
     const updated = await tx.updateRevision({
       ...rev,
       state: rev.state === "draft" ? "in_review" : rev.state,
@@ -155,10 +158,14 @@ async function approve(ctx: RegistryContext, caller: Caller, input: ApproveInput
       toState: rev.state,
       env,
       comment,
+      requestedBy: rev.pending.requestedBy,
+      approvers,
       data: { approvals: approvers.length, required: rev.pending.approvalsRequired },
     });
-    if (approvers.length >= rev.pending.approvalsRequired)
-      return ctx.view(tx, await deploy(ctx, tx, changed, rev, { env, actor: caller.actor, comment }));
+    if (approvers.length >= rev.pending.approvalsRequired) {
+      const by = { env, actor: caller.actor, comment, requestedBy: rev.pending.requestedBy, approvers };
+      return ctx.view(tx, await deploy(ctx, tx, changed, rev, by));
+    }
     const updated = await tx.updateRevision({
       ...rev,
       pending: { ...rev.pending, approvers },
@@ -197,6 +204,8 @@ async function reject(ctx: RegistryContext, caller: Caller, input: RejectInput):
       toState: to,
       env,
       comment: input.comment,
+      requestedBy: rev.pending.requestedBy,
+      approvers: rev.pending.approvers,
     });
     return ctx.view(tx, updated);
   });

@@ -43,7 +43,8 @@ export interface RegistryContext {
   /** Appends one event about `rev` to the audit log, stamped now. */
   event(
     tx: RegistryTx,
-    rev: Pick<RevisionRecord, "tenantId" | "extensionId" | "version">,
+    rev: Pick<RevisionRecord, "tenantId" | "extensionId" | "version"> &
+      Partial<Pick<RevisionRecord, "createdBy">>,
     e: Partial<EventRecord> & Pick<EventRecord, "type" | "actor">,
   ): Promise<unknown>;
   /** The revision `key` names; `not_found` when there is none. */
@@ -142,6 +143,9 @@ export function createRegistryContext(options: RegistryOptions): RegistryContext
         comment: "",
         previousVersion: "",
         consumerRef: "",
+        author: rev.createdBy ?? "",
+        requestedBy: "",
+        approvers: [],
         data: {},
         ...e,
       }),

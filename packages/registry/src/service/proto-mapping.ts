@@ -199,6 +199,9 @@ export function eventTo(e: EventRecord, definition?: RevisionView["revision"]): 
         ? definitionOf(definition)
         : undefined,
     consumerRef: e.consumerRef,
+    author: e.author,
+    requestedBy: e.requestedBy,
+    approvers: e.approvers,
   });
 }
 

@@ -139,6 +139,9 @@ describe("registryRoutes()", () => {
       actor: "user:bob",
       env: Environment.DEV,
       definition: { wasmBlobRef: expect.stringContaining(sha) },
+      author: "user:ann",
+      requestedBy: "user:ann",
+      approvers: ["user:bob"],
     });
     await expect(
       ann.client.rollback({ ...key, env: Environment.DEV, toVersion: "1", comment: "x" }, opts),

@@ -141,8 +141,17 @@ function revisionFromRow(row: SqlRow): RevisionRecord {
 }
 
 function eventFromRow(row: SqlRow): EventRecord {
-  const doc = JSON.parse(str(row.doc)) as Omit<EventRecord, "seq">;
-  return { ...doc, seq: Number(row.seq) };
+  type Added = "author" | "requestedBy" | "approvers";
+  const doc = JSON.parse(str(row.doc)) as Omit<EventRecord, "seq" | Added> &
+    Partial<Pick<EventRecord, Added>>;
+  // Events written before these fields have no author, requester or approvers.
+  return {
+    ...doc,
+    author: doc.author ?? "",
+    requestedBy: doc.requestedBy ?? "",
+    approvers: doc.approvers ?? [],
+    seq: Number(row.seq),
+  };
 }
 
 const lock = (forUpdate: boolean | undefined) => (forUpdate ? " FOR UPDATE" : "");
