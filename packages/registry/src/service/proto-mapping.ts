@@ -259,6 +259,9 @@ export function revisionTo(
           requestedAt: ts(r.pending.requestedAt),
           approvalsRequired: r.pending.approvalsRequired,
           comment: r.pending.comment,
+          approvers: v.mayApprove?.approvers ?? r.pending.approvers,
+          excludedApprovers: v.mayApprove?.excluded ?? [],
+          eligibleApprovers: v.mayApprove?.eligible ?? [],
         })
       : undefined,
     approvals: v.approvals.map((a) =>

@@ -49,6 +49,7 @@ describe("registryRoutes()", () => {
         wasmBlobRef: `extensions/${rev.tenantId}/${rev.extensionId}/${rev.version}.wasm#sha256=${sha}`,
         sha256: sha,
       }),
+      reviewersOf: (tenant) => (tenant === "acme" ? ["user:ann", "user:bob"] : []),
     });
     const authenticate = createAuthenticator({
       tokens: [
@@ -108,6 +109,9 @@ describe("registryRoutes()", () => {
       targetEnv: Environment.DEV,
       approvalsRequired: 1,
       requestedBy: "user:ann",
+      approvers: [],
+      excludedApprovers: ["user:ann"],
+      eligibleApprovers: ["user:bob"],
     });
     const approved = await bob.client.approve(
       { ...vkey, env: Environment.DEV, comment: "ok" },

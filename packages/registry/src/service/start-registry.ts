@@ -11,7 +11,7 @@ import { createRegistry } from "../domain/create-registry.js";
 import type { Registry } from "../domain/registry.js";
 import { openRegistryStore } from "../store/open-registry-store.js";
 import type { RegistryStore } from "../store/registry-store.js";
-import { createAuthenticator } from "./create-authenticator.js";
+import { createAuthenticator, tokenIdentitiesFor } from "./create-authenticator.js";
 import { governanceOptions, type RegistryConfigFile } from "./registry-config.js";
 import { registryRoutes } from "./registry-routes.js";
 
@@ -97,6 +97,7 @@ export async function startRegistry(options: StartRegistryOptions): Promise<Runn
         );
     },
     governance: governanceOptions(config),
+    reviewersOf: (tenantId) => tokenIdentitiesFor(config.auth.tokens, tenantId),
     onError: (e) =>
       logger.error({ event: "registry_error", error_code: e.code, details: e.details }, e.message),
   });
