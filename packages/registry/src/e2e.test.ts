@@ -296,6 +296,10 @@ describe("the §7 lifecycle, end to end", () => {
         mayApprove: { eligible: ["user:reviewer"], excluded: [me], approvers: [] },
       },
     });
+    const status = json(await cli(["status", hook, "--json"])) as { versions: unknown[] };
+    expect(status.versions[0]).toMatchObject({
+      pending: { env: "dev", mayApprove: { eligible: ["user:reviewer"], excluded: [me] } },
+    });
     const plain = await cli(["promote", hook, "--env", "staging"]);
     expect(plain.code).toBe(1);
     expect(plain.stdout).toContain("user:reviewer");
