@@ -331,6 +331,7 @@ describe("the §7 lifecycle, end to end", () => {
       promoted: true,
       state: "promoted_dev",
       deployments: { dev: "1" },
+      next: expect.stringContaining("promote <dir> --env staging"),
     });
     const again = await cli(["approve", "risk-rule", "1", "--env", "dev", "--json"], reviewer);
     expect(again.code).toBe(3);
