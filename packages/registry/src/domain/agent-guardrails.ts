@@ -21,17 +21,12 @@ export function checkAgentRiskTier(
   if (!isAgent(caller.actor)) return;
   const max = governance.limitsOf(caller.actor).maxRiskTier;
   if (tierRank(tier) <= tierRank(max)) return;
+  const fix = `lower the risk tier to ${max} or below, have a human (user:<id>) do it, or raise ${caller.actor}'s max_risk_tier in ${CONFIGURED_IN}`;
   throw refuse(
     "permission_denied",
     RULES.agentRiskTier,
-    `${caller.actor} may ${doing} up to risk tier ${max}, not ${tier}`,
-    {
-      agent: caller.actor,
-      limit: max,
-      max,
-      requested: tier,
-      fix: `lower the risk tier to ${max} or below, have a human (user:<id>) do it, or raise ${caller.actor}'s max_risk_tier in ${CONFIGURED_IN}`,
-    },
+    `${caller.actor} may ${doing} up to risk tier ${max}, not ${tier}: ${fix}`,
+    { agent: caller.actor, limit: max, max, requested: tier, fix },
   );
 }
 
@@ -40,16 +35,12 @@ export function checkAgentEnvironment(governance: Governance, caller: Caller, en
   if (!isAgent(caller.actor)) return;
   const allowed = governance.limitsOf(caller.actor).environments;
   if (allowed.includes(env)) return;
+  const fix = `a human (user:<id>) requests the promotion to ${env}, or add ${env} to ${caller.actor}'s environments in ${CONFIGURED_IN}`;
   throw refuse(
     "permission_denied",
     RULES.agentEnvironment,
-    `${caller.actor} may request promotion to ${allowed.join(", ")} only, not ${env}`,
-    {
-      agent: caller.actor,
-      env,
-      allowed: [...allowed],
-      fix: `a human (user:<id>) requests the promotion to ${env}, or add ${env} to ${caller.actor}'s environments in ${CONFIGURED_IN}`,
-    },
+    `${caller.actor} may request promotion to ${allowed.join(", ")} only, not ${env}: ${fix}`,
+    { agent: caller.actor, env, allowed: [...allowed], fix },
   );
 }
 
@@ -69,16 +60,11 @@ export async function checkAgentRate(
   const since = new Date(now.getTime() - AGENT_RATE_WINDOW_MS).toISOString();
   const actual = await tx.countVersionsCreatedBy(caller.actor, since);
   if (actual < limit) return;
+  const fix = `wait until versions of the last hour age out, reuse a version (upload new sources to a draft), or raise ${caller.actor}'s versions_per_hour in ${CONFIGURED_IN}`;
   throw refuse(
     "resource_exhausted",
     RULES.agentRate,
-    `${caller.actor} created ${actual} versions in the last hour, the limit is ${limit} per hour`,
-    {
-      agent: caller.actor,
-      limit,
-      actual,
-      retryAfterSeconds: AGENT_RATE_WINDOW_MS / 1000,
-      fix: `wait until versions of the last hour age out, reuse a version (upload new sources to a draft), or raise ${caller.actor}'s versions_per_hour in ${CONFIGURED_IN}`,
-    },
+    `${caller.actor} created ${actual} versions in the last hour, the limit is ${limit} per hour: ${fix}`,
+    { agent: caller.actor, limit, actual, retryAfterSeconds: AGENT_RATE_WINDOW_MS / 1000, fix },
   );
 }
