@@ -133,11 +133,15 @@ async function approve(ctx: RegistryContext, caller: Caller, input: ApproveInput
     const may = mayApprove(rev, ctx.reviewersOf(rev.tenantId));
     // Every refusal of an approval says who may give it instead, and how.
     const instead = () => (pending && may ? { mayApprove: may, fix: approvalFix(may, rev, env) } : {});
+    const andFix = (message: string) =>
+      pending && may ? `${message}; ${approvalFix(may, rev, env)}` : message;
     if (isAgent(caller.actor))
       throw refuse(
         "permission_denied",
         RULES.agentCannotApprove,
-        `${caller.actor} is an agent: agents may author, compile and request promotion, never approve`,
+        andFix(
+          `${caller.actor} is an agent: agents may author, compile and request promotion, never approve`,
+        ),
         instead(),
       );
     if (!pending) throw noPendingPromotion(rev, env);
@@ -145,14 +149,16 @@ async function approve(ctx: RegistryContext, caller: Caller, input: ApproveInput
       throw refuse(
         "permission_denied",
         RULES.selfApproval,
-        `${caller.actor} created version ${rev.version}: no one approves their own revision`,
+        andFix(`${caller.actor} created version ${rev.version}: no one approves their own revision`),
         instead(),
       );
     if (pending.approvers.includes(caller.actor))
       throw refuse(
         "failed_precondition",
         RULES.duplicateApproval,
-        `${caller.actor} approved this promotion already; it needs ${pending.approvalsRequired} distinct approvals`,
+        andFix(
+          `${caller.actor} approved this promotion already; it needs ${pending.approvalsRequired} distinct approvals`,
+        ),
         instead(),
       );
     const at = ctx.now().toISOString();
