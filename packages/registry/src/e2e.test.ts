@@ -273,28 +273,53 @@ describe("the §7 lifecycle, end to end", () => {
 
     const me = Object.keys(stack.tokens)[0] as string;
     const agent = { AMEIDE_TOKEN: stack.tokens["agent:dev"] as string };
-    // agent:dev may create low-risk extensions only (the default).
+    // agent:dev may create low-risk extensions only (the default): a refusal by rule exits 3.
     const tooRisky = await cli(["promote", hook, "--env", "dev", "--json"], agent);
+    expect(tooRisky.code).toBe(3);
     expect(json(tooRisky)).toMatchObject({
-      error: { code: "permission_denied", details: { rule: "agent_risk_tier" } },
+      error: { code: "permission_denied", details: { rule: "agent_risk_tier", limit: "low" } },
     });
 
+    // Stopped at a gate: exit 1 with reason "gated", and the gate says who may approve.
     const submitted = await cli(["promote", hook, "--env", "staging", "--json"]);
-    expect(submitted.code, submitted.stderr).toBe(0);
+    expect(submitted.code, submitted.stderr).toBe(1);
     expect(json(submitted)).toMatchObject({
+      ok: false,
+      reason: "gated",
       state: "in_review",
       reached: false,
-      gate: { env: "dev", rule: "approvals_required", approvalsRequired: 1, author: me },
+      gate: {
+        env: "dev",
+        rule: "approvals_required",
+        approvalsRequired: 1,
+        author: me,
+        mayApprove: { eligible: ["user:reviewer"], excluded: [me], approvers: [] },
+      },
     });
+    const status = json(await cli(["status", hook, "--json"])) as { versions: unknown[] };
+    expect(status.versions[0]).toMatchObject({
+      pending: { env: "dev", mayApprove: { eligible: ["user:reviewer"], excluded: [me] } },
+    });
+    const plain = await cli(["promote", hook, "--env", "staging"]);
+    expect(plain.code).toBe(1);
+    expect(plain.stdout).toContain("user:reviewer");
 
     const byAgent = await cli(["approve", "risk-rule", "1", "--env", "dev", "--json"], agent);
-    expect(byAgent.code).toBe(1);
+    expect(byAgent.code).toBe(3);
     expect(json(byAgent)).toMatchObject({
       error: { code: "permission_denied", details: { rule: "agent_cannot_approve" } },
     });
     const byAuthor = await cli(["approve", "risk-rule", "1", "--env", "dev", "--json"]);
+    expect(byAuthor.code).toBe(3);
     expect(json(byAuthor)).toMatchObject({
-      error: { code: "permission_denied", details: { rule: "self_approval" } },
+      error: {
+        code: "permission_denied",
+        details: {
+          rule: "self_approval",
+          mayApprove: { eligible: ["user:reviewer"] },
+          fix: expect.stringContaining("user:reviewer"),
+        },
+      },
     });
     const reviewer = { AMEIDE_TOKEN: stack.tokens["user:reviewer"] as string };
     const approved = await cli(
@@ -306,12 +331,27 @@ describe("the §7 lifecycle, end to end", () => {
       promoted: true,
       state: "promoted_dev",
       deployments: { dev: "1" },
+      next: expect.stringContaining("promote <dir> --env staging"),
     });
     const again = await cli(["approve", "risk-rule", "1", "--env", "dev", "--json"], reviewer);
-    expect(again.code).toBe(2);
+    expect(again.code).toBe(3);
     expect(json(again)).toMatchObject({
       error: { code: "failed_precondition", details: { rule: "no_pending_promotion" } },
     });
+
+    // The same promote again continues where it stopped: dev is done, staging waits for its approval.
+    const onward = await cli(["promote", hook, "--env", "staging", "--json"]);
+    expect(onward.code, onward.stderr).toBe(1);
+    expect(json(onward)).toMatchObject({
+      created: false,
+      reason: "gated",
+      state: "promoted_dev",
+      gate: { env: "staging", mayApprove: { eligible: ["user:reviewer"] } },
+    });
+    await cli(["approve", "risk-rule", "1", "--env", "staging", "--json"], reviewer);
+    const reached = await cli(["promote", hook, "--env", "staging", "--json"]);
+    expect(reached.code, reached.stderr).toBe(0);
+    expect(json(reached)).toMatchObject({ ok: true, reason: null, reached: true, gate: null });
   });
 
   it("binds a domain extension point with the CLI; the domain reads it from the registry and runs the hook (§4.2)", async () => {
@@ -334,7 +374,7 @@ describe("the §7 lifecycle, end to end", () => {
       version: "latest",
     });
     const refused = await cli(["bind", ...point, "--env", "staging", "--version", "1", "--json"]);
-    expect(refused.code).toBe(2);
+    expect(refused.code).toBe(3);
     expect(json(refused)).toMatchObject({
       ok: false,
       error: { code: "failed_precondition", details: { rule: "not_promoted_to_env" } },

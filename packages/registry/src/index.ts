@@ -18,8 +18,20 @@ export { createFolderModuleWriter, moduleKey } from "./compile/module-writer.js"
 export type { S3ModuleWriterOptions } from "./compile/s3-module-writer.js";
 export { createS3ModuleWriter } from "./compile/s3-module-writer.js";
 export { createRegistry } from "./domain/create-registry.js";
-export type { Governance, GovernanceOptions, RuleName } from "./domain/governance.js";
-export { APPROVALS_REQUIRED, HIGH_TIER_MAX_LIMIT_RATIO, RULES } from "./domain/governance.js";
+export type {
+  AgentLimits,
+  AgentLimitsOptions,
+  Governance,
+  GovernanceOptions,
+  RuleName,
+} from "./domain/governance.js";
+export {
+  APPROVALS_REQUIRED,
+  DEFAULT_AGENT_VERSIONS_PER_HOUR,
+  HIGH_TIER_MAX_LIMIT_RATIO,
+  RULES,
+} from "./domain/governance.js";
+export type { MayApprove } from "./domain/may-approve.js";
 // The domain: lifecycle, rules, events.
 export type {
   Caller,

@@ -20,7 +20,9 @@ export function registerPromoteCommand(program: Command, ctx: CommandContext): v
       .description(
         "Upload the hook's sources to the Transformation registry (a new version when they changed), wait for the\n" +
           "remote compile (build, contract, policy checks, fixtures), then request promotion dev -> staging -> prod\n" +
-          "up to --env. Stops where a promotion waits for human approval and names the rule that gates it.",
+          "up to --env. Stops where a promotion waits for human approval, names the rule that gates it and who may\n" +
+          'approve, and exits 1 (reason "gated"); run it again after the approval to continue where it stopped.\n' +
+          "Exits 0 only when the version runs in --env; 3 when a rule of the registry refuses a step.",
       )
       .argument("[dir]", "the hook's folder", ".")
       .requiredOption("--env <env>", "where to take it: dev, staging or prod")
@@ -40,12 +42,12 @@ export function registerPromoteCommand(program: Command, ctx: CommandContext): v
         const lines = [
           `${r.extension} v${r.version}: ${r.state}${runs.length ? `; running: ${runs.join(", ")}` : ""}`,
         ];
-        if (!r.ok)
+        if (r.reason === "compile_failed")
           for (const d of r.compile?.diagnostics.filter((x) => x.severity === "error") ?? [])
             lines.push(
               `  ${d.step} ${d.reason}: ${d.path ? `${d.path}:${d.line}:${d.column} ` : ""}${d.message}`,
             );
-        if (!r.ok)
+        if (r.reason === "compile_failed")
           for (const t of r.compile?.tests.filter((x) => !x.passed) ?? [])
             lines.push(`  FAIL ${t.name}: ${t.message}`);
         if (r.gate) lines.push(`waiting: ${r.gate.message} [rule: ${r.gate.rule}]`);

@@ -46,7 +46,7 @@ export function registerReviewCommands(program: Command, ctx: CommandContext): v
               : r.promoted
                 ? `${extension} v${version}: approved and promoted to ${r.env} (${r.state})`
                 : `${extension} v${version}: approved for ${r.env}; ${r.approvalsMissing} more distinct approval(s) needed`;
-          return { doc: { ...r }, lines: [line] };
+          return { doc: { ...r }, lines: r.next ? [line, `next: ${r.next}`] : [line] };
         }),
       );
   }

@@ -36,7 +36,7 @@ export function registerStatusCommand(program: Command, ctx: CommandContext): vo
           ...r.pins.map((p) => `  pin ${p.env} ${p.consumerRef} -> v${p.version}`),
           ...r.versions.map(
             (v) =>
-              `  v${v.version.padEnd(4)} ${v.state.padEnd(17)} compile ${v.compile || "-"}  by ${v.createdBy}${v.pending ? `  waits for ${v.pending.approvalsRequired} approval(s) to ${v.pending.env}` : ""}`,
+              `  v${v.version.padEnd(4)} ${v.state.padEnd(17)} compile ${v.compile || "-"}  by ${v.createdBy}${v.pending ? `  waits for ${v.pending.approvalsRequired} approval(s) to ${v.pending.env}${v.pending.mayApprove.eligible.length ? ` (may approve: ${v.pending.mayApprove.eligible.join(", ")})` : ""}` : ""}`,
           ),
         ];
         return { doc: { ...r }, lines };

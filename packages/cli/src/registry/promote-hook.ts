@@ -54,16 +54,38 @@ export interface PromotionGate {
   approvalsRequired: number;
   /** Approvals it has. */
   approvals: number;
-  /** Who may not approve: the author (and every agent). */
+  /** The version's author, who may not approve it (nor may any agent). */
   author: string;
+  /** Who may give the approvals still missing, as the registry says. */
+  mayApprove: {
+    /** The reviewers who approved this request so far. */
+    approvers: string[];
+    /** Who may not: the author and those who approved already (and every agent, by rule). */
+    excluded: string[];
+    /**
+     * The humans the registry knows for the tenant who may approve now; empty when it knows none
+     * (then any other human, `user:<id>`, of the tenant may).
+     */
+    eligible: string[];
+  };
+  /** The command that approves it, for a reviewer named in `mayApprove`. */
+  approveCommand: string;
   /** For people. */
   message: string;
 }
 
+/** Why a promote did not reach its environment: the compile failed, or a promotion waits at a gate. */
+export type PromoteStopReason = "compile_failed" | "gated";
+
 /** The result of {@link promoteHook}. */
 export interface PromoteHookResult {
-  /** False when the compile failed (its diagnostics and tests say why). */
+  /**
+   * True when the version reached `env`; false when the compile failed (its diagnostics and tests
+   * say why) or a promotion waits for approvals (`gate` says who may give them).
+   */
   ok: boolean;
+  /** Why it stopped short of `env`; null when it reached it. */
+  reason: PromoteStopReason | null;
   tenant: string;
   extension: string;
   version: string;
@@ -118,8 +140,11 @@ export async function promoteHook(options: PromoteHookOptions, deps: CliDeps): P
   const finish = async (gate: PromotionGate | null): Promise<PromoteHookResult> => {
     const got = await client.getExtension(vkey);
     const s = stateName(got.revision?.definition?.state ?? 0);
+    const reason: PromoteStopReason | null =
+      compile?.status !== "succeeded" ? "compile_failed" : gate ? "gated" : null;
     return {
-      ok: compile?.status === "succeeded",
+      ok: reason === null,
+      reason,
       tenant: settings.tenant,
       extension: manifest.id,
       version,
@@ -292,12 +317,24 @@ function promotionGate(
     ).length ?? 0;
   const author = rev?.definition?.metadata?.createdBy ?? "";
   const need = pending.approvalsRequired;
+  const mayApprove = {
+    approvers: [...pending.approvers],
+    excluded: pending.excludedApprovers.length > 0 ? [...pending.excludedApprovers] : [author],
+    eligible: [...pending.eligibleApprovers],
+  };
+  const who =
+    mayApprove.eligible.length > 0
+      ? `${mayApprove.eligible.join(" or ")} may approve`
+      : `any human (user:<id>) of tenant ${vkey.tenantId} may approve`;
+  const approveCommand = `ameide-ext approve ${vkey.extensionId} ${vkey.version} --env ${target}`;
   return {
     env: target,
     rule: "approvals_required",
     approvalsRequired: need,
     approvals,
     author,
-    message: `${target} waits for ${need} distinct human approval${need === 1 ? "" : "s"} (${approvals} so far); not by ${author}, the author, nor by an agent: ameide-ext approve ${vkey.extensionId} ${vkey.version} --env ${target}`,
+    mayApprove,
+    approveCommand,
+    message: `${target} waits for ${need} distinct human approval${need === 1 ? "" : "s"} (${approvals} so far): ${who}, not ${mayApprove.excluded.join(", ")} (the author${mayApprove.approvers.length ? " and who approved already" : ""}) nor an agent: ${approveCommand}; then run this promote again to continue`,
   };
 }

@@ -22,8 +22,17 @@ export interface VersionStatus {
   /** "pending", "succeeded", "failed", or "" before any compile. */
   compile: string;
   createdBy: string;
-  /** The environment a promotion waits for, and the approvals it needs; null when none. */
-  pending: { env: EnvName | ""; approvalsRequired: number; requestedBy: string } | null;
+  /**
+   * The environment a promotion waits for, the approvals it needs, and who may give them (`eligible`:
+   * the humans the registry knows for the tenant, empty when it knows none; `excluded`: the author
+   * and those who approved already); null when none waits.
+   */
+  pending: {
+    env: EnvName | "";
+    approvalsRequired: number;
+    requestedBy: string;
+    mayApprove: { approvers: string[]; excluded: string[]; eligible: string[] };
+  } | null;
   approvals: Array<{ env: EnvName | ""; approver: string }>;
 }
 
@@ -72,7 +81,16 @@ export async function registryStatus(
         compile: compileStatusName(r.compileResult?.status),
         createdBy: r.definition?.metadata?.createdBy ?? "",
         pending: p
-          ? { env: envName(p.targetEnv), approvalsRequired: p.approvalsRequired, requestedBy: p.requestedBy }
+          ? {
+              env: envName(p.targetEnv),
+              approvalsRequired: p.approvalsRequired,
+              requestedBy: p.requestedBy,
+              mayApprove: {
+                approvers: [...p.approvers],
+                excluded: [...p.excludedApprovers],
+                eligible: [...p.eligibleApprovers],
+              },
+            }
           : null,
         approvals: r.approvals.map((a) => ({ env: envName(a.env), approver: a.approver })),
       });

@@ -4,6 +4,7 @@ import { createRegistryClient, type RegistryClient } from "./registry-client.js"
 import {
   checkEnvName,
   deploymentsOf,
+  ENVIRONMENTS,
   type EnvName,
   envName,
   envToProto,
@@ -40,6 +41,11 @@ export interface ReviewVersionResult {
   /** Approvals still missing when the promotion waits on; 0 otherwise. */
   approvalsMissing: number;
   deployments: Partial<Record<EnvName, string>>;
+  /**
+   * When this approval promoted the version to an environment before prod: how its promotion
+   * continues (its requester runs `promote` again, which picks up where it stopped); else null.
+   */
+  next: string | null;
 }
 
 /**
@@ -83,5 +89,14 @@ export async function reviewVersion(
     promoted: options.decision === "approve" && pending === undefined,
     approvalsMissing: pending ? Math.max(0, pending.approvalsRequired - approvals) : 0,
     deployments: deploymentsOf(got.extension),
+    next: options.decision === "approve" && pending === undefined ? nextStep(env) : null,
   };
+}
+
+/** After a promotion to `env`, the command that takes the version on to the next environment; null after prod. */
+function nextStep(env: EnvName): string | null {
+  const following = ENVIRONMENTS[ENVIRONMENTS.indexOf(env) + 1];
+  return following
+    ? `to continue, the requester runs ameide-ext promote <dir> --env ${following} again (it picks up where it stopped)`
+    : null;
 }

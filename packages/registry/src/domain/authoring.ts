@@ -1,9 +1,16 @@
-import { EXTENSION_KINDS, ExtensionError, isExtensionId, RISK_TIERS } from "@ameide-ext/contract";
+import {
+  EXTENSION_KINDS,
+  ExtensionError,
+  isExtensionId,
+  RISK_TIERS,
+  type RiskTier,
+} from "@ameide-ext/contract";
 import type { RegistryTx } from "../store/registry-store.js";
+import { checkAgentRate, checkAgentRiskTier } from "./agent-guardrails.js";
 import { COMPILE_CANCELLED_REASON, compileUnlessAborted } from "./cancelable-compile.js";
 import { deploy } from "./deployments.js";
 import { type DraftRequestKey, draftRequestKey } from "./draft-request-key.js";
-import { APPROVALS_REQUIRED, isAgent, RULES, refuse, tierRank } from "./governance.js";
+import { APPROVALS_REQUIRED, RULES, refuse } from "./governance.js";
 import type { Caller, CreateDraftInput, Registry, RevisionView, VersionKey } from "./registry.js";
 import { type RegistryContext, SYSTEM_RULES } from "./registry-context.js";
 import {
@@ -64,6 +71,16 @@ function manifestHostCalls(manifestJson: string): HostCallDecl[] {
   }
 }
 
+/** The risk tier an uploaded manifest claims, when it names one. */
+function manifestRiskTier(manifestJson: string): RiskTier | undefined {
+  try {
+    const tier = (JSON.parse(manifestJson) as { risk_tier?: unknown }).risk_tier;
+    return RISK_TIERS.find((t) => t === tier);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Refuses a CreateDraft whose id, kind or tier is invalid, or whose tier is above the agent's maximum. */
 function checkDraftInput(ctx: RegistryContext, caller: Caller, input: CreateDraftInput): void {
   ctx.checkTenant(caller, input.tenantId);
@@ -76,16 +93,7 @@ function checkDraftInput(ctx: RegistryContext, caller: Caller, input: CreateDraf
     throw new ExtensionError("invalid_argument", "kind is required: process_hook, domain_hook or agent_tool");
   if (!RISK_TIERS.includes(input.riskTier))
     throw new ExtensionError("invalid_argument", "risk_tier is required: low, medium or high");
-  if (isAgent(caller.actor)) {
-    const max = ctx.governance.maxRiskTierOf(caller.actor);
-    if (tierRank(input.riskTier) > tierRank(max))
-      throw refuse(
-        "permission_denied",
-        RULES.agentRiskTier,
-        `${caller.actor} may create extensions up to risk tier ${max}, not ${input.riskTier}`,
-        { max, requested: input.riskTier },
-      );
-  }
+  checkAgentRiskTier(ctx.governance, caller, input.riskTier, "create extensions");
 }
 
 /** A replayed CreateDraft: the draft the first request made, when the payload is the same. */
@@ -125,6 +133,7 @@ async function createDraft(
       });
       if (earlier) return replayed(ctx, tx, earlier, request);
     }
+    await checkAgentRate(ctx.governance, tx, caller, ctx.now());
     const ext = await tx.getExtension(input.tenantId, input.extensionId, true);
     let base: RevisionRecord | undefined;
     if (input.baseVersion) {
@@ -189,8 +198,11 @@ async function uploadSource(ctx: RegistryContext, caller: Caller, input: UploadI
         "invalid_argument",
         `source path ${JSON.stringify(f.path)} must be relative, "/"-separated, without "." or ".."`,
       );
+  const claimed = manifestRiskTier(input.manifestJson);
+  if (claimed) checkAgentRiskTier(ctx.governance, caller, claimed, "upload sources");
   return ctx.write(async (tx) => {
     const rev = await ctx.loadRevision(tx, input, true);
+    checkAgentRiskTier(ctx.governance, caller, rev.riskTier, "upload sources");
     if (rev.state !== "draft" && rev.state !== "failed")
       throw refuse(
         "failed_precondition",

@@ -195,6 +195,85 @@ describe.each(STORE_BACKENDS)("createRegistry() on $name", (backend) => {
     });
   });
 
+  it("audit: every event of a version names its author; a promotion's events name who asked and who approved", async () => {
+    await open(goodTests, { "agent:l2o": "high" });
+    const key = await compiled(bot, "high");
+    for (const env of ["dev", "staging", "prod"] as const) {
+      await registry.requestPromotion(bot, { ...key, env, comment: `to ${env}` });
+      await registry.approve(ann, { ...key, env });
+      if (env === "prod") await registry.approve(bob, { ...key, env });
+    }
+    const { events } = await registry.listEvents(ann, key);
+    for (const e of events) expect(e, e.type).toMatchObject({ author: "agent:l2o" });
+    const promoted = events.filter((e) => e.type === "version_promoted");
+    expect(promoted.map((e) => [e.env, e.actor, e.requestedBy, e.approvers])).toEqual([
+      ["dev", "user:ann", "agent:l2o", ["user:ann"]],
+      ["staging", "user:ann", "agent:l2o", ["user:ann"]],
+      ["prod", "user:bob", "agent:l2o", ["user:ann", "user:bob"]],
+    ]);
+    const approvals = events.filter((e) => e.type === "approved");
+    expect(approvals.map((e) => [e.actor, e.requestedBy])).toEqual([
+      ["user:ann", "agent:l2o"],
+      ["user:ann", "agent:l2o"],
+      ["user:ann", "agent:l2o"],
+      ["user:bob", "agent:l2o"],
+    ]);
+    // An auto-promotion was asked for by no one and approved by no one: the rules did it.
+    const low = await compiled(bot, "low", "low-rule");
+    const auto = (await registry.listEvents(ann, low)).events.find((e) => e.type === "version_promoted");
+    expect(auto).toMatchObject({ actor: "system:promotion-rules", requestedBy: "", approvers: [] });
+  });
+
+  it("says who may approve a pending promotion: in the view, and in each refused approval's details with the fix", async () => {
+    store = await backend.open();
+    const known = ["user:ann", "user:bob", "user:cat", "agent:l2o"];
+    registry = createRegistry({
+      store,
+      compiler: fakeCompiler(goodTests),
+      governance: { agentMaxRiskTier: { "agent:l2o": "high" } },
+      reviewersOf: (tenant) => (tenant === T ? known : []),
+    });
+    const key = await compiled(ann, "high");
+    for (const env of ["dev", "staging"] as const) {
+      await registry.requestPromotion(ann, { ...key, env });
+      await registry.approve(bob, { ...key, env });
+    }
+    const pending = await registry.requestPromotion(ann, { ...key, env: "prod" });
+    expect(pending.mayApprove).toEqual({
+      approvers: [],
+      excluded: ["user:ann"],
+      eligible: ["user:bob", "user:cat"],
+    });
+    const own = await registry.approve(ann, { ...key, env: "prod" }).catch((e: unknown) => e);
+    expect(own).toMatchObject({
+      code: "permission_denied",
+      details: {
+        rule: "self_approval",
+        mayApprove: { excluded: ["user:ann"], eligible: ["user:bob", "user:cat"] },
+        fix: expect.stringContaining("user:bob"),
+      },
+    });
+    const one = await registry.approve(bob, { ...key, env: "prod" });
+    expect(one.mayApprove).toEqual({
+      approvers: ["user:bob"],
+      excluded: ["user:ann", "user:bob"],
+      eligible: ["user:cat"],
+    });
+    await expect(registry.approve(bob, { ...key, env: "prod" })).rejects.toMatchObject({
+      details: {
+        rule: "duplicate_approval",
+        mayApprove: { eligible: ["user:cat"] },
+        fix: expect.stringContaining("user:cat"),
+      },
+    });
+    await expect(registry.approve(bot, { ...key, env: "prod" })).rejects.toMatchObject({
+      code: "permission_denied",
+      details: { rule: "agent_cannot_approve", mayApprove: { eligible: ["user:cat"] } },
+    });
+    const done = await registry.approve(cat, { ...key, env: "prod" });
+    expect(done.mayApprove).toBeUndefined();
+  });
+
   it("high: two distinct human approvals before prod, and fixtures within 50% of each limit", async () => {
     await open();
     const key = await compiled(ann, "high");

@@ -23,7 +23,7 @@ export async function deploy(
   tx: RegistryTx,
   changed: Set<Env>,
   rev: RevisionRecord,
-  to: { env: Env; actor: string; comment: string },
+  to: { env: Env; actor: string; comment: string; requestedBy?: string; approvers?: string[] },
 ): Promise<RevisionRecord> {
   const { env, actor, comment } = to;
   const at = ctx.now().toISOString();
@@ -50,6 +50,8 @@ export async function deploy(
     env,
     comment,
     previousVersion: previous,
+    requestedBy: to.requestedBy ?? "",
+    approvers: to.approvers ?? [],
   });
   changed.add(env);
   return updated;

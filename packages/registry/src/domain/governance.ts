@@ -1,5 +1,5 @@
 import { ExtensionError, RISK_TIERS, type RiskTier } from "@ameide-ext/contract";
-import type { Env, TestResultRecord } from "./types.js";
+import { ENVIRONMENTS, type Env, type TestResultRecord } from "./types.js";
 
 /**
  * The promotion rules of spec 479 §6.4 and §7.2 stage 4, as data. Every
@@ -12,8 +12,12 @@ export const RULES = Object.freeze({
   agentCannotReview: "agent_cannot_review",
   /** An agent may roll back, pin, or bind a domain extension point only in dev. */
   agentCannotRollback: "agent_cannot_rollback",
-  /** An agent may create drafts up to its maximum risk tier. */
+  /** An agent creates drafts, and uploads sources, up to its maximum risk tier. */
   agentRiskTier: "agent_risk_tier",
+  /** An agent requests promotion only to the environments its configuration names. */
+  agentEnvironment: "agent_environment",
+  /** An agent creates at most its number of versions per hour (counted from the store). */
+  agentRate: "agent_rate",
   /** No one approves a revision they created. */
   selfApproval: "self_approval",
   /** One approval per reviewer per promotion: "two approvals" means two people. */
@@ -70,31 +74,98 @@ export const APPROVALS_REQUIRED: Readonly<Record<RiskTier, Readonly<Record<Env, 
   high: Object.freeze({ dev: 1, staging: 1, prod: 2 }),
 });
 
+/** Versions an agent may create per hour when its configuration does not say. */
+export const DEFAULT_AGENT_VERSIONS_PER_HOUR = 60;
+/** The highest `versionsPerHour` a configuration may set. */
+export const MAX_AGENT_VERSIONS_PER_HOUR = 10_000;
+/** The window of `versionsPerHour`, in milliseconds. */
+export const AGENT_RATE_WINDOW_MS = 3_600_000;
+
+/** One agent's guardrails, as configured; each field absent takes the default's. */
+export interface AgentLimitsOptions {
+  /** The highest risk tier it may create or upload. Default "low". */
+  maxRiskTier?: RiskTier | undefined;
+  /** The environments it may request promotion to. Default all: dev, staging, prod. */
+  environments?: readonly Env[] | undefined;
+  /** Versions (CreateDraft) it may create per hour, 1 to 10,000. Default 60. */
+  versionsPerHour?: number | undefined;
+}
+
+/** One agent's guardrails with the defaults filled in. */
+export interface AgentLimits {
+  maxRiskTier: RiskTier;
+  environments: readonly Env[];
+  versionsPerHour: number;
+}
+
 /** Governance settings. */
 export interface GovernanceOptions {
-  /** Highest risk tier an agent may create, when `agentMaxRiskTier` does not name it. Default "low". */
+  /**
+   * Per agent (`agent:<id>`), and `default` for every agent not listed: its guardrails. A field an
+   * agent's entry leaves out comes from `default`, then from the built-in defaults.
+   */
+  agents?: Readonly<Record<string, AgentLimitsOptions>> | undefined;
+  /** The older form of `agents.default.maxRiskTier` (which wins when both are set). */
   defaultAgentMaxRiskTier?: RiskTier | undefined;
-  /** Per agent (`agent:<id>`): the highest risk tier it may create. */
+  /** The older form of `agents["agent:<id>"].maxRiskTier` (which wins when both are set). */
   agentMaxRiskTier?: Readonly<Record<string, RiskTier>> | undefined;
 }
 
 /** The governance settings with defaults filled in. */
 export interface Governance {
+  /** The agent's guardrails (the default's when it is not listed). */
+  limitsOf(agent: string): AgentLimits;
+  /** The agent's maximum risk tier. */
   maxRiskTierOf(agent: string): RiskTier;
+}
+
+/** Refuses one agent's entry whose values are out of their bounds. */
+function checkAgentLimits(agent: string, limits: AgentLimitsOptions): void {
+  const bad = (what: string) =>
+    new ExtensionError("invalid_argument", `governance of ${agent}: ${what}`, "invalid_manifest", { agent });
+  if (agent !== "default" && !agent.startsWith("agent:"))
+    throw bad(`the key must be "default" or agent:<id>, not ${JSON.stringify(agent)}`);
+  if (limits.maxRiskTier !== undefined && !RISK_TIERS.includes(limits.maxRiskTier))
+    throw bad(`max risk tier ${JSON.stringify(limits.maxRiskTier)} is not low, medium or high`);
+  for (const env of limits.environments ?? [])
+    if (!ENVIRONMENTS.includes(env))
+      throw bad(`environment ${JSON.stringify(env)} is not dev, staging or prod`);
+  const rate = limits.versionsPerHour;
+  if (rate !== undefined && !(Number.isInteger(rate) && rate >= 1 && rate <= MAX_AGENT_VERSIONS_PER_HOUR))
+    throw bad(`versions per hour is ${rate}, it must be an integer from 1 to ${MAX_AGENT_VERSIONS_PER_HOUR}`);
+}
+
+/** The per-agent entries of both forms of the settings, merged (the `agents` form wins). */
+function mergedAgents(options: GovernanceOptions): Record<string, AgentLimitsOptions> {
+  const merged: Record<string, AgentLimitsOptions> = {};
+  if (options.defaultAgentMaxRiskTier !== undefined)
+    merged.default = { maxRiskTier: options.defaultAgentMaxRiskTier };
+  for (const [agent, tier] of Object.entries(options.agentMaxRiskTier ?? {}))
+    merged[agent] = { maxRiskTier: tier };
+  for (const [agent, limits] of Object.entries(options.agents ?? {}))
+    merged[agent] = { ...merged[agent], ...definedOnly(limits) };
+  return merged;
+}
+
+function definedOnly(limits: AgentLimitsOptions): AgentLimitsOptions {
+  return Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined));
 }
 
 /** Builds the governance settings, checked once. */
 export function createGovernance(options: GovernanceOptions = {}): Governance {
-  const fallback = options.defaultAgentMaxRiskTier ?? "low";
-  const per = { ...(options.agentMaxRiskTier ?? {}) };
-  for (const [agent, tier] of Object.entries({ default: fallback, ...per })) {
-    if (!RISK_TIERS.includes(tier))
-      throw new ExtensionError(
-        "invalid_argument",
-        `agent ${agent}: max risk tier ${JSON.stringify(tier)} is not low, medium or high`,
-      );
-  }
-  return { maxRiskTierOf: (agent) => per[agent] ?? fallback };
+  const agents = mergedAgents(options);
+  for (const [agent, limits] of Object.entries(agents)) checkAgentLimits(agent, limits);
+  const fallback: AgentLimits = {
+    maxRiskTier: "low",
+    environments: [...ENVIRONMENTS],
+    versionsPerHour: DEFAULT_AGENT_VERSIONS_PER_HOUR,
+    ...definedOnly(agents.default ?? {}),
+  };
+  const limitsOf = (agent: string): AgentLimits => ({
+    ...fallback,
+    ...definedOnly((agent === "default" ? undefined : agents[agent]) ?? {}),
+  });
+  return { limitsOf, maxRiskTierOf: (agent) => limitsOf(agent).maxRiskTier };
 }
 
 /** True for `agent:<id>` callers. */
@@ -107,9 +178,12 @@ export function tierRank(tier: RiskTier): number {
   return RISK_TIERS.indexOf(tier);
 }
 
-/** A refusal by a rule: `permission_denied` (who) or `failed_precondition` (when), with `details.rule`. */
+/**
+ * A refusal by a rule: `permission_denied` (who), `failed_precondition` (when) or `resource_exhausted`
+ * (how often), with `details.rule`.
+ */
 export function refuse(
-  code: "permission_denied" | "failed_precondition",
+  code: "permission_denied" | "failed_precondition" | "resource_exhausted",
   rule: RuleName,
   message: string,
   details: Record<string, unknown> = {},

@@ -1,6 +1,8 @@
 import { ExtensionError } from "@ameide-ext/contract";
+import { checkAgentEnvironment } from "./agent-guardrails.js";
 import { deploy } from "./deployments.js";
 import { APPROVALS_REQUIRED, highTierShortfalls, isAgent, RULES, refuse } from "./governance.js";
+import { approvalFix, mayApprove } from "./may-approve.js";
 import type { Caller, Registry, RevisionView } from "./registry.js";
 import { checkEnv, type RegistryContext, SYSTEM_RULES } from "./registry-context.js";
 import { ENVIRONMENTS, type Env, type LifecycleState, promotedRank, type RevisionRecord } from "./types.js";
@@ -85,6 +87,7 @@ async function requestPromotion(
 ): Promise<RevisionView> {
   ctx.checkTenant(caller, input.tenantId);
   const env = checkEnv(input.env);
+  checkAgentEnvironment(ctx.governance, caller, env);
   return ctx.write(async (tx, changed) => {
     const rev = await ctx.loadRevision(tx, input, true);
     checkPromotable(rev, env);
@@ -97,9 +100,12 @@ async function requestPromotion(
       toState: rev.state === "draft" && required > 0 ? "in_review" : rev.state,
       env,
       comment,
+      requestedBy: caller.actor,
     });
-    if (required === 0)
-      return ctx.view(tx, await deploy(ctx, tx, changed, rev, { env, actor: SYSTEM_RULES, comment }));
+    if (required === 0) {
+      const by = { env, actor: SYSTEM_RULES, comment, requestedBy: caller.actor };
+      return ctx.view(tx, await deploy(ctx, tx, changed, rev, by));
+    }
     const updated = await tx.updateRevision({
       ...rev,
       state: rev.state === "draft" ? "in_review" : rev.state,
@@ -121,31 +127,44 @@ async function requestPromotion(
 async function approve(ctx: RegistryContext, caller: Caller, input: ApproveInput): Promise<RevisionView> {
   ctx.checkTenant(caller, input.tenantId);
   const env = checkEnv(input.env);
-  if (isAgent(caller.actor))
-    throw refuse(
-      "permission_denied",
-      RULES.agentCannotApprove,
-      `${caller.actor} is an agent: agents may author, compile and request promotion, never approve`,
-    );
   return ctx.write(async (tx, changed) => {
     const rev = await ctx.loadRevision(tx, input, true);
-    if (!rev.pending || rev.pending.env !== env) throw noPendingPromotion(rev, env);
+    const pending = rev.pending?.env === env ? rev.pending : undefined;
+    const may = mayApprove(rev, ctx.reviewersOf(rev.tenantId));
+    // Every refusal of an approval says who may give it instead, and how.
+    const instead = () => (pending && may ? { mayApprove: may, fix: approvalFix(may, rev, env) } : {});
+    const andFix = (message: string) =>
+      pending && may ? `${message}; ${approvalFix(may, rev, env)}` : message;
+    if (isAgent(caller.actor))
+      throw refuse(
+        "permission_denied",
+        RULES.agentCannotApprove,
+        andFix(
+          `${caller.actor} is an agent: agents may author, compile and request promotion, never approve`,
+        ),
+        instead(),
+      );
+    if (!pending) throw noPendingPromotion(rev, env);
     if (rev.createdBy === caller.actor)
       throw refuse(
         "permission_denied",
         RULES.selfApproval,
-        `${caller.actor} created version ${rev.version}: no one approves their own revision`,
+        andFix(`${caller.actor} created version ${rev.version}: no one approves their own revision`),
+        instead(),
       );
-    if (rev.pending.approvers.includes(caller.actor))
+    if (pending.approvers.includes(caller.actor))
       throw refuse(
         "failed_precondition",
         RULES.duplicateApproval,
-        `${caller.actor} approved this promotion already; it needs ${rev.pending.approvalsRequired} distinct approvals`,
+        andFix(
+          `${caller.actor} approved this promotion already; it needs ${pending.approvalsRequired} distinct approvals`,
+        ),
+        instead(),
       );
     const at = ctx.now().toISOString();
     const comment = input.comment ?? "";
     await tx.addApproval({ ...input, env, approver: caller.actor, comment, time: at });
-    const approvers = [...rev.pending.approvers, caller.actor];
+    const approvers = [...pending.approvers, caller.actor];
     await ctx.event(tx, rev, {
       type: "approved",
       actor: caller.actor,
@@ -153,13 +172,17 @@ async function approve(ctx: RegistryContext, caller: Caller, input: ApproveInput
       toState: rev.state,
       env,
       comment,
-      data: { approvals: approvers.length, required: rev.pending.approvalsRequired },
+      requestedBy: pending.requestedBy,
+      approvers,
+      data: { approvals: approvers.length, required: pending.approvalsRequired },
     });
-    if (approvers.length >= rev.pending.approvalsRequired)
-      return ctx.view(tx, await deploy(ctx, tx, changed, rev, { env, actor: caller.actor, comment }));
+    if (approvers.length >= pending.approvalsRequired) {
+      const by = { env, actor: caller.actor, comment, requestedBy: pending.requestedBy, approvers };
+      return ctx.view(tx, await deploy(ctx, tx, changed, rev, by));
+    }
     const updated = await tx.updateRevision({
       ...rev,
-      pending: { ...rev.pending, approvers },
+      pending: { ...pending, approvers },
       updatedAt: at,
     });
     return ctx.view(tx, updated);
@@ -195,6 +218,8 @@ async function reject(ctx: RegistryContext, caller: Caller, input: RejectInput):
       toState: to,
       env,
       comment: input.comment,
+      requestedBy: rev.pending.requestedBy,
+      approvers: rev.pending.approvers,
     });
     return ctx.view(tx, updated);
   });

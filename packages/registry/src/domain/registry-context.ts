@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { ExtensionError } from "@ameide-ext/contract";
 import type { RegistryStore, RegistryTx } from "../store/registry-store.js";
 import { createGovernance, type Governance, RULES, refuse } from "./governance.js";
+import { mayApprove } from "./may-approve.js";
 import type {
   Caller,
   Compiler,
@@ -30,6 +31,8 @@ export interface RegistryContext {
   /** The compile worker, when there is one. */
   compiler: Compiler | undefined;
   governance: Governance;
+  /** The identities known to act for a tenant (see RegistryOptions.reviewersOf). */
+  reviewersOf: (tenantId: string) => readonly string[];
   now: () => Date;
   onError: (error: ExtensionError) => void;
   /** Aborts when a drain stops waiting for the compiles in flight. */
@@ -43,7 +46,8 @@ export interface RegistryContext {
   /** Appends one event about `rev` to the audit log, stamped now. */
   event(
     tx: RegistryTx,
-    rev: Pick<RevisionRecord, "tenantId" | "extensionId" | "version">,
+    rev: Pick<RevisionRecord, "tenantId" | "extensionId" | "version"> &
+      Partial<Pick<RevisionRecord, "createdBy">>,
     e: Partial<EventRecord> & Pick<EventRecord, "type" | "actor">,
   ): Promise<unknown>;
   /** The revision `key` names; `not_found` when there is none. */
@@ -109,6 +113,7 @@ export function createRegistryContext(options: RegistryOptions): RegistryContext
     store,
     compiler: options.compiler,
     governance: createGovernance(options.governance),
+    reviewersOf: options.reviewersOf ?? (() => []),
     now,
     onError,
     shutdown: new AbortController(),
@@ -142,6 +147,9 @@ export function createRegistryContext(options: RegistryOptions): RegistryContext
         comment: "",
         previousVersion: "",
         consumerRef: "",
+        author: rev.createdBy ?? "",
+        requestedBy: "",
+        approvers: [],
         data: {},
         ...e,
       }),
@@ -152,6 +160,7 @@ export function createRegistryContext(options: RegistryOptions): RegistryContext
       events: withEvents
         ? await tx.listEvents(rev.tenantId, rev.extensionId, { version: rev.version, limit: 500 })
         : [],
+      mayApprove: mayApprove(rev, options.reviewersOf?.(rev.tenantId) ?? []),
     }),
 
     async extensionView(tx, tenantId, extensionId) {

@@ -1,6 +1,7 @@
 import type { ExtensionError, ExtensionKind, RiskTier } from "@ameide-ext/contract";
 import type { RegistryStore } from "../store/registry-store.js";
 import type { GovernanceOptions } from "./governance.js";
+import type { MayApprove } from "./may-approve.js";
 import type {
   ApprovalRecord,
   CompileRecord,
@@ -53,8 +54,13 @@ export interface RegistryOptions {
   compiler?: Compiler | undefined;
   /** Called after every change of an environment's deployments (promotion, rollback, pin). */
   onDeploymentChange?: DeploymentListener | undefined;
-  /** Agents' maximum risk tiers. */
+  /** The guardrails per agent. */
   governance?: GovernanceOptions | undefined;
+  /**
+   * The identities the service knows act for a tenant (its static tokens), to say who may approve a
+   * pending promotion. Default: none known (then "any other human of the tenant").
+   */
+  reviewersOf?: ((tenantId: string) => readonly string[]) | undefined;
   /** The clock. Default `() => new Date()`. */
   now?: (() => Date) | undefined;
   /** Logs a compile or a listener that failed. Default: nothing. */
@@ -104,6 +110,8 @@ export interface RevisionView {
   revision: RevisionRecord;
   approvals: ApprovalRecord[];
   events: EventRecord[];
+  /** Who may approve its pending promotion; undefined when none waits. */
+  mayApprove?: MayApprove | undefined;
 }
 
 /** Names one extension point of a tenant's domain in an environment. */

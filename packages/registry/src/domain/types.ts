@@ -230,6 +230,15 @@ export interface EventRecord {
   comment: string;
   previousVersion: string;
   consumerRef: string;
+  /** Who created the version the event is about (`user:<id>` or `agent:<id>`); "" when it is about none. */
+  author: Actor;
+  /**
+   * Who asked for the promotion the event is part of (promotion_requested, approved, rejected,
+   * version_promoted); "" for others and for a promotion the rules made by themselves.
+   */
+  requestedBy: Actor;
+  /** The humans who approved the promotion so far (approved) or in all (version_promoted), in order. */
+  approvers: Actor[];
   /** For one of the denied-rule events etc.: extra facts. */
   data: Record<string, unknown>;
 }

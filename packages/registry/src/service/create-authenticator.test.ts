@@ -1,6 +1,6 @@
 import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
-import { createAuthenticator } from "./create-authenticator.js";
+import { createAuthenticator, tokenIdentitiesFor } from "./create-authenticator.js";
 
 const secret = "s".repeat(32);
 const jwt = (claims: Record<string, unknown>, key = secret, exp: string | number = "5m") =>
@@ -56,5 +56,18 @@ describe("createAuthenticator()", () => {
     expect(() => createAuthenticator({ jwt: { secret: "short" } })).toThrow(
       expect.objectContaining({ code: "invalid_argument" }),
     );
+  });
+});
+
+describe("tokenIdentitiesFor()", () => {
+  it('lists the identities of the static tokens that act for a tenant (by name or "*"), once each', () => {
+    const tokens = [
+      { token: "a".repeat(16), identity: "user:ann", tenants: ["acme"] },
+      { token: "b".repeat(16), identity: "user:bob", tenants: ["*"] },
+      { token: "c".repeat(16), identity: "user:eve", tenants: ["globex"] },
+      { token: "d".repeat(16), identity: "user:ann", tenants: ["acme", "globex"] },
+    ];
+    expect(tokenIdentitiesFor(tokens, "acme")).toEqual(["user:ann", "user:bob"]);
+    expect(tokenIdentitiesFor(undefined, "acme")).toEqual([]);
   });
 });

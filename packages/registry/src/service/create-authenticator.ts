@@ -100,3 +100,12 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     throw unauthenticated("the bearer token is not known to this registry");
   };
 }
+
+/**
+ * The identities of the static tokens that act for `tenantId` (naming it or "*"), once each: the
+ * humans among them are who the registry can name as reviewers of a pending promotion.
+ */
+export function tokenIdentitiesFor(tokens: readonly StaticToken[] | undefined, tenantId: string): string[] {
+  const acting = (tokens ?? []).filter((t) => t.tenants.includes("*") || t.tenants.includes(tenantId));
+  return [...new Set(acting.map((t) => t.identity))];
+}

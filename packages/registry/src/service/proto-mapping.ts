@@ -199,6 +199,9 @@ export function eventTo(e: EventRecord, definition?: RevisionView["revision"]): 
         ? definitionOf(definition)
         : undefined,
     consumerRef: e.consumerRef,
+    author: e.author,
+    requestedBy: e.requestedBy,
+    approvers: e.approvers,
   });
 }
 
@@ -256,6 +259,9 @@ export function revisionTo(
           requestedAt: ts(r.pending.requestedAt),
           approvalsRequired: r.pending.approvalsRequired,
           comment: r.pending.comment,
+          approvers: v.mayApprove?.approvers ?? r.pending.approvers,
+          excludedApprovers: v.mayApprove?.excluded ?? [],
+          eligibleApprovers: v.mayApprove?.eligible ?? [],
         })
       : undefined,
     approvals: v.approvals.map((a) =>

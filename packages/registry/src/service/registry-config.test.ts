@@ -1,6 +1,6 @@
 import { S3_SETTINGS_SCHEMA } from "@ameide-ext/runtime";
 import { describe, expect, it } from "vitest";
-import { checkRegistryConfig, REGISTRY_CONFIG_SCHEMA } from "./registry-config.js";
+import { checkRegistryConfig, governanceOptions, REGISTRY_CONFIG_SCHEMA } from "./registry-config.js";
 
 const auth = { tokens: [{ token: "t".repeat(16), identity: "user:ann", tenants: ["*"] }] };
 
@@ -32,10 +32,44 @@ describe("checkRegistryConfig()", () => {
       "an agent tier that is no tier",
       { auth, governance: { agent_max_risk_tier: { "agent:x": "extreme" } } },
     ],
+    [
+      "an agent's unknown environment",
+      { auth, governance: { agents: { "agent:x": { environments: ["qa"] } } } },
+    ],
+    ["an agent's rate of 0", { auth, governance: { agents: { default: { versions_per_hour: 0 } } } }],
+    [
+      "an agent key that is no agent",
+      { auth, governance: { agents: { "user:ann": { max_risk_tier: "low" } } } },
+    ],
+    ["an unknown agent setting", { auth, governance: { agents: { "agent:x": { approve: true } } } }],
   ])("refuses %s as invalid_argument/invalid_manifest", (_name, doc) => {
     expect(() => checkRegistryConfig(doc, "/x")).toThrow(
       expect.objectContaining({ code: "invalid_argument", reason: "invalid_manifest" }),
     );
+  });
+
+  it("maps governance.agents (and the older tier keys) to the registry's guardrails per agent", () => {
+    const c = checkRegistryConfig(
+      {
+        auth,
+        governance: {
+          default_agent_max_risk_tier: "medium",
+          agents: {
+            default: { environments: ["dev"], versions_per_hour: 5 },
+            "agent:l2o": { max_risk_tier: "high", environments: ["dev", "staging"] },
+          },
+        },
+      },
+      "/x",
+    );
+    expect(governanceOptions(c)).toEqual({
+      defaultAgentMaxRiskTier: "medium",
+      agentMaxRiskTier: undefined,
+      agents: {
+        default: { maxRiskTier: undefined, environments: ["dev"], versionsPerHour: 5 },
+        "agent:l2o": { maxRiskTier: "high", environments: ["dev", "staging"], versionsPerHour: undefined },
+      },
+    });
   });
 
   it("takes modules.s3 in the runtime's S3 settings schema, the one copy", () => {

@@ -4,7 +4,8 @@ import { ExtensionError, RISK_TIERS, type RiskTier } from "@ameide-ext/contract"
 import { S3_SETTINGS_SCHEMA, type S3SettingsFile } from "@ameide-ext/runtime";
 import { Ajv } from "ajv";
 import { parse as parseYaml } from "yaml";
-import type { Env } from "../domain/types.js";
+import { type GovernanceOptions, MAX_AGENT_VERSIONS_PER_HOUR } from "../domain/governance.js";
+import { ENVIRONMENTS, type Env } from "../domain/types.js";
 import type { StaticToken } from "./create-authenticator.js";
 
 /** The registry's config file (YAML or JSON), as written. Relative paths resolve against the file's folder. */
@@ -28,13 +29,39 @@ export interface RegistryConfigFile {
     tokens?: StaticToken[];
     jwt?: { secret?: string; secret_env?: string; issuer?: string; audience?: string };
   };
-  /** Agents' maximum risk tiers. */
-  governance?: { default_agent_max_risk_tier?: RiskTier; agent_max_risk_tier?: Record<string, RiskTier> };
+  /**
+   * The guardrails per agent: `agents` maps `agent:<id>` (and `default`, for every agent not listed)
+   * to its `max_risk_tier` (default low), the `environments` it may request promotion to (default
+   * all) and its `versions_per_hour` (default 60). The older `default_agent_max_risk_tier` and
+   * `agent_max_risk_tier` still set tiers; `agents` wins where both name one.
+   */
+  governance?: {
+    default_agent_max_risk_tier?: RiskTier;
+    agent_max_risk_tier?: Record<string, RiskTier>;
+    agents?: Record<string, AgentLimitsFile>;
+  };
   /** Compiles at once. Default 1. */
   compile_concurrency?: number;
   /** On shutdown, the longest wait for compiles in flight before they are cancelled, in milliseconds. Default 10,000. */
   shutdown_grace_ms?: number;
 }
+
+/** One agent's guardrails in the config file (see {@link RegistryConfigFile.governance}). */
+export interface AgentLimitsFile {
+  max_risk_tier?: RiskTier;
+  environments?: Env[];
+  versions_per_hour?: number;
+}
+
+const AGENT_LIMITS_SCHEMA = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    max_risk_tier: { enum: [...RISK_TIERS] },
+    environments: { type: "array", minItems: 1, uniqueItems: true, items: { enum: [...ENVIRONMENTS] } },
+    versions_per_hour: { type: "integer", minimum: 1, maximum: MAX_AGENT_VERSIONS_PER_HOUR },
+  },
+} as const;
 
 /** JSON Schema of {@link RegistryConfigFile}. */
 export const REGISTRY_CONFIG_SCHEMA = {
@@ -107,6 +134,11 @@ export const REGISTRY_CONFIG_SCHEMA = {
           propertyNames: { pattern: "^agent:" },
           additionalProperties: { enum: [...RISK_TIERS] },
         },
+        agents: {
+          type: "object",
+          propertyNames: { pattern: "^(default|agent:[A-Za-z0-9._@-]{1,128})$" },
+          additionalProperties: AGENT_LIMITS_SCHEMA,
+        },
       },
     },
     compile_concurrency: { type: "integer", minimum: 1, maximum: 16 },
@@ -145,6 +177,28 @@ export function checkRegistryConfig(
     database: /^postgres(ql)?:\/\//.test(database) || database === ":memory:" ? database : at(database),
     modules: { ...c.modules, root: at(c.modules?.root ?? "modules") },
     catalogs,
+  };
+}
+
+/** The config's `governance` section as the registry's {@link GovernanceOptions}. */
+export function governanceOptions(config: RegistryConfigFile): GovernanceOptions {
+  const g = config.governance;
+  const agents = g?.agents
+    ? Object.fromEntries(
+        Object.entries(g.agents).map(([agent, a]) => [
+          agent,
+          {
+            maxRiskTier: a.max_risk_tier,
+            environments: a.environments,
+            versionsPerHour: a.versions_per_hour,
+          },
+        ]),
+      )
+    : undefined;
+  return {
+    defaultAgentMaxRiskTier: g?.default_agent_max_risk_tier,
+    agentMaxRiskTier: g?.agent_max_risk_tier,
+    agents,
   };
 }
 

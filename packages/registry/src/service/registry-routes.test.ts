@@ -49,6 +49,7 @@ describe("registryRoutes()", () => {
         wasmBlobRef: `extensions/${rev.tenantId}/${rev.extensionId}/${rev.version}.wasm#sha256=${sha}`,
         sha256: sha,
       }),
+      reviewersOf: (tenant) => (tenant === "acme" ? ["user:ann", "user:bob"] : []),
     });
     const authenticate = createAuthenticator({
       tokens: [
@@ -108,6 +109,9 @@ describe("registryRoutes()", () => {
       targetEnv: Environment.DEV,
       approvalsRequired: 1,
       requestedBy: "user:ann",
+      approvers: [],
+      excludedApprovers: ["user:ann"],
+      eligibleApprovers: ["user:bob"],
     });
     const approved = await bob.client.approve(
       { ...vkey, env: Environment.DEV, comment: "ok" },
@@ -139,6 +143,9 @@ describe("registryRoutes()", () => {
       actor: "user:bob",
       env: Environment.DEV,
       definition: { wasmBlobRef: expect.stringContaining(sha) },
+      author: "user:ann",
+      requestedBy: "user:ann",
+      approvers: ["user:bob"],
     });
     await expect(
       ann.client.rollback({ ...key, env: Environment.DEV, toVersion: "1", comment: "x" }, opts),

@@ -1,6 +1,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createRegistryClient } from "@ameide-ext/cli";
+import { Environment, ExtensionKind, RiskTier } from "@ameide-ext/proto";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRegistry } from "../domain/create-registry.js";
@@ -71,6 +73,64 @@ describe("startRegistry().close()", () => {
       });
     } finally {
       await store.close();
+    }
+  }, 60_000);
+});
+
+describe("startRegistry(): the guardrails per agent of its config file, over the wire", () => {
+  let work: string;
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), "ameide-registry-guard-"));
+  });
+  afterAll(() => rm(work, { recursive: true, force: true }));
+
+  it("refuses an agent's tier, environment and rate as its governance.agents entry says, with the rule and the fix; then still serves", async () => {
+    const token = "agent-token-0123456789";
+    const config = checkRegistryConfig(
+      {
+        database: "registry.db",
+        listen: { port: 0 },
+        modules: { root: "modules" },
+        auth: { tokens: [{ token, identity: "agent:l2o", tenants: ["acme"] }] },
+        governance: {
+          agents: { "agent:l2o": { max_risk_tier: "medium", environments: ["dev"], versions_per_hour: 1 } },
+        },
+      },
+      work,
+    );
+    const running = await startRegistry({ config, logger: pino({ level: "silent" }) });
+    try {
+      const client = createRegistryClient({ url: running.url, token });
+      const draft = (riskTier: RiskTier) =>
+        client.createDraft({
+          tenantId: "acme",
+          extensionId: "x-rule",
+          kind: ExtensionKind.PROCESS_HOOK,
+          riskTier,
+        });
+      await expect(draft(RiskTier.HIGH)).rejects.toMatchObject({
+        code: "permission_denied",
+        details: { rule: "agent_risk_tier", limit: "medium", fix: expect.any(String) },
+      });
+      const made = await draft(RiskTier.MEDIUM);
+      await expect(
+        client.requestPromotion({
+          tenantId: "acme",
+          extensionId: "x-rule",
+          version: made.revision?.definition?.version ?? "",
+          targetEnv: Environment.STAGING,
+        }),
+      ).rejects.toMatchObject({
+        code: "permission_denied",
+        details: { rule: "agent_environment", allowed: ["dev"] },
+      });
+      await expect(draft(RiskTier.LOW)).rejects.toMatchObject({
+        code: "resource_exhausted",
+        details: { rule: "agent_rate", limit: 1, actual: 1 },
+      });
+      expect((await fetch(`${running.url}/healthz`)).status).toBe(200);
+    } finally {
+      await running.close(100);
     }
   }, 60_000);
 });

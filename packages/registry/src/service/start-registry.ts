@@ -11,8 +11,8 @@ import { createRegistry } from "../domain/create-registry.js";
 import type { Registry } from "../domain/registry.js";
 import { openRegistryStore } from "../store/open-registry-store.js";
 import type { RegistryStore } from "../store/registry-store.js";
-import { createAuthenticator } from "./create-authenticator.js";
-import type { RegistryConfigFile } from "./registry-config.js";
+import { createAuthenticator, tokenIdentitiesFor } from "./create-authenticator.js";
+import { governanceOptions, type RegistryConfigFile } from "./registry-config.js";
 import { registryRoutes } from "./registry-routes.js";
 
 /** How long a shutdown waits for compiles in flight by default, in milliseconds. */
@@ -96,10 +96,8 @@ export async function startRegistry(options: StartRegistryOptions): Promise<Runn
           `catalog of ${e} written`,
         );
     },
-    governance: {
-      defaultAgentMaxRiskTier: config.governance?.default_agent_max_risk_tier,
-      agentMaxRiskTier: config.governance?.agent_max_risk_tier,
-    },
+    governance: governanceOptions(config),
+    reviewersOf: (tenantId) => tokenIdentitiesFor(config.auth.tokens, tenantId),
     onError: (e) =>
       logger.error({ event: "registry_error", error_code: e.code, details: e.details }, e.message),
   });

@@ -118,6 +118,11 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze<Migration[]>([
           PRIMARY KEY (tenant_id, env, domain, extension_point))`,
     ],
   },
+  {
+    version: 4,
+    name: "events_by_actor: the versions an agent created in the last hour, for its rate limit",
+    statements: () => ["CREATE INDEX events_by_actor ON events (actor, type, time)"],
+  },
 ]);
 
 /**

@@ -171,6 +171,9 @@ describe.each(STORE_BACKENDS)("RegistryStore on $name", (backend) => {
           comment: `#${i}`,
           previousVersion: "",
           consumerRef: "",
+          author: "user:bob",
+          requestedBy: "user:bob",
+          approvers: ["user:ann"],
           data: { i },
         });
     });

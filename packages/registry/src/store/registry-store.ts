@@ -100,6 +100,12 @@ export interface RegistryTx {
   deleteDomainBinding(key: DomainBindingKey): Promise<DomainBindingRecord | undefined>;
   /** Appends an audit event and returns it with its `seq`. */
   appendEvent(event: Omit<EventRecord, "seq">): Promise<EventRecord>;
+  /**
+   * How many versions `actor` created (its `draft_created` events, every tenant) at or after `since`
+   * (ISO time). Locks `actor`'s count until the transaction ends, so two transactions creating
+   * versions for one actor take turns (PostgreSQL: an advisory lock; SQLite serialises transactions).
+   */
+  countVersionsCreatedBy(actor: string, since: string): Promise<number>;
   /** Events of an extension (of one version when given), oldest first, after `afterSeq`. */
   listEvents(
     tenantId: string,
@@ -135,8 +141,17 @@ function revisionFromRow(row: SqlRow): RevisionRecord {
 }
 
 function eventFromRow(row: SqlRow): EventRecord {
-  const doc = JSON.parse(str(row.doc)) as Omit<EventRecord, "seq">;
-  return { ...doc, seq: Number(row.seq) };
+  type Added = "author" | "requestedBy" | "approvers";
+  const doc = JSON.parse(str(row.doc)) as Omit<EventRecord, "seq" | Added> &
+    Partial<Pick<EventRecord, Added>>;
+  // Events written before these fields have no author, requester or approvers.
+  return {
+    ...doc,
+    author: doc.author ?? "",
+    requestedBy: doc.requestedBy ?? "",
+    approvers: doc.approvers ?? [],
+    seq: Number(row.seq),
+  };
 }
 
 const lock = (forUpdate: boolean | undefined) => (forUpdate ? " FOR UPDATE" : "");
@@ -485,8 +500,19 @@ function domainBindingRows(
 }
 
 /** The events table: the audit log. */
-function eventRows(q: SqlQuery): Pick<RegistryTx, "appendEvent" | "listEvents"> {
+function eventRows(
+  q: SqlQuery,
+  dialect: SqlDriver["dialect"],
+): Pick<RegistryTx, "appendEvent" | "listEvents" | "countVersionsCreatedBy"> {
   return {
+    async countVersionsCreatedBy(actor, since) {
+      if (dialect === "postgres") await q("SELECT pg_advisory_xact_lock(479002, hashtext($1))", [actor]);
+      const rows = await q(
+        "SELECT COUNT(*) AS n FROM events WHERE actor = $1 AND type = 'draft_created' AND time >= $2",
+        [actor, since],
+      );
+      return Number(rows[0]?.n ?? 0);
+    },
     async appendEvent(event) {
       const rows = await q(
         "INSERT INTO events (id, type, tenant_id, extension_id, version, actor, time, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING seq",
@@ -520,14 +546,14 @@ function eventRows(q: SqlQuery): Pick<RegistryTx, "appendEvent" | "listEvents"> 
 }
 
 /** One transaction's reads and writes over its query function. */
-function txOver(q: SqlQuery): RegistryTx {
+function txOver(q: SqlQuery, dialect: SqlDriver["dialect"]): RegistryTx {
   return {
     ...revisionRows(q),
     ...draftRequestRows(q),
     ...approvalRows(q),
     ...deploymentRows(q),
     ...domainBindingRows(q),
-    ...eventRows(q),
+    ...eventRows(q, dialect),
   };
 }
 
@@ -537,7 +563,7 @@ export async function createSqlRegistryStore(driver: SqlDriver): Promise<Registr
   return {
     backend: driver.dialect,
     schemaVersion,
-    transaction: (fn) => driver.transaction((q) => fn(txOver(q))),
+    transaction: (fn) => driver.transaction((q) => fn(txOver(q, driver.dialect))),
     close: () => driver.close(),
   };
 }
