@@ -8,7 +8,7 @@ describe("explainRule()", () => {
   it("has a fix for every rule docs/registry.md says the registry refuses by", () => {
     const rules = [
       ...registryDoc.matchAll(
-        /^\| `([a-z_]+)` \| (?:unauthenticated|permission_denied|failed_precondition) \|/gm,
+        /^\| `([a-z_]+)` \| (?:unauthenticated|permission_denied|failed_precondition|resource_exhausted|invalid_argument|not_found) \|/gm,
       ),
     ].map((m) => m[1] as string);
     expect(rules.length).toBeGreaterThan(15);
@@ -17,7 +17,7 @@ describe("explainRule()", () => {
 
   it("gives each rule the code docs/registry.md says its refusal carries", () => {
     for (const m of registryDoc.matchAll(
-      /^\| `([a-z_]+)` \| (unauthenticated|permission_denied|failed_precondition) \|/gm,
+      /^\| `([a-z_]+)` \| (unauthenticated|permission_denied|failed_precondition|resource_exhausted|invalid_argument|not_found) \|/gm,
     ))
       expect(RULE_FIXES[m[1] as string]?.code, m[1]).toBe(m[2]);
   });

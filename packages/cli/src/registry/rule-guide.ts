@@ -25,8 +25,8 @@ export const RULE_FIXES: Readonly<Record<string, RuleGuide>> = {
   },
   agent_risk_tier: {
     code: "permission_denied",
-    meaning: "an agent created a draft above its maximum risk tier",
-    fix: "lower risk_tier in extension.json (drop the host calls that need it), or ask a human to raise this agent's max_risk_tier",
+    meaning: "an agent created a draft, or uploaded sources, above its maximum risk tier",
+    fix: "lower risk_tier in extension.json (drop the host calls that need it), have a human (user:<id>) do it, or ask a human to raise this agent's max_risk_tier in the registry config's governance.agents",
   },
   agent_environment: {
     code: "permission_denied",
@@ -34,7 +34,7 @@ export const RULE_FIXES: Readonly<Record<string, RuleGuide>> = {
     fix: "promote only to the environments this agent may reach (e.g. dev); a human takes it further",
   },
   agent_rate: {
-    code: "permission_denied",
+    code: "resource_exhausted",
     meaning: "the agent created more versions this hour than its rate limit allows",
     fix: "wait for the window to pass, and test locally (test_hook) before each promote",
   },
