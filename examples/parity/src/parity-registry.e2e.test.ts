@@ -1,8 +1,9 @@
 // The parity hooks the way a team ships them: `ameide-ext dev` (the real registry and a runtime watching the
 // catalog it writes), `ameide-ext promote <hook> --env dev` (upload, remote compile and fixtures, automatic
 // promotion of a low-risk hook), then the Orders service over Connect with tenant `local`'s points bound to
-// the promoted versions. The bindings are in memory here: the registry's SetDomainBinding lands with #12.
+// the promoted versions by `ameide-ext bind`, read by the Orders domain from the registry (createRegistryConfigStore).
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,8 +17,9 @@ import {
   startOrdersServer,
 } from "@ameide-ext/example-orders-domain";
 import {
-  createInMemoryConfigStore,
+  createRegistryConfigStore,
   createRuntimeClient,
+  type RegistryConfigStore,
   type RuntimeClient,
   userContext,
 } from "@ameide-ext/sdk";
@@ -37,6 +39,7 @@ const CLI = [
 
 /** What `ameide-ext dev --json` prints once the registry and the runtime are up. */
 interface DevStackDoc {
+  registryUrl: string;
   runtimeUrl: string;
   runtimeToken: string;
   configFile: string;
@@ -82,6 +85,8 @@ describe("the parity hooks promoted through the registry, at the Orders domain's
   let orders: OrdersServer;
   let client: Client<typeof OrderService>;
   const promoted: Record<string, unknown> = {};
+  const bound: Record<string, unknown> = {};
+  let configs: RegistryConfigStore;
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), "ameide-parity-registry-"));
@@ -97,12 +102,20 @@ describe("the parity hooks promoted through the registry, at the Orders domain's
     }
     runtime = createRuntimeClient({ baseUrl: stack.doc.runtimeUrl, token: () => stack.doc.runtimeToken });
     for (const id of Object.keys(promoted)) await untilServed(runtime, id, stack.doc.tenant);
-    const configs = createInMemoryConfigStore();
-    configs.set(stack.doc.tenant, "orders", "BeforeCreateOrder", {
-      extensionId: "pricing-badi",
-      version: "1",
+    const bind = (point: string, extension: string, ...more: string[]) => {
+      const args = [...CLI, "bind", `orders/${point}`, extension, "--env", "dev", ...more, "--json"];
+      const r = spawnSync(process.execPath, args, { cwd: ROOT, env, encoding: "utf8" });
+      bound[point] = r.status === 0 ? JSON.parse(r.stdout) : { status: r.status, stderr: r.stderr };
+    };
+    bind("BeforeCreateOrder", "pricing-badi", "--version", "1");
+    bind("AfterCreateOrder", "coc-validate-after");
+    const { token } = JSON.parse(readFileSync(stack.doc.configFile, "utf8")) as { token: string };
+    configs = createRegistryConfigStore({
+      baseUrl: stack.doc.registryUrl,
+      token: () => token,
+      env: "dev",
+      domain: "orders",
     });
-    configs.set(stack.doc.tenant, "orders", "AfterCreateOrder", { extensionId: "coc-validate-after" });
     orders = await startOrdersServer({
       store: createSqliteOrderStore(join(work, "orders.db")),
       runtime,
@@ -113,6 +126,7 @@ describe("the parity hooks promoted through the registry, at the Orders domain's
   }, 300_000);
 
   afterAll(async () => {
+    configs?.close();
     await orders?.close();
     runtime?.close();
     if (stack) {
@@ -121,6 +135,13 @@ describe("the parity hooks promoted through the registry, at the Orders domain's
       await exited;
     }
     if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  it("binds tenant local's two points with ameide-ext bind, to the promoted versions", () => {
+    expect(bound).toMatchObject({
+      BeforeCreateOrder: { ok: true },
+      AfterCreateOrder: { ok: true },
+    });
   });
 
   it("promotes each hook to dev at once: compiled and tested by the registry, low risk", () => {
