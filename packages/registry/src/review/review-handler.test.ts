@@ -12,6 +12,7 @@ const ANN = "a".repeat(24);
 const BOB = "b".repeat(24);
 const BOT = "c".repeat(24);
 const EVE = "e".repeat(24);
+const ALL = "f".repeat(24);
 const ann: Caller = { actor: "user:ann", tenants: ["acme"] };
 const globexUser: Caller = { actor: "user:gil", tenants: ["globex"] };
 
@@ -78,6 +79,7 @@ beforeAll(async () => {
       { token: BOB, identity: "user:bob", tenants: ["acme"] },
       { token: BOT, identity: "agent:l2o", tenants: ["acme"] },
       { token: EVE, identity: "user:eve", tenants: ["globex"] },
+      { token: ALL, identity: "user:root", tenants: ["*"] },
     ],
   });
   const review = createReviewHandler({ registry, authenticate });
@@ -245,6 +247,39 @@ describe("the review page over HTTP: session, CSRF, tenant isolation", () => {
     );
     expect(r2.status).toBe(303);
     expect((await registry.get(ann, other)).revision.revision.state).toBe("rejected");
+  });
+
+  it("shows an agent Approve and Reject disabled with their rules", async () => {
+    const session = await signIn(BOT);
+    const key = await pending(ann, "acme", "agent-view");
+    const html = await (
+      await fetch(versionUrl("acme", "agent-view", key.version), { headers: { cookie: session } })
+    ).text();
+    expect(html).toMatch(/id="approve" disabled/);
+    expect(html).toMatch(/id="reject" disabled/);
+    expect(html).toContain('data-rule="agent_cannot_approve"');
+    expect(html).toContain('data-rule="agent_cannot_review"');
+  });
+
+  it("answers an approval with no promotion waiting with 409 and the rule", async () => {
+    const session = await signIn(BOB);
+    const key = await pending(ann, "acme", "twice-guard");
+    const url = versionUrl("acme", "twice-guard", key.version);
+    const csrf = csrfOf(await (await fetch(url, { headers: { cookie: session } })).text());
+    expect((await fetch(`${url}/approve`, form({ csrf, env: "dev" }, session))).status).toBe(303);
+    const again = await fetch(`${url}/approve`, form({ csrf, env: "dev" }, session));
+    expect(again.status).toBe(409);
+    expect(await again.text()).toContain('data-rule="no_pending_promotion"');
+  });
+
+  it("asks a caller acting for every tenant which tenant, then lists that tenant's", async () => {
+    const session = await signIn(ALL);
+    const picker = await (await fetch(`${base}/review`, { headers: { cookie: session } })).text();
+    expect(picker).toContain('name="tenant"');
+    const globex = await (
+      await fetch(`${base}/review?tenant=globex`, { headers: { cookie: session } })
+    ).text();
+    expect(globex).toContain('data-extension="secret"');
   });
 
   it("signs out: the session no longer works", async () => {
