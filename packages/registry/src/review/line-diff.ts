@@ -74,3 +74,29 @@ export function sourcesDiff(
     return { path, change, lines: lineDiff(a ?? "", b ?? "") };
   });
 }
+
+/** Lines of context kept around each change. */
+export const CONTEXT_LINES = 3;
+
+/** A diff line, or a run of unchanged lines folded away (how many). */
+export type ShownLine = DiffLine | { fold: number };
+
+/** Keeps `context` unchanged lines around each change and folds the longer unchanged runs between. */
+export function withContext(lines: readonly DiffLine[], context = CONTEXT_LINES): ShownLine[] {
+  const near = new Array<boolean>(lines.length).fill(false);
+  lines.forEach((l, i) => {
+    if (l.op === " ") return;
+    for (let k = Math.max(0, i - context); k <= Math.min(lines.length - 1, i + context); k++) near[k] = true;
+  });
+  const out: ShownLine[] = [];
+  let folded = 0;
+  lines.forEach((l, i) => {
+    if (near[i]) {
+      if (folded > 0) out.push({ fold: folded });
+      folded = 0;
+      out.push(l);
+    } else folded++;
+  });
+  if (folded > 0) out.push({ fold: folded });
+  return out;
+}

@@ -240,6 +240,10 @@ describe("the review page over HTTP: session, CSRF, tenant isolation", () => {
     );
     expect(res.status).toBe(303);
     expect((await registry.get(ann, key)).revision.revision.state).toBe("promoted_dev");
+    const done = await (
+      await fetch(`${base}${res.headers.get("location")}`, { headers: { cookie: session } })
+    ).text();
+    expect(done).toContain('id="notice">Approved: the version is promoted to dev.<');
     const other = await pending(ann, "acme", "no-guard");
     const r2 = await fetch(
       `${versionUrl("acme", "no-guard", other.version)}/reject`,

@@ -192,6 +192,7 @@ export function createReviewHandler(options: ReviewHandlerOptions): ReviewHandle
     res: ServerResponse,
     session: ReviewSession,
     m: RegExpExecArray,
+    done: string | null,
   ) => {
     const key = {
       tenantId: decodeURIComponent(m[1] ?? ""),
@@ -201,7 +202,8 @@ export function createReviewHandler(options: ReviewHandlerOptions): ReviewHandle
     const action = m[4];
     if (!action) {
       if (req.method !== "GET") throw methodNotAllowed(req.method);
-      send(res, 200, versionPage(await versionData(session, key)));
+      const data = await versionData(session, key);
+      send(res, 200, versionPage({ ...data, notice: doneNotice(done, data.view) }));
       return;
     }
     if (req.method !== "POST") throw methodNotAllowed(req.method);
@@ -263,7 +265,7 @@ export function createReviewHandler(options: ReviewHandlerOptions): ReviewHandle
       return serveList(url, res, session);
     }
     const m = VERSION_ROUTE.exec(path);
-    if (m) return serveVersion(req, res, session, m);
+    if (m) return serveVersion(req, res, session, m, url.searchParams.get("done"));
     throw new ExtensionError("not_found", `${path} is not a page of the review UI: start at /review`);
   };
 
@@ -281,6 +283,18 @@ export function createReviewHandler(options: ReviewHandlerOptions): ReviewHandle
     }
     return true;
   };
+}
+
+/** What the page says after an action (`?done=approve|reject`) has been done; undefined for none. */
+export function doneNotice(done: string | null, view: RevisionView): string | undefined {
+  const r = view.revision;
+  if (done === "reject") return r.state === "rejected" ? "Rejected." : undefined;
+  if (done !== "approve") return undefined;
+  if (r.pending)
+    return `Approved: ${r.pending.approvers.length} of ${r.pending.approvalsRequired} approvals for ${r.pending.env}.`;
+  return r.state.startsWith("promoted_")
+    ? `Approved: the version is promoted to ${r.state.slice("promoted_".length)}.`
+    : undefined;
 }
 
 /** The refusal of a method a page does not take. */

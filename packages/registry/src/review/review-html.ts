@@ -14,7 +14,7 @@ body{font:14px/1.4 system-ui,sans-serif;margin:0 auto;max-width:1100px;padding:1
 header{display:flex;justify-content:space-between;align-items:center;border-bottom:1px solid #ccc;margin-bottom:1rem}
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #eee;padding:.3rem;text-align:left;vertical-align:top}
 .diff{font:12px/1.35 ui-monospace,monospace;white-space:pre;overflow-x:auto;border:1px solid #ddd;margin:.3rem 0 1rem}
-.diff div{padding:0 .4rem}.diff .add{background:#e6ffec}.diff .del{background:#ffebe9}
+.diff div{padding:0 .4rem}.diff .add{background:#e6ffec}.diff .del{background:#ffebe9}.diff .fold{color:#666;background:#f4f4f4}
 .refusal{border:2px solid #b00;background:#fff4f4;padding:.5rem 1rem}.notice{border:2px solid #080;background:#f4fff4;padding:.5rem 1rem}
 .why{color:#7a0000}meter{width:12rem}form.inline{display:inline}textarea{width:100%;min-height:3rem}
 .tier-high{color:#b00;font-weight:bold}.tier-medium{color:#a60;font-weight:bold}

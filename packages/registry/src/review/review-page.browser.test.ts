@@ -148,6 +148,9 @@ describe("the review page in headless Chromium", () => {
     await page.type("#approve-comment", "looks right");
     await Promise.all([page.waitForNavigation(), page.click("#approve")]);
     expect(await page.$eval("#state", (e) => e.textContent)).toBe("promoted_dev");
+    expect(await page.$eval("#notice", (e) => e.textContent)).toBe(
+      "Approved: the version is promoted to dev.",
+    );
     expect(await page.$eval("#approvals", (e) => e.textContent)).toContain("user:bob approved dev");
     expect((await running.registry.get(bob, v2)).extension.deployments).toMatchObject([
       { env: "dev", activeVersion: v2.version },

@@ -140,4 +140,28 @@ describe("the review page's HTML", () => {
     expect(html).toContain('max="50"'); // timeout_ms
     expect(html).toContain('value="12"'); // 12 ms
   });
+
+  it("shows 3 lines of context around each change and folds the unchanged lines between", () => {
+    const before = Array.from({ length: 30 }, (_, i) => `line ${i}`).join("\n");
+    const after = before.replace("line 15", "line fifteen");
+    const diff = sourcesDiff(new Map([["a.ts", before]]), new Map([["a.ts", after]]));
+    const html = versionPage({ caller: bob, csrf: "c", view: view(), runningVersion: "1", diff });
+    for (const kept of ["line 12", "line 14", "line 16", "line 18"]) expect(html).toContain(`  ${kept}<`);
+    expect(html).not.toContain("  line 11<");
+    expect(html).not.toContain("  line 19<");
+    expect(html).toContain('<div class="fold">… 12 unchanged lines …</div>');
+    expect(html).toContain('<div class="fold">… 11 unchanged lines …</div>');
+  });
+
+  it("says what was done after an approval", () => {
+    const html = versionPage({
+      caller: bob,
+      csrf: "c",
+      view: view(),
+      runningVersion: "",
+      diff: [],
+      notice: "Approved.",
+    });
+    expect(html).toContain('<div class="notice" id="notice">Approved.</div>');
+  });
 });

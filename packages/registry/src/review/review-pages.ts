@@ -3,7 +3,7 @@ import { APPROVALS_REQUIRED, isAgent, RULES } from "../domain/governance.js";
 import { approvalFix } from "../domain/may-approve.js";
 import type { Caller, RevisionView } from "../domain/registry.js";
 import type { TestResultRecord } from "../domain/types.js";
-import type { FileDiff } from "./line-diff.js";
+import { type FileDiff, withContext } from "./line-diff.js";
 import { csrfField, esc, page } from "./review-html.js";
 
 /** A refusal as the page shows it: the coded error, the rule it names and the fix. */
@@ -162,12 +162,13 @@ function hostCalls(calls: RevisionView["revision"]["hostCalls"]): string {
     .join("")}</ul>`;
 }
 
-/** One file's diff. */
+/** One file's diff: the changes with their context, the unchanged runs between folded. */
 function fileDiff(f: FileDiff): string {
-  const lines = f.lines
-    .map(
-      (l) =>
-        `<div class="${l.op === "+" ? "add" : l.op === "-" ? "del" : "same"}">${esc(l.op)} ${esc(l.text)}</div>`,
+  const lines = withContext(f.lines)
+    .map((l) =>
+      "fold" in l
+        ? `<div class="fold">… ${esc(l.fold)} unchanged lines …</div>`
+        : `<div class="${l.op === "+" ? "add" : l.op === "-" ? "del" : "same"}">${esc(l.op)} ${esc(l.text)}</div>`,
     )
     .join("");
   return `<section class="file" data-change="${esc(f.change)}"><h4><code>${esc(f.path)}</code> (${esc(f.change)})</h4>
