@@ -286,6 +286,14 @@ describe("the review page over HTTP: session, CSRF, tenant isolation", () => {
     expect(globex).toContain('data-extension="secret"');
   });
 
+  it("answers a malformed escape in a version's path with 400 invalid_argument, and still serves", async () => {
+    const session = await signIn(BOB);
+    const res = await fetch(`${base}/review/t/acme/x/%E0%A4%A/v/1`, { headers: { cookie: session } });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('data-code="invalid_argument"');
+    expect((await fetch(`${base}/review`, { headers: { cookie: session } })).status).toBe(200);
+  });
+
   it("signs out: the session no longer works", async () => {
     const session = await signIn(BOB);
     const html = await (await fetch(`${base}/review`, { headers: { cookie: session } })).text();

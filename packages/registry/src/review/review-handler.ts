@@ -195,9 +195,9 @@ export function createReviewHandler(options: ReviewHandlerOptions): ReviewHandle
     done: string | null,
   ) => {
     const key = {
-      tenantId: decodeURIComponent(m[1] ?? ""),
-      extensionId: decodeURIComponent(m[2] ?? ""),
-      version: decodeURIComponent(m[3] ?? ""),
+      tenantId: pathPart(m[1]),
+      extensionId: pathPart(m[2]),
+      version: pathPart(m[3]),
     };
     const action = m[4];
     if (!action) {
@@ -295,6 +295,18 @@ export function doneNotice(done: string | null, view: RevisionView): string | un
   return r.state.startsWith("promoted_")
     ? `Approved: the version is promoted to ${r.state.slice("promoted_".length)}.`
     : undefined;
+}
+
+/** One decoded segment of a page's path; `invalid_argument` for a malformed %-escape. */
+function pathPart(segment: string | undefined): string {
+  try {
+    return decodeURIComponent(segment ?? "");
+  } catch {
+    throw new ExtensionError(
+      "invalid_argument",
+      `the path segment ${JSON.stringify(segment)} has a malformed %-escape: follow a link from /review`,
+    );
+  }
 }
 
 /** The refusal of a method a page does not take. */
