@@ -31,16 +31,17 @@ if (!existsSync(marker) || statSync(marker).mtimeMs < statSync(lock).mtimeMs) {
 } else {
   log("dependencies are installed");
 }
-// The registry's PostgreSQL suite runs a real server on loopback: it needs PostgreSQL's binaries,
-// from Debian's packages. (SQLite, the embedded default, needs nothing.)
-const hasPostgres =
-  spawnSync("sh", ["-c", "command -v initdb || ls /usr/lib/postgresql/*/bin/initdb"], { stdio: "ignore" })
-    .status === 0;
-if (!hasPostgres) {
+// The registry's PostgreSQL suite runs a real server on loopback: it needs PostgreSQL's binaries; the
+// review page's browser test drives headless Chromium. Both come from Debian's packages. (SQLite, the
+// embedded default, needs nothing.)
+const has = (script) => spawnSync("sh", ["-c", script], { stdio: "ignore" }).status === 0;
+const missing = [];
+if (!has("command -v initdb || ls /usr/lib/postgresql/*/bin/initdb")) missing.push("postgresql");
+if (!has("command -v chromium || command -v chromium-browser")) missing.push("chromium");
+if (missing.length > 0) {
   const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
-  const hasApt = spawnSync("sh", ["-c", "command -v apt-get"], { stdio: "ignore" }).status === 0;
-  if (isRoot && hasApt) {
-    log("installing PostgreSQL from Debian's packages (apt-get) for the registry's tests ...");
+  if (isRoot && has("command -v apt-get")) {
+    log(`installing ${missing.join(" and ")} from Debian's packages (apt-get) for the registry's tests ...`);
     const aptEnv = { ...env, DEBIAN_FRONTEND: "noninteractive" };
     const apt = (args) => {
       const r = spawnSync("apt-get", args, { stdio: ["ignore", "inherit", "inherit"], env: aptEnv });
@@ -50,10 +51,10 @@ if (!hasPostgres) {
       }
     };
     apt(["update", "-qq"]);
-    apt(["install", "-y", "-qq", "--no-install-recommends", "postgresql"]);
+    apt(["install", "-y", "-qq", "--no-install-recommends", ...missing]);
   } else {
     log(
-      "PostgreSQL is not installed: the registry's PostgreSQL tests will fail; install it with `apt-get install -y postgresql`",
+      `${missing.join(" and ")} not installed: the registry's PostgreSQL tests and the review page's browser test need them; install them with \`apt-get install -y ${missing.join(" ")}\``,
     );
   }
 }

@@ -132,6 +132,32 @@ describe.each(STORE_BACKENDS)("createRegistry() on $name", (backend) => {
     expect(changes).toEqual(["dev"]);
   });
 
+  it("lists a tenant's pending promotions (not another tenant's, not a description quoting one) with who may approve", async () => {
+    await open();
+    const waiting = await compiled(ann, "medium", "deal-guard");
+    await registry.requestPromotion(ann, { ...waiting, env: "dev" });
+    await compiled(ann, "medium", "quiet"); // compiled, never requested: not pending
+    const tricky = await registry.createDraft(ann, {
+      tenantId: T,
+      extensionId: "tricky",
+      kind: "process_hook",
+      riskTier: "low",
+      description: '"pending":{"env":"dev"}',
+    });
+    expect(tricky.revision.pending).toBeUndefined();
+
+    const list = await registry.listPending(bob, { tenantId: T });
+    expect(list.map((v) => [v.revision.extensionId, v.revision.version, v.revision.pending?.env])).toEqual([
+      ["deal-guard", "1", "dev"],
+    ]);
+    expect(list[0]?.mayApprove).toMatchObject({ excluded: ["user:ann"] });
+    await expect(registry.listPending(stranger, { tenantId: T })).rejects.toMatchObject({
+      code: "permission_denied",
+      details: { rule: "tenant_access" },
+    });
+    expect(await registry.listPending(cat, { tenantId: "globex" })).toEqual([]);
+  });
+
   it("leaves a failed compile failed, with its diagnostics readable, until new sources arrive", async () => {
     await open();
     const bad = [{ path: "src/index.ts", contentBase64: Buffer.from("FAIL").toString("base64") }];

@@ -4,6 +4,9 @@ import type { RegistryContext } from "./registry-context.js";
 // Queries: the read-only RPCs (GetExtension, ListVersions, ListEvents). Each reads in one transaction
 // and changes nothing.
 
+/** The most pending promotions listPending returns. */
+export const MAX_PENDING_LISTED = 200;
+
 /** A page's size: default 50, at most 500. */
 function pageSize(n: number | undefined): number {
   if (!n) return 50;
@@ -11,7 +14,9 @@ function pageSize(n: number | undefined): number {
 }
 
 /** The query RPCs: get, listVersions, listEvents. */
-export function createQueries(ctx: RegistryContext): Pick<Registry, "get" | "listVersions" | "listEvents"> {
+export function createQueries(
+  ctx: RegistryContext,
+): Pick<Registry, "get" | "listVersions" | "listEvents" | "listPending"> {
   const { store } = ctx;
   return {
     async get(caller, key) {
@@ -40,6 +45,14 @@ export function createQueries(ctx: RegistryContext): Pick<Registry, "get" | "lis
         const page = revs.slice(0, limit);
         const views = await Promise.all(page.map((r) => ctx.view(tx, r, false)));
         return { revisions: views, nextPageToken: revs.length > limit ? (page.at(-1)?.version ?? "") : "" };
+      });
+    },
+
+    async listPending(caller, input) {
+      ctx.checkTenant(caller, input.tenantId);
+      return store.transaction(async (tx) => {
+        const revs = await tx.listPendingRevisions(input.tenantId, MAX_PENDING_LISTED);
+        return Promise.all(revs.map((r) => ctx.view(tx, r, false)));
       });
     },
 

@@ -141,6 +141,8 @@ export interface Registry {
     caller: Caller,
     key: { tenantId: string; extensionId: string; pageSize?: number; pageToken?: string },
   ): Promise<{ revisions: RevisionView[]; nextPageToken: string }>;
+  /** The tenant's versions with a promotion waiting for approval (at most 200), each with who may approve it. */
+  listPending(caller: Caller, input: { tenantId: string }): Promise<RevisionView[]>;
   requestPromotion(caller: Caller, input: VersionKey & { env: Env; comment?: string }): Promise<RevisionView>;
   approve(caller: Caller, input: VersionKey & { env: Env; comment?: string }): Promise<RevisionView>;
   reject(caller: Caller, input: VersionKey & { env: Env; comment: string }): Promise<RevisionView>;

@@ -21,6 +21,20 @@ describe("ameide-ext-registry main()", () => {
     expect(await main(["--help"], {})).toBe(0);
   });
 
+  it("--help names the review page", async () => {
+    const out: string[] = [];
+    const spy = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
+      out.push(String(chunk));
+      return true;
+    });
+    try {
+      expect(await main(["--help"], {})).toBe(0);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(out.join("")).toContain("/review");
+  });
+
   it("exits 1 when the config is invalid (an open registry, an unknown key)", async () => {
     const open = join(work, "open.yaml");
     await writeFile(open, "database: ':memory:'\nauth: {}\n");

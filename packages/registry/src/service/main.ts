@@ -17,6 +17,8 @@ const USAGE = `usage: ameide-ext-registry --config <registry.yaml> [--port N] [-
   --host         TCP address (default listen.host, else 127.0.0.1)
   --help, -h     this text
 
+Serves the API (Connect, gRPC-Web, gRPC), /healthz, and the review page for
+humans at /review (sign in with the same bearer token the API takes).
 See docs/registry.md for the config, the rules and the API.
 `;
 

@@ -1,4 +1,4 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ExtensionError } from "@ameide-ext/contract";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
@@ -9,6 +9,7 @@ import { createFolderModuleWriter } from "../compile/module-writer.js";
 import { createS3ModuleWriter } from "../compile/s3-module-writer.js";
 import { createRegistry } from "../domain/create-registry.js";
 import type { Registry } from "../domain/registry.js";
+import { createReviewHandler } from "../review/review-handler.js";
 import { openRegistryStore } from "../store/open-registry-store.js";
 import type { RegistryStore } from "../store/registry-store.js";
 import { createAuthenticator, tokenIdentitiesFor } from "./create-authenticator.js";
@@ -50,7 +51,8 @@ export interface RunningRegistry {
  * Starts the reference Transformation extension registry: opens and migrates
  * the store, creates the compile worker (folder module store) and the
  * catalog publisher, and serves `ameide.transformation.v1.ExtensionService`
- * (Connect, gRPC-Web and gRPC over HTTP/1.1) with `/healthz` next to it.
+ * (Connect, gRPC-Web and gRPC over HTTP/1.1) with `/healthz` and the review page (`/review`,
+ * src/review/) next to it.
  */
 export async function startRegistry(options: StartRegistryOptions): Promise<RunningRegistry> {
   const { config } = options;
@@ -101,6 +103,7 @@ export async function startRegistry(options: StartRegistryOptions): Promise<Runn
     onError: (e) =>
       logger.error({ event: "registry_error", error_code: e.code, details: e.details }, e.message),
   });
+  const review = createReviewHandler({ registry, authenticate });
   const handler = connectNodeAdapter({
     routes: registryRoutes(registry, authenticate),
     readMaxBytes: 32 * 1024 * 1024,
@@ -110,8 +113,12 @@ export async function startRegistry(options: StartRegistryOptions): Promise<Runn
         res.end("ok\n");
         return;
       }
-      res.writeHead(404);
-      res.end();
+      // The server is HTTP/1.1 (createServer below), so these are its request and response.
+      void review(req as IncomingMessage, res as ServerResponse).then((served) => {
+        if (served) return;
+        res.writeHead(404);
+        res.end();
+      });
     },
   });
   const server: Server = createServer(handler);

@@ -46,6 +46,8 @@ export interface RegistryTx {
     extensionId: string,
     options: { limit: number; beforeVersion?: number | undefined },
   ): Promise<RevisionRecord[]>;
+  /** A tenant's revisions with a promotion waiting for approval, by extension and version (at most `limit`). */
+  listPendingRevisions(tenantId: string, limit: number): Promise<RevisionRecord[]>;
   /**
    * Claims a CreateDraft request id for the draft `request` describes (its
    * `version` is filled in by {@link completeDraftRequest} in the same
@@ -192,6 +194,7 @@ function revisionRows(
   | "insertRevision"
   | "updateRevision"
   | "listRevisions"
+  | "listPendingRevisions"
 > {
   return {
     async getExtension(tenantId, extensionId, forUpdate) {
@@ -275,6 +278,18 @@ function revisionRows(
         [tenantId, extensionId, beforeVersion ?? 2_147_483_647, limit],
       );
       return rows.map(revisionFromRow);
+    },
+    async listPendingRevisions(tenantId, limit) {
+      // The LIKE narrows to documents naming a pending promotion; the parsed record decides (a
+      // description may quote the same text).
+      const rows = await q(
+        `SELECT state, row_version, doc FROM revisions WHERE tenant_id = $1 AND state IN ('draft', 'in_review', 'promoted_dev', 'promoted_staging') AND doc LIKE '%"pending":{%' ORDER BY extension_id, version`,
+        [tenantId],
+      );
+      return rows
+        .map(revisionFromRow)
+        .filter((r) => r.pending)
+        .slice(0, limit);
     },
   };
 }

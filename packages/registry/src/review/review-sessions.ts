@@ -1,0 +1,92 @@
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import type { Caller } from "../domain/registry.js";
+
+/** The review page's session cookie. */
+export const SESSION_COOKIE = "ameide_review";
+/** The cookie carrying the sign-in form's CSRF token (before there is a session). */
+export const SIGN_IN_COOKIE = "ameide_review_signin";
+/** How long a session lasts, in milliseconds (8 hours). */
+export const SESSION_TTL_MS = 8 * 60 * 60 * 1000;
+/** The most sessions kept; the oldest goes first. */
+export const MAX_SESSIONS = 10_000;
+
+/** One signed-in reviewer. */
+export interface ReviewSession {
+  /** The opaque id the cookie carries. */
+  id: string;
+  /** Who signed in, as the registry's authenticator said. */
+  caller: Caller;
+  /** The CSRF token every form of this session carries. */
+  csrf: string;
+  /** Epoch milliseconds. */
+  expiresAt: number;
+}
+
+/** The review page's sessions: opaque random ids → caller, in memory, expiring. */
+export interface ReviewSessions {
+  /** Starts a session for `caller`. */
+  create(caller: Caller): ReviewSession;
+  /** The live session `id` names, or undefined (unknown or expired). */
+  get(id: string | undefined): ReviewSession | undefined;
+  /** Ends a session. */
+  delete(id: string): void;
+}
+
+/** A fresh opaque token: 32 random bytes, base64url. */
+export function randomToken(): string {
+  return randomBytes(32).toString("base64url");
+}
+
+/** Whether two tokens are equal, in constant time; false when either is missing. */
+export function sameToken(a: string | undefined, b: string | undefined): boolean {
+  if (!a || !b) return false;
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** Creates the in-memory session table. */
+export function createReviewSessions(now: () => number = Date.now, ttlMs = SESSION_TTL_MS): ReviewSessions {
+  const sessions = new Map<string, ReviewSession>();
+  return {
+    create(caller) {
+      if (sessions.size >= MAX_SESSIONS) {
+        const oldest = sessions.keys().next().value;
+        if (oldest !== undefined) sessions.delete(oldest);
+      }
+      const session = { id: randomToken(), caller, csrf: randomToken(), expiresAt: now() + ttlMs };
+      sessions.set(session.id, session);
+      return session;
+    },
+    get(id) {
+      if (!id) return undefined;
+      const session = sessions.get(id);
+      if (!session) return undefined;
+      if (session.expiresAt <= now()) {
+        sessions.delete(id);
+        return undefined;
+      }
+      return session;
+    },
+    delete(id) {
+      sessions.delete(id);
+    },
+  };
+}
+
+/** The cookies of a `Cookie` header, by name (the first of each name). */
+export function parseCookies(header: string | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const part of (header ?? "").split(";")) {
+    const eq = part.indexOf("=");
+    if (eq < 0) continue;
+    const name = part.slice(0, eq).trim();
+    if (!out.has(name)) out.set(name, part.slice(eq + 1).trim());
+  }
+  return out;
+}
+
+/** A `Set-Cookie` value for the review page: HttpOnly, SameSite=Strict, Path=/review. */
+export function reviewCookie(name: string, value: string, maxAgeSeconds: number): string {
+  return `${name}=${value}; HttpOnly; SameSite=Strict; Path=/review; Max-Age=${maxAgeSeconds}`;
+}
