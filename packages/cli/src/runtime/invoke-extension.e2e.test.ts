@@ -11,7 +11,7 @@ import {
   writeModule,
 } from "@ameide-ext/runtime/testing/service";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawnCli } from "../testing/cli-process.js";
+import { parseCliDocument, spawnCli } from "../testing/cli-process.js";
 
 describe("ameide-ext invoke, against a runtime process", () => {
   let work: string;
@@ -66,8 +66,9 @@ describe("ameide-ext invoke, against a runtime process", () => {
       env,
     });
     expect(run.code, run.stderr).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({
+    expect(parseCliDocument(run.stdout, "invoke")).toMatchObject({
       ok: true,
+      error: null,
       extensionId: "echo",
       outcome: "ok",
       output: { echo: { amount: 72000 }, version: "1" },
@@ -79,8 +80,9 @@ describe("ameide-ext invoke, against a runtime process", () => {
   it("a technical error exits 1 with its code and reason; an unknown extension is not_found", async () => {
     const loop = await spawnCli(["invoke", "echo", "--input", "loop.json", "--json"], { cwd: sub, env });
     expect(loop.code).toBe(1);
-    expect(JSON.parse(loop.stdout)).toMatchObject({
+    expect(parseCliDocument(loop.stdout, "invoke")).toMatchObject({
       ok: false,
+      output: null,
       outcome: "technical_error",
       error: { code: "resource_exhausted", reason: "fuel" },
     });

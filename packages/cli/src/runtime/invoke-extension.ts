@@ -39,10 +39,10 @@ export interface InvokeExtensionResult {
   moduleSha256: string;
   /** The outcome of spec 479 §6.5. */
   outcome: "ok" | "business_error" | "technical_error";
-  /** The guest's output, parsed; set only when the outcome is "ok". */
-  output?: unknown;
-  /** The business or technical error; absent when the outcome is "ok". */
-  error?: { code: string; reason: string | null; message: string; details?: unknown };
+  /** The guest's output, parsed, when the outcome is "ok"; else null. */
+  output: unknown;
+  /** The business or technical error; null when the outcome is "ok". */
+  error: { code: string; reason: string | null; message: string; details?: unknown } | null;
   /** What the invocation used, against its limits. */
   stats: {
     fuelUsed: number;
@@ -196,6 +196,8 @@ function decodeResponse(extensionId: string, res: InvokeExtensionResponse): Invo
     resolvedVersion: res.resolvedVersion,
     moduleSha256: res.moduleSha256,
     outcome,
+    output: null,
+    error: null,
     stats: {
       fuelUsed: Number(s?.fuelUsed ?? 0),
       fuelLimit: Number(s?.fuelLimit ?? 0),
@@ -212,13 +214,13 @@ function decodeResponse(extensionId: string, res: InvokeExtensionResponse): Invo
   };
   if (outcome === "ok") result.output = JSON.parse(decoder.decode(res.outputJson));
   else {
-    result.error = {
+    const error: NonNullable<InvokeExtensionResult["error"]> = {
       code: res.errorCode,
       reason: res.errorReason === "" ? null : res.errorReason,
       message: res.errorMsg,
     };
-    if (res.errorDetailsJson.byteLength > 0)
-      result.error.details = JSON.parse(decoder.decode(res.errorDetailsJson));
+    if (res.errorDetailsJson.byteLength > 0) error.details = JSON.parse(decoder.decode(res.errorDetailsJson));
+    result.error = error;
   }
   return result;
 }
