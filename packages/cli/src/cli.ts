@@ -6,6 +6,7 @@ import { registerBindingsCommand } from "./commands/bindings.js";
 import { registerBuildCommand } from "./commands/build.js";
 import type { CommandContext } from "./commands/command-context.js";
 import { registerDevCommand } from "./commands/dev.js";
+import { registerInvokeCommand } from "./commands/invoke.js";
 import { registerMcpCommand } from "./commands/mcp.js";
 import { registerNewCommand } from "./commands/new.js";
 import { registerPromoteCommand } from "./commands/promote.js";
@@ -56,6 +57,7 @@ export function createProgram(ctx: CommandContext): Command {
         "  $ npx ameide-ext run hooks/deal-guard --fixture hooks/deal-guard/tests/small-deal.json\n" +
         "  $ npx ameide-ext dev            # the registry and a runtime, locally\n" +
         "  $ npx ameide-ext promote hooks/deal-guard --env dev\n" +
+        "  $ npx ameide-ext invoke deal-guard --input deal.json   # through the dev stack's runtime\n" +
         "  $ npx ameide-ext bind orders/BeforeCreateOrder order-guard --env dev\n" +
         "  $ npx ameide-ext mcp --root . --agent agent:deal-coach   # the same, as MCP tools (docs/agents.md)\n",
     );
@@ -72,6 +74,7 @@ export function createProgram(ctx: CommandContext): Command {
   registerBindCommand(program, ctx);
   registerBindingsCommand(program, ctx);
   registerDevCommand(program, ctx);
+  registerInvokeCommand(program, ctx);
   // Agents: the same functions as MCP tools (docs/agents.md).
   registerMcpCommand(program, ctx, CLI_VERSION);
   return program;

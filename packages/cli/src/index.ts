@@ -80,8 +80,18 @@ export { promoteHook } from "./registry/promote-hook.js";
 export type { RegistryClient } from "./registry/registry-client.js";
 export { createRegistryClient, fromRegistryError } from "./registry/registry-client.js";
 export type { CompileSummary, EnvName } from "./registry/registry-names.js";
-export type { RegistryFlags, RegistrySettings } from "./registry/registry-settings.js";
-export { DEFAULT_TENANT, resolveRegistrySettings } from "./registry/registry-settings.js";
+export type {
+  ConfigFile,
+  ConfigFileDocument,
+  RegistryFlags,
+  RegistrySettings,
+} from "./registry/registry-settings.js";
+export {
+  DEFAULT_TENANT,
+  DEV_CONFIG_FILE,
+  readConfigFile,
+  resolveRegistrySettings,
+} from "./registry/registry-settings.js";
 export type {
   RegistryStatusOptions,
   RegistryStatusResult,
@@ -100,5 +110,8 @@ export type { CommandName, CommandOutcome } from "./report/command-outcome.js";
 export type { ErrorDocument, JsonDocument } from "./report/json-documents.js";
 export { toErrorDocument, toJsonDocument } from "./report/json-documents.js";
 export { OUTPUT_SCHEMAS } from "./report/output-schemas.js";
+export type { InvokeExtensionOptions, InvokeExtensionResult } from "./runtime/invoke-extension.js";
+export { invokeExtension } from "./runtime/invoke-extension.js";
+export { INVOKE_REQUEST_SCHEMA, INVOKE_RESPONSE_SCHEMA } from "./runtime/invoke-schemas.js";
 export type { SchemaName } from "./schemas.js";
 export { SCHEMA_NAMES, SCHEMAS } from "./schemas.js";

@@ -218,14 +218,14 @@ describe("the TypeScript guest's rules", () => {
     },
     "undefined.json": { name: "undefined is the output null", input: "undefined", expected: null },
     "throw.json": {
-      name: "an exception other than fail() is a trap, logged",
+      name: "an exception other than fail() is internal/guest_exception, logged",
       input: "throw",
-      expectError: { code: "resource_exhausted", reason: "trap" },
+      expectError: { code: "internal", reason: "guest_exception" },
     },
     "async.json": {
-      name: "a Promise for an output is a trap, logged",
+      name: "a Promise for an output is internal/guest_exception, logged",
       input: "async",
-      expectError: { code: "resource_exhausted", reason: "trap" },
+      expectError: { code: "internal", reason: "guest_exception" },
     },
     "random-a.json": { name: "Math.random for input a", input: { seed: "a" } },
     "random-a-again.json": { name: "Math.random for input a again", input: { seed: "a" } },

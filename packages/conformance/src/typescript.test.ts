@@ -119,9 +119,9 @@ describe.each(MODES)("TypeScript guests (%s)", (mode) => {
     await expectServing(mode);
   });
 
-  it("ends uncaught-throw.ts with resource_exhausted/trap, and keeps the exception in its log", async () => {
+  it("ends uncaught-throw.ts with internal/guest_exception (not a limit), and keeps the exception in its log", async () => {
     const r = await h.invoke(mode, guest("uncaught-throw"), { input: "null" });
-    expectTechnicalError(r, "resource_exhausted", "trap");
+    expectTechnicalError(r, "internal", "guest_exception");
     expect(r.logs).toHaveLength(1);
     expect(r.logs[0]?.level).toBe("error");
     expect(r.logs[0]?.message).toContain("TypeError: the deal has no amount");

@@ -84,6 +84,11 @@ const REASONS: Readonly<Record<ErrorReason, Entry>> = {
     "the guest trapped: unreachable, an out-of-bounds access, a division by zero, an abort or an uncaught exception",
     "read the message and logs for the failing line, guard the input (missing fields, zero divisors), and add a fixture for it",
   ],
+  guest_exception: [
+    "internal",
+    "the hook threw an exception that is not a business error (TypeScript: not fail()/BusinessError), or returned a Promise; the stack is in the logs",
+    "read the error log line for the exception and its line, guard the input or use fail(code, message) for a refusal, keep run synchronous, and add a fixture for it",
+  ],
   invalid_output: [
     "internal",
     "the hook returned something that is not JSON, or a malformed business error",

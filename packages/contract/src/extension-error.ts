@@ -38,6 +38,7 @@ export const ERROR_REASONS = [
   "host_string_size",
   // what the guest did
   "trap",
+  "guest_exception",
   "invalid_output",
   // refused modules
   "module_size",

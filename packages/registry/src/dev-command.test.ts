@@ -1,4 +1,5 @@
 // `ameide-ext dev` as the terminal runs it: the document once both services are up, then a clean stop on SIGINT.
+import { execFile } from "node:child_process";
 import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -73,6 +74,71 @@ describe("ameide-ext dev", () => {
     process.emit("SIGINT");
     expect(await running).toBe(0);
     expect(out.trim().split("\n")).toHaveLength(1);
+  });
+
+  // Issue #14: an agent could not find how to call the runtime; `dev` prints the route, and `invoke` uses the stack.
+  it("prints the curl route of an invocation, which works as printed, and `invoke` finds the stack from a folder under it", async () => {
+    const root = join(work, "project");
+    const sub = join(root, "hooks", "deal-guard");
+    await mkdir(sub, { recursive: true });
+    await writeFile(join(sub, "input.json"), '{"amount":72000}');
+    let out = "";
+    const sink = { write: () => {}, isTTY: false, columns: undefined };
+    const deps: CliDeps = {
+      ...createNodeDeps(),
+      cwd: root,
+      stdout: {
+        write: (t: string) => {
+          out += t;
+        },
+        isTTY: false,
+        columns: undefined,
+      },
+      stderr: sink,
+      env: { HOME: work },
+    };
+    const running = runCli(
+      ["dev", "--registry-port", "0", "--runtime-port", "0", "--log-level", "silent"],
+      deps,
+    );
+    const deadline = Date.now() + 30_000;
+    while (!out.includes("export AMEIDE_CONFIG") && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    try {
+      const curl = out.split("\n").find((l) => l.includes("curl "));
+      expect(curl, out).toContain("/ameide.extensions.v1.WasmExtensionRuntime/InvokeExtension");
+      expect(curl).toContain("inputJson");
+      expect(out).toContain("npx ameide-ext invoke <extension> --input input.json");
+      const command = (curl as string)
+        .slice((curl as string).indexOf("curl "))
+        .replace("<extension>", "nope");
+      const answer = await new Promise<string>((resolve, reject) =>
+        execFile("bash", ["-c", command], { cwd: sub }, (error, stdout) =>
+          error ? reject(error) : resolve(stdout),
+        ),
+      );
+      // Authenticated with the stack's token and well formed: the runtime looked the extension up.
+      expect(JSON.parse(answer)).toMatchObject({
+        outcome: "OUTCOME_TECHNICAL_ERROR",
+        errorCode: "not_found",
+      });
+      let doc = "";
+      const invoke = await runCli(["invoke", "nope", "--input", "input.json", "--json"], {
+        ...deps,
+        cwd: sub,
+        stdout: {
+          ...sink,
+          write: (t: string) => {
+            doc += t;
+          },
+        },
+      });
+      expect(invoke).toBe(1);
+      expect(JSON.parse(doc)).toMatchObject({ ok: false, error: { code: "not_found" } });
+    } finally {
+      process.emit("SIGINT");
+      expect(await running).toBe(0);
+    }
   });
 
   // Issue #10: the stack's tokens let anyone who reads them approve as a reviewer.

@@ -1,6 +1,7 @@
 import { ExtensionError } from "@ameide-ext/contract";
 import type { Command } from "commander";
 import { startDevStack } from "../registry/start-dev-stack.js";
+import { INVOKE_ROUTE, invokeCurlCommand } from "../runtime/invoke-route.js";
 import { type CommandContext, examples } from "./command-context.js";
 import { executeRegistryCommand } from "./registry-command.js";
 import { runUntilSignal } from "./run-until-signal.js";
@@ -23,7 +24,8 @@ export function registerDevCommand(program: Command, ctx: CommandContext): void 
     .summary("run the registry and a runtime locally, sharing a module folder and the dev catalog")
     .description(
       "Start the Transformation registry (SQLite, folder module store) and a runtime watching the dev catalog the\n" +
-        "registry writes, on loopback, until Ctrl-C. Prints the URLs, the tokens, and the environment to export.\n" +
+        "registry writes, on loopback, until Ctrl-C. Prints the URLs, the tokens, how to invoke an extension\n" +
+        "(ameide-ext invoke, and the curl route), and the environment to export.\n" +
         "Ctrl-C stops both within 2 s (compiles in flight are cancelled); a second Ctrl-C exits 1 at once.",
     )
     .option(
@@ -68,6 +70,8 @@ export function registerDevCommand(program: Command, ctx: CommandContext): void 
           tokens: stack.tokens,
           runtimeToken: stack.runtimeToken,
           runtimeTokenFile: stack.runtimeTokenFile,
+          invokeUrl: `${stack.runtimeUrl}${INVOKE_ROUTE}`,
+          invokeCurl: invokeCurlCommand(stack),
         };
         const lines = [
           `registry  ${stack.registryUrl}`,
@@ -75,6 +79,8 @@ export function registerDevCommand(program: Command, ctx: CommandContext): void 
           `catalog   ${stack.catalog}`,
           ...Object.entries(stack.tokens).map(([who, token]) => `token     ${who.padEnd(14)} ${token}`),
           `runtime caller token (SDK \`token\` option, tenant ${stack.tenant}) in ${stack.runtimeTokenFile}`,
+          `invoke    npx ameide-ext invoke <extension> --input input.json   (schema: npx ameide-ext schema invoke-request)`,
+          `curl      ${doc.invokeCurl}`,
           `export AMEIDE_CONFIG=${stack.configFile}`,
         ];
         // The document (or the lines) first, so a script can read the URLs while the stack runs.

@@ -61,6 +61,9 @@ export function registryOptions(command: Command): Command {
       "--tenant <tenant>",
       "the tenant (default $AMEIDE_TENANT, else the config file's tenant, else local)",
     )
-    .option("--config <file>", "the CLI config file (default $AMEIDE_CONFIG, else ~/.ameide-ext/config.json)")
+    .option(
+      "--config <file>",
+      "the CLI config file (default $AMEIDE_CONFIG, else the nearest .ameide-dev/config.json at or above the cwd, else ~/.ameide-ext/config.json)",
+    )
     .option("--json", "print one JSON document on stdout");
 }

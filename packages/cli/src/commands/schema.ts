@@ -7,10 +7,13 @@ import { type CommandContext, examples } from "./command-context.js";
 export function registerSchemaCommand(program: Command, ctx: CommandContext): void {
   program
     .command("schema")
-    .summary("print a JSON Schema: the manifest, a fixture, or a --json document")
+    .summary(
+      "print a JSON Schema: the manifest, a fixture, a --json document, or the runtime's request/response",
+    )
     .description(
       "Print the JSON Schema (draft-07) of extension.json (manifest), of a tests/*.json fixture (fixture), or of\n" +
-        "the document a command prints with --json (new, build, test, run; error for a command that failed).",
+        "the document a command prints with --json (new, build, test, run, invoke; error for a command that failed), or of\n" +
+        "the runtime's InvokeExtension request and response as Connect JSON (invoke-request, invoke-response).",
     )
     .addArgument(new Argument("<name>", "which schema").choices(SCHEMA_NAMES))
     .option("--json", "print it on one line")
@@ -19,6 +22,7 @@ export function registerSchemaCommand(program: Command, ctx: CommandContext): vo
       examples([
         "$ npx ameide-ext schema manifest > extension.schema.json",
         "$ npx ameide-ext schema test --json",
+        "$ npx ameide-ext schema invoke-request",
       ]),
     )
     .action((name: SchemaName, flags: { json?: boolean }) => {

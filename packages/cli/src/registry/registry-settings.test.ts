@@ -1,3 +1,6 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createCapturedDeps } from "../testing/cli-process.js";
 import { resolveRegistrySettings } from "./registry-settings.js";
@@ -28,5 +31,33 @@ describe("resolveRegistrySettings()", () => {
     await expect(resolveRegistrySettings({ registry: "ftp://x", token: "t" }, noFile)).rejects.toMatchObject({
       code: "invalid_argument",
     });
+  });
+
+  it("finds the .ameide-dev/config.json that dev wrote in the cwd or a folder above it", async () => {
+    const work = await mkdtemp(join(tmpdir(), "ameide-settings-"));
+    try {
+      await mkdir(join(work, ".ameide-dev"));
+      await mkdir(join(work, "hooks", "deal-guard"), { recursive: true });
+      await writeFile(
+        join(work, ".ameide-dev", "config.json"),
+        JSON.stringify({ registry_url: "http://127.0.0.1:8090", token: "dev-token", tenant: "local" }),
+      );
+      const { deps } = createCapturedDeps({ cwd: join(work, "hooks", "deal-guard") });
+      await expect(
+        resolveRegistrySettings({}, { ...deps, env: { HOME: join(work, "no-home") } }),
+      ).resolves.toEqual({ url: "http://127.0.0.1:8090", token: "dev-token", tenant: "local" });
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  });
+
+  it("names the .ameide-dev/config.json that dev writes when there is no registry URL", async () => {
+    const { deps } = createCapturedDeps({ cwd: "/" });
+    const error = await resolveRegistrySettings(
+      { token: "t" },
+      { ...deps, env: { HOME: "/nonexistent" } },
+    ).catch((e: unknown) => e as { code: string; message: string });
+    expect(error).toMatchObject({ code: "invalid_argument" });
+    expect((error as { message: string }).message).toContain(".ameide-dev/config.json");
   });
 });

@@ -24,33 +24,102 @@ export interface RegistryFlags {
 /** The CLI's config file, when neither flags nor the environment say: `~/.ameide-ext/config.json`. */
 export const DEFAULT_CONFIG_FILE = path.join(".ameide-ext", "config.json");
 
+/** The config file `ameide-ext dev` writes in its folder: `.ameide-dev/config.json`. */
+export const DEV_CONFIG_FILE = path.join(".ameide-dev", "config.json");
+
 /** The default tenant, as `run`'s default context uses. */
 export const DEFAULT_TENANT = "local";
+
+/** What a config file may hold (`dev` writes every field). */
+export interface ConfigFileDocument {
+  registry_url?: unknown;
+  token?: unknown;
+  tenant?: unknown;
+  /** The runtime's URL, for `invoke`. */
+  runtime_url?: unknown;
+  /** The file holding the runtime caller token, for `invoke`. */
+  runtime_token_file?: unknown;
+}
+
+/** A config file found and read: its path (undefined when none was found) and its fields. */
+export interface ConfigFile {
+  file: string | undefined;
+  doc: ConfigFileDocument;
+}
+
+/**
+ * Finds and reads the CLI's config file: `--config`, else `$AMEIDE_CONFIG`,
+ * else the nearest `.ameide-dev/config.json` in the working directory or a
+ * folder above it (what `ameide-ext dev` writes), else
+ * `~/.ameide-ext/config.json`. A `--config` that cannot be read as JSON is
+ * `invalid_argument`; any other missing or unreadable file reads as empty.
+ */
+export async function readConfigFile(
+  flags: { config?: string | undefined },
+  deps: CliDeps,
+): Promise<ConfigFile> {
+  const named = flags.config ?? (deps.env.AMEIDE_CONFIG || undefined);
+  const candidates =
+    named !== undefined
+      ? [path.resolve(deps.cwd, named)]
+      : [
+          ...ancestors(path.resolve(deps.cwd)).map((d) => path.join(d, DEV_CONFIG_FILE)),
+          path.join(deps.env.HOME || homedir(), DEFAULT_CONFIG_FILE),
+        ];
+  for (const file of candidates) {
+    let text: string;
+    try {
+      text = await deps.fs.readText(file);
+    } catch (cause) {
+      if (flags.config !== undefined)
+        throw new ExtensionError(
+          "invalid_argument",
+          `--config ${flags.config} cannot be read: ${(cause as Error).message}; pass the config.json that \`npx ameide-ext dev\` wrote`,
+        );
+      continue;
+    }
+    try {
+      return { file, doc: JSON.parse(text) as ConfigFileDocument };
+    } catch (cause) {
+      if (flags.config !== undefined)
+        throw new ExtensionError(
+          "invalid_argument",
+          `--config ${flags.config} cannot be read as JSON: ${(cause as Error).message}`,
+        );
+      return { file, doc: {} };
+    }
+  }
+  return { file: undefined, doc: {} };
+}
+
+/** `dir` and every folder above it, nearest first. */
+function ancestors(dir: string): string[] {
+  const out = [dir];
+  for (let d = path.dirname(dir); d !== out[out.length - 1]; d = path.dirname(d)) out.push(d);
+  return out;
+}
+
+/** Where a setting may come from, for "no registry URL"-style messages: the file read, or where one is looked for. */
+export function configSources(found: ConfigFile, field: string): string {
+  return found.file !== undefined
+    ? `put ${field} in ${found.file}`
+    : `run \`npx ameide-ext dev\` in this folder or one above (it writes ${DEV_CONFIG_FILE}, found from any folder under it), or put ${field} in ~/${DEFAULT_CONFIG_FILE}`;
+}
 
 /**
  * Resolves the registry's URL, the token and the tenant, each from the first
  * that gives it: the flag (`--registry`, `--token`, `--tenant`), the
  * environment (`AMEIDE_REGISTRY_URL`, `AMEIDE_TOKEN`, `AMEIDE_TENANT`), the
- * config file (`--config`, else `$AMEIDE_CONFIG`, else
- * `~/.ameide-ext/config.json`: `{"registry_url", "token", "tenant"}`). The
- * tenant defaults to "local". A missing URL or token is `invalid_argument`.
+ * config file ({@link readConfigFile}: `{"registry_url", "token", "tenant"}`).
+ * The tenant defaults to "local". A missing URL or token is `invalid_argument`
+ * naming the config file read, or the `.ameide-dev/config.json` that `dev` writes.
  */
 export async function resolveRegistrySettings(
   flags: RegistryFlags,
   deps: CliDeps,
 ): Promise<RegistrySettings> {
-  const file =
-    flags.config ?? deps.env.AMEIDE_CONFIG ?? path.join(deps.env.HOME ?? homedir(), DEFAULT_CONFIG_FILE);
-  let fromFile: { registry_url?: unknown; token?: unknown; tenant?: unknown } = {};
-  try {
-    fromFile = JSON.parse(await deps.fs.readText(path.resolve(deps.cwd, file))) as typeof fromFile;
-  } catch (cause) {
-    if (flags.config !== undefined)
-      throw new ExtensionError(
-        "invalid_argument",
-        `--config ${flags.config} cannot be read as JSON: ${(cause as Error).message}`,
-      );
-  }
+  const found = await readConfigFile(flags, deps);
+  const fromFile = found.doc;
   const str = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
   const url = flags.registry ?? str(deps.env.AMEIDE_REGISTRY_URL) ?? str(fromFile.registry_url);
   const token = flags.token ?? str(deps.env.AMEIDE_TOKEN) ?? str(fromFile.token);
@@ -58,7 +127,7 @@ export async function resolveRegistrySettings(
   if (url === undefined)
     throw new ExtensionError(
       "invalid_argument",
-      "no registry URL: pass --registry <url>, set AMEIDE_REGISTRY_URL, or put registry_url in ~/.ameide-ext/config.json (`npx ameide-ext dev` prints one)",
+      `no registry URL: pass --registry <url>, set AMEIDE_REGISTRY_URL, or ${configSources(found, "registry_url")}`,
     );
   if (!/^https?:\/\/\S+$/.test(url))
     throw new ExtensionError(
@@ -68,7 +137,7 @@ export async function resolveRegistrySettings(
   if (token === undefined)
     throw new ExtensionError(
       "invalid_argument",
-      "no token: pass --token <token>, set AMEIDE_TOKEN, or put token in ~/.ameide-ext/config.json",
+      `no token: pass --token <token>, set AMEIDE_TOKEN, or ${configSources(found, "token")}`,
     );
   return { url: url.replace(/\/+$/, ""), token, tenant };
 }

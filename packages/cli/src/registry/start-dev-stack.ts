@@ -31,7 +31,10 @@ export interface DevStack {
   catalog: string;
   /** The module store folder. */
   modules: string;
-  /** The config file for the CLI (AMEIDE_CONFIG): registry_url, token, tenant. */
+  /**
+   * The config file for the CLI: registry_url, token, tenant, runtime_url, runtime_token_file. Commands run
+   * in the stack's parent folder or below find it without AMEIDE_CONFIG.
+   */
   configFile: string;
   /** Tokens by identity: `user:<name>` (a reviewer) and `agent:dev` (an author that may not approve). */
   tokens: Record<string, string>;
@@ -74,7 +77,7 @@ interface RegistryModule {
  * `spin up`: the registry (SQLite, folder module store) and a runtime that
  * watches the dev catalog the registry writes, both on loopback. Tokens are
  * made on first start and kept in `<dir>/tokens.json`; `<dir>/config.json`
- * points the CLI at the registry as the local user. The runtime authenticates
+ * points the CLI at the registry as the local user, and `invoke` at the runtime. The runtime authenticates
  * its callers as in production: a key pair made at each start (only its public
  * JWKS is written, `<dir>/caller-jwks.json`) signs a caller token for the
  * stack's tenant, kept in `<dir>/runtime-token`. The folder is mode 0700 and
@@ -177,7 +180,17 @@ export async function startDevStack(options: DevStackOptions, deps: CliDeps): Pr
   const configFile = path.join(dir, "config.json");
   await writeOwnerOnlyFile(
     configFile,
-    `${JSON.stringify({ registry_url: registry.url, token: tokens[user], tenant }, null, 2)}\n`,
+    `${JSON.stringify(
+      {
+        registry_url: registry.url,
+        token: tokens[user],
+        tenant,
+        runtime_url: runtimeServer.url ?? "",
+        runtime_token_file: runtimeTokenFile,
+      },
+      null,
+      2,
+    )}\n`,
   );
   return {
     dir,

@@ -63,7 +63,9 @@ const SHA256: JsonSchema = { type: "string", pattern: "^[0-9a-f]{64}$" };
  * command, and `error` for any command that could not do its work. docs/cli.md
  * quotes them, and a test keeps the two equal.
  */
-export const OUTPUT_SCHEMAS: Readonly<Record<"new" | "build" | "test" | "run" | "error", JsonSchema>> = {
+export const OUTPUT_SCHEMAS: Readonly<
+  Record<"new" | "build" | "test" | "run" | "invoke" | "error", JsonSchema>
+> = {
   new: {
     type: "object",
     required: ["ok", "dir", "id", "kind", "lang", "riskTier", "createdBy", "files"],
@@ -168,6 +170,53 @@ export const OUTPUT_SCHEMAS: Readonly<Record<"new" | "build" | "test" | "run" | 
       stats: STATS,
       logs: LOGS,
       warnings: STRINGS,
+    },
+  },
+  invoke: {
+    type: "object",
+    required: [
+      "ok",
+      "extensionId",
+      "resolvedVersion",
+      "moduleSha256",
+      "outcome",
+      "output",
+      "error",
+      "stats",
+      "logs",
+    ],
+    additionalProperties: false,
+    properties: {
+      ok: { type: "boolean" },
+      extensionId: { type: "string" },
+      resolvedVersion: { type: "string" },
+      moduleSha256: { type: "string" },
+      outcome: { enum: ["ok", "business_error", "technical_error"] },
+      output: {},
+      error: { oneOf: [ERROR, { type: "null" }] },
+      stats: {
+        type: "object",
+        required: [
+          "fuelUsed",
+          "fuelLimit",
+          "peakMemoryBytes",
+          "memoryLimitBytes",
+          "durationUs",
+          "outputBytes",
+          "hostCalls",
+        ],
+        additionalProperties: false,
+        properties: {
+          fuelUsed: count,
+          fuelLimit: count,
+          peakMemoryBytes: count,
+          memoryLimitBytes: count,
+          durationUs: count,
+          outputBytes: count,
+          hostCalls: count,
+        },
+      },
+      logs: LOGS,
     },
   },
   error: {

@@ -116,9 +116,11 @@ describe("a TypeScript hook (QuickJS) in a linked instance", () => {
     });
   });
 
-  it("ends a throw that is not a business error with resource_exhausted/trap, and logs it", () => {
+  // Issue #14: a guest exception was classed resource_exhausted/trap, as if a limit had been hit.
+  it("ends a throw that is not a business error with internal/guest_exception, and logs it", () => {
     const r = run({ mode: "throw" });
-    expect(r.error).toMatchObject({ code: "resource_exhausted", reason: "trap" });
+    expect(r.error).toMatchObject({ code: "internal", reason: "guest_exception" });
+    expect(r.error?.message).toContain("TypeError: not a business error");
     expect(r.logs.some((l) => l.level === "error" && l.message.includes("not a business error"))).toBe(true);
   });
 
@@ -174,7 +176,7 @@ describe("createEngine() with TypeScript hooks", () => {
     expect(engine.tryInline(ext, { input: "{}" }, 10_000_000)).toMatchObject({ ran: { outcome: "ok" } });
     // A throw traps: the instance must be made again, which tryInline leaves to the pool.
     expect(engine.tryInline(ext, { input: '{"mode":"throw"}' }, 10_000_000)).toMatchObject({
-      ran: { outcome: "technical_error", error: { reason: "trap" } },
+      ran: { outcome: "technical_error", error: { reason: "guest_exception" } },
     });
     expect(engine.tryInline(ext, { input: "{}" }, 10_000_000)).toEqual({ skipped: "not_ready" });
     expect(await engine.invoke(ext, { input: "{}" })).toMatchObject({ outcome: "ok" });

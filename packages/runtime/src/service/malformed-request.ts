@@ -1,4 +1,5 @@
 import { ERROR_REASON_HEADER } from "@ameide-ext/contract";
+import type { DescMessage } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
 import type { UniversalHandler, UniversalServerResponse } from "@connectrpc/connect/protocol";
 import { trailerFlag, trailerParse, trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
@@ -6,6 +7,10 @@ import { trailerFlag, trailerParse, trailerSerialize } from "@connectrpc/connect
 // Connect-es decodes a binary request body before any route code runs, and answers a body that is not a
 // valid message `internal` ("parse binary: …", HTTP 500) with no way to map it. That is the caller's
 // fault: it is `invalid_argument/invalid_input`, as a bad JSON body already is.
+//
+// A JSON body with a field the message does not have is refused too (the router reads JSON with
+// `ignoreUnknownFields: false`): the answer names the field and the fields the message has, so a caller
+// who wrote `"input": {…}` learns that the field is `inputJson`, base64 bytes.
 
 /** The message connect-es gives a binary body it cannot decode. */
 const PARSE_ERROR = "parse binary:";
@@ -18,16 +23,66 @@ async function readAll(body: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   return chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks);
 }
 
+/** How protobuf-es words a JSON key the message does not have. */
+const UNKNOWN_KEY = /^cannot decode message (\S+) from JSON: key "([^"]*)" is unknown/;
+
+/** The message type named `typeName` among `root` and the message types of its fields, depth first. */
+function findMessage(root: DescMessage, typeName: string, seen = new Set<string>()): DescMessage | undefined {
+  if (root.typeName === typeName) return root;
+  seen.add(root.typeName);
+  for (const f of root.fields) {
+    const child = f.message;
+    if (child === undefined || seen.has(child.typeName)) continue;
+    const found = findMessage(child, typeName, seen);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** One field as a caller writes it in JSON: its name, and for bytes how they are written. */
+function describeField(f: DescMessage["fields"][number]): string {
+  return f.fieldKind === "scalar" && f.scalar === 12 ? `${f.jsonName} (bytes, base64)` : f.jsonName;
+}
+
+/**
+ * The sentence for an unknown JSON key: the key, the field it most likely meant (a field whose JSON name
+ * starts with the key, as `inputJson` for `input`), and every field of the message. Undefined when
+ * `message` is not protobuf-es's unknown-key error.
+ */
+export function unknownFieldMessage(input: DescMessage, message: string): string | undefined {
+  const m = UNKNOWN_KEY.exec(message.replace(/^\[[a-z_]+\] /, ""));
+  if (!m) return undefined;
+  const [, typeName = "", key = ""] = m;
+  const desc = findMessage(input, typeName);
+  if (desc === undefined) return undefined;
+  const lower = key.toLowerCase();
+  const meant = desc.fields.find(
+    (f) => f.jsonName.toLowerCase().startsWith(lower) || lower.startsWith(f.jsonName.toLowerCase()),
+  );
+  const hint =
+    meant === undefined
+      ? ""
+      : ` (did you mean ${describeField(meant)}${meant.fieldKind === "scalar" && meant.scalar === 12 ? ", e.g. the UTF-8 JSON document base64-encoded" : ""}?)`;
+  return `${typeName} has no field ${JSON.stringify(key)}${hint}; its fields are ${desc.fields.map(describeField).join(", ")}`;
+}
+
 function invalidMessage(h: UniversalHandler, detail: string): string {
   return `the request body is not a valid ${h.method.input.typeName} message: ${detail.slice(PARSE_ERROR.length).trim()}`;
 }
 
-/** Connect unary: an HTTP 500 JSON error with the parse message becomes HTTP 400 `invalid_argument`. */
+/**
+ * Connect unary: an HTTP 500 JSON error with the parse message becomes HTTP 400 `invalid_argument`, and an
+ * unknown JSON key's `invalid_argument` names the field meant; both with the reason `invalid_input`.
+ */
 async function remapConnect(
   h: UniversalHandler,
   res: UniversalServerResponse,
 ): Promise<UniversalServerResponse> {
-  if (res.status !== 500 || res.body === undefined || !res.header?.get("content-type")?.includes("json"))
+  if (
+    (res.status !== 500 && res.status !== 400) ||
+    res.body === undefined ||
+    !res.header?.get("content-type")?.includes("json")
+  )
     return res;
   const bytes = await readAll(res.body);
   let error: { code?: unknown; message?: unknown } = {};
@@ -36,20 +91,23 @@ async function remapConnect(
   } catch {
     // not an error body: handed back as it was
   }
-  if (
-    error.code !== "internal" ||
-    typeof error.message !== "string" ||
-    !error.message.startsWith(PARSE_ERROR)
-  )
+  const unknown =
+    error.code === "invalid_argument" && typeof error.message === "string"
+      ? unknownFieldMessage(h.method.input, error.message)
+      : undefined;
+  const parse =
+    error.code === "internal" && typeof error.message === "string" && error.message.startsWith(PARSE_ERROR)
+      ? invalidMessage(h, error.message)
+      : undefined;
+  const message = unknown ?? parse;
+  if (message === undefined)
     return {
       ...res,
       body: (async function* () {
         yield bytes;
       })(),
     };
-  const body = encoder.encode(
-    JSON.stringify({ code: "invalid_argument", message: invalidMessage(h, error.message) }),
-  );
+  const body = encoder.encode(JSON.stringify({ code: "invalid_argument", message }));
   const header = new Headers(res.header);
   header.set("content-length", String(body.byteLength));
   header.set(ERROR_REASON_HEADER, "invalid_input");

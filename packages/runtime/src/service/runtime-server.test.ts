@@ -262,6 +262,39 @@ describe("ameide-ext-runtime, the server process", () => {
     expect((await fetch(`${rt.url}/healthz`)).status).toBe(200);
   });
 
+  it("refuses an unknown JSON field invalid_argument/invalid_input naming it and the right one, and keeps serving", async () => {
+    // What an agent tried first: the input as a JSON object under "input", which used to be dropped silently.
+    const res = await fetch(`${rt.url}${PATH}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        extensionId: "echo",
+        version: "latest",
+        ctx: { tenantId: "acme" },
+        input: { amount: 72000 },
+      }),
+    });
+    expect(res.status).toBe(400);
+    expect(res.headers.get("ameide-error-reason")).toBe("invalid_input");
+    const error = (await res.json()) as { code: string; message: string };
+    expect(error.code).toBe("invalid_argument");
+    expect(error.message).toContain('"input"');
+    expect(error.message).toContain("inputJson");
+    expect(error.message).toContain("base64");
+    const nested = await fetch(`${rt.url}${PATH}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ extensionId: "echo", version: "1", ctx: { tenant: "acme" } }),
+    });
+    expect(nested.status).toBe(400);
+    expect(nested.headers.get("ameide-error-reason")).toBe("invalid_input");
+    const nestedError = (await nested.json()) as { code: string; message: string };
+    expect(nestedError.code).toBe("invalid_argument");
+    expect(nestedError.message).toContain('"tenant"');
+    expect(nestedError.message).toContain("tenantId");
+    expect((await fetch(`${rt.url}/healthz`)).status).toBe(200);
+  });
+
   it("answers /healthz, /readyz, the gRPC health check and /metrics", async () => {
     expect((await fetch(`${rt.url}/healthz`)).status).toBe(200);
     expect((await fetch(`${rt.url}/readyz`)).status).toBe(200);

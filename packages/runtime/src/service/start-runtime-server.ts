@@ -94,6 +94,8 @@ export async function startRuntimeServer(
         socketPeers.has("stream" in req ? (req.stream.session ?? {}) : req.socket),
       ),
     readMaxBytes,
+    // A JSON field the message does not have is the caller's mistake, never dropped (malformed-request.ts).
+    jsonOptions: { ignoreUnknownFields: false },
   });
 
   const limits = runtime.settings.connections;

@@ -1,5 +1,5 @@
 import { ExtensionError, type ExtensionErrorData } from "@ameide-ext/contract";
-import { classifyFailure } from "../invoke/run-outcome.js";
+import { classifyFailure, reclassifyGuestException } from "../invoke/run-outcome.js";
 import type { BusinessError, GuestLogLine, Outcome } from "../types.js";
 import { createGuestLog, type GuestLog } from "./guest-log.js";
 
@@ -247,14 +247,16 @@ export function createInstanceLifecycle(
     if (instantiations === 0) throw err;
     const left = shape.fuelLeft() ?? fuel;
     broken = true;
+    const logs = s.log.finish();
+    const error = reclassifyGuestException(err, logs);
     return {
       outcome: "technical_error",
-      error: err.toJSON(),
+      error: error.toJSON(),
       fuelUsed: err.reason === "fuel" ? budget : Math.max(0, Math.min(budget, Number(fuel - left))),
       memoryBytes: shape.memoryBytes(),
       outputBytes: 0,
       hostCalls: s.hostCalls,
-      logs: s.log.finish(),
+      logs,
     };
   };
 

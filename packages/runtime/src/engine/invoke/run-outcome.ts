@@ -1,6 +1,6 @@
 import { type ErrorReason, ExtensionError, FUEL_PER_CPU_MILLI } from "@ameide-ext/contract";
 import { TrapReason } from "../../wasm/instrument-module.js";
-import type { BusinessError, Outcome } from "../types.js";
+import type { BusinessError, GuestLogLine, Outcome } from "../types.js";
 import { formatBytes } from "./resolve-limits.js";
 
 // How a run ended, judged the same way whatever executed the guest (one core
@@ -62,6 +62,29 @@ export function classifyFailure(
     return techError("resource_exhausted", "trap", `the guest trapped: ${cause.message}`);
   }
   return ExtensionError.from(cause);
+}
+
+/**
+ * What the PDK's TypeScript entry logs, at level error, just before it ends a run it cannot answer: an
+ * exception that is not a business error, or a Promise returned by `run` (packages/pdk/guest/index.ts).
+ */
+const GUEST_EXCEPTION_LOGS = ["unhandled exception: ", "run returned a Promise"] as const;
+
+/**
+ * A plain trap (`trap`) that follows the PDK's own error line is the hook's exception, not a limit:
+ * `internal/guest_exception`, its message the logged line's first line. Any other error is returned as is.
+ * The guest writes that line, so a guest can only ever move its own trap from one reason to the other.
+ */
+export function reclassifyGuestException(err: ExtensionError, logs: readonly GuestLogLine[]): ExtensionError {
+  if (err.reason !== "trap") return err;
+  const last = logs[logs.length - 1];
+  if (last?.level !== "error" || !GUEST_EXCEPTION_LOGS.some((p) => last.message.startsWith(p))) return err;
+  const line = last.message.split("\n")[0] ?? "";
+  return techError(
+    "internal",
+    "guest_exception",
+    `the hook failed: ${line.replace(/^unhandled exception: /, "it threw ")} (its stack is in the logs); use fail(code, message) for a refusal`,
+  );
 }
 
 /** Refuses an output over its limit (`resource_exhausted/output_size`), before it is decoded. */
