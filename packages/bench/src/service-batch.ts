@@ -1,0 +1,96 @@
+/**
+ * `npm run bench:batch`: the batch row of bench:service alone, for work on
+ * it (issue #12 §4). A 500-line invoice priced by the invoice-line hook (low
+ * tier), over Connect binary HTTP/1.1 against the runtime service in a child
+ * process: one InvokeExtensionBatch against 500 InvokeExtension calls, same
+ * run, then the engine alone in this process (the floor). Prints p50/p95 of
+ * each and the goal. BATCH_TIME_MS sets how long the batch row samples
+ * (default 6000); SERVICE_CPU_PROF=<dir> profiles the server (see
+ * service-harness.ts).
+ */
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createLocalTokenIssuer, sha256Hex } from "@ameide-ext/runtime";
+import type { Interceptor } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
+import { buildHook, INVOICE_LINE_HOOK_ENTRY } from "./build-deal-hook.js";
+import { BATCH_P50_GOAL_MS, measureEngineInvoiceFloor, measureInvoiceBatch } from "./measure-batch.js";
+import { startServer } from "./service-harness.js";
+
+const log = (line: string) => process.stderr.write(`bench:batch: ${line}\n`);
+const ms = (us: number) => `${(us / 1000).toFixed(2)} ms`;
+
+/** Writes the invoice-line module under its tenant's prefix and a catalog listing it at low tier. */
+async function writeCatalog(dir: string, component: Uint8Array, auth: unknown): Promise<string> {
+  const modulePath = join(dir, "extensions", "acme", "invoice-line.wasm");
+  await mkdir(join(dir, "extensions", "acme"), { recursive: true });
+  await writeFile(modulePath, component);
+  const catalog = join(dir, "catalog.yaml");
+  await writeFile(
+    catalog,
+    [
+      "env: dev",
+      `runtime: { log_level: info, auth: ${JSON.stringify(auth)} }`,
+      "extensions:",
+      "  - tenant_id: acme",
+      "    extension_id: invoice-line",
+      '    version: "1"',
+      "    kind: process_hook",
+      `    wasm_blob_ref: "file://${modulePath}#sha256=${sha256Hex(component)}"`,
+      "    risk_tier: low",
+      "    limits: { cpu_millis: 5, memory_mb: 16, timeout_ms: 50 }",
+      "",
+    ].join("\n"),
+  );
+  return catalog;
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "ameide-batch-bench-"));
+  try {
+    log("building the invoice-line hook");
+    const hook = await buildHook("assemblyscript", INVOICE_LINE_HOOK_ENTRY);
+    const issuer = await createLocalTokenIssuer({ dir });
+    const bearer = `Bearer ${await issuer.mint({ subject: "bench-batch", tenants: ["acme"] })}`;
+    const withToken: Interceptor = (next) => (req) => {
+      req.header.set("authorization", bearer);
+      return next(req);
+    };
+    const server = await startServer(
+      await writeCatalog(dir, hook.component, issuer.auth),
+      join(dir, "runtime.log"),
+    );
+    let batch: Awaited<ReturnType<typeof measureInvoiceBatch>>;
+    try {
+      log(`server ${server.url}; sampling`);
+      const transport = createConnectTransport({
+        baseUrl: server.url,
+        httpVersion: "1.1",
+        useBinaryFormat: true,
+        interceptors: [withToken],
+      });
+      batch = await measureInvoiceBatch(
+        transport,
+        "invoice-line",
+        Number(process.env.BATCH_TIME_MS ?? 6_000),
+      );
+    } finally {
+      await server.stop();
+    }
+    log("the engine alone, in this process");
+    const floor = await measureEngineInvoiceFloor(hook.component);
+    const lines = [
+      `${batch.lines}-line invoice (${batch.inputBytes} B of JSON), p50 / p95, same run:`,
+      `  one InvokeExtensionBatch   ${ms(batch.batch.p50Us)} / ${ms(batch.batch.p95Us)}  (${batch.batch.samples} invoices)`,
+      `  ${batch.lines} InvokeExtension calls  ${ms(batch.singleCalls.p50Us)} / ${ms(batch.singleCalls.p95Us)}  (${batch.singleCalls.samples} invoices)`,
+      `  engine alone (floor)       ${ms(floor.p50Us)} / ${ms(floor.p95Us)}  (${floor.samples} invoices)`,
+      `${batch.batch.p50Us / 1000 <= BATCH_P50_GOAL_MS ? "PASS" : "MISS"}  batch p50 ${ms(batch.batch.p50Us)} (goal ≤ ${BATCH_P50_GOAL_MS} ms)`,
+    ];
+    process.stdout.write(`${lines.join("\n")}\n`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
