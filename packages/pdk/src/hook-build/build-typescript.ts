@@ -7,7 +7,11 @@ import { build as esbuild } from "esbuild";
 import ts from "typescript";
 import type { BuildDiagnostic } from "./build-diagnostic.js";
 import { formatBuildDiagnostic } from "./build-diagnostic.js";
-import { createConfineImportsPlugin, FORBIDDEN_IMPORT_DETAIL } from "./confine-imports-plugin.js";
+import {
+  createConfineImportsPlugin,
+  FORBIDDEN_IMPORT_DETAIL,
+  NODE_BUILTIN_DETAIL,
+} from "./confine-imports-plugin.js";
 import { createConfinedCompilerHost, referencesOutside } from "./confined-compiler-host.js";
 import { forbiddenImportError, type RefusedImport } from "./forbidden-import.js";
 import {
@@ -16,6 +20,8 @@ import {
   PDK_GUEST_ENTRY,
   PDK_GUEST_HOST_TYPES,
 } from "./hook-tsconfig.js";
+import { missingRunDiagnostic } from "./missing-run.js";
+import { explainNodeGlobal, NODE_BUILTIN_CODE } from "./node-builtins.js";
 import { createPathConfinement, isInside } from "./path-confinement.js";
 import { PDK_PACKAGE } from "./pdk-sources.js";
 import { privateScratchDir } from "./private-scratch.js";
@@ -132,35 +138,38 @@ function typeCheck(entry: string, rootDir: string): void {
   const errors = ts.getPreEmitDiagnostics(program).filter((d) => d.category === ts.DiagnosticCategory.Error);
   if (errors.length === 0) return;
   throw compileError(
-    errors.map((d): BuildDiagnostic => {
-      const message = ts.flattenDiagnosticMessageText(d.messageText, "\n");
-      if (!d.file || d.start === undefined) {
-        return {
-          file: entry,
-          line: 1,
-          column: 1,
-          message,
-          code: `TS${d.code}`,
-          severity: "error",
-          sourceLine: "",
-          length: 1,
-        };
-      }
-      const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
-      const sourceLine = d.file.text.split(/\r?\n/)[line] ?? "";
-      return {
-        file: d.file.fileName,
-        line: line + 1,
-        column: character + 1,
-        message,
-        code: `TS${d.code}`,
-        severity: "error",
-        sourceLine,
-        length: Math.max(1, Math.min(d.length ?? 1, sourceLine.length - character)),
-      };
-    }),
+    errors.map((d): BuildDiagnostic => explainNodeGlobal(tscDiagnostic(d, entry))),
     rootDir,
   );
+}
+
+/** A diagnostic of tsc, located in its file (or at the entry's 1:1 when tsc gives no file). */
+function tscDiagnostic(d: ts.Diagnostic, entry: string): BuildDiagnostic {
+  const message = ts.flattenDiagnosticMessageText(d.messageText, "\n");
+  if (!d.file || d.start === undefined) {
+    return {
+      file: entry,
+      line: 1,
+      column: 1,
+      message,
+      code: `TS${d.code}`,
+      severity: "error",
+      sourceLine: "",
+      length: 1,
+    };
+  }
+  const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
+  const sourceLine = d.file.text.split(/\r?\n/)[line] ?? "";
+  return {
+    file: d.file.fileName,
+    line: line + 1,
+    column: character + 1,
+    message,
+    code: `TS${d.code}`,
+    severity: "error",
+    sourceLine,
+    length: Math.max(1, Math.min(d.length ?? 1, sourceLine.length - character)),
+  };
 }
 
 /** The .ts files (declarations included) under `dir`, node_modules and dot-folders aside, sorted. */
@@ -211,6 +220,9 @@ async function bundleHook(entry: string, rootDir: string): Promise<{ bundle: str
   }).catch((cause: unknown) => {
     throw bundleError(cause, entry, rootDir);
   });
+  // A module with no export at all is CommonJS to esbuild: `run` is then only a warning ("always undefined").
+  const runWarning = result.warnings.find((w) => w.location?.file === GENERATED_ENTRY);
+  if (runWarning !== undefined) throw missingRunError(runWarning, entry, rootDir);
   const out = result.outputFiles[0];
   if (!out) throw new ExtensionError("internal", "esbuild produced no bundle");
   // The generated entry is not a file; every other input is, relative to absWorkingDir.
@@ -243,7 +255,8 @@ function bundleError(cause: unknown, entry: string, rootDir: string): ExtensionE
   const forbidden = errors.flatMap((e, i) => {
     const at = located[i] as (typeof located)[number];
     const key = `${at.file}:${at.line}:${at.column}:${e.text}`;
-    if (e.detail !== FORBIDDEN_IMPORT_DETAIL || seen.has(key)) return [];
+    if ((e.detail !== FORBIDDEN_IMPORT_DETAIL && e.detail !== NODE_BUILTIN_DETAIL) || seen.has(key))
+      return [];
     seen.add(key);
     return [{ ...at, e }];
   });
@@ -253,10 +266,14 @@ function bundleError(cause: unknown, entry: string, rootDir: string): ExtensionE
         ...at,
         specifier: importedSpecifier(at.sourceLine, at.column, at.length),
         why: e.text,
+        ...(e.detail === NODE_BUILTIN_DETAIL ? { code: NODE_BUILTIN_CODE } : {}),
       })),
       rootDir,
     );
   }
+  // The generated entry imports the hook's run: an error there is the hook's missing (or unexported) run.
+  const missingRun = errors.find((e) => e.location?.file === GENERATED_ENTRY);
+  if (missingRun !== undefined) return missingRunError(missingRun, entry, rootDir);
   return compileError(
     errors.map((e, i) => ({
       ...(located[i] as (typeof located)[number]),
@@ -266,6 +283,14 @@ function bundleError(cause: unknown, entry: string, rootDir: string): ExtensionE
     })),
     rootDir,
   );
+}
+
+/** esbuild's message about the generated entry's `import { run }`, as the hook's own PDK1 diagnostic. */
+function missingRunError(message: EsbuildMessage, entry: string, rootDir: string): ExtensionError {
+  const cause = /^No matching export|will always be undefined/.test(message.text)
+    ? "it exports no `run`"
+    : message.text;
+  return compileError([missingRunDiagnostic(entry, rootDir, cause)], rootDir);
 }
 
 /** The specifier esbuild's location points at (the quoted string in the import), without its quotes. */
