@@ -1,4 +1,5 @@
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { SourceMap, type SourceMapPayload } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { readComponentWit } from "@ameide-ext/component-tools";
@@ -404,4 +405,38 @@ describe("buildTypeScript() diagnostics name the hook's code", () => {
     for (const d of diagnostics) expect(d.message).toContain("Node built-ins do not exist in hooks");
     expect(err?.message).not.toContain("@types/node");
   });
+});
+
+// Issue #14: a thrown error's stack named /hook.js:2286:35; the build ships the map back to the hook's sources.
+describe("buildTypeScript() source map", () => {
+  it("maps the bundle back to src/ by paths relative to the hook, the build's own wrapper in ignoreList", async () => {
+    const entry = hook(
+      `import { log } from "@ameide-ext/pdk";\nexport function run(input: { n: number }) {\n  log.info("n");\n  if (input.n === 13) throw new TypeError("unlucky");\n  return input.n;\n}\n`,
+    );
+    const built = await buildTypeScript({ entry });
+    const map = JSON.parse(built.sourceMap) as {
+      version: number;
+      sources: string[];
+      ignoreList: number[];
+      sourcesContent?: unknown;
+    };
+    expect(map.version).toBe(3);
+    expect(map.sourcesContent).toBeUndefined();
+    expect([...map.sources].sort()).toEqual(
+      ["src/index.ts", "@ameide-ext/pdk/guest/index.ts", "__ameide_hook_entry__.js"].sort(),
+    );
+    expect(map.ignoreList.map((i) => map.sources[i]).sort()).toEqual(
+      ["@ameide-ext/pdk/guest/index.ts", "__ameide_hook_entry__.js"].sort(),
+    );
+    // The bundle's `throw new TypeError` is line 4, column 23 of src/index.ts (1-based).
+    const lines = built.bundle.split("\n");
+    const line = lines.findIndex((l) => l.includes('new TypeError("unlucky")'));
+    const column = (lines[line] as string).indexOf("throw");
+    expect(new SourceMap(map as unknown as SourceMapPayload).findEntry(line, column)).toMatchObject({
+      originalSource: "src/index.ts",
+      originalLine: 3,
+      originalColumn: 22,
+    });
+    expect(built.bundle).not.toContain("sourceMappingURL");
+  }, 60_000);
 });

@@ -14,6 +14,7 @@ import {
 } from "./confine-imports-plugin.js";
 import { createConfinedCompilerHost, referencesOutside } from "./confined-compiler-host.js";
 import { forbiddenImportError, type RefusedImport } from "./forbidden-import.js";
+import { relocateSourceMap } from "./hook-source-map.js";
 import {
   HOOK_COMPILER_OPTIONS,
   PDK_GUEST_DIR,
@@ -44,6 +45,14 @@ export interface TypeScriptBuild {
   bytes: number;
   /** The bundled JavaScript that QuickJS runs. */
   bundle: string;
+  /**
+   * The bundle's source map (JSON, version 3, no sources' content): `sources`
+   * relative to the hook's folder (`src/index.ts`), the guest PDK as
+   * `@ameide-ext/pdk/guest/index.ts`, the PDK and the generated entry in
+   * `ignoreList`. Not in the component: the toolkit keeps it beside it to map
+   * a thrown error's stack (`/hook.js:97:37`) back to `src/index.ts`.
+   */
+  sourceMap: string;
   /**
    * Absolute paths of the files bundled (the hook's modules, its dependencies,
    * the guest PDK), sorted: what the component was built from. Type-only files
@@ -80,7 +89,7 @@ export async function buildTypeScript(options: BuildTypeScriptOptions): Promise<
   const started = performance.now();
   const { entry, rootDir } = await checkOptions(options);
   // The bundle first: its resolution is the one that decides what is read, and refuses what may not be.
-  const { bundle, inputs } = await bundleHook(entry, rootDir);
+  const { bundle, sourceMap, inputs } = await bundleHook(entry, rootDir);
   typeCheck(entry, rootDir);
   const component = await componentize(bundle);
   return {
@@ -88,6 +97,7 @@ export async function buildTypeScript(options: BuildTypeScriptOptions): Promise<
     sha256: createHash("sha256").update(component).digest("hex"),
     bytes: component.byteLength,
     bundle,
+    sourceMap,
     inputs,
     durationMs: performance.now() - started,
   };
@@ -184,7 +194,13 @@ function typeScriptFiles(dir: string): string[] {
   return out.sort();
 }
 
-async function bundleHook(entry: string, rootDir: string): Promise<{ bundle: string; inputs: string[] }> {
+/** The bundle's (unwritten) file name: the source map's paths are relative to its folder, the hook's. */
+const BUNDLE_FILE = "hook.js";
+
+async function bundleHook(
+  entry: string,
+  rootDir: string,
+): Promise<{ bundle: string; sourceMap: string; inputs: string[] }> {
   const confine = createConfineImportsPlugin({
     rootDir,
     entry,
@@ -206,6 +222,10 @@ async function bundleHook(entry: string, rootDir: string): Promise<{ bundle: str
     },
     bundle: true,
     write: false,
+    outfile: path.join(rootDir, BUNDLE_FILE),
+    // Beside the bundle, never in it (no sourceMappingURL): the component stays what it was.
+    sourcemap: "external",
+    sourcesContent: false,
     format: "esm",
     platform: "neutral",
     target: "es2020",
@@ -223,14 +243,15 @@ async function bundleHook(entry: string, rootDir: string): Promise<{ bundle: str
   // A module with no export at all is CommonJS to esbuild: `run` is then only a warning ("always undefined").
   const runWarning = result.warnings.find((w) => w.location?.file === GENERATED_ENTRY);
   if (runWarning !== undefined) throw missingRunError(runWarning, entry, rootDir);
-  const out = result.outputFiles[0];
-  if (!out) throw new ExtensionError("internal", "esbuild produced no bundle");
+  const out = result.outputFiles.find((f) => f.path.endsWith(BUNDLE_FILE));
+  const map = result.outputFiles.find((f) => f.path.endsWith(`${BUNDLE_FILE}.map`));
+  if (!out || !map) throw new ExtensionError("internal", "esbuild produced no bundle");
   // The generated entry is not a file; every other input is, relative to absWorkingDir.
   const inputs = Object.keys(result.metafile.inputs)
     .filter((f) => f !== GENERATED_ENTRY)
     .map((f) => path.resolve(rootDir, f))
     .sort();
-  return { bundle: out.text, inputs };
+  return { bundle: out.text, sourceMap: relocateSourceMap(map.text, rootDir, GENERATED_ENTRY), inputs };
 }
 
 interface EsbuildMessage {
