@@ -13,6 +13,7 @@ import {
   NODE_BUILTIN_DETAIL,
 } from "./confine-imports-plugin.js";
 import { createConfinedCompilerHost, referencesOutside } from "./confined-compiler-host.js";
+import { deterministicQjsRuntime } from "./deterministic-qjs-runtime.js";
 import { forbiddenImportError, type RefusedImport } from "./forbidden-import.js";
 import { relocateSourceMap } from "./hook-source-map.js";
 import {
@@ -251,7 +252,26 @@ async function bundleHook(
     .filter((f) => f !== GENERATED_ENTRY)
     .map((f) => path.resolve(rootDir, f))
     .sort();
-  return { bundle: out.text, sourceMap: relocateSourceMap(map.text, rootDir, GENERATED_ENTRY), inputs };
+  return {
+    bundle: namePdkByPackage(out.text, rootDir),
+    sourceMap: relocateSourceMap(map.text, rootDir, GENERATED_ENTRY),
+    inputs,
+  };
+}
+
+/**
+ * The bundle with esbuild's `// <path>` comment before each module of the
+ * PDK (its path from the hook's folder, which differs with where the hook
+ * is) written `// @ameide-ext/pdk/guest/<file>`: the same sources give the
+ * same bundle, wherever they are. Lines are kept, so the source map holds.
+ */
+function namePdkByPackage(bundle: string, rootDir: string): string {
+  return bundle.replace(/^\/\/ (\S+\.[cm]?[jt]s)$/gm, (line, file: string) => {
+    const inPdk = path.relative(PDK_GUEST_DIR, path.resolve(rootDir, file));
+    return inPdk.startsWith("..") || path.isAbsolute(inPdk)
+      ? line
+      : `// ${PDK_PACKAGE}/guest/${inPdk.split(path.sep).join("/")}`;
+  });
 }
 
 interface EsbuildMessage {
@@ -322,7 +342,7 @@ function importedSpecifier(lineText: string, column: number, length: number): st
 async function componentize(bundle: string): Promise<Uint8Array> {
   const { componentize: qjs } = await import("componentize-qjs");
   // The module's path ends up in the QuickJS snapshot: a path derived from the bundle alone
-  // (and the user's id) keeps it out of the differences between builds. (Some remain: QuickJS's init-time seeds.)
+  // (and the user's id) keeps it out of the differences between builds.
   // In a folder of this user's alone: the bundle is the tenant's code.
   const dir = path.join(
     await privateScratchDir("ameide-ext-ts"),
@@ -334,12 +354,14 @@ async function componentize(bundle: string): Promise<Uint8Array> {
     const jsPath = path.join(dir, "hook.js");
     await writeFile(witPath, readContractWit());
     await writeFile(jsPath, bundle);
+    // The sync runtime, made reproducible (deterministic-qjs-runtime.ts); the built-in one if it cannot be.
+    const runtime = await deterministicQjsRuntime();
     const { component } = await qjs({
       witPath,
       jsSource: bundle,
       jsPath,
       world: WORLD_NAME,
-      sync: true,
+      ...(runtime === undefined ? { sync: true } : { runtimeBytes: Buffer.from(runtime) }),
       stubWasi: true,
     });
     return new Uint8Array(component);
