@@ -62,18 +62,27 @@ describe("the stack of a TypeScript hook's uncaught exception", () => {
     expect(t.cases[0]?.logs[0]?.message).toContain(`at run (src/index.ts:${throwLine}:`);
   }, 120_000);
 
-  it("stays as QuickJS wrote it when dist/ has no map", async () => {
-    const id = "deal-approval";
-    const map = await readFile(join(dir, "dist", `${id}.js.map`), "utf8");
-    await rm(join(dir, "dist", `${id}.js.map`));
-    try {
-      const r = await runHook({ input: unlucky }, createNodeToolkitDeps(dir));
-      expect(r.error).toMatchObject({ reason: "guest_exception" });
-      expect(r.logs[0]?.message).toMatch(/\.js:\d+:\d+\)/);
-    } finally {
-      await writeFile(join(dir, "dist", `${id}.js.map`), map);
-    }
-  }, 120_000);
+  it.each([
+    ["has no map", undefined],
+    ["has a map that is not JSON", "{ not a map"],
+    ["has a map of another shape", JSON.stringify({ version: 3, sources: 7, mappings: ["x"] })],
+  ])(
+    "stays as QuickJS wrote it when dist/ %s, and run still reports the exception",
+    async (_name, text) => {
+      const file = join(dir, "dist", "deal-approval.js.map");
+      const map = await readFile(file, "utf8");
+      await rm(file);
+      if (text !== undefined) await writeFile(file, text);
+      try {
+        const r = await runHook({ input: unlucky }, createNodeToolkitDeps(dir));
+        expect(r.error).toMatchObject({ code: "internal", reason: "guest_exception" });
+        expect(r.logs[0]?.message).toMatch(/\.js:\d+:\d+\)/);
+      } finally {
+        await writeFile(file, map);
+      }
+    },
+    120_000,
+  );
 
   it("keeps frames the map cannot place, and maps at most MAX_MAPPED_FRAMES", async () => {
     const payload = JSON.parse(await readFile(join(dir, "dist", "deal-approval.js.map"), "utf8"));

@@ -54,7 +54,13 @@ export function createGuestStackMapper(layout: HookLayout, lang: HookLanguage, f
       const loaded = await loading;
       if (loaded === undefined) return report;
       const line = report.logs[at] as InvocationReport["logs"][number];
-      const { text, top } = mapStack(line.message, loaded.map, loaded.ignored);
+      let mapped: MappedStack;
+      try {
+        mapped = mapStack(line.message, loaded.map, loaded.ignored);
+      } catch {
+        return report; // A map that does not describe this bundle: the stack as QuickJS wrote it.
+      }
+      const { text, top } = mapped;
       const logs = report.logs.map((l, i) => (i === at ? { ...l, message: text } : l));
       const { message } = report.error;
       const located =
