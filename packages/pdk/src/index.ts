@@ -27,4 +27,5 @@ export {
   PDK_GUEST_ENTRY,
   PDK_GUEST_HOST_TYPES,
 } from "./hook-build/hook-tsconfig.js";
+export { NODE_BUILTIN_CODE } from "./hook-build/node-builtins.js";
 export { PDK_ASSEMBLY_DIR, PDK_PACKAGE } from "./hook-build/pdk-sources.js";

@@ -15,7 +15,7 @@ export interface BuildDiagnostic {
   column: number;
   /** What is wrong. */
   message: string;
-  /** The compiler's code, e.g. `TS2322` or `AS100`; `PDK1` for a hook without a proper `run` export. */
+  /** The compiler's code, e.g. `TS2322` or `AS100`; `PDK1` for a hook without a proper `run` export, `PDK2` for a refused import, `PDK3` for a Node built-in. */
   code: string;
   /** How serious it is. */
   severity: DiagnosticSeverity;

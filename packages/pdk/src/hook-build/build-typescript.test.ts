@@ -1,10 +1,13 @@
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { SourceMap, type SourceMapPayload } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { readComponentWit } from "@ameide-ext/component-tools";
 import { describe, expect, it } from "vitest";
 import { buildTypeScript } from "./build-typescript.js";
+import { MISSING_RUN_CODE } from "./compile-assemblyscript.js";
 import { PDK_GUEST_ENTRY } from "./hook-tsconfig.js";
+import { NODE_BUILTIN_CODE } from "./node-builtins.js";
 
 function hook(source: string, parent = tmpdir()): string {
   const dir = mkdtempSync(path.join(parent, "ts-hook-"));
@@ -43,14 +46,15 @@ export function run(input: Json) {
 `;
 
 describe("buildTypeScript()", () => {
-  // The bundle is reproducible; the component is not quite: componentize-qjs snapshots QuickJS
-  // after initialisation, and a small part of that state (seeds) differs from build to build.
-  it("builds a hook into a component of the contract world, from the same bundle twice", async () => {
+  // Issue #14: 134 bytes differed between two builds (QuickJS's snapshot kept the seeds and clock
+  // readings of its initialisation); and the bundle named the PDK by its path from the hook's folder.
+  it("builds a hook into a component of the contract world, byte-identical for the same sources, wherever they are", async () => {
     const entry = hook(DEAL);
     const a = await buildTypeScript({ entry });
-    const b = await buildTypeScript({ entry });
-    expect(a.bundle).toBe(b.bundle);
-    expect(a.bytes).toBe(b.bytes);
+    const b = await buildTypeScript({ entry: hook(DEAL, mkdtempSync(path.join(tmpdir(), "elsewhere-"))) });
+    expect(b.bundle).toBe(a.bundle);
+    expect(b.sha256).toBe(a.sha256);
+    expect(Buffer.from(b.component).equals(Buffer.from(a.component))).toBe(true);
     expect(a.bytes).toBe(a.component.byteLength);
     expect(a.inputs).toEqual([entry, PDK_GUEST_ENTRY].sort());
     const wit = await readComponentWit(a.component);
@@ -311,5 +315,129 @@ describe("buildTypeScript() reads nothing outside the hook", () => {
     const built = await buildTypeScript({ entry });
     expect(built.bundle).toContain('"high"');
     expect(built.inputs).toContain(path.join(root, "data", "table.json"));
+  }, 60_000);
+});
+
+// Issue #14: what an agent trips on should name its own file and the fix, never the build's internals.
+describe("buildTypeScript() diagnostics name the hook's code", () => {
+  type Refusal = { code: string; reason: string; details: { diagnostics: Array<Record<string, unknown>> } };
+  const refusal = async (source: string, setup: (root: string) => void = () => {}) => {
+    const entry = hook(source);
+    setup(path.dirname(path.dirname(entry)));
+    const err = (await buildTypeScript({ entry }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as (Refusal & Error) | undefined;
+    return { entry, err, diagnostics: err?.details?.diagnostics ?? [] };
+  };
+
+  it.each([
+    ["a module without run", "export function runx(input: unknown) { return input; }\n", 1, 1],
+    ["a run that is not exported", "const x = 1;\nfunction run(input: unknown) { return x; }\n", 2, 10],
+    ["a default export", "export default function run(input: unknown) { return input; }\n", 1, 25],
+  ])(
+    "blames src/index.ts for %s, with PDK1 and the signature to write",
+    async (_name, source, line, column) => {
+      const { entry, err, diagnostics } = await refusal(source);
+      expect(err).toMatchObject({ code: "invalid_argument", reason: "compile_error" });
+      expect(diagnostics).toEqual([
+        expect.objectContaining({ file: entry, line, column, code: MISSING_RUN_CODE, severity: "error" }),
+      ]);
+      expect(diagnostics[0]?.message).toContain("export function run(input");
+      expect(err?.message).toMatch(/^src\/index\.ts:\d+:\d+ error PDK1: /);
+      expect(err?.message).not.toContain("__ameide_hook_entry__");
+    },
+  );
+
+  it.each([
+    [
+      '"node:fs"',
+      'import { readFileSync } from "node:fs";\nexport function run() { return readFileSync("a"); }\n',
+      30,
+    ],
+    ['"fs"', 'import { readFileSync } from "fs";\nexport function run() { return readFileSync("a"); }\n', 30],
+    [
+      '"fs/promises"',
+      'import * as fs from "fs/promises";\nexport function run() { return String(fs); }\n',
+      21,
+    ],
+    [
+      'require("node:path")',
+      'declare const require: (s: string) => unknown;\nconst p = require("node:path");\nexport function run() { return String(p); }\n',
+      19,
+    ],
+  ])("refuses %s as a Node built-in, at the import, with NODE_BUILTIN_CODE", async (spec, source, column) => {
+    const { entry, err, diagnostics } = await refusal(source);
+    expect(err).toMatchObject({ code: "invalid_argument", reason: "forbidden_import" });
+    const line = source.split("\n").findIndex((l) => l.includes(spec.replace(/^require\(|\)$/g, ""))) + 1;
+    expect(diagnostics).toEqual([
+      expect.objectContaining({ file: entry, line, column, code: NODE_BUILTIN_CODE }),
+    ]);
+    expect(diagnostics[0]?.message).toContain("Node built-ins do not exist in hooks");
+    expect(err?.message).not.toContain("@types/node");
+  });
+
+  it("bundles an npm package named like a Node built-in when the hook declares it", async () => {
+    const { err } = await refusal(
+      'import { band } from "events";\nexport function run() { return band(1); }\n',
+      (root) => {
+        writePackage(root, "events", () => ({ main: "index.js", types: "index.d.ts" }), {
+          "index.js": "exports.band = (n) => n + 1;\n",
+          "index.d.ts": "export declare function band(n: number): number;\n",
+        });
+        writeFileSync(
+          path.join(root, "package.json"),
+          JSON.stringify({ name: "h", dependencies: { events: "3.3.0" } }),
+        );
+      },
+    );
+    expect(err).toBeUndefined();
+  });
+
+  it("says Node globals do not exist in hooks instead of tsc's advice to install @types/node", async () => {
+    const { entry, err, diagnostics } = await refusal(
+      "export function run() {\n  return process.env.HOME ?? Buffer.from('x');\n}\n",
+    );
+    expect(err).toMatchObject({ code: "invalid_argument", reason: "compile_error" });
+    expect(diagnostics).toEqual([
+      expect.objectContaining({ file: entry, line: 2, column: 10, code: NODE_BUILTIN_CODE }),
+      expect.objectContaining({ file: entry, line: 2, column: 30, code: NODE_BUILTIN_CODE }),
+    ]);
+    for (const d of diagnostics) expect(d.message).toContain("Node built-ins do not exist in hooks");
+    expect(err?.message).not.toContain("@types/node");
+  });
+});
+
+// Issue #14: a thrown error's stack named /hook.js:2286:35; the build ships the map back to the hook's sources.
+describe("buildTypeScript() source map", () => {
+  it("maps the bundle back to src/ by paths relative to the hook, the build's own wrapper in ignoreList", async () => {
+    const entry = hook(
+      `import { log } from "@ameide-ext/pdk";\nexport function run(input: { n: number }) {\n  log.info("n");\n  if (input.n === 13) throw new TypeError("unlucky");\n  return input.n;\n}\n`,
+    );
+    const built = await buildTypeScript({ entry });
+    const map = JSON.parse(built.sourceMap) as {
+      version: number;
+      sources: string[];
+      ignoreList: number[];
+      sourcesContent?: unknown;
+    };
+    expect(map.version).toBe(3);
+    expect(map.sourcesContent).toBeUndefined();
+    expect([...map.sources].sort()).toEqual(
+      ["src/index.ts", "@ameide-ext/pdk/guest/index.ts", "__ameide_hook_entry__.js"].sort(),
+    );
+    expect(map.ignoreList.map((i) => map.sources[i]).sort()).toEqual(
+      ["@ameide-ext/pdk/guest/index.ts", "__ameide_hook_entry__.js"].sort(),
+    );
+    // The bundle's `throw new TypeError` is line 4, column 23 of src/index.ts (1-based).
+    const lines = built.bundle.split("\n");
+    const line = lines.findIndex((l) => l.includes('new TypeError("unlucky")'));
+    const column = (lines[line] as string).indexOf("throw");
+    expect(new SourceMap(map as unknown as SourceMapPayload).findEntry(line, column)).toMatchObject({
+      originalSource: "src/index.ts",
+      originalLine: 3,
+      originalColumn: 22,
+    });
+    expect(built.bundle).not.toContain("sourceMappingURL");
   }, 60_000);
 });

@@ -7,15 +7,23 @@ import { build as esbuild } from "esbuild";
 import ts from "typescript";
 import type { BuildDiagnostic } from "./build-diagnostic.js";
 import { formatBuildDiagnostic } from "./build-diagnostic.js";
-import { createConfineImportsPlugin, FORBIDDEN_IMPORT_DETAIL } from "./confine-imports-plugin.js";
+import {
+  createConfineImportsPlugin,
+  FORBIDDEN_IMPORT_DETAIL,
+  NODE_BUILTIN_DETAIL,
+} from "./confine-imports-plugin.js";
 import { createConfinedCompilerHost, referencesOutside } from "./confined-compiler-host.js";
+import { deterministicQjsRuntime } from "./deterministic-qjs-runtime.js";
 import { forbiddenImportError, type RefusedImport } from "./forbidden-import.js";
+import { relocateSourceMap } from "./hook-source-map.js";
 import {
   HOOK_COMPILER_OPTIONS,
   PDK_GUEST_DIR,
   PDK_GUEST_ENTRY,
   PDK_GUEST_HOST_TYPES,
 } from "./hook-tsconfig.js";
+import { missingRunDiagnostic } from "./missing-run.js";
+import { explainNodeGlobal, NODE_BUILTIN_CODE } from "./node-builtins.js";
 import { createPathConfinement, isInside } from "./path-confinement.js";
 import { PDK_PACKAGE } from "./pdk-sources.js";
 import { privateScratchDir } from "./private-scratch.js";
@@ -38,6 +46,14 @@ export interface TypeScriptBuild {
   bytes: number;
   /** The bundled JavaScript that QuickJS runs. */
   bundle: string;
+  /**
+   * The bundle's source map (JSON, version 3, no sources' content): `sources`
+   * relative to the hook's folder (`src/index.ts`), the guest PDK as
+   * `@ameide-ext/pdk/guest/index.ts`, the PDK and the generated entry in
+   * `ignoreList`. Not in the component: the toolkit keeps it beside it to map
+   * a thrown error's stack (`/hook.js:97:37`) back to `src/index.ts`.
+   */
+  sourceMap: string;
   /**
    * Absolute paths of the files bundled (the hook's modules, its dependencies,
    * the guest PDK), sorted: what the component was built from. Type-only files
@@ -74,7 +90,7 @@ export async function buildTypeScript(options: BuildTypeScriptOptions): Promise<
   const started = performance.now();
   const { entry, rootDir } = await checkOptions(options);
   // The bundle first: its resolution is the one that decides what is read, and refuses what may not be.
-  const { bundle, inputs } = await bundleHook(entry, rootDir);
+  const { bundle, sourceMap, inputs } = await bundleHook(entry, rootDir);
   typeCheck(entry, rootDir);
   const component = await componentize(bundle);
   return {
@@ -82,6 +98,7 @@ export async function buildTypeScript(options: BuildTypeScriptOptions): Promise<
     sha256: createHash("sha256").update(component).digest("hex"),
     bytes: component.byteLength,
     bundle,
+    sourceMap,
     inputs,
     durationMs: performance.now() - started,
   };
@@ -132,35 +149,38 @@ function typeCheck(entry: string, rootDir: string): void {
   const errors = ts.getPreEmitDiagnostics(program).filter((d) => d.category === ts.DiagnosticCategory.Error);
   if (errors.length === 0) return;
   throw compileError(
-    errors.map((d): BuildDiagnostic => {
-      const message = ts.flattenDiagnosticMessageText(d.messageText, "\n");
-      if (!d.file || d.start === undefined) {
-        return {
-          file: entry,
-          line: 1,
-          column: 1,
-          message,
-          code: `TS${d.code}`,
-          severity: "error",
-          sourceLine: "",
-          length: 1,
-        };
-      }
-      const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
-      const sourceLine = d.file.text.split(/\r?\n/)[line] ?? "";
-      return {
-        file: d.file.fileName,
-        line: line + 1,
-        column: character + 1,
-        message,
-        code: `TS${d.code}`,
-        severity: "error",
-        sourceLine,
-        length: Math.max(1, Math.min(d.length ?? 1, sourceLine.length - character)),
-      };
-    }),
+    errors.map((d): BuildDiagnostic => explainNodeGlobal(tscDiagnostic(d, entry))),
     rootDir,
   );
+}
+
+/** A diagnostic of tsc, located in its file (or at the entry's 1:1 when tsc gives no file). */
+function tscDiagnostic(d: ts.Diagnostic, entry: string): BuildDiagnostic {
+  const message = ts.flattenDiagnosticMessageText(d.messageText, "\n");
+  if (!d.file || d.start === undefined) {
+    return {
+      file: entry,
+      line: 1,
+      column: 1,
+      message,
+      code: `TS${d.code}`,
+      severity: "error",
+      sourceLine: "",
+      length: 1,
+    };
+  }
+  const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
+  const sourceLine = d.file.text.split(/\r?\n/)[line] ?? "";
+  return {
+    file: d.file.fileName,
+    line: line + 1,
+    column: character + 1,
+    message,
+    code: `TS${d.code}`,
+    severity: "error",
+    sourceLine,
+    length: Math.max(1, Math.min(d.length ?? 1, sourceLine.length - character)),
+  };
 }
 
 /** The .ts files (declarations included) under `dir`, node_modules and dot-folders aside, sorted. */
@@ -175,7 +195,13 @@ function typeScriptFiles(dir: string): string[] {
   return out.sort();
 }
 
-async function bundleHook(entry: string, rootDir: string): Promise<{ bundle: string; inputs: string[] }> {
+/** The bundle's (unwritten) file name: the source map's paths are relative to its folder, the hook's. */
+const BUNDLE_FILE = "hook.js";
+
+async function bundleHook(
+  entry: string,
+  rootDir: string,
+): Promise<{ bundle: string; sourceMap: string; inputs: string[] }> {
   const confine = createConfineImportsPlugin({
     rootDir,
     entry,
@@ -197,6 +223,10 @@ async function bundleHook(entry: string, rootDir: string): Promise<{ bundle: str
     },
     bundle: true,
     write: false,
+    outfile: path.join(rootDir, BUNDLE_FILE),
+    // Beside the bundle, never in it (no sourceMappingURL): the component stays what it was.
+    sourcemap: "external",
+    sourcesContent: false,
     format: "esm",
     platform: "neutral",
     target: "es2020",
@@ -211,14 +241,37 @@ async function bundleHook(entry: string, rootDir: string): Promise<{ bundle: str
   }).catch((cause: unknown) => {
     throw bundleError(cause, entry, rootDir);
   });
-  const out = result.outputFiles[0];
-  if (!out) throw new ExtensionError("internal", "esbuild produced no bundle");
+  // A module with no export at all is CommonJS to esbuild: `run` is then only a warning ("always undefined").
+  const runWarning = result.warnings.find((w) => w.location?.file === GENERATED_ENTRY);
+  if (runWarning !== undefined) throw missingRunError(runWarning, entry, rootDir);
+  const out = result.outputFiles.find((f) => f.path.endsWith(BUNDLE_FILE));
+  const map = result.outputFiles.find((f) => f.path.endsWith(`${BUNDLE_FILE}.map`));
+  if (!out || !map) throw new ExtensionError("internal", "esbuild produced no bundle");
   // The generated entry is not a file; every other input is, relative to absWorkingDir.
   const inputs = Object.keys(result.metafile.inputs)
     .filter((f) => f !== GENERATED_ENTRY)
     .map((f) => path.resolve(rootDir, f))
     .sort();
-  return { bundle: out.text, inputs };
+  return {
+    bundle: namePdkByPackage(out.text, rootDir),
+    sourceMap: relocateSourceMap(map.text, rootDir, GENERATED_ENTRY),
+    inputs,
+  };
+}
+
+/**
+ * The bundle with esbuild's `// <path>` comment before each module of the
+ * PDK (its path from the hook's folder, which differs with where the hook
+ * is) written `// @ameide-ext/pdk/guest/<file>`: the same sources give the
+ * same bundle, wherever they are. Lines are kept, so the source map holds.
+ */
+function namePdkByPackage(bundle: string, rootDir: string): string {
+  return bundle.replace(/^\/\/ (\S+\.[cm]?[jt]s)$/gm, (line, file: string) => {
+    const inPdk = path.relative(PDK_GUEST_DIR, path.resolve(rootDir, file));
+    return inPdk.startsWith("..") || path.isAbsolute(inPdk)
+      ? line
+      : `// ${PDK_PACKAGE}/guest/${inPdk.split(path.sep).join("/")}`;
+  });
 }
 
 interface EsbuildMessage {
@@ -243,7 +296,8 @@ function bundleError(cause: unknown, entry: string, rootDir: string): ExtensionE
   const forbidden = errors.flatMap((e, i) => {
     const at = located[i] as (typeof located)[number];
     const key = `${at.file}:${at.line}:${at.column}:${e.text}`;
-    if (e.detail !== FORBIDDEN_IMPORT_DETAIL || seen.has(key)) return [];
+    if ((e.detail !== FORBIDDEN_IMPORT_DETAIL && e.detail !== NODE_BUILTIN_DETAIL) || seen.has(key))
+      return [];
     seen.add(key);
     return [{ ...at, e }];
   });
@@ -253,10 +307,14 @@ function bundleError(cause: unknown, entry: string, rootDir: string): ExtensionE
         ...at,
         specifier: importedSpecifier(at.sourceLine, at.column, at.length),
         why: e.text,
+        ...(e.detail === NODE_BUILTIN_DETAIL ? { code: NODE_BUILTIN_CODE } : {}),
       })),
       rootDir,
     );
   }
+  // The generated entry imports the hook's run: an error there is the hook's missing (or unexported) run.
+  const missingRun = errors.find((e) => e.location?.file === GENERATED_ENTRY);
+  if (missingRun !== undefined) return missingRunError(missingRun, entry, rootDir);
   return compileError(
     errors.map((e, i) => ({
       ...(located[i] as (typeof located)[number]),
@@ -268,6 +326,14 @@ function bundleError(cause: unknown, entry: string, rootDir: string): ExtensionE
   );
 }
 
+/** esbuild's message about the generated entry's `import { run }`, as the hook's own PDK1 diagnostic. */
+function missingRunError(message: EsbuildMessage, entry: string, rootDir: string): ExtensionError {
+  const cause = /^No matching export|will always be undefined/.test(message.text)
+    ? "it exports no `run`"
+    : message.text;
+  return compileError([missingRunDiagnostic(entry, rootDir, cause)], rootDir);
+}
+
 /** The specifier esbuild's location points at (the quoted string in the import), without its quotes. */
 function importedSpecifier(lineText: string, column: number, length: number): string {
   return lineText.slice(column - 1, column - 1 + length).replace(/^["'`]|["'`]$/g, "");
@@ -276,7 +342,7 @@ function importedSpecifier(lineText: string, column: number, length: number): st
 async function componentize(bundle: string): Promise<Uint8Array> {
   const { componentize: qjs } = await import("componentize-qjs");
   // The module's path ends up in the QuickJS snapshot: a path derived from the bundle alone
-  // (and the user's id) keeps it out of the differences between builds. (Some remain: QuickJS's init-time seeds.)
+  // (and the user's id) keeps it out of the differences between builds.
   // In a folder of this user's alone: the bundle is the tenant's code.
   const dir = path.join(
     await privateScratchDir("ameide-ext-ts"),
@@ -288,12 +354,14 @@ async function componentize(bundle: string): Promise<Uint8Array> {
     const jsPath = path.join(dir, "hook.js");
     await writeFile(witPath, readContractWit());
     await writeFile(jsPath, bundle);
+    // The sync runtime, made reproducible (deterministic-qjs-runtime.ts); the built-in one if it cannot be.
+    const runtime = await deterministicQjsRuntime();
     const { component } = await qjs({
       witPath,
       jsSource: bundle,
       jsPath,
       world: WORLD_NAME,
-      sync: true,
+      ...(runtime === undefined ? { sync: true } : { runtimeBytes: Buffer.from(runtime) }),
       stubWasi: true,
     });
     return new Uint8Array(component);

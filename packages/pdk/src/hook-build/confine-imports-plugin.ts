@@ -4,6 +4,7 @@ import type { Loader, OnLoadResult, OnResolveArgs, OnResolveResult, Plugin, Plug
 import { locateRange } from "./build-diagnostic.js";
 import { computedImports } from "./computed-imports.js";
 import { packageEntryOutside, undeclaredPackage } from "./hook-packages.js";
+import { isNodeBuiltin, NODE_BUILTIN_RULE } from "./node-builtins.js";
 import { isInside, type PathConfinement } from "./path-confinement.js";
 
 /** Options of {@link createConfineImportsPlugin}. */
@@ -24,6 +25,9 @@ export interface ConfineImportsOptions {
 
 /** The `detail` of the esbuild errors this plugin raises, to tell them from compile errors. */
 export const FORBIDDEN_IMPORT_DETAIL = "ameide:forbidden_import";
+
+/** The `detail` of the refusal of a Node built-in module (`node:fs`, or `fs` the hook has no package of). */
+export const NODE_BUILTIN_DETAIL = "ameide:node_builtin";
 
 /** Loaders by extension: code and JSON only, never text, binary, file, base64, dataurl or copy. */
 const LOADERS: Readonly<Record<string, Loader>> = {
@@ -58,6 +62,9 @@ export function createConfineImportsPlugin(options: ConfineImportsOptions): Plug
       build.onResolve({ filter: /.*/ }, async (args) => {
         if (args.pluginData === INNER) return undefined;
         const outcome = await resolveConfined(build, args, options);
+        // `events` or `buffer` may be an npm package the hook declares; refused, a built-in's name says why.
+        if (isNodeBuiltin(args.path) && (typeof outcome === "string" || outcome.errors?.length))
+          return { errors: [{ text: NODE_BUILTIN_RULE, detail: NODE_BUILTIN_DETAIL }] };
         if (typeof outcome === "string") return refuse(outcome);
         if (!outcome.external && outcome.path !== undefined) approved.add(outcome.path);
         return outcome;

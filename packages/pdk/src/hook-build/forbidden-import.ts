@@ -22,6 +22,8 @@ export interface RefusedImport {
   /** The importing line, from the hook's own file; empty when unknown. */
   sourceLine: string;
   length: number;
+  /** The diagnostic code; default {@link FORBIDDEN_IMPORT_CODE}. Another code's `why` says the fix itself. */
+  code?: string;
 }
 
 /**
@@ -36,8 +38,8 @@ export function forbiddenImportError(refused: readonly RefusedImport[], rootDir:
       file: r.file,
       line: r.line,
       column: r.column,
-      message: `import ${JSON.stringify(r.specifier)} is refused: ${r.why}; ${IMPORT_RULE}`,
-      code: FORBIDDEN_IMPORT_CODE,
+      message: `import ${JSON.stringify(r.specifier)} is refused: ${r.why}${r.code === undefined ? `; ${IMPORT_RULE}` : ""}`,
+      code: r.code ?? FORBIDDEN_IMPORT_CODE,
       severity: "error",
       sourceLine: r.sourceLine,
       length: r.length,

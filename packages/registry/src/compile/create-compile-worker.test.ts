@@ -60,6 +60,22 @@ describe("createCompileWorker()", () => {
     expect(again.sha256).toBe(out.sha256);
   });
 
+  // Issue #14: a TypeScript module differed from build to build, so the registry's never matched the author's.
+  it("compiles a TypeScript revision to the very module the author's build made (reproducible builds)", async () => {
+    let local = "";
+    const rev = await hookRevision(
+      await fresh(),
+      "process_hook",
+      async (dir) => {
+        local = (await buildHook({ dir }, createNodeToolkitDeps(dir))).sha256;
+      },
+      { lang: "typescript" },
+    );
+    const out = await createCompileWorker({ modules: createFolderModuleWriter(join(work, "m-ts")) })(rev);
+    expect(out.record.status, JSON.stringify(out.record.diagnostics)).toBe("succeeded");
+    expect(out.sha256).toBe(local);
+  }, 240_000);
+
   it("fails a revision whose manifest's lang is not the language it was uploaded as, before building", async () => {
     const compile = createCompileWorker({ modules: createFolderModuleWriter(join(work, "m-lang")) });
     const rev = await hookRevision(await fresh(), "process_hook", undefined, {

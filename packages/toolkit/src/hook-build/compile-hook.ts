@@ -17,6 +17,8 @@ export interface CompiledHook {
   warnings: BuildDiagnostic[];
   /** Files outside `src/` bundled into it, with their sha256 (see BuildStamp.dependencies). */
   dependencies: Record<string, string> | undefined;
+  /** A TypeScript hook's source map (JSON), written to `dist/<id>.js.map`; undefined for AssemblyScript. */
+  sourceMap: string | undefined;
 }
 
 /**
@@ -37,13 +39,13 @@ export async function compileHook(
     case "assemblyscript": {
       const build = await buildAssemblyScript({ entry: layout.entry, rootDir: layout.dir, optimize });
       const { component, sha256, durationMs, warnings } = build;
-      return { component, sha256, durationMs, warnings, dependencies: undefined };
+      return { component, sha256, durationMs, warnings, dependencies: undefined, sourceMap: undefined };
     }
     case "typescript": {
       const build = await buildTypeScript({ entry: layout.entry, rootDir: layout.dir });
-      const { component, sha256, durationMs } = build;
+      const { component, sha256, durationMs, sourceMap } = build;
       const dependencies = await dependencyDigests(layout, fs, build.inputs, PDK_GUEST_DIR);
-      return { component, sha256, durationMs, warnings: [], dependencies };
+      return { component, sha256, durationMs, warnings: [], dependencies, sourceMap };
     }
   }
 }

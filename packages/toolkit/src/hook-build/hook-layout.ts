@@ -18,6 +18,8 @@ export interface HookLayout {
   wasm: string;
   /** What the component was built from, to tell when it is stale: `dist/<id>.build.json`. */
   stamp: string;
+  /** A TypeScript hook's bundle's source map, to map a thrown error's stack to `src/`: `dist/<id>.js.map`. */
+  sourceMap: string;
 }
 
 /** The layout of the hook in `dir` (absolute) whose id is `id`. */
@@ -29,6 +31,7 @@ export function hookLayout(dir: string, id: string): HookLayout {
     srcDir: path.join(dir, "src"),
     wasm: path.join(dir, DIST_DIR, `${id}.wasm`),
     stamp: path.join(dir, DIST_DIR, `${id}.build.json`),
+    sourceMap: path.join(dir, DIST_DIR, `${id}.js.map`),
   };
 }
 

@@ -162,13 +162,14 @@ async function makeHook(
   let durationMs = 0;
   let warnings: BuildDiagnostic[] = [];
   let dependencies: Record<string, string> | undefined;
+  let sourceMap: string | undefined;
   if (fresh) {
     component = fresh.component;
     sha256 = fresh.stamp.sha256;
   } else {
     emit({ type: "compile-start", entry: layout.entry });
     const build = await compileHook(layout, manifest.lang, opts.optimize, fs);
-    ({ component, sha256, durationMs, warnings, dependencies } = build);
+    ({ component, sha256, durationMs, warnings, dependencies, sourceMap } = build);
   }
   const bytesLimit = DEFAULT_SIZE_LIMITS.moduleBytes;
   emit({
@@ -192,6 +193,7 @@ async function makeHook(
     const stamp: BuildStamp = { id: manifest.id, sha256, bytes: component.byteLength, inputs };
     if (dependencies !== undefined) stamp.dependencies = dependencies;
     await writeBuild(layout, fs, component, stamp);
+    if (sourceMap !== undefined) await fs.writeFile(layout.sourceMap, sourceMap);
     emit({ type: "wasm-written", file: layout.wasm });
   }
   return {

@@ -5,6 +5,7 @@ import type { EventSink } from "../hook-events.js";
 import type { HostCallMock } from "../hook-fixtures/fixture-schema.js";
 import type { HookManifest } from "../hook-manifest/manifest-schema.js";
 import type { ToolkitDeps } from "../toolkit-deps.js";
+import { createGuestStackMapper } from "./guest-stack.js";
 import { type InvocationReport, invokeHook } from "./invoke-hook.js";
 import { describeUsage } from "./limit-usage.js";
 
@@ -63,13 +64,16 @@ export async function runHook(options: RunHookOptions, deps: ToolkitDeps): Promi
   );
   try {
     const tier = (riskTier as RiskTier | undefined) ?? prepared.loaded.manifest.risk_tier;
-    const report = invokeHook(prepared, {
-      input: options.input,
-      ctx: options.ctx,
-      riskTier: tier,
-      hostCalls: options.hostCalls,
-      hint: "answer it with --host-calls <file>",
-    });
+    const stacks = createGuestStackMapper(prepared.layout, prepared.loaded.manifest.lang, deps.fs);
+    const report = await stacks.map(
+      invokeHook(prepared, {
+        input: options.input,
+        ctx: options.ctx,
+        riskTier: tier,
+        hostCalls: options.hostCalls,
+        hint: "answer it with --host-calls <file>",
+      }),
+    );
     const { unexpectedHostCalls, unusedHostCalls, ...rest } = report;
     const warnings = [
       ...unexpectedHostCalls,

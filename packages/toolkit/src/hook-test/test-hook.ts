@@ -5,6 +5,7 @@ import type { EventSink } from "../hook-events.js";
 import { FIXTURES_DIR } from "../hook-fixtures/fixture-schema.js";
 import { type LoadedFixture, loadFixtures } from "../hook-fixtures/load-fixtures.js";
 import type { HookManifest } from "../hook-manifest/manifest-schema.js";
+import { createGuestStackMapper } from "../hook-run/guest-stack.js";
 import { type ErrorSummary, type InvocationReport, invokeHook } from "../hook-run/invoke-hook.js";
 import { limitUsage } from "../hook-run/limit-usage.js";
 import { formatJson } from "../json/format-json.js";
@@ -98,8 +99,9 @@ export async function testHook(options: TestHookOptions, deps: ToolkitDeps): Pro
     emit({ type: "cases", names: fixtures.map((f) => f.fixture.name) });
     const cases: CaseResult[] = [];
     const updated: string[] = [];
+    const stacks = createGuestStackMapper(prepared.layout, prepared.loaded.manifest.lang, deps.fs);
     for (const [index, loadedFixture] of fixtures.entries()) {
-      const report = invokeSafely(prepared, loadedFixture);
+      const report = await stacks.map(invokeSafely(prepared, loadedFixture));
       const verdict = judgeCase(loadedFixture.fixture, report, prepared.loaded);
       let status: CaseResult["status"] = verdict.failures.length === 0 ? "passed" : "failed";
       let failures = verdict.failures;
