@@ -183,4 +183,38 @@ describe("traces from an SDK call through the runtime process to a host call", (
     expect(root?.parentSpanId).toBe("");
     expect(root?.traceId).not.toBe(CALLER.traceId);
   }, 60_000);
+
+  it("ignores a malformed traceparent (hostile caller): the invocation is served under a new trace", async () => {
+    const hostile = [
+      "garbage",
+      `00-${"0".repeat(32)}-${"0".repeat(16)}-01`, // all-zero ids are invalid
+      `ff-${CALLER.traceId}-${CALLER.spanId}-01`, // version ff is forbidden
+      `00-${CALLER.traceId.toUpperCase()}-${CALLER.spanId}-01`, // ids are lowercase hex
+      `00-${CALLER.traceId}-${CALLER.spanId}-01-${"x".repeat(4000)}`,
+    ];
+    const before = receiver.spans.length;
+    for (const [i, traceparent] of hostile.entries()) {
+      const res = await fetch(`${rt.url}/ameide.extensions.v1.WasmExtensionRuntime/InvokeExtension`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "connect-protocol-version": "1", traceparent },
+        body: JSON.stringify({
+          extensionId: "reader",
+          version: "latest",
+          ctx: { tenantId: "acme", userId: "u-1", actorType: "USER", correlationId: `hostile-${i}` },
+          inputJson: Buffer.from("{}").toString("base64"),
+        }),
+      });
+      expect(res.status).toBe(200);
+      expect((await res.json()) as { outcome: string }).toMatchObject({ outcome: "OUTCOME_OK" });
+    }
+    const mine = (all: ReceivedSpan[]) =>
+      all.slice(before).filter((s) => String(s.attributes["ameide.correlation_id"]).startsWith("hostile-"));
+    const spans = mine(await receiver.waitFor((all) => mine(all).length === hostile.length));
+    for (const span of spans) {
+      expect(span.parentSpanId).toBe("");
+      expect(span.traceId).not.toBe(CALLER.traceId);
+    }
+    // Still serving the SDK's calls.
+    expect((await client.invoke({ extensionId: "reader", ctx, input: {} })).outcome).toBe("ok");
+  }, 60_000);
 });
