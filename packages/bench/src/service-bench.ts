@@ -215,6 +215,10 @@ async function main(): Promise<number> {
       "deal-approval",
       bearer,
     );
+    // Logged at once too: a run that passes its time bound on a loaded machine still shows it.
+    log(
+      `tracing off p50 ${(tracing.off.p50Us / 1000).toFixed(3)} ms, on ${(tracing.on.p50Us / 1000).toFixed(3)} ms: adds ${tracing.deltaP50Ms.toFixed(3)} ms`,
+    );
     const throughput = await measureThroughputs(server.url);
     const memory = await serverMemory(server.url);
     // The invoice-line hook runs only in the batch row: the log has its routings by now (it is flushed

@@ -81,12 +81,11 @@ function entryAttributes(entry: CatalogEntry | undefined): Attributes {
   };
 }
 
-/** Marks a span failed when its outcome is a technical error (a business error is an answer, not a failure). */
-function setOutcome(span: Span, outcome: string, code: string, reason: string): void {
-  span.setAttribute("ameide.outcome", outcome);
-  if (outcome !== "technical_error") return;
-  span.setAttributes({ "ameide.error_code": code, "ameide.error_reason": reason });
+/** The outcome attributes of a span: a technical error's code and reason too, and the span's status set to error. */
+function outcomeAttributes(span: Span, outcome: string, code: string, reason: string): Attributes {
+  if (outcome !== "technical_error") return { "ameide.outcome": outcome };
   span.setStatus({ code: SpanStatusCode.ERROR, message: reason === "" ? code : `${code}/${reason}` });
+  return { "ameide.outcome": outcome, "ameide.error_code": code, "ameide.error_reason": reason };
 }
 
 /** Ends an invocation's span with the §6.5 fields of its answer: usage, outcome, error code and reason. */
@@ -98,6 +97,7 @@ export function endInvocationSpan(
   latencyMs: number,
 ): void {
   const s = response.stats;
+  // One setAttributes call: each call checks and copies what it is given.
   span.setAttributes({
     ...entryAttributes(entry),
     "ameide.latency_ms": latencyMs,
@@ -106,9 +106,9 @@ export function endInvocationSpan(
     "ameide.peak_memory_bytes": Number(s?.peakMemoryBytes ?? 0n),
     "ameide.output_bytes": Number(s?.outputBytes ?? 0n),
     "ameide.host_calls": s?.hostCalls ?? 0,
+    ...(outcome === "business_error" ? { "ameide.error_code": response.errorCode } : {}),
+    ...outcomeAttributes(span, outcome, response.errorCode, response.errorReason),
   });
-  if (outcome === "business_error") span.setAttribute("ameide.error_code", response.errorCode);
-  setOutcome(span, outcome, response.errorCode, response.errorReason);
   span.end();
 }
 
@@ -136,8 +136,19 @@ export function endBatchSpan(
     outputBytes += Number(s?.outputBytes ?? 0n);
     peakMemory = Math.max(peakMemory, Number(s?.peakMemoryBytes ?? 0n));
   }
+  const outcome = refusal
+    ? outcomeAttributes(span, "technical_error", refusal.code, refusal.reason ?? "")
+    : {
+        "ameide.outcome":
+          counts.technical_error > 0
+            ? "technical_error"
+            : counts.business_error > 0
+              ? "business_error"
+              : "ok",
+      };
   span.setAttributes({
     ...entryAttributes(entry),
+    ...outcome,
     "ameide.latency_ms": latencyMs,
     "ameide.batch.size": results.length,
     "ameide.batch.ok": counts.ok,
@@ -147,11 +158,5 @@ export function endBatchSpan(
     "ameide.output_bytes": outputBytes,
     "ameide.peak_memory_bytes": peakMemory,
   });
-  if (refusal) setOutcome(span, "technical_error", refusal.code, refusal.reason ?? "");
-  else
-    span.setAttribute(
-      "ameide.outcome",
-      counts.technical_error > 0 ? "technical_error" : counts.business_error > 0 ? "business_error" : "ok",
-    );
   span.end();
 }

@@ -1,6 +1,5 @@
 import { ExtensionError } from "@ameide-ext/contract";
-import { context, propagation, type Tracer, trace } from "@opentelemetry/api";
-import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import { propagation, type Tracer, trace } from "@opentelemetry/api";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { detectResources, envDetector, resourceFromAttributes } from "@opentelemetry/resources";
@@ -158,8 +157,10 @@ export interface Tracing {
  * ({@link tracingSettingsFromEnv}), or returns undefined when it asks for no
  * traces: then nothing is registered and the runtime does no tracing work at
  * all. Registers, globally, the tracer provider (spans batched and POSTed as
- * OTLP/HTTP protobuf), the AsyncLocalStorage context manager and the W3C trace
- * context propagator. The resource is `service.name` (OTEL_SERVICE_NAME,
+ * OTLP/HTTP protobuf) and the W3C trace context propagator, but no context
+ * manager: the runtime hands each invocation's context to its children
+ * explicitly, and an AsyncLocalStorage context manager would put a promise
+ * hook on every promise of the process (Node 20), tracing on or off. The resource is `service.name` (OTEL_SERVICE_NAME,
  * default "ameide-ext-runtime") plus OTEL_RESOURCE_ATTRIBUTES. The exporter's
  * other variables (headers, timeout, compression) are read by the exporter
  * itself; the batch processor's (OTEL_BSP_*) here.
@@ -178,7 +179,6 @@ export function startTracing(env: NodeJS.ProcessEnv): Tracing | undefined {
     ],
   });
   trace.setGlobalTracerProvider(provider);
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   return {
     tracer: provider.getTracer("@ameide-ext/runtime"),
