@@ -516,9 +516,10 @@ function report(r: ServiceBenchResults): string {
   lines.push(
     "",
     `tracing, deal-approval (low tier), one client per server, interleaved, Connect binary over HTTP/1.1 (p50 / p99):`,
-    `  tracing off   ${us(tr.off.p50Us)} / ${us(tr.off.p99Us)}   (${tr.off.samples} calls)`,
-    `  tracing on    ${us(tr.on.p50Us)} / ${us(tr.on.p99Us)}   (${tr.on.samples} calls; ${tr.spansExported} spans exported; ${tr.sampler})`,
-    `  tracing adds ${tr.deltaP50Ms >= 0 ? "+" : ""}${tr.deltaP50Ms.toFixed(3)} ms at p50`,
+    `  tracing off   ${us(tr.off.p50Us)} / ${us(tr.off.p99Us)}   server CPU ${tr.off.cpuPerCallUs.toFixed(1)} µs per call   (${tr.off.samples} calls)`,
+    `  tracing on    ${us(tr.on.p50Us)} / ${us(tr.on.p99Us)}   server CPU ${tr.on.cpuPerCallUs.toFixed(1)} µs per call   (${tr.on.samples} calls; ${tr.spansExported} spans exported; ${tr.sampler})`,
+    `  tracing adds ${tr.deltaP50Ms >= 0 ? "+" : ""}${tr.deltaP50Ms.toFixed(3)} ms at p50, ${tr.deltaCpuPerCallUs.toFixed(1)} µs of the server's CPU per call`,
+    `  in the bench's process, two runtimes, invokeExtension in alternating blocks (${tr.inProcess.calls} calls each): p50 ${us(tr.inProcess.offP50Us)} off, ${us(tr.inProcess.onP50Us)} on; CPU ${tr.inProcess.offCpuPerCallUs.toFixed(1)} µs off, ${tr.inProcess.onCpuPerCallUs.toFixed(1)} µs on per call (adds ${tr.inProcess.deltaCpuPerCallUs.toFixed(1)} µs)`,
   );
   lines.push(
     "",
