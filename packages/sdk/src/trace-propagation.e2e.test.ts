@@ -217,4 +217,14 @@ describe("traces from an SDK call through the runtime process to a host call", (
     // Still serving the SDK's calls.
     expect((await client.invoke({ extensionId: "reader", ctx, input: {} })).outcome).toBe("ok");
   }, 60_000);
+
+  it("does not start when an OTEL_* variable asks for what it cannot honour (the unit test pins the code)", async () => {
+    // start-tracing.test.ts asserts invalid_argument/invalid_manifest; here, that the process refuses to start.
+    await expect(
+      spawnRuntime(config, ["--port", "0"], {
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_TRACES_SAMPLER: "sometimes",
+      }),
+    ).rejects.toThrow(/did not start: .*OTEL_TRACES_SAMPLER/);
+  }, 60_000);
 });
