@@ -2,7 +2,7 @@
 /**
  * Fails when the committed generated code no longer matches its .proto files.
  *
- * For each buf module (MODULES: the root's proto/ and the Orders example's),
+ * For each buf module (MODULES: the root's proto/, the Orders example's and the runtime's vendored OTLP protos),
  * runs `buf lint`, then `buf generate` (its buf.gen.yaml, `clean: true`),
  * then asks git whether anything under its generated folder changed. Everything
  * runs from node_modules, with no network: buf.yaml has no remote deps and
@@ -21,6 +21,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const MODULES = [
   { dir: ".", gen: "packages/proto/src/gen" },
   { dir: "examples/orders-domain", gen: "examples/orders-domain/src/gen" },
+  { dir: "packages/runtime", gen: "packages/runtime/src/gen" },
 ];
 
 /** Runs a command in `dir` (relative to the repo root) with inherited output; returns its exit status. */

@@ -114,11 +114,14 @@ describe("the floors", () => {
     expect([...imported.keys(), ...installed].filter((n) => COMPILERS.includes(n))).toEqual([]);
   });
 
-  it("the SDK's main entry reaches only contract, proto, protobuf and Connect, never an optional integration", () => {
+  it("the SDK's main entry reaches only contract, proto, protobuf, Connect and the OpenTelemetry API, never an optional integration", () => {
     const reached = [...bareImportsReachedFrom(join(packagesDir, "sdk", "src", "index.ts"))];
+    // @opentelemetry/api alone (no SDK, no exporter): the caller's process brings its own, or none (#15).
     const allowed = (s: string) =>
       s.startsWith("node:") ||
-      ["@ameide-ext/contract", "@ameide-ext/proto", "@bufbuild/protobuf"].includes(packageOf(s)) ||
+      ["@ameide-ext/contract", "@ameide-ext/proto", "@bufbuild/protobuf", "@opentelemetry/api"].includes(
+        packageOf(s),
+      ) ||
       packageOf(s).startsWith("@connectrpc/");
     expect(reached.filter((s) => !allowed(s))).toEqual([]);
   });

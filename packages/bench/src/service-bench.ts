@@ -15,7 +15,11 @@
  * 3. batch: a 500-line invoice priced by the invoice-line hook (low tier) in
  *    one InvokeExtensionBatch and in 500 InvokeExtension calls, same run,
  *    Connect binary over HTTP/1.1; p50 and p95 of each (goal: the batch at
- *    most 2 ms at p50).
+ *    most 2 ms at p50);
+ * 4. tracing: the same catalog in a second server process exporting its spans
+ *    (OTEL_EXPORTER_OTLP_ENDPOINT, the default sampler) to an OTLP/HTTP receiver
+ *    in this process, against the first (tracing off), calls interleaved,
+ *    low tier, Connect binary over HTTP/1.1 (goal: at most +0.02 ms at p50).
  *
  * Prints a report and writes bench-results/service.json at the repo root.
  *
@@ -46,6 +50,7 @@ import {
   measureInvoiceBatch,
 } from "./measure-batch.js";
 import { measurePool } from "./measure-pool.js";
+import { measureTracing, TRACING_P50_GOAL_MS, type TracingBenchResult } from "./measure-tracing.js";
 import { serverMemory, startServer } from "./service-harness.js";
 
 /** Where the JSON goes: bench-results/service.json at the repo root. */
@@ -92,6 +97,8 @@ export interface ServiceBenchResults {
   };
   /** A 500-line invoice, one InvokeExtensionBatch against 500 InvokeExtension calls (Connect binary, HTTP/1.1). */
   batch: BatchBenchResult;
+  /** InvokeExtension with tracing on (spans exported over OTLP/HTTP) against off, same run. */
+  tracing: TracingBenchResult;
   /** engine.invoke alone, one in flight, in the bench's process: the pool path's own round trip. */
   enginePoolRoundTrip: Latency;
   serverMemory: { rssMiB: number; heapUsedMiB: number };
@@ -194,11 +201,24 @@ async function main(): Promise<number> {
   const issuer = await createLocalTokenIssuer({ dir });
   bearer = `Bearer ${await issuer.mint({ subject: "bench-service", tenants: ["acme"] })}`;
   const catalog = await writeCatalog(dir, build.component, invoiceHook.component, issuer.auth);
-  const server = await startServer(catalog, join(dir, "runtime.log"));
+  // Tracing off here, whatever the environment says: the tracing row starts its own traced server.
+  const server = await startServer(catalog, join(dir, "runtime.log"), { OTEL_SDK_DISABLED: "true" });
   log(`server ${server.url}`);
   try {
     const latency = await measureLatencies(server.url);
     const batch = await measureBatch(server.url);
+    log("tracing on (OTLP/HTTP to a receiver in this process) against off, HTTP/1.1, interleaved");
+    const tracing = await measureTracing(
+      server.url,
+      catalog,
+      join(dir, "runtime-traced.log"),
+      "deal-approval",
+      bearer,
+    );
+    // Logged at once too: a run that passes its time bound on a loaded machine still shows it.
+    log(
+      `tracing off p50 ${(tracing.off.p50Us / 1000).toFixed(3)} ms, on ${(tracing.on.p50Us / 1000).toFixed(3)} ms: adds ${tracing.deltaP50Ms.toFixed(3)} ms`,
+    );
     const throughput = await measureThroughputs(server.url);
     const memory = await serverMemory(server.url);
     // The invoice-line hook runs only in the batch row: the log has its routings by now (it is flushed
@@ -216,9 +236,10 @@ async function main(): Promise<number> {
       latency,
       throughput,
       batch,
+      tracing,
       enginePoolRoundTrip,
       serverMemory: memory,
-      goals: serviceGoals(latency, throughput, batch),
+      goals: serviceGoals(latency, throughput, batch, tracing),
     };
     await mkdir(path.dirname(RESULTS_PATH), { recursive: true });
     await writeFile(RESULTS_PATH, `${JSON.stringify(results, null, 2)}\n`);
@@ -406,9 +427,16 @@ function serviceGoals(
   latency: ServiceBenchResults["latency"],
   throughput: ServiceBenchResults["throughput"],
   batch: BatchBenchResult,
+  tracing: TracingBenchResult,
 ): ServiceBenchResults["goals"] {
   const { invoke, invokePool } = throughput;
   return [
+    {
+      name: "what tracing on (default sampler, spans exported over OTLP/HTTP) adds to InvokeExtension, p50 (Connect, HTTP/1.1), low tier",
+      goal: `<= +${TRACING_P50_GOAL_MS} ms`,
+      measured: `${tracing.deltaP50Ms >= 0 ? "+" : ""}${tracing.deltaP50Ms.toFixed(3)} ms`,
+      pass: tracing.deltaP50Ms <= TRACING_P50_GOAL_MS,
+    },
     {
       name: `${batch.lines}-line batch (one InvokeExtensionBatch, Connect binary, HTTP/1.1), p50`,
       goal: `<= ${BATCH_P50_GOAL_MS} ms`,
@@ -483,6 +511,15 @@ function report(r: ServiceBenchResults): string {
           `  of which the engine alone (${b.lines} engine.tryInline in a loop, in this process, same run): p50 ${us(b.engineAlone.p50Us)}, p95 ${us(b.engineAlone.p95Us)}`,
         ]
       : []),
+  );
+  const tr = r.tracing;
+  lines.push(
+    "",
+    `tracing, deal-approval (low tier), one client per server, interleaved, Connect binary over HTTP/1.1 (p50 / p99):`,
+    `  tracing off   ${us(tr.off.p50Us)} / ${us(tr.off.p99Us)}   server CPU ${tr.off.cpuPerCallUs.toFixed(1)} µs per call   (${tr.off.samples} calls)`,
+    `  tracing on    ${us(tr.on.p50Us)} / ${us(tr.on.p99Us)}   server CPU ${tr.on.cpuPerCallUs.toFixed(1)} µs per call   (${tr.on.samples} calls; ${tr.spansExported} spans exported; ${tr.sampler})`,
+    `  tracing adds ${tr.deltaP50Ms >= 0 ? "+" : ""}${tr.deltaP50Ms.toFixed(3)} ms at p50, ${tr.deltaCpuPerCallUs.toFixed(1)} µs of the server's CPU per call`,
+    `  in the bench's process, two runtimes, invokeExtension in alternating blocks (${tr.inProcess.calls} calls each): p50 ${us(tr.inProcess.offP50Us)} off, ${us(tr.inProcess.onP50Us)} on; CPU ${tr.inProcess.offCpuPerCallUs.toFixed(1)} µs off, ${tr.inProcess.onCpuPerCallUs.toFixed(1)} µs on per call (adds ${tr.inProcess.deltaCpuPerCallUs.toFixed(1)} µs)`,
   );
   lines.push(
     "",

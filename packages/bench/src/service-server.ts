@@ -4,12 +4,12 @@
  * (loadRuntimeConfig, createRuntime, startRuntimeServer), with its log going
  * to a file, plus what the scripts ask over IPC: "kill-worker" terminates a
  * guest worker as a crash would (a fault), "gc" runs a full collection
- * (before a memory reading).
+ * (before a memory reading). Traces as the `OTEL_*` variables ask, as main does.
  *
  * Usage (spawned by service-harness.ts with an IPC channel):
  *   node --conditions=source --import tsx src/service-server.ts <catalog> <log file>
  */
-import { createRuntime, loadRuntimeConfig, startRuntimeServer } from "@ameide-ext/runtime";
+import { createRuntime, loadRuntimeConfig, startRuntimeServer, startTracing } from "@ameide-ext/runtime";
 import { pino } from "pino";
 
 /** Messages from the scripts. */
@@ -35,11 +35,13 @@ const logger = pino(
   { level: config.settings.logLevel, base: { service: "ameide-ext-runtime" } },
   destination,
 );
+const tracing = startTracing(process.env);
 const runtime = await createRuntime({
   catalog: config.catalog,
   catalogPath: config.path,
   settings: config.settings,
   logger,
+  tracer: tracing?.tracer,
 });
 const server = await startRuntimeServer(runtime, { port: 0, host: "127.0.0.1" });
 send({ t: "listening", url: server.url as string });
@@ -53,7 +55,8 @@ process.on("message", (m: ToServer) => {
     send({ t: "collected" });
   }
   if (m.t === "stop")
-    void server.shutdown(5_000).then((clean) => {
+    void server.shutdown(5_000).then(async (clean) => {
+      await tracing?.shutdown();
       destination.flushSync();
       send({ t: "stopped", clean });
       process.exit(0);

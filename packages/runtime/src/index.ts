@@ -116,6 +116,8 @@ export type {
 export { createCircuitBreakers } from "./service/circuit-breaker.js";
 export type { InvokeCallOptions, Runtime, RuntimeOptions } from "./service/create-runtime.js";
 export { createRuntime } from "./service/create-runtime.js";
+// Traces (docs/runtime-service.md, "Traces"): the OpenTelemetry SDK as the OTEL_* variables ask, and the span names.
+export { SPAN_NAMES, traceContextOfHeaders } from "./service/invocation-tracing.js";
 export type { RuntimeConfig } from "./service/load-runtime-config.js";
 export { loadRuntimeConfig } from "./service/load-runtime-config.js";
 export type {
@@ -136,6 +138,13 @@ export type {
 export { resolveRuntimeSettings } from "./service/runtime-settings.js";
 export type { RuntimeServer, RuntimeServerOptions } from "./service/start-runtime-server.js";
 export { startRuntimeServer } from "./service/start-runtime-server.js";
+export type { Tracing, TracingSettings } from "./service/start-tracing.js";
+export {
+  DEFAULT_SERVICE_NAME,
+  startTracing,
+  TRACES_SAMPLERS,
+  tracingSettingsFromEnv,
+} from "./service/start-tracing.js";
 export type { FileModuleStoreOptions } from "./store/file-module-store.js";
 export { createFileModuleStore } from "./store/file-module-store.js";
 export type { ModuleRef } from "./store/module-ref.js";

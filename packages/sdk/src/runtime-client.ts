@@ -18,6 +18,7 @@ import {
   createGrpcWebTransport,
   Http2SessionManager,
 } from "@connectrpc/connect-node";
+import { context, propagation, ROOT_CONTEXT } from "@opentelemetry/api";
 import { type ChattinessOptions, createChattinessCounter } from "./chattiness.js";
 import {
   batchRequest,
@@ -157,6 +158,16 @@ interface Calls {
   invokeBatch: Rpc<InvokeExtensionBatchRequest, InvokeExtensionBatchResponse>;
 }
 
+/**
+ * Adds the active trace context to `headers` (W3C `traceparent` with the
+ * default propagator), so the runtime's invocation span continues the
+ * caller's trace. Nothing to do, and nothing done, when no span is active.
+ */
+function injectTraceContext(headers: Record<string, string>): void {
+  const active = context.active();
+  if (active !== ROOT_CONTEXT) propagation.inject(active, headers);
+}
+
 /** The credential headers of one request: the service's token (asked for now) and the end user's. */
 async function credentialHeaders(
   token: TokenProvider | undefined,
@@ -218,6 +229,7 @@ function networkCall(options: RuntimeClientOptions): { calls: Calls; close: () =
     <Req, Res>(method: (req: Req, o: CallOptions) => Promise<Res>): Rpc<Req, Res> =>
     async (req, timeoutMs, signal, userToken) => {
       const headers = await credentialHeaders(options.token, userToken);
+      injectTraceContext(headers);
       try {
         return await method(req, { timeoutMs, signal, headers });
       } catch (cause) {

@@ -1,6 +1,16 @@
 import { ExtensionError, fromConnectCodeName, fromHttpStatus } from "@ameide-ext/contract";
+import {
+  type Context,
+  propagation,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from "@opentelemetry/api";
 import type { HostServiceEndpoint } from "../catalog/parse-catalog.js";
 import type { ExecutionContext, HostCallHandler } from "../engine/types.js";
+import { SPAN_NAMES } from "../service/invocation-tracing.js";
 import type { HostCallClaims, TokenMinter } from "./token-minter.js";
 
 /** What one host call came to, for metrics and logs. */
@@ -28,6 +38,8 @@ export interface ConnectHostCallerOptions {
   fetch?: typeof fetch;
   /** Called after each call. */
   onCall?: (outcome: HostCallOutcome) => void;
+  /** Traces each call as a client span of its invocation, its context sent on as `traceparent`. Default: no spans. */
+  tracer?: Tracer | undefined;
 }
 
 /** The invocation a handler serves. */
@@ -36,6 +48,8 @@ export interface HostCallInvocation {
   extensionId: string;
   /** The resolved version. */
   version: string;
+  /** The invocation's trace context, when it is traced: each call's span is its child. */
+  trace?: Context | undefined;
 }
 
 /** Makes the host calls of invocations over the Connect protocol. */
@@ -56,14 +70,16 @@ export interface ConnectHostCaller {
 export function createConnectHostCaller(options: ConnectHostCallerOptions): ConnectHostCaller {
   const doFetch = options.fetch ?? fetch;
   const marginMs = options.marginMs ?? ((remaining: number) => Math.max(5, Math.min(25, remaining / 5)));
-  const { minter, onCall } = options;
+  const { minter, onCall, tracer } = options;
 
   return {
     handlerFor(invocation) {
       const ctx = invocation.ctx;
+      const parent = tracer && invocation.trace;
       return async ({ service, method, requestJson, remainingMs }) => {
         const started = performance.now();
         let code = "ok";
+        const span = parent && startHostCallSpan(tracer as Tracer, parent, service, method);
         try {
           const endpoint = options.endpoints().get(service);
           if (!endpoint)
@@ -92,16 +108,18 @@ export function createConnectHostCaller(options: ConnectHostCallerOptions): Conn
             session_id: ctx.sessionId ?? "",
           };
           const token = await minter.mint(claims, service);
+          const headers: Record<string, string> = {
+            "content-type": "application/json",
+            "connect-protocol-version": "1",
+            "connect-timeout-ms": String(budgetMs),
+            authorization: `Bearer ${token}`,
+          };
+          if (span) propagation.inject(trace.setSpan(parent as Context, span), headers);
           let res: Response;
           try {
             res = await doFetch(`${endpoint.url}/${service}/${method}`, {
               method: "POST",
-              headers: {
-                "content-type": "application/json",
-                "connect-protocol-version": "1",
-                "connect-timeout-ms": String(budgetMs),
-                authorization: `Bearer ${token}`,
-              },
+              headers,
               body: requestJson,
               signal: AbortSignal.timeout(budgetMs),
             });
@@ -121,6 +139,7 @@ export function createConnectHostCaller(options: ConnectHostCallerOptions): Conn
             );
           }
           const body = await res.text();
+          span?.setAttribute("http.response.status_code", res.status);
           if (res.ok) return body;
           let wire: { code?: unknown; message?: unknown } = {};
           try {
@@ -140,11 +159,28 @@ export function createConnectHostCaller(options: ConnectHostCallerOptions): Conn
         } catch (cause) {
           const err = ExtensionError.from(cause);
           code = err.code;
+          if (span) {
+            span.setAttributes({ "ameide.error_code": err.code, "ameide.error_reason": err.reason ?? "" });
+            span.setStatus({ code: SpanStatusCode.ERROR, message: `${err.code}/${err.reason ?? ""}` });
+          }
           throw err;
         } finally {
+          span?.end();
           onCall?.({ service, method, code, durationMs: performance.now() - started });
         }
       };
     },
   };
+}
+
+/** The client span of one host call, child of its invocation's. */
+function startHostCallSpan(tracer: Tracer, parent: Context, service: string, method: string): Span {
+  return tracer.startSpan(
+    SPAN_NAMES.hostCall,
+    {
+      kind: SpanKind.CLIENT,
+      attributes: { "rpc.system.name": "connect", "rpc.service": service, "rpc.method": method },
+    },
+    parent,
+  );
 }

@@ -5,6 +5,7 @@ import type {
   InvokeExtensionRequest,
   InvokeExtensionResponse,
 } from "@ameide-ext/proto";
+import { type Context, context as otelContext, type Span } from "@opentelemetry/api";
 import type { Logger } from "pino";
 import type { Catalog, CatalogEntry } from "../catalog/parse-catalog.js";
 import { type CatalogWatch, watchCatalogFile } from "../catalog/watch-catalog-file.js";
@@ -19,6 +20,7 @@ import { checkCatalogMemory } from "./check-catalog-memory.js";
 import { createInvocationDispatch } from "./invocation-dispatch.js";
 import { createInvocationRecorder } from "./invocation-recorder.js";
 import { type ResolvedModule, responseFromError, responseFromResult } from "./invocation-response.js";
+import { endBatchSpan, endInvocationSpan, SPAN_NAMES, startInvocationSpan } from "./invocation-tracing.js";
 import { contextOfRequest } from "./request-context.js";
 import type { RuntimeMetrics } from "./runtime-metrics.js";
 import { createRuntimeParts, type GivenRuntimeParts } from "./runtime-parts.js";
@@ -50,6 +52,11 @@ export interface RuntimeOptions extends GivenRuntimeParts {
 export interface InvokeCallOptions {
   /** The caller's deadline, in milliseconds from now: the invocation's timeout shrinks to fit it. */
   timeoutMs?: number | undefined;
+  /**
+   * The caller's trace context (the Connect routes extract it from `traceparent`). Default the
+   * active context. Read only when the runtime has a tracer.
+   */
+  traceContext?: Context | undefined;
 }
 
 /**
@@ -95,6 +102,8 @@ export interface Runtime {
   readonly settings: RuntimeSettings;
   /** The runtime's log. */
   readonly logger: Logger;
+  /** True when the runtime traces its invocations (it was given a tracer). */
+  readonly tracing: boolean;
   /** The metrics. */
   readonly metrics: RuntimeMetrics;
   /** The public keys that verify host-call tokens. */
@@ -140,6 +149,14 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { logger, metrics, engine, store, loader } = parts;
   const dispatch = createInvocationDispatch({ ...parts, settings });
   const recorder = createInvocationRecorder({ metrics, logger, guestLogs: settings.guestLogs });
+  const tracer = options.tracer;
+  /** The span of one invocation or batch, with the context its children start in; none when not traced. */
+  const startSpan = (
+    name: string,
+    req: InvokeExtensionRequest | InvokeExtensionBatchRequest,
+    callOptions: InvokeCallOptions,
+  ): { span: Span; context: Context } | undefined =>
+    tracer && startInvocationSpan(tracer, name, callOptions.traceContext ?? otelContext.active(), req);
 
   let inflight = 0;
   let draining = false;
@@ -209,6 +226,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     setCatalog,
     settings,
     logger,
+    tracing: tracer !== undefined,
     metrics: recorder.metrics,
     jwks: parts.minter.jwks,
     engine,
@@ -224,6 +242,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     async invokeExtension(req, callOptions = {}) {
       refuseWhileDraining();
       const started = performance.now();
+      const traced = startSpan(SPAN_NAMES.invocation, req, callOptions);
       inflight++;
       metrics.inflight(1);
       let entry: CatalogEntry | undefined;
@@ -233,7 +252,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       try {
         ctx = contextOfRequest(req, catalog.env);
         entry = catalog.resolve(ctx.tenantId, req.extensionId, req.version);
-        result = await dispatch.run(req, ctx, entry, callOptions.timeoutMs);
+        result = await dispatch.run(req, ctx, entry, callOptions.timeoutMs, traced?.context);
         response = responseFromResult(result, moduleOf(entry));
       } catch (cause) {
         response = responseFromError(ExtensionError.from(cause), entry && moduleOf(entry));
@@ -243,22 +262,18 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         if (inflight === 0) drained?.();
       }
       const latencyMs = performance.now() - started;
+      const outcome = result?.outcome ?? "technical_error";
+      if (traced) endInvocationSpan(traced.span, entry, response, outcome, latencyMs);
       // The metrics and the log line are recorded just after the response is handed back, off its
       // latency; a /metrics scrape and close() record what is still pending first.
-      recorder.record({
-        req,
-        entry,
-        response,
-        outcome: result?.outcome ?? "technical_error",
-        latencyMs,
-        logs: result?.logs,
-      });
+      recorder.record({ req, entry, response, outcome, latencyMs, logs: result?.logs });
       return response;
     },
     async invokeExtensionBatch(req, callOptions = {}) {
       refuseWhileDraining();
       checkBatchSize(req.inputsJson, settings.batch);
       const started = performance.now();
+      const traced = startSpan(SPAN_NAMES.batch, req, callOptions);
       inflight++;
       metrics.inflight(1);
       let entry: CatalogEntry | undefined;
@@ -267,7 +282,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       try {
         const ctx = contextOfRequest(req, catalog.env);
         entry = catalog.resolve(ctx.tenantId, req.extensionId, req.version);
-        items = await dispatch.runBatch(req.inputsJson, ctx, entry, callOptions.timeoutMs);
+        items = await dispatch.runBatch(req.inputsJson, ctx, entry, callOptions.timeoutMs, traced?.context);
       } catch (cause) {
         refusal = ExtensionError.from(cause);
       } finally {
@@ -277,13 +292,15 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       }
       const module = entry && moduleOf(entry);
       const answer = answerBatch(req.inputsJson.length, items, refusal, module);
+      const latencyMs = performance.now() - started;
+      if (traced) endBatchSpan(traced.span, entry, answer.response.results, answer.runs, refusal, latencyMs);
       recorder.recordBatch({
         req,
         entry,
         results: answer.response.results,
         runs: answer.runs,
         refusal,
-        latencyMs: performance.now() - started,
+        latencyMs,
       });
       return answer.response;
     },

@@ -1,8 +1,10 @@
 import { ExtensionError } from "@ameide-ext/contract";
+import { type Context, SpanStatusCode, type Tracer } from "@opentelemetry/api";
 import type { CatalogEntry } from "../catalog/parse-catalog.js";
 import type { Engine, LoadedExtension } from "../engine/create-engine.js";
 import { createModuleCache } from "../engine/load/module-cache.js";
 import type { ModuleStore } from "../store/module-store.js";
+import { SPAN_NAMES } from "./invocation-tracing.js";
 
 /** What happened on one cache miss. */
 export interface ColdFetch {
@@ -20,6 +22,8 @@ export interface ExtensionLoaderOptions {
   capacity?: number;
   /** Called after every cache miss, whether the fetch worked or not. */
   onColdFetch?: (fetch: ColdFetch) => void;
+  /** Traces each cache miss as a child span of the invocation that missed. Default: no spans. */
+  tracer?: Tracer | undefined;
 }
 
 /** Turns catalog entries into loaded extensions, through a bounded cache. */
@@ -29,9 +33,10 @@ export interface ExtensionLoader {
   /**
    * Fetches, verifies (the ref's sha256, through engine.load) and compiles the
    * entry's module, once however many callers ask at the same time. Failures
-   * are not cached: the next call tries again.
+   * are not cached: the next call tries again. With a tracer, the fetch is a
+   * span under `trace` (the context of the invocation that missed first).
    */
-  load(entry: CatalogEntry): Promise<LoadedExtension>;
+  load(entry: CatalogEntry, trace?: Context): Promise<LoadedExtension>;
   /** Loaded extensions held. */
   readonly size: number;
 }
@@ -45,24 +50,37 @@ export interface ExtensionLoader {
  * and time limits are applied per invocation.
  */
 export function createExtensionLoader(options: ExtensionLoaderOptions): ExtensionLoader {
-  const { engine, store, onColdFetch } = options;
+  const { engine, store, onColdFetch, tracer } = options;
   const capacity = options.capacity ?? 256;
   const cache = createModuleCache<LoadedExtension>(capacity);
   const pending = new Map<string, Promise<LoadedExtension>>();
   // The tenant too: each load has its own instances, so tenants sharing a module never share its state.
   const keyOf = (entry: CatalogEntry) => `${entry.tenantId}\n${entry.ref.ref}\n${entry.limits.memoryMb}`;
 
-  const fetchAndLoad = async (entry: CatalogEntry): Promise<LoadedExtension> => {
+  const fetchAndLoad = async (entry: CatalogEntry, trace: Context | undefined): Promise<LoadedExtension> => {
     const started = performance.now();
+    const span =
+      tracer && trace
+        ? tracer.startSpan(
+            SPAN_NAMES.moduleFetch,
+            { attributes: { "ameide.module_ref": entry.ref.ref, "ameide.module_scheme": entry.ref.scheme } },
+            trace,
+          )
+        : undefined;
     try {
       const bytes = await store.fetch(entry.ref, { maxBytes: engine.sizeLimits.moduleBytes });
+      span?.setAttribute("ameide.module_bytes", bytes.byteLength);
       const ext = await engine.load(bytes, { sha256: entry.ref.sha256, limits: entry.limits });
       onColdFetch?.({ entry, durationMs: performance.now() - started });
       return ext;
     } catch (cause) {
       const error = ExtensionError.from(cause);
+      span?.setAttributes({ "ameide.error_code": error.code, "ameide.error_reason": error.reason ?? "" });
+      span?.setStatus({ code: SpanStatusCode.ERROR, message: `${error.code}/${error.reason ?? ""}` });
       onColdFetch?.({ entry, durationMs: performance.now() - started, error });
       throw error;
+    } finally {
+      span?.end();
     }
   };
 
@@ -70,13 +88,13 @@ export function createExtensionLoader(options: ExtensionLoaderOptions): Extensio
     peek(entry) {
       return cache.get(keyOf(entry));
     },
-    load(entry) {
+    load(entry, trace) {
       const key = keyOf(entry);
       const hit = cache.get(key);
       if (hit) return Promise.resolve(hit);
       let p = pending.get(key);
       if (!p) {
-        p = fetchAndLoad(entry).then(
+        p = fetchAndLoad(entry, trace).then(
           (ext) => {
             pending.delete(key);
             cache.set(key, ext);

@@ -1,5 +1,6 @@
 import { ExtensionError, FUEL_PER_CPU_MILLI } from "@ameide-ext/contract";
 import type { InvokeExtensionRequest } from "@ameide-ext/proto";
+import type { Context } from "@opentelemetry/api";
 import type { Logger } from "pino";
 import type { CatalogEntry } from "../catalog/parse-catalog.js";
 import type { Engine, LoadedExtension } from "../engine/create-engine.js";
@@ -48,13 +49,15 @@ export interface InvocationDispatch {
    * Runs `req` as `entry`: refused when the entry is disabled or its breaker
    * open; its module loaded (cached, or fetched and compiled); then run in the
    * inline slice (low tier) or the pool. `callerTimeoutMs` shrinks the
-   * timeout, and sheds a pool invocation not started by then.
+   * timeout, and sheds a pool invocation not started by then. `trace`, when
+   * the invocation is traced, parents the module fetch's and host calls' spans.
    */
   run(
     req: InvokeExtensionRequest,
     ctx: ExecutionContext,
     entry: CatalogEntry,
     callerTimeoutMs: number | undefined,
+    trace?: Context,
   ): Promise<InvocationResult>;
   /**
    * Runs each of `inputs` as its own invocation of `entry`, in order (see
@@ -68,6 +71,7 @@ export interface InvocationDispatch {
     ctx: ExecutionContext,
     entry: CatalogEntry,
     callerTimeoutMs: number | undefined,
+    trace?: Context,
   ): Promise<BatchItem[]>;
   /** Forgets the breakers and routing state of versions `keep` rejects (after a catalog reload). */
   prune(keep: (key: string) => boolean): void;
@@ -131,6 +135,7 @@ export function createInvocationDispatch(options: InvocationDispatchOptions): In
     ctx: ExecutionContext,
     entry: CatalogEntry,
     callerTimeoutMs: number | undefined,
+    trace: Context | undefined,
   ): InvokeRequest => {
     let timeoutMs = entry.limits.timeoutMs;
     if (callerTimeoutMs !== undefined)
@@ -147,6 +152,7 @@ export function createInvocationDispatch(options: InvocationDispatchOptions): In
               ctx,
               extensionId: entry.extensionId,
               version: entry.version,
+              trace,
             }),
           }),
     };
@@ -157,28 +163,28 @@ export function createInvocationDispatch(options: InvocationDispatchOptions): In
     entry.riskTier === "low" && inlineSlice > 0 && !slow.isSlow(entry.key);
 
   return {
-    runBatch(inputs, ctx, entry, callerTimeoutMs) {
+    runBatch(inputs, ctx, entry, callerTimeoutMs, trace) {
       refuseDisabled(entry);
       return runBatchInputs(inputs, entry, callerTimeoutMs, {
         breakers,
-        load: () => loader.peek(entry) ?? loader.load(entry),
+        load: () => loader.peek(entry) ?? loader.load(entry, trace),
         inlineFirst,
         runInline,
-        requestFor: (input, timeoutMs) => requestFor(input, ctx, entry, timeoutMs),
+        requestFor: (input, timeoutMs) => requestFor(input, ctx, entry, timeoutMs, trace),
         runInPool: (ext, request, input, startBy) =>
           engine.invoke(ext, { ...request, input: compact(input), startBy }),
         sliceMs: settings.inlineSliceUs / 1000,
       });
     },
-    async run(req, ctx, entry, callerTimeoutMs) {
+    async run(req, ctx, entry, callerTimeoutMs, trace) {
       refuseDisabled(entry);
       // The caller's deadline: a pool invocation not started by then is shed (unavailable/overloaded).
       const startBy = callerTimeoutMs === undefined ? undefined : performance.now() + callerTimeoutMs;
       const permit = breakers.admit(entry.key);
       let failed = false;
       try {
-        const ext = loader.peek(entry) ?? (await loader.load(entry));
-        const request = requestFor(req.inputJson, ctx, entry, callerTimeoutMs);
+        const ext = loader.peek(entry) ?? (await loader.load(entry, trace));
+        const request = requestFor(req.inputJson, ctx, entry, callerTimeoutMs, trace);
         let result: InvocationResult | undefined;
         let overran = false;
         if (inlineFirst(entry) && !thread.busy) ({ result, overran } = runInline(entry, ext, request));

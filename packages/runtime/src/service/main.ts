@@ -15,6 +15,7 @@ import { createRuntime } from "./create-runtime.js";
 import { loadRuntimeConfig } from "./load-runtime-config.js";
 import { createLogDestination } from "./log-destination.js";
 import { startRuntimeServer } from "./start-runtime-server.js";
+import { startTracing, type Tracing } from "./start-tracing.js";
 
 const USAGE = `usage: ameide-ext-runtime --config <catalog file> [--port N] [--host ADDR] [--socket PATH]
 
@@ -25,7 +26,10 @@ const USAGE = `usage: ameide-ext-runtime --config <catalog file> [--port N] [--h
   --no-tcp       listen on the socket only
   --help, -h     this text
 
-See docs/runtime-service.md for the catalog, the environment and the endpoints.
+Traces: OpenTelemetry, off unless OTEL_EXPORTER_OTLP_ENDPOINT (or
+OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) is set; OTEL_TRACES_SAMPLER[_ARG] honoured.
+
+See docs/runtime-service.md for the catalog, the environment, the traces and the endpoints.
 `;
 
 /**
@@ -34,6 +38,22 @@ See docs/runtime-service.md for the catalog, the environment and the endpoints.
  * (LOG_FLUSH_MS) a shutdown ends at most `shutdown_grace_ms` + 1.5 s after the signal.
  */
 export const SHUTDOWN_CLOSE_MS = 1000;
+
+/** How long a shutdown waits for the buffered spans to be exported, in milliseconds. */
+export const TRACE_FLUSH_MS = 500;
+
+/** Exports the buffered spans and stops the exporter, for at most TRACE_FLUSH_MS. */
+async function flushTraces(tracing: Tracing | undefined): Promise<void> {
+  if (!tracing) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    tracing.shutdown().catch(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, TRACE_FLUSH_MS);
+    }),
+  ]);
+  clearTimeout(timer);
+}
 
 /** Process-level side effects, passed in so tests can replace them. */
 export interface MainIo {
@@ -102,6 +122,22 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: MainIo = 
     return fail("the runtime cannot start", cause);
   }
   logger = logger.child({}, { level: config.settings.logLevel });
+  let tracing: Tracing | undefined;
+  try {
+    tracing = startTracing(env);
+  } catch (cause) {
+    return fail("the runtime cannot start", cause);
+  }
+  if (tracing)
+    logger.info(
+      {
+        event: "tracing",
+        url: tracing.settings.url,
+        sampler: tracing.settings.sampler,
+        ratio: tracing.settings.ratio,
+      },
+      `traces exported to ${tracing.settings.url} (OTLP/HTTP protobuf)`,
+    );
   let runtime: Awaited<ReturnType<typeof createRuntime>>;
   let server: Awaited<ReturnType<typeof startRuntimeServer>>;
   try {
@@ -110,8 +146,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: MainIo = 
       catalogPath: config.path,
       settings: config.settings,
       logger,
+      tracer: tracing?.tracer,
     });
   } catch (cause) {
+    await tracing?.shutdown();
     return fail("the runtime cannot start", cause);
   }
   try {
@@ -122,6 +160,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: MainIo = 
     });
   } catch (cause) {
     await runtime.close();
+    await tracing?.shutdown();
     return fail("the runtime cannot listen", cause);
   }
   logger.info(
@@ -144,7 +183,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: MainIo = 
     const end = (code: number) => {
       if (ended) return;
       ended = true;
-      void destination.flush().then(() => resolve(code));
+      // The spans still buffered are exported first, for at most TRACE_FLUSH_MS.
+      void flushTraces(tracing)
+        .then(() => destination.flush())
+        .then(() => resolve(code));
     };
     const stop = (signal: "SIGTERM" | "SIGINT") => {
       if (stopping) {

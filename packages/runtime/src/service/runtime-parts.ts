@@ -1,3 +1,4 @@
+import type { Tracer } from "@opentelemetry/api";
 import { type Logger, pino } from "pino";
 import type { Catalog } from "../catalog/parse-catalog.js";
 import { createEngine, type Engine } from "../engine/create-engine.js";
@@ -18,6 +19,8 @@ export interface GivenRuntimeParts {
   engine?: Engine | undefined;
   fetch?: typeof fetch | undefined;
   defaultMetrics?: boolean | undefined;
+  /** Traces invocations, module fetches and host calls. Default none: no tracing work at all. */
+  tracer?: Tracer | undefined;
 }
 
 /** The collaborators of a runtime, wired to its log and metrics. */
@@ -82,12 +85,14 @@ export async function createRuntimeParts(
     store,
     capacity: settings.moduleCacheEntries,
     onColdFetch: (fetched) => reportColdFetch(fetched, metrics, logger),
+    tracer: given.tracer,
   });
   const hostCaller = createConnectHostCaller({
     endpoints: () => catalog().hostServices,
     minter,
     fetch: given.fetch,
     onCall: (c) => metrics.hostCall(c.service, c.method, c.code, c.durationMs / 1000),
+    tracer: given.tracer,
   });
   return {
     logger,

@@ -16,6 +16,7 @@ import { authorizeRequest } from "./authorize-request.js";
 import { batchReadMaxBytes } from "./batch-size.js";
 import { type CallerAuthenticator, USER_TOKEN_HEADER } from "./caller-authenticator.js";
 import type { Runtime } from "./create-runtime.js";
+import { traceContextOfHeaders } from "./invocation-tracing.js";
 
 /** Context value the server sets: true when the request came in on the Unix domain socket. */
 export const VIA_SOCKET = createContextKey(false, {
@@ -42,7 +43,7 @@ export function runtimeRoutes(
     router.rpc(methods.invokeExtension, async (req, context) => {
       const request = auth ? await authorized(runtime, auth, req, context, "InvokeExtension") : req;
       try {
-        return await runtime.invokeExtension(request, { timeoutMs: context.timeoutMs() });
+        return await runtime.invokeExtension(request, callOptions(runtime, context));
       } catch (cause) {
         throw toConnectError(ExtensionError.from(cause));
       }
@@ -54,7 +55,7 @@ export function runtimeRoutes(
       async (req, context) => {
         const request = auth ? await authorized(runtime, auth, req, context, "InvokeExtensionBatch") : req;
         try {
-          return await runtime.invokeExtensionBatch(request, { timeoutMs: context.timeoutMs() });
+          return await runtime.invokeExtensionBatch(request, callOptions(runtime, context));
         } catch (cause) {
           throw toConnectError(ExtensionError.from(cause));
         }
@@ -77,6 +78,13 @@ export function runtimeRoutes(
       },
     });
   };
+}
+
+/** The call's deadline and, when the runtime traces, the caller's trace context (`traceparent`). */
+function callOptions(runtime: Runtime, context: HandlerContext) {
+  return runtime.tracing
+    ? { timeoutMs: context.timeoutMs(), traceContext: traceContextOfHeaders(context.requestHeader) }
+    : { timeoutMs: context.timeoutMs() };
 }
 
 /**

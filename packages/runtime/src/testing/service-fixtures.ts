@@ -186,6 +186,8 @@ export async function writeModule(
 export interface CrmCall {
   method: string;
   claims: JWTPayload;
+  /** The W3C `traceparent` header the call came with, when it had one. */
+  traceparent?: string | undefined;
 }
 
 /** A running CRM stand-in. */
@@ -217,7 +219,11 @@ export async function startCrmService(
 ): Promise<CrmServiceHandle> {
   const calls: CrmCall[] = [];
   const handle = { refused: 0 };
-  const authorize = async (header: string | null, method: string): Promise<JWTPayload> => {
+  const authorize = async (
+    header: string | null,
+    method: string,
+    traceparent?: string | null,
+  ): Promise<JWTPayload> => {
     const token = header?.startsWith("Bearer ") ? header.slice(7) : undefined;
     try {
       if (!token) throw new ConnectError("no bearer token", Code.Unauthenticated);
@@ -236,7 +242,7 @@ export async function startCrmService(
         payload.exp - payload.iat > 60
       )
         throw new ConnectError("the token lives longer than 60 s", Code.Unauthenticated);
-      calls.push({ method, claims: payload });
+      calls.push({ method, claims: payload, ...(traceparent ? { traceparent } : {}) });
       return payload;
     } catch (cause) {
       handle.refused++;
@@ -249,7 +255,11 @@ export async function startCrmService(
       routes: (router) =>
         router.service(CrmService, {
           async getCustomer(req, ctx) {
-            const claims = await authorize(ctx.requestHeader.get("authorization"), "GetCustomer");
+            const claims = await authorize(
+              ctx.requestHeader.get("authorization"),
+              "GetCustomer",
+              ctx.requestHeader.get("traceparent"),
+            );
             if (req.delayMs > 0) await new Promise((r) => setTimeout(r, req.delayMs));
             const row = CUSTOMERS[req.customerId];
             // Row-level security: another tenant's row does not exist for this caller.
