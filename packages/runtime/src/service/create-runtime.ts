@@ -11,7 +11,10 @@ import { type CatalogWatch, watchCatalogFile } from "../catalog/watch-catalog-fi
 import type { Engine } from "../engine/create-engine.js";
 import type { ExecutionContext, InvocationResult } from "../engine/types.js";
 import type { TokenMinter } from "../host/token-minter.js";
+import type { InvocationRecordings } from "../recording/invocation-recordings.js";
+import { setUpRecordings } from "../recording/runtime-recordings.js";
 import type { ModuleStore } from "../store/module-store.js";
+import type { RecordingStore } from "../store/recording-store.js";
 import type { BatchItem } from "./batch-dispatch.js";
 import { answerBatch } from "./batch-response.js";
 import { checkBatchSize } from "./batch-size.js";
@@ -44,6 +47,8 @@ export interface RuntimeOptions extends GivenRuntimeParts {
   fetch?: typeof fetch | undefined;
   /** Collect prom-client's default process metrics. Default true. */
   defaultMetrics?: boolean | undefined;
+  /** Where invocations are recorded. Default: the store `settings.recordings.location` names (none: off). */
+  recordingStore?: RecordingStore | undefined;
 }
 
 /** Per-call options of {@link Runtime.invokeExtension}. */
@@ -101,6 +106,8 @@ export interface Runtime {
   readonly jwks: TokenMinter["jwks"];
   /** The engine. */
   readonly engine: Engine;
+  /** Recorded invocations (docs/runtime-service.md, "Recordings"); undefined when recording is off. */
+  readonly recordings: InvocationRecordings | undefined;
   /** True once the catalog is in force and the first preload pass is done, until draining begins. */
   readonly ready: boolean;
   /** True once {@link drain} was called. */
@@ -138,8 +145,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   let catalog = options.catalog;
   const parts = await createRuntimeParts(options, settings, () => catalog);
   const { logger, metrics, engine, store, loader } = parts;
-  const dispatch = createInvocationDispatch({ ...parts, settings });
-  const recorder = createInvocationRecorder({ metrics, logger, guestLogs: settings.guestLogs });
+  const { hostCaller, recordings } = setUpRecordings(settings, parts, options.recordingStore);
+  const dispatch = createInvocationDispatch({ ...parts, hostCaller, settings });
+  const recorder = createInvocationRecorder({ metrics, logger, guestLogs: settings.guestLogs, recordings });
 
   let inflight = 0;
   let draining = false;
@@ -212,6 +220,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     metrics: recorder.metrics,
     jwks: parts.minter.jwks,
     engine,
+    recordings,
     get ready() {
       return preloaded && !draining;
     },
@@ -252,6 +261,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         outcome: result?.outcome ?? "technical_error",
         latencyMs,
         logs: result?.logs,
+        ran: result && ctx && { ctx, input: req.inputJson },
       });
       return response;
     },
@@ -307,7 +317,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       recorder.flush();
       dispatch.stop();
       watch?.close();
+      await recordings?.flush();
       store.close?.();
+      recordings?.store.close?.();
       if (parts.ownEngine) await engine.close();
     },
   };

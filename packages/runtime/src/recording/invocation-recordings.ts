@@ -1,0 +1,197 @@
+import { createHash, randomBytes } from "node:crypto";
+import type { InvokeExtensionResponse } from "@ameide-ext/proto";
+import type { Logger } from "pino";
+import { Counter, type Registry } from "prom-client";
+import type { CatalogEntry } from "../catalog/parse-catalog.js";
+import type { ExecutionContext, Outcome } from "../engine/types.js";
+import type { RecordingStore } from "../store/recording-store.js";
+import type { HostCallTapes } from "./host-call-tape.js";
+import { type InvocationRecording, RECORDING_FORMAT, recordingKey } from "./invocation-recording.js";
+import type { RecordingSettings } from "./recording-settings.js";
+
+/** One invocation that ran, as the recorder hands it over once its answer has gone. */
+export interface RanInvocation {
+  entry: CatalogEntry;
+  /** The version the caller asked for. */
+  requestedVersion: string;
+  ctx: ExecutionContext;
+  /** The input's bytes, as received. */
+  input: Uint8Array;
+  response: InvokeExtensionResponse;
+  outcome: Outcome;
+  latencyMs: number;
+}
+
+/** Why a recording was not written: the `reason` label of `ameide_ext_recordings_dropped_total`. */
+export type RecordingDrop = "queue_full" | "too_large" | "tenant_daily_cap" | "store_error";
+
+/** Records invocations into the recording store, off the answers' latency. */
+export interface InvocationRecordings {
+  /**
+   * Takes one invocation that ran: kept when it failed (business or technical
+   * error) or when the sample of its version's `recording.sample` picks it;
+   * queued, and written later. Cheap: no JSON, no I/O.
+   */
+  offer(ran: RanInvocation): void;
+  /** Resolves once every recording queued so far is written (or dropped). */
+  flush(): Promise<void>;
+  /** The store written to. */
+  readonly store: RecordingStore;
+}
+
+/** Options of {@link createInvocationRecordings}. */
+export interface InvocationRecordingsOptions {
+  store: RecordingStore;
+  settings: RecordingSettings;
+  tapes: HostCallTapes;
+  logger: Logger;
+  /** The metrics registry the counters join. */
+  registry: Registry;
+  /** Random numbers in [0, 1) for the sample. Default Math.random. */
+  random?: () => number;
+  /** The clock. Default Date.now. */
+  now?: () => number;
+}
+
+const decoder = new TextDecoder();
+/** Least time between two log lines about failed writes, in milliseconds. */
+const WARN_EVERY_MS = 60_000;
+
+/**
+ * Creates the invocation recordings (docs/runtime-service.md, "Recordings"):
+ * every error and a sample of successes, each built as JSON and written one at
+ * a time by a loop of its own, after the invocation's answer has gone. A full
+ * queue, a recording over `maxBytes`, a tenant past its bytes for the UTC day,
+ * and a store that fails each drop the recording and count it
+ * (`ameide_ext_recordings_dropped_total{reason}`); written ones are counted in
+ * `ameide_ext_recordings_written_total`.
+ */
+export function createInvocationRecordings(options: InvocationRecordingsOptions): InvocationRecordings {
+  const { store, settings, tapes, logger } = options;
+  const random = options.random ?? Math.random;
+  const now = options.now ?? Date.now;
+  const written = new Counter({
+    name: "ameide_ext_recordings_written_total",
+    help: "Invocation recordings written to the recording store",
+    registers: [options.registry],
+  });
+  const dropped = new Counter({
+    name: "ameide_ext_recordings_dropped_total",
+    help: "Invocation recordings not written, by reason: queue_full, too_large, tenant_daily_cap, store_error",
+    labelNames: ["reason"] as const,
+    registers: [options.registry],
+  });
+  const drop = (reason: RecordingDrop) => dropped.inc({ reason });
+  const daily = new Map<string, { day: string; bytes: number }>();
+  const queue: Array<{ ran: RanInvocation; at: number }> = [];
+  let running: Promise<void> | undefined;
+  let warnedAt = Number.NEGATIVE_INFINITY;
+
+  /** Counts `bytes` against the tenant's day; false when that would pass the cap. */
+  const withinDay = (tenant: string, bytes: number, at: number): boolean => {
+    const day = new Date(at).toISOString().slice(0, 10);
+    let used = daily.get(tenant);
+    if (!used || used.day !== day) {
+      used = { day, bytes: 0 };
+      daily.set(tenant, used);
+    }
+    if (used.bytes + bytes > settings.tenantDailyBytes) return false;
+    used.bytes += bytes;
+    return true;
+  };
+
+  const writeOne = async (ran: RanInvocation, at: number) => {
+    const doc = buildRecording(ran, tapes, at);
+    const bytes = new TextEncoder().encode(JSON.stringify(doc));
+    if (bytes.length > settings.maxBytes) return drop("too_large");
+    if (!withinDay(ran.entry.tenantId, bytes.length, at)) return drop("tenant_daily_cap");
+    try {
+      await store.put(recordingKey(doc), bytes);
+      written.inc();
+    } catch (cause) {
+      drop("store_error");
+      if (now() - warnedAt >= WARN_EVERY_MS) {
+        warnedAt = now();
+        logger.warn(
+          { event: "recording_failed", location: store.location, error: (cause as Error).message },
+          `an invocation recording could not be written to ${store.location}: ${(cause as Error).message}`,
+        );
+      }
+    }
+  };
+
+  const drain = async () => {
+    for (let next = queue.shift(); next !== undefined; next = queue.shift())
+      await writeOne(next.ran, next.at);
+    running = undefined;
+  };
+
+  return {
+    store,
+    offer(ran) {
+      if (ran.outcome === "ok" && !(random() < ran.entry.recording.sample)) return;
+      if (queue.length >= settings.queue) return drop("queue_full");
+      queue.push({ ran, at: now() });
+      running ??= Promise.resolve().then(drain);
+    },
+    async flush() {
+      while (running) await running;
+    },
+  };
+}
+
+/** The recording of one invocation that ran. */
+export function buildRecording(ran: RanInvocation, tapes: HostCallTapes, at: number): InvocationRecording {
+  const { entry, response: r } = ran;
+  const s = r.stats;
+  const ctx: Record<string, string> = {};
+  for (const [k, v] of Object.entries(ran.ctx)) if (typeof v === "string") ctx[k] = v;
+  const sensitive = entry.recording.sensitiveInput;
+  return {
+    format: RECORDING_FORMAT,
+    id: randomBytes(8).toString("hex"),
+    recorded_at: new Date(at).toISOString(),
+    tenant_id: entry.tenantId,
+    extension_id: entry.extensionId,
+    requested_version: ran.requestedVersion,
+    version: entry.version,
+    module_sha256: entry.ref.sha256,
+    module_ref: entry.ref.ref,
+    kind: entry.kind,
+    risk_tier: entry.riskTier,
+    limits: {
+      cpu_millis: entry.limits.cpuMillis,
+      memory_mb: entry.limits.memoryMb,
+      timeout_ms: entry.limits.timeoutMs,
+    },
+    policy: {
+      allow: (entry.policy.allow ?? []).map((a) => ({
+        service: a.service,
+        method: a.method,
+        read_only: a.readOnly === true,
+      })),
+      ...(entry.policy.maxCalls !== undefined ? { max_calls: entry.policy.maxCalls } : {}),
+    },
+    ctx,
+    input_json: sensitive ? null : decoder.decode(ran.input),
+    input_sha256: createHash("sha256").update(ran.input).digest("hex"),
+    input_sensitive: sensitive,
+    host_calls: tapes.callsOf(ran.ctx),
+    outcome: ran.outcome,
+    output_json: ran.outcome === "ok" ? decoder.decode(r.outputJson) : null,
+    error:
+      ran.outcome === "ok"
+        ? null
+        : { code: r.errorCode, reason: r.errorReason === "" ? null : r.errorReason, message: r.errorMsg },
+    stats: {
+      fuel_used: Number(s?.fuelUsed ?? 0n),
+      fuel_limit: Number(s?.fuelLimit ?? 0n),
+      peak_memory_bytes: Number(s?.peakMemoryBytes ?? 0n),
+      memory_limit_bytes: Number(s?.memoryLimitBytes ?? 0n),
+      output_bytes: Number(s?.outputBytes ?? 0n),
+      duration_us: Number(s?.durationUs ?? 0n),
+      host_calls: Number(s?.hostCalls ?? 0),
+    },
+    latency_ms: Math.round(ran.latencyMs * 1000) / 1000,
+  };
+}
