@@ -108,6 +108,8 @@ export interface Runtime {
   readonly engine: Engine;
   /** Recorded invocations (docs/runtime-service.md, "Recordings"); undefined when recording is off. */
   readonly recordings: InvocationRecordings | undefined;
+  /** The module store (what `/v1/module` reads for replay). */
+  readonly store: ModuleStore;
   /** True once the catalog is in force and the first preload pass is done, until draining begins. */
   readonly ready: boolean;
   /** True once {@link drain} was called. */
@@ -221,6 +223,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     jwks: parts.minter.jwks,
     engine,
     recordings,
+    store,
     get ready() {
       return preloaded && !draining;
     },
