@@ -58,8 +58,8 @@ export interface InvocationRecording {
   outcome: "ok" | "business_error" | "technical_error";
   /** The output's exact JSON text when the outcome is ok; else null. */
   output_json: string | null;
-  /** The business or technical error; null when ok. */
-  error: { code: string; reason: string | null; message: string } | null;
+  /** The business or technical error (a business error has no reason; its details are JSON text); null when ok. */
+  error: { code: string; reason: string | null; message: string; details_json?: string | undefined } | null;
   stats: {
     fuel_used: number;
     fuel_limit: number;

@@ -140,6 +140,17 @@ export function createInvocationRecordings(options: InvocationRecordingsOptions)
   };
 }
 
+/** The error of a response, as recorded. */
+function errorOf(r: InvokeExtensionResponse): NonNullable<InvocationRecording["error"]> {
+  const error: NonNullable<InvocationRecording["error"]> = {
+    code: r.errorCode,
+    reason: r.errorReason === "" ? null : r.errorReason,
+    message: r.errorMsg,
+  };
+  if (r.errorDetailsJson.length > 0) error.details_json = decoder.decode(r.errorDetailsJson);
+  return error;
+}
+
 /** The recording of one invocation that ran. */
 export function buildRecording(ran: RanInvocation, tapes: HostCallTapes, at: number): InvocationRecording {
   const { entry, response: r } = ran;
@@ -179,10 +190,7 @@ export function buildRecording(ran: RanInvocation, tapes: HostCallTapes, at: num
     host_calls: tapes.callsOf(ran.ctx),
     outcome: ran.outcome,
     output_json: ran.outcome === "ok" ? decoder.decode(r.outputJson) : null,
-    error:
-      ran.outcome === "ok"
-        ? null
-        : { code: r.errorCode, reason: r.errorReason === "" ? null : r.errorReason, message: r.errorMsg },
+    error: ran.outcome === "ok" ? null : errorOf(r),
     stats: {
       fuel_used: Number(s?.fuelUsed ?? 0n),
       fuel_limit: Number(s?.fuelLimit ?? 0n),
