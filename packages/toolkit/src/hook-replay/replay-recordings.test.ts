@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { cp, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CrmService } from "@ameide-ext/proto/testing";
@@ -21,7 +21,11 @@ import {
 } from "@ameide-ext/runtime/testing/service";
 import { createLocalJWKSet } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createNodeToolkitDeps } from "../toolkit-deps.js";
+import { hookReplayModule } from "./hook-replay-module.js";
 import { replayRecordings } from "./replay-recordings.js";
+
+const TEMPLATE = new URL("../../../../templates/assemblyscript/process_hook/", import.meta.url);
 
 const CRM = CrmService.typeName;
 
@@ -168,4 +172,22 @@ describe("replayRecordings()", () => {
     expect(report.summary).toBe("version 2 changes 1 of the last 4 recorded decisions");
     expect(typeof report.results[1]?.fuel_delta).toBe("number");
   });
+
+  it("against a hook folder: builds it and runs it with its manifest's limits and policy", async () => {
+    const hookDir = join(dir, "deal-approval");
+    await cp(TEMPLATE, hookDir, { recursive: true });
+    const module = await hookReplayModule("deal-approval", createNodeToolkitDeps(dir));
+    expect(module.label).toBe("deal-approval");
+    expect(module.limits).toEqual({ cpuMillis: 5, memoryMb: 16, timeoutMs: 50 });
+    expect(module.policy).toMatchObject({ riskTier: "low", allow: [] });
+    const docs = recorded.filter((r) => r.extension_id === "echo").slice(0, 1);
+    const report = await replayRecordings({
+      recordings: docs.map((recording) => ({ source: recording.id, recording })),
+      moduleFor: async () => module,
+      against: module.label,
+    });
+    // The deal rule does not echo: the decision changed, and its fuel is its own.
+    expect(report).toMatchObject({ mode: "against", against: "deal-approval", changed: 1 });
+    expect(report.results[0]?.replayed?.fuel_used).not.toBe(report.results[0]?.recorded.fuel_used);
+  }, 120_000);
 });
