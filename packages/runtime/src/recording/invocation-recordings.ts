@@ -9,17 +9,26 @@ import type { HostCallTapes } from "./host-call-tape.js";
 import { type InvocationRecording, RECORDING_FORMAT, recordingKey } from "./invocation-recording.js";
 import type { RecordingSettings } from "./recording-settings.js";
 
-/** One invocation that ran, as the recorder hands it over once its answer has gone. */
+/**
+ * One finished invocation, as the invocation recorder hands it over once its answer has gone (its
+ * FinishedInvocation, as is: nothing is copied for the invocations the sample leaves out).
+ */
 export interface RanInvocation {
-  entry: CatalogEntry;
-  /** The version the caller asked for. */
-  requestedVersion: string;
-  ctx: ExecutionContext;
-  /** The input's bytes, as received. */
-  input: Uint8Array;
+  /** The catalog entry it resolved to; undefined when none (not recorded). */
+  entry: CatalogEntry | undefined;
+  /** The request: the version the caller asked for. */
+  req: { version: string };
+  /** Set when the guest ran: its context and input, as received. Unset: not recorded. */
+  ran?: { ctx: ExecutionContext; input: Uint8Array } | undefined;
   response: InvokeExtensionResponse;
   outcome: Outcome;
   latencyMs: number;
+}
+
+/** An invocation kept for recording: it ran, and it resolved to an entry. */
+interface KeptInvocation extends RanInvocation {
+  entry: CatalogEntry;
+  ran: { ctx: ExecutionContext; input: Uint8Array };
 }
 
 /** Why a recording was not written: the `reason` label of `ameide_ext_recordings_dropped_total`. */
@@ -28,9 +37,10 @@ export type RecordingDrop = "queue_full" | "too_large" | "tenant_daily_cap" | "s
 /** Records invocations into the recording store, off the answers' latency. */
 export interface InvocationRecordings {
   /**
-   * Takes one invocation that ran: kept when it failed (business or technical
-   * error) or when the sample of its version's `recording.sample` picks it;
-   * queued, and written later. Cheap: no JSON, no I/O.
+   * Takes one finished invocation: kept when the guest ran and it failed
+   * (business or technical error), or when the sample of its version's
+   * `recording.sample` picks it; queued, and written later. Cheap: no copy,
+   * no JSON, no I/O.
    */
   offer(ran: RanInvocation): void;
   /** Resolves once every recording queued so far is written (or dropped). */
@@ -83,7 +93,7 @@ export function createInvocationRecordings(options: InvocationRecordingsOptions)
   });
   const drop = (reason: RecordingDrop) => dropped.inc({ reason });
   const daily = new Map<string, { day: string; bytes: number }>();
-  const queue: Array<{ ran: RanInvocation; at: number }> = [];
+  const queue: Array<{ ran: KeptInvocation; at: number }> = [];
   let running: Promise<void> | undefined;
   let warnedAt = Number.NEGATIVE_INFINITY;
 
@@ -100,7 +110,7 @@ export function createInvocationRecordings(options: InvocationRecordingsOptions)
     return true;
   };
 
-  const writeOne = async (ran: RanInvocation, at: number) => {
+  const writeOne = async (ran: KeptInvocation, at: number) => {
     const doc = buildRecording(ran, tapes, at);
     const bytes = new TextEncoder().encode(JSON.stringify(doc));
     if (bytes.length > settings.maxBytes) return drop("too_large");
@@ -129,9 +139,10 @@ export function createInvocationRecordings(options: InvocationRecordingsOptions)
   return {
     store,
     offer(ran) {
+      if (!ran.ran || !ran.entry) return;
       if (ran.outcome === "ok" && !(random() < ran.entry.recording.sample)) return;
       if (queue.length >= settings.queue) return drop("queue_full");
-      queue.push({ ran, at: now() });
+      queue.push({ ran: ran as KeptInvocation, at: now() });
       running ??= Promise.resolve().then(drain);
     },
     async flush() {
@@ -152,11 +163,12 @@ function errorOf(r: InvokeExtensionResponse): NonNullable<InvocationRecording["e
 }
 
 /** The recording of one invocation that ran. */
-export function buildRecording(ran: RanInvocation, tapes: HostCallTapes, at: number): InvocationRecording {
+function buildRecording(ran: KeptInvocation, tapes: HostCallTapes, at: number): InvocationRecording {
   const { entry, response: r } = ran;
+  const { ctx: context, input } = ran.ran;
   const s = r.stats;
   const ctx: Record<string, string> = {};
-  for (const [k, v] of Object.entries(ran.ctx)) if (typeof v === "string") ctx[k] = v;
+  for (const [k, v] of Object.entries(context)) if (typeof v === "string") ctx[k] = v;
   const sensitive = entry.recording.sensitiveInput;
   return {
     format: RECORDING_FORMAT,
@@ -164,7 +176,7 @@ export function buildRecording(ran: RanInvocation, tapes: HostCallTapes, at: num
     recorded_at: new Date(at).toISOString(),
     tenant_id: entry.tenantId,
     extension_id: entry.extensionId,
-    requested_version: ran.requestedVersion,
+    requested_version: ran.req.version,
     version: entry.version,
     module_sha256: entry.ref.sha256,
     module_ref: entry.ref.ref,
@@ -184,10 +196,10 @@ export function buildRecording(ran: RanInvocation, tapes: HostCallTapes, at: num
       ...(entry.policy.maxCalls !== undefined ? { max_calls: entry.policy.maxCalls } : {}),
     },
     ctx,
-    input_json: sensitive ? null : decoder.decode(ran.input),
-    input_sha256: createHash("sha256").update(ran.input).digest("hex"),
+    input_json: sensitive ? null : decoder.decode(input),
+    input_sha256: createHash("sha256").update(input).digest("hex"),
     input_sensitive: sensitive,
-    host_calls: tapes.callsOf(ran.ctx),
+    host_calls: tapes.callsOf(context),
     outcome: ran.outcome,
     output_json: ran.outcome === "ok" ? decoder.decode(r.outputJson) : null,
     error: ran.outcome === "ok" ? null : errorOf(r),

@@ -102,8 +102,7 @@ export function createInvocationRecorder(options: {
       if (technical) logger.warn(line, "invocation");
       else logger.info(line, "invocation");
     }
-    if (f.ran && f.entry)
-      options.recordings?.offer({ ...f.ran, ...f, entry: f.entry, requestedVersion: f.req.version });
+    options.recordings?.offer(f);
   };
   /**
    * Counts a batch's inputs that did not fail technically, in one go; each that did is counted and, when
