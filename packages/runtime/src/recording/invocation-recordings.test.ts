@@ -1,9 +1,11 @@
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Outcome } from "@ameide-ext/proto";
+import { InvokeExtensionResponseSchema, Outcome } from "@ameide-ext/proto";
 import { CrmService } from "@ameide-ext/proto/testing";
+import { create } from "@bufbuild/protobuf";
 import { createLocalJWKSet } from "jose";
+import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CatalogFile } from "../catalog/catalog-schema.js";
 import { createCatalog } from "../catalog/parse-catalog.js";
@@ -18,7 +20,9 @@ import {
   startCrmService,
   writeModule,
 } from "../testing/service-fixtures.js";
+import { tapeHostCalls } from "./host-call-tape.js";
 import { checkRecording, type InvocationRecording, parseRecordingKey } from "./invocation-recording.js";
+import { createInvocationRecordings } from "./invocation-recordings.js";
 
 const CRM = CrmService.typeName;
 
@@ -246,5 +250,50 @@ describe("recorded invocations", () => {
     });
     expect(rt.recordings).toBeUndefined();
     await rt.close();
+  });
+});
+
+describe("createInvocationRecordings().close()", () => {
+  it("never waits on a store that hangs longer than its grace: what is left is dropped as shutdown", async () => {
+    const registry = new Registry();
+    const hanging = {
+      location: "nowhere",
+      put: () => new Promise<void>(() => {}),
+      list: async () => [],
+      get: async () => undefined,
+    };
+    const recordings = createInvocationRecordings({
+      store: hanging,
+      settings: { location: "nowhere", maxBytes: 1 << 20, tenantDailyBytes: 1 << 30, queue: 100 },
+      tapes: tapeHostCalls({ handlerFor: () => () => "{}" }),
+      logger: captureLogger().logger,
+      registry,
+    });
+    const entry = createCatalog({
+      extensions: [
+        {
+          tenant_id: "acme",
+          extension_id: "x",
+          version: "1",
+          kind: "process_hook",
+          risk_tier: "low",
+          wasm_blob_ref: `extensions/acme/x.wasm#sha256=${"ab".repeat(32)}`,
+        },
+      ],
+    }).entries[0];
+    for (let i = 0; i < 3; i++)
+      recordings.offer({
+        entry,
+        req: { version: "1" },
+        ran: { ctx: { tenantId: "acme" }, input: new TextEncoder().encode("{}") },
+        response: create(InvokeExtensionResponseSchema, { errorCode: "REFUSED" }),
+        outcome: "business_error",
+        latencyMs: 1,
+      });
+    const started = performance.now();
+    await recordings.close(100);
+    expect(performance.now() - started).toBeLessThan(1_000);
+    const text = await registry.metrics();
+    expect(text).toMatch(/ameide_ext_recordings_dropped_total\{reason="shutdown"\} 2/);
   });
 });

@@ -32,7 +32,10 @@ interface KeptInvocation extends RanInvocation {
 }
 
 /** Why a recording was not written: the `reason` label of `ameide_ext_recordings_dropped_total`. */
-export type RecordingDrop = "queue_full" | "too_large" | "tenant_daily_cap" | "store_error";
+export type RecordingDrop = "queue_full" | "too_large" | "tenant_daily_cap" | "store_error" | "shutdown";
+
+/** Longest {@link InvocationRecordings.close} waits for the queue to be written, in milliseconds. */
+export const CLOSE_GRACE_MS = 2_000;
 
 /** Records invocations into the recording store, off the answers' latency. */
 export interface InvocationRecordings {
@@ -45,6 +48,12 @@ export interface InvocationRecordings {
   offer(ran: RanInvocation): void;
   /** Resolves once every recording queued so far is written (or dropped). */
   flush(): Promise<void>;
+  /**
+   * Takes no more, writes what is queued for at most `graceMs` (default
+   * {@link CLOSE_GRACE_MS}), drops the rest (counted as `shutdown`), and
+   * releases the store: a store that hangs never holds a shutdown longer.
+   */
+  close(graceMs?: number): Promise<void>;
   /** The store written to. */
   readonly store: RecordingStore;
 }
@@ -87,7 +96,7 @@ export function createInvocationRecordings(options: InvocationRecordingsOptions)
   });
   const dropped = new Counter({
     name: "ameide_ext_recordings_dropped_total",
-    help: "Invocation recordings not written, by reason: queue_full, too_large, tenant_daily_cap, store_error",
+    help: "Invocation recordings not written, by reason: queue_full, too_large, tenant_daily_cap, store_error, shutdown",
     labelNames: ["reason"] as const,
     registers: [options.registry],
   });
@@ -96,6 +105,7 @@ export function createInvocationRecordings(options: InvocationRecordingsOptions)
   const queue: Array<{ ran: KeptInvocation; at: number }> = [];
   let running: Promise<void> | undefined;
   let warnedAt = Number.NEGATIVE_INFINITY;
+  let closed = false;
 
   /** Counts `bytes` against the tenant's day; false when that would pass the cap. */
   const withinDay = (tenant: string, bytes: number, at: number): boolean => {
@@ -139,7 +149,7 @@ export function createInvocationRecordings(options: InvocationRecordingsOptions)
   return {
     store,
     offer(ran) {
-      if (!ran.ran || !ran.entry) return;
+      if (closed || !ran.ran || !ran.entry) return;
       if (ran.outcome === "ok" && !(random() < ran.entry.recording.sample)) return;
       if (queue.length >= settings.queue) return drop("queue_full");
       queue.push({ ran: ran as KeptInvocation, at: now() });
@@ -147,6 +157,17 @@ export function createInvocationRecordings(options: InvocationRecordingsOptions)
     },
     async flush() {
       while (running) await running;
+    },
+    async close(graceMs = CLOSE_GRACE_MS) {
+      closed = true;
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, graceMs);
+      });
+      await Promise.race([this.flush(), late]);
+      clearTimeout(timer);
+      for (const _ of queue.splice(0)) drop("shutdown");
+      store.close?.();
     },
   };
 }

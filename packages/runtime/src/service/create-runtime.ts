@@ -320,9 +320,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       recorder.flush();
       dispatch.stop();
       watch?.close();
-      await recordings?.flush();
+      await recordings?.close();
       store.close?.();
-      recordings?.store.close?.();
       if (parts.ownEngine) await engine.close();
     },
   };
