@@ -48,7 +48,7 @@ export function createProgram(ctx: CommandContext): Command {
     .addHelpText(
       "after",
       "\nExit codes: 0 ok; 1 the work failed (a failing test, a compile error, an invocation error,\n" +
-        "a promote stopped at a gate); 2 usage or invalid input (bad flags, bad manifest, bad fixture\n" +
+        "a promote stopped at a gate, a replay mismatch); 2 usage or invalid input (bad flags, bad manifest, bad fixture\n" +
         "file, non-empty folder); 3 refused by a rule of the registry (error.details.rule, .fix).\n" +
         "Every command takes --json: exactly one JSON document on stdout. Docs: docs/cli.md\n" +
         "\nExamples:\n" +
