@@ -26,6 +26,10 @@ export function setUpRecordings(
 ): RuntimeRecordings {
   const store = given ?? recordingStoreAt(settings);
   if (!store) return { hostCaller: parts.hostCaller, recordings: undefined };
+  parts.logger.info(
+    { event: "recordings", location: store.location },
+    `recording every failed invocation and each version's sample of the others to ${store.location}`,
+  );
   const tapes = tapeHostCalls(parts.hostCaller);
   const recordings = createInvocationRecordings({
     store,
