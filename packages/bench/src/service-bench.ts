@@ -20,6 +20,9 @@
  *    (OTEL_EXPORTER_OTLP_ENDPOINT, the default sampler) to an OTLP/HTTP receiver
  *    in this process, against the first (tracing off), calls interleaved,
  *    low tier, Connect binary over HTTP/1.1 (goal: at most +0.02 ms at p50).
+ * 5. recording: the rule at low tier with recording off (sample 0) and at
+ *    the default 1% (docs/runtime-service.md, "Recordings"), same server,
+ *    calls interleaved; p50 and p99 of each (goal: at most +0.01 ms at p50).
  *
  * Prints a report and writes bench-results/service.json at the repo root.
  *
@@ -66,6 +69,8 @@ export const TIME_BOUND_MS = 180_000;
 export const OVERHEAD_P50_GOAL_MS = 0.1;
 /** Goal: invocations per second over loopback with the Connect protocol, on 2 cores. */
 export const THROUGHPUT_GOAL = 3_000;
+/** Goal: what recording 1% of successes adds at p50, in ms. */
+export const RECORDING_P50_GOAL_MS = 0.01;
 
 interface Latency {
   p50Us: number;
@@ -101,6 +106,8 @@ export interface ServiceBenchResults {
   tracing: TracingBenchResult;
   /** engine.invoke alone, one in flight, in the bench's process: the pool path's own round trip. */
   enginePoolRoundTrip: Latency;
+  /** The rule with recording off (sample 0) and at 1%, interleaved, HTTP/1.1; recordings written in the row. */
+  recording: { off: Latency; onePercent: Latency; addsP50Ms: number; written: number };
   serverMemory: { rssMiB: number; heapUsedMiB: number };
   goals: Array<{ name: string; goal: string; measured: string; pass: boolean }>;
 }
@@ -112,18 +119,74 @@ const DURATION_S = 10;
 
 const log = (line: string) => process.stderr.write(`bench:service: ${line}\n`);
 
+/** The deal rule's InvokeExtension request, as a message. */
+const dealRequest = (extensionId: string) =>
+  create(InvokeExtensionRequestSchema, {
+    extensionId,
+    version: "latest",
+    ctx: { tenantId: "acme", userId: "u-1", actorType: "USER" },
+    inputJson: new TextEncoder().encode(DEAL_INPUT),
+  });
+
+/**
+ * The rule with recording off (deal-approval, sample 0) and on at 1% (deal-approval-recorded, the same
+ * module), one client, the two interleaved, Connect binary over HTTP/1.1.
+ */
+async function measureRecording(url: string): Promise<ServiceBenchResults["recording"]> {
+  log("recording, off against 1%, HTTP/1.1, interleaved");
+  const runtime = createClient(
+    WasmExtensionRuntime,
+    createConnectTransport({
+      baseUrl: url,
+      httpVersion: "1.1",
+      useBinaryFormat: true,
+      interceptors: [withToken],
+    }),
+  );
+  const off = dealRequest("deal-approval");
+  const on = dealRequest("deal-approval-recorded");
+  const writtenBefore = await recordingsWritten(url);
+  const h = { off: hdr.build(), on: hdr.build() };
+  for (let i = 0; i < WARMUP + LATENCY_SAMPLES; i++) {
+    let t = performance.now();
+    await runtime.invokeExtension(off);
+    const a = performance.now() - t;
+    t = performance.now();
+    await runtime.invokeExtension(on);
+    const b = performance.now() - t;
+    if (i >= WARMUP) {
+      h.off.recordValue(Math.round(a * 1000));
+      h.on.recordValue(Math.round(b * 1000));
+    }
+  }
+  const summary = (x: hdr.Histogram): Latency => ({
+    p50Us: x.getValueAtPercentile(50),
+    p99Us: x.getValueAtPercentile(99),
+    samples: x.totalCount,
+  });
+  const result = {
+    off: summary(h.off),
+    onePercent: summary(h.on),
+    addsP50Ms: (h.on.getValueAtPercentile(50) - h.off.getValueAtPercentile(50)) / 1000,
+    written: (await recordingsWritten(url)) - writtenBefore,
+  };
+  h.off.destroy();
+  h.on.destroy();
+  return result;
+}
+
+async function recordingsWritten(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return Number(/^ameide_ext_recordings_written_total (\d+)/m.exec(text)?.[1] ?? 0);
+}
+
 async function measureLatency(
   transport: Transport,
   extensionId = "deal-approval",
 ): Promise<{ invoke: Latency; emptyRpc: Latency }> {
   const runtime = createClient(WasmExtensionRuntime, transport);
   const health = createClient(Health, transport);
-  const req = create(InvokeExtensionRequestSchema, {
-    extensionId,
-    version: "latest",
-    ctx: { tenantId: "acme", userId: "u-1", actorType: "USER" },
-    inputJson: new TextEncoder().encode(DEAL_INPUT),
-  });
+  const req = dealRequest(extensionId);
   const first = await runtime.invokeExtension(req);
   const out = new TextDecoder().decode(first.outputJson);
   if (first.outcome !== Outcome.OK || out !== DEAL_OUTPUT)
@@ -206,6 +269,7 @@ async function main(): Promise<number> {
   log(`server ${server.url}`);
   try {
     const latency = await measureLatencies(server.url);
+    const recording = await measureRecording(server.url);
     const batch = await measureBatch(server.url);
     log("tracing on (OTLP/HTTP to a receiver in this process) against off, HTTP/1.1, interleaved");
     const tracing = await measureTracing(
@@ -238,8 +302,9 @@ async function main(): Promise<number> {
       batch,
       tracing,
       enginePoolRoundTrip,
+      recording,
       serverMemory: memory,
-      goals: serviceGoals(latency, throughput, batch, tracing),
+      goals: serviceGoals(latency, throughput, batch, tracing, recording),
     };
     await mkdir(path.dirname(RESULTS_PATH), { recursive: true });
     await writeFile(RESULTS_PATH, `${JSON.stringify(results, null, 2)}\n`);
@@ -284,13 +349,15 @@ async function writeCatalog(
     [
       "env: dev",
       // Default settings. deal-approval (low tier) runs in the inline slice; deal-approval-pool, the same
-      // module at medium tier, in a pool worker.
-      `runtime: { log_level: info, auth: ${JSON.stringify(auth)} }`,
+      // module at medium tier, in a pool worker. Both record no success (sample 0); deal-approval-recorded,
+      // the same module at low tier, records the default 1% (the recording row).
+      `runtime: { log_level: info, auth: ${JSON.stringify(auth)}, recordings: { location: ${JSON.stringify(dir)} } }`,
       "extensions:",
       ...[
-        ["deal-approval", "low"],
-        ["deal-approval-pool", "medium"],
-      ].flatMap(([id, tier]) => [
+        ["deal-approval", "low", "0"],
+        ["deal-approval-pool", "medium", "0"],
+        ["deal-approval-recorded", "low", "0.01"],
+      ].flatMap(([id, tier, sample]) => [
         "  - tenant_id: acme",
         `    extension_id: ${id}`,
         '    version: "3"',
@@ -298,6 +365,7 @@ async function writeCatalog(
         `    wasm_blob_ref: "file://${modulePath}#sha256=${sha256Hex(component)}"`,
         `    risk_tier: ${tier}`,
         "    limits: { cpu_millis: 5, memory_mb: 16, timeout_ms: 50 }",
+        `    recording: { sample: ${sample} }`,
       ]),
       "  - tenant_id: acme",
       "    extension_id: invoice-line",
@@ -428,6 +496,7 @@ function serviceGoals(
   throughput: ServiceBenchResults["throughput"],
   batch: BatchBenchResult,
   tracing: TracingBenchResult,
+  recording: ServiceBenchResults["recording"],
 ): ServiceBenchResults["goals"] {
   const { invoke, invokePool } = throughput;
   return [
@@ -436,6 +505,12 @@ function serviceGoals(
       goal: `<= +${TRACING_P50_GOAL_MS} ms`,
       measured: `${tracing.deltaP50Ms >= 0 ? "+" : ""}${tracing.deltaP50Ms.toFixed(3)} ms`,
       pass: tracing.deltaP50Ms <= TRACING_P50_GOAL_MS,
+    },
+    {
+      name: "recording 1% of successes, added at p50 (Connect, HTTP/1.1), low tier, against recording off",
+      goal: `<= +${RECORDING_P50_GOAL_MS} ms`,
+      measured: `${recording.addsP50Ms >= 0 ? "+" : ""}${recording.addsP50Ms.toFixed(3)} ms`,
+      pass: recording.addsP50Ms <= RECORDING_P50_GOAL_MS,
     },
     {
       name: `${batch.lines}-line batch (one InvokeExtensionBatch, Connect binary, HTTP/1.1), p50`,
@@ -497,6 +572,13 @@ function report(r: ServiceBenchResults): string {
   const pool = r.enginePoolRoundTrip;
   lines.push(
     `  of which the engine's worker-pool round trip alone (engine.invoke, one in flight, same run): p50 ${us(pool.p50Us)}, p99 ${us(pool.p99Us)}`,
+  );
+  const rec = r.recording;
+  lines.push(
+    "",
+    "recording, one client, interleaved, HTTP/1.1, low tier (p50 / p99):",
+    `  off (sample 0)  ${us(rec.off.p50Us)} / ${us(rec.off.p99Us)}`,
+    `  1% of successes ${us(rec.onePercent.p50Us)} / ${us(rec.onePercent.p99Us)}   adds ${rec.addsP50Ms.toFixed(3)} ms at p50; ${rec.written} recordings written`,
   );
   const b = r.batch;
   lines.push(

@@ -10,6 +10,7 @@ import { registerInvokeCommand } from "./commands/invoke.js";
 import { registerMcpCommand } from "./commands/mcp.js";
 import { registerNewCommand } from "./commands/new.js";
 import { registerPromoteCommand } from "./commands/promote.js";
+import { registerReplayCommand } from "./commands/replay.js";
 import { registerReviewCommands } from "./commands/review.js";
 import { registerRollbackCommand } from "./commands/rollback.js";
 import { registerRunCommand } from "./commands/run.js";
@@ -47,7 +48,7 @@ export function createProgram(ctx: CommandContext): Command {
     .addHelpText(
       "after",
       "\nExit codes: 0 ok; 1 the work failed (a failing test, a compile error, an invocation error,\n" +
-        "a promote stopped at a gate); 2 usage or invalid input (bad flags, bad manifest, bad fixture\n" +
+        "a promote stopped at a gate, a replay mismatch); 2 usage or invalid input (bad flags, bad manifest, bad fixture\n" +
         "file, non-empty folder); 3 refused by a rule of the registry (error.details.rule, .fix).\n" +
         "Every command takes --json: exactly one JSON document on stdout. Docs: docs/cli.md\n" +
         "\nExamples:\n" +
@@ -58,6 +59,7 @@ export function createProgram(ctx: CommandContext): Command {
         "  $ npx ameide-ext dev            # the registry and a runtime, locally\n" +
         "  $ npx ameide-ext promote hooks/deal-guard --env dev\n" +
         "  $ npx ameide-ext invoke deal-guard --input deal.json   # through the dev stack's runtime\n" +
+        "  $ npx ameide-ext replay --from runtime --extension deal-guard --against hooks/deal-guard\n" +
         "  $ npx ameide-ext bind orders/BeforeCreateOrder order-guard --env dev\n" +
         "  $ npx ameide-ext mcp --root . --agent agent:deal-coach   # the same, as MCP tools (docs/agents.md)\n",
     );
@@ -75,6 +77,7 @@ export function createProgram(ctx: CommandContext): Command {
   registerBindingsCommand(program, ctx);
   registerDevCommand(program, ctx);
   registerInvokeCommand(program, ctx);
+  registerReplayCommand(program, ctx);
   // Agents: the same functions as MCP tools (docs/agents.md).
   registerMcpCommand(program, ctx, CLI_VERSION);
   return program;

@@ -5,7 +5,7 @@ import { INVOKE_REQUEST_SCHEMA, INVOKE_RESPONSE_SCHEMA } from "./runtime/invoke-
 /**
  * Every JSON Schema (draft-07) of the CLI, by name: the files it reads
  * (`manifest`: extension.json, `fixture`: tests/*.json) and the documents
- * `--json` prints (`new`, `build`, `test`, `run`, `invoke`, and `error` for any
+ * `--json` prints (`new`, `build`, `test`, `run`, `invoke`, `replay`, and `error` for any
  * command that could not do its work), and the runtime's request and response
  * as a Connect JSON caller writes and reads them (`invoke-request`,
  * `invoke-response`). `ameide-ext schema <name>` prints one.
@@ -27,6 +27,7 @@ export const SCHEMA_NAMES = [
   "test",
   "run",
   "invoke",
+  "replay",
   "error",
   "invoke-request",
   "invoke-response",

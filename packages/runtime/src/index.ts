@@ -88,6 +88,19 @@ export type {
 export { createConnectHostCaller } from "./host/connect-host-caller.js";
 export type { HostCallClaims, TokenMinter, TokenMinterOptions } from "./host/token-minter.js";
 export { createTokenMinter, MAX_TOKEN_TTL_SECONDS } from "./host/token-minter.js";
+export type {
+  InvocationRecording,
+  ParsedRecordingKey,
+  RecordedHostCall,
+} from "./recording/invocation-recording.js";
+export {
+  checkRecording,
+  parseRecordingKey,
+  RECORDING_FORMAT,
+  recordingKey,
+} from "./recording/invocation-recording.js";
+export type { InvocationRecordings, RecordingDrop } from "./recording/invocation-recordings.js";
+export type { RecordingSettings } from "./recording/recording-settings.js";
 export type { AuthSettings, ConfiguredPrincipal, TrustedIssuer } from "./service/auth-settings.js";
 export { resolveAuthSettings } from "./service/auth-settings.js";
 export { authorizeRequest } from "./service/authorize-request.js";
@@ -128,6 +141,7 @@ export type {
 export { createLocalTokenIssuer } from "./service/local-token-issuer.js";
 export type { LogDestination } from "./service/log-destination.js";
 export { createLogDestination, LOG_FLUSH_MS } from "./service/log-destination.js";
+export { MAX_LISTED_RECORDINGS } from "./service/recording-routes.js";
 export type { ExtensionLabels, RuntimeMetrics } from "./service/runtime-metrics.js";
 export type {
   ConnectionSettings,
@@ -151,7 +165,11 @@ export type { ModuleRef } from "./store/module-ref.js";
 export { parseModuleRef } from "./store/module-ref.js";
 export type { FetchModuleOptions, ModuleStore } from "./store/module-store.js";
 export { combineModuleStores } from "./store/module-store.js";
+export type { FileRecordingStoreOptions, RecordingStore } from "./store/recording-store.js";
+export { createFileRecordingStore } from "./store/recording-store.js";
 export type { S3ModuleStoreOptions } from "./store/s3-module-store.js";
 export { createS3ModuleStore } from "./store/s3-module-store.js";
+export type { S3RecordingStoreOptions } from "./store/s3-recording-store.js";
+export { createS3RecordingStore } from "./store/s3-recording-store.js";
 export type { S3Connection, S3SettingsFile } from "./store/s3-settings.js";
 export { S3_SETTINGS_SCHEMA, s3ClientConfig } from "./store/s3-settings.js";

@@ -43,6 +43,18 @@ export {
   MANIFEST_FILE,
   MANIFEST_SCHEMA,
 } from "./hook-manifest/manifest-schema.js";
+export { hookReplayModule } from "./hook-replay/hook-replay-module.js";
+export type { RecordedHostCallPlayer } from "./hook-replay/recorded-host-calls.js";
+export { playRecordedHostCalls } from "./hook-replay/recorded-host-calls.js";
+export type {
+  ReplayModule,
+  ReplayRecordingsOptions,
+  ReplayReport,
+  ReplayResult,
+  ReplayRun,
+  ReplaySource,
+} from "./hook-replay/replay-recordings.js";
+export { noRecordings, replayRecordings } from "./hook-replay/replay-recordings.js";
 export type { ErrorSummary, InvocationReport } from "./hook-run/invoke-hook.js";
 export { DEFAULT_CONTEXT } from "./hook-run/invoke-hook.js";
 export type { HookStats, LimitName, LimitUsage } from "./hook-run/limit-usage.js";

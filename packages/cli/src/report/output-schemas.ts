@@ -56,6 +56,70 @@ const LOGS: JsonSchema = {
 };
 
 const STRINGS: JsonSchema = { type: "array", items: { type: "string" } };
+
+/** One run of a recorded invocation, as `replay` compares it: the outcome, the exact output text, the error, the fuel. */
+const REPLAY_RUN: JsonSchema = {
+  type: "object",
+  required: ["outcome", "output_json", "error", "fuel_used", "peak_memory_bytes"],
+  additionalProperties: false,
+  properties: {
+    outcome: { enum: ["ok", "business_error", "technical_error"] },
+    output_json: { type: ["string", "null"] },
+    error: {
+      oneOf: [
+        {
+          type: "object",
+          required: ["code", "reason", "message"],
+          additionalProperties: false,
+          properties: {
+            code: { type: "string" },
+            reason: { type: ["string", "null"] },
+            message: { type: "string" },
+            details_json: { type: "string" },
+          },
+        },
+        { type: "null" },
+      ],
+    },
+    fuel_used: count,
+    peak_memory_bytes: count,
+  },
+};
+
+/** What replaying one recording showed. */
+const REPLAY_RESULT: JsonSchema = {
+  type: "object",
+  required: [
+    "source",
+    "id",
+    "extension_id",
+    "version",
+    "recorded_at",
+    "status",
+    "differences",
+    "new_error",
+    "recorded",
+    "replayed",
+    "fuel_delta",
+    "host_call_problems",
+  ],
+  additionalProperties: false,
+  properties: {
+    source: { type: "string" },
+    id: { type: "string" },
+    extension_id: { type: "string" },
+    version: { type: "string" },
+    recorded_at: { type: "string" },
+    status: { enum: ["identical", "mismatch", "unchanged", "changed", "skipped"] },
+    differences: { type: "array", items: { enum: ["outcome", "output", "error", "fuel", "host_calls"] } },
+    new_error: { type: "boolean" },
+    recorded: REPLAY_RUN,
+    replayed: { oneOf: [REPLAY_RUN, { type: "null" }] },
+    fuel_delta: { type: ["integer", "null"] },
+    host_call_problems: STRINGS,
+    skipped_reason: { enum: ["sensitive_input"] },
+  },
+};
 const SHA256: JsonSchema = { type: "string", pattern: "^[0-9a-f]{64}$" };
 
 /**
@@ -64,7 +128,7 @@ const SHA256: JsonSchema = { type: "string", pattern: "^[0-9a-f]{64}$" };
  * quotes them, and a test keeps the two equal.
  */
 export const OUTPUT_SCHEMAS: Readonly<
-  Record<"new" | "build" | "test" | "run" | "invoke" | "error", JsonSchema>
+  Record<"new" | "build" | "test" | "run" | "invoke" | "replay" | "error", JsonSchema>
 > = {
   new: {
     type: "object",
@@ -217,6 +281,45 @@ export const OUTPUT_SCHEMAS: Readonly<
         },
       },
       logs: LOGS,
+    },
+  },
+  replay: {
+    type: "object",
+    required: [
+      "ok",
+      "mode",
+      "against",
+      "total",
+      "replayed",
+      "skipped",
+      "identical",
+      "mismatches",
+      "changed",
+      "new_errors",
+      "fuel",
+      "summary",
+      "results",
+    ],
+    additionalProperties: false,
+    properties: {
+      ok: { type: "boolean" },
+      mode: { enum: ["same", "against"] },
+      against: { type: ["string", "null"] },
+      total: count,
+      replayed: count,
+      skipped: count,
+      identical: count,
+      mismatches: count,
+      changed: count,
+      new_errors: count,
+      fuel: {
+        type: "object",
+        required: ["recorded", "replayed", "delta"],
+        additionalProperties: false,
+        properties: { recorded: count, replayed: count, delta: { type: "integer" } },
+      },
+      summary: { type: "string" },
+      results: { type: "array", items: REPLAY_RESULT },
     },
   },
   error: {

@@ -58,7 +58,7 @@ export interface InvokeExtensionResult {
 }
 
 /** Where the runtime is, who calls, for whom. */
-interface RuntimeSettings {
+export interface RuntimeSettings {
   url: string;
   token: string | undefined;
   tenant: string;
@@ -121,8 +121,9 @@ async function readInput(file: string, deps: CliDeps): Promise<Uint8Array> {
   return new TextEncoder().encode(text);
 }
 
-async function resolveRuntimeSettings(
-  options: InvokeExtensionOptions,
+/** The runtime's URL, token and tenant: the flags, else the environment, else the config file `dev` writes. */
+export async function resolveRuntimeSettings(
+  options: Pick<InvokeExtensionOptions, "runtime" | "runtimeToken" | "tenant" | "config">,
   deps: CliDeps,
 ): Promise<RuntimeSettings> {
   const found = await readConfigFile(options, deps);

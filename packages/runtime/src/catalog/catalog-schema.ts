@@ -25,6 +25,16 @@ export interface CatalogFileEntry {
   host_calls?: Array<{ service: string; method: string; read_only?: boolean }>;
   /** Kill switch: true refuses every invocation of this version (`failed_precondition/disabled`). */
   disabled?: boolean;
+  /** Recorded invocations of this version (docs/runtime-service.md, "Recordings"). */
+  recording?: CatalogFileRecording;
+}
+
+/** How a version's invocations are recorded: every error, and this fraction of its successes. */
+export interface CatalogFileRecording {
+  /** Fraction of successful invocations recorded, 0..1. Default 0.01 (1%). Errors are always recorded. */
+  sample?: number;
+  /** True: the input is never stored, only its sha256 (such a recording cannot be replayed). Default false. */
+  sensitive_input?: boolean;
 }
 
 /** Where the host calls to one service go. */
@@ -67,6 +77,22 @@ export interface CatalogFileRuntime {
   guest_logs?: { max_lines?: number; max_chars?: number };
   /** Who may call InvokeExtension, for which tenants (docs/runtime-service.md, "Authentication"). */
   auth?: CatalogFileAuth;
+  /** Where recorded invocations go, and their caps (docs/runtime-service.md, "Recordings"). */
+  recordings?: CatalogFileRecordings;
+}
+
+/** The `runtime.recordings` section. */
+export interface CatalogFileRecordings {
+  /** A folder, or `s3://<bucket>[/<prefix>]`. Default: the file store's root (`store.root`); none: recordings off. */
+  location?: string;
+  /** False switches recording off. Default true. */
+  enabled?: boolean;
+  /** Largest recording kept, in bytes; a larger one is dropped and counted. Default 262,144 (256 KiB). */
+  max_bytes?: number;
+  /** Bytes of recordings one tenant may write per UTC day; past it they are dropped and counted. Default 67,108,864 (64 MiB). */
+  tenant_daily_bytes?: number;
+  /** Recordings waiting to be written; when full, new ones are dropped and counted. Default 1,000. */
+  queue?: number;
 }
 
 /** One trusted token issuer: tokens it signs are verified with its JWKS. */
@@ -205,6 +231,14 @@ export const CATALOG_SCHEMA = {
             },
           },
           disabled: { type: "boolean" },
+          recording: {
+            type: "object",
+            additionalProperties: false,
+            properties: {
+              sample: { type: "number", minimum: 0, maximum: 1 },
+              sensitive_input: { type: "boolean" },
+            },
+          },
         },
       },
     },
@@ -289,6 +323,17 @@ export const CATALOG_SCHEMA = {
           properties: { max_lines: int(0, 1_000), max_chars: int(16, 65_536) },
         },
         auth: AUTH_SCHEMA,
+        recordings: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            location: { type: "string", minLength: 1, maxLength: 2048 },
+            enabled: { type: "boolean" },
+            max_bytes: int(1024, 64 * 1024 * 1024),
+            tenant_daily_bytes: int(1024, 1024 * 1024 * 1024 * 1024),
+            queue: int(1, 1_000_000),
+          },
+        },
       },
     },
   },

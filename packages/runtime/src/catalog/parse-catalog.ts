@@ -31,7 +31,12 @@ export interface CatalogEntry {
   readonly disabled: boolean;
   /** "<tenant>/<extension>/<version>": the circuit breaker's key, and the logs'. */
   readonly key: string;
+  /** How its invocations are recorded: every error, `sample` of its successes; `sensitiveInput` keeps only the input's sha256. */
+  readonly recording: { readonly sample: number; readonly sensitiveInput: boolean };
 }
+
+/** The fraction of successful invocations recorded when the catalog does not say: 1%. */
+export const DEFAULT_RECORDING_SAMPLE = 0.01;
 
 /** Where host calls to one service go. */
 export interface HostServiceEndpoint {
@@ -191,6 +196,10 @@ function buildCatalog(doc: unknown, hash: string, source: string): Catalog {
       policy,
       disabled: raw.disabled === true,
       key: `${raw.tenant_id}/${raw.extension_id}/${raw.version}`,
+      recording: Object.freeze({
+        sample: raw.recording?.sample ?? DEFAULT_RECORDING_SAMPLE,
+        sensitiveInput: raw.recording?.sensitive_input === true,
+      }),
     });
     let exts = byTenant.get(entry.tenantId);
     if (!exts) {

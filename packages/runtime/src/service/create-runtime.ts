@@ -12,7 +12,10 @@ import { type CatalogWatch, watchCatalogFile } from "../catalog/watch-catalog-fi
 import type { Engine } from "../engine/create-engine.js";
 import type { ExecutionContext, InvocationResult } from "../engine/types.js";
 import type { TokenMinter } from "../host/token-minter.js";
+import type { InvocationRecordings } from "../recording/invocation-recordings.js";
+import { setUpRecordings } from "../recording/runtime-recordings.js";
 import type { ModuleStore } from "../store/module-store.js";
+import type { RecordingStore } from "../store/recording-store.js";
 import type { BatchItem } from "./batch-dispatch.js";
 import { answerBatch } from "./batch-response.js";
 import { checkBatchSize } from "./batch-size.js";
@@ -46,6 +49,8 @@ export interface RuntimeOptions extends GivenRuntimeParts {
   fetch?: typeof fetch | undefined;
   /** Collect prom-client's default process metrics. Default true. */
   defaultMetrics?: boolean | undefined;
+  /** Where invocations are recorded. Default: the store `settings.recordings.location` names (none: off). */
+  recordingStore?: RecordingStore | undefined;
 }
 
 /** Per-call options of {@link Runtime.invokeExtension}. */
@@ -110,6 +115,10 @@ export interface Runtime {
   readonly jwks: TokenMinter["jwks"];
   /** The engine. */
   readonly engine: Engine;
+  /** Recorded invocations (docs/runtime-service.md, "Recordings"); undefined when recording is off. */
+  readonly recordings: InvocationRecordings | undefined;
+  /** The module store (what `/v1/module` reads for replay). */
+  readonly store: ModuleStore;
   /** True once the catalog is in force and the first preload pass is done, until draining begins. */
   readonly ready: boolean;
   /** True once {@link drain} was called. */
@@ -147,8 +156,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   let catalog = options.catalog;
   const parts = await createRuntimeParts(options, settings, () => catalog);
   const { logger, metrics, engine, store, loader } = parts;
-  const dispatch = createInvocationDispatch({ ...parts, settings });
-  const recorder = createInvocationRecorder({ metrics, logger, guestLogs: settings.guestLogs });
+  const { hostCaller, recordings } = setUpRecordings(settings, parts, options.recordingStore);
+  const dispatch = createInvocationDispatch({ ...parts, hostCaller, settings });
+  const recorder = createInvocationRecorder({ metrics, logger, guestLogs: settings.guestLogs, recordings });
   const tracer = options.tracer;
   /** The span of one invocation or batch, with the context its children start in; none when not traced. */
   const startSpan = (
@@ -230,6 +240,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     metrics: recorder.metrics,
     jwks: parts.minter.jwks,
     engine,
+    recordings,
+    store,
     get ready() {
       return preloaded && !draining;
     },
@@ -266,7 +278,15 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       if (traced) endInvocationSpan(traced.span, entry, response, outcome, latencyMs);
       // The metrics and the log line are recorded just after the response is handed back, off its
       // latency; a /metrics scrape and close() record what is still pending first.
-      recorder.record({ req, entry, response, outcome, latencyMs, logs: result?.logs });
+      recorder.record({
+        req,
+        entry,
+        response,
+        outcome,
+        latencyMs,
+        logs: result?.logs,
+        ran: result && ctx && { ctx, input: req.inputJson },
+      });
       return response;
     },
     async invokeExtensionBatch(req, callOptions = {}) {
@@ -324,6 +344,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       recorder.flush();
       dispatch.stop();
       watch?.close();
+      await recordings?.close();
       store.close?.();
       if (parts.ownEngine) await engine.close();
     },

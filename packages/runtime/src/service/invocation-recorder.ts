@@ -1,7 +1,8 @@
 import type { InvokeExtensionResponse } from "@ameide-ext/proto";
 import type { Logger } from "pino";
 import type { CatalogEntry } from "../catalog/parse-catalog.js";
-import type { InvocationResult } from "../engine/types.js";
+import type { ExecutionContext, InvocationResult } from "../engine/types.js";
+import type { InvocationRecordings } from "../recording/invocation-recordings.js";
 import type { BatchAnswer } from "./batch-response.js";
 import { batchLogLine, type InvocationRequestFields, invocationLogLine } from "./invocation-log.js";
 import { type ExtensionLabels, extensionLabels, type RuntimeMetrics, UNRESOLVED } from "./runtime-metrics.js";
@@ -18,6 +19,8 @@ export interface FinishedInvocation {
   logs: InvocationResult["logs"] | undefined;
   /** Its place in an InvokeExtensionBatch, when it was one of its inputs. */
   batchIndex?: number | undefined;
+  /** Set when it ran (a single call): its context and input, for its recording. */
+  ran?: { ctx: ExecutionContext; input: Uint8Array } | undefined;
 }
 
 /** One finished InvokeExtensionBatch, waiting to be counted and logged. */
@@ -67,6 +70,8 @@ export function createInvocationRecorder(options: {
   metrics: RuntimeMetrics;
   logger: Logger;
   guestLogs: RuntimeSettings["guestLogs"];
+  /** Recorded invocations (docs/runtime-service.md, "Recordings"); unset: none. */
+  recordings?: InvocationRecordings | undefined;
 }): InvocationRecorder {
   const { metrics, logger } = options;
   const write = (f: FinishedInvocation) => {
@@ -97,6 +102,7 @@ export function createInvocationRecorder(options: {
       if (technical) logger.warn(line, "invocation");
       else logger.info(line, "invocation");
     }
+    options.recordings?.offer(f);
   };
   /**
    * Counts a batch's inputs that did not fail technically, in one go; each that did is counted and, when

@@ -1,5 +1,6 @@
 import { ExtensionError, LIMIT_BOUNDS } from "@ameide-ext/contract";
 import type { CatalogFileRuntime } from "../catalog/catalog-schema.js";
+import { type RecordingSettings, resolveRecordingSettings } from "../recording/recording-settings.js";
 import { type AuthSettings, resolveAuthSettings } from "./auth-settings.js";
 import {
   BATCH_CAP_BOUNDS,
@@ -79,6 +80,8 @@ export interface RuntimeSettings {
   guestLogs: { maxLines: number; maxChars: number };
   /** Who may call InvokeExtension over the network, for which tenants (see auth-settings.ts). */
   auth: AuthSettings;
+  /** Recorded invocations: where, and their caps (recording-settings.ts). */
+  recordings: RecordingSettings;
 }
 
 /**
@@ -275,5 +278,10 @@ export function resolveRuntimeSettings(
       maxChars: file.guest_logs?.max_chars ?? 512,
     },
     auth: resolveAuthSettings(file.auth, envText(env, "AMEIDE_RUNTIME_AUTH_MODE")),
+    recordings: resolveRecordingSettings(
+      file.recordings,
+      envText(env, "AMEIDE_STORE_ROOT") ?? file.store?.root,
+      env,
+    ),
   };
 }

@@ -10,6 +10,7 @@ import type { Runtime } from "./create-runtime.js";
 import { answerMalformedAsInvalid } from "./malformed-request.js";
 import { type AnyRequest, type AnyResponse, answerProbes } from "./probe-routes.js";
 import { createProtocolDispatch } from "./protocol-dispatch.js";
+import { answerRecordings } from "./recording-routes.js";
 import { runtimeRoutes, VIA_SOCKET } from "./runtime-routes.js";
 
 /** Where to listen. At least one of `port` and `socket`. */
@@ -82,17 +83,15 @@ export async function startRuntimeServer(
   // Connections that came in on the Unix socket: HTTP/1.1 by socket, HTTP/2 by session.
   const socketPeers = new WeakSet<object>();
   const readMaxBytes = options.readMaxBytes ?? 1024 * 1024;
+  const viaSocket = (req: AnyRequest) =>
+    socketPeers.has("stream" in req ? (req.stream.session ?? {}) : req.socket);
   const handler = connectNodeAdapter({
     routes: (router) => {
       runtimeRoutes(runtime, auth, readMaxBytes)(router);
       answerMalformedAsInvalid(router);
     },
-    fallback: answerProbes(runtime),
-    contextValues: (req) =>
-      createContextValues().set(
-        VIA_SOCKET,
-        socketPeers.has("stream" in req ? (req.stream.session ?? {}) : req.socket),
-      ),
+    fallback: answerRecordings(runtime, auth, viaSocket, answerProbes(runtime)),
+    contextValues: (req) => createContextValues().set(VIA_SOCKET, viaSocket(req)),
     readMaxBytes,
     // A JSON field the message does not have is the caller's mistake, never dropped (malformed-request.ts).
     jsonOptions: { ignoreUnknownFields: false },

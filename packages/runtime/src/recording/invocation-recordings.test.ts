@@ -1,0 +1,299 @@
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { InvokeExtensionResponseSchema, Outcome } from "@ameide-ext/proto";
+import { CrmService } from "@ameide-ext/proto/testing";
+import { create } from "@bufbuild/protobuf";
+import { createLocalJWKSet } from "jose";
+import { Registry } from "prom-client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CatalogFile } from "../catalog/catalog-schema.js";
+import { createCatalog } from "../catalog/parse-catalog.js";
+import { createRuntime, type Runtime } from "../service/create-runtime.js";
+import { resolveRuntimeSettings } from "../service/runtime-settings.js";
+import { createFileRecordingStore } from "../store/recording-store.js";
+import {
+  buildTestHook,
+  type CrmServiceHandle,
+  captureLogger,
+  invokeRequest,
+  startCrmService,
+  writeModule,
+} from "../testing/service-fixtures.js";
+import { tapeHostCalls } from "./host-call-tape.js";
+import { checkRecording, type InvocationRecording, parseRecordingKey } from "./invocation-recording.js";
+import { createInvocationRecordings } from "./invocation-recordings.js";
+
+const CRM = CrmService.typeName;
+
+/** Every recording under `root`, parsed, oldest first. */
+async function recordingsIn(root: string): Promise<Array<{ key: string; doc: InvocationRecording }>> {
+  const out: Array<{ key: string; doc: InvocationRecording }> = [];
+  const store = createFileRecordingStore({ root });
+  for (const key of await store.list("recordings/", { limit: 10_000 })) {
+    const bytes = (await store.get(key)) as Uint8Array;
+    out.push({ key, doc: checkRecording(JSON.parse(new TextDecoder().decode(bytes)), key) });
+  }
+  return out;
+}
+
+describe("recorded invocations", () => {
+  let dir: string;
+  let root: string;
+  let runtime: Runtime;
+  let crm: CrmServiceHandle;
+
+  const makeRuntime = async (file: CatalogFile, recordingsRoot: string) =>
+    createRuntime({
+      catalog: createCatalog(file),
+      settings: resolveRuntimeSettings({
+        ...file.runtime,
+        recordings: { ...file.runtime?.recordings, location: recordingsRoot },
+      }),
+      logger: captureLogger().logger,
+      defaultMetrics: false,
+    });
+
+  let catalog: CatalogFile;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "ameide-recordings-"));
+    root = join(dir, "store");
+    const echo = await writeModule(dir, "echo", await buildTestHook("echo", "1"));
+    const caller = await writeModule(dir, "caller", await buildTestHook("caller"));
+    crm = await startCrmService((header, token) => createLocalJWKSet(runtime.jwks)(header, token));
+    const entry = (id: string, ref: string, extra: object = {}) => ({
+      tenant_id: "acme",
+      extension_id: id,
+      version: "1",
+      kind: "process_hook" as const,
+      risk_tier: "low" as const,
+      wasm_blob_ref: ref,
+      limits: { timeout_ms: 2_000 },
+      ...extra,
+    });
+    catalog = {
+      env: "prod",
+      extensions: [
+        entry("sampled-out", echo, { recording: { sample: 0 } }),
+        entry("always", echo, { recording: { sample: 1 } }),
+        entry("secret", echo, { recording: { sample: 1, sensitive_input: true } }),
+        entry("caller", caller, {
+          risk_tier: "high",
+          recording: { sample: 1 },
+          host_calls: [{ service: CRM, method: "GetCustomer", read_only: true }],
+        }),
+      ],
+      host_services: { [CRM]: { url: crm.url } },
+      runtime: { preload: false, pool: { size: 1 } },
+    };
+    runtime = await makeRuntime(catalog, root);
+  });
+  afterAll(async () => {
+    await runtime?.close();
+    await crm?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("records every error, and no success of a version sampled at 0", async () => {
+    const ok = await runtime.invokeExtension(invokeRequest({ extensionId: "sampled-out", input: { a: 1 } }));
+    const fail = await runtime.invokeExtension(
+      invokeRequest({ extensionId: "sampled-out", input: { mode: "fail" } }),
+    );
+    const trap = await runtime.invokeExtension(
+      invokeRequest({ extensionId: "sampled-out", input: { mode: "trap" } }),
+    );
+    expect([ok.outcome, fail.outcome, trap.outcome]).toEqual([
+      Outcome.OK,
+      Outcome.BUSINESS_ERROR,
+      Outcome.TECHNICAL_ERROR,
+    ]);
+    // The recorder runs on the turn after the answers.
+    await new Promise((r) => setImmediate(r));
+    await runtime.recordings?.flush();
+    const docs = (await recordingsIn(root)).filter((r) => r.doc.extension_id === "sampled-out");
+    expect(docs.map((r) => r.doc.outcome).sort()).toEqual(["business_error", "technical_error"]);
+    const business = docs.find((r) => r.doc.outcome === "business_error")?.doc;
+    expect(business?.error).toMatchObject({ code: "REFUSED" });
+    expect(business?.input_json).toBe('{"mode":"fail"}');
+    const technical = docs.find((r) => r.doc.outcome === "technical_error")?.doc;
+    expect(technical?.error?.code).toBe("resource_exhausted");
+  });
+
+  it("records a sampled success with its input, context, version, module sha256, output, fuel and memory, under recordings/<tenant>/<extension>/<version>/", async () => {
+    const res = await runtime.invokeExtension(
+      invokeRequest({ extensionId: "always", input: { amount: 72000 }, ctx: { correlationId: "c-9" } }),
+    );
+    await new Promise((r) => setImmediate(r));
+    await runtime.recordings?.flush();
+    const [rec] = (await recordingsIn(root)).filter((r) => r.doc.extension_id === "always");
+    expect(rec).toBeDefined();
+    const { key, doc } = rec as { key: string; doc: InvocationRecording };
+    expect(parseRecordingKey(key)).toMatchObject({ tenantId: "acme", extensionId: "always", version: "1" });
+    expect(doc).toMatchObject({
+      tenant_id: "acme",
+      requested_version: "latest",
+      version: "1",
+      module_sha256: res.moduleSha256,
+      input_json: '{"amount":72000}',
+      input_sensitive: false,
+      outcome: "ok",
+      output_json: new TextDecoder().decode(res.outputJson),
+      ctx: { tenantId: "acme", correlationId: "c-9", userId: "u-1" },
+      host_calls: [],
+    });
+    expect(doc.stats.fuel_used).toBe(Number(res.stats?.fuelUsed));
+    expect(doc.stats.peak_memory_bytes).toBe(Number(res.stats?.peakMemoryBytes));
+    expect(doc.stats.fuel_used).toBeGreaterThan(0);
+  });
+
+  it("keeps only the sha256 of a sensitive input", async () => {
+    await runtime.invokeExtension(
+      invokeRequest({ extensionId: "secret", input: { mode: "spin", n: 1, ssn: "123-45-6789" } }),
+    );
+    await new Promise((r) => setImmediate(r));
+    await runtime.recordings?.flush();
+    const [rec] = (await recordingsIn(root)).filter((r) => r.doc.extension_id === "secret");
+    expect(rec?.doc.input_json).toBeNull();
+    expect(rec?.doc.input_sensitive).toBe(true);
+    expect(rec?.doc.input_sha256).toMatch(/^[0-9a-f]{64}$/);
+    const raw = await readFile(join(root, rec?.key as string), "utf8");
+    expect(raw).not.toContain("123-45-6789");
+  });
+
+  it("records the host calls in order, each with the answer or the error the guest got", async () => {
+    const res = await runtime.invokeExtension(
+      invokeRequest({
+        extensionId: "caller",
+        input: {
+          calls: [
+            { service: CRM, method: "GetCustomer", request: { customerId: "c-1" } },
+            { service: CRM, method: "GetCustomer", request: { customerId: "nobody" } },
+          ],
+        },
+      }),
+    );
+    expect(res.outcome).toBe(Outcome.OK);
+    await new Promise((r) => setImmediate(r));
+    await runtime.recordings?.flush();
+    const [rec] = (await recordingsIn(root)).filter((r) => r.doc.extension_id === "caller");
+    const calls = rec?.doc.host_calls ?? [];
+    expect(calls).toHaveLength(2);
+    expect(calls[0]).toMatchObject({
+      service: CRM,
+      method: "GetCustomer",
+      request_json: '{"customerId":"c-1"}',
+    });
+    expect(JSON.parse(calls[0]?.response_json as string)).toMatchObject({
+      customerId: "c-1",
+      tenantId: "acme",
+    });
+    expect(calls[1]?.error?.code).toBe("not_found");
+    expect(calls[1]?.response_json).toBeUndefined();
+  });
+
+  it("drops, and counts, a recording over max_bytes and those past the tenant's bytes for the day", async () => {
+    const small = join(dir, "small");
+    const rt = await makeRuntime(
+      {
+        ...catalog,
+        runtime: { ...catalog.runtime, recordings: { max_bytes: 2048, tenant_daily_bytes: 4096 } },
+      },
+      small,
+    );
+    try {
+      await rt.invokeExtension(invokeRequest({ extensionId: "always", input: { pad: "x".repeat(3000) } }));
+      for (let i = 0; i < 6; i++)
+        await rt.invokeExtension(invokeRequest({ extensionId: "always", input: { i } }));
+      await new Promise((r) => setImmediate(r));
+      await rt.recordings?.flush();
+      const metrics = await rt.metrics.render();
+      expect(metrics).toMatch(/ameide_ext_recordings_dropped_total\{reason="too_large"\} 1/);
+      expect(metrics).toMatch(/ameide_ext_recordings_dropped_total\{reason="tenant_daily_cap"\} [1-9]/);
+      const kept = await recordingsIn(small);
+      const bytes = kept.reduce((n, r) => n + Buffer.byteLength(JSON.stringify(r.doc)), 0);
+      expect(kept.length).toBeGreaterThan(0);
+      expect(bytes).toBeLessThanOrEqual(4096);
+    } finally {
+      await rt.close();
+    }
+  });
+
+  it("drops, and counts, recordings past a full queue, and still answers", async () => {
+    const queued = join(dir, "queued");
+    const rt = await makeRuntime(
+      { ...catalog, runtime: { ...catalog.runtime, recordings: { queue: 1 } } },
+      queued,
+    );
+    try {
+      const all = await Promise.all(
+        Array.from({ length: 5 }, (_, i) =>
+          rt.invokeExtension(invokeRequest({ extensionId: "always", input: { i } })),
+        ),
+      );
+      expect(all.every((r) => r.outcome === Outcome.OK)).toBe(true);
+      await new Promise((r) => setImmediate(r));
+      await rt.recordings?.flush();
+      expect(await rt.metrics.render()).toMatch(
+        /ameide_ext_recordings_dropped_total\{reason="queue_full"\} [1-9]/,
+      );
+      expect((await readdir(join(queued, "recordings", "acme", "always", "1"))).length).toBeGreaterThan(0);
+    } finally {
+      await rt.close();
+    }
+  });
+
+  it("records nothing when no location is set (no store root)", async () => {
+    const rt = await createRuntime({
+      catalog: createCatalog(catalog),
+      logger: captureLogger().logger,
+      defaultMetrics: false,
+    });
+    expect(rt.recordings).toBeUndefined();
+    await rt.close();
+  });
+});
+
+describe("createInvocationRecordings().close()", () => {
+  it("never waits on a store that hangs longer than its grace: what is left is dropped as shutdown", async () => {
+    const registry = new Registry();
+    const hanging = {
+      location: "nowhere",
+      put: () => new Promise<void>(() => {}),
+      list: async () => [],
+      get: async () => undefined,
+    };
+    const recordings = createInvocationRecordings({
+      store: hanging,
+      settings: { location: "nowhere", maxBytes: 1 << 20, tenantDailyBytes: 1 << 30, queue: 100 },
+      tapes: tapeHostCalls({ handlerFor: () => () => "{}" }),
+      logger: captureLogger().logger,
+      registry,
+    });
+    const entry = createCatalog({
+      extensions: [
+        {
+          tenant_id: "acme",
+          extension_id: "x",
+          version: "1",
+          kind: "process_hook",
+          risk_tier: "low",
+          wasm_blob_ref: `extensions/acme/x.wasm#sha256=${"ab".repeat(32)}`,
+        },
+      ],
+    }).entries[0];
+    for (let i = 0; i < 3; i++)
+      recordings.offer({
+        entry,
+        req: { version: "1" },
+        ran: { ctx: { tenantId: "acme" }, input: new TextEncoder().encode("{}") },
+        response: create(InvokeExtensionResponseSchema, { errorCode: "REFUSED" }),
+        outcome: "business_error",
+        latencyMs: 1,
+      });
+    const started = performance.now();
+    await recordings.close(100);
+    expect(performance.now() - started).toBeLessThan(1_000);
+    const text = await registry.metrics();
+    expect(text).toMatch(/ameide_ext_recordings_dropped_total\{reason="shutdown"\} 2/);
+  });
+});

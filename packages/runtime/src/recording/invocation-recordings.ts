@@ -1,0 +1,238 @@
+import { createHash, randomBytes } from "node:crypto";
+import type { InvokeExtensionResponse } from "@ameide-ext/proto";
+import type { Logger } from "pino";
+import { Counter, type Registry } from "prom-client";
+import type { CatalogEntry } from "../catalog/parse-catalog.js";
+import type { ExecutionContext, Outcome } from "../engine/types.js";
+import type { RecordingStore } from "../store/recording-store.js";
+import type { HostCallTapes } from "./host-call-tape.js";
+import { type InvocationRecording, RECORDING_FORMAT, recordingKey } from "./invocation-recording.js";
+import type { RecordingSettings } from "./recording-settings.js";
+
+/**
+ * One finished invocation, as the invocation recorder hands it over once its answer has gone (its
+ * FinishedInvocation, as is: nothing is copied for the invocations the sample leaves out).
+ */
+export interface RanInvocation {
+  /** The catalog entry it resolved to; undefined when none (not recorded). */
+  entry: CatalogEntry | undefined;
+  /** The request: the version the caller asked for. */
+  req: { version: string };
+  /** Set when the guest ran: its context and input, as received. Unset: not recorded. */
+  ran?: { ctx: ExecutionContext; input: Uint8Array } | undefined;
+  response: InvokeExtensionResponse;
+  outcome: Outcome;
+  latencyMs: number;
+}
+
+/** An invocation kept for recording: it ran, and it resolved to an entry. */
+interface KeptInvocation extends RanInvocation {
+  entry: CatalogEntry;
+  ran: { ctx: ExecutionContext; input: Uint8Array };
+}
+
+/** Why a recording was not written: the `reason` label of `ameide_ext_recordings_dropped_total`. */
+export type RecordingDrop = "queue_full" | "too_large" | "tenant_daily_cap" | "store_error" | "shutdown";
+
+/** Longest {@link InvocationRecordings.close} waits for the queue to be written, in milliseconds. */
+export const CLOSE_GRACE_MS = 2_000;
+
+/** Records invocations into the recording store, off the answers' latency. */
+export interface InvocationRecordings {
+  /**
+   * Takes one finished invocation: kept when the guest ran and it failed
+   * (business or technical error), or when the sample of its version's
+   * `recording.sample` picks it; queued, and written later. Cheap: no copy,
+   * no JSON, no I/O.
+   */
+  offer(ran: RanInvocation): void;
+  /** Resolves once every recording queued so far is written (or dropped). */
+  flush(): Promise<void>;
+  /**
+   * Takes no more, writes what is queued for at most `graceMs` (default
+   * {@link CLOSE_GRACE_MS}), drops the rest (counted as `shutdown`), and
+   * releases the store: a store that hangs never holds a shutdown longer.
+   */
+  close(graceMs?: number): Promise<void>;
+  /** The store written to. */
+  readonly store: RecordingStore;
+}
+
+/** Options of {@link createInvocationRecordings}. */
+export interface InvocationRecordingsOptions {
+  store: RecordingStore;
+  settings: RecordingSettings;
+  tapes: HostCallTapes;
+  logger: Logger;
+  /** The metrics registry the counters join. */
+  registry: Registry;
+  /** Random numbers in [0, 1) for the sample. Default Math.random. */
+  random?: () => number;
+  /** The clock. Default Date.now. */
+  now?: () => number;
+}
+
+const decoder = new TextDecoder();
+/** Least time between two log lines about failed writes, in milliseconds. */
+const WARN_EVERY_MS = 60_000;
+
+/**
+ * Creates the invocation recordings (docs/runtime-service.md, "Recordings"):
+ * every error and a sample of successes, each built as JSON and written one at
+ * a time by a loop of its own, after the invocation's answer has gone. A full
+ * queue, a recording over `maxBytes`, a tenant past its bytes for the UTC day,
+ * and a store that fails each drop the recording and count it
+ * (`ameide_ext_recordings_dropped_total{reason}`); written ones are counted in
+ * `ameide_ext_recordings_written_total`.
+ */
+export function createInvocationRecordings(options: InvocationRecordingsOptions): InvocationRecordings {
+  const { store, settings, tapes, logger } = options;
+  const random = options.random ?? Math.random;
+  const now = options.now ?? Date.now;
+  const written = new Counter({
+    name: "ameide_ext_recordings_written_total",
+    help: "Invocation recordings written to the recording store",
+    registers: [options.registry],
+  });
+  const dropped = new Counter({
+    name: "ameide_ext_recordings_dropped_total",
+    help: "Invocation recordings not written, by reason: queue_full, too_large, tenant_daily_cap, store_error, shutdown",
+    labelNames: ["reason"] as const,
+    registers: [options.registry],
+  });
+  const drop = (reason: RecordingDrop) => dropped.inc({ reason });
+  const daily = new Map<string, { day: string; bytes: number }>();
+  const queue: Array<{ ran: KeptInvocation; at: number }> = [];
+  let running: Promise<void> | undefined;
+  let warnedAt = Number.NEGATIVE_INFINITY;
+  let closed = false;
+
+  /** Counts `bytes` against the tenant's day; false when that would pass the cap. */
+  const withinDay = (tenant: string, bytes: number, at: number): boolean => {
+    const day = new Date(at).toISOString().slice(0, 10);
+    let used = daily.get(tenant);
+    if (!used || used.day !== day) {
+      used = { day, bytes: 0 };
+      daily.set(tenant, used);
+    }
+    if (used.bytes + bytes > settings.tenantDailyBytes) return false;
+    used.bytes += bytes;
+    return true;
+  };
+
+  const writeOne = async (ran: KeptInvocation, at: number) => {
+    const doc = buildRecording(ran, tapes, at);
+    const bytes = new TextEncoder().encode(JSON.stringify(doc));
+    if (bytes.length > settings.maxBytes) return drop("too_large");
+    if (!withinDay(ran.entry.tenantId, bytes.length, at)) return drop("tenant_daily_cap");
+    try {
+      await store.put(recordingKey(doc), bytes);
+      written.inc();
+    } catch (cause) {
+      drop("store_error");
+      if (now() - warnedAt >= WARN_EVERY_MS) {
+        warnedAt = now();
+        logger.warn(
+          { event: "recording_failed", location: store.location, error: (cause as Error).message },
+          `an invocation recording could not be written to ${store.location}: ${(cause as Error).message}`,
+        );
+      }
+    }
+  };
+
+  const drain = async () => {
+    for (let next = queue.shift(); next !== undefined; next = queue.shift())
+      await writeOne(next.ran, next.at);
+    running = undefined;
+  };
+
+  return {
+    store,
+    offer(ran) {
+      if (closed || !ran.ran || !ran.entry) return;
+      if (ran.outcome === "ok" && !(random() < ran.entry.recording.sample)) return;
+      if (queue.length >= settings.queue) return drop("queue_full");
+      queue.push({ ran: ran as KeptInvocation, at: now() });
+      running ??= Promise.resolve().then(drain);
+    },
+    async flush() {
+      while (running) await running;
+    },
+    async close(graceMs = CLOSE_GRACE_MS) {
+      closed = true;
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, graceMs);
+      });
+      await Promise.race([this.flush(), late]);
+      clearTimeout(timer);
+      for (const _ of queue.splice(0)) drop("shutdown");
+      store.close?.();
+    },
+  };
+}
+
+/** The error of a response, as recorded. */
+function errorOf(r: InvokeExtensionResponse): NonNullable<InvocationRecording["error"]> {
+  const error: NonNullable<InvocationRecording["error"]> = {
+    code: r.errorCode,
+    reason: r.errorReason === "" ? null : r.errorReason,
+    message: r.errorMsg,
+  };
+  if (r.errorDetailsJson.length > 0) error.details_json = decoder.decode(r.errorDetailsJson);
+  return error;
+}
+
+/** The recording of one invocation that ran. */
+function buildRecording(ran: KeptInvocation, tapes: HostCallTapes, at: number): InvocationRecording {
+  const { entry, response: r } = ran;
+  const { ctx: context, input } = ran.ran;
+  const s = r.stats;
+  const ctx: Record<string, string> = {};
+  for (const [k, v] of Object.entries(context)) if (typeof v === "string") ctx[k] = v;
+  const sensitive = entry.recording.sensitiveInput;
+  return {
+    format: RECORDING_FORMAT,
+    id: randomBytes(8).toString("hex"),
+    recorded_at: new Date(at).toISOString(),
+    tenant_id: entry.tenantId,
+    extension_id: entry.extensionId,
+    requested_version: ran.req.version,
+    version: entry.version,
+    module_sha256: entry.ref.sha256,
+    module_ref: entry.ref.ref,
+    kind: entry.kind,
+    risk_tier: entry.riskTier,
+    limits: {
+      cpu_millis: entry.limits.cpuMillis,
+      memory_mb: entry.limits.memoryMb,
+      timeout_ms: entry.limits.timeoutMs,
+    },
+    policy: {
+      allow: (entry.policy.allow ?? []).map((a) => ({
+        service: a.service,
+        method: a.method,
+        read_only: a.readOnly === true,
+      })),
+      ...(entry.policy.maxCalls !== undefined ? { max_calls: entry.policy.maxCalls } : {}),
+    },
+    ctx,
+    input_json: sensitive ? null : decoder.decode(input),
+    input_sha256: createHash("sha256").update(input).digest("hex"),
+    input_sensitive: sensitive,
+    host_calls: tapes.callsOf(context),
+    outcome: ran.outcome,
+    output_json: ran.outcome === "ok" ? decoder.decode(r.outputJson) : null,
+    error: ran.outcome === "ok" ? null : errorOf(r),
+    stats: {
+      fuel_used: Number(s?.fuelUsed ?? 0n),
+      fuel_limit: Number(s?.fuelLimit ?? 0n),
+      peak_memory_bytes: Number(s?.peakMemoryBytes ?? 0n),
+      memory_limit_bytes: Number(s?.memoryLimitBytes ?? 0n),
+      output_bytes: Number(s?.outputBytes ?? 0n),
+      duration_us: Number(s?.durationUs ?? 0n),
+      host_calls: Number(s?.hostCalls ?? 0),
+    },
+    latency_ms: Math.round(ran.latencyMs * 1000) / 1000,
+  };
+}
