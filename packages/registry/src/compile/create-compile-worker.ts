@@ -15,6 +15,12 @@ import { checkManifest } from "./check-manifest.js";
 import { checkModulePolicy } from "./check-module-policy.js";
 import type { ChildWarning, CompileChildMessage } from "./compile-child-message.js";
 import { diag, diagnosticsOf } from "./compile-diagnostics.js";
+import {
+  type DependencyOptions,
+  type DependencySettings,
+  dependencySettings,
+  installDependencies,
+} from "./install-dependencies.js";
 import { type ModuleWriter, moduleKey } from "./module-writer.js";
 import { spawnCompileChild } from "./spawn-compile-child.js";
 
@@ -32,6 +38,12 @@ export interface CompileWorkerOptions {
   timeoutMs?: number | undefined;
   /** Largest result a compile's child process may send back, bytes. Default 64 MiB. */
   maxOutputBytes?: number | undefined;
+  /**
+   * The install of a hook's npm dependencies (`npm ci --ignore-scripts` of its package-lock.json,
+   * pure-JS packages only): the npm registry, time limit and size caps. Defaults in
+   * {@link DependencyOptions}.
+   */
+  dependencies?: DependencyOptions | undefined;
 }
 
 /** Default wall-clock limit of one compile, ms: a TypeScript build takes seconds, fixtures milliseconds each. */
@@ -101,6 +113,7 @@ interface CompileSettings {
   concurrency: number;
   timeoutMs: number;
   maxOutputBytes: number;
+  dependencies: DependencySettings;
 }
 
 /** Fills in the defaults of `options` and checks them, once, when the worker is built. */
@@ -120,7 +133,15 @@ function compileSettings(options: CompileWorkerOptions): CompileSettings {
       "invalid_argument",
       `concurrency is ${concurrency}, it must be a whole number ≥ 1`,
     );
-  return { modules: options.modules, maxBytes, concurrency, timeoutMs, maxOutputBytes };
+  const dependencies = dependencySettings(options.dependencies);
+  for (const [name, value] of [
+    ["dependencies.timeoutMs", dependencies.timeoutMs],
+    ["dependencies.maxBytes", dependencies.maxBytes],
+    ["dependencies.maxFiles", dependencies.maxFiles],
+  ] as const)
+    if (!Number.isInteger(value) || value < 1)
+      throw new ExtensionError("invalid_argument", `${name} is ${value}, it must be a whole number ≥ 1`);
+  return { modules: options.modules, maxBytes, concurrency, timeoutMs, maxOutputBytes, dependencies };
 }
 
 /** At most `concurrency` holders at once; more wait in line, first come first served. */
@@ -174,6 +195,10 @@ async function compileIn(dir: string, rev: RevisionRecord, run: CompileRun): Pro
     join(dir, "extension.json"),
     `${JSON.stringify({ ...checked.manifest, version: rev.version }, null, 2)}\n`,
   );
+
+  // The hook's npm packages, where `ameide-ext build` finds them: its own node_modules.
+  diagnostics.push(...(await installDependencies(dir, join(dirname(dir), ".deps"), run.dependencies)));
+  if (diagnostics.length > 0) return done(false);
 
   const build = await buildInChild(dir, run);
   if (build.t === "failed") {
