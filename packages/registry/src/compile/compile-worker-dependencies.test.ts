@@ -49,6 +49,37 @@ describe("createCompileWorker() with npm dependencies", () => {
     expect(out.record.tests.every((t) => t.passed)).toBe(true);
   }, 180_000);
 
+  it("builds from the lockfile only: a node_modules the upload carries is not read", async () => {
+    const compile = createCompileWorker({ modules: createFolderModuleWriter(join(work, "modules")) });
+    // No package.json: before, the build would take the package from the uploaded node_modules unchecked.
+    const rev = await hookRevision(
+      join(work, `case-${n++}`),
+      "process_hook",
+      async (dir) => {
+        await editFile(
+          join(dir, "src", "index.ts"),
+          "const AMOUNT_THRESHOLD = 50_000;",
+          'import { threshold } from "smuggled";\nconst AMOUNT_THRESHOLD = threshold();',
+        );
+      },
+      { lang: "typescript" },
+    );
+    const files = [
+      { path: "node_modules/smuggled/index.js", text: "export const threshold = () => 1;" },
+      { path: "node_modules/smuggled/index.d.ts", text: "export declare const threshold: () => number;" },
+      {
+        path: "node_modules/smuggled/package.json",
+        text: '{"name":"smuggled","main":"index.js","types":"index.d.ts"}',
+      },
+    ];
+    for (const f of files)
+      rev.sources.push({ path: f.path, contentBase64: Buffer.from(f.text).toString("base64") });
+    const out = await compile(rev);
+    expect(out.record.status).toBe("failed");
+    expect(out.record.diagnostics).toMatchObject([{ step: "build", path: "src/index.ts" }]);
+    expect(out.record.diagnostics[0]?.message).toContain('"smuggled"');
+  }, 180_000);
+
   it("fails a hook whose dependency has an install script, naming the package and the reason", async () => {
     const compile = createCompileWorker({ modules: createFolderModuleWriter(join(work, "modules")) });
     const scripts = { postinstall: "node -e 0" };

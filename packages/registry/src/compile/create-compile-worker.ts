@@ -196,7 +196,9 @@ async function compileIn(dir: string, rev: RevisionRecord, run: CompileRun): Pro
     `${JSON.stringify({ ...checked.manifest, version: rev.version }, null, 2)}\n`,
   );
 
-  // The hook's npm packages, where `ameide-ext build` finds them: its own node_modules.
+  // The hook's npm packages, where `ameide-ext build` finds them: its own node_modules, made from the
+  // lockfile alone. The CLI uploads none; one in an upload would be packages nobody checked.
+  await rm(join(dir, "node_modules"), { recursive: true, force: true });
   diagnostics.push(...(await installDependencies(dir, join(dirname(dir), ".deps"), run.dependencies)));
   if (diagnostics.length > 0) return done(false);
 
