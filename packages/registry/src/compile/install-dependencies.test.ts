@@ -177,6 +177,17 @@ describe("installDependencies()", () => {
     expect(out[0]?.message).not.toContain(scratch);
   });
 
+  it("names a missing npm, and where it was looked for: dependency_install_failed", async () => {
+    const { dir, scratch } = await fresh();
+    await installInHook(dir, { [PURE_JS_PACKAGE.name]: await packTarball(dir, PURE_JS_PACKAGE) });
+    const npmCli = join(work, "no-such-npm", "npm-cli.js");
+    const out = await installDependencies(dir, scratch, { ...settings, npmCli });
+    expect(reasons(out)).toEqual(["dependency_install_failed"]);
+    expect(out[0]?.message).toContain(npmCli);
+    // The fix is the registry's operator's, not the author's lockfile.
+    expect(out[0]?.message).not.toContain("matches package.json");
+  });
+
   it("stops npm at its time limit: dependency_install_timeout", async () => {
     const { dir, scratch } = await fresh();
     await installInHook(dir, { [PURE_JS_PACKAGE.name]: await packTarball(dir, PURE_JS_PACKAGE) });

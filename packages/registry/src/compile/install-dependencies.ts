@@ -229,6 +229,10 @@ function runNpmCi(
     ...(offline ? ["--offline"] : []),
   ];
   const at = { path: "package-lock.json" };
+  if (!existsSync(settings.npmCli)) {
+    const message = `the registry cannot install the hook's dependencies: npm is not at ${settings.npmCli}; the registry's operator installs npm beside node or sets dependencies.npmCli`;
+    return Promise.resolve(diag("build", "dependency_install_failed", message, "error", at));
+  }
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, {
       cwd: scratch,
