@@ -39,7 +39,13 @@ describe("npm run pack:cli, installed outside the repository", () => {
   afterAll(() => rm(work, { recursive: true, force: true }));
 
   it("makes tarballs that install together, and ameide-ext --help and new work there", async () => {
-    const packed = await sh(process.execPath, ["scripts/pack-cli.mjs", "--out", join(work, "tgz")], root);
+    // npm test's setup builds every package first (alone: `npm run build` before): no rebuild of dist/
+    // here while other suites run from it.
+    const packed = await sh(
+      process.execPath,
+      ["scripts/pack-cli.mjs", "--skip-build", "--out", join(work, "tgz")],
+      root,
+    );
     expect(packed.code, packed.stderr).toBe(0);
     const tarballs = packed.stdout.trim().split("\n");
     expect(tarballs.map((t) => t.slice(t.lastIndexOf("/") + 1)).sort()).toEqual(
