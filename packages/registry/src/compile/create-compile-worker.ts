@@ -72,7 +72,9 @@ export const TOOLCHAINS: Readonly<Record<SourceLanguageName, string>> = {
 /**
  * The Compile Worker of spec 479 §7.2 stage 3. For a revision it: writes the
  * sources and manifest to a work folder; checks the manifest against the
- * definition (id, kind, risk tier, host calls, limits); compiles with the
+ * definition (id, kind, risk tier, host calls, limits); installs the npm
+ * packages the hook's package-lock.json names into its node_modules, pure-JS
+ * only (`installDependencies`, issue #14); compiles with the
  * pinned toolchain and loads the component into the runtime engine (the
  * contract check) and runs every fixture under the manifest's limits, which
  * is exactly `ameide-ext test` (the CLI's `testHook`), in a child process
