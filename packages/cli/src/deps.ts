@@ -1,5 +1,6 @@
 import { userInfo } from "node:os";
 import { createNodeToolkitDeps, type ToolkitDeps } from "@ameide-ext/toolkit";
+import type { CliLaunch } from "./report/cli-invocation.js";
 
 /** Where a command writes: stdout (data) or stderr (diagnostics). */
 export interface OutputStream {
@@ -28,6 +29,11 @@ export interface CliDeps extends ToolkitDeps {
   env: Readonly<Record<string, string | undefined>>;
   /** The operating-system user name, for `created_by` (`user:<name>`). */
   username(): string;
+  /**
+   * How this process was started, so next steps print a command that works where the user is
+   * (see `cliInvocation`). Default none: next steps say `ameide-ext` unless `npx ameide-ext` works.
+   */
+  launch?: CliLaunch | undefined;
 }
 
 function streamOf(stream: NodeJS.WriteStream): OutputStream {
@@ -52,6 +58,7 @@ export function createNodeDeps(): CliDeps {
     stdout: streamOf(process.stdout),
     stderr: streamOf(process.stderr),
     env: process.env,
+    launch: { script: process.argv[1] ?? "", execArgv: process.execArgv },
     username: () => {
       try {
         return userInfo().username;

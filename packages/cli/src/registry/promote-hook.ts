@@ -3,6 +3,7 @@ import { CompileStatus, type ExtensionRevision, SourceLanguage } from "@ameide-e
 import type { HookLanguage, HookManifest } from "@ameide-ext/toolkit";
 import { displayPath, loadManifest, resolveHookDir } from "@ameide-ext/toolkit";
 import type { CliDeps } from "../deps.js";
+import { cliInvocation } from "../report/cli-invocation.js";
 import { collectSources, type HookSourceFile, sourcesDigest } from "./collect-sources.js";
 import { CREATE_DRAFT_ATTEMPTS, createDraftOnce } from "./create-draft-once.js";
 import { draftRequest } from "./draft-request.js";
@@ -291,7 +292,7 @@ async function promoteToward(
       pending = rev?.pendingPromotion;
     }
     if (pending && envName(pending.targetEnv) === target) {
-      const gate = promotionGate(rev, pending, target, vkey);
+      const gate = promotionGate(rev, pending, target, vkey, cliInvocation(run.deps));
       say(`${target}: ${gate.message}`);
       return gate;
     }
@@ -306,6 +307,7 @@ function promotionGate(
   pending: NonNullable<ExtensionRevision["pendingPromotion"]>,
   target: EnvName,
   vkey: VersionKey,
+  cli: string,
 ): PromotionGate {
   const approvals =
     rev?.approvals.filter(
@@ -326,7 +328,7 @@ function promotionGate(
     mayApprove.eligible.length > 0
       ? `${mayApprove.eligible.join(" or ")} may approve`
       : `any human (user:<id>) of tenant ${vkey.tenantId} may approve`;
-  const approveCommand = `ameide-ext approve ${vkey.extensionId} ${vkey.version} --env ${target}`;
+  const approveCommand = `${cli} approve ${vkey.extensionId} ${vkey.version} --env ${target}`;
   return {
     env: target,
     rule: "approvals_required",

@@ -1,5 +1,6 @@
 import { ExtensionError } from "@ameide-ext/contract";
 import type { CliDeps } from "../deps.js";
+import { cliInvocation } from "../report/cli-invocation.js";
 import { createRegistryClient, type RegistryClient } from "./registry-client.js";
 import {
   checkEnvName,
@@ -89,14 +90,17 @@ export async function reviewVersion(
     promoted: options.decision === "approve" && pending === undefined,
     approvalsMissing: pending ? Math.max(0, pending.approvalsRequired - approvals) : 0,
     deployments: deploymentsOf(got.extension),
-    next: options.decision === "approve" && pending === undefined ? nextStep(env) : null,
+    next: options.decision === "approve" && pending === undefined ? nextStep(env, cliInvocation(deps)) : null,
   };
 }
 
-/** After a promotion to `env`, the command that takes the version on to the next environment; null after prod. */
-function nextStep(env: EnvName): string | null {
+/**
+ * After a promotion to `env`, the command that takes the version on to the next environment, run
+ * with `cli` (see `cliInvocation`); null after prod.
+ */
+function nextStep(env: EnvName, cli: string): string | null {
   const following = ENVIRONMENTS[ENVIRONMENTS.indexOf(env) + 1];
   return following
-    ? `to continue, the requester runs ameide-ext promote <dir> --env ${following} again (it picks up where it stopped)`
+    ? `to continue, the requester runs ${cli} promote <dir> --env ${following} again (it picks up where it stopped)`
     : null;
 }

@@ -1,6 +1,7 @@
 import type { CaseResult, HookEvent } from "@ameide-ext/toolkit";
 import { describeError, displayPath } from "@ameide-ext/toolkit";
 import type { CliDeps } from "../deps.js";
+import { cliInvocation } from "./cli-invocation.js";
 import type { CommandName } from "./command-outcome.js";
 import {
   describeFailure,
@@ -62,7 +63,7 @@ export function createPlainReporter(command: CommandName, deps: CliDeps): Report
           for (const f of r.files) out(`  ${f}`);
           out("");
           out("next:");
-          for (const line of nextSteps(where, r.files)) out(`  ${line}`);
+          for (const line of nextSteps(where, r.files, cliInvocation(deps))) out(`  ${line}`);
           return;
         }
         case "build": {
@@ -104,12 +105,15 @@ export function createPlainReporter(command: CommandName, deps: CliDeps): Report
   };
 }
 
-/** What to do after `new`: test the hook, then run one of its cases. */
-export function nextSteps(where: string, files: readonly string[]): string[] {
+/**
+ * What to do after `new`: test the hook, then run one of its cases, with `cli` the command that runs
+ * ameide-ext where the user is (see `cliInvocation`).
+ */
+export function nextSteps(where: string, files: readonly string[], cli: string): string[] {
   const fixture = files.find((f) => f.startsWith("tests/") && f.endsWith(".json")) ?? "tests/<case>.json";
   return [
-    `npx ameide-ext test ${where}    # build it and run its tests`,
-    `npx ameide-ext run ${where} --fixture ${where}/${fixture}    # one invocation, with its stats`,
+    `${cli} test ${where}    # build it and run its tests`,
+    `${cli} run ${where} --fixture ${where}/${fixture}    # one invocation, with its stats`,
   ];
 }
 

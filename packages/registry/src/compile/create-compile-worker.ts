@@ -15,6 +15,12 @@ import { checkManifest } from "./check-manifest.js";
 import { checkModulePolicy } from "./check-module-policy.js";
 import type { ChildWarning, CompileChildMessage } from "./compile-child-message.js";
 import { diag, diagnosticsOf } from "./compile-diagnostics.js";
+import {
+  type DependencyOptions,
+  type DependencySettings,
+  dependencySettings,
+  installDependencies,
+} from "./install-dependencies.js";
 import { type ModuleWriter, moduleKey } from "./module-writer.js";
 import { spawnCompileChild } from "./spawn-compile-child.js";
 
@@ -32,6 +38,12 @@ export interface CompileWorkerOptions {
   timeoutMs?: number | undefined;
   /** Largest result a compile's child process may send back, bytes. Default 64 MiB. */
   maxOutputBytes?: number | undefined;
+  /**
+   * The install of a hook's npm dependencies (`npm ci --ignore-scripts` of its package-lock.json,
+   * pure-JS packages only): the npm registry, time limit and size caps. Defaults in
+   * {@link DependencyOptions}.
+   */
+  dependencies?: DependencyOptions | undefined;
 }
 
 /** Default wall-clock limit of one compile, ms: a TypeScript build takes seconds, fixtures milliseconds each. */
@@ -60,7 +72,9 @@ export const TOOLCHAINS: Readonly<Record<SourceLanguageName, string>> = {
 /**
  * The Compile Worker of spec 479 §7.2 stage 3. For a revision it: writes the
  * sources and manifest to a work folder; checks the manifest against the
- * definition (id, kind, risk tier, host calls, limits); compiles with the
+ * definition (id, kind, risk tier, host calls, limits); installs the npm
+ * packages the hook's package-lock.json names into its node_modules, pure-JS
+ * only (`installDependencies`, issue #14); compiles with the
  * pinned toolchain and loads the component into the runtime engine (the
  * contract check) and runs every fixture under the manifest's limits, which
  * is exactly `ameide-ext test` (the CLI's `testHook`), in a child process
@@ -101,6 +115,7 @@ interface CompileSettings {
   concurrency: number;
   timeoutMs: number;
   maxOutputBytes: number;
+  dependencies: DependencySettings;
 }
 
 /** Fills in the defaults of `options` and checks them, once, when the worker is built. */
@@ -120,7 +135,15 @@ function compileSettings(options: CompileWorkerOptions): CompileSettings {
       "invalid_argument",
       `concurrency is ${concurrency}, it must be a whole number ≥ 1`,
     );
-  return { modules: options.modules, maxBytes, concurrency, timeoutMs, maxOutputBytes };
+  const dependencies = dependencySettings(options.dependencies);
+  for (const [name, value] of [
+    ["dependencies.timeoutMs", dependencies.timeoutMs],
+    ["dependencies.maxBytes", dependencies.maxBytes],
+    ["dependencies.maxFiles", dependencies.maxFiles],
+  ] as const)
+    if (!Number.isInteger(value) || value < 1)
+      throw new ExtensionError("invalid_argument", `${name} is ${value}, it must be a whole number ≥ 1`);
+  return { modules: options.modules, maxBytes, concurrency, timeoutMs, maxOutputBytes, dependencies };
 }
 
 /** At most `concurrency` holders at once; more wait in line, first come first served. */
@@ -174,6 +197,12 @@ async function compileIn(dir: string, rev: RevisionRecord, run: CompileRun): Pro
     join(dir, "extension.json"),
     `${JSON.stringify({ ...checked.manifest, version: rev.version }, null, 2)}\n`,
   );
+
+  // The hook's npm packages, where `ameide-ext build` finds them: its own node_modules, made from the
+  // lockfile alone. The CLI uploads none; one in an upload would be packages nobody checked.
+  await rm(join(dir, "node_modules"), { recursive: true, force: true });
+  diagnostics.push(...(await installDependencies(dir, join(dirname(dir), ".deps"), run.dependencies)));
+  if (diagnostics.length > 0) return done(false);
 
   const build = await buildInChild(dir, run);
   if (build.t === "failed") {

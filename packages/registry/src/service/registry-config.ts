@@ -4,6 +4,7 @@ import { ExtensionError, RISK_TIERS, type RiskTier } from "@ameide-ext/contract"
 import { S3_SETTINGS_SCHEMA, type S3SettingsFile } from "@ameide-ext/runtime";
 import { Ajv } from "ajv";
 import { parse as parseYaml } from "yaml";
+import type { DependencyOptions } from "../compile/install-dependencies.js";
 import { type GovernanceOptions, MAX_AGENT_VERSIONS_PER_HOUR } from "../domain/governance.js";
 import { ENVIRONMENTS, type Env } from "../domain/types.js";
 import type { StaticToken } from "./create-authenticator.js";
@@ -42,6 +43,17 @@ export interface RegistryConfigFile {
   };
   /** Compiles at once. Default 1. */
   compile_concurrency?: number;
+  /**
+   * The install of a hook's npm dependencies in a compile (`npm ci --ignore-scripts` of its lockfile):
+   * `npm_registry` (default https://registry.npmjs.org/; a lockfile naming another is refused),
+   * `timeout_ms` (default 60 000), the installed `max_bytes` (default 32 MiB) and `max_files` (5 000).
+   */
+  compile_dependencies?: {
+    npm_registry?: string;
+    timeout_ms?: number;
+    max_bytes?: number;
+    max_files?: number;
+  };
   /** On shutdown, the longest wait for compiles in flight before they are cancelled, in milliseconds. Default 10,000. */
   shutdown_grace_ms?: number;
 }
@@ -142,6 +154,16 @@ export const REGISTRY_CONFIG_SCHEMA = {
       },
     },
     compile_concurrency: { type: "integer", minimum: 1, maximum: 16 },
+    compile_dependencies: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        npm_registry: { type: "string", pattern: "^https?://[^\\s]+$" },
+        timeout_ms: { type: "integer", minimum: 1_000, maximum: 600_000 },
+        max_bytes: { type: "integer", minimum: 1, maximum: 1024 * 1024 * 1024 },
+        max_files: { type: "integer", minimum: 1, maximum: 100_000 },
+      },
+    },
     shutdown_grace_ms: { type: "integer", minimum: 0, maximum: 600_000 },
   },
 } as const;
@@ -177,6 +199,17 @@ export function checkRegistryConfig(
     database: /^postgres(ql)?:\/\//.test(database) || database === ":memory:" ? database : at(database),
     modules: { ...c.modules, root: at(c.modules?.root ?? "modules") },
     catalogs,
+  };
+}
+
+/** The config's `compile_dependencies` section as the compile worker's {@link DependencyOptions}. */
+export function compileDependencyOptions(config: RegistryConfigFile): DependencyOptions {
+  const d = config.compile_dependencies ?? {};
+  return {
+    registryUrl: d.npm_registry,
+    timeoutMs: d.timeout_ms,
+    maxBytes: d.max_bytes,
+    maxFiles: d.max_files,
   };
 }
 

@@ -13,7 +13,7 @@ import { createReviewHandler } from "../review/review-handler.js";
 import { openRegistryStore } from "../store/open-registry-store.js";
 import type { RegistryStore } from "../store/registry-store.js";
 import { createAuthenticator, tokenIdentitiesFor } from "./create-authenticator.js";
-import { governanceOptions, type RegistryConfigFile } from "./registry-config.js";
+import { compileDependencyOptions, governanceOptions, type RegistryConfigFile } from "./registry-config.js";
 import { registryRoutes } from "./registry-routes.js";
 
 /** How long a shutdown waits for compiles in flight by default, in milliseconds. */
@@ -89,6 +89,7 @@ export async function startRegistry(options: StartRegistryOptions): Promise<Runn
           })
         : createFolderModuleWriter(config.modules?.root ?? "modules"),
       concurrency: config.compile_concurrency,
+      dependencies: compileDependencyOptions(config),
     }),
     onDeploymentChange: async (e) => {
       const doc = await catalogs.publish(e);

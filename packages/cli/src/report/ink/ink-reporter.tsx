@@ -4,6 +4,7 @@
 import { render } from "ink";
 import { useSyncExternalStore } from "react";
 import type { CliDeps } from "../../deps.js";
+import { cliInvocation } from "../cli-invocation.js";
 import type { CommandName } from "../command-outcome.js";
 import { describeFailure, errorHeading } from "../format.js";
 import type { Reporter } from "../reporter.js";
@@ -15,9 +16,9 @@ interface Store {
   subscribe(listener: () => void): () => void;
 }
 
-function LiveView({ store, cwd }: { store: Store; cwd: string }) {
+function LiveView({ store, cwd, cli }: { store: Store; cwd: string; cli: string }) {
   const state = useSyncExternalStore(store.subscribe, store.get);
-  return <ProgressView state={state} cwd={cwd} />;
+  return <ProgressView state={state} cwd={cwd} cli={cli} />;
 }
 
 /**
@@ -39,7 +40,7 @@ export function createInkReporter(command: CommandName, deps: CliDeps): Reporter
     },
   };
   const stdout = deps.stdout.stream;
-  const instance = render(<LiveView store={store} cwd={deps.cwd} />, {
+  const instance = render(<LiveView store={store} cwd={deps.cwd} cli={cliInvocation(deps)} />, {
     ...(stdout ? { stdout } : {}),
     ...(deps.stderr.stream ? { stderr: deps.stderr.stream } : {}),
     patchConsole: false,

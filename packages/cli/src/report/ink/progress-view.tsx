@@ -7,6 +7,7 @@ import { describeError, displayPath, WARN_RATIO } from "@ameide-ext/toolkit";
 import { Box, Text } from "ink";
 import Spinner from "ink-spinner";
 import type { ReactNode } from "react";
+import { CLI_BIN } from "../cli-invocation.js";
 import { bar, formatBytes, formatMs, hookHeader, percent, statsRows } from "../format.js";
 import { nextSteps } from "../plain-reporter.js";
 import type { ProgressState } from "./progress-state.js";
@@ -161,7 +162,7 @@ function TestTable({ state }: { state: ProgressState }) {
   );
 }
 
-function Outcome({ state, cwd }: { state: ProgressState; cwd: string }) {
+function Outcome({ state, cwd, cli }: { state: ProgressState; cwd: string; cli: string }) {
   const o = state.outcome;
   if (!o) return null;
   switch (o.command) {
@@ -184,7 +185,7 @@ function Outcome({ state, cwd }: { state: ProgressState; cwd: string }) {
           ))}
           <Text> </Text>
           <Text>next:</Text>
-          {nextSteps(where, r.files).map((line) => (
+          {nextSteps(where, r.files, cli).map((line) => (
             <Text key={line} color="cyan">
               {"  "}
               {line}
@@ -257,13 +258,24 @@ function Outcome({ state, cwd }: { state: ProgressState; cwd: string }) {
   }
 }
 
-/** The whole interactive view of a command, from its state. Pure: tests render it to a string. */
-export function ProgressView({ state, cwd }: { state: ProgressState; cwd: string }) {
+/**
+ * The whole interactive view of a command, from its state. Pure: tests render it to a string. `cli`
+ * is the command next steps print (see `cliInvocation`); default `ameide-ext`.
+ */
+export function ProgressView({
+  state,
+  cwd,
+  cli = CLI_BIN,
+}: {
+  state: ProgressState;
+  cwd: string;
+  cli?: string;
+}) {
   return (
     <Box flexDirection="column">
       {state.command !== "new" && <BuildSteps state={state} cwd={cwd} />}
       {state.command === "test" && <TestTable state={state} />}
-      <Outcome state={state} cwd={cwd} />
+      <Outcome state={state} cwd={cwd} cli={cli} />
       {state.error && (
         <Box flexDirection="column" marginTop={state.command === "new" ? 0 : 1}>
           <Text color="red" bold>

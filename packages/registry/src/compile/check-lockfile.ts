@@ -1,0 +1,123 @@
+import path from "node:path";
+import type { DiagnosticRecord } from "../domain/types.js";
+import { diag } from "./compile-diagnostics.js";
+
+/** Largest `package.json` of a hook the compile reads, bytes. */
+export const MAX_PACKAGE_JSON_BYTES = 256 * 1024;
+/** Largest `package-lock.json` of a hook the compile reads, bytes. */
+export const MAX_LOCKFILE_BYTES = 4 * 1024 * 1024;
+/** Most packages a hook's lockfile may list (its dependencies, transitive ones included). */
+export const MAX_LOCKED_PACKAGES = 500;
+
+/** The fields of package.json whose packages `npm ci` installs. */
+const DEPENDENCY_FIELDS = ["dependencies", "devDependencies", "optionalDependencies"] as const;
+
+/** What a hook's lockfile asks `npm ci` to fetch, once it passed {@link checkLockfile}. */
+export interface LockedDependencies {
+  /** `file:` tarballs inside the hook's folder, by their `/`-separated path relative to it. */
+  tarballs: string[];
+  /** True when some package comes from the npm registry (else the install runs `--offline`). */
+  fromRegistry: boolean;
+}
+
+/**
+ * The packages a hook's `package.json` declares (every dependency field), by name; an empty list when it
+ * declares none (then there is nothing to install).
+ */
+export function declaredDependencies(packageJson: unknown): string[] {
+  if (typeof packageJson !== "object" || packageJson === null) return [];
+  const names = new Set<string>();
+  for (const field of DEPENDENCY_FIELDS) {
+    const deps = (packageJson as Record<string, unknown>)[field];
+    if (typeof deps === "object" && deps !== null) for (const name of Object.keys(deps)) names.add(name);
+  }
+  return [...names].sort();
+}
+
+/**
+ * Checks a hook's `package-lock.json` (parsed) before anything is installed, so the install fetches
+ * only pure-JS packages from the npm registry at `registryUrl` or `file:` tarballs inside the hook:
+ * a package with an install script (`hasInstallScript`, reason `dependency_install_script`), a
+ * folder link, a git or other URL, a tarball outside the hook, or a registry package without an
+ * `integrity` (`dependency_source`), a lockfile npm ci cannot use or more than
+ * {@link MAX_LOCKED_PACKAGES} packages (`dependency_lockfile`) are refused, each named.
+ */
+export function checkLockfile(
+  lockfile: unknown,
+  registryUrl: string,
+): { locked: LockedDependencies } | { diagnostics: DiagnosticRecord[] } {
+  const at = { path: "package-lock.json" };
+  const doc = lockfile as { lockfileVersion?: unknown; packages?: unknown } | null;
+  if (
+    typeof doc !== "object" ||
+    doc === null ||
+    typeof doc.lockfileVersion !== "number" ||
+    doc.lockfileVersion < 2 ||
+    typeof doc.packages !== "object" ||
+    doc.packages === null
+  ) {
+    const message = `package-lock.json has lockfileVersion ${JSON.stringify(doc?.lockfileVersion ?? null)} without "packages": npm ci needs version 2 or 3; run \`npm install\` with npm ≥ 7 in the hook's folder`;
+    return { diagnostics: [diag("build", "dependency_lockfile", message, "error", at)] };
+  }
+  const entries = Object.entries(doc.packages as Record<string, unknown>).filter(([key]) => key !== "");
+  if (entries.length > MAX_LOCKED_PACKAGES) {
+    const message = `package-lock.json lists ${entries.length} packages, the limit is ${MAX_LOCKED_PACKAGES}: a hook bundles a few small pure-JS packages`;
+    return { diagnostics: [diag("build", "dependency_lockfile", message, "error", at)] };
+  }
+  const diagnostics: DiagnosticRecord[] = [];
+  const locked: LockedDependencies = { tarballs: [], fromRegistry: false };
+  const registry = registryUrl.endsWith("/") ? registryUrl : `${registryUrl}/`;
+  for (const [key, value] of entries) {
+    const refusal = lockedPackageRefusal(key, value, registry, locked);
+    if (refusal !== undefined) diagnostics.push(diag("build", refusal.reason, refusal.message, "error", at));
+  }
+  return diagnostics.length > 0 ? { diagnostics } : { locked };
+}
+
+/** Why one entry of the lockfile's `packages` may not be installed; records what it fetches otherwise. */
+function lockedPackageRefusal(
+  key: string,
+  value: unknown,
+  registry: string,
+  locked: LockedDependencies,
+): { reason: string; message: string } | undefined {
+  const entry = (typeof value === "object" && value !== null ? value : {}) as Record<string, unknown>;
+  const name = key.replace(/^.*node_modules\//, "");
+  const shown = JSON.stringify(name);
+  if (entry.hasInstallScript === true)
+    return {
+      reason: "dependency_install_script",
+      message: `package ${shown} has an install script: a hook's dependencies must be pure JavaScript (no install scripts, no native bindings); use a pure-JS package instead`,
+    };
+  if (entry.link === true || !key.includes("node_modules/"))
+    return {
+      reason: "dependency_source",
+      message: `package ${shown} is a link to a folder (${JSON.stringify(entry.resolved ?? key)}): pack it with \`npm pack\` and depend on the tarball (file:vendor/<name>.tgz) inside the hook's folder`,
+    };
+  // Bundled packages come inside their parent's tarball.
+  if (entry.inBundle === true) return undefined;
+  const resolved = entry.resolved;
+  if (typeof resolved === "string" && resolved.startsWith("file:")) {
+    const file = resolved.slice("file:".length);
+    const normalized = path.posix.normalize(file);
+    if (path.posix.isAbsolute(normalized) || normalized.startsWith("../") || !/\.(tgz|tar\.gz)$/.test(file))
+      return {
+        reason: "dependency_source",
+        message: `package ${shown} is resolved from ${JSON.stringify(resolved)}: a file: dependency must be a tarball (.tgz) inside the hook's folder, e.g. file:vendor/${name}.tgz`,
+      };
+    locked.tarballs.push(normalized);
+    return undefined;
+  }
+  if (resolved !== undefined && (typeof resolved !== "string" || !resolved.startsWith(registry)))
+    return {
+      reason: "dependency_source",
+      message: `package ${shown} is resolved from ${JSON.stringify(resolved)}: the registry installs packages from ${registry} or tarballs inside the hook's folder only (no git, no other URL); run \`npm install --registry ${registry}\``,
+    };
+  if (typeof entry.integrity !== "string")
+    return {
+      reason: "dependency_source",
+      message: `package ${shown} has no "integrity" in package-lock.json: run \`npm install\` again so npm records it`,
+    };
+  locked.fromRegistry = true;
+  return undefined;
+}
