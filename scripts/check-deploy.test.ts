@@ -1,0 +1,245 @@
+// deploy/ as rendered: every overlay through `kubectl kustomize`, every object against the Kubernetes API
+// schemas and our rules (scripts/check-deploy.mjs); then one broken object per rule, to show that each
+// rule catches what it names.
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  checkApplicationSet,
+  checkEnvironment,
+  ENVIRONMENTS,
+  RULES,
+  readApplicationSet,
+  renderOverlay,
+  // @ts-expect-error: a plain .mjs script without type declarations
+} from "./check-deploy.mjs";
+
+type K8sObject = { kind: string; metadata: { name: string; namespace?: string }; [k: string]: unknown };
+type Problem = { rule: string; object: string; message: string };
+
+// biome-ignore lint/suspicious/noExplicitAny: test fixtures reach into arbitrary manifest fields
+type Any = any;
+
+const renders = new Map<string, K8sObject[]>();
+beforeAll(() => {
+  for (const env of ENVIRONMENTS as string[]) renders.set(env, renderOverlay(env));
+});
+
+const dev = (): Any[] => structuredClone(renders.get("dev") as K8sObject[]);
+const find = (objects: Any[], kind: string) => objects.find((o) => o.kind === kind);
+const runtimeContainer = (objects: Any[]) => find(objects, "Deployment").spec.template.spec.containers[0];
+const rulesOf = (problems: Problem[]) => [...new Set(problems.map((p) => p.rule))].sort();
+
+describe("deploy/ overlays", () => {
+  it.each(ENVIRONMENTS as string[])("renders %s into valid objects that follow every rule", (env) => {
+    const objects = renders.get(env) as K8sObject[];
+    expect(objects.map((o) => o.kind).sort()).toEqual([
+      "ConfigMap",
+      "Deployment",
+      "ExternalSecret",
+      "HorizontalPodAutoscaler",
+      "NetworkPolicy",
+      "PodDisruptionBudget",
+      "Service",
+      "ServiceAccount",
+    ]);
+    expect(checkEnvironment(objects, env)).toEqual([]);
+  });
+
+  it("points each environment's runtime at its own catalog in S3 and its own secrets", () => {
+    for (const env of ENVIRONMENTS as string[]) {
+      const objects = renders.get(env) as Any[];
+      expect(find(objects, "ConfigMap").data["settings.yaml"]).toContain(
+        `catalog: s3://extensions/catalogs/${env}.json`,
+      );
+      const keys = find(objects, "ExternalSecret").spec.data.map((d: Any) => d.remoteRef.key);
+      expect(new Set(keys)).toEqual(new Set([`ameide-ext/${env}/wasm-extension-runtime`]));
+    }
+  });
+
+  it("generates one ArgoCD Application per environment", () => {
+    expect(checkApplicationSet(readApplicationSet())).toEqual([]);
+  });
+});
+
+/** One broken render per rule: the rule it must trip, and how to break the dev render. */
+const BROKEN: Array<[rule: string, what: string, breakIt: (o: Any[]) => Any[]]> = [
+  [
+    "schema",
+    "a container port that is not a number",
+    (o) => {
+      runtimeContainer(o).ports[0].containerPort = "eighty";
+      return o;
+    },
+  ],
+  [
+    "schema",
+    "a kind nobody knows",
+    (o) => [...o, { apiVersion: "v1", kind: "Bogus", metadata: { name: "x", namespace: "ameide-dev" } }],
+  ],
+  [
+    "namespace",
+    "an object in another namespace",
+    (o) => {
+      find(o, "Service").metadata.namespace = "default";
+      return o;
+    },
+  ],
+  [
+    "run_as_non_root",
+    "runAsNonRoot removed",
+    (o) => {
+      delete find(o, "Deployment").spec.template.spec.securityContext.runAsNonRoot;
+      delete runtimeContainer(o).securityContext.runAsNonRoot;
+      return o;
+    },
+  ],
+  [
+    "run_as_non_root",
+    "runAsUser 0",
+    (o) => {
+      runtimeContainer(o).securityContext.runAsUser = 0;
+      return o;
+    },
+  ],
+  [
+    "read_only_root_filesystem",
+    "a writable root filesystem",
+    (o) => {
+      runtimeContainer(o).securityContext.readOnlyRootFilesystem = false;
+      return o;
+    },
+  ],
+  [
+    "no_privilege_escalation",
+    "privilege escalation allowed",
+    (o) => {
+      runtimeContainer(o).securityContext.allowPrivilegeEscalation = true;
+      return o;
+    },
+  ],
+  [
+    "limits_set",
+    "no memory limit",
+    (o) => {
+      delete runtimeContainer(o).resources.limits.memory;
+      return o;
+    },
+  ],
+  [
+    "probes_set",
+    "no readiness probe",
+    (o) => {
+      delete runtimeContainer(o).readinessProbe;
+      return o;
+    },
+  ],
+  [
+    "runtime_probes",
+    "liveness on /readyz",
+    (o) => {
+      runtimeContainer(o).livenessProbe.httpGet.path = "/readyz";
+      return o;
+    },
+  ],
+  [
+    "image_pinned",
+    "the latest tag",
+    (o) => {
+      runtimeContainer(o).image = "registry.ameide.io/ameide-ext/wasm-extension-runtime:latest";
+      return o;
+    },
+  ],
+  [
+    "image_pinned",
+    "no tag at all",
+    (o) => {
+      runtimeContainer(o).image = "registry.ameide.io/ameide-ext/wasm-extension-runtime";
+      return o;
+    },
+  ],
+  [
+    "secret_refs",
+    "a secret key no ExternalSecret makes",
+    (o) => {
+      runtimeContainer(o).env.find((e: Any) => e.valueFrom?.secretKeyRef).valueFrom.secretKeyRef.key = "nope";
+      return o;
+    },
+  ],
+  [
+    "config_refs",
+    "a ConfigMap that is not rendered",
+    (o) => {
+      find(o, "Deployment").spec.template.spec.volumes.find((v: Any) => v.configMap).configMap.name = "gone";
+      return o;
+    },
+  ],
+  [
+    "settings_valid",
+    "settings the runtime refuses (a module ref without its checksum)",
+    (o) => {
+      const map = find(o, "ConfigMap");
+      map.data["settings.yaml"] = map.data["settings.yaml"].replace(
+        "extensions: []",
+        'extensions: [{ tenant_id: acme, extension_id: x, version: "1", kind: process_hook, risk_tier: low, wasm_blob_ref: "s3://extensions/acme/x/1.wasm" }]',
+      );
+      return o;
+    },
+  ],
+  [
+    "settings_valid",
+    "another environment's catalog",
+    (o) => {
+      const map = find(o, "ConfigMap");
+      map.data["settings.yaml"] = map.data["settings.yaml"].replace(
+        "catalogs/dev.json",
+        "catalogs/prod.json",
+      );
+      return o;
+    },
+  ],
+  [
+    "service_h2c",
+    "a Service without the h2c appProtocol",
+    (o) => {
+      delete find(o, "Service").spec.ports[0].appProtocol;
+      return o;
+    },
+  ],
+  [
+    "hpa_cpu",
+    "replicas fixed in the Deployment",
+    (o) => {
+      find(o, "Deployment").spec.replicas = 3;
+      return o;
+    },
+  ],
+  ["pdb_selects", "no PodDisruptionBudget", (o) => o.filter((x) => x.kind !== "PodDisruptionBudget")],
+  [
+    "network_policy_closed",
+    "an ingress rule open to everyone",
+    (o) => {
+      find(o, "NetworkPolicy").spec.ingress.push({ ports: [{ port: 8080 }] });
+      return o;
+    },
+  ],
+];
+
+describe("scripts/check-deploy.mjs rules", () => {
+  it.each(BROKEN)("%s: catches %s", (rule, _what, breakIt) => {
+    const problems: Problem[] = checkEnvironment(breakIt(dev()), "dev");
+    expect(rulesOf(problems)).toContain(rule);
+  });
+
+  it("applicationset_envs: catches an ApplicationSet without prod, or pointing at the wrong overlay", () => {
+    const without = readApplicationSet();
+    without[0].spec.generators[0].list.elements.pop();
+    expect(rulesOf(checkApplicationSet(without))).toEqual(["applicationset_envs"]);
+    const wrongPath = readApplicationSet();
+    wrongPath[0].spec.template.spec.source.path = "deploy/base";
+    expect(rulesOf(checkApplicationSet(wrongPath))).toEqual(["applicationset_envs"]);
+  });
+
+  it("has a broken object for every rule", () => {
+    const tested = new Set([...BROKEN.map(([rule]) => rule), "applicationset_envs"]);
+    expect([...tested].sort()).toEqual(Object.keys(RULES).sort());
+  });
+});
