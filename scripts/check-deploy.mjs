@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseCatalog, resolveRuntimeSettings } from "@ameide-ext/runtime";
-import { ApplicationSet, AppProject } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1";
+import { Application, ApplicationSet, AppProject } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1";
 import { ExternalSecret } from "@kubernetes-models/external-secrets/external-secrets.io/v1";
 import { Deployment } from "kubernetes-models/apps/v1";
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
@@ -26,11 +26,13 @@ export const ENVIRONMENTS = ["dev", "staging", "prod"];
 /** The runtime's Deployment, Service and settings, by name. */
 const RUNTIME = "wasm-extension-runtime";
 const SETTINGS_KEY = "settings.yaml";
+/** Where the registry runs: one for every environment. */
+export const REGISTRY_NAMESPACE = "ameide-platform";
 
 /** The rules, by id: what each asks of the rendered objects. */
 export const RULES = {
   schema: "every object is valid against its Kubernetes API schema (kind and apiVersion known)",
-  namespace: "every object lies in ameide-<env>",
+  namespace: "every object lies in ameide-<env> (the registry's in ameide-platform)",
   run_as_non_root: "pods run as non-root: runAsNonRoot true and no runAsUser 0",
   read_only_root_filesystem: "every container has readOnlyRootFilesystem: true",
   no_privilege_escalation: "every container has allowPrivilegeEscalation: false and drops ALL capabilities",
@@ -45,7 +47,8 @@ export const RULES = {
   hpa_cpu: "an HPA scales the runtime on CPU, and the Deployment sets no replicas",
   pdb_selects: "a PodDisruptionBudget selects the runtime's pods",
   network_policy_closed: "a NetworkPolicy selects the runtime; every ingress peer names a namespace",
-  applicationset_envs: "the ApplicationSet makes one Application per env into ameide-<env> from its overlay",
+  applicationset_envs:
+    "the ApplicationSet makes one Application per env into ameide-<env> from its overlay (and the registry's Application syncs deploy/registry)",
 };
 
 const MODELS = new Map(
@@ -56,7 +59,7 @@ const MODELS = new Map(
     ["policy/v1", [PodDisruptionBudget]],
     ["networking.k8s.io/v1", [NetworkPolicy]],
     ["external-secrets.io/v1", [ExternalSecret]],
-    ["argoproj.io/v1alpha1", [ApplicationSet, AppProject]],
+    ["argoproj.io/v1alpha1", [Application, ApplicationSet, AppProject]],
   ].flatMap(([apiVersion, models]) => models.map((m) => [`${apiVersion}/${m.kind}`, m])),
 );
 
@@ -64,8 +67,17 @@ const MODELS = new Map(
  * Renders `deploy/overlays/<env>` with `kubectl kustomize` and returns its objects. `kubectl` is the
  * binary (default `$KUBECTL`, else `kubectl` on the PATH).
  */
-export function renderOverlay(env, kubectl = process.env.KUBECTL || "kubectl") {
-  const dir = join(root, "deploy", "overlays", env);
+export function renderOverlay(env, kubectl) {
+  return render(join("deploy", "overlays", env), kubectl);
+}
+
+/** Renders `deploy/registry`, the registry's kustomization, as {@link renderOverlay} does. */
+export function renderRegistry(kubectl) {
+  return render(join("deploy", "registry"), kubectl);
+}
+
+function render(folder, kubectl = process.env.KUBECTL || "kubectl") {
+  const dir = join(root, folder);
   const r = spawnSync(kubectl, ["kustomize", dir], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   if (r.error) throw new Error(`${kubectl} cannot run (${r.error.message}): npm run setup installs kubectl`);
   if (r.status !== 0) throw new Error(`${kubectl} kustomize ${dir} failed: ${r.stderr}`);
@@ -74,26 +86,54 @@ export function renderOverlay(env, kubectl = process.env.KUBECTL || "kubectl") {
     .filter((o) => o !== null);
 }
 
-/** Reads the ApplicationSet. */
+/** Reads the ApplicationSet (`deploy/argocd/applicationset.yaml`). */
 export function readApplicationSet() {
-  const file = join(root, "deploy", "argocd", "applicationset.yaml");
-  return parseAllDocuments(readFileSync(file, "utf8")).map((d) => d.toJS());
+  return readArgoCd("applicationset.yaml");
+}
+
+/** Reads the objects of a file of `deploy/argocd/`. */
+export function readArgoCd(file) {
+  return parseAllDocuments(readFileSync(join(root, "deploy", "argocd", file), "utf8")).map((d) => d.toJS());
 }
 
 const label = (o) => `${o.kind}/${o.metadata?.name}`;
 
 /** The problems of one rendered environment: `{ rule, object, message }`, empty when all is well. */
 export function checkEnvironment(objects, env) {
+  const problems = checkObjects(objects, `ameide-${env}`);
+  checkRuntime(objects, env, (rule, object, message) => problems.push({ rule, object, message }));
+  return problems;
+}
+
+/**
+ * The problems of the rendered registry (`deploy/registry`, in ameide-platform) and of its ArgoCD
+ * Application (`deploy/argocd/registry-application.yaml`).
+ */
+export function checkRegistry(objects, application) {
+  const problems = checkObjects(objects, REGISTRY_NAMESPACE);
+  for (const o of application) problems.push(...schemaProblems(o));
+  const app = application.find((o) => o.kind === "Application");
+  if (
+    app?.spec?.source?.path !== "deploy/registry" ||
+    app?.spec?.destination?.namespace !== REGISTRY_NAMESPACE
+  )
+    problems.push({
+      rule: "applicationset_envs",
+      object: app ? label(app) : "Application",
+      message: `the registry's Application must sync deploy/registry into ${REGISTRY_NAMESPACE}`,
+    });
+  return problems;
+}
+
+/** Schema, namespace and the pod rules, for any render. */
+function checkObjects(objects, namespace) {
   const problems = [];
   const add = (rule, object, message) => problems.push({ rule, object, message });
   for (const o of objects) problems.push(...schemaProblems(o));
   for (const o of objects)
-    if (o.metadata?.namespace !== `ameide-${env}`)
-      add("namespace", label(o), `is in ${JSON.stringify(o.metadata?.namespace)}, not ameide-${env}`);
-  for (const workload of objects.filter((o) => o.kind === "Deployment")) {
-    checkPod(workload, objects, add);
-  }
-  checkRuntime(objects, env, add);
+    if (o.metadata?.namespace !== namespace)
+      add("namespace", label(o), `is in ${JSON.stringify(o.metadata?.namespace)}, not ${namespace}`);
+  for (const workload of objects.filter((o) => o.kind === "Deployment")) checkPod(workload, objects, add);
   return problems;
 }
 
@@ -184,9 +224,14 @@ function checkPod(workload, objects, add) {
 }
 
 function checkSecretKey(objects, name, key, at, add) {
+  // An ExternalSecret with a template makes the template's keys; without one, its data's.
   const keys = objects
     .filter((o) => o.kind === "ExternalSecret" && (o.spec?.target?.name ?? o.metadata.name) === name)
-    .flatMap((o) => (o.spec.data ?? []).map((d) => d.secretKey));
+    .flatMap((o) =>
+      o.spec.target?.template?.data
+        ? Object.keys(o.spec.target.template.data)
+        : (o.spec.data ?? []).map((d) => d.secretKey),
+    );
   if (!keys.includes(key))
     add("secret_refs", at, `secret ${name} key ${key} is made by no ExternalSecret of the render`);
 }
@@ -284,6 +329,7 @@ function checkSettings(objects, deployment, container, env, add) {
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   let problems = checkApplicationSet(readApplicationSet());
   for (const env of ENVIRONMENTS) problems = problems.concat(checkEnvironment(renderOverlay(env), env));
+  problems = problems.concat(checkRegistry(renderRegistry(), readArgoCd("registry-application.yaml")));
   for (const p of problems) console.log(`${p.rule}\t${p.object}\t${p.message}`);
   console.log(problems.length === 0 ? "deploy/: every check passed" : `${problems.length} problem(s)`);
   process.exit(problems.length === 0 ? 0 : 1);

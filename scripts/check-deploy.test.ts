@@ -5,10 +5,13 @@ import { beforeAll, describe, expect, it } from "vitest";
 import {
   checkApplicationSet,
   checkEnvironment,
+  checkRegistry,
   ENVIRONMENTS,
   RULES,
   readApplicationSet,
+  readArgoCd,
   renderOverlay,
+  renderRegistry,
   // @ts-expect-error: a plain .mjs script without type declarations
 } from "./check-deploy.mjs";
 
@@ -19,8 +22,10 @@ type Problem = { rule: string; object: string; message: string };
 type Any = any;
 
 const renders = new Map<string, K8sObject[]>();
+let registry: K8sObject[];
 beforeAll(() => {
   for (const env of ENVIRONMENTS as string[]) renders.set(env, renderOverlay(env));
+  registry = renderRegistry();
 });
 
 const dev = (): Any[] => structuredClone(renders.get("dev") as K8sObject[]);
@@ -57,6 +62,16 @@ describe("deploy/ overlays", () => {
 
   it("generates one ArgoCD Application per environment", () => {
     expect(checkApplicationSet(readApplicationSet())).toEqual([]);
+  });
+
+  it("renders the registry (one, in ameide-platform) and its Application, following the same rules", () => {
+    expect(registry.map((o) => o.kind).sort()).toEqual([
+      "Deployment",
+      "ExternalSecret",
+      "Service",
+      "ServiceAccount",
+    ]);
+    expect(checkRegistry(registry, readArgoCd("registry-application.yaml"))).toEqual([]);
   });
 });
 
@@ -236,6 +251,19 @@ describe("scripts/check-deploy.mjs rules", () => {
     const wrongPath = readApplicationSet();
     wrongPath[0].spec.template.spec.source.path = "deploy/base";
     expect(rulesOf(checkApplicationSet(wrongPath))).toEqual(["applicationset_envs"]);
+  });
+
+  it("checks the registry with the same rules: a key its ExternalSecret's template does not make, a wrong Application", () => {
+    const broken: Any[] = structuredClone(registry);
+    delete find(broken, "ExternalSecret").spec.target.template.data["jwt-secret"];
+    runtimeContainer(broken).securityContext.readOnlyRootFilesystem = false;
+    expect(rulesOf(checkRegistry(broken, readArgoCd("registry-application.yaml")))).toEqual([
+      "read_only_root_filesystem",
+      "secret_refs",
+    ]);
+    const app = readArgoCd("registry-application.yaml");
+    app[0].spec.destination.namespace = "ameide-dev";
+    expect(rulesOf(checkRegistry(registry, app))).toEqual(["applicationset_envs"]);
   });
 
   it("has a broken object for every rule", () => {
