@@ -86,9 +86,9 @@ function render(folder, kubectl = process.env.KUBECTL || "kubectl") {
     .filter((o) => o !== null);
 }
 
-/** Reads the ApplicationSet (`deploy/argocd/applicationset.yaml`). */
+/** Reads the ApplicationSet and the AppProject (`deploy/argocd/applicationset.yaml`, `project.yaml`). */
 export function readApplicationSet() {
-  return readArgoCd("applicationset.yaml");
+  return [...readArgoCd("applicationset.yaml"), ...readArgoCd("project.yaml")];
 }
 
 /** Reads the objects of a file of `deploy/argocd/`. */
@@ -137,7 +137,7 @@ function checkObjects(objects, namespace) {
   return problems;
 }
 
-/** The problems of the ApplicationSet: its schema and the environments it generates. */
+/** The problems of the ApplicationSet (and the AppProject, when given): schemas and the environments generated. */
 export function checkApplicationSet(objects) {
   const problems = [];
   const add = (rule, object, message) => problems.push({ rule, object, message });
@@ -163,6 +163,14 @@ export function checkApplicationSet(objects) {
       add("applicationset_envs", label(set), `${env}: source.path ${path} is not deploy/overlays/${env}`);
     if (fill(tpl.destination?.namespace) !== `ameide-${env}`)
       add("applicationset_envs", label(set), `${env}: destination namespace is not ameide-${env}`);
+  }
+  const project = objects.find((o) => o.kind === "AppProject");
+  if (project) {
+    if (tpl.project !== project.metadata.name)
+      add("applicationset_envs", label(set), `project ${tpl.project} is not ${label(project)}`);
+    for (const env of envs)
+      if (!(project.spec?.destinations ?? []).some((d) => d.namespace === `ameide-${env}`))
+        add("applicationset_envs", label(project), `ameide-${env} is not among its destinations`);
   }
   if (!String(set.spec?.template?.metadata?.name ?? "").includes("{{.env}}"))
     add("applicationset_envs", label(set), "the Application's name does not carry {{.env}}");

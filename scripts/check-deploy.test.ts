@@ -1,7 +1,10 @@
 // deploy/ as rendered: every overlay through `kubectl kustomize`, every object against the Kubernetes API
 // schemas and our rules (scripts/check-deploy.mjs); then one broken object per rule, to show that each
 // rule catches what it names.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import {
   checkApplicationSet,
   checkEnvironment,
@@ -251,6 +254,11 @@ describe("scripts/check-deploy.mjs rules", () => {
     const wrongPath = readApplicationSet();
     wrongPath[0].spec.template.spec.source.path = "deploy/base";
     expect(rulesOf(checkApplicationSet(wrongPath))).toEqual(["applicationset_envs"]);
+    const closedProject = readApplicationSet();
+    closedProject[1].spec.destinations = closedProject[1].spec.destinations.filter(
+      (d: Any) => d.namespace !== "ameide-prod",
+    );
+    expect(rulesOf(checkApplicationSet(closedProject))).toEqual(["applicationset_envs"]);
   });
 
   it("checks the registry with the same rules: a key its ExternalSecret's template does not make, a wrong Application", () => {
@@ -269,5 +277,38 @@ describe("scripts/check-deploy.mjs rules", () => {
   it("has a broken object for every rule", () => {
     const tested = new Set([...BROKEN.map(([rule]) => rule), "applicationset_envs"]);
     expect([...tested].sort()).toEqual(Object.keys(RULES).sort());
+  });
+});
+
+describe("docs/deploy.md", () => {
+  const doc = readFileSync(join(import.meta.dirname, "..", "docs", "deploy.md"), "utf8");
+
+  it("names every rule the check applies", () => {
+    expect(Object.keys(RULES).filter((rule) => !doc.includes(`| \`${rule}\` |`))).toEqual([]);
+  });
+
+  it("explains every key of the overlays' settings files", () => {
+    const missing: string[] = [];
+    for (const env of ENVIRONMENTS as string[]) {
+      const settings = parse(find(renders.get(env) as Any[], "ConfigMap").data["settings.yaml"]);
+      for (const key of Object.keys(settings)) if (!doc.includes(`\`${key}\``)) missing.push(key);
+      for (const key of Object.keys(settings.runtime))
+        if (!doc.includes(`\`runtime.${key}`)) missing.push(`runtime.${key}`);
+    }
+    expect([...new Set(missing)]).toEqual([]);
+  });
+
+  it("lists every secret key and where in the store it comes from", () => {
+    const missing: string[] = [];
+    for (const objects of [renders.get("dev") as Any[], registry as Any[]]) {
+      const secret = find(objects, "ExternalSecret");
+      const keys = secret.spec.target.template?.data
+        ? Object.keys(secret.spec.target.template.data)
+        : secret.spec.data.map((d: Any) => d.secretKey);
+      const properties = secret.spec.data.map((d: Any) => d.remoteRef.property);
+      for (const name of [secret.spec.target.name, ...keys, ...properties])
+        if (!doc.includes(`\`${name}\``)) missing.push(name);
+    }
+    expect(missing).toEqual([]);
   });
 });
