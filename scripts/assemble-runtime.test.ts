@@ -2,7 +2,7 @@
 // what the Dockerfile copies (the packed workspace packages and `npm ci --omit=dev` from the npm cache),
 // then the runtime is started from that folder alone and serves /healthz and one real invocation.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -47,15 +47,28 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Starts the runtime's bin from the assembled folder (cwd there, nothing from the repository) and waits for its listening line. */
+/** The image's user (deploy/images/runtime.Dockerfile: `USER 1000:1000`), when this process may switch to it. */
+const IMAGE_USER = process.getuid?.() === 0 ? { uid: 1000, gid: 1000 } : {};
+
+/**
+ * Starts the runtime's bin from the assembled folder (cwd there, nothing from the repository), as the
+ * image does: as user 1000 when the tests run as root, so the folder, owned by root, is read-only to it,
+ * as under a read-only root filesystem. Waits for its listening line.
+ */
 async function startAssembled(config: string): Promise<{ url: string; lines: Record<string, unknown>[] }> {
   const child = spawn(
     process.execPath,
     [join(out, "node_modules", "@ameide-ext", "runtime", "bin", "ameide-ext-runtime.js"), "--config", config],
     {
       cwd: out,
-      env: { PATH: process.env.PATH, AMEIDE_RUNTIME_PORT: "0", AMEIDE_RUNTIME_AUTH_MODE: "insecure_local" },
+      env: {
+        PATH: process.env.PATH,
+        HOME: "/nonexistent",
+        AMEIDE_RUNTIME_PORT: "0",
+        AMEIDE_RUNTIME_AUTH_MODE: "insecure_local",
+      },
       stdio: ["ignore", "pipe", "pipe"],
+      ...IMAGE_USER,
     },
   );
   runtime = child;
@@ -119,6 +132,8 @@ describe("scripts/assemble-runtime.mjs (the runtime image's folder)", () => {
         runtime: { store: { root: modules }, pool: { size: 1 } },
       }),
     );
+    // The test's folder (mkdtemp: 0700) readable by the image's user, as a mounted ConfigMap is.
+    await chmod(dir, 0o755);
     const { url } = await startAssembled(config);
     const health = await fetch(`${url}/healthz`);
     expect(health.status).toBe(200);
