@@ -2,7 +2,7 @@
 // what the Dockerfile copies (the packed workspace packages and `npm ci --omit=dev` from the npm cache),
 // then the runtime is started from that folder alone and serves /healthz and one real invocation.
 import { type ChildProcess, spawn } from "node:child_process";
-import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -101,6 +101,11 @@ describe("scripts/assemble-runtime.mjs (the runtime image's folder)", () => {
       await readFile(join(out, "node_modules", "@ameide-ext", "runtime", "package.json"), "utf8"),
     ) as { files: string[] };
     expect(manifest.files).toEqual(["bin", "dist"]);
+    const ours = join(out, "node_modules", "@ameide-ext");
+    const files = (await readdir(ours, { recursive: true })) as string[];
+    expect(
+      files.filter((f) => /(^|\/)src(\/|$)|\.test\.[jt]s$|\.ts$/.test(f) && !f.endsWith(".d.ts")),
+    ).toEqual([]);
     const installed = installedPackages(out);
     expect(installed.filter((name: string) => name.startsWith("@ameide-ext/")).sort()).toEqual([
       "@ameide-ext/component-tools",
