@@ -120,6 +120,9 @@ export function assemble({ out, service = "runtime", offline = false, build = tr
     log(`building ${main} and the packages it needs (turbo run build)`);
     run("npx", ["--no", "turbo", "run", "build", `--filter=${main}...`, "--output-logs=errors-only"], root);
   }
+  for (const [name, folder] of closure)
+    if (!existsSync(join(root, folder, "dist")))
+      throw new Error(`${name} has no dist/ to pack: run \`npm run build\` (or leave out --no-build)`);
   rmSync(out, { recursive: true, force: true });
   const packs = join(out, "packs");
   mkdirSync(packs, { recursive: true });
