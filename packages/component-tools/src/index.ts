@@ -1,12 +1,16 @@
 /**
  * `@ameide-ext/component-tools`: the one wrapper of jco (wasm-tools compiled
  * to a component, run on preview2-shim) for the runtime, which reads and links
- * components, and the PDK's build, which makes them. Light: jco and its shim,
- * no compiler.
+ * components, and the PDK's build, which makes them. Light: jco's transpiler
+ * and wasm-tools (`@bytecodealliance/jco-transpile`) and its shim, no compiler.
+ * Not `@bytecodealliance/jco` itself: that one also installs componentize-js,
+ * componentize-qjs, TypeScript and rolldown, which would land in the runtime
+ * image (scripts/assemble-runtime.test.ts checks it holds none).
  */
 
 import { readContractWit, WORLD_NAME } from "@ameide-ext/contract";
-import { componentEmbed, componentNew, componentWit } from "@bytecodealliance/jco";
+import { transpileBytes } from "@bytecodealliance/jco-transpile";
+import { componentEmbed, componentNew, componentWit } from "@bytecodealliance/jco-transpile/wasm-tools";
 import { _setPreopens } from "@bytecodealliance/preview2-shim/filesystem";
 
 // The package's type entry is the browser build, whose preopens are in-memory trees; under Node the node
@@ -21,8 +25,22 @@ export {
   componentWit,
   parse,
   print,
-  transpile as transpileComponent,
-} from "@bytecodealliance/jco";
+} from "@bytecodealliance/jco-transpile/wasm-tools";
+
+/** Options of {@link transpileComponent}: jco-transpile's. */
+export type TranspileOptions = NonNullable<Parameters<typeof transpileBytes>[1]>;
+
+/**
+ * Transpiles a component into JavaScript glue and its core modules, as `jco transpile` does: a guest's
+ * top-level `result` error is wrapped in a `ComponentError` unless `noComponentErrorWrapping` says
+ * otherwise (jco's default, which jco-transpile alone turns around).
+ */
+export function transpileComponent(
+  component: Uint8Array,
+  options: TranspileOptions = {},
+): ReturnType<typeof transpileBytes> {
+  return transpileBytes(component, { noComponentErrorWrapping: false, ...options });
+}
 
 /** Embeds the contract's world into a core module and turns it into a component. */
 export async function createComponent(core: Uint8Array): Promise<Uint8Array> {

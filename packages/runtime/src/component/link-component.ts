@@ -27,9 +27,8 @@ export async function planLink(component: Uint8Array): Promise<LinkPlan> {
     ({ files } = await transpileComponent(component, {
       name: "guest",
       instantiation: "sync",
-      noTypescript: true,
+      emitTypescriptDeclarations: false,
       base64Cutoff: 0,
-      quiet: true,
     }));
   } catch (cause) {
     throw new ExtensionError(
