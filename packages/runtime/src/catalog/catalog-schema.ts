@@ -67,6 +67,8 @@ export interface CatalogFileRuntime {
   guest_logs?: { max_lines?: number; max_chars?: number };
   /** Who may call InvokeExtension, for which tenants (docs/runtime-service.md, "Authentication"). */
   auth?: CatalogFileAuth;
+  /** The catalog from object storage (docs/runtime-service.md, "Catalog from object storage"). */
+  catalog?: { source?: string; poll_interval_ms?: number; poll_jitter_ms?: number };
 }
 
 /** One trusted token issuer: tokens it signs are verified with its JWKS. */
@@ -289,6 +291,15 @@ export const CATALOG_SCHEMA = {
           properties: { max_lines: int(0, 1_000), max_chars: int(16, 65_536) },
         },
         auth: AUTH_SCHEMA,
+        catalog: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            source: { type: "string", pattern: "^s3://[^\\s]+$", maxLength: 1100 },
+            poll_interval_ms: int(50, 3_600_000),
+            poll_jitter_ms: int(0, 600_000),
+          },
+        },
       },
     },
   },

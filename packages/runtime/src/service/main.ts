@@ -108,6 +108,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: MainIo = 
     runtime = await createRuntime({
       catalog: config.catalog,
       catalogPath: config.path,
+      catalogObject: config.catalogObject,
       settings: config.settings,
       logger,
     });
@@ -129,7 +130,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: MainIo = 
       event: "listening",
       url: server.url,
       socket: server.socket,
-      catalog: config.path,
+      catalog: config.catalogObject?.where.url ?? config.path,
       catalog_hash: config.catalog.hash,
       extensions: config.catalog.entries.length,
       env: config.catalog.env,
