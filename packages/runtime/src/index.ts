@@ -41,6 +41,7 @@ export {
 export type { CatalogObjectFetch, CatalogObjectUrl } from "./catalog/catalog-object.js";
 export {
   CATALOG_OBJECT_SECTIONS,
+  CATALOG_SHA256_METADATA,
   catalogFromObject,
   createCatalogObjectClient,
   fetchCatalogObject,

@@ -1,6 +1,11 @@
 import { createHash } from "node:crypto";
 import { ExtensionError } from "@ameide-ext/contract";
-import { parseCatalogObjectUrl, type S3Connection, s3ClientConfig } from "@ameide-ext/runtime";
+import {
+  CATALOG_SHA256_METADATA,
+  parseCatalogObjectUrl,
+  type S3Connection,
+  s3ClientConfig,
+} from "@ameide-ext/runtime";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 
 /** Writes catalog objects to S3 / MinIO (see {@link createS3CatalogWriter}). */
@@ -27,7 +32,7 @@ export function immutableCatalogKey(pointerKey: string, sha256: string): string 
  * `catalogs/<env>/<sha256>.json`, which never changes (the history, and what
  * an operator copies back to restore one), then `catalogs/<env>.json`, the
  * object runtimes poll, with the same bytes and the hash in its
- * `x-amz-meta-catalog-sha256`. A PUT replaces an object whole, so a runtime
+ * `x-amz-meta-catalog-sha256`, against which a runtime checks what it read. A PUT replaces an object whole, so a runtime
  * reads the old pointer or the new one, never a mix; the pointer is written
  * only once its immutable copy is in the bucket.
  */
@@ -41,7 +46,7 @@ export function createS3CatalogWriter(connection: S3Connection = {}): S3CatalogW
           Key: key,
           Body: text,
           ContentType: "application/json",
-          Metadata: { "catalog-sha256": sha256 },
+          Metadata: { [CATALOG_SHA256_METADATA]: sha256 },
         }),
       );
     } catch (cause) {

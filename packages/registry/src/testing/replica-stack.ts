@@ -31,11 +31,6 @@ export interface ReplicaStackOptions {
   pollJitterMs: number;
   /** `runtime.pool.size` of every replica. Default 1. */
   poolSize?: number;
-  /**
-   * The replicas' log level. Default "info" (a line per invocation, and `catalog_loaded`); a
-   * throughput measurement sets "warn".
-   */
-  logLevel?: "info" | "warn";
 }
 
 /** A running stack. */
@@ -133,7 +128,9 @@ export async function startReplicaStack(options: ReplicaStackOptions): Promise<R
         runtime: {
           host: "127.0.0.1",
           pool: { size: options.poolSize ?? 1 },
-          store: { s3: { endpoint: s3Endpoint, force_path_style: true, fetch_timeout_ms: 5_000 } },
+          // s3rver rewrites an object in place: a GET racing the registry's PUT may read it torn (the
+          // runtime reads it again) or, its length short of Content-Length, hang until the timeout.
+          store: { s3: { endpoint: s3Endpoint, force_path_style: true, fetch_timeout_ms: 1_000 } },
           catalog: {
             source: catalogUrl,
             poll_interval_ms: options.pollIntervalMs,
@@ -148,7 +145,7 @@ export async function startReplicaStack(options: ReplicaStackOptions): Promise<R
     const startRuntime = async () => {
       const r = await spawnRuntime(config, ["--port", "0"], {
         ...S3_ENV,
-        AMEIDE_RUNTIME_LOG_LEVEL: options.logLevel ?? "info",
+        AMEIDE_RUNTIME_LOG_LEVEL: "info", // spawnRuntime waits for the `listening` line
       });
       cleanups.push(async () => {
         await r.stop("SIGKILL");

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { ExtensionError } from "@ameide-ext/contract";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { parse as parseYaml } from "yaml";
@@ -43,6 +44,12 @@ export function createCatalogObjectClient(connection: S3Connection, timeoutMs: n
   });
 }
 
+/**
+ * The user metadata in which the registry writes the sha256 of a catalog object's bytes
+ * (`x-amz-meta-catalog-sha256`); a read whose bytes differ from it is torn, not invalid.
+ */
+export const CATALOG_SHA256_METADATA = "catalog-sha256";
+
 /** What one conditional GET of a catalog object gave. */
 export type CatalogObjectFetch =
   | { status: "changed"; text: string; etag: string | undefined }
@@ -53,7 +60,11 @@ export type CatalogObjectFetch =
  * GETs a catalog object, conditionally when `etag` is given (If-None-Match):
  * an unchanged object costs a 304 and no body. A missing object (or bucket)
  * is `missing`; anything else that fails throws `unavailable /
- * store_unavailable`, with the S3 error's name in `details.error`.
+ * store_unavailable`, with the S3 error's name in `details.error`. So does a
+ * body whose sha256 differs from the object's {@link CATALOG_SHA256_METADATA}
+ * (`details.error: "torn_read"`): a read that raced a write (s3rver, unlike
+ * S3 and MinIO, rewrites an object in place) or was cut short, which the
+ * next poll reads again, never a catalog to refuse.
  */
 export async function fetchCatalogObject(
   client: S3Client,
@@ -79,8 +90,16 @@ export async function fetchCatalogObject(
         { source: where.url, error: "too_large" },
       );
     }
-    const text = (await out.Body?.transformToString("utf8")) ?? "";
-    return { status: "changed", text, etag: out.ETag };
+    const bytes = (await out.Body?.transformToByteArray()) ?? new Uint8Array();
+    const expected = out.Metadata?.[CATALOG_SHA256_METADATA];
+    if (expected !== undefined && createHash("sha256").update(bytes).digest("hex") !== expected)
+      throw new ExtensionError(
+        "unavailable",
+        `catalog ${where.url} was read torn: its ${bytes.length} bytes do not match its ${CATALOG_SHA256_METADATA} ${expected}; it is read again on the next poll`,
+        "store_unavailable",
+        { source: where.url, error: "torn_read" },
+      );
+    return { status: "changed", text: new TextDecoder().decode(bytes), etag: out.ETag };
   } catch (cause) {
     if (cause instanceof ExtensionError) throw cause;
     const name = cause instanceof Error ? cause.name : "Error";

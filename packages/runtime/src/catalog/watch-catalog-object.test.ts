@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -58,8 +59,15 @@ describe("watchCatalogObject()", () => {
       })),
       ...extra,
     });
-  const put = (text: string, key = "catalogs/dev.json") =>
-    client.send(new PutObjectCommand({ Bucket: "extensions", Key: key, Body: text }));
+  const put = (text: string, metadata?: Record<string, string>) =>
+    client.send(
+      new PutObjectCommand({
+        Bucket: "extensions",
+        Key: "catalogs/dev.json",
+        Body: text,
+        Metadata: metadata,
+      }),
+    );
   const served = async () => {
     const r = await runtime.invokeExtension(invokeRequest({ extensionId: "echo" }));
     return r.resolvedVersion;
@@ -107,6 +115,10 @@ describe("watchCatalogObject()", () => {
   });
 
   it("puts a published object in force within the poll interval, and each later one", async () => {
+    // Not published yet is no failure: nothing logged, nothing counted.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(lines.filter((l) => l.event === "catalog_fetch_failed")).toEqual([]);
+    expect(await runtime.metrics.render()).toMatch(/ameide_ext_catalog_fetch_failures_total 0/);
     await put(object(["1"]));
     await until(async () => runtime.catalog.entries.length === 1);
     expect(await served()).toBe("1");
@@ -186,6 +198,26 @@ describe("watchCatalogObject()", () => {
     expect(await served()).toBe("1");
   });
 
+  it("reads again, and never refuses, an object whose bytes differ from its catalog-sha256 (a torn read)", async () => {
+    const before = runtime.catalog.hash;
+    const from = lines.length;
+    const counted = async () =>
+      Number(/ameide_ext_catalog_fetch_failures_total (\d+)/.exec(await runtime.metrics.render())?.[1] ?? 0);
+    const countedBefore = await counted();
+    await put(object(["1", "2"]), { "catalog-sha256": "0".repeat(64) });
+    await until(async () => (await counted()) >= countedBefore + 2);
+    expect(refusalsSince(from)).toEqual([]);
+    expect(lines.slice(from).find((l) => l.event === "catalog_fetch_failed")).toMatchObject({
+      error_code: "unavailable",
+      error_reason: "store_unavailable",
+      error: "torn_read",
+    });
+    expect(runtime.catalog.hash).toBe(before);
+    const text = object(["1", "2"]);
+    await put(text, { "catalog-sha256": createHash("sha256").update(text).digest("hex") });
+    await until(async () => (await served()) === "2");
+  });
+
   it("keeps the last good catalog while the store is down, counts each failed poll, and catches up after", async () => {
     const failedBefore = lines.filter((l) => l.event === "catalog_fetch_failed").length;
     const counted = async () =>
@@ -201,10 +233,10 @@ describe("watchCatalogObject()", () => {
       error_reason: "store_unavailable",
     });
     const res = await runtime.invokeExtension(invokeRequest({ extensionId: "echo" }));
-    expect([res.outcome, res.resolvedVersion]).toEqual([Outcome.OK, "1"]);
+    expect([res.outcome, res.resolvedVersion]).toEqual([Outcome.OK, "2"]);
     await start(port);
-    await put(object(["1", "2"]));
-    await until(async () => (await served()) === "2");
+    await put(object(["1", "2"], { latest: { "acme/echo": "1" } }));
+    await until(async () => (await served()) === "1");
   });
 });
 

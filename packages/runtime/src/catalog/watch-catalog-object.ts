@@ -43,14 +43,16 @@ export interface WatchCatalogObjectOptions {
  * (catalogFromObject, then `check`): a valid one goes to `onCatalog` and its
  * ETag is the one asked with from then on; an invalid one goes to
  * `onInvalid` once (its sha256 is remembered, so it is not refused again on
- * every poll, though it is read again until a good one replaces it). A failed GET, or an object that is gone,
- * goes to `onFetchFailed`, and the next poll tries again. In every failure
+ * every poll, though it is read again until a good one replaces it). A failed GET (a torn read
+ * included: see fetchCatalogObject), or an object gone after one was read, goes to
+ * `onFetchFailed`, and the next poll tries again; an object not there yet is no failure. In every failure
  * the catalog in force stays.
  */
 export function watchCatalogObject(options: WatchCatalogObjectOptions): CatalogWatch {
   const { where, client, base, onCatalog, onInvalid, onFetchFailed } = options;
   const random = options.random ?? Math.random;
   let etag = options.etag;
+  let seenOne = etag !== undefined;
   let lastInvalidHash: string | undefined;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
@@ -64,9 +66,13 @@ export function watchCatalogObject(options: WatchCatalogObjectOptions): CatalogW
       onFetchFailed(ExtensionError.from(cause));
       return;
     }
-    if (got.status !== "missing") options.onFetched?.();
-    if (got.status === "not_modified") return;
+    if (got.status === "not_modified") {
+      options.onFetched?.();
+      return;
+    }
     if (got.status === "missing") {
+      // Not published yet (the registry writes it on the first promotion): nothing has failed.
+      if (!seenOne) return;
       onFetchFailed(
         new ExtensionError(
           "unavailable",
@@ -77,6 +83,8 @@ export function watchCatalogObject(options: WatchCatalogObjectOptions): CatalogW
       );
       return;
     }
+    options.onFetched?.();
+    seenOne = true;
     const hash = createHash("sha256").update(got.text).digest("hex");
     if (hash === lastInvalidHash) return;
     let catalog: Catalog;
