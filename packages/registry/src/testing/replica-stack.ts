@@ -130,7 +130,7 @@ export async function startReplicaStack(options: ReplicaStackOptions): Promise<R
           pool: { size: options.poolSize ?? 1 },
           // s3rver rewrites an object in place: a GET racing the registry's PUT may read it torn (the
           // runtime reads it again) or, its length short of Content-Length, hang until the timeout.
-          store: { s3: { endpoint: s3Endpoint, force_path_style: true, fetch_timeout_ms: 1_000 } },
+          store: { s3: { endpoint: s3Endpoint, force_path_style: true, fetch_timeout_ms: 2_000 } },
           catalog: {
             source: catalogUrl,
             poll_interval_ms: options.pollIntervalMs,

@@ -32,8 +32,11 @@ export interface CatalogObjectSource {
   etag: string | undefined;
 }
 
-/** How long the first GET of the catalog object may take at start, in milliseconds. */
+/** How long the first GET of the catalog object may take at start, in milliseconds, when `store.s3.fetch_timeout_ms` is unset. */
 export const CATALOG_OBJECT_START_TIMEOUT_MS = 10_000;
+
+/** GETs of the catalog object at start before the runtime gives up (1 s apart). */
+export const CATALOG_OBJECT_START_ATTEMPTS = 3;
 
 /**
  * Reads the catalog file (YAML or JSON) and resolves the settings from the
@@ -82,9 +85,10 @@ export async function loadRuntimeConfig(
 /**
  * The first GET of `runtime.catalog.source`. An object not there yet (the
  * registry publishes on the first promotion) leaves the config file's own
- * `extensions` in force; an unreachable store or an invalid object stops the
- * start (`unavailable / store_unavailable`, `invalid_argument`), as an
- * invalid config file does.
+ * `extensions` in force. A GET that fails (a timeout, a torn read) is tried
+ * again, {@link CATALOG_OBJECT_START_ATTEMPTS} times in all, 1 s apart; then
+ * an unreachable store stops the start (`unavailable / store_unavailable`),
+ * as an invalid object does (`invalid_argument`) and an invalid config file.
  */
 async function readCatalogObjectAtStart(
   base: CatalogFile,
@@ -94,7 +98,16 @@ async function readCatalogObjectAtStart(
   const timeoutMs = settings.store.s3.fetchTimeoutMs ?? CATALOG_OBJECT_START_TIMEOUT_MS;
   const client = createCatalogObjectClient(settings.store.s3, timeoutMs);
   try {
-    const got = await fetchCatalogObject(client, where, undefined, timeoutMs);
+    let got: Awaited<ReturnType<typeof fetchCatalogObject>>;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        got = await fetchCatalogObject(client, where, undefined, timeoutMs);
+        break;
+      } catch (cause) {
+        if (attempt >= CATALOG_OBJECT_START_ATTEMPTS) throw cause;
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+    }
     if (got.status !== "changed") return { where, base, etag: undefined, catalog: undefined };
     return { where, base, etag: got.etag, catalog: catalogFromObject(base, got.text, where.url) };
   } finally {
