@@ -14,6 +14,8 @@
  *
  * Exit codes: 0 the run completed; 1 it failed (a replica never served a version, a wrong answer).
  */
+
+import { cpus, loadavg } from "node:os";
 import { STACK_EXTENSION, startReplicaStack } from "@ameide-ext/registry/testing/replicas";
 import { createRuntimeClient, type RuntimeClient, userContext } from "@ameide-ext/sdk";
 import { median } from "./median.js";
@@ -33,6 +35,7 @@ const log = (line: string) => process.stderr.write(`replicas: ${line}\n`);
 const ctx = userContext({ tenantId: STACK_EXTENSION.tenantId, userId: "u-1" });
 const deal = { dealId: "D-1", amount: 30_000, marginPct: 5 };
 
+const loadStart = loadavg()[0]?.toFixed(1);
 log(`starting s3rver, PostgreSQL, the registry and 3 runtimes (poll ${pollMs} ms + up to ${jitterMs} ms)`);
 const stack = await startReplicaStack({
   replicas: 3,
@@ -116,8 +119,10 @@ try {
   for (const [i, r] of stack.runtimes.entries()) {
     const counts = new Map<string, number>();
     for (const l of r.logs)
-      if (Number(l.level) >= 40 && l.event !== "invocation")
-        counts.set(String(l.event), (counts.get(String(l.event)) ?? 0) + 1);
+      if (Number(l.level) >= 40 && l.event !== "invocation") {
+        const what = l.event === "catalog_fetch_failed" ? `${l.event} (${String(l.error)})` : String(l.event);
+        counts.set(what, (counts.get(what) ?? 0) + 1);
+      }
     log(`replica ${i} warnings: ${[...counts].map(([e, n]) => `${e} x${n}`).join(", ") || "none"}`);
   }
 
@@ -126,7 +131,7 @@ try {
   const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
   process.stdout.write(
     [
-      `replicas: 3 runtime processes (pool size 1 each), poll ${pollMs} ms + up to ${jitterMs} ms of jitter`,
+      `replicas: 3 runtime processes (pool size 1 each), poll ${pollMs} ms + up to ${jitterMs} ms of jitter; ${cpus().length} cores, load average ${loadStart} at the start, ${loadavg()[0]?.toFixed(1)} at the end`,
       `promotion → every replica serving it, over ${promotions} switches: p50 ${fmt(median(allServing))} ms, max ${fmt(sorted[sorted.length - 1] as number)} ms` +
         ` (each replica: p50 ${fmt(median(eachServing))} ms)`,
       `throughput, ${concurrency} concurrent calls, ${seconds} s x 2 rounds: one replica ${fmt(mean(one))}/s, three replicas ${fmt(mean(three))}/s` +
