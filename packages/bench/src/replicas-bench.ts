@@ -72,15 +72,7 @@ try {
     const times = (await served).map((t) => Math.max(0, t - publishedAt));
     eachServing.push(...times);
     allServing.push(Math.max(...times));
-    const loaded = stack.runtimes.map((r) => {
-      const line = r.logs.find(
-        (l) => l.event === "catalog_loaded" && Date.parse(String(l.time)) >= publishedAt - 5,
-      );
-      return line ? Date.parse(String(line.time)) - publishedAt : -1;
-    });
-    log(
-      `switch ${i + 1}/${promotions} to version ${target}: serving ${times.join(", ")} ms; catalog ${loaded.join(", ")} ms`,
-    );
+    log(`switch ${i + 1}/${promotions} to version ${target}: serving ${times.join(", ")} ms`);
     target = target === a.version ? b.version : a.version;
   }
 
