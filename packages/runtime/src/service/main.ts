@@ -19,6 +19,7 @@ import { startRuntimeServer } from "./start-runtime-server.js";
 const USAGE = `usage: ameide-ext-runtime --config <catalog file> [--port N] [--host ADDR] [--socket PATH]
 
   --config, -c   the catalog file (YAML or JSON), hot-reloaded; or AMEIDE_RUNTIME_CONFIG
+                 (runtime.catalog.source: s3://… polls a catalog object instead)
   --port, -p     TCP port (default 8080, or AMEIDE_RUNTIME_PORT, or runtime.port)
   --host         TCP address (default 127.0.0.1)
   --socket, -s   also listen on this Unix domain socket
