@@ -38,6 +38,15 @@ export {
   toConnectCode,
   toConnectError,
 } from "@ameide-ext/contract";
+export type { CatalogObjectFetch, CatalogObjectUrl } from "./catalog/catalog-object.js";
+export {
+  CATALOG_OBJECT_SECTIONS,
+  CATALOG_SHA256_METADATA,
+  catalogFromObject,
+  createCatalogObjectClient,
+  fetchCatalogObject,
+  parseCatalogObjectUrl,
+} from "./catalog/catalog-object.js";
 // The service (docs/runtime-service.md): catalog, module stores, governed host calls, the Connect server.
 export type {
   CatalogFile,
@@ -58,6 +67,8 @@ export type {
 export { createCatalog, parseCatalog } from "./catalog/parse-catalog.js";
 export type { CatalogWatch, WatchCatalogFileOptions } from "./catalog/watch-catalog-file.js";
 export { watchCatalogFile } from "./catalog/watch-catalog-file.js";
+export type { WatchCatalogObjectOptions } from "./catalog/watch-catalog-object.js";
+export { watchCatalogObject } from "./catalog/watch-catalog-object.js";
 export { sha256Hex } from "./component/sha256-hex.js";
 export type { Engine, EngineOptions, LoadedExtension, LoadOptions } from "./engine/create-engine.js";
 export { createEngine } from "./engine/create-engine.js";
@@ -131,7 +142,7 @@ export type { InvokeCallOptions, Runtime, RuntimeOptions } from "./service/creat
 export { createRuntime } from "./service/create-runtime.js";
 // Traces (docs/runtime-service.md, "Traces"): the OpenTelemetry SDK as the OTEL_* variables ask, and the span names.
 export { SPAN_NAMES, traceContextOfHeaders } from "./service/invocation-tracing.js";
-export type { RuntimeConfig } from "./service/load-runtime-config.js";
+export type { CatalogObjectSource, RuntimeConfig } from "./service/load-runtime-config.js";
 export { loadRuntimeConfig } from "./service/load-runtime-config.js";
 export type {
   LocalTokenClaims,
@@ -144,12 +155,13 @@ export { createLogDestination, LOG_FLUSH_MS } from "./service/log-destination.js
 export { MAX_LISTED_RECORDINGS } from "./service/recording-routes.js";
 export type { ExtensionLabels, RuntimeMetrics } from "./service/runtime-metrics.js";
 export type {
+  CatalogSourceSettings,
   ConnectionSettings,
   RuntimeLogLevel,
   RuntimeSettings,
   SettingsOverrides,
 } from "./service/runtime-settings.js";
-export { resolveRuntimeSettings } from "./service/runtime-settings.js";
+export { CATALOG_POLL_DEFAULTS, resolveRuntimeSettings } from "./service/runtime-settings.js";
 export type { RuntimeServer, RuntimeServerOptions } from "./service/start-runtime-server.js";
 export { startRuntimeServer } from "./service/start-runtime-server.js";
 export type { Tracing, TracingSettings } from "./service/start-tracing.js";

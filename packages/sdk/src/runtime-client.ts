@@ -20,6 +20,7 @@ import {
 } from "@connectrpc/connect-node";
 import { context, propagation, ROOT_CONTEXT } from "@opentelemetry/api";
 import { type ChattinessOptions, createChattinessCounter } from "./chattiness.js";
+import { createEndpointPool, type EndpointPoolOptions } from "./endpoint-pool.js";
 import {
   batchRequest,
   type InvokeManyOptions,
@@ -55,10 +56,19 @@ export interface InProcessRuntime {
   ): Promise<InvokeExtensionBatchResponse>;
 }
 
-/** Options of {@link createRuntimeClient}. Give exactly one of `baseUrl`, `socketPath` and `inProcess`. */
+/** Options of {@link createRuntimeClient}. Give exactly one of `baseUrl`, `baseUrls`, `socketPath` and `inProcess`. */
 export interface RuntimeClientOptions {
   /** The runtime's URL, e.g. "http://wasm-extension-runtime.ameide-dev:8080". */
   baseUrl?: string | undefined;
+  /**
+   * Several replicas' URLs (1..32), when the caller reaches them directly rather than through one
+   * Service address: each attempt goes to the next in turn; an `unavailable` answer (a connection
+   * refused or reset, a replica draining) sets that one aside for `failover.setAsideMs`, and the
+   * retry goes to the next (docs/sdk.md, "Several replicas").
+   */
+  baseUrls?: readonly string[] | undefined;
+  /** With `baseUrls`: how long a replica that answered `unavailable` is skipped. Default 2,000 ms. */
+  failover?: Pick<EndpointPoolOptions, "setAsideMs"> | undefined;
   /** The runtime's Unix domain socket (spec 479 §10.4), for co-located callers. */
   socketPath?: string | undefined;
   /** An embedded runtime: the same interface, without the network (the CLI, co-located use). */
@@ -191,12 +201,14 @@ async function credentialHeaders(
   return headers;
 }
 
-function networkCall(options: RuntimeClientOptions): { calls: Calls; close: () => void } {
+function networkCall(
+  options: RuntimeClientOptions,
+  baseUrl = options.baseUrl ?? "http://localhost",
+): { calls: Calls; close: () => void } {
   const protocol = options.protocol ?? "connect";
   const httpVersion = protocol === "grpc" ? "2" : (options.httpVersion ?? "2");
   if (protocol === "grpc" && options.httpVersion === "1.1")
     throw new ExtensionError("invalid_argument", 'gRPC needs HTTP/2; use httpVersion "2"', "invalid_input");
-  const baseUrl = options.baseUrl ?? "http://localhost";
   const socketPath = options.socketPath;
   let transport: Transport;
   let close: () => void;
@@ -269,17 +281,35 @@ function inProcessCalls(runtime: InProcessRuntime): Calls {
   };
 }
 
+/** One transport per replica URL, each checked as a URL first. */
+function replicaCalls(
+  options: RuntimeClientOptions,
+  baseUrls: readonly string[],
+): Array<{ calls: Calls; close: () => void }> {
+  createEndpointPool(baseUrls.length); // checks the count before any connection is made
+  for (const url of baseUrls)
+    if (!/^https?:\/\/[^\s/]+/.test(url))
+      throw new ExtensionError(
+        "invalid_argument",
+        `baseUrls has ${JSON.stringify(url)}, each must be an http:// or https:// URL`,
+        "invalid_input",
+      );
+  return baseUrls.map((url) => networkCall({ ...options, socketPath: undefined }, url));
+}
+
 /**
  * Creates a client of the WasmExtensionRuntime: over the network (Connect,
  * gRPC or gRPC-Web, on TCP or a Unix domain socket) or in-process, with the
  * same interface and the same results.
  */
 export function createRuntimeClient(options: RuntimeClientOptions): RuntimeClient {
-  const targets = [options.baseUrl, options.socketPath, options.inProcess].filter((t) => t !== undefined);
+  const targets = [options.baseUrl, options.baseUrls, options.socketPath, options.inProcess].filter(
+    (t) => t !== undefined,
+  );
   if (targets.length !== 1)
     throw new ExtensionError(
       "invalid_argument",
-      `give exactly one of baseUrl, socketPath and inProcess (got ${targets.length})`,
+      `give exactly one of baseUrl, baseUrls, socketPath and inProcess (got ${targets.length})`,
       "invalid_input",
     );
   const defaultTimeoutMs = options.timeoutMs ?? 5_000;
@@ -291,15 +321,24 @@ export function createRuntimeClient(options: RuntimeClientOptions): RuntimeClien
     );
   const retry = resolveRetry(options.retry);
   const chattiness = createChattinessCounter(options.chattiness);
-  const { calls, close } = options.inProcess
-    ? { calls: inProcessCalls(options.inProcess), close: () => undefined }
-    : networkCall(options);
+  const endpoints = options.inProcess
+    ? [{ calls: inProcessCalls(options.inProcess), close: () => undefined }]
+    : options.baseUrls
+      ? replicaCalls(options, options.baseUrls)
+      : [networkCall(options)];
+  const pool = createEndpointPool(endpoints.length, options.failover);
+  const close = () => {
+    for (const e of endpoints) e.close();
+  };
 
-  /** Runs `attempt` with the time left until the deadline, retrying `unavailable` answers within it. */
+  /**
+   * Runs `attempt` with the time left until the deadline, retrying `unavailable` answers within it;
+   * each attempt on the next endpoint in turn, one that answered `unavailable` set aside.
+   */
   const withRetries = async <T>(
     timeoutMs: number | undefined,
     signal: AbortSignal | undefined,
-    attempt: (remainingMs: number) => Promise<T>,
+    attempt: (remainingMs: number, calls: Calls) => Promise<T>,
   ): Promise<T> => {
     const deadline = performance.now() + (timeoutMs ?? defaultTimeoutMs);
     for (let n = 1; ; n++) {
@@ -310,10 +349,12 @@ export function createRuntimeClient(options: RuntimeClientOptions): RuntimeClien
           "the call's deadline passed before the runtime answered",
           "timeout",
         );
+      const index = pool.pick();
       try {
-        return await attempt(remaining);
+        return await attempt(remaining, (endpoints[index] as { calls: Calls }).calls);
       } catch (cause) {
         const err = ExtensionError.from(cause);
+        if (err.code === "unavailable" && err.reason !== "circuit_open") pool.setAside(index);
         const delay = retryDelayMs(retry, n, err);
         if (delay === undefined || performance.now() + delay >= deadline || signal?.aborted) throw err;
         await new Promise((r) => setTimeout(r, delay));
@@ -331,7 +372,7 @@ export function createRuntimeClient(options: RuntimeClientOptions): RuntimeClien
         ctx: wireContext(ctx),
         inputJson: inputBytes(opts.input),
       });
-      return withRetries(opts.timeoutMs, opts.signal, async (remaining) =>
+      return withRetries(opts.timeoutMs, opts.signal, async (remaining, calls) =>
         readResponse<O>(await calls.invoke(req, remaining, opts.signal, opts.userToken)),
       );
     },
@@ -344,7 +385,7 @@ export function createRuntimeClient(options: RuntimeClientOptions): RuntimeClien
       // One round trip, one call: a batch is what a chatty hook is told to become.
       chattiness.count(ctx.correlationId, extensionId, opts.hookPoint);
       const req = batchRequest(extensionId, inputs, ctx, opts.version);
-      return withRetries(opts.timeoutMs, opts.signal, async (remaining) =>
+      return withRetries(opts.timeoutMs, opts.signal, async (remaining, calls) =>
         readBatchResponse<O>(
           await calls.invokeBatch(req, remaining, opts.signal, opts.userToken),
           inputs.length,
@@ -361,7 +402,7 @@ export function createRuntimeClient(options: RuntimeClientOptions): RuntimeClien
 /** The in-process client: `createRuntimeClient({ inProcess: runtime, ...options })`. */
 export function createInProcessClient(
   runtime: InProcessRuntime,
-  options: Omit<RuntimeClientOptions, "baseUrl" | "socketPath" | "inProcess"> = {},
+  options: Omit<RuntimeClientOptions, "baseUrl" | "baseUrls" | "socketPath" | "inProcess"> = {},
 ): RuntimeClient {
   return createRuntimeClient({ ...options, inProcess: runtime });
 }

@@ -1,22 +1,37 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { type CatalogFile, type CatalogFileEntry, parseCatalog } from "@ameide-ext/runtime";
+import {
+  type CatalogFile,
+  type CatalogFileEntry,
+  catalogFromObject,
+  parseCatalog,
+  type S3Connection,
+} from "@ameide-ext/runtime";
 import { parse as parseYaml } from "yaml";
 import type { Env, RevisionRecord } from "../domain/types.js";
 import type { RegistryStore } from "../store/registry-store.js";
+import { createS3CatalogWriter, type S3CatalogWriter } from "./s3-catalog-writer.js";
 
 /** Options of {@link createCatalogPublisher}. */
 export interface CatalogPublisherOptions {
   /** The registry's state. */
   store: RegistryStore;
-  /** The runtime catalog file of each environment the registry feeds; environments without one are not written. */
+  /**
+   * Where each environment's runtime catalog goes: a file path, or `s3://<bucket>/catalogs/<env>.json`
+   * (the module store's bucket, which runtimes poll: docs/registry.md, "Publishing to the bucket").
+   * Environments without one are not written.
+   */
   catalogs: Partial<Record<Env, string>>;
+  /** The S3 / MinIO connection for `s3://` targets (the module store's). Default: AWS's defaults. */
+  s3?: S3Connection | undefined;
 }
 
 /** Rewrites an environment's runtime catalog from the registry's state. */
 export interface CatalogPublisher {
-  /** Writes `env`'s catalog file (no-op when none is configured) and returns what it wrote. */
+  /** Writes `env`'s catalog (no-op when none is configured) and returns what it wrote. */
   publish(env: Env): Promise<CatalogFile | undefined>;
+  /** Closes the S3 client, if one was made. */
+  close(): void;
 }
 
 function entryOf(rev: RevisionRecord): CatalogFileEntry {
@@ -54,42 +69,28 @@ function entryOf(rev: RevisionRecord): CatalogFileEntry {
  * Sections the registry does not own (`runtime`, `host_services`) are kept
  * as they are in the file. What is written is checked with the runtime's own
  * parser first, then written atomically (temp file + rename), so a runtime
- * watching the file sees either the old catalog or the new one.
+ * watching the file sees either the old catalog or the new one. An
+ * `s3://…/catalogs/<env>.json` target gets a catalog object instead (only
+ * `env`, `extensions` and `latest`: the runtimes' config files keep the rest),
+ * written by createS3CatalogWriter: the immutable copy, then the pointer.
  */
 export function createCatalogPublisher(options: CatalogPublisherOptions): CatalogPublisher {
   let chain: Promise<unknown> = Promise.resolve();
+  let s3: S3CatalogWriter | undefined;
   const publishNow = async (env: Env): Promise<CatalogFile | undefined> => {
-    const file = options.catalogs[env];
-    if (file === undefined) return undefined;
-    let existing: Partial<CatalogFile> = {};
-    try {
-      existing = (parseYaml(await readFile(file, "utf8")) ?? {}) as Partial<CatalogFile>;
-    } catch {
-      existing = {};
+    const target = options.catalogs[env];
+    if (target === undefined) return undefined;
+    const { entries, latest } = await envState(options.store, env);
+    if (target.startsWith("s3://")) {
+      // The object carries what the registry owns, nothing else (the runtime refuses more).
+      const doc: CatalogFile = { env, extensions: entries, latest };
+      const text = `${JSON.stringify(doc, null, 2)}\n`;
+      catalogFromObject({ env, extensions: [] }, text, target); // the runtime's own check
+      s3 ??= createS3CatalogWriter(options.s3);
+      await s3.write(target, text);
+      return doc;
     }
-    const { entries, latest } = await options.store.transaction(async (tx) => {
-      const versions = await tx.listEnvVersions(env);
-      const deployments = await tx.listEnvDeployments(env);
-      const entries: CatalogFileEntry[] = [];
-      for (const v of versions) {
-        const rev = await tx.getRevision(v.tenantId, v.extensionId, v.version);
-        if (rev?.wasmBlobRef) entries.push(entryOf(rev));
-      }
-      const latest: Record<string, string> = {};
-      for (const d of deployments.sort((a, b) =>
-        `${a.tenantId}/${a.extensionId}`.localeCompare(`${b.tenantId}/${b.extensionId}`),
-      ))
-        latest[`${d.tenantId}/${d.extensionId}`] = d.activeVersion;
-      return { entries, latest };
-    });
-    const doc: CatalogFile = { ...existing, env, extensions: entries, latest };
-    const text = `${JSON.stringify(doc, null, 2)}\n`;
-    parseCatalog(text, { source: file }); // the runtime's own check: never write what it would refuse
-    await mkdir(dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, text);
-    await rename(tmp, file);
-    return doc;
+    return writeCatalogFile(target, env, entries, latest);
   };
   return {
     publish(env) {
@@ -101,5 +102,53 @@ export function createCatalogPublisher(options: CatalogPublisherOptions): Catalo
       chain = next.catch(() => {});
       return next;
     },
+    close() {
+      s3?.close();
+    },
   };
+}
+
+/** What `env` runs: every version promoted there, and the active version of each extension. */
+async function envState(
+  store: RegistryStore,
+  env: Env,
+): Promise<{ entries: CatalogFileEntry[]; latest: Record<string, string> }> {
+  return store.transaction(async (tx) => {
+    const versions = await tx.listEnvVersions(env);
+    const deployments = await tx.listEnvDeployments(env);
+    const entries: CatalogFileEntry[] = [];
+    for (const v of versions) {
+      const rev = await tx.getRevision(v.tenantId, v.extensionId, v.version);
+      if (rev?.wasmBlobRef) entries.push(entryOf(rev));
+    }
+    const latest: Record<string, string> = {};
+    for (const d of deployments.sort((a, b) =>
+      `${a.tenantId}/${a.extensionId}`.localeCompare(`${b.tenantId}/${b.extensionId}`),
+    ))
+      latest[`${d.tenantId}/${d.extensionId}`] = d.activeVersion;
+    return { entries, latest };
+  });
+}
+
+/** Rewrites a catalog file, keeping the sections the registry does not own; atomically (temp file + rename). */
+async function writeCatalogFile(
+  file: string,
+  env: Env,
+  entries: CatalogFileEntry[],
+  latest: Record<string, string>,
+): Promise<CatalogFile> {
+  let existing: Partial<CatalogFile> = {};
+  try {
+    existing = (parseYaml(await readFile(file, "utf8")) ?? {}) as Partial<CatalogFile>;
+  } catch {
+    existing = {};
+  }
+  const doc: CatalogFile = { ...existing, env, extensions: entries, latest };
+  const text = `${JSON.stringify(doc, null, 2)}\n`;
+  parseCatalog(text, { source: file }); // the runtime's own check: never write what it would refuse
+  await mkdir(dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, text);
+  await rename(tmp, file);
+  return doc;
 }

@@ -23,7 +23,11 @@ export interface RegistryConfigFile {
    * AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).
    */
   modules?: { root?: string; s3?: S3SettingsFile };
-  /** The runtime catalog file of each environment. */
+  /**
+   * Where each environment's runtime catalog goes: a file (relative to this config's folder), or
+   * `s3://<bucket>/catalogs/<env>.json` in the module store's bucket, written with `modules.s3`'s
+   * connection (docs/registry.md, "Publishing to the bucket").
+   */
   catalogs?: Partial<Record<Env, string>>;
   /** Static tokens and/or HS256 JWT verification; `secret_env` names an environment variable holding the secret. */
   auth: {
@@ -75,6 +79,16 @@ const AGENT_LIMITS_SCHEMA = {
   },
 } as const;
 
+/** A catalog's target: a file path, or an `s3://<bucket>/<key>` object (never another URL scheme). */
+const CATALOG_TARGET = {
+  type: "string",
+  minLength: 1,
+  anyOf: [
+    { pattern: "^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/\\S+$" },
+    { not: { pattern: "^[A-Za-z][A-Za-z0-9+.-]*://" } },
+  ],
+} as const;
+
 /** JSON Schema of {@link RegistryConfigFile}. */
 export const REGISTRY_CONFIG_SCHEMA = {
   type: "object",
@@ -102,9 +116,9 @@ export const REGISTRY_CONFIG_SCHEMA = {
       type: "object",
       additionalProperties: false,
       properties: {
-        dev: { type: "string", minLength: 1 },
-        staging: { type: "string", minLength: 1 },
-        prod: { type: "string", minLength: 1 },
+        dev: CATALOG_TARGET,
+        staging: CATALOG_TARGET,
+        prod: CATALOG_TARGET,
       },
     },
     auth: {
@@ -193,7 +207,8 @@ export function checkRegistryConfig(
   const at = (p: string) => resolve(baseDir, p);
   const database = c.database ?? "registry.db";
   const catalogs: Partial<Record<Env, string>> = {};
-  for (const [env, file] of Object.entries(c.catalogs ?? {})) catalogs[env as Env] = at(file);
+  for (const [env, target] of Object.entries(c.catalogs ?? {}))
+    catalogs[env as Env] = target.startsWith("s3://") ? target : at(target);
   return {
     ...c,
     database: /^postgres(ql)?:\/\//.test(database) || database === ":memory:" ? database : at(database),

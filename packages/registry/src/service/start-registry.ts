@@ -77,17 +77,16 @@ export async function startRegistry(options: StartRegistryOptions): Promise<Runn
   }
   const authenticate = createAuthenticator({ tokens: config.auth.tokens, jwt });
   const store = await openRegistryStore(config.database ?? "registry.db");
-  const catalogs = createCatalogPublisher({ store, catalogs: config.catalogs ?? {} });
+  const s3 = config.modules?.s3 && {
+    endpoint: config.modules.s3.endpoint,
+    region: config.modules.s3.region,
+    forcePathStyle: config.modules.s3.force_path_style,
+  };
+  const catalogs = createCatalogPublisher({ store, catalogs: config.catalogs ?? {}, s3 });
   const registry = createRegistry({
     store,
     compiler: createCompileWorker({
-      modules: config.modules?.s3
-        ? createS3ModuleWriter({
-            endpoint: config.modules.s3.endpoint,
-            region: config.modules.s3.region,
-            forcePathStyle: config.modules.s3.force_path_style,
-          })
-        : createFolderModuleWriter(config.modules?.root ?? "modules"),
+      modules: s3 ? createS3ModuleWriter(s3) : createFolderModuleWriter(config.modules?.root ?? "modules"),
       concurrency: config.compile_concurrency,
       dependencies: compileDependencyOptions(config),
     }),
@@ -153,6 +152,7 @@ export async function startRegistry(options: StartRegistryOptions): Promise<Runn
         server.closeAllConnections();
       });
       const clean = await registry.drain(graceMs);
+      catalogs.close();
       await store.close();
       return clean;
     },

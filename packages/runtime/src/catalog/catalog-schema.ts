@@ -77,6 +77,8 @@ export interface CatalogFileRuntime {
   guest_logs?: { max_lines?: number; max_chars?: number };
   /** Who may call InvokeExtension, for which tenants (docs/runtime-service.md, "Authentication"). */
   auth?: CatalogFileAuth;
+  /** The catalog from object storage (docs/runtime-service.md, "Catalog from object storage"). */
+  catalog?: { source?: string; poll_interval_ms?: number; poll_jitter_ms?: number };
   /** Where recorded invocations go, and their caps (docs/runtime-service.md, "Recordings"). */
   recordings?: CatalogFileRecordings;
 }
@@ -332,6 +334,15 @@ export const CATALOG_SCHEMA = {
             max_bytes: int(1024, 64 * 1024 * 1024),
             tenant_daily_bytes: int(1024, 1024 * 1024 * 1024 * 1024),
             queue: int(1, 1_000_000),
+          },
+        },
+        catalog: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            source: { type: "string", pattern: "^s3://[^\\s]+$", maxLength: 1100 },
+            poll_interval_ms: int(50, 3_600_000),
+            poll_jitter_ms: int(0, 600_000),
           },
         },
       },

@@ -7,8 +7,10 @@ import type {
 } from "@ameide-ext/proto";
 import { type Context, context as otelContext, type Span } from "@opentelemetry/api";
 import type { Logger } from "pino";
+import { createCatalogObjectClient } from "../catalog/catalog-object.js";
 import type { Catalog, CatalogEntry } from "../catalog/parse-catalog.js";
 import { type CatalogWatch, watchCatalogFile } from "../catalog/watch-catalog-file.js";
+import { watchCatalogObject } from "../catalog/watch-catalog-object.js";
 import type { Engine } from "../engine/create-engine.js";
 import type { ExecutionContext, InvocationResult } from "../engine/types.js";
 import type { TokenMinter } from "../host/token-minter.js";
@@ -24,6 +26,7 @@ import { createInvocationDispatch } from "./invocation-dispatch.js";
 import { createInvocationRecorder } from "./invocation-recorder.js";
 import { type ResolvedModule, responseFromError, responseFromResult } from "./invocation-response.js";
 import { endBatchSpan, endInvocationSpan, SPAN_NAMES, startInvocationSpan } from "./invocation-tracing.js";
+import type { CatalogObjectSource } from "./load-runtime-config.js";
 import { contextOfRequest } from "./request-context.js";
 import type { RuntimeMetrics } from "./runtime-metrics.js";
 import { createRuntimeParts, type GivenRuntimeParts } from "./runtime-parts.js";
@@ -35,6 +38,11 @@ export interface RuntimeOptions extends GivenRuntimeParts {
   catalog: Catalog;
   /** The catalog's file, hot-reloaded on change. Unset: the catalog only changes through {@link Runtime.setCatalog}. */
   catalogPath?: string | undefined;
+  /**
+   * The catalog object watched instead of the file (`settings.catalog.source`, as loadRuntimeConfig
+   * read it at start), polled every `settings.catalog.pollIntervalMs` + jitter. Wins over `catalogPath`.
+   */
+  catalogObject?: CatalogObjectSource | undefined;
   /** Debounce of the hot reload, in milliseconds. Default 200. */
   reloadDebounceMs?: number | undefined;
   /** Settings; default: resolved from the catalog's `runtime` section alone. */
@@ -218,7 +226,11 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   };
 
   const watch =
-    options.catalogPath === undefined ? undefined : watchCatalog(options, settings, parts, setCatalog);
+    options.catalogObject !== undefined
+      ? watchObject(options.catalogObject, settings, parts, setCatalog)
+      : options.catalogPath === undefined
+        ? undefined
+        : watchCatalog(options, settings, parts, setCatalog);
 
   const refuseWhileDraining = () => {
     if (draining)
@@ -359,6 +371,71 @@ function moduleOf(entry: CatalogEntry): ResolvedModule {
   return { version: entry.version, sha256: entry.ref.sha256 };
 }
 
+/** The refusal of a catalog, logged once: the catalog in force stays. */
+function logInvalid(
+  parts: { logger: Logger; metrics: RuntimeMetrics },
+  source: string,
+  error: ExtensionError,
+) {
+  parts.metrics.catalogLoad(false);
+  parts.logger.error(
+    {
+      event: "catalog_invalid",
+      source,
+      error_code: error.code,
+      error_reason: error.reason,
+      problems: error.details?.problems,
+    },
+    `catalog refused, the previous one stays in force: ${error.message}`,
+  );
+}
+
+/**
+ * Polls the catalog object: a valid change goes to `onCatalog`; an invalid one is counted and logged
+ * (`catalog_invalid`), a failed poll too (`catalog_fetch_failed`, ameide_ext_catalog_fetch_failures_total);
+ * either way the catalog in force stays.
+ */
+function watchObject(
+  source: CatalogObjectSource,
+  settings: RuntimeSettings,
+  parts: { logger: Logger; metrics: RuntimeMetrics },
+  onCatalog: (next: Catalog) => void,
+): CatalogWatch {
+  const timeoutMs = settings.store.s3.fetchTimeoutMs ?? 5_000;
+  let failing = false;
+  return watchCatalogObject({
+    where: source.where,
+    client: createCatalogObjectClient(settings.store.s3, timeoutMs),
+    base: source.base,
+    etag: source.etag,
+    pollIntervalMs: settings.catalog.pollIntervalMs,
+    pollJitterMs: settings.catalog.pollJitterMs,
+    fetchTimeoutMs: timeoutMs,
+    check: (next) => checkCatalogMemory(next, settings.maxMemoryMb),
+    onCatalog,
+    onFetched: () => {
+      failing = false;
+    },
+    onInvalid: (error) => logInvalid(parts, source.where.url, error),
+    onFetchFailed: (error) => {
+      parts.metrics.catalogFetchFailed();
+      // One line when polls start failing, not one per poll; the counter counts each.
+      if (failing) return;
+      failing = true;
+      parts.logger.warn(
+        {
+          event: "catalog_fetch_failed",
+          source: source.where.url,
+          error_code: error.code,
+          error_reason: error.reason,
+          error: error.details?.error,
+        },
+        `catalog object cannot be read, the catalog in force stays: ${error.message}`,
+      );
+    },
+  });
+}
+
 /** Hot-reloads the catalog file: a valid change goes to `onCatalog`; an invalid one is counted and logged, and the catalog in force stays. */
 function watchCatalog(
   options: RuntimeOptions,
@@ -372,18 +449,6 @@ function watchCatalog(
     debounceMs: options.reloadDebounceMs,
     check: (next) => checkCatalogMemory(next, settings.maxMemoryMb),
     onCatalog,
-    onInvalid: (error) => {
-      parts.metrics.catalogLoad(false);
-      parts.logger.error(
-        {
-          event: "catalog_invalid",
-          source: options.catalogPath,
-          error_code: error.code,
-          error_reason: error.reason,
-          problems: error.details?.problems,
-        },
-        `catalog refused, the previous one stays in force: ${error.message}`,
-      );
-    },
+    onInvalid: (error) => logInvalid(parts, options.catalogPath as string, error),
   });
 }

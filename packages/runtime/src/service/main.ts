@@ -20,6 +20,7 @@ import { startTracing, type Tracing } from "./start-tracing.js";
 const USAGE = `usage: ameide-ext-runtime --config <catalog file> [--port N] [--host ADDR] [--socket PATH]
 
   --config, -c   the catalog file (YAML or JSON), hot-reloaded; or AMEIDE_RUNTIME_CONFIG
+                 (runtime.catalog.source: s3://… polls a catalog object instead)
   --port, -p     TCP port (default 8080, or AMEIDE_RUNTIME_PORT, or runtime.port)
   --host         TCP address (default 127.0.0.1)
   --socket, -s   also listen on this Unix domain socket
@@ -144,6 +145,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: MainIo = 
     runtime = await createRuntime({
       catalog: config.catalog,
       catalogPath: config.path,
+      catalogObject: config.catalogObject,
       settings: config.settings,
       logger,
       tracer: tracing?.tracer,
@@ -168,7 +170,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: MainIo = 
       event: "listening",
       url: server.url,
       socket: server.socket,
-      catalog: config.path,
+      catalog: config.catalogObject?.where.url ?? config.path,
       catalog_hash: config.catalog.hash,
       extensions: config.catalog.entries.length,
       env: config.catalog.env,

@@ -46,6 +46,8 @@ export interface RuntimeMetrics {
   integrityFailure(labels: ExtensionLabels): void;
   /** Records a catalog (re)load. */
   catalogLoad(ok: boolean, extensions?: number): void;
+  /** Records a poll of the catalog object that failed (S3 unreachable, object gone); the catalog in force stays. */
+  catalogFetchFailed(): void;
   /** Sets a breaker's state gauge. */
   circuit(key: string, state: CircuitState): void;
   /** Invocations in flight. */
@@ -73,6 +75,7 @@ const CIRCUIT_VALUE: Record<CircuitState, number> = { closed: 0, open: 1, half_o
  * - `ameide_ext_module_fetch_duration_seconds` histogram {scheme}
  * - `ameide_ext_integrity_failures_total` counter {tenant_id, extension_id, version}
  * - `ameide_ext_catalog_loads_total` counter {result}, `ameide_ext_catalog_extensions` gauge
+ * - `ameide_ext_catalog_fetch_failures_total` counter: polls of the catalog object that failed
  * - `ameide_ext_circuit_state` gauge {key}: 0 closed, 1 open, 2 half-open
  * - `ameide_ext_invocations_in_flight` gauge
  * - `ameide_ext_caller_refusals_total` counter {code, reason}: callers refused (no tenant label: the
@@ -148,6 +151,11 @@ export function createRuntimeMetrics(options: { defaultMetrics?: boolean } = {})
     labelNames: ["result"],
     registers: [registry],
   });
+  const catalogFetchFailures = new Counter({
+    name: "ameide_ext_catalog_fetch_failures_total",
+    help: "Polls of the catalog object (runtime.catalog.source) that failed; the catalog in force stayed.",
+    registers: [registry],
+  });
   const catalogSize = new Gauge({
     name: "ameide_ext_catalog_extensions",
     help: "Extension versions in the catalog in force.",
@@ -217,6 +225,9 @@ export function createRuntimeMetrics(options: { defaultMetrics?: boolean } = {})
     catalogLoad(ok, extensions) {
       catalogLoads.inc({ result: ok ? "ok" : "invalid" });
       if (extensions !== undefined) catalogSize.set(extensions);
+    },
+    catalogFetchFailed() {
+      catalogFetchFailures.inc();
     },
     circuit(key, state) {
       circuit.set({ key }, CIRCUIT_VALUE[state]);

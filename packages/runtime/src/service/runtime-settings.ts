@@ -1,4 +1,5 @@
 import { ExtensionError, LIMIT_BOUNDS } from "@ameide-ext/contract";
+import { parseCatalogObjectUrl } from "../catalog/catalog-object.js";
 import type { CatalogFileRuntime } from "../catalog/catalog-schema.js";
 import { type RecordingSettings, resolveRecordingSettings } from "../recording/recording-settings.js";
 import { type AuthSettings, resolveAuthSettings } from "./auth-settings.js";
@@ -82,7 +83,26 @@ export interface RuntimeSettings {
   auth: AuthSettings;
   /** Recorded invocations: where, and their caps (recording-settings.ts). */
   recordings: RecordingSettings;
+  /** The catalog from object storage (docs/runtime-service.md, "Catalog from object storage"). */
+  catalog: CatalogSourceSettings;
 }
+
+/** Where the catalog's entries come from when not from the config file, and how often it is polled. */
+export interface CatalogSourceSettings {
+  /**
+   * `s3://<bucket>/<key>` of the environment's catalog object (what the registry publishes, e.g.
+   * s3://extensions/catalogs/dev.json), read with the `store.s3` connection and credentials.
+   * Unset (the default): the config file's own `extensions` and `latest`, hot-reloaded from the file.
+   */
+  source: string | undefined;
+  /** Time between two conditional GETs, in milliseconds. Default 5,000, bounds 50..3,600,000. */
+  pollIntervalMs: number;
+  /** Up to this much more, at random, before each poll, in milliseconds. Default 1,000, bounds 0..600,000. */
+  pollJitterMs: number;
+}
+
+/** Defaults of {@link CatalogSourceSettings}' poll. */
+export const CATALOG_POLL_DEFAULTS = Object.freeze({ pollIntervalMs: 5_000, pollJitterMs: 1_000 });
 
 /**
  * Connection timeouts and caps (docs/runtime-service.md, "Connections"): a
@@ -175,6 +195,31 @@ function resolveConnections(file: CatalogFileRuntime["connections"] = {}): Conne
     idleTimeoutMs: file.idle_timeout_ms ?? d.idleTimeoutMs,
     max: file.max ?? d.max,
     maxPerPeer: file.max_per_peer ?? d.maxPerPeer,
+  };
+}
+
+function resolveCatalogSource(
+  file: CatalogFileRuntime["catalog"] = {},
+  env: NodeJS.ProcessEnv,
+): CatalogSourceSettings {
+  const source = envText(env, "AMEIDE_RUNTIME_CATALOG_SOURCE") ?? file.source;
+  if (source !== undefined)
+    parseCatalogObjectUrl(
+      source,
+      envText(env, "AMEIDE_RUNTIME_CATALOG_SOURCE")
+        ? "AMEIDE_RUNTIME_CATALOG_SOURCE"
+        : "runtime.catalog.source",
+    );
+  return {
+    source,
+    pollIntervalMs:
+      envInt(env, "AMEIDE_RUNTIME_CATALOG_POLL_MS", 50, 3_600_000) ??
+      file.poll_interval_ms ??
+      CATALOG_POLL_DEFAULTS.pollIntervalMs,
+    pollJitterMs:
+      envInt(env, "AMEIDE_RUNTIME_CATALOG_JITTER_MS", 0, 600_000) ??
+      file.poll_jitter_ms ??
+      CATALOG_POLL_DEFAULTS.pollJitterMs,
   };
 }
 
@@ -283,5 +328,6 @@ export function resolveRuntimeSettings(
       envText(env, "AMEIDE_STORE_ROOT") ?? file.store?.root,
       env,
     ),
+    catalog: resolveCatalogSource(file.catalog, env),
   };
 }
