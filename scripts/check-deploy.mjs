@@ -311,17 +311,20 @@ function checkSettings(objects, deployment, container, env, add) {
     return;
   }
   const [doc] = parseAllDocuments(text).map((d) => d.toJS());
-  // `catalog` (the S3 catalog the runtime watches) is #16 item 1's: checked here, then the rest is
-  // parsed exactly as the runtime parses a settings file today.
-  const { catalog, ...rest } = doc ?? {};
-  if (typeof catalog !== "string" || !new RegExp(`^s3://[a-z0-9.-]+/catalogs/${env}\\.json$`).test(catalog))
-    add("settings_valid", at, `catalog ${JSON.stringify(catalog)} is not s3://<bucket>/catalogs/${env}.json`);
-  if (rest.env !== env) add("settings_valid", at, `env is ${JSON.stringify(rest.env)}, not ${env}`);
+  // The catalog's entries come from the object the registry publishes for this env (runtime.catalog.source).
+  const source = doc?.runtime?.catalog?.source;
+  if (typeof source !== "string" || !new RegExp(`^s3://[a-z0-9.-]+/catalogs/${env}\\.json$`).test(source))
+    add(
+      "settings_valid",
+      at,
+      `runtime.catalog.source ${JSON.stringify(source)} is not s3://<bucket>/catalogs/${env}.json`,
+    );
+  if (doc?.env !== env) add("settings_valid", at, `env is ${JSON.stringify(doc?.env)}, not ${env}`);
   const plainEnv = Object.fromEntries(
     (container.env ?? []).filter((e) => typeof e.value === "string").map((e) => [e.name, e.value]),
   );
   try {
-    const parsed = parseCatalog(JSON.stringify(rest), { source: at });
+    const parsed = parseCatalog(JSON.stringify(doc ?? {}), { source: at });
     const settings = resolveRuntimeSettings(parsed.runtime, plainEnv, {});
     if (settings.port !== container.ports?.[0]?.containerPort)
       add(

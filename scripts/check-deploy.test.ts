@@ -55,9 +55,9 @@ describe("deploy/ overlays", () => {
   it("points each environment's runtime at its own catalog in S3 and its own secrets", () => {
     for (const env of ENVIRONMENTS as string[]) {
       const objects = renders.get(env) as Any[];
-      expect(find(objects, "ConfigMap").data["settings.yaml"]).toContain(
-        `catalog: s3://extensions/catalogs/${env}.json`,
-      );
+      const settings = parse(find(objects, "ConfigMap").data["settings.yaml"]);
+      expect(settings.runtime.catalog.source).toBe(`s3://extensions/catalogs/${env}.json`);
+      expect(settings.catalog).toBeUndefined();
       const keys = find(objects, "ExternalSecret").spec.data.map((d: Any) => d.remoteRef.key);
       expect(new Set(keys)).toEqual(new Set([`ameide-ext/${env}/wasm-extension-runtime`]));
     }
