@@ -108,7 +108,15 @@ describe("every command's --json document matches its schema", () => {
 
     const self = await cliJson(["approve", "opportunity-risk", "1", "--env", "dev"], "error");
     expect(self.code).toBe(EXIT_CODES.refused);
-    expect(self.doc).toMatchObject({ error: { details: { rule: "self_approval" } } });
+    expect(self.doc).toMatchObject({
+      error: {
+        details: {
+          rule: "self_approval",
+          mayApprove: { eligible: expect.arrayContaining(["user:reviewer"]) },
+          fix: expect.stringContaining("user:reviewer"),
+        },
+      },
+    });
     const reviewer = { AMEIDE_TOKEN: (dev.doc.tokens as Record<string, string>)["user:reviewer"] ?? "" };
     const approved = await cliJson(["approve", "opportunity-risk", "1", "--env", "dev"], "approve", reviewer);
     expect(approved.doc).toMatchObject({ promoted: true, env: "dev" });

@@ -1,4 +1,5 @@
 import type { JsonSchema } from "@ameide-ext/toolkit";
+import { COMMAND_ERROR_SCHEMA } from "./error-details-schemas.js";
 import { REGISTRY_OUTPUT_SCHEMAS } from "./registry-output-schemas.js";
 
 const nonNegative = { type: "number", minimum: 0 };
@@ -230,6 +231,6 @@ export const OUTPUT_SCHEMAS: Readonly<
     type: "object",
     required: ["ok", "error"],
     additionalProperties: false,
-    properties: { ok: { const: false }, error: ERROR },
+    properties: { ok: { const: false }, error: COMMAND_ERROR_SCHEMA },
   },
 };
