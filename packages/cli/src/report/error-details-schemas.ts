@@ -109,6 +109,14 @@ const BY_REASON: Partial<Record<ErrorReason, JsonSchema>> = {
 };
 
 /**
+ * "When `condition` holds, so must `consequence`": draft-07's if/then, written as `not condition or
+ * consequence` (an object with a `then` key looks like a Promise to `await`).
+ */
+function implies(condition: JsonSchema, consequence: JsonSchema): JsonSchema {
+  return { anyOf: [{ not: condition }, consequence] };
+}
+
+/**
  * The `error` object of a command that could not do its work: a closed code, its reason (or null), the
  * message, and `details` with `fix` always, typed by reason (`compile_error`: `diagnostics[]`,
  * `invalid_manifest`: `problems[]` …) and, for a refusal, by rule.
@@ -135,13 +143,12 @@ export const COMMAND_ERROR_SCHEMA: JsonSchema = {
     },
   },
   allOf: [
-    ...Object.entries(BY_REASON).map(([reason, details]) => ({
-      if: { properties: { reason: { const: reason } } },
-      then: { properties: { details } },
-    })),
-    {
-      if: { properties: { details: { type: "object", required: ["rule"] } } },
-      then: { properties: { details: RULE_DETAILS } },
-    },
+    ...Object.entries(BY_REASON).map(([reason, details]) =>
+      implies({ properties: { reason: { const: reason } } }, { properties: { details } }),
+    ),
+    implies(
+      { properties: { details: { type: "object", required: ["rule"] } } },
+      { properties: { details: RULE_DETAILS } },
+    ),
   ],
 };
