@@ -43,6 +43,8 @@ export {
   MANIFEST_FILE,
   MANIFEST_SCHEMA,
 } from "./hook-manifest/manifest-schema.js";
+export type { MockHostCalls, MockHostCallsOptions } from "./hook-run/host-call-mocks.js";
+export { createMockHostCalls } from "./hook-run/host-call-mocks.js";
 export type { ErrorSummary, InvocationReport } from "./hook-run/invoke-hook.js";
 export { DEFAULT_CONTEXT } from "./hook-run/invoke-hook.js";
 export type { HookStats, LimitName, LimitUsage } from "./hook-run/limit-usage.js";
@@ -57,7 +59,7 @@ export {
   WARN_RATIO,
 } from "./hook-run/limit-usage.js";
 export type { RunInputFlags, RunInputs } from "./hook-run/read-run-inputs.js";
-export { readRunInputs } from "./hook-run/read-run-inputs.js";
+export { readHostCallsFile, readRunInputs } from "./hook-run/read-run-inputs.js";
 export type { RunHookOptions, RunHookResult } from "./hook-run/run-hook.js";
 export { runHook } from "./hook-run/run-hook.js";
 export { describeError } from "./hook-test/judge-case.js";
