@@ -1,7 +1,9 @@
 // Issue #14: every command's `--json` document has a schema (`ameide-ext schema <command>`), and what the
 // commands print matches it. The registry's commands run here against a real dev stack that `ameide-ext dev`
-// starts in this process, each once to success and once to an error document.
-import { appendFile, mkdtemp, rm } from "node:fs/promises";
+// starts in this process, each once to success and once to an error document. The stack answers host calls
+// from a file (`dev --host-calls`), so the agent_tool template, promoted and approved here, runs end to end
+// through the local runtime with `ameide-ext invoke`.
+import { appendFile, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv } from "ajv";
@@ -20,8 +22,25 @@ const validators = new Map(Object.entries(OUTPUT_SCHEMAS).map(([k, s]) => [k, aj
 const checked = new Set<string>();
 
 let work: string;
-let dev: { code: Promise<number>; doc: Record<string, unknown> };
+let dev: { code: Promise<number>; doc: Record<string, unknown>; stderr: () => string };
 let env: Record<string, string>;
+
+const CRM = "ameide.crm.v1.AccountService";
+/** What `dev --host-calls` answers from: the CRM's churn risk of A-19, and no account A-404. */
+const HOST_CALLS = [
+  {
+    service: CRM,
+    method: "GetChurnRisk",
+    request: { accountId: "A-19" },
+    response: { accountId: "A-19", churnRisk: 0.8 },
+  },
+  {
+    service: CRM,
+    method: "GetChurnRisk",
+    request: { accountId: "A-404" },
+    error: { code: "not_found", message: "no account A-404" },
+  },
+];
 
 async function cli(args: string[], extraEnv: Record<string, string> = {}) {
   const c = createCapturedDeps({ cwd: work, env: { ...env, ...extraEnv } });
@@ -44,13 +63,15 @@ async function cliJson(args: string[], schema: DocName, extraEnv: Record<string,
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "ameide-json-docs-"));
   env = { HOME: work, AMEIDE_CONFIG: "", AMEIDE_REGISTRY_URL: "", AMEIDE_TOKEN: "", NO_COLOR: "1" };
+  await writeFile(join(work, "crm-answers.json"), JSON.stringify(HOST_CALLS));
   const c = createCapturedDeps({ cwd: work, env });
-  const args = ["dev", "--registry-port", "0", "--runtime-port", "0", "--log-level", "silent", "--json"];
+  const args = ["dev", "--registry-port", "0", "--runtime-port", "0", "--log-level", "silent"];
+  args.push("--host-calls", "crm-answers.json", "--json");
   const code = runCli(args, c.deps);
   const deadline = Date.now() + 60_000;
   while (!c.stdout().includes("\n") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   const doc = JSON.parse(c.stdout()) as Record<string, unknown>;
-  dev = { code, doc };
+  dev = { code, doc, stderr: c.stderr };
   env.AMEIDE_CONFIG = doc.configFile as string;
 }, 90_000);
 
@@ -67,8 +88,19 @@ describe("every command's --json document matches its schema", () => {
     const validate = validators.get("dev");
     expect(validate?.(dev.doc), ajv.errorsText(validate?.errors)).toBe(true);
     checked.add("dev:ok");
+    expect(dev.doc.hostCalls).toEqual({
+      file: join(work, "crm-answers.json"),
+      url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      services: [CRM],
+    });
     const bad = await cliJson(["dev", "--log-level", "loud"], "error");
     expect(bad.code).toBe(EXIT_CODES.usage);
+    await writeFile(join(work, "bad-answers.json"), JSON.stringify([{ service: CRM, method: "Get" }]));
+    const badAnswers = await cliJson(["dev", "--dir", "other", "--host-calls", "bad-answers.json"], "error");
+    expect(badAnswers.code).toBe(EXIT_CODES.usage);
+    expect(badAnswers.doc).toMatchObject({
+      error: { reason: "invalid_input", details: { problems: [expect.objectContaining({ field: "[0]" })] } },
+    });
   });
 
   it("promote, status, bind, bindings, rollback: a low-risk hook through dev", async () => {
@@ -136,6 +168,41 @@ describe("every command's --json document matches its schema", () => {
     );
     expect(rejected.doc).toMatchObject({ decision: "reject", env: "staging" });
   }, 240_000);
+
+  it("dev --host-calls: the agent_tool's host call is answered from the file, through the local runtime", async () => {
+    // opportunity-risk runs in dev since the reviewer approved it above.
+    await writeFile(
+      join(work, "opp.json"),
+      JSON.stringify({ opportunityId: "OPP-311", accountId: "A-19", amount: 120000, marginPct: 5 }),
+    );
+    const scored = await cliJson(["invoke", "opportunity-risk", "--input", "opp.json"], "invoke");
+    expect(scored.code, scored.stderr).toBe(EXIT_CODES.ok);
+    expect(scored.doc).toMatchObject({
+      outcome: "ok",
+      output: { opportunityId: "OPP-311", score: 80, band: "high" },
+      stats: { hostCalls: 1 },
+    });
+
+    await writeFile(join(work, "gone.json"), JSON.stringify({ accountId: "A-404", marginPct: 12 }));
+    const gone = await cliJson(["invoke", "opportunity-risk", "--input", "gone.json"], "invoke");
+    expect(gone.doc).toMatchObject({ outcome: "business_error", error: { code: "ACCOUNT_NOT_FOUND" } });
+
+    // A call the file does not answer: the hook sees unavailable, with the call and the file named.
+    await writeFile(join(work, "unknown.json"), JSON.stringify({ accountId: "A-7", marginPct: 12 }));
+    const unanswered = await cliJson(["invoke", "opportunity-risk", "--input", "unknown.json"], "invoke");
+    expect(unanswered.doc).toMatchObject({ outcome: "business_error", error: { code: "CRM_UNAVAILABLE" } });
+    const message = (unanswered.doc.error as { message: string }).message;
+    expect(message).toContain(`${CRM}.GetChurnRisk`);
+    expect(message).toContain('{"accountId":"A-7"}');
+    expect(message).toContain("crm-answers.json");
+    expect(dev.stderr()).toContain(
+      'unexpected host call ameide.crm.v1.AccountService.GetChurnRisk with {"accountId":"A-7"}',
+    );
+
+    // Answers are not used up: the same call is answered again.
+    const again = await cliJson(["invoke", "opportunity-risk", "--input", "opp.json"], "invoke");
+    expect(again.doc).toMatchObject({ outcome: "ok", output: { score: 80 } });
+  }, 60_000);
 
   it("covered a success and an error for every command that has a document", () => {
     const commands = SCHEMA_NAMES.filter(

@@ -2,7 +2,9 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { ExtensionError } from "@ameide-ext/contract";
+import { readHostCallsFile } from "@ameide-ext/toolkit";
 import type { CliDeps } from "../deps.js";
+import { type HostCallAnswers, startHostCallAnswers } from "../runtime/host-call-answers.js";
 import { makeOwnerOnlyFolder, restrictToOwner, writeOwnerOnlyFile } from "./owner-only-files.js";
 
 /** Options of {@link startDevStack}. */
@@ -17,6 +19,24 @@ export interface DevStackOptions {
   tenant?: string | undefined;
   /** Log level of both services (to stderr). Default "info". */
   logLevel?: "debug" | "info" | "warn" | "error" | "silent" | undefined;
+  /**
+   * A JSON file of answers to host calls, in a fixture's `hostCalls` format: the stack then runs a host
+   * service that answers the runtime's host calls from it ({@link startHostCallAnswers}), and points the dev
+   * catalog's `host_services` for each service it names there. Default none.
+   */
+  hostCalls?: string | undefined;
+  /** Called with the message of each host call no answer matched. Default: nothing. */
+  onUnansweredHostCall?: ((message: string) => void) | undefined;
+}
+
+/** Where a stack's host calls are answered, when `hostCalls` was given. */
+export interface DevHostCalls {
+  /** The answers file. */
+  file: string;
+  /** The answers server's URL. */
+  url: string;
+  /** The services pointed at it in the dev catalog's `host_services`. */
+  services: string[];
 }
 
 /** A running local stack: the registry and a runtime sharing a folder module store and the dev catalog. */
@@ -47,6 +67,8 @@ export interface DevStack {
   runtimeTokenFile: string;
   /** The tenant. */
   tenant: string;
+  /** Where host calls are answered from a file (`hostCalls`), or null. */
+  hostCalls: DevHostCalls | null;
   /** The longest a {@link close} waits for invocations and compiles in flight, in milliseconds ({@link DEV_DRAIN_MS}). */
   drainMs: number;
   /**
@@ -106,12 +128,12 @@ export async function startDevStack(options: DevStackOptions, deps: CliDeps): Pr
     await writeOwnerOnlyFile(tokensFile, `${JSON.stringify(tokens, null, 2)}\n`);
   }
   await restrictToOwner(tokensFile);
+  const answers = await startAnswers(options, deps);
   try {
-    await readFile(catalog, "utf8");
-  } catch {
-    const initial = { env: "dev", extensions: [], runtime: { store: { root: modules } } };
-    await writeFile(`${catalog}.tmp`, `${JSON.stringify(initial, null, 2)}\n`);
-    await rename(`${catalog}.tmp`, catalog);
+    await writeDevCatalog(catalog, modules, answers);
+  } catch (cause) {
+    await answers?.server.close();
+    throw ExtensionError.from(cause);
   }
   const { pino } = await import("pino");
   const rt = await import("@ameide-ext/runtime");
@@ -145,7 +167,13 @@ export async function startDevStack(options: DevStackOptions, deps: CliDeps): Pr
     },
     dir,
   );
-  const registry = await reg.startRegistry({ config, logger: logger("ameide-ext-registry") });
+  let registry: Awaited<ReturnType<RegistryModule["startRegistry"]>>;
+  try {
+    registry = await reg.startRegistry({ config, logger: logger("ameide-ext-registry") });
+  } catch (cause) {
+    await answers?.server.close();
+    throw cause;
+  }
   let runtimeServer: Awaited<ReturnType<typeof rt.startRuntimeServer>>;
   let runtimeToken: string;
   const runtimeTokenFile = path.join(dir, "runtime-token");
@@ -174,6 +202,7 @@ export async function startDevStack(options: DevStackOptions, deps: CliDeps): Pr
     });
   } catch (cause) {
     await registry.close();
+    await answers?.server.close();
     throw ExtensionError.from(cause);
   }
   const user = Object.keys(tokens)[0] as string;
@@ -203,11 +232,63 @@ export async function startDevStack(options: DevStackOptions, deps: CliDeps): Pr
     runtimeToken,
     runtimeTokenFile,
     tenant,
+    hostCalls: answers
+      ? { file: answers.file, url: answers.server.url, services: answers.server.services }
+      : null,
     drainMs: DEV_DRAIN_MS,
     async close() {
       await Promise.all([runtimeServer.shutdown(DEV_DRAIN_MS), registry.close(DEV_DRAIN_MS)]);
+      await answers?.server.close();
       await logs.flush();
     },
     flushLogs: () => logs.flush(),
   };
+}
+
+/** The host-call answers server of `options.hostCalls`, started on loopback; null without the option. */
+async function startAnswers(
+  options: DevStackOptions,
+  deps: CliDeps,
+): Promise<{ file: string; server: HostCallAnswers } | null> {
+  if (options.hostCalls === undefined) return null;
+  const file = path.resolve(deps.cwd, options.hostCalls);
+  const answers = await readHostCallsFile(options.hostCalls, "--host-calls", deps);
+  const server = await startHostCallAnswers({
+    answers,
+    file,
+    onUnanswered: options.onUnansweredHostCall,
+  });
+  return { file, server };
+}
+
+/**
+ * Writes the dev catalog when it does not exist yet, and points its `host_services` for each service the
+ * answers name at the answers server (the registry keeps that section when it rewrites the file). Services
+ * the answers do not name keep the endpoint they had.
+ */
+async function writeDevCatalog(
+  catalog: string,
+  modules: string,
+  answers: { server: HostCallAnswers } | null,
+): Promise<void> {
+  let text: string | undefined;
+  try {
+    text = await readFile(catalog, "utf8");
+  } catch (cause) {
+    if ((cause as { code?: unknown }).code !== "ENOENT") throw cause;
+  }
+  if (text !== undefined && answers === null) return;
+  const doc = text === undefined ? undefined : (JSON.parse(text) as Record<string, unknown>);
+  const next: Record<string, unknown> = doc ?? {
+    env: "dev",
+    extensions: [],
+    runtime: { store: { root: modules } },
+  };
+  if (answers !== null) {
+    const services = { ...(next.host_services as Record<string, unknown> | undefined) };
+    for (const service of answers.server.services) services[service] = { url: answers.server.url };
+    next.host_services = services;
+  }
+  await writeFile(`${catalog}.tmp`, `${JSON.stringify(next, null, 2)}\n`);
+  await rename(`${catalog}.tmp`, catalog);
 }

@@ -214,6 +214,11 @@ const DEV = exactly({
   runtimeTokenFile: STRING,
   invokeUrl: STRING,
   invokeCurl: STRING,
+  hostCalls: {
+    description:
+      "with --host-calls: the answers file, the server answering from it, the services pointed at it",
+    anyOf: [{ type: "null" }, exactly({ file: STRING, url: STRING, services: STRINGS })],
+  },
 });
 
 /** The `--json` documents of promote, status, approve, reject, rollback, bind, bindings and dev. */

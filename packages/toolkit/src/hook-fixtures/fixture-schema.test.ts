@@ -27,5 +27,6 @@ describe("FIXTURE_SCHEMA", () => {
     expect(HOST_CALLS_SCHEMA.description).toMatch(/once/);
     expect(HOST_CALLS_SCHEMA.description).toMatch(/in order/);
     expect(HOST_CALLS_SCHEMA.description).toMatch(/unavailable/);
+    expect(HOST_CALLS_SCHEMA.description).toMatch(/dev --host-calls .* never uses an answer up/);
   });
 });
