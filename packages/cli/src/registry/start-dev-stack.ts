@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { ExtensionError } from "@ameide-ext/contract";
 import { readHostCallsFile } from "@ameide-ext/toolkit";
 import type { CliDeps } from "../deps.js";
 import { type HostCallAnswers, startHostCallAnswers } from "../runtime/host-call-answers.js";
+import { writeDevCatalog } from "./dev-catalog.js";
 import { makeOwnerOnlyFolder, restrictToOwner, writeOwnerOnlyFile } from "./owner-only-files.js";
 
 /** Options of {@link startDevStack}. */
@@ -130,7 +131,7 @@ export async function startDevStack(options: DevStackOptions, deps: CliDeps): Pr
   await restrictToOwner(tokensFile);
   const answers = await startAnswers(options, deps);
   try {
-    await writeDevCatalog(catalog, modules, answers);
+    await writeDevCatalog({ dir, catalog, modules }, answers?.server ?? null);
   } catch (cause) {
     await answers?.server.close();
     throw ExtensionError.from(cause);
@@ -259,36 +260,4 @@ async function startAnswers(
     onUnanswered: options.onUnansweredHostCall,
   });
   return { file, server };
-}
-
-/**
- * Writes the dev catalog when it does not exist yet, and points its `host_services` for each service the
- * answers name at the answers server (the registry keeps that section when it rewrites the file). Services
- * the answers do not name keep the endpoint they had.
- */
-async function writeDevCatalog(
-  catalog: string,
-  modules: string,
-  answers: { server: HostCallAnswers } | null,
-): Promise<void> {
-  let text: string | undefined;
-  try {
-    text = await readFile(catalog, "utf8");
-  } catch (cause) {
-    if ((cause as { code?: unknown }).code !== "ENOENT") throw cause;
-  }
-  if (text !== undefined && answers === null) return;
-  const doc = text === undefined ? undefined : (JSON.parse(text) as Record<string, unknown>);
-  const next: Record<string, unknown> = doc ?? {
-    env: "dev",
-    extensions: [],
-    runtime: { store: { root: modules } },
-  };
-  if (answers !== null) {
-    const services = { ...(next.host_services as Record<string, unknown> | undefined) };
-    for (const service of answers.server.services) services[service] = { url: answers.server.url };
-    next.host_services = services;
-  }
-  await writeFile(`${catalog}.tmp`, `${JSON.stringify(next, null, 2)}\n`);
-  await rename(`${catalog}.tmp`, catalog);
 }
