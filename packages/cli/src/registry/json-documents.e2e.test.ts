@@ -3,6 +3,7 @@
 // starts in this process, each once to success and once to an error document. The stack answers host calls
 // from a file (`dev --host-calls`), so the agent_tool template, promoted and approved here, runs end to end
 // through the local runtime with `ameide-ext invoke`.
+import { existsSync } from "node:fs";
 import { appendFile, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -101,6 +102,7 @@ describe("every command's --json document matches its schema", () => {
     expect(badAnswers.doc).toMatchObject({
       error: { reason: "invalid_input", details: { problems: [expect.objectContaining({ field: "[0]" })] } },
     });
+    expect(existsSync(join(work, "other")), "refused before the stack's folder is made").toBe(false);
   });
 
   it("promote, status, bind, bindings, rollback: a low-risk hook through dev", async () => {
@@ -175,6 +177,13 @@ describe("every command's --json document matches its schema", () => {
       join(work, "opp.json"),
       JSON.stringify({ opportunityId: "OPP-311", accountId: "A-19", amount: 120000, marginPct: 5 }),
     );
+    // The runtime picks the approved version up when it reloads the catalog the registry rewrote.
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
+      const probe = await cli(["invoke", "opportunity-risk", "--input", "opp.json", "--json"]);
+      if (probe.code === EXIT_CODES.ok) break;
+      expect(probe.stdout, "only until the runtime knows it").toContain('"code":"not_found"');
+      await new Promise((r) => setTimeout(r, 200));
+    }
     const scored = await cliJson(["invoke", "opportunity-risk", "--input", "opp.json"], "invoke");
     expect(scored.code, scored.stderr).toBe(EXIT_CODES.ok);
     expect(scored.doc).toMatchObject({

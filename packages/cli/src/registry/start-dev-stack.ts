@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { ExtensionError } from "@ameide-ext/contract";
-import { readHostCallsFile } from "@ameide-ext/toolkit";
+import { type HostCallMock, readHostCallsFile } from "@ameide-ext/toolkit";
 import type { CliDeps } from "../deps.js";
 import { type HostCallAnswers, startHostCallAnswers } from "../runtime/host-call-answers.js";
 import { writeDevCatalog } from "./dev-catalog.js";
@@ -108,6 +108,11 @@ interface RegistryModule {
  * earlier run or another tool left wider is narrowed).
  */
 export async function startDevStack(options: DevStackOptions, deps: CliDeps): Promise<DevStack> {
+  // A bad answers file is refused before anything is written.
+  const hostCalls =
+    options.hostCalls === undefined
+      ? undefined
+      : await readHostCallsFile(options.hostCalls, "--host-calls", deps);
   const dir = path.resolve(deps.cwd, options.dir ?? ".ameide-dev");
   const tenant = options.tenant ?? "local";
   const modules = path.join(dir, "modules");
@@ -129,7 +134,7 @@ export async function startDevStack(options: DevStackOptions, deps: CliDeps): Pr
     await writeOwnerOnlyFile(tokensFile, `${JSON.stringify(tokens, null, 2)}\n`);
   }
   await restrictToOwner(tokensFile);
-  const answers = await startAnswers(options, deps);
+  const answers = hostCalls && (await startAnswers(hostCalls, options, deps));
   try {
     await writeDevCatalog({ dir, catalog, modules }, answers?.server ?? null);
   } catch (cause) {
@@ -246,18 +251,13 @@ export async function startDevStack(options: DevStackOptions, deps: CliDeps): Pr
   };
 }
 
-/** The host-call answers server of `options.hostCalls`, started on loopback; null without the option. */
+/** The host-call answers server for `answers`, read from `options.hostCalls`, started on loopback. */
 async function startAnswers(
+  answers: HostCallMock[],
   options: DevStackOptions,
   deps: CliDeps,
-): Promise<{ file: string; server: HostCallAnswers } | null> {
-  if (options.hostCalls === undefined) return null;
-  const file = path.resolve(deps.cwd, options.hostCalls);
-  const answers = await readHostCallsFile(options.hostCalls, "--host-calls", deps);
-  const server = await startHostCallAnswers({
-    answers,
-    file,
-    onUnanswered: options.onUnansweredHostCall,
-  });
+): Promise<{ file: string; server: HostCallAnswers }> {
+  const file = path.resolve(deps.cwd, options.hostCalls ?? "");
+  const server = await startHostCallAnswers({ answers, file, onUnanswered: options.onUnansweredHostCall });
   return { file, server };
 }
