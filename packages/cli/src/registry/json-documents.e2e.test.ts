@@ -4,7 +4,7 @@
 // from a file (`dev --host-calls`), so the agent_tool template, promoted and approved here, runs end to end
 // through the local runtime with `ameide-ext invoke`.
 import { existsSync } from "node:fs";
-import { appendFile, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { appendFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv } from "ajv";
@@ -136,6 +136,12 @@ describe("every command's --json document matches its schema", () => {
   it("promote gated, approve and reject: a medium-risk hook, refused and approved", async () => {
     const hook = join(work, "hooks", "opportunity-risk");
     expect((await cli(["new", "opportunity-risk", "--kind", "agent_tool", "--dir", hook])).code).toBe(0);
+    // Its host call crosses this busy process twice (runtime, answers server): 100 ms is tight on a shared CI
+    // machine, so the tool gets the limit's upper range of time here. Nothing below measures time.
+    const manifestFile = join(hook, "extension.json");
+    const manifest = JSON.parse(await readFile(manifestFile, "utf8")) as { limits: Record<string, number> };
+    manifest.limits.timeout_ms = 5000;
+    await writeFile(manifestFile, JSON.stringify(manifest, null, 2));
     const gated = await cliJson(["promote", hook, "--env", "dev"], "promote");
     expect(gated.code).toBe(EXIT_CODES.failed);
     expect(gated.doc).toMatchObject({ ok: false, reason: "gated", gate: { env: "dev" } });
