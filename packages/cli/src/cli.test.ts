@@ -1,6 +1,7 @@
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { explainError } from "@ameide-ext/contract";
 import { Ajv } from "ajv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./cli.js";
@@ -296,7 +297,10 @@ describe("a scaffolded process_hook", () => {
     expect(json.code).toBe(EXIT_CODES.failed);
     expect(json.doc.error).toMatchObject({
       reason: "compile_error",
-      details: { diagnostics: [expect.objectContaining({ file: path.join(copy, "src", "index.ts") })] },
+      details: {
+        diagnostics: [expect.objectContaining({ file: path.join(copy, "src", "index.ts") })],
+        fix: explainError({ reason: "compile_error" }).fix,
+      },
     });
   });
 

@@ -55,6 +55,8 @@ export type {
   ReplaySource,
 } from "./hook-replay/replay-recordings.js";
 export { noRecordings, replayRecordings } from "./hook-replay/replay-recordings.js";
+export type { MockHostCalls, MockHostCallsOptions } from "./hook-run/host-call-mocks.js";
+export { createMockHostCalls } from "./hook-run/host-call-mocks.js";
 export type { ErrorSummary, InvocationReport } from "./hook-run/invoke-hook.js";
 export { DEFAULT_CONTEXT } from "./hook-run/invoke-hook.js";
 export type { HookStats, LimitName, LimitUsage } from "./hook-run/limit-usage.js";
@@ -69,7 +71,7 @@ export {
   WARN_RATIO,
 } from "./hook-run/limit-usage.js";
 export type { RunInputFlags, RunInputs } from "./hook-run/read-run-inputs.js";
-export { readRunInputs } from "./hook-run/read-run-inputs.js";
+export { readHostCallsFile, readRunInputs } from "./hook-run/read-run-inputs.js";
 export type { RunHookOptions, RunHookResult } from "./hook-run/run-hook.js";
 export { runHook } from "./hook-run/run-hook.js";
 export { describeError } from "./hook-test/judge-case.js";

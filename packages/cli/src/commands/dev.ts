@@ -12,6 +12,7 @@ interface DevFlags {
   runtimePort: string;
   tenant?: string;
   logLevel: string;
+  hostCalls?: string;
   json?: boolean;
 }
 
@@ -25,7 +26,9 @@ export function registerDevCommand(program: Command, ctx: CommandContext): void 
     .description(
       "Start the Transformation registry (SQLite, folder module store) and a runtime watching the dev catalog the\n" +
         "registry writes, on loopback, until Ctrl-C. Prints the URLs, the tokens, how to invoke an extension\n" +
-        "(ameide-ext invoke, and the curl route), and the environment to export.\n" +
+        "(ameide-ext invoke, and the curl route), and the environment to export. With --host-calls, a local host\n" +
+        "service answers the runtime's host calls from the file (a fixture's hostCalls: the first matching answer,\n" +
+        "every time; a call none matches gets unavailable), so a hook that makes host calls runs end to end.\n" +
         "Ctrl-C stops both within 2 s (compiles in flight are cancelled); a second Ctrl-C exits 1 at once.",
     )
     .option(
@@ -41,10 +44,18 @@ export function registerDevCommand(program: Command, ctx: CommandContext): void 
       "the services' log level on stderr: debug, info, warn, error or silent",
       "info",
     )
+    .option(
+      "--host-calls <file>",
+      "answer the runtime's host calls from this file (a fixture's hostCalls format; the first matching answer, every time)",
+    )
     .option("--json", "print one JSON document on stdout once both are up")
     .addHelpText(
       "after",
-      examples(["$ npx ameide-ext dev", "$ npx ameide-ext dev --registry-port 0 --runtime-port 0 --json"]),
+      examples([
+        "$ npx ameide-ext dev",
+        "$ npx ameide-ext dev --registry-port 0 --runtime-port 0 --json",
+        "$ npx ameide-ext dev --host-calls crm-answers.json   # an agent_tool's host calls, answered locally",
+      ]),
     )
     .action((flags: DevFlags) =>
       executeRegistryCommand(ctx, flags.json, async (progress) => {
@@ -55,6 +66,8 @@ export function registerDevCommand(program: Command, ctx: CommandContext): void 
             runtimePort: Number(flags.runtimePort),
             tenant: flags.tenant,
             logLevel: checkLogLevel(flags.logLevel),
+            hostCalls: flags.hostCalls,
+            onUnansweredHostCall: (message) => ctx.deps.stderr.write(`${message}\n`),
           },
           ctx.deps,
         );
@@ -72,6 +85,7 @@ export function registerDevCommand(program: Command, ctx: CommandContext): void 
           runtimeTokenFile: stack.runtimeTokenFile,
           invokeUrl: `${stack.runtimeUrl}${INVOKE_ROUTE}`,
           invokeCurl: invokeCurlCommand(stack),
+          hostCalls: stack.hostCalls,
         };
         const lines = [
           `registry  ${stack.registryUrl}`,
@@ -81,6 +95,11 @@ export function registerDevCommand(program: Command, ctx: CommandContext): void 
           `runtime caller token (SDK \`token\` option, tenant ${stack.tenant}) in ${stack.runtimeTokenFile}`,
           `invoke    npx ameide-ext invoke <extension> --input input.json   (schema: npx ameide-ext schema invoke-request)`,
           `curl      ${doc.invokeCurl}`,
+          ...(stack.hostCalls
+            ? [
+                `host calls answered from ${stack.hostCalls.file} at ${stack.hostCalls.url} (${stack.hostCalls.services.join(", ")})`,
+              ]
+            : []),
           `export AMEIDE_CONFIG=${stack.configFile}`,
         ];
         // The document (or the lines) first, so a script can read the URLs while the stack runs.

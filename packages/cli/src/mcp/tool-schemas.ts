@@ -78,117 +78,6 @@ export const TOOL_INPUT_SCHEMAS = {
 /** The names of the tools `ameide-ext mcp` offers. */
 export type ToolName = keyof typeof TOOL_INPUT_SCHEMAS;
 
-const COMPILE: JsonSchema = {
-  anyOf: [
-    { type: "null" },
-    {
-      type: "object",
-      required: ["status", "toolchain", "moduleBytes", "diagnostics", "tests"],
-      properties: {
-        status: { type: "string" },
-        toolchain: { type: "string" },
-        moduleBytes: { type: "number" },
-        diagnostics: { type: "array", items: { type: "object" } },
-        tests: {
-          type: "array",
-          items: {
-            type: "object",
-            required: ["name", "passed", "message", "maxLimitRatio"],
-            properties: {
-              name: { type: "string" },
-              passed: { type: "boolean" },
-              message: { type: "string" },
-              maxLimitRatio: { type: "number" },
-            },
-          },
-        },
-      },
-    },
-  ],
-};
-
-const DEPLOYMENTS: JsonSchema = {
-  type: "object",
-  additionalProperties: false,
-  properties: Object.fromEntries(ENVIRONMENTS.map((e) => [e, { type: "string" }])),
-};
-
-/** `promote --json`: the version, its state, what each environment runs, and the gate it waits at. */
-const PROMOTE: JsonSchema = {
-  type: "object",
-  required: [
-    "ok",
-    "tenant",
-    "extension",
-    "version",
-    "created",
-    "state",
-    "env",
-    "reached",
-    "deployments",
-    "gate",
-    "compile",
-  ],
-  properties: {
-    ok: { type: "boolean" },
-    tenant: { type: "string" },
-    extension: { type: "string" },
-    version: { type: "string" },
-    created: { type: "boolean" },
-    state: { type: "string" },
-    env: ENV,
-    reached: { type: "boolean" },
-    deployments: DEPLOYMENTS,
-    gate: {
-      anyOf: [
-        { type: "null" },
-        {
-          type: "object",
-          required: ["env", "rule", "approvalsRequired", "approvals", "author", "message"],
-          properties: {
-            env: ENV,
-            rule: { type: "string" },
-            approvalsRequired: { type: "integer" },
-            approvals: { type: "integer" },
-            author: { type: "string" },
-            message: { type: "string" },
-          },
-        },
-      ],
-    },
-    compile: COMPILE,
-  },
-};
-
-/** `status --json`. */
-const STATUS: JsonSchema = {
-  type: "object",
-  required: ["ok", "tenant", "extension", "latestVersion", "deployments", "pins", "versions"],
-  properties: {
-    ok: { const: true },
-    tenant: { type: "string" },
-    extension: { type: "string" },
-    latestVersion: { type: "string" },
-    deployments: DEPLOYMENTS,
-    pins: { type: "array", items: { type: "object" } },
-    versions: {
-      type: "array",
-      items: {
-        type: "object",
-        required: ["version", "state", "compile", "createdBy", "pending", "approvals"],
-        properties: {
-          version: { type: "string" },
-          state: { type: "string" },
-          compile: { type: "string" },
-          createdBy: { type: "string" },
-          pending: { anyOf: [{ type: "null" }, { type: "object" }] },
-          approvals: { type: "array", items: { type: "object" } },
-        },
-      },
-    },
-  },
-};
-
 /** explain_error's answer. */
 const EXPLAIN: JsonSchema = {
   type: "object",
@@ -239,7 +128,7 @@ export const TOOL_OUTPUT_SCHEMAS: Readonly<Record<ToolName, JsonSchema>> = {
   test_hook: OUTPUT_SCHEMAS.test,
   run_hook: OUTPUT_SCHEMAS.run,
   explain_error: EXPLAIN,
-  promote_hook: PROMOTE,
-  hook_status: STATUS,
+  promote_hook: OUTPUT_SCHEMAS.promote,
+  hook_status: OUTPUT_SCHEMAS.status,
   list_extensions: LIST,
 };

@@ -6,6 +6,8 @@ const DOCUMENTED_IN_CLI: Readonly<Partial<Record<string, string>>> = {
   build_hook: "build",
   test_hook: "test",
   run_hook: "run",
+  promote_hook: "promote",
+  hook_status: "status",
 };
 
 /**

@@ -1,8 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { ExtensionError } from "@ameide-ext/contract";
+import { type HostCallMock, readHostCallsFile } from "@ameide-ext/toolkit";
 import type { CliDeps } from "../deps.js";
+import { type HostCallAnswers, startHostCallAnswers } from "../runtime/host-call-answers.js";
+import { writeDevCatalog } from "./dev-catalog.js";
 import { makeOwnerOnlyFolder, restrictToOwner, writeOwnerOnlyFile } from "./owner-only-files.js";
 
 /** Options of {@link startDevStack}. */
@@ -17,6 +20,24 @@ export interface DevStackOptions {
   tenant?: string | undefined;
   /** Log level of both services (to stderr). Default "info". */
   logLevel?: "debug" | "info" | "warn" | "error" | "silent" | undefined;
+  /**
+   * A JSON file of answers to host calls, in a fixture's `hostCalls` format: the stack then runs a host
+   * service that answers the runtime's host calls from it ({@link startHostCallAnswers}), and points the dev
+   * catalog's `host_services` for each service it names there. Default none.
+   */
+  hostCalls?: string | undefined;
+  /** Called with the message of each host call no answer matched. Default: nothing. */
+  onUnansweredHostCall?: ((message: string) => void) | undefined;
+}
+
+/** Where a stack's host calls are answered, when `hostCalls` was given. */
+export interface DevHostCalls {
+  /** The answers file. */
+  file: string;
+  /** The answers server's URL. */
+  url: string;
+  /** The services pointed at it in the dev catalog's `host_services`. */
+  services: string[];
 }
 
 /** A running local stack: the registry and a runtime sharing a folder module store and the dev catalog. */
@@ -47,6 +68,8 @@ export interface DevStack {
   runtimeTokenFile: string;
   /** The tenant. */
   tenant: string;
+  /** Where host calls are answered from a file (`hostCalls`), or null. */
+  hostCalls: DevHostCalls | null;
   /** The longest a {@link close} waits for invocations and compiles in flight, in milliseconds ({@link DEV_DRAIN_MS}). */
   drainMs: number;
   /**
@@ -85,6 +108,11 @@ interface RegistryModule {
  * earlier run or another tool left wider is narrowed).
  */
 export async function startDevStack(options: DevStackOptions, deps: CliDeps): Promise<DevStack> {
+  // A bad answers file is refused before anything is written.
+  const hostCalls =
+    options.hostCalls === undefined
+      ? undefined
+      : await readHostCallsFile(options.hostCalls, "--host-calls", deps);
   const dir = path.resolve(deps.cwd, options.dir ?? ".ameide-dev");
   const tenant = options.tenant ?? "local";
   const modules = path.join(dir, "modules");
@@ -106,12 +134,12 @@ export async function startDevStack(options: DevStackOptions, deps: CliDeps): Pr
     await writeOwnerOnlyFile(tokensFile, `${JSON.stringify(tokens, null, 2)}\n`);
   }
   await restrictToOwner(tokensFile);
+  const answers = hostCalls && (await startAnswers(hostCalls, options, deps));
   try {
-    await readFile(catalog, "utf8");
-  } catch {
-    const initial = { env: "dev", extensions: [], runtime: { store: { root: modules } } };
-    await writeFile(`${catalog}.tmp`, `${JSON.stringify(initial, null, 2)}\n`);
-    await rename(`${catalog}.tmp`, catalog);
+    await writeDevCatalog({ dir, catalog, modules }, answers?.server ?? null);
+  } catch (cause) {
+    await answers?.server.close();
+    throw ExtensionError.from(cause);
   }
   const { pino } = await import("pino");
   const rt = await import("@ameide-ext/runtime");
@@ -145,7 +173,13 @@ export async function startDevStack(options: DevStackOptions, deps: CliDeps): Pr
     },
     dir,
   );
-  const registry = await reg.startRegistry({ config, logger: logger("ameide-ext-registry") });
+  let registry: Awaited<ReturnType<RegistryModule["startRegistry"]>>;
+  try {
+    registry = await reg.startRegistry({ config, logger: logger("ameide-ext-registry") });
+  } catch (cause) {
+    await answers?.server.close();
+    throw cause;
+  }
   let runtimeServer: Awaited<ReturnType<typeof rt.startRuntimeServer>>;
   let runtimeToken: string;
   const runtimeTokenFile = path.join(dir, "runtime-token");
@@ -174,6 +208,7 @@ export async function startDevStack(options: DevStackOptions, deps: CliDeps): Pr
     });
   } catch (cause) {
     await registry.close();
+    await answers?.server.close();
     throw ExtensionError.from(cause);
   }
   const user = Object.keys(tokens)[0] as string;
@@ -203,11 +238,26 @@ export async function startDevStack(options: DevStackOptions, deps: CliDeps): Pr
     runtimeToken,
     runtimeTokenFile,
     tenant,
+    hostCalls: answers
+      ? { file: answers.file, url: answers.server.url, services: answers.server.services }
+      : null,
     drainMs: DEV_DRAIN_MS,
     async close() {
       await Promise.all([runtimeServer.shutdown(DEV_DRAIN_MS), registry.close(DEV_DRAIN_MS)]);
+      await answers?.server.close();
       await logs.flush();
     },
     flushLogs: () => logs.flush(),
   };
+}
+
+/** The host-call answers server for `answers`, read from `options.hostCalls`, started on loopback. */
+async function startAnswers(
+  answers: HostCallMock[],
+  options: DevStackOptions,
+  deps: CliDeps,
+): Promise<{ file: string; server: HostCallAnswers }> {
+  const file = path.resolve(deps.cwd, options.hostCalls ?? "");
+  const server = await startHostCallAnswers({ answers, file, onUnanswered: options.onUnansweredHostCall });
+  return { file, server };
 }

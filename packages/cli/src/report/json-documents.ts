@@ -1,11 +1,18 @@
 import type { ExtensionError } from "@ameide-ext/contract";
-import type { ErrorSummary, HookStats } from "@ameide-ext/toolkit";
+import type { HookStats } from "@ameide-ext/toolkit";
 import type { CommandOutcome } from "./command-outcome.js";
+import { detailsWithFix } from "./error-fix.js";
 
-/** The error of a failed command, as `--json` prints it. */
+/** The error of a failed command, as `--json` prints it (and `ameide-ext mcp` answers a tool error with). */
 export interface ErrorDocument {
   ok: false;
-  error: { code: string; reason: string | null; message: string; details?: unknown };
+  error: {
+    code: string;
+    reason: string | null;
+    message: string;
+    /** The error's facts (typed by reason in `schema error`) and `fix`, its one-line remedy. */
+    details: Record<string, unknown> & { fix: string };
+  };
 }
 
 /** The one JSON document a command prints with `--json` (schemas in docs/cli.md and OUTPUT_SCHEMAS). */
@@ -91,11 +98,17 @@ export function toJsonDocument(outcome: CommandOutcome): JsonDocument {
   }
 }
 
-/** `{ ok: false, error: { code, reason, message, details? } }`. */
+/** `{ ok: false, error: { code, reason, message, details } }`, with `details.fix` always ({@link detailsWithFix}). */
 export function toErrorDocument(error: ExtensionError): ErrorDocument {
-  const e: ErrorSummary = { code: error.code, reason: error.reason ?? null, message: error.message };
-  if (error.details !== undefined) e.details = error.details;
-  return { ok: false, error: e };
+  return {
+    ok: false,
+    error: {
+      code: error.code,
+      reason: error.reason ?? null,
+      message: error.message,
+      details: detailsWithFix(error),
+    },
+  };
 }
 
 function stats(s: HookStats): HookStats {

@@ -1,4 +1,6 @@
 import type { JsonSchema } from "@ameide-ext/toolkit";
+import { COMMAND_ERROR_SCHEMA } from "./error-details-schemas.js";
+import { REGISTRY_OUTPUT_SCHEMAS } from "./registry-output-schemas.js";
 
 const nonNegative = { type: "number", minimum: 0 };
 const count = { type: "integer", minimum: 0 };
@@ -124,11 +126,16 @@ const SHA256: JsonSchema = { type: "string", pattern: "^[0-9a-f]{64}$" };
 
 /**
  * The JSON Schemas (draft-07) of the documents `--json` prints, one per
- * command, and `error` for any command that could not do its work. docs/cli.md
- * quotes them, and a test keeps the two equal.
+ * command (the registry's commands and `dev` in REGISTRY_OUTPUT_SCHEMAS), and
+ * `error` for any command that could not do its work. `schema --json` prints a
+ * schema itself and `mcp` speaks MCP, so neither has one. docs/cli.md quotes
+ * them, and a test keeps the two equal.
  */
 export const OUTPUT_SCHEMAS: Readonly<
-  Record<"new" | "build" | "test" | "run" | "invoke" | "replay" | "error", JsonSchema>
+  Record<
+    "new" | "build" | "test" | "run" | "invoke" | "replay" | "error" | keyof typeof REGISTRY_OUTPUT_SCHEMAS,
+    JsonSchema
+  >
 > = {
   new: {
     type: "object",
@@ -322,10 +329,11 @@ export const OUTPUT_SCHEMAS: Readonly<
       results: { type: "array", items: REPLAY_RESULT },
     },
   },
+  ...REGISTRY_OUTPUT_SCHEMAS,
   error: {
     type: "object",
     required: ["ok", "error"],
     additionalProperties: false,
-    properties: { ok: { const: false }, error: ERROR },
+    properties: { ok: { const: false }, error: COMMAND_ERROR_SCHEMA },
   },
 };

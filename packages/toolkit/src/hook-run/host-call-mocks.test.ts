@@ -60,4 +60,20 @@ describe("createMockHostCalls()", () => {
     expect(mocks.unexpected()[0]).toContain('{"id":"Z"}');
     expect(mocks.unused()).toEqual(["hostCalls[0] (crm.Get) was not called"]);
   });
+
+  it("with reuse, answers every call from the first matching answer, in file order", () => {
+    const mocks = createMockHostCalls(
+      [
+        { service: "crm", method: "Get", request: { id: "A" }, response: "a" },
+        { service: "crm", method: "Get", response: "any" },
+      ],
+      "fix it",
+      { reuse: true },
+    );
+    expect(call(mocks, "crm", "Get", { id: "A" })).toBe('"a"');
+    expect(call(mocks, "crm", "Get", { id: "A" })).toBe('"a"');
+    expect(call(mocks, "crm", "Get", { id: "B" })).toBe('"any"');
+    expect(call(mocks, "crm", "Get", { id: "B" })).toBe('"any"');
+    expect(mocks.unexpected()).toEqual([]);
+  });
 });

@@ -14,12 +14,25 @@ export interface MockHostCalls {
   unused(): string[];
 }
 
+/** Options of {@link createMockHostCalls}. */
+export interface MockHostCallsOptions {
+  /**
+   * Answer every call from the first matching answer, again and again, instead of using each answer once
+   * (`ameide-ext dev --host-calls`, which serves invocation after invocation). Default false.
+   */
+  reuse?: boolean;
+}
+
 /**
- * Answers host calls from `mocks`, each used once, in order. A call no mock
- * answers gets an `unavailable` error result (the guest decides what to do)
+ * Answers host calls from `mocks`, each used once, in order (with `reuse`, the first matching one every
+ * time). A call no mock answers gets an `unavailable` error result (the guest decides what to do)
  * and is reported by `unexpected()`; `hint` ends that message.
  */
-export function createMockHostCalls(mocks: readonly HostCallMock[], hint: string): MockHostCalls {
+export function createMockHostCalls(
+  mocks: readonly HostCallMock[],
+  hint: string,
+  options: MockHostCallsOptions = {},
+): MockHostCalls {
   const used = mocks.map(() => false);
   const unexpected: string[] = [];
   const handler: HostCallHandler = ({ service, method, requestJson }) => {
@@ -47,7 +60,7 @@ export function createMockHostCalls(mocks: readonly HostCallMock[], hint: string
         "host_call_failed",
       );
     }
-    used[match.i] = true;
+    if (!options.reuse) used[match.i] = true;
     if (match.m.error) throw new ExtensionError(match.m.error.code, match.m.error.message);
     return JSON.stringify(match.m.response ?? null);
   };

@@ -53,6 +53,20 @@ export async function readJsonArgument(
 }
 
 /**
+ * Reads and checks a host-call answers file (a fixture's `hostCalls` format) named by `flag`
+ * (`run --host-calls`, `dev --host-calls`). Throws `invalid_argument/invalid_input` naming the file and
+ * each bad field.
+ */
+export async function readHostCallsFile(
+  spec: string,
+  flag: string,
+  deps: ToolkitDeps,
+): Promise<HostCallMock[]> {
+  const { value, shown } = await readJsonArgument(spec, flag, deps);
+  return checkHostCallsFile(value, shown);
+}
+
+/**
  * Reads `run`'s input (`--input` or `--fixture`, exactly one), context and
  * host-call answers. Throws `invalid_argument` (exit 2) for a missing or
  * doubled flag, an unreadable file, or a file that is not valid.
