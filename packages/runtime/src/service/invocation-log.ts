@@ -5,6 +5,7 @@ import {
 } from "@ameide-ext/proto";
 import type { CatalogEntry } from "../catalog/parse-catalog.js";
 import type { GuestLogLine, Outcome } from "../engine/types.js";
+import { hookKind } from "./hook-kind.js";
 
 /** What a log line reads of the request: InvokeExtensionRequest's, or an InvokeExtensionBatchRequest's for one of its inputs. */
 export type InvocationRequestFields = Pick<InvokeExtensionRequest, "ctx" | "extensionId" | "version">;
@@ -28,6 +29,7 @@ export interface InvocationLogLine {
   extension_id: string;
   version: string;
   requested_version: string;
+  /** The hook kind (§6.5): `process`, `domain` or `agent`; empty when the request resolved to no entry. */
   kind: string;
   latency_ms: number;
   duration_us: number;
@@ -68,7 +70,7 @@ export function invocationLogLine(
     extension_id: req.extensionId,
     version: entry?.version ?? "",
     requested_version: req.version,
-    kind: entry?.kind ?? "",
+    kind: entry ? hookKind(entry.kind) : "",
     latency_ms: Math.round(latencyMs * 1000) / 1000,
     duration_us: Number(s?.durationUs ?? 0n),
     fuel_used: Number(s?.fuelUsed ?? 0n),
@@ -138,7 +140,7 @@ export function batchLogLine(
     extension_id: req.extensionId,
     version: entry?.version ?? "",
     requested_version: req.version,
-    kind: entry?.kind ?? "",
+    kind: entry ? hookKind(entry.kind) : "",
     inputs: results.length,
     ...counts,
     not_started: runs.filter((r) => !r.started).length,
