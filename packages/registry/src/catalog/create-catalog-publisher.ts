@@ -50,7 +50,8 @@ function entryOf(rev: RevisionRecord): CatalogFileEntry {
  * catalog file (the format of `@ameide-ext/runtime`'s CATALOG_SCHEMA) is
  * rewritten from the registry's state. Every version ever promoted there
  * stays in `extensions` (older versions stay available, and a caller may ask
- * for one by number); `latest` pins each extension to its active version.
+ * for one by number); `latest` pins each extension to its active version; a
+ * version under a kill switch (Disable) is written with `disabled: true`.
  * Sections the registry does not own (`runtime`, `host_services`) are kept
  * as they are in the file. What is written is checked with the runtime's own
  * parser first, then written atomically (temp file + rename), so a runtime
@@ -70,10 +71,17 @@ export function createCatalogPublisher(options: CatalogPublisherOptions): Catalo
     const { entries, latest } = await options.store.transaction(async (tx) => {
       const versions = await tx.listEnvVersions(env);
       const deployments = await tx.listEnvDeployments(env);
+      const off = new Set(
+        (await tx.listEnvDisabled(env)).map((d) => `${d.tenantId}/${d.extensionId}/${d.version}`),
+      );
       const entries: CatalogFileEntry[] = [];
       for (const v of versions) {
         const rev = await tx.getRevision(v.tenantId, v.extensionId, v.version);
-        if (rev?.wasmBlobRef) entries.push(entryOf(rev));
+        if (!rev?.wasmBlobRef) continue;
+        const entry = entryOf(rev);
+        const key = `${v.tenantId}/${v.extensionId}`;
+        if (off.has(`${key}/`) || off.has(`${key}/${v.version}`)) entry.disabled = true;
+        entries.push(entry);
       }
       const latest: Record<string, string> = {};
       for (const d of deployments.sort((a, b) =>

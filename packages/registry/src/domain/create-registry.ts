@@ -2,6 +2,7 @@ import { createAuthoring } from "./authoring.js";
 import { settlesWithin } from "./cancelable-compile.js";
 import { createDeployments } from "./deployments.js";
 import { createDomainBindings } from "./domain-bindings.js";
+import { createKillSwitch } from "./kill-switch.js";
 import { createPromotion } from "./promotion.js";
 import { createQueries } from "./queries.js";
 import type { Registry, RegistryOptions } from "./registry.js";
@@ -18,7 +19,7 @@ export const CANCEL_WRITE_MS = 1000;
  * parts over one shared context (registry-context.ts): authoring (drafts, uploads, compiles),
  * promotion (requests, approvals, rejections under the governance rules), deployments (rollback, pins;
  * the catalog listener hears of each change), domain bindings (which extension a tenant's domain
- * extension points run) and queries.
+ * extension points run), the kill switch (disable, enable) and queries.
  */
 export function createRegistry(options: RegistryOptions): Registry {
   const ctx = createRegistryContext(options);
@@ -27,6 +28,7 @@ export function createRegistry(options: RegistryOptions): Registry {
     ...createPromotion(ctx),
     ...createDeployments(ctx),
     ...createDomainBindings(ctx),
+    ...createKillSwitch(ctx),
     ...createQueries(ctx),
     idle: ctx.idle,
     async drain(graceMs) {

@@ -58,7 +58,11 @@ export async function deploy(
 }
 
 /** Agents change what an environment runs in dev only (`agent_cannot_rollback`): elsewhere that is human. */
-export function checkAgentInDev(caller: Caller, env: Env, what: "roll back" | "pin" | "bind"): void {
+export function checkAgentInDev(
+  caller: Caller,
+  env: Env,
+  what: "roll back" | "pin" | "bind" | "switch extensions off or on",
+): void {
   if (isAgent(caller.actor) && env !== "dev")
     throw refuse(
       "permission_denied",

@@ -10,7 +10,7 @@ export const RULES = Object.freeze({
   agentCannotApprove: "agent_cannot_approve",
   /** Rejections are reviews, and reviews are human. */
   agentCannotReview: "agent_cannot_review",
-  /** An agent may roll back, pin, or bind a domain extension point only in dev. */
+  /** An agent may roll back, pin, bind a domain extension point, or throw a kill switch only in dev. */
   agentCannotRollback: "agent_cannot_rollback",
   /** An agent creates drafts, and uploads sources, up to its maximum risk tier. */
   agentRiskTier: "agent_risk_tier",

@@ -141,6 +141,12 @@ export function registryRoutes(registry: Registry, authenticate: Authenticator) 
           await registry.clearDomainBinding(caller, { ...req, env: envFrom(req.env) }),
         ),
       })),
+      disable: guard(async (req, caller) => ({
+        disabledVersions: await registry.disable(caller, { ...req, env: envFrom(req.env) }),
+      })),
+      enable: guard(async (req, caller) => ({
+        disabledVersions: await registry.enable(caller, { ...req, env: envFrom(req.env) }),
+      })),
       listEvents: guard(async (req, caller) => {
         const r = await registry.listEvents(caller, req);
         const defs = new Map<string, RevisionRecord>();

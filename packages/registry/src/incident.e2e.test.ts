@@ -1,0 +1,154 @@
+// Spec 479 §6.5 incident response on the dev stack, through the real CLI, the registry over Connect and the
+// runtime service: the kill switch (disable, enable).
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  type CliDeps,
+  createNodeDeps,
+  type DevStack,
+  type OutputStream,
+  runCli,
+  startDevStack,
+} from "@ameide-ext/cli";
+import { createRuntimeClient, type RuntimeClient, userContext } from "@ameide-ext/sdk";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+interface Captured {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function capture(): { stream: OutputStream; text: () => string } {
+  let text = "";
+  const write = (t: string) => {
+    text += t;
+  };
+  return { stream: { write, isTTY: false, columns: undefined }, text: () => text };
+}
+
+/** Retries `probe` until it returns true (the runtime reloads the catalog from its file), for at most 10 s. */
+async function eventually(what: string, probe: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe("incident response on the dev stack", () => {
+  let work: string;
+  let stack: DevStack;
+  let env: Record<string, string>;
+  let runtime: RuntimeClient;
+
+  const cli = async (argv: string[]): Promise<Captured> => {
+    const out = capture();
+    const err = capture();
+    const deps: CliDeps = { ...createNodeDeps(), stdout: out.stream, stderr: err.stream, cwd: work, env };
+    const code = await runCli(argv, deps);
+    return { code, stdout: out.text(), stderr: err.text() };
+  };
+  const json = (r: Captured) => JSON.parse(r.stdout) as Record<string, unknown>;
+  const ctx = userContext({ tenantId: "local", userId: "u1" });
+  /** The outcome of one invocation of `latest`: "ok", or the technical error's "code/reason". */
+  const outcomeOf = async (extensionId: string, input: unknown = {}): Promise<string> => {
+    try {
+      const r = await runtime.invoke({ extensionId, ctx, input });
+      return r.outcome;
+    } catch (cause) {
+      const e = cause as { code?: string; reason?: string };
+      return `${e.code}/${e.reason}`;
+    }
+  };
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), "ameide-incident-"));
+    const deps: CliDeps = {
+      ...createNodeDeps(),
+      cwd: work,
+      stdout: capture().stream,
+      stderr: capture().stream,
+    };
+    stack = await startDevStack(
+      { dir: join(work, ".stack"), registryPort: 0, runtimePort: 0, logLevel: "silent" },
+      deps,
+    );
+    env = { AMEIDE_CONFIG: stack.configFile, PATH: process.env.PATH ?? "", HOME: work, NO_COLOR: "1" };
+    runtime = createRuntimeClient({
+      baseUrl: stack.runtimeUrl,
+      httpVersion: "1.1",
+      token: () => stack.runtimeToken,
+    });
+  });
+  afterAll(async () => {
+    runtime?.close();
+    await stack?.close();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it("disable switches the extension off in the runtime (failed_precondition/disabled), enable on again", async () => {
+    const hook = join(work, "hooks", "kill-me");
+    expect((await cli(["new", "kill-me", "--kind", "process_hook", "--dir", hook])).code).toBe(0);
+    const promoted = await cli(["promote", hook, "--env", "dev", "--json"]);
+    expect(promoted.code, promoted.stderr).toBe(0);
+    const input = { dealId: "D-1", amount: 30_000, marginPct: 5 };
+    await eventually("v1 to run", async () => (await outcomeOf("kill-me", input)) === "ok");
+
+    const off = await cli([
+      "disable",
+      "kill-me",
+      "--env",
+      "dev",
+      "--version",
+      "1",
+      "--reason",
+      "INC-1",
+      "--json",
+    ]);
+    expect(off.code, off.stderr).toBe(0);
+    expect(json(off)).toMatchObject({
+      ok: true,
+      env: "dev",
+      version: "1",
+      disabled: true,
+      disabledVersions: ["1"],
+    });
+    await eventually(
+      "the kill switch",
+      async () => (await outcomeOf("kill-me", input)) === "failed_precondition/disabled",
+    );
+
+    // No reason: a usage error, and nothing changes.
+    const bare = await cli(["disable", "kill-me", "--env", "dev", "--json"]);
+    expect(bare.code).toBe(2);
+
+    const on = await cli([
+      "enable",
+      "kill-me",
+      "--env",
+      "dev",
+      "--version",
+      "1",
+      "--reason",
+      "INC-1 fixed",
+      "--json",
+    ]);
+    expect(json(on)).toMatchObject({ ok: true, disabled: false, disabledVersions: [] });
+    await eventually("the release", async () => (await outcomeOf("kill-me", input)) === "ok");
+
+    const again = await cli([
+      "enable",
+      "kill-me",
+      "--env",
+      "dev",
+      "--version",
+      "1",
+      "--reason",
+      "twice",
+      "--json",
+    ]);
+    expect(json(again)).toMatchObject({ ok: false, error: { code: "not_found" } });
+  });
+});
