@@ -1,16 +1,18 @@
 // Spec 479 §6.5 incident response on the dev stack, through the real CLI, the registry over Connect and the
-// runtime service: the kill switch (disable, enable).
-import { mkdtemp, rm } from "node:fs/promises";
+// runtime service: the kill switch (disable, enable), and pins reaching the runtime.
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   type CliDeps,
   createNodeDeps,
+  createRegistryClient,
   type DevStack,
   type OutputStream,
   runCli,
   startDevStack,
 } from "@ameide-ext/cli";
+import { Environment } from "@ameide-ext/proto";
 import { createRuntimeClient, type RuntimeClient, userContext } from "@ameide-ext/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -150,5 +152,52 @@ describe("incident response on the dev stack", () => {
       "--json",
     ]);
     expect(json(again)).toMatchObject({ ok: false, error: { code: "not_found" } });
+  });
+
+  it("a pinned process gets its pinned version for latest; other consumers get the active one", async () => {
+    const hook = join(work, "hooks", "pin-me");
+    expect((await cli(["new", "pin-me", "--kind", "process_hook", "--dir", hook])).code).toBe(0);
+    expect((await cli(["promote", hook, "--env", "dev", "--json"])).code).toBe(0);
+    const src = join(hook, "src", "index.ts");
+    await writeFile(
+      src,
+      (await readFile(src, "utf8")).replace(
+        "AMOUNT_THRESHOLD: f64 = 50_000",
+        "AMOUNT_THRESHOLD: f64 = 20_000",
+      ),
+    );
+    expect((await cli(["test", hook, "--update"])).code).toBe(0);
+    expect(json(await cli(["promote", hook, "--env", "dev", "--json"]))).toMatchObject({ version: "2" });
+
+    // The first token is the human the CLI config uses.
+    const registry = createRegistryClient({
+      url: stack.registryUrl,
+      token: Object.values(stack.tokens)[0] as string,
+    });
+    await registry.pin({
+      tenantId: stack.tenant,
+      extensionId: "pin-me",
+      env: Environment.DEV,
+      consumerRef: "process:quote-to-cash",
+      version: "1",
+      comment: "q2c stays on v1 until its review",
+    });
+    const deal = { dealId: "D-1", amount: 30_000, marginPct: 5 };
+    // What an Extension Task of process quote-to-cash sends (consumer-ref.test.ts in the SDK pins that).
+    const routeFor = async (consumerRef: string | undefined) => {
+      const r = await runtime.invoke<{ route: string }>({
+        extensionId: "pin-me",
+        ctx,
+        input: deal,
+        consumerRef,
+      });
+      return r.outcome === "ok" ? `v${r.resolvedVersion}:${r.output.route}` : r.outcome;
+    };
+    await eventually(
+      "the pin to reach the runtime",
+      async () => (await routeFor("process:quote-to-cash")) === "v1:standard",
+    );
+    expect(await routeFor("process:order-to-cash")).toBe("v2:extra_approval");
+    expect(await routeFor(undefined)).toBe("v2:extra_approval");
   });
 });

@@ -50,7 +50,9 @@ function entryOf(rev: RevisionRecord): CatalogFileEntry {
  * catalog file (the format of `@ameide-ext/runtime`'s CATALOG_SCHEMA) is
  * rewritten from the registry's state. Every version ever promoted there
  * stays in `extensions` (older versions stay available, and a caller may ask
- * for one by number); `latest` pins each extension to its active version; a
+ * for one by number); `latest` pins each extension to its active version;
+ * `pins` carries each consumer's pin (the runtime resolves that consumer's
+ * "latest" to it); a
  * version under a kill switch (Disable) is written with `disabled: true`.
  * Sections the registry does not own (`runtime`, `host_services`) are kept
  * as they are in the file. What is written is checked with the runtime's own
@@ -68,7 +70,7 @@ export function createCatalogPublisher(options: CatalogPublisherOptions): Catalo
     } catch {
       existing = {};
     }
-    const { entries, latest } = await options.store.transaction(async (tx) => {
+    const { entries, latest, pins } = await options.store.transaction(async (tx) => {
       const versions = await tx.listEnvVersions(env);
       const deployments = await tx.listEnvDeployments(env);
       const off = new Set(
@@ -88,9 +90,15 @@ export function createCatalogPublisher(options: CatalogPublisherOptions): Catalo
         `${a.tenantId}/${a.extensionId}`.localeCompare(`${b.tenantId}/${b.extensionId}`),
       ))
         latest[`${d.tenantId}/${d.extensionId}`] = d.activeVersion;
-      return { entries, latest };
+      const pins: Record<string, Record<string, string>> = {};
+      for (const p of await tx.listEnvPins(env)) {
+        const key = `${p.tenantId}/${p.extensionId}`;
+        pins[key] ??= {};
+        pins[key][p.consumerRef] = p.version;
+      }
+      return { entries, latest, pins };
     });
-    const doc: CatalogFile = { ...existing, env, extensions: entries, latest };
+    const doc: CatalogFile = { ...existing, env, extensions: entries, latest, pins };
     const text = `${JSON.stringify(doc, null, 2)}\n`;
     parseCatalog(text, { source: file }); // the runtime's own check: never write what it would refuse
     await mkdir(dirname(file), { recursive: true });

@@ -156,10 +156,11 @@ async function pin(ctx: RegistryContext, caller: Caller, input: PinInput): Promi
   ctx.checkTenant(caller, input.tenantId);
   const env = checkEnv(input.env);
   checkAgentInDev(caller, env, "pin");
-  if (!/^(process|domain|agent):\S+$/.test(input.consumerRef))
+  // The runtime catalog's CONSUMER_REF: a pin the catalog would refuse must never reach it.
+  if (!/^(process|domain|agent):\S{1,248}$/.test(input.consumerRef))
     throw new ExtensionError(
       "invalid_argument",
-      `consumer_ref ${JSON.stringify(input.consumerRef)} must be process:<id>, domain:<domain>/<point> or agent:<id>`,
+      `consumer_ref ${JSON.stringify(input.consumerRef.slice(0, 64))} must be process:<id>, domain:<domain>/<point> or agent:<id>, at most 256 characters`,
     );
   return ctx.write(async (tx, changed) => {
     await ctx.extensionView(tx, input.tenantId, input.extensionId);

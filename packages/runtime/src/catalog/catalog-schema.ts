@@ -103,6 +103,12 @@ export interface CatalogFile {
   extensions: CatalogFileEntry[];
   /** Rollback pins: `"<tenant>/<extension>": "<version>"` makes "latest" resolve to that version. */
   latest?: Record<string, string>;
+  /**
+   * Consumer pins (the registry's Pin): `"<tenant>/<extension>": { "<consumer_ref>": "<version>" }` makes
+   * "latest" resolve to that version for a request whose `consumer_ref` is that consumer
+   * (`process:<id>`, `domain:<domain>/<point>`, `agent:<id>`).
+   */
+  pins?: Record<string, Record<string, string>>;
   /** Endpoints of the services host calls may reach, by fully qualified service name. */
   host_services?: Record<string, CatalogFileHostService>;
   runtime?: CatalogFileRuntime;
@@ -112,6 +118,8 @@ const ID = "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$";
 const VERSION = "^(?!latest$)[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$";
 const SERVICE = "^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$";
 const METHOD = "^[A-Za-z_][A-Za-z0-9_]*$";
+/** A consumer of a pin: `process:<id>`, `domain:<domain>/<point>` or `agent:<id>`, at most 256 characters. */
+export const CONSUMER_REF = "^(process|domain|agent):[^\\s]{1,248}$";
 const int = (min: number, max: number) => ({ type: "integer", minimum: min, maximum: max }) as const;
 
 const TENANTS = {
@@ -212,6 +220,16 @@ export const CATALOG_SCHEMA = {
       type: "object",
       propertyNames: { pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}/[A-Za-z0-9][A-Za-z0-9._-]{0,127}$" },
       additionalProperties: { type: "string", pattern: VERSION },
+    },
+    pins: {
+      type: "object",
+      propertyNames: { pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}/[A-Za-z0-9][A-Za-z0-9._-]{0,127}$" },
+      additionalProperties: {
+        type: "object",
+        maxProperties: 10_000,
+        propertyNames: { pattern: CONSUMER_REF },
+        additionalProperties: { type: "string", pattern: VERSION },
+      },
     },
     host_services: {
       type: "object",

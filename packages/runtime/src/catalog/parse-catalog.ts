@@ -57,9 +57,10 @@ export interface Catalog {
    * (numeric-aware). Throws `not_found` when the tenant has no such
    * extension or version, which is also what another tenant's extension
    * gives: nothing tells the two apart. An empty version is
-   * `invalid_argument`.
+   * `invalid_argument`. With `consumerRef` (the request's `consumer_ref`), "latest" is the version
+   * `pins` pins that consumer to, when it pins one.
    */
-  resolve(tenantId: string, extensionId: string, version: string): CatalogEntry;
+  resolve(tenantId: string, extensionId: string, version: string, consumerRef?: string): CatalogEntry;
 }
 
 /** Options of {@link parseCatalog}. */
@@ -101,7 +102,7 @@ function invalid(source: string, problems: Problem[]): ExtensionError {
  * refuses, a malformed `wasm_blob_ref`, one outside `extensions/<its tenant>/`
  * (then the reason is `module_ref_outside_tenant`), the same version twice, a low-tier
  * entry with host calls, a medium-tier entry allowing a method not marked
- * read-only, and a `latest` pin naming a version the catalog does not have.
+ * read-only, and a `latest` or consumer pin (`pins`) naming a version the catalog does not have.
  */
 export function parseCatalog(text: string, options: ParseCatalogOptions = {}): Catalog {
   const source = options.source ?? "catalog";
@@ -123,6 +124,8 @@ export function createCatalog(doc: CatalogFile, options: ParseCatalogOptions = {
 interface ExtensionVersions {
   versions: Map<string, CatalogEntry>;
   latest: CatalogEntry;
+  /** Consumer pins: consumer_ref → the entry "latest" is for it. */
+  pins?: Map<string, CatalogEntry>;
 }
 
 function buildCatalog(doc: unknown, hash: string, source: string): Catalog {
@@ -222,6 +225,22 @@ function buildCatalog(doc: unknown, hash: string, source: string): Catalog {
     }
     (byTenant.get(tenantId)?.get(extensionId) as ExtensionVersions).latest = pinned;
   }
+  for (const [name, consumers] of Object.entries(file.pins ?? {})) {
+    const [tenantId, extensionId] = name.split("/") as [string, string];
+    const ext = byTenant.get(tenantId)?.get(extensionId);
+    for (const [consumer, version] of Object.entries(consumers)) {
+      const pinned = ext?.versions.get(version);
+      if (!ext || !pinned) {
+        problems.push({
+          path: `/pins/${name}/${consumer}`,
+          message: `pins version ${JSON.stringify(version)}, which the catalog does not have for ${name}`,
+        });
+        continue;
+      }
+      ext.pins ??= new Map();
+      ext.pins.set(consumer, pinned);
+    }
+  }
   if (problems.length > 0) throw invalid(source, problems);
 
   const hostServices = new Map<string, HostServiceEndpoint>();
@@ -234,7 +253,7 @@ function buildCatalog(doc: unknown, hash: string, source: string): Catalog {
     entries: Object.freeze(entries),
     hostServices,
     runtime: Object.freeze({ ...(file.runtime ?? {}) }),
-    resolve(tenantId: string, extensionId: string, version: string): CatalogEntry {
+    resolve(tenantId: string, extensionId: string, version: string, consumerRef?: string): CatalogEntry {
       if (version === "")
         throw new ExtensionError(
           "invalid_argument",
@@ -243,7 +262,11 @@ function buildCatalog(doc: unknown, hash: string, source: string): Catalog {
           { field: "version" },
         );
       const ext = byTenant.get(tenantId)?.get(extensionId);
-      const entry = ext && (version === "latest" ? ext.latest : ext.versions.get(version));
+      const entry =
+        ext &&
+        (version === "latest"
+          ? (consumerRef && ext.pins?.get(consumerRef)) || ext.latest
+          : ext.versions.get(version));
       if (!entry)
         throw new ExtensionError(
           "not_found",

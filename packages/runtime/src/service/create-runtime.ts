@@ -16,6 +16,7 @@ import type { BatchItem } from "./batch-dispatch.js";
 import { answerBatch } from "./batch-response.js";
 import { checkBatchSize } from "./batch-size.js";
 import { checkCatalogMemory } from "./check-catalog-memory.js";
+import { consumerRefOf } from "./consumer-ref.js";
 import { createInvocationDispatch } from "./invocation-dispatch.js";
 import { createInvocationRecorder } from "./invocation-recorder.js";
 import { type ResolvedModule, responseFromError, responseFromResult } from "./invocation-response.js";
@@ -232,7 +233,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       let result: InvocationResult | undefined;
       try {
         ctx = contextOfRequest(req, catalog.env);
-        entry = catalog.resolve(ctx.tenantId, req.extensionId, req.version);
+        entry = catalog.resolve(ctx.tenantId, req.extensionId, req.version, consumerRefOf(req.consumerRef));
         result = await dispatch.run(req, ctx, entry, callOptions.timeoutMs);
         response = responseFromResult(result, moduleOf(entry));
       } catch (cause) {
@@ -266,7 +267,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       let refusal: ExtensionError | undefined;
       try {
         const ctx = contextOfRequest(req, catalog.env);
-        entry = catalog.resolve(ctx.tenantId, req.extensionId, req.version);
+        entry = catalog.resolve(ctx.tenantId, req.extensionId, req.version, consumerRefOf(req.consumerRef));
         items = await dispatch.runBatch(req.inputsJson, ctx, entry, callOptions.timeoutMs);
       } catch (cause) {
         refusal = ExtensionError.from(cause);

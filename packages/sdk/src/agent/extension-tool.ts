@@ -225,6 +225,8 @@ async function invokeTool<O>(
       signal: call.signal,
       userToken: call.userToken,
       hookPoint: `agent/${tool.name}`,
+      // The registry pins an agent as agent:<id>; an agent's context carries its id as the user.
+      consumerRef: ctx.userId ? `agent:${ctx.userId}` : undefined,
     });
   } catch (cause) {
     const err = ExtensionError.from(cause);

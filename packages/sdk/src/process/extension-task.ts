@@ -196,6 +196,8 @@ export function extensionTask(
         ctx,
         input,
         hookPoint: `process/${task.taskId}`,
+        // The registry pins a process by its BPMN process id: its "latest" runs the pinned version.
+        consumerRef: task.processId ? `process:${task.processId}` : undefined,
         timeoutMs: options.timeoutMs,
         signal: run.signal,
         userToken: process.userToken,
