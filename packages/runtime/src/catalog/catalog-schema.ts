@@ -25,7 +25,42 @@ export interface CatalogFileEntry {
   host_calls?: Array<{ service: string; method: string; read_only?: boolean }>;
   /** Kill switch: true refuses every invocation of this version (`failed_precondition/disabled`). */
   disabled?: boolean;
+  /** The version's service level objective, watched by burn rates (docs/runtime-service.md, "SLOs"). */
+  slo?: CatalogFileSlo;
 }
+
+/** A service level objective of one extension version (spec 479 §6.5). */
+export interface CatalogFileSlo {
+  /** The share of invocations that may fail technically, e.g. 0.01 (1%). Bounds SLO_BOUNDS.errorRate. */
+  error_rate: number;
+  /** The 99th percentile latency objective in milliseconds: at most 1% of invocations slower. Optional. */
+  p99_ms?: number;
+  /** The fast-burn window, e.g. "1h" (default): fast burn over it and 1/12 of it, slow burn over 6× and 1/2. */
+  window?: string;
+  /** A fast burn also asks the registry to roll the environment back to the previous version. Default false. */
+  auto_rollback?: boolean;
+}
+
+/** The bounds of an SLO's fields. */
+export const SLO_BOUNDS = Object.freeze({
+  errorRate: { min: 0.0001, max: 0.5 },
+  p99Ms: { min: 1, max: 600_000 },
+  /** The window: 1 minute to 7 days, as `<n>m`, `<n>h` or `<n>d`. */
+  windowMs: { min: 60_000, max: 7 * 86_400_000 },
+});
+
+/** JSON Schema of {@link CatalogFileSlo}. */
+export const SLO_SCHEMA = {
+  type: "object",
+  additionalProperties: false,
+  required: ["error_rate"],
+  properties: {
+    error_rate: { type: "number", minimum: SLO_BOUNDS.errorRate.min, maximum: SLO_BOUNDS.errorRate.max },
+    p99_ms: { type: "integer", minimum: SLO_BOUNDS.p99Ms.min, maximum: SLO_BOUNDS.p99Ms.max },
+    window: { type: "string", pattern: "^[1-9][0-9]{0,5}[mhd]$" },
+    auto_rollback: { type: "boolean" },
+  },
+} as const;
 
 /** Where the host calls to one service go. */
 export interface CatalogFileHostService {
@@ -213,6 +248,7 @@ export const CATALOG_SCHEMA = {
             },
           },
           disabled: { type: "boolean" },
+          slo: SLO_SCHEMA,
         },
       },
     },

@@ -10,7 +10,7 @@ import { Ajv, type ErrorObject } from "ajv";
 import { parse as parseYaml } from "yaml";
 import type { HostCallPolicy } from "../engine/types.js";
 import { type ModuleRef, parseModuleRef } from "../store/module-ref.js";
-import { CATALOG_SCHEMA, type CatalogFile, type CatalogFileRuntime } from "./catalog-schema.js";
+import { CATALOG_SCHEMA, type CatalogFile, type CatalogFileRuntime, SLO_BOUNDS } from "./catalog-schema.js";
 import { compareVersions } from "./compare-versions.js";
 import { refOutsideTenant } from "./ref-outside-tenant.js";
 
@@ -29,8 +29,31 @@ export interface CatalogEntry {
   readonly policy: HostCallPolicy;
   /** The kill switch. */
   readonly disabled: boolean;
+  /** The version's SLO, when the catalog gives one. */
+  readonly slo: SloSpec | undefined;
   /** "<tenant>/<extension>/<version>": the circuit breaker's key, and the logs'. */
   readonly key: string;
+}
+
+/** An entry's SLO, checked (catalog-schema.ts, CatalogFileSlo). */
+export interface SloSpec {
+  /** The share of invocations that may fail technically. */
+  readonly errorRate: number;
+  /** The 99th percentile latency objective, ms; undefined when the SLO has none. */
+  readonly p99Ms: number | undefined;
+  /** The fast-burn window, ms. */
+  readonly windowMs: number;
+  /** As written, e.g. "1h": the metrics' and the events' name of it. */
+  readonly window: string;
+  /** A fast burn asks the registry to roll back. */
+  readonly autoRollback: boolean;
+}
+
+/** The milliseconds of a window written `<n>m`, `<n>h` or `<n>d`. */
+export function windowMs(window: string): number {
+  const n = Number(window.slice(0, -1));
+  const unit = window.at(-1);
+  return n * (unit === "d" ? 86_400_000 : unit === "h" ? 3_600_000 : 60_000);
 }
 
 /** Where host calls to one service go. */
@@ -183,6 +206,20 @@ function buildCatalog(doc: unknown, hash: string, source: string): Catalog {
     };
     if (raw.limits?.host_calls_per_invocation !== undefined)
       policy.maxCalls = raw.limits.host_calls_per_invocation;
+    let slo: SloSpec | undefined;
+    if (raw.slo) {
+      const window = raw.slo.window ?? "1h";
+      const ms = windowMs(window);
+      if (ms < SLO_BOUNDS.windowMs.min || ms > SLO_BOUNDS.windowMs.max)
+        problems.push({ path: `${path}/slo/window`, message: `is ${window}, it must be from 1m to 7d` });
+      slo = Object.freeze({
+        errorRate: raw.slo.error_rate,
+        p99Ms: raw.slo.p99_ms,
+        windowMs: ms,
+        window,
+        autoRollback: raw.slo.auto_rollback === true,
+      });
+    }
     const entry: CatalogEntry = Object.freeze({
       tenantId: raw.tenant_id,
       extensionId: raw.extension_id,
@@ -193,6 +230,7 @@ function buildCatalog(doc: unknown, hash: string, source: string): Catalog {
       limits: Object.freeze(limits),
       policy,
       disabled: raw.disabled === true,
+      slo,
       key: `${raw.tenant_id}/${raw.extension_id}/${raw.version}`,
     });
     let exts = byTenant.get(entry.tenantId);

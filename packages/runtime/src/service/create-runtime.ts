@@ -24,6 +24,7 @@ import { contextOfRequest } from "./request-context.js";
 import type { RuntimeMetrics } from "./runtime-metrics.js";
 import { createRuntimeParts, type GivenRuntimeParts } from "./runtime-parts.js";
 import { type RuntimeSettings, resolveRuntimeSettings } from "./runtime-settings.js";
+import type { SloRollbackRequester } from "./slo-guard.js";
 
 /** Options of {@link createRuntime}. */
 export interface RuntimeOptions extends GivenRuntimeParts {
@@ -45,6 +46,11 @@ export interface RuntimeOptions extends GivenRuntimeParts {
   fetch?: typeof fetch | undefined;
   /** Collect prom-client's default process metrics. Default true. */
   defaultMetrics?: boolean | undefined;
+  /**
+   * Asks the registry to roll the environment back when a version whose SLO says `auto_rollback` burns
+   * fast (createSloRollbackClient). Unset: a fast burn only trips the version's breaker.
+   */
+  sloRollback?: SloRollbackRequester | undefined;
 }
 
 /** Per-call options of {@link Runtime.invokeExtension}. */
