@@ -1,5 +1,5 @@
 // Spec 479 §6.5 incident response on the dev stack, through the real CLI, the registry over Connect and the
-// runtime service: the kill switch (disable, enable), and pins reaching the runtime.
+// runtime service: the kill switch (disable, enable), pins reaching the runtime, and an SLO that rolls back.
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -199,5 +199,74 @@ describe("incident response on the dev stack", () => {
     );
     expect(await routeFor("process:order-to-cash")).toBe("v2:extra_approval");
     expect(await routeFor(undefined)).toBe("v2:extra_approval");
+  });
+
+  it("a version that starts failing burns its SLO fast, and the registry rolls dev back, naming the SLO", async () => {
+    const hook = join(work, "hooks", "slo-guarded");
+    expect((await cli(["new", "slo-guarded", "--kind", "process_hook", "--dir", hook])).code).toBe(0);
+    const manifestFile = join(hook, "extension.json");
+    const manifest = JSON.parse(await readFile(manifestFile, "utf8")) as Record<string, unknown>;
+    manifest.slo = { error_rate: 0.01, window: "1h", auto_rollback: true };
+    await writeFile(manifestFile, JSON.stringify(manifest, null, 2));
+    expect((await cli(["promote", hook, "--env", "dev", "--json"])).code).toBe(0);
+    // Version 2 traps on a flag in its input: a bug that shows on some inputs only.
+    const src = join(hook, "src", "index.ts");
+    await writeFile(
+      src,
+      (await readFile(src, "utf8")).replace(
+        "const deal = parsed.value;",
+        'const deal = parsed.value;\n  if (deal.has("explode")) unreachable();',
+      ),
+    );
+    const second = await cli(["promote", hook, "--env", "dev", "--json"]);
+    expect(json(second), second.stderr).toMatchObject({ version: "2", deployments: { dev: "2" } });
+    const catalog = JSON.parse(await readFile(stack.catalog, "utf8")) as {
+      extensions: Array<{ extension_id: string; version: string; slo?: unknown }>;
+    };
+    expect(
+      catalog.extensions.find((e) => e.extension_id === "slo-guarded" && e.version === "2")?.slo,
+    ).toEqual({
+      error_rate: 0.01,
+      window: "1h",
+      auto_rollback: true,
+    });
+
+    const deal = { dealId: "D-1", amount: 30_000, marginPct: 5 };
+    const resolved = async (input: unknown) => {
+      try {
+        const r = await runtime.invoke({ extensionId: "slo-guarded", ctx, input });
+        return `v${r.resolvedVersion}:${r.outcome}`;
+      } catch (cause) {
+        const e = cause as { code?: string; reason?: string };
+        return `${e.code}/${e.reason}`;
+      }
+    };
+    await eventually("v2 to run", async () => (await resolved(deal)) === "v2:ok");
+    // Half the deals explode: 50× the budget of a 1% SLO.
+    const seen = new Set<string>();
+    for (let i = 0; i < 24; i++) seen.add(await resolved(i % 2 === 0 ? { ...deal, explode: true } : deal));
+    expect(seen).toContain("resource_exhausted/trap");
+    // The registry rolled dev back to v1: latest runs v1 again once the runtime reloads.
+    await eventually("the rollback", async () => (await resolved(deal)) === "v1:ok");
+    const registry = createRegistryClient({
+      url: stack.registryUrl,
+      token: Object.values(stack.tokens)[0] as string,
+    });
+    const events = (await registry.listEvents({ tenantId: stack.tenant, extensionId: "slo-guarded" })).events;
+    const back = events.at(-1);
+    expect(back).toMatchObject({ actor: "service:runtime", version: "1", previousVersion: "2" });
+    expect(back?.comment).toContain("SLO error_rate 0.01, window 1h");
+
+    // The runtime's service credential does nothing else.
+    const service = createRegistryClient({
+      url: stack.registryUrl,
+      token: stack.tokens["service:runtime"] as string,
+    });
+    await expect(
+      service.getExtension({ tenantId: stack.tenant, extensionId: "slo-guarded" }),
+    ).rejects.toMatchObject({
+      code: "permission_denied",
+      details: { rule: "service_scope" },
+    });
   });
 });

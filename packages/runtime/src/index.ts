@@ -46,16 +46,18 @@ export type {
   CatalogFileHostService,
   CatalogFileIssuer,
   CatalogFileRuntime,
+  CatalogFileSlo,
 } from "./catalog/catalog-schema.js";
-export { CATALOG_SCHEMA } from "./catalog/catalog-schema.js";
+export { CATALOG_SCHEMA, SLO_BOUNDS, SLO_SCHEMA } from "./catalog/catalog-schema.js";
 export { compareVersions } from "./catalog/compare-versions.js";
 export type {
   Catalog,
   CatalogEntry,
   HostServiceEndpoint,
   ParseCatalogOptions,
+  SloSpec,
 } from "./catalog/parse-catalog.js";
-export { createCatalog, parseCatalog } from "./catalog/parse-catalog.js";
+export { createCatalog, parseCatalog, windowMs } from "./catalog/parse-catalog.js";
 export type { CatalogWatch, WatchCatalogFileOptions } from "./catalog/watch-catalog-file.js";
 export { watchCatalogFile } from "./catalog/watch-catalog-file.js";
 export { sha256Hex } from "./component/sha256-hex.js";
@@ -134,6 +136,9 @@ export type {
   SettingsOverrides,
 } from "./service/runtime-settings.js";
 export { resolveRuntimeSettings } from "./service/runtime-settings.js";
+export type { SloBurnReport, SloRollbackRequester } from "./service/slo-guard.js";
+export type { SloRollbackClientOptions } from "./service/slo-rollback-client.js";
+export { createSloRollbackClient } from "./service/slo-rollback-client.js";
 export type { RuntimeServer, RuntimeServerOptions } from "./service/start-runtime-server.js";
 export { startRuntimeServer } from "./service/start-runtime-server.js";
 export type { FileModuleStoreOptions } from "./store/file-module-store.js";

@@ -61,6 +61,9 @@ export interface DevStack {
   flushLogs(): Promise<boolean>;
 }
 
+/** The identity of the dev runtime's service credential (RollbackOnSlo), in `tokens.json`. */
+export const DEV_RUNTIME_SERVICE = "service:runtime";
+
 /** How long `ameide-ext dev` waits for invocations and compiles in flight when it stops, in milliseconds. */
 export const DEV_DRAIN_MS = 2000;
 
@@ -103,6 +106,11 @@ export async function startDevStack(options: DevStackOptions, deps: CliDeps): Pr
       "user:reviewer": randomBytes(24).toString("base64url"),
       "agent:dev": randomBytes(24).toString("base64url"),
     };
+    await writeOwnerOnlyFile(tokensFile, `${JSON.stringify(tokens, null, 2)}\n`);
+  }
+  if (tokens[DEV_RUNTIME_SERVICE] === undefined) {
+    // The runtime's service credential, for RollbackOnSlo (stacks made before it existed get one now).
+    tokens[DEV_RUNTIME_SERVICE] = randomBytes(24).toString("base64url");
     await writeOwnerOnlyFile(tokensFile, `${JSON.stringify(tokens, null, 2)}\n`);
   }
   await restrictToOwner(tokensFile);
@@ -167,6 +175,11 @@ export async function startDevStack(options: DevStackOptions, deps: CliDeps): Pr
       reloadDebounceMs: 50,
       logger: logger("ameide-ext-runtime"),
       defaultMetrics: false,
+      // A version whose SLO says auto_rollback and burns fast is rolled back through the registry.
+      sloRollback: rt.createSloRollbackClient({
+        url: registry.url,
+        token: tokens[DEV_RUNTIME_SERVICE] as string,
+      }),
     });
     runtimeServer = await rt.startRuntimeServer(runtime, {
       port: options.runtimePort ?? 8080,

@@ -1,6 +1,13 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { type CatalogFile, type CatalogFileEntry, parseCatalog } from "@ameide-ext/runtime";
+import {
+  type CatalogFile,
+  type CatalogFileEntry,
+  type CatalogFileSlo,
+  parseCatalog,
+  SLO_BOUNDS,
+  windowMs,
+} from "@ameide-ext/runtime";
 import { parse as parseYaml } from "yaml";
 import type { Env, RevisionRecord } from "../domain/types.js";
 import type { RegistryStore } from "../store/registry-store.js";
@@ -19,6 +26,40 @@ export interface CatalogPublisher {
   publish(env: Env): Promise<CatalogFile | undefined>;
 }
 
+const within = (n: unknown, b: { min: number; max: number }): n is number =>
+  typeof n === "number" && Number.isFinite(n) && n >= b.min && n <= b.max;
+
+/**
+ * The manifest's `slo`, as the catalog takes it; undefined when the manifest has none, or one the catalog
+ * would refuse (the compile checks it first: this keeps one bad manifest from stopping a whole catalog).
+ */
+export function sloOfManifest(manifestJson: string): CatalogFileSlo | undefined {
+  let slo: unknown;
+  try {
+    slo = (JSON.parse(manifestJson) as { slo?: unknown }).slo;
+  } catch {
+    return undefined;
+  }
+  if (typeof slo !== "object" || slo === null) return undefined;
+  const s = slo as Record<string, unknown>;
+  if (!within(s.error_rate, SLO_BOUNDS.errorRate)) return undefined;
+  const out: CatalogFileSlo = { error_rate: s.error_rate };
+  if (s.p99_ms !== undefined) {
+    if (!Number.isInteger(s.p99_ms) || !within(s.p99_ms, SLO_BOUNDS.p99Ms)) return undefined;
+    out.p99_ms = s.p99_ms;
+  }
+  if (s.window !== undefined) {
+    if (typeof s.window !== "string" || !/^[1-9][0-9]{0,5}[mhd]$/.test(s.window)) return undefined;
+    if (!within(windowMs(s.window), SLO_BOUNDS.windowMs)) return undefined;
+    out.window = s.window;
+  }
+  if (s.auto_rollback !== undefined) {
+    if (typeof s.auto_rollback !== "boolean") return undefined;
+    out.auto_rollback = s.auto_rollback;
+  }
+  return out;
+}
+
 function entryOf(rev: RevisionRecord): CatalogFileEntry {
   const limits: NonNullable<CatalogFileEntry["limits"]> = {};
   if (rev.limits.cpu_millis) limits.cpu_millis = rev.limits.cpu_millis;
@@ -35,6 +76,8 @@ function entryOf(rev: RevisionRecord): CatalogFileEntry {
     risk_tier: rev.riskTier,
   };
   if (Object.keys(limits).length > 0) entry.limits = limits;
+  const slo = sloOfManifest(rev.manifestJson);
+  if (slo) entry.slo = slo;
   if (rev.hostCalls.length > 0)
     entry.host_calls = rev.hostCalls.map((h) => ({
       service: h.service,

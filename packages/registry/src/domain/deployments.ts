@@ -86,7 +86,7 @@ export async function ranIn(
  * The version to roll back to when none is named: the newest version older than `activeVersion` that was
  * promoted to `env`. Never a newer one: rolling back twice goes further back, it does not toggle.
  */
-async function previousActive(
+export async function previousActive(
   tx: RegistryTx,
   input: { tenantId: string; extensionId: string },
   env: Env,

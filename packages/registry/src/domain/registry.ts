@@ -193,6 +193,21 @@ export interface Registry {
     caller: Caller,
     input: { tenantId: string; extensionId: string; env: Env; version?: string | undefined; reason: string },
   ): Promise<string[]>;
+  /**
+   * RollbackOnSlo: a runtime (a `service:` caller) reports a fast burn of `version`'s SLO; when it is still
+   * active in `env`, `env` rolls back to the previous version, with an event naming the SLO.
+   */
+  rollbackOnSlo(
+    caller: Caller,
+    input: {
+      tenantId: string;
+      extensionId: string;
+      env: Env;
+      version: string;
+      slo: string;
+      burnRate: number;
+    },
+  ): Promise<{ rolledBack: boolean; extension: ExtensionView }>;
   /** Resolves when no compile is queued or running and every listener has run. */
   idle(): Promise<void>;
   /**
