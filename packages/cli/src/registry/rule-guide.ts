@@ -55,7 +55,8 @@ export const RULE_FIXES: Readonly<Record<string, RuleGuide>> = {
   },
   service_scope: {
     code: "permission_denied",
-    meaning: "a service credential (a runtime's) called anything but RollbackOnSlo, or someone else called RollbackOnSlo",
+    meaning:
+      "a service credential (a runtime's) called anything but RollbackOnSlo, or someone else called RollbackOnSlo",
     fix: "use a user token for this command; RollbackOnSlo is for runtimes (people use ameide-ext rollback)",
   },
   self_approval: {
