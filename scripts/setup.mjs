@@ -32,16 +32,18 @@ if (!existsSync(marker) || statSync(marker).mtimeMs < statSync(lock).mtimeMs) {
   log("dependencies are installed");
 }
 // The registry's PostgreSQL suite runs a real server on loopback: it needs PostgreSQL's binaries; the
-// review page's browser test drives headless Chromium. Both come from Debian's packages. (SQLite, the
-// embedded default, needs nothing.)
+// review page's browser test drives headless Chromium; the Prometheus alerting rules of the SLOs
+// (deploy/prometheus) are checked by promtool, from Debian's prometheus. All come from Debian's packages.
+// (SQLite, the embedded default, needs nothing.)
 const has = (script) => spawnSync("sh", ["-c", script], { stdio: "ignore" }).status === 0;
 const missing = [];
 if (!has("command -v initdb || ls /usr/lib/postgresql/*/bin/initdb")) missing.push("postgresql");
 if (!has("command -v chromium || command -v chromium-browser")) missing.push("chromium");
+if (!has("command -v promtool")) missing.push("prometheus");
 if (missing.length > 0) {
   const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
   if (isRoot && has("command -v apt-get")) {
-    log(`installing ${missing.join(" and ")} from Debian's packages (apt-get) for the registry's tests ...`);
+    log(`installing ${missing.join(" and ")} from Debian's packages (apt-get) for the tests ...`);
     const aptEnv = { ...env, DEBIAN_FRONTEND: "noninteractive" };
     const apt = (args) => {
       const r = spawnSync("apt-get", args, { stdio: ["ignore", "inherit", "inherit"], env: aptEnv });
@@ -54,7 +56,7 @@ if (missing.length > 0) {
     apt(["install", "-y", "-qq", "--no-install-recommends", ...missing]);
   } else {
     log(
-      `${missing.join(" and ")} not installed: the registry's PostgreSQL tests and the review page's browser test need them; install them with \`apt-get install -y ${missing.join(" ")}\``,
+      `${missing.join(" and ")} not installed: the registry's PostgreSQL tests, the review page's browser test and the Prometheus rules' test need them; install them with \`apt-get install -y ${missing.join(" ")}\``,
     );
   }
 }
