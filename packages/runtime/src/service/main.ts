@@ -14,6 +14,7 @@ import { pino } from "pino";
 import { createRuntime } from "./create-runtime.js";
 import { loadRuntimeConfig } from "./load-runtime-config.js";
 import { createLogDestination } from "./log-destination.js";
+import { sloRollbackFromEnv } from "./slo-rollback-env.js";
 import { startRuntimeServer } from "./start-runtime-server.js";
 
 const USAGE = `usage: ameide-ext-runtime --config <catalog file> [--port N] [--host ADDR] [--socket PATH]
@@ -110,6 +111,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: MainIo = 
       catalogPath: config.path,
       settings: config.settings,
       logger,
+      sloRollback: await sloRollbackFromEnv(env),
     });
   } catch (cause) {
     return fail("the runtime cannot start", cause);
