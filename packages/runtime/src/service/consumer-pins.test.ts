@@ -12,6 +12,7 @@ const decoder = new TextDecoder();
 describe("createRuntime() and consumer pins (InvokeExtensionRequest.consumer_ref)", () => {
   let dir: string;
   let runtime: Runtime;
+  let lines: Array<Record<string, unknown>>;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "ameide-pins-"));
@@ -29,7 +30,11 @@ describe("createRuntime() and consumer pins (InvokeExtensionRequest.consumer_ref
         pins: { "acme/echo": { "process:p-1": "1" } },
         runtime: { preload: false, pool: { size: 1 } },
       }),
-      logger: captureLogger().logger,
+      logger: (() => {
+        const captured = captureLogger();
+        lines = captured.lines;
+        return captured.logger;
+      })(),
       defaultMetrics: false,
     });
   });
@@ -50,6 +55,9 @@ describe("createRuntime() and consumer pins (InvokeExtensionRequest.consumer_ref
     expect(await invoke("process:p-2")).toMatchObject({ resolvedVersion: "2" });
     expect(await invoke("")).toMatchObject({ resolvedVersion: "2" });
     expect(await invoke("process:p-1", "2")).toMatchObject({ resolvedVersion: "2" });
+    await new Promise((resolve) => setImmediate(resolve));
+    const logged = lines.filter((l) => l.event === "invocation").map((l) => `${l.consumer_ref}@${l.version}`);
+    expect(logged).toEqual(["process:p-1@1", "process:p-2@2", "@2", "process:p-1@2"]);
   });
 
   it("refuses a malformed consumer_ref with invalid_argument/invalid_input, and still serves", async () => {

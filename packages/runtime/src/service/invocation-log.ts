@@ -8,7 +8,10 @@ import type { GuestLogLine, Outcome } from "../engine/types.js";
 import { hookKind } from "./hook-kind.js";
 
 /** What a log line reads of the request: InvokeExtensionRequest's, or an InvokeExtensionBatchRequest's for one of its inputs. */
-export type InvocationRequestFields = Pick<InvokeExtensionRequest, "ctx" | "extensionId" | "version">;
+export type InvocationRequestFields = Pick<
+  InvokeExtensionRequest,
+  "ctx" | "extensionId" | "version" | "consumerRef"
+>;
 
 /** How much of the guest's log goes into the runtime's line. */
 export interface GuestLogBudget {
@@ -29,6 +32,8 @@ export interface InvocationLogLine {
   extension_id: string;
   version: string;
   requested_version: string;
+  /** Who invoked, as the request's `consumer_ref` said (pins resolve `latest` for it); empty when none. */
+  consumer_ref: string;
   /** The hook kind (§6.5): `process`, `domain` or `agent`; empty when the request resolved to no entry. */
   kind: string;
   latency_ms: number;
@@ -70,6 +75,7 @@ export function invocationLogLine(
     extension_id: req.extensionId,
     version: entry?.version ?? "",
     requested_version: req.version,
+    consumer_ref: req.consumerRef,
     kind: entry ? hookKind(entry.kind) : "",
     latency_ms: Math.round(latencyMs * 1000) / 1000,
     duration_us: Number(s?.durationUs ?? 0n),
@@ -98,6 +104,8 @@ export interface BatchLogLine {
   extension_id: string;
   version: string;
   requested_version: string;
+  /** As in InvocationLogLine. */
+  consumer_ref: string;
   kind: string;
   inputs: number;
   ok: number;
@@ -140,6 +148,7 @@ export function batchLogLine(
     extension_id: req.extensionId,
     version: entry?.version ?? "",
     requested_version: req.version,
+    consumer_ref: req.consumerRef,
     kind: entry ? hookKind(entry.kind) : "",
     inputs: results.length,
     ...counts,
