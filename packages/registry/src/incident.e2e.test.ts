@@ -260,7 +260,7 @@ describe("incident response on the dev stack", () => {
     // The runtime's service credential does nothing else.
     const service = createRegistryClient({
       url: stack.registryUrl,
-      token: stack.tokens["service:runtime"] as string,
+      token: stack.serviceToken,
     });
     await expect(
       service.getExtension({ tenantId: stack.tenant, extensionId: "slo-guarded" }),

@@ -45,6 +45,11 @@ export interface DevStack {
   runtimeToken: string;
   /** The file holding {@link runtimeToken} (mode 0600). */
   runtimeTokenFile: string;
+  /**
+   * The runtime's service credential for this start (identity {@link DEV_RUNTIME_SERVICE}): the registry
+   * accepts it for RollbackOnSlo only. Not in `tokens.json`.
+   */
+  serviceToken: string;
   /** The tenant. */
   tenant: string;
   /** The longest a {@link close} waits for invocations and compiles in flight, in milliseconds ({@link DEV_DRAIN_MS}). */
@@ -61,7 +66,7 @@ export interface DevStack {
   flushLogs(): Promise<boolean>;
 }
 
-/** The identity of the dev runtime's service credential (RollbackOnSlo), in `tokens.json`. */
+/** The identity of the dev runtime's service credential (RollbackOnSlo); its token is made at each start. */
 export const DEV_RUNTIME_SERVICE = "service:runtime";
 
 /** How long `ameide-ext dev` waits for invocations and compiles in flight when it stops, in milliseconds. */
@@ -108,12 +113,9 @@ export async function startDevStack(options: DevStackOptions, deps: CliDeps): Pr
     };
     await writeOwnerOnlyFile(tokensFile, `${JSON.stringify(tokens, null, 2)}\n`);
   }
-  if (tokens[DEV_RUNTIME_SERVICE] === undefined) {
-    // The runtime's service credential, for RollbackOnSlo (stacks made before it existed get one now).
-    tokens[DEV_RUNTIME_SERVICE] = randomBytes(24).toString("base64url");
-    await writeOwnerOnlyFile(tokensFile, `${JSON.stringify(tokens, null, 2)}\n`);
-  }
   await restrictToOwner(tokensFile);
+  // The runtime's service credential (RollbackOnSlo): made at each start, held in memory by both services only.
+  const serviceToken = randomBytes(24).toString("base64url");
   try {
     await readFile(catalog, "utf8");
   } catch {
@@ -148,7 +150,10 @@ export async function startDevStack(options: DevStackOptions, deps: CliDeps): Pr
       modules: { root: modules },
       catalogs: { dev: catalog },
       auth: {
-        tokens: Object.entries(tokens).map(([identity, token]) => ({ token, identity, tenants: [tenant] })),
+        tokens: [
+          ...Object.entries(tokens).map(([identity, token]) => ({ token, identity, tenants: [tenant] })),
+          { token: serviceToken, identity: DEV_RUNTIME_SERVICE, tenants: [tenant] },
+        ],
       },
     },
     dir,
@@ -178,7 +183,7 @@ export async function startDevStack(options: DevStackOptions, deps: CliDeps): Pr
       // A version whose SLO says auto_rollback and burns fast is rolled back through the registry.
       sloRollback: rt.createSloRollbackClient({
         url: registry.url,
-        token: tokens[DEV_RUNTIME_SERVICE] as string,
+        token: serviceToken,
       }),
     });
     runtimeServer = await rt.startRuntimeServer(runtime, {
@@ -215,6 +220,7 @@ export async function startDevStack(options: DevStackOptions, deps: CliDeps): Pr
     tokens,
     runtimeToken,
     runtimeTokenFile,
+    serviceToken,
     tenant,
     drainMs: DEV_DRAIN_MS,
     async close() {
