@@ -63,6 +63,15 @@ describe("consumer_ref: who invokes, for version pins", () => {
     expect(requests[0]?.consumerRef).toBe("process:quote-to-cash");
   });
 
+  it("a process id no pin can name (whitespace, over 248 characters) sends none rather than being refused", async () => {
+    const { client, requests } = fakeRuntime({ ok: true });
+    for (const processId of ["has space", "p".repeat(249)]) {
+      const task = defineExtensionTask({ taskId: "price", processId, extensionId: "deal-pricer" });
+      await extensionTask(client, task)({}, { tenantId: "acme", processInstanceId: "pi-1", userId: "u1" });
+    }
+    expect(requests.map((r) => r.consumerRef)).toEqual(["", ""]);
+  });
+
   it("an Extension Task without a process id sends none (no pin applies)", async () => {
     const { client, requests } = fakeRuntime({ ok: true });
     const task = defineExtensionTask({ taskId: "price", extensionId: "deal-pricer" });

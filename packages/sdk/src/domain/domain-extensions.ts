@@ -1,4 +1,5 @@
 import { type ExecutionContext, ExtensionError } from "@ameide-ext/contract";
+import { consumerRef } from "../consumer-ref.js";
 import type { RuntimeClient } from "../runtime-client.js";
 import type { DomainExtensionConfig, DomainExtensionConfigStore } from "./domain-config-store.js";
 import type { ExtensionPoint } from "./extension-points.js";
@@ -148,7 +149,7 @@ async function callHook(
     timeoutMs: point.deadlineMs,
     hookPoint: point.name,
     // The registry pins a domain extension point as domain:<domain>/<point>.
-    consumerRef: `domain:${domain}/${point.name}`,
+    consumerRef: consumerRef("domain", `${domain}/${point.name}`),
   });
   if (r.outcome === "business_error") {
     const { code, message } = r.businessError;

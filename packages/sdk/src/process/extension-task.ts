@@ -1,4 +1,5 @@
 import { ExtensionError, isExtensionError } from "@ameide-ext/contract";
+import { consumerRef } from "../consumer-ref.js";
 import type { RuntimeClient } from "../runtime-client.js";
 import { withinTime } from "../within-time.js";
 import { BpmnError } from "./bpmn-error.js";
@@ -197,7 +198,7 @@ export function extensionTask(
         input,
         hookPoint: `process/${task.taskId}`,
         // The registry pins a process by its BPMN process id: its "latest" runs the pinned version.
-        consumerRef: task.processId ? `process:${task.processId}` : undefined,
+        consumerRef: consumerRef("process", task.processId),
         timeoutMs: options.timeoutMs,
         signal: run.signal,
         userToken: process.userToken,
