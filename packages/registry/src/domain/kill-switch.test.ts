@@ -137,6 +137,9 @@ describe.each(STORE_BACKENDS)("the kill switch (Disable, Enable) on $name", (bac
     await expect(registry.disable(ann, { ...key, reason: "  " })).rejects.toMatchObject({
       code: "invalid_argument",
     });
+    await expect(registry.disable(ann, { ...key, reason: "x".repeat(2001) })).rejects.toMatchObject({
+      code: "invalid_argument",
+    });
     await expect(registry.disable(ann, { ...key, version: "9", reason: "r" })).rejects.toMatchObject({
       code: "failed_precondition",
       details: { rule: "not_promoted_to_env" },
