@@ -5,6 +5,11 @@ import type { CircuitBreakers, CircuitPermit } from "./circuit-breaker.js";
 import { extensionLabels } from "./runtime-metrics.js";
 import { BURN_WINDOWS, type BurnCounter, type BurnRates, createBurnCounter } from "./slo-burn.js";
 
+/** A permit of a version with an SLO: when it was admitted, for the latency objective. */
+interface TimedPermit extends CircuitPermit {
+  readonly startedAt: number;
+}
+
 /** What a fast burn of a version with `auto_rollback` reports to the registry. */
 export interface SloBurnReport {
   /** The version burning. */
@@ -30,7 +35,7 @@ export interface SloGuardOptions {
   logger: Logger;
   /** Asks the registry to roll back; unset: a fast burn only trips the breaker. */
   rollback?: SloRollbackRequester | undefined;
-  /** The clock, ms since the epoch. Default Date.now. */
+  /** The clock, ms since the epoch. Default performance.timeOrigin + performance.now(). */
   now?: () => number;
 }
 
@@ -53,9 +58,8 @@ function sloWords(entry: CatalogEntry): string {
  */
 export function createSloGuard(options: SloGuardOptions): CircuitBreakers {
   const { breakers, logger } = options;
-  const now = options.now ?? Date.now;
+  const now = options.now ?? (() => performance.timeOrigin + performance.now());
   const counters = new Map<string, BurnCounter>();
-  const started = new WeakMap<CircuitPermit, number>();
   const requested = new Set<string>();
   let indexed: Catalog | undefined;
   let byKey = new Map<string, CatalogEntry>();
@@ -140,21 +144,25 @@ export function createSloGuard(options: SloGuardOptions): CircuitBreakers {
   return {
     admit(key) {
       const permit = breakers.admit(key);
-      if (entryOf(key)) started.set(permit, performance.now());
-      return permit;
+      if (!entryOf(key)) return permit;
+      // A permit of its own, stamped: cheaper than a side table keyed by permits.
+      const timed: TimedPermit = { key: permit.key, probe: permit.probe, startedAt: performance.now() };
+      return timed;
     },
     record(permit, failed) {
       breakers.record(permit, failed);
+      const since = (permit as Partial<TimedPermit>).startedAt;
+      if (since === undefined) return;
       const entry = entryOf(permit.key);
-      const since = started.get(permit);
-      if (!entry?.slo || since === undefined) return;
-      const t = now();
+      if (!entry?.slo) return;
+      const end = performance.now();
+      const t = options.now ? options.now() : performance.timeOrigin + end;
       let counter = counters.get(permit.key);
       if (!counter) {
         counter = createBurnCounter(entry.slo);
         counters.set(permit.key, counter);
       }
-      const latencyMs = performance.now() - since;
+      const latencyMs = end - since;
       counter.record(failed, latencyMs, t);
       // Only a bad invocation can start a burn: a good one costs no evaluation.
       const bad = failed || (entry.slo.p99Ms !== undefined && latencyMs > entry.slo.p99Ms);
