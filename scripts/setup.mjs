@@ -33,13 +33,15 @@ if (!existsSync(marker) || statSync(marker).mtimeMs < statSync(lock).mtimeMs) {
 }
 // The registry's PostgreSQL suite runs a real server on loopback: it needs PostgreSQL's binaries; the
 // review page's browser test drives headless Chromium; the deploy/ check renders the Kustomize overlays
-// with `kubectl kustomize` (Debian's kubernetes-client is kubectl 1.20). All come from Debian's
+// with `kubectl kustomize` (Debian's kubernetes-client is kubectl 1.20); the Prometheus alerting rules of the
+// SLOs (deploy/prometheus) are checked by promtool, from Debian's prometheus. All come from Debian's
 // packages. (SQLite, the embedded default, needs nothing.)
 const has = (script) => spawnSync("sh", ["-c", script], { stdio: "ignore" }).status === 0;
 const missing = [];
 if (!has("command -v initdb || ls /usr/lib/postgresql/*/bin/initdb")) missing.push("postgresql");
 if (!has("command -v chromium || command -v chromium-browser")) missing.push("chromium");
 if (!has("command -v kubectl")) missing.push("kubernetes-client");
+if (!has("command -v promtool")) missing.push("prometheus");
 if (missing.length > 0) {
   const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
   if (isRoot && has("command -v apt-get")) {
@@ -56,7 +58,7 @@ if (missing.length > 0) {
     apt(["install", "-y", "-qq", "--no-install-recommends", ...missing]);
   } else {
     log(
-      `${missing.join(" and ")} not installed: the registry's PostgreSQL tests, the review page's browser test and the deploy/ check need them; install them with \`apt-get install -y ${missing.join(" ")}\``,
+      `${missing.join(" and ")} not installed: the registry's PostgreSQL tests, the review page's browser test, the deploy/ check and the Prometheus rules' test need them; install them with \`apt-get install -y ${missing.join(" ")}\``,
     );
   }
 }

@@ -549,7 +549,7 @@ function serviceGoals(
 async function okCount(url: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const m =
-    /ameide_ext_invocations_total\{tenant_id="acme",extension_id="deal-approval",version="3",outcome="ok"\} (\d+)/.exec(
+    /ameide_ext_invocations_total\{tenant_id="acme",extension_id="deal-approval",version="3",kind="process",outcome="ok"\} (\d+)/.exec(
       text,
     );
   return Number(m?.[1] ?? 0);

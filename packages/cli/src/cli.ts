@@ -7,6 +7,7 @@ import { registerBuildCommand } from "./commands/build.js";
 import type { CommandContext } from "./commands/command-context.js";
 import { registerDevCommand } from "./commands/dev.js";
 import { registerInvokeCommand } from "./commands/invoke.js";
+import { registerKillSwitchCommands } from "./commands/kill-switch.js";
 import { registerMcpCommand } from "./commands/mcp.js";
 import { registerNewCommand } from "./commands/new.js";
 import { registerPromoteCommand } from "./commands/promote.js";
@@ -73,6 +74,7 @@ export function createProgram(ctx: CommandContext): Command {
   registerStatusCommand(program, ctx);
   registerReviewCommands(program, ctx);
   registerRollbackCommand(program, ctx);
+  registerKillSwitchCommands(program, ctx);
   registerBindCommand(program, ctx);
   registerBindingsCommand(program, ctx);
   registerDevCommand(program, ctx);

@@ -75,6 +75,8 @@ export { TEMPLATES_DIR } from "./new/templates.js";
 // Transformation: the registry client and the lifecycle commands as functions (docs/registry.md).
 export type { HookSourceFile } from "./registry/collect-sources.js";
 export { collectSources, sourcesDigest } from "./registry/collect-sources.js";
+export type { SwitchExtensionOptions, SwitchExtensionResult } from "./registry/kill-switch.js";
+export { switchExtension } from "./registry/kill-switch.js";
 export type { PromoteHookOptions, PromoteHookResult, PromotionGate } from "./registry/promote-hook.js";
 export { promoteHook } from "./registry/promote-hook.js";
 export type { RegistryClient } from "./registry/registry-client.js";

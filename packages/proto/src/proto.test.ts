@@ -116,6 +116,8 @@ describe("spec 479 field numbers", () => {
       ["version", 2],
       ["ctx", 3],
       ["input_json", 4],
+      // An addition after the spec's four (issue #15: pins reach the runtime).
+      ["consumer_ref", 5],
     ]);
     expect(fieldNumbers(InvokeExtensionResponseSchema).slice(0, 3)).toEqual([
       ["output_json", 1],

@@ -55,16 +55,18 @@ export type {
   CatalogFileHostService,
   CatalogFileIssuer,
   CatalogFileRuntime,
+  CatalogFileSlo,
 } from "./catalog/catalog-schema.js";
-export { CATALOG_SCHEMA } from "./catalog/catalog-schema.js";
+export { CATALOG_SCHEMA, SLO_BOUNDS, SLO_SCHEMA } from "./catalog/catalog-schema.js";
 export { compareVersions } from "./catalog/compare-versions.js";
 export type {
   Catalog,
   CatalogEntry,
   HostServiceEndpoint,
   ParseCatalogOptions,
+  SloSpec,
 } from "./catalog/parse-catalog.js";
-export { createCatalog, parseCatalog } from "./catalog/parse-catalog.js";
+export { createCatalog, parseCatalog, windowMs } from "./catalog/parse-catalog.js";
 export type { CatalogWatch, WatchCatalogFileOptions } from "./catalog/watch-catalog-file.js";
 export { watchCatalogFile } from "./catalog/watch-catalog-file.js";
 export type { WatchCatalogObjectOptions } from "./catalog/watch-catalog-object.js";
@@ -162,6 +164,9 @@ export type {
   SettingsOverrides,
 } from "./service/runtime-settings.js";
 export { CATALOG_POLL_DEFAULTS, resolveRuntimeSettings } from "./service/runtime-settings.js";
+export type { SloBurnReport, SloRollbackRequester } from "./service/slo-guard.js";
+export type { SloRollbackClientOptions } from "./service/slo-rollback-client.js";
+export { createSloRollbackClient } from "./service/slo-rollback-client.js";
 export type { RuntimeServer, RuntimeServerOptions } from "./service/start-runtime-server.js";
 export { startRuntimeServer } from "./service/start-runtime-server.js";
 export type { Tracing, TracingSettings } from "./service/start-tracing.js";

@@ -7,5 +7,8 @@ export type { LinkPlan } from "./component/link-component.js";
 export { planLink } from "./component/link-component.js";
 export type { ComponentParts } from "./component/read-component.js";
 export { readComponent } from "./component/read-component.js";
+export { createCircuitBreakers } from "./service/circuit-breaker.js";
+export { createRuntimeMetrics } from "./service/runtime-metrics.js";
+export { createSloGuard } from "./service/slo-guard.js";
 export type { InstrumentedModule, InstrumentOptions, MeterMode } from "./wasm/instrument-module.js";
 export { instrumentModule } from "./wasm/instrument-module.js";

@@ -20,6 +20,8 @@ export interface InvokeManyOptions {
   hookPoint?: string | undefined;
   /** The end user's own token, as in InvokeOptions.userToken. Unused in-process. */
   userToken?: string | undefined;
+  /** Who invokes, for version pins, as in InvokeOptions.consumerRef. */
+  consumerRef?: string | undefined;
 }
 
 /** What {@link RuntimeClient.invokeMany} resolves with. */
@@ -42,6 +44,7 @@ export function batchRequest(
   inputs: readonly unknown[],
   ctx: ExecutionContext,
   version: string | undefined,
+  consumerRef?: string | undefined,
 ): InvokeExtensionBatchRequest {
   const inputsJson = inputs.map((input, i) => {
     try {
@@ -56,6 +59,7 @@ export function batchRequest(
     version: version ?? "latest",
     ctx: wireContext(ctx),
     inputsJson,
+    consumerRef: consumerRef ?? "",
   });
 }
 

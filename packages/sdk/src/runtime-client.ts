@@ -110,6 +110,11 @@ export interface InvokeOptions<I = unknown> {
   /** The caller's hook point ("orders/BeforeCreateOrder"), named in a chattiness warning. */
   hookPoint?: string | undefined;
   /**
+   * Who invokes, for version pins: `process:<id>`, `domain:<domain>/<point>` or `agent:<id>` (the
+   * registry's Pin). A pinned consumer's "latest" runs its pinned version. The hook points set it.
+   */
+  consumerRef?: string | undefined;
+  /**
    * The end user's own token (the JWT the user's request came with), sent as
    * {@link USER_TOKEN_HEADER}. The runtime verifies it and refuses a `ctx`
    * whose tenant or user it contradicts (`permission_denied/context_mismatch`);
@@ -371,6 +376,7 @@ export function createRuntimeClient(options: RuntimeClientOptions): RuntimeClien
         version: opts.version ?? "latest",
         ctx: wireContext(ctx),
         inputJson: inputBytes(opts.input),
+        consumerRef: opts.consumerRef ?? "",
       });
       return withRetries(opts.timeoutMs, opts.signal, async (remaining, calls) =>
         readResponse<O>(await calls.invoke(req, remaining, opts.signal, opts.userToken)),
@@ -384,7 +390,7 @@ export function createRuntimeClient(options: RuntimeClientOptions): RuntimeClien
     ): Promise<InvokeManyResult<O>> {
       // One round trip, one call: a batch is what a chatty hook is told to become.
       chattiness.count(ctx.correlationId, extensionId, opts.hookPoint);
-      const req = batchRequest(extensionId, inputs, ctx, opts.version);
+      const req = batchRequest(extensionId, inputs, ctx, opts.version, opts.consumerRef);
       return withRetries(opts.timeoutMs, opts.signal, async (remaining, calls) =>
         readBatchResponse<O>(
           await calls.invokeBatch(req, remaining, opts.signal, opts.userToken),

@@ -50,8 +50,14 @@ export const RULE_FIXES: Readonly<Record<string, RuleGuide>> = {
   },
   agent_cannot_rollback: {
     code: "permission_denied",
-    meaning: "an agent tried to roll back, pin or bind outside dev",
+    meaning: "an agent tried to roll back, pin, bind or throw a kill switch outside dev",
     fix: "do it in dev only, or ask a human for staging and prod",
+  },
+  service_scope: {
+    code: "permission_denied",
+    meaning:
+      "a service credential (a runtime's) called anything but RollbackOnSlo, or someone else called RollbackOnSlo",
+    fix: "use a user token for this command; RollbackOnSlo is for runtimes (people use ameide-ext rollback)",
   },
   self_approval: {
     code: "permission_denied",

@@ -66,6 +66,11 @@ export interface DevStack {
   runtimeToken: string;
   /** The file holding {@link runtimeToken} (mode 0600). */
   runtimeTokenFile: string;
+  /**
+   * The runtime's service credential for this start (identity {@link DEV_RUNTIME_SERVICE}): the registry
+   * accepts it for RollbackOnSlo only. Not in `tokens.json`.
+   */
+  serviceToken: string;
   /** The tenant. */
   tenant: string;
   /** Where host calls are answered from a file (`hostCalls`), or null. */
@@ -83,6 +88,9 @@ export interface DevStack {
    */
   flushLogs(): Promise<boolean>;
 }
+
+/** The identity of the dev runtime's service credential (RollbackOnSlo); its token is made at each start. */
+export const DEV_RUNTIME_SERVICE = "service:runtime";
 
 /** How long `ameide-ext dev` waits for invocations and compiles in flight when it stops, in milliseconds. */
 export const DEV_DRAIN_MS = 2000;
@@ -135,6 +143,8 @@ export async function startDevStack(options: DevStackOptions, deps: CliDeps): Pr
   }
   await restrictToOwner(tokensFile);
   const answers = hostCalls && (await startAnswers(hostCalls, options, deps));
+  // The runtime's service credential (RollbackOnSlo): made at each start, held in memory by both services only.
+  const serviceToken = randomBytes(24).toString("base64url");
   try {
     await writeDevCatalog({ dir, catalog, modules }, answers?.server ?? null);
   } catch (cause) {
@@ -168,7 +178,10 @@ export async function startDevStack(options: DevStackOptions, deps: CliDeps): Pr
       modules: { root: modules },
       catalogs: { dev: catalog },
       auth: {
-        tokens: Object.entries(tokens).map(([identity, token]) => ({ token, identity, tenants: [tenant] })),
+        tokens: [
+          ...Object.entries(tokens).map(([identity, token]) => ({ token, identity, tenants: [tenant] })),
+          { token: serviceToken, identity: DEV_RUNTIME_SERVICE, tenants: [tenant] },
+        ],
       },
     },
     dir,
@@ -201,6 +214,11 @@ export async function startDevStack(options: DevStackOptions, deps: CliDeps): Pr
       reloadDebounceMs: 50,
       logger: logger("ameide-ext-runtime"),
       defaultMetrics: false,
+      // A version whose SLO says auto_rollback and burns fast is rolled back through the registry.
+      sloRollback: rt.createSloRollbackClient({
+        url: registry.url,
+        token: serviceToken,
+      }),
     });
     runtimeServer = await rt.startRuntimeServer(runtime, {
       port: options.runtimePort ?? 8080,
@@ -237,6 +255,7 @@ export async function startDevStack(options: DevStackOptions, deps: CliDeps): Pr
     tokens,
     runtimeToken,
     runtimeTokenFile,
+    serviceToken,
     tenant,
     hostCalls: answers
       ? { file: answers.file, url: answers.server.url, services: answers.server.services }

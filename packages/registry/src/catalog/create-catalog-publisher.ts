@@ -3,9 +3,12 @@ import { dirname } from "node:path";
 import {
   type CatalogFile,
   type CatalogFileEntry,
+  type CatalogFileSlo,
   catalogFromObject,
   parseCatalog,
   type S3Connection,
+  SLO_BOUNDS,
+  windowMs,
 } from "@ameide-ext/runtime";
 import { parse as parseYaml } from "yaml";
 import type { Env, RevisionRecord } from "../domain/types.js";
@@ -34,6 +37,40 @@ export interface CatalogPublisher {
   close(): void;
 }
 
+const within = (n: unknown, b: { min: number; max: number }): n is number =>
+  typeof n === "number" && Number.isFinite(n) && n >= b.min && n <= b.max;
+
+/**
+ * The manifest's `slo`, as the catalog takes it; undefined when the manifest has none, or one the catalog
+ * would refuse (the compile checks it first: this keeps one bad manifest from stopping a whole catalog).
+ */
+export function sloOfManifest(manifestJson: string): CatalogFileSlo | undefined {
+  let slo: unknown;
+  try {
+    slo = (JSON.parse(manifestJson) as { slo?: unknown }).slo;
+  } catch {
+    return undefined;
+  }
+  if (typeof slo !== "object" || slo === null) return undefined;
+  const s = slo as Record<string, unknown>;
+  if (!within(s.error_rate, SLO_BOUNDS.errorRate)) return undefined;
+  const out: CatalogFileSlo = { error_rate: s.error_rate };
+  if (s.p99_ms !== undefined) {
+    if (!Number.isInteger(s.p99_ms) || !within(s.p99_ms, SLO_BOUNDS.p99Ms)) return undefined;
+    out.p99_ms = s.p99_ms;
+  }
+  if (s.window !== undefined) {
+    if (typeof s.window !== "string" || !/^[1-9][0-9]{0,5}[mhd]$/.test(s.window)) return undefined;
+    if (!within(windowMs(s.window), SLO_BOUNDS.windowMs)) return undefined;
+    out.window = s.window;
+  }
+  if (s.auto_rollback !== undefined) {
+    if (typeof s.auto_rollback !== "boolean") return undefined;
+    out.auto_rollback = s.auto_rollback;
+  }
+  return out;
+}
+
 function entryOf(rev: RevisionRecord): CatalogFileEntry {
   const limits: NonNullable<CatalogFileEntry["limits"]> = {};
   if (rev.limits.cpu_millis) limits.cpu_millis = rev.limits.cpu_millis;
@@ -50,6 +87,8 @@ function entryOf(rev: RevisionRecord): CatalogFileEntry {
     risk_tier: rev.riskTier,
   };
   if (Object.keys(limits).length > 0) entry.limits = limits;
+  const slo = sloOfManifest(rev.manifestJson);
+  if (slo) entry.slo = slo;
   if (rev.hostCalls.length > 0)
     entry.host_calls = rev.hostCalls.map((h) => ({
       service: h.service,
@@ -65,13 +104,15 @@ function entryOf(rev: RevisionRecord): CatalogFileEntry {
  * catalog file (the format of `@ameide-ext/runtime`'s CATALOG_SCHEMA) is
  * rewritten from the registry's state. Every version ever promoted there
  * stays in `extensions` (older versions stay available, and a caller may ask
- * for one by number); `latest` pins each extension to its active version.
- * Sections the registry does not own (`runtime`, `host_services`) are kept
+ * for one by number); `latest` pins each extension to its active version;
+ * `pins` carries each consumer's pin (the runtime resolves that consumer's
+ * "latest" to it); a version under a kill switch (Disable) is written with
+ * `disabled: true`. Sections the registry does not own (`runtime`, `host_services`) are kept
  * as they are in the file. What is written is checked with the runtime's own
  * parser first, then written atomically (temp file + rename), so a runtime
  * watching the file sees either the old catalog or the new one. An
  * `s3://…/catalogs/<env>.json` target gets a catalog object instead (only
- * `env`, `extensions` and `latest`: the runtimes' config files keep the rest),
+ * `env`, `extensions`, `latest` and `pins`: the runtimes' config files keep the rest),
  * written by createS3CatalogWriter: the immutable copy, then the pointer.
  */
 export function createCatalogPublisher(options: CatalogPublisherOptions): CatalogPublisher {
@@ -80,17 +121,17 @@ export function createCatalogPublisher(options: CatalogPublisherOptions): Catalo
   const publishNow = async (env: Env): Promise<CatalogFile | undefined> => {
     const target = options.catalogs[env];
     if (target === undefined) return undefined;
-    const { entries, latest } = await envState(options.store, env);
+    const { entries, latest, pins } = await envState(options.store, env);
     if (target.startsWith("s3://")) {
       // The object carries what the registry owns, nothing else (the runtime refuses more).
-      const doc: CatalogFile = { env, extensions: entries, latest };
+      const doc: CatalogFile = { env, extensions: entries, latest, pins };
       const text = `${JSON.stringify(doc, null, 2)}\n`;
       catalogFromObject({ env, extensions: [] }, text, target); // the runtime's own check
       s3 ??= createS3CatalogWriter(options.s3);
       await s3.write(target, text);
       return doc;
     }
-    return writeCatalogFile(target, env, entries, latest);
+    return writeCatalogFile(target, env, { extensions: entries, latest, pins });
   };
   return {
     publish(env) {
@@ -108,25 +149,41 @@ export function createCatalogPublisher(options: CatalogPublisherOptions): Catalo
   };
 }
 
-/** What `env` runs: every version promoted there, and the active version of each extension. */
-async function envState(
-  store: RegistryStore,
-  env: Env,
-): Promise<{ entries: CatalogFileEntry[]; latest: Record<string, string> }> {
+/** What `env` runs, as the catalog says it. */
+type EnvState = Required<Pick<CatalogFile, "latest" | "pins">> & { entries: CatalogFileEntry[] };
+
+/**
+ * What `env` runs: every version promoted there (those under a kill switch marked `disabled`), the
+ * active version of each extension, and each consumer's pin.
+ */
+async function envState(store: RegistryStore, env: Env): Promise<EnvState> {
   return store.transaction(async (tx) => {
     const versions = await tx.listEnvVersions(env);
     const deployments = await tx.listEnvDeployments(env);
+    const off = new Set(
+      (await tx.listEnvDisabled(env)).map((d) => `${d.tenantId}/${d.extensionId}/${d.version}`),
+    );
     const entries: CatalogFileEntry[] = [];
     for (const v of versions) {
       const rev = await tx.getRevision(v.tenantId, v.extensionId, v.version);
-      if (rev?.wasmBlobRef) entries.push(entryOf(rev));
+      if (!rev?.wasmBlobRef) continue;
+      const entry = entryOf(rev);
+      const key = `${v.tenantId}/${v.extensionId}`;
+      if (off.has(`${key}/`) || off.has(`${key}/${v.version}`)) entry.disabled = true;
+      entries.push(entry);
     }
     const latest: Record<string, string> = {};
     for (const d of deployments.sort((a, b) =>
       `${a.tenantId}/${a.extensionId}`.localeCompare(`${b.tenantId}/${b.extensionId}`),
     ))
       latest[`${d.tenantId}/${d.extensionId}`] = d.activeVersion;
-    return { entries, latest };
+    const pins: Record<string, Record<string, string>> = {};
+    for (const p of await tx.listEnvPins(env)) {
+      const key = `${p.tenantId}/${p.extensionId}`;
+      pins[key] ??= {};
+      pins[key][p.consumerRef] = p.version;
+    }
+    return { entries, latest, pins };
   });
 }
 
@@ -134,8 +191,7 @@ async function envState(
 async function writeCatalogFile(
   file: string,
   env: Env,
-  entries: CatalogFileEntry[],
-  latest: Record<string, string>,
+  owned: Pick<CatalogFile, "extensions" | "latest" | "pins">,
 ): Promise<CatalogFile> {
   let existing: Partial<CatalogFile> = {};
   try {
@@ -143,7 +199,7 @@ async function writeCatalogFile(
   } catch {
     existing = {};
   }
-  const doc: CatalogFile = { ...existing, env, extensions: entries, latest };
+  const doc: CatalogFile = { ...existing, env, ...owned };
   const text = `${JSON.stringify(doc, null, 2)}\n`;
   parseCatalog(text, { source: file }); // the runtime's own check: never write what it would refuse
   await mkdir(dirname(file), { recursive: true });

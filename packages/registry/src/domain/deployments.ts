@@ -58,7 +58,11 @@ export async function deploy(
 }
 
 /** Agents change what an environment runs in dev only (`agent_cannot_rollback`): elsewhere that is human. */
-export function checkAgentInDev(caller: Caller, env: Env, what: "roll back" | "pin" | "bind"): void {
+export function checkAgentInDev(
+  caller: Caller,
+  env: Env,
+  what: "roll back" | "pin" | "bind" | "switch extensions off or on",
+): void {
   if (isAgent(caller.actor) && env !== "dev")
     throw refuse(
       "permission_denied",
@@ -82,7 +86,7 @@ export async function ranIn(
  * The version to roll back to when none is named: the newest version older than `activeVersion` that was
  * promoted to `env`. Never a newer one: rolling back twice goes further back, it does not toggle.
  */
-async function previousActive(
+export async function previousActive(
   tx: RegistryTx,
   input: { tenantId: string; extensionId: string },
   env: Env,
@@ -152,10 +156,11 @@ async function pin(ctx: RegistryContext, caller: Caller, input: PinInput): Promi
   ctx.checkTenant(caller, input.tenantId);
   const env = checkEnv(input.env);
   checkAgentInDev(caller, env, "pin");
-  if (!/^(process|domain|agent):\S+$/.test(input.consumerRef))
+  // The runtime catalog's CONSUMER_REF: a pin the catalog would refuse must never reach it.
+  if (!/^(process|domain|agent):\S{1,248}$/.test(input.consumerRef))
     throw new ExtensionError(
       "invalid_argument",
-      `consumer_ref ${JSON.stringify(input.consumerRef)} must be process:<id>, domain:<domain>/<point> or agent:<id>`,
+      `consumer_ref ${JSON.stringify(input.consumerRef.slice(0, 64))} must be process:<id>, domain:<domain>/<point> or agent:<id>, at most 256 characters`,
     );
   return ctx.write(async (tx, changed) => {
     await ctx.extensionView(tx, input.tenantId, input.extensionId);

@@ -10,7 +10,9 @@ export const RULES = Object.freeze({
   agentCannotApprove: "agent_cannot_approve",
   /** Rejections are reviews, and reviews are human. */
   agentCannotReview: "agent_cannot_review",
-  /** An agent may roll back, pin, or bind a domain extension point only in dev. */
+  /** A service identity (`service:<id>`, a runtime) calls RollbackOnSlo only, and only a service calls it. */
+  serviceScope: "service_scope",
+  /** An agent may roll back, pin, bind a domain extension point, or throw a kill switch only in dev. */
   agentCannotRollback: "agent_cannot_rollback",
   /** An agent creates drafts, and uploads sources, up to its maximum risk tier. */
   agentRiskTier: "agent_risk_tier",
@@ -171,6 +173,11 @@ export function createGovernance(options: GovernanceOptions = {}): Governance {
 /** True for `agent:<id>` callers. */
 export function isAgent(actor: string): boolean {
   return actor.startsWith("agent:");
+}
+
+/** Whether the actor is a platform service (`service:<id>`): it may call RollbackOnSlo only. */
+export function isService(actor: string): boolean {
+  return actor.startsWith("service:");
 }
 
 /** Rank of a tier, to compare them. */

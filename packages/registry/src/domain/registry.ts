@@ -180,6 +180,34 @@ export interface Registry {
     caller: Caller,
     input: DomainPointKey & { comment?: string },
   ): Promise<DomainBindingRecord>;
+  /**
+   * Disable: the kill switch. Switches `version` (every version when empty) of the extension off in `env`;
+   * the catalog of `env` marks it `disabled`. Returns the versions switched off there ("" for all), sorted.
+   */
+  disable(
+    caller: Caller,
+    input: { tenantId: string; extensionId: string; env: Env; version?: string | undefined; reason: string },
+  ): Promise<string[]>;
+  /** Enable: releases a kill switch thrown by {@link disable}. Returns the versions still switched off. */
+  enable(
+    caller: Caller,
+    input: { tenantId: string; extensionId: string; env: Env; version?: string | undefined; reason: string },
+  ): Promise<string[]>;
+  /**
+   * RollbackOnSlo: a runtime (a `service:` caller) reports a fast burn of `version`'s SLO; when it is still
+   * active in `env`, `env` rolls back to the previous version, with an event naming the SLO.
+   */
+  rollbackOnSlo(
+    caller: Caller,
+    input: {
+      tenantId: string;
+      extensionId: string;
+      env: Env;
+      version: string;
+      slo: string;
+      burnRate: number;
+    },
+  ): Promise<{ rolledBack: boolean; extension: ExtensionView }>;
   /** Resolves when no compile is queued or running and every listener has run. */
   idle(): Promise<void>;
   /**

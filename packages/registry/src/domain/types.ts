@@ -173,6 +173,19 @@ export interface PinRecord {
   comment: string;
 }
 
+/** A kill switch thrown (the Disable RPC): one version of an extension, or all of them, off in an environment. */
+export interface DisabledRecord {
+  tenantId: string;
+  extensionId: string;
+  env: Env;
+  /** The version switched off; "" for every version of the extension. */
+  version: string;
+  disabledBy: Actor;
+  disabledAt: string;
+  /** Why, as the caller said. */
+  reason: string;
+}
+
 /**
  * A domain extension point bound to an extension, for one tenant in one environment (the proto's
  * DomainBinding: a DomainExtensionConfig in force, spec 479 §4.2).
@@ -209,6 +222,8 @@ export const EVENT_TYPES = [
   "unpinned",
   "domain_bound",
   "domain_unbound",
+  "disabled",
+  "enabled",
 ] as const;
 /** One of {@link EVENT_TYPES}. */
 export type EventType = (typeof EVENT_TYPES)[number];

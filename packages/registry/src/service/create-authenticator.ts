@@ -3,8 +3,11 @@ import { ExtensionError } from "@ameide-ext/contract";
 import { jwtVerify } from "jose";
 import type { Caller } from "../domain/registry.js";
 
-/** An identity the registry accepts: `user:<id>` or `agent:<id>`. */
-export const IDENTITY_PATTERN = /^(user|agent):[A-Za-z0-9._@-]{1,128}$/;
+/**
+ * An identity the registry accepts: `user:<id>`, `agent:<id>`, or `service:<id>` (a platform service such as
+ * a runtime, which may call RollbackOnSlo and nothing else).
+ */
+export const IDENTITY_PATTERN = /^(user|agent|service):[A-Za-z0-9._@-]{1,128}$/;
 
 /** One static token of the config file. */
 export interface StaticToken {
@@ -52,7 +55,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     if (!IDENTITY_PATTERN.test(t.identity))
       throw new ExtensionError(
         "invalid_argument",
-        `identity ${JSON.stringify(t.identity)} must be user:<id> or agent:<id>`,
+        `identity ${JSON.stringify(t.identity)} must be user:<id>, agent:<id> or service:<id>`,
       );
     if (!Array.isArray(t.tenants) || t.tenants.length === 0)
       throw new ExtensionError("invalid_argument", `${t.identity} names no tenants (use ["*"] for all)`);

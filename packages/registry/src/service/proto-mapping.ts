@@ -134,6 +134,8 @@ const EVENT_TO: Record<EventType, ExtensionEventType> = {
   unpinned: ExtensionEventType.UNPINNED,
   domain_bound: ExtensionEventType.DOMAIN_BOUND,
   domain_unbound: ExtensionEventType.DOMAIN_UNBOUND,
+  disabled: ExtensionEventType.DISABLED,
+  enabled: ExtensionEventType.ENABLED,
 };
 
 const ts = (iso: string | undefined) => (iso ? timestampFromDate(new Date(iso)) : undefined);

@@ -133,7 +133,7 @@ export const REGISTRY_CONFIG_SCHEMA = {
             required: ["token", "identity", "tenants"],
             properties: {
               token: { type: "string", minLength: 16 },
-              identity: { type: "string", pattern: "^(user|agent):[A-Za-z0-9._@-]{1,128}$" },
+              identity: { type: "string", pattern: "^(user|agent|service):[A-Za-z0-9._@-]{1,128}$" },
               tenants: { type: "array", minItems: 1, items: { type: "string", minLength: 1 } },
             },
           },

@@ -7,6 +7,7 @@ import {
 import { Environment, ExtensionService, SourceLanguage } from "@ameide-ext/proto";
 import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { isService, RULES, refuse } from "../domain/governance.js";
 import type { Caller, Registry } from "../domain/registry.js";
 import type { RevisionRecord } from "../domain/types.js";
 import type { Authenticator } from "./create-authenticator.js";
@@ -42,10 +43,18 @@ export function toRegistryConnectError(cause: unknown): ConnectError {
  */
 export function registryRoutes(registry: Registry, authenticate: Authenticator) {
   const guard =
-    <Req, Res>(fn: (req: Req, caller: Caller) => Promise<Res>) =>
+    <Req, Res>(fn: (req: Req, caller: Caller) => Promise<Res>, forServices = false) =>
     async (req: Req, ctx: HandlerContext): Promise<Res> => {
       try {
-        return await fn(req, await authenticate(ctx.requestHeader.get("authorization")));
+        const caller = await authenticate(ctx.requestHeader.get("authorization"));
+        // A service credential (a runtime's) reports SLO burns, and does nothing else.
+        if (isService(caller.actor) && !forServices)
+          throw refuse(
+            "permission_denied",
+            RULES.serviceScope,
+            `${caller.actor} is a service: it may call RollbackOnSlo only`,
+          );
+        return await fn(req, caller);
       } catch (cause) {
         throw toRegistryConnectError(cause);
       }
@@ -141,6 +150,16 @@ export function registryRoutes(registry: Registry, authenticate: Authenticator) 
           await registry.clearDomainBinding(caller, { ...req, env: envFrom(req.env) }),
         ),
       })),
+      disable: guard(async (req, caller) => ({
+        disabledVersions: await registry.disable(caller, { ...req, env: envFrom(req.env) }),
+      })),
+      enable: guard(async (req, caller) => ({
+        disabledVersions: await registry.enable(caller, { ...req, env: envFrom(req.env) }),
+      })),
+      rollbackOnSlo: guard(async (req, caller) => {
+        const r = await registry.rollbackOnSlo(caller, { ...req, env: envFrom(req.env) });
+        return { rolledBack: r.rolledBack, extension: extensionTo(r.extension) };
+      }, true),
       listEvents: guard(async (req, caller) => {
         const r = await registry.listEvents(caller, req);
         const defs = new Map<string, RevisionRecord>();

@@ -123,6 +123,21 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze<Migration[]>([
     name: "events_by_actor: the versions an agent created in the last hour, for its rate limit",
     statements: () => ["CREATE INDEX events_by_actor ON events (actor, type, time)"],
   },
+  {
+    version: 5,
+    name: "disabled_versions: the kill switches thrown per environment (version '' for every version)",
+    statements: () => [
+      `CREATE TABLE disabled_versions (
+          tenant_id TEXT NOT NULL,
+          extension_id TEXT NOT NULL,
+          env TEXT NOT NULL,
+          version TEXT NOT NULL,
+          disabled_by TEXT NOT NULL,
+          disabled_at TEXT NOT NULL,
+          reason TEXT NOT NULL,
+          PRIMARY KEY (tenant_id, extension_id, env, version))`,
+    ],
+  },
 ]);
 
 /**

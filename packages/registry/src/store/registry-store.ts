@@ -2,6 +2,7 @@ import { ExtensionError } from "@ameide-ext/contract";
 import type {
   ApprovalRecord,
   DeploymentRecord,
+  DisabledRecord,
   DomainBindingRecord,
   DraftRequestRecord,
   Env,
@@ -84,6 +85,14 @@ export interface RegistryTx {
   setPin(pin: PinRecord): Promise<void>;
   /** Removes a pin; false when there was none. */
   deletePin(tenantId: string, extensionId: string, env: Env, consumerRef: string): Promise<boolean>;
+  /** The kill switches thrown for an extension in `env` (every environment when unset), by version. */
+  listDisabled(tenantId: string, extensionId: string, env?: Env): Promise<DisabledRecord[]>;
+  /** The kill switches thrown in `env`, all tenants. */
+  listEnvDisabled(env: Env): Promise<DisabledRecord[]>;
+  /** Throws a kill switch (replaces the one of the same version, with its new reason). */
+  setDisabled(record: DisabledRecord): Promise<void>;
+  /** Releases a kill switch; false when it was not thrown. */
+  deleteDisabled(tenantId: string, extensionId: string, env: Env, version: string): Promise<boolean>;
   /** One point's binding; `forUpdate` locks its row until the transaction ends. */
   getDomainBinding(key: DomainBindingKey, forUpdate?: boolean): Promise<DomainBindingRecord | undefined>;
   /** A tenant's bindings (of one environment, of one domain, when given), by env, domain and point. */
@@ -560,6 +569,60 @@ function eventRows(
   };
 }
 
+function disabledFromRow(r: SqlRow): DisabledRecord {
+  return {
+    tenantId: str(r.tenant_id),
+    extensionId: str(r.extension_id),
+    env: str(r.env) as Env,
+    version: str(r.version),
+    disabledBy: str(r.disabled_by),
+    disabledAt: str(r.disabled_at),
+    reason: str(r.reason),
+  };
+}
+
+/** The disabled_versions table: the kill switches. */
+function disabledRows(
+  q: SqlQuery,
+): Pick<RegistryTx, "listDisabled" | "listEnvDisabled" | "setDisabled" | "deleteDisabled"> {
+  return {
+    async listDisabled(tenantId, extensionId, env) {
+      const rows =
+        env === undefined
+          ? await q(
+              "SELECT * FROM disabled_versions WHERE tenant_id = $1 AND extension_id = $2 ORDER BY env, version",
+              [tenantId, extensionId],
+            )
+          : await q(
+              "SELECT * FROM disabled_versions WHERE tenant_id = $1 AND extension_id = $2 AND env = $3 ORDER BY version",
+              [tenantId, extensionId, env],
+            );
+      return rows.map(disabledFromRow);
+    },
+    async listEnvDisabled(env) {
+      return (
+        await q("SELECT * FROM disabled_versions WHERE env = $1 ORDER BY tenant_id, extension_id, version", [
+          env,
+        ])
+      ).map(disabledFromRow);
+    },
+    async setDisabled(d) {
+      await q(
+        `INSERT INTO disabled_versions (tenant_id, extension_id, env, version, disabled_by, disabled_at, reason) VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (tenant_id, extension_id, env, version) DO UPDATE SET disabled_by = excluded.disabled_by, disabled_at = excluded.disabled_at, reason = excluded.reason`,
+        [d.tenantId, d.extensionId, d.env, d.version, d.disabledBy, d.disabledAt, d.reason],
+      );
+    },
+    async deleteDisabled(tenantId, extensionId, env, version) {
+      const rows = await q(
+        "DELETE FROM disabled_versions WHERE tenant_id = $1 AND extension_id = $2 AND env = $3 AND version = $4 RETURNING version",
+        [tenantId, extensionId, env, version],
+      );
+      return rows.length > 0;
+    },
+  };
+}
+
 /** One transaction's reads and writes over its query function. */
 function txOver(q: SqlQuery, dialect: SqlDriver["dialect"]): RegistryTx {
   return {
@@ -568,6 +631,7 @@ function txOver(q: SqlQuery, dialect: SqlDriver["dialect"]): RegistryTx {
     ...approvalRows(q),
     ...deploymentRows(q),
     ...domainBindingRows(q),
+    ...disabledRows(q),
     ...eventRows(q, dialect),
   };
 }

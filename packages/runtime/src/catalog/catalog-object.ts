@@ -15,7 +15,7 @@ export interface CatalogObjectUrl {
 }
 
 /** The sections a catalog object may carry; the rest (`runtime`, `host_services`) stays in the runtime's config file. */
-export const CATALOG_OBJECT_SECTIONS = ["env", "extensions", "latest"] as const;
+export const CATALOG_OBJECT_SECTIONS = ["env", "extensions", "latest", "pins"] as const;
 
 /** The most bytes a catalog object may have (the catalog file's own bound: 100,000 entries of ~1 KiB would not fit anyway). */
 export const MAX_CATALOG_OBJECT_BYTES = 64 * 1024 * 1024;
@@ -119,7 +119,7 @@ export async function fetchCatalogObject(
 /**
  * Builds the catalog in force from the runtime's config file (`base`: its
  * `runtime` and `host_services`) and a catalog object's text (its `env`,
- * `extensions` and `latest`), with every check of parseCatalog. Refuses,
+ * `extensions`, `latest` and consumers' `pins`), with every check of parseCatalog. Refuses,
  * `invalid_argument / invalid_manifest`: text that is not a JSON/YAML object,
  * an object with other sections (settings and host endpoints are the
  * runtime's own, never the registry's), and an object for another
@@ -158,6 +158,7 @@ export function catalogFromObject(base: CatalogFile, text: string, source: strin
     );
   const merged: Record<string, unknown> = { ...base, ...object };
   if (object.latest === undefined) delete merged.latest;
+  if (object.pins === undefined) delete merged.pins;
   if (merged.env === undefined) delete merged.env;
   return createCatalog(merged as unknown as CatalogFile, { source });
 }

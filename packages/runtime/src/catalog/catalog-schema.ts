@@ -27,6 +27,8 @@ export interface CatalogFileEntry {
   disabled?: boolean;
   /** Recorded invocations of this version (docs/runtime-service.md, "Recordings"). */
   recording?: CatalogFileRecording;
+  /** The version's service level objective, watched by burn rates (docs/runtime-service.md, "SLOs"). */
+  slo?: CatalogFileSlo;
 }
 
 /** How a version's invocations are recorded: every error, and this fraction of its successes. */
@@ -36,6 +38,39 @@ export interface CatalogFileRecording {
   /** True: the input is never stored, only its sha256 (such a recording cannot be replayed). Default false. */
   sensitive_input?: boolean;
 }
+
+/** A service level objective of one extension version (spec 479 §6.5). */
+export interface CatalogFileSlo {
+  /** The share of invocations that may fail technically, e.g. 0.01 (1%). Bounds SLO_BOUNDS.errorRate. */
+  error_rate: number;
+  /** The 99th percentile latency objective in milliseconds: at most 1% of invocations slower. Optional. */
+  p99_ms?: number;
+  /** The fast-burn window, e.g. "1h" (default): fast burn over it and 1/12 of it, slow burn over 6× and 1/2. */
+  window?: string;
+  /** A fast burn also asks the registry to roll the environment back to the previous version. Default false. */
+  auto_rollback?: boolean;
+}
+
+/** The bounds of an SLO's fields. */
+export const SLO_BOUNDS = Object.freeze({
+  errorRate: { min: 0.0001, max: 0.5 },
+  p99Ms: { min: 1, max: 600_000 },
+  /** The window: 1 minute to 7 days, as `<n>m`, `<n>h` or `<n>d`. */
+  windowMs: { min: 60_000, max: 7 * 86_400_000 },
+});
+
+/** JSON Schema of {@link CatalogFileSlo}. */
+export const SLO_SCHEMA = {
+  type: "object",
+  additionalProperties: false,
+  required: ["error_rate"],
+  properties: {
+    error_rate: { type: "number", minimum: SLO_BOUNDS.errorRate.min, maximum: SLO_BOUNDS.errorRate.max },
+    p99_ms: { type: "integer", minimum: SLO_BOUNDS.p99Ms.min, maximum: SLO_BOUNDS.p99Ms.max },
+    window: { type: "string", pattern: "^[1-9][0-9]{0,5}[mhd]$" },
+    auto_rollback: { type: "boolean" },
+  },
+} as const;
 
 /** Where the host calls to one service go. */
 export interface CatalogFileHostService {
@@ -131,6 +166,12 @@ export interface CatalogFile {
   extensions: CatalogFileEntry[];
   /** Rollback pins: `"<tenant>/<extension>": "<version>"` makes "latest" resolve to that version. */
   latest?: Record<string, string>;
+  /**
+   * Consumer pins (the registry's Pin): `"<tenant>/<extension>": { "<consumer_ref>": "<version>" }` makes
+   * "latest" resolve to that version for a request whose `consumer_ref` is that consumer
+   * (`process:<id>`, `domain:<domain>/<point>`, `agent:<id>`).
+   */
+  pins?: Record<string, Record<string, string>>;
   /** Endpoints of the services host calls may reach, by fully qualified service name. */
   host_services?: Record<string, CatalogFileHostService>;
   runtime?: CatalogFileRuntime;
@@ -140,6 +181,8 @@ const ID = "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$";
 const VERSION = "^(?!latest$)[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$";
 const SERVICE = "^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$";
 const METHOD = "^[A-Za-z_][A-Za-z0-9_]*$";
+/** A consumer of a pin: `process:<id>`, `domain:<domain>/<point>` or `agent:<id>`, at most 256 characters. */
+export const CONSUMER_REF = "^(process|domain|agent):[^\\s]{1,248}$";
 const int = (min: number, max: number) => ({ type: "integer", minimum: min, maximum: max }) as const;
 
 const TENANTS = {
@@ -241,6 +284,7 @@ export const CATALOG_SCHEMA = {
               sensitive_input: { type: "boolean" },
             },
           },
+          slo: SLO_SCHEMA,
         },
       },
     },
@@ -248,6 +292,16 @@ export const CATALOG_SCHEMA = {
       type: "object",
       propertyNames: { pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}/[A-Za-z0-9][A-Za-z0-9._-]{0,127}$" },
       additionalProperties: { type: "string", pattern: VERSION },
+    },
+    pins: {
+      type: "object",
+      propertyNames: { pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}/[A-Za-z0-9][A-Za-z0-9._-]{0,127}$" },
+      additionalProperties: {
+        type: "object",
+        maxProperties: 10_000,
+        propertyNames: { pattern: CONSUMER_REF },
+        additionalProperties: { type: "string", pattern: VERSION },
+      },
     },
     host_services: {
       type: "object",

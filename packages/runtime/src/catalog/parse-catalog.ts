@@ -10,7 +10,7 @@ import { Ajv, type ErrorObject } from "ajv";
 import { parse as parseYaml } from "yaml";
 import type { HostCallPolicy } from "../engine/types.js";
 import { type ModuleRef, parseModuleRef } from "../store/module-ref.js";
-import { CATALOG_SCHEMA, type CatalogFile, type CatalogFileRuntime } from "./catalog-schema.js";
+import { CATALOG_SCHEMA, type CatalogFile, type CatalogFileRuntime, SLO_BOUNDS } from "./catalog-schema.js";
 import { compareVersions } from "./compare-versions.js";
 import { refOutsideTenant } from "./ref-outside-tenant.js";
 
@@ -29,6 +29,8 @@ export interface CatalogEntry {
   readonly policy: HostCallPolicy;
   /** The kill switch. */
   readonly disabled: boolean;
+  /** The version's SLO, when the catalog gives one. */
+  readonly slo: SloSpec | undefined;
   /** "<tenant>/<extension>/<version>": the circuit breaker's key, and the logs'. */
   readonly key: string;
   /** How its invocations are recorded: every error, `sample` of its successes; `sensitiveInput` keeps only the input's sha256. */
@@ -37,6 +39,27 @@ export interface CatalogEntry {
 
 /** The fraction of successful invocations recorded when the catalog does not say: 1%. */
 export const DEFAULT_RECORDING_SAMPLE = 0.01;
+
+/** An entry's SLO, checked (catalog-schema.ts, CatalogFileSlo). */
+export interface SloSpec {
+  /** The share of invocations that may fail technically. */
+  readonly errorRate: number;
+  /** The 99th percentile latency objective, ms; undefined when the SLO has none. */
+  readonly p99Ms: number | undefined;
+  /** The fast-burn window, ms. */
+  readonly windowMs: number;
+  /** As written, e.g. "1h": the metrics' and the events' name of it. */
+  readonly window: string;
+  /** A fast burn asks the registry to roll back. */
+  readonly autoRollback: boolean;
+}
+
+/** The milliseconds of a window written `<n>m`, `<n>h` or `<n>d`. */
+export function windowMs(window: string): number {
+  const n = Number(window.slice(0, -1));
+  const unit = window.at(-1);
+  return n * (unit === "d" ? 86_400_000 : unit === "h" ? 3_600_000 : 60_000);
+}
 
 /** Where host calls to one service go. */
 export interface HostServiceEndpoint {
@@ -62,9 +85,10 @@ export interface Catalog {
    * (numeric-aware). Throws `not_found` when the tenant has no such
    * extension or version, which is also what another tenant's extension
    * gives: nothing tells the two apart. An empty version is
-   * `invalid_argument`.
+   * `invalid_argument`. With `consumerRef` (the request's `consumer_ref`), "latest" is the version
+   * `pins` pins that consumer to, when it pins one.
    */
-  resolve(tenantId: string, extensionId: string, version: string): CatalogEntry;
+  resolve(tenantId: string, extensionId: string, version: string, consumerRef?: string): CatalogEntry;
 }
 
 /** Options of {@link parseCatalog}. */
@@ -106,7 +130,7 @@ function invalid(source: string, problems: Problem[]): ExtensionError {
  * refuses, a malformed `wasm_blob_ref`, one outside `extensions/<its tenant>/`
  * (then the reason is `module_ref_outside_tenant`), the same version twice, a low-tier
  * entry with host calls, a medium-tier entry allowing a method not marked
- * read-only, and a `latest` pin naming a version the catalog does not have.
+ * read-only, and a `latest` or consumer pin (`pins`) naming a version the catalog does not have.
  */
 export function parseCatalog(text: string, options: ParseCatalogOptions = {}): Catalog {
   const source = options.source ?? "catalog";
@@ -128,6 +152,8 @@ export function createCatalog(doc: CatalogFile, options: ParseCatalogOptions = {
 interface ExtensionVersions {
   versions: Map<string, CatalogEntry>;
   latest: CatalogEntry;
+  /** Consumer pins: consumer_ref → the entry "latest" is for it. */
+  pins?: Map<string, CatalogEntry>;
 }
 
 function buildCatalog(doc: unknown, hash: string, source: string): Catalog {
@@ -185,6 +211,20 @@ function buildCatalog(doc: unknown, hash: string, source: string): Catalog {
     };
     if (raw.limits?.host_calls_per_invocation !== undefined)
       policy.maxCalls = raw.limits.host_calls_per_invocation;
+    let slo: SloSpec | undefined;
+    if (raw.slo) {
+      const window = raw.slo.window ?? "1h";
+      const ms = windowMs(window);
+      if (ms < SLO_BOUNDS.windowMs.min || ms > SLO_BOUNDS.windowMs.max)
+        problems.push({ path: `${path}/slo/window`, message: `is ${window}, it must be from 1m to 7d` });
+      slo = Object.freeze({
+        errorRate: raw.slo.error_rate,
+        p99Ms: raw.slo.p99_ms,
+        windowMs: ms,
+        window,
+        autoRollback: raw.slo.auto_rollback === true,
+      });
+    }
     const entry: CatalogEntry = Object.freeze({
       tenantId: raw.tenant_id,
       extensionId: raw.extension_id,
@@ -195,6 +235,7 @@ function buildCatalog(doc: unknown, hash: string, source: string): Catalog {
       limits: Object.freeze(limits),
       policy,
       disabled: raw.disabled === true,
+      slo,
       key: `${raw.tenant_id}/${raw.extension_id}/${raw.version}`,
       recording: Object.freeze({
         sample: raw.recording?.sample ?? DEFAULT_RECORDING_SAMPLE,
@@ -231,6 +272,22 @@ function buildCatalog(doc: unknown, hash: string, source: string): Catalog {
     }
     (byTenant.get(tenantId)?.get(extensionId) as ExtensionVersions).latest = pinned;
   }
+  for (const [name, consumers] of Object.entries(file.pins ?? {})) {
+    const [tenantId, extensionId] = name.split("/") as [string, string];
+    const ext = byTenant.get(tenantId)?.get(extensionId);
+    for (const [consumer, version] of Object.entries(consumers)) {
+      const pinned = ext?.versions.get(version);
+      if (!ext || !pinned) {
+        problems.push({
+          path: `/pins/${name}/${consumer}`,
+          message: `pins version ${JSON.stringify(version)}, which the catalog does not have for ${name}`,
+        });
+        continue;
+      }
+      ext.pins ??= new Map();
+      ext.pins.set(consumer, pinned);
+    }
+  }
   if (problems.length > 0) throw invalid(source, problems);
 
   const hostServices = new Map<string, HostServiceEndpoint>();
@@ -243,7 +300,7 @@ function buildCatalog(doc: unknown, hash: string, source: string): Catalog {
     entries: Object.freeze(entries),
     hostServices,
     runtime: Object.freeze({ ...(file.runtime ?? {}) }),
-    resolve(tenantId: string, extensionId: string, version: string): CatalogEntry {
+    resolve(tenantId: string, extensionId: string, version: string, consumerRef?: string): CatalogEntry {
       if (version === "")
         throw new ExtensionError(
           "invalid_argument",
@@ -252,7 +309,11 @@ function buildCatalog(doc: unknown, hash: string, source: string): Catalog {
           { field: "version" },
         );
       const ext = byTenant.get(tenantId)?.get(extensionId);
-      const entry = ext && (version === "latest" ? ext.latest : ext.versions.get(version));
+      const entry =
+        ext &&
+        (version === "latest"
+          ? (consumerRef && ext.pins?.get(consumerRef)) || ext.latest
+          : ext.versions.get(version));
       if (!entry)
         throw new ExtensionError(
           "not_found",

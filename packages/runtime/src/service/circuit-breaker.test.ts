@@ -70,4 +70,21 @@ describe("createCircuitBreakers()", () => {
     advance(499);
     expect(() => breakers.admit("acme/x/1")).toThrow();
   });
+
+  it("trip() opens a breaker at once, says why in the refusal, and a good probe after the cool-down closes it", () => {
+    const { breakers, run, advance, changes } = setup(3, 1000);
+    breakers.trip("acme/x/1", "by its SLO");
+    expect(breakers.state("acme/x/1")).toBe("open");
+    expect(() => breakers.admit("acme/x/1")).toThrowError(
+      expect.objectContaining({
+        code: "unavailable",
+        reason: "circuit_open",
+        message: expect.stringContaining("by its SLO"),
+      }),
+    );
+    advance(1000);
+    run(false);
+    expect(breakers.state("acme/x/1")).toBe("closed");
+    expect(changes.map((c) => c.to)).toEqual(["open", "half_open", "closed"]);
+  });
 });

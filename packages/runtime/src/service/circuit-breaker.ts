@@ -41,6 +41,11 @@ export interface CircuitBreakers {
   admit(key: string): CircuitPermit;
   /** Reports how a call admitted by {@link admit} went: `failed` for a technical error. */
   record(permit: CircuitPermit, failed: boolean): void;
+  /**
+   * Opens a breaker now, whatever its failures (an SLO's fast burn, slo-guard.ts): it refuses calls for a
+   * cool-down, then lets one probe through as usual. `why` goes into the refusals' message. No-op when open.
+   */
+  trip(key: string, why: string): void;
   /** The state of one breaker. */
   state(key: string): CircuitState;
   /** Forgets breakers whose keys `keep` rejects (after a catalog reload). */
@@ -52,6 +57,8 @@ interface Breaker {
   failures: number;
   openedAt: number;
   probing: boolean;
+  /** Why it was tripped (trip), until it closes; undefined when it opened on consecutive errors. */
+  tripped?: string | undefined;
 }
 
 /**
@@ -75,14 +82,17 @@ export function createCircuitBreakers(options: CircuitBreakerOptions = {}): Circ
     const from = b.state;
     b.state = to;
     if (to === "open") b.openedAt = now();
-    if (to === "closed") b.failures = 0;
+    if (to === "closed") {
+      b.failures = 0;
+      b.tripped = undefined;
+    }
     options.onChange?.({ key, from, to, failures: b.failures });
   };
 
   const refuse = (key: string, b: Breaker): ExtensionError =>
     new ExtensionError(
       "unavailable",
-      `${key} is switched off by its circuit breaker after ${b.failures} consecutive technical errors; it retries in ${Math.max(0, Math.ceil(b.openedAt + coolDownMs - now()))} ms`,
+      `${key} is switched off by its circuit breaker ${b.tripped ?? `after ${b.failures} consecutive technical errors`}; it retries in ${Math.max(0, Math.ceil(b.openedAt + coolDownMs - now()))} ms`,
       "circuit_open",
       { key, state: b.state },
     );
@@ -122,6 +132,17 @@ export function createCircuitBreakers(options: CircuitBreakerOptions = {}): Circ
       }
       b.failures++;
       if (b.failures >= threshold) move(permit.key, b, "open");
+    },
+    trip(key, why) {
+      let b = breakers.get(key);
+      if (b?.state === "open") return;
+      if (!b) {
+        b = { state: "closed", failures: 0, openedAt: 0, probing: false };
+        breakers.set(key, b);
+      }
+      b.probing = false;
+      b.tripped = why;
+      move(key, b, "open");
     },
     state(key) {
       return breakers.get(key)?.state ?? "closed";

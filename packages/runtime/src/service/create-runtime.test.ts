@@ -136,7 +136,7 @@ describe("createRuntime()", () => {
       }),
     );
     expect(await runtime.metrics.render()).toMatch(
-      /ameide_ext_integrity_failures_total\{tenant_id="acme",extension_id="tampered",version="1"\} 1/,
+      /ameide_ext_integrity_failures_total\{tenant_id="acme",extension_id="tampered",version="1",kind="process"\} 1/,
     );
   });
 
@@ -226,7 +226,7 @@ describe("createRuntime()", () => {
       extension_id: "echo",
       version: "10",
       requested_version: "latest",
-      kind: "process_hook",
+      kind: "process",
       outcome: "ok",
       error_code: "",
     });
@@ -241,7 +241,7 @@ describe("createRuntime()", () => {
   it("counts an invocation in /metrics as soon as its response is back", async () => {
     const count = async () =>
       Number(
-        /ameide_ext_invocations_total\{tenant_id="acme",extension_id="echo",version="10",outcome="ok"\} (\d+)/.exec(
+        /ameide_ext_invocations_total\{tenant_id="acme",extension_id="echo",version="10",kind="process",outcome="ok"\} (\d+)/.exec(
           await runtime.metrics.render(),
         )?.[1] ?? 0,
       );
@@ -253,13 +253,16 @@ describe("createRuntime()", () => {
   it("exposes the metrics by extension, version and outcome", async () => {
     const text = await runtime.metrics.render();
     expect(text).toMatch(
-      /ameide_ext_invocation_duration_seconds_bucket\{le="[^"]+",tenant_id="acme",extension_id="echo",version="10",outcome="ok"\}/,
+      /ameide_ext_invocation_duration_seconds_bucket\{le="[^"]+",tenant_id="acme",extension_id="echo",version="10",kind="process",outcome="ok"\}/,
     );
     expect(text).toMatch(
-      /ameide_ext_invocation_fuel_count\{tenant_id="acme",extension_id="echo",version="10"\} \d+/,
+      /ameide_ext_invocation_fuel_count\{tenant_id="acme",extension_id="echo",version="10",kind="process"\} \d+/,
     );
     expect(text).toMatch(
-      /ameide_ext_invocations_total\{tenant_id="acme",extension_id="echo",version="10",outcome="technical_error"\} \d+/,
+      /ameide_ext_invocation_memory_bytes_count\{tenant_id="acme",extension_id="echo",version="10",kind="process"\} \d+/,
+    );
+    expect(text).toMatch(
+      /ameide_ext_invocations_total\{tenant_id="acme",extension_id="echo",version="10",kind="process",outcome="technical_error"\} \d+/,
     );
     expect(text).toMatch(
       /ameide_ext_invocation_errors_total\{[^}]*code="resource_exhausted",reason="fuel"\} 1/,

@@ -22,6 +22,7 @@ import type { BatchItem } from "./batch-dispatch.js";
 import { answerBatch } from "./batch-response.js";
 import { checkBatchSize } from "./batch-size.js";
 import { checkCatalogMemory } from "./check-catalog-memory.js";
+import { consumerRefOf } from "./consumer-ref.js";
 import { createInvocationDispatch } from "./invocation-dispatch.js";
 import { createInvocationRecorder } from "./invocation-recorder.js";
 import { type ResolvedModule, responseFromError, responseFromResult } from "./invocation-response.js";
@@ -31,6 +32,7 @@ import { contextOfRequest } from "./request-context.js";
 import type { RuntimeMetrics } from "./runtime-metrics.js";
 import { createRuntimeParts, type GivenRuntimeParts } from "./runtime-parts.js";
 import { type RuntimeSettings, resolveRuntimeSettings } from "./runtime-settings.js";
+import type { SloRollbackRequester } from "./slo-guard.js";
 
 /** Options of {@link createRuntime}. */
 export interface RuntimeOptions extends GivenRuntimeParts {
@@ -59,6 +61,11 @@ export interface RuntimeOptions extends GivenRuntimeParts {
   defaultMetrics?: boolean | undefined;
   /** Where invocations are recorded. Default: the store `settings.recordings.location` names (none: off). */
   recordingStore?: RecordingStore | undefined;
+  /**
+   * Asks the registry to roll the environment back when a version whose SLO says `auto_rollback` burns
+   * fast (createSloRollbackClient). Unset: a fast burn only trips the version's breaker.
+   */
+  sloRollback?: SloRollbackRequester | undefined;
 }
 
 /** Per-call options of {@link Runtime.invokeExtension}. */
@@ -275,7 +282,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       let result: InvocationResult | undefined;
       try {
         ctx = contextOfRequest(req, catalog.env);
-        entry = catalog.resolve(ctx.tenantId, req.extensionId, req.version);
+        entry = catalog.resolve(ctx.tenantId, req.extensionId, req.version, consumerRefOf(req.consumerRef));
         result = await dispatch.run(req, ctx, entry, callOptions.timeoutMs, traced?.context);
         response = responseFromResult(result, moduleOf(entry));
       } catch (cause) {
@@ -313,7 +320,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       let refusal: ExtensionError | undefined;
       try {
         const ctx = contextOfRequest(req, catalog.env);
-        entry = catalog.resolve(ctx.tenantId, req.extensionId, req.version);
+        entry = catalog.resolve(ctx.tenantId, req.extensionId, req.version, consumerRefOf(req.consumerRef));
         items = await dispatch.runBatch(req.inputsJson, ctx, entry, callOptions.timeoutMs, traced?.context);
       } catch (cause) {
         refusal = ExtensionError.from(cause);

@@ -5,9 +5,13 @@ import {
 } from "@ameide-ext/proto";
 import type { CatalogEntry } from "../catalog/parse-catalog.js";
 import type { GuestLogLine, Outcome } from "../engine/types.js";
+import { hookKind } from "./hook-kind.js";
 
 /** What a log line reads of the request: InvokeExtensionRequest's, or an InvokeExtensionBatchRequest's for one of its inputs. */
-export type InvocationRequestFields = Pick<InvokeExtensionRequest, "ctx" | "extensionId" | "version">;
+export type InvocationRequestFields = Pick<
+  InvokeExtensionRequest,
+  "ctx" | "extensionId" | "version" | "consumerRef"
+>;
 
 /** How much of the guest's log goes into the runtime's line. */
 export interface GuestLogBudget {
@@ -28,6 +32,9 @@ export interface InvocationLogLine {
   extension_id: string;
   version: string;
   requested_version: string;
+  /** Who invoked, as the request's `consumer_ref` said (pins resolve `latest` for it); empty when none. */
+  consumer_ref: string;
+  /** The hook kind (§6.5): `process`, `domain` or `agent`; empty when the request resolved to no entry. */
   kind: string;
   latency_ms: number;
   duration_us: number;
@@ -68,7 +75,8 @@ export function invocationLogLine(
     extension_id: req.extensionId,
     version: entry?.version ?? "",
     requested_version: req.version,
-    kind: entry?.kind ?? "",
+    consumer_ref: req.consumerRef,
+    kind: entry ? hookKind(entry.kind) : "",
     latency_ms: Math.round(latencyMs * 1000) / 1000,
     duration_us: Number(s?.durationUs ?? 0n),
     fuel_used: Number(s?.fuelUsed ?? 0n),
@@ -96,6 +104,8 @@ export interface BatchLogLine {
   extension_id: string;
   version: string;
   requested_version: string;
+  /** As in InvocationLogLine. */
+  consumer_ref: string;
   kind: string;
   inputs: number;
   ok: number;
@@ -138,7 +148,8 @@ export function batchLogLine(
     extension_id: req.extensionId,
     version: entry?.version ?? "",
     requested_version: req.version,
-    kind: entry?.kind ?? "",
+    consumer_ref: req.consumerRef,
+    kind: entry ? hookKind(entry.kind) : "",
     inputs: results.length,
     ...counts,
     not_started: runs.filter((r) => !r.started).length,

@@ -5,7 +5,12 @@ import type { ExecutionContext, InvocationResult } from "../engine/types.js";
 import type { InvocationRecordings } from "../recording/invocation-recordings.js";
 import type { BatchAnswer } from "./batch-response.js";
 import { batchLogLine, type InvocationRequestFields, invocationLogLine } from "./invocation-log.js";
-import { type ExtensionLabels, extensionLabels, type RuntimeMetrics, UNRESOLVED } from "./runtime-metrics.js";
+import {
+  type ExtensionLabels,
+  extensionLabels,
+  type RuntimeMetrics,
+  UNRESOLVED_LABELS,
+} from "./runtime-metrics.js";
 import type { RuntimeSettings } from "./runtime-settings.js";
 
 /** One finished invocation, waiting to be counted and logged. */
@@ -75,9 +80,7 @@ export function createInvocationRecorder(options: {
 }): InvocationRecorder {
   const { metrics, logger } = options;
   const write = (f: FinishedInvocation) => {
-    const labels: ExtensionLabels = f.entry
-      ? extensionLabels(f.entry)
-      : { tenant_id: UNRESOLVED, extension_id: UNRESOLVED, version: UNRESOLVED };
+    const labels: ExtensionLabels = f.entry ? extensionLabels(f.entry) : UNRESOLVED_LABELS;
     const r = f.response;
     metrics.invocation(
       labels,
@@ -86,6 +89,7 @@ export function createInvocationRecorder(options: {
       r.errorReason,
       f.latencyMs / 1000,
       Number(r.stats?.fuelUsed ?? 0n),
+      Number(r.stats?.peakMemoryBytes ?? 0n),
     );
     const technical = f.outcome === "technical_error";
     if (logger.isLevelEnabled(technical ? "warn" : "info")) {
@@ -109,10 +113,13 @@ export function createInvocationRecorder(options: {
    * it started, logged (warn) as a single call's, with its place in the batch.
    */
   const writeInputs = (b: FinishedBatch, from: number, to: number) => {
-    const labels = b.entry
-      ? extensionLabels(b.entry)
-      : { tenant_id: UNRESOLVED, extension_id: UNRESOLVED, version: UNRESOLVED };
-    const quiet: Array<{ outcome: "ok" | "business_error"; seconds: number; fuel: number }> = [];
+    const labels = b.entry ? extensionLabels(b.entry) : UNRESOLVED_LABELS;
+    const quiet: Array<{
+      outcome: "ok" | "business_error";
+      seconds: number;
+      fuel: number;
+      memoryBytes: number;
+    }> = [];
     for (let i = from; i < to; i++) {
       const response = b.results[i] as InvokeExtensionResponse;
       const run = b.runs[i];
@@ -122,13 +129,15 @@ export function createInvocationRecorder(options: {
           outcome,
           seconds: (run?.latencyMs ?? 0) / 1000,
           fuel: Number(response.stats?.fuelUsed ?? 0n),
+          memoryBytes: Number(response.stats?.peakMemoryBytes ?? 0n),
         });
         continue;
       }
       const latencyMs = run?.latencyMs ?? 0;
       if (run?.started)
         write({ req: b.req, entry: b.entry, response, outcome, latencyMs, logs: run.logs, batchIndex: i });
-      else metrics.invocation(labels, outcome, response.errorCode, response.errorReason, latencyMs / 1000, 0);
+      else
+        metrics.invocation(labels, outcome, response.errorCode, response.errorReason, latencyMs / 1000, 0, 0);
     }
     if (quiet.length > 0) metrics.invocationsOfBatch(labels, quiet);
   };

@@ -265,13 +265,14 @@ describe("Runtime.invokeExtensionBatch()", () => {
   it("counts each input in the metrics and logs one invocation_batch line", async () => {
     const count = (text: string, series: string) =>
       Number(new RegExp(`^${series} (\\d+)$`, "m").exec(text)?.[1] ?? 0);
-    const labels = 'tenant_id="acme",extension_id="echo",version="1"';
+    const labels = 'tenant_id="acme",extension_id="echo",version="1",kind="process"';
     const series = [
       `ameide_ext_invocations_total{${labels},outcome="ok"}`,
       `ameide_ext_invocations_total{${labels},outcome="business_error"}`,
       `ameide_ext_invocations_total{${labels},outcome="technical_error"}`,
       `ameide_ext_invocation_duration_seconds_count{${labels},outcome="ok"}`,
       `ameide_ext_invocation_fuel_count{${labels}}`,
+      `ameide_ext_invocation_memory_bytes_count{${labels}}`,
     ];
     const textBefore = await runtime.metrics.render(); // records what earlier tests left queued
     const before = lines.length;
@@ -279,7 +280,7 @@ describe("Runtime.invokeExtensionBatch()", () => {
       batch("echo", [{ a: 1 }, { mode: "fail" }, { mode: "trap" }, { a: 4 }, { a: 5 }]),
     );
     const textAfter = await runtime.metrics.render();
-    expect(series.map((x) => count(textAfter, x) - count(textBefore, x))).toEqual([3, 1, 1, 3, 5]);
+    expect(series.map((x) => count(textAfter, x) - count(textBefore, x))).toEqual([3, 1, 1, 3, 5, 5]);
     const mine = lines.slice(before);
     const summary = mine.filter((l) => l.event === "invocation_batch");
     expect(summary).toHaveLength(1);

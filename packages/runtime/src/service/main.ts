@@ -14,6 +14,7 @@ import { pino } from "pino";
 import { createRuntime } from "./create-runtime.js";
 import { loadRuntimeConfig } from "./load-runtime-config.js";
 import { createLogDestination } from "./log-destination.js";
+import { sloRollbackFromEnv } from "./slo-rollback-env.js";
 import { startRuntimeServer } from "./start-runtime-server.js";
 import { startTracing, type Tracing } from "./start-tracing.js";
 
@@ -149,6 +150,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: MainIo = 
       settings: config.settings,
       logger,
       tracer: tracing?.tracer,
+      sloRollback: await sloRollbackFromEnv(env),
     });
   } catch (cause) {
     await tracing?.shutdown();

@@ -1,6 +1,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { CatalogEntry } from "../catalog/parse-catalog.js";
 import type { CircuitState } from "./circuit-breaker.js";
+import { hookKind } from "./hook-kind.js";
 
 /** Label value for requests that resolved to no catalog entry, so unknown ids cannot grow the label sets. */
 export const UNRESOLVED = "(unresolved)";
@@ -10,12 +11,27 @@ export interface ExtensionLabels {
   tenant_id: string;
   extension_id: string;
   version: string;
+  /** The hook kind (§6.5): `process`, `domain`, `agent`. */
+  kind: string;
 }
 
 /** The labels of a catalog entry's invocations. */
 export function extensionLabels(entry: CatalogEntry): ExtensionLabels {
-  return { tenant_id: entry.tenantId, extension_id: entry.extensionId, version: entry.version };
+  return {
+    tenant_id: entry.tenantId,
+    extension_id: entry.extensionId,
+    version: entry.version,
+    kind: hookKind(entry.kind),
+  };
 }
+
+/** The labels of invocations that resolved to no catalog entry. */
+export const UNRESOLVED_LABELS: ExtensionLabels = Object.freeze({
+  tenant_id: UNRESOLVED,
+  extension_id: UNRESOLVED,
+  version: UNRESOLVED,
+  kind: UNRESOLVED,
+});
 
 /** The runtime's Prometheus metrics (served at `/metrics`). */
 export interface RuntimeMetrics {
@@ -28,6 +44,7 @@ export interface RuntimeMetrics {
     errorReason: string,
     seconds: number,
     fuel: number,
+    memoryBytes: number,
   ): void;
   /**
    * Records the inputs of one batch that resolved to `labels` and did not fail technically (those go
@@ -36,7 +53,12 @@ export interface RuntimeMetrics {
    */
   invocationsOfBatch(
     labels: ExtensionLabels,
-    runs: ReadonlyArray<{ outcome: "ok" | "business_error"; seconds: number; fuel: number }>,
+    runs: ReadonlyArray<{
+      outcome: "ok" | "business_error";
+      seconds: number;
+      fuel: number;
+      memoryBytes: number;
+    }>,
   ): void;
   /** Records one host call. */
   hostCall(service: string, method: string, code: string, seconds: number): void;
@@ -65,15 +87,16 @@ const CIRCUIT_VALUE: Record<CircuitState, number> = { closed: 0, open: 1, half_o
 /**
  * Creates the metrics, in a registry of their own (so several runtimes can
  * live in one process). Names:
- * - `ameide_ext_invocation_duration_seconds` histogram {tenant_id, extension_id, version, outcome}
- * - `ameide_ext_invocation_fuel` histogram {tenant_id, extension_id, version}
- * - `ameide_ext_invocations_total` counter {tenant_id, extension_id, version, outcome}
- * - `ameide_ext_invocation_errors_total` counter {tenant_id, extension_id, version, code, reason}
+ * - `ameide_ext_invocation_duration_seconds` histogram {tenant_id, extension_id, version, kind, outcome}
+ * - `ameide_ext_invocation_fuel` histogram {tenant_id, extension_id, version, kind}
+ * - `ameide_ext_invocation_memory_bytes` histogram {tenant_id, extension_id, version, kind}: peak linear memory
+ * - `ameide_ext_invocations_total` counter {tenant_id, extension_id, version, kind, outcome}
+ * - `ameide_ext_invocation_errors_total` counter {tenant_id, extension_id, version, kind, code, reason}
  * - `ameide_ext_host_calls_total` counter {service, method, code}
  * - `ameide_ext_host_call_duration_seconds` histogram {service, method}
  * - `ameide_ext_module_cache_misses_total` counter {scheme, result}
  * - `ameide_ext_module_fetch_duration_seconds` histogram {scheme}
- * - `ameide_ext_integrity_failures_total` counter {tenant_id, extension_id, version}
+ * - `ameide_ext_integrity_failures_total` counter {tenant_id, extension_id, version, kind}
  * - `ameide_ext_catalog_loads_total` counter {result}, `ameide_ext_catalog_extensions` gauge
  * - `ameide_ext_catalog_fetch_failures_total` counter: polls of the catalog object that failed
  * - `ameide_ext_circuit_state` gauge {key}: 0 closed, 1 open, 2 half-open
@@ -86,7 +109,7 @@ const CIRCUIT_VALUE: Record<CircuitState, number> = { closed: 0, open: 1, half_o
 export function createRuntimeMetrics(options: { defaultMetrics?: boolean } = {}): RuntimeMetrics {
   const registry = new Registry();
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
-  const ext = ["tenant_id", "extension_id", "version"] as const;
+  const ext = ["tenant_id", "extension_id", "version", "kind"] as const;
   const duration = new Histogram({
     name: "ameide_ext_invocation_duration_seconds",
     help: "Latency of InvokeExtension in the runtime, from request to response, by extension version and outcome.",
@@ -99,6 +122,13 @@ export function createRuntimeMetrics(options: { defaultMetrics?: boolean } = {})
     help: "Fuel (WebAssembly instructions) used per invocation.",
     labelNames: [...ext],
     buckets: [1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10],
+    registers: [registry],
+  });
+  const memory = new Histogram({
+    name: "ameide_ext_invocation_memory_bytes",
+    help: "Peak linear memory of the guest per invocation, in bytes.",
+    labelNames: [...ext],
+    buckets: [65_536, 262_144, 1_048_576, 4_194_304, 16_777_216, 67_108_864, 268_435_456, 1_073_741_824],
     registers: [registry],
   });
   const invocations = new Counter({
@@ -192,14 +222,18 @@ export function createRuntimeMetrics(options: { defaultMetrics?: boolean } = {})
 
   return {
     registry,
-    invocation(labels, outcome, errorCode, errorReason, seconds, fuelUsed) {
+    invocation(labels, outcome, errorCode, errorReason, seconds, fuelUsed, memoryBytes) {
       duration.observe({ ...labels, outcome }, seconds);
       invocations.inc({ ...labels, outcome });
-      if (labels.extension_id !== UNRESOLVED) fuel.observe(labels, fuelUsed);
+      if (labels.extension_id !== UNRESOLVED) {
+        fuel.observe(labels, fuelUsed);
+        memory.observe(labels, memoryBytes);
+      }
       if (outcome === "technical_error") errors.inc({ ...labels, code: errorCode, reason: errorReason });
     },
     invocationsOfBatch(labels, runs) {
       const fuelOf = labels.extension_id === UNRESOLVED ? undefined : fuel.labels(labels);
+      const memoryOf = labels.extension_id === UNRESOLVED ? undefined : memory.labels(labels);
       for (const outcome of ["ok", "business_error"] as const) {
         const mine = runs.filter((r) => r.outcome === outcome);
         if (mine.length === 0) continue;
@@ -207,6 +241,7 @@ export function createRuntimeMetrics(options: { defaultMetrics?: boolean } = {})
         for (const r of mine) {
           durationOf.observe(r.seconds);
           fuelOf?.observe(r.fuel);
+          memoryOf?.observe(r.memoryBytes);
         }
         invocations.inc({ ...labels, outcome }, mine.length);
       }

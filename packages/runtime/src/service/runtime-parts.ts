@@ -11,6 +11,7 @@ import { type CircuitBreakers, createCircuitBreakers } from "./circuit-breaker.j
 import { type ColdFetch, createExtensionLoader, type ExtensionLoader } from "./extension-loader.js";
 import { createRuntimeMetrics, extensionLabels, type RuntimeMetrics } from "./runtime-metrics.js";
 import type { RuntimeSettings } from "./runtime-settings.js";
+import { createSloGuard, type SloRollbackRequester } from "./slo-guard.js";
 
 /** The parts a caller of createRuntime may give; each one left out is made here from the settings. */
 export interface GivenRuntimeParts {
@@ -21,6 +22,8 @@ export interface GivenRuntimeParts {
   defaultMetrics?: boolean | undefined;
   /** Traces invocations, module fetches and host calls. Default none: no tracing work at all. */
   tracer?: Tracer | undefined;
+  /** Asks the registry to roll back a version whose SLO burns fast (slo-guard.ts). Unset: no auto-rollback. */
+  sloRollback?: SloRollbackRequester | undefined;
 }
 
 /** The collaborators of a runtime, wired to its log and metrics. */
@@ -69,7 +72,7 @@ export async function createRuntimeParts(
       { event: "signing_key_ephemeral", kid: minter.jwks.keys[0]?.kid },
       "no signing key configured (AMEIDE_RUNTIME_SIGNING_KEY[_FILE]): host-call tokens are signed with a key made for this process; services must fetch /.well-known/jwks.json",
     );
-  const breakers = createCircuitBreakers({
+  const plain = createCircuitBreakers({
     failureThreshold: settings.circuitBreaker.failureThreshold,
     coolDownMs: settings.circuitBreaker.coolDownMs,
     onChange: (c) => {
@@ -79,6 +82,14 @@ export async function createRuntimeParts(
         `circuit breaker of ${c.key}: ${c.from} -> ${c.to}`,
       );
     },
+  });
+  // Every breaker also counts its version against its SLO: a fast burn trips it (and may roll back).
+  const breakers = createSloGuard({
+    breakers: plain,
+    catalog,
+    registry: metrics.registry,
+    logger,
+    rollback: given.sloRollback,
   });
   const loader = createExtensionLoader({
     engine,

@@ -317,7 +317,7 @@ describe("ameide-ext-runtime, the server process", () => {
     ])
       expect(metrics, name).toContain(name);
     expect(metrics).toMatch(
-      /ameide_ext_invocations_total\{tenant_id="acme",extension_id="echo",version="1",outcome="ok"\} \d+/,
+      /ameide_ext_invocations_total\{tenant_id="acme",extension_id="echo",version="1",kind="process",outcome="ok"\} \d+/,
     );
     const jwks = (await (await fetch(`${rt.url}/.well-known/jwks.json`)).json()) as {
       keys: Array<{ kid: string }>;

@@ -4,6 +4,7 @@ import {
   ExtensionError,
   formatBytes,
 } from "@ameide-ext/contract";
+import { consumerRef } from "../consumer-ref.js";
 import type { InvokeResult } from "../read-response.js";
 import type { RuntimeClient } from "../runtime-client.js";
 import type { AuditRecord, AuditSink } from "./audit-record.js";
@@ -225,6 +226,8 @@ async function invokeTool<O>(
       signal: call.signal,
       userToken: call.userToken,
       hookPoint: `agent/${tool.name}`,
+      // The registry pins an agent as agent:<id>; an agent's context carries its id as the user.
+      consumerRef: consumerRef("agent", ctx.userId),
     });
   } catch (cause) {
     const err = ExtensionError.from(cause);

@@ -1,4 +1,5 @@
 import { type ExecutionContext, ExtensionError } from "@ameide-ext/contract";
+import { consumerRef } from "../consumer-ref.js";
 import type { RuntimeClient } from "../runtime-client.js";
 import type { DomainExtensionConfig, DomainExtensionConfigStore } from "./domain-config-store.js";
 import type { ExtensionPoint } from "./extension-points.js";
@@ -81,7 +82,7 @@ export function createDomainExtensions(options: DomainExtensionsOptions): Domain
     input: unknown,
   ) => {
     try {
-      return await callHook(options.client, point, ctx, config, input);
+      return await callHook(options.client, options.domain, point, ctx, config, input);
     } catch (cause) {
       const error = ExtensionError.from(cause);
       if (error instanceof DomainVetoError || point.failure === "fail_closed")
@@ -134,6 +135,7 @@ export function createDomainExtensions(options: DomainExtensionsOptions): Domain
 /** Invokes the bound extension within the point's deadline and reads its answer; a business error is a veto. */
 async function callHook(
   client: RuntimeClient,
+  domain: string,
   point: ExtensionPoint,
   ctx: ExecutionContext,
   config: DomainExtensionConfig,
@@ -146,6 +148,8 @@ async function callHook(
     input,
     timeoutMs: point.deadlineMs,
     hookPoint: point.name,
+    // The registry pins a domain extension point as domain:<domain>/<point>.
+    consumerRef: consumerRef("domain", `${domain}/${point.name}`),
   });
   if (r.outcome === "business_error") {
     const { code, message } = r.businessError;

@@ -1,4 +1,5 @@
 import { ExtensionError, isExtensionError } from "@ameide-ext/contract";
+import { consumerRef } from "../consumer-ref.js";
 import type { RuntimeClient } from "../runtime-client.js";
 import { withinTime } from "../within-time.js";
 import { BpmnError } from "./bpmn-error.js";
@@ -196,6 +197,8 @@ export function extensionTask(
         ctx,
         input,
         hookPoint: `process/${task.taskId}`,
+        // The registry pins a process by its BPMN process id: its "latest" runs the pinned version.
+        consumerRef: consumerRef("process", task.processId),
         timeoutMs: options.timeoutMs,
         signal: run.signal,
         userToken: process.userToken,

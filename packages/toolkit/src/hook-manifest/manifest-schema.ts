@@ -91,6 +91,8 @@ export interface HookManifest {
   input_schema?: JsonSchema;
   /** JSON Schema (draft-07) of the output; `test` fails a case whose output does not match. */
   output_schema?: JsonSchema;
+  /** The service level objective the runtime watches (docs/runtime-service.md, "SLOs"). Optional. */
+  slo?: { error_rate: number; p99_ms?: number; window?: string; auto_rollback?: boolean };
 }
 
 const limit = (key: keyof typeof LIMIT_BOUNDS, description: string): JsonSchema => ({
@@ -204,5 +206,36 @@ export const MANIFEST_SCHEMA: JsonSchema = {
     },
     input_schema: { description: "JSON Schema (draft-07) of the input.", type: "object" },
     output_schema: { description: "JSON Schema (draft-07) of the output.", type: "object" },
+    slo: {
+      description:
+        "Service level objective, watched by the runtime's burn rates (docs/runtime-service.md, SLOs); the registry writes it to the catalog.",
+      type: "object",
+      required: ["error_rate"],
+      additionalProperties: false,
+      properties: {
+        error_rate: {
+          description: "The share of invocations that may fail technically, e.g. 0.01.",
+          type: "number",
+          minimum: 0.0001,
+          maximum: 0.5,
+        },
+        p99_ms: {
+          description: "99th percentile latency objective in milliseconds.",
+          type: "integer",
+          minimum: 1,
+          maximum: 600_000,
+        },
+        window: {
+          description: 'The fast-burn window, "<n>m", "<n>h" or "<n>d", 1m to 7d. Default "1h".',
+          type: "string",
+          pattern: "^[1-9][0-9]{0,5}[mhd]$",
+          [EXPECTED_KEYWORD]: 'a window like "1h" or "30m"',
+        },
+        auto_rollback: {
+          description: "A fast burn also rolls the environment back to the previous version. Default false.",
+          type: "boolean",
+        },
+      },
+    },
   },
 };
