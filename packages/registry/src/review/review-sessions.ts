@@ -9,6 +9,8 @@ export const SIGN_IN_COOKIE = "ameide_review_signin";
 export const SESSION_TTL_MS = 8 * 60 * 60 * 1000;
 /** The most sessions kept; the oldest goes first. */
 export const MAX_SESSIONS = 10_000;
+/** The most sessions one caller keeps; its own oldest goes first, so no caller can push others out. */
+export const MAX_SESSIONS_PER_CALLER = 32;
 
 /** One signed-in reviewer. */
 export interface ReviewSession {
@@ -55,6 +57,9 @@ export function createReviewSessions(now: () => number = Date.now, ttlMs = SESSI
   const sessions = new Map<string, ReviewSession>();
   return {
     create(caller, token = "") {
+      const own = [...sessions.values()].filter((x) => x.caller.actor === caller.actor);
+      for (const old of own.slice(0, Math.max(0, own.length - MAX_SESSIONS_PER_CALLER + 1)))
+        sessions.delete(old.id);
       if (sessions.size >= MAX_SESSIONS) {
         const oldest = sessions.keys().next().value;
         if (oldest !== undefined) sessions.delete(oldest);
