@@ -88,6 +88,16 @@ describe("ameide-ext mcp and symlinks inside a hook folder that point out of the
     });
   }, 200_000);
 
+  it("refuses a link out in a nested node_modules, which promote_hook would upload", async () => {
+    await scaffold("nested-out");
+    await mkdir(join(ws, "nested-out", "src", "node_modules"));
+    await symlink(join(work, "secret.txt"), join(ws, "nested-out", "src", "node_modules", "x.ts"));
+    expect(refusal(await call("build_hook", { dir: "nested-out" }))).toMatchObject({
+      code: "permission_denied",
+      details: { rule: "workspace_root", link: join(ws, "nested-out", "src", "node_modules", "x.ts") },
+    });
+  }, 200_000);
+
   it("still serves, and a link that stays inside the root is fine", async () => {
     await scaffold("inside-ok");
     await symlink(join(ws, "inside-ok", "README.md"), join(ws, "inside-ok", "NOTES.md"));

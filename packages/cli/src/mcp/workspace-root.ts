@@ -44,8 +44,9 @@ export const MAX_CHECKED_ENTRIES = 20_000;
 /**
  * Refuses a symlink under `dir` (when it is a folder) whose target lies outside `root`: the tools read and write
  * through the hook folder's files, so one link out (src/index.ts, a fixture, dist/) would reach past the root.
- * node_modules is not entered (npm's links; the build confines imports itself), but a node_modules that is
- * itself a link out is refused.
+ * The hook's own node_modules (directly under `dir`) is not entered: npm's links, never uploaded, and the
+ * build confines imports itself; a node_modules that is itself a link out is refused, and a nested one is
+ * entered (promote uploads it).
  */
 async function checkLinksUnder(root: string, field: string, value: string, dir: string): Promise<void> {
   const top = await lstat(dir).catch(() => undefined);
@@ -70,7 +71,7 @@ async function checkLinksUnder(root: string, field: string, value: string, dir: 
       if (entry.isSymbolicLink()) {
         const real = await realpath(child).catch(() => undefined);
         if (real === undefined || !isInside(root, real)) throw linkOut(root, field, child);
-      } else if (entry.isDirectory() && entry.name !== "node_modules") pending.push(child);
+      } else if (entry.isDirectory() && !(at === dir && entry.name === "node_modules")) pending.push(child);
     }
   }
 }
