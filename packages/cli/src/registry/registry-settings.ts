@@ -2,6 +2,7 @@ import { homedir } from "node:os";
 import path from "node:path";
 import { ExtensionError } from "@ameide-ext/contract";
 import type { CliDeps } from "../deps.js";
+import { checkDiscoveredConfig } from "./discovered-config.js";
 
 /** Where the registry is and who the caller is. */
 export interface RegistrySettings {
@@ -52,20 +53,22 @@ export interface ConfigFile {
  * else the nearest `.ameide-dev/config.json` in the working directory or a
  * folder above it (what `ameide-ext dev` writes), else
  * `~/.ameide-ext/config.json`. A `--config` that cannot be read as JSON is
- * `invalid_argument`; any other missing or unreadable file reads as empty.
+ * `invalid_argument`; any other missing or unreadable file reads as empty. A
+ * `.ameide-dev/config.json` found by walking up must look like what `dev`
+ * writes ({@link checkDiscoveredConfig}), else `permission_denied`
+ * (`config_discovery`).
  */
 export async function readConfigFile(
   flags: { config?: string | undefined },
   deps: CliDeps,
 ): Promise<ConfigFile> {
   const named = flags.config ?? (deps.env.AMEIDE_CONFIG || undefined);
+  const discovered =
+    named !== undefined ? [] : ancestors(path.resolve(deps.cwd)).map((d) => path.join(d, DEV_CONFIG_FILE));
   const candidates =
     named !== undefined
       ? [path.resolve(deps.cwd, named)]
-      : [
-          ...ancestors(path.resolve(deps.cwd)).map((d) => path.join(d, DEV_CONFIG_FILE)),
-          path.join(deps.env.HOME || homedir(), DEFAULT_CONFIG_FILE),
-        ];
+      : [...discovered, path.join(deps.env.HOME || homedir(), DEFAULT_CONFIG_FILE)];
   for (const file of candidates) {
     let text: string;
     try {
@@ -78,8 +81,9 @@ export async function readConfigFile(
         );
       continue;
     }
+    let doc: ConfigFileDocument;
     try {
-      return { file, doc: JSON.parse(text) as ConfigFileDocument };
+      doc = JSON.parse(text) as ConfigFileDocument;
     } catch (cause) {
       if (flags.config !== undefined)
         throw new ExtensionError(
@@ -88,6 +92,9 @@ export async function readConfigFile(
         );
       return { file, doc: {} };
     }
+    if (discovered.includes(file) && typeof doc === "object" && doc !== null)
+      await checkDiscoveredConfig(file, doc as Record<string, unknown>);
+    return { file, doc };
   }
   return { file: undefined, doc: {} };
 }

@@ -154,6 +154,12 @@ export const RULE_FIXES: Readonly<Record<string, RuleGuide>> = {
     meaning: "a tool argument named a path outside the MCP server's workspace root",
     fix: "give a path inside the root, relative to it, without ../ or a symlink out",
   },
+  config_discovery: {
+    code: "permission_denied",
+    meaning:
+      "a .ameide-dev/config.json found above the working directory is not what dev writes: another user's or writable by others, a URL off this machine, or a runtime_token_file outside its folder",
+    fix: "name the file with --config (or AMEIDE_CONFIG) if you trust it, pass --registry/--runtime yourself, or remove it",
+  },
 };
 
 /** The meaning and fix of a refusal's `details.rule`; undefined for a rule not in {@link RULE_FIXES}. */

@@ -5,7 +5,7 @@
 // read out of its native binding, with those three imports answered by constants while it initialises.
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { readFile, rename, writeFile } from "node:fs/promises";
+import { lstat, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { privateScratchDir } from "./private-scratch.js";
@@ -62,8 +62,10 @@ let patched: Promise<Uint8Array | undefined> | undefined;
  * same for the same bundle. Once `init` has returned (before the snapshot)
  * the imports go to the host again, which in a hook traps (WASI is stubbed),
  * as with the built-in runtime. Made once per process and kept in a private
- * scratch folder per binding; undefined when the binding holds no runtime of
- * the expected shape (another componentize-qjs version): the caller then
+ * scratch folder per binding, under a name recording its sha256, checked
+ * before each use (a file that fails it is made again); undefined when the
+ * binding holds no runtime of the expected shape (another componentize-qjs
+ * version): the caller then
  * uses the built-in one, and builds are not reproducible.
  */
 export function deterministicQjsRuntime(): Promise<Uint8Array | undefined> {
@@ -76,16 +78,40 @@ async function loadOrPatch(): Promise<Uint8Array | undefined> {
   if (binding === undefined) return undefined;
   const { size, mtimeMs } = statSync(binding);
   const key = createHash("sha256").update(`${PATCH_VERSION}\n${binding}\n${size}\n${mtimeMs}`).digest("hex");
-  const cached = path.join(await privateScratchDir("ameide-ext-qjs-runtime"), `${key.slice(0, 32)}.wasm`);
-  const hit = await readFile(cached).catch(() => undefined);
-  if (hit !== undefined) return new Uint8Array(hit);
+  const dir = await privateScratchDir("ameide-ext-qjs-runtime");
+  const prefix = `${key.slice(0, 32)}-`;
+  const hit = await verifiedCacheHit(dir, prefix);
+  if (hit !== undefined) return hit;
   const runtime = findSyncRuntime(readFileSync(binding));
   if (runtime === undefined) return undefined;
   const bytes = await patchSnapshotInputs(runtime);
+  const cached = path.join(dir, `${prefix}${sha256(bytes)}.wasm`);
   const tmp = `${cached}.${process.pid}.tmp`;
   await writeFile(tmp, bytes);
   await rename(tmp, cached);
   return bytes;
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+/**
+ * The cached runtime named `<prefix><sha256>.wasm` in `dir` whose bytes hash to the sha256 its name records,
+ * a regular file of this user; a file that fails the check (truncated, corrupted, replaced) is removed and
+ * the runtime made again.
+ */
+async function verifiedCacheHit(dir: string, prefix: string): Promise<Uint8Array | undefined> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names.filter((n) => n.startsWith(prefix) && n.endsWith(".wasm"))) {
+    const file = path.join(dir, name);
+    const found = await lstat(file).catch(() => undefined);
+    const ours = found?.isFile() === true && found.uid === (process.getuid?.() ?? found.uid);
+    const bytes = ours ? await readFile(file).catch(() => undefined) : undefined;
+    if (bytes !== undefined && `${prefix}${sha256(bytes)}.wasm` === name) return new Uint8Array(bytes);
+    await rm(file, { force: true }).catch(() => undefined);
+  }
+  return undefined;
 }
 
 /** The `.node` file of componentize-qjs's native binding for this platform, as its loader finds it. */

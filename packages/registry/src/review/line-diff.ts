@@ -58,21 +58,70 @@ export interface FileDiff {
   path: string;
   change: "added" | "removed" | "changed" | "unchanged";
   lines: DiffLine[];
+  /** Lines of this file's diff left out because the page's cap was reached (0 or absent: none). */
+  omittedLines?: number;
 }
 
-/** The diff of two versions' sources (path → text), file by file in path order. */
+/**
+ * Most line-diff cells (lines before × lines after) one page's diff may cost, over all its files: an upload
+ * may carry 2,000 files, and a page's diff must not hold the registry's event loop. Past it, a file is
+ * "all removed, all added".
+ */
+export const MAX_PAGE_DIFF_CELLS = 4 * MAX_DIFF_CELLS;
+/** Most changed lines one page shows, over all its files; past it, what is left out is counted. */
+export const MAX_SHOWN_DIFF_LINES = 5_000;
+
+/**
+ * The diff of two versions' sources (path → text), file by file in path order, within one page's budget:
+ * at most {@link MAX_PAGE_DIFF_CELLS} cells of diff work and {@link MAX_SHOWN_DIFF_LINES} changed lines; an
+ * unchanged file costs nothing and has no lines.
+ */
 export function sourcesDiff(
   before: ReadonlyMap<string, string>,
   after: ReadonlyMap<string, string>,
 ): FileDiff[] {
   const paths = [...new Set([...before.keys(), ...after.keys()])].sort();
+  let cells = MAX_PAGE_DIFF_CELLS;
+  let shown = MAX_SHOWN_DIFF_LINES;
   return paths.map((path) => {
     const a = before.get(path);
     const b = after.get(path);
     const change =
       a === undefined ? "added" : b === undefined ? "removed" : a === b ? "unchanged" : "changed";
-    return { path, change, lines: lineDiff(a ?? "", b ?? "") };
+    if (change === "unchanged") return { path, change, lines: [] };
+    const lines = diffWithin(a ?? "", b ?? "", cells);
+    cells -= Math.min(cells, linesOf(a ?? "").length * linesOf(b ?? "").length);
+    const cut = cutChanges(lines, shown);
+    shown -= changedCount(cut.lines);
+    return cut.omitted > 0
+      ? { path, change, lines: cut.lines, omittedLines: cut.omitted }
+      : { path, change, lines };
   });
+}
+
+/** {@link lineDiff}, or "all removed, all added" when it would cost more than `cells`. */
+function diffWithin(before: string, after: string, cells: number): DiffLine[] {
+  const a = linesOf(before);
+  const b = linesOf(after);
+  if (a.length * b.length <= cells) return lineDiff(before, after);
+  return [...a.map((text) => ({ op: "-" as const, text })), ...b.map((text) => ({ op: "+" as const, text }))];
+}
+
+function changedCount(lines: readonly DiffLine[]): number {
+  return lines.reduce((n, l) => n + (l.op === " " ? 0 : 1), 0);
+}
+
+/** `lines` up to its `keep`-th changed line (the rest left out, counted as changed lines omitted). */
+function cutChanges(lines: DiffLine[], keep: number): { lines: DiffLine[]; omitted: number } {
+  const changed = changedCount(lines);
+  if (changed <= keep) return { lines, omitted: 0 };
+  let seen = 0;
+  let end = 0;
+  while (end < lines.length && (seen < keep || (lines[end] as DiffLine).op === " ")) {
+    if ((lines[end] as DiffLine).op !== " ") seen++;
+    end++;
+  }
+  return { lines: lines.slice(0, end), omitted: changed - seen };
 }
 
 /** Lines of context kept around each change. */

@@ -151,8 +151,9 @@ export function createReviewHandler(options: ReviewHandlerOptions): ReviewHandle
     if (!sameToken(form.get("csrf") ?? undefined, parseCookies(req.headers.cookie).get(SIGN_IN_COOKIE)))
       throw csrfRefused();
     let caller: Caller;
+    const token = (form.get("token") ?? "").trim();
     try {
-      caller = await authenticate(`Bearer ${(form.get("token") ?? "").trim()}`);
+      caller = await authenticate(`Bearer ${token}`);
     } catch (cause) {
       const e = ExtensionError.from(cause);
       showSignIn(res, httpStatusOf(e.code), {
@@ -161,7 +162,7 @@ export function createReviewHandler(options: ReviewHandlerOptions): ReviewHandle
       });
       return;
     }
-    const session = sessions.create(caller);
+    const session = sessions.create(caller, token);
     redirect(res, "/review", [
       reviewCookie(SESSION_COOKIE, session.id, ttlSeconds),
       reviewCookie(SIGN_IN_COOKIE, "", 0),
@@ -240,10 +241,26 @@ export function createReviewHandler(options: ReviewHandlerOptions): ReviewHandle
     send(res, 200, pendingListPage(caller, session.csrf, tenantId, pending));
   };
 
+  /**
+   * The request's session, its token checked again (an expired JWT, a token no longer known, ends it) and its
+   * caller refreshed (the tenants may have changed); undefined when there is none or it has ended.
+   */
+  const liveSession = async (req: IncomingMessage): Promise<ReviewSession | undefined> => {
+    const session = sessions.get(parseCookies(req.headers.cookie).get(SESSION_COOKIE));
+    if (!session) return undefined;
+    try {
+      session.caller = await authenticate(`Bearer ${session.token}`);
+      return session;
+    } catch {
+      sessions.delete(session.id);
+      return undefined;
+    }
+  };
+
   const route = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
     const path = url.pathname;
     if (path === "/review/sign-in" && req.method === "POST") return signIn(req, res);
-    const session = sessions.get(parseCookies(req.headers.cookie).get(SESSION_COOKIE));
+    const session = await liveSession(req);
     if (!session) {
       if (req.method !== "GET")
         throw new ExtensionError(

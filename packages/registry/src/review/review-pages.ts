@@ -3,7 +3,7 @@ import { APPROVALS_REQUIRED, isAgent, RULES } from "../domain/governance.js";
 import { approvalFix } from "../domain/may-approve.js";
 import type { Caller, RevisionView } from "../domain/registry.js";
 import type { TestResultRecord } from "../domain/types.js";
-import { type FileDiff, withContext } from "./line-diff.js";
+import { type FileDiff, MAX_SHOWN_DIFF_LINES, withContext } from "./line-diff.js";
 import { csrfField, esc, page } from "./review-html.js";
 
 /** A refusal as the page shows it: the coded error, the rule it names and the fix. */
@@ -144,7 +144,7 @@ export function versionPage(d: VersionPageData): string {
 ${gateSection(d)}
 <h3>Source diff against the version running in ${esc(r.pending?.env ?? "the environment")}</h3>
 <p id="diff-base">${d.runningVersion ? `Base: v${esc(d.runningVersion)}, running in ${esc(r.pending?.env ?? "")}.` : `Nothing runs in ${esc(r.pending?.env ?? "this environment")} yet: every file is new.`}</p>
-<div id="diff">${d.diff.map(fileDiff).join("\n")}</div>
+${diffCut(d.diff)}<div id="diff">${d.diff.map(fileDiff).join("\n")}</div>
 ${compileSection(d.view)}
 ${approvalsSection(d.view)}`,
     { actor: d.caller.actor, csrf: d.csrf },
@@ -171,8 +171,18 @@ function fileDiff(f: FileDiff): string {
         : `<div class="${l.op === "+" ? "add" : l.op === "-" ? "del" : "same"}">${esc(l.op)} ${esc(l.text)}</div>`,
     )
     .join("");
+  const omitted = f.omittedLines
+    ? `<div class="fold">… ${esc(f.omittedLines)} more changed lines not shown …</div>`
+    : "";
   return `<section class="file" data-change="${esc(f.change)}"><h4><code>${esc(f.path)}</code> (${esc(f.change)})</h4>
-${f.change === "unchanged" ? "" : `<div class="diff">${lines}</div>`}</section>`;
+${f.change === "unchanged" ? "" : `<div class="diff">${lines}${omitted}</div>`}</section>`;
+}
+
+/** The notice that the page left changed lines out (the page's cap), or nothing. */
+function diffCut(diff: readonly FileDiff[]): string {
+  const omitted = diff.reduce((n, f) => n + (f.omittedLines ?? 0), 0);
+  if (omitted === 0) return "";
+  return `<p id="diff-cut" class="why" data-rule="review_diff_size">The diff is cut at ${esc(MAX_SHOWN_DIFF_LINES)} changed lines: ${esc(omitted)} more are not shown. Read the whole sources before approving (GetRevision returns them), or ask the author for a smaller change.</p>`;
 }
 
 /** The pending promotion, the rule that gates it, and the Approve / Reject forms. */

@@ -9,13 +9,20 @@ export const SIGN_IN_COOKIE = "ameide_review_signin";
 export const SESSION_TTL_MS = 8 * 60 * 60 * 1000;
 /** The most sessions kept; the oldest goes first. */
 export const MAX_SESSIONS = 10_000;
+/** The most sessions one caller keeps; its own oldest goes first, so no caller can push others out. */
+export const MAX_SESSIONS_PER_CALLER = 32;
 
 /** One signed-in reviewer. */
 export interface ReviewSession {
   /** The opaque id the cookie carries. */
   id: string;
-  /** Who signed in, as the registry's authenticator said. */
+  /** Who signed in, as the registry's authenticator said (at sign-in, then at each request). */
   caller: Caller;
+  /**
+   * The bearer token signed in with, kept in the server's memory only (the cookie carries the id): each
+   * request checks it again, so the session ends when the token expires or stops being accepted.
+   */
+  token: string;
   /** The CSRF token every form of this session carries. */
   csrf: string;
   /** Epoch milliseconds. */
@@ -24,8 +31,8 @@ export interface ReviewSession {
 
 /** The review page's sessions: opaque random ids → caller, in memory, expiring. */
 export interface ReviewSessions {
-  /** Starts a session for `caller`. */
-  create(caller: Caller): ReviewSession;
+  /** Starts a session for `caller`, who signed in with `token`. */
+  create(caller: Caller, token?: string): ReviewSession;
   /** The live session `id` names, or undefined (unknown or expired). */
   get(id: string | undefined): ReviewSession | undefined;
   /** Ends a session. */
@@ -49,12 +56,15 @@ export function sameToken(a: string | undefined, b: string | undefined): boolean
 export function createReviewSessions(now: () => number = Date.now, ttlMs = SESSION_TTL_MS): ReviewSessions {
   const sessions = new Map<string, ReviewSession>();
   return {
-    create(caller) {
+    create(caller, token = "") {
+      const own = [...sessions.values()].filter((x) => x.caller.actor === caller.actor);
+      for (const old of own.slice(0, Math.max(0, own.length - MAX_SESSIONS_PER_CALLER + 1)))
+        sessions.delete(old.id);
       if (sessions.size >= MAX_SESSIONS) {
         const oldest = sessions.keys().next().value;
         if (oldest !== undefined) sessions.delete(oldest);
       }
-      const session = { id: randomToken(), caller, csrf: randomToken(), expiresAt: now() + ttlMs };
+      const session = { id: randomToken(), caller, token, csrf: randomToken(), expiresAt: now() + ttlMs };
       sessions.set(session.id, session);
       return session;
     },

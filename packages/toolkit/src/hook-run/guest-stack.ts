@@ -1,3 +1,5 @@
+import { constants } from "node:fs";
+import { open } from "node:fs/promises";
 import { SourceMap, type SourceMapPayload } from "node:module";
 import type { HookLayout } from "../hook-build/hook-layout.js";
 import type { HookLanguage } from "../hook-manifest/manifest-schema.js";
@@ -39,7 +41,8 @@ export interface GuestStackMapper {
 /**
  * A mapper for the hook at `layout`: for a `guest_exception` of a TypeScript
  * hook, reads `dist/<id>.js.map` once (what `build` writes; skipped when
- * missing, unreadable or over {@link MAX_SOURCE_MAP_BYTES}) and rewrites the
+ * missing, unreadable, not a regular file (a FIFO, a device) or over
+ * {@link MAX_SOURCE_MAP_BYTES}, judged before reading) and rewrites the
  * PDK's `unhandled exception:` log line and the error message with
  * {@link mapStack}. Costs nothing until an invocation throws.
  */
@@ -74,6 +77,7 @@ export function createGuestStackMapper(layout: HookLayout, lang: HookLanguage, f
 
 async function loadMap(file: string, fs: HookFs): Promise<LoadedMap | undefined> {
   try {
+    if (!(await isSmallRegularFile(file))) return undefined;
     const bytes = await fs.readBytes(file);
     if (bytes.byteLength > MAX_SOURCE_MAP_BYTES) return undefined;
     const payload = JSON.parse(new TextDecoder().decode(bytes)) as SourceMapPayload & {
@@ -84,6 +88,22 @@ async function loadMap(file: string, fs: HookFs): Promise<LoadedMap | undefined>
   } catch {
     // No map (built before maps were written, or removed): the stack stays as QuickJS wrote it.
     return undefined;
+  }
+}
+
+/**
+ * Whether `file` is a regular file of at most {@link MAX_SOURCE_MAP_BYTES}, asked without reading it and
+ * without blocking: a FIFO (or /dev/zero behind a link) in dist/ would otherwise hang the read, and a huge
+ * file be read whole before its size is known.
+ */
+async function isSmallRegularFile(file: string): Promise<boolean> {
+  const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK).catch(() => undefined);
+  if (handle === undefined) return false;
+  try {
+    const found = await handle.stat();
+    return found.isFile() && found.size <= MAX_SOURCE_MAP_BYTES;
+  } finally {
+    await handle.close();
   }
 }
 

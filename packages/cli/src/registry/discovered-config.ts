@@ -1,0 +1,67 @@
+import { lstat } from "node:fs/promises";
+import path from "node:path";
+import { ExtensionError } from "@ameide-ext/contract";
+
+/** The rule a refused discovered config file names in `error.details.rule`. */
+export const CONFIG_DISCOVERY_RULE = "config_discovery";
+
+/** Hosts a discovered config file may point at: this machine (where `ameide-ext dev` runs its stack). */
+const LOOPBACK_HOST = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+
+/** The fields of a config file that name a server the CLI sends a token to. */
+const URL_FIELDS = ["registry_url", "runtime_url"] as const;
+
+/**
+ * Refuses a `.ameide-dev/config.json` that the CLI found by walking up from
+ * the working directory (not one named with `--config` or `AMEIDE_CONFIG`)
+ * unless it looks like what `ameide-ext dev` writes: a file of this user that
+ * no one else may write, whose URLs are on this machine and whose
+ * `runtime_token_file` lies in its own folder. Anyone who can write a folder
+ * above the cwd (a shared temp folder, a cloned repository) could otherwise
+ * have the CLI send the user's token to a server of theirs, or read any file
+ * as the runtime token and send it. `permission_denied`, rule
+ * {@link CONFIG_DISCOVERY_RULE}.
+ */
+export async function checkDiscoveredConfig(file: string, doc: Record<string, unknown>): Promise<void> {
+  const refuse = (why: string) => {
+    const fix = `pass --config ${file} (or set AMEIDE_CONFIG) if you trust it, pass --registry/--runtime yourself, or remove it`;
+    return new ExtensionError(
+      "permission_denied",
+      `the config file ${file}, found in a folder above the working directory, is not used: ${why}; ${fix}`,
+      undefined,
+      { rule: CONFIG_DISCOVERY_RULE, file, fix },
+    );
+  };
+  const found = await lstat(file);
+  const uid = process.getuid?.();
+  if (!found.isFile()) throw refuse("it is not a regular file (a symlink?)");
+  if (uid !== undefined && found.uid !== uid)
+    throw refuse(`it belongs to uid ${found.uid}, not to you (uid ${uid})`);
+  if ((found.mode & 0o022) !== 0)
+    throw refuse(`others may write it (mode ${(found.mode & 0o777).toString(8)}): chmod 600 it`);
+  for (const field of URL_FIELDS) {
+    const value = doc[field];
+    if (typeof value !== "string" || value === "") continue;
+    if (!isLoopbackUrl(value))
+      throw refuse(
+        `its ${field} ${JSON.stringify(value)} is not on this machine (what dev writes is 127.0.0.1)`,
+      );
+  }
+  const tokenFile = doc.runtime_token_file;
+  if (typeof tokenFile === "string" && tokenFile !== "") {
+    const folder = path.dirname(file);
+    const target = path.resolve(folder, tokenFile);
+    if (path.dirname(target) !== folder)
+      throw refuse(`its runtime_token_file ${JSON.stringify(tokenFile)} is not in ${folder}`);
+  }
+}
+
+/** Whether `url` is an http(s) URL on this machine's loopback. */
+function isLoopbackUrl(url: string): boolean {
+  try {
+    const { protocol, hostname } = new URL(url);
+    return (protocol === "http:" || protocol === "https:") && LOOPBACK_HOST.test(hostname);
+  } catch {
+    return false;
+  }
+}
