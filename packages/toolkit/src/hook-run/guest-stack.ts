@@ -51,7 +51,7 @@ export function createGuestStackMapper(layout: HookLayout, lang: HookLanguage, f
   return {
     async map(report) {
       if (lang !== "typescript" || report.error?.reason !== "guest_exception") return report;
-      const at = report.logs.findLastIndex((l) => l.level === "error" && l.message.startsWith(UNHANDLED));
+      const at = lastUnhandledLine(report.logs);
       if (at < 0) return report;
       loading ??= loadMap(layout.sourceMap, fs);
       const loaded = await loading;
@@ -142,4 +142,13 @@ export function mapStack(text: string, map: SourceMap, ignored: ReadonlySet<stri
     return [name === undefined ? `${indent}${place}` : `${indent}${name} (${place})`];
   });
   return { text: lines.join("\n"), top };
+}
+
+/** The index of the last `unhandled exception:` error line in a guest log, or -1 (ES2022: no findLastIndex). */
+function lastUnhandledLine(logs: InvocationReport["logs"]): number {
+  for (let i = logs.length - 1; i >= 0; i--) {
+    const l = logs[i] as InvocationReport["logs"][number];
+    if (l.level === "error" && l.message.startsWith(UNHANDLED)) return i;
+  }
+  return -1;
 }
