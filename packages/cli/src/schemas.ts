@@ -6,7 +6,7 @@ import { INVOKE_REQUEST_SCHEMA, INVOKE_RESPONSE_SCHEMA } from "./runtime/invoke-
  * Every JSON Schema (draft-07) of the CLI, by name: the files it reads
  * (`manifest`: extension.json, `fixture`: tests/*.json) and the documents
  * `--json` prints (one per command: `new`, `build`, `test`, `run`, `invoke`, `replay`,
- * `promote`, `status`, `approve`, `reject`, `rollback`, `bind`, `bindings`, `dev`;
+ * `promote`, `status`, `approve`, `reject`, `rollback`, `disable`, `enable`, `bind`, `bindings`, `dev`;
  * and `error` for any command that could not do its work), and the runtime's request and response
  * as a Connect JSON caller writes and reads them (`invoke-request`,
  * `invoke-response`). `ameide-ext schema <name>` prints one.
@@ -34,6 +34,8 @@ export const SCHEMA_NAMES = [
   "approve",
   "reject",
   "rollback",
+  "disable",
+  "enable",
   "bind",
   "bindings",
   "dev",

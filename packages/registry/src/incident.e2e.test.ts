@@ -193,9 +193,12 @@ describe("incident response on the dev stack", () => {
       });
       return r.outcome === "ok" ? `v${r.resolvedVersion}:${r.output.route}` : r.outcome;
     };
+    // Both in force: v2 active for everyone (the catalog reloaded after the promotion) and the pin.
     await eventually(
-      "the pin to reach the runtime",
-      async () => (await routeFor("process:quote-to-cash")) === "v1:standard",
+      "the promotion of v2 and the pin to reach the runtime",
+      async () =>
+        (await routeFor("process:quote-to-cash")) === "v1:standard" &&
+        (await routeFor(undefined)) === "v2:extra_approval",
     );
     expect(await routeFor("process:order-to-cash")).toBe("v2:extra_approval");
     expect(await routeFor(undefined)).toBe("v2:extra_approval");

@@ -13,7 +13,7 @@ export function registerSchemaCommand(program: Command, ctx: CommandContext): vo
     .description(
       "Print the JSON Schema (draft-07) of extension.json (manifest), of a tests/*.json fixture (fixture), or of\n" +
         "the document a command prints with --json (new, build, test, run, invoke, replay, promote, status, approve, reject,\n" +
-        "rollback, bind, bindings, dev; error for a command that could not do its work; schema --json prints the schema\n" +
+        "rollback, disable, enable, bind, bindings, dev; error for a command that could not do its work; schema --json prints the schema\n" +
         "itself and mcp speaks MCP, so neither has one), or of\n" +
         "the runtime's InvokeExtension request and response as Connect JSON (invoke-request, invoke-response).",
     )

@@ -131,6 +131,24 @@ describe("every command's --json document matches its schema", () => {
     expect(back.doc).toMatchObject({ from: "2", to: "1" });
     const nothingOlder = await cliJson(["rollback", "order-guard", "--env", "staging"], "error");
     expect(nothingOlder.code).not.toBe(EXIT_CODES.ok);
+
+    const off = await cliJson(
+      ["disable", "order-guard", "--env", "dev", "--version", "2", "--reason", "INC-1"],
+      "disable",
+    );
+    expect(off.doc).toMatchObject({ disabled: true, version: "2", disabledVersions: ["2"] });
+    const on = await cliJson(
+      ["enable", "order-guard", "--env", "dev", "--version", "2", "--reason", "INC-1 over"],
+      "enable",
+    );
+    expect(on.doc).toMatchObject({ disabled: false, disabledVersions: [] });
+    const neverRan = await cliJson(
+      ["disable", "order-guard", "--env", "dev", "--version", "9", "--reason", "x"],
+      "error",
+    );
+    expect(neverRan.code).not.toBe(EXIT_CODES.ok);
+    const noSwitch = await cliJson(["enable", "no-such-hook", "--env", "dev", "--reason", "x"], "error");
+    expect(noSwitch.code).not.toBe(EXIT_CODES.ok);
   }, 240_000);
 
   it("promote gated, approve and reject: a medium-risk hook, refused and approved", async () => {
@@ -217,7 +235,20 @@ describe("every command's --json document matches its schema", () => {
     // Answers are not used up: the same call is answered again.
     const again = await cliJson(["invoke", "opportunity-risk", "--input", "opp.json"], "invoke");
     expect(again.doc).toMatchObject({ outcome: "ok", output: { score: 80 } });
-  }, 60_000);
+
+    // The business errors above were recorded by the dev runtime (every error is): replayed locally, the same.
+    const replayArgs = ["replay", "--from", "runtime", "--extension", "opportunity-risk", "--since", "1h"];
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
+      const probe = await cli([...replayArgs, "--json"]);
+      if (probe.code === EXIT_CODES.ok && !probe.stdout.includes('"total":0')) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const replayed = await cliJson(replayArgs, "replay");
+    expect(replayed.doc).toMatchObject({ ok: true, mode: "same", mismatches: 0 });
+    expect(replayed.doc.replayed as number).toBeGreaterThan(0);
+    const noRecording = await cliJson(["replay", "no-such-recording.json"], "error");
+    expect(noRecording.code).not.toBe(EXIT_CODES.ok);
+  }, 120_000);
 
   it("covered a success and an error for every command that has a document", () => {
     const commands = SCHEMA_NAMES.filter(

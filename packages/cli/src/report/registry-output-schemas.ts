@@ -2,7 +2,7 @@ import { ENVIRONMENTS } from "@ameide-ext/contract";
 import type { JsonSchema } from "@ameide-ext/toolkit";
 
 // The `--json` documents of the commands that talk to the registry or start the local stack: promote,
-// status, approve, reject, rollback, bind, bindings, dev. Each is exactly what the command's library function
+// status, approve, reject, rollback, disable, enable, bind, bindings, dev. Each is exactly what the command's library function
 // returns (promoteHook, registryStatus, reviewVersion …), so a field added there needs a line here, and the
 // e2e test that validates every document fails until it has one.
 
@@ -170,6 +170,20 @@ const ROLLBACK = exactly({
   deployments: DEPLOYMENTS,
 });
 
+/** `disable --json` and `enable --json`: the kill switch (switchExtension). */
+const KILL_SWITCH = exactly({
+  ok: { const: true },
+  tenant: STRING,
+  extension: STRING,
+  env: ENV,
+  version: { type: "string", description: 'the version switched; "" for every version of the extension' },
+  disabled: { type: "boolean", description: "true after disable (the switch is thrown), false after enable" },
+  disabledVersions: {
+    ...STRINGS,
+    description: 'the versions switched off in env after the change, sorted ("" for the whole extension)',
+  },
+});
+
 const BINDING = {
   env: ENV_OR_EMPTY,
   domain: STRING,
@@ -228,6 +242,8 @@ export const REGISTRY_OUTPUT_SCHEMAS = {
   approve: review("approve"),
   reject: review("reject"),
   rollback: ROLLBACK,
+  disable: KILL_SWITCH,
+  enable: KILL_SWITCH,
   bind: BIND,
   bindings: BINDINGS,
   dev: DEV,

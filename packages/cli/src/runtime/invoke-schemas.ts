@@ -74,6 +74,13 @@ export const INVOKE_REQUEST_SCHEMA: JsonSchema = {
       "The input document: UTF-8 JSON, base64-encoded (not a JSON object: `input` is not a field), e.g. " +
         "`printf '{\"amount\":1}' | base64`.",
     ),
+    consumerRef: {
+      type: "string",
+      maxLength: 256,
+      description:
+        'Who invokes, for version pins: "process:<id>", "domain:<domain>/<point>" or "agent:<id>". With version ' +
+        '"latest", a consumer the catalog pins gets its pinned version. Optional; the SDK\'s hook points send it.',
+    },
   },
 };
 

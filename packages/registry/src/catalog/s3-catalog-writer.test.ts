@@ -116,7 +116,8 @@ describe("catalog publishing to the bucket", () => {
     }
     const pointer = await read("catalogs/dev.json");
     const doc = JSON.parse(pointer.text);
-    expect(Object.keys(doc)).toEqual(["env", "extensions", "latest"]); // nothing the runtime's file owns
+    expect(Object.keys(doc)).toEqual(["env", "extensions", "latest", "pins"]); // nothing the runtime's file owns
+    expect(doc.pins).toEqual({});
     expect(doc.latest).toEqual({ "acme/deal-guard": "2" });
     const hash = pointer.metadata?.["catalog-sha256"] as string;
     expect(hash).toMatch(/^[0-9a-f]{64}$/);
