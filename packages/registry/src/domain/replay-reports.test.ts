@@ -193,6 +193,7 @@ describe.each(STORE_BACKENDS)("replay reports as a promotion gate on $name", (ba
     ["an array", "[]"],
     ["a summary over 500 characters", report({ summary: "x".repeat(501) })],
     ["an empty summary", report({ summary: "" })],
+    ["a summary with control characters", report({ summary: "ok\u001b[2Jcleared\nsecond line" })],
     ["another version", report({ against: "2" })],
     ["a negative count", report({ changed: -1 })],
     ["a fractional count", report({ replayed: 1.5 })],

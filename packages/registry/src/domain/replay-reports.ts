@@ -71,8 +71,17 @@ export function checkReplayReport(json: string, version: string): CheckedReport 
   const unknown = Object.keys(r).find((k) => !FIELDS.has(k));
   if (unknown !== undefined) throw invalid(`unknown field ${JSON.stringify(unknown)}`, unknown);
   const summary = r.summary;
-  if (typeof summary !== "string" || summary.trim() === "" || summary.length > MAX_REPLAY_SUMMARY_CHARS)
-    throw invalid(`summary must be a line of 1 to ${MAX_REPLAY_SUMMARY_CHARS} characters`, "summary");
+  if (
+    typeof summary !== "string" ||
+    summary.trim() === "" ||
+    summary.length > MAX_REPLAY_SUMMARY_CHARS ||
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
+    /[\u0000-\u001f\u007f-\u009f]/.test(summary)
+  )
+    throw invalid(
+      `summary must be one line of 1 to ${MAX_REPLAY_SUMMARY_CHARS} characters, without control characters`,
+      "summary",
+    );
   if (r.against !== version)
     throw invalid(
       `against is ${JSON.stringify(r.against)}: a report is attached to the version it ran against (${version})`,
