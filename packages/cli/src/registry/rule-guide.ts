@@ -101,7 +101,8 @@ export const RULE_FIXES: Readonly<Record<string, RuleGuide>> = {
   },
   replay_required: {
     code: "failed_precondition",
-    meaning: "the environment and the version's risk tier need a replay report attached before promotion there",
+    meaning:
+      "the environment and the version's risk tier need a replay report attached before promotion there",
     fix: "run the version against that environment's recorded decisions and attach the report: ameide-ext replay --from runtime --extension <id> --against <version> --attach --env <env> (details.fix has the exact command)",
   },
   revision_closed: {
