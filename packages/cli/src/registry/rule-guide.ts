@@ -50,7 +50,8 @@ export const RULE_FIXES: Readonly<Record<string, RuleGuide>> = {
   },
   agent_cannot_rollback: {
     code: "permission_denied",
-    meaning: "an agent tried to roll back, pin, bind or throw a kill switch outside dev",
+    meaning:
+      "an agent tried to roll back, pin, bind, throw a kill switch or attach a replay report outside dev",
     fix: "do it in dev only, or ask a human for staging and prod",
   },
   service_scope: {
