@@ -38,6 +38,9 @@ export function registerReplayCommand(program: Command, ctx: CommandContext): vo
         "each must give the same output, error and fuel, bit for bit: a mismatch fails (exit 1). --against a hook\n" +
         "folder or a version reports the differences instead: outputs that changed, new errors, fuel deltas.\n" +
         "Recordings come from a file (or a folder of them), or from the runtime, tenant-scoped by the caller token.\n" +
+        "--against <version> --attach attaches the report to that version in the registry for --env (default prod):\n" +
+        "where governance requires one (rule replay_required), a promotion there is refused without it; reviewers see the\n" +
+        "summary (status, the review page) and the promotion's events store it. It is evidence, not a proof.\n" +
         "The --json document: `ameide-ext schema replay`.",
     )
     .argument("[recording]", "a recording file, or a folder of them")
