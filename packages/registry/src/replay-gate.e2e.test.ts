@@ -255,6 +255,26 @@ describe("a replay report as a promotion gate (registry server, runtime process,
     expect(status.code, status.stderr).toBe(0);
     expect(status.stdout).toContain(`replay for dev: ${doc.attached.summary} (attached by user:ann)`);
 
+    // The review page shows it on the version page, to the reviewer who signs in.
+    const signInPage = await fetch(`${registry.url}/review`);
+    const pre = signInPage.headers.getSetCookie().find((c) => c.startsWith("ameide_review_signin="));
+    const csrf = /name="csrf" value="([^"]+)"/.exec(await signInPage.text())?.[1] ?? "";
+    const signedIn = await fetch(`${registry.url}/review/sign-in`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { "content-type": "application/x-www-form-urlencoded", cookie: pre?.split(";")[0] ?? "" },
+      body: new URLSearchParams({ csrf, token: BOB }).toString(),
+    });
+    const session = signedIn.headers.getSetCookie().find((c) => c.startsWith("ameide_review="));
+    const html = await (
+      await fetch(`${registry.url}/review/t/acme/x/echo/v/2`, {
+        headers: { cookie: session?.split(";")[0] ?? "" },
+      })
+    ).text();
+    expect(html).toMatch(
+      new RegExp(`id="replay-reports"[\\s\\S]*data-env="dev"><strong>dev</strong>: ${doc.attached.summary}`),
+    );
+
     const approved = await client.approve({ ...key, env: Environment.DEV });
     expect(approved.revision?.pendingPromotion).toBeUndefined();
     const events = await client.listEvents({ tenantId: "acme", extensionId: "echo" });
