@@ -1,5 +1,8 @@
+import path from "node:path";
+import { ExtensionError } from "@ameide-ext/contract";
 import type { ReplayReport, ReplayResult } from "@ameide-ext/toolkit";
 import type { Command } from "commander";
+import { type AttachedReplayReport, attachReplayReport } from "../registry/attach-replay-report.js";
 import { DEFAULT_SINCE, replayInvocations } from "../runtime/replay-invocations.js";
 import { type CommandContext, examples } from "./command-context.js";
 import { executeRegistryCommand } from "./registry-command.js";
@@ -15,6 +18,10 @@ interface ReplayFlags {
   runtime?: string;
   runtimeToken?: string;
   config?: string;
+  attach?: boolean;
+  env: string;
+  registry?: string;
+  token?: string;
   json?: boolean;
 }
 
@@ -31,6 +38,9 @@ export function registerReplayCommand(program: Command, ctx: CommandContext): vo
         "each must give the same output, error and fuel, bit for bit: a mismatch fails (exit 1). --against a hook\n" +
         "folder or a version reports the differences instead: outputs that changed, new errors, fuel deltas.\n" +
         "Recordings come from a file (or a folder of them), or from the runtime, tenant-scoped by the caller token.\n" +
+        "--against <version> --attach attaches the report to that version in the registry for --env (default prod):\n" +
+        "where governance requires one (rule replay_required), a promotion there is refused without it; reviewers see the\n" +
+        "summary (status, the review page) and the promotion's events store it. It is evidence, not a proof.\n" +
         "The --json document: `ameide-ext schema replay`.",
     )
     .argument("[recording]", "a recording file, or a folder of them")
@@ -60,6 +70,19 @@ export function registerReplayCommand(program: Command, ctx: CommandContext): vo
       "--config <file>",
       "the CLI config file (default $AMEIDE_CONFIG, else the nearest .ameide-dev/config.json at or above the cwd, else ~/.ameide-ext/config.json)",
     )
+    .option(
+      "--attach",
+      "with --against <version>: attach the report to that version in the registry, for --env (a promotion there may require one: rule replay_required)",
+    )
+    .option("--env <env>", "with --attach: the environment whose recorded decisions these are", "prod")
+    .option(
+      "--registry <url>",
+      "with --attach: the registry's URL (default $AMEIDE_REGISTRY_URL, else the config file's registry_url)",
+    )
+    .option(
+      "--token <token>",
+      "with --attach: bearer token naming you (default $AMEIDE_TOKEN, else the config file's token)",
+    )
     .option("--json", "print one JSON document on stdout")
     .addHelpText(
       "after",
@@ -67,19 +90,51 @@ export function registerReplayCommand(program: Command, ctx: CommandContext): vo
         "$ npx ameide-ext replay --from runtime --extension deal-guard --since 1h",
         "$ npx ameide-ext replay --from runtime --extension deal-guard --against hooks/deal-guard --json",
         "$ npx ameide-ext replay recording.json --module dist/deal-guard.wasm",
+        "$ npx ameide-ext replay --from runtime --extension deal-guard --against 4 --attach --env prod",
       ]),
     )
     .action((recording: string | undefined, flags: ReplayFlags) =>
       executeRegistryCommand(ctx, flags.json, async (progress) => {
+        if (flags.attach && (flags.against === undefined || (await isFolder(ctx, flags.against))))
+          throw new ExtensionError(
+            "invalid_argument",
+            "--attach needs --against <version> (a version in the registry, not a hook folder): the report says what that version changes",
+            "invalid_input",
+            { field: "attach" },
+          );
+        const shas = new Set<string>();
+        let extension = flags.extension;
         const report = await replayInvocations(
-          { ...flags, recording, limit: flags.limit === undefined ? undefined : Number(flags.limit) },
+          {
+            ...flags,
+            recording,
+            limit: flags.limit === undefined ? undefined : Number(flags.limit),
+            onRecordings: (recs) => {
+              for (const r of recs) shas.add(r.module_sha256);
+              extension ??= recs[0]?.extension_id;
+            },
+          },
           ctx.deps,
         );
         progress(report.summary);
         const ok = report.mismatches === 0;
-        return { doc: { ok, ...report }, lines: replayTable(report) };
+        let attached: AttachedReplayReport | undefined;
+        if (flags.attach && extension !== undefined && flags.against !== undefined)
+          attached = await attachReplayReport(
+            report,
+            { ...flags, extension, version: flags.against, recordedModuleSha256s: [...shas] },
+            ctx.deps,
+          );
+        const lines = replayTable(report);
+        if (attached)
+          lines.push(`attached to ${extension} v${flags.against} for ${attached.env}: ${attached.summary}`);
+        return { doc: { ok, ...report, ...(attached ? { attached } : {}) }, lines };
       }),
     );
+}
+
+async function isFolder(ctx: CommandContext, p: string): Promise<boolean> {
+  return (await ctx.deps.fs.kind(path.resolve(ctx.deps.cwd, p))) === "dir";
 }
 
 /** The report for people: one row per recording, then the counts. */

@@ -34,10 +34,12 @@ export function registerStatusCommand(program: Command, ctx: CommandContext): vo
             (e) => `  ${e.padEnd(8)} ${r.deployments[e] ? `v${r.deployments[e]}` : "-"}`,
           ),
           ...r.pins.map((p) => `  pin ${p.env} ${p.consumerRef} -> v${p.version}`),
-          ...r.versions.map(
-            (v) =>
-              `  v${v.version.padEnd(4)} ${v.state.padEnd(17)} compile ${v.compile || "-"}  by ${v.createdBy}${v.pending ? `  waits for ${v.pending.approvalsRequired} approval(s) to ${v.pending.env}${v.pending.mayApprove.eligible.length ? ` (may approve: ${v.pending.mayApprove.eligible.join(", ")})` : ""}` : ""}`,
-          ),
+          ...r.versions.flatMap((v) => [
+            `  v${v.version.padEnd(4)} ${v.state.padEnd(17)} compile ${v.compile || "-"}  by ${v.createdBy}${v.pending ? `  waits for ${v.pending.approvalsRequired} approval(s) to ${v.pending.env}${v.pending.mayApprove.eligible.length ? ` (may approve: ${v.pending.mayApprove.eligible.join(", ")})` : ""}` : ""}`,
+            ...v.replayReports.map(
+              (x) => `        replay for ${x.env}: ${x.summary} (attached by ${x.attachedBy})`,
+            ),
+          ]),
         ];
         return { doc: { ...r }, lines };
       }),

@@ -1,5 +1,6 @@
 import { ExtensionError } from "@ameide-ext/contract";
 import { displayPath, loadManifest, resolveHookDir } from "@ameide-ext/toolkit";
+import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { CliDeps } from "../deps.js";
 import { createRegistryClient, type RegistryClient } from "./registry-client.js";
 import { compileStatusName, deploymentsOf, type EnvName, envName, stateName } from "./registry-names.js";
@@ -34,6 +35,8 @@ export interface VersionStatus {
     mayApprove: { approvers: string[]; excluded: string[]; eligible: string[] };
   } | null;
   approvals: Array<{ env: EnvName | ""; approver: string }>;
+  /** The replay reports attached to it (`replay --attach`), one per environment at most. */
+  replayReports: Array<{ env: EnvName | ""; summary: string; attachedBy: string; attachedAt: string }>;
 }
 
 /** The result of {@link registryStatus}. */
@@ -93,6 +96,12 @@ export async function registryStatus(
             }
           : null,
         approvals: r.approvals.map((a) => ({ env: envName(a.env), approver: a.approver })),
+        replayReports: r.replayReports.map((x) => ({
+          env: envName(x.env),
+          summary: x.summary,
+          attachedBy: x.attachedBy,
+          attachedAt: x.attachedAt ? timestampDate(x.attachedAt).toISOString() : "",
+        })),
       });
     }
     pageToken = page.nextPageToken;

@@ -50,7 +50,8 @@ export const RULE_FIXES: Readonly<Record<string, RuleGuide>> = {
   },
   agent_cannot_rollback: {
     code: "permission_denied",
-    meaning: "an agent tried to roll back, pin, bind or throw a kill switch outside dev",
+    meaning:
+      "an agent tried to roll back, pin, bind, throw a kill switch or attach a replay report outside dev",
     fix: "do it in dev only, or ask a human for staging and prod",
   },
   service_scope: {
@@ -98,6 +99,12 @@ export const RULE_FIXES: Readonly<Record<string, RuleGuide>> = {
     code: "failed_precondition",
     meaning: "a high-tier version to prod with a fixture over 50% of a limit, or no fixtures",
     fix: "add fixtures and make each stay under 50% of every limit (test_hook shows the usage)",
+  },
+  replay_required: {
+    code: "failed_precondition",
+    meaning:
+      "the environment and the version's risk tier need a replay report attached before promotion there",
+    fix: "run the version against that environment's recorded decisions and attach the report: ameide-ext replay --from runtime --extension <id> --against <version> --attach --env <env> (details.fix has the exact command)",
   },
   revision_closed: {
     code: "failed_precondition",

@@ -327,6 +327,18 @@ export const OUTPUT_SCHEMAS: Readonly<
       },
       summary: { type: "string" },
       results: { type: "array", items: REPLAY_RESULT },
+      attached: {
+        type: "object",
+        description: "with --attach: the report as the registry stored it for the version and --env",
+        required: ["env", "summary", "attachedBy", "attachedAt"],
+        additionalProperties: false,
+        properties: {
+          env: { enum: ["dev", "staging", "prod"] },
+          summary: { type: "string" },
+          attachedBy: { type: "string" },
+          attachedAt: { type: "string" },
+        },
+      },
     },
   },
   ...REGISTRY_OUTPUT_SCHEMAS,

@@ -138,6 +138,12 @@ const STATUS = exactly({
         ],
       },
       approvals: { type: "array", items: exactly({ env: ENV_OR_EMPTY, approver: STRING }) },
+      replayReports: {
+        type: "array",
+        description:
+          "the replay reports attached to the version (replay --attach), one per environment at most",
+        items: exactly({ env: ENV_OR_EMPTY, summary: STRING, attachedBy: STRING, attachedAt: STRING }),
+      },
     }),
   },
 });

@@ -34,6 +34,8 @@ export interface ReplayInvocationsOptions {
   config?: string | undefined;
   /** The fetch to reach the runtime with. Default the global fetch. */
   fetch?: typeof fetch | undefined;
+  /** Told the recordings read, before they run (e.g. to collect their modules' sha256s for `--attach`). */
+  onRecordings?: ((recordings: readonly InvocationRecording[]) => void) | undefined;
 }
 
 /** The default of `--since`. */
@@ -95,6 +97,7 @@ export async function replayInvocations(
         ? `in ${options.recording}`
         : `of ${options.extension} since ${options.since ?? DEFAULT_SINCE}`,
     );
+  options.onRecordings?.(recordings.map((r) => r.recording));
 
   const moduleOfVersion = async (r: InvocationRecording, version: string): Promise<Uint8Array> => {
     const q = new URLSearchParams({ tenant: r.tenant_id, extension: r.extension_id, version });

@@ -93,6 +93,18 @@ describe.each(STORE_BACKENDS)("createRegistry() on $name", (backend) => {
   }
 
   /** A draft with sources, compiled. */
+  /** Attaches a replay report for prod (the high tier needs one there: replay_required, replay-reports.test.ts). */
+  async function attachReplayReport(key: { tenantId: string; extensionId: string; version: string }) {
+    const report = {
+      summary: `${key.version} changes 0 of the last 10 recorded decisions`,
+      against: key.version,
+      ...{ total: 10, replayed: 10, skipped: 0, changed: 0, new_errors: 0 },
+      recorded_module_sha256s: [],
+      generated_at: "2026-12-06T00:00:00.000Z",
+    };
+    await registry.attachReplayReport(ann, { ...key, env: "prod", reportJson: JSON.stringify(report) });
+  }
+
   async function compiled(by: Caller, riskTier: "low" | "medium" | "high", id = "deal-guard", src = sources) {
     const draft = await registry.createDraft(by, {
       tenantId: T,
@@ -204,6 +216,7 @@ describe.each(STORE_BACKENDS)("createRegistry() on $name", (backend) => {
     expect(approved.revision.state).toBe("promoted_dev");
     await registry.requestPromotion(bot, { ...key, env: "staging" });
     await registry.approve(ann, { ...key, env: "staging" });
+    await attachReplayReport(key);
     await registry.requestPromotion(bot, { ...key, env: "prod" });
     const prod = await registry.approve(bob, { ...key, env: "prod" });
     expect(prod.revision.state).toBe("promoted_prod");
@@ -225,6 +238,7 @@ describe.each(STORE_BACKENDS)("createRegistry() on $name", (backend) => {
     await open(goodTests, { "agent:l2o": "high" });
     const key = await compiled(bot, "high");
     for (const env of ["dev", "staging", "prod"] as const) {
+      if (env === "prod") await attachReplayReport(key);
       await registry.requestPromotion(bot, { ...key, env, comment: `to ${env}` });
       await registry.approve(ann, { ...key, env });
       if (env === "prod") await registry.approve(bob, { ...key, env });
@@ -264,6 +278,7 @@ describe.each(STORE_BACKENDS)("createRegistry() on $name", (backend) => {
       await registry.requestPromotion(ann, { ...key, env });
       await registry.approve(bob, { ...key, env });
     }
+    await attachReplayReport(key);
     const pending = await registry.requestPromotion(ann, { ...key, env: "prod" });
     expect(pending.mayApprove).toEqual({
       approvers: [],
@@ -307,6 +322,7 @@ describe.each(STORE_BACKENDS)("createRegistry() on $name", (backend) => {
       await registry.requestPromotion(ann, { ...key, env });
       await registry.approve(bob, { ...key, env });
     }
+    await attachReplayReport(key);
     const pending = await registry.requestPromotion(ann, { ...key, env: "prod" });
     expect(pending.revision.pending?.approvalsRequired).toBe(2);
     const one = await registry.approve(bob, { ...key, env: "prod" });

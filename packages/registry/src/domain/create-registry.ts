@@ -7,6 +7,7 @@ import { createPromotion } from "./promotion.js";
 import { createQueries } from "./queries.js";
 import type { Registry, RegistryOptions } from "./registry.js";
 import { createRegistryContext } from "./registry-context.js";
+import { createReplayReports } from "./replay-reports.js";
 import { createSloRollback } from "./slo-rollback.js";
 
 // The compile worker (compile/) still imports its types from here.
@@ -31,6 +32,7 @@ export function createRegistry(options: RegistryOptions): Registry {
     ...createDomainBindings(ctx),
     ...createKillSwitch(ctx),
     ...createSloRollback(ctx),
+    ...createReplayReports(ctx),
     ...createQueries(ctx),
     idle: ctx.idle,
     async drain(graceMs) {

@@ -23,7 +23,15 @@ export async function deploy(
   tx: RegistryTx,
   changed: Set<Env>,
   rev: RevisionRecord,
-  to: { env: Env; actor: string; comment: string; requestedBy?: string; approvers?: string[] },
+  to: {
+    env: Env;
+    actor: string;
+    comment: string;
+    requestedBy?: string;
+    approvers?: string[];
+    /** Extra facts of the version_promoted event (e.g. the replay report of the promotion). */
+    data?: Record<string, unknown>;
+  },
 ): Promise<RevisionRecord> {
   const { env, actor, comment } = to;
   const at = ctx.now().toISOString();
@@ -52,6 +60,7 @@ export async function deploy(
     previousVersion: previous,
     requestedBy: to.requestedBy ?? "",
     approvers: to.approvers ?? [],
+    ...(to.data ? { data: to.data } : {}),
   });
   changed.add(env);
   return updated;
@@ -61,7 +70,7 @@ export async function deploy(
 export function checkAgentInDev(
   caller: Caller,
   env: Env,
-  what: "roll back" | "pin" | "bind" | "switch extensions off or on",
+  what: "roll back" | "pin" | "bind" | "switch extensions off or on" | "attach replay reports",
 ): void {
   if (isAgent(caller.actor) && env !== "dev")
     throw refuse(

@@ -36,6 +36,11 @@ export const RULES = Object.freeze({
   alreadyPromoted: "already_promoted",
   /** High tier before prod: every fixture passes at ≤ 50% of each limit (see HIGH_TIER_MAX_LIMIT_RATIO). */
   highTierTesting: "high_tier_testing",
+  /**
+   * A version of a risk tier the setting names (default high) needs a replay report attached for an
+   * environment it names (default prod) before its promotion there is requested (see replay-reports.ts).
+   */
+  replayRequired: "replay_required",
   /** Rejected and failed versions accept no further transition (failed: upload new sources first). */
   revisionClosed: "revision_closed",
   /** Sources change only in a draft (or a failed version, which goes back to draft). */
@@ -111,10 +116,22 @@ export interface GovernanceOptions {
   defaultAgentMaxRiskTier?: RiskTier | undefined;
   /** The older form of `agents["agent:<id>"].maxRiskTier` (which wins when both are set). */
   agentMaxRiskTier?: Readonly<Record<string, RiskTier>> | undefined;
+  /** Where a replay report is required before promotion. Default: prod, for the high tier. */
+  replayRequired?: ReplayRequiredOptions | undefined;
+}
+
+/** Where a replay report is required before promotion: the environments and the risk tiers. */
+export interface ReplayRequiredOptions {
+  /** Default ["prod"]; empty: nowhere. */
+  envs?: readonly Env[] | undefined;
+  /** Default ["high"]; empty: no tier. */
+  riskTiers?: readonly RiskTier[] | undefined;
 }
 
 /** The governance settings with defaults filled in. */
 export interface Governance {
+  /** Whether a promotion of a version of `tier` to `env` needs a replay report attached (`replay_required`). */
+  replayRequired(env: Env, tier: RiskTier): boolean;
   /** The agent's guardrails (the default's when it is not listed). */
   limitsOf(agent: string): AgentLimits;
   /** The agent's maximum risk tier. */
@@ -167,7 +184,26 @@ export function createGovernance(options: GovernanceOptions = {}): Governance {
     ...fallback,
     ...definedOnly((agent === "default" ? undefined : agents[agent]) ?? {}),
   });
-  return { limitsOf, maxRiskTierOf: (agent) => limitsOf(agent).maxRiskTier };
+  const replay = checkedReplayRequired(options.replayRequired ?? {});
+  return {
+    limitsOf,
+    maxRiskTierOf: (agent) => limitsOf(agent).maxRiskTier,
+    replayRequired: (env, tier) => replay.envs.includes(env) && replay.riskTiers.includes(tier),
+  };
+}
+
+/** The replay_required setting with its defaults (prod, high), its values checked. */
+function checkedReplayRequired(options: ReplayRequiredOptions): { envs: Env[]; riskTiers: RiskTier[] } {
+  const envs = [...(options.envs ?? ["prod"])];
+  const riskTiers = [...(options.riskTiers ?? ["high"])];
+  const bad = (what: string) =>
+    new ExtensionError("invalid_argument", `governance replay_required: ${what}`, "invalid_manifest");
+  for (const env of envs)
+    if (!ENVIRONMENTS.includes(env))
+      throw bad(`environment ${JSON.stringify(env)} is not dev, staging or prod`);
+  for (const tier of riskTiers)
+    if (!RISK_TIERS.includes(tier)) throw bad(`risk tier ${JSON.stringify(tier)} is not low, medium or high`);
+  return { envs, riskTiers };
 }
 
 /** True for `agent:<id>` callers. */

@@ -5,6 +5,7 @@ import { APPROVALS_REQUIRED, highTierShortfalls, isAgent, RULES, refuse } from "
 import { approvalFix, mayApprove } from "./may-approve.js";
 import type { Caller, Registry, RevisionView } from "./registry.js";
 import { checkEnv, type RegistryContext, SYSTEM_RULES } from "./registry-context.js";
+import { checkReplayRequired, replayEventData, replayReportFor } from "./replay-reports.js";
 import { ENVIRONMENTS, type Env, type LifecycleState, promotedRank, type RevisionRecord } from "./types.js";
 
 // Promotion: a version's way from draft to prod, one environment at a time, under the governance
@@ -91,6 +92,7 @@ async function requestPromotion(
   return ctx.write(async (tx, changed) => {
     const rev = await ctx.loadRevision(tx, input, true);
     checkPromotable(rev, env);
+    const data = replayEventData(await checkReplayRequired(ctx, tx, rev, env));
     const required = APPROVALS_REQUIRED[rev.riskTier][env];
     const comment = input.comment ?? "";
     await ctx.event(tx, rev, {
@@ -101,9 +103,10 @@ async function requestPromotion(
       env,
       comment,
       requestedBy: caller.actor,
+      data,
     });
     if (required === 0) {
-      const by = { env, actor: SYSTEM_RULES, comment, requestedBy: caller.actor };
+      const by = { env, actor: SYSTEM_RULES, comment, requestedBy: caller.actor, data };
       return ctx.view(tx, await deploy(ctx, tx, changed, rev, by));
     }
     const updated = await tx.updateRevision({
@@ -165,6 +168,7 @@ async function approve(ctx: RegistryContext, caller: Caller, input: ApproveInput
     const comment = input.comment ?? "";
     await tx.addApproval({ ...input, env, approver: caller.actor, comment, time: at });
     const approvers = [...pending.approvers, caller.actor];
+    const replay = replayEventData(await replayReportFor(tx, rev, env));
     await ctx.event(tx, rev, {
       type: "approved",
       actor: caller.actor,
@@ -174,10 +178,17 @@ async function approve(ctx: RegistryContext, caller: Caller, input: ApproveInput
       comment,
       requestedBy: pending.requestedBy,
       approvers,
-      data: { approvals: approvers.length, required: pending.approvalsRequired },
+      data: { approvals: approvers.length, required: pending.approvalsRequired, ...replay },
     });
     if (approvers.length >= pending.approvalsRequired) {
-      const by = { env, actor: caller.actor, comment, requestedBy: pending.requestedBy, approvers };
+      const by = {
+        env,
+        actor: caller.actor,
+        comment,
+        requestedBy: pending.requestedBy,
+        approvers,
+        data: replay,
+      };
       return ctx.view(tx, await deploy(ctx, tx, changed, rev, by));
     }
     const updated = await tx.updateRevision({

@@ -161,6 +161,7 @@ export function createRegistryContext(options: RegistryOptions): RegistryContext
         ? await tx.listEvents(rev.tenantId, rev.extensionId, { version: rev.version, limit: 500 })
         : [],
       mayApprove: mayApprove(rev, options.reviewersOf?.(rev.tenantId) ?? []),
+      replayReports: await tx.listReplayReports(rev.tenantId, rev.extensionId, rev.version),
     }),
 
     async extensionView(tx, tenantId, extensionId) {

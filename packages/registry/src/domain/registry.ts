@@ -12,6 +12,7 @@ import type {
   HostCallDecl,
   LimitsDecl,
   PinRecord,
+  ReplayReportRecord,
   RevisionRecord,
   SourceFileRecord,
   SourceLanguageName,
@@ -112,6 +113,8 @@ export interface RevisionView {
   events: EventRecord[];
   /** Who may approve its pending promotion; undefined when none waits. */
   mayApprove?: MayApprove | undefined;
+  /** The replay reports attached to it, by environment (see replay-reports.ts). */
+  replayReports?: ReplayReportRecord[] | undefined;
 }
 
 /** Names one extension point of a tenant's domain in an environment. */
@@ -208,6 +211,14 @@ export interface Registry {
       burnRate: number;
     },
   ): Promise<{ rolledBack: boolean; extension: ExtensionView }>;
+  /**
+   * AttachReplayReport: attaches what `ameide-ext replay --against <version>` showed to the version for `env`
+   * (replacing the one before). `reportJson` is checked (see checkReplayReport); agents attach in dev only.
+   */
+  attachReplayReport(
+    caller: Caller,
+    input: VersionKey & { env: Env; reportJson: string },
+  ): Promise<ReplayReportRecord>;
   /** Resolves when no compile is queued or running and every listener has run. */
   idle(): Promise<void>;
   /**

@@ -187,6 +187,24 @@ export interface DisabledRecord {
 }
 
 /**
+ * A replay report attached to a version for one environment (AttachReplayReport): what `ameide-ext replay
+ * --against <version>` showed against that environment's recorded decisions. Evidence for the reviewers,
+ * not a proof: the registry stores it as sent and cannot run it again.
+ */
+export interface ReplayReportRecord {
+  tenantId: string;
+  extensionId: string;
+  version: string;
+  env: Env;
+  /** Its one line, e.g. "4 changes 3 of the last 1,000 recorded decisions". */
+  summary: string;
+  /** The report as sent (checked JSON, at most MAX_REPLAY_REPORT_BYTES). */
+  reportJson: string;
+  attachedBy: Actor;
+  attachedAt: string;
+}
+
+/**
  * A domain extension point bound to an extension, for one tenant in one environment (the proto's
  * DomainBinding: a DomainExtensionConfig in force, spec 479 §4.2).
  */

@@ -4,6 +4,7 @@ import { approvalFix } from "../domain/may-approve.js";
 import type { Caller, RevisionView } from "../domain/registry.js";
 import type { TestResultRecord } from "../domain/types.js";
 import { type FileDiff, MAX_SHOWN_DIFF_LINES, withContext } from "./line-diff.js";
+import { replayReportSection } from "./replay-report-section.js";
 import { csrfField, esc, page } from "./review-html.js";
 
 /** A refusal as the page shows it: the coded error, the rule it names and the fix. */
@@ -142,6 +143,7 @@ export function versionPage(d: VersionPageData): string {
 <tr><th>Requested host calls</th><td id="host-calls">${hostCalls(r.hostCalls)}</td></tr>
 </table>
 ${gateSection(d)}
+${replayReportSection(d.view)}
 <h3>Source diff against the version running in ${esc(r.pending?.env ?? "the environment")}</h3>
 <p id="diff-base">${d.runningVersion ? `Base: v${esc(d.runningVersion)}, running in ${esc(r.pending?.env ?? "")}.` : `Nothing runs in ${esc(r.pending?.env ?? "this environment")} yet: every file is new.`}</p>
 ${diffCut(d.diff)}<div id="diff">${d.diff.map(fileDiff).join("\n")}</div>

@@ -39,6 +39,7 @@ import type {
   SourceLanguageName,
   LifecycleState as State,
 } from "../domain/types.js";
+import { replayReportTo, replaySummaryOf } from "./replay-report-mapping.js";
 
 const ENV_TO: Record<Env, Environment> = {
   dev: Environment.DEV,
@@ -204,6 +205,7 @@ export function eventTo(e: EventRecord, definition?: RevisionView["revision"]): 
     author: e.author,
     requestedBy: e.requestedBy,
     approvers: e.approvers,
+    replaySummary: replaySummaryOf(e),
   });
 }
 
@@ -277,6 +279,7 @@ export function revisionTo(
     events: options.events === false ? [] : v.events.map((e) => eventTo(e, r)),
     baseVersion: r.baseVersion,
     updatedAt: ts(r.updatedAt),
+    replayReports: (v.replayReports ?? []).map(replayReportTo),
   });
 }
 

@@ -72,6 +72,28 @@ describe("checkRegistryConfig()", () => {
     });
   });
 
+  it("maps governance.replay_required (where a replay report must be attached before promotion)", () => {
+    const c = checkRegistryConfig(
+      { auth, governance: { replay_required: { envs: ["dev", "prod"], risk_tiers: ["medium", "high"] } } },
+      "/x",
+    );
+    expect(governanceOptions(c).replayRequired).toEqual({
+      envs: ["dev", "prod"],
+      riskTiers: ["medium", "high"],
+    });
+    expect(governanceOptions(checkRegistryConfig({ auth }, "/x")).replayRequired).toBeUndefined();
+  });
+
+  it.each([
+    ["an unknown environment", { envs: ["qa"] }],
+    ["an unknown tier", { risk_tiers: ["extreme"] }],
+    ["an unknown key", { envs: ["prod"], when: "always" }],
+  ])("refuses governance.replay_required with %s (invalid_argument/invalid_manifest)", (_name, replay) => {
+    expect(() => checkRegistryConfig({ auth, governance: { replay_required: replay } }, "/x")).toThrow(
+      expect.objectContaining({ code: "invalid_argument", reason: "invalid_manifest" }),
+    );
+  });
+
   it("takes modules.s3 in the runtime's S3 settings schema, the one copy", () => {
     expect(REGISTRY_CONFIG_SCHEMA.properties.modules.properties.s3).toBe(S3_SETTINGS_SCHEMA);
   });

@@ -38,12 +38,15 @@ export interface RegistryConfigFile {
    * The guardrails per agent: `agents` maps `agent:<id>` (and `default`, for every agent not listed)
    * to its `max_risk_tier` (default low), the `environments` it may request promotion to (default
    * all) and its `versions_per_hour` (default 60). The older `default_agent_max_risk_tier` and
-   * `agent_max_risk_tier` still set tiers; `agents` wins where both name one.
+   * `agent_max_risk_tier` still set tiers; `agents` wins where both name one. `replay_required`: the
+   * environments (`envs`, default [prod]) and risk tiers (`risk_tiers`, default [high]) whose promotions
+   * need a replay report attached first (rule `replay_required`); empty lists require none.
    */
   governance?: {
     default_agent_max_risk_tier?: RiskTier;
     agent_max_risk_tier?: Record<string, RiskTier>;
     agents?: Record<string, AgentLimitsFile>;
+    replay_required?: { envs?: Env[]; risk_tiers?: RiskTier[] };
   };
   /** Compiles at once. Default 1. */
   compile_concurrency?: number;
@@ -165,6 +168,14 @@ export const REGISTRY_CONFIG_SCHEMA = {
           propertyNames: { pattern: "^(default|agent:[A-Za-z0-9._@-]{1,128})$" },
           additionalProperties: AGENT_LIMITS_SCHEMA,
         },
+        replay_required: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            envs: { type: "array", uniqueItems: true, items: { enum: [...ENVIRONMENTS] } },
+            risk_tiers: { type: "array", uniqueItems: true, items: { enum: [...RISK_TIERS] } },
+          },
+        },
       },
     },
     compile_concurrency: { type: "integer", minimum: 1, maximum: 16 },
@@ -247,6 +258,10 @@ export function governanceOptions(config: RegistryConfigFile): GovernanceOptions
     defaultAgentMaxRiskTier: g?.default_agent_max_risk_tier,
     agentMaxRiskTier: g?.agent_max_risk_tier,
     agents,
+    replayRequired: g?.replay_required && {
+      envs: g.replay_required.envs,
+      riskTiers: g.replay_required.risk_tiers,
+    },
   };
 }
 

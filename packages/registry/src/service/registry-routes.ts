@@ -21,6 +21,7 @@ import {
   revisionTo,
   tierFrom,
 } from "./proto-mapping.js";
+import { replayReportTo } from "./replay-report-mapping.js";
 
 /** An ExtensionError as a ConnectError: code, reason header, details header; unauthenticated as Connect's own code. */
 export function toRegistryConnectError(cause: unknown): ConnectError {
@@ -149,6 +150,9 @@ export function registryRoutes(registry: Registry, authenticate: Authenticator) 
         binding: domainBindingTo(
           await registry.clearDomainBinding(caller, { ...req, env: envFrom(req.env) }),
         ),
+      })),
+      attachReplayReport: guard(async (req, caller) => ({
+        report: replayReportTo(await registry.attachReplayReport(caller, { ...req, env: envFrom(req.env) })),
       })),
       disable: guard(async (req, caller) => ({
         disabledVersions: await registry.disable(caller, { ...req, env: envFrom(req.env) }),

@@ -138,6 +138,22 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze<Migration[]>([
           PRIMARY KEY (tenant_id, extension_id, env, version))`,
     ],
   },
+  {
+    version: 6,
+    name: "replay_reports: the replay report attached to a version per environment, for the replay_required rule",
+    statements: () => [
+      `CREATE TABLE replay_reports (
+          tenant_id TEXT NOT NULL,
+          extension_id TEXT NOT NULL,
+          version TEXT NOT NULL,
+          env TEXT NOT NULL,
+          summary TEXT NOT NULL,
+          report_json TEXT NOT NULL,
+          attached_by TEXT NOT NULL,
+          attached_at TEXT NOT NULL,
+          PRIMARY KEY (tenant_id, extension_id, version, env))`,
+    ],
+  },
 ]);
 
 /**

@@ -9,6 +9,7 @@ import type {
   EventRecord,
   ExtensionRecord,
   PinRecord,
+  ReplayReportRecord,
   RevisionRecord,
 } from "../domain/types.js";
 import { migrate } from "./migrations.js";
@@ -93,6 +94,10 @@ export interface RegistryTx {
   setDisabled(record: DisabledRecord): Promise<void>;
   /** Releases a kill switch; false when it was not thrown. */
   deleteDisabled(tenantId: string, extensionId: string, env: Env, version: string): Promise<boolean>;
+  /** The replay reports attached to a version, by environment. */
+  listReplayReports(tenantId: string, extensionId: string, version: string): Promise<ReplayReportRecord[]>;
+  /** Attaches a replay report to a version for one environment (replaces the one attached before). */
+  setReplayReport(record: ReplayReportRecord): Promise<void>;
   /** One point's binding; `forUpdate` locks its row until the transaction ends. */
   getDomainBinding(key: DomainBindingKey, forUpdate?: boolean): Promise<DomainBindingRecord | undefined>;
   /** A tenant's bindings (of one environment, of one domain, when given), by env, domain and point. */
@@ -623,6 +628,39 @@ function disabledRows(
   };
 }
 
+function replayReportFromRow(r: SqlRow): ReplayReportRecord {
+  return {
+    tenantId: str(r.tenant_id),
+    extensionId: str(r.extension_id),
+    version: str(r.version),
+    env: str(r.env) as Env,
+    summary: str(r.summary),
+    reportJson: str(r.report_json),
+    attachedBy: str(r.attached_by),
+    attachedAt: str(r.attached_at),
+  };
+}
+
+/** The replay_reports table: the replay reports attached to versions, per environment. */
+function replayReportRows(q: SqlQuery): Pick<RegistryTx, "listReplayReports" | "setReplayReport"> {
+  return {
+    async listReplayReports(tenantId, extensionId, version) {
+      const rows = await q(
+        "SELECT * FROM replay_reports WHERE tenant_id = $1 AND extension_id = $2 AND version = $3 ORDER BY env",
+        [tenantId, extensionId, version],
+      );
+      return rows.map(replayReportFromRow);
+    },
+    async setReplayReport(r) {
+      await q(
+        `INSERT INTO replay_reports (tenant_id, extension_id, version, env, summary, report_json, attached_by, attached_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (tenant_id, extension_id, version, env) DO UPDATE SET summary = excluded.summary, report_json = excluded.report_json, attached_by = excluded.attached_by, attached_at = excluded.attached_at`,
+        [r.tenantId, r.extensionId, r.version, r.env, r.summary, r.reportJson, r.attachedBy, r.attachedAt],
+      );
+    },
+  };
+}
+
 /** One transaction's reads and writes over its query function. */
 function txOver(q: SqlQuery, dialect: SqlDriver["dialect"]): RegistryTx {
   return {
@@ -632,6 +670,7 @@ function txOver(q: SqlQuery, dialect: SqlDriver["dialect"]): RegistryTx {
     ...deploymentRows(q),
     ...domainBindingRows(q),
     ...disabledRows(q),
+    ...replayReportRows(q),
     ...eventRows(q, dialect),
   };
 }
