@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { InvokeExtensionResponseSchema, Outcome } from "@ameide-ext/proto";
+import { InvokeExtensionBatchRequestSchema, InvokeExtensionResponseSchema, Outcome } from "@ameide-ext/proto";
 import { CrmService } from "@ameide-ext/proto/testing";
 import { create } from "@bufbuild/protobuf";
 import { createLocalJWKSet } from "jose";
@@ -189,6 +189,46 @@ describe("recorded invocations", () => {
     });
     expect(calls[1]?.error?.code).toBe("not_found");
     expect(calls[1]?.response_json).toBeUndefined();
+  });
+
+  it("records each input of a batch as its own invocation: its errors and sampled successes, each with its own host calls", async () => {
+    const batch = (extensionId: string, inputs: unknown[]) =>
+      create(InvokeExtensionBatchRequestSchema, {
+        extensionId,
+        version: "latest",
+        ctx: { tenantId: "acme", userId: "u-1", actorType: "USER", correlationId: "batch-1" },
+        inputsJson: inputs.map((i) => new TextEncoder().encode(JSON.stringify(i))),
+      });
+    const low = await runtime.invokeExtensionBatch(
+      batch("sampled-out", [{ b: 1 }, { mode: "fail", b: 2 }, { mode: "trap", b: 3 }]),
+    );
+    expect(low.results.map((r) => r.outcome)).toEqual([
+      Outcome.OK,
+      Outcome.BUSINESS_ERROR,
+      Outcome.TECHNICAL_ERROR,
+    ]);
+    const call = (customerId: string) => ({
+      calls: [{ service: CRM, method: "GetCustomer", request: { customerId } }],
+    });
+    const high = await runtime.invokeExtensionBatch(batch("caller", [call("c-7"), call("c-8")]));
+    expect(high.results.map((r) => r.outcome)).toEqual([Outcome.OK, Outcome.OK]);
+    await new Promise((r) => setImmediate(r));
+    await runtime.recordings?.flush();
+    const all = await recordingsIn(root);
+    const lows = all.filter(
+      (r) => r.doc.ctx.correlationId === "batch-1" && r.doc.extension_id === "sampled-out",
+    );
+    expect(lows.map((r) => r.doc.input_json).sort()).toEqual([
+      '{"mode":"fail","b":2}',
+      '{"mode":"trap","b":3}',
+    ]);
+    const highs = all.filter((r) => r.doc.ctx.correlationId === "batch-1" && r.doc.extension_id === "caller");
+    expect(highs).toHaveLength(2);
+    for (const { doc } of highs) {
+      const customer = (JSON.parse(doc.input_json as string) as ReturnType<typeof call>).calls[0]?.request
+        .customerId;
+      expect(doc.host_calls.map((h) => h.request_json)).toEqual([`{"customerId":"${customer}"}`]);
+    }
   });
 
   it("drops, and counts, a recording over max_bytes and those past the tenant's bytes for the day", async () => {

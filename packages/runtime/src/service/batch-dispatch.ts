@@ -1,13 +1,19 @@
 import { ExtensionError } from "@ameide-ext/contract";
 import type { CatalogEntry } from "../catalog/parse-catalog.js";
 import type { LoadedExtension } from "../engine/create-engine.js";
-import type { InvocationResult, InvokeRequest } from "../engine/types.js";
+import type { ExecutionContext, InvocationResult, InvokeRequest } from "../engine/types.js";
 import { countsAgainstExtension, countsAsFailure } from "./breaker-verdict.js";
 import type { CircuitBreakers, CircuitPermit } from "./circuit-breaker.js";
 
 /** One input of a batch, done: its result, or the error that kept it from running; and its own wall time. */
 export type BatchItem =
-  | { result: InvocationResult; error?: undefined; latencyMs: number }
+  | {
+      result: InvocationResult;
+      error?: undefined;
+      latencyMs: number;
+      /** The context its host calls ran under: its own copy above the low tier (each input's own recording). */
+      ctx?: ExecutionContext | undefined;
+    }
   | {
       result?: undefined;
       error: ExtensionError;
@@ -115,7 +121,7 @@ export async function runBatchInputs(
       if (parts.inlineFirst(entry)) ({ result, overran } = parts.runInline(entry, ext, request));
       result ??= await parts.runInPool(ext, request, input, deadline);
       failed = countsAsFailure(result, overran);
-      items[i] = { result, latencyMs: performance.now() - t0 };
+      items[i] = { result, latencyMs: performance.now() - t0, ctx: request.ctx };
     } catch (cause) {
       const err = ExtensionError.from(cause);
       failed = countsAgainstExtension(err.code, err.reason);

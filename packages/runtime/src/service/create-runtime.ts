@@ -318,8 +318,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       let entry: CatalogEntry | undefined;
       let items: BatchItem[] | undefined;
       let refusal: ExtensionError | undefined;
+      let ctx: ExecutionContext | undefined;
       try {
-        const ctx = contextOfRequest(req, catalog.env);
+        ctx = contextOfRequest(req, catalog.env);
         entry = catalog.resolve(ctx.tenantId, req.extensionId, req.version, consumerRefOf(req.consumerRef));
         items = await dispatch.runBatch(req.inputsJson, ctx, entry, callOptions.timeoutMs, traced?.context);
       } catch (cause) {
@@ -340,6 +341,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         runs: answer.runs,
         refusal,
         latencyMs,
+        ran: ctx && items && { ctx, inputs: req.inputsJson, items },
       });
       return answer.response;
     },

@@ -170,7 +170,9 @@ export function createInvocationDispatch(options: InvocationDispatchOptions): In
         load: () => loader.peek(entry) ?? loader.load(entry, trace),
         inlineFirst,
         runInline,
-        requestFor: (input, timeoutMs) => requestFor(input, ctx, entry, timeoutMs, trace),
+        // Above the low tier each input gets its own context object: its host calls are its own (recordings).
+        requestFor: (input, timeoutMs) =>
+          requestFor(input, entry.riskTier === "low" ? ctx : { ...ctx }, entry, timeoutMs, trace),
         runInPool: (ext, request, input, startBy) =>
           engine.invoke(ext, { ...request, input: compact(input), startBy }),
         sliceMs: settings.inlineSliceUs / 1000,

@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { CatalogEntry } from "../catalog/parse-catalog.js";
 import type { ExecutionContext, InvocationResult } from "../engine/types.js";
 import type { InvocationRecordings } from "../recording/invocation-recordings.js";
+import type { BatchItem } from "./batch-dispatch.js";
 import type { BatchAnswer } from "./batch-response.js";
 import { batchLogLine, type InvocationRequestFields, invocationLogLine } from "./invocation-log.js";
 import {
@@ -39,6 +40,8 @@ export interface FinishedBatch {
   /** What refused every input, when the batch never ran. */
   refusal: { code: string; reason?: string | undefined } | undefined;
   latencyMs: number;
+  /** Set when it ran: the batch's context, its inputs and their items, for each input's recording. */
+  ran?: { ctx: ExecutionContext; inputs: readonly Uint8Array[]; items: readonly BatchItem[] } | undefined;
 }
 
 /** Records finished invocations in the metrics and the log, in batches, off the responses' latency. */
@@ -124,6 +127,7 @@ export function createInvocationRecorder(options: {
       const response = b.results[i] as InvokeExtensionResponse;
       const run = b.runs[i];
       const outcome = run?.outcome ?? "technical_error";
+      offerInput(b, i, response, outcome);
       if (outcome !== "technical_error") {
         quiet.push({
           outcome,
@@ -140,6 +144,26 @@ export function createInvocationRecorder(options: {
         metrics.invocation(labels, outcome, response.errorCode, response.errorReason, latencyMs / 1000, 0, 0);
     }
     if (quiet.length > 0) metrics.invocationsOfBatch(labels, quiet);
+  };
+  /** Hands an input that ran to the recordings, as a single call's (they keep its errors and sample the rest). */
+  const offerInput = (
+    b: FinishedBatch,
+    i: number,
+    response: InvokeExtensionResponse,
+    outcome: InvocationResult["outcome"],
+  ) => {
+    const item = b.ran?.items[i];
+    const input = b.ran?.inputs[i];
+    if (!options.recordings || !b.ran || !item?.result || input === undefined) return;
+    const ran = { ctx: item.ctx ?? b.ran.ctx, input };
+    options.recordings.offer({
+      entry: b.entry,
+      req: b.req,
+      ran,
+      response,
+      outcome,
+      latencyMs: item.latencyMs,
+    });
   };
   const writeSummary = (b: FinishedBatch) => {
     const line = batchLogLine(b.req, b.entry, b.results, b.runs, b.refusal, b.latencyMs);
