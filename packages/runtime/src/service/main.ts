@@ -179,7 +179,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: MainIo = 
     },
     `WasmExtensionRuntime listening on ${[server.url, server.socket].filter(Boolean).join(" and ")}`,
   );
-  void runtime.preload().then(() => logger.info({ event: "ready" }, "ready"));
+  // With preload off (AMEIDE_RUNTIME_PRELOAD=false) modules load on first use: ready at once.
+  const firstPass = config.settings.preload ? runtime.preload() : Promise.resolve();
+  void firstPass.then(() => logger.info({ event: "ready" }, "ready"));
 
   return new Promise<number>((resolve) => {
     let stopping = false;
