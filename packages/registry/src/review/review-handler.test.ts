@@ -294,6 +294,15 @@ describe("the review page over HTTP: session, CSRF, tenant isolation", () => {
     expect((await fetch(`${base}/review`, { headers: { cookie: session } })).status).toBe(200);
   });
 
+  it("marks its cookies Secure when the page is served over HTTPS (X-Forwarded-Proto from the ingress), not over plain HTTP", async () => {
+    const plain = await fetch(`${base}/review`);
+    expect(plain.headers.getSetCookie().every((c) => !/;\s*Secure/i.test(c))).toBe(true);
+    const proxied = await fetch(`${base}/review`, { headers: { "x-forwarded-proto": "https" } });
+    const cookies = proxied.headers.getSetCookie();
+    expect(cookies.length).toBeGreaterThan(0);
+    for (const c of cookies) expect(c).toMatch(/; Secure(;|$)/);
+  });
+
   it("signs out: the session no longer works", async () => {
     const session = await signIn(BOB);
     const html = await (await fetch(`${base}/review`, { headers: { cookie: session } })).text();

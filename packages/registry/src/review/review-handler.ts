@@ -16,6 +16,7 @@ import {
 } from "./review-pages.js";
 import {
   createReviewSessions,
+  overHttps,
   parseCookies,
   type ReviewSession,
   type ReviewSessions,
@@ -141,9 +142,9 @@ export function createReviewHandler(options: ReviewHandlerOptions): ReviewHandle
   const sessions = options.sessions ?? createReviewSessions();
   const ttlSeconds = Math.floor(SESSION_TTL_MS / 1000);
 
-  const showSignIn = (res: ServerResponse, status: number, refusal?: Refusal) => {
+  const showSignIn = (req: IncomingMessage, res: ServerResponse, status: number, refusal?: Refusal) => {
     const csrf = randomToken();
-    send(res, status, signInPage(csrf, refusal), [reviewCookie(SIGN_IN_COOKIE, csrf, 3600)]);
+    send(res, status, signInPage(csrf, refusal), [reviewCookie(SIGN_IN_COOKIE, csrf, 3600, overHttps(req))]);
   };
 
   const signIn = async (req: IncomingMessage, res: ServerResponse) => {
@@ -156,7 +157,7 @@ export function createReviewHandler(options: ReviewHandlerOptions): ReviewHandle
       caller = await authenticate(`Bearer ${token}`);
     } catch (cause) {
       const e = ExtensionError.from(cause);
-      showSignIn(res, httpStatusOf(e.code), {
+      showSignIn(req, res, httpStatusOf(e.code), {
         ...refusalOf(e),
         fix: "paste a token the registry knows (the one you give the CLI as AMEIDE_TOKEN)",
       });
@@ -164,8 +165,8 @@ export function createReviewHandler(options: ReviewHandlerOptions): ReviewHandle
     }
     const session = sessions.create(caller, token);
     redirect(res, "/review", [
-      reviewCookie(SESSION_COOKIE, session.id, ttlSeconds),
-      reviewCookie(SIGN_IN_COOKIE, "", 0),
+      reviewCookie(SESSION_COOKIE, session.id, ttlSeconds, overHttps(req)),
+      reviewCookie(SIGN_IN_COOKIE, "", 0, overHttps(req)),
     ]);
   };
 
@@ -269,13 +270,13 @@ export function createReviewHandler(options: ReviewHandlerOptions): ReviewHandle
           undefined,
           { rule: "unauthenticated" },
         );
-      return showSignIn(res, path === "/review" || path === "/review/" ? 200 : 401);
+      return showSignIn(req, res, path === "/review" || path === "/review/" ? 200 : 401);
     }
     if (path === "/review/sign-out" && req.method === "POST") {
       const form = await readForm(req);
       if (!sameToken(form.get("csrf") ?? undefined, session.csrf)) throw csrfRefused();
       sessions.delete(session.id);
-      return redirect(res, "/review", [reviewCookie(SESSION_COOKIE, "", 0)]);
+      return redirect(res, "/review", [reviewCookie(SESSION_COOKIE, "", 0, overHttps(req))]);
     }
     if (path === "/review" || path === "/review/") {
       if (req.method !== "GET") throw methodNotAllowed(req.method);

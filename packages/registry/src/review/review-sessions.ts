@@ -1,4 +1,5 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
+import type { IncomingMessage } from "node:http";
 import type { Caller } from "../domain/registry.js";
 
 /** The review page's session cookie. */
@@ -96,7 +97,20 @@ export function parseCookies(header: string | undefined): Map<string, string> {
   return out;
 }
 
-/** A `Set-Cookie` value for the review page: HttpOnly, SameSite=Strict, Path=/review. */
-export function reviewCookie(name: string, value: string, maxAgeSeconds: number): string {
-  return `${name}=${value}; HttpOnly; SameSite=Strict; Path=/review; Max-Age=${maxAgeSeconds}`;
+/**
+ * A `Set-Cookie` value for the review page: HttpOnly, SameSite=Strict, Path=/review; and Secure when
+ * the page is served over HTTPS, so a browser never sends the session over plain HTTP.
+ */
+export function reviewCookie(name: string, value: string, maxAgeSeconds: number, secure = false): string {
+  return `${name}=${value}; HttpOnly; SameSite=Strict; Path=/review; Max-Age=${maxAgeSeconds}${secure ? "; Secure" : ""}`;
+}
+
+/**
+ * Whether the request reached us over HTTPS: TLS on this socket, or an ingress that terminated it and
+ * says so (`X-Forwarded-Proto: https`). A client faking the header only makes its own cookies stricter.
+ */
+export function overHttps(req: IncomingMessage): boolean {
+  if ((req.socket as { encrypted?: boolean }).encrypted === true) return true;
+  const proto = req.headers["x-forwarded-proto"];
+  return (Array.isArray(proto) ? proto[0] : proto)?.split(",")[0]?.trim().toLowerCase() === "https";
 }
