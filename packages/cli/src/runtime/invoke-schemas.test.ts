@@ -22,8 +22,9 @@ function expectCovers(schema: Schema, desc: DescMessage) {
   expect(Object.keys(schema.properties).sort(), desc.typeName).toEqual(
     desc.fields.map((f) => f.jsonName).sort(),
   );
+  // A description is a sentence, not a placeholder.
   for (const [name, property] of Object.entries(schema.properties))
-    expect(property.description, `${desc.typeName}.${name}`).toBeTruthy();
+    expect(property.description?.length ?? 0, `${desc.typeName}.${name}`).toBeGreaterThanOrEqual(10);
   expect(schema.additionalProperties).toBe(false);
 }
 
