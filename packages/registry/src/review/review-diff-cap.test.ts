@@ -6,31 +6,17 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRegistry } from "../domain/create-registry.js";
-import type { Caller, CompileOutcome, Registry } from "../domain/registry.js";
+import type { Caller, Registry } from "../domain/registry.js";
 import { createAuthenticator } from "../service/create-authenticator.js";
 import { openRegistryStore } from "../store/open-registry-store.js";
 import type { RegistryStore } from "../store/registry-store.js";
+import { succeededCompile } from "../testing/succeeded-compile.js";
 import { MAX_SHOWN_DIFF_LINES } from "./line-diff.js";
 import { createReviewHandler } from "./review-handler.js";
 
 const BOB = "b".repeat(24);
 const ann: Caller = { actor: "user:ann", tenants: ["acme"] };
 const bob: Caller = { actor: "user:bob", tenants: ["acme"] };
-
-async function fakeCompile(): Promise<CompileOutcome> {
-  return {
-    record: {
-      status: "succeeded",
-      toolchain: "fake",
-      diagnostics: [],
-      tests: [],
-      moduleBytes: 10,
-      startedAt: "2026-01-01T00:00:00.000Z",
-    },
-    wasmBlobRef: `m.wasm#sha256=${"a".repeat(64)}`,
-    sha256: "a".repeat(64),
-  };
-}
 
 let store: RegistryStore;
 let registry: Registry;
@@ -66,7 +52,7 @@ beforeAll(async () => {
   store = await openRegistryStore(":memory:");
   registry = createRegistry({
     store,
-    compiler: fakeCompile,
+    compiler: () => succeededCompile(),
     reviewersOf: () => ["user:ann", "user:bob"],
   });
   const authenticate = createAuthenticator({

@@ -6,29 +6,15 @@ import type { AddressInfo } from "node:net";
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRegistry } from "../domain/create-registry.js";
-import type { Caller, CompileOutcome, Registry } from "../domain/registry.js";
+import type { Caller, Registry } from "../domain/registry.js";
 import { createAuthenticator } from "../service/create-authenticator.js";
 import { openRegistryStore } from "../store/open-registry-store.js";
 import type { RegistryStore } from "../store/registry-store.js";
+import { succeededCompile } from "../testing/succeeded-compile.js";
 import { createReviewHandler } from "./review-handler.js";
 
 const SECRET = "s".repeat(40);
 const ann: Caller = { actor: "user:ann", tenants: ["acme"] };
-
-async function fakeCompile(): Promise<CompileOutcome> {
-  return {
-    record: {
-      status: "succeeded",
-      toolchain: "fake",
-      diagnostics: [],
-      tests: [],
-      moduleBytes: 10,
-      startedAt: "2026-01-01T00:00:00.000Z",
-    },
-    wasmBlobRef: `m.wasm#sha256=${"a".repeat(64)}`,
-    sha256: "a".repeat(64),
-  };
-}
 
 let store: RegistryStore;
 let registry: Registry;
@@ -37,7 +23,11 @@ let base: string;
 
 beforeAll(async () => {
   store = await openRegistryStore(":memory:");
-  registry = createRegistry({ store, compiler: fakeCompile, reviewersOf: () => ["user:ann", "user:bob"] });
+  registry = createRegistry({
+    store,
+    compiler: () => succeededCompile(),
+    reviewersOf: () => ["user:ann", "user:bob"],
+  });
   const review = createReviewHandler({
     registry,
     authenticate: createAuthenticator({ jwt: { secret: SECRET } }),
