@@ -5,6 +5,7 @@ import { createInstance } from "./instance/create-instance.js";
 import type { GuestInstance, HostCallAnswer } from "./instance/instance-lifecycle.js";
 import { makesOnCallerThread } from "./instance/ready-before-run.js";
 import { hostErrorPayload } from "./invoke/host-call-gate.js";
+import { runInlineBatch } from "./invoke/inline-batch.js";
 import { prepareInvocation } from "./invoke/prepare-invocation.js";
 import { resolveLimits, resolveSizeLimits } from "./invoke/resolve-limits.js";
 import { runPrepared } from "./invoke/run-prepared.js";
@@ -19,7 +20,13 @@ import { instanceFromLoad } from "./load/instance-from-load.js";
 import { createLoadThread, type LoadThread, type LoadThreadOptions } from "./load/load-thread.js";
 import { createModuleCache } from "./load/module-cache.js";
 import { createWorkerPool, type WorkerPool, type WorkerPoolOptions } from "./pool/worker-pool.js";
-import type { InlineAttempt, InvocationResult, InvokeRequest } from "./types.js";
+import type {
+  InlineAttempt,
+  InlineBatchRequest,
+  InlineBatchRun,
+  InvocationResult,
+  InvokeRequest,
+} from "./types.js";
 
 /** Options of {@link createEngine}. */
 export interface EngineOptions {
@@ -104,6 +111,21 @@ export interface Engine {
    * instance on this thread; a large table): not bounded by a slice.
    */
   tryInline(ext: LoadedExtension, request: InvokeRequest, fuelSlice: number): InlineAttempt;
+  /**
+   * Runs many inputs of one request shape on this thread, each exactly as
+   * {@link tryInline} would (its own input check, fuel budget at most
+   * `fuelSlice`, time limit, fresh state, result and stats), from `from` on,
+   * until `sliceMs` of wall time has passed (at least one input is attempted),
+   * the caller's `deadline` has, an input must go to the pool (`skipped`), or
+   * one ended with a technical error; the caller then handles the last
+   * attempt, yields if it must, and calls again from `next`. An input that is
+   * not JSON or over the size cap is `refused` and the others go on. Limits,
+   * policy and the instance are resolved once per call: the batch fast path.
+   * Throws an ExtensionError only for a bad call (slice, `from`, limits,
+   * policy: `invalid_argument/invalid_limits`; a host handler:
+   * `failed_precondition`).
+   */
+  tryInlineBatch(ext: LoadedExtension, request: InlineBatchRequest): InlineBatchRun;
   /**
    * Runs one invocation in the worker pool: a stuck invocation is stopped at
    * its wall-clock limit by terminating its worker, and host calls may be
@@ -287,6 +309,18 @@ export function createEngine(options: EngineOptions = {}): Engine {
         return { skipped: "slice" };
       result.stats.fuelLimit = budget;
       return { ran: result };
+    },
+    tryInlineBatch(ext, request) {
+      const instance = instanceOf(ext);
+      const guest = {
+        instance,
+        limits: ext.limits,
+        memoryLimitBytes: ext.compiled.memoryLimitBytes,
+        tableEntries: coreTableEntries(ext.compiled),
+      };
+      const run = runInlineBatch(guest, request, sizeLimits, unanswered);
+      cleanLater(instance);
+      return run;
     },
     invoke(ext, request) {
       let prep: ReturnType<typeof prepareInvocation>;

@@ -1,4 +1,10 @@
-import type { ExecutionContext, ExtensionLimits, InvocationResult, RiskTier } from "@ameide-ext/contract";
+import type {
+  ExecutionContext,
+  ExtensionError,
+  ExtensionLimits,
+  InvocationResult,
+  RiskTier,
+} from "@ameide-ext/contract";
 
 export type {
   BusinessError,
@@ -78,3 +84,59 @@ export interface InvokeRequest {
  * thread must not do (see readyBeforeRun); this invocation goes to the pool, the next may run inline.
  */
 export type InlineAttempt = { ran: InvocationResult } | { skipped: "slice" | "not_ready" };
+
+/**
+ * Many inputs of one request shape, for `Engine.tryInlineBatch`: one context, limits and policy, no
+ * host handler (as `tryInline`), run on the caller's thread one after the other.
+ */
+export interface InlineBatchRequest {
+  /** The inputs, JSON as text or UTF-8 bytes; each is checked on its own (size, JSON). */
+  inputs: ReadonlyArray<string | Uint8Array>;
+  /** The first input to run. Default 0; at most `inputs.length - 1`. */
+  from?: number;
+  /** CPU and time limits of each input, as {@link InvokeRequest.limits}. Default: the extension's. */
+  limits?: InvokeRequest["limits"];
+  /** Host-call policy of each input. Default: low tier, nothing allowed. */
+  policy?: HostCallPolicy;
+  /** The context of every input. */
+  ctx?: ExecutionContext;
+  /** Fuel each input may use on this thread (as `tryInline`'s `fuelSlice`): a positive integer. */
+  fuelSlice: number;
+  /**
+   * Wall time, in milliseconds, after which no further input starts: the call returns and the caller
+   * yields to the event loop before it calls again from `next`. At least one input is attempted. ≥ 0.
+   */
+  sliceMs: number;
+  /**
+   * The caller's deadline, in `performance.now()` milliseconds: no input starts at or after it, and each
+   * input's time limit shrinks to what is left of it (at least 1 ms). Default: no deadline.
+   */
+  deadline?: number | undefined;
+}
+
+/**
+ * What `Engine.tryInlineBatch` did with one input: ran it (`ran`), left it to the pool (`skipped`, as
+ * {@link InlineAttempt}), or refused it without running (`refused`: not JSON, over the input size cap,
+ * `invalid_argument`); and the wall time the thread spent on it, in milliseconds.
+ */
+export type InlineBatchAttempt = (
+  | { ran: InvocationResult }
+  | { skipped: "slice" | "not_ready" }
+  | { refused: ExtensionError }
+) & { wallMs: number };
+
+/**
+ * Why `Engine.tryInlineBatch` returned: `end`, every input attempted; `time`, `sliceMs` passed; `deadline`,
+ * the caller's deadline passed before input `next` started; `pool`, the last attempt was skipped and its
+ * input must run in the pool; `failure`, the last attempt ended with a technical error, which the caller
+ * counts (a circuit breaker) before any further input runs.
+ */
+export type InlineBatchStop = "end" | "time" | "deadline" | "pool" | "failure";
+
+/** The answer of `Engine.tryInlineBatch`: one attempt per input from `from` to `next - 1`. */
+export interface InlineBatchRun {
+  attempts: InlineBatchAttempt[];
+  /** The first input not attempted: call again from here (after the pool ran a skipped one, if any). */
+  next: number;
+  stopped: InlineBatchStop;
+}

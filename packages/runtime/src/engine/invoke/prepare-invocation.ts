@@ -22,18 +22,14 @@ export interface PreparedInvocation {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
+const EMPTY = new Uint8Array(0);
 
 /**
- * Checks an invocation's input and limits once, before any guest code runs:
- * input size (`invalid_argument/input_size`), input JSON
- * (`invalid_argument/invalid_input`), limits and policy (`invalid_limits`).
+ * Checks one input before any guest code runs, and returns its bytes: size
+ * (`invalid_argument/input_size`) and JSON (`invalid_argument/invalid_input`).
  */
-export function prepareInvocation(
-  req: InvokeRequest,
-  base: ExtensionLimits,
-  sizes: SizeLimits,
-): PreparedInvocation {
-  const input = typeof req.input === "string" ? encoder.encode(req.input) : req.input;
+export function checkInput(raw: string | Uint8Array, sizes: SizeLimits): Uint8Array {
+  const input = typeof raw === "string" ? encoder.encode(raw) : raw;
   if (!(input instanceof Uint8Array)) {
     throw new ExtensionError(
       "invalid_argument",
@@ -50,7 +46,7 @@ export function prepareInvocation(
     );
   }
   try {
-    JSON.parse(typeof req.input === "string" ? req.input : decoder.decode(input));
+    JSON.parse(typeof raw === "string" ? raw : decoder.decode(input));
   } catch (cause) {
     throw new ExtensionError(
       "invalid_argument",
@@ -58,9 +54,22 @@ export function prepareInvocation(
       "invalid_input",
     );
   }
+  return input;
+}
+
+/**
+ * Resolves what many invocations of one request shape share: limits and
+ * policy (`invalid_argument/invalid_limits`), size caps, context. Its
+ * `input` is empty: the caller sets each one's, checked by {@link checkInput}.
+ */
+export function prepareShape(
+  req: Omit<InvokeRequest, "input">,
+  base: ExtensionLimits,
+  sizes: SizeLimits,
+): PreparedInvocation {
   const limits = resolveLimits(req.limits, base);
   return {
-    input,
+    input: EMPTY,
     fuel: limits.cpuMillis * FUEL_PER_CPU_MILLI,
     timeoutMs: limits.timeoutMs,
     policy: resolvePolicy(req.policy),
@@ -69,4 +78,20 @@ export function prepareInvocation(
     logLines: sizes.logLines,
     ctx: req.ctx,
   };
+}
+
+/**
+ * Checks an invocation's input and limits once, before any guest code runs:
+ * input size (`invalid_argument/input_size`), input JSON
+ * (`invalid_argument/invalid_input`), limits and policy (`invalid_limits`).
+ */
+export function prepareInvocation(
+  req: InvokeRequest,
+  base: ExtensionLimits,
+  sizes: SizeLimits,
+): PreparedInvocation {
+  const input = checkInput(req.input, sizes);
+  const prep = prepareShape(req, base, sizes);
+  prep.input = input;
+  return prep;
 }

@@ -1,0 +1,108 @@
+import { ExtensionError, type ExtensionLimits, type SizeLimits } from "@ameide-ext/contract";
+import type { GuestInstance, SyncHostCall } from "../instance/instance-lifecycle.js";
+import { makesOnCallerThread } from "../instance/ready-before-run.js";
+import type { InlineBatchAttempt, InlineBatchRequest, InlineBatchRun } from "../types.js";
+import { checkInput, prepareShape } from "./prepare-invocation.js";
+import { runPrepared } from "./run-prepared.js";
+
+/** What {@link runInlineBatch} runs on: a loaded extension's instance on this thread, and its limits. */
+export interface InlineGuest {
+  instance: GuestInstance;
+  /** The extension's load limits, which the request's override. */
+  limits: ExtensionLimits;
+  memoryLimitBytes: number;
+  /** Table entries a new instance of it makes (see makesOnCallerThread). */
+  tableEntries: number;
+}
+
+function badBatch(message: string): ExtensionError {
+  return new ExtensionError("invalid_argument", message, "invalid_limits");
+}
+
+/** Checks what is the whole call's: the slice, the time slice, the start index, no host handler. Returns `from`. */
+function checkBatchRequest(request: InlineBatchRequest): number {
+  if ((request as { hostHandler?: unknown }).hostHandler !== undefined)
+    throw new ExtensionError(
+      "failed_precondition",
+      "tryInlineBatch takes no host handler: a guest that made host calls could not be run again",
+      "host_call_failed",
+    );
+  const { fuelSlice, sliceMs, inputs } = request;
+  const from = request.from ?? 0;
+  if (!Number.isInteger(fuelSlice) || fuelSlice < 1)
+    throw badBatch(`fuelSlice is ${fuelSlice}, it must be a positive integer`);
+  if (!Number.isFinite(sliceMs) || sliceMs < 0)
+    throw badBatch(`sliceMs is ${sliceMs}, it must be a finite number of milliseconds, 0 or more`);
+  if (!Number.isInteger(from) || from < 0 || from >= inputs.length)
+    throw badBatch(`from is ${from}, it must be an index of the ${inputs.length} input(s)`);
+  return from;
+}
+
+/**
+ * Runs inputs `[from, …)` of one request shape on this thread, each as
+ * `tryInline` would run it (its own check, fuel budget at most `fuelSlice`,
+ * time limit, fresh state, result), until `sliceMs` has passed, the caller's
+ * deadline has, an input must go to the pool, or one ended with a technical
+ * error (see InlineBatchStop). What every input shares (limits, policy, the
+ * instance) is resolved once, here; per input only its check, its run and
+ * two clock reads. `unanswered` answers host calls (there is no handler).
+ */
+export function runInlineBatch(
+  guest: InlineGuest,
+  request: InlineBatchRequest,
+  sizes: SizeLimits,
+  unanswered: SyncHostCall,
+): InlineBatchRun {
+  const from = checkBatchRequest(request);
+  const { inputs, sliceMs, deadline } = request;
+  const prep = prepareShape(request, guest.limits, sizes);
+  const budget = prep.fuel;
+  const sliced = request.fuelSlice < budget;
+  const fuel = sliced ? request.fuelSlice : budget;
+  const timeoutMs = prep.timeoutMs;
+  const { instance, memoryLimitBytes, tableEntries } = guest;
+  const attempts: InlineBatchAttempt[] = [];
+  const started = performance.now();
+  let t0 = started;
+  const done = (stopped: InlineBatchRun["stopped"]): InlineBatchRun => ({
+    attempts,
+    next: from + attempts.length,
+    stopped,
+  });
+  for (let i = from; i < inputs.length; i++) {
+    if (i > from && t0 - started >= sliceMs) return done("time");
+    if (deadline !== undefined && t0 >= deadline) return done("deadline");
+    let input: Uint8Array;
+    try {
+      input = checkInput(inputs[i] as string | Uint8Array, sizes);
+    } catch (cause) {
+      const t1 = performance.now();
+      attempts.push({ refused: ExtensionError.from(cause), wallMs: t1 - t0 });
+      t0 = t1;
+      continue;
+    }
+    if (!makesOnCallerThread(instance, tableEntries)) {
+      attempts.push({ skipped: "not_ready", wallMs: performance.now() - t0 });
+      return done("pool");
+    }
+    prep.input = input;
+    prep.fuel = fuel;
+    prep.timeoutMs =
+      deadline === undefined ? timeoutMs : Math.max(1, Math.min(timeoutMs, Math.floor(deadline - t0)));
+    const result = runPrepared(instance, prep, memoryLimitBytes, unanswered);
+    const t1 = performance.now();
+    if (result.outcome === "technical_error") {
+      if (sliced && result.error?.reason === "fuel") {
+        attempts.push({ skipped: "slice", wallMs: t1 - t0 });
+        return done("pool");
+      }
+      result.stats.fuelLimit = budget;
+      attempts.push({ ran: result, wallMs: t1 - t0 });
+      return done("failure");
+    }
+    result.stats.fuelLimit = budget;
+    attempts.push({ ran: result, wallMs: t1 - t0 });
+    t0 = t1;
+  }
+  return done("end");
+}
