@@ -101,13 +101,25 @@ export interface GuestInstance {
   readonly startRuns: number;
 }
 
-/** The state of the run in progress, which the host side (log, call) reads and writes. */
-export interface RunState {
-  opts: GuestRunOptions;
-  log: GuestLog;
-  hostCalls: number;
+/**
+ * The state of the run in progress, which the host side (log, call) reads and
+ * writes. Its log is made on the first line: most runs log nothing.
+ */
+export class RunState {
+  hostCalls = 0;
   /** An error raised by the host side, which wins over the trap it causes. */
-  pending: ExtensionError | undefined;
+  pending: ExtensionError | undefined = undefined;
+  private kept: GuestLog | undefined = undefined;
+  constructor(readonly opts: GuestRunOptions) {}
+  /** The run's log, made on first use. */
+  get log(): GuestLog {
+    this.kept ??= createGuestLog(this.opts.logLines, this.opts.logBytes);
+    return this.kept;
+  }
+  /** The log's lines (see GuestLog.finish); none when nothing was logged. */
+  finishLog(): GuestLogLine[] {
+    return this.kept === undefined ? [] : this.kept.finish();
+  }
 }
 
 /**
@@ -147,7 +159,10 @@ export interface InstanceShape {
   fuelLeft(): bigint | undefined;
   /** The live instance's trap reason (see TrapReason; 0 with no live instance). */
   trapReason(): number;
-  /** Runs the guest on the live instance with `fuel` on its counter; throws what the run throws. */
+  /**
+   * Runs the guest on the live instance with `fuel` on its counter; throws what the run throws. Returns a
+   * payload object of its own, which the lifecycle completes into the run's result.
+   */
   execute(s: RunState, fuel: bigint): GuestPayload;
   snapshot(): GuestSnapshot | undefined;
   /** See {@link GuestInstance.startRuns}. */
@@ -237,7 +252,7 @@ export function createInstanceLifecycle(
     memoryBytes: shape.memoryBytes(),
     outputBytes: 0,
     hostCalls: 0,
-    logs: s.log.finish(),
+    logs: s.finishLog(),
   });
 
   /** The result of a run that failed (trap, limit, host refusal): the instance is made again before the next. */
@@ -247,7 +262,7 @@ export function createInstanceLifecycle(
     if (instantiations === 0) throw err;
     const left = shape.fuelLeft() ?? fuel;
     broken = true;
-    const logs = s.log.finish();
+    const logs = s.finishLog();
     const error = reclassifyGuestException(err, logs);
     return {
       outcome: "technical_error",
@@ -282,32 +297,25 @@ export function createInstanceLifecycle(
       if (state === undefined && dirty && !needsInstance()) reset();
     },
     run(opts) {
-      const s: RunState = {
-        opts,
-        log: createGuestLog(opts.logLines, opts.logBytes),
-        hostCalls: 0,
-        pending: undefined,
-      };
+      const s = new RunState(opts);
       const fuel = BigInt(opts.fuel);
       try {
         const before = shape.chargeBefore();
         if (before >= opts.fuel) return overBudget(s, before, opts.fuel);
         reset();
-        const charge = BigInt(shape.startCharge() + owed);
-        if (charge >= fuel) return overBudget(s, Number(charge), opts.fuel);
+        const charge = shape.startCharge() + owed;
+        if (charge >= opts.fuel) return overBudget(s, charge, opts.fuel);
         // Owed until an invocation pays it in full: a refusal that paid it would leave the instance made for
         // nothing, and a trap and a refusal at the smallest budget would make one over and over.
         owed = 0;
         state = s;
         dirty = true;
-        const payload = shape.execute(s, fuel - charge);
-        return {
-          ...payload,
-          fuelUsed: Number(fuel - (shape.fuelLeft() ?? fuel)),
-          memoryBytes: shape.memoryBytes(),
-          hostCalls: s.hostCalls,
-          logs: s.log.finish(),
-        };
+        const result = shape.execute(s, BigInt(opts.fuel - charge)) as GuestRunResult;
+        result.fuelUsed = opts.fuel - Number(shape.fuelLeft() ?? fuel);
+        result.memoryBytes = shape.memoryBytes();
+        result.hostCalls = s.hostCalls;
+        result.logs = s.finishLog();
+        return result;
       } catch (cause) {
         return failed(cause, s, fuel);
       } finally {

@@ -20,7 +20,12 @@ export function runPrepared(
   answer: (service: string, method: string, requestJson: string) => HostCallAnswer,
   cutAtDeadline: () => boolean = () => false,
 ): InvocationResult {
-  const gate = createHostCallGate(prep.policy, answer);
+  // The gate is made on the first host call: most runs make none.
+  let gate: ReturnType<typeof createHostCallGate> | undefined;
+  const hostCall = (service: string, method: string, requestJson: string) => {
+    gate ??= createHostCallGate(prep.policy, answer);
+    return gate(service, method, requestJson);
+  };
   readyBeforeRun(instance);
   const started = performance.now();
   const r = instance.run({
@@ -29,7 +34,7 @@ export function runPrepared(
     outputLimitBytes: prep.outputLimitBytes,
     logBytes: prep.logBytes,
     logLines: prep.logLines,
-    hostCall: gate,
+    hostCall,
   });
   const durationMs = performance.now() - started;
   const result: InvocationResult = {
@@ -42,7 +47,7 @@ export function runPrepared(
       durationUs: Math.round(durationMs * 1000),
       outputBytes: r.outputBytes,
       outputLimitBytes: prep.outputLimitBytes,
-      hostCalls: gate.count,
+      hostCalls: gate === undefined ? 0 : gate.count,
     },
     logs: r.logs,
   };
