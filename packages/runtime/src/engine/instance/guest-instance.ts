@@ -277,11 +277,13 @@ function finishOutput(
     );
   checkOutputSize(len, s.opts.outputLimitBytes);
   let text: string;
+  let bytes: Uint8Array;
   try {
-    text = strictDecoder.decode(view(ptr, len));
+    bytes = view(ptr, len);
+    text = strictDecoder.decode(bytes);
   } catch (cause) {
     if (cause instanceof ExtensionError) throw techError("internal", "invalid_output", cause.message);
     throw techError("internal", "invalid_output", "the output is not valid UTF-8");
   }
-  return judgePayload(disc === 0, text, len);
+  return judgePayload(disc === 0, text, len, bytes);
 }

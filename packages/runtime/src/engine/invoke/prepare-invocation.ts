@@ -6,6 +6,7 @@ import {
 } from "@ameide-ext/contract";
 import type { ExecutionContext, InvokeRequest } from "../types.js";
 import { type ResolvedPolicy, resolvePolicy } from "./host-call-gate.js";
+import { isJsonBytes } from "./json-bytes.js";
 import { formatBytes, resolveLimits } from "./resolve-limits.js";
 
 /** An invocation checked and resolved. Plain data: it can be posted to a worker. */
@@ -45,6 +46,8 @@ export function checkInput(raw: string | Uint8Array, sizes: SizeLimits): Uint8Ar
       { actual: input.length, limit: sizes.inputBytes },
     );
   }
+  // Bytes are checked in place (isJsonBytes); JSON.parse only for text, or to say what is wrong.
+  if (typeof raw !== "string" && isJsonBytes(input)) return input;
   try {
     JSON.parse(typeof raw === "string" ? raw : decoder.decode(input));
   } catch (cause) {

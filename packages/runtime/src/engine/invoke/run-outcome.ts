@@ -1,6 +1,7 @@
 import { type ErrorReason, ExtensionError, FUEL_PER_CPU_MILLI } from "@ameide-ext/contract";
 import { TrapReason } from "../../wasm/instrument-module.js";
 import type { BusinessError, GuestLogLine, Outcome } from "../types.js";
+import { isJsonBytes } from "./json-bytes.js";
 import { formatBytes } from "./resolve-limits.js";
 
 // How a run ended, judged the same way whatever executed the guest (one core
@@ -110,9 +111,13 @@ export interface JudgedPayload {
 /**
  * Checks the payload of `run` against the contract: an ok payload must be
  * JSON; an err payload must be a business error `{"code","message","details"?}`.
- * Anything else is `internal/invalid_output`.
+ * Anything else is `internal/invalid_output`. `utf8`, the payload's bytes
+ * when the caller has them: an ok payload is then checked in place
+ * (isJsonBytes), without parsing `text`.
  */
-export function judgePayload(ok: boolean, text: string, bytes: number): JudgedPayload {
+export function judgePayload(ok: boolean, text: string, bytes: number, utf8?: Uint8Array): JudgedPayload {
+  if (ok && utf8 !== undefined && isJsonBytes(utf8))
+    return { outcome: "ok", output: text, outputBytes: bytes };
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
