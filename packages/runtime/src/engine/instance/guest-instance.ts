@@ -73,7 +73,7 @@ function coreShape(
   /** The live instance's exports; only called while there is one. */
   const live = (): Exports => ex as Exports;
 
-  const { view, readString, writeResult } = guestMemory(live);
+  const { bytes, view, readString, writeResult, forget } = guestMemory(live);
 
   const host = coreHost(current, readString, writeResult);
 
@@ -84,6 +84,7 @@ function coreShape(
 
   const bind = (instance: WebAssembly.Instance) => {
     const e = instance.exports as Record<string, unknown>;
+    forget();
     ex = {
       run: e[abi.run] as Exports["run"],
       postReturn: abi.postReturn ? (e[abi.postReturn] as Exports["postReturn"]) : undefined,
@@ -125,7 +126,7 @@ function coreShape(
 
   const restoreState = () => {
     const l = live();
-    new Uint8Array(l.memory.buffer).set(snapshot);
+    bytes().set(snapshot);
     for (let i = 0; i < l.globals.length; i++)
       (l.globals[i] as WebAssembly.Global).value = globalsSnapshot[i];
     l.depth.value = 0;
@@ -150,7 +151,7 @@ function coreShape(
       // A freshInstance module's new instance is charged to each run (freshCharge), not owed.
       return compiled.freshInstance ? 0 : newInstanceFuel([compiled]);
     },
-    grown: () => live().memory.buffer.byteLength !== snapshot.length,
+    grown: () => bytes().byteLength !== snapshot.length,
     restore: restoreState,
     restartsWithoutGuestCode: () => snapshotted && compiled.restartModule !== undefined,
     chargeBefore: freshCharge,
@@ -166,7 +167,7 @@ function coreShape(
       (compiled.freshInstance && compiled.restartModule === undefined ? startFuel : 0),
     describeStart: () =>
       `starting it (its ${formatBytes(snapshot.length)} memory restored, its start function if it runs again, a new instance if it needed one)`,
-    memoryBytes: () => ex?.memory.buffer.byteLength ?? 0,
+    memoryBytes: () => (ex === undefined ? 0 : bytes().byteLength),
     fuelLeft: () => ex?.fuel.value as bigint | undefined,
     trapReason: () => (ex?.trap.value as number | undefined) ?? 0,
     execute(s, fuel) {
@@ -175,7 +176,7 @@ function coreShape(
       const inPtr = l.realloc(0, 0, 1, s.opts.input.length) >>> 0;
       view(inPtr, s.opts.input.length).set(s.opts.input);
       const retPtr = l.run(inPtr, s.opts.input.length) >>> 0;
-      const out = finishOutput(l.memory, view, retPtr, s);
+      const out = finishOutput(bytes(), retPtr, s);
       l.postReturn?.(retPtr);
       return out;
     },
@@ -189,16 +190,26 @@ function coreShape(
 
 /** Reads and writes the live instance's memory for the host: strings the guest hands over, answers it gets. */
 function guestMemory(live: () => Exports) {
+  // A view over the live memory, kept while it is valid: growth detaches the buffer (the view's length
+  // becomes 0) and a new instance has a memory of its own (forget).
+  let mem = new Uint8Array(0);
+  const bytes = (): Uint8Array => {
+    if (mem.byteLength === 0) mem = new Uint8Array(live().memory.buffer);
+    return mem;
+  };
+  const forget = () => {
+    mem = new Uint8Array(0);
+  };
   const view = (ptr: number, len: number): Uint8Array => {
-    const buf = live().memory.buffer;
-    if (ptr < 0 || len < 0 || ptr + len > buf.byteLength) {
+    const all = bytes();
+    if (ptr < 0 || len < 0 || ptr + len > all.byteLength) {
       throw techError(
         "resource_exhausted",
         "trap",
         `the guest passed an out-of-bounds string (${ptr}+${len})`,
       );
     }
-    return new Uint8Array(buf, ptr, len);
+    return all.subarray(ptr, ptr + len);
   };
   /** Decodes a string the guest hands the host, refusing it on its length alone when over `cap`; charged per byte. */
   const readString = (ptr: number, len: number, cap: number, what: string) => {
@@ -222,7 +233,7 @@ function guestMemory(live: () => Exports) {
     dv.setUint32(retPtr + 8, bytes.length, true);
   };
 
-  return { view, readString, writeResult };
+  return { bytes, view, readString, writeResult, forget };
 }
 
 /** The host functions of a one-module guest, over the run in progress: its log and its host calls. */
@@ -256,19 +267,24 @@ function coreHost(
   };
 }
 
-/** Reads run's result area (discriminant, pointer, length) and judges the payload it points to. */
-function finishOutput(
-  memory: WebAssembly.Memory,
-  view: (ptr: number, len: number) => Uint8Array,
-  retPtr: number,
-  s: RunState,
-): GuestPayload {
-  const dv = new DataView(memory.buffer);
-  if (retPtr + 12 > dv.byteLength)
+/** The little-endian u32 at `at` (in bounds). */
+function readU32(memory: Uint8Array, at: number): number {
+  return (
+    ((memory[at] as number) |
+      ((memory[at + 1] as number) << 8) |
+      ((memory[at + 2] as number) << 16) |
+      ((memory[at + 3] as number) << 24)) >>>
+    0
+  );
+}
+
+/** Reads run's result area (discriminant, pointer, length) in `memory` and judges the payload it points to. */
+function finishOutput(memory: Uint8Array, retPtr: number, s: RunState): GuestPayload {
+  if (retPtr + 12 > memory.byteLength)
     throw techError("internal", "invalid_output", "run returned an out-of-bounds result area");
-  const disc = dv.getUint8(retPtr);
-  const ptr = dv.getUint32(retPtr + 4, true);
-  const len = dv.getUint32(retPtr + 8, true);
+  const disc = memory[retPtr] as number;
+  const ptr = readU32(memory, retPtr + 4);
+  const len = readU32(memory, retPtr + 8);
   if (disc > 1)
     throw techError(
       "internal",
@@ -279,7 +295,13 @@ function finishOutput(
   let text: string;
   let bytes: Uint8Array;
   try {
-    bytes = view(ptr, len);
+    if (ptr + len > memory.byteLength)
+      throw techError(
+        "resource_exhausted",
+        "trap",
+        `the guest passed an out-of-bounds string (${ptr}+${len})`,
+      );
+    bytes = memory.subarray(ptr, ptr + len);
     text = strictDecoder.decode(bytes);
   } catch (cause) {
     if (cause instanceof ExtensionError) throw techError("internal", "invalid_output", cause.message);

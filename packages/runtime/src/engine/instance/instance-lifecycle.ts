@@ -256,8 +256,9 @@ export function createInstanceLifecycle(
   });
 
   /** The result of a run that failed (trap, limit, host refusal): the instance is made again before the next. */
-  const failed = (cause: unknown, s: RunState, fuel: bigint): GuestRunResult => {
+  const failed = (cause: unknown, s: RunState): GuestRunResult => {
     const budget = s.opts.fuel;
+    const fuel = BigInt(budget);
     const err = classifyFailure(cause, s.pending, shape.trapReason(), budget, shape.memoryLimitBytes);
     if (instantiations === 0) throw err;
     const left = shape.fuelLeft() ?? fuel;
@@ -298,7 +299,6 @@ export function createInstanceLifecycle(
     },
     run(opts) {
       const s = new RunState(opts);
-      const fuel = BigInt(opts.fuel);
       try {
         const before = shape.chargeBefore();
         if (before >= opts.fuel) return overBudget(s, before, opts.fuel);
@@ -311,13 +311,14 @@ export function createInstanceLifecycle(
         state = s;
         dirty = true;
         const result = shape.execute(s, BigInt(opts.fuel - charge)) as GuestRunResult;
-        result.fuelUsed = opts.fuel - Number(shape.fuelLeft() ?? fuel);
+        const left = shape.fuelLeft();
+        result.fuelUsed = left === undefined ? 0 : opts.fuel - Number(left);
         result.memoryBytes = shape.memoryBytes();
         result.hostCalls = s.hostCalls;
         result.logs = s.finishLog();
         return result;
       } catch (cause) {
-        return failed(cause, s, fuel);
+        return failed(cause, s);
       } finally {
         state = undefined;
       }

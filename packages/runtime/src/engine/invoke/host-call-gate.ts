@@ -38,6 +38,16 @@ export function resolvePolicy(policy: HostCallPolicy | undefined): ResolvedPolic
   return { riskTier, allow: policy?.allow ?? [], maxCalls: riskTier === "low" ? 0 : maxCalls };
 }
 
+/** A policy gate in front of a host-call answerer (see {@link createHostCallGate}). */
+export interface HostCallGate {
+  /** Asks the answerer, once the policy lets the call through; throws the refusal otherwise. */
+  readonly call: SyncHostCall;
+  /** Calls let through since the gate was made or last reset. */
+  readonly count: number;
+  /** Starts the count again: one gate serves many invocations of one policy, one after the other. */
+  reset(): void;
+}
+
 /**
  * Wraps a host-call answerer with the policy check of spec 479 §6.3. Refusals
  * end the invocation before the answerer is reached:
@@ -46,12 +56,9 @@ export function resolvePolicy(policy: HostCallPolicy | undefined): ResolvedPolic
  * - high tier: calls not allowlisted;
  * - any tier: the call past the per-invocation count, `resource_exhausted/host_call_limit`.
  */
-export function createHostCallGate(
-  policy: ResolvedPolicy,
-  answer: SyncHostCall,
-): SyncHostCall & { readonly count: number } {
+export function createHostCallGate(policy: ResolvedPolicy, answer: SyncHostCall): HostCallGate {
   let count = 0;
-  const gate = (service: string, method: string, requestJson: string): HostCallAnswer => {
+  const call = (service: string, method: string, requestJson: string): HostCallAnswer => {
     const name = `${service}.${method}`;
     if (policy.riskTier === "low") {
       throw new ExtensionError(
@@ -97,8 +104,14 @@ export function createHostCallGate(
     count++;
     return answer(service, method, requestJson);
   };
-  return Object.defineProperty(gate, "count", { get: () => count }) as SyncHostCall & {
-    readonly count: number;
+  return {
+    call,
+    get count() {
+      return count;
+    },
+    reset() {
+      count = 0;
+    },
   };
 }
 

@@ -2,8 +2,9 @@ import { ExtensionError, type ExtensionLimits, type SizeLimits } from "@ameide-e
 import type { GuestInstance, SyncHostCall } from "../instance/instance-lifecycle.js";
 import { makesOnCallerThread } from "../instance/ready-before-run.js";
 import type { InlineBatchAttempt, InlineBatchRequest, InlineBatchRun } from "../types.js";
+import { createHostCallGate } from "./host-call-gate.js";
 import { checkInput, prepareShape } from "./prepare-invocation.js";
-import { runPrepared } from "./run-prepared.js";
+import { runGated } from "./run-prepared.js";
 
 /** What {@link runInlineBatch} runs on: a loaded extension's instance on this thread, and its limits. */
 export interface InlineGuest {
@@ -61,6 +62,7 @@ export function runInlineBatch(
   const fuel = sliced ? request.fuelSlice : budget;
   const timeoutMs = prep.timeoutMs;
   const { instance, memoryLimitBytes, tableEntries } = guest;
+  const gate = createHostCallGate(prep.policy, unanswered);
   const attempts: InlineBatchAttempt[] = [];
   const started = performance.now();
   let t0 = started;
@@ -89,7 +91,7 @@ export function runInlineBatch(
     prep.fuel = fuel;
     prep.timeoutMs =
       deadline === undefined ? timeoutMs : Math.max(1, Math.min(timeoutMs, Math.floor(deadline - t0)));
-    const result = runPrepared(instance, prep, memoryLimitBytes, unanswered);
+    const result = runGated(instance, prep, memoryLimitBytes, gate);
     const t1 = performance.now();
     if (result.outcome === "technical_error") {
       if (sliced && result.error?.reason === "fuel") {

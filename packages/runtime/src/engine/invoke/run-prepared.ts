@@ -1,7 +1,7 @@
 import type { GuestInstance, HostCallAnswer } from "../instance/instance-lifecycle.js";
 import { readyBeforeRun } from "../instance/ready-before-run.js";
 import type { InvocationResult } from "../types.js";
-import { createHostCallGate } from "./host-call-gate.js";
+import { createHostCallGate, type HostCallGate } from "./host-call-gate.js";
 import type { PreparedInvocation } from "./prepare-invocation.js";
 
 /**
@@ -18,14 +18,24 @@ export function runPrepared(
   prep: PreparedInvocation,
   memoryLimitBytes: number,
   answer: (service: string, method: string, requestJson: string) => HostCallAnswer,
-  cutAtDeadline: () => boolean = () => false,
+  cutAtDeadline?: () => boolean,
 ): InvocationResult {
-  // The gate is made on the first host call: most runs make none.
-  let gate: ReturnType<typeof createHostCallGate> | undefined;
-  const hostCall = (service: string, method: string, requestJson: string) => {
-    gate ??= createHostCallGate(prep.policy, answer);
-    return gate(service, method, requestJson);
-  };
+  return runGated(instance, prep, memoryLimitBytes, createHostCallGate(prep.policy, answer), cutAtDeadline);
+}
+
+/**
+ * {@link runPrepared} behind a gate the caller made for `prep.policy`, and
+ * may use again for the next invocation of that policy (its count is reset
+ * here): a batch makes one gate for all its inputs.
+ */
+export function runGated(
+  instance: GuestInstance,
+  prep: PreparedInvocation,
+  memoryLimitBytes: number,
+  gate: HostCallGate,
+  cutAtDeadline?: () => boolean,
+): InvocationResult {
+  gate.reset();
   readyBeforeRun(instance);
   const started = performance.now();
   const r = instance.run({
@@ -34,7 +44,7 @@ export function runPrepared(
     outputLimitBytes: prep.outputLimitBytes,
     logBytes: prep.logBytes,
     logLines: prep.logLines,
-    hostCall,
+    hostCall: gate.call,
   });
   const durationMs = performance.now() - started;
   const result: InvocationResult = {
@@ -47,14 +57,14 @@ export function runPrepared(
       durationUs: Math.round(durationMs * 1000),
       outputBytes: r.outputBytes,
       outputLimitBytes: prep.outputLimitBytes,
-      hostCalls: gate === undefined ? 0 : gate.count,
+      hostCalls: gate.count,
     },
     logs: r.logs,
   };
   if (r.output !== undefined) result.output = r.output;
   if (r.businessError !== undefined) result.businessError = r.businessError;
   if (r.error !== undefined) result.error = r.error;
-  const cut = cutAtDeadline();
+  const cut = cutAtDeadline?.() === true;
   if (r.outcome !== "technical_error" && (cut || durationMs > prep.timeoutMs)) {
     result.outcome = "technical_error";
     delete result.output;
