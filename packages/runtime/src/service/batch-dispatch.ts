@@ -1,7 +1,7 @@
 import { ExtensionError } from "@ameide-ext/contract";
 import type { CatalogEntry } from "../catalog/parse-catalog.js";
 import type { LoadedExtension } from "../engine/create-engine.js";
-import type { ExecutionContext, InvocationResult, InvokeRequest } from "../engine/types.js";
+import type { ExecutionContext, InlineBatchRun, InvocationResult, InvokeRequest } from "../engine/types.js";
 import { countsAgainstExtension, countsAsFailure } from "./breaker-verdict.js";
 import type { CircuitBreakers, CircuitPermit } from "./circuit-breaker.js";
 
@@ -29,12 +29,20 @@ export interface BatchParts {
   load(): LoadedExtension | Promise<LoadedExtension>;
   /** Whether a run of the entry tries the inline slice first (read before each input: a slow version goes to the pool). */
   inlineFirst(entry: CatalogEntry): boolean;
-  /** One try in the inline slice; no result when the input must run in the pool. */
-  runInline(
+  /**
+   * One engine call running inputs `from` on in the inline slice (Engine.tryInlineBatch), for at most
+   * `sliceMs` and not past `deadline`, each run judged as a single inline run is (an overrun or a skip
+   * routes the version to the pool). `routedAt`: the attempt whose overrun routed it (it counts against
+   * the extension), or -1.
+   */
+  runInlineBatch(
     entry: CatalogEntry,
     ext: LoadedExtension,
-    request: InvokeRequest,
-  ): { result: InvocationResult | undefined; overran: boolean };
+    inputs: readonly Uint8Array[],
+    from: number,
+    sliceMs: number,
+    deadline: number | undefined,
+  ): { run: InlineBatchRun; routedAt: number };
   /** The engine's request for one input, its timeout shrunk to `timeoutMs` when set. */
   requestFor(input: Uint8Array, timeoutMs: number | undefined): InvokeRequest;
   /** Runs one input in the pool; a start later than `startBy` is shed. */
@@ -59,6 +67,53 @@ function pastDeadline(callerTimeoutMs: number): ExtensionError {
     "timeout",
     { limit: callerTimeoutMs },
   );
+}
+
+/** What {@link runInlineInputs} settled: up to `next`; the permit it left unused; whether input `next` must run in the pool. */
+interface InlineStep {
+  next: number;
+  permit: CircuitPermit | undefined;
+  toPool: boolean;
+}
+
+/**
+ * Runs inputs from `from` on in one engine call on the service's thread and
+ * files each attempt: its item, its breaker record (the first under
+ * `permit`, each later one under its own). The engine stops after a technical
+ * error, so the breaker counts it before another input runs. An input the
+ * engine left to the pool (`toPool`) is the caller's next, permit and all.
+ */
+function runInlineInputs(
+  inputs: readonly Uint8Array[],
+  from: number,
+  entry: CatalogEntry,
+  ext: LoadedExtension,
+  permit: CircuitPermit,
+  items: BatchItem[],
+  turnLeftMs: number,
+  deadline: number | undefined,
+  parts: BatchParts,
+): InlineStep {
+  const { breakers } = parts;
+  const { run, routedAt } = parts.runInlineBatch(entry, ext, inputs, from, turnLeftMs, deadline);
+  let held: CircuitPermit | undefined = permit;
+  for (let k = 0; k < run.attempts.length; k++) {
+    const a = run.attempts[k] as InlineBatchRun["attempts"][number];
+    if ("skipped" in a) return { next: from + k, permit: held, toPool: true };
+    let failed: boolean;
+    if ("refused" in a) {
+      items[from + k] = { error: a.refused, latencyMs: a.wallMs };
+      failed = countsAgainstExtension(a.refused.code, a.refused.reason);
+    } else {
+      items[from + k] = { result: a.ran, latencyMs: a.wallMs, ctx: undefined };
+      failed = countsAsFailure(a.ran, k === routedAt);
+    }
+    // Only the last attempt can fail or overrun: a breaker the earlier ones left closed admits the next.
+    held ??= breakers.admit(entry.key);
+    breakers.record(held, failed);
+    held = undefined;
+  }
+  return { next: run.next, permit: held, toPool: false };
 }
 
 /**
@@ -100,35 +155,52 @@ export async function runBatchInputs(
   }
   const items: BatchItem[] = new Array(inputs.length);
   let turnStarted = performance.now();
-  for (let i = 0; i < inputs.length; i++) {
+  /** True when the input at `i` is one the engine left to the pool (it outran the slice, or its instance was not ready). */
+  let toPool = false;
+  for (let i = 0; i < inputs.length; ) {
     const input = inputs[i] as Uint8Array;
     const t0 = performance.now();
     if (deadline !== undefined && t0 >= deadline) {
-      items[i] = { error: pastDeadline(callerTimeoutMs as number), latencyMs: 0, skipped: true };
+      items[i++] = { error: pastDeadline(callerTimeoutMs as number), latencyMs: 0, skipped: true };
       continue;
     }
     try {
       permit ??= breakers.admit(entry.key);
     } catch (cause) {
-      items[i] = { error: ExtensionError.from(cause), latencyMs: performance.now() - t0, skipped: true };
+      items[i++] = { error: ExtensionError.from(cause), latencyMs: performance.now() - t0, skipped: true };
       continue;
     }
-    let failed = false;
-    try {
-      const request = parts.requestFor(input, deadline === undefined ? undefined : deadline - t0);
-      let result: InvocationResult | undefined;
-      let overran = false;
-      if (parts.inlineFirst(entry)) ({ result, overran } = parts.runInline(entry, ext, request));
-      result ??= await parts.runInPool(ext, request, input, deadline);
-      failed = countsAsFailure(result, overran);
-      items[i] = { result, latencyMs: performance.now() - t0, ctx: request.ctx };
-    } catch (cause) {
-      const err = ExtensionError.from(cause);
-      failed = countsAgainstExtension(err.code, err.reason);
-      items[i] = { error: err, latencyMs: performance.now() - t0 };
-    } finally {
-      breakers.record(permit, failed);
-      permit = undefined;
+    if (!toPool && parts.inlineFirst(entry)) {
+      const turnLeftMs = Math.max(0, parts.sliceMs - (t0 - turnStarted));
+      let step: InlineStep;
+      try {
+        step = runInlineInputs(inputs, i, entry, ext, permit, items, turnLeftMs, deadline, parts);
+      } catch (cause) {
+        // A call the engine refused as a whole (its limits): this input's answer, as a single call's would be.
+        const err = ExtensionError.from(cause);
+        breakers.record(permit, countsAgainstExtension(err.code, err.reason));
+        permit = undefined;
+        items[i++] = { error: err, latencyMs: performance.now() - t0 };
+        continue;
+      }
+      ({ next: i, permit, toPool } = step);
+    } else {
+      toPool = false;
+      let failed = false;
+      try {
+        const request = parts.requestFor(input, deadline === undefined ? undefined : deadline - t0);
+        const result = await parts.runInPool(ext, request, input, deadline);
+        failed = countsAsFailure(result, false);
+        items[i] = { result, latencyMs: performance.now() - t0, ctx: request.ctx };
+      } catch (cause) {
+        const err = ExtensionError.from(cause);
+        failed = countsAgainstExtension(err.code, err.reason);
+        items[i] = { error: err, latencyMs: performance.now() - t0 };
+      } finally {
+        breakers.record(permit, failed);
+        permit = undefined;
+      }
+      i++;
     }
     if (performance.now() - turnStarted >= parts.sliceMs) {
       await yieldTurn();

@@ -129,6 +129,46 @@ export function createInvocationDispatch(options: InvocationDispatchOptions): In
     return { result, overran: verdict === "route" };
   };
 
+  /**
+   * One engine call for a batch's inputs from `from` on (batch-dispatch.ts): each run judged by its wall
+   * time as runInline judges one, a skip for the slice's fuel marking the version slow as there.
+   */
+  const runInlineBatch = (
+    entry: CatalogEntry,
+    ext: LoadedExtension,
+    inputs: readonly Uint8Array[],
+    from: number,
+    sliceMs: number,
+    deadline: number | undefined,
+  ) => {
+    const run = engine.tryInlineBatch(ext, {
+      inputs,
+      from,
+      limits: { cpuMillis: entry.limits.cpuMillis, timeoutMs: entry.limits.timeoutMs },
+      policy: entry.policy,
+      fuelSlice: inlineSlice,
+      sliceMs,
+      deadline,
+    });
+    let routedAt = -1;
+    for (let k = 0; k < run.attempts.length; k++) {
+      const a = run.attempts[k] as (typeof run.attempts)[number];
+      if ("refused" in a) continue;
+      if ("skipped" in a) {
+        if (a.skipped === "slice") slow.mark(entry.key);
+        continue;
+      }
+      const verdict = overruns.judge(entry.key, a.wallMs);
+      if (verdict === "within") continue;
+      if (verdict === "route") {
+        slow.mark(entry.key);
+        routedAt = k;
+      }
+      logOverrun(entry, a.wallMs, a.ran.stats.fuelUsed, verdict === "route");
+    }
+    return { run, routedAt };
+  };
+
   /** The engine's request for `req` as `entry`: limits, policy and, above the low tier, the host-call handler. */
   const requestFor = (
     input: Uint8Array,
@@ -169,7 +209,7 @@ export function createInvocationDispatch(options: InvocationDispatchOptions): In
         breakers,
         load: () => loader.peek(entry) ?? loader.load(entry, trace),
         inlineFirst,
-        runInline,
+        runInlineBatch,
         // Above the low tier each input gets its own context object: its host calls are its own (recordings).
         requestFor: (input, timeoutMs) =>
           requestFor(input, entry.riskTier === "low" ? ctx : { ...ctx }, entry, timeoutMs, trace),

@@ -58,11 +58,21 @@ describe("Runtime.invokeExtensionBatch()", () => {
   let file: CatalogFile;
   const engine = createEngine({ pool: { size: 1 } });
   const paths: string[] = [];
+  /** Engine calls that ran inputs on the service's thread (tryInline or tryInlineBatch). */
+  let inlineCalls = 0;
   const counting = {
     ...engine,
     tryInline: (...a: Parameters<typeof engine.tryInline>) => {
+      inlineCalls++;
       paths.push("inline");
       return engine.tryInline(...a);
+    },
+    // Each input a batch call attempted took the inline path, as a tryInline per input did.
+    tryInlineBatch: (...a: Parameters<typeof engine.tryInlineBatch>) => {
+      inlineCalls++;
+      const run = engine.tryInlineBatch(...a);
+      for (const _ of run.attempts) paths.push("inline");
+      return run;
     },
     invoke: (...a: Parameters<typeof engine.invoke>) => {
       paths.push("pool");
@@ -102,6 +112,13 @@ describe("Runtime.invokeExtensionBatch()", () => {
           ...base,
           extension_id: "echo-pool",
           risk_tier: "medium",
+          wasm_blob_ref: echoRef,
+          limits: { cpu_millis: 50, timeout_ms: 2_000 },
+        },
+        {
+          ...base,
+          extension_id: "echo-slow",
+          risk_tier: "low",
           wasm_blob_ref: echoRef,
           limits: { cpu_millis: 50, timeout_ms: 2_000 },
         },
@@ -180,6 +197,48 @@ describe("Runtime.invokeExtensionBatch()", () => {
     // a machine busy with other suites made that first run overrun its slice.
     expect(paths[0]).toBe("inline");
     expect(paths.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it("runs a low-tier batch's inputs in a few engine calls, one per turn of the slice, not one per input", async () => {
+    await runtime.invokeExtensionBatch(batch("echo", [{}])); // the version's module loaded
+    inlineCalls = 0;
+    const res = await runtime.invokeExtensionBatch(
+      batch(
+        "echo",
+        Array.from({ length: 50 }, (_, i) => ({ line: i })),
+      ),
+    );
+    expect(res.results.every((r) => r.outcome === Outcome.OK)).toBe(true);
+    expect(JSON.parse(decoder.decode(res.results[49]?.outputJson))).toEqual({
+      echo: { line: 49 },
+      version: "1",
+    });
+    // 50 echoes take a few hundred microseconds in all: a handful of 100 µs turns, far fewer calls than inputs.
+    expect(inlineCalls).toBeGreaterThan(0);
+    expect(inlineCalls).toBeLessThan(25);
+  });
+
+  it("runs an input that outruns the fuel slice in the pool, and the version's later inputs there too; each answered in order", async () => {
+    paths.length = 0;
+    // 200,000 turns: some 3 million fuel, over the 100 µs slice's 600,000.
+    const res = await runtime.invokeExtensionBatch(
+      batch(
+        "echo-slow",
+        [{ a: 1 }, { mode: "spin", n: 200_000 }, { a: 3 }, "not json"].map((x) =>
+          x === "not json" ? encoder.encode("{nope") : x,
+        ),
+      ),
+    );
+    expect(res.results.map((r) => [r.outcome, r.errorCode, r.errorReason])).toEqual([
+      [Outcome.OK, "", ""],
+      [Outcome.OK, "", ""],
+      [Outcome.OK, "", ""],
+      [Outcome.TECHNICAL_ERROR, "invalid_argument", "invalid_input"],
+    ]);
+    expect(JSON.parse(decoder.decode(res.results[2]?.outputJson))).toEqual({ echo: { a: 3 }, version: "1" });
+    // The first ran inline, the second tried the slice and ran in the pool; then the version is slow.
+    expect(paths.slice(0, 3)).toEqual(["inline", "inline", "pool"]);
+    expect(paths.slice(3)).toEqual(["pool", "pool"]);
   });
 
   it("refuses an empty batch and one over either cap with invalid_argument/batch_size, before any input runs", async () => {
