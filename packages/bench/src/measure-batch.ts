@@ -116,44 +116,94 @@ export async function measureInvoiceBatch(
   };
 }
 
+/** The engine alone running one invoice's lines, both ways, same run: p50 and p95 per invoice. */
+export interface EngineFloors {
+  /** `engine.tryInline` once per line, as the service ran a batch before its batch path. */
+  perInput: InvoiceLatency;
+  /** `engine.tryInlineBatch` in turns of the service's 100 µs slice, back to back: the service's batch path. */
+  batchPath: InvoiceLatency;
+}
+
+/** The service's default inline slice (runtime.inline_slice_us), in µs: the fuel slice and the turns of the batch path. */
+const INLINE_SLICE_US = 100;
+
 /**
- * The floor of the batch row: the same {@link INVOICE_LINES} lines run by
- * the engine alone, `engine.tryInline` one after the other on this process's
- * thread (no network, no service), for `timeMs` after a warm-up; p50 and p95
- * per invoice.
+ * The floor of the batch row: `inputs` run by the engine alone on this
+ * process's thread (no network, no service), once per line with
+ * `engine.tryInline` and through `engine.tryInlineBatch`, rounds of each
+ * alternating for `timeMs` after a warm-up, so both see the same machine;
+ * p50 and p95 per round of all inputs.
  */
-export async function measureEngineInvoiceFloor(
+export async function measureEngineFloors(
   component: Uint8Array,
+  inputs: readonly Uint8Array[],
   timeMs = 2_000,
-): Promise<InvoiceLatency> {
+): Promise<EngineFloors> {
   const engine = createEngine();
   try {
     const ext = await engine.load(component, { limits: { cpuMillis: 5, memoryMb: 16, timeoutMs: 50 } });
-    const inputs = invoiceLines(INVOICE_LINES).map((l) => encoder.encode(JSON.stringify(l)));
-    const slice = 100 * (FUEL_PER_CPU_MILLI / 1000);
-    const h = hdr.build();
-    const until = performance.now() + timeMs;
-    for (let i = 0; performance.now() < until; i++) {
-      const t = performance.now();
+    const slice = INLINE_SLICE_US * (FUEL_PER_CPU_MILLI / 1000);
+    const perInput = () => {
       for (const input of inputs) {
         const r = engine.tryInline(ext, { input }, slice);
         // A run may end past its 50 ms limit when the machine takes the thread away: it still ran.
         if (!("ran" in r)) throw new Error(`the engine did not run a line inline (${r.skipped})`);
       }
-      if (i >= 10) h.recordValue(Math.round((performance.now() - t) * 1000));
-      // As in the service: the instance is cleaned between invoices, off the measured time.
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    const floor = {
-      p50Us: h.getValueAtPercentile(50),
-      p95Us: h.getValueAtPercentile(95),
-      samples: h.totalCount,
     };
-    h.destroy();
-    return floor;
+    const batchPath = () => {
+      for (let from = 0; from < inputs.length; ) {
+        const run = engine.tryInlineBatch(ext, {
+          inputs,
+          from,
+          fuelSlice: slice,
+          sliceMs: INLINE_SLICE_US / 1000,
+        });
+        const last = run.attempts.at(-1);
+        if (last && !("ran" in last))
+          throw new Error(`the engine did not run a line inline (${run.stopped})`);
+        from = run.next;
+      }
+    };
+    const h = { perInput: hdr.build(), batchPath: hdr.build() };
+    const until = performance.now() + timeMs;
+    for (let i = 0; performance.now() < until; i++) {
+      for (const [way, run] of [
+        ["perInput", perInput],
+        ["batchPath", batchPath],
+      ] as const) {
+        const t = performance.now();
+        run();
+        if (i >= 10) h[way].recordValue(Math.round((performance.now() - t) * 1000));
+        // As in the service: the instance is cleaned between invoices, off the measured time.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+    const summary = (x: hdr.Histogram): InvoiceLatency => ({
+      p50Us: x.getValueAtPercentile(50),
+      p95Us: x.getValueAtPercentile(95),
+      samples: x.totalCount,
+    });
+    const floors = { perInput: summary(h.perInput), batchPath: summary(h.batchPath) };
+    h.perInput.destroy();
+    h.batchPath.destroy();
+    return floors;
   } finally {
     await engine.close();
   }
+}
+
+/**
+ * The floor of the batch row: the same {@link INVOICE_LINES} lines run by
+ * the engine alone, `engine.tryInline` one after the other on this process's
+ * thread (no network, no service), for `timeMs` after a warm-up; p50 and p95
+ * per invoice. ({@link measureEngineFloors} measures the batch path beside it.)
+ */
+export async function measureEngineInvoiceFloor(
+  component: Uint8Array,
+  timeMs = 2_000,
+): Promise<InvoiceLatency> {
+  const inputs = invoiceLines(INVOICE_LINES).map((l) => encoder.encode(JSON.stringify(l)));
+  return (await measureEngineFloors(component, inputs, timeMs)).perInput;
 }
 
 /** Counts the `inline_overrun` lines of `key` with `routed: true` in a runtime's log (JSON lines). */

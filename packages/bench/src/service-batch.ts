@@ -12,11 +12,35 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLocalTokenIssuer, sha256Hex } from "@ameide-ext/runtime";
+import { watComponent } from "@ameide-ext/runtime/testing";
 import type { Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { buildHook, INVOICE_LINE_HOOK_ENTRY } from "./build-deal-hook.js";
-import { BATCH_P50_GOAL_MS, measureEngineInvoiceFloor, measureInvoiceBatch } from "./measure-batch.js";
+import { invoiceLines } from "./invoice-line.js";
+import {
+  BATCH_P50_GOAL_MS,
+  INVOICE_LINES,
+  measureEngineFloors,
+  measureInvoiceBatch,
+} from "./measure-batch.js";
 import { startServer } from "./service-harness.js";
+
+/** A guest that answers `{}` at once, with the invoice-line hook's one 64 KiB page: the engine's own cost per line. */
+const TRIVIAL_GUEST = `(module
+  (import "ameide:extension/host@1.0.0" "log" (func $log (param i32 i32 i32 i32)))
+  (import "ameide:extension/host@1.0.0" "call" (func $call (param i32 i32 i32 i32 i32 i32 i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 1024) "{}")
+  (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32) (i32.const 4096))
+  (func (export "cabi_post_run") (param i32))
+  (func (export "run") (param i32 i32) (result i32)
+    (i32.store8 (i32.const 16) (i32.const 0))
+    (i32.store (i32.const 20) (i32.const 1024))
+    (i32.store (i32.const 24) (i32.const 2))
+    (i32.const 16)))`;
+
+/** The engine's goals per line on the batch path (issue #12, engine slice). */
+const ENGINE_GOAL_US_PER_LINE = { invoice: 3.5, trivial: 1.5 } as const;
 
 const log = (line: string) => process.stderr.write(`bench:batch: ${line}\n`);
 const ms = (us: number) => `${(us / 1000).toFixed(2)} ms`;
@@ -78,13 +102,22 @@ async function main(): Promise<void> {
     } finally {
       await server.stop();
     }
-    log("the engine alone, in this process");
-    const floor = await measureEngineInvoiceFloor(hook.component);
+    log("the engine alone, in this process: the invoice-line hook, then a trivial guest");
+    const encoder = new TextEncoder();
+    const invoice = invoiceLines(INVOICE_LINES).map((l) => encoder.encode(JSON.stringify(l)));
+    const floor = await measureEngineFloors(hook.component, invoice);
+    const trivial = await measureEngineFloors(await watComponent(TRIVIAL_GUEST), invoice);
+    const perLine = (us: number) => `${(us / INVOICE_LINES).toFixed(2)} µs/line`;
+    const row = (label: string, x: { p50Us: number; p95Us: number; samples: number }, goalUs?: number) =>
+      `  ${label.padEnd(50)} ${ms(x.p50Us)} / ${ms(x.p95Us)}  (${perLine(x.p50Us)} p50${goalUs === undefined ? "" : `, goal ≤ ${goalUs} µs/line`}; ${x.samples} invoices)`;
     const lines = [
       `${batch.lines}-line invoice (${batch.inputBytes} B of JSON), p50 / p95, same run:`,
       `  one InvokeExtensionBatch   ${ms(batch.batch.p50Us)} / ${ms(batch.batch.p95Us)}  (${batch.batch.samples} invoices)`,
       `  ${batch.lines} InvokeExtension calls  ${ms(batch.singleCalls.p50Us)} / ${ms(batch.singleCalls.p95Us)}  (${batch.singleCalls.samples} invoices)`,
-      `  engine alone (floor)       ${ms(floor.p50Us)} / ${ms(floor.p95Us)}  (${floor.samples} invoices)`,
+      row("engine alone (tryInline per input)", floor.perInput),
+      row("engine alone (batch path)", floor.batchPath, ENGINE_GOAL_US_PER_LINE.invoice),
+      row("trivial guest, engine alone (tryInline per input)", trivial.perInput),
+      row("trivial guest, engine alone (batch path)", trivial.batchPath, ENGINE_GOAL_US_PER_LINE.trivial),
       `${batch.batch.p50Us / 1000 <= BATCH_P50_GOAL_MS ? "PASS" : "MISS"}  batch p50 ${ms(batch.batch.p50Us)} (goal ≤ ${BATCH_P50_GOAL_MS} ms)`,
     ];
     process.stdout.write(`${lines.join("\n")}\n`);
