@@ -73,7 +73,7 @@ function coreShape(
   /** The live instance's exports; only called while there is one. */
   const live = (): Exports => ex as Exports;
 
-  const { bytes, view, readString, writeResult, forget } = guestMemory(live);
+  const { bytes, readString, writeResult, forget } = guestMemory(live);
 
   const host = coreHost(current, readString, writeResult);
 
@@ -174,7 +174,14 @@ function coreShape(
       const l = live();
       l.fuel.value = fuel;
       const inPtr = l.realloc(0, 0, 1, s.opts.input.length) >>> 0;
-      view(inPtr, s.opts.input.length).set(s.opts.input);
+      const memory = bytes();
+      if (inPtr + s.opts.input.length > memory.byteLength)
+        throw techError(
+          "resource_exhausted",
+          "trap",
+          `the guest passed an out-of-bounds string (${inPtr}+${s.opts.input.length})`,
+        );
+      memory.set(s.opts.input, inPtr);
       const retPtr = l.run(inPtr, s.opts.input.length) >>> 0;
       const out = finishOutput(bytes(), retPtr, s);
       l.postReturn?.(retPtr);
