@@ -13,6 +13,18 @@ const COUNTER = guest(
   "(global $n (mut i32) (i32.const 0))",
 );
 
+/** Answers `[a,b]`: the bytes at 60,000 (zero in its snapshot) and 2048 (1, its data); then writes 7 and 9 there. */
+const HIGH_WRITE = guest(
+  `(i32.store (i32.const 1024) (i32.const 0x5d2c005b)) ;; "[", 0, ",", "]"
+  (i32.store8 (i32.const 1025) (i32.add (i32.const 48) (i32.load8_u (i32.const 60000))))
+  (i32.store8 (i32.const 1027) (i32.add (i32.const 48) (i32.load8_u (i32.const 2048))))
+  (i32.store8 (i32.const 1028) (i32.const 93))
+  (i32.store8 (i32.const 60000) (i32.const 7))
+  (i32.store8 (i32.const 2048) (i32.const 9))
+  (call $ok (i32.const 1024) (i32.const 5))`,
+  `(data (i32.const 2048) "\\01")`,
+);
+
 /** Answers a business error for input `"fail"` (its first byte a quote then f), else echoes. */
 const ECHO_OR_FAIL = guest(
   `(if (i32.eq (i32.load8_u offset=1 (local.get $ptr)) (i32.const 102))
@@ -75,6 +87,12 @@ describe("Engine.tryInlineBatch()", () => {
       expect(a.ran.stats.peakMemoryBytes).toBe(65536);
       expect(a.wallMs).toBeGreaterThanOrEqual(0);
     }
+  });
+
+  it("restores every byte the last input wrote, in its data and above it (zeros in the snapshot), before the next", async () => {
+    const high = await engine.load(await watComponent(HIGH_WRITE));
+    const run = engine.tryInlineBatch(high, { inputs: ["1", "2", "3"], fuelSlice: big, sliceMs: 10_000 });
+    expect(kinds(run.attempts)).toEqual(["ok:[0,1]", "ok:[0,1]", "ok:[0,1]"]);
   });
 
   it("gives each input its own answer: a business error, an input over the size cap and one that is not JSON fail no other", () => {

@@ -64,8 +64,14 @@ function coreShape(
   let startRuns = 0;
   /** True once a snapshot exists, taken here or seeded, from which later instances are made. */
   let snapshotted = false;
+  /** The snapshot's bytes up to its last non-zero one; the rest is zeros, which a restore fills rather than copies. */
+  let snapshotHead = snapshot;
+  const takeSnapshot = (memory: Uint8Array<ArrayBuffer>) => {
+    snapshot = memory;
+    snapshotHead = memory.subarray(0, nonZeroEnd(memory));
+  };
   if (seed && compiled.restartModule !== undefined) {
-    snapshot = seed.memory;
+    takeSnapshot(seed.memory);
     globalsSnapshot = seed.globals;
     startFuel = seed.startFuel;
     snapshotted = true;
@@ -111,7 +117,7 @@ function coreShape(
     startRuns++;
     ex.depth.value = 0;
     ex.trap.value = 0;
-    snapshot = new Uint8Array(ex.memory.buffer.slice(0));
+    takeSnapshot(new Uint8Array(ex.memory.buffer.slice(0)));
     globalsSnapshot = ex.globals.map((g) => g.value as number | bigint);
     snapshotted = true;
   };
@@ -126,7 +132,10 @@ function coreShape(
 
   const restoreState = () => {
     const l = live();
-    bytes().set(snapshot);
+    // The memory as the snapshot: its head copied, the zeros after it filled (a memset: no read of the snapshot).
+    const memory = bytes();
+    memory.set(snapshotHead);
+    if (snapshotHead.length < snapshot.length) memory.fill(0, snapshotHead.length, snapshot.length);
     for (let i = 0; i < l.globals.length; i++)
       (l.globals[i] as WebAssembly.Global).value = globalsSnapshot[i];
     l.depth.value = 0;
@@ -193,6 +202,13 @@ function coreShape(
     },
     startRuns: () => startRuns,
   };
+}
+
+/** The index after the last non-zero byte of `bytes` (0 when all are zero). */
+function nonZeroEnd(bytes: Uint8Array): number {
+  let end = bytes.length;
+  while (end > 0 && bytes[end - 1] === 0) end--;
+  return end;
 }
 
 /** Reads and writes the live instance's memory for the host: strings the guest hands over, answers it gets. */
