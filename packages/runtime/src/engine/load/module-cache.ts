@@ -17,6 +17,8 @@ export function createModuleCache<V>(
     throw new RangeError(`cache capacity is ${capacity}, it must be at least 1`);
   const map = new Map<string, V>();
   let misses = 0;
+  /** The most recently used key: reading it again leaves the order as it is, with no delete and set. */
+  let newest: string | undefined;
   return {
     get(key) {
       const v = map.get(key);
@@ -24,13 +26,17 @@ export function createModuleCache<V>(
         misses++;
         return undefined;
       }
-      map.delete(key);
-      map.set(key, v);
+      if (key !== newest) {
+        map.delete(key);
+        map.set(key, v);
+        newest = key;
+      }
       return v;
     },
     set(key, value) {
       map.delete(key);
       map.set(key, value);
+      newest = key;
       while (map.size > capacity) {
         const oldest = map.keys().next().value as string;
         const value = map.get(oldest) as V;
@@ -40,6 +46,7 @@ export function createModuleCache<V>(
     },
     delete(key) {
       map.delete(key);
+      if (key === newest) newest = undefined;
     },
     get size() {
       return map.size;
