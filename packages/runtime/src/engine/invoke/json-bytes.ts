@@ -14,8 +14,12 @@ const isHex = (c: number | undefined) =>
   c !== undefined && ((c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66));
 
 function skipSpace(b: Uint8Array, i: number): number {
-  let c = b[i];
-  while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = b[++i];
+  const n = b.length;
+  while (i < n) {
+    const c = b[i] as number;
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break;
+    i++;
+  }
   return i;
 }
 
@@ -50,6 +54,10 @@ function skipString(b: Uint8Array, i: number): number {
   i++;
   while (i < n) {
     const c = b[i] as number;
+    if (c >= 0x20 && c < 0x80 && c !== 0x22 && c !== 0x5c) {
+      i++;
+      continue;
+    }
     if (c === 0x22) return i + 1;
     if (c === 0x5c) {
       const e = b[i + 1];
@@ -80,20 +88,31 @@ function skipString(b: Uint8Array, i: number): number {
 
 /** The index after the number starting at `i`, or -1. */
 function skipNumber(b: Uint8Array, i: number): number {
-  if (b[i] === 0x2d) i++;
-  if (b[i] === 0x30) i++;
-  else if (isDigit(b[i])) while (isDigit(b[i])) i++;
+  const n = b.length;
+  if (i < n && b[i] === 0x2d) i++;
+  if (i < n && b[i] === 0x30) i++;
+  else if (i < n && isDigit(b[i])) i = skipDigits(b, i, n);
   else return -1;
-  if (b[i] === 0x2e) {
+  if (i < n && b[i] === 0x2e) {
     i++;
-    if (!isDigit(b[i])) return -1;
-    while (isDigit(b[i])) i++;
+    if (!(i < n && isDigit(b[i]))) return -1;
+    i = skipDigits(b, i, n);
   }
-  if (b[i] === 0x65 || b[i] === 0x45) {
+  if (i < n && (b[i] === 0x65 || b[i] === 0x45)) {
     i++;
-    if (b[i] === 0x2b || b[i] === 0x2d) i++;
-    if (!isDigit(b[i])) return -1;
-    while (isDigit(b[i])) i++;
+    if (i < n && (b[i] === 0x2b || b[i] === 0x2d)) i++;
+    if (!(i < n && isDigit(b[i]))) return -1;
+    i = skipDigits(b, i, n);
+  }
+  return i;
+}
+
+/** The index after the digits from `i` (below `n`). */
+function skipDigits(b: Uint8Array, i: number, n: number): number {
+  while (i < n) {
+    const c = b[i] as number;
+    if (c < 0x30 || c > 0x39) break;
+    i++;
   }
   return i;
 }
@@ -171,6 +190,7 @@ export function isJsonBytes(b: Uint8Array): boolean {
     for (;;) {
       i = skipSpace(b, i);
       if (depth === 0) return i === b.length;
+      if (i >= b.length) return false;
       const inObject = stack[depth - 1] === OBJECT;
       const d = b[i];
       if (d === 0x2c) {
