@@ -109,7 +109,14 @@ function runInlineInputs(
       failed = countsAsFailure(a.ran, k === routedAt);
     }
     // Only the last attempt can fail or overrun: a breaker the earlier ones left closed admits the next.
-    held ??= breakers.admit(entry.key);
+    // Should it refuse (tripped meanwhile), the input has run all the same: its answer stands, unrecorded.
+    if (held === undefined) {
+      try {
+        held = breakers.admit(entry.key);
+      } catch {
+        continue;
+      }
+    }
     breakers.record(held, failed);
     held = undefined;
   }
