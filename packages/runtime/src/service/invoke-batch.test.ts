@@ -58,18 +58,18 @@ describe("Runtime.invokeExtensionBatch()", () => {
   let file: CatalogFile;
   const engine = createEngine({ pool: { size: 1 } });
   const paths: string[] = [];
-  /** Engine calls that ran inputs on the service's thread (tryInline or tryInlineBatch). */
-  let inlineCalls = 0;
+  /** Engine calls that ran inputs on the service's thread: tryInline (one input), tryInlineBatch (many). */
+  const calls = { tryInline: 0, tryInlineBatch: 0 };
   const counting = {
     ...engine,
     tryInline: (...a: Parameters<typeof engine.tryInline>) => {
-      inlineCalls++;
+      calls.tryInline++;
       paths.push("inline");
       return engine.tryInline(...a);
     },
     // Each input a batch call attempted took the inline path, as a tryInline per input did.
     tryInlineBatch: (...a: Parameters<typeof engine.tryInlineBatch>) => {
-      inlineCalls++;
+      calls.tryInlineBatch++;
       const run = engine.tryInlineBatch(...a);
       for (const _ of run.attempts) paths.push("inline");
       return run;
@@ -199,9 +199,10 @@ describe("Runtime.invokeExtensionBatch()", () => {
     expect(paths.length).toBeGreaterThanOrEqual(3);
   });
 
-  it("runs a low-tier batch's inputs in a few engine calls, one per turn of the slice, not one per input", async () => {
+  it("runs a low-tier batch's inputs through the engine's batch call, one per turn of the slice, not a call per input", async () => {
     await runtime.invokeExtensionBatch(batch("echo", [{}])); // the version's module loaded
-    inlineCalls = 0;
+    calls.tryInline = 0;
+    calls.tryInlineBatch = 0;
     const res = await runtime.invokeExtensionBatch(
       batch(
         "echo",
@@ -213,9 +214,10 @@ describe("Runtime.invokeExtensionBatch()", () => {
       echo: { line: 49 },
       version: "1",
     });
-    // 50 echoes take a few hundred microseconds in all: a handful of 100 µs turns, far fewer calls than inputs.
-    expect(inlineCalls).toBeGreaterThan(0);
-    expect(inlineCalls).toBeLessThan(25);
+    // How many turns 50 echoes take depends on the machine (100 µs each); never a single-input call.
+    expect(calls.tryInline).toBe(0);
+    expect(calls.tryInlineBatch).toBeGreaterThan(0);
+    expect(calls.tryInlineBatch).toBeLessThanOrEqual(50);
   });
 
   it("runs an input that outruns the fuel slice in the pool, and the version's later inputs there too; each answered in order", async () => {
