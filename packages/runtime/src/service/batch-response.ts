@@ -17,9 +17,13 @@ export interface BatchAnswer {
   }>;
 }
 
+/** What a batch's results say of their module: nothing; the batch says it once for all (runtime.proto). */
+const THE_BATCH_S: ResolvedModule = Object.freeze({ version: "", sha256: "" });
+
 /**
  * The response of a batch of `count` inputs: one InvokeExtensionResponse per
- * input, in order, read as a single call's. With `refusal` (the batch never
+ * input, in order, read as a single call's, its resolved version and module
+ * sha256 left empty for the batch's own. With `refusal` (the batch never
  * ran: unknown extension, bad context, breaker open, module not loaded),
  * every input carries it as its technical error.
  */
@@ -37,7 +41,7 @@ export function answerBatch(
   for (let i = 0; i < count; i++) {
     const item = items?.[i];
     if (item?.result) {
-      response.results.push(responseFromResult(item.result, module as ResolvedModule));
+      response.results.push(responseFromResult(item.result, THE_BATCH_S));
       runs[i] = {
         outcome: item.result.outcome,
         latencyMs: item.latencyMs,
@@ -45,7 +49,7 @@ export function answerBatch(
         started: true,
       };
     } else {
-      response.results.push(responseFromError((item?.error ?? refusal) as ExtensionError, module));
+      response.results.push(responseFromError((item?.error ?? refusal) as ExtensionError, THE_BATCH_S));
       runs[i] = {
         outcome: "technical_error",
         latencyMs: item?.latencyMs ?? 0,
