@@ -67,10 +67,17 @@ function wireStats(s: InvocationResult["stats"]): InvocationStats {
   };
 }
 
-/** The response of an invocation that ran, whatever its outcome. */
+const encodeUtf8 = (text: string) => encoder.encode(text);
+
+/**
+ * The response of an invocation that ran, whatever its outcome. Its output
+ * goes to bytes by `encodeOutput` (default a TextEncoder's `encode`; a batch
+ * writes its outputs side by side in one buffer).
+ */
 export function responseFromResult(
   result: InvocationResult,
   module: ResolvedModule,
+  encodeOutput: (output: string) => Uint8Array = encodeUtf8,
 ): InvokeExtensionResponse {
   const res = response(OUTCOMES[result.outcome], module, wireStats(result.stats));
   for (const l of result.logs)
@@ -80,7 +87,7 @@ export function responseFromResult(
       message: l.message,
     });
   if (result.outcome === "ok" && result.output !== undefined) {
-    res.outputJson = encoder.encode(result.output);
+    res.outputJson = encodeOutput(result.output);
   } else if (result.outcome === "business_error" && result.businessError) {
     res.errorCode = result.businessError.code;
     res.errorMsg = result.businessError.message;
