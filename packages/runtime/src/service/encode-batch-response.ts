@@ -144,30 +144,70 @@ function stringFieldSize(field: number, v: string): number {
   return varintSize(tag(field, LEN)) + varintSize(n) + n;
 }
 
-function statsSize(s: InvocationStats): number {
-  return (
-    uint64FieldSize(1, s.fuelUsed) +
-    uint64FieldSize(2, s.fuelLimit) +
-    uint64FieldSize(3, s.peakMemoryBytes) +
-    uint64FieldSize(4, s.memoryLimitBytes) +
-    uint64FieldSize(5, s.durationUs) +
-    uint64FieldSize(6, s.outputBytes) +
-    (s.hostCalls === 0 ? 0 : 1 + varintSize(s.hostCalls >>> 0))
-  );
+/** A uint64 as a number when it is below 2^31 (the stats of a run, in practice); -1 otherwise. */
+function exact(v: bigint): number {
+  const n = Number(v);
+  return n >= 0 && n <= 0x7fffffff && Number.isInteger(n) ? n : -1;
 }
+
+/** A uint64 field already read as a number, left out when zero. */
+function numberField(out: Out, field: number, n: number): void {
+  if (n === 0) return;
+  writeVarint(out, tag(field, VARINT));
+  writeVarint(out, n);
+}
+
+const numberFieldSize = (n: number) => (n === 0 ? 0 : 1 + varintSize(n));
 
 function writeStats(out: Out, s: InvocationStats): void {
   writeVarint(out, tag(7, LEN));
-  writeVarint(out, statsSize(s));
-  uint64Field(out, 1, s.fuelUsed);
-  uint64Field(out, 2, s.fuelLimit);
-  uint64Field(out, 3, s.peakMemoryBytes);
-  uint64Field(out, 4, s.memoryLimitBytes);
-  uint64Field(out, 5, s.durationUs);
-  uint64Field(out, 6, s.outputBytes);
-  if (s.hostCalls !== 0) {
+  const fuelUsed = exact(s.fuelUsed);
+  const fuelLimit = exact(s.fuelLimit);
+  const peakMemory = exact(s.peakMemoryBytes);
+  const memoryLimit = exact(s.memoryLimitBytes);
+  const duration = exact(s.durationUs);
+  const outputBytes = exact(s.outputBytes);
+  const hostCalls = s.hostCalls >>> 0;
+  const hostCallsSize = hostCalls === 0 ? 0 : 1 + varintSize(hostCalls);
+  if ((fuelUsed | fuelLimit | peakMemory | memoryLimit | duration | outputBytes) < 0) {
+    // A value past 2^31 or not exact as a number: the general path, BigInt (|'s operands are int32).
+    writeVarint(
+      out,
+      uint64FieldSize(1, s.fuelUsed) +
+        uint64FieldSize(2, s.fuelLimit) +
+        uint64FieldSize(3, s.peakMemoryBytes) +
+        uint64FieldSize(4, s.memoryLimitBytes) +
+        uint64FieldSize(5, s.durationUs) +
+        uint64FieldSize(6, s.outputBytes) +
+        hostCallsSize,
+    );
+    uint64Field(out, 1, s.fuelUsed);
+    uint64Field(out, 2, s.fuelLimit);
+    uint64Field(out, 3, s.peakMemoryBytes);
+    uint64Field(out, 4, s.memoryLimitBytes);
+    uint64Field(out, 5, s.durationUs);
+    uint64Field(out, 6, s.outputBytes);
+  } else {
+    writeVarint(
+      out,
+      numberFieldSize(fuelUsed) +
+        numberFieldSize(fuelLimit) +
+        numberFieldSize(peakMemory) +
+        numberFieldSize(memoryLimit) +
+        numberFieldSize(duration) +
+        numberFieldSize(outputBytes) +
+        hostCallsSize,
+    );
+    numberField(out, 1, fuelUsed);
+    numberField(out, 2, fuelLimit);
+    numberField(out, 3, peakMemory);
+    numberField(out, 4, memoryLimit);
+    numberField(out, 5, duration);
+    numberField(out, 6, outputBytes);
+  }
+  if (hostCalls !== 0) {
     writeVarint(out, tag(7, VARINT));
-    writeVarint(out, s.hostCalls >>> 0);
+    writeVarint(out, hostCalls);
   }
 }
 
@@ -192,14 +232,14 @@ function writeResponse(out: Out, r: InvokeExtensionResponse): void {
   stringField(out, 10, r.moduleSha256);
 }
 
-/** Writes one length-delimited field of `field` holding a message written by `write`. */
-function messageField(out: Out, field: number, write: () => void): void {
-  writeVarint(out, tag(field, LEN));
-  // Room for the length, written once the message is: a 5-byte varint fits any message under 4 GiB.
+/** Writes one result: field 1, length-delimited, its length written once the message is. */
+function resultField(out: Out, r: InvokeExtensionResponse): void {
+  writeVarint(out, tag(1, LEN));
+  // Room for the length: a 5-byte varint fits any message under 4 GiB.
   ensure(out, 5);
   const lengthAt = out.pos;
   out.pos += 5;
-  write();
+  writeResponse(out, r);
   const length = out.pos - lengthAt - 5;
   const lengthSize = varintSize(length);
   // The message moves back against its length when the length takes fewer than 5 bytes.
@@ -211,7 +251,7 @@ function messageField(out: Out, field: number, write: () => void): void {
 /** The protobuf binary encoding of `res`: the bytes of `toBinary(InvokeExtensionBatchResponseSchema, res)`. */
 export function encodeBatchResponse(res: InvokeExtensionBatchResponse): Uint8Array {
   const out: Out = { buf: new Uint8Array(res.results.length * 192 + 256), pos: 0 };
-  for (const r of res.results) messageField(out, 1, () => writeResponse(out, r));
+  for (const r of res.results) resultField(out, r);
   stringField(out, 2, res.resolvedVersion);
   stringField(out, 3, res.moduleSha256);
   return out.buf.subarray(0, out.pos);
