@@ -58,10 +58,12 @@ describe("Runtime.invokeExtensionBatch()", () => {
   let file: CatalogFile;
   const engine = createEngine({ pool: { size: 1 } });
   const paths: string[] = [];
+  const inlineRequests: Array<Parameters<typeof engine.tryInline>[1]> = [];
   const counting = {
     ...engine,
     tryInline: (...a: Parameters<typeof engine.tryInline>) => {
       paths.push("inline");
+      inlineRequests.push(a[1]);
       return engine.tryInline(...a);
     },
     invoke: (...a: Parameters<typeof engine.invoke>) => {
@@ -150,6 +152,16 @@ describe("Runtime.invokeExtensionBatch()", () => {
     // Each result leaves them to the batch's (runtime.proto): the SDK's invokeMany fills them in.
     for (const r of res.results) expect([r.resolvedVersion, r.moduleSha256]).toEqual(["", ""]);
     expect(res.results[0]?.stats?.fuelUsed).toBeGreaterThan(0n);
+  });
+
+  it("gives a low-tier batch's inputs one limits object while their timeout is the same, each its own input", async () => {
+    inlineRequests.length = 0;
+    await runtime.invokeExtensionBatch(batch("echo", [{ a: 1 }, { a: 2 }, { a: 3 }]));
+    expect(inlineRequests).toHaveLength(3);
+    const [first, ...rest] = inlineRequests;
+    for (const r of rest) expect(r?.limits).toBe(first?.limits);
+    expect(first?.limits).toEqual({ cpuMillis: 50, timeoutMs: 2_000 });
+    expect(new Set(inlineRequests.map((r) => r?.input)).size).toBe(3);
   });
 
   it("runs each input from fresh state", async () => {
