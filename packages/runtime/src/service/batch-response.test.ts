@@ -24,7 +24,7 @@ const decoder = new TextDecoder();
 
 describe("answerBatch()", () => {
   it("writes each output's own UTF-8 bytes, multi-byte text, an empty document and failures among them", () => {
-    const outputs = ['{"net":1}', '{"label":"prix 12 €"}', "", '{"e":"😀"}', '"日本"'];
+    const outputs = ['{"net":1}', '{"label":"prix 12 €"}', "", '{"e":"😀"}', '"日本"', '"\uD800 lone"'];
     const items = [
       ...outputs.map(ok),
       { error: new ExtensionError("resource_exhausted", "over", "fuel"), latencyMs: 0.1 },
@@ -32,11 +32,14 @@ describe("answerBatch()", () => {
     ];
     const { response } = answerBatch(items.length, items, undefined, { version: "2", sha256: "ef" });
     const read = response.results.map((r) => decoder.decode(r.outputJson));
-    expect(read).toEqual([...outputs, "", '{"last":true}']);
+    // A lone surrogate goes out as U+FFFD, as TextEncoder writes it.
+    const utf8 = (text: string) => decoder.decode(new TextEncoder().encode(text));
+    expect(read).toEqual([...outputs.map(utf8), "", '{"last":true}']);
+    expect(read[5]).toBe('"\uFFFD lone"');
     // Each answer's bytes are its own: no view reaches into the next output.
     for (const [i, r] of response.results.entries())
       expect(r.outputJson.length).toBe(new TextEncoder().encode(read[i]).length);
-    expect(response.results[5]?.outcome).toBe(Outcome.TECHNICAL_ERROR);
+    expect(response.results[6]?.outcome).toBe(Outcome.TECHNICAL_ERROR);
     expect(response.results[1]).toStrictEqual(
       create(InvokeExtensionResponseSchema, {
         outcome: Outcome.OK,
