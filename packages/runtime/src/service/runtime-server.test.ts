@@ -240,7 +240,10 @@ describe("ameide-ext-runtime, the server process", () => {
         [Outcome.OK, ["", ""]],
       ]);
       expect(read[3]?.output, name).toEqual({ echo: { line: "€ 4" }, version: "1" });
-      expect(read.map((r) => [r.module, r.ran]), name).toEqual(Array(4).fill([["", ""], true]));
+      expect(
+        read.map((r) => [r.module, r.ran]),
+        name,
+      ).toEqual(Array(4).fill([["", ""], true]));
       seen.push(read);
     }
     for (const read of seen.slice(1)) expect(read).toEqual(seen[0]);
