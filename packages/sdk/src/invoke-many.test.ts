@@ -94,6 +94,41 @@ describe("RuntimeClient.invokeMany()", () => {
     expect(first?.stats.fuelUsed).toBe(10);
   });
 
+  it("fills each result's resolved version and module sha256 from the batch's when the runtime leaves them empty", async () => {
+    const sha = "cd".repeat(32);
+    const rt = runtimeDouble((req) => {
+      const res = answer(req, ["ok", "fail", "unavailable/overloaded"]);
+      res.moduleSha256 = sha;
+      for (const r of res.results) {
+        r.resolvedVersion = "";
+        r.moduleSha256 = "";
+      }
+      return res;
+    });
+    const r = await createInProcessClient(rt).invokeMany("price-line", [{}, {}, {}], ctx);
+    expect(r.results.map((x) => [x.outcome, x.resolvedVersion, x.moduleSha256])).toEqual([
+      ["ok", "4", sha],
+      ["business_error", "4", sha],
+      ["technical_error", "4", sha],
+    ]);
+    const third = r.results[2];
+    expect(third?.outcome === "technical_error" && third.error.details).toMatchObject({
+      resolvedVersion: "4",
+      moduleSha256: sha,
+    });
+  });
+
+  it("keeps a result's own resolved version and module sha256 when the runtime set them", async () => {
+    const rt = runtimeDouble((req) => {
+      const res = answer(req, ["ok"]);
+      const only = res.results[0];
+      if (only) [only.resolvedVersion, only.moduleSha256] = ["5", "ef".repeat(32)];
+      return res;
+    });
+    const r = await createInProcessClient(rt).invokeMany("price-line", [{}], ctx);
+    expect([r.results[0]?.resolvedVersion, r.results[0]?.moduleSha256]).toEqual(["5", "ef".repeat(32)]);
+  });
+
   it("counts a batch as one call of the extension for chattiness", async () => {
     const heard: unknown[] = [];
     const client = createInProcessClient(

@@ -65,8 +65,10 @@ export function batchRequest(
 
 /**
  * Reads an InvokeExtensionBatchResponse: each answer as {@link readOutcome}
- * reads it (a technical error as a value). Throws `internal` when the runtime
- * answered a number of results other than the inputs sent.
+ * reads it (a technical error as a value), its resolved version and module
+ * sha256 the batch's when the runtime left them empty (it does, to keep the
+ * answer small: runtime.proto). Throws `internal` when the runtime answered a
+ * number of results other than the inputs sent.
  */
 export function readBatchResponse<O>(res: InvokeExtensionBatchResponse, sent: number): InvokeManyResult<O> {
   if (res.results.length !== sent)
@@ -78,6 +80,11 @@ export function readBatchResponse<O>(res: InvokeExtensionBatchResponse, sent: nu
   return {
     resolvedVersion: res.resolvedVersion,
     moduleSha256: res.moduleSha256,
-    results: res.results.map((r) => readOutcome<O>(r)),
+    results: res.results.map((r) => {
+      // The decoded response is ours: filling it in costs no copy.
+      if (r.resolvedVersion === "") r.resolvedVersion = res.resolvedVersion;
+      if (r.moduleSha256 === "") r.moduleSha256 = res.moduleSha256;
+      return readOutcome<O>(r);
+    }),
   };
 }

@@ -46,6 +46,15 @@ export interface InvocationRecordings {
    * no JSON, no I/O.
    */
   offer(ran: RanInvocation): void;
+  /**
+   * Whether an invocation of `entry` that ended `outcome` is to be kept: every
+   * failure, and `recording.sample` of the ok ones (one draw per call, only
+   * for those). False when it resolved to no entry, or once closed. Nothing
+   * else is done: what the sample leaves out costs its caller no object.
+   */
+  sampled(entry: CatalogEntry | undefined, outcome: Outcome): boolean;
+  /** Queues an invocation {@link sampled} kept, without drawing again (what {@link offer} does after it). */
+  keep(ran: RanInvocation): void;
   /** Resolves once every recording queued so far is written (or dropped). */
   flush(): Promise<void>;
   /**
@@ -149,8 +158,14 @@ export function createInvocationRecordings(options: InvocationRecordingsOptions)
   return {
     store,
     offer(ran) {
+      if (ran.ran && this.sampled(ran.entry, ran.outcome)) this.keep(ran);
+    },
+    sampled(entry, outcome) {
+      if (closed || !entry) return false;
+      return outcome !== "ok" || random() < entry.recording.sample;
+    },
+    keep(ran) {
       if (closed || !ran.ran || !ran.entry) return;
-      if (ran.outcome === "ok" && !(random() < ran.entry.recording.sample)) return;
       if (queue.length >= settings.queue) return drop("queue_full");
       queue.push({ ran: ran as KeptInvocation, at: now() });
       running ??= Promise.resolve().then(drain);

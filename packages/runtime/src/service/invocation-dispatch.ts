@@ -140,11 +140,12 @@ export function createInvocationDispatch(options: InvocationDispatchOptions): In
     from: number,
     sliceMs: number,
     deadline: number | undefined,
+    limits: InvokeRequest["limits"],
   ) => {
     const run = engine.tryInlineBatch(ext, {
       inputs,
       from,
-      limits: { cpuMillis: entry.limits.cpuMillis, timeoutMs: entry.limits.timeoutMs },
+      limits,
       policy: entry.policy,
       fuelSlice: inlineSlice,
       sliceMs,
@@ -176,25 +177,29 @@ export function createInvocationDispatch(options: InvocationDispatchOptions): In
     entry: CatalogEntry,
     callerTimeoutMs: number | undefined,
     trace: Context | undefined,
+    /** A limits object to use again when it holds the same limits (a batch's previous input's). */
+    reuse?: InvokeRequest["limits"],
   ): InvokeRequest => {
     let timeoutMs = entry.limits.timeoutMs;
     if (callerTimeoutMs !== undefined)
       timeoutMs = Math.max(1, Math.min(timeoutMs, Math.floor(callerTimeoutMs)));
+    const limits =
+      reuse?.timeoutMs === timeoutMs && reuse.cpuMillis === entry.limits.cpuMillis
+        ? reuse
+        : { cpuMillis: entry.limits.cpuMillis, timeoutMs };
+    // A low-tier guest makes no host calls: no context, no handler.
+    if (entry.riskTier === "low") return { input, limits, policy: entry.policy };
     return {
       input,
-      limits: { cpuMillis: entry.limits.cpuMillis, timeoutMs },
+      limits,
       policy: entry.policy,
-      ...(entry.riskTier === "low"
-        ? {}
-        : {
-            ctx,
-            hostHandler: hostCaller.handlerFor({
-              ctx,
-              extensionId: entry.extensionId,
-              version: entry.version,
-              trace,
-            }),
-          }),
+      ctx,
+      hostHandler: hostCaller.handlerFor({
+        ctx,
+        extensionId: entry.extensionId,
+        version: entry.version,
+        trace,
+      }),
     };
   };
 
@@ -205,14 +210,28 @@ export function createInvocationDispatch(options: InvocationDispatchOptions): In
   return {
     runBatch(inputs, ctx, entry, callerTimeoutMs, trace) {
       refuseDisabled(entry);
+      // The inputs' limits, one object while their timeout stays the same (the engine only reads it).
+      const entryLimits = { cpuMillis: entry.limits.cpuMillis, timeoutMs: entry.limits.timeoutMs };
+      let limits: InvokeRequest["limits"] | undefined = entryLimits;
       return runBatchInputs(inputs, entry, callerTimeoutMs, {
         breakers,
         load: () => loader.peek(entry) ?? loader.load(entry, trace),
         inlineFirst,
-        runInlineBatch,
+        runInlineBatch: (e, ext, all, from, sliceMs, deadline) =>
+          runInlineBatch(e, ext, all, from, sliceMs, deadline, entryLimits),
         // Above the low tier each input gets its own context object: its host calls are its own (recordings).
-        requestFor: (input, timeoutMs) =>
-          requestFor(input, entry.riskTier === "low" ? ctx : { ...ctx }, entry, timeoutMs, trace),
+        requestFor: (input, timeoutMs) => {
+          const request = requestFor(
+            input,
+            entry.riskTier === "low" ? ctx : { ...ctx },
+            entry,
+            timeoutMs,
+            trace,
+            limits,
+          );
+          limits = request.limits;
+          return request;
+        },
         runInPool: (ext, request, input, startBy) =>
           engine.invoke(ext, { ...request, input: compact(input), startBy }),
         sliceMs: settings.inlineSliceUs / 1000,

@@ -145,21 +145,25 @@ export function createInvocationRecorder(options: {
     }
     if (quiet.length > 0) metrics.invocationsOfBatch(labels, quiet);
   };
-  /** Hands an input that ran to the recordings, as a single call's (they keep its errors and sample the rest). */
+  /**
+   * Hands an input that ran to the recordings, as a single call's (they keep its errors and sample the
+   * rest): the sample drawn first, so an input it leaves out costs no object.
+   */
   const offerInput = (
     b: FinishedBatch,
     i: number,
     response: InvokeExtensionResponse,
     outcome: InvocationResult["outcome"],
   ) => {
+    const { recordings } = options;
     const item = b.ran?.items[i];
-    const input = b.ran?.inputs[i];
-    if (!options.recordings || !b.ran || !item?.result || input === undefined) return;
-    const ran = { ctx: item.ctx ?? b.ran.ctx, input };
-    options.recordings.offer({
+    if (!recordings || !b.ran || !item?.result) return;
+    const input = b.ran.inputs[i];
+    if (input === undefined || !recordings.sampled(b.entry, outcome)) return;
+    recordings.keep({
       entry: b.entry,
       req: b.req,
-      ran,
+      ran: { ctx: item.ctx ?? b.ran.ctx, input },
       response,
       outcome,
       latencyMs: item.latencyMs,

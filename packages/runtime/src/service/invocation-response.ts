@@ -1,11 +1,10 @@
 import type { ExtensionError, LogLevel } from "@ameide-ext/contract";
 import {
+  type InvocationStats,
   type InvokeExtensionResponse,
-  InvokeExtensionResponseSchema,
   Outcome,
   LogLevel as ProtoLogLevel,
 } from "@ameide-ext/proto";
-import { create } from "@bufbuild/protobuf";
 import type { InvocationResult } from "../engine/types.js";
 
 const encoder = new TextEncoder();
@@ -29,32 +28,66 @@ export interface ResolvedModule {
   sha256: string;
 }
 
-/** The response of an invocation that ran, whatever its outcome. */
+/** Shared by every answer with no bytes there: protobuf-es's create() shares its zero value the same way. */
+const NO_BYTES = new Uint8Array(0);
+
+/**
+ * An InvokeExtensionResponse built as an object literal with every field:
+ * what `create(InvokeExtensionResponseSchema, …)` builds (a test compares
+ * them), without its reflection over the fields, a few hundred times per
+ * batch on the service's thread.
+ */
+function response(outcome: Outcome, module: ResolvedModule, stats: InvocationStats): InvokeExtensionResponse {
+  return {
+    $typeName: "ameide.extensions.v1.InvokeExtensionResponse",
+    outputJson: NO_BYTES,
+    errorCode: "",
+    errorMsg: "",
+    outcome,
+    errorReason: "",
+    resolvedVersion: module.version,
+    stats,
+    logs: [],
+    errorDetailsJson: NO_BYTES,
+    moduleSha256: module.sha256,
+  };
+}
+
+/** The wire's stats of a run: the engine's numbers as the proto's uint64s. */
+function wireStats(s: InvocationResult["stats"]): InvocationStats {
+  return {
+    $typeName: "ameide.extensions.v1.InvocationStats",
+    fuelUsed: BigInt(s.fuelUsed),
+    fuelLimit: BigInt(s.fuelLimit),
+    peakMemoryBytes: BigInt(s.peakMemoryBytes),
+    memoryLimitBytes: BigInt(s.memoryLimitBytes),
+    durationUs: BigInt(Math.round(s.durationUs)),
+    outputBytes: BigInt(s.outputBytes),
+    hostCalls: s.hostCalls,
+  };
+}
+
+const encodeUtf8 = (text: string) => encoder.encode(text);
+
+/**
+ * The response of an invocation that ran, whatever its outcome. Its output
+ * goes to bytes by `encodeOutput` (default a TextEncoder's `encode`; a batch
+ * writes its outputs side by side in one buffer).
+ */
 export function responseFromResult(
   result: InvocationResult,
   module: ResolvedModule,
+  encodeOutput: (output: string) => Uint8Array = encodeUtf8,
 ): InvokeExtensionResponse {
-  const s = result.stats;
-  const res = create(InvokeExtensionResponseSchema, {
-    outcome: OUTCOMES[result.outcome],
-    resolvedVersion: module.version,
-    moduleSha256: module.sha256,
-    stats: {
-      fuelUsed: BigInt(s.fuelUsed),
-      fuelLimit: BigInt(s.fuelLimit),
-      peakMemoryBytes: BigInt(s.peakMemoryBytes),
-      memoryLimitBytes: BigInt(s.memoryLimitBytes),
-      durationUs: BigInt(Math.round(s.durationUs)),
-      outputBytes: BigInt(s.outputBytes),
-      hostCalls: s.hostCalls,
-    },
-    logs: result.logs.map((l) => ({
+  const res = response(OUTCOMES[result.outcome], module, wireStats(result.stats));
+  for (const l of result.logs)
+    res.logs.push({
+      $typeName: "ameide.extensions.v1.GuestLogLine",
       level: LEVELS[l.level] ?? ProtoLogLevel.UNSPECIFIED,
       message: l.message,
-    })),
-  });
+    });
   if (result.outcome === "ok" && result.output !== undefined) {
-    res.outputJson = encoder.encode(result.output);
+    res.outputJson = encodeOutput(result.output);
   } else if (result.outcome === "business_error" && result.businessError) {
     res.errorCode = result.businessError.code;
     res.errorMsg = result.businessError.message;
@@ -73,13 +106,18 @@ export function responseFromError(
   error: ExtensionError,
   module: ResolvedModule = { version: "", sha256: "" },
 ): InvokeExtensionResponse {
-  return create(InvokeExtensionResponseSchema, {
-    outcome: Outcome.TECHNICAL_ERROR,
-    errorCode: error.code,
-    errorMsg: error.message,
-    errorReason: error.reason ?? "",
-    resolvedVersion: module.version,
-    moduleSha256: module.sha256,
-    stats: {},
+  const res = response(Outcome.TECHNICAL_ERROR, module, {
+    $typeName: "ameide.extensions.v1.InvocationStats",
+    fuelUsed: 0n,
+    fuelLimit: 0n,
+    peakMemoryBytes: 0n,
+    memoryLimitBytes: 0n,
+    durationUs: 0n,
+    outputBytes: 0n,
+    hostCalls: 0,
   });
+  res.errorCode = error.code;
+  res.errorMsg = error.message;
+  res.errorReason = error.reason ?? "";
+  return res;
 }

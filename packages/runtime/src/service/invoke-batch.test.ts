@@ -60,22 +60,30 @@ describe("Runtime.invokeExtensionBatch()", () => {
   const paths: string[] = [];
   /** Engine calls that ran inputs on the service's thread: tryInline (one input), tryInlineBatch (many). */
   const calls = { tryInline: 0, tryInlineBatch: 0 };
+  /** The requests the engine got, inline or in the pool (a loaded machine sends a slow version to the pool). */
+  const engineRequests: Array<Parameters<typeof engine.tryInline>[1]> = [];
   const counting = {
     ...engine,
     tryInline: (...a: Parameters<typeof engine.tryInline>) => {
       calls.tryInline++;
       paths.push("inline");
+      engineRequests.push(a[1]);
       return engine.tryInline(...a);
     },
     // Each input a batch call attempted took the inline path, as a tryInline per input did.
     tryInlineBatch: (...a: Parameters<typeof engine.tryInlineBatch>) => {
       calls.tryInlineBatch++;
       const run = engine.tryInlineBatch(...a);
-      for (const _ of run.attempts) paths.push("inline");
+      const { inputs, from = 0, limits, ctx } = a[1];
+      run.attempts.forEach((_, i) => {
+        paths.push("inline");
+        engineRequests.push({ input: inputs[from + i] as Uint8Array, limits, ctx });
+      });
       return run;
     },
     invoke: (...a: Parameters<typeof engine.invoke>) => {
       paths.push("pool");
+      engineRequests.push(a[1]);
       return engine.invoke(...a);
     },
   };
@@ -164,8 +172,22 @@ describe("Runtime.invokeExtensionBatch()", () => {
       echo: { line: 5 },
       version: "1",
     });
-    for (const r of res.results) expect(r.resolvedVersion).toBe("1");
+    // Each result leaves them to the batch's (runtime.proto): the SDK's invokeMany fills them in.
+    for (const r of res.results) expect([r.resolvedVersion, r.moduleSha256]).toEqual(["", ""]);
     expect(res.results[0]?.stats?.fuelUsed).toBeGreaterThan(0n);
+  });
+
+  it("gives a low-tier batch's inputs one limits object while their timeout is the same, each its own input", async () => {
+    engineRequests.length = 0;
+    await runtime.invokeExtensionBatch(batch("echo", [{ a: 1 }, { a: 2 }, { a: 3 }]));
+    // An input the inline slice gave back runs again in the pool: each input's last request is what it ran with.
+    const byInput = new Map(
+      engineRequests.map((r) => [typeof r.input === "string" ? r.input : decoder.decode(r.input), r]),
+    );
+    expect([...byInput.keys()]).toEqual(['{"a":1}', '{"a":2}', '{"a":3}']);
+    const [first, ...rest] = [...byInput.values()];
+    for (const r of rest) expect(r.limits).toBe(first?.limits);
+    expect(first?.limits).toEqual({ cpuMillis: 50, timeoutMs: 2_000 });
   });
 
   it("runs each input from fresh state", async () => {

@@ -2,6 +2,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
 import type { CatalogEntry } from "../catalog/parse-catalog.js";
 import type { CircuitState } from "./circuit-breaker.js";
 import { hookKind } from "./hook-kind.js";
+import { createTallyHistogram, type HistogramSeries } from "./tally-histogram.js";
 
 /** Label value for requests that resolved to no catalog entry, so unknown ids cannot grow the label sets. */
 export const UNRESOLVED = "(unresolved)";
@@ -110,21 +111,21 @@ export function createRuntimeMetrics(options: { defaultMetrics?: boolean } = {})
   const registry = new Registry();
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
   const ext = ["tenant_id", "extension_id", "version", "kind"] as const;
-  const duration = new Histogram({
+  const duration = createTallyHistogram({
     name: "ameide_ext_invocation_duration_seconds",
     help: "Latency of InvokeExtension in the runtime, from request to response, by extension version and outcome.",
     labelNames: [...ext, "outcome"],
     buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
-  const fuel = new Histogram({
+  const fuel = createTallyHistogram({
     name: "ameide_ext_invocation_fuel",
     help: "Fuel (WebAssembly instructions) used per invocation.",
     labelNames: [...ext],
     buckets: [1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10],
     registers: [registry],
   });
-  const memory = new Histogram({
+  const memory = createTallyHistogram({
     name: "ameide_ext_invocation_memory_bytes",
     help: "Peak linear memory of the guest per invocation, in bytes.",
     labelNames: [...ext],
@@ -232,19 +233,26 @@ export function createRuntimeMetrics(options: { defaultMetrics?: boolean } = {})
       if (outcome === "technical_error") errors.inc({ ...labels, code: errorCode, reason: errorReason });
     },
     invocationsOfBatch(labels, runs) {
-      const fuelOf = labels.extension_id === UNRESOLVED ? undefined : fuel.labels(labels);
-      const memoryOf = labels.extension_id === UNRESOLVED ? undefined : memory.labels(labels);
-      for (const outcome of ["ok", "business_error"] as const) {
-        const mine = runs.filter((r) => r.outcome === outcome);
-        if (mine.length === 0) continue;
-        const durationOf = duration.labels({ ...labels, outcome });
-        for (const r of mine) {
-          durationOf.observe(r.seconds);
-          fuelOf?.observe(r.fuel);
-          memoryOf?.observe(r.memoryBytes);
+      const resolved = labels.extension_id !== UNRESOLVED;
+      const fuelOf = resolved ? fuel.series(labels) : undefined;
+      const memoryOf = resolved ? memory.series(labels) : undefined;
+      let ok: HistogramSeries | undefined;
+      let business: HistogramSeries | undefined;
+      let oks = 0;
+      for (const r of runs) {
+        if (r.outcome === "ok") {
+          ok ??= duration.series({ ...labels, outcome: "ok" });
+          ok.observe(r.seconds);
+          oks++;
+        } else {
+          business ??= duration.series({ ...labels, outcome: "business_error" });
+          business.observe(r.seconds);
         }
-        invocations.inc({ ...labels, outcome }, mine.length);
+        fuelOf?.observe(r.fuel);
+        memoryOf?.observe(r.memoryBytes);
       }
+      if (oks > 0) invocations.inc({ ...labels, outcome: "ok" }, oks);
+      if (runs.length > oks) invocations.inc({ ...labels, outcome: "business_error" }, runs.length - oks);
     },
     hostCall(service, method, code, seconds) {
       hostCalls.inc({ service, method, code });

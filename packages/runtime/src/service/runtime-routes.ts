@@ -16,6 +16,7 @@ import { authorizeRequest } from "./authorize-request.js";
 import { batchReadMaxBytes } from "./batch-size.js";
 import { type CallerAuthenticator, USER_TOKEN_HEADER } from "./caller-authenticator.js";
 import type { Runtime } from "./create-runtime.js";
+import { encodeBatchResponse, preEncoded } from "./encode-batch-response.js";
 import { traceContextOfHeaders } from "./invocation-tracing.js";
 
 /** Context value the server sets: true when the request came in on the Unix domain socket. */
@@ -55,7 +56,10 @@ export function runtimeRoutes(
       async (req, context) => {
         const request = auth ? await authorized(runtime, auth, req, context, "InvokeExtensionBatch") : req;
         try {
-          return await runtime.invokeExtensionBatch(request, callOptions(runtime, context));
+          const res = await runtime.invokeExtensionBatch(request, callOptions(runtime, context));
+          // The binary wire gets the answer encoded by hand (a quarter of toBinary's time for 500 results);
+          // JSON is written by protobuf-es from the fields.
+          return answersInBinary(context) ? preEncoded(encodeBatchResponse(res)) : res;
         } catch (cause) {
           throw toConnectError(ExtensionError.from(cause));
         }
@@ -78,6 +82,11 @@ export function runtimeRoutes(
       },
     });
   };
+}
+
+/** Whether the call's answer goes out in protobuf's binary format (Connect, gRPC and gRPC-Web without +json). */
+function answersInBinary(context: HandlerContext): boolean {
+  return !(context.requestHeader.get("content-type") ?? "").includes("json");
 }
 
 /** The call's deadline and, when the runtime traces, the caller's trace context (`traceparent`). */

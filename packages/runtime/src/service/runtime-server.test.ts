@@ -7,6 +7,7 @@ import { join } from "node:path";
 import {
   Health,
   HealthCheckResponse_ServingStatus,
+  InvokeExtensionBatchRequestSchema,
   InvokeExtensionRequestSchema,
   Outcome,
   WasmExtensionRuntime,
@@ -200,6 +201,52 @@ describe("ameide-ext-runtime, the server process", () => {
       const refused = await client.invokeExtension(request("echo", { mode: "loop" }));
       expect([refused.errorCode, refused.errorReason], name).toEqual(["resource_exhausted", "fuel"]);
     }
+  });
+
+  it("answers InvokeExtensionBatch alike over Connect (binary and JSON), gRPC and gRPC-Web: each result, the batch's version and sha256", async () => {
+    const url = rt.url as string;
+    const inputs = [{ line: 1 }, { mode: "fail" }, { mode: "loop" }, { line: "€ 4" }];
+    const batch = create(InvokeExtensionBatchRequestSchema, {
+      extensionId: "echo",
+      version: "latest",
+      ctx: { tenantId: "acme", userId: "u-1", actorType: "USER" },
+      inputsJson: inputs.map((i) => encoder.encode(JSON.stringify(i))),
+    });
+    const transports: Array<[string, Transport]> = [
+      ["connect 1.1", createConnectTransport({ baseUrl: url, httpVersion: "1.1" })],
+      ["connect json", createConnectTransport({ baseUrl: url, httpVersion: "1.1", useBinaryFormat: false })],
+      ["grpc", createGrpcTransport({ baseUrl: url, sessionManager: h2(url) })],
+      ["grpc-web", createGrpcWebTransport({ baseUrl: url, httpVersion: "1.1" })],
+    ];
+    const seen: unknown[] = [];
+    for (const [name, transport] of transports) {
+      const res = await createClient(WasmExtensionRuntime, transport).invokeExtensionBatch(batch);
+      expect([res.resolvedVersion, res.moduleSha256.length], name).toEqual(["1", 64]);
+      const read = res.results.map((r) => ({
+        outcome: r.outcome,
+        output: r.outputJson.length > 0 ? JSON.parse(decoder.decode(r.outputJson)) : undefined,
+        error: [r.errorCode, r.errorReason],
+        module: [r.resolvedVersion, r.moduleSha256],
+        // Not the figure: a guest's first run on an instance costs more fuel than the next.
+        ran: (r.stats?.fuelUsed ?? 0n) > 0n && (r.stats?.fuelLimit ?? 0n) > 0n,
+      }));
+      expect(
+        read.map((r) => [r.outcome, r.error]),
+        name,
+      ).toEqual([
+        [Outcome.OK, ["", ""]],
+        [Outcome.BUSINESS_ERROR, ["REFUSED", ""]],
+        [Outcome.TECHNICAL_ERROR, ["resource_exhausted", "fuel"]],
+        [Outcome.OK, ["", ""]],
+      ]);
+      expect(read[3]?.output, name).toEqual({ echo: { line: "€ 4" }, version: "1" });
+      expect(
+        read.map((r) => [r.module, r.ran]),
+        name,
+      ).toEqual(Array(4).fill([["", ""], true]));
+      seen.push(read);
+    }
+    for (const read of seen.slice(1)) expect(read).toEqual(seen[0]);
   });
 
   it("serves the same on a Unix domain socket", async () => {

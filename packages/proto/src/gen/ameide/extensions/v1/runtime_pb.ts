@@ -76,6 +76,10 @@ export const InvokeExtensionBatchRequestSchema: GenMessage<InvokeExtensionBatchR
 export type InvokeExtensionBatchResponse = Message<"ameide.extensions.v1.InvokeExtensionBatchResponse"> & {
   /**
    * results[i] answers inputs_json[i], with its own outcome, stats and logs.
+   * A result leaves resolved_version and module_sha256 empty when they equal
+   * the batch's own (below), which they always do today: a reader takes the
+   * batch's for an empty one (the SDK's invokeMany does). This keeps each
+   * result ~70 bytes smaller on the wire.
    *
    * @generated from field: repeated ameide.extensions.v1.InvokeExtensionResponse results = 1;
    */
