@@ -2,6 +2,7 @@ import type { ExtensionError, ExtensionKind, RiskTier } from "@ameide-ext/contra
 import type { RegistryStore } from "../store/registry-store.js";
 import type { GovernanceOptions } from "./governance.js";
 import type { MayApprove } from "./may-approve.js";
+import type { ReadOnlyMethodsOptions } from "./read-only-methods.js";
 import type {
   ApprovalRecord,
   CompileRecord,
@@ -57,6 +58,11 @@ export interface RegistryOptions {
   onDeploymentChange?: DeploymentListener | undefined;
   /** The guardrails per agent. */
   governance?: GovernanceOptions | undefined;
+  /**
+   * Per host service, the methods that only read (the operator's word; default none). A host call's
+   * `read_only` is the registry's verdict from this list, never the manifest's.
+   */
+  readOnlyHostMethods?: ReadOnlyMethodsOptions | undefined;
   /**
    * The identities the service knows act for a tenant (its static tokens), to say who may approve a
    * pending promotion. Default: none known (then "any other human of the tenant").

@@ -48,6 +48,12 @@ export interface RegistryConfigFile {
     agents?: Record<string, AgentLimitsFile>;
     replay_required?: { envs?: Env[]; risk_tiers?: RiskTier[] };
   };
+  /**
+   * Per host service (its full name), the methods that only read: the operator's word, from which the
+   * registry decides each host call's `read_only` (a medium-risk extension may call these only). Default
+   * none. A manifest marking any other method `read_only` is refused (rule `host_call_not_read_only`).
+   */
+  read_only_host_methods?: Record<string, string[]>;
   /** Compiles at once. Default 1. */
   compile_concurrency?: number;
   /**
@@ -176,6 +182,15 @@ export const REGISTRY_CONFIG_SCHEMA = {
             risk_tiers: { type: "array", uniqueItems: true, items: { enum: [...RISK_TIERS] } },
           },
         },
+      },
+    },
+    read_only_host_methods: {
+      type: "object",
+      propertyNames: { pattern: "^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$", maxLength: 256 },
+      additionalProperties: {
+        type: "array",
+        uniqueItems: true,
+        items: { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_]*$", maxLength: 128 },
       },
     },
     compile_concurrency: { type: "integer", minimum: 1, maximum: 16 },

@@ -82,7 +82,13 @@ export async function startRegistry(options: StartRegistryOptions): Promise<Runn
     region: config.modules.s3.region,
     forcePathStyle: config.modules.s3.force_path_style,
   };
-  const catalogs = createCatalogPublisher({ store, catalogs: config.catalogs ?? {}, s3 });
+  const readOnlyHostMethods = config.read_only_host_methods;
+  const catalogs = createCatalogPublisher({
+    store,
+    catalogs: config.catalogs ?? {},
+    s3,
+    readOnlyHostMethods,
+  });
   const registry = createRegistry({
     store,
     compiler: createCompileWorker({
@@ -99,6 +105,7 @@ export async function startRegistry(options: StartRegistryOptions): Promise<Runn
         );
     },
     governance: governanceOptions(config),
+    readOnlyHostMethods,
     reviewersOf: (tenantId) => tokenIdentitiesFor(config.auth.tokens, tenantId),
     onError: (e) =>
       logger.error({ event: "registry_error", error_code: e.code, details: e.details }, e.message),
