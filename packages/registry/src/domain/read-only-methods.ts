@@ -52,11 +52,12 @@ export function createReadOnlyMethods(options: ReadOnlyMethodsOptions = {}): Rea
       const claimed = calls.find((h) => h.read_only === true && !isReadOnly(h.service, h.method));
       if (!claimed) return;
       const name = `${claimed.service}/${claimed.method}`;
+      const fix = `drop "read_only" (the registry decides it), use a read-only method, or ask the operator to list ${name} under read_only_host_methods`;
       throw refuse(
         "failed_precondition",
         RULES.hostCallNotReadOnly,
-        `${where} marks host call ${JSON.stringify(name)} read_only, but the registry does not know that method as read-only: drop "read_only" (the registry decides it), use a read-only method, or ask the operator to list it under read_only_host_methods`,
-        { service: claimed.service, method: claimed.method },
+        `${where} marks host call ${JSON.stringify(name)} read_only, but the registry does not know that method as read-only: ${fix}`,
+        { service: claimed.service, method: claimed.method, fix },
       );
     },
   };
