@@ -34,6 +34,11 @@ export const RULE_FIXES: Readonly<Record<string, RuleGuide>> = {
       "the manifest marks a host call read_only whose method the registry's operator does not list as read-only (read_only_host_methods)",
     fix: "drop read_only from extension.json's host_calls (the registry decides it), call a method the operator lists as read-only, or ask the operator to list the method",
   },
+  compile_rate: {
+    code: "resource_exhausted",
+    meaning: "the caller asked for more compiles per minute, or at once, than its compile budget allows",
+    fix: "wait details.retryAfterSeconds (or for your running compile to end), and build and test locally (ameide-ext build, test) before each compile",
+  },
   agent_environment: {
     code: "permission_denied",
     meaning: "the agent may not request promotion to that environment",

@@ -8,6 +8,7 @@ import {
 import type { RegistryTx } from "../store/registry-store.js";
 import { checkAgentRate, checkAgentRiskTier } from "./agent-guardrails.js";
 import { COMPILE_CANCELLED_REASON, compileUnlessAborted } from "./cancelable-compile.js";
+import type { CompileTicket } from "./compile-budget.js";
 import { deploy } from "./deployments.js";
 import { type DraftRequestKey, draftRequestKey } from "./draft-request-key.js";
 import { APPROVALS_REQUIRED, RULES, refuse } from "./governance.js";
@@ -260,10 +261,25 @@ function checkCompilable(rev: RevisionRecord): void {
     throw refuse("failed_precondition", RULES.alreadyCompiled, `version ${rev.version} compiled already`);
 }
 
-/** RequestCompile: marks the compile pending and queues it as background work (see {@link runCompile}). */
+/** `p`, giving back the compile budget's `ticket` when it fails (the compile never starts). */
+async function cancelOnFailure<T>(ticket: CompileTicket, p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (cause) {
+    ticket.cancel();
+    throw cause;
+  }
+}
+
+/**
+ * RequestCompile: marks the compile pending and queues it as background work (see {@link runCompile}).
+ * The caller's compile budget is taken first, before any work (`compile_rate`); a request the rules
+ * then refuse gives it back.
+ */
 async function requestCompile(ctx: RegistryContext, caller: Caller, key: VersionKey): Promise<RevisionView> {
   ctx.checkTenant(caller, key.tenantId);
-  const result = await ctx.write(async (tx) => {
+  const ticket = ctx.compileBudget.take(caller.actor, ctx.now().getTime());
+  const marked = ctx.write(async (tx) => {
     const rev = await ctx.loadRevision(tx, key, true);
     checkCompilable(rev);
     const updated = await tx.updateRevision({
@@ -286,7 +302,12 @@ async function requestCompile(ctx: RegistryContext, caller: Caller, key: Version
     });
     return ctx.view(tx, updated);
   });
-  ctx.track(runCompile(ctx, key).catch((cause: unknown) => ctx.onError(ExtensionError.from(cause))));
+  const result = await cancelOnFailure(ticket, marked);
+  ctx.track(
+    runCompile(ctx, key)
+      .catch((cause: unknown) => ctx.onError(ExtensionError.from(cause)))
+      .finally(() => ticket.release()),
+  );
   return result;
 }
 

@@ -63,6 +63,8 @@ export const RULES = Object.freeze({
   requestIdReused: "request_id_reused",
   /** A host call is read-only when the operator says so (read_only_host_methods), never by the author's word. */
   hostCallNotReadOnly: "host_call_not_read_only",
+  /** A caller's compiles per minute, and at once, are capped (see compile-budget.ts). */
+  compileRate: "compile_rate",
 } as const);
 
 /** One of {@link RULES}. */

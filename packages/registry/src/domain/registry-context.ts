@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { ExtensionError } from "@ameide-ext/contract";
 import type { RegistryStore, RegistryTx } from "../store/registry-store.js";
+import { type CompileBudget, createCompileBudget } from "./compile-budget.js";
 import { createGovernance, type Governance, RULES, refuse } from "./governance.js";
 import { mayApprove } from "./may-approve.js";
 import { createReadOnlyMethods, type ReadOnlyMethods } from "./read-only-methods.js";
@@ -34,6 +35,8 @@ export interface RegistryContext {
   governance: Governance;
   /** Which host methods only read, as the operator says: a host call's `read_only` is this verdict. */
   readOnly: ReadOnlyMethods;
+  /** Each caller's compiles per minute and at once (compile_rate). */
+  compileBudget: CompileBudget;
   /** The identities known to act for a tenant (see RegistryOptions.reviewersOf). */
   reviewersOf: (tenantId: string) => readonly string[];
   now: () => Date;
@@ -121,6 +124,7 @@ export function createRegistryContext(options: RegistryOptions): RegistryContext
     compiler: options.compiler,
     governance: createGovernance(options.governance),
     readOnly,
+    compileBudget: createCompileBudget(options.compileBudget, options.onCompileRefused),
     reviewersOf: options.reviewersOf ?? (() => []),
     now,
     onError,

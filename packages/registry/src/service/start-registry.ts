@@ -13,7 +13,12 @@ import { createReviewHandler } from "../review/review-handler.js";
 import { openRegistryStore } from "../store/open-registry-store.js";
 import type { RegistryStore } from "../store/registry-store.js";
 import { createAuthenticator, tokenIdentitiesFor } from "./create-authenticator.js";
-import { compileDependencyOptions, governanceOptions, type RegistryConfigFile } from "./registry-config.js";
+import {
+  compileBudgetOptions,
+  compileDependencyOptions,
+  governanceOptions,
+  type RegistryConfigFile,
+} from "./registry-config.js";
 import { registryRoutes } from "./registry-routes.js";
 
 /** How long a shutdown waits for compiles in flight by default, in milliseconds. */
@@ -106,6 +111,22 @@ export async function startRegistry(options: StartRegistryOptions): Promise<Runn
     },
     governance: governanceOptions(config),
     readOnlyHostMethods,
+    compileBudget: compileBudgetOptions(config),
+    // Every refusal is counted (refused_total); a flood logs at 1, 2, 4, 8… so it cannot flood the log.
+    onCompileRefused: (r) => {
+      if ((r.refusedTotal & (r.refusedTotal - 1)) === 0)
+        logger.warn(
+          {
+            event: "compile_refused",
+            rule: "compile_rate",
+            caller: r.caller,
+            per: r.per,
+            limit: r.limit,
+            refused_total: r.refusedTotal,
+          },
+          `compile of ${r.caller} refused by its compile budget (${r.refusedTotal} so far)`,
+        );
+    },
     reviewersOf: (tenantId) => tokenIdentitiesFor(config.auth.tokens, tenantId),
     onError: (e) =>
       logger.error({ event: "registry_error", error_code: e.code, details: e.details }, e.message),
