@@ -32,7 +32,7 @@ export const RULE_FIXES: Readonly<Record<string, RuleGuide>> = {
     code: "failed_precondition",
     meaning:
       "the manifest marks a host call read_only whose method the registry's operator does not list as read-only (read_only_host_methods)",
-    fix: "drop read_only from extension.json's host_calls (the registry decides it), call a method the operator lists as read-only, or ask the operator to list the method",
+    fix: "drop read_only from extension.json's host_calls (the registry decides it), call a method the operator lists as read-only, or ask the operator to list the method (on ameide-ext dev you are the operator: start it with --read-only <service>/<method>)",
   },
   compile_rate: {
     code: "resource_exhausted",

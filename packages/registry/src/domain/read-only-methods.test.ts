@@ -46,6 +46,20 @@ describe("createReadOnlyMethods()", () => {
     expect((caught as Error).message).toContain(`${CRM}/UpdateCustomer`);
   });
 
+  it("the refusal's fix says how the operator lists the method, and how a developer does on `ameide-ext dev`", () => {
+    const r = createReadOnlyMethods({});
+    let caught: unknown;
+    try {
+      r.checkClaims([{ service: CRM, method: "GetCustomer", read_only: true }], "the manifest");
+    } catch (e) {
+      caught = e;
+    }
+    const fix = (caught as { details: { fix: string } }).details.fix;
+    expect(fix).toContain(`list ${CRM}/GetCustomer under read_only_host_methods`);
+    expect(fix).toContain(`ameide-ext dev`);
+    expect(fix).toContain(`--read-only ${CRM}/GetCustomer`);
+  });
+
   it("accepts a read_only claim for a method it knows as read-only, and no claim at all", () => {
     const r = createReadOnlyMethods({ [CRM]: ["GetCustomer"] });
     expect(() =>

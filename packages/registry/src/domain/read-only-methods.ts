@@ -52,7 +52,7 @@ export function createReadOnlyMethods(options: ReadOnlyMethodsOptions = {}): Rea
       const claimed = calls.find((h) => h.read_only === true && !isReadOnly(h.service, h.method));
       if (!claimed) return;
       const name = `${claimed.service}/${claimed.method}`;
-      const fix = `drop "read_only" (the registry decides it), use a read-only method, or ask the operator to list ${name} under read_only_host_methods`;
+      const fix = `drop "read_only" (the registry decides it), use a read-only method, or ask the operator to list ${name} under read_only_host_methods (on \`ameide-ext dev\` you are the operator: start it with --read-only ${name} if the method only reads)`;
       throw refuse(
         "failed_precondition",
         RULES.hostCallNotReadOnly,
