@@ -13,7 +13,7 @@ interface DevFlags {
   tenant?: string;
   logLevel: string;
   hostCalls?: string;
-  readOnly: string[];
+  readOnly?: string[];
   json?: boolean;
 }
 
@@ -56,7 +56,6 @@ export function registerDevCommand(program: Command, ctx: CommandContext): void 
       "--read-only <service/method>",
       "declare a host method read-only, as the registry's operator does (read_only_host_methods); repeatable; default none",
       collect,
-      [],
     )
     .option("--json", "print one JSON document on stdout once both are up")
     .addHelpText(
@@ -136,8 +135,8 @@ export function registerDevCommand(program: Command, ctx: CommandContext): void 
     );
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 function checkLogLevel(level: string): (typeof LOG_LEVELS)[number] {
