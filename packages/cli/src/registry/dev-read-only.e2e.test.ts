@@ -108,7 +108,17 @@ describe("ameide-ext dev --read-only", () => {
   }, 60_000);
 
   it("refuses a --read-only not of the form <service>/<method> (usage), before the stack's folder is made", async () => {
-    const bad = await cli(["dev", "--dir", "bad", "--read-only", `${CRM}.GetChurnRisk`, "--json"]);
+    // Repeated: each value is checked (the first is good, the second is refused).
+    const bad = await cli([
+      "dev",
+      "--dir",
+      "bad",
+      "--read-only",
+      `${CRM}/GetChurnRisk`,
+      "--read-only",
+      `${CRM}.GetChurnRisk`,
+      "--json",
+    ]);
     expect(bad.code).toBe(EXIT_CODES.usage);
     expect(JSON.parse(bad.stdout)).toMatchObject({
       error: { code: "invalid_argument", details: { field: "--read-only", value: `${CRM}.GetChurnRisk` } },
