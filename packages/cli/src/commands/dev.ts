@@ -13,6 +13,7 @@ interface DevFlags {
   tenant?: string;
   logLevel: string;
   hostCalls?: string;
+  readOnly?: string[];
   json?: boolean;
 }
 
@@ -29,6 +30,9 @@ export function registerDevCommand(program: Command, ctx: CommandContext): void 
         "(ameide-ext invoke, and the curl route), and the environment to export. With --host-calls, a local host\n" +
         "service answers the runtime's host calls from the file (a fixture's hostCalls: the first matching answer,\n" +
         "every time; a call none matches gets unavailable), so a hook that makes host calls runs end to end.\n" +
+        "Here you are the registry's operator: --read-only <service>/<method> declares a host method read-only\n" +
+        "(none by default, as in production; an answer in --host-calls declares nothing), so a medium-risk hook\n" +
+        "that marks it read_only (the agent_tool template's GetChurnRisk) is not refused (host_call_not_read_only).\n" +
         "Ctrl-C stops both within 2 s (compiles in flight are cancelled); a second Ctrl-C exits 1 at once.",
     )
     .option(
@@ -48,6 +52,11 @@ export function registerDevCommand(program: Command, ctx: CommandContext): void 
       "--host-calls <file>",
       "answer the runtime's host calls from this file (a fixture's hostCalls format; the first matching answer, every time)",
     )
+    .option(
+      "--read-only <service/method>",
+      "declare a host method read-only, as the registry's operator does (read_only_host_methods); repeatable; default none",
+      collect,
+    )
     .option("--json", "print one JSON document on stdout once both are up")
     .addHelpText(
       "after",
@@ -55,6 +64,7 @@ export function registerDevCommand(program: Command, ctx: CommandContext): void 
         "$ npx ameide-ext dev",
         "$ npx ameide-ext dev --registry-port 0 --runtime-port 0 --json",
         "$ npx ameide-ext dev --host-calls crm-answers.json   # an agent_tool's host calls, answered locally",
+        "$ npx ameide-ext dev --read-only ameide.crm.v1.AccountService/GetChurnRisk   # a medium agent_tool's read",
       ]),
     )
     .action((flags: DevFlags) =>
@@ -67,6 +77,7 @@ export function registerDevCommand(program: Command, ctx: CommandContext): void 
             tenant: flags.tenant,
             logLevel: checkLogLevel(flags.logLevel),
             hostCalls: flags.hostCalls,
+            readOnlyHostMethods: flags.readOnly,
             onUnansweredHostCall: (message) => ctx.deps.stderr.write(`${message}\n`),
           },
           ctx.deps,
@@ -86,6 +97,7 @@ export function registerDevCommand(program: Command, ctx: CommandContext): void 
           invokeUrl: `${stack.runtimeUrl}${INVOKE_ROUTE}`,
           invokeCurl: invokeCurlCommand(stack),
           hostCalls: stack.hostCalls,
+          readOnlyHostMethods: stack.readOnlyHostMethods,
         };
         const lines = [
           `registry  ${stack.registryUrl}`,
@@ -100,6 +112,9 @@ export function registerDevCommand(program: Command, ctx: CommandContext): void 
                 `host calls answered from ${stack.hostCalls.file} at ${stack.hostCalls.url} (${stack.hostCalls.services.join(", ")})`,
               ]
             : []),
+          ...Object.entries(stack.readOnlyHostMethods).map(
+            ([service, methods]) => `read-only ${service}: ${methods.join(", ")}`,
+          ),
           `export AMEIDE_CONFIG=${stack.configFile}`,
         ];
         // The document (or the lines) first, so a script can read the URLs while the stack runs.
@@ -118,6 +133,10 @@ export function registerDevCommand(program: Command, ctx: CommandContext): void 
         return { doc: { ...doc, ok: outcome === "stopped" }, lines, printed: true };
       }),
     );
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 function checkLogLevel(level: string): (typeof LOG_LEVELS)[number] {

@@ -8,6 +8,7 @@ import type { RegistryFlags } from "../registry/registry-settings.js";
 import { registryStatus } from "../registry/registry-status.js";
 import { explainRule, RULE_FIXES } from "../registry/rule-guide.js";
 import { toJsonDocument } from "../report/json-documents.js";
+import { withCheckedCopy } from "./checked-copy.js";
 import { findHooks } from "./find-hooks.js";
 import { TOOL_INPUT_SCHEMAS, TOOL_OUTPUT_SCHEMAS, type ToolName } from "./tool-schemas.js";
 import type { WorkspaceRoot } from "./workspace-root.js";
@@ -66,6 +67,20 @@ function agentRegistry(s: McpSession): RegistryFlags & { token: string } {
     );
   }
   return { ...s.registry, token };
+}
+
+/**
+ * Resolves the `dir` argument inside the root and runs `work` on a private, checked copy of that hook folder
+ * (checked-copy.ts): the build reads what the check saw, never the folder again (no TOCTOU), and what it
+ * writes comes back through the same checks.
+ */
+async function inCheckedHook<T>(
+  s: McpSession,
+  value: unknown,
+  work: (dir: string) => Promise<T>,
+): Promise<T> {
+  const dir = await s.root.resolve("dir", String(value));
+  return withCheckedCopy(s.root.root, "dir", dir, work);
 }
 
 /** The hints of a tool: what it writes and where it reaches. */
@@ -130,39 +145,39 @@ export const MCP_TOOLS: readonly McpTool[] = [
     "build",
     "writes-again",
     "Compile the hook's src/index.ts to a WebAssembly component and check it against the contract; compile errors come back as invalid_argument/compile_error with details.diagnostics.",
-    async (a, s) => {
-      const options: Parameters<typeof buildHook>[0] = { dir: await s.root.resolve("dir", String(a.dir)) };
-      if (typeof a.optimize === "boolean") options.optimize = a.optimize;
-      return toJsonDocument({ command: "build", result: await buildHook(options, s.deps) });
-    },
+    (a, s) =>
+      inCheckedHook(s, a.dir, async (dir) => {
+        const options: Parameters<typeof buildHook>[0] = { dir };
+        if (typeof a.optimize === "boolean") options.optimize = a.optimize;
+        return toJsonDocument({ command: "build", result: await buildHook(options, s.deps) });
+      }),
   ),
   tool(
     "test_hook",
     "test",
     "writes-again",
     "Run the hook's tests/*.json fixtures with production limits (builds first when stale); per case: ok, failures, diff, and fuel, memory, output and time used of each limit.",
-    async (a, s) => {
-      const options: Parameters<typeof testHook>[0] = { dir: await s.root.resolve("dir", String(a.dir)) };
-      if (a.filter !== undefined) options.filter = String(a.filter);
-      if (a.update === true) options.update = true;
-      return toJsonDocument({ command: "test", result: await testHook(options, s.deps) });
-    },
+    (a, s) =>
+      inCheckedHook(s, a.dir, async (dir) => {
+        const options: Parameters<typeof testHook>[0] = { dir };
+        if (a.filter !== undefined) options.filter = String(a.filter);
+        if (a.update === true) options.update = true;
+        return toJsonDocument({ command: "test", result: await testHook(options, s.deps) });
+      }),
   ),
   tool(
     "run_hook",
     "run",
     "writes-again",
     "Invoke the hook once with one input (and optional host-call answers) under the manifest's limits; an invocation error is a result (ok false, error), not a tool error.",
-    async (a, s) => {
-      const options: Parameters<typeof runHook>[0] = {
-        dir: await s.root.resolve("dir", String(a.dir)),
-        input: a.input,
-      };
-      if (a.riskTier !== undefined) options.riskTier = String(a.riskTier);
-      if (Array.isArray(a.hostCalls))
-        options.hostCalls = a.hostCalls as NonNullable<typeof options.hostCalls>;
-      return toJsonDocument({ command: "run", result: await runHook(options, s.deps) });
-    },
+    (a, s) =>
+      inCheckedHook(s, a.dir, async (dir) => {
+        const options: Parameters<typeof runHook>[0] = { dir, input: a.input };
+        if (a.riskTier !== undefined) options.riskTier = String(a.riskTier);
+        if (Array.isArray(a.hostCalls))
+          options.hostCalls = a.hostCalls as NonNullable<typeof options.hostCalls>;
+        return toJsonDocument({ command: "run", result: await runHook(options, s.deps) });
+      }),
   ),
   tool(
     "explain_error",
@@ -189,12 +204,14 @@ export const MCP_TOOLS: readonly McpTool[] = [
     "registry-writes",
     "Upload the hook to the registry as the server's agent identity, wait for the remote compile and fixtures, and request promotion up to env; stops at a gate (a human approval) and names its rule. Never approves.",
     async (a, s, progress) => {
-      const dir = await s.root.resolve("dir", String(a.dir));
-      const r = await promoteHook(
-        { ...agentRegistry(s), dir, env: String(a.env), comment: str(a.comment), onProgress: progress },
-        s.deps,
-      );
-      return { ...r };
+      const registry = agentRegistry(s); // refused before any file is read
+      return inCheckedHook(s, a.dir, async (dir) => {
+        const r = await promoteHook(
+          { ...registry, dir, env: String(a.env), comment: str(a.comment), onProgress: progress },
+          s.deps,
+        );
+        return { ...r };
+      });
     },
   ),
   tool(

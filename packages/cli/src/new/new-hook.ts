@@ -22,6 +22,7 @@ import {
   MANIFEST_FILE,
 } from "@ameide-ext/toolkit";
 import type { CliDeps } from "../deps.js";
+import { readOnlyFlagsOf } from "../registry/dev-read-only-methods.js";
 import { TEMPLATE_IGNORED, TEMPLATES_DIR, TSCONFIG_FILE } from "./templates.js";
 
 /** Options of {@link newHook}. */
@@ -62,6 +63,11 @@ export interface NewHookResult {
   createdBy: string;
   /** The files written, relative to `dir`, sorted. */
   files: string[];
+  /**
+   * The flags `ameide-ext dev` needs for this hook: `--read-only <service>/<method>` for each host call its
+   * manifest marks read_only (on the dev stack the developer is the operator who declares it). Empty for none.
+   */
+  devFlags: string[];
 }
 
 function oneOf<T extends string>(value: string, allowed: readonly T[], flag: string): T {
@@ -197,7 +203,18 @@ export async function newHook(options: NewHookOptions, deps: CliDeps): Promise<N
     else await write(rel, await fs.readBytes(source));
   }
   if (!files.includes(".gitignore")) await write(".gitignore", "dist/\n");
-  return { ok: true, dir, id, kind, lang, riskTier: manifest.risk_tier, createdBy, files: written.sort() };
+  const devFlags = readOnlyFlagsOf(manifest.host_calls);
+  return {
+    ok: true,
+    dir,
+    id,
+    kind,
+    lang,
+    riskTier: manifest.risk_tier,
+    createdBy,
+    files: written.sort(),
+    devFlags,
+  };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

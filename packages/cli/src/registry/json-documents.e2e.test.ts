@@ -2,7 +2,7 @@
 // commands print matches it. The registry's commands run here against a real dev stack that `ameide-ext dev`
 // starts in this process, each once to success and once to an error document. The stack answers host calls
 // from a file (`dev --host-calls`), so the agent_tool template, promoted and approved here, runs end to end
-// through the local runtime with `ameide-ext invoke`.
+// through the local runtime with `ameide-ext invoke`; `dev --read-only` declares its host call read-only there.
 import { existsSync } from "node:fs";
 import { appendFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -67,7 +67,8 @@ beforeAll(async () => {
   await writeFile(join(work, "crm-answers.json"), JSON.stringify(HOST_CALLS));
   const c = createCapturedDeps({ cwd: work, env });
   const args = ["dev", "--registry-port", "0", "--runtime-port", "0", "--log-level", "silent"];
-  args.push("--host-calls", "crm-answers.json", "--json");
+  // The developer, the stack's operator, declares the agent_tool template's host call read-only.
+  args.push("--host-calls", "crm-answers.json", "--read-only", `${CRM}/GetChurnRisk`, "--json");
   const code = runCli(args, c.deps);
   const deadline = Date.now() + 60_000;
   while (!c.stdout().includes("\n") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -94,6 +95,7 @@ describe("every command's --json document matches its schema", () => {
       url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
       services: [CRM],
     });
+    expect(dev.doc.readOnlyHostMethods).toEqual({ [CRM]: ["GetChurnRisk"] });
     const bad = await cliJson(["dev", "--log-level", "loud"], "error");
     expect(bad.code).toBe(EXIT_CODES.usage);
     await writeFile(join(work, "bad-answers.json"), JSON.stringify([{ service: CRM, method: "Get" }]));

@@ -32,3 +32,9 @@ describe("explainRule()", () => {
     expect(explainRule("made_up")).toBeUndefined();
   });
 });
+
+describe("host_call_not_read_only", () => {
+  it("its fix says how to declare the method read-only on ameide-ext dev, where the developer is the operator", () => {
+    expect(explainRule("host_call_not_read_only")?.fix).toContain("--read-only <service>/<method>");
+  });
+});

@@ -28,6 +28,17 @@ export const RULE_FIXES: Readonly<Record<string, RuleGuide>> = {
     meaning: "an agent created a draft, or uploaded sources, above its maximum risk tier",
     fix: "lower risk_tier in extension.json (drop the host calls that need it), have a human (user:<id>) do it, or ask a human to raise this agent's max_risk_tier in the registry config's governance.agents",
   },
+  host_call_not_read_only: {
+    code: "failed_precondition",
+    meaning:
+      "the manifest marks a host call read_only whose method the registry's operator does not list as read-only (read_only_host_methods)",
+    fix: "drop read_only from extension.json's host_calls (the registry decides it), call a method the operator lists as read-only, or ask the operator to list the method (on ameide-ext dev you are the operator: start it with --read-only <service>/<method>)",
+  },
+  compile_rate: {
+    code: "resource_exhausted",
+    meaning: "the caller asked for more compiles per minute, or at once, than its compile budget allows",
+    fix: "wait details.retryAfterSeconds (or for your running compile to end), and build and test locally (ameide-ext build, test) before each compile",
+  },
   agent_environment: {
     code: "permission_denied",
     meaning: "the agent may not request promotion to that environment",

@@ -6,6 +6,7 @@ import { type HostCallMock, readHostCallsFile } from "@ameide-ext/toolkit";
 import type { CliDeps } from "../deps.js";
 import { type HostCallAnswers, startHostCallAnswers } from "../runtime/host-call-answers.js";
 import { writeDevCatalog } from "./dev-catalog.js";
+import { parseReadOnlyMethods } from "./dev-read-only-methods.js";
 import { makeOwnerOnlyFolder, restrictToOwner, writeOwnerOnlyFile } from "./owner-only-files.js";
 
 /** Options of {@link startDevStack}. */
@@ -28,6 +29,13 @@ export interface DevStackOptions {
   hostCalls?: string | undefined;
   /** Called with the message of each host call no answer matched. Default: nothing. */
   onUnansweredHostCall?: ((message: string) => void) | undefined;
+  /**
+   * The host methods the developer, the dev stack's operator, declares read-only, each `<service>/<method>`
+   * (`dev --read-only`): the stack's registry config's `read_only_host_methods`, from which it decides each
+   * host call's `read_only` (a manifest marking another method read_only is refused). Default none, as a
+   * deployed registry's; an answer in `hostCalls` declares nothing (a fixture may answer a write).
+   */
+  readOnlyHostMethods?: readonly string[] | undefined;
 }
 
 /** Where a stack's host calls are answered, when `hostCalls` was given. */
@@ -75,6 +83,8 @@ export interface DevStack {
   tenant: string;
   /** Where host calls are answered from a file (`hostCalls`), or null. */
   hostCalls: DevHostCalls | null;
+  /** The registry's `read_only_host_methods`: per host service, the methods declared read-only (`--read-only`). */
+  readOnlyHostMethods: Record<string, string[]>;
   /** The longest a {@link close} waits for invocations and compiles in flight, in milliseconds ({@link DEV_DRAIN_MS}). */
   drainMs: number;
   /**
@@ -116,7 +126,8 @@ interface RegistryModule {
  * earlier run or another tool left wider is narrowed).
  */
 export async function startDevStack(options: DevStackOptions, deps: CliDeps): Promise<DevStack> {
-  // A bad answers file is refused before anything is written.
+  // A bad --read-only or answers file is refused before anything is written.
+  const readOnlyHostMethods = parseReadOnlyMethods(options.readOnlyHostMethods);
   const hostCalls =
     options.hostCalls === undefined
       ? undefined
@@ -177,6 +188,7 @@ export async function startDevStack(options: DevStackOptions, deps: CliDeps): Pr
       listen: { host: "127.0.0.1", port: options.registryPort ?? 8090 },
       modules: { root: modules },
       catalogs: { dev: catalog },
+      read_only_host_methods: readOnlyHostMethods,
       auth: {
         tokens: [
           ...Object.entries(tokens).map(([identity, token]) => ({ token, identity, tenants: [tenant] })),
@@ -260,6 +272,7 @@ export async function startDevStack(options: DevStackOptions, deps: CliDeps): Pr
     hostCalls: answers
       ? { file: answers.file, url: answers.server.url, services: answers.server.services }
       : null,
+    readOnlyHostMethods,
     drainMs: DEV_DRAIN_MS,
     async close() {
       await Promise.all([runtimeServer.shutdown(DEV_DRAIN_MS), registry.close(DEV_DRAIN_MS)]);

@@ -63,7 +63,11 @@ const RULE_DETAILS: JsonSchema = {
     requested: { type: "string", description: "agent_risk_tier: the risk tier asked for" },
     limit: { description: "the limit the request went past" },
     actual: { description: "what the request came to" },
-    retryAfterSeconds: { type: "number", minimum: 0, description: "agent_rate: when to try again" },
+    retryAfterSeconds: {
+      type: "number",
+      minimum: 0,
+      description: "agent_rate, compile_rate: when to try again",
+    },
     state: { type: "string", description: "the version's state when that is why" },
   },
 };

@@ -32,6 +32,7 @@ export function toJsonDocument(outcome: CommandOutcome): JsonDocument {
         riskTier: r.riskTier,
         createdBy: r.createdBy,
         files: r.files,
+        devFlags: r.devFlags,
       };
     }
     case "build": {

@@ -139,7 +139,7 @@ export const OUTPUT_SCHEMAS: Readonly<
 > = {
   new: {
     type: "object",
-    required: ["ok", "dir", "id", "kind", "lang", "riskTier", "createdBy", "files"],
+    required: ["ok", "dir", "id", "kind", "lang", "riskTier", "createdBy", "files", "devFlags"],
     additionalProperties: false,
     properties: {
       ok: { const: true },
@@ -150,6 +150,11 @@ export const OUTPUT_SCHEMAS: Readonly<
       riskTier: { enum: ["low", "medium", "high"] },
       createdBy: { type: "string" },
       files: STRINGS,
+      devFlags: {
+        ...STRINGS,
+        description:
+          "the flags `ameide-ext dev` needs for this hook: --read-only <service>/<method> per read_only host call",
+      },
     },
   },
   build: {

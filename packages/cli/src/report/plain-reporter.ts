@@ -63,7 +63,7 @@ export function createPlainReporter(command: CommandName, deps: CliDeps): Report
           for (const f of r.files) out(`  ${f}`);
           out("");
           out("next:");
-          for (const line of nextSteps(where, r.files, cliInvocation(deps))) out(`  ${line}`);
+          for (const line of nextSteps(where, r.files, cliInvocation(deps), r.devFlags)) out(`  ${line}`);
           return;
         }
         case "build": {
@@ -107,13 +107,24 @@ export function createPlainReporter(command: CommandName, deps: CliDeps): Report
 
 /**
  * What to do after `new`: test the hook, then run one of its cases, with `cli` the command that runs
- * ameide-ext where the user is (see `cliInvocation`).
+ * ameide-ext where the user is (see `cliInvocation`); for a hook with read-only host calls, the local stack
+ * that declares them (`devFlags`, see `NewHookResult`).
  */
-export function nextSteps(where: string, files: readonly string[], cli: string): string[] {
+export function nextSteps(
+  where: string,
+  files: readonly string[],
+  cli: string,
+  devFlags: readonly string[] = [],
+): string[] {
   const fixture = files.find((f) => f.startsWith("tests/") && f.endsWith(".json")) ?? "tests/<case>.json";
   return [
     `${cli} test ${where}    # build it and run its tests`,
     `${cli} run ${where} --fixture ${where}/${fixture}    # one invocation, with its stats`,
+    ...(devFlags.length === 0
+      ? []
+      : [
+          `${cli} dev ${devFlags.join(" ")}    # a local stack; you, its operator, declare its read-only host calls`,
+        ]),
   ];
 }
 

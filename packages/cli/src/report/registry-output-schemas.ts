@@ -239,6 +239,12 @@ const DEV = exactly({
       "with --host-calls: the answers file, the server answering from it, the services pointed at it",
     anyOf: [{ type: "null" }, exactly({ file: STRING, url: STRING, services: STRINGS })],
   },
+  readOnlyHostMethods: {
+    type: "object",
+    description:
+      "the registry's read_only_host_methods (--read-only): per host service, the methods declared read-only",
+    additionalProperties: STRINGS,
+  },
 });
 
 /** The `--json` documents of promote, status, approve, reject, rollback, bind, bindings and dev. */

@@ -11,6 +11,11 @@ import {
   windowMs,
 } from "@ameide-ext/runtime";
 import { parse as parseYaml } from "yaml";
+import {
+  createReadOnlyMethods,
+  type ReadOnlyMethods,
+  type ReadOnlyMethodsOptions,
+} from "../domain/read-only-methods.js";
 import type { Env, RevisionRecord } from "../domain/types.js";
 import type { RegistryStore } from "../store/registry-store.js";
 import { createS3CatalogWriter, type S3CatalogWriter } from "./s3-catalog-writer.js";
@@ -27,6 +32,11 @@ export interface CatalogPublisherOptions {
   catalogs: Partial<Record<Env, string>>;
   /** The S3 / MinIO connection for `s3://` targets (the module store's). Default: AWS's defaults. */
   s3?: S3Connection | undefined;
+  /**
+   * Per host service, its read-only methods (the registry config's `read_only_host_methods`; default
+   * none): each host call's `read_only` in the catalog is this verdict, never the author's manifest.
+   */
+  readOnlyHostMethods?: ReadOnlyMethodsOptions | undefined;
 }
 
 /** Rewrites an environment's runtime catalog from the registry's state. */
@@ -71,7 +81,22 @@ export function sloOfManifest(manifestJson: string): CatalogFileSlo | undefined 
   return out;
 }
 
-function entryOf(rev: RevisionRecord): CatalogFileEntry {
+/**
+ * The version's host calls with the registry's `read_only` verdict. A medium-tier version may call
+ * read-only methods only: a call the operator no longer lists as read-only is left out of its allowlist
+ * (the runtime then refuses that call), rather than writing a catalog the runtime would refuse whole.
+ */
+function hostCallsOf(
+  rev: RevisionRecord,
+  readOnly: ReadOnlyMethods,
+): NonNullable<CatalogFileEntry["host_calls"]> {
+  const calls = readOnly
+    .verdict(rev.hostCalls)
+    .map((h) => ({ service: h.service, method: h.method, read_only: h.read_only === true }));
+  return rev.riskTier === "medium" ? calls.filter((h) => h.read_only) : calls;
+}
+
+function entryOf(rev: RevisionRecord, readOnly: ReadOnlyMethods): CatalogFileEntry {
   const limits: NonNullable<CatalogFileEntry["limits"]> = {};
   if (rev.limits.cpu_millis) limits.cpu_millis = rev.limits.cpu_millis;
   if (rev.limits.memory_mb) limits.memory_mb = rev.limits.memory_mb;
@@ -89,12 +114,8 @@ function entryOf(rev: RevisionRecord): CatalogFileEntry {
   if (Object.keys(limits).length > 0) entry.limits = limits;
   const slo = sloOfManifest(rev.manifestJson);
   if (slo) entry.slo = slo;
-  if (rev.hostCalls.length > 0)
-    entry.host_calls = rev.hostCalls.map((h) => ({
-      service: h.service,
-      method: h.method,
-      read_only: h.read_only === true,
-    }));
+  const hostCalls = hostCallsOf(rev, readOnly);
+  if (hostCalls.length > 0) entry.host_calls = hostCalls;
   return entry;
 }
 
@@ -118,10 +139,11 @@ function entryOf(rev: RevisionRecord): CatalogFileEntry {
 export function createCatalogPublisher(options: CatalogPublisherOptions): CatalogPublisher {
   let chain: Promise<unknown> = Promise.resolve();
   let s3: S3CatalogWriter | undefined;
+  const readOnly = createReadOnlyMethods(options.readOnlyHostMethods);
   const publishNow = async (env: Env): Promise<CatalogFile | undefined> => {
     const target = options.catalogs[env];
     if (target === undefined) return undefined;
-    const { entries, latest, pins } = await envState(options.store, env);
+    const { entries, latest, pins } = await envState(options.store, env, readOnly);
     if (target.startsWith("s3://")) {
       // The object carries what the registry owns, nothing else (the runtime refuses more).
       const doc: CatalogFile = { env, extensions: entries, latest, pins };
@@ -156,7 +178,7 @@ type EnvState = Required<Pick<CatalogFile, "latest" | "pins">> & { entries: Cata
  * What `env` runs: every version promoted there (those under a kill switch marked `disabled`), the
  * active version of each extension, and each consumer's pin.
  */
-async function envState(store: RegistryStore, env: Env): Promise<EnvState> {
+async function envState(store: RegistryStore, env: Env, readOnly: ReadOnlyMethods): Promise<EnvState> {
   return store.transaction(async (tx) => {
     const versions = await tx.listEnvVersions(env);
     const deployments = await tx.listEnvDeployments(env);
@@ -167,7 +189,7 @@ async function envState(store: RegistryStore, env: Env): Promise<EnvState> {
     for (const v of versions) {
       const rev = await tx.getRevision(v.tenantId, v.extensionId, v.version);
       if (!rev?.wasmBlobRef) continue;
-      const entry = entryOf(rev);
+      const entry = entryOf(rev, readOnly);
       const key = `${v.tenantId}/${v.extensionId}`;
       if (off.has(`${key}/`) || off.has(`${key}/${v.version}`)) entry.disabled = true;
       entries.push(entry);

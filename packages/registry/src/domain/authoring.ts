@@ -8,6 +8,7 @@ import {
 import type { RegistryTx } from "../store/registry-store.js";
 import { checkAgentRate, checkAgentRiskTier } from "./agent-guardrails.js";
 import { COMPILE_CANCELLED_REASON, compileUnlessAborted } from "./cancelable-compile.js";
+import type { CompileTicket } from "./compile-budget.js";
 import { deploy } from "./deployments.js";
 import { type DraftRequestKey, draftRequestKey } from "./draft-request-key.js";
 import { APPROVALS_REQUIRED, RULES, refuse } from "./governance.js";
@@ -65,7 +66,9 @@ function checkSourceFiles(files: ReadonlyArray<{ path: string }>): void {
 function manifestHostCalls(manifestJson: string): HostCallDecl[] {
   try {
     const m = JSON.parse(manifestJson) as { host_calls?: unknown };
-    return Array.isArray(m.host_calls) ? (m.host_calls as HostCallDecl[]) : [];
+    if (!Array.isArray(m.host_calls)) return [];
+    // A hostile manifest may carry anything: keep the entries that are objects (the compile checks the rest).
+    return m.host_calls.filter((h): h is HostCallDecl => typeof h === "object" && h !== null);
   } catch {
     return [];
   }
@@ -94,6 +97,7 @@ function checkDraftInput(ctx: RegistryContext, caller: Caller, input: CreateDraf
   if (!RISK_TIERS.includes(input.riskTier))
     throw new ExtensionError("invalid_argument", "risk_tier is required: low, medium or high");
   checkAgentRiskTier(ctx.governance, caller, input.riskTier, "create extensions");
+  ctx.readOnly.checkClaims(input.hostCalls ?? [], "CreateDraft's host_calls");
 }
 
 /** A replayed CreateDraft: the draft the first request made, when the payload is the same. */
@@ -157,7 +161,7 @@ async function createDraft(
       kind: input.kind,
       riskTier: input.riskTier,
       limits: input.limits ?? {},
-      hostCalls: input.hostCalls ?? [],
+      hostCalls: ctx.readOnly.verdict(input.hostCalls ?? []),
       description: input.description ?? "",
       createdBy: caller.actor,
       tags: input.tags ?? [],
@@ -200,6 +204,7 @@ async function uploadSource(ctx: RegistryContext, caller: Caller, input: UploadI
       );
   const claimed = manifestRiskTier(input.manifestJson);
   if (claimed) checkAgentRiskTier(ctx.governance, caller, claimed, "upload sources");
+  ctx.readOnly.checkClaims(manifestHostCalls(input.manifestJson), "the manifest (extension.json)");
   return ctx.write(async (tx) => {
     const rev = await ctx.loadRevision(tx, input, true);
     checkAgentRiskTier(ctx.governance, caller, rev.riskTier, "upload sources");
@@ -210,12 +215,8 @@ async function uploadSource(ctx: RegistryContext, caller: Caller, input: UploadI
         `version ${rev.version} is ${rev.state}: sources change only in a draft; create a new version`,
         { state: rev.state },
       );
-    // HostCallPermission in the proto has no read_only: take it from the manifest's host_calls.
-    const declared = manifestHostCalls(input.manifestJson);
-    const hostCalls = rev.hostCalls.map((h) => {
-      const m = declared.find((d) => d.service === h.service && d.method === h.method);
-      return m?.read_only === undefined ? h : { ...h, read_only: m.read_only };
-    });
+    // read_only is the registry's verdict (read-only-methods.ts), never the manifest's.
+    const hostCalls = ctx.readOnly.verdict(rev.hostCalls);
     const updated = await tx.updateRevision({
       ...rev,
       hostCalls,
@@ -260,10 +261,25 @@ function checkCompilable(rev: RevisionRecord): void {
     throw refuse("failed_precondition", RULES.alreadyCompiled, `version ${rev.version} compiled already`);
 }
 
-/** RequestCompile: marks the compile pending and queues it as background work (see {@link runCompile}). */
+/** `p`, giving back the compile budget's `ticket` when it fails (the compile never starts). */
+async function cancelOnFailure<T>(ticket: CompileTicket, p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (cause) {
+    ticket.cancel();
+    throw cause;
+  }
+}
+
+/**
+ * RequestCompile: marks the compile pending and queues it as background work (see {@link runCompile}).
+ * The caller's compile budget is taken first, before any work (`compile_rate`); a request the rules
+ * then refuse gives it back.
+ */
 async function requestCompile(ctx: RegistryContext, caller: Caller, key: VersionKey): Promise<RevisionView> {
   ctx.checkTenant(caller, key.tenantId);
-  const result = await ctx.write(async (tx) => {
+  const ticket = ctx.compileBudget.take(caller.actor, ctx.now().getTime());
+  const marked = ctx.write(async (tx) => {
     const rev = await ctx.loadRevision(tx, key, true);
     checkCompilable(rev);
     const updated = await tx.updateRevision({
@@ -286,7 +302,12 @@ async function requestCompile(ctx: RegistryContext, caller: Caller, key: Version
     });
     return ctx.view(tx, updated);
   });
-  ctx.track(runCompile(ctx, key).catch((cause: unknown) => ctx.onError(ExtensionError.from(cause))));
+  const result = await cancelOnFailure(ticket, marked);
+  ctx.track(
+    runCompile(ctx, key)
+      .catch((cause: unknown) => ctx.onError(ExtensionError.from(cause)))
+      .finally(() => ticket.release()),
+  );
   return result;
 }
 
@@ -297,7 +318,9 @@ async function requestCompile(ctx: RegistryContext, caller: Caller, key: Version
 async function runCompile(ctx: RegistryContext, key: VersionKey): Promise<void> {
   const compiler = ctx.compiler;
   if (!compiler) return;
-  const rev = await ctx.store.transaction((tx) => ctx.loadRevision(tx, key));
+  const stored = await ctx.store.transaction((tx) => ctx.loadRevision(tx, key));
+  // The policy check sees the operator's current verdict, not what was stored under an older list.
+  const rev = { ...stored, hostCalls: ctx.readOnly.verdict(stored.hostCalls) };
   const outcome = await compileUnlessAborted(compiler, rev, ctx.shutdown.signal, ctx.now, ctx.onError);
   const cancelled = outcome.record.diagnostics.some((d) => d.reason === COMPILE_CANCELLED_REASON);
   await ctx.write(async (tx, changed) => {

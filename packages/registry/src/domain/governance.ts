@@ -61,6 +61,10 @@ export const RULES = Object.freeze({
   concurrentUpdate: "concurrent_update",
   /** A CreateDraft request_id names one payload: a replay must send the same one. */
   requestIdReused: "request_id_reused",
+  /** A host call is read-only when the operator says so (read_only_host_methods), never by the author's word. */
+  hostCallNotReadOnly: "host_call_not_read_only",
+  /** A caller's compiles per minute, and at once, are capped (see compile-budget.ts). */
+  compileRate: "compile_rate",
 } as const);
 
 /** One of {@link RULES}. */

@@ -1,8 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { ExtensionError } from "@ameide-ext/contract";
 import type { RegistryStore, RegistryTx } from "../store/registry-store.js";
+import { type CompileBudget, createCompileBudget } from "./compile-budget.js";
 import { createGovernance, type Governance, RULES, refuse } from "./governance.js";
 import { mayApprove } from "./may-approve.js";
+import { createReadOnlyMethods, type ReadOnlyMethods } from "./read-only-methods.js";
 import type {
   Caller,
   Compiler,
@@ -31,6 +33,10 @@ export interface RegistryContext {
   /** The compile worker, when there is one. */
   compiler: Compiler | undefined;
   governance: Governance;
+  /** Which host methods only read, as the operator says: a host call's `read_only` is this verdict. */
+  readOnly: ReadOnlyMethods;
+  /** Each caller's compiles per minute and at once (compile_rate). */
+  compileBudget: CompileBudget;
   /** The identities known to act for a tenant (see RegistryOptions.reviewersOf). */
   reviewersOf: (tenantId: string) => readonly string[];
   now: () => Date;
@@ -52,7 +58,10 @@ export interface RegistryContext {
   ): Promise<unknown>;
   /** The revision `key` names; `not_found` when there is none. */
   loadRevision(tx: RegistryTx, key: VersionKey, forUpdate?: boolean): Promise<RevisionRecord>;
-  /** A revision with its approvals and (unless `withEvents` is false) its events. */
+  /**
+   * A revision with its approvals and (unless `withEvents` is false) its events; its host calls carry
+   * the registry's current `read_only` verdict (whatever was stored).
+   */
   view(tx: RegistryTx, rev: RevisionRecord, withEvents?: boolean): Promise<RevisionView>;
   /** An extension with its deployments and pins; `not_found` when there is none. */
   extensionView(tx: RegistryTx, tenantId: string, extensionId: string): Promise<ExtensionView>;
@@ -89,6 +98,7 @@ export function createRegistryContext(options: RegistryOptions): RegistryContext
     }
   };
 
+  const readOnly = createReadOnlyMethods(options.readOnlyHostMethods);
   const loadRevision = async (tx: RegistryTx, key: VersionKey, forUpdate = false) => {
     const rev = await tx.getRevision(key.tenantId, key.extensionId, key.version, forUpdate);
     if (!rev)
@@ -113,6 +123,8 @@ export function createRegistryContext(options: RegistryOptions): RegistryContext
     store,
     compiler: options.compiler,
     governance: createGovernance(options.governance),
+    readOnly,
+    compileBudget: createCompileBudget(options.compileBudget, options.onCompileRefused),
     reviewersOf: options.reviewersOf ?? (() => []),
     now,
     onError,
@@ -155,7 +167,7 @@ export function createRegistryContext(options: RegistryOptions): RegistryContext
       }),
 
     view: async (tx, rev, withEvents = true) => ({
-      revision: rev,
+      revision: { ...rev, hostCalls: readOnly.verdict(rev.hostCalls) },
       approvals: await tx.listApprovals(rev.tenantId, rev.extensionId, rev.version),
       events: withEvents
         ? await tx.listEvents(rev.tenantId, rev.extensionId, { version: rev.version, limit: 500 })

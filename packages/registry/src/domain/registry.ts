@@ -1,7 +1,9 @@
 import type { ExtensionError, ExtensionKind, RiskTier } from "@ameide-ext/contract";
 import type { RegistryStore } from "../store/registry-store.js";
+import type { CompileBudgetOptions, CompileRefusal } from "./compile-budget.js";
 import type { GovernanceOptions } from "./governance.js";
 import type { MayApprove } from "./may-approve.js";
+import type { ReadOnlyMethodsOptions } from "./read-only-methods.js";
 import type {
   ApprovalRecord,
   CompileRecord,
@@ -57,6 +59,18 @@ export interface RegistryOptions {
   onDeploymentChange?: DeploymentListener | undefined;
   /** The guardrails per agent. */
   governance?: GovernanceOptions | undefined;
+  /**
+   * Per host service, the methods that only read (the operator's word; default none). A host call's
+   * `read_only` is the registry's verdict from this list, never the manifest's.
+   */
+  readOnlyHostMethods?: ReadOnlyMethodsOptions | undefined;
+  /**
+   * Each caller's compiles per minute and at once (agents, and everyone else); past them RequestCompile
+   * is refused before any work (`resource_exhausted`, rule `compile_rate`). Default: see DEFAULT_COMPILE_BUDGET.
+   */
+  compileBudget?: CompileBudgetOptions | undefined;
+  /** Hears of every RequestCompile the compile budget refused (to log or count it). Default: nothing. */
+  onCompileRefused?: ((refusal: CompileRefusal) => void) | undefined;
   /**
    * The identities the service knows act for a tenant (its static tokens), to say who may approve a
    * pending promotion. Default: none known (then "any other human of the tenant").

@@ -5,6 +5,11 @@ import { S3_SETTINGS_SCHEMA, type S3SettingsFile } from "@ameide-ext/runtime";
 import { Ajv } from "ajv";
 import { parse as parseYaml } from "yaml";
 import type { DependencyOptions } from "../compile/install-dependencies.js";
+import {
+  type CompileBudgetOptions,
+  MAX_COMPILES_PER_MINUTE,
+  MAX_CONCURRENT_COMPILES,
+} from "../domain/compile-budget.js";
 import { type GovernanceOptions, MAX_AGENT_VERSIONS_PER_HOUR } from "../domain/governance.js";
 import { ENVIRONMENTS, type Env } from "../domain/types.js";
 import type { StaticToken } from "./create-authenticator.js";
@@ -48,6 +53,18 @@ export interface RegistryConfigFile {
     agents?: Record<string, AgentLimitsFile>;
     replay_required?: { envs?: Env[]; risk_tiers?: RiskTier[] };
   };
+  /**
+   * Per host service (its full name), the methods that only read: the operator's word, from which the
+   * registry decides each host call's `read_only` (a medium-risk extension may call these only). Default
+   * none. A manifest marking any other method `read_only` is refused (rule `host_call_not_read_only`).
+   */
+  read_only_host_methods?: Record<string, string[]>;
+  /**
+   * Each caller's compile budget: `callers` (every identity but agents; default 30 per minute, 4 at
+   * once) and `agents` (each agent on its own; default 6 per minute, 1 at once), each `per_minute`
+   * (1 to 10,000) and `concurrent` (1 to 64). Past it RequestCompile is refused (rule `compile_rate`).
+   */
+  compile_budget?: { callers?: CompileBudgetFile; agents?: CompileBudgetFile };
   /** Compiles at once. Default 1. */
   compile_concurrency?: number;
   /**
@@ -64,6 +81,21 @@ export interface RegistryConfigFile {
   /** On shutdown, the longest wait for compiles in flight before they are cancelled, in milliseconds. Default 10,000. */
   shutdown_grace_ms?: number;
 }
+
+/** One class of callers' compile budget in the config file (see {@link RegistryConfigFile.compile_budget}). */
+export interface CompileBudgetFile {
+  per_minute?: number;
+  concurrent?: number;
+}
+
+const COMPILE_BUDGET_SCHEMA = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    per_minute: { type: "integer", minimum: 1, maximum: MAX_COMPILES_PER_MINUTE },
+    concurrent: { type: "integer", minimum: 1, maximum: MAX_CONCURRENT_COMPILES },
+  },
+} as const;
 
 /** One agent's guardrails in the config file (see {@link RegistryConfigFile.governance}). */
 export interface AgentLimitsFile {
@@ -178,6 +210,20 @@ export const REGISTRY_CONFIG_SCHEMA = {
         },
       },
     },
+    read_only_host_methods: {
+      type: "object",
+      propertyNames: { pattern: "^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$", maxLength: 256 },
+      additionalProperties: {
+        type: "array",
+        uniqueItems: true,
+        items: { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_]*$", maxLength: 128 },
+      },
+    },
+    compile_budget: {
+      type: "object",
+      additionalProperties: false,
+      properties: { callers: COMPILE_BUDGET_SCHEMA, agents: COMPILE_BUDGET_SCHEMA },
+    },
     compile_concurrency: { type: "integer", minimum: 1, maximum: 16 },
     compile_dependencies: {
       type: "object",
@@ -237,6 +283,14 @@ export function compileDependencyOptions(config: RegistryConfigFile): Dependency
     maxBytes: d.max_bytes,
     maxFiles: d.max_files,
   };
+}
+
+/** The config's `compile_budget` section as the registry's {@link CompileBudgetOptions}. */
+export function compileBudgetOptions(config: RegistryConfigFile): CompileBudgetOptions {
+  const b = config.compile_budget ?? {};
+  const limits = (f: CompileBudgetFile | undefined) =>
+    f && { perMinute: f.per_minute, concurrent: f.concurrent };
+  return { callers: limits(b.callers), agents: limits(b.agents) };
 }
 
 /** The config's `governance` section as the registry's {@link GovernanceOptions}. */

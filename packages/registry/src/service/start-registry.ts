@@ -13,7 +13,12 @@ import { createReviewHandler } from "../review/review-handler.js";
 import { openRegistryStore } from "../store/open-registry-store.js";
 import type { RegistryStore } from "../store/registry-store.js";
 import { createAuthenticator, tokenIdentitiesFor } from "./create-authenticator.js";
-import { compileDependencyOptions, governanceOptions, type RegistryConfigFile } from "./registry-config.js";
+import {
+  compileBudgetOptions,
+  compileDependencyOptions,
+  governanceOptions,
+  type RegistryConfigFile,
+} from "./registry-config.js";
 import { registryRoutes } from "./registry-routes.js";
 
 /** How long a shutdown waits for compiles in flight by default, in milliseconds. */
@@ -82,7 +87,13 @@ export async function startRegistry(options: StartRegistryOptions): Promise<Runn
     region: config.modules.s3.region,
     forcePathStyle: config.modules.s3.force_path_style,
   };
-  const catalogs = createCatalogPublisher({ store, catalogs: config.catalogs ?? {}, s3 });
+  const readOnlyHostMethods = config.read_only_host_methods;
+  const catalogs = createCatalogPublisher({
+    store,
+    catalogs: config.catalogs ?? {},
+    s3,
+    readOnlyHostMethods,
+  });
   const registry = createRegistry({
     store,
     compiler: createCompileWorker({
@@ -99,6 +110,23 @@ export async function startRegistry(options: StartRegistryOptions): Promise<Runn
         );
     },
     governance: governanceOptions(config),
+    readOnlyHostMethods,
+    compileBudget: compileBudgetOptions(config),
+    // Every refusal is counted (refused_total); a flood logs at 1, 2, 4, 8… so it cannot flood the log.
+    onCompileRefused: (r) => {
+      if ((r.refusedTotal & (r.refusedTotal - 1)) === 0)
+        logger.warn(
+          {
+            event: "compile_refused",
+            rule: "compile_rate",
+            caller: r.caller,
+            per: r.per,
+            limit: r.limit,
+            refused_total: r.refusedTotal,
+          },
+          `compile of ${r.caller} refused by its compile budget (${r.refusedTotal} so far)`,
+        );
+    },
     reviewersOf: (tenantId) => tokenIdentitiesFor(config.auth.tokens, tenantId),
     onError: (e) =>
       logger.error({ event: "registry_error", error_code: e.code, details: e.details }, e.message),

@@ -185,7 +185,7 @@ function Outcome({ state, cwd, cli }: { state: ProgressState; cwd: string; cli: 
           ))}
           <Text> </Text>
           <Text>next:</Text>
-          {nextSteps(where, r.files, cli).map((line) => (
+          {nextSteps(where, r.files, cli, r.devFlags).map((line) => (
             <Text key={line} color="cyan">
               {"  "}
               {line}
