@@ -1,3 +1,4 @@
+import { arenaNew } from "./arena";
 import { EXACT_POW10, formatIntegerInto, formatNumberInto, NUMBER_TEXT, parseDecimal } from "./number";
 
 // A small JSON reader and builder for hooks: `JSON.parse` gives a tree of
@@ -190,23 +191,53 @@ export namespace JSON {
       }
     }
 
+    /**
+     * A value of `kind` from the arena, every field set here (arena memory
+     * is not zeroed); objects get their member slots, arrays their list.
+     */
+    // @ts-ignore: decorator
+    @inline
+    static blank(kind: Kind): Value {
+      const v = changetype<Value>(arenaNew(offsetof<Value>(), idof<Value>()));
+      store<i32>(changetype<usize>(v), kind, offsetof<Value>("kind"));
+      v.b = false;
+      v.num = 0;
+      v.int = 0;
+      v.exactInt = false;
+      v.str = "";
+      v.items = kind == Kind.Array ? new Array<Value>() : null;
+      v.memberKeys = null;
+      v.memberValues = null;
+      v.memberCount = 0;
+      v.index = null;
+      if (kind == Kind.Object) {
+        v.memberKeys = changetype<StaticArray<string>>(
+          arenaNew(<usize>MEMBERS_CAPACITY << alignof<string>(), idof<StaticArray<string>>()),
+        );
+        v.memberValues = changetype<StaticArray<Value>>(
+          arenaNew(<usize>MEMBERS_CAPACITY << alignof<Value>(), idof<StaticArray<Value>>()),
+        );
+      }
+      return v;
+    }
+
     /** A boolean value. */
     static ofBool(value: bool): Value {
-      const v = new Value(Kind.Bool);
+      const v = Value.blank(Kind.Bool);
       v.b = value;
       return v;
     }
 
     /** A number value. */
     static ofNumber(value: f64): Value {
-      const v = new Value(Kind.Number);
+      const v = Value.blank(Kind.Number);
       v.num = value;
       return v;
     }
 
     /** An integer value, kept exact (serialized without rounding to f64). */
     static ofInteger(value: i64): Value {
-      const v = new Value(Kind.Number);
+      const v = Value.blank(Kind.Number);
       v.num = <f64>value;
       v.int = value;
       v.exactInt = true;
@@ -215,7 +246,7 @@ export namespace JSON {
 
     /** A string value. */
     static ofString(value: string): Value {
-      const v = new Value(Kind.String);
+      const v = Value.blank(Kind.String);
       v.str = value;
       return v;
     }
@@ -485,7 +516,7 @@ export namespace JSON {
 
   /** A new, empty object, to fill with `set`. */
   export function object(): Value {
-    return new Value(Kind.Object);
+    return Value.blank(Kind.Object);
   }
 
   /** A new, empty array, to fill with `push`. */
@@ -615,12 +646,17 @@ export namespace JSON {
       return this.fail("unexpected character '" + String.fromCharCode(c) + "'");
     }
 
+    // Loops keep the position in locals: a field costs a load and a store per character.
     skipSpace(): void {
-      while (this.pos < this.len) {
-        const c = <i32>load<u16>(this.base + (<usize>this.pos << 1));
-        if (c != 0x20 && c != 0x0a && c != 0x0d && c != 0x09) break;
-        this.pos++;
+      const base = this.base;
+      const len = this.len;
+      let p = this.pos;
+      while (p < len) {
+        const c = <i32>load<u16>(base + (<usize>p << 1));
+        if (c > 0x20 || (c != 0x20 && c != 0x0a && c != 0x0d && c != 0x09)) break;
+        p++;
       }
+      this.pos = p;
     }
 
     parseValue(): Value | null {
@@ -694,7 +730,7 @@ export namespace JSON {
     parseObject(): Value | null {
       if (!this.enter()) return null;
       this.pos++; // {
-      const obj = new Value(Kind.Object);
+      const obj = Value.blank(Kind.Object);
       this.skipSpace();
       if (this.peek() == 0x7d) {
         this.pos++;
@@ -731,21 +767,24 @@ export namespace JSON {
 
     /** Parses a string literal at `pos` (on the opening quote). */
     parseString(): string | null {
-      this.pos++; // "
-      const start = this.pos;
+      const base = this.base;
+      const len = this.len;
+      const start = this.pos + 1; // past the quote
       // Fast path: no escapes.
-      while (this.pos < this.len) {
-        const c = <i32>load<u16>(this.base + (<usize>this.pos << 1));
+      let p = start;
+      while (p < len) {
+        const c = <i32>load<u16>(base + (<usize>p << 1));
         if (c == QUOTE) {
-          const bytes = <usize>(this.pos - start) << 1;
-          const s = __new(bytes, idof<string>());
-          memory.copy(s, this.base + (<usize>start << 1), bytes);
-          this.pos++;
+          const bytes = <usize>(p - start) << 1;
+          const s = arenaNew(bytes, idof<string>());
+          memory.copy(s, base + (<usize>start << 1), bytes);
+          this.pos = p + 1;
           return changetype<string>(s);
         }
         if (c == BACKSLASH || c < 0x20) break;
-        this.pos++;
+        p++;
       }
+      this.pos = p;
       const out = new Writer();
       out.slice(this.text, start, this.pos);
       while (true) {
