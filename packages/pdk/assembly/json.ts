@@ -94,7 +94,44 @@ function sameText(a: string, b: string): bool {
   const pb = changetype<usize>(b);
   const bytes = load<u32>(pa - 4); // rtSize: the byte length
   if (bytes != load<u32>(pb - 4)) return false;
-  return pa == pb || memory.compare(pa, pb, bytes) == 0;
+  return pa == pb || sameBytes(pa, pb, bytes);
+}
+
+/** True if the `bytes` (even) at `a` and `b` are equal; 8 at a time (string payloads are 8-aligned). */
+function sameBytes(a: usize, b: usize, bytes: usize): bool {
+  let i: usize = 0;
+  for (; i + 8 <= bytes; i += 8) if (load<u64>(a + i) != load<u64>(b + i)) return false;
+  for (; i < bytes; i += 2) if (load<u16>(a + i) != load<u16>(b + i)) return false;
+  return true;
+}
+
+// Four UTF-16 code units at a time (SWAR): a lane test is exact for "any lane matches".
+// @ts-ignore: decorator
+@inline const LANES_ONE: u64 = 0x0001000100010001;
+// @ts-ignore: decorator
+@inline const LANES_HIGH: u64 = 0x8000800080008000;
+
+/** Non-zero if a 16-bit lane of `x` is zero. */
+// @ts-ignore: decorator
+@inline
+function anyZeroLane(x: u64): u64 {
+  return (x - LANES_ONE) & ~x & LANES_HIGH;
+}
+
+/** Non-zero if a lane of `x` (four code units) is a quote, a backslash or a control character. */
+// @ts-ignore: decorator
+@inline
+function anyStringSpecial(x: u64): u64 {
+  return (
+    anyZeroLane(x ^ (LANES_ONE * <u64>QUOTE)) | anyZeroLane(x ^ (LANES_ONE * <u64>BACKSLASH)) | ((x - LANES_ONE * 0x20) & ~x & LANES_HIGH)
+  );
+}
+
+/** Non-zero if a lane of `x` needs an escape in JSON output: those of `anyStringSpecial`, and surrogates. */
+// @ts-ignore: decorator
+@inline
+function anyEscapeNeeded(x: u64): u64 {
+  return anyStringSpecial(x) | anyZeroLane((x & (LANES_ONE * 0xf800)) ^ (LANES_ONE * 0xd800));
 }
 
 const HEX = "0123456789abcdef";
@@ -119,6 +156,22 @@ function shortEscape(c: i32): i32 {
   return 0;
 }
 
+/**
+ * The first index from `i` whose code unit may need an escape (the lowest
+ * flagged lane of a word is exact), or the index of the last three code
+ * units to check one by one, or `n`.
+ */
+// @ts-ignore: decorator
+@inline
+function nextToEscape(base: usize, i: i32, n: i32): i32 {
+  while (i + 4 <= n) {
+    const flags = anyEscapeNeeded(load<u64>(base + (<usize>i << 1)));
+    if (flags != 0) return i + <i32>(ctz(flags) >> 4);
+    i += 4;
+  }
+  return i;
+}
+
 /** Writes `text` as a JSON string literal, escaped like `JSON.stringify`. */
 function writeString(out: Writer, text: string): void {
   out.char(QUOTE);
@@ -126,6 +179,8 @@ function writeString(out: Writer, text: string): void {
   const base = changetype<usize>(text);
   let run = 0;
   for (let i = 0; i < n; i++) {
+    i = nextToEscape(base, i, n);
+    if (i >= n) break;
     const c = <i32>load<u16>(base + (<usize>i << 1));
     if (c >= 0x20 && c != QUOTE && c != BACKSLASH && (c & 0xf800) != 0xd800) continue;
     if ((c & 0xfc00) == 0xd800 && i + 1 < n && (<i32>load<u16>(base + (<usize>(i + 1) << 1)) & 0xfc00) == 0xdc00) {
@@ -180,6 +235,9 @@ export namespace JSON {
     private memberKeys: StaticArray<string> | null = null;
     private memberValues: StaticArray<Value> | null = null;
     private memberCount: i32 = 0;
+    // Bit (length % 32) set for the length of every key: a key whose bit is
+    // clear is absent without a search (a superset after `remove`, which is fine).
+    private lengthMask: u32 = 0;
     private index: Map<string, i32> | null = null;
 
     constructor(kind: Kind) {
@@ -209,6 +267,7 @@ export namespace JSON {
       v.memberKeys = null;
       v.memberValues = null;
       v.memberCount = 0;
+      v.lengthMask = 0;
       v.index = null;
       if (kind == Kind.Object) {
         v.memberKeys = changetype<StaticArray<string>>(
@@ -342,6 +401,7 @@ export namespace JSON {
       if (keys === null) return -1;
       const n = this.memberCount;
       if (n <= INDEX_THRESHOLD) {
+        if ((this.lengthMask & (1 << (key.length & 31))) == 0) return -1;
         for (let i = 0; i < n; i++) if (sameText(unchecked(keys[i]), key)) return i;
         return -1;
       }
@@ -437,6 +497,7 @@ export namespace JSON {
       unchecked((keys[n] = key));
       unchecked((values[n] = value));
       this.memberCount = n + 1;
+      this.lengthMask |= 1 << (key.length & 31);
       return this;
     }
 
@@ -772,6 +833,15 @@ export namespace JSON {
       const start = this.pos + 1; // past the quote
       // Fast path: no escapes.
       let p = start;
+      // whole words of four plain code units pass at once; the lowest flagged lane is exact
+      while (p + 4 <= len) {
+        const flags = anyStringSpecial(load<u64>(base + (<usize>p << 1)));
+        if (flags != 0) {
+          p += <i32>(ctz(flags) >> 4);
+          break;
+        }
+        p += 4;
+      }
       while (p < len) {
         const c = <i32>load<u16>(base + (<usize>p << 1));
         if (c == QUOTE) {

@@ -149,6 +149,44 @@ describe("UTF-8 lifting and lowering", () => {
   });
 });
 
+describe("strings, word at a time", () => {
+  it("reads and writes strings with a special character at every position of a 4-unit word, like JSON.parse and JSON.stringify", () => {
+    const specials = [
+      '\\"',
+      "\\\\",
+      "\\n",
+      "\\u0001",
+      "\\u001f",
+      " ",
+      "\\u007f",
+      "é",
+      "\\u2028",
+      "😀",
+      "\\ud800",
+      "\\udfff",
+      "\\/",
+    ];
+    const documents: string[] = [];
+    for (const special of specials) {
+      for (let before = 0; before <= 9; before++) {
+        for (const after of [0, 1, 2, 3, 4, 5]) {
+          const literal = `"${"a".repeat(before)}${special}${"b".repeat(after)}"`;
+          documents.push(`{${literal}:${literal}}`, `[${literal}]`);
+        }
+      }
+    }
+    for (const text of documents) {
+      expect(ok(rich, JSON.stringify({ op: "parse", text }))).toBe(JSON.stringify(JSON.parse(text)));
+    }
+  });
+
+  it("finds keys of equal length and of every length, and keeps the last of duplicate keys in the first one's place", () => {
+    const keys = Array.from({ length: 40 }, (_, i) => "k".repeat(i + 1));
+    const text = `{${keys.map((k, i) => `"${k}":${i}`).join(",")},"kk":"again","abcd":1,"abce":2,"abcd":3}`;
+    expect(ok(rich, JSON.stringify({ op: "parse", text }))).toBe(JSON.stringify(JSON.parse(text)));
+  });
+});
+
 describe("numbers, exactly as JavaScript", () => {
   it("prints edge values and their neighbours like String(x)", () => {
     const numbers = EDGE_NUMBERS.flatMap((x) => neighbours(x)).flatMap((x) => [x, -x]);
