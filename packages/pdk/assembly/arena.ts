@@ -8,7 +8,7 @@
 // runtime itself: an instance serves one invocation, then is restored.
 
 /** Bytes taken from the heap at a time; small, so the slack left at the end of a run stays small too. */
-const CHUNK: usize = 1024;
+const CHUNK: usize = 2048;
 /** The runtime's object header before the payload: gcInfo, gcInfo2, rtId, rtSize (rt/common.ts). */
 // @ts-ignore: decorator
 @inline const HEADER: usize = 16;

@@ -661,7 +661,14 @@ export namespace JSON {
     const value = parser.parseValue();
     if (value !== null) {
       parser.skipSpace();
-      if (parser.pos >= parser.len) return new ParseResult(value, "", -1);
+      if (parser.pos >= parser.len) {
+        // from the arena: the success path allocates nothing through the runtime
+        const result = changetype<ParseResult>(arenaNew(offsetof<ParseResult>(), idof<ParseResult>()));
+        result.value = value;
+        result.error = "";
+        result.position = -1;
+        return result;
+      }
       parser.fail("unexpected character after the JSON value");
     }
     return new ParseResult(new Value(Kind.Null), "invalid JSON: " + parser.error + " at position " + parser.errorAt.toString(), parser.errorAt);
