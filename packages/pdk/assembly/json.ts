@@ -9,8 +9,8 @@ import { EXACT_POW10, formatIntegerInto, formatNumberInto, NUMBER_TEXT, parseDec
 
 /** Nesting deeper than this is refused by the parser, before the stack runs out. */
 const MAX_DEPTH = 512;
-/** Objects with more keys than this get a hash index; smaller ones are searched linearly. */
-const INDEX_THRESHOLD = 8;
+/** Objects with more keys than this get a hash index; smaller ones are searched linearly (lengths first, 8 bytes at a time: cheaper than hashing up to here). */
+const INDEX_THRESHOLD = 32;
 /** The member slots a new object starts with; doubled when full. */
 const MEMBERS_CAPACITY = 8;
 
@@ -158,8 +158,8 @@ function shortEscape(c: i32): i32 {
 
 /**
  * The first index from `i` whose code unit may need an escape (the lowest
- * flagged lane of a word is exact), or the index of the last three code
- * units to check one by one, or `n`.
+ * flagged lane of a word is exact), or the index of the last code units
+ * (three at most) to check one by one, or `n`.
  */
 // @ts-ignore: decorator
 @inline
@@ -169,6 +169,8 @@ function nextToEscape(base: usize, i: i32, n: i32): i32 {
     if (flags != 0) return i + <i32>(ctz(flags) >> 4);
     i += 4;
   }
+  // the last one to three units: the word ending at n overlaps units already checked
+  if (i < n && n >= 4 && anyEscapeNeeded(load<u64>(base + (<usize>(n - 4) << 1))) == 0) return n;
   return i;
 }
 

@@ -47,6 +47,15 @@ export function liftUtf8(ptr: usize, len: usize): string {
     store<u64>(dst, widen4(x & 0xffffffff));
     store<u64>(dst, widen4(x >> 32), 8);
   }
+  if (src < ptr + len && len >= 8) {
+    // the last one to seven bytes: the word ending at len overlaps bytes already widened
+    const x = load<u64>(ptr + len - 8);
+    if ((x & ASCII_BYTES_MASK) != 0) return decodeAgain(ptr, len, out);
+    const at = out + ((len - 8) << 1);
+    store<u64>(at, widen4(x & 0xffffffff));
+    store<u64>(at, widen4(x >> 32), 8);
+    return changetype<string>(out);
+  }
   for (const end = ptr + len; src < end; src++, dst += 2) {
     const c = load<u8>(src);
     if (c >= 0x80) return decodeAgain(ptr, len, out);
@@ -104,6 +113,15 @@ export function lowerToHeap(text: string): usize {
     if ((x & ASCII_UNITS_MASK) != 0) return lowerAgain(text, out);
     x = (x | (x >> 8)) & 0x0000ffff0000ffff;
     store<u32>(dst, <u32>(x | (x >> 16)));
+  }
+  if (from < src + (count << 1) && count >= 4) {
+    // the last one to three units: the word ending at count overlaps units already narrowed
+    let x = load<u64>(src + ((count - 4) << 1));
+    if ((x & ASCII_UNITS_MASK) != 0) return lowerAgain(text, out);
+    x = (x | (x >> 8)) & 0x0000ffff0000ffff;
+    store<u32>(out + count - 4, <u32>(x | (x >> 16)));
+    loweredLength = count;
+    return out;
   }
   for (const end = src + (count << 1); from < end; from += 2, dst++) {
     const c = load<u16>(from);
