@@ -159,7 +159,8 @@ function shortEscape(c: i32): i32 {
 /**
  * The first index from `i` whose code unit may need an escape (the lowest
  * flagged lane of a word is exact), or the index of the last code units
- * (three at most) to check one by one, or `n`.
+ * (three at most) to check one by one (an overlapping word costs more than
+ * the units it saves), or `n`.
  */
 // @ts-ignore: decorator
 @inline
@@ -169,8 +170,6 @@ function nextToEscape(base: usize, i: i32, n: i32): i32 {
     if (flags != 0) return i + <i32>(ctz(flags) >> 4);
     i += 4;
   }
-  // the last one to three units: the word ending at n overlaps units already checked
-  if (i < n && n >= 4 && anyEscapeNeeded(load<u64>(base + (<usize>(n - 4) << 1))) == 0) return n;
   return i;
 }
 
