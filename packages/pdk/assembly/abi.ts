@@ -9,6 +9,8 @@
 //   a result<string, string> in memory: u8 discriminant at +0 (0 ok, 1 err),
 //   u32 string pointer at +4, u32 UTF-8 byte length at +8.
 
+import { liftUtf8, loweredLength, lowerToHeap, lowerUtf8, utf8Length } from "./utf8";
+
 // @ts-ignore: decorator
 @external("ameide:extension/host@1.0.0", "log")
 declare function hostLog(levelPtr: usize, levelLen: usize, msgPtr: usize, msgLen: usize): void;
@@ -46,26 +48,13 @@ function reserveScratch(size: usize): usize {
   return scratch;
 }
 
-// Lone surrogates become U+FFFD: the component model only carries valid UTF-8.
-// @ts-ignore: decorator
-@inline
-function utf8Length(text: string): usize {
-  return <usize>String.UTF8.byteLength(text);
-}
-
-// @ts-ignore: decorator
-@inline
-function utf8Write(text: string, at: usize): usize {
-  return String.UTF8.encodeUnsafe(changetype<usize>(text), text.length, at, false, String.UTF8.ErrorMode.REPLACE);
-}
-
 /** Appends one line to the invocation's log through the host. */
 export function writeLog(level: string, message: string): void {
   const levelLen = utf8Length(level);
   const messageLen = utf8Length(message);
   const base = reserveScratch(levelLen + messageLen);
-  utf8Write(level, base);
-  utf8Write(message, base + levelLen);
+  lowerUtf8(level, base);
+  lowerUtf8(message, base + levelLen);
   hostLog(base, levelLen, base + levelLen, messageLen);
 }
 
@@ -83,16 +72,16 @@ export function callHost(service: string, method: string, request: string): RawC
   const methodLen = utf8Length(method);
   const requestLen = utf8Length(request);
   const base = reserveScratch(serviceLen + methodLen + requestLen);
-  utf8Write(service, base);
-  utf8Write(method, base + serviceLen);
-  utf8Write(request, base + serviceLen + methodLen);
+  lowerUtf8(service, base);
+  lowerUtf8(method, base + serviceLen);
+  lowerUtf8(request, base + serviceLen + methodLen);
   store<u8>(CALL_RET, 0xff);
   hostCall(base, serviceLen, base + serviceLen, methodLen, base + serviceLen + methodLen, requestLen, CALL_RET);
   const tag = load<u8>(CALL_RET);
   if (tag > 1) throw new Error("host.call: the host wrote no result");
   const result = new RawCallResult();
   result.isOk = tag == 0;
-  result.payload = String.UTF8.decodeUnsafe(load<u32>(CALL_RET, 4), load<u32>(CALL_RET, 8));
+  result.payload = liftUtf8(load<u32>(CALL_RET, 4), load<u32>(CALL_RET, 8));
   return result;
 }
 
@@ -127,7 +116,7 @@ export function setPendingError(errorJson: string): void {
 /** Starts an invocation: forgets any earlier error and lifts the UTF-8 input. */
 export function beginRun(ptr: usize, len: usize): string {
   pendingError = null;
-  return String.UTF8.decodeUnsafe(ptr, len);
+  return liftUtf8(ptr, len);
 }
 
 /** Ends an invocation: lowers the output, or the pending business error, into the return area. */
@@ -140,10 +129,8 @@ export function endRun(output: string): usize {
     store<u8>(RUN_RET, 1);
     pendingError = null;
   }
-  const len = utf8Length(payload);
-  const ptr = heap.alloc(len);
-  utf8Write(payload, ptr);
+  const ptr = lowerToHeap(payload);
   store<u32>(RUN_RET, <u32>ptr, 4);
-  store<u32>(RUN_RET, <u32>len, 8);
+  store<u32>(RUN_RET, <u32>loweredLength, 8);
   return RUN_RET;
 }

@@ -1,4 +1,5 @@
-import { formatIntegerInto, formatNumberInto, NUMBER_TEXT, parseDecimal } from "./number";
+import { arenaNew } from "./arena";
+import { EXACT_POW10, formatIntegerInto, formatNumberInto, NUMBER_TEXT, parseDecimal } from "./number";
 
 // A small JSON reader and builder for hooks: `JSON.parse` gives a tree of
 // `JSON.Value`, typed getters read it with defaults, and `JSON.object()` /
@@ -8,31 +9,55 @@ import { formatIntegerInto, formatNumberInto, NUMBER_TEXT, parseDecimal } from "
 
 /** Nesting deeper than this is refused by the parser, before the stack runs out. */
 const MAX_DEPTH = 512;
-/** Objects with more keys than this get a hash index; smaller ones are searched linearly. */
-const INDEX_THRESHOLD = 8;
+/** Objects with more keys than this get a hash index; smaller ones are searched linearly (lengths first, 8 bytes at a time: cheaper than hashing up to here). */
+const INDEX_THRESHOLD = 32;
+/** The member slots a new object starts with; doubled when full. */
+const MEMBERS_CAPACITY = 8;
+
+/** A copy of `list` (its first `count` slots used) with twice the room. */
+function grown<T>(list: StaticArray<T>, count: i32): StaticArray<T> {
+  const out = new StaticArray<T>(count << 1);
+  memory.copy(changetype<usize>(out), changetype<usize>(list), <usize>count << alignof<T>());
+  return out;
+}
 
 // @ts-ignore: decorator
 @inline const QUOTE = 0x22;
 // @ts-ignore: decorator
 @inline const BACKSLASH = 0x5c;
 
-/** A growable UTF-16 buffer: strings are built once, not by repeated concatenation. */
+/**
+ * A growable UTF-16 buffer that becomes the string itself: it is allocated
+ * as a string and `toString` only sets its length (no copy). With the stub
+ * runtime a growing buffer that is the newest allocation grows in place.
+ */
 class Writer {
-  private buf: ArrayBuffer = new ArrayBuffer(64);
+  private buf: usize;
+  private cap: i32;
   private len: i32 = 0;
 
-  private reserve(extra: i32): usize {
-    const need = this.len + extra;
-    if (need > this.buf.byteLength) {
-      let size = this.buf.byteLength << 1;
-      if (size < need) size = need;
-      const grown = new ArrayBuffer(size);
-      memory.copy(changetype<usize>(grown), changetype<usize>(this.buf), <usize>this.len);
-      this.buf = grown;
-    }
-    return changetype<usize>(this.buf) + <usize>this.len;
+  constructor(capacity: i32 = 128) {
+    this.buf = __new(<usize>capacity, idof<string>());
+    this.cap = capacity;
   }
 
+  // @ts-ignore: decorator
+  @inline
+  private reserve(extra: i32): usize {
+    const need = this.len + extra;
+    if (need > this.cap) this.grow(need);
+    return this.buf + <usize>this.len;
+  }
+
+  private grow(need: i32): void {
+    let size = this.cap << 1;
+    if (size < need) size = need;
+    this.buf = __renew(this.buf, <usize>size);
+    this.cap = size;
+  }
+
+  // @ts-ignore: decorator
+  @inline
   char(code: i32): void {
     store<u16>(this.reserve(2), <u16>code);
     this.len += 2;
@@ -55,9 +80,58 @@ class Writer {
     this.slice(text, 0, text.length);
   }
 
+  /** The text written; the writer must not be used after. */
   toString(): string {
-    return String.UTF16.decodeUnsafe(changetype<usize>(this.buf), <usize>this.len);
+    return changetype<string>(__renew(this.buf, <usize>this.len));
   }
+}
+
+/** `a == b` for strings, the lengths compared first, inline: object keys mostly differ in length. */
+// @ts-ignore: decorator
+@inline
+function sameText(a: string, b: string): bool {
+  const pa = changetype<usize>(a);
+  const pb = changetype<usize>(b);
+  const bytes = load<u32>(pa - 4); // rtSize: the byte length
+  if (bytes != load<u32>(pb - 4)) return false;
+  return pa == pb || sameBytes(pa, pb, bytes);
+}
+
+/** True if the `bytes` (even) at `a` and `b` are equal; 8 at a time (string payloads are 8-aligned). */
+function sameBytes(a: usize, b: usize, bytes: usize): bool {
+  let i: usize = 0;
+  for (; i + 8 <= bytes; i += 8) if (load<u64>(a + i) != load<u64>(b + i)) return false;
+  for (; i < bytes; i += 2) if (load<u16>(a + i) != load<u16>(b + i)) return false;
+  return true;
+}
+
+// Four UTF-16 code units at a time (SWAR): a lane test is exact for "any lane matches".
+// @ts-ignore: decorator
+@inline const LANES_ONE: u64 = 0x0001000100010001;
+// @ts-ignore: decorator
+@inline const LANES_HIGH: u64 = 0x8000800080008000;
+
+/** Non-zero if a 16-bit lane of `x` is zero. */
+// @ts-ignore: decorator
+@inline
+function anyZeroLane(x: u64): u64 {
+  return (x - LANES_ONE) & ~x & LANES_HIGH;
+}
+
+/** Non-zero if a lane of `x` (four code units) is a quote, a backslash or a control character. */
+// @ts-ignore: decorator
+@inline
+function anyStringSpecial(x: u64): u64 {
+  return (
+    anyZeroLane(x ^ (LANES_ONE * <u64>QUOTE)) | anyZeroLane(x ^ (LANES_ONE * <u64>BACKSLASH)) | ((x - LANES_ONE * 0x20) & ~x & LANES_HIGH)
+  );
+}
+
+/** Non-zero if a lane of `x` needs an escape in JSON output: those of `anyStringSpecial`, and surrogates. */
+// @ts-ignore: decorator
+@inline
+function anyEscapeNeeded(x: u64): u64 {
+  return anyStringSpecial(x) | anyZeroLane((x & (LANES_ONE * 0xf800)) ^ (LANES_ONE * 0xd800));
 }
 
 const HEX = "0123456789abcdef";
@@ -82,6 +156,23 @@ function shortEscape(c: i32): i32 {
   return 0;
 }
 
+/**
+ * The first index from `i` whose code unit may need an escape (the lowest
+ * flagged lane of a word is exact), or the index of the last code units
+ * (three at most) to check one by one (an overlapping word costs more than
+ * the units it saves), or `n`.
+ */
+// @ts-ignore: decorator
+@inline
+function nextToEscape(base: usize, i: i32, n: i32): i32 {
+  while (i + 4 <= n) {
+    const flags = anyEscapeNeeded(load<u64>(base + (<usize>i << 1)));
+    if (flags != 0) return i + <i32>(ctz(flags) >> 4);
+    i += 4;
+  }
+  return i;
+}
+
 /** Writes `text` as a JSON string literal, escaped like `JSON.stringify`. */
 function writeString(out: Writer, text: string): void {
   out.char(QUOTE);
@@ -89,6 +180,8 @@ function writeString(out: Writer, text: string): void {
   const base = changetype<usize>(text);
   let run = 0;
   for (let i = 0; i < n; i++) {
+    i = nextToEscape(base, i, n);
+    if (i >= n) break;
     const c = <i32>load<u16>(base + (<usize>i << 1));
     if (c >= 0x20 && c != QUOTE && c != BACKSLASH && (c & 0xf800) != 0xd800) continue;
     if ((c & 0xfc00) == 0xd800 && i + 1 < n && (<i32>load<u16>(base + (<usize>(i + 1) << 1)) & 0xfc00) == 0xdc00) {
@@ -136,38 +229,75 @@ export namespace JSON {
     private exactInt: bool = false;
     private str: string = "";
     private items: Array<Value> | null = null;
-    // Objects: keys and values side by side, in insertion order; an index
-    // once the object is large enough for linear search to cost.
-    private keyOrder: Array<string> | null = null;
-    private memberValues: Array<Value> | null = null;
+    // Objects: keys and values side by side in fixed arrays, the first
+    // `memberCount` slots used, in insertion order (no Array objects to
+    // allocate and grow: a member costs two stores); an index once the
+    // object is large enough for linear search to cost.
+    private memberKeys: StaticArray<string> | null = null;
+    private memberValues: StaticArray<Value> | null = null;
+    private memberCount: i32 = 0;
+    // Bit (length % 32) set for the length of every key: a key whose bit is
+    // clear is absent without a search (a superset after `remove`, which is fine).
+    private lengthMask: u32 = 0;
     private index: Map<string, i32> | null = null;
 
     constructor(kind: Kind) {
       this.kind = kind;
       if (kind == Kind.Array) this.items = new Array<Value>();
       else if (kind == Kind.Object) {
-        this.keyOrder = new Array<string>();
-        this.memberValues = new Array<Value>();
+        this.memberKeys = new StaticArray<string>(MEMBERS_CAPACITY);
+        this.memberValues = new StaticArray<Value>(MEMBERS_CAPACITY);
       }
+    }
+
+    /**
+     * A value of `kind` from the arena, every field set here (arena memory
+     * is not zeroed); objects get their member slots, arrays their list.
+     */
+    // @ts-ignore: decorator
+    @inline
+    static blank(kind: Kind): Value {
+      const v = changetype<Value>(arenaNew(offsetof<Value>(), idof<Value>()));
+      store<i32>(changetype<usize>(v), kind, offsetof<Value>("kind"));
+      v.b = false;
+      v.num = 0;
+      v.int = 0;
+      v.exactInt = false;
+      v.str = "";
+      v.items = kind == Kind.Array ? new Array<Value>() : null;
+      v.memberKeys = null;
+      v.memberValues = null;
+      v.memberCount = 0;
+      v.lengthMask = 0;
+      v.index = null;
+      if (kind == Kind.Object) {
+        v.memberKeys = changetype<StaticArray<string>>(
+          arenaNew(<usize>MEMBERS_CAPACITY << alignof<string>(), idof<StaticArray<string>>()),
+        );
+        v.memberValues = changetype<StaticArray<Value>>(
+          arenaNew(<usize>MEMBERS_CAPACITY << alignof<Value>(), idof<StaticArray<Value>>()),
+        );
+      }
+      return v;
     }
 
     /** A boolean value. */
     static ofBool(value: bool): Value {
-      const v = new Value(Kind.Bool);
+      const v = Value.blank(Kind.Bool);
       v.b = value;
       return v;
     }
 
     /** A number value. */
     static ofNumber(value: f64): Value {
-      const v = new Value(Kind.Number);
+      const v = Value.blank(Kind.Number);
       v.num = value;
       return v;
     }
 
     /** An integer value, kept exact (serialized without rounding to f64). */
     static ofInteger(value: i64): Value {
-      const v = new Value(Kind.Number);
+      const v = Value.blank(Kind.Number);
       v.num = <f64>value;
       v.int = value;
       v.exactInt = true;
@@ -176,7 +306,7 @@ export namespace JSON {
 
     /** A string value. */
     static ofString(value: string): Value {
-      const v = new Value(Kind.String);
+      const v = Value.blank(Kind.String);
       v.str = value;
       return v;
     }
@@ -248,8 +378,7 @@ export namespace JSON {
     get length(): i32 {
       const items = this.items;
       if (items !== null) return items.length;
-      const keys = this.keyOrder;
-      return keys !== null ? keys.length : 0;
+      return this.memberCount;
     }
 
     /** The item at `index` of an array, or null when out of range or not an array. */
@@ -261,16 +390,20 @@ export namespace JSON {
 
     /** The keys of an object in insertion order (a copy); empty for other kinds. */
     keys(): Array<string> {
-      const keys = this.keyOrder;
-      return keys !== null ? keys.slice(0) : new Array<string>();
+      const n = this.memberCount;
+      const out = new Array<string>(n);
+      const keys = this.memberKeys;
+      for (let i = 0; i < n; i++) unchecked((out[i] = keys![i]));
+      return out;
     }
 
     private find(key: string): i32 {
-      const keys = this.keyOrder;
+      const keys = this.memberKeys;
       if (keys === null) return -1;
-      const n = keys.length;
+      const n = this.memberCount;
       if (n <= INDEX_THRESHOLD) {
-        for (let i = 0; i < n; i++) if (unchecked(keys[i]) == key) return i;
+        if ((this.lengthMask & (1 << (key.length & 31))) == 0) return -1;
+        for (let i = 0; i < n; i++) if (sameText(unchecked(keys[i]), key)) return i;
         return -1;
       }
       let index = this.index;
@@ -345,18 +478,27 @@ export namespace JSON {
     }
 
     private setValue(key: string, value: Value): Value {
-      const keys = this.keyOrder;
-      const values = this.memberValues;
+      let keys = this.memberKeys;
+      let values = this.memberValues;
       if (keys === null || values === null) throw new Error("JSON: set() on a value that is not an object");
       const at = this.find(key);
       if (at >= 0) {
         unchecked((values[at] = value));
         return this;
       }
+      const n = this.memberCount;
+      if (n == keys.length) {
+        keys = grown<string>(keys, n);
+        values = grown<Value>(values, n);
+        this.memberKeys = keys;
+        this.memberValues = values;
+      }
       const index = this.index;
-      if (index !== null) index.set(key, keys.length);
-      keys.push(key);
-      values.push(value);
+      if (index !== null) index.set(key, n);
+      unchecked((keys[n] = key));
+      unchecked((values[n] = value));
+      this.memberCount = n + 1;
+      this.lengthMask |= 1 << (key.length & 31);
       return this;
     }
 
@@ -364,8 +506,12 @@ export namespace JSON {
     remove(key: string): bool {
       const at = this.find(key);
       if (at < 0) return false;
-      this.keyOrder!.splice(at, 1);
-      this.memberValues!.splice(at, 1);
+      const n = this.memberCount - 1;
+      for (let i = at; i < n; i++) {
+        unchecked((this.memberKeys![i] = this.memberKeys![i + 1]));
+        unchecked((this.memberValues![i] = this.memberValues![i + 1]));
+      }
+      this.memberCount = n;
       this.index = null;
       return true;
     }
@@ -415,10 +561,10 @@ export namespace JSON {
           break;
         }
         default: {
-          const keys = this.keyOrder!;
+          const keys = this.memberKeys!;
           const values = this.memberValues!;
           out.char(0x7b); // {
-          for (let i = 0, n = keys.length; i < n; i++) {
+          for (let i = 0, n = this.memberCount; i < n; i++) {
             if (i > 0) out.char(0x2c);
             writeString(out, unchecked(keys[i]));
             out.char(0x3a); // :
@@ -432,7 +578,7 @@ export namespace JSON {
 
   /** A new, empty object, to fill with `set`. */
   export function object(): Value {
-    return new Value(Kind.Object);
+    return Value.blank(Kind.Object);
   }
 
   /** A new, empty array, to fill with `push`. */
@@ -516,7 +662,14 @@ export namespace JSON {
     const value = parser.parseValue();
     if (value !== null) {
       parser.skipSpace();
-      if (parser.pos >= parser.len) return new ParseResult(value, "", -1);
+      if (parser.pos >= parser.len) {
+        // from the arena: the success path allocates nothing through the runtime
+        const result = changetype<ParseResult>(arenaNew(offsetof<ParseResult>(), idof<ParseResult>()));
+        result.value = value;
+        result.error = "";
+        result.position = -1;
+        return result;
+      }
       parser.fail("unexpected character after the JSON value");
     }
     return new ParseResult(new Value(Kind.Null), "invalid JSON: " + parser.error + " at position " + parser.errorAt.toString(), parser.errorAt);
@@ -562,19 +715,25 @@ export namespace JSON {
       return this.fail("unexpected character '" + String.fromCharCode(c) + "'");
     }
 
+    // Loops keep the position in locals: a field costs a load and a store per character.
     skipSpace(): void {
-      while (this.pos < this.len) {
-        const c = <i32>load<u16>(this.base + (<usize>this.pos << 1));
-        if (c != 0x20 && c != 0x0a && c != 0x0d && c != 0x09) break;
-        this.pos++;
+      const base = this.base;
+      const len = this.len;
+      let p = this.pos;
+      while (p < len) {
+        const c = <i32>load<u16>(base + (<usize>p << 1));
+        if (c > 0x20 || (c != 0x20 && c != 0x0a && c != 0x0d && c != 0x09)) break;
+        p++;
       }
+      this.pos = p;
     }
 
     parseValue(): Value | null {
       const c = this.peek();
       if (c == QUOTE) {
         const s = this.parseString();
-        return s !== null ? Value.ofString(s) : null;
+        // compared as a pointer: `!==` on strings would call String.__eq
+        return changetype<usize>(s) != 0 ? Value.ofString(changetype<string>(s)) : null;
       }
       if (c == 0x7b) return this.parseObject();
       if (c == 0x5b) return this.parseArray();
@@ -640,7 +799,7 @@ export namespace JSON {
     parseObject(): Value | null {
       if (!this.enter()) return null;
       this.pos++; // {
-      const obj = new Value(Kind.Object);
+      const obj = Value.blank(Kind.Object);
       this.skipSpace();
       if (this.peek() == 0x7d) {
         this.pos++;
@@ -651,14 +810,14 @@ export namespace JSON {
         this.skipSpace();
         if (this.peek() != QUOTE) return this.peek() < 0 ? this.unexpected() : this.fail("expected a string key");
         const key = this.parseString();
-        if (key === null) return null;
+        if (changetype<usize>(key) == 0) return null;
         this.skipSpace();
         if (this.peek() != 0x3a) return this.peek() < 0 ? this.unexpected() : this.fail("expected ':'");
         this.pos++;
         this.skipSpace();
         const member = this.parseValue();
         if (member === null) return null;
-        obj.set<Value>(key, member);
+        obj.set<Value>(changetype<string>(key), member);
         this.skipSpace();
         const c = this.peek();
         if (c == 0x2c) {
@@ -677,19 +836,33 @@ export namespace JSON {
 
     /** Parses a string literal at `pos` (on the opening quote). */
     parseString(): string | null {
-      this.pos++; // "
-      const start = this.pos;
+      const base = this.base;
+      const len = this.len;
+      const start = this.pos + 1; // past the quote
       // Fast path: no escapes.
-      while (this.pos < this.len) {
-        const c = <i32>load<u16>(this.base + (<usize>this.pos << 1));
+      let p = start;
+      // whole words of four plain code units pass at once; the lowest flagged lane is exact
+      while (p + 4 <= len) {
+        const flags = anyStringSpecial(load<u64>(base + (<usize>p << 1)));
+        if (flags != 0) {
+          p += <i32>(ctz(flags) >> 4);
+          break;
+        }
+        p += 4;
+      }
+      while (p < len) {
+        const c = <i32>load<u16>(base + (<usize>p << 1));
         if (c == QUOTE) {
-          const s = this.text.substring(start, this.pos);
-          this.pos++;
-          return s;
+          const bytes = <usize>(p - start) << 1;
+          const s = arenaNew(bytes, idof<string>());
+          memory.copy(s, base + (<usize>start << 1), bytes);
+          this.pos = p + 1;
+          return changetype<string>(s);
         }
         if (c == BACKSLASH || c < 0x20) break;
-        this.pos++;
+        p++;
       }
+      this.pos = p;
       const out = new Writer();
       out.slice(this.text, start, this.pos);
       while (true) {
@@ -744,8 +917,91 @@ export namespace JSON {
       }
     }
 
+    /**
+     * Parses a number at `pos`. The common shapes take one pass: an integer
+     * of at most 18 digits (exact), or a decimal whose digits make an integer
+     * m ≤ 2^53 scaled by 10^e with |e| ≤ 22, which Clinger's fast path rounds
+     * exactly with one multiply or divide. Anything else (longer mantissas,
+     * large exponents, malformed text) is parsed again by `parseNumberSlow`.
+     */
     parseNumber(): Value | null {
       const start = this.pos;
+      const base = this.base;
+      const end = this.len;
+      let p = start;
+      let c = <i32>load<u16>(base + (<usize>p << 1));
+      const negative = c == 0x2d;
+      if (negative) {
+        if (++p >= end) return this.parseNumberSlow(start);
+        c = <i32>load<u16>(base + (<usize>p << 1));
+      }
+      let mantissa: u64 = 0;
+      let digits = 0;
+      if (c == 0x30) {
+        p++;
+      } else {
+        while (<u32>(c - 0x30) < 10) {
+          mantissa = mantissa * 10 + <u64>(c - 0x30);
+          digits++;
+          if (++p >= end) break;
+          c = <i32>load<u16>(base + (<usize>p << 1));
+        }
+        if (digits == 0) return this.parseNumberSlow(start);
+      }
+      c = p < end ? <i32>load<u16>(base + (<usize>p << 1)) : -1;
+      if (<u32>(c - 0x30) < 10) return this.parseNumberSlow(start); // a leading zero
+      if (c != 0x2e && c != 0x65 && c != 0x45) {
+        if (digits > 18) return this.parseNumberSlow(start);
+        this.pos = p;
+        if (negative) return mantissa == 0 ? Value.ofNumber(-0.0) : Value.ofInteger(-(<i64>mantissa));
+        return Value.ofInteger(<i64>mantissa);
+      }
+      let scale = 0;
+      if (c == 0x2e) {
+        const first = ++p;
+        while (p < end) {
+          c = <i32>load<u16>(base + (<usize>p << 1));
+          if (<u32>(c - 0x30) >= 10) break;
+          mantissa = mantissa * 10 + <u64>(c - 0x30);
+          if (mantissa != 0) digits++;
+          p++;
+        }
+        if (p == first) return this.parseNumberSlow(start);
+        scale = first - p;
+        c = p < end ? <i32>load<u16>(base + (<usize>p << 1)) : -1;
+      }
+      if (c == 0x65 || c == 0x45) {
+        if (++p >= end) return this.parseNumberSlow(start);
+        c = <i32>load<u16>(base + (<usize>p << 1));
+        const expNegative = c == 0x2d;
+        if (c == 0x2b || c == 0x2d) {
+          if (++p >= end) return this.parseNumberSlow(start);
+          c = <i32>load<u16>(base + (<usize>p << 1));
+        }
+        let exponent = 0;
+        const first = p;
+        while (<u32>(c - 0x30) < 10) {
+          if (exponent < 10000) exponent = exponent * 10 + (c - 0x30);
+          if (++p >= end) break;
+          c = <i32>load<u16>(base + (<usize>p << 1));
+        }
+        if (p == first) return this.parseNumberSlow(start);
+        scale += expNegative ? -exponent : exponent;
+      }
+      // 19 digits always fit a u64; 2^53 and 10^22 are the bounds of exact doubles.
+      if (digits > 19 || mantissa > <u64>9007199254740992 || scale < -22 || scale > 22) {
+        return this.parseNumberSlow(start);
+      }
+      this.pos = p;
+      let value = <f64>mantissa;
+      if (scale < 0) value /= unchecked(EXACT_POW10[-scale]);
+      else value *= unchecked(EXACT_POW10[scale]);
+      return Value.ofNumber(negative ? -value : value);
+    }
+
+    /** The general number parser, from `start`: exact for any literal, and the source of syntax errors. */
+    parseNumberSlow(start: i32): Value | null {
+      this.pos = start;
       let negative = false;
       if (this.peek() == 0x2d) {
         negative = true;

@@ -156,7 +156,8 @@ function compare(a: Big, b: Big): i32 {
 }
 
 const SMALL_POW10: StaticArray<u32> = [1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000];
-const EXACT_POW10: StaticArray<f64> = [
+/** The powers of ten that are exact doubles, 10^0 to 10^22. */
+export const EXACT_POW10: StaticArray<f64> = [
   1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
   1e20, 1e21, 1e22,
 ];
@@ -326,6 +327,50 @@ function put(at: i32, code: i32): i32 {
   return at + 1;
 }
 
+/** How many decimal digits `v` has. */
+// @ts-ignore: decorator
+@inline
+function decimalLength(v: u32): i32 {
+  if (v < 100000) {
+    if (v < 100) return v < 10 ? 1 : 2;
+    if (v < 1000) return 3;
+    return v < 10000 ? 4 : 5;
+  }
+  if (v < 10000000) return v < 1000000 ? 6 : 7;
+  if (v < 100000000) return 8;
+  return v < 1000000000 ? 9 : 10;
+}
+
+/** `v / 10` for any u32, by a multiply and a shift (no division instruction). */
+// @ts-ignore: decorator
+@inline
+function div10(v: u32): u32 {
+  return <u32>((<u64>v * 0xcccccccd) >> 35);
+}
+
+/** Writes the `count` digits of `v` (count = its decimal length, or more for leading zeros) to outDigits[at, at + count). */
+function digitsInto(v: u32, at: i32, count: i32): void {
+  for (let i = at + count - 1; i >= at; i--) {
+    const q = div10(v);
+    unchecked((outDigits[i] = <u8>(v - q * 10)));
+    v = q;
+  }
+}
+
+/** Writes the digits of `v` < 10^16 to outDigits[0, count); returns count. */
+function digitsOf(v: u64): i32 {
+  if (v <= <u64>u32.MAX_VALUE) {
+    const count = decimalLength(<u32>v);
+    digitsInto(<u32>v, 0, count);
+    return count;
+  }
+  const high = <u32>(v / 100000000);
+  const count = decimalLength(high);
+  digitsInto(high, 0, count);
+  digitsInto(<u32>(v - <u64>high * 100000000), count, 8);
+  return count + 8;
+}
+
 /** Writes `value` in decimal to NUMBER_TEXT; returns the number of code units. */
 export function formatIntegerInto(value: i64): i32 {
   let at = 0;
@@ -333,6 +378,11 @@ export function formatIntegerInto(value: i64): i32 {
   if (value < 0) {
     at = put(at, 0x2d);
     magnitude = <u64>-value; // i64.MIN_VALUE wraps to its own magnitude as u64
+  }
+  if (magnitude < 10000000000000000) {
+    const count = digitsOf(magnitude);
+    for (let i = 0; i < count; i++) at = put(at, 0x30 + unchecked(outDigits[i]));
+    return at;
   }
   let count = 0;
   do {
@@ -378,16 +428,11 @@ function shortDigits(x: f64): i32 {
     if (scaled >= 1e15) return 0;
     // Clinger: an integer below 2^53 over an exact power of ten rounds once.
     if (scaled / scale != x) continue;
-    let digits = <u64>scaled;
-    while (digits % 10 == 0) {
-      digits /= 10;
+    let count = digitsOf(<u64>scaled);
+    // The first scale that round-trips leaves no trailing zero; the loop only guards it.
+    while (count > 1 && unchecked(outDigits[count - 1]) == 0) {
+      count--;
       decimals--;
-    }
-    let count = 0;
-    for (let d = digits; d != 0; d /= 10) count++;
-    for (let i = count - 1; i >= 0; i--) {
-      unchecked((outDigits[i] = <u8>(digits % 10)));
-      digits /= 10;
     }
     point = count - decimals;
     return count;
