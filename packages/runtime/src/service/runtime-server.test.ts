@@ -13,7 +13,7 @@ import {
   WasmExtensionRuntime,
 } from "@ameide-ext/proto";
 import { CrmService } from "@ameide-ext/proto/testing";
-import { create } from "@bufbuild/protobuf";
+import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
 import {
   createConnectTransport,
@@ -247,6 +247,23 @@ describe("ameide-ext-runtime, the server process", () => {
       seen.push(read);
     }
     for (const read of seen.slice(1)) expect(read).toEqual(seen[0]);
+  });
+
+  it("answers a batch uncompressed under 1 MiB even to a caller that accepts gzip: on a cluster network the gzip costs more than the bytes it saves", async () => {
+    const batch = create(InvokeExtensionBatchRequestSchema, {
+      extensionId: "echo",
+      version: "latest",
+      ctx: { tenantId: "acme", userId: "u-1", actorType: "USER" },
+      inputsJson: Array.from({ length: 200 }, (_, i) => encoder.encode(JSON.stringify({ line: i }))),
+    });
+    const res = await fetch(`${rt.url}/ameide.extensions.v1.WasmExtensionRuntime/InvokeExtensionBatch`, {
+      method: "POST",
+      headers: { "content-type": "application/proto", "accept-encoding": "gzip, br" },
+      body: toBinary(InvokeExtensionBatchRequestSchema, batch),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-encoding")).toBeNull();
+    expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(8 * 1024);
   });
 
   it("serves the same on a Unix domain socket", async () => {
