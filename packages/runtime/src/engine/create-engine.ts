@@ -5,7 +5,7 @@ import { createInstance } from "./instance/create-instance.js";
 import type { GuestInstance, HostCallAnswer } from "./instance/instance-lifecycle.js";
 import { makesOnCallerThread } from "./instance/ready-before-run.js";
 import { hostErrorPayload } from "./invoke/host-call-gate.js";
-import { runInlineBatch } from "./invoke/inline-batch.js";
+import { checkInlineCall, judgeSliced, runInlineBatch } from "./invoke/inline-batch.js";
 import { prepareInvocation } from "./invoke/prepare-invocation.js";
 import { resolveLimits, resolveSizeLimits } from "./invoke/resolve-limits.js";
 import { runPrepared } from "./invoke/run-prepared.js";
@@ -286,29 +286,14 @@ export function createEngine(options: EngineOptions = {}): Engine {
       return runHere(ext, prep, answerSynchronously(request, prep.timeoutMs));
     },
     tryInline(ext, request, fuelSlice) {
-      if (request.hostHandler)
-        throw new ExtensionError(
-          "failed_precondition",
-          "tryInline takes no host handler: a guest that made host calls could not be run again",
-          "host_call_failed",
-        );
-      if (!Number.isInteger(fuelSlice) || fuelSlice < 1)
-        throw new ExtensionError(
-          "invalid_argument",
-          `fuelSlice is ${fuelSlice}, it must be a positive integer`,
-          "invalid_limits",
-        );
+      checkInlineCall("tryInline", request.hostHandler, fuelSlice);
       const prep = prepareInvocation(request, ext.limits, sizeLimits);
       if (!makesOnCallerThread(instanceOf(ext), coreTableEntries(ext.compiled)))
         return { skipped: "not_ready" };
       const budget = prep.fuel;
-      if (fuelSlice >= budget) return { ran: runHere(ext, prep, unanswered) };
-      prep.fuel = fuelSlice;
-      const result = runHere(ext, prep, unanswered);
-      if (result.outcome === "technical_error" && result.error?.reason === "fuel")
-        return { skipped: "slice" };
-      result.stats.fuelLimit = budget;
-      return { ran: result };
+      const sliced = fuelSlice < budget;
+      if (sliced) prep.fuel = fuelSlice;
+      return judgeSliced(runHere(ext, prep, unanswered), sliced, budget);
     },
     tryInlineBatch(ext, request) {
       const instance = instanceOf(ext);

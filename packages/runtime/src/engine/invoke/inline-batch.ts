@@ -1,7 +1,13 @@
 import { ExtensionError, type ExtensionLimits, type SizeLimits } from "@ameide-ext/contract";
 import type { GuestInstance, SyncHostCall } from "../instance/instance-lifecycle.js";
 import { makesOnCallerThread } from "../instance/ready-before-run.js";
-import type { InlineBatchAttempt, InlineBatchRequest, InlineBatchRun } from "../types.js";
+import type {
+  InlineAttempt,
+  InlineBatchAttempt,
+  InlineBatchRequest,
+  InlineBatchRun,
+  InvocationResult,
+} from "../types.js";
 import { createHostCallGate } from "./host-call-gate.js";
 import { checkInput, prepareShape } from "./prepare-invocation.js";
 import { runGated } from "./run-prepared.js";
@@ -20,18 +26,40 @@ function badBatch(message: string): ExtensionError {
   return new ExtensionError("invalid_argument", message, "invalid_limits");
 }
 
-/** Checks what is the whole call's: the slice, the time slice, the start index, no host handler. Returns `from`. */
-function checkBatchRequest(request: InlineBatchRequest): number {
-  if ((request as { hostHandler?: unknown }).hostHandler !== undefined)
+/**
+ * Refuses what no inline run takes (`tryInline`, `tryInlineBatch`): a host
+ * handler (`failed_precondition`: a guest that made host calls could not be
+ * run again) or a fuel slice that is not a positive integer (`invalid_limits`).
+ */
+export function checkInlineCall(method: string, hostHandler: unknown, fuelSlice: number): void {
+  if (hostHandler !== undefined)
     throw new ExtensionError(
       "failed_precondition",
-      "tryInlineBatch takes no host handler: a guest that made host calls could not be run again",
+      `${method} takes no host handler: a guest that made host calls could not be run again`,
       "host_call_failed",
     );
-  const { fuelSlice, sliceMs, inputs } = request;
-  const from = request.from ?? 0;
   if (!Number.isInteger(fuelSlice) || fuelSlice < 1)
     throw badBatch(`fuelSlice is ${fuelSlice}, it must be a positive integer`);
+}
+
+/**
+ * What an inline run says once it ended: with a slice below its budget
+ * (`sliced`), a run out of fuel used the whole slice and must run in full in
+ * the pool (`skipped: "slice"`); any other run stands, its stats showing the
+ * real budget as `fuelLimit`.
+ */
+export function judgeSliced(result: InvocationResult, sliced: boolean, budget: number): InlineAttempt {
+  if (sliced && result.outcome === "technical_error" && result.error?.reason === "fuel")
+    return { skipped: "slice" };
+  result.stats.fuelLimit = budget;
+  return { ran: result };
+}
+
+/** Checks what is the whole call's: the slice, the time slice, the start index, no host handler. Returns `from`. */
+function checkBatchRequest(request: InlineBatchRequest): number {
+  checkInlineCall("tryInlineBatch", (request as { hostHandler?: unknown }).hostHandler, request.fuelSlice);
+  const { sliceMs, inputs } = request;
+  const from = request.from ?? 0;
   if (!Number.isFinite(sliceMs) || sliceMs < 0)
     throw badBatch(`sliceMs is ${sliceMs}, it must be a finite number of milliseconds, 0 or more`);
   if (!Number.isInteger(from) || from < 0 || from >= inputs.length)
@@ -91,19 +119,14 @@ export function runInlineBatch(
     prep.fuel = fuel;
     prep.timeoutMs =
       deadline === undefined ? timeoutMs : Math.max(1, Math.min(timeoutMs, Math.floor(deadline - t0)));
-    const result = runGated(instance, prep, memoryLimitBytes, gate);
+    const attempt = judgeSliced(runGated(instance, prep, memoryLimitBytes, gate), sliced, budget);
     const t1 = performance.now();
-    if (result.outcome === "technical_error") {
-      if (sliced && result.error?.reason === "fuel") {
-        attempts.push({ skipped: "slice", wallMs: t1 - t0 });
-        return done("pool");
-      }
-      result.stats.fuelLimit = budget;
-      attempts.push({ ran: result, wallMs: t1 - t0 });
-      return done("failure");
+    if ("skipped" in attempt) {
+      attempts.push({ skipped: attempt.skipped, wallMs: t1 - t0 });
+      return done("pool");
     }
-    result.stats.fuelLimit = budget;
-    attempts.push({ ran: result, wallMs: t1 - t0 });
+    attempts.push({ ran: attempt.ran, wallMs: t1 - t0 });
+    if (attempt.ran.outcome === "technical_error") return done("failure");
     t0 = t1;
   }
   return done("end");
