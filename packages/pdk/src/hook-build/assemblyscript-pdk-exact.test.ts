@@ -8,8 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCore } from "../testing/core-test-host.js";
-import { type HookFolder, RICH_HOOK, writeHookFolder } from "../testing/hook-fixtures.js";
-import { buildAssemblyScript } from "./build-assemblyscript.js";
+import { type BuiltHookCores, buildHookCores, RICH_HOOK } from "../testing/hook-fixtures.js";
 
 /** Echoes its input; with `"text"` around it, returns the decoded JSON string instead (lone surrogates and all). */
 const TEXT_HOOK = `import { JSON } from "@ameide-ext/pdk";
@@ -22,20 +21,13 @@ export function run(input: string): string {
 
 let text: Uint8Array;
 let rich: Uint8Array;
-const folders: HookFolder[] = [];
+let built: BuiltHookCores | undefined;
 
 beforeAll(async () => {
-  folders.push(
-    writeHookFolder({ "src/index.ts": TEXT_HOOK }),
-    writeHookFolder({ "src/index.ts": RICH_HOOK }),
-  );
-  [text, rich] = await Promise.all(
-    folders.map(async (folder) => (await buildAssemblyScript({ entry: folder.entry })).core),
-  );
+  built = await buildHookCores([TEXT_HOOK, RICH_HOOK]);
+  [text, rich] = built.cores as [Uint8Array, Uint8Array];
 });
-afterAll(() => {
-  for (const folder of folders) folder.remove();
-});
+afterAll(() => built?.remove());
 
 function ok(core: Uint8Array, input: string): string {
   const run = runCore(core, input);

@@ -5,25 +5,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CallHandler, type CoreRun, instantiateCore, runCore } from "../testing/core-test-host.js";
-import { ECHO_HOOK, type HookFolder, RICH_HOOK, writeHookFolder } from "../testing/hook-fixtures.js";
-import { buildAssemblyScript } from "./build-assemblyscript.js";
+import { type BuiltHookCores, buildHookCores, ECHO_HOOK, RICH_HOOK } from "../testing/hook-fixtures.js";
 
 let echo: Uint8Array;
 let rich: Uint8Array;
-const folders: HookFolder[] = [];
+let built: BuiltHookCores | undefined;
 
 beforeAll(async () => {
-  folders.push(
-    writeHookFolder({ "src/index.ts": ECHO_HOOK }),
-    writeHookFolder({ "src/index.ts": RICH_HOOK }),
-  );
-  [echo, rich] = await Promise.all(
-    folders.map(async (folder) => (await buildAssemblyScript({ entry: folder.entry })).core),
-  );
+  built = await buildHookCores([ECHO_HOOK, RICH_HOOK]);
+  [echo, rich] = built.cores as [Uint8Array, Uint8Array];
 });
-afterAll(() => {
-  for (const folder of folders) folder.remove();
-});
+afterAll(() => built?.remove());
 
 /** Runs the rich hook with `request` (serialized) and returns the outcome. */
 function call(request: unknown, onCall?: CallHandler): CoreRun {

@@ -5,6 +5,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { buildAssemblyScript } from "../hook-build/build-assemblyscript.js";
 
 /** A hook written to a fresh temp folder, laid out as `<dir>/src/index.ts`. */
 export interface HookFolder {
@@ -158,3 +159,28 @@ export function run(input: string): string {
   return fail("UNKNOWN_OP", "unknown op: " + op);
 }
 `;
+
+/** Core modules built from hook sources, and how to remove their folders. */
+export interface BuiltHookCores {
+  /** Each source's core module, in order. */
+  cores: Uint8Array[];
+  /** Removes the hooks' folders. */
+  remove(): void;
+}
+
+/** Builds each hook source (its `src/index.ts`) with the AssemblyScript PDK, in its own folder, all at once. */
+export async function buildHookCores(sources: readonly string[]): Promise<BuiltHookCores> {
+  const folders = sources.map((source) => writeHookFolder({ "src/index.ts": source }));
+  const remove = () => {
+    for (const folder of folders) folder.remove();
+  };
+  try {
+    const cores = await Promise.all(
+      folders.map(async (folder) => (await buildAssemblyScript({ entry: folder.entry })).core),
+    );
+    return { cores, remove };
+  } catch (cause) {
+    remove();
+    throw cause;
+  }
+}
