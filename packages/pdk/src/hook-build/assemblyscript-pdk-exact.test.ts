@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCore } from "../testing/core-test-host.js";
 import { type BuiltHookCores, buildHookCores, RICH_HOOK } from "../testing/hook-fixtures.js";
+import { seededRandom } from "../testing/seeded-random.js";
 
 /** Echoes its input; with `"text"` around it, returns the decoded JSON string instead (lone surrogates and all). */
 const TEXT_HOOK = `import { JSON } from "@ameide-ext/pdk";
@@ -34,18 +35,6 @@ function ok(core: Uint8Array, input: string): string {
   if (run.result === undefined || !("ok" in run.result))
     throw new Error(`expected ok, got ${JSON.stringify(run)}`);
   return run.result.ok;
-}
-
-/** A seeded PRNG (mulberry32): the cases are the same on every run. */
-function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
 }
 
 /** The double whose bits are `hi:lo`. */
@@ -186,7 +175,7 @@ describe("numbers, exactly as JavaScript", () => {
   });
 
   it("prints random cents amounts, short decimals and random bit patterns like String(x)", () => {
-    const random = createRandom(12);
+    const random = seededRandom(12);
     const numbers: number[] = [];
     for (let i = 0; i < 3000; i++) {
       numbers.push(Math.round(random() * 1e7) / 100);
@@ -236,7 +225,7 @@ describe("numbers, exactly as JavaScript", () => {
       "100000000000000000000000e-23",
       "0.0000000000000000000000000000001e31",
     ];
-    const random = createRandom(53);
+    const random = seededRandom(53);
     for (let i = 0; i < 2000; i++) {
       const digits = 1 + Math.floor(random() * 20);
       const mantissa = Array.from({ length: digits }, () => Math.floor(random() * 10)).join("");
@@ -255,7 +244,7 @@ describe("numbers, exactly as JavaScript", () => {
   });
 
   it("reads numbers inside documents like JSON.parse, then writes them like JSON.stringify", () => {
-    const random = createRandom(21);
+    const random = seededRandom(21);
     const lines = Array.from({ length: 500 }, (_, i) => ({
       lineId: `L-${i}`,
       qty: 1 + Math.floor(random() * 1000),

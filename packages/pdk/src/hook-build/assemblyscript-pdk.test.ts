@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CallHandler, type CoreRun, instantiateCore, runCore } from "../testing/core-test-host.js";
 import { type BuiltHookCores, buildHookCores, ECHO_HOOK, RICH_HOOK } from "../testing/hook-fixtures.js";
+import { seededRandom } from "../testing/seeded-random.js";
 
 let echo: Uint8Array;
 let rich: Uint8Array;
@@ -32,18 +33,6 @@ function err(run: CoreRun): { code: string; message: string; details?: unknown }
   if (run.result === undefined || !("err" in run.result))
     throw new Error(`expected err, got ${JSON.stringify(run)}`);
   return JSON.parse(run.result.err) as { code: string; message: string; details?: unknown };
-}
-
-/** A seeded PRNG (mulberry32): the fuzz cases are the same on every run. */
-function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
 }
 
 /** Where `text` starts in the rich hook's source, as `file:line:column`. */
@@ -90,7 +79,7 @@ describe("JSON", () => {
   });
 
   it("prints any double like JavaScript (shortest round-trip digits)", () => {
-    const random = createRandom(479);
+    const random = seededRandom(479);
     const view = new DataView(new ArrayBuffer(8));
     const numbers: number[] = [];
     for (let i = 0; i < 4000; i++) {
@@ -127,7 +116,7 @@ describe("JSON", () => {
       `${"9".repeat(800)}e-500`,
       `1${"0".repeat(790)}1e-790`,
     ];
-    const random = createRandom(1075);
+    const random = seededRandom(1075);
     for (let i = 0; i < 300; i++) {
       const digits = Array.from({ length: Math.floor(random() * 30) }, () => Math.floor(random() * 10)).join(
         "",

@@ -8,18 +8,8 @@ import {
 } from "@ameide-ext/proto";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
+import { seededRandom } from "../testing/seeded-random.js";
 import { encodeBatchResponse, preEncoded } from "./encode-batch-response.js";
-
-/** A small deterministic random number generator (mulberry32), so a failure replays. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const encoder = new TextEncoder();
 
@@ -88,7 +78,7 @@ function randomBatch(next: () => number, count: number): InvokeExtensionBatchRes
 
 describe("encodeBatchResponse()", () => {
   it("writes the bytes toBinary writes, on random batch responses", () => {
-    const next = random(479);
+    const next = seededRandom(479);
     for (const count of [0, 1, 2, 5, 50, 600]) {
       const res = randomBatch(next, count);
       // Buffer.equals: a deep toEqual of megabytes takes minutes on a loaded machine.
@@ -101,7 +91,7 @@ describe("encodeBatchResponse()", () => {
   });
 
   it("writes each result as toBinary writes it alone, an empty one and one with empty stats included", () => {
-    const next = random(12);
+    const next = seededRandom(12);
     const results = [
       create(InvokeExtensionResponseSchema),
       create(InvokeExtensionResponseSchema, { stats: {} }),
@@ -124,7 +114,7 @@ describe("encodeBatchResponse()", () => {
 
 describe("preEncoded()", () => {
   it("gives a message toBinary writes as exactly the bytes it was given, read back equal", () => {
-    const next = random(7);
+    const next = seededRandom(7);
     for (const count of [0, 1, 50]) {
       const res = randomBatch(next, count);
       const bytes = encodeBatchResponse(res);

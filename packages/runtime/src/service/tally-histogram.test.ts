@@ -1,5 +1,6 @@
 import { Histogram, Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
+import { seededRandom } from "../testing/seeded-random.js";
 import { createTallyHistogram } from "./tally-histogram.js";
 
 const config = (registry: Registry) => ({
@@ -10,24 +11,13 @@ const config = (registry: Registry) => ({
   registers: [registry],
 });
 
-/** A small deterministic random number generator (mulberry32), so a failure replays. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe("createTallyHistogram()", () => {
   it("serves the exposition prom-client's Histogram serves for the same observations, line by line", async () => {
     const theirs = new Registry();
     const ours = new Registry();
     const reference = new Histogram(config(theirs));
     const tally = createTallyHistogram(config(ours));
-    const next = random(12);
+    const next = seededRandom(12);
     const labelSets = [
       { tenant_id: "acme", outcome: "ok" },
       { tenant_id: "acme", outcome: "business_error" },

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { seededRandom } from "../../testing/seeded-random.js";
 import { isJsonBytes } from "./json-bytes.js";
 
 const encoder = new TextEncoder();
@@ -12,18 +13,6 @@ function parses(bytes: Uint8Array): boolean {
   } catch {
     return false;
   }
-}
-
-/** A deterministic generator (mulberry32), so a failure replays. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function value(r: () => number, depth: number): unknown {
@@ -88,7 +77,7 @@ function mutate(bytes: Uint8Array, r: () => number): Uint8Array {
 
 describe("isJsonBytes()", () => {
   it("accepts every JSON text JSON.stringify writes, spaced or not", () => {
-    const r = random(1);
+    const r = seededRandom(1);
     for (let n = 0; n < 2000; n++) {
       const v = value(r, 0);
       for (const text of [JSON.stringify(v), ` \n${JSON.stringify(v, null, 2)}\t\r `]) {
@@ -153,7 +142,7 @@ describe("isJsonBytes()", () => {
   });
 
   it("agrees with the strict decoder and JSON.parse on 40,000 mutated texts (a text with a byte order mark aside)", () => {
-    const r = random(7);
+    const r = seededRandom(7);
     let refused = 0;
     for (let n = 0; n < 40_000; n++) {
       const bytes = mutate(encoder.encode(JSON.stringify(value(r, 0))), r);
