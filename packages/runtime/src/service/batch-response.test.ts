@@ -4,7 +4,7 @@ import { create } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import type { InvocationResult } from "../engine/types.js";
 import type { BatchItem } from "./batch-dispatch.js";
-import { answerBatch } from "./batch-response.js";
+import { batchResponse, startedAt } from "./batch-response.js";
 
 const stats: InvocationResult["stats"] = {
   fuelUsed: 100,
@@ -22,7 +22,7 @@ const ok = (output: string): BatchItem => ({
 });
 const decoder = new TextDecoder();
 
-describe("answerBatch()", () => {
+describe("batchResponse()", () => {
   it("writes each output's own UTF-8 bytes, multi-byte text, an empty document and failures among them", () => {
     const outputs = ['{"net":1}', '{"label":"prix 12 €"}', "", '{"e":"😀"}', '"日本"', '"\uD800 lone"'];
     const items = [
@@ -30,7 +30,12 @@ describe("answerBatch()", () => {
       { error: new ExtensionError("resource_exhausted", "over", "fuel"), latencyMs: 0.1 },
       ok('{"last":true}'),
     ];
-    const { response } = answerBatch(items.length, items, undefined, { version: "2", sha256: "ef" });
+    const response = batchResponse({
+      count: items.length,
+      items,
+      refusal: undefined,
+      module: { version: "2", sha256: "ef" },
+    });
     const read = response.results.map((r) => decoder.decode(r.outputJson));
     // A lone surrogate goes out as U+FFFD, as TextEncoder writes it.
     const utf8 = (text: string) => decoder.decode(new TextEncoder().encode(text));
@@ -58,10 +63,11 @@ describe("answerBatch()", () => {
 
   it("answers every input with the refusal when the batch never ran", () => {
     const refusal = new ExtensionError("not_found", "no extension nope");
-    const { response, runs } = answerBatch(3, undefined, refusal, undefined);
+    const answer = { count: 3, items: undefined, refusal, module: undefined };
+    const response = batchResponse(answer);
     expect(response.results.map((r) => [r.outcome, r.errorCode])).toEqual(
       Array(3).fill([Outcome.TECHNICAL_ERROR, "not_found"]),
     );
-    expect(runs.map((r) => r.started)).toEqual([false, false, false]);
+    expect([0, 1, 2].map((i) => startedAt(answer, i))).toEqual([false, false, false]);
   });
 });

@@ -1,20 +1,75 @@
 import type { ExtensionError } from "@ameide-ext/contract";
-import { type InvokeExtensionBatchResponse, InvokeExtensionBatchResponseSchema } from "@ameide-ext/proto";
+import {
+  type InvokeExtensionBatchResponse,
+  InvokeExtensionBatchResponseSchema,
+  type InvokeExtensionResponse,
+} from "@ameide-ext/proto";
 import { create } from "@bufbuild/protobuf";
 import type { InvocationResult } from "../engine/types.js";
 import type { BatchItem } from "./batch-dispatch.js";
 import { type ResolvedModule, responseFromError, responseFromResult } from "./invocation-response.js";
 
-/** A batch's response, and each input's outcome, wall time and guest log for the recorder. */
+/**
+ * A batch, answered: each input's item, or the refusal of them all, and the
+ * module that ran them. What the response is read from: its objects for
+ * in-process and JSON callers (batchResponse), its binary encoding straight
+ * from the items (encode-batch-response.ts), the recorder's and the span's
+ * figures; none of them needs 500 response objects built first.
+ */
 export interface BatchAnswer {
-  response: InvokeExtensionBatchResponse;
-  runs: Array<{
-    outcome: InvocationResult["outcome"];
-    latencyMs: number;
-    logs: InvocationResult["logs"] | undefined;
-    /** False when the input never started (deadline passed, breaker open, the batch refused). */
-    started: boolean;
-  }>;
+  /** Inputs of the batch, answered or not. */
+  count: number;
+  /** One per input, in order; undefined when the batch never ran. */
+  items: readonly BatchItem[] | undefined;
+  /** What refused every input when the batch never ran (unknown extension, bad context, breaker open, module not loaded). */
+  refusal: ExtensionError | undefined;
+  /** The version and sha256 that ran every input; undefined when none was resolved. */
+  module: ResolvedModule | undefined;
+}
+
+/** The item of input `i`, when it has one (the batch ran). */
+const itemAt = (a: BatchAnswer, i: number): BatchItem | undefined => a.items?.[i];
+
+/** The result of input `i` when it ran to a result (ok, business error or technical error). */
+export function resultAt(a: BatchAnswer, i: number): InvocationResult | undefined {
+  return itemAt(a, i)?.result;
+}
+
+/** How input `i` ended: an input that never ran ended with a technical error. */
+export function outcomeAt(a: BatchAnswer, i: number): InvocationResult["outcome"] {
+  return resultAt(a, i)?.outcome ?? "technical_error";
+}
+
+/** The error that kept input `i` from running (its own, or the batch's refusal); undefined when it ran. */
+export function refusedAt(a: BatchAnswer, i: number): ExtensionError | undefined {
+  const item = itemAt(a, i);
+  return item?.result ? undefined : (item?.error ?? (a.refusal as ExtensionError));
+}
+
+/** Input `i`'s own wall time, in milliseconds (0 when the batch never ran). */
+export function latencyAt(a: BatchAnswer, i: number): number {
+  return itemAt(a, i)?.latencyMs ?? 0;
+}
+
+/** False when input `i` never started (deadline passed, breaker open, the batch refused). */
+export function startedAt(a: BatchAnswer, i: number): boolean {
+  const item = itemAt(a, i);
+  return item !== undefined && (item.result !== undefined || item.skipped !== true);
+}
+
+/** What a batch's results say of their module: nothing; the batch says it once for all (runtime.proto). */
+const THE_BATCH_S: ResolvedModule = Object.freeze({ version: "", sha256: "" });
+
+/** Input `i`'s answer as the response of one call would be, its version and sha256 left to the batch's. */
+export function responseAt(
+  a: BatchAnswer,
+  i: number,
+  encodeOutput?: (output: string) => Uint8Array,
+): InvokeExtensionResponse {
+  const result = resultAt(a, i);
+  return result
+    ? responseFromResult(result, THE_BATCH_S, encodeOutput)
+    : responseFromError(refusedAt(a, i) as ExtensionError, THE_BATCH_S);
 }
 
 const encoder = new TextEncoder();
@@ -41,47 +96,18 @@ function outputArena(items: readonly BatchItem[]): (output: string) => Uint8Arra
   };
 }
 
-/** What a batch's results say of their module: nothing; the batch says it once for all (runtime.proto). */
-const THE_BATCH_S: ResolvedModule = Object.freeze({ version: "", sha256: "" });
-
 /**
- * The response of a batch of `count` inputs: one InvokeExtensionResponse per
- * input, in order, read as a single call's, its resolved version and module
- * sha256 left empty for the batch's own. With `refusal` (the batch never
- * ran: unknown extension, bad context, breaker open, module not loaded),
- * every input carries it as its technical error.
+ * The response of a batch: one InvokeExtensionResponse per input, in order,
+ * read as a single call's, its resolved version and module sha256 left empty
+ * for the batch's own. A refused batch answers every input with the refusal
+ * as its technical error.
  */
-export function answerBatch(
-  count: number,
-  items: readonly BatchItem[] | undefined,
-  refusal: ExtensionError | undefined,
-  module: ResolvedModule | undefined,
-): BatchAnswer {
+export function batchResponse(a: BatchAnswer): InvokeExtensionBatchResponse {
   const response = create(InvokeExtensionBatchResponseSchema, {
-    resolvedVersion: module?.version ?? "",
-    moduleSha256: module?.sha256 ?? "",
+    resolvedVersion: a.module?.version ?? "",
+    moduleSha256: a.module?.sha256 ?? "",
   });
-  const runs: BatchAnswer["runs"] = new Array(count);
-  const encodeOutput = items ? outputArena(items) : undefined;
-  for (let i = 0; i < count; i++) {
-    const item = items?.[i];
-    if (item?.result) {
-      response.results.push(responseFromResult(item.result, THE_BATCH_S, encodeOutput));
-      runs[i] = {
-        outcome: item.result.outcome,
-        latencyMs: item.latencyMs,
-        logs: item.result.logs,
-        started: true,
-      };
-    } else {
-      response.results.push(responseFromError((item?.error ?? refusal) as ExtensionError, THE_BATCH_S));
-      runs[i] = {
-        outcome: "technical_error",
-        latencyMs: item?.latencyMs ?? 0,
-        logs: undefined,
-        started: item !== undefined && item.skipped !== true,
-      };
-    }
-  }
-  return { response, runs };
+  const encodeOutput = a.items ? outputArena(a.items) : undefined;
+  for (let i = 0; i < a.count; i++) response.results.push(responseAt(a, i, encodeOutput));
+  return response;
 }

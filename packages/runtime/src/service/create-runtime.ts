@@ -19,7 +19,7 @@ import { setUpRecordings } from "../recording/runtime-recordings.js";
 import type { ModuleStore } from "../store/module-store.js";
 import type { RecordingStore } from "../store/recording-store.js";
 import type { BatchItem } from "./batch-dispatch.js";
-import { answerBatch } from "./batch-response.js";
+import { type BatchAnswer, batchResponse } from "./batch-response.js";
 import { checkBatchSize } from "./batch-size.js";
 import { checkCatalogMemory } from "./check-catalog-memory.js";
 import { consumerRefOf } from "./consumer-ref.js";
@@ -109,6 +109,16 @@ export interface Runtime {
     request: InvokeExtensionBatchRequest,
     options?: InvokeCallOptions,
   ): Promise<InvokeExtensionBatchResponse>;
+  /**
+   * Runs one InvokeExtensionBatch as {@link invokeExtensionBatch} does, and
+   * resolves with its answer before it becomes a response object: for a
+   * server that writes the binary encoding straight from it
+   * (encodeBatchAnswer), as this package's routes do.
+   */
+  answerExtensionBatch(
+    request: InvokeExtensionBatchRequest,
+    options?: InvokeCallOptions,
+  ): Promise<BatchAnswer>;
   /** The catalog in force. */
   readonly catalog: Catalog;
   /**
@@ -309,6 +319,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       return response;
     },
     async invokeExtensionBatch(req, callOptions = {}) {
+      return batchResponse(await runtime.answerExtensionBatch(req, callOptions));
+    },
+    async answerExtensionBatch(req, callOptions = {}) {
       refuseWhileDraining();
       checkBatchSize(req.inputsJson, settings.batch);
       const started = performance.now();
@@ -330,20 +343,22 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         metrics.inflight(-1);
         if (inflight === 0) drained?.();
       }
-      const module = entry && moduleOf(entry);
-      const answer = answerBatch(req.inputsJson.length, items, refusal, module);
+      const answer: BatchAnswer = {
+        count: req.inputsJson.length,
+        items,
+        refusal,
+        module: entry && moduleOf(entry),
+      };
       const latencyMs = performance.now() - started;
-      if (traced) endBatchSpan(traced.span, entry, answer.response.results, answer.runs, refusal, latencyMs);
+      if (traced) endBatchSpan(traced.span, entry, answer, latencyMs);
       recorder.recordBatch({
         req,
         entry,
-        results: answer.response.results,
-        runs: answer.runs,
-        refusal,
+        answer,
         latencyMs,
-        ran: ctx && items && { ctx, inputs: req.inputsJson, items },
+        ran: ctx && items && { ctx, inputs: req.inputsJson },
       });
-      return answer.response;
+      return answer;
     },
     preload() {
       return Promise.all([warmPool(), preload()]).then(() => {

@@ -1,114 +1,123 @@
-import {
-  type InvokeExtensionBatchResponse,
-  InvokeExtensionBatchResponseSchema,
-  type InvokeExtensionResponse,
-  InvokeExtensionResponseSchema,
-  LogLevel,
-  Outcome,
-} from "@ameide-ext/proto";
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { ExtensionError, type LogLevel } from "@ameide-ext/contract";
+import { InvokeExtensionBatchResponseSchema, InvokeExtensionResponseSchema } from "@ameide-ext/proto";
+import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
+import type { InvocationResult } from "../engine/types.js";
 import { seededRandom } from "../testing/seeded-random.js";
-import { encodeBatchResponse, preEncoded } from "./encode-batch-response.js";
+import type { BatchItem } from "./batch-dispatch.js";
+import { type BatchAnswer, batchResponse } from "./batch-response.js";
+import { encodeBatchAnswer, preEncoded } from "./encode-batch-response.js";
 
-const encoder = new TextEncoder();
-
-/** A random response: fields empty or set, ASCII and multi-byte text, uint64s small, huge and at the varint edges. */
-function randomResponse(next: () => number): InvokeExtensionResponse {
+/** A random run's result: each outcome, text ASCII and multi-byte, stats small, huge and at the varint edges. */
+function randomResult(next: () => number): InvocationResult {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)] as T;
   const text = () =>
-    pick(["", "a", "x".repeat(130), "prix: 12 €", "日本語のログ", "😀 emoji", "r".repeat(20_000)]);
-  const u64 = () =>
     pick([
-      0n,
-      1n,
-      127n,
-      128n,
-      16_383n,
-      16_384n,
-      2n ** 32n,
-      2n ** 53n - 1n,
-      2n ** 53n,
-      2n ** 63n,
-      2n ** 64n - 1n,
+      "",
+      "a",
+      "x".repeat(130),
+      "prix: 12 €",
+      "日本語のログ",
+      "😀 emoji",
+      "\uD800 lone",
+      "r".repeat(20_000),
     ]);
-  const stats =
-    next() < 0.1
-      ? undefined
-      : {
-          fuelUsed: u64(),
-          fuelLimit: u64(),
-          peakMemoryBytes: u64(),
-          memoryLimitBytes: u64(),
-          durationUs: u64(),
-          outputBytes: u64(),
-          hostCalls: pick([0, 1, 127, 128, 2 ** 31, 2 ** 32 - 1]),
-        };
-  return create(InvokeExtensionResponseSchema, {
-    outputJson: encoder.encode(pick(["", '{"net":1}', text()])),
-    errorCode: text(),
-    errorMsg: text(),
-    outcome: pick([
-      Outcome.UNSPECIFIED,
-      Outcome.OK,
-      Outcome.BUSINESS_ERROR,
-      Outcome.TECHNICAL_ERROR,
-      -1 as Outcome,
-    ]),
-    errorReason: text(),
-    resolvedVersion: pick(["", "3", "10"]),
+  const n = () => pick([0, 1, 127, 128, 16_383, 16_384, 2 ** 31, 2 ** 32, 2 ** 53 - 1]);
+  const stats = {
+    fuelUsed: n(),
+    fuelLimit: n(),
+    peakMemoryBytes: n(),
+    memoryLimitBytes: n(),
+    durationUs: pick([0, 0.4, 0.5, 2.49, 127.5, n()]),
+    outputBytes: n(),
+    outputLimitBytes: n(),
+    hostCalls: pick([0, 1, 127, 128, 2 ** 31, 2 ** 32 - 1]),
+  };
+  const logs = Array.from({ length: pick([0, 0, 1, 3]) }, () => ({
+    level: pick(["debug", "info", "warn", "error", "loud"] as LogLevel[]),
+    message: text(),
+  }));
+  const outcome = pick(["ok", "business_error", "technical_error"] as const);
+  if (outcome === "ok") {
+    const output = pick([undefined, "", '{"net":1}', JSON.stringify(text())]);
+    return output === undefined ? { outcome, stats, logs } : { outcome, output, stats, logs };
+  }
+  if (outcome === "business_error") {
+    const details = pick([undefined, { field: "qty" }, null, "€", [1, 2]]);
+    const businessError =
+      details === undefined ? { code: text(), message: text() } : { code: text(), message: text(), details };
+    return { outcome, businessError, stats, logs };
+  }
+  const reason = pick([undefined, "fuel", "trap"] as const);
+  return {
+    outcome,
+    error: { code: pick(["resource_exhausted", "internal"] as const), message: text(), reason },
     stats,
-    logs: Array.from({ length: pick([0, 0, 1, 3]) }, () => ({
-      level: pick([LogLevel.UNSPECIFIED, LogLevel.INFO, LogLevel.ERROR, -5 as LogLevel]),
-      message: text(),
-    })),
-    errorDetailsJson: encoder.encode(pick(["", '{"field":"qty"}'])),
-    moduleSha256: pick(["", "ab".repeat(32)]),
-  });
+    logs,
+  };
 }
 
-/** A random batch response of `count` results, its version and sha256 set or not. */
-function randomBatch(next: () => number, count: number): InvokeExtensionBatchResponse {
-  return create(InvokeExtensionBatchResponseSchema, {
-    results: Array.from({ length: count }, () => randomResponse(next)),
-    resolvedVersion: next() < 0.5 ? "" : "12",
-    moduleSha256: next() < 0.5 ? "" : "cd".repeat(32),
+/** A random batch answer of `count` inputs: ran, refused or skipped each; or refused as a whole. */
+function randomAnswer(next: () => number, count: number): BatchAnswer {
+  const module = next() < 0.3 ? undefined : { version: next() < 0.5 ? "" : "12", sha256: "cd".repeat(32) };
+  if (next() < 0.1)
+    return { count, items: undefined, refusal: new ExtensionError("not_found", "no extension nope"), module };
+  const items: BatchItem[] = Array.from({ length: count }, () => {
+    const r = next();
+    if (r < 0.8) return { result: randomResult(next), latencyMs: next() };
+    const error = new ExtensionError(
+      "deadline_exceeded",
+      "the batch's deadline passed",
+      r < 0.9 ? "timeout" : undefined,
+    );
+    return { error, latencyMs: next(), skipped: r < 0.9 };
   });
+  return { count, items, refusal: undefined, module };
 }
 
-describe("encodeBatchResponse()", () => {
-  it("writes the bytes toBinary writes, on random batch responses", () => {
+describe("encodeBatchAnswer()", () => {
+  it("writes the bytes toBinary writes for the answer's response, on random batches", () => {
     const next = seededRandom(479);
-    for (const count of [0, 1, 2, 5, 50, 600]) {
-      const res = randomBatch(next, count);
+    for (const count of [0, 1, 2, 5, 50, 600, 1, 3, 40]) {
+      const answer = randomAnswer(next, count);
       // Buffer.equals: a deep toEqual of megabytes takes minutes on a loaded machine.
-      const ours = Buffer.from(encodeBatchResponse(res));
-      const theirs = Buffer.from(toBinary(InvokeExtensionBatchResponseSchema, res));
+      const ours = Buffer.from(encodeBatchAnswer(answer));
+      const theirs = Buffer.from(toBinary(InvokeExtensionBatchResponseSchema, batchResponse(answer)));
       expect(ours.equals(theirs), `${count} results: ${ours.length} bytes, toBinary ${theirs.length}`).toBe(
         true,
       );
     }
   });
 
-  it("writes each result as toBinary writes it alone, an empty one and one with empty stats included", () => {
+  it("writes each input as toBinary writes its response alone, a refused one with its empty stats", () => {
     const next = seededRandom(12);
-    const results = [
-      create(InvokeExtensionResponseSchema),
-      create(InvokeExtensionResponseSchema, { stats: {} }),
-      ...Array.from({ length: 200 }, () => randomResponse(next)),
-    ];
-    for (const r of results) {
-      const one = encodeBatchResponse(create(InvokeExtensionBatchResponseSchema, { results: [r] }));
-      const theirs = toBinary(InvokeExtensionResponseSchema, r);
+    for (let k = 0; k < 300; k++) {
+      const answer = randomAnswer(next, 1);
+      const one = encodeBatchAnswer({ ...answer, module: undefined });
+      const theirs = toBinary(InvokeExtensionResponseSchema, batchResponse(answer).results[0] as never);
       expect(Buffer.from(one.subarray(one.length - theirs.length)).equals(theirs)).toBe(true);
     }
-    const [empty, emptyStats] = results;
-    expect([
-      ...encodeBatchResponse(create(InvokeExtensionBatchResponseSchema, { results: [empty as never] })),
-    ]).toEqual([0x0a, 0]);
-    expect([
-      ...encodeBatchResponse(create(InvokeExtensionBatchResponseSchema, { results: [emptyStats as never] })),
-    ]).toEqual([0x0a, 2, 0x3a, 0]);
+    const refused: BatchAnswer = {
+      count: 1,
+      items: undefined,
+      refusal: new ExtensionError("not_found", "x"),
+      module: undefined,
+    };
+    // Field 1 (length 16): code "not_found", message "x", outcome 3, stats present and empty.
+    expect([...encodeBatchAnswer(refused)]).toEqual([
+      0x0a,
+      18,
+      0x12,
+      9,
+      ...new TextEncoder().encode("not_found"),
+      0x1a,
+      1,
+      0x78,
+      0x20,
+      3,
+      0x3a,
+      0,
+    ]);
   });
 });
 
@@ -116,11 +125,13 @@ describe("preEncoded()", () => {
   it("gives a message toBinary writes as exactly the bytes it was given, read back equal", () => {
     const next = seededRandom(7);
     for (const count of [0, 1, 50]) {
-      const res = randomBatch(next, count);
-      const bytes = encodeBatchResponse(res);
+      const answer = randomAnswer(next, count);
+      const bytes = encodeBatchAnswer(answer);
       const wire = toBinary(InvokeExtensionBatchResponseSchema, preEncoded(bytes));
       expect(Buffer.from(wire).equals(bytes)).toBe(true);
-      expect(fromBinary(InvokeExtensionBatchResponseSchema, wire)).toEqual(res);
+      // Read back as toBinary's own bytes read back (a lone surrogate comes back as U+FFFD either way).
+      const schema = InvokeExtensionBatchResponseSchema;
+      expect(fromBinary(schema, wire)).toEqual(fromBinary(schema, toBinary(schema, batchResponse(answer))));
     }
   });
 });

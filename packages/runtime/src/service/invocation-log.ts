@@ -1,10 +1,7 @@
-import {
-  type InvokeExtensionRequest,
-  type InvokeExtensionResponse,
-  Outcome as WireOutcome,
-} from "@ameide-ext/proto";
+import type { InvokeExtensionRequest, InvokeExtensionResponse } from "@ameide-ext/proto";
 import type { CatalogEntry } from "../catalog/parse-catalog.js";
 import type { GuestLogLine, Outcome } from "../engine/types.js";
+import { type BatchAnswer, outcomeAt, resultAt, startedAt } from "./batch-response.js";
 import { hookKind } from "./hook-kind.js";
 
 /** What a log line reads of the request: InvokeExtensionRequest's, or an InvokeExtensionBatchRequest's for one of its inputs. */
@@ -120,24 +117,23 @@ export interface BatchLogLine {
   error_reason: string;
 }
 
-/** Builds the summary line of one batch from its request, what it resolved to, and its answers. */
+/** Builds the summary line of one batch from its request, what it resolved to, and its answer. */
 export function batchLogLine(
   req: InvocationRequestFields,
   entry: CatalogEntry | undefined,
-  results: readonly InvokeExtensionResponse[],
-  runs: ReadonlyArray<{ started: boolean }>,
-  refusal: { code: string; reason?: string | undefined } | undefined,
+  answer: BatchAnswer,
   latencyMs: number,
 ): BatchLogLine {
   const c = req.ctx;
   const counts = { ok: 0, business_error: 0, technical_error: 0 };
   let fuel = 0;
-  for (const r of results) {
-    fuel += Number(r.stats?.fuelUsed ?? 0n);
-    if (r.outcome === WireOutcome.OK) counts.ok++;
-    else if (r.outcome === WireOutcome.BUSINESS_ERROR) counts.business_error++;
-    else counts.technical_error++;
+  let notStarted = 0;
+  for (let i = 0; i < answer.count; i++) {
+    counts[outcomeAt(answer, i)]++;
+    fuel += resultAt(answer, i)?.stats.fuelUsed ?? 0;
+    if (!startedAt(answer, i)) notStarted++;
   }
+  const refusal = answer.refusal;
   return {
     event: "invocation_batch",
     tenant_id: c?.tenantId ?? "",
@@ -150,9 +146,9 @@ export function batchLogLine(
     requested_version: req.version,
     consumer_ref: req.consumerRef,
     kind: entry ? hookKind(entry.kind) : "",
-    inputs: results.length,
+    inputs: answer.count,
     ...counts,
-    not_started: runs.filter((r) => !r.started).length,
+    not_started: notStarted,
     latency_ms: Math.round(latencyMs * 1000) / 1000,
     fuel_used: fuel,
     error_code: refusal?.code ?? "",

@@ -3,8 +3,15 @@ import type { Logger } from "pino";
 import type { CatalogEntry } from "../catalog/parse-catalog.js";
 import type { ExecutionContext, InvocationResult } from "../engine/types.js";
 import type { InvocationRecordings } from "../recording/invocation-recordings.js";
-import type { BatchItem } from "./batch-dispatch.js";
-import type { BatchAnswer } from "./batch-response.js";
+import {
+  type BatchAnswer,
+  latencyAt,
+  outcomeAt,
+  refusedAt,
+  responseAt,
+  resultAt,
+  startedAt,
+} from "./batch-response.js";
 import { batchLogLine, type InvocationRequestFields, invocationLogLine } from "./invocation-log.js";
 import {
   type ExtensionLabels,
@@ -33,15 +40,11 @@ export interface FinishedInvocation {
 export interface FinishedBatch {
   req: InvocationRequestFields;
   entry: CatalogEntry | undefined;
-  /** The answers, one per input, in order. */
-  results: readonly InvokeExtensionResponse[];
-  /** Each input's own outcome, wall time and guest log, in order. */
-  runs: BatchAnswer["runs"];
-  /** What refused every input, when the batch never ran. */
-  refusal: { code: string; reason?: string | undefined } | undefined;
+  /** Its answer: each input's item, or the refusal of them all. */
+  answer: BatchAnswer;
   latencyMs: number;
-  /** Set when it ran: the batch's context, its inputs and their items, for each input's recording. */
-  ran?: { ctx: ExecutionContext; inputs: readonly Uint8Array[]; items: readonly BatchItem[] } | undefined;
+  /** Set when it ran: the batch's context and its inputs, for each input's recording. */
+  ran?: { ctx: ExecutionContext; inputs: readonly Uint8Array[] } | undefined;
 }
 
 /** Records finished invocations in the metrics and the log, in batches, off the responses' latency. */
@@ -117,6 +120,7 @@ export function createInvocationRecorder(options: {
    */
   const writeInputs = (b: FinishedBatch, from: number, to: number) => {
     const labels = b.entry ? extensionLabels(b.entry) : UNRESOLVED_LABELS;
+    const a = b.answer;
     const quiet: Array<{
       outcome: "ok" | "business_error";
       seconds: number;
@@ -124,24 +128,34 @@ export function createInvocationRecorder(options: {
       memoryBytes: number;
     }> = [];
     for (let i = from; i < to; i++) {
-      const response = b.results[i] as InvokeExtensionResponse;
-      const run = b.runs[i];
-      const outcome = run?.outcome ?? "technical_error";
-      offerInput(b, i, response, outcome);
-      if (outcome !== "technical_error") {
+      const result = resultAt(a, i);
+      const outcome = outcomeAt(a, i);
+      const latencyMs = latencyAt(a, i);
+      if (result) offerInput(b, i, outcome);
+      if (result && outcome !== "technical_error") {
         quiet.push({
           outcome,
-          seconds: (run?.latencyMs ?? 0) / 1000,
-          fuel: Number(response.stats?.fuelUsed ?? 0n),
-          memoryBytes: Number(response.stats?.peakMemoryBytes ?? 0n),
+          seconds: latencyMs / 1000,
+          fuel: result.stats.fuelUsed,
+          memoryBytes: result.stats.peakMemoryBytes,
         });
         continue;
       }
-      const latencyMs = run?.latencyMs ?? 0;
-      if (run?.started)
-        write({ req: b.req, entry: b.entry, response, outcome, latencyMs, logs: run.logs, batchIndex: i });
-      else
-        metrics.invocation(labels, outcome, response.errorCode, response.errorReason, latencyMs / 1000, 0, 0);
+      if (startedAt(a, i)) {
+        const response = responseAt(a, i);
+        write({
+          req: b.req,
+          entry: b.entry,
+          response,
+          outcome,
+          latencyMs,
+          logs: result?.logs,
+          batchIndex: i,
+        });
+      } else {
+        const err = refusedAt(a, i);
+        metrics.invocation(labels, outcome, err?.code ?? "", err?.reason ?? "", latencyMs / 1000, 0, 0);
+      }
     }
     if (quiet.length > 0) metrics.invocationsOfBatch(labels, quiet);
   };
@@ -149,28 +163,23 @@ export function createInvocationRecorder(options: {
    * Hands an input that ran to the recordings, as a single call's (they keep its errors and sample the
    * rest): the sample drawn first, so an input it leaves out costs no object.
    */
-  const offerInput = (
-    b: FinishedBatch,
-    i: number,
-    response: InvokeExtensionResponse,
-    outcome: InvocationResult["outcome"],
-  ) => {
+  const offerInput = (b: FinishedBatch, i: number, outcome: InvocationResult["outcome"]) => {
     const { recordings } = options;
-    const item = b.ran?.items[i];
-    if (!recordings || !b.ran || !item?.result) return;
-    const input = b.ran.inputs[i];
-    if (input === undefined || !recordings.sampled(b.entry, outcome)) return;
+    const item = b.answer.items?.[i];
+    const input = b.ran?.inputs[i];
+    if (!recordings || !b.ran || !item?.result || input === undefined) return;
+    if (!recordings.sampled(b.entry, outcome)) return;
     recordings.keep({
       entry: b.entry,
       req: b.req,
       ran: { ctx: item.ctx ?? b.ran.ctx, input },
-      response,
+      response: responseAt(b.answer, i),
       outcome,
       latencyMs: item.latencyMs,
     });
   };
   const writeSummary = (b: FinishedBatch) => {
-    const line = batchLogLine(b.req, b.entry, b.results, b.runs, b.refusal, b.latencyMs);
+    const line = batchLogLine(b.req, b.entry, b.answer, b.latencyMs);
     const level = line.technical_error > 0 ? "warn" : "info";
     if (logger.isLevelEnabled(level)) logger[level](line, "invocation batch");
   };
@@ -206,8 +215,9 @@ export function createInvocationRecorder(options: {
     },
     recordBatch(b) {
       // In slices of BATCH_SLICE inputs, so a turn of the recorder can stop between them.
-      for (let i = 0; i < b.results.length; i += BATCH_SLICE)
-        queued.push(() => writeInputs(b, i, Math.min(b.results.length, i + BATCH_SLICE)));
+      const count = b.answer.count;
+      for (let i = 0; i < count; i += BATCH_SLICE)
+        queued.push(() => writeInputs(b, i, Math.min(count, i + BATCH_SLICE)));
       queued.push(() => writeSummary(b));
       schedule();
     },

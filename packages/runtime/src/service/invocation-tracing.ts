@@ -14,6 +14,7 @@ import {
 } from "@opentelemetry/api";
 import type { CatalogEntry } from "../catalog/parse-catalog.js";
 import type { InvocationResult } from "../engine/types.js";
+import { type BatchAnswer, outcomeAt, resultAt } from "./batch-response.js";
 import type { InvocationRequestFields } from "./invocation-log.js";
 
 /** The names of the runtime's spans (docs/runtime-service.md, "Traces"). */
@@ -120,22 +121,22 @@ export function endInvocationSpan(
 export function endBatchSpan(
   span: Span,
   entry: CatalogEntry | undefined,
-  results: readonly InvokeExtensionResponse[],
-  outcomes: readonly { outcome: InvocationResult["outcome"] }[],
-  refusal: { code: string; reason?: string | undefined } | undefined,
+  answer: BatchAnswer,
   latencyMs: number,
 ): void {
   const counts = { ok: 0, business_error: 0, technical_error: 0 };
   let fuel = 0;
   let outputBytes = 0;
   let peakMemory = 0;
-  for (let i = 0; i < results.length; i++) {
-    counts[outcomes[i]?.outcome ?? "technical_error"]++;
-    const s = results[i]?.stats;
-    fuel += Number(s?.fuelUsed ?? 0n);
-    outputBytes += Number(s?.outputBytes ?? 0n);
-    peakMemory = Math.max(peakMemory, Number(s?.peakMemoryBytes ?? 0n));
+  for (let i = 0; i < answer.count; i++) {
+    counts[outcomeAt(answer, i)]++;
+    const s = resultAt(answer, i)?.stats;
+    if (!s) continue;
+    fuel += s.fuelUsed;
+    outputBytes += s.outputBytes;
+    peakMemory = Math.max(peakMemory, s.peakMemoryBytes);
   }
+  const refusal = answer.refusal;
   const outcome = refusal
     ? outcomeAttributes(span, "technical_error", refusal.code, refusal.reason ?? "")
     : {
@@ -150,7 +151,7 @@ export function endBatchSpan(
     ...entryAttributes(entry),
     ...outcome,
     "ameide.latency_ms": latencyMs,
-    "ameide.batch.size": results.length,
+    "ameide.batch.size": answer.count,
     "ameide.batch.ok": counts.ok,
     "ameide.batch.business_error": counts.business_error,
     "ameide.batch.technical_error": counts.technical_error,
