@@ -79,6 +79,20 @@ describe("invokeMany through a runtime service", () => {
       "input_size",
     ]);
     for (const x of r.results) expect(x.resolvedVersion).toBe("1");
+    // Each answer's stats, from the batch's columns: the lines that ran used fuel under their budget; the
+    // one over the input limit never ran.
+    const ran = (x: (typeof r.results)[number]) => [
+      x.stats.fuelUsed > 0,
+      x.stats.fuelLimit > x.stats.fuelUsed,
+    ];
+    expect(r.results.map(ran)).toEqual([
+      [true, true],
+      [true, true],
+      [false, false],
+      [true, true],
+      [true, true],
+    ]);
+    expect(first?.stats.memoryLimitBytes).toBeGreaterThan(0);
   });
 
   it("answers the same in-process as over the network", async () => {

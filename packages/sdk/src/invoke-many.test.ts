@@ -1,5 +1,6 @@
 import { ExtensionError } from "@ameide-ext/contract";
 import {
+  BatchStatsSchema,
   type InvokeExtensionBatchRequest,
   type InvokeExtensionBatchResponse,
   InvokeExtensionBatchResponseSchema,
@@ -92,6 +93,52 @@ describe("RuntimeClient.invokeMany()", () => {
     ]);
     expect(third?.resolvedVersion).toBe("4");
     expect(first?.stats.fuelUsed).toBe(10);
+  });
+
+  it("reads each result's stats from the batch's columns, a list left empty as 0 for every answer", async () => {
+    const rt = runtimeDouble((req) => {
+      const res = answer(req, ["ok", "fail", "unavailable/overloaded"]);
+      for (const r of res.results) r.stats = undefined;
+      res.stats = create(BatchStatsSchema, {
+        fuelUsed: [120, 95, 0],
+        fuelLimit: [6e10, 6e10, 0],
+        durationUs: [3, 2, 0],
+        outputBytes: [2, 30, 0],
+      });
+      return res;
+    });
+    const r = await createInProcessClient(rt).invokeMany("price-line", [{}, {}, {}], ctx);
+    expect(r.results.map((x) => x.stats)).toEqual([
+      {
+        fuelUsed: 120,
+        fuelLimit: 6e10,
+        peakMemoryBytes: 0,
+        memoryLimitBytes: 0,
+        durationUs: 3,
+        outputBytes: 2,
+        hostCalls: 0,
+      },
+      {
+        fuelUsed: 95,
+        fuelLimit: 6e10,
+        peakMemoryBytes: 0,
+        memoryLimitBytes: 0,
+        durationUs: 2,
+        outputBytes: 30,
+        hostCalls: 0,
+      },
+      {
+        fuelUsed: 0,
+        fuelLimit: 0,
+        peakMemoryBytes: 0,
+        memoryLimitBytes: 0,
+        durationUs: 0,
+        outputBytes: 0,
+        hostCalls: 0,
+      },
+    ]);
+    const third = r.results[2];
+    expect(third?.outcome === "technical_error" && third.error.details?.stats).toEqual(third?.stats);
   });
 
   it("fills each result's resolved version and module sha256 from the batch's when the runtime leaves them empty", async () => {

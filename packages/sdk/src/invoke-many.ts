@@ -66,9 +66,12 @@ export function batchRequest(
 /**
  * Reads an InvokeExtensionBatchResponse: each answer as {@link readOutcome}
  * reads it (a technical error as a value), its resolved version and module
- * sha256 the batch's when the runtime left them empty (it does, to keep the
- * answer small: runtime.proto). Throws `internal` when the runtime answered a
- * number of results other than the inputs sent.
+ * sha256 the batch's when the runtime left them empty, and its stats entry i
+ * of each list of the batch's BatchStats (a list left empty is 0 for every
+ * answer): the runtime keeps them out of each result, to keep the answer
+ * small and quick to decode (runtime.proto). An answer that carries stats of
+ * its own (an older runtime) keeps them. Throws `internal` when the runtime
+ * answered a number of results other than the inputs sent.
  */
 export function readBatchResponse<O>(res: InvokeExtensionBatchResponse, sent: number): InvokeManyResult<O> {
   if (res.results.length !== sent)
@@ -77,14 +80,25 @@ export function readBatchResponse<O>(res: InvokeExtensionBatchResponse, sent: nu
       `the runtime answered ${res.results.length} results for ${sent} inputs`,
       "invalid_output",
     );
+  const columns = res.stats;
+  const at = (list: readonly number[] | undefined, i: number) => list?.[i] ?? 0;
   return {
     resolvedVersion: res.resolvedVersion,
     moduleSha256: res.moduleSha256,
-    results: res.results.map((r) => {
+    results: res.results.map((r, i) => {
       // The decoded response is ours: filling it in costs no copy.
       if (r.resolvedVersion === "") r.resolvedVersion = res.resolvedVersion;
       if (r.moduleSha256 === "") r.moduleSha256 = res.moduleSha256;
-      return readOutcome<O>(r);
+      if (r.stats !== undefined || columns === undefined) return readOutcome<O>(r);
+      return readOutcome<O>(r, {
+        fuelUsed: at(columns.fuelUsed, i),
+        fuelLimit: at(columns.fuelLimit, i),
+        peakMemoryBytes: at(columns.peakMemoryBytes, i),
+        memoryLimitBytes: at(columns.memoryLimitBytes, i),
+        durationUs: at(columns.durationUs, i),
+        outputBytes: at(columns.outputBytes, i),
+        hostCalls: at(columns.hostCalls, i),
+      });
     }),
   };
 }

@@ -93,6 +93,20 @@ function parseJson(bytes: Uint8Array, what: string): unknown {
   }
 }
 
+/** A response's own stats, as numbers (zeros when it has none). */
+function statsOf(res: InvokeExtensionResponse): InvokeStats {
+  const s = res.stats;
+  return {
+    fuelUsed: Number(s?.fuelUsed ?? 0n),
+    fuelLimit: Number(s?.fuelLimit ?? 0n),
+    peakMemoryBytes: Number(s?.peakMemoryBytes ?? 0n),
+    memoryLimitBytes: Number(s?.memoryLimitBytes ?? 0n),
+    durationUs: Number(s?.durationUs ?? 0n),
+    outputBytes: Number(s?.outputBytes ?? 0n),
+    hostCalls: s?.hostCalls ?? 0,
+  };
+}
+
 /**
  * Reads an InvokeExtensionResponse the same way whatever carried it (Connect,
  * gRPC, gRPC-Web or in-process): an ok or business-error result, or a thrown
@@ -108,22 +122,17 @@ export function readResponse<O>(res: InvokeExtensionResponse): InvokeResult<O> {
 /**
  * Reads an InvokeExtensionResponse as {@link readResponse} does, but returns
  * a technical error as a {@link TechnicalErrorResult} instead of throwing it:
- * the reading of each answer of a batch.
+ * the reading of each answer of a batch, whose stats the batch carries
+ * (`stats`, see readBatchResponse).
  */
-export function readOutcome<O>(res: InvokeExtensionResponse): BatchResult<O> {
-  const s = res.stats;
+export function readOutcome<O>(
+  res: InvokeExtensionResponse,
+  stats: InvokeStats = statsOf(res),
+): BatchResult<O> {
   const base: ResultBase = {
     resolvedVersion: res.resolvedVersion,
     moduleSha256: res.moduleSha256,
-    stats: {
-      fuelUsed: Number(s?.fuelUsed ?? 0n),
-      fuelLimit: Number(s?.fuelLimit ?? 0n),
-      peakMemoryBytes: Number(s?.peakMemoryBytes ?? 0n),
-      memoryLimitBytes: Number(s?.memoryLimitBytes ?? 0n),
-      durationUs: Number(s?.durationUs ?? 0n),
-      outputBytes: Number(s?.outputBytes ?? 0n),
-      hostCalls: s?.hostCalls ?? 0,
-    },
+    stats,
     logs: res.logs.map((l) => ({ level: LEVELS[l.level] ?? "unspecified", message: l.message })),
   };
   if (res.outcome === Outcome.OK)

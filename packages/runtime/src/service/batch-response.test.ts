@@ -1,5 +1,5 @@
 import { ExtensionError } from "@ameide-ext/contract";
-import { InvokeExtensionResponseSchema, Outcome } from "@ameide-ext/proto";
+import { BatchStatsSchema, InvokeExtensionResponseSchema, Outcome } from "@ameide-ext/proto";
 import { create } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import type { InvocationResult } from "../engine/types.js";
@@ -45,18 +45,23 @@ describe("batchResponse()", () => {
     for (const [i, r] of response.results.entries())
       expect(r.outputJson.length).toBe(new TextEncoder().encode(read[i]).length);
     expect(response.results[6]?.outcome).toBe(Outcome.TECHNICAL_ERROR);
+    // Its stats are the batch's, column by column: the failure's are 0, host calls 0 for every input.
     expect(response.results[1]).toStrictEqual(
       create(InvokeExtensionResponseSchema, {
         outcome: Outcome.OK,
         outputJson: new TextEncoder().encode('{"label":"prix 12 €"}'),
-        stats: {
-          fuelUsed: 100n,
-          fuelLimit: 1_000n,
-          peakMemoryBytes: 65_536n,
-          memoryLimitBytes: 1_048_576n,
-          durationUs: 4n,
-          outputBytes: 2n,
-        },
+      }),
+    );
+    const column = (v: number) => [...Array(6).fill(v), 0, v];
+    expect(response.stats).toStrictEqual(
+      create(BatchStatsSchema, {
+        fuelUsed: column(100),
+        fuelLimit: column(1_000),
+        peakMemoryBytes: column(65_536),
+        memoryLimitBytes: column(1_048_576),
+        durationUs: column(4),
+        outputBytes: column(2),
+        hostCalls: [],
       }),
     );
   });

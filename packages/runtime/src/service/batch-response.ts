@@ -60,16 +60,49 @@ export function startedAt(a: BatchAnswer, i: number): boolean {
 /** What a batch's results say of their module: nothing; the batch says it once for all (runtime.proto). */
 const THE_BATCH_S: ResolvedModule = Object.freeze({ version: "", sha256: "" });
 
-/** Input `i`'s answer as the response of one call would be, its version and sha256 left to the batch's. */
+/**
+ * Input `i`'s answer as the response of one call would be, its version and
+ * sha256 left to the batch's; with `withStats` false (a result of the
+ * batch's response), its stats too (the batch carries them, see statColumn).
+ */
 export function responseAt(
   a: BatchAnswer,
   i: number,
   encodeOutput?: (output: string) => Uint8Array,
+  withStats = true,
 ): InvokeExtensionResponse {
   const result = resultAt(a, i);
   return result
-    ? responseFromResult(result, THE_BATCH_S, encodeOutput)
-    : responseFromError(refusedAt(a, i) as ExtensionError, THE_BATCH_S);
+    ? responseFromResult(result, THE_BATCH_S, encodeOutput, withStats)
+    : responseFromError(refusedAt(a, i) as ExtensionError, THE_BATCH_S, withStats);
+}
+
+/** The fields of BatchStats (runtime.proto): each InvocationStats field, its number, and how to read it from a run's stats. */
+export const STAT_COLUMNS = [
+  { name: "fuelUsed", field: 1, of: (s: InvocationResult["stats"]) => s.fuelUsed },
+  { name: "fuelLimit", field: 2, of: (s: InvocationResult["stats"]) => s.fuelLimit },
+  { name: "peakMemoryBytes", field: 3, of: (s: InvocationResult["stats"]) => s.peakMemoryBytes },
+  { name: "memoryLimitBytes", field: 4, of: (s: InvocationResult["stats"]) => s.memoryLimitBytes },
+  // Whole microseconds, as InvocationStats.duration_us.
+  { name: "durationUs", field: 5, of: (s: InvocationResult["stats"]) => Math.round(s.durationUs) },
+  { name: "outputBytes", field: 6, of: (s: InvocationResult["stats"]) => s.outputBytes },
+  { name: "hostCalls", field: 7, of: (s: InvocationResult["stats"]) => s.hostCalls >>> 0 },
+] as const;
+
+/**
+ * One column of a batch's BatchStats: each input's value of a stat (0 for
+ * an input that never ran), or none when it is 0 for every input.
+ */
+export function statColumn(a: BatchAnswer, of: (s: InvocationResult["stats"]) => number): number[] {
+  let any = false;
+  const values: number[] = new Array(a.count);
+  for (let i = 0; i < a.count; i++) {
+    const s = resultAt(a, i)?.stats;
+    const v = s ? of(s) : 0;
+    values[i] = v;
+    if (v !== 0) any = true;
+  }
+  return any ? values : [];
 }
 
 const encoder = new TextEncoder();
@@ -99,15 +132,19 @@ function outputArena(items: readonly BatchItem[]): (output: string) => Uint8Arra
 /**
  * The response of a batch: one InvokeExtensionResponse per input, in order,
  * read as a single call's, its resolved version and module sha256 left empty
- * for the batch's own. A refused batch answers every input with the refusal
- * as its technical error.
+ * for the batch's own and its stats in the batch's BatchStats, column by
+ * column. A refused batch answers every input with the refusal as its
+ * technical error.
  */
 export function batchResponse(a: BatchAnswer): InvokeExtensionBatchResponse {
+  const stats: Record<string, number[]> = {};
+  for (const c of STAT_COLUMNS) stats[c.name] = statColumn(a, c.of);
   const response = create(InvokeExtensionBatchResponseSchema, {
     resolvedVersion: a.module?.version ?? "",
     moduleSha256: a.module?.sha256 ?? "",
+    stats,
   });
   const encodeOutput = a.items ? outputArena(a.items) : undefined;
-  for (let i = 0; i < a.count; i++) response.results.push(responseAt(a, i, encodeOutput));
+  for (let i = 0; i < a.count; i++) response.results.push(responseAt(a, i, encodeOutput, false));
   return response;
 }

@@ -89,13 +89,18 @@ describe("encodeBatchAnswer()", () => {
     }
   });
 
-  it("writes each input as toBinary writes its response alone, a refused one with its empty stats", () => {
+  it("writes each input as toBinary writes its response alone, and the batch's stats after them", () => {
     const next = seededRandom(12);
     for (let k = 0; k < 300; k++) {
       const answer = randomAnswer(next, 1);
       const one = encodeBatchAnswer({ ...answer, module: undefined });
       const theirs = toBinary(InvokeExtensionResponseSchema, batchResponse(answer).results[0] as never);
-      expect(Buffer.from(one.subarray(one.length - theirs.length)).equals(theirs)).toBe(true);
+      // Field 1 (0x0a), its length, the result; then field 4, the stats.
+      const lengthBytes = theirs.length < 128 ? 1 : theirs.length < 16_384 ? 2 : 3;
+      expect(one[0]).toBe(0x0a);
+      const body = one.subarray(1 + lengthBytes, 1 + lengthBytes + theirs.length);
+      expect(Buffer.from(body).equals(theirs)).toBe(true);
+      expect(one[1 + lengthBytes + theirs.length]).toBe(0x22);
     }
     const refused: BatchAnswer = {
       count: 1,
@@ -103,10 +108,10 @@ describe("encodeBatchAnswer()", () => {
       refusal: new ExtensionError("not_found", "x"),
       module: undefined,
     };
-    // Field 1 (length 16): code "not_found", message "x", outcome 3, stats present and empty.
+    // Field 1 (length 16): code "not_found", message "x", outcome 3; field 4: stats, every list empty.
     expect([...encodeBatchAnswer(refused)]).toEqual([
       0x0a,
-      18,
+      16,
       0x12,
       9,
       ...new TextEncoder().encode("not_found"),
@@ -115,9 +120,49 @@ describe("encodeBatchAnswer()", () => {
       0x78,
       0x20,
       3,
-      0x3a,
+      0x22,
       0,
     ]);
+  });
+
+  it("writes the stats as columns, a list left out when it is 0 for every input", () => {
+    const stats = (fuelUsed: number, hostCalls: number) => ({
+      fuelUsed,
+      fuelLimit: 6_000_000_000_000,
+      peakMemoryBytes: 65_536,
+      memoryLimitBytes: 16 * 1024 * 1024,
+      durationUs: 1.6,
+      outputBytes: 2,
+      outputLimitBytes: 65_536,
+      hostCalls,
+    });
+    const ran = (fuelUsed: number, hostCalls = 0): BatchItem => ({
+      result: { outcome: "ok", output: "{}", stats: stats(fuelUsed, hostCalls), logs: [] },
+      latencyMs: 0.01,
+    });
+    const skipped: BatchItem = {
+      error: new ExtensionError("deadline_exceeded", "late"),
+      latencyMs: 0,
+      skipped: true,
+    };
+    const answer: BatchAnswer = {
+      count: 3,
+      items: [ran(15_657), skipped, ran(2 ** 53 - 1)],
+      refusal: undefined,
+      module: { version: "1", sha256: "ab" },
+    };
+    const read = fromBinary(InvokeExtensionBatchResponseSchema, encodeBatchAnswer(answer)).stats;
+    expect(read?.fuelUsed).toEqual([15_657, 0, 2 ** 53 - 1]);
+    expect(read?.fuelLimit).toEqual([6e12, 0, 6e12]);
+    expect(read?.durationUs).toEqual([2, 0, 2]);
+    expect(read?.hostCalls).toEqual([]);
+    expect(
+      fromBinary(
+        InvokeExtensionBatchResponseSchema,
+        encodeBatchAnswer({ ...answer, items: [ran(1, 3)], count: 1 }),
+      ).stats?.hostCalls,
+    ).toEqual([3]);
+    expect(read?.$unknown).toBeUndefined();
   });
 });
 

@@ -2,7 +2,7 @@ import type { ExtensionError } from "@ameide-ext/contract";
 import { type InvokeExtensionBatchResponse, LogLevel, Outcome } from "@ameide-ext/proto";
 import type { WireType } from "@bufbuild/protobuf/wire";
 import type { GuestLogLine, InvocationResult } from "../engine/types.js";
-import { type BatchAnswer, refusedAt, resultAt } from "./batch-response.js";
+import { type BatchAnswer, refusedAt, resultAt, STAT_COLUMNS, statColumn } from "./batch-response.js";
 
 /**
  * Protobuf binary encoding of a batch's InvokeExtensionBatchResponse by
@@ -74,16 +74,6 @@ function writeBigVarint(out: Out, v: bigint): void {
   out.buf[out.pos++] = Number(n);
 }
 
-function bigVarintSize(v: bigint): number {
-  let n = BigInt.asUintN(64, v);
-  let size = 1;
-  while (n >= 0x80n) {
-    n >>= 7n;
-    size++;
-  }
-  return size;
-}
-
 const tag = (field: number, wireType: number) => (field << 3) | wireType;
 
 /** An int32 or enum field, left out when zero; negative values take ten bytes, as protobuf's. */
@@ -117,47 +107,36 @@ function stringFieldSize(field: number, v: string): number {
   return varintSize(tag(field, LEN)) + varintSize(n) + n;
 }
 
-/** A uint64 field given as a number (the engine's stats), left out when zero. */
-function numberField(out: Out, field: number, n: number): void {
-  if (n === 0) return;
-  writeVarint(out, tag(field, VARINT));
-  if (n > 0 && Number.isSafeInteger(n)) writeVarint(out, n);
-  else writeBigVarint(out, BigInt(n));
+/**
+ * Writes a BatchStats list as packed (runtime.proto): its values as doubles,
+ * or, for `host_calls`, as uint32 varints; nothing when the list is empty.
+ */
+function packedField(out: Out, field: number, values: readonly number[], asDouble: boolean): void {
+  if (values.length === 0) return;
+  let size = 0;
+  if (asDouble) size = values.length * 8;
+  else for (const v of values) size += varintSize(v);
+  writeVarint(out, tag(field, LEN));
+  writeVarint(out, size);
+  ensure(out, size);
+  if (asDouble) for (const v of values) out.pos = out.buf.writeDoubleLE(v, out.pos);
+  else for (const v of values) writeVarint(out, v);
 }
 
-function numberFieldSize(field: number, n: number): number {
-  if (n === 0) return 0;
-  return (
-    varintSize(tag(field, VARINT)) +
-    (n > 0 && Number.isSafeInteger(n) ? varintSize(n) : bigVarintSize(BigInt(n)))
-  );
-}
-
-/** The wire's stats of a run (InvocationStats): the engine's numbers, its duration rounded to whole microseconds. */
-function writeStats(out: Out, s: InvocationResult["stats"]): void {
-  const durationUs = Math.round(s.durationUs);
-  const hostCalls = s.hostCalls >>> 0;
-  writeVarint(out, tag(7, LEN));
-  writeVarint(
-    out,
-    numberFieldSize(1, s.fuelUsed) +
-      numberFieldSize(2, s.fuelLimit) +
-      numberFieldSize(3, s.peakMemoryBytes) +
-      numberFieldSize(4, s.memoryLimitBytes) +
-      numberFieldSize(5, durationUs) +
-      numberFieldSize(6, s.outputBytes) +
-      (hostCalls === 0 ? 0 : 1 + varintSize(hostCalls)),
-  );
-  numberField(out, 1, s.fuelUsed);
-  numberField(out, 2, s.fuelLimit);
-  numberField(out, 3, s.peakMemoryBytes);
-  numberField(out, 4, s.memoryLimitBytes);
-  numberField(out, 5, durationUs);
-  numberField(out, 6, s.outputBytes);
-  if (hostCalls !== 0) {
-    writeVarint(out, tag(7, VARINT));
-    writeVarint(out, hostCalls);
+/** Writes the batch's stats, field 4: each column of BatchStats, as batchResponse gives them. */
+function statsField(out: Out, a: BatchAnswer): void {
+  const columns = STAT_COLUMNS.map((c) => ({ field: c.field, values: statColumn(a, c.of) }));
+  let size = 0;
+  for (const { field, values } of columns) {
+    if (values.length === 0) continue;
+    let bytes = 0;
+    if (field === 7) for (const v of values) bytes += varintSize(v);
+    else bytes = values.length * 8;
+    size += varintSize(tag(field, LEN)) + varintSize(bytes) + bytes;
   }
+  writeVarint(out, tag(4, LEN));
+  writeVarint(out, size);
+  for (const { field, values } of columns) packedField(out, field, values, field !== 7);
 }
 
 const LEVELS: Readonly<Record<string, number>> = {
@@ -182,9 +161,10 @@ const OUTCOMES = {
 } as const;
 
 /**
- * Writes the fields of a run's answer, as responseFromResult builds it: the
- * output (ok), the guest's code, message and details (business error) or the
- * engine's code, message and reason (technical error); stats; logs.
+ * Writes the fields of a run's answer, as responseFromResult builds it for a
+ * batch: the output (ok), the guest's code, message and details (business
+ * error) or the engine's code, message and reason (technical error); logs;
+ * no stats (the batch's BatchStats carries them).
  */
 function writeResult(out: Out, r: InvocationResult): void {
   let code = "";
@@ -204,19 +184,16 @@ function writeResult(out: Out, r: InvocationResult): void {
   stringField(out, 3, message);
   int32Field(out, 4, OUTCOMES[r.outcome]);
   stringField(out, 5, reason);
-  writeStats(out, r.stats);
   for (const line of r.logs) writeLog(out, line);
   if (details !== undefined) stringField(out, 9, details);
 }
 
-/** Writes the fields of an input that never ran, as responseFromError builds it: a technical error, zero stats. */
+/** Writes the fields of an input that never ran, as responseFromError builds it: a technical error (its stats in the batch's). */
 function writeRefused(out: Out, err: ExtensionError): void {
   stringField(out, 2, err.code);
   stringField(out, 3, err.message);
   int32Field(out, 4, Outcome.TECHNICAL_ERROR);
   stringField(out, 5, err.reason ?? "");
-  writeVarint(out, tag(7, LEN));
-  writeVarint(out, 0);
 }
 
 /** Writes one result: field 1, length-delimited, its length written once the message is. */
@@ -247,6 +224,7 @@ export function encodeBatchAnswer(a: BatchAnswer): Uint8Array {
   for (let i = 0; i < a.count; i++) resultField(out, a, i);
   stringField(out, 2, a.module?.version ?? "");
   stringField(out, 3, a.module?.sha256 ?? "");
+  statsField(out, a);
   return out.buf.subarray(0, out.pos);
 }
 

@@ -37,8 +37,12 @@ const NO_BYTES = new Uint8Array(0);
  * them), without its reflection over the fields, a few hundred times per
  * batch on the service's thread.
  */
-function response(outcome: Outcome, module: ResolvedModule, stats: InvocationStats): InvokeExtensionResponse {
-  return {
+function response(
+  outcome: Outcome,
+  module: ResolvedModule,
+  stats: InvocationStats | undefined,
+): InvokeExtensionResponse {
+  const res: InvokeExtensionResponse = {
     $typeName: "ameide.extensions.v1.InvokeExtensionResponse",
     outputJson: NO_BYTES,
     errorCode: "",
@@ -46,11 +50,13 @@ function response(outcome: Outcome, module: ResolvedModule, stats: InvocationSta
     outcome,
     errorReason: "",
     resolvedVersion: module.version,
-    stats,
     logs: [],
     errorDetailsJson: NO_BYTES,
     moduleSha256: module.sha256,
   };
+  // Unset stats are no key at all, as create() leaves them (a batch's results: the batch carries them).
+  if (stats) res.stats = stats;
+  return res;
 }
 
 /** The wire's stats of a run: the engine's numbers as the proto's uint64s. */
@@ -72,14 +78,16 @@ const encodeUtf8 = (text: string) => encoder.encode(text);
 /**
  * The response of an invocation that ran, whatever its outcome. Its output
  * goes to bytes by `encodeOutput` (default a TextEncoder's `encode`; a batch
- * writes its outputs side by side in one buffer).
+ * writes its outputs side by side in one buffer). `withStats` false leaves
+ * its stats unset (a batch's result: the batch carries them, runtime.proto).
  */
 export function responseFromResult(
   result: InvocationResult,
   module: ResolvedModule,
   encodeOutput: (output: string) => Uint8Array = encodeUtf8,
+  withStats = true,
 ): InvokeExtensionResponse {
-  const res = response(OUTCOMES[result.outcome], module, wireStats(result.stats));
+  const res = response(OUTCOMES[result.outcome], module, withStats ? wireStats(result.stats) : undefined);
   for (const l of result.logs)
     res.logs.push({
       $typeName: "ameide.extensions.v1.GuestLogLine",
@@ -101,21 +109,25 @@ export function responseFromResult(
   return res;
 }
 
-/** The response of a request that never ran: a technical error, with zero stats. */
+/** The response of a request that never ran: a technical error, with zero stats (none with `withStats` false). */
 export function responseFromError(
   error: ExtensionError,
   module: ResolvedModule = { version: "", sha256: "" },
+  withStats = true,
 ): InvokeExtensionResponse {
-  const res = response(Outcome.TECHNICAL_ERROR, module, {
-    $typeName: "ameide.extensions.v1.InvocationStats",
-    fuelUsed: 0n,
-    fuelLimit: 0n,
-    peakMemoryBytes: 0n,
-    memoryLimitBytes: 0n,
-    durationUs: 0n,
-    outputBytes: 0n,
-    hostCalls: 0,
-  });
+  const stats: InvocationStats | undefined = withStats
+    ? {
+        $typeName: "ameide.extensions.v1.InvocationStats",
+        fuelUsed: 0n,
+        fuelLimit: 0n,
+        peakMemoryBytes: 0n,
+        memoryLimitBytes: 0n,
+        durationUs: 0n,
+        outputBytes: 0n,
+        hostCalls: 0,
+      }
+    : undefined;
+  const res = response(Outcome.TECHNICAL_ERROR, module, stats);
   res.errorCode = error.code;
   res.errorMsg = error.message;
   res.errorReason = error.reason ?? "";

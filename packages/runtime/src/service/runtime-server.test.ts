@@ -222,13 +222,14 @@ describe("ameide-ext-runtime, the server process", () => {
     for (const [name, transport] of transports) {
       const res = await createClient(WasmExtensionRuntime, transport).invokeExtensionBatch(batch);
       expect([res.resolvedVersion, res.moduleSha256.length], name).toEqual(["1", 64]);
-      const read = res.results.map((r) => ({
+      const read = res.results.map((r, i) => ({
         outcome: r.outcome,
         output: r.outputJson.length > 0 ? JSON.parse(decoder.decode(r.outputJson)) : undefined,
         error: [r.errorCode, r.errorReason],
         module: [r.resolvedVersion, r.moduleSha256],
-        // Not the figure: a guest's first run on an instance costs more fuel than the next.
-        ran: (r.stats?.fuelUsed ?? 0n) > 0n && (r.stats?.fuelLimit ?? 0n) > 0n,
+        // Not the figure: a guest's first run on an instance costs more fuel than the next. The batch
+        // carries each result's stats, column by column (runtime.proto); the result none of its own.
+        ran: r.stats === undefined && (res.stats?.fuelUsed[i] ?? 0) > 0 && (res.stats?.fuelLimit[i] ?? 0) > 0,
       }));
       expect(
         read.map((r) => [r.outcome, r.error]),

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file ameide/extensions/v1/runtime.proto.
  */
 export const file_ameide_extensions_v1_runtime: GenFile = /*@__PURE__*/
-  fileDesc("CiJhbWVpZGUvZXh0ZW5zaW9ucy92MS9ydW50aW1lLnByb3RvEhRhbWVpZGUuZXh0ZW5zaW9ucy52MSKkAQobSW52b2tlRXh0ZW5zaW9uQmF0Y2hSZXF1ZXN0EhQKDGV4dGVuc2lvbl9pZBgBIAEoCRIPCgd2ZXJzaW9uGAIgASgJEjMKA2N0eBgDIAEoCzImLmFtZWlkZS5leHRlbnNpb25zLnYxLkV4ZWN1dGlvbkNvbnRleHQSEwoLaW5wdXRzX2pzb24YBCADKAwSFAoMY29uc3VtZXJfcmVmGAUgASgJIo8BChxJbnZva2VFeHRlbnNpb25CYXRjaFJlc3BvbnNlEj4KB3Jlc3VsdHMYASADKAsyLS5hbWVpZGUuZXh0ZW5zaW9ucy52MS5JbnZva2VFeHRlbnNpb25SZXNwb25zZRIYChByZXNvbHZlZF92ZXJzaW9uGAIgASgJEhUKDW1vZHVsZV9zaGEyNTYYAyABKAkingEKFkludm9rZUV4dGVuc2lvblJlcXVlc3QSFAoMZXh0ZW5zaW9uX2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSMwoDY3R4GAMgASgLMiYuYW1laWRlLmV4dGVuc2lvbnMudjEuRXhlY3V0aW9uQ29udGV4dBISCgppbnB1dF9qc29uGAQgASgMEhQKDGNvbnN1bWVyX3JlZhgFIAEoCSLQAgoXSW52b2tlRXh0ZW5zaW9uUmVzcG9uc2USEwoLb3V0cHV0X2pzb24YASABKAwSEgoKZXJyb3JfY29kZRgCIAEoCRIRCgllcnJvcl9tc2cYAyABKAkSLgoHb3V0Y29tZRgEIAEoDjIdLmFtZWlkZS5leHRlbnNpb25zLnYxLk91dGNvbWUSFAoMZXJyb3JfcmVhc29uGAUgASgJEhgKEHJlc29sdmVkX3ZlcnNpb24YBiABKAkSNAoFc3RhdHMYByABKAsyJS5hbWVpZGUuZXh0ZW5zaW9ucy52MS5JbnZvY2F0aW9uU3RhdHMSMAoEbG9ncxgIIAMoCzIiLmFtZWlkZS5leHRlbnNpb25zLnYxLkd1ZXN0TG9nTGluZRIaChJlcnJvcl9kZXRhaWxzX2pzb24YCSABKAwSFQoNbW9kdWxlX3NoYTI1NhgKIAEoCSKuAQoPSW52b2NhdGlvblN0YXRzEhEKCWZ1ZWxfdXNlZBgBIAEoBBISCgpmdWVsX2xpbWl0GAIgASgEEhkKEXBlYWtfbWVtb3J5X2J5dGVzGAMgASgEEhoKEm1lbW9yeV9saW1pdF9ieXRlcxgEIAEoBBITCgtkdXJhdGlvbl91cxgFIAEoBBIUCgxvdXRwdXRfYnl0ZXMYBiABKAQSEgoKaG9zdF9jYWxscxgHIAEoDSJOCgxHdWVzdExvZ0xpbmUSLQoFbGV2ZWwYASABKA4yHi5hbWVpZGUuZXh0ZW5zaW9ucy52MS5Mb2dMZXZlbBIPCgdtZXNzYWdlGAIgASgJKmsKB091dGNvbWUSFwoTT1VUQ09NRV9VTlNQRUNJRklFRBAAEg4KCk9VVENPTUVfT0sQARIaChZPVVRDT01FX0JVU0lORVNTX0VSUk9SEAISGwoXT1VUQ09NRV9URUNITklDQUxfRVJST1IQAyp3CghMb2dMZXZlbBIZChVMT0dfTEVWRUxfVU5TUEVDSUZJRUQQABITCg9MT0dfTEVWRUxfREVCVUcQARISCg5MT0dfTEVWRUxfSU5GTxACEhIKDkxPR19MRVZFTF9XQVJOEAMSEwoPTE9HX0xFVkVMX0VSUk9SEAQyhQIKFFdhc21FeHRlbnNpb25SdW50aW1lEm4KD0ludm9rZUV4dGVuc2lvbhIsLmFtZWlkZS5leHRlbnNpb25zLnYxLkludm9rZUV4dGVuc2lvblJlcXVlc3QaLS5hbWVpZGUuZXh0ZW5zaW9ucy52MS5JbnZva2VFeHRlbnNpb25SZXNwb25zZRJ9ChRJbnZva2VFeHRlbnNpb25CYXRjaBIxLmFtZWlkZS5leHRlbnNpb25zLnYxLkludm9rZUV4dGVuc2lvbkJhdGNoUmVxdWVzdBoyLmFtZWlkZS5leHRlbnNpb25zLnYxLkludm9rZUV4dGVuc2lvbkJhdGNoUmVzcG9uc2ViBnByb3RvMw", [file_ameide_extensions_v1_execution_context]);
+  fileDesc("CiJhbWVpZGUvZXh0ZW5zaW9ucy92MS9ydW50aW1lLnByb3RvEhRhbWVpZGUuZXh0ZW5zaW9ucy52MSKkAQobSW52b2tlRXh0ZW5zaW9uQmF0Y2hSZXF1ZXN0EhQKDGV4dGVuc2lvbl9pZBgBIAEoCRIPCgd2ZXJzaW9uGAIgASgJEjMKA2N0eBgDIAEoCzImLmFtZWlkZS5leHRlbnNpb25zLnYxLkV4ZWN1dGlvbkNvbnRleHQSEwoLaW5wdXRzX2pzb24YBCADKAwSFAoMY29uc3VtZXJfcmVmGAUgASgJIsABChxJbnZva2VFeHRlbnNpb25CYXRjaFJlc3BvbnNlEj4KB3Jlc3VsdHMYASADKAsyLS5hbWVpZGUuZXh0ZW5zaW9ucy52MS5JbnZva2VFeHRlbnNpb25SZXNwb25zZRIYChByZXNvbHZlZF92ZXJzaW9uGAIgASgJEhUKDW1vZHVsZV9zaGEyNTYYAyABKAkSLwoFc3RhdHMYBCABKAsyIC5hbWVpZGUuZXh0ZW5zaW9ucy52MS5CYXRjaFN0YXRzIqkBCgpCYXRjaFN0YXRzEhEKCWZ1ZWxfdXNlZBgBIAMoARISCgpmdWVsX2xpbWl0GAIgAygBEhkKEXBlYWtfbWVtb3J5X2J5dGVzGAMgAygBEhoKEm1lbW9yeV9saW1pdF9ieXRlcxgEIAMoARITCgtkdXJhdGlvbl91cxgFIAMoARIUCgxvdXRwdXRfYnl0ZXMYBiADKAESEgoKaG9zdF9jYWxscxgHIAMoDSKeAQoWSW52b2tlRXh0ZW5zaW9uUmVxdWVzdBIUCgxleHRlbnNpb25faWQYASABKAkSDwoHdmVyc2lvbhgCIAEoCRIzCgNjdHgYAyABKAsyJi5hbWVpZGUuZXh0ZW5zaW9ucy52MS5FeGVjdXRpb25Db250ZXh0EhIKCmlucHV0X2pzb24YBCABKAwSFAoMY29uc3VtZXJfcmVmGAUgASgJItACChdJbnZva2VFeHRlbnNpb25SZXNwb25zZRITCgtvdXRwdXRfanNvbhgBIAEoDBISCgplcnJvcl9jb2RlGAIgASgJEhEKCWVycm9yX21zZxgDIAEoCRIuCgdvdXRjb21lGAQgASgOMh0uYW1laWRlLmV4dGVuc2lvbnMudjEuT3V0Y29tZRIUCgxlcnJvcl9yZWFzb24YBSABKAkSGAoQcmVzb2x2ZWRfdmVyc2lvbhgGIAEoCRI0CgVzdGF0cxgHIAEoCzIlLmFtZWlkZS5leHRlbnNpb25zLnYxLkludm9jYXRpb25TdGF0cxIwCgRsb2dzGAggAygLMiIuYW1laWRlLmV4dGVuc2lvbnMudjEuR3Vlc3RMb2dMaW5lEhoKEmVycm9yX2RldGFpbHNfanNvbhgJIAEoDBIVCg1tb2R1bGVfc2hhMjU2GAogASgJIq4BCg9JbnZvY2F0aW9uU3RhdHMSEQoJZnVlbF91c2VkGAEgASgEEhIKCmZ1ZWxfbGltaXQYAiABKAQSGQoRcGVha19tZW1vcnlfYnl0ZXMYAyABKAQSGgoSbWVtb3J5X2xpbWl0X2J5dGVzGAQgASgEEhMKC2R1cmF0aW9uX3VzGAUgASgEEhQKDG91dHB1dF9ieXRlcxgGIAEoBBISCgpob3N0X2NhbGxzGAcgASgNIk4KDEd1ZXN0TG9nTGluZRItCgVsZXZlbBgBIAEoDjIeLmFtZWlkZS5leHRlbnNpb25zLnYxLkxvZ0xldmVsEg8KB21lc3NhZ2UYAiABKAkqawoHT3V0Y29tZRIXChNPVVRDT01FX1VOU1BFQ0lGSUVEEAASDgoKT1VUQ09NRV9PSxABEhoKFk9VVENPTUVfQlVTSU5FU1NfRVJST1IQAhIbChdPVVRDT01FX1RFQ0hOSUNBTF9FUlJPUhADKncKCExvZ0xldmVsEhkKFUxPR19MRVZFTF9VTlNQRUNJRklFRBAAEhMKD0xPR19MRVZFTF9ERUJVRxABEhIKDkxPR19MRVZFTF9JTkZPEAISEgoOTE9HX0xFVkVMX1dBUk4QAxITCg9MT0dfTEVWRUxfRVJST1IQBDKFAgoUV2FzbUV4dGVuc2lvblJ1bnRpbWUSbgoPSW52b2tlRXh0ZW5zaW9uEiwuYW1laWRlLmV4dGVuc2lvbnMudjEuSW52b2tlRXh0ZW5zaW9uUmVxdWVzdBotLmFtZWlkZS5leHRlbnNpb25zLnYxLkludm9rZUV4dGVuc2lvblJlc3BvbnNlEn0KFEludm9rZUV4dGVuc2lvbkJhdGNoEjEuYW1laWRlLmV4dGVuc2lvbnMudjEuSW52b2tlRXh0ZW5zaW9uQmF0Y2hSZXF1ZXN0GjIuYW1laWRlLmV4dGVuc2lvbnMudjEuSW52b2tlRXh0ZW5zaW9uQmF0Y2hSZXNwb25zZWIGcHJvdG8z", [file_ameide_extensions_v1_execution_context]);
 
 /**
  * InvokeExtensionBatchRequest asks for one run of one extension version per
@@ -69,17 +69,21 @@ export const InvokeExtensionBatchRequestSchema: GenMessage<InvokeExtensionBatchR
 
 /**
  * InvokeExtensionBatchResponse holds one InvokeExtensionResponse per input,
- * in the order of the inputs.
+ * in the order of the inputs, and their stats, column by column.
  *
  * @generated from message ameide.extensions.v1.InvokeExtensionBatchResponse
  */
 export type InvokeExtensionBatchResponse = Message<"ameide.extensions.v1.InvokeExtensionBatchResponse"> & {
   /**
-   * results[i] answers inputs_json[i], with its own outcome, stats and logs.
-   * A result leaves resolved_version and module_sha256 empty when they equal
-   * the batch's own (below), which they always do today: a reader takes the
-   * batch's for an empty one (the SDK's invokeMany does). This keeps each
-   * result ~70 bytes smaller on the wire.
+   * results[i] answers inputs_json[i], with its own outcome, output or error,
+   * and logs. A result leaves resolved_version and module_sha256 empty when
+   * they equal the batch's own (below), which they always do today, and its
+   * stats unset: they are in `stats`. A reader takes the batch's version and
+   * sha256 for an empty one and result i's stats from entry i of each list of
+   * `stats` (the SDK's invokeMany fills each result's in). The version and
+   * sha256 left out keep each result ~70 bytes smaller on the wire; the stats
+   * as columns spare a protobuf-es caller a stats message and six 64-bit
+   * integers per result.
    *
    * @generated from field: repeated ameide.extensions.v1.InvokeExtensionResponse results = 1;
    */
@@ -98,6 +102,13 @@ export type InvokeExtensionBatchResponse = Message<"ameide.extensions.v1.InvokeE
    * @generated from field: string module_sha256 = 3;
    */
   moduleSha256: string;
+
+  /**
+   * The stats of every result: always set.
+   *
+   * @generated from field: ameide.extensions.v1.BatchStats stats = 4;
+   */
+  stats?: BatchStats | undefined;
 };
 
 /**
@@ -106,6 +117,78 @@ export type InvokeExtensionBatchResponse = Message<"ameide.extensions.v1.InvokeE
  */
 export const InvokeExtensionBatchResponseSchema: GenMessage<InvokeExtensionBatchResponse> = /*@__PURE__*/
   messageDesc(file_ameide_extensions_v1_runtime, 1);
+
+/**
+ * BatchStats holds the InvocationStats of each result of a batch, field by
+ * field: entry i of each list is result i's value of the InvocationStats
+ * field of the same name and number. A list is empty when that value is 0 for
+ * every result (host_calls, for a batch of a low-tier hook); otherwise it has
+ * one entry per result. An input that never ran has 0 everywhere, as its
+ * InvokeExtensionResponse would. The 64-bit counts are doubles: each is a
+ * whole number below 2^53 (the largest fuel budget, cpu_millis 10,000, is
+ * 6e10), exact as a double, and a double decodes as a plain number where a
+ * uint64 decodes as a BigInt in JavaScript, which made most of a batch's
+ * decoding time.
+ *
+ * @generated from message ameide.extensions.v1.BatchStats
+ */
+export type BatchStats = Message<"ameide.extensions.v1.BatchStats"> & {
+  /**
+   * InvocationStats.fuel_used of each result.
+   *
+   * @generated from field: repeated double fuel_used = 1;
+   */
+  fuelUsed: number[];
+
+  /**
+   * InvocationStats.fuel_limit of each result.
+   *
+   * @generated from field: repeated double fuel_limit = 2;
+   */
+  fuelLimit: number[];
+
+  /**
+   * InvocationStats.peak_memory_bytes of each result.
+   *
+   * @generated from field: repeated double peak_memory_bytes = 3;
+   */
+  peakMemoryBytes: number[];
+
+  /**
+   * InvocationStats.memory_limit_bytes of each result.
+   *
+   * @generated from field: repeated double memory_limit_bytes = 4;
+   */
+  memoryLimitBytes: number[];
+
+  /**
+   * InvocationStats.duration_us of each result.
+   *
+   * @generated from field: repeated double duration_us = 5;
+   */
+  durationUs: number[];
+
+  /**
+   * InvocationStats.output_bytes of each result.
+   *
+   * @generated from field: repeated double output_bytes = 6;
+   */
+  outputBytes: number[];
+
+  /**
+   * InvocationStats.host_calls of each result.
+   *
+   * @generated from field: repeated uint32 host_calls = 7;
+   */
+  hostCalls: number[];
+};
+
+/**
+ * Describes the message ameide.extensions.v1.BatchStats.
+ * Use `create(BatchStatsSchema)` to create a new message.
+ */
+export const BatchStatsSchema: GenMessage<BatchStats> = /*@__PURE__*/
+  messageDesc(file_ameide_extensions_v1_runtime, 2);
 
 /**
  * InvokeExtensionRequest asks for one run of one extension version.
@@ -163,7 +246,7 @@ export type InvokeExtensionRequest = Message<"ameide.extensions.v1.InvokeExtensi
  * Use `create(InvokeExtensionRequestSchema)` to create a new message.
  */
 export const InvokeExtensionRequestSchema: GenMessage<InvokeExtensionRequest> = /*@__PURE__*/
-  messageDesc(file_ameide_extensions_v1_runtime, 2);
+  messageDesc(file_ameide_extensions_v1_runtime, 3);
 
 /**
  * InvokeExtensionResponse is the result of one invocation. Fields 1-3 are
@@ -282,7 +365,7 @@ export type InvokeExtensionResponse = Message<"ameide.extensions.v1.InvokeExtens
  * Use `create(InvokeExtensionResponseSchema)` to create a new message.
  */
 export const InvokeExtensionResponseSchema: GenMessage<InvokeExtensionResponse> = /*@__PURE__*/
-  messageDesc(file_ameide_extensions_v1_runtime, 3);
+  messageDesc(file_ameide_extensions_v1_runtime, 4);
 
 /**
  * InvocationStats reports what one invocation used, next to its limits, for
@@ -353,7 +436,7 @@ export type InvocationStats = Message<"ameide.extensions.v1.InvocationStats"> & 
  * Use `create(InvocationStatsSchema)` to create a new message.
  */
 export const InvocationStatsSchema: GenMessage<InvocationStats> = /*@__PURE__*/
-  messageDesc(file_ameide_extensions_v1_runtime, 4);
+  messageDesc(file_ameide_extensions_v1_runtime, 5);
 
 /**
  * GuestLogLine is one line the guest logged through the host `log` function.
@@ -381,7 +464,7 @@ export type GuestLogLine = Message<"ameide.extensions.v1.GuestLogLine"> & {
  * Use `create(GuestLogLineSchema)` to create a new message.
  */
 export const GuestLogLineSchema: GenMessage<GuestLogLine> = /*@__PURE__*/
-  messageDesc(file_ameide_extensions_v1_runtime, 5);
+  messageDesc(file_ameide_extensions_v1_runtime, 6);
 
 /**
  * Outcome classifies an invocation for callers, metrics and SLOs
