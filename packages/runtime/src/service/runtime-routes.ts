@@ -2,7 +2,9 @@ import { ExtensionError, toConnectError } from "@ameide-ext/contract";
 import {
   Health,
   HealthCheckResponse_ServingStatus,
+  type InvokeExtensionBatchRequest,
   type InvokeExtensionRequest,
+  type InvokeExtensionResponse,
   WasmExtensionRuntime,
 } from "@ameide-ext/proto";
 import {
@@ -13,7 +15,7 @@ import {
   type HandlerContext,
 } from "@connectrpc/connect";
 import { authorizeRequest } from "./authorize-request.js";
-import { batchResponse } from "./batch-response.js";
+import { type BatchAnswer, batchResponse } from "./batch-response.js";
 import { batchReadMaxBytes } from "./batch-size.js";
 import { type CallerAuthenticator, USER_TOKEN_HEADER } from "./caller-authenticator.js";
 import type { Runtime } from "./create-runtime.js";
@@ -42,28 +44,18 @@ export function runtimeRoutes(
 ): (router: ConnectRouter) => void {
   return (router) => {
     const methods = WasmExtensionRuntime.method;
-    router.rpc(methods.invokeExtension, async (req, context) => {
-      const request = auth ? await authorized(runtime, auth, req, context, "InvokeExtension") : req;
-      try {
-        return await runtime.invokeExtension(request, callOptions(runtime, context));
-      } catch (cause) {
-        throw toConnectError(ExtensionError.from(cause));
-      }
-    });
+    router.rpc(methods.invokeExtension, (req, context) =>
+      serveInvoke(runtime, auth, req, callOfContext(context)),
+    );
     // A batch's body may be larger than a single call's: up to the batch caps, as base64 in JSON.
     const readMaxBytes = batchReadMaxBytes(runtime.settings.batch);
     router.rpc(
       methods.invokeExtensionBatch,
       async (req, context) => {
-        const request = auth ? await authorized(runtime, auth, req, context, "InvokeExtensionBatch") : req;
-        try {
-          const answer = await runtime.answerExtensionBatch(request, callOptions(runtime, context));
-          // The binary wire gets the answer encoded by hand, straight from its items (no response object
-          // per input); JSON is written by protobuf-es from the response's fields.
-          return answersInBinary(context) ? preEncoded(encodeBatchAnswer(answer)) : batchResponse(answer);
-        } catch (cause) {
-          throw toConnectError(ExtensionError.from(cause));
-        }
+        const answer = await serveBatch(runtime, auth, req, callOfContext(context));
+        // The binary wire gets the answer encoded by hand, straight from its items (no response object
+        // per input); JSON is written by protobuf-es from the response's fields.
+        return answersInBinary(context) ? preEncoded(encodeBatchAnswer(answer)) : batchResponse(answer);
       },
       { readMaxBytes: Math.max(readMaxBytes, routerReadMaxBytes ?? 0) },
     );
@@ -90,11 +82,68 @@ function answersInBinary(context: HandlerContext): boolean {
   return !(context.requestHeader.get("content-type") ?? "").includes("json");
 }
 
+/**
+ * What an RPC of the runtime reads of its call besides the message: a
+ * request header, whether it came in on the Unix socket, the caller's
+ * deadline. Connect's HandlerContext gives it (callOfContext), and so does
+ * the binary lane (binary-lane.ts), which serves Connect's binary unary
+ * calls without Connect's per-request machinery.
+ */
+export interface CallContext {
+  /** A request header's value, or null. */
+  header(name: string): string | null;
+  /** Every request header (what a trace propagator reads): made on demand, when the runtime traces. */
+  headers(): Headers;
+  viaSocket: boolean;
+  /** The caller's deadline (`Connect-Timeout-Ms`, `grpc-timeout`), in milliseconds; undefined when none. */
+  timeoutMs: number | undefined;
+}
+
+/** The call as a Connect route sees it. */
+function callOfContext(context: HandlerContext): CallContext {
+  return {
+    header: (name) => context.requestHeader.get(name),
+    headers: () => context.requestHeader,
+    viaSocket: context.values.get(VIA_SOCKET),
+    timeoutMs: context.timeoutMs(),
+  };
+}
+
 /** The call's deadline and, when the runtime traces, the caller's trace context (`traceparent`). */
-function callOptions(runtime: Runtime, context: HandlerContext) {
+function callOptions(runtime: Runtime, call: CallContext) {
   return runtime.tracing
-    ? { timeoutMs: context.timeoutMs(), traceContext: traceContextOfHeaders(context.requestHeader) }
-    : { timeoutMs: context.timeoutMs() };
+    ? { timeoutMs: call.timeoutMs, traceContext: traceContextOfHeaders(call.headers()) }
+    : { timeoutMs: call.timeoutMs };
+}
+
+/** Runs one InvokeExtension for a caller proven by `auth` (when set); a refusal or a runtime error is thrown as an RPC error. */
+export async function serveInvoke(
+  runtime: Runtime,
+  auth: CallerAuthenticator | undefined,
+  req: InvokeExtensionRequest,
+  call: CallContext,
+): Promise<InvokeExtensionResponse> {
+  const request = auth ? await authorized(runtime, auth, req, call, "InvokeExtension") : req;
+  try {
+    return await runtime.invokeExtension(request, callOptions(runtime, call));
+  } catch (cause) {
+    throw toConnectError(ExtensionError.from(cause));
+  }
+}
+
+/** Runs one InvokeExtensionBatch as {@link serveInvoke} runs a call, to its answer (not yet a response). */
+export async function serveBatch(
+  runtime: Runtime,
+  auth: CallerAuthenticator | undefined,
+  req: InvokeExtensionBatchRequest,
+  call: CallContext,
+): Promise<BatchAnswer> {
+  const request = auth ? await authorized(runtime, auth, req, call, "InvokeExtensionBatch") : req;
+  try {
+    return await runtime.answerExtensionBatch(request, callOptions(runtime, call));
+  } catch (cause) {
+    throw toConnectError(ExtensionError.from(cause));
+  }
 }
 
 /**
@@ -105,14 +154,14 @@ async function authorized<R extends Pick<InvokeExtensionRequest, "ctx" | "extens
   runtime: Runtime,
   auth: CallerAuthenticator,
   req: R,
-  context: HandlerContext,
+  call: CallContext,
   rpc: string,
 ): Promise<R> {
   try {
     const identity = await auth.authenticate({
-      authorization: context.requestHeader.get("authorization"),
-      userToken: context.requestHeader.get(USER_TOKEN_HEADER),
-      viaSocket: context.values.get(VIA_SOCKET),
+      authorization: call.header("authorization"),
+      userToken: call.header(USER_TOKEN_HEADER),
+      viaSocket: call.viaSocket,
     });
     return authorizeRequest(identity, req);
   } catch (cause) {

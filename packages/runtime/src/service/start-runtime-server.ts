@@ -4,6 +4,8 @@ import { createServer as createHttp2Server, constants as h2constants } from "nod
 import { type AddressInfo, createServer as createNetServer, type Server } from "node:net";
 import { createContextValues } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { batchReadMaxBytes } from "./batch-size.js";
+import { createBinaryLane } from "./binary-lane.js";
 import { createCallerAuthenticator } from "./caller-authenticator.js";
 import { createConnectionGuard } from "./connection-guard.js";
 import type { Runtime } from "./create-runtime.js";
@@ -34,6 +36,13 @@ export interface RuntimeServerOptions {
    * by a third). InvokeExtensionBatch reads up to its caps' worth (batchReadMaxBytes), or this when larger.
    */
   readMaxBytes?: number | undefined;
+  /**
+   * Serve Connect's binary unary calls of InvokeExtension and
+   * InvokeExtensionBatch without Connect's per-request machinery, with the
+   * same checks and answers (binary-lane.ts). Default true; false hands every
+   * request to Connect.
+   */
+  binaryLane?: boolean | undefined;
 }
 
 /** A listening runtime server. */
@@ -93,6 +102,21 @@ export async function startRuntimeServer(
   const readMaxBytes = options.readMaxBytes ?? 1024 * 1024;
   const viaSocket = (req: AnyRequest) =>
     socketPeers.has("stream" in req ? (req.stream.session ?? {}) : req.socket);
+  const routeMaxBytes = {
+    single: readMaxBytes,
+    batch: Math.max(batchReadMaxBytes(runtime.settings.batch), readMaxBytes),
+  };
+  // Connect's binary unary calls of the two RPCs skip Connect's request machinery (binary-lane.ts).
+  const lane =
+    options.binaryLane === false
+      ? () => false
+      : createBinaryLane({
+          runtime,
+          auth,
+          readMaxBytes: routeMaxBytes,
+          compressMinBytes: COMPRESS_MIN_BYTES,
+          viaSocket,
+        });
   const handler = connectNodeAdapter({
     routes: (router) => {
       runtimeRoutes(runtime, auth, readMaxBytes)(router);
@@ -131,7 +155,7 @@ export async function startRuntimeServer(
           if (!req.complete && !req.stream.closed) req.stream.close(h2constants.NGHTTP2_NO_ERROR);
         }),
       );
-    handler(req, res);
+    if (!lane(req, res)) handler(req, res);
   };
   const idle = (ms: number) =>
     active === 0
