@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createOverrunJudge, GROSS_OVERRUN_MS, INLINE_TOLERANCE_MS } from "./inline-routing.js";
+import { createOverrunJudge, GROSS_OVERRUN_MS, INLINE_TOLERANCE_MS, offCpuMs } from "./inline-routing.js";
 
 describe("createOverrunJudge()", () => {
   const sliceUs = 100;
@@ -27,5 +27,28 @@ describe("createOverrunJudge()", () => {
     const judge = createOverrunJudge(sliceUs);
     expect(judge.judge("a", gross)).toBe("route");
     expect(judge.judge("b", 0.02)).toBe("within");
+  });
+
+  it("does not count the time the process spent off the CPU: a run the OS preempted is no overrun", () => {
+    const judge = createOverrunJudge(sliceUs);
+    // 23 ms of wall, all but 50 µs of it with no thread of the process on a CPU: the OS took the thread away.
+    expect(judge.judge("a", gross, gross - 0.05)).toBe("within");
+    expect(judge.judge("a", small, small - 0.05)).toBe("within");
+    expect(judge.judge("a", small, small - 0.05)).toBe("within");
+    // What stays after the time off the CPU is still judged: a gross overrun on the CPU routes.
+    expect(judge.judge("b", gross + 5, 5)).toBe("route");
+    expect(judge.judge("c", gross, 0)).toBe("route");
+  });
+});
+
+describe("offCpuMs()", () => {
+  it("is the wall time of a window the process's threads did not spend on a CPU, at least 0", () => {
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    // Off the CPU: a synchronous sleep.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 30);
+    const off = offCpuMs(started, cpu);
+    expect(off).toBeGreaterThan(20);
+    expect(off).toBeLessThanOrEqual(performance.now() - started);
   });
 });

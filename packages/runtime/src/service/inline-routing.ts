@@ -3,6 +3,16 @@ import { performance } from "node:perf_hooks";
 // Which low-tier invocations try the inline slice on the service's own thread (runtime.inline_slice_us):
 // not a version that outran the slice lately, and none while that thread is busy.
 
+/**
+ * The part of the wall time since `started` (performance.now()) that no thread of the process spent on
+ * a CPU, since `cpu` (process.cpuUsage()): 0 or more. Other threads' CPU (the pool's workers) counts as
+ * on the CPU, so this errs low: never more than the time the service's thread was really off it.
+ */
+export function offCpuMs(started: number, cpu: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(cpu);
+  return Math.max(0, performance.now() - started - (used.user + used.system) / 1000);
+}
+
 /** How long an extension version that outran the inline slice goes straight to the pool. */
 export const SLOW_FOR_MS = 60_000;
 
@@ -30,6 +40,10 @@ export type OverrunVerdict = "within" | "overran" | "route";
  * cheap in fuel and slow, a large memory reset), so a version whose runs take longer than the slice goes
  * to the pool like one that ran out of the slice's fuel: "route" at once for a gross overrun, or for the
  * second overrun among its last three runs; "overran" for a first small one; "within" otherwise.
+ * `offCpuMs`: how much of that wall time no thread of the process was on a CPU (offCpuMs()), which
+ * is not counted: an inline run makes no host call and cannot sleep, so that time is the OS's (the
+ * thread preempted on a loaded machine), and one preemption must not send a version to the pool for a
+ * minute. GC pauses are on the CPU, and still count.
  */
 export function createOverrunJudge(sliceUs: number) {
   const limitMs = sliceUs / 1000 + INLINE_TOLERANCE_MS;
@@ -37,20 +51,23 @@ export function createOverrunJudge(sliceUs: number) {
   const history = new Map<string, number>();
   const mask = (1 << OVERRUN_WINDOW) - 1;
   return {
-    judge(key: string, wallMs: number): OverrunVerdict {
-      const overran = wallMs > limitMs;
+    judge(key: string, wallMs: number, offCpuMs = 0): OverrunVerdict {
+      const onCpuMs = wallMs - Math.max(0, offCpuMs);
+      const overran = onCpuMs > limitMs;
       const bits = (((history.get(key) ?? 0) << 1) | (overran ? 1 : 0)) & mask;
       if (bits === 0) history.delete(key);
       else history.set(key, bits);
       if (!overran) return "within";
       let strikes = 0;
       for (let b = bits; b !== 0; b &= b - 1) strikes++;
-      if (wallMs > limitMs + GROSS_OVERRUN_MS || strikes >= OVERRUN_STRIKES) {
+      if (onCpuMs > limitMs + GROSS_OVERRUN_MS || strikes >= OVERRUN_STRIKES) {
         history.delete(key);
         return "route";
       }
       return "overran";
     },
+    /** True when `wallMs` is over the limit before any time off the CPU is taken off (worth reading that time). */
+    over: (wallMs: number) => wallMs > limitMs,
     prune(keep: (key: string) => boolean): void {
       for (const key of history.keys()) if (!keep(key)) history.delete(key);
     },

@@ -10,7 +10,13 @@ import { type BatchItem, runBatchInputs } from "./batch-dispatch.js";
 import { countsAgainstExtension, countsAsFailure } from "./breaker-verdict.js";
 import type { CircuitBreakers } from "./circuit-breaker.js";
 import type { ExtensionLoader } from "./extension-loader.js";
-import { createOverrunJudge, createSlowSet, SLOW_FOR_MS, watchThreadLoad } from "./inline-routing.js";
+import {
+  createOverrunJudge,
+  createSlowSet,
+  offCpuMs,
+  SLOW_FOR_MS,
+  watchThreadLoad,
+} from "./inline-routing.js";
 import type { RuntimeSettings } from "./runtime-settings.js";
 
 /**
@@ -88,12 +94,19 @@ export function createInvocationDispatch(options: InvocationDispatchOptions): In
   const overruns = createOverrunJudge(settings.inlineSliceUs);
   const thread = watchThreadLoad();
 
-  const logOverrun = (entry: CatalogEntry, wallMs: number, fuelUsed: number, routed: boolean) =>
+  const logOverrun = (
+    entry: CatalogEntry,
+    wallMs: number,
+    fuelUsed: number,
+    routed: boolean,
+    offCpu: number,
+  ) =>
     logger.warn(
       {
         event: "inline_overrun",
         key: entry.key,
         wall_ms: Math.round(wallMs * 1000) / 1000,
+        off_cpu_ms: Math.round(offCpu * 1000) / 1000,
         slice_us: settings.inlineSliceUs,
         fuel_used: fuelUsed,
         routed,
@@ -115,6 +128,7 @@ export function createInvocationDispatch(options: InvocationDispatchOptions): In
     ext: LoadedExtension,
     request: InvokeRequest,
   ): { result: InvocationResult | undefined; overran: boolean } => {
+    const cpu = process.cpuUsage();
     const started = performance.now();
     const attempt = engine.tryInline(ext, request, inlineSlice);
     const wallMs = performance.now() - started;
@@ -123,9 +137,10 @@ export function createInvocationDispatch(options: InvocationDispatchOptions): In
       return { result: undefined, overran: false };
     }
     const result = attempt.ran;
-    const verdict = overruns.judge(entry.key, wallMs);
+    const offCpu = overruns.over(wallMs) ? offCpuMs(started, cpu) : 0;
+    const verdict = overruns.judge(entry.key, wallMs, offCpu);
     if (verdict === "route") slow.mark(entry.key);
-    if (verdict !== "within") logOverrun(entry, wallMs, result.stats.fuelUsed, verdict === "route");
+    if (verdict !== "within") logOverrun(entry, wallMs, result.stats.fuelUsed, verdict === "route", offCpu);
     return { result, overran: verdict === "route" };
   };
 
@@ -142,6 +157,8 @@ export function createInvocationDispatch(options: InvocationDispatchOptions): In
     deadline: number | undefined,
     limits: InvokeRequest["limits"],
   ) => {
+    const cpu = process.cpuUsage();
+    const started = performance.now();
     const run = engine.tryInlineBatch(ext, {
       inputs,
       from,
@@ -152,6 +169,8 @@ export function createInvocationDispatch(options: InvocationDispatchOptions): In
       deadline,
     });
     let routedAt = -1;
+    // Time off the CPU during this call, read once and only when a run overran (see createOverrunJudge).
+    let offCpu: number | undefined;
     for (let k = 0; k < run.attempts.length; k++) {
       const a = run.attempts[k] as (typeof run.attempts)[number];
       if ("refused" in a) continue;
@@ -159,13 +178,14 @@ export function createInvocationDispatch(options: InvocationDispatchOptions): In
         if (a.skipped === "slice") slow.mark(entry.key);
         continue;
       }
-      const verdict = overruns.judge(entry.key, a.wallMs);
+      if (overruns.over(a.wallMs)) offCpu ??= offCpuMs(started, cpu);
+      const verdict = overruns.judge(entry.key, a.wallMs, offCpu ?? 0);
       if (verdict === "within") continue;
       if (verdict === "route") {
         slow.mark(entry.key);
         routedAt = k;
       }
-      logOverrun(entry, a.wallMs, a.ran.stats.fuelUsed, verdict === "route");
+      logOverrun(entry, a.wallMs, a.ran.stats.fuelUsed, verdict === "route", offCpu ?? 0);
     }
     return { run, routedAt };
   };
