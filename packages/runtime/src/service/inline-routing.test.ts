@@ -1,5 +1,13 @@
+import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
-import { createOverrunJudge, GROSS_OVERRUN_MS, INLINE_TOLERANCE_MS, offCpuMs } from "./inline-routing.js";
+import {
+  createOverrunJudge,
+  createRunQueueClock,
+  GROSS_OVERRUN_MS,
+  INLINE_TOLERANCE_MS,
+} from "./inline-routing.js";
 
 describe("createOverrunJudge()", () => {
   const sliceUs = 100;
@@ -41,14 +49,27 @@ describe("createOverrunJudge()", () => {
   });
 });
 
-describe("offCpuMs()", () => {
-  it("is the wall time of a window the process's threads did not spend on a CPU, at least 0", () => {
-    const cpu = process.cpuUsage();
-    const started = performance.now();
-    // Off the CPU: a synchronous sleep.
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 30);
-    const off = offCpuMs(started, cpu);
-    expect(off).toBeGreaterThan(20);
-    expect(off).toBeLessThanOrEqual(performance.now() - started);
-  });
+describe("createRunQueueClock()", () => {
+  it.runIf(existsSync("/proc/thread-self/schedstat"))(
+    "counts the time this thread waited for a CPU: none asleep, some when more threads than cores are busy",
+    async () => {
+      const waited = createRunQueueClock();
+      let before = waited();
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 30);
+      expect(waited() - before).toBeLessThan(10);
+      // Busy threads, twice as many as the cores, next to a busy loop here: this thread waits its turns.
+      const busy = Array.from(
+        { length: availableParallelism() * 2 },
+        () => new Worker("const t = Date.now(); while (Date.now() - t < 400);", { eval: true }),
+      );
+      await Promise.all(busy.map((w) => new Promise((resolve) => w.once("online", resolve))));
+      before = waited();
+      const started = performance.now();
+      while (performance.now() - started < 200);
+      const delta = waited() - before;
+      await Promise.all(busy.map((w) => w.terminate()));
+      expect(delta).toBeGreaterThan(5);
+      expect(delta).toBeLessThan(performance.now() - started);
+    },
+  );
 });

@@ -1,16 +1,35 @@
+import { openSync, readSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 
 // Which low-tier invocations try the inline slice on the service's own thread (runtime.inline_slice_us):
 // not a version that outran the slice lately, and none while that thread is busy.
 
 /**
- * The part of the wall time since `started` (performance.now()) that no thread of the process spent on
- * a CPU, since `cpu` (process.cpuUsage()): 0 or more. Other threads' CPU (the pool's workers) counts as
- * on the CPU, so this errs low: never more than the time the service's thread was really off it.
+ * A clock of the time this thread spent waiting for a CPU while it could
+ * run (preempted), in milliseconds: the second field of Linux's
+ * /proc/thread-self/schedstat, read with one pread (~1 µs). Where that file
+ * cannot be read (another OS), it stays at 0, so nothing is discounted.
+ * The file is opened by the thread that creates the clock, and describes it.
  */
-export function offCpuMs(started: number, cpu: NodeJS.CpuUsage): number {
-  const used = process.cpuUsage(cpu);
-  return Math.max(0, performance.now() - started - (used.user + used.system) / 1000);
+export function createRunQueueClock(): () => number {
+  let fd: number;
+  try {
+    fd = openSync("/proc/thread-self/schedstat", "r");
+  } catch {
+    return () => 0;
+  }
+  const buf = Buffer.alloc(128);
+  return () => {
+    try {
+      const n = readSync(fd, buf, 0, buf.length, 0);
+      // "<on-CPU ns> <waiting ns> <timeslices>\n"
+      const text = buf.toString("latin1", 0, n);
+      const waited = Number(text.split(" ")[1]);
+      return Number.isFinite(waited) ? waited / 1e6 : 0;
+    } catch {
+      return 0;
+    }
+  };
 }
 
 /** How long an extension version that outran the inline slice goes straight to the pool. */
@@ -40,10 +59,9 @@ export type OverrunVerdict = "within" | "overran" | "route";
  * cheap in fuel and slow, a large memory reset), so a version whose runs take longer than the slice goes
  * to the pool like one that ran out of the slice's fuel: "route" at once for a gross overrun, or for the
  * second overrun among its last three runs; "overran" for a first small one; "within" otherwise.
- * `offCpuMs`: how much of that wall time no thread of the process was on a CPU (offCpuMs()), which
- * is not counted: an inline run makes no host call and cannot sleep, so that time is the OS's (the
- * thread preempted on a loaded machine), and one preemption must not send a version to the pool for a
- * minute. GC pauses are on the CPU, and still count.
+ * `offCpuMs`: how much of that wall time the thread waited for a CPU (createRunQueueClock), which is
+ * not counted: that time is the OS's (the thread preempted on a loaded machine), and one preemption must
+ * not send a version to the pool for a minute. GC pauses are on the CPU, and still count.
  */
 export function createOverrunJudge(sliceUs: number) {
   const limitMs = sliceUs / 1000 + INLINE_TOLERANCE_MS;

@@ -12,8 +12,8 @@ import type { CircuitBreakers } from "./circuit-breaker.js";
 import type { ExtensionLoader } from "./extension-loader.js";
 import {
   createOverrunJudge,
+  createRunQueueClock,
   createSlowSet,
-  offCpuMs,
   SLOW_FOR_MS,
   watchThreadLoad,
 } from "./inline-routing.js";
@@ -92,6 +92,8 @@ export function createInvocationDispatch(options: InvocationDispatchOptions): In
   const inlineSlice = settings.inlineSliceUs * (FUEL_PER_CPU_MILLI / 1000);
   const slow = createSlowSet(SLOW_FOR_MS);
   const overruns = createOverrunJudge(settings.inlineSliceUs);
+  // How long this thread waited for a CPU: read around each inline try, to judge its overruns fairly.
+  const runQueue = createRunQueueClock();
   const thread = watchThreadLoad();
 
   const logOverrun = (
@@ -128,7 +130,7 @@ export function createInvocationDispatch(options: InvocationDispatchOptions): In
     ext: LoadedExtension,
     request: InvokeRequest,
   ): { result: InvocationResult | undefined; overran: boolean } => {
-    const cpu = process.cpuUsage();
+    const waited = runQueue();
     const started = performance.now();
     const attempt = engine.tryInline(ext, request, inlineSlice);
     const wallMs = performance.now() - started;
@@ -137,7 +139,7 @@ export function createInvocationDispatch(options: InvocationDispatchOptions): In
       return { result: undefined, overran: false };
     }
     const result = attempt.ran;
-    const offCpu = overruns.over(wallMs) ? offCpuMs(started, cpu) : 0;
+    const offCpu = overruns.over(wallMs) ? runQueue() - waited : 0;
     const verdict = overruns.judge(entry.key, wallMs, offCpu);
     if (verdict === "route") slow.mark(entry.key);
     if (verdict !== "within") logOverrun(entry, wallMs, result.stats.fuelUsed, verdict === "route", offCpu);
@@ -157,8 +159,7 @@ export function createInvocationDispatch(options: InvocationDispatchOptions): In
     deadline: number | undefined,
     limits: InvokeRequest["limits"],
   ) => {
-    const cpu = process.cpuUsage();
-    const started = performance.now();
+    const waited = runQueue();
     const run = engine.tryInlineBatch(ext, {
       inputs,
       from,
@@ -169,7 +170,7 @@ export function createInvocationDispatch(options: InvocationDispatchOptions): In
       deadline,
     });
     let routedAt = -1;
-    // Time off the CPU during this call, read once and only when a run overran (see createOverrunJudge).
+    // Time this thread waited for a CPU during this call, read only when a run overran (createOverrunJudge).
     let offCpu: number | undefined;
     for (let k = 0; k < run.attempts.length; k++) {
       const a = run.attempts[k] as (typeof run.attempts)[number];
@@ -178,7 +179,7 @@ export function createInvocationDispatch(options: InvocationDispatchOptions): In
         if (a.skipped === "slice") slow.mark(entry.key);
         continue;
       }
-      if (overruns.over(a.wallMs)) offCpu ??= offCpuMs(started, cpu);
+      if (overruns.over(a.wallMs)) offCpu ??= runQueue() - waited;
       const verdict = overruns.judge(entry.key, a.wallMs, offCpu ?? 0);
       if (verdict === "within") continue;
       if (verdict === "route") {
