@@ -91,19 +91,21 @@ export const STAT_COLUMNS = [
 
 /**
  * One column of a batch's BatchStats: each input's value of a stat (0 for
- * an input that never ran), or none when it is 0 for every input.
+ * an input that never ran), or none (length 0) when it is 0 for every input.
  */
-export function statColumn(a: BatchAnswer, of: (s: InvocationResult["stats"]) => number): number[] {
+export function statColumn(a: BatchAnswer, of: (s: InvocationResult["stats"]) => number): Float64Array {
   let any = false;
-  const values: number[] = new Array(a.count);
+  const values = new Float64Array(a.count);
   for (let i = 0; i < a.count; i++) {
     const s = resultAt(a, i)?.stats;
     const v = s ? of(s) : 0;
     values[i] = v;
     if (v !== 0) any = true;
   }
-  return any ? values : [];
+  return any ? values : NO_VALUES;
 }
+
+const NO_VALUES = new Float64Array(0);
 
 const encoder = new TextEncoder();
 
@@ -138,7 +140,7 @@ function outputArena(items: readonly BatchItem[]): (output: string) => Uint8Arra
  */
 export function batchResponse(a: BatchAnswer): InvokeExtensionBatchResponse {
   const stats: Record<string, number[]> = {};
-  for (const c of STAT_COLUMNS) stats[c.name] = statColumn(a, c.of);
+  for (const c of STAT_COLUMNS) stats[c.name] = Array.from(statColumn(a, c.of));
   const response = create(InvokeExtensionBatchResponseSchema, {
     resolvedVersion: a.module?.version ?? "",
     moduleSha256: a.module?.sha256 ?? "",

@@ -1,3 +1,4 @@
+import { endianness } from "node:os";
 import type { ExtensionError } from "@ameide-ext/contract";
 import { type InvokeExtensionBatchResponse, LogLevel, Outcome } from "@ameide-ext/proto";
 import type { WireType } from "@bufbuild/protobuf/wire";
@@ -107,11 +108,15 @@ function stringFieldSize(field: number, v: string): number {
   return varintSize(tag(field, LEN)) + varintSize(n) + n;
 }
 
+/** True where a Float64Array's bytes are little-endian doubles, as protobuf writes them (every platform Node runs on but s390x). */
+const LITTLE_ENDIAN = endianness() === "LE";
+
 /**
- * Writes a BatchStats list as packed (runtime.proto): its values as doubles,
- * or, for `host_calls`, as uint32 varints; nothing when the list is empty.
+ * Writes a BatchStats list as packed (runtime.proto): its values as doubles
+ * (little-endian: the array's own bytes, copied at once where the platform
+ * is), or, for `host_calls`, as uint32 varints; nothing when it is empty.
  */
-function packedField(out: Out, field: number, values: readonly number[], asDouble: boolean): void {
+function packedField(out: Out, field: number, values: Float64Array, asDouble: boolean): void {
   if (values.length === 0) return;
   let size = 0;
   if (asDouble) size = values.length * 8;
@@ -119,8 +124,11 @@ function packedField(out: Out, field: number, values: readonly number[], asDoubl
   writeVarint(out, tag(field, LEN));
   writeVarint(out, size);
   ensure(out, size);
-  if (asDouble) for (const v of values) out.pos = out.buf.writeDoubleLE(v, out.pos);
-  else for (const v of values) writeVarint(out, v);
+  if (!asDouble) for (const v of values) writeVarint(out, v);
+  else if (LITTLE_ENDIAN) {
+    out.buf.set(new Uint8Array(values.buffer, values.byteOffset, size), out.pos);
+    out.pos += size;
+  } else for (const v of values) out.pos = out.buf.writeDoubleLE(v, out.pos);
 }
 
 /** Writes the batch's stats, field 4: each column of BatchStats, as batchResponse gives them. */

@@ -20,15 +20,22 @@ export function createRunQueueClock(): () => number {
   }
   const buf = Buffer.alloc(128);
   return () => {
+    let n: number;
     try {
-      const n = readSync(fd, buf, 0, buf.length, 0);
-      // "<on-CPU ns> <waiting ns> <timeslices>\n"
-      const text = buf.toString("latin1", 0, n);
-      const waited = Number(text.split(" ")[1]);
-      return Number.isFinite(waited) ? waited / 1e6 : 0;
+      n = readSync(fd, buf, 0, buf.length, 0);
     } catch {
       return 0;
     }
+    // "<on-CPU ns> <waiting ns> <timeslices>\n": the second number, read in place (no string made).
+    let i = 0;
+    while (i < n && buf[i] !== 0x20) i++;
+    let waited = 0;
+    for (i++; i < n; i++) {
+      const c = buf[i] as number;
+      if (c < 0x30 || c > 0x39) break;
+      waited = waited * 10 + (c - 0x30);
+    }
+    return waited / 1e6;
   };
 }
 
