@@ -93,13 +93,12 @@ function int32FieldSize(field: number, v: number): number {
 function stringField(out: Out, field: number, v: string): void {
   if (v === "") return;
   writeVarint(out, tag(field, LEN));
-  writeVarint(out, Buffer.byteLength(v, "utf8"));
-  writeUtf8(out, v);
-}
-
-function writeUtf8(out: Out, v: string): void {
-  ensure(out, v.length * 3);
-  out.pos += out.buf.write(v, out.pos);
+  const n = Buffer.byteLength(v, "utf8");
+  writeVarint(out, n);
+  ensure(out, n);
+  // As many UTF-8 bytes as UTF-16 units: every one is ASCII, which latin1 writes byte for byte, a copy
+  // where utf8 encodes each (JSON outputs are ASCII as a rule).
+  out.pos += out.buf.write(v, out.pos, n === v.length ? "latin1" : "utf8");
 }
 
 function stringFieldSize(field: number, v: string): number {

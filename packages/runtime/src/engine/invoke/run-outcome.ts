@@ -1,7 +1,6 @@
 import { type ErrorReason, ExtensionError, FUEL_PER_CPU_MILLI } from "@ameide-ext/contract";
 import { TrapReason } from "../../wasm/instrument-module.js";
 import type { BusinessError, GuestLogLine, Outcome } from "../types.js";
-import { isJsonBytes } from "./json-bytes.js";
 import { formatBytes } from "./resolve-limits.js";
 
 // How a run ended, judged the same way whatever executed the guest (one core
@@ -111,13 +110,11 @@ export interface JudgedPayload {
 /**
  * Checks the payload of `run` against the contract: an ok payload must be
  * JSON; an err payload must be a business error `{"code","message","details"?}`.
- * Anything else is `internal/invalid_output`. `utf8`, the payload's bytes
- * when the caller has them: an ok payload is then checked in place
- * (isJsonBytes), without parsing `text`.
+ * Anything else is `internal/invalid_output`. (A one-module guest checks an
+ * ok payload's bytes in place first, isJsonBytes, and comes here only when
+ * they fail it: for the error, or for what only JSON.parse accepts.)
  */
-export function judgePayload(ok: boolean, text: string, bytes: number, utf8?: Uint8Array): JudgedPayload {
-  if (ok && utf8 !== undefined && isJsonBytes(utf8))
-    return { outcome: "ok", output: text, outputBytes: bytes };
+export function judgePayload(ok: boolean, text: string, bytes: number): JudgedPayload {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
