@@ -6,7 +6,7 @@
 // Hot path (issue #12: 1,000 checks per 500-line batch): every byte is read
 // within bounds (a read past the end of a typed array gives `undefined` and
 // slows the code that reads it), a string's plain bytes are skipped with one
-// table load each, digits with one xor and compare, whitespace is looked
+// table read each, digits with one xor and compare, whitespace is looked
 // for only after a byte <= 0x20 (JSON.stringify writes none), the innermost
 // container's kind is kept in a local, and the helpers (inlined by V8)
 // return an index or -1 to a flat loop. `npm run bench:json-bytes` times it.
@@ -14,16 +14,24 @@
 const OBJECT = 1;
 const ARRAY = 2;
 
-/** The open containers of the text being checked, innermost last; grown on demand (one check at a time: synchronous). */
-let stack = new Uint8Array(256);
+// The stack and the table are plain arrays of small integers, not typed
+// arrays: once any ArrayBuffer of the process has been detached (a wasm
+// memory that grew, a buffer transferred to a worker: always, in the
+// service), V8 checks every typed array read for a detached buffer, and a
+// table read per string byte would pay that check twice per byte.
+
+/** The open containers of the text being checked, innermost last; it grows as deep as the deepest text (one check at a time: synchronous). */
+const stack: number[] = [];
 
 /**
  * Per byte value, 1 for a byte that stands for itself inside a string
  * (printable ASCII and DEL, but `"` and `\`), else 0: the quote, an escape,
- * a control character or the first byte of a UTF-8 sequence.
+ * a control character or the first byte of a UTF-8 sequence. Filled by
+ * push, so that V8 keeps it a packed array of small integers.
  */
-const PLAIN_IN_STRING = new Uint8Array(256);
-for (let c = 0x20; c < 0x80; c++) PLAIN_IN_STRING[c] = c === 0x22 || c === 0x5c ? 0 : 1;
+const PLAIN_IN_STRING: readonly number[] = [];
+for (let c = 0; c < 256; c++)
+  (PLAIN_IN_STRING as number[]).push(c >= 0x20 && c < 0x80 && c !== 0x22 && c !== 0x5c ? 1 : 0);
 
 /** True when `c` (a byte) is an ASCII digit: `c ^ 0x30` maps 0x30-0x39 onto 0-9 and every other byte above 9. */
 const isDigit = (c: number) => (c ^ 0x30) < 10;
@@ -161,15 +169,6 @@ function skipKey(b: Uint8Array, i: number, n: number): number {
   return i < n && b[i] === 0x3a ? i + 1 : -1;
 }
 
-function push(depth: number, kind: number): void {
-  if (depth === stack.length) {
-    const grown = new Uint8Array(stack.length * 2);
-    grown.set(stack);
-    stack = grown;
-  }
-  stack[depth] = kind;
-}
-
 /**
  * True when `bytes` are exactly one JSON text, with spaces around it, in
  * well-formed UTF-8: what `JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes))`
@@ -182,7 +181,12 @@ export function isJsonBytes(b: Uint8Array): boolean {
   let depth = 0;
   let inObject = false;
   let i = 0;
+  // At the top of the loop: the start, or just after `{`, `[` or `,`.
   for (;;) {
+    if (inObject) {
+      i = skipKey(b, i, n);
+      if (i < 0) return false;
+    }
     // A value at i, maybe after spaces.
     if (i >= n) return false;
     let c = b[i] as number;
@@ -199,11 +203,7 @@ export function isJsonBytes(b: Uint8Array): boolean {
       if (i < n && b[i] === (c === 0x7b ? 0x7d : 0x5d)) i++;
       else {
         inObject = c === 0x7b;
-        push(depth++, inObject ? OBJECT : ARRAY);
-        if (inObject) {
-          i = skipKey(b, i, n);
-          if (i < 0) return false;
-        }
+        stack[depth++] = inObject ? OBJECT : ARRAY;
         continue;
       }
     } else i = skipLiteral(b, i, n);
@@ -219,10 +219,6 @@ export function isJsonBytes(b: Uint8Array): boolean {
       }
       if (d === 0x2c && depth > 0) {
         i++;
-        if (inObject) {
-          i = skipKey(b, i, n);
-          if (i < 0) return false;
-        }
         break;
       }
       if (d !== (inObject ? 0x7d : 0x5d) || depth === 0) return false;
