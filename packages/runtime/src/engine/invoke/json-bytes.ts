@@ -14,22 +14,16 @@
 const OBJECT = 1;
 const ARRAY = 2;
 
-/**
- * The open containers of the text being checked, innermost last; it grows as
- * deep as the deepest text (one check at a time: synchronous). A plain array
- * of small integers, not a typed array: once any ArrayBuffer of the process
- * has been detached (a wasm memory that grew, a transferred buffer), V8
- * checks each typed array read for it; a plain array is no slower before
- * that, a little faster after, and grows by itself.
- */
-const stack: number[] = [];
+/** The open containers of the text being checked, innermost last, a byte each; grown on demand (one check at a time: synchronous). */
+let stack = new Uint8Array(256);
 
 /**
  * Per byte value, 1 for a byte that stands for itself inside a string
  * (printable ASCII and DEL, but `"` and `\`), else 0: the quote, an escape,
  * a control character or the first byte of a UTF-8 sequence. A typed array:
- * V8 reads this module constant at a fixed address; a plain array was
- * slower with no buffer detached and no faster with one (measured).
+ * V8 reads this module constant at a fixed address. (A plain array was
+ * measured too: slower, and no faster once any ArrayBuffer of the process
+ * has been detached, after which V8 checks each typed array read for it.)
  */
 const PLAIN_IN_STRING = new Uint8Array(256);
 for (let c = 0x20; c < 0x80; c++) PLAIN_IN_STRING[c] = c === 0x22 || c === 0x5c ? 0 : 1;
@@ -159,6 +153,13 @@ function skipLiteral(b: Uint8Array, i: number, n: number): number {
   return ok ? i + 5 : -1;
 }
 
+/** Doubles the stack, keeping what it holds. */
+function growStack(): void {
+  const grown = new Uint8Array(stack.length * 2);
+  grown.set(stack);
+  stack = grown;
+}
+
 /** The index after an object's `"key" :`, `i` at its quote or the spaces before it; or -1. */
 function skipKey(b: Uint8Array, i: number, n: number): number {
   if (i < n && b[i] !== 0x22) i = skipSpace(b, i, n);
@@ -204,6 +205,7 @@ export function isJsonBytes(b: Uint8Array): boolean {
       if (i < n && b[i] === (c === 0x7b ? 0x7d : 0x5d)) i++;
       else {
         inObject = c === 0x7b;
+        if (depth === stack.length) growStack();
         stack[depth++] = inObject ? OBJECT : ARRAY;
         continue;
       }
