@@ -7,6 +7,7 @@ export type { LinkPlan } from "./component/link-component.js";
 export { planLink } from "./component/link-component.js";
 export type { ComponentParts } from "./component/read-component.js";
 export { readComponent } from "./component/read-component.js";
+export { isJsonBytes } from "./engine/invoke/json-bytes.js";
 export { createCircuitBreakers } from "./service/circuit-breaker.js";
 export { createRuntimeMetrics } from "./service/runtime-metrics.js";
 export { createSloGuard } from "./service/slo-guard.js";

@@ -75,6 +75,69 @@ function mutate(bytes: Uint8Array, r: () => number): Uint8Array {
   return new Uint8Array(out);
 }
 
+/** Texts with a hole `_` for one byte: inside strings and escapes, in numbers and literals, between tokens, and cut short. */
+const ONE_BYTE_TEMPLATES = [
+  '"_"',
+  '"a_b"',
+  '"_é"',
+  '"é_"',
+  '"_',
+  '"\\_"',
+  '"\\u_000"',
+  '"\\u00_0"',
+  '"\\u000_"',
+  '"\\u00_',
+  "_",
+  "_1",
+  "1_",
+  "-_",
+  "-_1",
+  "0_",
+  "1_0",
+  "1._",
+  "1.5_",
+  "0._1",
+  "1e_",
+  "1e_5",
+  "1e+_",
+  "1E-_",
+  "t_ue",
+  "tru_",
+  "true_",
+  "nul_",
+  "null_",
+  "fals_",
+  "[_]",
+  "[_1]",
+  "[1_]",
+  "[1_,2]",
+  "[1,_2]",
+  "[1,2_]",
+  "{_}",
+  '{_"a":1}',
+  '{"a"_:1}',
+  '{"a":_1}',
+  '{"a":1_}',
+  '{"a":1_,"b":2}',
+  '{"a":1,_"b":2}',
+  '{"_":1}',
+  '[{"a":[_]}]',
+  " _ ",
+];
+
+/** Bytes at the edges of UTF-8's ranges, for sequences of 3 and 4 bytes after each lead byte. */
+const EDGES = [0x00, 0x22, 0x41, 0x5c, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xff];
+
+/** The texts among `texts` on which isJsonBytes and the strict decoder + JSON.parse disagree (none start with a BOM). */
+function disagreements(texts: Iterable<number[]>): number[][] {
+  const found: number[][] = [];
+  for (const text of texts) {
+    const bytes = new Uint8Array(text);
+    if (isJsonBytes(bytes) !== parses(bytes)) found.push(text);
+  }
+  return found;
+}
+
 describe("isJsonBytes()", () => {
   it("accepts every JSON text JSON.stringify writes, spaced or not", () => {
     const r = seededRandom(1);
@@ -159,6 +222,34 @@ describe("isJsonBytes()", () => {
     // The mutations made both kinds, many of each.
     expect(refused).toBeGreaterThan(10_000);
     expect(refused).toBeLessThan(35_000);
+  });
+
+  it("agrees with the strict decoder and JSON.parse on every byte value in every place of a text", () => {
+    function* texts() {
+      for (const template of ONE_BYTE_TEMPLATES) {
+        const [before, after] = template.split("_").map((part) => Array.from(encoder.encode(part)));
+        for (let x = 0; x < 256; x++) yield [...(before as number[]), x, ...(after as number[])];
+      }
+    }
+    expect(disagreements(texts())).toEqual([]);
+  });
+
+  it("agrees on every pair of bytes, alone and inside a string, and on every lead byte with edge continuations", () => {
+    function* texts() {
+      for (let x = 0; x < 256; x++)
+        for (let y = 0; y < 256; y++) {
+          yield [x, y];
+          yield [0x22, x, y, 0x22];
+          yield [0x22, x, y];
+        }
+      for (let x = 0xc0; x < 256; x++)
+        for (const y of EDGES)
+          for (const z of EDGES) {
+            yield [0x22, x, y, z, 0x22];
+            for (const w of EDGES) yield [0x22, x, y, z, w, 0x22];
+          }
+    }
+    expect(disagreements(texts())).toEqual([]);
   });
 
   it("checks nesting deeper than its first stack, and refuses a byte order mark (JSON.parse then decides)", () => {
