@@ -1,0 +1,374 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { connect as netConnect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { brotliDecompressSync, gunzipSync } from "node:zlib";
+import {
+  InvokeExtensionBatchRequestSchema,
+  InvokeExtensionBatchResponseSchema,
+  InvokeExtensionRequestSchema,
+  InvokeExtensionResponseSchema,
+} from "@ameide-ext/proto";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createCatalog } from "../catalog/parse-catalog.js";
+import { buildTestHook, captureLogger, writeModule } from "../testing/service-fixtures.js";
+import { createRuntime, type Runtime } from "./create-runtime.js";
+import { createLocalTokenIssuer, type LocalTokenIssuer } from "./local-token-issuer.js";
+import { type RuntimeServer, startRuntimeServer } from "./start-runtime-server.js";
+
+// The binary lane attacked as a hostile caller would: raw HTTP/1.1 bytes and raw HTTP/2 streams, each
+// answer compared with a server whose requests all go through Connect (`binaryLane: false`), and the
+// server asked to serve again afterwards.
+
+const encoder = new TextEncoder();
+const SINGLE = "/ameide.extensions.v1.WasmExtensionRuntime/InvokeExtension";
+const BATCH = "/ameide.extensions.v1.WasmExtensionRuntime/InvokeExtensionBatch";
+
+interface Raw {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+/** Splits a raw HTTP/1.1 answer (one, read to the connection's end) into status, headers and body. */
+function parseRaw(bytes: Buffer): Raw {
+  const end = bytes.indexOf("\r\n\r\n");
+  if (end < 0) return { status: 0, headers: {}, body: bytes };
+  const [statusLine, ...lines] = bytes.subarray(0, end).toString("latin1").split("\r\n");
+  const headers: Record<string, string> = {};
+  for (const line of lines) {
+    const i = line.indexOf(":");
+    const name = line.slice(0, i).toLowerCase();
+    const value = line.slice(i + 1).trim();
+    headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
+  }
+  let body = bytes.subarray(end + 4);
+  if (headers["transfer-encoding"] === "chunked") {
+    const parts: Buffer[] = [];
+    for (let at = 0; at < body.length; ) {
+      const eol = body.indexOf("\r\n", at);
+      const size = Number.parseInt(body.subarray(at, eol).toString(), 16);
+      if (!(size > 0)) break;
+      parts.push(body.subarray(eol + 2, eol + 2 + size));
+      at = eol + 2 + size + 2;
+    }
+    body = Buffer.concat(parts);
+  }
+  return { status: Number((statusLine ?? "").split(" ")[1]), headers, body };
+}
+
+/**
+ * Sends raw HTTP/1.1 bytes on a fresh connection (the head as given, then each body part after
+ * `gapMs`), and resolves with what came back once the server ends the connection or `waitMs` passed.
+ */
+function rawHttp1(
+  port: number,
+  head: string,
+  parts: Uint8Array[],
+  o: { gapMs?: number; waitMs?: number; closeAfterSend?: boolean } = {},
+): Promise<{ answer: Raw; closedByServer: boolean }> {
+  return new Promise((resolve, reject) => {
+    const socket = netConnect(port, "127.0.0.1");
+    const got: Buffer[] = [];
+    let closedByServer = false;
+    const timer = setTimeout(() => finish(), o.waitMs ?? 3_000);
+    const finish = () => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ answer: parseRaw(Buffer.concat(got)), closedByServer });
+    };
+    socket.on("data", (c: Buffer) => got.push(c));
+    socket.on("end", () => {
+      closedByServer = true;
+      finish();
+    });
+    socket.on("error", (e) => (got.length > 0 ? finish() : reject(e)));
+    socket.write(head);
+    void (async () => {
+      for (const part of parts) {
+        if (o.gapMs) await new Promise((r) => setTimeout(r, o.gapMs));
+        if (socket.destroyed) return;
+        socket.write(part);
+      }
+      if (o.closeAfterSend) socket.destroy();
+    })();
+  });
+}
+
+/** A request head: `lines` are header lines, sent as they are. */
+const headOf = (target: string, lines: string[]) =>
+  `POST ${target} HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n${lines.map((l) => `${l}\r\n`).join("")}\r\n`;
+
+/** What two answers must share: status, headers but the date and the length, and the body read without its timings. */
+function comparable(a: Raw): unknown {
+  const { date: _d, "content-length": _l, ...headers } = a.headers;
+  let body: Uint8Array = a.body;
+  if (headers["content-encoding"] === "gzip") body = gunzipSync(body);
+  if (headers["content-encoding"] === "br") body = brotliDecompressSync(body);
+  if (headers["content-type"] !== "application/proto" || a.status !== 200)
+    return { status: a.status, headers, body: Buffer.from(body).toString("utf8") };
+  try {
+    const r = fromBinary(InvokeExtensionResponseSchema, body);
+    return {
+      status: a.status,
+      headers,
+      body: { ...r, stats: r.stats && { ...r.stats, durationUs: 0n, fuelUsed: 0n } },
+    };
+  } catch {
+    const r = fromBinary(InvokeExtensionBatchResponseSchema, body);
+    return { status: a.status, headers, body: { ...r, stats: undefined } };
+  }
+}
+
+describe("the binary lane under attack answers as Connect does and serves on", () => {
+  let dir: string;
+  let issuer: LocalTokenIssuer;
+  let runtime: Runtime;
+  let lane: RuntimeServer;
+  let connect: RuntimeServer;
+  let token: string;
+  const log = captureLogger("warn");
+  const unhandled: unknown[] = [];
+  const onUnhandled = (e: unknown) => unhandled.push(e);
+
+  beforeAll(async () => {
+    process.on("unhandledRejection", onUnhandled);
+    dir = await mkdtemp(join(tmpdir(), "ameide-lane-attack-"));
+    issuer = await createLocalTokenIssuer({ dir });
+    const echo = await buildTestHook("echo", "1");
+    const catalog = createCatalog({
+      runtime: {
+        pool: { size: 1 },
+        auth: issuer.auth,
+        connections: { headers_timeout_ms: 2_000, request_timeout_ms: 2_000 },
+      },
+      extensions: [
+        {
+          tenant_id: "acme",
+          extension_id: "echo",
+          version: "1",
+          kind: "process_hook",
+          risk_tier: "low",
+          limits: { timeout_ms: 2000 },
+          wasm_blob_ref: await writeModule(dir, "echo", echo, "acme"),
+        },
+      ],
+    });
+    runtime = await createRuntime({ catalog, logger: log.logger, defaultMetrics: false });
+    lane = await startRuntimeServer(runtime, { port: 0, readMaxBytes: 64 * 1024 });
+    connect = await startRuntimeServer(runtime, { port: 0, readMaxBytes: 64 * 1024, binaryLane: false });
+    token = `Bearer ${await issuer.mint({ subject: "crm", tenants: ["acme"] })}`;
+  }, 120_000);
+
+  afterAll(async () => {
+    process.off("unhandledRejection", onUnhandled);
+    await lane?.shutdown(1_000);
+    await connect?.shutdown(1_000);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const ctx = { tenantId: "acme", userId: "u-1", actorType: "USER" };
+  const single = (input: unknown) =>
+    toBinary(
+      InvokeExtensionRequestSchema,
+      create(InvokeExtensionRequestSchema, {
+        extensionId: "echo",
+        version: "latest",
+        ctx,
+        inputJson: encoder.encode(JSON.stringify(input)),
+      }),
+    );
+  const batch = (inputs: unknown[]) =>
+    toBinary(
+      InvokeExtensionBatchRequestSchema,
+      create(InvokeExtensionBatchRequestSchema, {
+        extensionId: "echo",
+        version: "latest",
+        ctx,
+        inputsJson: inputs.map((i) => encoder.encode(JSON.stringify(i))),
+      }),
+    );
+
+  /** Sends the same raw request to both servers; returns both answers. */
+  async function both(target: string, lines: string[], parts: Uint8Array[], o = {}) {
+    const viaLane = await rawHttp1(lane.port as number, headOf(target, lines), parts, o);
+    const viaConnect = await rawHttp1(connect.port as number, headOf(target, lines), parts, o);
+    return { viaLane, viaConnect };
+  }
+
+  /** The lane's server still answers a plain call. */
+  async function servesOn() {
+    const body = single({ line: "still" });
+    const { answer } = await rawHttp1(
+      lane.port as number,
+      headOf(SINGLE, [
+        "content-type: application/proto",
+        `content-length: ${body.length}`,
+        `authorization: ${token}`,
+      ]),
+      [body],
+    );
+    expect(answer.status).toBe(200);
+  }
+
+  it("answers header tricks as Connect does", async () => {
+    const body = single({ line: 1 });
+    const auth = `authorization: ${token}`;
+    const len = `content-length: ${body.length}`;
+    const cases: Array<[string, string, string[]]> = [
+      ["plain", SINGLE, ["content-type: application/proto", len, auth]],
+      [
+        "upper-case names",
+        SINGLE,
+        ["Content-Type: application/proto", `Content-Length: ${body.length}`, `Authorization: ${token}`],
+      ],
+      ["upper-case type", SINGLE, ["content-type: Application/Proto", len, auth]],
+      ["a charset", SINGLE, ["content-type: application/proto; charset=x", len, auth]],
+      [
+        "two content types",
+        SINGLE,
+        ["content-type: application/proto", "content-type: application/json", len, auth],
+      ],
+      [
+        "two content types, json first",
+        SINGLE,
+        ["content-type: application/json", "content-type: application/proto", len, auth],
+      ],
+      ["gzip that is not", SINGLE, ["content-type: application/proto", "content-encoding: gzip", len, auth]],
+      [
+        "identity encoding",
+        SINGLE,
+        ["content-type: application/proto", "content-encoding: identity", len, auth],
+      ],
+      [
+        "two encodings",
+        SINGLE,
+        [
+          "content-type: application/proto",
+          "content-encoding: identity",
+          "content-encoding: identity",
+          len,
+          auth,
+        ],
+      ],
+      ["deadline zero", SINGLE, ["content-type: application/proto", "connect-timeout-ms: 0", len, auth]],
+      [
+        "deadline leading zeros",
+        SINGLE,
+        ["content-type: application/proto", "connect-timeout-ms: 0001500", len, auth],
+      ],
+      [
+        "deadline of 10 digits",
+        SINGLE,
+        ["content-type: application/proto", "connect-timeout-ms: 9999999999", len, auth],
+      ],
+      [
+        "deadline of 11 digits",
+        SINGLE,
+        ["content-type: application/proto", "connect-timeout-ms: 99999999999", len, auth],
+      ],
+      ["deadline negative", SINGLE, ["content-type: application/proto", "connect-timeout-ms: -1", len, auth]],
+      [
+        "two deadlines",
+        SINGLE,
+        ["content-type: application/proto", "connect-timeout-ms: 100", "connect-timeout-ms: 200", len, auth],
+      ],
+      ["absolute-form target", `http://127.0.0.1${SINGLE}`, ["content-type: application/proto", len, auth]],
+      ["a query string", `${SINGLE}?x=1`, ["content-type: application/proto", len, auth]],
+      ["a trailing slash", `${SINGLE}/`, ["content-type: application/proto", len, auth]],
+      [
+        "chunked and a length",
+        SINGLE,
+        ["content-type: application/proto", "transfer-encoding: chunked", len, auth],
+      ],
+      ["two equal lengths", SINGLE, ["content-type: application/proto", len, len, auth]],
+      [
+        "two different lengths",
+        SINGLE,
+        ["content-type: application/proto", len, `content-length: ${body.length + 1}`, auth],
+      ],
+      ["two tokens", SINGLE, ["content-type: application/proto", len, auth, "authorization: Bearer x.y.z"]],
+      [
+        "a forged token first",
+        SINGLE,
+        ["content-type: application/proto", len, "authorization: Bearer x.y.z", auth],
+      ],
+      [
+        "a lower-case scheme",
+        SINGLE,
+        ["content-type: application/proto", len, `authorization: bearer ${token.slice(7)}`],
+      ],
+      [
+        "protocol version 2",
+        SINGLE,
+        ["content-type: application/proto", "connect-protocol-version: 2", len, auth],
+      ],
+      [
+        "a user token without a user",
+        SINGLE,
+        ["content-type: application/proto", "x-ameide-user-token: abc", len, auth],
+      ],
+      [
+        "a plus sign length",
+        SINGLE,
+        ["content-type: application/proto", `content-length: +${body.length}`, auth],
+      ],
+    ];
+    for (const [name, target, lines] of cases) {
+      const { viaLane, viaConnect } = await both(target, lines, [body]);
+      expect(comparable(viaLane.answer), name).toEqual(comparable(viaConnect.answer));
+    }
+    await servesOn();
+  }, 60_000);
+
+  it("answers declared lengths that lie as Connect does", async () => {
+    const body = single({ line: 1 });
+    const base = ["content-type: application/proto", `authorization: ${token}`];
+    for (const declared of [body.length + 5, body.length - 3, 0]) {
+      const { viaLane, viaConnect } = await both(SINGLE, [...base, `content-length: ${declared}`], [body], {
+        waitMs: 2_500,
+      });
+      expect(comparable(viaLane.answer), `declared ${declared}`).toEqual(comparable(viaConnect.answer));
+    }
+    await servesOn();
+  }, 30_000);
+
+  it("negotiates the answer's compression as Connect does", async () => {
+    const body = batch(Array.from({ length: 24 }, (_, i) => ({ line: i, pad: "p".repeat(50_000) })));
+    for (const accept of ["br", "gzip;q=0", "*", "GZIP, x , br"]) {
+      const { viaLane, viaConnect } = await both(
+        BATCH,
+        [
+          "content-type: application/proto",
+          `content-length: ${body.length}`,
+          `authorization: ${token}`,
+          `accept-encoding: ${accept}`,
+        ],
+        [body],
+      );
+      expect(comparable(viaLane.answer), accept).toEqual(comparable(viaConnect.answer));
+    }
+  }, 60_000);
+
+  it("takes the time a slow body took off the caller's deadline, as Connect does", async () => {
+    const body = batch([{ line: 1 }, { line: 2 }]);
+    const lines = [
+      "content-type: application/proto",
+      `content-length: ${body.length}`,
+      `authorization: ${token}`,
+      "connect-timeout-ms: 200",
+    ];
+    const { viaLane, viaConnect } = await both(BATCH, lines, [body.subarray(0, 3), body.subarray(3)], {
+      gapMs: 400,
+    });
+    const errors = (a: Raw) =>
+      fromBinary(InvokeExtensionBatchResponseSchema, a.body).results.map((r) => [r.errorCode, r.errorReason]);
+    expect(errors(viaConnect.answer)).toEqual([
+      ["deadline_exceeded", "timeout"],
+      ["deadline_exceeded", "timeout"],
+    ]);
+    expect(errors(viaLane.answer)).toEqual(errors(viaConnect.answer));
+    await servesOn();
+  }, 30_000);
+});
