@@ -58,18 +58,27 @@ function parseRaw(bytes: Buffer): Raw {
   return { status: Number((statusLine ?? "").split(" ")[1]), headers, body };
 }
 
+/** How {@link rawHttp1} sends. */
+interface RawOptions {
+  gapMs?: number;
+  waitMs?: number;
+  closeAfterSend?: boolean;
+  /** Sent on the server's Unix socket rather than TCP (in `both`). */
+  socket?: boolean;
+}
+
 /**
  * Sends raw HTTP/1.1 bytes on a fresh connection (the head as given, then each body part after
  * `gapMs`), and resolves with what came back once the server ends the connection or `waitMs` passed.
  */
 function rawHttp1(
-  port: number,
+  port: number | string,
   head: string,
   parts: Uint8Array[],
-  o: { gapMs?: number; waitMs?: number; closeAfterSend?: boolean } = {},
+  o: RawOptions = {},
 ): Promise<{ answer: Raw; closedByServer: boolean }> {
   return new Promise((resolve, reject) => {
-    const socket = netConnect(port, "127.0.0.1");
+    const socket = typeof port === "string" ? netConnect(port) : netConnect(port, "127.0.0.1");
     const got: Buffer[] = [];
     let closedByServer = false;
     const timer = setTimeout(() => finish(), o.waitMs ?? 3_000);
@@ -93,6 +102,53 @@ function rawHttp1(
       }
       if (o.closeAfterSend) socket.destroy();
     })();
+  });
+}
+
+/**
+ * Sends a chunked body that never ends (a 4 KiB chunk every few milliseconds) and reports what the
+ * server did: its answer, whether it ended the connection, and how long after the answer it still read.
+ */
+function endlessChunked(
+  port: number,
+  head: string,
+  forMs: number,
+): Promise<{ answer: Raw; closedByServer: boolean; readAfterMs: number }> {
+  return new Promise((resolve) => {
+    const socket = netConnect(port, "127.0.0.1");
+    const got: Buffer[] = [];
+    let answeredAt: number | undefined;
+    let lastWrite = performance.now();
+    let closedByServer = false;
+    const chunk = Buffer.concat([Buffer.from("1000\r\n"), Buffer.alloc(4096, 0x20), Buffer.from("\r\n")]);
+    const started = performance.now();
+    const finish = () => {
+      clearInterval(pump);
+      socket.destroy();
+      resolve({
+        answer: parseRaw(Buffer.concat(got)),
+        closedByServer,
+        readAfterMs: answeredAt === undefined ? -1 : lastWrite - answeredAt,
+      });
+    };
+    socket.on("data", (c: Buffer) => {
+      answeredAt ??= performance.now();
+      got.push(c);
+    });
+    socket.on("end", () => {
+      closedByServer = true;
+      finish();
+    });
+    socket.on("error", () => finish());
+    socket.write(head);
+    const pump = setInterval(() => {
+      if (performance.now() - started > forMs) return finish();
+      // A write the socket's buffer takes at once is one the server reads (it is not pushing back).
+      if (socket.writableLength === 0) {
+        socket.write(chunk);
+        lastWrite = performance.now();
+      }
+    }, 2);
   });
 }
 
@@ -135,7 +191,7 @@ describe("the binary lane under attack answers as Connect does and serves on", (
   beforeAll(async () => {
     process.on("unhandledRejection", onUnhandled);
     dir = await mkdtemp(join(tmpdir(), "ameide-lane-attack-"));
-    issuer = await createLocalTokenIssuer({ dir });
+    issuer = await createLocalTokenIssuer({ dir, socketPeer: { principal: "local-crm", tenants: ["acme"] } });
     const echo = await buildTestHook("echo", "1");
     const catalog = createCatalog({
       runtime: {
@@ -156,8 +212,18 @@ describe("the binary lane under attack answers as Connect does and serves on", (
       ],
     });
     runtime = await createRuntime({ catalog, logger: log.logger, defaultMetrics: false });
-    lane = await startRuntimeServer(runtime, { port: 0, readMaxBytes: 64 * 1024 });
-    connect = await startRuntimeServer(runtime, { port: 0, readMaxBytes: 64 * 1024, binaryLane: false });
+    const limit = 64 * 1024;
+    lane = await startRuntimeServer(runtime, {
+      port: 0,
+      socket: join(dir, "lane.sock"),
+      readMaxBytes: limit,
+    });
+    connect = await startRuntimeServer(runtime, {
+      port: 0,
+      socket: join(dir, "connect.sock"),
+      readMaxBytes: limit,
+      binaryLane: false,
+    });
     token = `Bearer ${await issuer.mint({ subject: "crm", tenants: ["acme"] })}`;
   }, 120_000);
 
@@ -190,10 +256,11 @@ describe("the binary lane under attack answers as Connect does and serves on", (
       }),
     );
 
-  /** Sends the same raw request to both servers; returns both answers. */
-  async function both(target: string, lines: string[], parts: Uint8Array[], o = {}) {
-    const viaLane = await rawHttp1(lane.port as number, headOf(target, lines), parts, o);
-    const viaConnect = await rawHttp1(connect.port as number, headOf(target, lines), parts, o);
+  /** Sends the same raw request to both servers (on TCP, or on their Unix sockets); returns both answers. */
+  async function both(target: string, lines: string[], parts: Uint8Array[], o: RawOptions = {}) {
+    const to = (server: RuntimeServer) => (o.socket ? (server.socket as string) : (server.port as number));
+    const viaLane = await rawHttp1(to(lane), headOf(target, lines), parts, o);
+    const viaConnect = await rawHttp1(to(connect), headOf(target, lines), parts, o);
     return { viaLane, viaConnect };
   }
 
@@ -371,4 +438,65 @@ describe("the binary lane under attack answers as Connect does and serves on", (
     expect(errors(viaLane.answer)).toEqual(errors(viaConnect.answer));
     await servesOn();
   }, 30_000);
+
+  it("stops a chunked body that never ends as Connect does: refused once over the limit, the rest not read forever", async () => {
+    const lines = [
+      "content-type: application/proto",
+      "transfer-encoding: chunked",
+      `authorization: ${token}`,
+    ];
+    // Kept alive (no `connection: close`): a server that reads the rest to reuse the connection reads forever.
+    const head = headOf(SINGLE, lines).replace("connection: close\r\n", "");
+    const viaLane = await endlessChunked(lane.port as number, head, 3_500);
+    const viaConnect = await endlessChunked(connect.port as number, head, 3_500);
+    // Both refuse it at once, then read and drop the rest (memory stays flat) until the request timeout
+    // (2 s here) ends the connection with a 408 after the answer.
+    expect(comparable(viaLane.answer)).toEqual(comparable(viaConnect.answer));
+    expect([viaLane.closedByServer, viaConnect.closedByServer]).toEqual([true, true]);
+    expect(viaLane.readAfterMs).toBeLessThan(3_000);
+    await servesOn();
+  }, 30_000);
+
+  it("ends a slow body that never ends as Connect does (the request timeout)", async () => {
+    const body = single({ line: 1 });
+    const lines = [
+      "content-type: application/proto",
+      `content-length: ${body.length}`,
+      `authorization: ${token}`,
+    ];
+    const { viaLane, viaConnect } = await both(SINGLE, lines, [body.subarray(0, 3)], { waitMs: 4_000 });
+    expect(comparable(viaLane.answer)).toEqual(comparable(viaConnect.answer));
+    expect(viaLane.closedByServer).toBe(true);
+    expect(viaConnect.closedByServer).toBe(true);
+    await servesOn();
+  }, 30_000);
+
+  it("refuses callers as Connect does, on TCP and on the Unix socket", async () => {
+    const body = batch([{ line: 1 }]);
+    const base = ["content-type: application/proto", `content-length: ${body.length}`];
+    const expired = await issuer.mint({ subject: "crm", tenants: ["acme"], ttlSeconds: -120 });
+    const globex = await issuer.mint({ subject: "crm", tenants: ["globex"] });
+    const noTenants = await issuer.mint({ subject: "crm" });
+    const cases: Array<[string, string[]]> = [
+      ["no token", []],
+      ["an empty token", ["authorization: Bearer "]],
+      ["a forged token", ["authorization: Bearer x.y.z"]],
+      ["a token signed by no one", [`authorization: Bearer ${token.slice(7, token.lastIndexOf("."))}.`]],
+      ["an expired token", [`authorization: Bearer ${expired}`]],
+      ["another tenant's token", [`authorization: Bearer ${globex}`]],
+      ["a token for no tenant", [`authorization: Bearer ${noTenants}`]],
+      ["a user token that is no token", [`authorization: ${token}`, "x-ameide-user-token: nope"]],
+      ["basic auth", ["authorization: Basic Y3JtOmNybQ=="]],
+    ];
+    for (const socket of [false, true])
+      for (const [name, lines] of cases) {
+        const { viaLane, viaConnect } = await both(BATCH, [...base, ...lines], [body], { socket });
+        const where = socket ? "socket" : "tcp";
+        expect(comparable(viaLane.answer), `${name} on ${where}`).toEqual(comparable(viaConnect.answer));
+        // The socket's peer acts without a token; over TCP, no token is refused.
+        if (name === "no token")
+          expect(viaLane.answer.status, `${name} on ${where}`).toBe(socket ? 200 : 401);
+      }
+    await servesOn();
+  }, 60_000);
 });
