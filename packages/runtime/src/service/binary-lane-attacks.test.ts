@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from "node:fs/promises";
+import { connect as h2connect, type IncomingHttpHeaders, type OutgoingHttpHeaders } from "node:http2";
 import { connect as netConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,7 +12,7 @@ import {
 } from "@ameide-ext/proto";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createCatalog } from "../catalog/parse-catalog.js";
+import { type Catalog, createCatalog } from "../catalog/parse-catalog.js";
 import { buildTestHook, captureLogger, writeModule } from "../testing/service-fixtures.js";
 import { createRuntime, type Runtime } from "./create-runtime.js";
 import { createLocalTokenIssuer, type LocalTokenIssuer } from "./local-token-issuer.js";
@@ -152,6 +153,60 @@ function endlessChunked(
   });
 }
 
+/** What an HTTP/2 stream came to: its answer (status 0 when none) and the code it was reset with. */
+interface H2Outcome {
+  answer: Raw;
+  rstCode: number;
+}
+
+/**
+ * Sends one request on a fresh HTTP/2 (h2c) session: `parts` after `gapMs` each, the stream ended
+ * unless `open`, reset by the client (CANCEL) after the parts when `reset`; resolves when the stream
+ * closes or `waitMs` passed.
+ */
+function h2Request(
+  url: string,
+  headers: OutgoingHttpHeaders,
+  parts: Uint8Array[],
+  o: { gapMs?: number; waitMs?: number; open?: boolean; reset?: boolean } = {},
+): Promise<H2Outcome> {
+  return new Promise((resolve) => {
+    const session = h2connect(url);
+    session.on("error", () => undefined);
+    const stream = session.request({ ":method": "POST", ...headers });
+    const got: Buffer[] = [];
+    let status = 0;
+    let answerHeaders: Record<string, string> = {};
+    const finish = () => {
+      clearTimeout(timer);
+      const rstCode = stream.rstCode ?? 0;
+      session.destroy();
+      resolve({ answer: { status, headers: answerHeaders, body: Buffer.concat(got) }, rstCode });
+    };
+    const timer = setTimeout(finish, o.waitMs ?? 3_000);
+    stream.on("response", (h: IncomingHttpHeaders) => {
+      status = Number(h[":status"]);
+      answerHeaders = Object.fromEntries(
+        Object.entries(h)
+          .filter(([k]) => !k.startsWith(":"))
+          .map(([k, v]) => [k, Array.isArray(v) ? v.join(", ") : String(v)]),
+      );
+    });
+    stream.on("data", (c: Buffer) => got.push(c));
+    stream.on("error", () => undefined);
+    stream.on("close", finish);
+    void (async () => {
+      for (const part of parts) {
+        if (o.gapMs) await new Promise((r) => setTimeout(r, o.gapMs));
+        if (stream.destroyed) return;
+        stream.write(part);
+      }
+      if (o.reset) stream.close(0x8);
+      else if (!o.open) stream.end();
+    })();
+  });
+}
+
 /** A request head: `lines` are header lines, sent as they are. */
 const headOf = (target: string, lines: string[]) =>
   `POST ${target} HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n${lines.map((l) => `${l}\r\n`).join("")}\r\n`;
@@ -181,6 +236,7 @@ describe("the binary lane under attack answers as Connect does and serves on", (
   let dir: string;
   let issuer: LocalTokenIssuer;
   let runtime: Runtime;
+  let catalog: Catalog;
   let lane: RuntimeServer;
   let connect: RuntimeServer;
   let token: string;
@@ -193,7 +249,7 @@ describe("the binary lane under attack answers as Connect does and serves on", (
     dir = await mkdtemp(join(tmpdir(), "ameide-lane-attack-"));
     issuer = await createLocalTokenIssuer({ dir, socketPeer: { principal: "local-crm", tenants: ["acme"] } });
     const echo = await buildTestHook("echo", "1");
-    const catalog = createCatalog({
+    catalog = createCatalog({
       runtime: {
         pool: { size: 1 },
         auth: issuer.auth,
@@ -499,4 +555,72 @@ describe("the binary lane under attack answers as Connect does and serves on", (
       }
     await servesOn();
   }, 60_000);
+
+  it("answers HTTP/2 requests and their tricks as Connect does", async () => {
+    const body = single({ line: 1 });
+    const h = { ":path": SINGLE, "content-type": "application/proto", authorization: token };
+    const cases: Array<[string, OutgoingHttpHeaders, Uint8Array[]]> = [
+      ["plain", h, [body]],
+      ["with its length", { ...h, "content-length": body.length }, [body]],
+      ["in pieces", h, [body.subarray(0, 2), body.subarray(2)]],
+      ["upper-case type", { ...h, "content-type": "APPLICATION/PROTO" }, [body]],
+      ["a charset", { ...h, "content-type": "application/proto; charset=x" }, [body]],
+      ["gzip that is not", { ...h, "content-encoding": "gzip" }, [body]],
+      ["two deadlines", { ...h, "connect-timeout-ms": ["100", "200"] }, [body]],
+      ["deadline zero", { ...h, "connect-timeout-ms": "0" }, [body]],
+      ["deadline of 11 digits", { ...h, "connect-timeout-ms": "12345678901" }, [body]],
+      ["no token", { ":path": SINGLE, "content-type": "application/proto" }, [body]],
+      ["a query string", { ...h, ":path": `${SINGLE}?a=b` }, [body]],
+      ["a lower-case method", { ...h, ":method": "post" }, [body]],
+      ["a body that is no message", h, [new Uint8Array([0x0a, 0xff])]],
+      ["a body over the limit", h, Array.from({ length: 20 }, () => new Uint8Array(4096))],
+    ];
+    for (const [name, headers, parts] of cases) {
+      const viaLane = await h2Request(lane.url as string, headers, parts);
+      const viaConnect = await h2Request(connect.url as string, headers, parts);
+      expect(comparable(viaLane.answer), name).toEqual(comparable(viaConnect.answer));
+      expect(viaLane.rstCode, name).toBe(viaConnect.rstCode);
+    }
+    await servesOn();
+  }, 60_000);
+
+  it("resets an HTTP/2 stream whose body stalls, as Connect's server does (the request timeout)", async () => {
+    const body = single({ line: 1 });
+    const h = { ":path": SINGLE, "content-type": "application/proto", authorization: token };
+    const o = { open: true, waitMs: 4_000 };
+    const viaLane = await h2Request(lane.url as string, h, [body.subarray(0, 2)], o);
+    const viaConnect = await h2Request(connect.url as string, h, [body.subarray(0, 2)], o);
+    expect(viaConnect.rstCode).toBe(0x8);
+    expect([viaLane.answer.status, viaLane.rstCode]).toEqual([viaConnect.answer.status, viaConnect.rstCode]);
+    await servesOn();
+  }, 30_000);
+
+  it("survives callers that go away mid-body or right after sending, and still shuts down clean", async () => {
+    const own = await createRuntime({ catalog, logger: log.logger, defaultMetrics: false });
+    const server = await startRuntimeServer(own, { port: 0, readMaxBytes: 64 * 1024 });
+    const body = batch([{ line: 1 }, { line: 2 }]);
+    const lines = ["content-type: application/proto", `authorization: ${token}`];
+    const head = (length: boolean) =>
+      headOf(BATCH, [...lines, length ? `content-length: ${body.length}` : "transfer-encoding: chunked"]);
+    const port = server.port as number;
+    const h = { ":path": BATCH, "content-type": "application/proto", authorization: token };
+    const gone = { closeAfterSend: true, waitMs: 300 };
+    // HTTP/1.1: gone mid-body (with its length, chunked), gone right after the whole body.
+    await rawHttp1(port, head(true), [body.subarray(0, 4)], { ...gone, gapMs: 50 });
+    await rawHttp1(port, head(false), [Buffer.from("4\r\n"), body.subarray(0, 4)], { ...gone, gapMs: 50 });
+    await rawHttp1(port, head(true), [body], gone);
+    // HTTP/2: reset mid-body, reset right after the whole body, the session gone mid-body.
+    const reset = { reset: true, gapMs: 50, waitMs: 300 };
+    await h2Request(server.url as string, h, [body.subarray(0, 4)], reset);
+    await h2Request(server.url as string, h, [body], { ...reset, gapMs: 0 });
+    await h2Request(server.url as string, h, [body.subarray(0, 4)], { open: true, waitMs: 100 });
+    // Still serving.
+    const viaH2 = await h2Request(server.url as string, h, [body]);
+    expect(viaH2.answer.status).toBe(200);
+    const ok = await rawHttp1(port, head(true), [body]);
+    expect(ok.answer.status).toBe(200);
+    // Nothing left counted as in flight: shutdown has nothing to wait for.
+    expect(await server.shutdown(2_000)).toBe(true);
+    expect(unhandled).toEqual([]);
+  }, 30_000);
 });
