@@ -562,6 +562,8 @@ describe("the binary lane under attack answers as Connect does and serves on", (
     const cases: Array<[string, OutgoingHttpHeaders, Uint8Array[]]> = [
       ["plain", h, [body]],
       ["with its length", { ...h, "content-length": body.length }, [body]],
+      ["a length larger than sent", { ...h, "content-length": body.length + 5 }, [body]],
+      ["a length smaller than sent", { ...h, "content-length": body.length - 3 }, [body]],
       ["in pieces", h, [body.subarray(0, 2), body.subarray(2)]],
       ["upper-case type", { ...h, "content-type": "APPLICATION/PROTO" }, [body]],
       ["a charset", { ...h, "content-type": "application/proto; charset=x" }, [body]],
@@ -622,5 +624,72 @@ describe("the binary lane under attack answers as Connect does and serves on", (
     // Nothing left counted as in flight: shutdown has nothing to wait for.
     expect(await server.shutdown(2_000)).toBe(true);
     expect(unhandled).toEqual([]);
+  }, 30_000);
+
+  it("answers hostile bodies as Connect does", async () => {
+    const good = single({ line: 1 });
+    const unknown = Buffer.concat([good, Buffer.from([0xf8, 0x7f, 0x01, 0xfa, 0x7f, 0x02, 0x61, 0x62])]);
+    const groups = Buffer.alloc(20_000, 0x0b);
+    const deepGroups = Buffer.concat([Buffer.alloc(30_000, 0x5b), Buffer.alloc(30_000, 0x5c)]);
+    const hugeLength = Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]);
+    const badUtf8 = Buffer.from([0x0a, 0x02, 0xc3, 0x28]);
+    const manyInputs = Buffer.alloc(60_000, 0).map((_, i) => (i % 2 === 0 ? 0x22 : 0x00));
+    const cases: Array<[string, string, Uint8Array]> = [
+      ["unknown fields", SINGLE, unknown],
+      ["unended groups", SINGLE, groups],
+      ["deeply nested groups", SINGLE, deepGroups],
+      ["a length past the end", SINGLE, hugeLength],
+      ["a string that is not UTF-8", SINGLE, badUtf8],
+      ["30,000 empty inputs", BATCH, manyInputs],
+      ["an empty body", SINGLE, new Uint8Array(0)],
+    ];
+    for (const [name, target, body] of cases) {
+      const lines = [
+        "content-type: application/proto",
+        `content-length: ${body.length}`,
+        `authorization: ${token}`,
+      ];
+      const { viaLane, viaConnect } = await both(target, lines, [body]);
+      expect(comparable(viaLane.answer), name).toEqual(comparable(viaConnect.answer));
+    }
+    await servesOn();
+  }, 60_000);
+
+  it("answers pipelined HTTP/1.1 requests in order, the lane's and Connect's on one connection", async () => {
+    const body = single({ line: 1 });
+    const lines = [
+      "content-type: application/proto",
+      `content-length: ${body.length}`,
+      `authorization: ${token}`,
+    ];
+    const kept = (target: string, l: string[]) => headOf(target, l).replace("connection: close\r\n", "");
+    const json = Buffer.from(
+      JSON.stringify({ extensionId: "echo", version: "latest", ctx, inputJson: "e30=" }),
+    );
+    const jsonLines = [
+      "content-type: application/json",
+      `content-length: ${json.length}`,
+      `authorization: ${token}`,
+    ];
+    const bad = new Uint8Array([0x0a, 0xff]);
+    const badLines = [
+      "content-type: application/proto",
+      `content-length: ${bad.length}`,
+      `authorization: ${token}`,
+    ];
+    const wire = Buffer.concat([
+      Buffer.from(kept(SINGLE, lines)),
+      body,
+      Buffer.from(kept(SINGLE, badLines)),
+      bad,
+      Buffer.from(kept(SINGLE, jsonLines)),
+      json,
+      Buffer.from(headOf(SINGLE, lines)),
+      body,
+    ]);
+    const { answer } = await rawHttp1(lane.port as number, "", [wire]);
+    const statuses = [...answer.body.toString("latin1").matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => m[1]);
+    expect([answer.status, ...statuses]).toEqual([200, "400", "200", "200"]);
+    await servesOn();
   }, 30_000);
 });
