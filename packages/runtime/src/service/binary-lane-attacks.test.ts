@@ -14,6 +14,7 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Catalog, createCatalog } from "../catalog/parse-catalog.js";
 import { buildTestHook, captureLogger, writeModule } from "../testing/service-fixtures.js";
+import { batchReadMaxBytes } from "./batch-size.js";
 import { createRuntime, type Runtime } from "./create-runtime.js";
 import { createLocalTokenIssuer, type LocalTokenIssuer } from "./local-token-issuer.js";
 import { type RuntimeServer, startRuntimeServer } from "./start-runtime-server.js";
@@ -692,4 +693,26 @@ describe("the binary lane under attack answers as Connect does and serves on", (
     expect([answer.status, ...statuses]).toEqual([200, "400", "200", "200"]);
     await servesOn();
   }, 30_000);
+
+  it("holds each route's body limit to the byte, chunked or not, as Connect does", async () => {
+    const limits: Array<[string, number]> = [
+      [SINGLE, 64 * 1024],
+      [BATCH, batchReadMaxBytes(runtime.settings.batch)],
+    ];
+    for (const [target, limit] of limits)
+      for (const size of [limit, limit + 1])
+        for (const chunked of [false, true]) {
+          const body = Buffer.alloc(size, 0x20);
+          const framing = chunked ? "transfer-encoding: chunked" : `content-length: ${size}`;
+          const parts = chunked
+            ? [Buffer.from(`${size.toString(16)}\r\n`), body, Buffer.from("\r\n0\r\n\r\n")]
+            : [body];
+          const lines = ["content-type: application/proto", framing, `authorization: ${token}`];
+          const { viaLane, viaConnect } = await both(target, lines, parts);
+          const name = `${target} ${size - limit} over, ${chunked ? "chunked" : "with its length"}`;
+          expect(comparable(viaLane.answer), name).toEqual(comparable(viaConnect.answer));
+          expect(viaLane.answer.status, name).toBe(size > limit ? 429 : 400);
+        }
+    await servesOn();
+  }, 60_000);
 });
