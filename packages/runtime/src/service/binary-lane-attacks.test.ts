@@ -534,6 +534,9 @@ describe("the binary lane under attack answers as Connect does and serves on", (
     const expired = await issuer.mint({ subject: "crm", tenants: ["acme"], ttlSeconds: -120 });
     const globex = await issuer.mint({ subject: "crm", tenants: ["globex"] });
     const noTenants = await issuer.mint({ subject: "crm" });
+    const userOwn = await issuer.mint({ subject: "u-1", tenant: "acme" });
+    const userOther = await issuer.mint({ subject: "u-2", tenant: "acme" });
+    const userGlobex = await issuer.mint({ subject: "u-1", tenant: "globex" });
     const cases: Array<[string, string[]]> = [
       ["no token", []],
       ["an empty token", ["authorization: Bearer "]],
@@ -544,6 +547,14 @@ describe("the binary lane under attack answers as Connect does and serves on", (
       ["a token for no tenant", [`authorization: Bearer ${noTenants}`]],
       ["a user token that is no token", [`authorization: ${token}`, "x-ameide-user-token: nope"]],
       ["basic auth", ["authorization: Basic Y3JtOmNybQ=="]],
+      ["the user's own token", [`authorization: ${token}`, `x-ameide-user-token: ${userOwn}`]],
+      ["another user's token", [`authorization: ${token}`, `x-ameide-user-token: ${userOther}`]],
+      ["another tenant's user", [`authorization: ${token}`, `x-ameide-user-token: ${userGlobex}`]],
+      [
+        "two user tokens",
+        [`authorization: ${token}`, `x-ameide-user-token: ${userOwn}`, `x-ameide-user-token: ${userOwn}`],
+      ],
+      ["a user token alone", [`x-ameide-user-token: ${userOwn}`]],
     ];
     for (const socket of [false, true])
       for (const [name, lines] of cases) {
