@@ -177,10 +177,13 @@ function h2Request(
   url: string,
   headers: OutgoingHttpHeaders,
   parts: Uint8Array[],
-  o: { gapMs?: number; waitMs?: number; open?: boolean; reset?: boolean } = {},
+  o: { gapMs?: number; waitMs?: number; open?: boolean; reset?: boolean; socketPath?: string } = {},
 ): Promise<H2Outcome> {
   return new Promise((resolve) => {
-    const session = h2connect(url);
+    const path = o.socketPath;
+    const session = path
+      ? h2connect("http://localhost", { createConnection: () => netConnect(path) })
+      : h2connect(url);
     session.on("error", () => undefined);
     const stream = session.request({ ":method": "POST", ...headers });
     const got: Buffer[] = [];
@@ -734,4 +737,22 @@ describe("the binary lane under attack answers as Connect does and serves on", (
         }
     await servesOn();
   }, 60_000);
+
+  it("applies the Unix-socket peer rule over HTTP/2 as Connect does", async () => {
+    const body = batch([{ line: 1 }]);
+    const h = { ":path": BATCH, "content-type": "application/proto" };
+    const forged = { ...h, authorization: "Bearer x.y.z" };
+    for (const [name, headers] of [
+      ["no token", h],
+      ["a forged token", forged],
+    ] as const)
+      for (const socket of [false, true]) {
+        const o = (server: RuntimeServer) => (socket ? { socketPath: server.socket as string } : {});
+        const viaLane = await h2Request(lane.url as string, headers, [body], o(lane));
+        const viaConnect = await h2Request(connect.url as string, headers, [body], o(connect));
+        const where = `${name} on ${socket ? "the socket" : "TCP"}`;
+        expect(comparable(viaLane.answer), where).toEqual(comparable(viaConnect.answer));
+        if (name === "no token") expect(viaLane.answer.status, where).toBe(socket ? 200 : 401);
+      }
+  }, 30_000);
 });
