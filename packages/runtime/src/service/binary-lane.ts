@@ -205,14 +205,20 @@ export function createBinaryLane(o: BinaryLaneOptions): (req: AnyRequest, res: A
     const lane = laneOf(req, o);
     if (lane === undefined) return false;
     const timeout = headerOf(req, "connect-timeout-ms");
+    // The caller's deadline runs from the request's arrival, as Connect's does: the time its body took to
+    // come is no longer the call's (a slow body must not buy the call more time than the caller gave).
+    const deadline = timeout === null ? undefined : Date.now() + Number(timeout);
     const call: CallContext = {
       header: (name) => headerOf(req, name),
       headers: () => headersOf(req),
       viaSocket: o.viaSocket(req),
-      timeoutMs: timeout === null ? undefined : Number(timeout),
+      timeoutMs: undefined,
     };
     void readBody(req, lane.length, o.readMaxBytes[lane.rpc])
-      .then((body) => answer(lane.rpc, body, call, o))
+      .then((body) => {
+        if (deadline !== undefined) call.timeoutMs = deadline - Date.now();
+        return answer(lane.rpc, body, call, o);
+      })
       .then(async (bytes) => {
         const compression = compressionFor(req, bytes.byteLength, o);
         const body = compression ? await compressors[compression](bytes) : bytes;
