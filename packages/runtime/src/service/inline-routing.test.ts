@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import {
   createOverrunJudge,
   createRunQueueClock,
+  createWindowStart,
   GROSS_OVERRUN_MS,
   INLINE_TOLERANCE_MS,
 } from "./inline-routing.js";
@@ -72,4 +73,15 @@ describe("createRunQueueClock()", () => {
       expect(delta).toBeLessThan(performance.now() - started);
     },
   );
+});
+
+describe("createWindowStart()", () => {
+  it("reads the clock anew only when its last reading is older than its age", async () => {
+    let reads = 0;
+    const start = createWindowStart(() => ++reads, 20);
+    expect([start(), start(), start()]).toEqual([1, 1, 1]);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(start()).toBe(2);
+    expect(reads).toBe(2);
+  });
 });

@@ -14,6 +14,7 @@ import {
   createOverrunJudge,
   createRunQueueClock,
   createSlowSet,
+  createWindowStart,
   SLOW_FOR_MS,
   watchThreadLoad,
 } from "./inline-routing.js";
@@ -94,6 +95,8 @@ export function createInvocationDispatch(options: InvocationDispatchOptions): In
   const overruns = createOverrunJudge(settings.inlineSliceUs);
   // How long this thread waited for a CPU: read around each inline try, to judge its overruns fairly.
   const runQueue = createRunQueueClock();
+  // The start of an inline try's window: a reading up to 0.5 ms old stands in (createWindowStart).
+  const runQueueStart = createWindowStart(runQueue, 0.5);
   const thread = watchThreadLoad();
 
   const logOverrun = (
@@ -130,7 +133,7 @@ export function createInvocationDispatch(options: InvocationDispatchOptions): In
     ext: LoadedExtension,
     request: InvokeRequest,
   ): { result: InvocationResult | undefined; overran: boolean } => {
-    const waited = runQueue();
+    const waited = runQueueStart();
     const started = performance.now();
     const attempt = engine.tryInline(ext, request, inlineSlice);
     const wallMs = performance.now() - started;
@@ -159,7 +162,7 @@ export function createInvocationDispatch(options: InvocationDispatchOptions): In
     deadline: number | undefined,
     limits: InvokeRequest["limits"],
   ) => {
-    const waited = runQueue();
+    const waited = runQueueStart();
     const run = engine.tryInlineBatch(ext, {
       inputs,
       from,
