@@ -1,5 +1,3 @@
-import { promisify } from "node:util";
-import { brotliCompress, gzip } from "node:zlib";
 import { ERROR_REASON_HEADER } from "@ameide-ext/contract";
 import {
   InvokeExtensionBatchRequestSchema,
@@ -9,7 +7,9 @@ import {
 } from "@ameide-ext/proto";
 import { type DescMessage, fromBinary, type MessageShape, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
+import type { Compression } from "@connectrpc/connect/protocol";
 import { codeToHttpStatus, errorToJsonBytes } from "@connectrpc/connect/protocol-connect";
+import { ANSWER_COMPRESSION } from "./answer-compression.js";
 import type { CallerAuthenticator } from "./caller-authenticator.js";
 import type { Runtime } from "./create-runtime.js";
 import { encodeBatchAnswer } from "./encode-batch-response.js";
@@ -33,7 +33,8 @@ const ROUTES = {
   batch: `/${WasmExtensionRuntime.typeName}/${WasmExtensionRuntime.method.invokeExtensionBatch.name}`,
 } as const;
 
-const compressors = { gzip: promisify(gzip), br: promisify(brotliCompress) } as const;
+/** The server's compressions by name (answer-compression.ts): the same settings as Connect's path. */
+const compressors = new Map(ANSWER_COMPRESSION.map((c) => [c.name, c]));
 
 /** How the lane reads and answers. */
 export interface BinaryLaneOptions {
@@ -170,11 +171,11 @@ async function answer(
 }
 
 /** The compression the caller accepts for an answer of `size` bytes, as Connect negotiates it (its first we have). */
-function compressionFor(req: AnyRequest, size: number, o: BinaryLaneOptions): "gzip" | "br" | undefined {
+function compressionFor(req: AnyRequest, size: number, o: BinaryLaneOptions): Compression | undefined {
   if (size < o.compressMinBytes) return undefined;
   for (const name of (headerOf(req, "accept-encoding") ?? "").split(",")) {
-    const n = name.trim();
-    if (n === "gzip" || n === "br") return n;
+    const c = compressors.get(name.trim());
+    if (c !== undefined) return c;
   }
   return undefined;
 }
@@ -221,12 +222,12 @@ export function createBinaryLane(o: BinaryLaneOptions): (req: AnyRequest, res: A
       })
       .then(async (bytes) => {
         const compression = compressionFor(req, bytes.byteLength, o);
-        const body = compression ? await compressors[compression](bytes) : bytes;
+        const body = compression ? await compression.compress(bytes) : bytes;
         const headers: Record<string, string> = {
           "content-type": "application/proto",
           "content-length": String(body.byteLength),
         };
-        if (compression) headers["content-encoding"] = compression;
+        if (compression) headers["content-encoding"] = compression.name;
         res.writeHead(200, headers);
         res.end(body);
       })

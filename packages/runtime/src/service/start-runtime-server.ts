@@ -4,6 +4,7 @@ import { createServer as createHttp2Server, constants as h2constants } from "nod
 import { type AddressInfo, createServer as createNetServer, type Server } from "node:net";
 import { createContextValues } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { ANSWER_COMPRESSION } from "./answer-compression.js";
 import { batchReadMaxBytes } from "./batch-size.js";
 import { createBinaryLane } from "./binary-lane.js";
 import { createCallerAuthenticator } from "./caller-authenticator.js";
@@ -127,6 +128,8 @@ export async function startRuntimeServer(
     readMaxBytes,
     // Answers under COMPRESS_MIN_BYTES go out as they are, whatever the caller accepts: see its comment.
     compressMinBytes: COMPRESS_MIN_BYTES,
+    // gzip, and brotli at a quality that costs milliseconds, not a second, per large answer.
+    acceptCompression: [...ANSWER_COMPRESSION],
     // A JSON field the message does not have is the caller's mistake, never dropped (malformed-request.ts).
     jsonOptions: { ignoreUnknownFields: false },
   });
