@@ -10,7 +10,7 @@ import type {
 } from "../types.js";
 import { createHostCallGate } from "./host-call-gate.js";
 import { checkInput, prepareShape } from "./prepare-invocation.js";
-import { runGated } from "./run-prepared.js";
+import { type RunEnd, runGated } from "./run-prepared.js";
 
 /** What {@link runInlineBatch} runs on: a loaded extension's instance on this thread, and its limits. */
 export interface InlineGuest {
@@ -92,6 +92,8 @@ export function runInlineBatch(
   const { instance, memoryLimitBytes, tableEntries } = guest;
   const gate = createHostCallGate(prep.policy, unanswered);
   const attempts: InlineBatchAttempt[] = [];
+  // When each run ended: the next input's start, read once (runGated reads the clock to time the run).
+  const ended: RunEnd = { at: 0 };
   const started = performance.now();
   let t0 = started;
   const done = (stopped: InlineBatchRun["stopped"]): InlineBatchRun => ({
@@ -119,8 +121,12 @@ export function runInlineBatch(
     prep.fuel = fuel;
     prep.timeoutMs =
       deadline === undefined ? timeoutMs : Math.max(1, Math.min(timeoutMs, Math.floor(deadline - t0)));
-    const attempt = judgeSliced(runGated(instance, prep, memoryLimitBytes, gate), sliced, budget);
-    const t1 = performance.now();
+    const attempt = judgeSliced(
+      runGated(instance, prep, memoryLimitBytes, gate, undefined, ended),
+      sliced,
+      budget,
+    );
+    const t1 = ended.at;
     if ("skipped" in attempt) {
       attempts.push({ skipped: attempt.skipped, wallMs: t1 - t0 });
       return done("pool");
