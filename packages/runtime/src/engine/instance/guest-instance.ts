@@ -9,6 +9,7 @@ import {
   createInstanceLifecycle,
   type GuestInstance,
   type GuestPayload,
+  type GuestRunResult,
   type GuestSnapshot,
   guarded,
   type HostCallAnswer,
@@ -23,6 +24,8 @@ const strictDecoder = new TextDecoder("utf-8", { fatal: true });
  * Node's UTF-8 decoding of a byte range, for bytes known to be well-formed UTF-8 (isJsonBytes says so,
  * and that they have no byte order mark): the string TextDecoder makes of them, without its checks.
  */
+/** A placeholder the lifecycle replaces with the run's own log lines. */
+const NO_LOGS: GuestRunResult["logs"] = [];
 const utf8Slice = Buffer.prototype.utf8Slice as (this: Uint8Array, start: number, end: number) => string;
 const lenientDecoder = new TextDecoder("utf-8");
 /** Fuel given to a module's start and initialize functions (the same as the instrumenter's default). */
@@ -323,13 +326,24 @@ function finishOutput(memory: Uint8Array, retPtr: number, s: RunState): GuestPay
   checkOutputSize(len, s.opts.outputLimitBytes);
   if (ptr + len > memory.byteLength)
     throw techError("internal", "invalid_output", `the guest passed an out-of-bounds string (${ptr}+${len})`);
-  const bytes = memory.subarray(ptr, ptr + len);
-  // An ok output that is JSON in well-formed UTF-8 (checked in place): decoded without a second check.
-  if (disc === 0 && isJsonBytes(bytes))
-    return { outcome: "ok", output: utf8Slice.call(bytes, 0, len), outputBytes: len };
+  // An ok output that is JSON in well-formed UTF-8 (checked in place, no view made): decoded without a
+  // second check.
+  if (disc === 0 && isJsonBytes(memory, ptr, ptr + len)) {
+    // Made with the counts the lifecycle fills in, so filling them adds no property (no second allocation).
+    const done: GuestRunResult = {
+      outcome: "ok",
+      output: utf8Slice.call(memory, ptr, ptr + len),
+      outputBytes: len,
+      fuelUsed: 0,
+      memoryBytes: 0,
+      hostCalls: 0,
+      logs: NO_LOGS,
+    };
+    return done;
+  }
   let text: string;
   try {
-    text = strictDecoder.decode(bytes);
+    text = strictDecoder.decode(memory.subarray(ptr, ptr + len));
   } catch (cause) {
     if (cause instanceof ExtensionError) throw techError("internal", "invalid_output", cause.message);
     throw techError("internal", "invalid_output", "the output is not valid UTF-8");

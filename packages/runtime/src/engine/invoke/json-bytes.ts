@@ -176,13 +176,15 @@ function skipKey(b: Uint8Array, i: number, n: number): number {
  * well-formed UTF-8: what `JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes))`
  * accepts, except text starting with a byte order mark (which the decoder
  * drops): false for it, so a caller that falls back to JSON.parse on false
- * (for the error message) accepts exactly what it accepted before.
+ * (for the error message) accepts exactly what it accepted before. With
+ * `from` and `to` (0 ≤ from ≤ to ≤ length), the bytes `b[from..to)` are
+ * judged, as a view of them would be, without making one.
  */
-export function isJsonBytes(b: Uint8Array): boolean {
-  const n = b.length;
+export function isJsonBytes(b: Uint8Array, from = 0, to = b.length): boolean {
+  const n = to;
   let depth = 0;
   let inObject = false;
-  let i = 0;
+  let i = from;
   // At the top of the loop: the start, or just after `{`, `[` or `,`.
   for (;;) {
     if (inObject) {

@@ -56,23 +56,26 @@ export function runGated(
   const end = performance.now();
   if (ended) ended.at = end;
   const durationMs = end - started;
-  const result: InvocationResult = {
-    outcome: r.outcome,
-    stats: {
-      fuelUsed: r.fuelUsed,
-      fuelLimit: prep.fuel,
-      peakMemoryBytes: r.memoryBytes,
-      memoryLimitBytes,
-      durationUs: Math.round(durationMs * 1000),
-      outputBytes: r.outputBytes,
-      outputLimitBytes: prep.outputLimitBytes,
-      hostCalls: gate.count,
-    },
-    logs: r.logs,
+  const stats: InvocationResult["stats"] = {
+    fuelUsed: r.fuelUsed,
+    fuelLimit: prep.fuel,
+    peakMemoryBytes: r.memoryBytes,
+    memoryLimitBytes,
+    durationUs: Math.round(durationMs * 1000),
+    outputBytes: r.outputBytes,
+    outputLimitBytes: prep.outputLimitBytes,
+    hostCalls: gate.count,
   };
-  if (r.output !== undefined) result.output = r.output;
-  if (r.businessError !== undefined) result.businessError = r.businessError;
-  if (r.error !== undefined) result.error = r.error;
+  // One literal per outcome, with its one optional field: no property added after (a second allocation).
+  const { outcome, logs } = r;
+  const result: InvocationResult =
+    r.output !== undefined
+      ? { outcome, stats, logs, output: r.output }
+      : r.businessError !== undefined
+        ? { outcome, stats, logs, businessError: r.businessError }
+        : r.error !== undefined
+          ? { outcome, stats, logs, error: r.error }
+          : { outcome, stats, logs };
   const cut = cutAtDeadline?.() === true;
   if (r.outcome !== "technical_error" && (cut || durationMs > prep.timeoutMs)) {
     result.outcome = "technical_error";
