@@ -37,6 +37,16 @@ async function recordingsIn(root: string): Promise<Array<{ key: string; doc: Inv
   return out;
 }
 
+/**
+ * Waits until the runtime has recorded what it answered and written the recordings: the invocation
+ * recorder writes on later turns (at most 1 ms of the thread each, so under load more than one), and a
+ * metrics render records all it holds first; then the recordings' writes are flushed.
+ */
+async function settled(rt: Runtime): Promise<void> {
+  await rt.metrics.render();
+  await rt.recordings?.flush();
+}
+
 describe("recorded invocations", () => {
   let dir: string;
   let root: string;
@@ -108,8 +118,7 @@ describe("recorded invocations", () => {
       Outcome.TECHNICAL_ERROR,
     ]);
     // The recorder runs on the turn after the answers.
-    await new Promise((r) => setImmediate(r));
-    await runtime.recordings?.flush();
+    await settled(runtime);
     const docs = (await recordingsIn(root)).filter((r) => r.doc.extension_id === "sampled-out");
     expect(docs.map((r) => r.doc.outcome).sort()).toEqual(["business_error", "technical_error"]);
     const business = docs.find((r) => r.doc.outcome === "business_error")?.doc;
@@ -123,8 +132,7 @@ describe("recorded invocations", () => {
     const res = await runtime.invokeExtension(
       invokeRequest({ extensionId: "always", input: { amount: 72000 }, ctx: { correlationId: "c-9" } }),
     );
-    await new Promise((r) => setImmediate(r));
-    await runtime.recordings?.flush();
+    await settled(runtime);
     const [rec] = (await recordingsIn(root)).filter((r) => r.doc.extension_id === "always");
     expect(rec).toBeDefined();
     const { key, doc } = rec as { key: string; doc: InvocationRecording };
@@ -150,8 +158,7 @@ describe("recorded invocations", () => {
     await runtime.invokeExtension(
       invokeRequest({ extensionId: "secret", input: { mode: "spin", n: 1, ssn: "123-45-6789" } }),
     );
-    await new Promise((r) => setImmediate(r));
-    await runtime.recordings?.flush();
+    await settled(runtime);
     const [rec] = (await recordingsIn(root)).filter((r) => r.doc.extension_id === "secret");
     expect(rec?.doc.input_json).toBeNull();
     expect(rec?.doc.input_sensitive).toBe(true);
@@ -173,8 +180,7 @@ describe("recorded invocations", () => {
       }),
     );
     expect(res.outcome).toBe(Outcome.OK);
-    await new Promise((r) => setImmediate(r));
-    await runtime.recordings?.flush();
+    await settled(runtime);
     const [rec] = (await recordingsIn(root)).filter((r) => r.doc.extension_id === "caller");
     const calls = rec?.doc.host_calls ?? [];
     expect(calls).toHaveLength(2);
@@ -212,8 +218,7 @@ describe("recorded invocations", () => {
     });
     const high = await runtime.invokeExtensionBatch(batch("caller", [call("c-7"), call("c-8")]));
     expect(high.results.map((r) => r.outcome)).toEqual([Outcome.OK, Outcome.OK]);
-    await new Promise((r) => setImmediate(r));
-    await runtime.recordings?.flush();
+    await settled(runtime);
     const all = await recordingsIn(root);
     const lows = all.filter(
       (r) => r.doc.ctx.correlationId === "batch-1" && r.doc.extension_id === "sampled-out",
@@ -244,8 +249,7 @@ describe("recorded invocations", () => {
       await rt.invokeExtension(invokeRequest({ extensionId: "always", input: { pad: "x".repeat(3000) } }));
       for (let i = 0; i < 6; i++)
         await rt.invokeExtension(invokeRequest({ extensionId: "always", input: { i } }));
-      await new Promise((r) => setImmediate(r));
-      await rt.recordings?.flush();
+      await settled(rt);
       const metrics = await rt.metrics.render();
       expect(metrics).toMatch(/ameide_ext_recordings_dropped_total\{reason="too_large"\} 1/);
       expect(metrics).toMatch(/ameide_ext_recordings_dropped_total\{reason="tenant_daily_cap"\} [1-9]/);
@@ -271,8 +275,7 @@ describe("recorded invocations", () => {
         ),
       );
       expect(all.every((r) => r.outcome === Outcome.OK)).toBe(true);
-      await new Promise((r) => setImmediate(r));
-      await rt.recordings?.flush();
+      await settled(rt);
       expect(await rt.metrics.render()).toMatch(
         /ameide_ext_recordings_dropped_total\{reason="queue_full"\} [1-9]/,
       );
