@@ -233,7 +233,10 @@ export function createBinaryLane(o: BinaryLaneOptions): (req: AnyRequest, res: A
       })
       .catch((cause: unknown) => {
         if (!res.headersSent && !res.destroyed) writeError(res, cause);
-      });
+      })
+      // Whatever writing the answer threw: the exchange is cut, never an unhandled rejection (it would end
+      // the process).
+      .catch(() => res.destroy());
     return true;
   };
 }
