@@ -8,6 +8,7 @@ export { planLink } from "./component/link-component.js";
 export type { ComponentParts } from "./component/read-component.js";
 export { readComponent } from "./component/read-component.js";
 export { isJsonBytes } from "./engine/invoke/json-bytes.js";
+export { ANSWER_COMPRESSION } from "./service/answer-compression.js";
 export { createCircuitBreakers } from "./service/circuit-breaker.js";
 export { createRuntimeMetrics } from "./service/runtime-metrics.js";
 export { createSloGuard } from "./service/slo-guard.js";
