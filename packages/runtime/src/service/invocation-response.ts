@@ -50,12 +50,14 @@ function response(
     outcome,
     errorReason: "",
     resolvedVersion: module.version,
+    stats,
     logs: [],
     errorDetailsJson: NO_BYTES,
     moduleSha256: module.sha256,
   };
-  // Unset stats are no key at all, as create() leaves them (a batch's results: the batch carries them).
-  if (stats) res.stats = stats;
+  // Unset stats are no key at all, as create() leaves them (a batch's results for JSON and in-process
+  // callers: the batch carries them). A single call's answer, the hot path, is the one literal.
+  if (stats === undefined) delete res.stats;
   return res;
 }
 
