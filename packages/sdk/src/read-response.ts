@@ -93,8 +93,33 @@ function parseJson(bytes: Uint8Array, what: string): unknown {
   }
 }
 
+/**
+ * The fields of an InvokeExtensionResponse that reading it needs: the
+ * protobuf-es message, or what the SDK's own decoder of a batch's answer
+ * reads off the wire (batch-answer.ts).
+ */
+export type ResponseFields = Pick<
+  InvokeExtensionResponse,
+  | "outcome"
+  | "outputJson"
+  | "errorCode"
+  | "errorMsg"
+  | "errorReason"
+  | "errorDetailsJson"
+  | "resolvedVersion"
+  | "moduleSha256"
+> & {
+  stats?: InvokeExtensionResponse["stats"] | undefined;
+  logs: ReadonlyArray<Pick<InvokeExtensionResponse["logs"][number], "level" | "message">>;
+};
+
+const guestLog = (l: { level: ProtoLogLevel; message: string }): GuestLog => ({
+  level: LEVELS[l.level] ?? "unspecified",
+  message: l.message,
+});
+
 /** A response's own stats, as numbers (zeros when it has none). */
-function statsOf(res: InvokeExtensionResponse): InvokeStats {
+function statsOf(res: Pick<ResponseFields, "stats">): InvokeStats {
   const s = res.stats;
   return {
     fuelUsed: Number(s?.fuelUsed ?? 0n),
@@ -113,7 +138,7 @@ function statsOf(res: InvokeExtensionResponse): InvokeStats {
  * ExtensionError for a technical error, with its code and reason, and the
  * resolved version, module sha256, stats and logs in `details`.
  */
-export function readResponse<O>(res: InvokeExtensionResponse): InvokeResult<O> {
+export function readResponse<O>(res: ResponseFields): InvokeResult<O> {
   const result = readOutcome<O>(res);
   if (result.outcome === "technical_error") throw result.error;
   return result;
@@ -125,35 +150,31 @@ export function readResponse<O>(res: InvokeExtensionResponse): InvokeResult<O> {
  * the reading of each answer of a batch, whose stats the batch carries
  * (`stats`, see readBatchResponse).
  */
-export function readOutcome<O>(
-  res: InvokeExtensionResponse,
-  stats: InvokeStats = statsOf(res),
-): BatchResult<O> {
-  const base: ResultBase = {
-    resolvedVersion: res.resolvedVersion,
-    moduleSha256: res.moduleSha256,
-    stats,
-    logs: res.logs.map((l) => ({ level: LEVELS[l.level] ?? "unspecified", message: l.message })),
-  };
+export function readOutcome<O>(res: ResponseFields, stats: InvokeStats = statsOf(res)): BatchResult<O> {
+  // Each outcome's result is one literal (no spread of a shared base): a batch makes hundreds.
+  const { resolvedVersion, moduleSha256 } = res;
+  const logs: GuestLog[] = res.logs.length === 0 ? [] : res.logs.map(guestLog);
   if (res.outcome === Outcome.OK)
-    return { ...base, outcome: "ok", output: parseJson(res.outputJson, "output") as O };
+    return {
+      resolvedVersion,
+      moduleSha256,
+      stats,
+      logs,
+      outcome: "ok",
+      output: parseJson(res.outputJson, "output") as O,
+    };
   if (res.outcome === Outcome.BUSINESS_ERROR) {
     const businessError: BusinessError = { code: res.errorCode, message: res.errorMsg };
     if (res.errorDetailsJson.length > 0)
       businessError.details = parseJson(res.errorDetailsJson, "error details");
-    return { ...base, outcome: "business_error", businessError };
+    return { resolvedVersion, moduleSha256, stats, logs, outcome: "business_error", businessError };
   }
   // OUTCOME_TECHNICAL_ERROR, and OUTCOME_UNSPECIFIED, which the proto says to read the same way.
   const error = new ExtensionError(
     isErrorCode(res.errorCode) ? res.errorCode : "internal",
     res.errorMsg || "the runtime reported a technical error without a message",
     isErrorReason(res.errorReason) ? res.errorReason : undefined,
-    {
-      resolvedVersion: res.resolvedVersion,
-      moduleSha256: res.moduleSha256,
-      stats: base.stats,
-      logs: base.logs,
-    },
+    { resolvedVersion, moduleSha256, stats, logs },
   );
-  return { ...base, outcome: "technical_error", error };
+  return { resolvedVersion, moduleSha256, stats, logs, outcome: "technical_error", error };
 }

@@ -2,6 +2,9 @@
 // suite and the runtime's own tests. Internal: not a stable API.
 import { createComponent, parse } from "@ameide-ext/component-tools";
 
+/** Seeded random numbers for randomized tests that replay (the SDK's wire tests use it too). */
+export { seededRandom } from "./seeded-random.js";
+
 /**
  * Test support: builds a component of the contract world from a core module in
  * WAT, the way `jco embed` + `jco new` would. The module must follow the
