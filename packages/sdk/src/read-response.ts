@@ -96,7 +96,7 @@ function parseJson(bytes: Uint8Array, what: string): unknown {
 /**
  * The fields of an InvokeExtensionResponse that reading it needs: the
  * protobuf-es message, or what the SDK's own decoder of a batch's answer
- * reads off the wire (batch-answer.ts).
+ * reads off the wire (read-answer.ts).
  */
 export type ResponseFields = Pick<
   InvokeExtensionResponse,

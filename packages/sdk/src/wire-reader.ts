@@ -2,7 +2,7 @@ import { ExtensionError } from "@ameide-ext/contract";
 
 /**
  * A protobuf binary reader over one message's bytes, for the SDK's decoder
- * of a batch's answer (batch-answer.ts): varints, lengths, fixed 64-bit
+ * of the runtime's answers (read-answer.ts): varints, lengths, fixed 64-bit
  * doubles and skipping. Everything it reads is checked against the end of
  * the bytes; a malformed answer throws `internal / invalid_output`, never
  * reads past the end and never loops.
@@ -26,7 +26,7 @@ const TWO_32 = 4294967296;
 export function malformed(what: string, at: number): never {
   throw new ExtensionError(
     "internal",
-    `the runtime's answer is not a valid InvokeExtensionBatchResponse: ${what} at byte ${at}`,
+    `the runtime's answer is not a valid protobuf message of its kind: ${what} at byte ${at}`,
     "invalid_output",
   );
 }

@@ -1,10 +1,14 @@
-import { ExecutionContextSchema, InvokeExtensionBatchRequestSchema } from "@ameide-ext/proto";
+import {
+  ExecutionContextSchema,
+  InvokeExtensionBatchRequestSchema,
+  InvokeExtensionRequestSchema,
+} from "@ameide-ext/proto";
 import { seededRandom } from "@ameide-ext/runtime/testing";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
-import { encodeBatchRequest } from "./encode-batch-request.js";
+import { encodeBatchRequest, encodeInvokeRequest } from "./encode-request.js";
 
-describe("encodeBatchRequest", () => {
+describe("encodeBatchRequest and encodeInvokeRequest", () => {
   it("writes the bytes protobuf-es's toBinary writes, on random requests", () => {
     const next = seededRandom(3);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)] as T;
@@ -30,6 +34,17 @@ describe("encodeBatchRequest", () => {
           env: text(),
           riskTier: text(),
         });
+      const single = create(InvokeExtensionRequestSchema, {
+        extensionId: req.extensionId,
+        version: req.version,
+        consumerRef: req.consumerRef,
+        inputJson: req.inputsJson[0] ?? new Uint8Array(0),
+        ...(req.ctx ? { ctx: req.ctx } : {}),
+      });
+      expect(
+        Buffer.from(encodeInvokeRequest(single)).equals(toBinary(InvokeExtensionRequestSchema, single)),
+        `single request ${k}`,
+      ).toBe(true);
       expect(
         Buffer.from(encodeBatchRequest(req)).equals(toBinary(InvokeExtensionBatchRequestSchema, req)),
         `request ${k}`,

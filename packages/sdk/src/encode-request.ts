@@ -1,19 +1,37 @@
-import type { ExecutionContext, InvokeExtensionBatchRequest } from "@ameide-ext/proto";
+import type {
+  ExecutionContext,
+  InvokeExtensionBatchRequest,
+  InvokeExtensionRequest,
+} from "@ameide-ext/proto";
 
 /**
- * The protobuf binary encoding of an InvokeExtensionBatchRequest, by hand:
- * the bytes `toBinary(InvokeExtensionBatchRequestSchema, req)` writes (a test
- * compares them), without its per-field reflection over 500 inputs. Fields in
- * field-number order, proto3 defaults (empty strings) left out, `ctx` written
- * whenever set.
+ * The protobuf binary encoding of the runtime's two requests, by hand: the
+ * bytes `toBinary` writes (a test compares them), without its per-field
+ * reflection over a batch's 500 inputs. Fields in field-number order, proto3
+ * defaults (empty strings and bytes) left out, but a batch's inputs, each
+ * written even when empty (a repeated field's elements), and `ctx`, written
+ * whenever set. The two requests share their layout: field 4 is the input,
+ * or each input.
  */
 export function encodeBatchRequest(req: InvokeExtensionBatchRequest): Uint8Array {
+  return encodeRequest(req, req.inputsJson);
+}
+
+/** The bytes `toBinary(InvokeExtensionRequestSchema, req)` writes. */
+export function encodeInvokeRequest(req: InvokeExtensionRequest): Uint8Array {
+  return encodeRequest(req, req.inputJson.length === 0 ? [] : [req.inputJson]);
+}
+
+function encodeRequest(
+  req: Pick<InvokeExtensionRequest, "extensionId" | "version" | "ctx" | "consumerRef">,
+  inputs: readonly Uint8Array[],
+): Uint8Array {
   const ctx = req.ctx === undefined ? undefined : contextFields(req.ctx);
   const ctxSize = ctx === undefined ? 0 : stringsSize(ctx);
   const head = [req.extensionId, req.version];
   let size = stringsSize(head) + stringsSize([req.consumerRef]);
   if (ctx !== undefined) size += 1 + varintSize(ctxSize) + ctxSize;
-  for (const input of req.inputsJson) size += 1 + varintSize(input.length) + input.length;
+  for (const input of inputs) size += 1 + varintSize(input.length) + input.length;
   const out = { buf: Buffer.allocUnsafe(size), pos: 0 };
   writeStrings(out, head, 1);
   if (ctx !== undefined) {
@@ -21,7 +39,7 @@ export function encodeBatchRequest(req: InvokeExtensionBatchRequest): Uint8Array
     writeVarint(out, ctxSize);
     writeStrings(out, ctx, 1);
   }
-  for (const input of req.inputsJson) {
+  for (const input of inputs) {
     out.buf[out.pos++] = (4 << 3) | 2;
     writeVarint(out, input.length);
     out.buf.set(input, out.pos);

@@ -1,6 +1,6 @@
 import { ExtensionError } from "@ameide-ext/contract";
 import type { InvokeManyResult } from "./invoke-many.js";
-import { type InvokeStats, type ResponseFields, readOutcome } from "./read-response.js";
+import { type InvokeResult, type InvokeStats, type ResponseFields, readOutcome } from "./read-response.js";
 import {
   double,
   I64,
@@ -17,10 +17,10 @@ import {
 } from "./wire-reader.js";
 
 /**
- * The SDK's own decoder of an InvokeExtensionBatchResponse's binary
- * encoding, straight into invokeMany's results: what
- * `readBatchResponse(fromBinary(InvokeExtensionBatchResponseSchema, bytes))`
- * returns (a test compares them on random answers), without the 500
+ * The SDK's own decoder of the runtime's answers (InvokeExtensionResponse,
+ * InvokeExtensionBatchResponse) straight into its results: what
+ * `readResponse(fromBinary(…))` and `readBatchResponse(fromBinary(…))`
+ * return (a test compares them on random answers), without a batch's 500
  * intermediate messages, their BigInt stats nor the reflection of a generic
  * decoder. Unknown fields are skipped; a known field of the wrong wire type,
  * a length or varint past the end, or a result count other than the inputs
@@ -91,6 +91,14 @@ export function readBatchAnswer<O>(bytes: Uint8Array, sent: number): InvokeManyR
       return readOutcome<O>(res, res.ownStats ?? statsAt(columns, i));
     }),
   };
+}
+
+/** Reads `bytes` (an InvokeExtensionResponse) as readResponse reads the decoded message: a technical error thrown. */
+export function readInvokeAnswer<O>(bytes: Uint8Array): InvokeResult<O> {
+  const res = readResult({ buf: bytes, pos: 0 }, bytes.length);
+  const result = readOutcome<O>(res, res.ownStats ?? statsAt(undefined, 0));
+  if (result.outcome === "technical_error") throw result.error;
+  return result;
 }
 
 /** Entry `i` of each column (0 where a list is short), or zeros when the answer had no BatchStats. */

@@ -2,6 +2,7 @@ import { ExtensionError } from "@ameide-ext/contract";
 import {
   type InvokeExtensionBatchResponse,
   InvokeExtensionBatchResponseSchema,
+  type InvokeExtensionResponse,
   InvokeExtensionResponseSchema,
   type LogLevel,
   Outcome,
@@ -10,8 +11,9 @@ import { seededRandom } from "@ameide-ext/runtime/testing";
 import { create, fromBinary, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import { describe, expect, it } from "vitest";
-import { readBatchAnswer } from "./batch-answer.js";
 import { readBatchResponse } from "./invoke-many.js";
+import { readBatchAnswer, readInvokeAnswer } from "./read-answer.js";
+import { readResponse } from "./read-response.js";
 
 const encoder = new TextEncoder();
 type ResultInit = MessageInitShape<typeof InvokeExtensionResponseSchema>;
@@ -96,7 +98,7 @@ function outcomeOf(run: () => unknown): unknown {
   }
 }
 
-describe("readBatchAnswer", () => {
+describe("readBatchAnswer and readInvokeAnswer", () => {
   it("reads random answers as protobuf-es's decoder and readBatchResponse do", () => {
     const next = seededRandom(12);
     for (let k = 0; k < 300; k++) {
@@ -182,6 +184,18 @@ describe("readBatchAnswer", () => {
       [8, 0],
       [0, 9],
     ]);
+  });
+
+  it("reads single answers as protobuf-es's decoder and readResponse do (a technical error thrown)", () => {
+    const next = seededRandom(21);
+    for (let k = 0; k < 300; k++) {
+      const [one] = randomAnswer(next, 1).results;
+      const bytes = toBinary(InvokeExtensionResponseSchema, one as InvokeExtensionResponse);
+      expect(
+        outcomeOf(() => readInvokeAnswer(bytes)),
+        `answer ${k}`,
+      ).toEqual(outcomeOf(() => readResponse(fromBinary(InvokeExtensionResponseSchema, bytes))));
+    }
   });
 
   it("refuses a count of results other than the inputs sent, as readBatchResponse does", () => {
