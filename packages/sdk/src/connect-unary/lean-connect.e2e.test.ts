@@ -6,6 +6,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { InvokeExtensionResponseSchema, Outcome } from "@ameide-ext/proto";
 import {
   createCatalog,
   createLocalTokenIssuer,
@@ -16,6 +17,7 @@ import {
   startRuntimeServer,
 } from "@ameide-ext/runtime";
 import { buildTestHook, captureLogger, writeModule } from "@ameide-ext/runtime/testing/service";
+import { create, toBinary } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { userContext } from "../execution-context.js";
 import { createRuntimeClient, type RuntimeClient, type RuntimeClientOptions } from "../runtime-client.js";
@@ -205,6 +207,35 @@ describe("the lean Connect client against connect-node's transport, through a ru
       });
     },
   );
+
+  it("carries Connect calls with the lean client by default, with connect-node's transport on request", async () => {
+    // The two differ on the wire only in how they frame the request body: the lean client sends its
+    // length, connect-node's transport streams it in chunks.
+    const framing: string[] = [];
+    const answer = toBinary(
+      InvokeExtensionResponseSchema,
+      create(InvokeExtensionResponseSchema, {
+        outcome: Outcome.OK,
+        outputJson: new TextEncoder().encode("{}"),
+      }),
+    );
+    const raw = createServer((req, res) => {
+      framing.push(req.headers["content-length"] === undefined ? "chunked" : "length");
+      req.resume();
+      req.on("end", () => {
+        res.writeHead(200, { "content-type": "application/proto" });
+        res.end(answer);
+      });
+    });
+    await new Promise<void>((r) => raw.listen(0, "127.0.0.1", r));
+    const baseUrl = `http://127.0.0.1:${(raw.address() as AddressInfo).port}`;
+    const [lean, node] = pair({ baseUrl, httpVersion: "1.1" });
+    for (const c of [lean, node])
+      expect(await c.invoke({ extensionId: "echo", ctx, input: {} })).toMatchObject({ outcome: "ok" });
+    expect(framing).toEqual(["length", "chunked"]);
+    raw.closeAllConnections();
+    await new Promise((r) => raw.close(r));
+  });
 
   it("refuses a connectClient it does not know", () => {
     expect(() =>
