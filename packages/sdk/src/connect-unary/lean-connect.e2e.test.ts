@@ -23,6 +23,8 @@ import { userContext } from "../execution-context.js";
 import { createRuntimeClient, type RuntimeClient, type RuntimeClientOptions } from "../runtime-client.js";
 
 const ctx = userContext({ tenantId: "acme", userId: "u-1", correlationId: "order-9" });
+/** 50 KiB of JSON, echoed under the runtime's 64 KiB output limit; 22 of them answer over 1 MiB. */
+const big = { pad: "x".repeat(50 * 1024) };
 
 /** `value` with each wall-clock figure (`durationUs`) zeroed: the one thing two runs may not share. */
 function timeless(value: unknown): unknown {
@@ -74,7 +76,7 @@ describe("the lean Connect client against connect-node's transport, through a ru
           { ...base, extension_id: "echo", limits: { timeout_ms: 2_000 } },
           { ...base, extension_id: "spin", limits: { cpu_millis: 10_000, timeout_ms: 10_000 } },
         ],
-        runtime: { preload: false, pool: { size: 1 }, auth: issuer.auth, batch: { max_inputs: 8 } },
+        runtime: { preload: false, pool: { size: 1 }, auth: issuer.auth, batch: { max_inputs: 24 } },
       }),
       logger: captureLogger("silent").logger,
       defaultMetrics: false,
@@ -130,7 +132,17 @@ describe("the lean Connect client against connect-node's transport, through a ru
         (c) =>
           c.invokeMany(
             "echo",
-            Array.from({ length: 9 }, (_, i) => ({ i })),
+            Array.from({ length: 25 }, (_, i) => ({ i })),
+            ctx,
+          ),
+      ],
+      // Echoed back, past the 1 MiB over which the runtime compresses its answer.
+      [
+        "batch, a compressed answer",
+        (c) =>
+          c.invokeMany(
+            "echo",
+            Array.from({ length: 22 }, () => big),
             ctx,
           ),
       ],
@@ -147,6 +159,12 @@ describe("the lean Connect client against connect-node's transport, through a ru
       await outcome(anonNode.invoke({ extensionId: "echo", ctx, input: {} })),
     ];
     expect(a, "no token").toEqual(b);
+    const large = await lean.invokeMany(
+      "echo",
+      Array.from({ length: 22 }, () => big),
+      ctx,
+    );
+    expect(large.results.map((r) => r.outcome)).toEqual(Array.from({ length: 22 }, () => "ok"));
   });
 
   it.each(targets)(
