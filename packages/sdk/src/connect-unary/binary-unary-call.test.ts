@@ -220,6 +220,6 @@ describe.each(["1.1", "2"] as const)("createBinaryUnaryCall() over HTTP/%s", (ht
       expect(() => createBinaryUnaryCall({ baseUrl: "http://x", httpVersion, readMaxBytes })).toThrowError(
         expect.objectContaining({ code: "invalid_argument", reason: "invalid_input" }),
       );
-    expect(DEFAULT_READ_MAX_BYTES).toBe(64 * 1024 * 1024);
+    expect(DEFAULT_READ_MAX_BYTES).toBe(128 * 1024 * 1024);
   });
 });

@@ -32,12 +32,13 @@ export interface BinaryUnaryCallOptions {
 }
 
 /**
- * The default cap of an answer's body: 64 MiB. connect-node's default is
- * 0xffffffff (4 GiB); the runtime's largest answer (a batch of 1,000 outputs
- * of 64 KiB) is far below this, so a bigger one is a fault, refused before it
- * fills the caller's memory.
+ * The default cap of an answer's body: 128 MiB, compressed or decompressed.
+ * connect-node's default is 0xffffffff (4 GiB). The runtime's largest answer
+ * with default limits, a batch of 1,000 inputs each with a 64 KiB output and
+ * 16 KiB of logs, is about 80 MiB, so a bigger one is a fault, refused before
+ * it fills the caller's memory.
  */
-export const DEFAULT_READ_MAX_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_READ_MAX_BYTES = 128 * 1024 * 1024;
 /** The largest cap connect allows (`readMaxBytes` ≤ 0xffffffff). */
 const MAX_READ_MAX_BYTES = 0xffffffff;
 /** The encodings accepted, as connect-node's transport accepts them (the runtime compresses answers over 1 MiB). */
