@@ -20,6 +20,8 @@ import {
 } from "@connectrpc/connect-node";
 import { context, propagation, ROOT_CONTEXT } from "@opentelemetry/api";
 import { type ChattinessOptions, createChattinessCounter } from "./chattiness.js";
+import { createBinaryUnaryCall } from "./connect-unary/binary-unary-call.js";
+import { invokeBatchCodec, invokeCodec, type RpcCodec } from "./connect-unary/runtime-codecs.js";
 import { createEndpointPool, type EndpointPoolOptions } from "./endpoint-pool.js";
 import {
   batchRequest,
@@ -75,6 +77,12 @@ export interface RuntimeClientOptions {
   inProcess?: InProcessRuntime | undefined;
   /** Wire protocol. Default "connect" (binary). */
   protocol?: RuntimeProtocol | undefined;
+  /**
+   * What carries Connect calls: the SDK's own lean HTTP client (default: node:http with a keep-alive
+   * agent, or connect-node's HTTP/2 session), or connect-node's transport, the one gRPC and gRPC-Web
+   * always use. Both give the same results and errors; "connect-node" is a fallback.
+   */
+  connectClient?: "lean" | "connect-node" | undefined;
   /** HTTP version. Default "2" (h2c, one multiplexed connection); gRPC needs "2". */
   httpVersion?: "1.1" | "2" | undefined;
   /** Deadline of each invocation when the call sets none, in milliseconds, retries included. Default 5,000. */
@@ -206,6 +214,29 @@ async function credentialHeaders(
   return headers;
 }
 
+/**
+ * The two RPCs over the SDK's lean Connect client: each request written by its
+ * codec, sent as one binary unary call, its answer read by the codec.
+ */
+function leanConnectCalls(
+  options: RuntimeClientOptions,
+  baseUrl: string,
+  httpVersion: "1.1" | "2",
+): { calls: Calls; close: () => void } {
+  const client = createBinaryUnaryCall({ baseUrl, httpVersion, socketPath: options.socketPath });
+  const rpc =
+    <Req, Res>(codec: RpcCodec<Req, Res>): Rpc<Req, Res> =>
+    async (req, timeoutMs, signal, userToken) => {
+      const headers = await credentialHeaders(options.token, userToken);
+      injectTraceContext(headers);
+      return codec.decode(await client.call(codec.path, codec.encode(req), { timeoutMs, signal, headers }));
+    };
+  return {
+    calls: { invoke: rpc(invokeCodec), invokeBatch: rpc(invokeBatchCodec) },
+    close: () => client.close(),
+  };
+}
+
 function networkCall(
   options: RuntimeClientOptions,
   baseUrl = options.baseUrl ?? "http://localhost",
@@ -214,6 +245,15 @@ function networkCall(
   const httpVersion = protocol === "grpc" ? "2" : (options.httpVersion ?? "2");
   if (protocol === "grpc" && options.httpVersion === "1.1")
     throw new ExtensionError("invalid_argument", 'gRPC needs HTTP/2; use httpVersion "2"', "invalid_input");
+  const connectClient = options.connectClient ?? "lean";
+  if (connectClient !== "lean" && connectClient !== "connect-node")
+    throw new ExtensionError(
+      "invalid_argument",
+      `connectClient is ${JSON.stringify(connectClient)}, it must be "lean" or "connect-node"`,
+      "invalid_input",
+    );
+  if (protocol === "connect" && connectClient === "lean")
+    return leanConnectCalls(options, baseUrl, httpVersion);
   const socketPath = options.socketPath;
   let transport: Transport;
   let close: () => void;
