@@ -177,8 +177,10 @@ type Rpc<Req, Res> = (
 
 /** The runtime's two RPCs, over one transport. */
 interface Calls {
-  invoke: Rpc<InvokeExtensionRequest, InvokeExtensionResponse>;
-  invokeBatch: Rpc<InvokeExtensionBatchRequest, InvokeExtensionBatchResponse>;
+  /** Resolves with the answer read (readResponse): a technical error thrown. */
+  invoke: Rpc<InvokeExtensionRequest, InvokeResult<unknown>>;
+  /** Resolves with the batch's answers read (readBatchResponse), one per input sent. */
+  invokeBatch: Rpc<InvokeExtensionBatchRequest, InvokeManyResult<unknown>>;
 }
 
 /**
@@ -229,7 +231,10 @@ function leanConnectCalls(
     async (req, timeoutMs, signal, userToken) => {
       const headers = await credentialHeaders(options.token, userToken);
       injectTraceContext(headers);
-      return codec.decode(await client.call(codec.path, codec.encode(req), { timeoutMs, signal, headers }));
+      return codec.decode(
+        await client.call(codec.path, codec.encode(req), { timeoutMs, signal, headers }),
+        req,
+      );
     };
   return {
     calls: { invoke: rpc(invokeCodec), invokeBatch: rpc(invokeBatchCodec) },
@@ -295,8 +300,10 @@ function networkCall(
     };
   return {
     calls: {
-      invoke: rpc((req, o) => client.invokeExtension(req, o)),
-      invokeBatch: rpc((req, o) => client.invokeExtensionBatch(req, o)),
+      invoke: rpc(async (req, o) => readResponse(await client.invokeExtension(req, o))),
+      invokeBatch: rpc(async (req, o) =>
+        readBatchResponse(await client.invokeExtensionBatch(req, o), req.inputsJson.length),
+      ),
     },
     close,
   };
@@ -314,14 +321,14 @@ function inProcessCalls(runtime: InProcessRuntime): Calls {
       }
     };
   return {
-    invoke: rpc((req, o) => runtime.invokeExtension(req, o)),
-    invokeBatch: rpc((req, o) => {
+    invoke: rpc(async (req, o) => readResponse(await runtime.invokeExtension(req, o))),
+    invokeBatch: rpc(async (req, o) => {
       if (!runtime.invokeExtensionBatch)
         throw new ExtensionError(
           "failed_precondition",
           "the in-process runtime has no invokeExtensionBatch; give invokeMany a runtime from createRuntime() of @ameide-ext/runtime",
         );
-      return runtime.invokeExtensionBatch(req, o);
+      return readBatchResponse(await runtime.invokeExtensionBatch(req, o), req.inputsJson.length);
     }),
   };
 }
@@ -418,8 +425,11 @@ export function createRuntimeClient(options: RuntimeClientOptions): RuntimeClien
         inputJson: inputBytes(opts.input),
         consumerRef: opts.consumerRef ?? "",
       });
-      return withRetries(opts.timeoutMs, opts.signal, async (remaining, calls) =>
-        readResponse<O>(await calls.invoke(req, remaining, opts.signal, opts.userToken)),
+      return withRetries(
+        opts.timeoutMs,
+        opts.signal,
+        async (remaining, calls) =>
+          calls.invoke(req, remaining, opts.signal, opts.userToken) as Promise<InvokeResult<O>>,
       );
     },
     async invokeMany<O = unknown, I = unknown>(
@@ -431,11 +441,11 @@ export function createRuntimeClient(options: RuntimeClientOptions): RuntimeClien
       // One round trip, one call: a batch is what a chatty hook is told to become.
       chattiness.count(ctx.correlationId, extensionId, opts.hookPoint);
       const req = batchRequest(extensionId, inputs, ctx, opts.version, opts.consumerRef);
-      return withRetries(opts.timeoutMs, opts.signal, async (remaining, calls) =>
-        readBatchResponse<O>(
-          await calls.invokeBatch(req, remaining, opts.signal, opts.userToken),
-          inputs.length,
-        ),
+      return withRetries(
+        opts.timeoutMs,
+        opts.signal,
+        (remaining, calls) =>
+          calls.invokeBatch(req, remaining, opts.signal, opts.userToken) as Promise<InvokeManyResult<O>>,
       );
     },
     close,

@@ -1,60 +1,37 @@
 // How the runtime's two RPCs are written to and read from the bytes of a
-// Connect binary unary call: one small codec per RPC, so a hand-written one can
-// take its place.
-import { fromConnectError } from "@ameide-ext/contract";
+// Connect binary unary call: the SDK's own codecs (encode-request.ts,
+// read-answer.ts), which read an answer straight into the SDK's results.
 import {
   type InvokeExtensionBatchRequest,
-  InvokeExtensionBatchRequestSchema,
-  type InvokeExtensionBatchResponse,
-  InvokeExtensionBatchResponseSchema,
   type InvokeExtensionRequest,
-  InvokeExtensionRequestSchema,
-  type InvokeExtensionResponse,
-  InvokeExtensionResponseSchema,
   WasmExtensionRuntime,
 } from "@ameide-ext/proto";
-import { type DescMessage, fromBinary, type MessageShape, toBinary } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { encodeBatchRequest, encodeInvokeRequest } from "../encode-request.js";
+import type { InvokeManyResult } from "../invoke-many.js";
+import { readBatchAnswer, readInvokeAnswer } from "../read-answer.js";
+import type { InvokeResult } from "../read-response.js";
 
-/** One RPC's path, and how its request becomes bytes and its answer's bytes a response. */
+/** One RPC's path, how its request becomes bytes, and how its answer's bytes are read. */
 export interface RpcCodec<Req, Res> {
   /** "/ameide.extensions.v1.WasmExtensionRuntime/InvokeExtension". */
   path: string;
   encode(req: Req): Uint8Array;
-  /** Throws ExtensionError `internal` for bytes that are not the response, as connect's transport does. */
-  decode(bytes: Uint8Array): Res;
+  /** Throws ExtensionError `internal / invalid_output` for bytes that are not the answer (see read-answer.ts). */
+  decode(bytes: Uint8Array, req: Req): Res;
 }
 
-/** The generated (protobuf-es) codec of one method. */
-function schemaCodec<I extends DescMessage, O extends DescMessage>(
-  method: string,
-  input: I,
-  output: O,
-): RpcCodec<MessageShape<I>, MessageShape<O>> {
-  return {
-    path: `/${WasmExtensionRuntime.typeName}/${method}`,
-    encode: (req) => toBinary(input, req),
-    decode(bytes) {
-      try {
-        return fromBinary(output, bytes);
-      } catch (e) {
-        throw fromConnectError(new ConnectError(`parse binary: ${(e as Error).message}`, Code.Internal));
-      }
-    },
-  };
-}
+const pathOf = (method: string) => `/${WasmExtensionRuntime.typeName}/${method}`;
 
-/** InvokeExtension's codec. */
-export const invokeCodec: RpcCodec<InvokeExtensionRequest, InvokeExtensionResponse> = schemaCodec(
-  WasmExtensionRuntime.method.invokeExtension.name,
-  InvokeExtensionRequestSchema,
-  InvokeExtensionResponseSchema,
-);
+/** InvokeExtension's codec: a technical error answered is thrown, as readResponse does. */
+export const invokeCodec: RpcCodec<InvokeExtensionRequest, InvokeResult<unknown>> = {
+  path: pathOf(WasmExtensionRuntime.method.invokeExtension.name),
+  encode: encodeInvokeRequest,
+  decode: (bytes) => readInvokeAnswer(bytes),
+};
 
-/** InvokeExtensionBatch's codec. */
-export const invokeBatchCodec: RpcCodec<InvokeExtensionBatchRequest, InvokeExtensionBatchResponse> =
-  schemaCodec(
-    WasmExtensionRuntime.method.invokeExtensionBatch.name,
-    InvokeExtensionBatchRequestSchema,
-    InvokeExtensionBatchResponseSchema,
-  );
+/** InvokeExtensionBatch's codec: one answer per input sent, as readBatchResponse reads them. */
+export const invokeBatchCodec: RpcCodec<InvokeExtensionBatchRequest, InvokeManyResult<unknown>> = {
+  path: pathOf(WasmExtensionRuntime.method.invokeExtensionBatch.name),
+  encode: encodeBatchRequest,
+  decode: (bytes, req) => readBatchAnswer(bytes, req.inputsJson.length),
+};
