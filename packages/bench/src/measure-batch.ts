@@ -6,6 +6,7 @@ import {
   WasmExtensionRuntime,
 } from "@ameide-ext/proto";
 import { createEngine } from "@ameide-ext/runtime";
+import type { RuntimeClient } from "@ameide-ext/sdk";
 import { create } from "@bufbuild/protobuf";
 import { createClient, type Transport } from "@connectrpc/connect";
 import * as hdr from "hdr-histogram-js";
@@ -39,6 +40,12 @@ export interface BatchBenchResult {
   routedToPool?: number;
   /** How many times faster the batch is at p50. */
   speedupP50: number;
+  /**
+   * The same invoice through the SDK (when measureInvoiceBatch was given a
+   * client): `invokeMany` (its outputs parsed from JSON, as every caller of it
+   * gets them) and 500 `invoke` calls, sampled in the same loop.
+   */
+  sdk?: { batch: InvoiceLatency; singleCalls: InvoiceLatency };
 }
 
 const encoder = new TextEncoder();
@@ -50,12 +57,15 @@ const decoder = new TextDecoder();
  * as 500 InvokeExtension calls one after the other (what a chatty hook does).
  * Checks every answer against the rule in JavaScript first. Samples are
  * interleaved, a batch then a round of single calls, for `timeMs` after a
- * warm-up.
+ * warm-up. Given `sdk`, a client of the SDK to the same service, each turn
+ * also prices the invoice with its invokeMany, and each round of single calls
+ * has one of the SDK's invoke calls too.
  */
 export async function measureInvoiceBatch(
   transport: Transport,
   extensionId: string,
   timeMs = 4_000,
+  sdk?: RuntimeClient,
 ): Promise<BatchBenchResult> {
   const client = createClient(WasmExtensionRuntime, transport);
   const lines = invoiceLines(INVOICE_LINES);
@@ -83,36 +93,71 @@ export async function measureInvoiceBatch(
       if (r.outcome !== Outcome.OK) throw new Error(`a single call answered ${r.errorCode}`);
     }
   };
-  const h = { batch: hdr.build(), single: hdr.build() };
+  const viaSdk = sdk && sdkWays(sdk, extensionId, inputs, lines);
+  await viaSdk?.batch();
+  const h = { batch: hdr.build(), single: hdr.build(), sdkBatch: hdr.build(), sdkSingle: hdr.build() };
+  const timed = async (into: hdr.Histogram, record: boolean, run: () => Promise<void>) => {
+    const t = performance.now();
+    await run();
+    if (record) into.recordValue(Math.round((performance.now() - t) * 1000));
+  };
   const until = performance.now() + timeMs;
   for (let i = 0; performance.now() < until || h.single.totalCount < 5; i++) {
-    let t = performance.now();
-    const res = await client.invokeExtensionBatch(batchReq);
-    const batchUs = (performance.now() - t) * 1000;
-    if (res.results.length !== INVOICE_LINES) throw new Error(`the batch answered ${res.results.length}`);
-    if (i >= 20) h.batch.recordValue(Math.round(batchUs));
-    // A round of 500 single calls every 10 batches: each takes as long as tens of batches.
-    if (i % 10 === 0) {
-      t = performance.now();
-      await singles();
-      if (i > 0) h.single.recordValue(Math.round((performance.now() - t) * 1000));
+    await timed(h.batch, i >= 20, async () => {
+      const res = await client.invokeExtensionBatch(batchReq);
+      if (res.results.length !== INVOICE_LINES) throw new Error(`the batch answered ${res.results.length}`);
+    });
+    if (viaSdk) await timed(h.sdkBatch, i >= 20, viaSdk.batch);
+    // A round of 500 single calls every 20 batches: each takes as long as a hundred batches.
+    if (i % 20 === 0) {
+      await timed(h.single, i > 0, singles);
+      if (viaSdk) await timed(h.sdkSingle, i > 0, viaSdk.singles);
     }
   }
-  const summary = (x: hdr.Histogram): InvoiceLatency => ({
-    p50Us: x.getValueAtPercentile(50),
-    p95Us: x.getValueAtPercentile(95),
-    samples: x.totalCount,
-  });
+  const summary = (x: hdr.Histogram): InvoiceLatency => {
+    const s = { p50Us: x.getValueAtPercentile(50), p95Us: x.getValueAtPercentile(95), samples: x.totalCount };
+    x.destroy();
+    return s;
+  };
   const batch = summary(h.batch);
   const singleCalls = summary(h.single);
-  h.batch.destroy();
-  h.single.destroy();
+  const sdkRows = { batch: summary(h.sdkBatch), singleCalls: summary(h.sdkSingle) };
   return {
     lines: INVOICE_LINES,
     inputBytes: inputs.reduce((n, b) => n + b.byteLength, 0),
     batch,
     singleCalls,
     speedupP50: singleCalls.p50Us / batch.p50Us,
+    ...(viaSdk ? { sdk: sdkRows } : {}),
+  };
+}
+
+/**
+ * The invoice through the SDK's client: one invokeMany (inputs given as their JSON bytes, outputs parsed
+ * by the SDK and each checked here against the rule's total), and 500 invoke calls.
+ */
+function sdkWays(
+  sdk: RuntimeClient,
+  extensionId: string,
+  inputs: readonly Uint8Array[],
+  lines: ReturnType<typeof invoiceLines>,
+) {
+  const ctx = { tenantId: "acme", userId: "u-1", actorType: "USER", correlationId: "invoice-1" };
+  const expected = lines.map((l) => priceLine(l));
+  return {
+    async batch() {
+      const res = await sdk.invokeMany<{ gross: number }>(extensionId, inputs, ctx);
+      res.results.forEach((r, i) => {
+        if (r.outcome !== "ok" || r.output.gross !== expected[i]?.gross)
+          throw new Error(`line ${i}: the SDK read ${JSON.stringify(r)}`);
+      });
+    },
+    async singles() {
+      for (const input of inputs) {
+        const r = await sdk.invoke({ extensionId, ctx, input });
+        if (r.outcome !== "ok") throw new Error(`a single call through the SDK answered ${r.outcome}`);
+      }
+    },
   };
 }
 

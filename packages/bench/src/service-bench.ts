@@ -37,6 +37,7 @@ import path, { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Health, InvokeExtensionRequestSchema, Outcome, WasmExtensionRuntime } from "@ameide-ext/proto";
 import { type CatalogFileAuth, createEngine, createLocalTokenIssuer, sha256Hex } from "@ameide-ext/runtime";
+import { createRuntimeClient } from "@ameide-ext/sdk";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { createClient, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, Http2SessionManager } from "@connectrpc/connect-node";
@@ -424,15 +425,27 @@ async function measureLatencies(url: string): Promise<ServiceBenchResults["laten
 /** The 500-line invoice, batched and not, Connect binary over HTTP/1.1 (the latency rows' first transport). */
 async function measureBatch(url: string): Promise<BatchBenchResult> {
   log("batch, a 500-line invoice: one InvokeExtensionBatch against 500 InvokeExtension calls, HTTP/1.1");
-  return measureInvoiceBatch(
-    createConnectTransport({
-      baseUrl: url,
-      httpVersion: "1.1",
-      useBinaryFormat: true,
-      interceptors: [withToken],
-    }),
-    "invoice-line",
-  );
+  const sdk = createRuntimeClient({
+    baseUrl: url,
+    httpVersion: "1.1",
+    token: () => bearer.slice("Bearer ".length),
+    chattiness: { onChatty: () => undefined },
+  });
+  try {
+    return await measureInvoiceBatch(
+      createConnectTransport({
+        baseUrl: url,
+        httpVersion: "1.1",
+        useBinaryFormat: true,
+        interceptors: [withToken],
+      }),
+      "invoice-line",
+      undefined,
+      sdk,
+    );
+  } finally {
+    sdk.close();
+  }
 }
 
 /** An InvokeExtension request of the deal rule, as the binary body autocannon posts. */
@@ -518,6 +531,16 @@ function serviceGoals(
       measured: `${(batch.batch.p50Us / 1000).toFixed(3)} ms`,
       pass: batch.batch.p50Us <= BATCH_P50_GOAL_MS * 1000,
     },
+    ...(batch.sdk
+      ? [
+          {
+            name: `${batch.lines}-line batch through the SDK (invokeMany, its lean Connect client, HTTP/1.1, outputs parsed), p50`,
+            goal: `<= ${BATCH_P50_GOAL_MS} ms`,
+            measured: `${(batch.sdk.batch.p50Us / 1000).toFixed(3)} ms`,
+            pass: batch.sdk.batch.p50Us <= BATCH_P50_GOAL_MS * 1000,
+          },
+        ]
+      : []),
     {
       name: "invocation overhead over an empty RPC, p50 (Connect, HTTP/1.1), low tier (inline slice)",
       goal: `<= ${OVERHEAD_P50_GOAL_MS} ms`,
@@ -587,6 +610,12 @@ function report(r: ServiceBenchResults): string {
     `  one InvokeExtensionBatch      ${us(b.batch.p50Us)} / ${us(b.batch.p95Us)}   (${b.batch.samples} invoices)`,
     `  ${b.lines} InvokeExtension calls    ${us(b.singleCalls.p50Us)} / ${us(b.singleCalls.p95Us)}   (${b.singleCalls.samples} invoices)`,
     `  the batch is ${b.speedupP50.toFixed(1)}x faster at p50`,
+    ...(b.sdk
+      ? [
+          `  the SDK's invokeMany          ${us(b.sdk.batch.p50Us)} / ${us(b.sdk.batch.p95Us)}   (${b.sdk.batch.samples} invoices; its 500 outputs parsed)`,
+          `  ${b.lines} SDK invoke calls         ${us(b.sdk.singleCalls.p50Us)} / ${us(b.sdk.singleCalls.p95Us)}   (${b.sdk.singleCalls.samples} invoices)`,
+        ]
+      : []),
     `  the hook was sent to the pool for a minute ${b.routedToPool ?? 0} time(s) in the run (inline_overrun, routed: true: each inline run after it a worker round trip)`,
     ...(b.engineAlone
       ? [
