@@ -44,7 +44,17 @@ function randomAnswer(next: () => number, n: number): InvokeExtensionBatchRespon
         message: text(),
       })),
     };
-    if (r.outcome === Outcome.OK) r.outputJson = encoder.encode(json());
+    if (r.outcome === Outcome.OK)
+      r.outputJson = pick([
+        encoder.encode(json()),
+        encoder.encode(json()),
+        // A byte order mark (TextDecoder drops it), malformed UTF-8 inside a string, and outputs that are not JSON.
+        new Uint8Array([0xef, 0xbb, 0xbf, 0x7b, 0x7d]),
+        new Uint8Array([0x22, 0xff, 0xc0, 0xed, 0xa0, 0x80, 0xf0, 0x9f, 0x22]),
+        new Uint8Array([0xef, 0xbb, 0x22, 0x22]),
+        encoder.encode("{oops"),
+        new Uint8Array(0),
+      ]);
     else {
       r.errorCode = pick(["", "MARGIN_TOO_LOW", "resource_exhausted", "not_found", "made_up"]);
       r.errorMsg = text();

@@ -1,6 +1,15 @@
 import { ExtensionError } from "@ameide-ext/contract";
+import { Outcome } from "@ameide-ext/proto";
 import type { InvokeManyResult } from "./invoke-many.js";
-import { type InvokeResult, type InvokeStats, type ResponseFields, readOutcome } from "./read-response.js";
+import {
+  type BatchResult,
+  guestLogs,
+  type InvokeResult,
+  type InvokeStats,
+  parseJsonText,
+  type ResponseFields,
+  readOutcome,
+} from "./read-response.js";
 import {
   double,
   I64,
@@ -30,8 +39,30 @@ import {
 const utf8 = new TextDecoder();
 const NO_BYTES = new Uint8Array(0);
 
-/** One result's fields as read, with its own stats when it carried some. */
-type ReadResult = ResponseFields & { ownStats: InvokeStats | undefined };
+/** One result's fields as read (its output as a span of the answer's bytes), with its own stats when it carried some. */
+type ReadResult = ResponseFields & {
+  ownStats: InvokeStats | undefined;
+  outputFrom: number;
+  outputTo: number;
+  logs: Array<{ level: number; message: string }>;
+};
+
+function newReadResult(): ReadResult {
+  return {
+    outcome: 0,
+    outputJson: NO_BYTES,
+    outputFrom: 0,
+    outputTo: 0,
+    errorCode: "",
+    errorMsg: "",
+    errorReason: "",
+    errorDetailsJson: NO_BYTES,
+    resolvedVersion: "",
+    moduleSha256: "",
+    logs: [],
+    ownStats: undefined,
+  };
+}
 
 /** BatchStats: each InvocationStats field as a list, entry i for result i. */
 interface Columns {
@@ -54,11 +85,18 @@ const COLUMN_OF_FIELD = [
   "outputBytes",
 ] as const;
 
-/** Reads `bytes` (an InvokeExtensionBatchResponse) as readBatchResponse reads the decoded message. */
+/**
+ * Reads `bytes` (an InvokeExtensionBatchResponse) as readBatchResponse reads
+ * the decoded message. Two passes: the first finds each result's bytes and
+ * reads the batch's own fields (its version, module and stats, which come
+ * after the results on the wire); the second reads each result into one
+ * scratch record and makes its answer, ok outputs parsed where they lie.
+ */
 export function readBatchAnswer<O>(bytes: Uint8Array, sent: number): InvokeManyResult<O> {
   const r: WireReader = { buf: bytes, pos: 0 };
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const results: ReadResult[] = [];
+  /** Each result's bytes: start, end, start, end… */
+  const spans: number[] = [];
   let resolvedVersion = "";
   let moduleSha256 = "";
   let columns: Columns | undefined;
@@ -70,35 +108,70 @@ export function readBatchAnswer<O>(bytes: Uint8Array, sent: number): InvokeManyR
     const wireType = tag & 7;
     if (field >= 1 && field <= 4 && wireType !== LEN)
       malformed(`field ${field} of wire type ${wireType}`, at);
-    if (field === 1) results.push(readResult(r, lengthEnd(r, end)));
-    else if (field === 2) resolvedVersion = readString(r, end);
+    if (field === 1) {
+      const to = lengthEnd(r, end);
+      spans.push(r.pos, to);
+      r.pos = to;
+    } else if (field === 2) resolvedVersion = readString(r, end);
     else if (field === 3) moduleSha256 = readString(r, end);
     else if (field === 4) columns = readColumns(r, lengthEnd(r, end), view, columns);
     else skipField(r, wireType, field, end);
   }
-  if (results.length !== sent)
+  if (spans.length / 2 !== sent)
     throw new ExtensionError(
       "internal",
-      `the runtime answered ${results.length} results for ${sent} inputs`,
+      `the runtime answered ${spans.length / 2} results for ${sent} inputs`,
       "invalid_output",
     );
-  return {
-    resolvedVersion,
-    moduleSha256,
-    results: results.map((res, i) => {
-      if (res.resolvedVersion === "") res.resolvedVersion = resolvedVersion;
-      if (res.moduleSha256 === "") res.moduleSha256 = moduleSha256;
-      return readOutcome<O>(res, res.ownStats ?? statsAt(columns, i));
-    }),
-  };
+  const scratch = newReadResult();
+  const results = new Array<BatchResult<O>>(sent);
+  for (let i = 0; i < sent; i++) {
+    r.pos = spans[2 * i] as number;
+    readResult(r, spans[2 * i + 1] as number, scratch);
+    if (scratch.resolvedVersion === "") scratch.resolvedVersion = resolvedVersion;
+    if (scratch.moduleSha256 === "") scratch.moduleSha256 = moduleSha256;
+    results[i] = answerOf<O>(scratch, scratch.ownStats ?? statsAt(columns, i), bytes);
+  }
+  return { resolvedVersion, moduleSha256, results };
 }
 
 /** Reads `bytes` (an InvokeExtensionResponse) as readResponse reads the decoded message: a technical error thrown. */
 export function readInvokeAnswer<O>(bytes: Uint8Array): InvokeResult<O> {
-  const res = readResult({ buf: bytes, pos: 0 }, bytes.length);
-  const result = readOutcome<O>(res, res.ownStats ?? statsAt(undefined, 0));
+  const res = newReadResult();
+  readResult({ buf: bytes, pos: 0 }, bytes.length, res);
+  const result = answerOf<O>(res, res.ownStats ?? statsAt(undefined, 0), bytes);
   if (result.outcome === "technical_error") throw result.error;
   return result;
+}
+
+const utf8Slice = Buffer.prototype.utf8Slice as (this: Uint8Array, start: number, end: number) => string;
+
+/**
+ * The UTF-8 text of `bytes[from, to)` as TextDecoder gives it (a leading byte order mark dropped, malformed
+ * sequences as U+FFFD), with no view made: Buffer's own decoding (a test compares them on random bytes).
+ */
+function textAt(bytes: Uint8Array, from: number, to: number): string {
+  if (to - from >= 3 && bytes[from] === 0xef && bytes[from + 1] === 0xbb && bytes[from + 2] === 0xbf)
+    return utf8Slice.call(bytes, from + 3, to);
+  return utf8Slice.call(bytes, from, to);
+}
+
+/**
+ * The answer of one result read: an ok one made here, as readOutcome makes it, its output parsed from
+ * where it lies in `bytes` (most of a batch's results: no view, no copy); any other through readOutcome.
+ */
+function answerOf<O>(res: ReadResult, stats: InvokeStats, bytes: Uint8Array): BatchResult<O> {
+  if (res.outcome === Outcome.OK)
+    return {
+      resolvedVersion: res.resolvedVersion,
+      moduleSha256: res.moduleSha256,
+      stats,
+      logs: guestLogs(res.logs),
+      outcome: "ok",
+      output: parseJsonText(textAt(bytes, res.outputFrom, res.outputTo), "output") as O,
+    };
+  res.outputJson = bytes.subarray(res.outputFrom, res.outputTo);
+  return readOutcome<O>(res, stats);
 }
 
 /** Entry `i` of each column (0 where a list is short), or zeros when the answer had no BatchStats. */
@@ -131,20 +204,20 @@ function readBytes(r: WireReader, end: number): Uint8Array {
 /** The wire type each InvokeExtensionResponse field must have (index: field number). */
 const RESULT_WIRE_TYPES = [-1, LEN, LEN, LEN, VARINT, LEN, LEN, LEN, LEN, LEN, LEN];
 
-/** One InvokeExtensionResponse, its bytes up to `end`. */
-function readResult(r: WireReader, end: number): ReadResult {
-  const res: ReadResult = {
-    outcome: 0,
-    outputJson: NO_BYTES,
-    errorCode: "",
-    errorMsg: "",
-    errorReason: "",
-    errorDetailsJson: NO_BYTES,
-    resolvedVersion: "",
-    moduleSha256: "",
-    logs: [],
-    ownStats: undefined,
-  };
+/** One InvokeExtensionResponse, its bytes up to `end`, read into `res` (every field set again). */
+function readResult(r: WireReader, end: number, res: ReadResult): void {
+  res.outcome = 0;
+  res.outputJson = NO_BYTES;
+  res.outputFrom = 0;
+  res.outputTo = 0;
+  res.errorCode = "";
+  res.errorMsg = "";
+  res.errorReason = "";
+  res.errorDetailsJson = NO_BYTES;
+  res.resolvedVersion = "";
+  res.moduleSha256 = "";
+  res.logs.length = 0;
+  res.ownStats = undefined;
   while (r.pos < end) {
     const at = r.pos;
     const tag = readTag(r);
@@ -157,9 +230,13 @@ function readResult(r: WireReader, end: number): ReadResult {
     }
     if (wireType !== expected) malformed(`a result's field ${field} of wire type ${wireType}`, at);
     switch (field) {
-      case 1:
-        res.outputJson = readBytes(r, end);
+      case 1: {
+        const to = lengthEnd(r, end);
+        res.outputFrom = r.pos;
+        res.outputTo = to;
+        r.pos = to;
         break;
+      }
       case 2:
         res.errorCode = readString(r, end);
         break;
@@ -179,7 +256,7 @@ function readResult(r: WireReader, end: number): ReadResult {
         res.ownStats = readStats(r, lengthEnd(r, end), res.ownStats);
         break;
       case 8:
-        (res.logs as Array<{ level: number; message: string }>).push(readLog(r, lengthEnd(r, end)));
+        res.logs.push(readLog(r, lengthEnd(r, end)));
         break;
       case 9:
         res.errorDetailsJson = readBytes(r, end);
@@ -189,7 +266,6 @@ function readResult(r: WireReader, end: number): ReadResult {
     }
   }
   if (r.pos !== end) malformed("a result cut short", r.pos);
-  return res;
 }
 
 /** InvocationStats up to `end`, merged into `into` (a field given twice: the last wins, as protobuf merges). */

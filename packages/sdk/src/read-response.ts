@@ -82,8 +82,13 @@ const LEVELS: Partial<Record<ProtoLogLevel, LogLevel>> = {
 };
 
 function parseJson(bytes: Uint8Array, what: string): unknown {
+  return parseJsonText(decoder.decode(bytes), what);
+}
+
+/** `text` parsed, or the `internal / invalid_output` error naming `what` (the SDK's decoder reads outputs as text). */
+export function parseJsonText(text: string, what: string): unknown {
   try {
-    return JSON.parse(decoder.decode(bytes));
+    return JSON.parse(text);
   } catch (cause) {
     throw new ExtensionError(
       "internal",
@@ -117,6 +122,10 @@ const guestLog = (l: { level: ProtoLogLevel; message: string }): GuestLog => ({
   level: LEVELS[l.level] ?? "unspecified",
   message: l.message,
 });
+
+/** A response's log lines as a result's `logs` (a new array, empty or not). */
+export const guestLogs = (logs: ResponseFields["logs"]): GuestLog[] =>
+  logs.length === 0 ? [] : logs.map(guestLog);
 
 /** A response's own stats, as numbers (zeros when it has none). */
 function statsOf(res: Pick<ResponseFields, "stats">): InvokeStats {
@@ -153,7 +162,7 @@ export function readResponse<O>(res: ResponseFields): InvokeResult<O> {
 export function readOutcome<O>(res: ResponseFields, stats: InvokeStats = statsOf(res)): BatchResult<O> {
   // Each outcome's result is one literal (no spread of a shared base): a batch makes hundreds.
   const { resolvedVersion, moduleSha256 } = res;
-  const logs: GuestLog[] = res.logs.length === 0 ? [] : res.logs.map(guestLog);
+  const logs = guestLogs(res.logs);
   if (res.outcome === Outcome.OK)
     return {
       resolvedVersion,
