@@ -13,7 +13,14 @@ import {
   shiftGlobals,
   splitVector,
 } from "./shift-indices.js";
-import { appendEntry, START_EXPORT, type StartPlan, startBody, startType } from "./start-function.js";
+import {
+  appendEntries,
+  injectedBodies,
+  injectedExports,
+  injectedFunctions,
+  injectedTypes,
+  type StartPlan,
+} from "./start-function.js";
 import { malformed, type Section, SectionId, sectionReader } from "./wasm-reader.js";
 
 /** Export name of the injected fuel counter (mutable i64; counts down, below 0 means exhausted). */
@@ -84,14 +91,11 @@ export function assembleModule(a: Assembly, stats: MeterStats): Uint8Array<Array
   let wroteTypes = start === undefined;
   let wroteFunctions = start === undefined;
   let wroteCode = start === undefined;
-  const withStart = (payload: Uint8Array, entry: (p: StartPlan) => Uint8Array) =>
-    start === undefined ? payload : appendEntry(payload, entry(start));
-  const startFunc = (p: StartPlan) => {
-    const w = createByteWriter(5);
-    w.u32(p.typeIndex);
-    return w.finish();
-  };
-  const startCode = (p: StartPlan) => startBody(p, layout, scan.mutableDefinedGlobals);
+  const withStart = (payload: Uint8Array, entries: (p: StartPlan) => Uint8Array[]) =>
+    start === undefined ? payload : appendEntries(payload, entries(start));
+  const startType = injectedTypes;
+  const startFunc = injectedFunctions;
+  const startCode = (p: StartPlan) => injectedBodies(p, layout, scan.mutableDefinedGlobals);
   const exportsOf = (s: Section | undefined) =>
     sharedCounters ? shiftExports(input, s, scan, layout) : appendExports(input, s, scan, layout, start);
   const flushMissing = (beforeRank: number) => {
@@ -248,7 +252,8 @@ function appendExports(
     [TRAP_EXPORT, layout.trap],
     ...scan.mutableDefinedGlobals.map((g): [string, number] => [`${GLOBAL_EXPORT_PREFIX}${g}`, g]),
   ];
-  w.u32(count + added.length + (start === undefined ? 0 : 1));
+  const funcs = start === undefined ? [] : injectedExports(start);
+  w.u32(count + added.length + funcs.length);
   w.bytes(rest);
   const enc = new TextEncoder();
   for (const [name, idx] of added) {
@@ -256,10 +261,10 @@ function appendExports(
     w.u8(0x03);
     w.u32(idx);
   }
-  if (start !== undefined) {
-    w.sized(enc.encode(START_EXPORT));
+  for (const [name, idx] of funcs) {
+    w.sized(enc.encode(name));
     w.u8(0x00);
-    w.u32(start.funcIndex);
+    w.u32(idx);
   }
   return w.finish();
 }

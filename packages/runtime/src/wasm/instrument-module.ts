@@ -5,7 +5,7 @@ import type { MeterMode } from "./injected-code.js";
 import type { MeterStats } from "./meter-function.js";
 import { type FuncImport, type FuncSig, scanModule } from "./scan-module.js";
 import { GLOBAL_EXPORT_PREFIX, layoutCounters } from "./shift-indices.js";
-import { checkInputValidates, planStartFunction, START_EXPORT } from "./start-function.js";
+import { checkInputValidates, FUEL_LEFT_EXPORT, planStartFunction, START_EXPORT } from "./start-function.js";
 import { malformed, readCoreSections } from "./wasm-reader.js";
 
 // The instrumenter's public names, wherever each is made: the engine and the tests import them from here.
@@ -13,7 +13,7 @@ export { DEPTH_EXPORT, FUEL_EXPORT, TRAP_EXPORT } from "./assemble-module.js";
 export { type MeterMode, TrapReason } from "./injected-code.js";
 export type { FuncImport, FuncSig } from "./scan-module.js";
 export { COUNTERS_MODULE, GLOBAL_EXPORT_PREFIX, MEMORY_EXPORT_PREFIX } from "./shift-indices.js";
-export { MAX_START_GLOBALS, START_EXPORT } from "./start-function.js";
+export { FUEL_LEFT_EXPORT, MAX_START_GLOBALS, START_EXPORT } from "./start-function.js";
 
 /**
  * Fuel for a module's start and initialize functions: 100 ms of CPU by the
@@ -61,7 +61,8 @@ export interface InstrumentedModule {
    * values of snapshotGlobals in order) -> ()`, which sets the fuel, zeroes
    * depth and trap and restores those globals in one call. False with shared
    * counters, more than {@link MAX_START_GLOBALS} such globals or one of a
-   * reference type: the engine then sets each global itself.
+   * reference type: the engine then sets each global itself. With it comes
+   * {@link FUEL_LEFT_EXPORT}, `() -> i64`, which returns the fuel counter.
    */
   startExport: boolean;
   /** True when code may change a table (table.set/grow/fill/copy/init): such modules are re-instantiated instead of restored. */
@@ -119,7 +120,7 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
   const sections = readCoreSections(input);
   const sharedCounters = options.counters === "imported";
   const scan = scanModule(input, sections, sharedCounters);
-  for (const name of [FUEL_EXPORT, DEPTH_EXPORT, TRAP_EXPORT, START_EXPORT]) {
+  for (const name of [FUEL_EXPORT, DEPTH_EXPORT, TRAP_EXPORT, START_EXPORT, FUEL_LEFT_EXPORT]) {
     if (scan.exportNames.has(name)) {
       throw new ExtensionError(
         "invalid_argument",

@@ -3,6 +3,7 @@ import { watModule } from "../testing/wat-component.js";
 import {
   DEPTH_EXPORT,
   FUEL_EXPORT,
+  FUEL_LEFT_EXPORT,
   type InstrumentOptions,
   instrumentModule,
   MAX_START_GLOBALS,
@@ -64,6 +65,13 @@ describe("instrumentModule(): the start export", () => {
     ]);
   });
 
+  it("exports a function returning the fuel counter, beside the start export", async () => {
+    const { exports, module, global } = await instrumented(GLOBALS);
+    expect(WebAssembly.Module.exports(module)).toContainEqual({ name: FUEL_LEFT_EXPORT, kind: "function" });
+    global(FUEL_EXPORT).value = 4242n;
+    expect((exports[FUEL_LEFT_EXPORT] as () => bigint)()).toBe(4242n);
+  });
+
   it("is added to a module with no types, functions, globals or exports of its own", async () => {
     const { out, exports, global } = await instrumented("(module (memory 1))");
     expect(out.startExport).toBe(true);
@@ -91,13 +99,16 @@ describe("instrumentModule(): the start export", () => {
     expect(out.startExport).toBe(false);
   });
 
-  it("refuses a module that exports the start export's name with invalid_argument/invalid_module", async () => {
-    const wat = `(module (func (export "${START_EXPORT}")))`;
-    await expect(watModule(wat).then((b) => instrumentModule(b, OPTIONS))).rejects.toMatchObject({
-      code: "invalid_argument",
-      reason: "invalid_module",
-    });
-  });
+  it.each([START_EXPORT, FUEL_LEFT_EXPORT])(
+    "refuses a module that exports %s with invalid_argument/invalid_module",
+    async (name) => {
+      const wat = `(module (func (export "${name}")))`;
+      await expect(watModule(wat).then((b) => instrumentModule(b, OPTIONS))).rejects.toMatchObject({
+        code: "invalid_argument",
+        reason: "invalid_module",
+      });
+    },
+  );
 
   it("refuses a module whose code calls past its own functions (the start function's index), invalid_argument/invalid_module", async () => {
     // f(fuel) calls function 0, itself; patched to call 1: the start function's index once appended.

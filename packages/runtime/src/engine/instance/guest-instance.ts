@@ -2,6 +2,7 @@ import { ExtensionError, formatBytes, HOST_STRING_CAPS, restoreFuel } from "@ame
 import {
   DEPTH_EXPORT,
   FUEL_EXPORT,
+  FUEL_LEFT_EXPORT,
   INIT_FUEL_DEFAULT,
   START_EXPORT,
   TRAP_EXPORT,
@@ -48,6 +49,8 @@ interface Exports {
   globals: WebAssembly.Global[];
   /** The injected START_EXPORT: `(fuel, ...globals)`, which sets fuel, depth, trap and globals in one call. */
   start: ((...args: Array<number | bigint>) => void) | undefined;
+  /** The fuel counter's value: the injected FUEL_LEFT_EXPORT when there is a start export, else the global's getter. */
+  fuelLeft: () => bigint;
 }
 
 /**
@@ -124,6 +127,9 @@ function coreShape(
       trap: e[TRAP_EXPORT] as WebAssembly.Global,
       globals: compiled.snapshotGlobals.map((n) => e[n] as WebAssembly.Global),
       start: compiled.startExport ? (e[START_EXPORT] as Exports["start"]) : undefined,
+      fuelLeft: compiled.startExport
+        ? (e[FUEL_LEFT_EXPORT] as () => bigint)
+        : () => (e[FUEL_EXPORT] as WebAssembly.Global).value as bigint,
     };
     return { e, ex };
   };
@@ -207,7 +213,7 @@ function coreShape(
     describeStart: () =>
       `starting it (its ${formatBytes(snapshot.length)} memory restored, its start function if it runs again, a new instance if it needed one)`,
     memoryBytes: () => (ex === undefined ? 0 : bytes().byteLength),
-    fuelLeft: () => ex?.fuel.value as bigint | undefined,
+    fuelLeft: () => ex?.fuelLeft(),
     trapReason: () => (ex?.trap.value as number | undefined) ?? 0,
     execute(s, fuel) {
       const l = live();

@@ -68,6 +68,16 @@ describe("a core guest's run starts through the start export", () => {
     expect(set).not.toHaveBeenCalled();
   });
 
+  it("reads no WebAssembly.Global from JavaScript after a run either (the fuel left comes from an export)", async () => {
+    const { instance: guestInstance } = await instance();
+    guestInstance.warm();
+    const get = vi.spyOn(WebAssembly.Global.prototype, "value", "get");
+    const result = guestInstance.run(options("0"));
+    expect(result.output).toBe("1");
+    expect(result.fuelUsed).toBeGreaterThan(0);
+    expect(get).not.toHaveBeenCalled();
+  });
+
   it("starts each run from the snapshot: every global, the depth and the trap cell, whatever the last run left", async () => {
     const { instance: guestInstance } = await instance();
     // Past the limit by one frame: the arithmetic of the next two runs holds.
