@@ -60,7 +60,7 @@ export interface Assembly {
   /** Fuel the defined counter starts with. */
   initFuel: bigint;
   plan: MeterPlan;
-  /** The start function to append (see start-function.ts), or none. */
+  /** The start and fuel-left functions to append (see start-function.ts), or none. */
   start: StartPlan | undefined;
 }
 
@@ -69,7 +69,7 @@ export interface Assembly {
  * metered, memories and tables capped, and the counters added (as imports with
  * the indices after them shifted, or as defined globals exported by name),
  * creating the import, global and export sections where the module has none;
- * and the start function appended (its type, function, code and export
+ * and the start and fuel-left functions appended (their type, function, code and export
  * entries, creating those sections too where the module has none).
  */
 export function assembleModule(a: Assembly, stats: MeterStats): Uint8Array<ArrayBuffer> {
@@ -93,14 +93,12 @@ export function assembleModule(a: Assembly, stats: MeterStats): Uint8Array<Array
   let wroteCode = start === undefined;
   const withStart = (payload: Uint8Array, entries: (p: StartPlan) => Uint8Array[]) =>
     start === undefined ? payload : appendEntries(payload, entries(start));
-  const startType = injectedTypes;
-  const startFunc = injectedFunctions;
   const startCode = (p: StartPlan) => injectedBodies(p, layout, scan.mutableDefinedGlobals);
   const exportsOf = (s: Section | undefined) =>
     sharedCounters ? shiftExports(input, s, scan, layout) : appendExports(input, s, scan, layout, start);
   const flushMissing = (beforeRank: number) => {
     if (!wroteTypes && (SECTION_ORDER[SectionId.Type] as number) < beforeRank) {
-      emit(SectionId.Type, withStart(new Uint8Array(0), startType));
+      emit(SectionId.Type, withStart(new Uint8Array(0), injectedTypes));
       wroteTypes = true;
     }
     if (!wroteImports && (SECTION_ORDER[SectionId.Import] as number) < beforeRank) {
@@ -108,7 +106,7 @@ export function assembleModule(a: Assembly, stats: MeterStats): Uint8Array<Array
       wroteImports = true;
     }
     if (!wroteFunctions && (SECTION_ORDER[SectionId.Function] as number) < beforeRank) {
-      emit(SectionId.Function, withStart(new Uint8Array(0), startFunc));
+      emit(SectionId.Function, withStart(new Uint8Array(0), injectedFunctions));
       wroteFunctions = true;
     }
     if (!wroteGlobals && (SECTION_ORDER[SectionId.Global] as number) < beforeRank) {
@@ -130,11 +128,11 @@ export function assembleModule(a: Assembly, stats: MeterStats): Uint8Array<Array
     const payload = input.subarray(s.start, s.end);
     switch (s.id) {
       case SectionId.Type:
-        emit(s.id, withStart(payload, startType));
+        emit(s.id, withStart(payload, injectedTypes));
         wroteTypes = true;
         break;
       case SectionId.Function:
-        emit(s.id, withStart(payload, startFunc));
+        emit(s.id, withStart(payload, injectedFunctions));
         wroteFunctions = true;
         break;
       case SectionId.Import:
