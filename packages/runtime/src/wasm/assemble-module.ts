@@ -13,6 +13,14 @@ import {
   shiftGlobals,
   splitVector,
 } from "./shift-indices.js";
+import {
+  appendEntries,
+  injectedBodies,
+  injectedExports,
+  injectedFunctions,
+  injectedTypes,
+  type StartPlan,
+} from "./start-function.js";
 import { malformed, type Section, SectionId, sectionReader } from "./wasm-reader.js";
 
 /** Export name of the injected fuel counter (mutable i64; counts down, below 0 means exhausted). */
@@ -52,13 +60,17 @@ export interface Assembly {
   /** Fuel the defined counter starts with. */
   initFuel: bigint;
   plan: MeterPlan;
+  /** The start and fuel-left functions to append (see start-function.ts), or none. */
+  start: StartPlan | undefined;
 }
 
 /**
  * Writes the instrumented module: every section in canonical order, the code
  * metered, memories and tables capped, and the counters added (as imports with
  * the indices after them shifted, or as defined globals exported by name),
- * creating the import, global and export sections where the module has none.
+ * creating the import, global and export sections where the module has none;
+ * and the start and fuel-left functions appended (their type, function, code and export
+ * entries, creating those sections too where the module has none).
  */
 export function assembleModule(a: Assembly, stats: MeterStats): Uint8Array<ArrayBuffer> {
   const { input, sections, scan, sharedCounters, plan } = a;
@@ -74,12 +86,28 @@ export function assembleModule(a: Assembly, stats: MeterStats): Uint8Array<Array
   let wroteImports = !sharedCounters;
   let wroteGlobals = sharedCounters;
   let wroteExports = false;
+  const { start } = a;
+  // Without a start function, the type, function and code sections stay as they are (or absent).
+  let wroteTypes = start === undefined;
+  let wroteFunctions = start === undefined;
+  let wroteCode = start === undefined;
+  const withStart = (payload: Uint8Array, entries: (p: StartPlan) => Uint8Array[]) =>
+    start === undefined ? payload : appendEntries(payload, entries(start));
+  const startCode = (p: StartPlan) => injectedBodies(p, layout, scan.mutableDefinedGlobals);
   const exportsOf = (s: Section | undefined) =>
-    sharedCounters ? shiftExports(input, s, scan, layout) : appendExports(input, s, scan, layout);
+    sharedCounters ? shiftExports(input, s, scan, layout) : appendExports(input, s, scan, layout, start);
   const flushMissing = (beforeRank: number) => {
+    if (!wroteTypes && (SECTION_ORDER[SectionId.Type] as number) < beforeRank) {
+      emit(SectionId.Type, withStart(new Uint8Array(0), injectedTypes));
+      wroteTypes = true;
+    }
     if (!wroteImports && (SECTION_ORDER[SectionId.Import] as number) < beforeRank) {
       emit(SectionId.Import, appendCounterImports(input, undefined));
       wroteImports = true;
+    }
+    if (!wroteFunctions && (SECTION_ORDER[SectionId.Function] as number) < beforeRank) {
+      emit(SectionId.Function, withStart(new Uint8Array(0), injectedFunctions));
+      wroteFunctions = true;
     }
     if (!wroteGlobals && (SECTION_ORDER[SectionId.Global] as number) < beforeRank) {
       emit(SectionId.Global, appendGlobals(input, undefined, a.initFuel));
@@ -89,12 +117,24 @@ export function assembleModule(a: Assembly, stats: MeterStats): Uint8Array<Array
       emit(SectionId.Export, exportsOf(undefined));
       wroteExports = true;
     }
+    if (!wroteCode && (SECTION_ORDER[SectionId.Code] as number) < beforeRank) {
+      emit(SectionId.Code, withStart(new Uint8Array(0), startCode));
+      wroteCode = true;
+    }
   };
   for (const s of sections) {
     const rank = SECTION_ORDER[s.id];
     if (rank !== undefined) flushMissing(rank);
     const payload = input.subarray(s.start, s.end);
     switch (s.id) {
+      case SectionId.Type:
+        emit(s.id, withStart(payload, injectedTypes));
+        wroteTypes = true;
+        break;
+      case SectionId.Function:
+        emit(s.id, withStart(payload, injectedFunctions));
+        wroteFunctions = true;
+        break;
       case SectionId.Import:
         emit(s.id, sharedCounters ? appendCounterImports(input, s) : payload);
         wroteImports = true;
@@ -120,7 +160,8 @@ export function assembleModule(a: Assembly, stats: MeterStats): Uint8Array<Array
         emit(s.id, sharedCounters ? shiftData(input, s, layout) : payload);
         break;
       case SectionId.Code:
-        emit(s.id, meterCodeSection(input, s, scan, plan, stats));
+        emit(s.id, withStart(meterCodeSection(input, s, scan, plan, stats), startCode));
+        wroteCode = true;
         break;
       default:
         emit(s.id, payload);
@@ -190,12 +231,16 @@ function appendGlobals(input: Uint8Array, s: Section | undefined, initFuel: bigi
   return w.finish();
 }
 
-/** The export section with the counters exported by name, and each mutable defined global for the snapshot. */
+/**
+ * The export section with the counters exported by name, each mutable defined
+ * global for the snapshot, and the start function when there is one.
+ */
 function appendExports(
   input: Uint8Array,
   s: Section | undefined,
   scan: ModuleScan,
   layout: CounterLayout,
+  start: StartPlan | undefined,
 ): Uint8Array {
   const w = createByteWriter();
   const { count, rest } = splitVector(input, s);
@@ -205,12 +250,18 @@ function appendExports(
     [TRAP_EXPORT, layout.trap],
     ...scan.mutableDefinedGlobals.map((g): [string, number] => [`${GLOBAL_EXPORT_PREFIX}${g}`, g]),
   ];
-  w.u32(count + added.length);
+  const funcs = start === undefined ? [] : injectedExports(start);
+  w.u32(count + added.length + funcs.length);
   w.bytes(rest);
   const enc = new TextEncoder();
   for (const [name, idx] of added) {
     w.sized(enc.encode(name));
     w.u8(0x03);
+    w.u32(idx);
+  }
+  for (const [name, idx] of funcs) {
+    w.sized(enc.encode(name));
+    w.u8(0x00);
     w.u32(idx);
   }
   return w.finish();

@@ -5,6 +5,7 @@ import type { MeterMode } from "./injected-code.js";
 import type { MeterStats } from "./meter-function.js";
 import { type FuncImport, type FuncSig, scanModule } from "./scan-module.js";
 import { GLOBAL_EXPORT_PREFIX, layoutCounters } from "./shift-indices.js";
+import { checkInputValidates, FUEL_LEFT_EXPORT, planStartFunction, START_EXPORT } from "./start-function.js";
 import { malformed, readCoreSections } from "./wasm-reader.js";
 
 // The instrumenter's public names, wherever each is made: the engine and the tests import them from here.
@@ -12,6 +13,7 @@ export { DEPTH_EXPORT, FUEL_EXPORT, TRAP_EXPORT } from "./assemble-module.js";
 export { type MeterMode, TrapReason } from "./injected-code.js";
 export type { FuncImport, FuncSig } from "./scan-module.js";
 export { COUNTERS_MODULE, GLOBAL_EXPORT_PREFIX, MEMORY_EXPORT_PREFIX } from "./shift-indices.js";
+export { FUEL_LEFT_EXPORT, MAX_START_GLOBALS, START_EXPORT } from "./start-function.js";
 
 /**
  * Fuel for a module's start and initialize functions: 100 ms of CPU by the
@@ -54,6 +56,15 @@ export interface InstrumentedModule {
   bytes: Uint8Array<ArrayBuffer>;
   /** Export names of the mutable globals a snapshot must restore (the injected ones excluded). */
   snapshotGlobals: string[];
+  /**
+   * True when the module exports {@link START_EXPORT}: `(fuel i64, …the
+   * values of snapshotGlobals in order) -> ()`, which sets the fuel, zeroes
+   * depth and trap and restores those globals in one call. False with shared
+   * counters, more than {@link MAX_START_GLOBALS} such globals or one of a
+   * reference type: the engine then sets each global itself. With it comes
+   * {@link FUEL_LEFT_EXPORT}, `() -> i64`, which returns the fuel counter.
+   */
+  startExport: boolean;
   /** True when code may change a table (table.set/grow/fill/copy/init): such modules are re-instantiated instead of restored. */
   mutatesTables: boolean;
   /** True when code may drop a segment (data.drop, elem.drop): such modules need a new instance after a run, as a restore does not undo a drop. */
@@ -109,7 +120,7 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
   const sections = readCoreSections(input);
   const sharedCounters = options.counters === "imported";
   const scan = scanModule(input, sections, sharedCounters);
-  for (const name of [FUEL_EXPORT, DEPTH_EXPORT, TRAP_EXPORT]) {
+  for (const name of [FUEL_EXPORT, DEPTH_EXPORT, TRAP_EXPORT, START_EXPORT, FUEL_LEFT_EXPORT]) {
     if (scan.exportNames.has(name)) {
       throw new ExtensionError(
         "invalid_argument",
@@ -119,6 +130,10 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
     }
   }
   const counters = layoutCounters(scan, sharedCounters);
+  const start = planStartFunction(scan, sharedCounters);
+  // Defined counters sit after the module's own globals (and the start function after its functions):
+  // only a module valid as written keeps its code off them.
+  if (!sharedCounters) checkInputValidates(input);
   const stats: MeterStats = { functions: 0, instructions: 0, mutatesTables: false, dropsSegments: false };
   const bytes = assembleModule(
     {
@@ -127,6 +142,7 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
       scan,
       sharedCounters,
       initFuel: options.initFuel ?? INIT_FUEL_DEFAULT,
+      start,
       plan: {
         meter,
         counters,
@@ -144,6 +160,7 @@ export function instrumentModule(input: Uint8Array, options: InstrumentOptions):
     exportSigs: scan.exportSigs,
     bytes,
     snapshotGlobals: scan.mutableDefinedGlobals.map((g) => `${GLOBAL_EXPORT_PREFIX}${counters.mapGlobal(g)}`),
+    startExport: start !== undefined,
     mutatesTables: stats.mutatesTables,
     dropsSegments: stats.dropsSegments,
     tableEntries,

@@ -47,6 +47,8 @@ export interface ModuleScan {
   definedMemories: number;
   /** Indices of the mutable globals the module defines, before any shift. */
   mutableDefinedGlobals: number[];
+  /** The value type (its byte) of each of {@link mutableDefinedGlobals}, in the same order. */
+  mutableDefinedGlobalTypes: number[];
 }
 
 const V128 = 0x7b;
@@ -115,6 +117,7 @@ export function scanModule(
     importedMemories: 0,
     definedMemories: 0,
     mutableDefinedGlobals: [],
+    mutableDefinedGlobalTypes: [],
   };
   const funcSigIndex: number[] = []; // function index -> type index
   const exportDefs: Array<[string, number]> = [];
@@ -214,7 +217,10 @@ function scanGlobals(r: ByteReader, scan: ModuleScan): void {
     const mut = r.u8();
     if (mut === 1 && type === V128) throw mutableV128Global();
     skipConstExpr(r);
-    if (mut === 1) scan.mutableDefinedGlobals.push(scan.importedGlobals + scan.definedGlobals);
+    if (mut === 1) {
+      scan.mutableDefinedGlobals.push(scan.importedGlobals + scan.definedGlobals);
+      scan.mutableDefinedGlobalTypes.push(type as number);
+    }
     scan.definedGlobals++;
   }
 }

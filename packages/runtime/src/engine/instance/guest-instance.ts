@@ -1,5 +1,12 @@
 import { ExtensionError, formatBytes, HOST_STRING_CAPS, restoreFuel } from "@ameide-ext/contract";
-import { DEPTH_EXPORT, FUEL_EXPORT, INIT_FUEL_DEFAULT, TRAP_EXPORT } from "../../wasm/instrument-module.js";
+import {
+  DEPTH_EXPORT,
+  FUEL_EXPORT,
+  FUEL_LEFT_EXPORT,
+  INIT_FUEL_DEFAULT,
+  START_EXPORT,
+  TRAP_EXPORT,
+} from "../../wasm/instrument-module.js";
 import { isJsonBytes } from "../invoke/json-bytes.js";
 import { checkOutputSize, judgePayload, techError } from "../invoke/run-outcome.js";
 import type { CompiledCore } from "../load/compile-extension.js";
@@ -40,6 +47,10 @@ interface Exports {
   depth: WebAssembly.Global;
   trap: WebAssembly.Global;
   globals: WebAssembly.Global[];
+  /** The injected START_EXPORT: `(fuel, ...globals)`, which sets fuel, depth, trap and globals in one call. */
+  start: ((...args: Array<number | bigint>) => void) | undefined;
+  /** The fuel counter's value: the injected FUEL_LEFT_EXPORT when there is a start export, else the global's getter. */
+  fuelLeft: () => bigint;
 }
 
 /**
@@ -68,6 +79,12 @@ function coreShape(
   let ex: Exports | undefined;
   let snapshot = new Uint8Array(0);
   let globalsSnapshot: Array<number | bigint> = [];
+  /** The start export's arguments: the run's fuel, then the snapshot's globals (see setGlobalsSnapshot). */
+  let startArgs: Array<number | bigint> = [0n];
+  const setGlobalsSnapshot = (values: Array<number | bigint>) => {
+    globalsSnapshot = values;
+    startArgs = [0n, ...values];
+  };
   /** Fuel the start and initialize functions used, and how many times they ran. */
   let startFuel = 0;
   let startRuns = 0;
@@ -81,7 +98,7 @@ function coreShape(
   };
   if (seed && compiled.restartModule !== undefined) {
     takeSnapshot(seed.memory);
-    globalsSnapshot = seed.globals;
+    setGlobalsSnapshot(seed.globals);
     startFuel = seed.startFuel;
     snapshotted = true;
   }
@@ -109,6 +126,10 @@ function coreShape(
       depth: e[DEPTH_EXPORT] as WebAssembly.Global,
       trap: e[TRAP_EXPORT] as WebAssembly.Global,
       globals: compiled.snapshotGlobals.map((n) => e[n] as WebAssembly.Global),
+      start: compiled.startExport ? (e[START_EXPORT] as Exports["start"]) : undefined,
+      fuelLeft: compiled.startExport
+        ? (e[FUEL_LEFT_EXPORT] as () => bigint)
+        : () => (e[FUEL_EXPORT] as WebAssembly.Global).value as bigint,
     };
     return { e, ex };
   };
@@ -127,7 +148,7 @@ function coreShape(
     ex.depth.value = 0;
     ex.trap.value = 0;
     takeSnapshot(new Uint8Array(ex.memory.buffer.slice(0)));
-    globalsSnapshot = ex.globals.map((g) => g.value as number | bigint);
+    setGlobalsSnapshot(ex.globals.map((g) => g.value as number | bigint));
     snapshotted = true;
   };
 
@@ -139,12 +160,18 @@ function coreShape(
     restoreState();
   };
 
+  /**
+   * The snapshot's memory, and its globals, depth and trap when the module has
+   * no start export; with one, `execute` sets those (and the fuel) in its one
+   * call, which every run makes first, so nothing reads them in between.
+   */
   const restoreState = () => {
     const l = live();
     // The memory as the snapshot: its head copied, the zeros after it filled (a memset: no read of the snapshot).
     const memory = bytes();
     memory.set(snapshotHead);
     if (snapshotHead.length < snapshot.length) memory.fill(0, snapshotHead.length, snapshot.length);
+    if (l.start !== undefined) return;
     for (let i = 0; i < l.globals.length; i++)
       (l.globals[i] as WebAssembly.Global).value = globalsSnapshot[i];
     l.depth.value = 0;
@@ -186,11 +213,16 @@ function coreShape(
     describeStart: () =>
       `starting it (its ${formatBytes(snapshot.length)} memory restored, its start function if it runs again, a new instance if it needed one)`,
     memoryBytes: () => (ex === undefined ? 0 : bytes().byteLength),
-    fuelLeft: () => ex?.fuel.value as bigint | undefined,
+    fuelLeft: () => ex?.fuelLeft(),
     trapReason: () => (ex?.trap.value as number | undefined) ?? 0,
     execute(s, fuel) {
       const l = live();
-      l.fuel.value = fuel;
+      if (l.start === undefined) l.fuel.value = fuel;
+      else {
+        // One call: the fuel, depth and trap, and the snapshot's globals (a no-op after a new instance).
+        startArgs[0] = fuel;
+        Reflect.apply(l.start, undefined, startArgs);
+      }
       const inPtr = l.realloc(0, 0, 1, s.opts.input.length) >>> 0;
       const memory = bytes();
       if (inPtr + s.opts.input.length > memory.byteLength)

@@ -40,6 +40,11 @@ export interface CompiledCore extends CompiledBase {
   abi: AbiNames;
   /** Exports of mutable globals to restore between invocations. */
   snapshotGlobals: string[];
+  /**
+   * True when the module exports START_EXPORT (see instrument-module.ts): a
+   * run then sets its fuel, depth, trap and snapshotGlobals in one call.
+   */
+  startExport: boolean;
   /** When true, each invocation gets a fresh instance instead of a restored snapshot (tables written, segments dropped). */
   freshInstance: boolean;
   /** Entries of the module's tables (initial sizes): what a new instance makes, charged per invocation when `freshInstance`. */
@@ -207,6 +212,7 @@ function compileCore(parts: ComponentParts, base: CompiledBase, options: Compile
     module,
     abi,
     snapshotGlobals: instrumented.snapshotGlobals,
+    startExport: instrumented.startExport,
     freshInstance: instrumented.mutatesTables || instrumented.dropsSegments,
     tableEntries: instrumented.tableEntries,
     dataSegments: instrumented.dataSegments,
