@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { InvocationResult } from "../engine/types.js";
 import { seededRandom } from "../testing/seeded-random.js";
 import type { BatchItem } from "./batch-dispatch.js";
-import { type BatchAnswer, batchResponse } from "./batch-response.js";
+import { type BatchAnswer, batchResponse, STAT_COLUMNS, statColumn, statColumns } from "./batch-response.js";
 import { encodeBatchAnswer, preEncoded } from "./encode-batch-response.js";
 
 /** A random run's result: each outcome, text ASCII and multi-byte, stats small, huge and at the varint edges. */
@@ -74,6 +74,18 @@ function randomAnswer(next: () => number, count: number): BatchAnswer {
   });
   return { count, items, refusal: undefined, module };
 }
+
+describe("statColumns()", () => {
+  it("reads every column in one pass as statColumn reads each, on random batches", () => {
+    const next = seededRandom(480);
+    for (let k = 0; k < 200; k++) {
+      const a = randomAnswer(next, Math.floor(next() * 9));
+      expect(statColumns(a), `batch ${k}`).toEqual(
+        STAT_COLUMNS.map((c) => ({ field: c.field, values: statColumn(a, c.of) })),
+      );
+    }
+  });
+});
 
 describe("encodeBatchAnswer()", () => {
   it("writes the bytes toBinary writes for the answer's response, on random batches", () => {

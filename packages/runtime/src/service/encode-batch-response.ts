@@ -3,7 +3,7 @@ import type { ExtensionError } from "@ameide-ext/contract";
 import { type InvokeExtensionBatchResponse, LogLevel, Outcome } from "@ameide-ext/proto";
 import type { WireType } from "@bufbuild/protobuf/wire";
 import type { GuestLogLine, InvocationResult } from "../engine/types.js";
-import { type BatchAnswer, refusedAt, resultAt, STAT_COLUMNS, statColumn } from "./batch-response.js";
+import { type BatchAnswer, refusedAt, resultAt, statColumns } from "./batch-response.js";
 
 /**
  * Protobuf binary encoding of a batch's InvokeExtensionBatchResponse by
@@ -90,15 +90,26 @@ function int32FieldSize(field: number, v: number): number {
   return varintSize(tag(field, VARINT)) + (v > 0 ? varintSize(v) : 10);
 }
 
+/** Buffer's own string writers (what Buffer.write calls, without its argument parsing): bytes written. */
+const latin1Write = Buffer.prototype.latin1Write as (this: Buffer, s: string, offset: number) => number;
+const utf8Write = Buffer.prototype.utf8Write as (this: Buffer, s: string, offset: number) => number;
+
+/**
+ * Writes `v`, whose UTF-8 length is `n`, at the end of `out` (room made): latin1 where every character is
+ * ASCII (as many UTF-8 bytes as UTF-16 units), a copy where utf8 encodes each (JSON outputs are ASCII as
+ * a rule).
+ */
+function writeString(out: Out, v: string, n: number): void {
+  ensure(out, n);
+  out.pos += n === v.length ? latin1Write.call(out.buf, v, out.pos) : utf8Write.call(out.buf, v, out.pos);
+}
+
 function stringField(out: Out, field: number, v: string): void {
   if (v === "") return;
   writeVarint(out, tag(field, LEN));
   const n = Buffer.byteLength(v, "utf8");
   writeVarint(out, n);
-  ensure(out, n);
-  // As many UTF-8 bytes as UTF-16 units: every one is ASCII, which latin1 writes byte for byte, a copy
-  // where utf8 encodes each (JSON outputs are ASCII as a rule).
-  out.pos += out.buf.write(v, out.pos, n === v.length ? "latin1" : "utf8");
+  writeString(out, v, n);
 }
 
 function stringFieldSize(field: number, v: string): number {
@@ -132,7 +143,7 @@ function packedField(out: Out, field: number, values: Float64Array, asDouble: bo
 
 /** Writes the batch's stats, field 4: each column of BatchStats, as batchResponse gives them. */
 function statsField(out: Out, a: BatchAnswer): void {
-  const columns = STAT_COLUMNS.map((c) => ({ field: c.field, values: statColumn(a, c.of) }));
+  const columns = statColumns(a);
   let size = 0;
   for (const { field, values } of columns) {
     if (values.length === 0) continue;
@@ -203,14 +214,39 @@ function writeRefused(out: Out, err: ExtensionError): void {
   stringField(out, 5, err.reason ?? "");
 }
 
-/** Writes one result: field 1, length-delimited, its length written once the message is. */
+/** Writes one result: field 1, length-delimited. */
 function resultField(out: Out, a: BatchAnswer, i: number): void {
+  const result = resultAt(a, i);
+  if (result?.outcome === "ok" && result.logs.length === 0 && result.output !== undefined)
+    okResultField(out, result.output);
+  else slowResultField(out, a, i, result);
+}
+
+/**
+ * The common result (ok, an output, no log lines), its length known before it is written: field 1 of
+ * the output, field 4 (OUTCOME_OK), as writeResult writes them (an empty output left out, as there).
+ */
+function okResultField(out: Out, output: string): void {
+  const n = output === "" ? 0 : Buffer.byteLength(output, "utf8");
+  const outputField = n === 0 ? 0 : 1 + varintSize(n) + n;
+  const size = outputField + int32FieldSize(4, Outcome.OK);
+  writeVarint(out, tag(1, LEN));
+  writeVarint(out, size);
+  if (n > 0) {
+    writeVarint(out, tag(1, LEN));
+    writeVarint(out, n);
+    writeString(out, output, n);
+  }
+  int32Field(out, 4, Outcome.OK);
+}
+
+/** Any other result: written after room for its length, which is written once the message is. */
+function slowResultField(out: Out, a: BatchAnswer, i: number, result: InvocationResult | undefined): void {
   writeVarint(out, tag(1, LEN));
   // Room for the length: a 5-byte varint fits any message under 4 GiB.
   ensure(out, 5);
   const lengthAt = out.pos;
   out.pos += 5;
-  const result = resultAt(a, i);
   if (result) writeResult(out, result);
   else writeRefused(out, refusedAt(a, i) as ExtensionError);
   const length = out.pos - lengthAt - 5;
