@@ -7,8 +7,9 @@
  * with the SDK (invokeMany and invoke, outputs parsed), then the engine alone
  * in this process (the floor). Prints p50/p95 of each and the goal, judged on
  * the Connect client's batch. BATCH_TIME_MS sets how long the batch row samples
- * (default 6000); SERVICE_CPU_PROF=<dir> profiles the server (see
- * service-harness.ts).
+ * (default 6000); BATCH_SDK=0 leaves the SDK's rows out (the loop of older
+ * commits, for an A/B against them); SERVICE_CPU_PROF=<dir> profiles the
+ * server (see service-harness.ts).
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -113,7 +114,7 @@ async function main(): Promise<void> {
           transport,
           "invoice-line",
           Number(process.env.BATCH_TIME_MS ?? 6_000),
-          sdk,
+          process.env.BATCH_SDK === "0" ? undefined : sdk,
         );
       } finally {
         sdk.close();
