@@ -50,16 +50,18 @@ export interface BatchBenchResult {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+/** Batches per client per turn of measureInvoiceBatch's loop (the first turn is the warm-up). */
+const BLOCK = 20;
 
 /**
  * Prices an invoice of {@link INVOICE_LINES} lines with the invoice-line hook
  * (`extensionId`), the same run, one client: as one InvokeExtensionBatch, and
  * as 500 InvokeExtension calls one after the other (what a chatty hook does).
- * Checks every answer against the rule in JavaScript first. Samples are
- * interleaved, a batch then a round of single calls, for `timeMs` after a
- * warm-up. Given `sdk`, a client of the SDK to the same service, each turn
- * also prices the invoice with its invokeMany, and each round of single calls
- * has one of the SDK's invoke calls too.
+ * Checks every answer against the rule in JavaScript first. Samples come in
+ * turns, 20 batches then a round of single calls, for `timeMs` after a
+ * warm-up turn. Given `sdk`, a client of the SDK to the same service, each
+ * turn also prices the invoice 20 times with its invokeMany (after the raw
+ * client's 20) and once with 500 of its invoke calls.
  */
 export async function measureInvoiceBatch(
   transport: Transport,
@@ -101,18 +103,18 @@ export async function measureInvoiceBatch(
     await run();
     if (record) into.recordValue(Math.round((performance.now() - t) * 1000));
   };
+  const connectBatch = async () => {
+    const res = await client.invokeExtensionBatch(batchReq);
+    if (res.results.length !== INVOICE_LINES) throw new Error(`the batch answered ${res.results.length}`);
+  };
+  // Turns of BLOCK batches per client, back to back (a client's batches follow each other, as one
+  // caller's would), then a round of 500 single calls per client: each takes as long as a hundred batches.
   const until = performance.now() + timeMs;
-  for (let i = 0; performance.now() < until || h.single.totalCount < 5; i++) {
-    await timed(h.batch, i >= 20, async () => {
-      const res = await client.invokeExtensionBatch(batchReq);
-      if (res.results.length !== INVOICE_LINES) throw new Error(`the batch answered ${res.results.length}`);
-    });
-    if (viaSdk) await timed(h.sdkBatch, i >= 20, viaSdk.batch);
-    // A round of 500 single calls every 20 batches: each takes as long as a hundred batches.
-    if (i % 20 === 0) {
-      await timed(h.single, i > 0, singles);
-      if (viaSdk) await timed(h.sdkSingle, i > 0, viaSdk.singles);
-    }
+  for (let turn = 0; performance.now() < until || h.single.totalCount < 5; turn++) {
+    for (let k = 0; k < BLOCK; k++) await timed(h.batch, turn > 0, connectBatch);
+    if (viaSdk) for (let k = 0; k < BLOCK; k++) await timed(h.sdkBatch, turn > 0, viaSdk.batch);
+    await timed(h.single, turn > 0, singles);
+    if (viaSdk) await timed(h.sdkSingle, turn > 0, viaSdk.singles);
   }
   const summary = (x: hdr.Histogram): InvoiceLatency => {
     const s = { p50Us: x.getValueAtPercentile(50), p95Us: x.getValueAtPercentile(95), samples: x.totalCount };
