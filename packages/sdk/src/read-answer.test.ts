@@ -1,5 +1,6 @@
 import { ExtensionError } from "@ameide-ext/contract";
 import {
+  BatchStatsSchema,
   type InvokeExtensionBatchResponse,
   InvokeExtensionBatchResponseSchema,
   type InvokeExtensionResponse,
@@ -206,6 +207,40 @@ describe("readBatchAnswer and readInvokeAnswer", () => {
         `answer ${k}`,
       ).toEqual(outcomeOf(() => readResponse(fromBinary(InvokeExtensionResponseSchema, bytes))));
     }
+  });
+
+  it("caps what a hostile answer makes it hold: results past the inputs sent, columns past them, log lines", () => {
+    // A million empty results for 3 inputs: refused at the 4th, not after a million spans.
+    const flood = new Uint8Array(2_000_000);
+    for (let i = 0; i < flood.length; i += 2) flood[i] = 0x0a;
+    expect(() => readBatchAnswer(flood, 3)).toThrow(/more than the 3 inputs sent/);
+    // A result with 5,000 empty log lines: over the cap of log lines one result may carry.
+    const result = new Uint8Array(5000 * 2 + 2);
+    result.set([0x20, 0x01]);
+    for (let i = 2; i < result.length; i += 2) result[i] = 0x42;
+    const w = new BinaryWriter();
+    w.tag(1, WireType.LengthDelimited).bytes(result);
+    expect(() => readBatchAnswer(w.finish(), 1)).toThrow(/more than 1000 log lines/);
+    // Columns longer than the results: their extra entries are not kept (readBatchResponse ignores them too).
+    const long = new BinaryWriter();
+    long
+      .tag(1, WireType.LengthDelimited)
+      .bytes(
+        toBinary(
+          InvokeExtensionResponseSchema,
+          create(InvokeExtensionResponseSchema, { outcome: Outcome.OK, outputJson: encoder.encode("1") }),
+        ),
+      );
+    long
+      .tag(4, WireType.LengthDelimited)
+      .bytes(
+        toBinary(
+          BatchStatsSchema,
+          create(BatchStatsSchema, { fuelUsed: Array.from({ length: 100_000 }, (_, i) => i + 1) }),
+        ),
+      );
+    const bytes = long.finish();
+    expect(readBatchAnswer(bytes, 1)).toEqual(expected(bytes, 1));
   });
 
   it("refuses a count of results other than the inputs sent, as readBatchResponse does", () => {

@@ -37,6 +37,12 @@ import {
  */
 
 const utf8 = new TextDecoder();
+/**
+ * Log lines one result may carry: the runtime keeps 100 per invocation (DEFAULT_SIZE_LIMITS.logLines) and
+ * a line saying it cut the rest; ten times that leaves room, and bounds what an answer of tiny lines
+ * (two bytes each on the wire, an object each here) makes the caller hold.
+ */
+const MAX_LOG_LINES = 1000;
 const NO_BYTES = new Uint8Array(0);
 
 /** One result's fields as read (its output as a span of the answer's bytes), with its own stats when it carried some. */
@@ -109,12 +115,19 @@ export function readBatchAnswer<O>(bytes: Uint8Array, sent: number): InvokeManyR
     if (field >= 1 && field <= 4 && wireType !== LEN)
       malformed(`field ${field} of wire type ${wireType}`, at);
     if (field === 1) {
+      // Refused at the first result past the inputs sent: a flood of tiny results is never held.
+      if (spans.length === 2 * sent)
+        throw new ExtensionError(
+          "internal",
+          `the runtime answered more than the ${sent} inputs sent`,
+          "invalid_output",
+        );
       const to = lengthEnd(r, end);
       spans.push(r.pos, to);
       r.pos = to;
     } else if (field === 2) resolvedVersion = readString(r, end);
     else if (field === 3) moduleSha256 = readString(r, end);
-    else if (field === 4) columns = readColumns(r, lengthEnd(r, end), view, columns);
+    else if (field === 4) columns = readColumns(r, lengthEnd(r, end), view, columns, sent);
     else skipField(r, wireType, field, end);
   }
   if (spans.length / 2 !== sent)
@@ -256,6 +269,8 @@ function readResult(r: WireReader, end: number, res: ReadResult): void {
         res.ownStats = readStats(r, lengthEnd(r, end), res.ownStats);
         break;
       case 8:
+        if (res.logs.length === MAX_LOG_LINES)
+          malformed(`more than ${MAX_LOG_LINES} log lines in one result`, r.pos);
         res.logs.push(readLog(r, lengthEnd(r, end)));
         break;
       case 9:
@@ -306,8 +321,18 @@ function readLog(r: WireReader, end: number): { level: number; message: string }
   return line;
 }
 
-/** BatchStats up to `end`, appended to `into` (repeated fields of a message given twice concatenate). */
-function readColumns(r: WireReader, end: number, view: DataView, into: Columns | undefined): Columns {
+/**
+ * BatchStats up to `end`, appended to `into` (repeated fields of a message given twice concatenate), each
+ * column kept up to `keep` entries (one per result: readBatchResponse reads no further), the rest read
+ * and checked, not kept.
+ */
+function readColumns(
+  r: WireReader,
+  end: number,
+  view: DataView,
+  into: Columns | undefined,
+  keep: number,
+): Columns {
   const c: Columns = into ?? {
     fuelUsed: [],
     fuelLimit: [],
@@ -323,14 +348,15 @@ function readColumns(r: WireReader, end: number, view: DataView, into: Columns |
     const field = tag >>> 3;
     const wireType = tag & 7;
     if (field < 1 || field > 7) skipField(r, wireType, field, end);
-    else if (field === 7) readUint32s(r, wireType, end, c.hostCalls, at);
-    else readDoubles(r, wireType, end, view, c[COLUMN_OF_FIELD[field] as (typeof COLUMN_OF_FIELD)[1]], at);
+    else if (field === 7) readUint32s(r, wireType, end, c.hostCalls, at, keep);
+    else
+      readDoubles(r, wireType, end, view, c[COLUMN_OF_FIELD[field] as (typeof COLUMN_OF_FIELD)[1]], at, keep);
   }
   if (r.pos !== end) malformed("stats columns cut short", r.pos);
   return c;
 }
 
-/** A repeated double: packed (LEN) or one value (I64), appended to `list`. */
+/** A repeated double: packed (LEN) or one value (I64), appended to `list` while it has fewer than `keep`. */
 function readDoubles(
   r: WireReader,
   wireType: number,
@@ -338,27 +364,41 @@ function readDoubles(
   view: DataView,
   list: number[],
   at: number,
+  keep: number,
 ): void {
   if (wireType === I64) {
     if (r.pos + 8 > end) malformed("a double cut short", at);
-    list.push(double(r, view));
+    const v = double(r, view);
+    if (list.length < keep) list.push(v);
     return;
   }
   if (wireType !== LEN) malformed(`a stats column of wire type ${wireType}`, at);
   const to = lengthEnd(r, end);
   if ((to - r.pos) % 8 !== 0) malformed(`a packed double column of ${to - r.pos} bytes`, at);
-  while (r.pos < to) list.push(double(r, view));
+  while (r.pos < to && list.length < keep) list.push(double(r, view));
+  r.pos = to;
 }
 
-/** A repeated uint32: packed (LEN) or one value (VARINT), appended to `list`. */
-function readUint32s(r: WireReader, wireType: number, end: number, list: number[], at: number): void {
+/** A repeated uint32: packed (LEN) or one value (VARINT), appended to `list` while it has fewer than `keep`. */
+function readUint32s(
+  r: WireReader,
+  wireType: number,
+  end: number,
+  list: number[],
+  at: number,
+  keep: number,
+): void {
   if (wireType === VARINT) {
-    list.push(uint32(r));
+    const v = uint32(r);
     if (r.pos > end) malformed("a varint cut short", at);
+    if (list.length < keep) list.push(v);
     return;
   }
   if (wireType !== LEN) malformed(`a stats column of wire type ${wireType}`, at);
   const to = lengthEnd(r, end);
-  while (r.pos < to) list.push(uint32(r));
+  while (r.pos < to) {
+    const v = uint32(r);
+    if (list.length < keep) list.push(v);
+  }
   if (r.pos !== to) malformed("a packed varint column cut short", at);
 }
