@@ -9,12 +9,13 @@
  * (timed one by one, 100 lines a round).
  * SDK_CLIENT_TIME_MS sets how long the batch rows sample (default 4000).
  */
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createLocalTokenIssuer, sha256Hex } from "@ameide-ext/runtime";
+import { createLocalTokenIssuer } from "@ameide-ext/runtime";
 import { createRuntimeClient, type RuntimeClient, userContext } from "@ameide-ext/sdk";
 import { buildHook, INVOICE_LINE_HOOK_ENTRY } from "./build-deal-hook.js";
+import { writeInvoiceCatalog } from "./invoice-catalog.js";
 import { invoiceLines } from "./invoice-line.js";
 import { INVOICE_LINES } from "./measure-batch.js";
 import { median } from "./median.js";
@@ -22,31 +23,6 @@ import { startServer } from "./service-harness.js";
 
 const log = (line: string) => process.stderr.write(`bench:sdk-client: ${line}\n`);
 const ms = (us: number) => `${(us / 1000).toFixed(2)} ms`;
-
-/** Writes the invoice-line module and a catalog listing it at low tier, as bench:batch does. */
-async function writeCatalog(dir: string, component: Uint8Array, auth: unknown): Promise<string> {
-  const modulePath = join(dir, "extensions", "acme", "invoice-line.wasm");
-  await mkdir(join(dir, "extensions", "acme"), { recursive: true });
-  await writeFile(modulePath, component);
-  const catalog = join(dir, "catalog.yaml");
-  await writeFile(
-    catalog,
-    [
-      "env: dev",
-      `runtime: { log_level: warn, auth: ${JSON.stringify(auth)} }`,
-      "extensions:",
-      "  - tenant_id: acme",
-      "    extension_id: invoice-line",
-      '    version: "1"',
-      "    kind: process_hook",
-      `    wasm_blob_ref: "file://${modulePath}#sha256=${sha256Hex(component)}"`,
-      "    risk_tier: low",
-      "    limits: { cpu_millis: 5, memory_mb: 16, timeout_ms: 50 }",
-      "",
-    ].join("\n"),
-  );
-  return catalog;
-}
 
 /** One measured client: its label and its samples, in µs. */
 interface Row {
@@ -68,7 +44,7 @@ async function main(): Promise<void> {
     const issuer = await createLocalTokenIssuer({ dir });
     const token = await issuer.mint({ subject: "bench-sdk-client", tenants: ["acme"] });
     const server = await startServer(
-      await writeCatalog(dir, hook.component, issuer.auth),
+      await writeInvoiceCatalog(dir, hook.component, issuer.auth, "warn"),
       join(dir, "runtime.log"),
     );
     const rows: Row[] = [];

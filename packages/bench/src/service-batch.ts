@@ -11,15 +11,16 @@
  * commits, for an A/B against them); SERVICE_CPU_PROF=<dir> profiles the
  * server (see service-harness.ts).
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createLocalTokenIssuer, sha256Hex } from "@ameide-ext/runtime";
+import { createLocalTokenIssuer } from "@ameide-ext/runtime";
 import { watComponent } from "@ameide-ext/runtime/testing";
 import { createRuntimeClient } from "@ameide-ext/sdk";
 import type { Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { buildHook, INVOICE_LINE_HOOK_ENTRY } from "./build-deal-hook.js";
+import { writeInvoiceCatalog } from "./invoice-catalog.js";
 import { invoiceLines } from "./invoice-line.js";
 import {
   BATCH_P50_GOAL_MS,
@@ -50,31 +51,6 @@ const ENGINE_GOAL_US_PER_LINE = { invoice: 3.5, trivial: 1.5 } as const;
 const log = (line: string) => process.stderr.write(`bench:batch: ${line}\n`);
 const ms = (us: number) => `${(us / 1000).toFixed(2)} ms`;
 
-/** Writes the invoice-line module under its tenant's prefix and a catalog listing it at low tier. */
-async function writeCatalog(dir: string, component: Uint8Array, auth: unknown): Promise<string> {
-  const modulePath = join(dir, "extensions", "acme", "invoice-line.wasm");
-  await mkdir(join(dir, "extensions", "acme"), { recursive: true });
-  await writeFile(modulePath, component);
-  const catalog = join(dir, "catalog.yaml");
-  await writeFile(
-    catalog,
-    [
-      "env: dev",
-      `runtime: { log_level: info, auth: ${JSON.stringify(auth)} }`,
-      "extensions:",
-      "  - tenant_id: acme",
-      "    extension_id: invoice-line",
-      '    version: "1"',
-      "    kind: process_hook",
-      `    wasm_blob_ref: "file://${modulePath}#sha256=${sha256Hex(component)}"`,
-      "    risk_tier: low",
-      "    limits: { cpu_millis: 5, memory_mb: 16, timeout_ms: 50 }",
-      "",
-    ].join("\n"),
-  );
-  return catalog;
-}
-
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "ameide-batch-bench-"));
   try {
@@ -87,7 +63,7 @@ async function main(): Promise<void> {
       return next(req);
     };
     const server = await startServer(
-      await writeCatalog(dir, hook.component, issuer.auth),
+      await writeInvoiceCatalog(dir, hook.component, issuer.auth),
       join(dir, "runtime.log"),
     );
     let batch: Awaited<ReturnType<typeof measureInvoiceBatch>>;

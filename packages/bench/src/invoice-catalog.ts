@@ -1,0 +1,38 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { sha256Hex } from "@ameide-ext/runtime";
+
+/**
+ * Writes the invoice-line module under its tenant's prefix in `dir` and a
+ * catalog listing it at low tier (the batch benches' service: bench:batch,
+ * bench:sdk-client), the service logging at `logLevel`. Returns the
+ * catalog's path.
+ */
+export async function writeInvoiceCatalog(
+  dir: string,
+  component: Uint8Array,
+  auth: unknown,
+  logLevel: "info" | "warn" = "info",
+): Promise<string> {
+  const modulePath = join(dir, "extensions", "acme", "invoice-line.wasm");
+  await mkdir(join(dir, "extensions", "acme"), { recursive: true });
+  await writeFile(modulePath, component);
+  const catalog = join(dir, "catalog.yaml");
+  await writeFile(
+    catalog,
+    [
+      "env: dev",
+      `runtime: { log_level: ${logLevel}, auth: ${JSON.stringify(auth)} }`,
+      "extensions:",
+      "  - tenant_id: acme",
+      "    extension_id: invoice-line",
+      '    version: "1"',
+      "    kind: process_hook",
+      `    wasm_blob_ref: "file://${modulePath}#sha256=${sha256Hex(component)}"`,
+      "    risk_tier: low",
+      "    limits: { cpu_millis: 5, memory_mb: 16, timeout_ms: 50 }",
+      "",
+    ].join("\n"),
+  );
+  return catalog;
+}
