@@ -135,4 +135,29 @@ describe("instrumentModule(): the start export", () => {
     // The process still serves: a valid module instruments after it.
     expect(instrumentModule(await watModule(GLOBALS), OPTIONS).startExport).toBe(true);
   });
+
+  it("refuses a table whose element segment names a function past the module's own (the start function), invalid_argument/invalid_module", async () => {
+    // The segment puts function 0 in slot 0; patched to function 1, the start function's index once appended:
+    // a call_indirect through the table would have reached it.
+    const bytes = await patched(
+      `(module (type $t (func)) (table 1 funcref) (elem (i32.const 0) 0)
+        (func (export "f") (call_indirect (type $t) (i32.const 0))))`,
+      [0x41, 0x00, 0x0b, 0x01, 0x00],
+      [0x41, 0x00, 0x0b, 0x01, 0x01],
+    );
+    expect(() => instrumentModule(bytes, OPTIONS)).toThrowError(
+      expect.objectContaining({ code: "invalid_argument", reason: "invalid_module" }),
+    );
+  });
+
+  it("refuses code that reads a global past the module's own (the fuel counter), invalid_argument/invalid_module", async () => {
+    const bytes = await patched(
+      `(module (global (mut i64) (i64.const 0)) (func (export "f") (result i64) (global.get 0)))`,
+      [0x23, 0x00, 0x0b],
+      [0x23, 0x01, 0x0b],
+    );
+    expect(() => instrumentModule(bytes, OPTIONS)).toThrowError(
+      expect.objectContaining({ code: "invalid_argument", reason: "invalid_module" }),
+    );
+  });
 });
