@@ -63,7 +63,7 @@ const THE_BATCH_S: ResolvedModule = Object.freeze({ version: "", sha256: "" });
 /**
  * Input `i`'s answer as the response of one call would be, its version and
  * sha256 left to the batch's; with `withStats` false (a result of the
- * batch's response), its stats too (the batch carries them, see statColumn).
+ * batch's response), its stats too (the batch carries them, see statColumns).
  */
 export function responseAt(
   a: BatchAnswer,
@@ -77,39 +77,24 @@ export function responseAt(
     : responseFromError(refusedAt(a, i) as ExtensionError, THE_BATCH_S, withStats);
 }
 
-/** The fields of BatchStats (runtime.proto): each InvocationStats field, its number, and how to read it from a run's stats. */
+/** The fields of BatchStats (runtime.proto): each InvocationStats field's name and number, in field order. */
 export const STAT_COLUMNS = [
-  { name: "fuelUsed", field: 1, of: (s: InvocationResult["stats"]) => s.fuelUsed },
-  { name: "fuelLimit", field: 2, of: (s: InvocationResult["stats"]) => s.fuelLimit },
-  { name: "peakMemoryBytes", field: 3, of: (s: InvocationResult["stats"]) => s.peakMemoryBytes },
-  { name: "memoryLimitBytes", field: 4, of: (s: InvocationResult["stats"]) => s.memoryLimitBytes },
-  // Whole microseconds, as InvocationStats.duration_us.
-  { name: "durationUs", field: 5, of: (s: InvocationResult["stats"]) => Math.round(s.durationUs) },
-  { name: "outputBytes", field: 6, of: (s: InvocationResult["stats"]) => s.outputBytes },
-  { name: "hostCalls", field: 7, of: (s: InvocationResult["stats"]) => s.hostCalls >>> 0 },
+  { name: "fuelUsed", field: 1 },
+  { name: "fuelLimit", field: 2 },
+  { name: "peakMemoryBytes", field: 3 },
+  { name: "memoryLimitBytes", field: 4 },
+  { name: "durationUs", field: 5 },
+  { name: "outputBytes", field: 6 },
+  { name: "hostCalls", field: 7 },
 ] as const;
-
-/**
- * One column of a batch's BatchStats: each input's value of a stat (0 for
- * an input that never ran), or none (length 0) when it is 0 for every input.
- */
-export function statColumn(a: BatchAnswer, of: (s: InvocationResult["stats"]) => number): Float64Array {
-  let any = false;
-  const values = new Float64Array(a.count);
-  for (let i = 0; i < a.count; i++) {
-    const s = resultAt(a, i)?.stats;
-    const v = s ? of(s) : 0;
-    values[i] = v;
-    if (v !== 0) any = true;
-  }
-  return any ? values : NO_VALUES;
-}
 
 const NO_VALUES = new Float64Array(0);
 
 /**
- * Every column of a batch's BatchStats, in field order, read in one pass over its items: each as
- * {@link statColumn} gives it (none when 0 for every input).
+ * Every column of a batch's BatchStats, in STAT_COLUMNS' order, read in one
+ * pass over its items: each input's value of the stat (0 for an input that
+ * never ran; durations in whole microseconds, as InvocationStats.duration_us),
+ * or none (length 0) when it is 0 for every input.
  */
 export function statColumns(a: BatchAnswer): Array<{ field: number; values: Float64Array }> {
   const n = a.count;
@@ -119,7 +104,6 @@ export function statColumns(a: BatchAnswer): Array<{ field: number; values: Floa
   for (let i = 0; i < n; i++) {
     const s = resultAt(a, i)?.stats;
     if (s === undefined) continue;
-    // As STAT_COLUMNS reads each (a test compares the two), field by field: no call per value.
     fuel[i] = s.fuelUsed;
     limit[i] = s.fuelLimit;
     peak[i] = s.peakMemoryBytes;
@@ -167,7 +151,9 @@ function outputArena(items: readonly BatchItem[]): (output: string) => Uint8Arra
  */
 export function batchResponse(a: BatchAnswer): InvokeExtensionBatchResponse {
   const stats: Record<string, number[]> = {};
-  for (const c of STAT_COLUMNS) stats[c.name] = Array.from(statColumn(a, c.of));
+  statColumns(a).forEach(({ values }, k) => {
+    stats[(STAT_COLUMNS[k] as (typeof STAT_COLUMNS)[number]).name] = Array.from(values);
+  });
   const response = create(InvokeExtensionBatchResponseSchema, {
     resolvedVersion: a.module?.version ?? "",
     moduleSha256: a.module?.sha256 ?? "",
