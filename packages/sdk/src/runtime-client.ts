@@ -216,6 +216,16 @@ async function credentialHeaders(
   return headers;
 }
 
+/** The headers of one network request: its credentials and the active trace context. */
+async function requestHeaders(
+  token: TokenProvider | undefined,
+  userToken: string | undefined,
+): Promise<Record<string, string>> {
+  const headers = await credentialHeaders(token, userToken);
+  injectTraceContext(headers);
+  return headers;
+}
+
 /**
  * The two RPCs over the SDK's lean Connect client: each request written by its
  * codec, sent as one binary unary call, its answer read by the codec.
@@ -229,8 +239,7 @@ function leanConnectCalls(
   const rpc =
     <Req, Res>(codec: RpcCodec<Req, Res>): Rpc<Req, Res> =>
     async (req, timeoutMs, signal, userToken) => {
-      const headers = await credentialHeaders(options.token, userToken);
-      injectTraceContext(headers);
+      const headers = await requestHeaders(options.token, userToken);
       return codec.decode(
         await client.call(codec.path, codec.encode(req), { timeoutMs, signal, headers }),
         req,
@@ -290,8 +299,7 @@ function networkCall(
   const rpc =
     <Req, Res>(method: (req: Req, o: CallOptions) => Promise<Res>): Rpc<Req, Res> =>
     async (req, timeoutMs, signal, userToken) => {
-      const headers = await credentialHeaders(options.token, userToken);
-      injectTraceContext(headers);
+      const headers = await requestHeaders(options.token, userToken);
       try {
         return await method(req, { timeoutMs, signal, headers });
       } catch (cause) {
