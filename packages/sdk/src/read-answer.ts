@@ -54,20 +54,25 @@ type ReadResult = ResponseFields & {
 };
 
 function newReadResult(): ReadResult {
-  return {
-    outcome: 0,
-    outputJson: NO_BYTES,
-    outputFrom: 0,
-    outputTo: 0,
-    errorCode: "",
-    errorMsg: "",
-    errorReason: "",
-    errorDetailsJson: NO_BYTES,
-    resolvedVersion: "",
-    moduleSha256: "",
-    logs: [],
-    ownStats: undefined,
-  };
+  const res = { logs: [] } as unknown as ReadResult;
+  clearReadResult(res);
+  return res;
+}
+
+/** Sets every field of `res` to its proto3 default (its log array emptied in place). */
+function clearReadResult(res: ReadResult): void {
+  res.outcome = 0;
+  res.outputJson = NO_BYTES;
+  res.outputFrom = 0;
+  res.outputTo = 0;
+  res.errorCode = "";
+  res.errorMsg = "";
+  res.errorReason = "";
+  res.errorDetailsJson = NO_BYTES;
+  res.resolvedVersion = "";
+  res.moduleSha256 = "";
+  res.logs.length = 0;
+  res.ownStats = undefined;
 }
 
 /** BatchStats: each InvocationStats field as a list, entry i for result i. */
@@ -219,18 +224,7 @@ const RESULT_WIRE_TYPES = [-1, LEN, LEN, LEN, VARINT, LEN, LEN, LEN, LEN, LEN, L
 
 /** One InvokeExtensionResponse, its bytes up to `end`, read into `res` (every field set again). */
 function readResult(r: WireReader, end: number, res: ReadResult): void {
-  res.outcome = 0;
-  res.outputJson = NO_BYTES;
-  res.outputFrom = 0;
-  res.outputTo = 0;
-  res.errorCode = "";
-  res.errorMsg = "";
-  res.errorReason = "";
-  res.errorDetailsJson = NO_BYTES;
-  res.resolvedVersion = "";
-  res.moduleSha256 = "";
-  res.logs.length = 0;
-  res.ownStats = undefined;
+  clearReadResult(res);
   while (r.pos < end) {
     const at = r.pos;
     const tag = readTag(r);
