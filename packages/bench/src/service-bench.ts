@@ -15,7 +15,9 @@
  * 3. batch: a 500-line invoice priced by the invoice-line hook (low tier) in
  *    one InvokeExtensionBatch and in 500 InvokeExtension calls, same run,
  *    Connect binary over HTTP/1.1; p50 and p95 of each (goal: the batch at
- *    most 2 ms at p50);
+ *    most 2 ms at p50); the hook records nothing, as the deal rows; then the
+ *    same batches of the hook recording 1% of its successes (~5 recordings
+ *    a batch, written after its answer): what recording adds to a batch;
  * 4. tracing: the same catalog in a second server process exporting its spans
  *    (OTEL_EXPORTER_OTLP_ENDPOINT, the default sampler) to an OTLP/HTTP receiver
  *    in this process, against the first (tracing off), calls interleaved,
@@ -50,6 +52,8 @@ import {
   BATCH_P50_GOAL_MS,
   type BatchBenchResult,
   countRoutings,
+  type InvoiceLatency,
+  measureBatchesOf,
   measureEngineInvoiceFloor,
   measureInvoiceBatch,
 } from "./measure-batch.js";
@@ -107,6 +111,12 @@ export interface ServiceBenchResults {
   tracing: TracingBenchResult;
   /** engine.invoke alone, one in flight, in the bench's process: the pool path's own round trip. */
   enginePoolRoundTrip: Latency;
+  /**
+   * The same invoice's batches, right after the batch row, of invoice-line-recorded (the same module recording
+   * 1% of its successes: ~5 recordings a batch, files in the bench's temporary folder); recordings written
+   * and dropped (queue_full: the writes fell behind) during the row.
+   */
+  recordedBatch: { batch: InvoiceLatency; written: number; dropped: number };
   /** The rule with recording off (sample 0) and at 1%, interleaved, HTTP/1.1; recordings written in the row. */
   recording: { off: Latency; onePercent: Latency; addsP50Ms: number; written: number };
   serverMemory: { rssMiB: number; heapUsedMiB: number };
@@ -177,8 +187,41 @@ async function measureRecording(url: string): Promise<ServiceBenchResults["recor
 }
 
 async function recordingsWritten(url: string): Promise<number> {
+  return (await recordingCounts(url)).written;
+}
+
+/** The service's recordings written and dropped (every reason) so far, from /metrics. */
+async function recordingCounts(url: string): Promise<{ written: number; dropped: number }> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  return Number(/^ameide_ext_recordings_written_total (\d+)/m.exec(text)?.[1] ?? 0);
+  let dropped = 0;
+  for (const m of text.matchAll(/^ameide_ext_recordings_dropped_total\{[^}]*\} (\d+)/gm))
+    dropped += Number(m[1]);
+  return { written: Number(/^ameide_ext_recordings_written_total (\d+)/m.exec(text)?.[1] ?? 0), dropped };
+}
+
+/**
+ * Batches of invoice-line-recorded (1% of successes recorded) back to back for `timeMs`, after the batch
+ * row: what recording adds to a batch, whose ~5 recordings are written after its answer, on this thread's
+ * event loop and the fs threads, while the next batches run.
+ */
+async function measureRecordedBatch(
+  url: string,
+  timeMs = 3_000,
+): Promise<ServiceBenchResults["recordedBatch"]> {
+  log("batch, the same invoice with 1% of successes recorded (invoice-line-recorded), HTTP/1.1");
+  const before = await recordingCounts(url);
+  const batch = await measureBatchesOf(
+    createConnectTransport({
+      baseUrl: url,
+      httpVersion: "1.1",
+      useBinaryFormat: true,
+      interceptors: [withToken],
+    }),
+    "invoice-line-recorded",
+    timeMs,
+  );
+  const after = await recordingCounts(url);
+  return { batch, written: after.written - before.written, dropped: after.dropped - before.dropped };
 }
 
 async function measureLatency(
@@ -272,6 +315,7 @@ async function main(): Promise<number> {
     const latency = await measureLatencies(server.url);
     const recording = await measureRecording(server.url);
     const batch = await measureBatch(server.url);
+    const recordedBatch = await measureRecordedBatch(server.url);
     log("tracing on (OTLP/HTTP to a receiver in this process) against off, HTTP/1.1, interleaved");
     const tracing = await measureTracing(
       server.url,
@@ -301,6 +345,7 @@ async function main(): Promise<number> {
       latency,
       throughput,
       batch,
+      recordedBatch,
       tracing,
       enginePoolRoundTrip,
       recording,
@@ -368,13 +413,21 @@ async function writeCatalog(
         "    limits: { cpu_millis: 5, memory_mb: 16, timeout_ms: 50 }",
         `    recording: { sample: ${sample} }`,
       ]),
-      "  - tenant_id: acme",
-      "    extension_id: invoice-line",
-      '    version: "1"',
-      "    kind: process_hook",
-      `    wasm_blob_ref: "file://${invoicePath}#sha256=${sha256Hex(invoiceComponent)}"`,
-      "    risk_tier: low",
-      "    limits: { cpu_millis: 5, memory_mb: 16, timeout_ms: 50 }",
+      // invoice-line records nothing, as the deal rows (the batch row); invoice-line-recorded, the same
+      // module, records the default 1% of its successes: ~5 recordings a 500-line batch (the recorded-batch row).
+      ...[
+        ["invoice-line", "0"],
+        ["invoice-line-recorded", "0.01"],
+      ].flatMap(([id, sample]) => [
+        "  - tenant_id: acme",
+        `    extension_id: ${id}`,
+        '    version: "1"',
+        "    kind: process_hook",
+        `    wasm_blob_ref: "file://${invoicePath}#sha256=${sha256Hex(invoiceComponent)}"`,
+        "    risk_tier: low",
+        "    limits: { cpu_millis: 5, memory_mb: 16, timeout_ms: 50 }",
+        `    recording: { sample: ${sample} }`,
+      ]),
       "",
     ].join("\n"),
   );
@@ -622,6 +675,10 @@ function report(r: ServiceBenchResults): string {
           `  of which the engine alone (${b.lines} engine.tryInline in a loop, in this process, same run): p50 ${us(b.engineAlone.p50Us)}, p95 ${us(b.engineAlone.p95Us)}`,
         ]
       : []),
+  );
+  const rb = r.recordedBatch;
+  lines.push(
+    `  recording 1% of successes (invoice-line-recorded, right after): ${us(rb.batch.p50Us)} / ${us(rb.batch.p95Us)}   adds ${((rb.batch.p50Us - b.batch.p50Us) / 1000).toFixed(3)} ms at p50 (${rb.batch.samples} invoices; ${rb.written} recordings written, ${rb.dropped} dropped; files in ${tmpdir()})`,
   );
   const tr = r.tracing;
   lines.push(
