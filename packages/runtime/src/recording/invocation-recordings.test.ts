@@ -11,7 +11,7 @@ import type { CatalogFile } from "../catalog/catalog-schema.js";
 import { createCatalog } from "../catalog/parse-catalog.js";
 import { createRuntime, type Runtime } from "../service/create-runtime.js";
 import { resolveRuntimeSettings } from "../service/runtime-settings.js";
-import { createFileRecordingStore } from "../store/recording-store.js";
+import { createFileRecordingStore, type RecordingStore } from "../store/recording-store.js";
 import {
   buildTestHook,
   type CrmServiceHandle,
@@ -22,7 +22,7 @@ import {
 } from "../testing/service-fixtures.js";
 import { tapeHostCalls } from "./host-call-tape.js";
 import { checkRecording, type InvocationRecording, parseRecordingKey } from "./invocation-recording.js";
-import { createInvocationRecordings } from "./invocation-recordings.js";
+import { createInvocationRecordings, RECORDING_WRITERS } from "./invocation-recordings.js";
 
 const CRM = CrmService.typeName;
 
@@ -296,47 +296,130 @@ describe("recorded invocations", () => {
   });
 });
 
+/** Recordings into `store`, with room for 100 queued; the registry its counters join. */
+function recordingsInto(store: RecordingStore) {
+  const registry = new Registry();
+  const recordings = createInvocationRecordings({
+    store,
+    settings: { location: "nowhere", maxBytes: 1 << 20, tenantDailyBytes: 1 << 30, queue: 100 },
+    tapes: tapeHostCalls({ handlerFor: () => () => "{}" }),
+    logger: captureLogger().logger,
+    registry,
+  });
+  const entry = createCatalog({
+    extensions: [
+      {
+        tenant_id: "acme",
+        extension_id: "x",
+        version: "1",
+        kind: "process_hook",
+        risk_tier: "low",
+        wasm_blob_ref: `extensions/acme/x.wasm#sha256=${"ab".repeat(32)}`,
+      },
+    ],
+  }).entries[0];
+  /** Offers `n` failed invocations (every failure is kept). */
+  const offerFailures = (n: number) => {
+    for (let i = 0; i < n; i++)
+      recordings.offer({
+        entry,
+        req: { version: "1" },
+        ran: { ctx: { tenantId: "acme" }, input: new TextEncoder().encode(`{"i":${i}}`) },
+        response: create(InvokeExtensionResponseSchema, { errorCode: "REFUSED" }),
+        outcome: "business_error",
+        latencyMs: 1,
+      });
+  };
+  return { recordings, registry, offerFailures };
+}
+
+describe("createInvocationRecordings(): writes", () => {
+  it(`keeps up to ${RECORDING_WRITERS} writes in flight, so a store's latency does not bound recordings per second to one over it`, async () => {
+    let inFlight = 0;
+    let most = 0;
+    const keys = new Set<string>();
+    const slow: RecordingStore = {
+      location: "slow",
+      async put(key) {
+        most = Math.max(most, ++inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        keys.add(key);
+        inFlight--;
+      },
+      list: async () => [],
+      get: async () => undefined,
+    };
+    const { recordings, registry, offerFailures } = recordingsInto(slow);
+    offerFailures(3 * RECORDING_WRITERS);
+    await recordings.flush();
+    expect(most).toBe(RECORDING_WRITERS);
+    expect(keys.size).toBe(3 * RECORDING_WRITERS);
+    expect(await registry.metrics()).toMatch(
+      new RegExp(`ameide_ext_recordings_written_total ${3 * RECORDING_WRITERS}\\b`),
+    );
+    await recordings.close();
+  });
+
+  it("counts a write that fails as a store_error drop and goes on with the others", async () => {
+    let n = 0;
+    const flaky: RecordingStore = {
+      location: "flaky",
+      async put() {
+        if (n++ % 2 === 0) throw new Error("no space left");
+      },
+      list: async () => [],
+      get: async () => undefined,
+    };
+    const { recordings, registry, offerFailures } = recordingsInto(flaky);
+    offerFailures(6);
+    await recordings.flush();
+    const text = await registry.metrics();
+    expect(text).toMatch(/ameide_ext_recordings_written_total 3\b/);
+    expect(text).toMatch(/ameide_ext_recordings_dropped_total\{reason="store_error"\} 3\b/);
+    await recordings.close();
+  });
+});
+
 describe("createInvocationRecordings().close()", () => {
-  it("never waits on a store that hangs longer than its grace: what is left is dropped as shutdown", async () => {
-    const registry = new Registry();
+  it("never waits on a store that hangs longer than its grace: every recording not written is dropped as shutdown, those in flight too", async () => {
     const hanging = {
       location: "nowhere",
       put: () => new Promise<void>(() => {}),
       list: async () => [],
       get: async () => undefined,
     };
-    const recordings = createInvocationRecordings({
-      store: hanging,
-      settings: { location: "nowhere", maxBytes: 1 << 20, tenantDailyBytes: 1 << 30, queue: 100 },
-      tapes: tapeHostCalls({ handlerFor: () => () => "{}" }),
-      logger: captureLogger().logger,
-      registry,
-    });
-    const entry = createCatalog({
-      extensions: [
-        {
-          tenant_id: "acme",
-          extension_id: "x",
-          version: "1",
-          kind: "process_hook",
-          risk_tier: "low",
-          wasm_blob_ref: `extensions/acme/x.wasm#sha256=${"ab".repeat(32)}`,
-        },
-      ],
-    }).entries[0];
-    for (let i = 0; i < 3; i++)
-      recordings.offer({
-        entry,
-        req: { version: "1" },
-        ran: { ctx: { tenantId: "acme" }, input: new TextEncoder().encode("{}") },
-        response: create(InvokeExtensionResponseSchema, { errorCode: "REFUSED" }),
-        outcome: "business_error",
-        latencyMs: 1,
-      });
+    const { recordings, registry, offerFailures } = recordingsInto(hanging);
+    // More than the writers: some in flight (hanging), the rest queued.
+    offerFailures(RECORDING_WRITERS + 2);
     const started = performance.now();
     await recordings.close(100);
     expect(performance.now() - started).toBeLessThan(1_000);
     const text = await registry.metrics();
-    expect(text).toMatch(/ameide_ext_recordings_dropped_total\{reason="shutdown"\} 2/);
+    expect(text).toMatch(
+      new RegExp(`ameide_ext_recordings_dropped_total\\{reason="shutdown"\\} ${RECORDING_WRITERS + 2}\\b`),
+    );
+    expect(text).toMatch(/ameide_ext_recordings_written_total 0\b/);
+  });
+
+  it("counts a write that ends after the grace as dropped (shutdown), never also as written", async () => {
+    let finish: () => void = () => {};
+    const late: RecordingStore = {
+      location: "late",
+      put: () =>
+        new Promise<void>((resolve) => {
+          finish = resolve;
+        }),
+      list: async () => [],
+      get: async () => undefined,
+    };
+    const { recordings, registry, offerFailures } = recordingsInto(late);
+    offerFailures(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    await recordings.close(20);
+    finish();
+    await new Promise((resolve) => setImmediate(resolve));
+    const text = await registry.metrics();
+    expect(text).toMatch(/ameide_ext_recordings_dropped_total\{reason="shutdown"\} 1\b/);
+    expect(text).toMatch(/ameide_ext_recordings_written_total 0\b/);
   });
 });

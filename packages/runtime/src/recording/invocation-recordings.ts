@@ -36,6 +36,12 @@ export type RecordingDrop = "queue_full" | "too_large" | "tenant_daily_cap" | "s
 
 /** Longest {@link InvocationRecordings.close} waits for the queue to be written, in milliseconds. */
 export const CLOSE_GRACE_MS = 2_000;
+/**
+ * Recording writes in flight at most: one at a time, a store's latency (an S3 PUT's tens of
+ * milliseconds, a file's creation) would bound the recordings written per second to one over it,
+ * and a batch whose sample keeps several inputs would soon fill the queue.
+ */
+export const RECORDING_WRITERS = 4;
 
 /** Records invocations into the recording store, off the answers' latency. */
 export interface InvocationRecordings {
@@ -112,7 +118,6 @@ export function createInvocationRecordings(options: InvocationRecordingsOptions)
   const drop = (reason: RecordingDrop) => dropped.inc({ reason });
   const daily = new Map<string, { day: string; bytes: number }>();
   const queue: Array<{ ran: KeptInvocation; at: number }> = [];
-  let running: Promise<void> | undefined;
   let warnedAt = Number.NEGATIVE_INFINITY;
   let closed = false;
 
@@ -129,15 +134,18 @@ export function createInvocationRecordings(options: InvocationRecordingsOptions)
     return true;
   };
 
-  const writeOne = async (ran: KeptInvocation, at: number) => {
+  /** Writes in flight; one that ends after close has given up on it is counted a `shutdown` drop, not written. */
+  const inFlight = new Set<{ abandoned: boolean }>();
+  const writeOne = async (ran: KeptInvocation, at: number, write: { abandoned: boolean }) => {
     const doc = buildRecording(ran, tapes, at);
     const bytes = new TextEncoder().encode(JSON.stringify(doc));
     if (bytes.length > settings.maxBytes) return drop("too_large");
     if (!withinDay(ran.entry.tenantId, bytes.length, at)) return drop("tenant_daily_cap");
     try {
       await store.put(recordingKey(doc), bytes);
-      written.inc();
+      if (!write.abandoned) written.inc();
     } catch (cause) {
+      if (write.abandoned) return;
       drop("store_error");
       if (now() - warnedAt >= WARN_EVERY_MS) {
         warnedAt = now();
@@ -149,11 +157,24 @@ export function createInvocationRecordings(options: InvocationRecordingsOptions)
     }
   };
 
-  const drain = async () => {
-    for (let next = queue.shift(); next !== undefined; next = queue.shift())
-      await writeOne(next.ran, next.at);
-    running = undefined;
+  /** Resolves the flushes waiting once nothing is queued nor in flight. */
+  const idle: Array<() => void> = [];
+  /** Starts writes from the queue, oldest first, while fewer than RECORDING_WRITERS are in flight. */
+  const pump = () => {
+    scheduled = false;
+    while (inFlight.size < RECORDING_WRITERS && queue.length > 0) {
+      const next = queue.shift() as { ran: KeptInvocation; at: number };
+      const write = { abandoned: false };
+      inFlight.add(write);
+      void writeOne(next.ran, next.at, write).finally(() => {
+        inFlight.delete(write);
+        pump();
+      });
+    }
+    if (inFlight.size === 0 && queue.length === 0) for (const resolve of idle.splice(0)) resolve();
   };
+  /** True while a pump is due: a keep queues and returns (no JSON, no I/O on the invocation's side). */
+  let scheduled = false;
 
   return {
     store,
@@ -168,10 +189,14 @@ export function createInvocationRecordings(options: InvocationRecordingsOptions)
       if (closed || !ran.ran || !ran.entry) return;
       if (queue.length >= settings.queue) return drop("queue_full");
       queue.push({ ran: ran as KeptInvocation, at: now() });
-      running ??= Promise.resolve().then(drain);
+      if (!scheduled) {
+        scheduled = true;
+        queueMicrotask(pump);
+      }
     },
     async flush() {
-      while (running) await running;
+      if (inFlight.size === 0 && queue.length === 0) return;
+      await new Promise<void>((resolve) => idle.push(resolve));
     },
     async close(graceMs = CLOSE_GRACE_MS) {
       closed = true;
@@ -182,6 +207,13 @@ export function createInvocationRecordings(options: InvocationRecordingsOptions)
       await Promise.race([this.flush(), late]);
       clearTimeout(timer);
       for (const _ of queue.splice(0)) drop("shutdown");
+      // Writes still in flight are given up: counted now, and not again should they end later.
+      for (const write of inFlight) {
+        write.abandoned = true;
+        drop("shutdown");
+      }
+      inFlight.clear();
+      for (const resolve of idle.splice(0)) resolve();
       store.close?.();
     },
   };
