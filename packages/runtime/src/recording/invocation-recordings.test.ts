@@ -12,6 +12,7 @@ import { createCatalog } from "../catalog/parse-catalog.js";
 import { createRuntime, type Runtime } from "../service/create-runtime.js";
 import { resolveRuntimeSettings } from "../service/runtime-settings.js";
 import { createFileRecordingStore, type RecordingStore } from "../store/recording-store.js";
+import { createS3RecordingStore, S3_RECORDING_WRITERS } from "../store/s3-recording-store.js";
 import {
   buildTestHook,
   type CrmServiceHandle,
@@ -22,7 +23,7 @@ import {
 } from "../testing/service-fixtures.js";
 import { tapeHostCalls } from "./host-call-tape.js";
 import { checkRecording, type InvocationRecording, parseRecordingKey } from "./invocation-recording.js";
-import { createInvocationRecordings, RECORDING_WRITERS } from "./invocation-recordings.js";
+import { createInvocationRecordings, MAX_RECORDING_WRITERS } from "./invocation-recordings.js";
 
 const CRM = CrmService.typeName;
 
@@ -334,30 +335,63 @@ function recordingsInto(store: RecordingStore) {
 }
 
 describe("createInvocationRecordings(): writes", () => {
-  it(`keeps up to ${RECORDING_WRITERS} writes in flight, so a store's latency does not bound recordings per second to one over it`, async () => {
-    let inFlight = 0;
-    let most = 0;
-    const keys = new Set<string>();
-    const slow: RecordingStore = {
+  /** A store whose put takes 20 ms and that counts the most puts in flight; `writers` as it declares. */
+  const slowStore = (writers: number | undefined) => {
+    const seen = { inFlight: 0, most: 0, keys: new Set<string>() };
+    const store: RecordingStore = {
       location: "slow",
+      ...(writers === undefined ? {} : { writers }),
       async put(key) {
-        most = Math.max(most, ++inFlight);
+        seen.most = Math.max(seen.most, ++seen.inFlight);
         await new Promise((resolve) => setTimeout(resolve, 20));
-        keys.add(key);
-        inFlight--;
+        seen.keys.add(key);
+        seen.inFlight--;
       },
       list: async () => [],
       get: async () => undefined,
     };
-    const { recordings, registry, offerFailures } = recordingsInto(slow);
-    offerFailures(3 * RECORDING_WRITERS);
+    return { store, seen };
+  };
+
+  it("keeps as many writes in flight as the store takes, so its latency does not bound recordings per second to one over it", async () => {
+    const { store, seen } = slowStore(4);
+    const { recordings, registry, offerFailures } = recordingsInto(store);
+    offerFailures(12);
     await recordings.flush();
-    expect(most).toBe(RECORDING_WRITERS);
-    expect(keys.size).toBe(3 * RECORDING_WRITERS);
-    expect(await registry.metrics()).toMatch(
-      new RegExp(`ameide_ext_recordings_written_total ${3 * RECORDING_WRITERS}\\b`),
-    );
+    expect(seen.most).toBe(4);
+    expect(seen.keys.size).toBe(12);
+    expect(await registry.metrics()).toMatch(/ameide_ext_recordings_written_total 12\b/);
     await recordings.close();
+  });
+
+  it(`writes one at a time into a store that says nothing, and never more than ${MAX_RECORDING_WRITERS} at once`, async () => {
+    for (const [writers, expected] of [
+      [undefined, 1],
+      [0, 1],
+      [-3, 1],
+      [Number.NaN, 1],
+      [1_000, MAX_RECORDING_WRITERS],
+    ] as const) {
+      const { store, seen } = slowStore(writers);
+      const { recordings, offerFailures } = recordingsInto(store);
+      offerFailures(MAX_RECORDING_WRITERS + 4);
+      await recordings.flush();
+      expect(seen.most, `writers ${writers}`).toBe(expected);
+      expect(seen.keys.size).toBe(MAX_RECORDING_WRITERS + 4);
+      await recordings.close();
+    }
+  });
+
+  it("an S3 store takes several writes at once, a file store one", () => {
+    const s3 = createS3RecordingStore({
+      bucket: "extensions",
+      endpoint: "http://127.0.0.1:9",
+      credentials: { accessKeyId: "a", secretAccessKey: "b" },
+    });
+    expect(s3.writers).toBe(S3_RECORDING_WRITERS);
+    expect(S3_RECORDING_WRITERS).toBeGreaterThan(1);
+    expect(createFileRecordingStore({ root: tmpdir() }).writers ?? 1).toBe(1);
+    s3.close?.();
   });
 
   it("counts a write that fails as a store_error drop and goes on with the others", async () => {
@@ -384,20 +418,19 @@ describe("createInvocationRecordings().close()", () => {
   it("never waits on a store that hangs longer than its grace: every recording not written is dropped as shutdown, those in flight too", async () => {
     const hanging = {
       location: "nowhere",
+      writers: 4,
       put: () => new Promise<void>(() => {}),
       list: async () => [],
       get: async () => undefined,
     };
     const { recordings, registry, offerFailures } = recordingsInto(hanging);
-    // More than the writers: some in flight (hanging), the rest queued.
-    offerFailures(RECORDING_WRITERS + 2);
+    // More than the writers: 4 in flight (hanging), 2 queued.
+    offerFailures(6);
     const started = performance.now();
     await recordings.close(100);
     expect(performance.now() - started).toBeLessThan(1_000);
     const text = await registry.metrics();
-    expect(text).toMatch(
-      new RegExp(`ameide_ext_recordings_dropped_total\\{reason="shutdown"\\} ${RECORDING_WRITERS + 2}\\b`),
-    );
+    expect(text).toMatch(/ameide_ext_recordings_dropped_total\{reason="shutdown"\} 6\b/);
     expect(text).toMatch(/ameide_ext_recordings_written_total 0\b/);
   });
 

@@ -36,12 +36,8 @@ export type RecordingDrop = "queue_full" | "too_large" | "tenant_daily_cap" | "s
 
 /** Longest {@link InvocationRecordings.close} waits for the queue to be written, in milliseconds. */
 export const CLOSE_GRACE_MS = 2_000;
-/**
- * Recording writes in flight at most: one at a time, a store's latency (an S3 PUT's tens of
- * milliseconds, a file's creation) would bound the recordings written per second to one over it,
- * and a batch whose sample keeps several inputs would soon fill the queue.
- */
-export const RECORDING_WRITERS = 4;
+/** The most recording writes in flight, whatever a store asks for (RecordingStore.writers). */
+export const MAX_RECORDING_WRITERS = 16;
 
 /** Records invocations into the recording store, off the answers' latency. */
 export interface InvocationRecordings {
@@ -134,6 +130,8 @@ export function createInvocationRecordings(options: InvocationRecordingsOptions)
     return true;
   };
 
+  // Writes in flight at most: what the store takes at once (an S3 store several, as its PUTs wait on the network).
+  const writers = Math.max(1, Math.min(MAX_RECORDING_WRITERS, Math.floor(store.writers ?? 1) || 1));
   /** Writes in flight; one that ends after close has given up on it is counted a `shutdown` drop, not written. */
   const inFlight = new Set<{ abandoned: boolean }>();
   const writeOne = async (ran: KeptInvocation, at: number, write: { abandoned: boolean }) => {
@@ -159,10 +157,10 @@ export function createInvocationRecordings(options: InvocationRecordingsOptions)
 
   /** Resolves the flushes waiting once nothing is queued nor in flight. */
   const idle: Array<() => void> = [];
-  /** Starts writes from the queue, oldest first, while fewer than RECORDING_WRITERS are in flight. */
+  /** Starts writes from the queue, oldest first, while fewer than `writers` are in flight. */
   const pump = () => {
     scheduled = false;
-    while (inFlight.size < RECORDING_WRITERS && queue.length > 0) {
+    while (inFlight.size < writers && queue.length > 0) {
       const next = queue.shift() as { ran: KeptInvocation; at: number };
       const write = { abandoned: false };
       inFlight.add(write);

@@ -22,6 +22,11 @@ export interface RecordingStore {
   get(key: string): Promise<Uint8Array | undefined>;
   /** Releases connections. */
   close?(): void;
+  /**
+   * Writes it takes at once (default 1): more where a write waits on the network (an S3 PUT), so its
+   * latency does not bound the recordings written per second to one over it.
+   */
+  readonly writers?: number;
 }
 
 /** Options of {@link createFileRecordingStore}. */

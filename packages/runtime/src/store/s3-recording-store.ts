@@ -24,6 +24,9 @@ function unavailable(location: string, cause: unknown): ExtensionError {
 }
 
 /** Recordings in S3 / MinIO, through the AWS SDK v3 (the module store's client settings). */
+/** PUTs an S3 recording store has in flight at most: each waits on the network for tens of milliseconds. */
+export const S3_RECORDING_WRITERS = 8;
+
 export function createS3RecordingStore(options: S3RecordingStoreOptions): RecordingStore {
   const { bucket } = options;
   const base = options.prefix ? `${options.prefix.replace(/^\/+|\/+$/g, "")}/` : "";
@@ -39,6 +42,7 @@ export function createS3RecordingStore(options: S3RecordingStoreOptions): Record
   const signal = () => ({ abortSignal: AbortSignal.timeout(timeoutMs) });
   return {
     location,
+    writers: S3_RECORDING_WRITERS,
     async put(key, bytes) {
       try {
         await s3().send(
