@@ -27,12 +27,12 @@ import { newInstanceFuel } from "./new-instance-fuel.js";
 
 const encoder = new TextEncoder();
 const strictDecoder = new TextDecoder("utf-8", { fatal: true });
+/** A placeholder the lifecycle replaces with the run's own log lines. */
+const NO_LOGS: GuestRunResult["logs"] = [];
 /**
  * Node's UTF-8 decoding of a byte range, for bytes known to be well-formed UTF-8 (isJsonBytes says so,
  * and that they have no byte order mark): the string TextDecoder makes of them, without its checks.
  */
-/** A placeholder the lifecycle replaces with the run's own log lines. */
-const NO_LOGS: GuestRunResult["logs"] = [];
 const utf8Slice = Buffer.prototype.utf8Slice as (this: Uint8Array, start: number, end: number) => string;
 const lenientDecoder = new TextDecoder("utf-8");
 /** Fuel given to a module's start and initialize functions (the same as the instrumenter's default). */
