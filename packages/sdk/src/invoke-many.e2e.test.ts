@@ -1,74 +1,43 @@
 // invokeMany end to end: the runtime's all-purpose test guest in a real runtime service
 // (startRuntimeServer), called over Connect by the SDK's client, with the runtime's own batch caps.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import {
-  createCatalog,
-  createLocalTokenIssuer,
-  createRuntime,
-  type Runtime,
-  type RuntimeServer,
-  startRuntimeServer,
-} from "@ameide-ext/runtime";
-import { buildTestHook, captureLogger, writeModule } from "@ameide-ext/runtime/testing/service";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { userContext } from "./execution-context.js";
 import { createInProcessClient, createRuntimeClient, type RuntimeClient } from "./runtime-client.js";
+import { type EchoRuntime, startEchoRuntime } from "./testing/echo-runtime.js";
 
 const ctx = userContext({ tenantId: "acme", userId: "u-1", correlationId: "invoice-2026-17" });
 /** Over the runtime's 256 KiB input limit on its own. */
 const oversized = { pad: "x".repeat(300 * 1024) };
 
 describe("invokeMany through a runtime service", () => {
-  let dir: string;
-  let server: RuntimeServer;
+  let rt: EchoRuntime;
   let client: RuntimeClient;
-  let sha256: string;
-  let runtime: Runtime;
   let mint: (tenants: string[]) => Promise<string>;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "ameide-sdk-batch-"));
-    const issuer = await createLocalTokenIssuer({ dir });
-    mint = (tenants) => issuer.mint({ subject: "sales-domain", tenants });
-    const hook = await buildTestHook("echo", "1");
-    sha256 = hook.sha256;
-    runtime = await createRuntime({
-      catalog: createCatalog({
-        extensions: [
-          {
-            tenant_id: "acme",
-            extension_id: "price-line",
-            version: "1",
-            kind: "process_hook",
-            risk_tier: "low",
-            wasm_blob_ref: await writeModule(dir, "price-line", hook),
-          },
-        ],
-        runtime: { preload: false, pool: { size: 1 }, auth: issuer.auth, batch: { max_inputs: 6 } },
-      }),
-      logger: captureLogger("silent").logger,
-      defaultMetrics: false,
+    rt = await startEchoRuntime({
+      prefix: "ameide-sdk-batch-",
+      kind: "process_hook",
+      extensions: { "price-line": undefined },
+      batchMaxInputs: 6,
     });
-    server = await startRuntimeServer(runtime, { port: 0 });
+    mint = (tenants) => rt.issuer.mint({ subject: "sales-domain", tenants });
     client = createRuntimeClient({
-      baseUrl: server.url as string,
-      token: () => issuer.mint({ subject: "sales-domain", tenants: ["acme"] }),
+      baseUrl: rt.url,
+      token: () => mint(["acme"]),
       retry: { initialDelayMs: 1, maxDelayMs: 2 },
     });
   }, 120_000);
 
   afterAll(async () => {
     client?.close();
-    await server?.shutdown(1_000);
-    await rm(dir, { recursive: true, force: true });
+    await rt?.close();
   });
 
   it("answers each line on its own: a business error and an input over the limit fail no other", async () => {
     const lines = [{ line: 1 }, { mode: "fail" }, oversized, { line: 4 }, { line: 5 }];
     const r = await client.invokeMany<{ echo: unknown }>("price-line", lines, ctx);
-    expect([r.resolvedVersion, r.moduleSha256]).toEqual(["1", sha256]);
+    expect([r.resolvedVersion, r.moduleSha256]).toEqual(["1", rt.sha256]);
     expect(r.results.map((x) => x.outcome)).toEqual(["ok", "business_error", "technical_error", "ok", "ok"]);
     const [first, refused, tooBig, , last] = r.results;
     expect(first?.outcome === "ok" && first.output.echo).toEqual({ line: 1 });
@@ -110,7 +79,7 @@ describe("invokeMany through a runtime service", () => {
         reason: x.outcome === "technical_error" ? x.error.reason : "",
       }));
     const remote = await client.invokeMany("price-line", lines, ctx);
-    const local = await createInProcessClient(runtime).invokeMany("price-line", lines, ctx);
+    const local = await createInProcessClient(rt.runtime).invokeMany("price-line", lines, ctx);
     expect(strip(local)).toEqual(strip(remote));
     expect([local.resolvedVersion, local.moduleSha256]).toEqual([
       remote.resolvedVersion,
@@ -142,7 +111,7 @@ describe("invokeMany through a runtime service", () => {
   });
 
   it("refuses a caller that may not act for the context's tenant, before any line runs (permission_denied)", async () => {
-    const other = createRuntimeClient({ baseUrl: server.url as string, token: () => mint(["globex"]) });
+    const other = createRuntimeClient({ baseUrl: rt.url, token: () => mint(["globex"]) });
     try {
       await expect(other.invokeMany("price-line", [{}], ctx)).rejects.toMatchObject({
         code: "permission_denied",

@@ -1,8 +1,5 @@
-import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import {
   type InvokeExtensionResponse,
   InvokeExtensionResponseSchema,
@@ -10,18 +7,10 @@ import {
   WasmExtensionRuntime,
 } from "@ameide-ext/proto";
 import {
-  createCatalog,
-  createLocalTokenIssuer,
-  createRuntime,
   ExtensionError,
-  type LocalTokenIssuer,
   USER_TOKEN_HEADER as RUNTIME_USER_TOKEN_HEADER,
-  type Runtime,
-  type RuntimeServer,
-  startRuntimeServer,
   toConnectError,
 } from "@ameide-ext/runtime";
-import { buildTestHook, captureLogger, writeModule } from "@ameide-ext/runtime/testing/service";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
@@ -33,6 +22,7 @@ import {
   type RuntimeClient,
   USER_TOKEN_HEADER,
 } from "./runtime-client.js";
+import { type EchoRuntime, startEchoRuntime } from "./testing/echo-runtime.js";
 
 const ctx = userContext({ tenantId: "acme", userId: "u-1" });
 const technical = (code: string, reason: string) =>
@@ -172,49 +162,25 @@ describe("createRuntimeClient(): retries", () => {
 });
 
 describe("createRuntimeClient(): against a real runtime", () => {
-  let dir: string;
-  let runtime: Runtime;
-  let server: RuntimeServer;
-  let issuer: LocalTokenIssuer;
+  let rt: EchoRuntime;
   let tokensMinted = 0;
-  let echoSha256 = "";
   const clients: Array<[string, RuntimeClient]> = [];
   const extra: RuntimeClient[] = [];
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "ameide-sdk-"));
-    issuer = await createLocalTokenIssuer({ dir });
+    rt = await startEchoRuntime({
+      prefix: "ameide-sdk-",
+      kind: "agent_tool",
+      extensions: { echo: { timeout_ms: 2_000 }, spin: { cpu_millis: 10_000, timeout_ms: 10_000 } },
+    });
     // The service's own credential: a fresh token per request, as a token provider gives.
     const token = () => {
       tokensMinted++;
-      return issuer.mint({ subject: "sdk-test-service", tenants: ["acme"] });
+      return rt.issuer.mint({ subject: "sdk-test-service", tenants: ["acme"] });
     };
-    const echo = await buildTestHook("echo", "1");
-    echoSha256 = echo.sha256;
-    const ref = await writeModule(dir, "echo", echo);
-    const base = {
-      tenant_id: "acme",
-      version: "1",
-      kind: "agent_tool",
-      risk_tier: "low",
-      wasm_blob_ref: ref,
-    } as const;
-    runtime = await createRuntime({
-      catalog: createCatalog({
-        extensions: [
-          { ...base, extension_id: "echo", limits: { timeout_ms: 2_000 } },
-          { ...base, extension_id: "spin", limits: { cpu_millis: 10_000, timeout_ms: 10_000 } },
-        ],
-        runtime: { preload: false, pool: { size: 1 }, auth: issuer.auth },
-      }),
-      logger: captureLogger("silent").logger,
-      defaultMetrics: false,
-    });
-    const socket = join(dir, "rt.sock");
-    server = await startRuntimeServer(runtime, { port: 0, socket });
-    const url = server.url as string;
+    const { url, socket } = rt;
     clients.push(
-      ["in-process", createRuntimeClient({ inProcess: runtime })],
+      ["in-process", createRuntimeClient({ inProcess: rt.runtime })],
       ["connect h2", createRuntimeClient({ baseUrl: url, token })],
       ["connect 1.1", createRuntimeClient({ baseUrl: url, httpVersion: "1.1", token })],
       ["grpc", createRuntimeClient({ baseUrl: url, protocol: "grpc", token })],
@@ -226,8 +192,7 @@ describe("createRuntimeClient(): against a real runtime", () => {
   afterAll(async () => {
     for (const [, c] of clients) c.close();
     for (const c of extra) c.close();
-    await server?.shutdown(1_000);
-    await rm(dir, { recursive: true, force: true });
+    await rt?.close();
   });
 
   it("gives the same result in-process and over every transport", async () => {
@@ -241,7 +206,7 @@ describe("createRuntimeClient(): against a real runtime", () => {
       if (res.outcome !== "ok") throw new Error(`${name}: ${res.outcome}`);
       expect(res.output, name).toEqual({ echo: { n: 7 }, version: "1" });
       expect(res.resolvedVersion, name).toBe("1");
-      expect(res.moduleSha256, name).toBe(echoSha256);
+      expect(res.moduleSha256, name).toBe(rt.sha256);
       expect(res.stats.fuelUsed, name).toBeGreaterThan(0);
       seen.push(
         JSON.stringify([res.output, res.stats.fuelUsed, res.stats.fuelLimit, res.stats.peakMemoryBytes]),
@@ -261,7 +226,7 @@ describe("createRuntimeClient(): against a real runtime", () => {
         name: "ExtensionError",
         code: "resource_exhausted",
         reason: "fuel",
-        details: expect.objectContaining({ resolvedVersion: "1", moduleSha256: echoSha256 }),
+        details: expect.objectContaining({ resolvedVersion: "1", moduleSha256: rt.sha256 }),
       });
       await expect(client.invoke({ extensionId: "nope", ctx, input: {} }), name).rejects.toMatchObject({
         code: "not_found",
@@ -281,7 +246,7 @@ describe("createRuntimeClient(): against a real runtime", () => {
   });
 
   it("sends the token provider's token with each request, and the end user's token per call", async () => {
-    const url = server.url as string;
+    const url = rt.url;
     const anonymous = createRuntimeClient({ baseUrl: url, httpVersion: "1.1" });
     extra.push(anonymous);
     await expect(anonymous.invoke({ extensionId: "echo", ctx, input: {} })).rejects.toMatchObject({
@@ -297,8 +262,8 @@ describe("createRuntimeClient(): against a real runtime", () => {
     await expect(
       client.invoke({ extensionId: "echo", ctx: { ...ctx, tenantId: "globex" }, input: {} }),
     ).rejects.toMatchObject({ code: "permission_denied", reason: "tenant_not_allowed" });
-    const ada = await issuer.mint({ subject: "u-1", tenant: "acme" });
-    const eve = await issuer.mint({ subject: "u-2", tenant: "acme" });
+    const ada = await rt.issuer.mint({ subject: "u-1", tenant: "acme" });
+    const eve = await rt.issuer.mint({ subject: "u-2", tenant: "acme" });
     expect(await client.invoke({ extensionId: "echo", ctx, input: {}, userToken: ada })).toMatchObject({
       outcome: "ok",
     });
@@ -319,7 +284,7 @@ describe("createRuntimeClient(): against a real runtime", () => {
 
   it("refuses options that name no target, or two", () => {
     expect(() => createRuntimeClient({})).toThrowError(expect.objectContaining({ code: "invalid_argument" }));
-    expect(() => createRuntimeClient({ baseUrl: "http://x", inProcess: runtime })).toThrowError(
+    expect(() => createRuntimeClient({ baseUrl: "http://x", inProcess: rt.runtime })).toThrowError(
       expect.objectContaining({ code: "invalid_argument" }),
     );
   });

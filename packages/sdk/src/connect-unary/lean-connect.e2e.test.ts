@@ -1,26 +1,14 @@
 // Differential: the same calls to a real runtime service (startRuntimeServer) through the SDK's lean
 // Connect client and through connect-node's transport give equal SDK results and errors, over
 // HTTP/1.1, HTTP/2 and the Unix socket.
-import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { InvokeExtensionResponseSchema, Outcome } from "@ameide-ext/proto";
-import {
-  createCatalog,
-  createLocalTokenIssuer,
-  createRuntime,
-  type LocalTokenIssuer,
-  type Runtime,
-  type RuntimeServer,
-  startRuntimeServer,
-} from "@ameide-ext/runtime";
-import { buildTestHook, captureLogger, writeModule } from "@ameide-ext/runtime/testing/service";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { userContext } from "../execution-context.js";
 import { createRuntimeClient, type RuntimeClient, type RuntimeClientOptions } from "../runtime-client.js";
+import { type EchoRuntime, startEchoRuntime } from "../testing/echo-runtime.js";
 
 const ctx = userContext({ tenantId: "acme", userId: "u-1", correlationId: "order-9" });
 /** 50 KiB of JSON, echoed under the runtime's 64 KiB output limit; 22 of them answer over 1 MiB. */
@@ -52,50 +40,28 @@ async function outcome(p: Promise<unknown>): Promise<unknown> {
 }
 
 describe("the lean Connect client against connect-node's transport, through a runtime service", () => {
-  let dir: string;
-  let runtime: Runtime;
-  let server: RuntimeServer;
-  let issuer: LocalTokenIssuer;
-  let socket: string;
+  let rt: EchoRuntime;
   const open: RuntimeClient[] = [];
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "ameide-sdk-lean-"));
-    issuer = await createLocalTokenIssuer({ dir });
-    const ref = await writeModule(dir, "echo", await buildTestHook("echo", "1"));
-    const base = {
-      tenant_id: "acme",
-      version: "1",
+    rt = await startEchoRuntime({
+      prefix: "ameide-sdk-lean-",
       kind: "agent_tool",
-      risk_tier: "low",
-      wasm_blob_ref: ref,
-    } as const;
-    runtime = await createRuntime({
-      catalog: createCatalog({
-        extensions: [
-          { ...base, extension_id: "echo", limits: { timeout_ms: 2_000 } },
-          { ...base, extension_id: "spin", limits: { cpu_millis: 10_000, timeout_ms: 10_000 } },
-        ],
-        runtime: { preload: false, pool: { size: 1 }, auth: issuer.auth, batch: { max_inputs: 24 } },
-      }),
-      logger: captureLogger("silent").logger,
-      defaultMetrics: false,
+      extensions: { echo: { timeout_ms: 2_000 }, spin: { cpu_millis: 10_000, timeout_ms: 10_000 } },
+      batchMaxInputs: 24,
     });
-    socket = join(dir, "rt.sock");
-    server = await startRuntimeServer(runtime, { port: 0, socket });
   }, 120_000);
   afterAll(async () => {
     for (const c of open) c.close();
-    await server?.shutdown(1_000);
-    await rm(dir, { recursive: true, force: true });
+    await rt?.close();
   });
 
-  const token = () => issuer.mint({ subject: "sdk-test-service", tenants: ["acme"] });
+  const token = () => rt.issuer.mint({ subject: "sdk-test-service", tenants: ["acme"] });
   const targets: Array<[string, () => RuntimeClientOptions]> = [
-    ["HTTP/1.1", () => ({ baseUrl: server.url as string, httpVersion: "1.1" })],
-    ["HTTP/2", () => ({ baseUrl: server.url as string, httpVersion: "2" })],
-    ["Unix socket, HTTP/2", () => ({ socketPath: socket })],
-    ["Unix socket, HTTP/1.1", () => ({ socketPath: socket, httpVersion: "1.1" })],
+    ["HTTP/1.1", () => ({ baseUrl: rt.url, httpVersion: "1.1" })],
+    ["HTTP/2", () => ({ baseUrl: rt.url, httpVersion: "2" })],
+    ["Unix socket, HTTP/2", () => ({ socketPath: rt.socket })],
+    ["Unix socket, HTTP/1.1", () => ({ socketPath: rt.socket, httpVersion: "1.1" })],
   ];
   /** The lean client and connect-node's, with the same options. */
   const pair = (o: RuntimeClientOptions): [RuntimeClient, RuntimeClient] => {
@@ -112,7 +78,7 @@ describe("the lean Connect client against connect-node's transport, through a ru
   it.each(targets)("gives equal results and errors over %s", async (_name, target) => {
     const [lean, node] = pair({ ...target(), token });
     const [anonLean, anonNode] = pair(target());
-    const eve = await issuer.mint({ subject: "u-2", tenant: "acme" });
+    const eve = await rt.issuer.mint({ subject: "u-2", tenant: "acme" });
     const calls: Array<[string, (c: RuntimeClient) => Promise<unknown>]> = [
       ["ok", (c) => c.invoke({ extensionId: "echo", ctx, input: { n: 7 } })],
       ["business error", (c) => c.invoke({ extensionId: "echo", ctx, input: { mode: "fail" } })],
@@ -209,7 +175,7 @@ describe("the lean Connect client against connect-node's transport, through a ru
         retry: { initialDelayMs: 1, maxDelayMs: 2 },
       });
       const failover = createRuntimeClient({
-        baseUrls: [refused, server.url as string],
+        baseUrls: [refused, rt.url],
         httpVersion,
         token,
         retry: { initialDelayMs: 1, maxDelayMs: 2 },
