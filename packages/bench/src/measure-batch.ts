@@ -1,3 +1,4 @@
+import http from "node:http";
 import { FUEL_PER_CPU_MILLI } from "@ameide-ext/contract";
 import {
   InvokeExtensionBatchRequestSchema,
@@ -7,7 +8,7 @@ import {
 } from "@ameide-ext/proto";
 import { createEngine } from "@ameide-ext/runtime";
 import type { RuntimeClient } from "@ameide-ext/sdk";
-import { create } from "@bufbuild/protobuf";
+import { create, toBinary } from "@bufbuild/protobuf";
 import { createClient, type Transport } from "@connectrpc/connect";
 import * as hdr from "hdr-histogram-js";
 import { invoiceLines, priceLine } from "./invoice-line.js";
@@ -46,6 +47,18 @@ export interface BatchBenchResult {
    * gets them) and 500 `invoke` calls, sampled in the same loop.
    */
   sdk?: { batch: InvoiceLatency; singleCalls: InvoiceLatency };
+  /**
+   * The same batch as one HTTP/1.1 POST of its request, encoded once before the loop, whose answer is read
+   * whole and not decoded (when measureInvoiceBatch was given `raw`): the network's and the service's
+   * share, without a client's encoding and decoding.
+   */
+  raw?: InvoiceLatency;
+}
+
+/** Where {@link measureInvoiceBatch}'s raw row posts: the service's base URL and the caller's bearer token. */
+export interface RawPostTarget {
+  url: string;
+  authorization: string;
 }
 
 const encoder = new TextEncoder();
@@ -68,6 +81,7 @@ export async function measureInvoiceBatch(
   extensionId: string,
   timeMs = 4_000,
   sdk?: RuntimeClient,
+  raw?: RawPostTarget,
 ): Promise<BatchBenchResult> {
   const client = createClient(WasmExtensionRuntime, transport);
   const lines = invoiceLines(INVOICE_LINES);
@@ -97,7 +111,15 @@ export async function measureInvoiceBatch(
   };
   const viaSdk = sdk && sdkWays(sdk, extensionId, inputs, lines);
   await viaSdk?.batch();
-  const h = { batch: hdr.build(), single: hdr.build(), sdkBatch: hdr.build(), sdkSingle: hdr.build() };
+  const viaRaw = raw && rawBatch(raw, toBinary(InvokeExtensionBatchRequestSchema, batchReq));
+  await viaRaw?.batch();
+  const h = {
+    batch: hdr.build(),
+    single: hdr.build(),
+    sdkBatch: hdr.build(),
+    sdkSingle: hdr.build(),
+    rawBatch: hdr.build(),
+  };
   const timed = async (into: hdr.Histogram, record: boolean, run: () => Promise<void>) => {
     const t = performance.now();
     await run();
@@ -113,6 +135,7 @@ export async function measureInvoiceBatch(
   for (let turn = 0; performance.now() < until || h.single.totalCount < 5; turn++) {
     for (let k = 0; k < BLOCK; k++) await timed(h.batch, turn > 0, connectBatch);
     if (viaSdk) for (let k = 0; k < BLOCK; k++) await timed(h.sdkBatch, turn > 0, viaSdk.batch);
+    if (viaRaw) for (let k = 0; k < BLOCK; k++) await timed(h.rawBatch, turn > 0, viaRaw.batch);
     await timed(h.single, turn > 0, singles);
     if (viaSdk) await timed(h.sdkSingle, turn > 0, viaSdk.singles);
   }
@@ -124,6 +147,8 @@ export async function measureInvoiceBatch(
   const batch = summary(h.batch);
   const singleCalls = summary(h.single);
   const sdkRows = { batch: summary(h.sdkBatch), singleCalls: summary(h.sdkSingle) };
+  const rawRow = summary(h.rawBatch);
+  viaRaw?.close();
   return {
     lines: INVOICE_LINES,
     inputBytes: inputs.reduce((n, b) => n + b.byteLength, 0),
@@ -131,7 +156,41 @@ export async function measureInvoiceBatch(
     singleCalls,
     speedupP50: singleCalls.p50Us / batch.p50Us,
     ...(viaSdk ? { sdk: sdkRows } : {}),
+    ...(viaRaw ? { raw: rawRow } : {}),
   };
+}
+
+/**
+ * The batch as one HTTP/1.1 POST over a keep-alive socket: `body`, the request encoded once, and the
+ * answer read whole (its status and size checked), not decoded.
+ */
+function rawBatch(target: RawPostTarget, body: Uint8Array) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const url = new URL("/ameide.extensions.v1.WasmExtensionRuntime/InvokeExtensionBatch", target.url);
+  const headers = {
+    "content-type": "application/proto",
+    "connect-protocol-version": "1",
+    authorization: target.authorization,
+    "content-length": String(body.byteLength),
+  };
+  const batch = () =>
+    new Promise<void>((resolve, reject) => {
+      const req = http.request(url, { method: "POST", agent, headers }, (res) => {
+        let got = 0;
+        res.on("data", (chunk: Buffer) => {
+          got += chunk.length;
+        });
+        res.on("end", () =>
+          res.statusCode === 200 && got > 0
+            ? resolve()
+            : reject(new Error(`the raw POST answered ${res.statusCode} with ${got} bytes`)),
+        );
+        res.on("error", reject);
+      });
+      req.on("error", reject);
+      req.end(body);
+    });
+  return { batch, close: () => agent.destroy() };
 }
 
 /** p50 and p95 of one extension's batches, back to back, through `transport` (the raw Connect client). */

@@ -4,10 +4,12 @@
  * tier), over Connect binary HTTP/1.1 against the runtime service in a child
  * process: one InvokeExtensionBatch against 500 InvokeExtension calls, same
  * run, with a raw Connect client (connect-node, any Connect client's cost) and
- * with the SDK (invokeMany and invoke, outputs parsed), then the engine alone
- * in this process (the floor). Prints p50/p95 of each and the goal, judged on
- * the Connect client's batch. BATCH_TIME_MS sets how long the batch row samples
- * (default 6000); BATCH_SDK=0 leaves the SDK's rows out (the loop of older
+ * with the SDK (invokeMany and invoke, outputs parsed) and as a raw HTTP POST
+ * (the request encoded once, the answer read but not decoded: the network's
+ * and the service's share), then the engine alone in this process (the
+ * floor). Prints p50/p95 of each and the goal, judged on the Connect client's
+ * batch. BATCH_TIME_MS sets how long the batch row samples (default 6000);
+ * BATCH_SDK=0 leaves the SDK's and the raw rows out (the loop of older
  * commits, for an A/B against them); SERVICE_CPU_PROF=<dir> profiles the
  * server (see service-harness.ts).
  */
@@ -91,6 +93,7 @@ async function main(): Promise<void> {
           "invoice-line",
           Number(process.env.BATCH_TIME_MS ?? 6_000),
           process.env.BATCH_SDK === "0" ? undefined : sdk,
+          process.env.BATCH_SDK === "0" ? undefined : { url: server.url, authorization: bearer },
         );
       } finally {
         sdk.close();
@@ -120,6 +123,11 @@ async function main(): Promise<void> {
         ? [
             `  the SDK's invokeMany       ${ms(batch.sdk.batch.p50Us)} / ${ms(batch.sdk.batch.p95Us)}  (${batch.sdk.batch.samples} invoices; HTTP/1.1, the 500 outputs parsed)`,
             `  ${batch.lines} SDK invoke calls     ${ms(batch.sdk.singleCalls.p50Us)} / ${ms(batch.sdk.singleCalls.p95Us)}  (${batch.sdk.singleCalls.samples} invoices)`,
+          ]
+        : []),
+      ...(batch.raw
+        ? [
+            `  one raw HTTP POST          ${ms(batch.raw.p50Us)} / ${ms(batch.raw.p95Us)}  (${batch.raw.samples} invoices; the request encoded once, the answer read, not decoded: network and service alone)`,
           ]
         : []),
       row("engine alone (tryInline per input)", floor.perInput),

@@ -495,6 +495,7 @@ async function measureBatch(url: string): Promise<BatchBenchResult> {
       "invoice-line",
       undefined,
       sdk,
+      { url, authorization: bearer },
     );
   } finally {
     sdk.close();
@@ -667,6 +668,11 @@ function report(r: ServiceBenchResults): string {
       ? [
           `  the SDK's invokeMany          ${us(b.sdk.batch.p50Us)} / ${us(b.sdk.batch.p95Us)}   (${b.sdk.batch.samples} invoices; its 500 outputs parsed)`,
           `  ${b.lines} SDK invoke calls         ${us(b.sdk.singleCalls.p50Us)} / ${us(b.sdk.singleCalls.p95Us)}   (${b.sdk.singleCalls.samples} invoices)`,
+        ]
+      : []),
+    ...(b.raw
+      ? [
+          `  one raw HTTP POST             ${us(b.raw.p50Us)} / ${us(b.raw.p95Us)}   (${b.raw.samples} invoices; the request encoded once, the answer read, not decoded: network and service alone)`,
         ]
       : []),
     `  the hook was sent to the pool for a minute ${b.routedToPool ?? 0} time(s) in the run (inline_overrun, routed: true: each inline run after it a worker round trip)`,
