@@ -144,7 +144,10 @@ function readBody(req: AnyRequest, length: number | undefined, readMaxBytes: num
  */
 function decode<D extends DescMessage>(schema: D, body: Uint8Array): MessageShape<D> {
   try {
-    return fromBinary(schema, body);
+    // Read through a plain Uint8Array view: its bytes fields (the inputs) are then subarrays of that
+    // kind, not Buffers, and the engine's hot code (the JSON check, the copy into the guest) sees one
+    // element kind, its outputs' (guest memory), instead of two.
+    return fromBinary(schema, new Uint8Array(body.buffer, body.byteOffset, body.byteLength));
   } catch (cause) {
     const detail = cause instanceof Error ? cause.message : String(cause);
     throw new ConnectError(

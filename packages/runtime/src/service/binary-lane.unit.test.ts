@@ -63,4 +63,45 @@ describe("createBinaryLane()", () => {
       process.off("unhandledRejection", onUnhandled);
     }
   });
+
+  it("hands the runtime inputs as plain Uint8Array views of the body, never Buffers (one element kind for the engine's JSON check)", async () => {
+    let seen: unknown;
+    // A runtime double (unit test): keeps the request it was given.
+    const runtime = {
+      tracing: undefined,
+      invokeExtension: async (req: { inputJson: unknown }) => {
+        seen = req.inputJson;
+        return create(InvokeExtensionResponseSchema, { outcome: 1 });
+      },
+    } as unknown as Runtime;
+    const lane = createBinaryLane({
+      runtime,
+      auth: undefined,
+      readMaxBytes: { single: 1 << 20, batch: 1 << 20 },
+      compressMinBytes: 1 << 20,
+      viaSocket: () => false,
+    });
+    const ended = new Promise<void>((resolve) => {
+      const res = {
+        headersSent: false,
+        destroyed: false,
+        writeHead() {},
+        end: () => resolve(),
+        destroy: () => resolve(),
+      } as unknown as AnyResponse;
+      const body = toBinary(
+        InvokeExtensionRequestSchema,
+        create(InvokeExtensionRequestSchema, {
+          extensionId: "x",
+          inputJson: new TextEncoder().encode('{"a":1}'),
+        }),
+      );
+      // The body arrives as a Buffer, as node:http gives it.
+      expect(lane(laneRequest(Buffer.from(body)), res)).toBe(true);
+    });
+    await ended;
+    expect(seen).toBeInstanceOf(Uint8Array);
+    expect(Buffer.isBuffer(seen)).toBe(false);
+    expect(new TextDecoder().decode(seen as Uint8Array)).toBe('{"a":1}');
+  });
 });
