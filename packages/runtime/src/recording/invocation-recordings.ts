@@ -32,7 +32,13 @@ interface KeptInvocation extends RanInvocation {
 }
 
 /** Why a recording was not written: the `reason` label of `ameide_ext_recordings_dropped_total`. */
-export type RecordingDrop = "queue_full" | "too_large" | "tenant_daily_cap" | "store_error" | "shutdown";
+export type RecordingDrop =
+  | "queue_full"
+  | "too_large"
+  | "tenant_daily_cap"
+  | "store_error"
+  | "build_error"
+  | "shutdown";
 
 /** Longest {@link InvocationRecordings.close} waits for the queue to be written, in milliseconds. */
 export const CLOSE_GRACE_MS = 2_000;
@@ -111,7 +117,7 @@ export function createInvocationRecordings(options: InvocationRecordingsOptions)
   });
   const dropped = new Counter({
     name: "ameide_ext_recordings_dropped_total",
-    help: "Invocation recordings not written, by reason: queue_full, too_large, tenant_daily_cap, store_error, shutdown",
+    help: "Invocation recordings not written, by reason: queue_full, too_large, tenant_daily_cap, store_error, build_error, shutdown",
     labelNames: ["reason"] as const,
     registers: [options.registry],
   });
@@ -136,24 +142,41 @@ export function createInvocationRecordings(options: InvocationRecordingsOptions)
 
   /** Writes in flight; one that ends after close has given up on it is counted a `shutdown` drop, not written. */
   const inFlight = new Set<{ abandoned: boolean }>();
+  /** Logs a failed recording, at most once every WARN_EVERY_MS. */
+  const warn = (cause: unknown, what: string) => {
+    if (now() - warnedAt < WARN_EVERY_MS) return;
+    warnedAt = now();
+    const error = cause instanceof Error ? cause.message : String(cause);
+    logger.warn(
+      { event: "recording_failed", location: store.location, error },
+      `an invocation recording could not be ${what}: ${error}`,
+    );
+  };
+  /** The recording's key and JSON bytes; undefined (counted `build_error`) when it cannot be built. */
+  const encodeOne = (ran: KeptInvocation, at: number): { key: string; bytes: Uint8Array } | undefined => {
+    try {
+      const doc = buildRecording(ran, tapes, at);
+      return { key: recordingKey(doc), bytes: new TextEncoder().encode(JSON.stringify(doc)) };
+    } catch (cause) {
+      // A throw here would reject the write unseen (an unhandled rejection) and count it nowhere.
+      drop("build_error");
+      warn(cause, "built");
+      return undefined;
+    }
+  };
   const writeOne = async (ran: KeptInvocation, at: number, write: { abandoned: boolean }) => {
-    const doc = buildRecording(ran, tapes, at);
-    const bytes = new TextEncoder().encode(JSON.stringify(doc));
+    const encoded = encodeOne(ran, at);
+    if (encoded === undefined) return;
+    const { key, bytes } = encoded;
     if (bytes.length > settings.maxBytes) return drop("too_large");
     if (!withinDay(ran.entry.tenantId, bytes.length, at)) return drop("tenant_daily_cap");
     try {
-      await store.put(recordingKey(doc), bytes);
+      await store.put(key, bytes);
       if (!write.abandoned) written.inc();
     } catch (cause) {
       if (write.abandoned) return;
       drop("store_error");
-      if (now() - warnedAt >= WARN_EVERY_MS) {
-        warnedAt = now();
-        logger.warn(
-          { event: "recording_failed", location: store.location, error: (cause as Error).message },
-          `an invocation recording could not be written to ${store.location}: ${(cause as Error).message}`,
-        );
-      }
+      warn(cause, `written to ${store.location}`);
     }
   };
 
