@@ -1,5 +1,5 @@
 // Red team (#12): the recordings' writers against hostile stores and races; every recording counted once.
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { InvokeExtensionResponseSchema } from "@ameide-ext/proto";
@@ -193,6 +193,22 @@ describe("the file recording store's folders", () => {
         "recordings/acme/x/1/b.json",
         "recordings/acme/x/1/c.json",
       ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("leaves no temporary file behind when a write fails after it (the rename refused)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "ameide-red16-"));
+    try {
+      const s = createFileRecordingStore({ root: dir });
+      // The key's path is a folder with something in it: the rename onto it fails.
+      await mkdir(join(dir, "recordings/acme/x/1/a.json/inner"), { recursive: true });
+      await expect(s.put("recordings/acme/x/1/a.json", new Uint8Array([1]))).rejects.toMatchObject({
+        code: "unavailable",
+        reason: "store_unavailable",
+      });
+      expect(await readdir(join(dir, "recordings/acme/x/1"))).toEqual(["a.json"]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
