@@ -159,6 +159,30 @@ describe("recordings against hostile stores", () => {
   });
 });
 
+describe("recordings' flush under steady offers", () => {
+  it("resolves once the recordings queued before it are written, though new ones keep coming", async () => {
+    const { recordings, offer, counts } = setup(
+      store(() => new Promise<void>((resolve) => setTimeout(resolve, 5))),
+    );
+    offer(8);
+    let flushed = false;
+    const flushing = recordings.flush().then(() => {
+      flushed = true;
+    });
+    // Offers every 2 ms for a second: the queue is never empty.
+    const started = performance.now();
+    while (!flushed && performance.now() - started < 1_000) {
+      offer(2);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    expect(flushed).toBe(true);
+    expect(performance.now() - started).toBeLessThan(500);
+    expect((await counts()).written).toBeGreaterThanOrEqual(8);
+    await flushing;
+    await recordings.close(10);
+  });
+});
+
 describe("the file recording store's folders", () => {
   it("refuses a key whose folder path is a file with unavailable / store_unavailable, and writes after the file is gone", async () => {
     const dir = await mkdtemp(join(tmpdir(), "ameide-red16-"));

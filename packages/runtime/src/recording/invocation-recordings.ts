@@ -123,7 +123,10 @@ export function createInvocationRecordings(options: InvocationRecordingsOptions)
   });
   const drop = (reason: RecordingDrop) => dropped.inc({ reason });
   const daily = new Map<string, { day: string; bytes: number }>();
-  const queue: Array<{ ran: KeptInvocation; at: number }> = [];
+  /** Recordings waiting, oldest first, each numbered in the order kept (`seq`). */
+  const queue: Array<{ ran: KeptInvocation; at: number; seq: number }> = [];
+  /** How many recordings were queued so far: the last `seq` given. */
+  let kept = 0;
   let warnedAt = Number.NEGATIVE_INFINITY;
   let closed = false;
 
@@ -141,7 +144,7 @@ export function createInvocationRecordings(options: InvocationRecordingsOptions)
   };
 
   /** Writes in flight; one that ends after close has given up on it is counted a `shutdown` drop, not written. */
-  const inFlight = new Set<{ abandoned: boolean }>();
+  const inFlight = new Set<{ abandoned: boolean; seq: number }>();
   /** Logs a failed recording, at most once every WARN_EVERY_MS. */
   const warn = (cause: unknown, what: string) => {
     if (now() - warnedAt < WARN_EVERY_MS) return;
@@ -180,21 +183,39 @@ export function createInvocationRecordings(options: InvocationRecordingsOptions)
     }
   };
 
-  /** Resolves the flushes waiting once nothing is queued nor in flight. */
-  const idle: Array<() => void> = [];
+  /** Flushes waiting, each until every recording up to its `upTo` is written (or dropped). */
+  const waiting: Array<{ upTo: number; resolve: () => void }> = [];
+  /** The `seq` of the oldest recording still queued or in flight; Infinity when none. */
+  const oldestPending = (): number => {
+    let oldest = queue[0]?.seq ?? Number.POSITIVE_INFINITY;
+    for (const write of inFlight) if (write.seq < oldest) oldest = write.seq;
+    return oldest;
+  };
+  /** Resolves the flushes whose recordings are all done: new ones queued since never hold a flush. */
+  const wake = () => {
+    if (waiting.length === 0) return;
+    const oldest = oldestPending();
+    for (let i = waiting.length - 1; i >= 0; i--) {
+      const w = waiting[i] as { upTo: number; resolve: () => void };
+      if (w.upTo < oldest) {
+        waiting.splice(i, 1);
+        w.resolve();
+      }
+    }
+  };
   /** Starts writes from the queue, oldest first, while fewer than RECORDING_WRITERS are in flight. */
   const pump = () => {
     scheduled = false;
     while (inFlight.size < RECORDING_WRITERS && queue.length > 0) {
-      const next = queue.shift() as { ran: KeptInvocation; at: number };
-      const write = { abandoned: false };
+      const next = queue.shift() as { ran: KeptInvocation; at: number; seq: number };
+      const write = { abandoned: false, seq: next.seq };
       inFlight.add(write);
       void writeOne(next.ran, next.at, write).finally(() => {
         inFlight.delete(write);
         pump();
       });
     }
-    if (inFlight.size === 0 && queue.length === 0) for (const resolve of idle.splice(0)) resolve();
+    wake();
   };
   /** True while a pump is due: a keep queues and returns (no JSON, no I/O on the invocation's side). */
   let scheduled = false;
@@ -211,15 +232,16 @@ export function createInvocationRecordings(options: InvocationRecordingsOptions)
     keep(ran) {
       if (closed || !ran.ran || !ran.entry) return;
       if (queue.length >= settings.queue) return drop("queue_full");
-      queue.push({ ran: ran as KeptInvocation, at: now() });
+      queue.push({ ran: ran as KeptInvocation, at: now(), seq: ++kept });
       if (!scheduled) {
         scheduled = true;
         queueMicrotask(pump);
       }
     },
     async flush() {
-      if (inFlight.size === 0 && queue.length === 0) return;
-      await new Promise<void>((resolve) => idle.push(resolve));
+      const upTo = kept;
+      if (oldestPending() > upTo) return;
+      await new Promise<void>((resolve) => waiting.push({ upTo, resolve }));
     },
     async close(graceMs = CLOSE_GRACE_MS) {
       closed = true;
@@ -236,7 +258,7 @@ export function createInvocationRecordings(options: InvocationRecordingsOptions)
         drop("shutdown");
       }
       inFlight.clear();
-      for (const resolve of idle.splice(0)) resolve();
+      for (const w of waiting.splice(0)) w.resolve();
       store.close?.();
     },
   };
