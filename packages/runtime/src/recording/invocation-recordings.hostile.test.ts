@@ -116,6 +116,25 @@ describe("recordings against hostile stores", () => {
     await recordings.close();
   });
 
+  it("counts a put whose thenable settles twice (resolved, then resolved and rejected again) once, as written", async () => {
+    const twice = store(
+      () =>
+        ({
+          // biome-ignore lint/suspicious/noThenProperty: a hostile store's thenable
+          then(ok: () => void, fail: (e: unknown) => void) {
+            ok();
+            ok();
+            fail(new Error("late"));
+          },
+        }) as unknown as Promise<void>,
+    );
+    const { recordings, offer, counts } = setup(twice);
+    offer(5);
+    await recordings.flush();
+    expect(await counts()).toEqual({ written: 5, dropped: {}, total: 5 });
+    await recordings.close();
+  });
+
   it("holds the queue cap while the writers hang, counts queue_full, and counts each recording once at close", async () => {
     const { recordings, offer, counts } = setup(
       store(() => new Promise<void>(() => {})),
