@@ -1,7 +1,7 @@
 // Red team (#12): the lean client against hostile HTTP servers started by the test, over HTTP/1.1 and HTTP/2.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createH2Server, type Http2Server, type ServerHttp2Stream } from "node:http2";
-import type { AddressInfo, Socket } from "node:net";
+import { type AddressInfo, createServer as createTcpServer, type Socket } from "node:net";
 import { brotliCompressSync, gzipSync } from "node:zlib";
 import { ExtensionError } from "@ameide-ext/contract";
 import { afterEach, describe, expect, it } from "vitest";
@@ -217,5 +217,39 @@ describe("the lean client against hostile HTTP/2 servers", () => {
     expect(await codeOf(client.call("/x", new Uint8Array(1), { timeoutMs: 3000, headers: {} }))).toBe(
       "resource_exhausted",
     );
+  });
+});
+
+describe("the lean client against raw answers that are not HTTP as Node reads it", () => {
+  const answers = [
+    "garbage\r\n\r\n",
+    "HTTP/1.1 200 OK\r\ncontent-type: application/proto\r\ncontent-length: abc\r\n\r\nx",
+    `HTTP/1.1 200 OK\r\nx-pad: ${"a".repeat(100_000)}\r\n\r\n`,
+    "HTTP/1.1 200 OK\r\ncontent-type: application/proto\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n",
+    "HTTP/1.1 103 Early Hints\r\nlink: </x>\r\n\r\nHTTP/1.1 200 OK\r\ncontent-type: application/proto\r\ncontent-length: 1\r\n\r\n\u0007",
+    "HTTP/1.1 200 OK\r\ncontent-type: application/proto\r\ncontent-length: 5\r\n\r\nab",
+  ];
+  it("gives a coded error (or the answer) for each, and the client still serves", async () => {
+    let n = 0;
+    const server = createTcpServer((socket) => {
+      socket.on("data", () => {
+        const i = n++;
+        socket.write(answers[i % answers.length] as string);
+        if (i % answers.length === 5) socket.end();
+      });
+      socket.on("error", () => undefined);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const client = createBinaryUnaryCall({ baseUrl: url, httpVersion: "1.1" });
+    cleanups.push(() => {
+      client.close();
+      server.close();
+    });
+    const codes: string[] = [];
+    for (let i = 0; i < answers.length; i++)
+      codes.push(await codeOf(client.call("/x", new Uint8Array(1), { timeoutMs: 1000, headers: {} })));
+    // Node's parser errors read as internal; an answer cut short by the peer as unavailable (retryable).
+    expect(codes).toEqual(["internal", "internal", "internal", "internal", "ok", "unavailable"]);
   });
 });
