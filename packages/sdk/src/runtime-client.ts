@@ -85,7 +85,7 @@ export interface RuntimeClientOptions {
   connectClient?: "lean" | "connect-node" | undefined;
   /** HTTP version. Default "2" (h2c, one multiplexed connection); gRPC needs "2". */
   httpVersion?: "1.1" | "2" | undefined;
-  /** Deadline of each invocation when the call sets none, in milliseconds, retries included. Default 5,000. */
+  /** Deadline of each invocation when the call sets none, in milliseconds (at most 2^31 - 1), retries included. Default 5,000. */
   timeoutMs?: number | undefined;
   /** Retries of `unavailable` answers. Default: 3 attempts in all, 20 ms doubling to 250 ms, with jitter. */
   retry?: RetryOptions | undefined;
@@ -111,7 +111,7 @@ export interface InvokeOptions<I = unknown> {
   ctx: ExecutionContext;
   /** The input: serialized with JSON.stringify, unless it is a string or bytes, which are sent as they are (they must be JSON). */
   input: I;
-  /** Deadline in milliseconds, retries included. Default the client's `timeoutMs`. */
+  /** Deadline in milliseconds (at most 2^31 - 1), retries included. Default the client's `timeoutMs`. */
   timeoutMs?: number | undefined;
   /** Cancels the call (and its retries). */
   signal?: AbortSignal | undefined;
@@ -379,6 +379,7 @@ export function createRuntimeClient(options: RuntimeClientOptions): RuntimeClien
       `timeoutMs is ${defaultTimeoutMs}, it must be positive`,
       "invalid_input",
     );
+  checkTimerMs(defaultTimeoutMs);
   const retry = resolveRetry(options.retry);
   const chattiness = createChattinessCounter(options.chattiness);
   const endpoints = options.inProcess
@@ -400,6 +401,7 @@ export function createRuntimeClient(options: RuntimeClientOptions): RuntimeClien
     signal: AbortSignal | undefined,
     attempt: (remainingMs: number, calls: Calls) => Promise<T>,
   ): Promise<T> => {
+    if (timeoutMs !== undefined) checkTimerMs(timeoutMs);
     const deadline = performance.now() + (timeoutMs ?? defaultTimeoutMs);
     for (let n = 1; ; n++) {
       const remaining = Math.floor(deadline - performance.now());
@@ -461,6 +463,19 @@ export function createRuntimeClient(options: RuntimeClientOptions): RuntimeClien
       return chattiness.warnings;
     },
   };
+}
+
+/** The longest delay a Node timer holds: past it, setTimeout fires after 1 ms (and so would the deadline). */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/** Refuses a timeoutMs no timer can wait for: not a number, or over {@link MAX_TIMEOUT_MS} (about 24.8 days). */
+function checkTimerMs(timeoutMs: number): void {
+  if (Number.isNaN(timeoutMs) || timeoutMs > MAX_TIMEOUT_MS)
+    throw new ExtensionError(
+      "invalid_argument",
+      `timeoutMs is ${timeoutMs}, it must be a number of milliseconds up to ${MAX_TIMEOUT_MS}`,
+      "invalid_input",
+    );
 }
 
 /** The in-process client: `createRuntimeClient({ inProcess: runtime, ...options })`. */

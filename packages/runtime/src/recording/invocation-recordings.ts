@@ -32,7 +32,13 @@ interface KeptInvocation extends RanInvocation {
 }
 
 /** Why a recording was not written: the `reason` label of `ameide_ext_recordings_dropped_total`. */
-export type RecordingDrop = "queue_full" | "too_large" | "tenant_daily_cap" | "store_error" | "shutdown";
+export type RecordingDrop =
+  | "queue_full"
+  | "too_large"
+  | "tenant_daily_cap"
+  | "store_error"
+  | "build_error"
+  | "shutdown";
 
 /** Longest {@link InvocationRecordings.close} waits for the queue to be written, in milliseconds. */
 export const CLOSE_GRACE_MS = 2_000;
@@ -107,13 +113,16 @@ export function createInvocationRecordings(options: InvocationRecordingsOptions)
   });
   const dropped = new Counter({
     name: "ameide_ext_recordings_dropped_total",
-    help: "Invocation recordings not written, by reason: queue_full, too_large, tenant_daily_cap, store_error, shutdown",
+    help: "Invocation recordings not written, by reason: queue_full, too_large, tenant_daily_cap, store_error, build_error, shutdown",
     labelNames: ["reason"] as const,
     registers: [options.registry],
   });
   const drop = (reason: RecordingDrop) => dropped.inc({ reason });
   const daily = new Map<string, { day: string; bytes: number }>();
-  const queue: Array<{ ran: KeptInvocation; at: number }> = [];
+  /** Recordings waiting, oldest first, each numbered in the order kept (`seq`). */
+  const queue: Array<{ ran: KeptInvocation; at: number; seq: number }> = [];
+  /** How many recordings were queued so far: the last `seq` given. */
+  let kept = 0;
   let warnedAt = Number.NEGATIVE_INFINITY;
   let closed = false;
 
@@ -133,43 +142,78 @@ export function createInvocationRecordings(options: InvocationRecordingsOptions)
   // Writes in flight at most: what the store takes at once (an S3 store several, as its PUTs wait on the network).
   const writers = Math.max(1, Math.min(MAX_RECORDING_WRITERS, Math.floor(store.writers ?? 1) || 1));
   /** Writes in flight; one that ends after close has given up on it is counted a `shutdown` drop, not written. */
-  const inFlight = new Set<{ abandoned: boolean }>();
+  const inFlight = new Set<{ abandoned: boolean; seq: number }>();
+  /** Logs a failed recording, at most once every WARN_EVERY_MS. */
+  const warn = (cause: unknown, what: string) => {
+    if (now() - warnedAt < WARN_EVERY_MS) return;
+    warnedAt = now();
+    const error = cause instanceof Error ? cause.message : String(cause);
+    logger.warn(
+      { event: "recording_failed", location: store.location, error },
+      `an invocation recording could not be ${what}: ${error}`,
+    );
+  };
+  /** The recording's key and JSON bytes; undefined (counted `build_error`) when it cannot be built. */
+  const encodeOne = (ran: KeptInvocation, at: number): { key: string; bytes: Uint8Array } | undefined => {
+    try {
+      const doc = buildRecording(ran, tapes, at);
+      return { key: recordingKey(doc), bytes: new TextEncoder().encode(JSON.stringify(doc)) };
+    } catch (cause) {
+      // A throw here would reject the write unseen (an unhandled rejection) and count it nowhere.
+      drop("build_error");
+      warn(cause, "built");
+      return undefined;
+    }
+  };
   const writeOne = async (ran: KeptInvocation, at: number, write: { abandoned: boolean }) => {
-    const doc = buildRecording(ran, tapes, at);
-    const bytes = new TextEncoder().encode(JSON.stringify(doc));
+    const encoded = encodeOne(ran, at);
+    if (encoded === undefined) return;
+    const { key, bytes } = encoded;
     if (bytes.length > settings.maxBytes) return drop("too_large");
     if (!withinDay(ran.entry.tenantId, bytes.length, at)) return drop("tenant_daily_cap");
     try {
-      await store.put(recordingKey(doc), bytes);
+      await store.put(key, bytes);
       if (!write.abandoned) written.inc();
     } catch (cause) {
       if (write.abandoned) return;
       drop("store_error");
-      if (now() - warnedAt >= WARN_EVERY_MS) {
-        warnedAt = now();
-        logger.warn(
-          { event: "recording_failed", location: store.location, error: (cause as Error).message },
-          `an invocation recording could not be written to ${store.location}: ${(cause as Error).message}`,
-        );
-      }
+      warn(cause, `written to ${store.location}`);
     }
   };
 
-  /** Resolves the flushes waiting once nothing is queued nor in flight. */
-  const idle: Array<() => void> = [];
+  /** Flushes waiting, each until every recording up to its `upTo` is written (or dropped). */
+  const waiting: Array<{ upTo: number; resolve: () => void }> = [];
+  /** The `seq` of the oldest recording still queued or in flight; Infinity when none. */
+  const oldestPending = (): number => {
+    let oldest = queue[0]?.seq ?? Number.POSITIVE_INFINITY;
+    for (const write of inFlight) if (write.seq < oldest) oldest = write.seq;
+    return oldest;
+  };
+  /** Resolves the flushes whose recordings are all done: new ones queued since never hold a flush. */
+  const wake = () => {
+    if (waiting.length === 0) return;
+    const oldest = oldestPending();
+    for (let i = waiting.length - 1; i >= 0; i--) {
+      const w = waiting[i] as { upTo: number; resolve: () => void };
+      if (w.upTo < oldest) {
+        waiting.splice(i, 1);
+        w.resolve();
+      }
+    }
+  };
   /** Starts writes from the queue, oldest first, while fewer than `writers` are in flight. */
   const pump = () => {
     scheduled = false;
     while (inFlight.size < writers && queue.length > 0) {
-      const next = queue.shift() as { ran: KeptInvocation; at: number };
-      const write = { abandoned: false };
+      const next = queue.shift() as { ran: KeptInvocation; at: number; seq: number };
+      const write = { abandoned: false, seq: next.seq };
       inFlight.add(write);
       void writeOne(next.ran, next.at, write).finally(() => {
         inFlight.delete(write);
         pump();
       });
     }
-    if (inFlight.size === 0 && queue.length === 0) for (const resolve of idle.splice(0)) resolve();
+    wake();
   };
   /** True while a pump is due: a keep queues and returns (no JSON, no I/O on the invocation's side). */
   let scheduled = false;
@@ -186,15 +230,16 @@ export function createInvocationRecordings(options: InvocationRecordingsOptions)
     keep(ran) {
       if (closed || !ran.ran || !ran.entry) return;
       if (queue.length >= settings.queue) return drop("queue_full");
-      queue.push({ ran: ran as KeptInvocation, at: now() });
+      queue.push({ ran: ran as KeptInvocation, at: now(), seq: ++kept });
       if (!scheduled) {
         scheduled = true;
         queueMicrotask(pump);
       }
     },
     async flush() {
-      if (inFlight.size === 0 && queue.length === 0) return;
-      await new Promise<void>((resolve) => idle.push(resolve));
+      const upTo = kept;
+      if (oldestPending() > upTo) return;
+      await new Promise<void>((resolve) => waiting.push({ upTo, resolve }));
     },
     async close(graceMs = CLOSE_GRACE_MS) {
       closed = true;
@@ -211,7 +256,7 @@ export function createInvocationRecordings(options: InvocationRecordingsOptions)
         drop("shutdown");
       }
       inFlight.clear();
-      for (const resolve of idle.splice(0)) resolve();
+      for (const w of waiting.splice(0)) w.resolve();
       store.close?.();
     },
   };

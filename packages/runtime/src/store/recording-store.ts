@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { ExtensionError } from "@ameide-ext/contract";
 
@@ -78,6 +78,8 @@ export function createFileRecordingStore(options: FileRecordingStoreOptions): Re
         await rename(tmp, path);
       } catch (cause) {
         made.delete(folder);
+        // A write that failed after its temporary file was made (the rename refused) leaves no file behind.
+        await rm(tmp, { force: true }).catch(() => undefined);
         throw unavailable(root, cause);
       }
     },
