@@ -2,60 +2,15 @@
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { InvokeExtensionResponseSchema } from "@ameide-ext/proto";
-import { create } from "@bufbuild/protobuf";
-import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import { createCatalog } from "../catalog/parse-catalog.js";
 import { createFileRecordingStore, type RecordingStore } from "../store/recording-store.js";
-import { captureLogger } from "../testing/service-fixtures.js";
+import { recordingsInto } from "../testing/recordings-fixture.js";
 import type { HostCallTapes } from "./host-call-tape.js";
-import { tapeHostCalls } from "./host-call-tape.js";
-import { createInvocationRecordings } from "./invocation-recordings.js";
 
+/** Recordings into `store`; `offer(n)` offers n failures. */
 function setup(store: RecordingStore, o: { queue?: number; tapes?: HostCallTapes } = {}) {
-  const registry = new Registry();
-  const recordings = createInvocationRecordings({
-    store,
-    settings: { location: "nowhere", maxBytes: 1 << 20, tenantDailyBytes: 1 << 30, queue: o.queue ?? 100 },
-    tapes: o.tapes ?? tapeHostCalls({ handlerFor: () => () => "{}" }),
-    logger: captureLogger().logger,
-    registry,
-  });
-  const entry = createCatalog({
-    extensions: [
-      {
-        tenant_id: "acme",
-        extension_id: "x",
-        version: "1",
-        kind: "process_hook",
-        risk_tier: "low",
-        wasm_blob_ref: `extensions/acme/x.wasm#sha256=${"ab".repeat(32)}`,
-      },
-    ],
-  }).entries[0];
-  const offer = (n: number) => {
-    for (let i = 0; i < n; i++)
-      recordings.offer({
-        entry,
-        req: { version: "1" },
-        ran: { ctx: { tenantId: "acme" }, input: new TextEncoder().encode(`{"i":${i}}`) },
-        response: create(InvokeExtensionResponseSchema, { errorCode: "REFUSED" }),
-        outcome: "business_error",
-        latencyMs: 1,
-      });
-  };
-  /** written, and dropped by reason. */
-  const counts = async () => {
-    const text = await registry.metrics();
-    const written = Number(/ameide_ext_recordings_written_total (\d+)/.exec(text)?.[1] ?? 0);
-    const dropped: Record<string, number> = {};
-    for (const m of text.matchAll(/ameide_ext_recordings_dropped_total\{reason="(\w+)"\} (\d+)/g))
-      dropped[m[1] as string] = Number(m[2]);
-    const total = written + Object.values(dropped).reduce((a, b) => a + b, 0);
-    return { written, dropped, total };
-  };
-  return { recordings, offer, counts };
+  const { recordings, offerFailures, counts } = recordingsInto(store, o);
+  return { recordings, offer: offerFailures, counts };
 }
 
 /** Writes the test stores take at once (RecordingStore.writers). */

@@ -1,11 +1,10 @@
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { InvokeExtensionBatchRequestSchema, InvokeExtensionResponseSchema, Outcome } from "@ameide-ext/proto";
+import { InvokeExtensionBatchRequestSchema, Outcome } from "@ameide-ext/proto";
 import { CrmService } from "@ameide-ext/proto/testing";
 import { create } from "@bufbuild/protobuf";
 import { createLocalJWKSet } from "jose";
-import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CatalogFile } from "../catalog/catalog-schema.js";
 import { createCatalog } from "../catalog/parse-catalog.js";
@@ -13,6 +12,7 @@ import { createRuntime, type Runtime } from "../service/create-runtime.js";
 import { resolveRuntimeSettings } from "../service/runtime-settings.js";
 import { createFileRecordingStore, type RecordingStore } from "../store/recording-store.js";
 import { createS3RecordingStore, S3_RECORDING_WRITERS } from "../store/s3-recording-store.js";
+import { recordingsInto } from "../testing/recordings-fixture.js";
 import {
   buildTestHook,
   type CrmServiceHandle,
@@ -21,9 +21,8 @@ import {
   startCrmService,
   writeModule,
 } from "../testing/service-fixtures.js";
-import { tapeHostCalls } from "./host-call-tape.js";
 import { checkRecording, type InvocationRecording, parseRecordingKey } from "./invocation-recording.js";
-import { createInvocationRecordings, MAX_RECORDING_WRITERS } from "./invocation-recordings.js";
+import { MAX_RECORDING_WRITERS } from "./invocation-recordings.js";
 
 const CRM = CrmService.typeName;
 
@@ -296,43 +295,6 @@ describe("recorded invocations", () => {
     await rt.close();
   });
 });
-
-/** Recordings into `store`, with room for 100 queued; the registry its counters join. */
-function recordingsInto(store: RecordingStore) {
-  const registry = new Registry();
-  const recordings = createInvocationRecordings({
-    store,
-    settings: { location: "nowhere", maxBytes: 1 << 20, tenantDailyBytes: 1 << 30, queue: 100 },
-    tapes: tapeHostCalls({ handlerFor: () => () => "{}" }),
-    logger: captureLogger().logger,
-    registry,
-  });
-  const entry = createCatalog({
-    extensions: [
-      {
-        tenant_id: "acme",
-        extension_id: "x",
-        version: "1",
-        kind: "process_hook",
-        risk_tier: "low",
-        wasm_blob_ref: `extensions/acme/x.wasm#sha256=${"ab".repeat(32)}`,
-      },
-    ],
-  }).entries[0];
-  /** Offers `n` failed invocations (every failure is kept). */
-  const offerFailures = (n: number) => {
-    for (let i = 0; i < n; i++)
-      recordings.offer({
-        entry,
-        req: { version: "1" },
-        ran: { ctx: { tenantId: "acme" }, input: new TextEncoder().encode(`{"i":${i}}`) },
-        response: create(InvokeExtensionResponseSchema, { errorCode: "REFUSED" }),
-        outcome: "business_error",
-        latencyMs: 1,
-      });
-  };
-  return { recordings, registry, offerFailures };
-}
 
 describe("createInvocationRecordings(): writes", () => {
   /** A store whose put takes 20 ms and that counts the most puts in flight; `writers` as it declares. */
