@@ -356,6 +356,39 @@ describe("createInvocationRecordings(): writes", () => {
     s3.close?.();
   });
 
+  it("gives a failed write's bytes back to its tenant's day: a store that fails does not use up the tenant's recordings", async () => {
+    // One recording's size, as written.
+    let size = 0;
+    const sizing = recordingsInto({
+      location: "sizing",
+      put: async (_key, bytes) => {
+        size = bytes.length;
+      },
+      list: async () => [],
+      get: async () => undefined,
+    });
+    sizing.offerFailures(1);
+    await sizing.recordings.flush();
+    await sizing.recordings.close();
+    // Room for two recordings a day; the first two writes fail, the next two must still fit.
+    let puts = 0;
+    const failingFirst: RecordingStore = {
+      location: "failing-first",
+      async put() {
+        if (++puts <= 2) throw new Error("the store is down");
+      },
+      list: async () => [],
+      get: async () => undefined,
+    };
+    const { recordings, offerFailures, counts } = recordingsInto(failingFirst, {
+      tenantDailyBytes: 2 * size + 8,
+    });
+    offerFailures(4);
+    await recordings.flush();
+    expect(await counts()).toEqual({ written: 2, dropped: { store_error: 2 }, total: 4 });
+    await recordings.close();
+  });
+
   it("counts a write that fails as a store_error drop and goes on with the others", async () => {
     let n = 0;
     const flaky: RecordingStore = {

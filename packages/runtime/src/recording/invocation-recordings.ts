@@ -138,6 +138,11 @@ export function createInvocationRecordings(options: InvocationRecordingsOptions)
     used.bytes += bytes;
     return true;
   };
+  /** Takes `bytes` off what the tenant's day has counted (a write that failed). */
+  const giveBack = (tenant: string, bytes: number) => {
+    const used = daily.get(tenant);
+    if (used) used.bytes = Math.max(0, used.bytes - bytes);
+  };
 
   // Writes in flight at most: what the store takes at once (an S3 store several, as its PUTs wait on the network).
   const writers = Math.max(1, Math.min(MAX_RECORDING_WRITERS, Math.floor(store.writers ?? 1) || 1));
@@ -175,6 +180,8 @@ export function createInvocationRecordings(options: InvocationRecordingsOptions)
       await store.put(key, bytes);
       if (!write.abandoned) written.inc();
     } catch (cause) {
+      // Not stored: its bytes go back to the tenant's day (a failing store must not use up its recordings).
+      giveBack(ran.entry.tenantId, bytes.length);
       if (write.abandoned) return;
       drop("store_error");
       warn(cause, `written to ${store.location}`);

@@ -13,11 +13,19 @@ import type { RecordingStore } from "../store/recording-store.js";
 import { captureLogger } from "./service-fixtures.js";
 
 /** Recordings into `store` (room for `queue` queued, default 100), tenant acme's extension x, and its counters. */
-export function recordingsInto(store: RecordingStore, o: { queue?: number; tapes?: HostCallTapes } = {}) {
+export function recordingsInto(
+  store: RecordingStore,
+  o: { queue?: number; tapes?: HostCallTapes; tenantDailyBytes?: number } = {},
+) {
   const registry = new Registry();
   const recordings = createInvocationRecordings({
     store,
-    settings: { location: "nowhere", maxBytes: 1 << 20, tenantDailyBytes: 1 << 30, queue: o.queue ?? 100 },
+    settings: {
+      location: "nowhere",
+      maxBytes: 1 << 20,
+      tenantDailyBytes: o.tenantDailyBytes ?? 1 << 30,
+      queue: o.queue ?? 100,
+    },
     tapes: o.tapes ?? tapeHostCalls({ handlerFor: () => () => "{}" }),
     logger: captureLogger().logger,
     registry,
