@@ -389,6 +389,23 @@ describe("createInvocationRecordings(): writes", () => {
     await recordings.close();
   });
 
+  it("releases its store once, however often it is closed, and a store whose close throws does not fail the close", async () => {
+    let closes = 0;
+    const { recordings } = recordingsInto({
+      location: "closing",
+      put: async () => {},
+      list: async () => [],
+      get: async () => undefined,
+      close() {
+        closes++;
+        throw new Error("already closed");
+      },
+    });
+    await expect(recordings.close(10)).resolves.toBeUndefined();
+    await expect(recordings.close(10)).resolves.toBeUndefined();
+    expect(closes).toBe(1);
+  });
+
   it("counts a write that fails as a store_error drop and goes on with the others", async () => {
     let n = 0;
     const flaky: RecordingStore = {

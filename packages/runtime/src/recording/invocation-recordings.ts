@@ -125,6 +125,8 @@ export function createInvocationRecordings(options: InvocationRecordingsOptions)
   let kept = 0;
   let warnedAt = Number.NEGATIVE_INFINITY;
   let closed = false;
+  /** True once close has released the store (a second close does not release it again). */
+  let storeReleased = false;
 
   /** Counts `bytes` against the tenant's day; false when that would pass the cap. */
   const withinDay = (tenant: string, bytes: number, at: number): boolean => {
@@ -264,7 +266,18 @@ export function createInvocationRecordings(options: InvocationRecordingsOptions)
       }
       inFlight.clear();
       for (const w of waiting.splice(0)) w.resolve();
-      store.close?.();
+      if (storeReleased) return;
+      storeReleased = true;
+      try {
+        store.close?.();
+      } catch (cause) {
+        // Everything is counted by now: a store that fails to let go is logged, not the closer's failure.
+        const error = cause instanceof Error ? cause.message : String(cause);
+        logger.warn(
+          { event: "recording_store_close_failed", location: store.location, error },
+          `the recording store ${store.location} could not be closed: ${error}`,
+        );
+      }
     },
   };
 }
