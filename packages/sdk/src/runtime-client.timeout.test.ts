@@ -8,11 +8,14 @@ const ctx = userContext({ tenantId: "acme", userId: "u-1" });
 const baseUrl = "http://127.0.0.1:9";
 
 describe("a call's timeoutMs", () => {
-  it("refuses a client timeoutMs over 2^31 - 1 ms with invalid_argument", () => {
-    expect(() => createRuntimeClient({ baseUrl, timeoutMs: 2 ** 31 })).toThrowError(
-      expect.objectContaining({ code: "invalid_argument", reason: "invalid_input" }),
-    );
-  });
+  it.each([2 ** 31, 0, -5, Number.NaN, Number.POSITIVE_INFINITY])(
+    "refuses a client timeoutMs of %s with invalid_argument (positive, at most 2^31 - 1 ms)",
+    (timeoutMs) => {
+      expect(() => createRuntimeClient({ baseUrl, timeoutMs })).toThrowError(
+        expect.objectContaining({ code: "invalid_argument", reason: "invalid_input" }),
+      );
+    },
+  );
 
   it.each([2 ** 31, 30 * 24 * 3600 * 1000, Number.NaN, Number.POSITIVE_INFINITY])(
     "refuses a call's timeoutMs of %s with invalid_argument, not an instant deadline_exceeded",

@@ -373,13 +373,12 @@ export function createRuntimeClient(options: RuntimeClientOptions): RuntimeClien
       "invalid_input",
     );
   const defaultTimeoutMs = options.timeoutMs ?? 5_000;
-  if (!Number.isFinite(defaultTimeoutMs) || defaultTimeoutMs <= 0)
+  if (!(defaultTimeoutMs > 0 && defaultTimeoutMs <= MAX_TIMEOUT_MS))
     throw new ExtensionError(
       "invalid_argument",
-      `timeoutMs is ${defaultTimeoutMs}, it must be positive`,
+      `timeoutMs is ${defaultTimeoutMs}, it must be a positive number of milliseconds up to ${MAX_TIMEOUT_MS}`,
       "invalid_input",
     );
-  checkTimerMs(defaultTimeoutMs);
   const retry = resolveRetry(options.retry);
   const chattiness = createChattinessCounter(options.chattiness);
   const endpoints = options.inProcess
