@@ -8,6 +8,7 @@ import type { RecordingStore } from "../store/recording-store.js";
 import type { HostCallTapes } from "./host-call-tape.js";
 import { type InvocationRecording, RECORDING_FORMAT, recordingKey } from "./invocation-recording.js";
 import type { RecordingSettings } from "./recording-settings.js";
+import { createWriteQueue, type WriteTicket } from "./write-queue.js";
 
 /**
  * One finished invocation, as the invocation recorder hands it over once its answer has gone (its
@@ -119,10 +120,6 @@ export function createInvocationRecordings(options: InvocationRecordingsOptions)
   });
   const drop = (reason: RecordingDrop) => dropped.inc({ reason });
   const daily = new Map<string, { day: string; bytes: number }>();
-  /** Recordings waiting, oldest first, each numbered in the order kept (`seq`). */
-  const queue: Array<{ ran: KeptInvocation; at: number; seq: number }> = [];
-  /** How many recordings were queued so far: the last `seq` given. */
-  let kept = 0;
   let warnedAt = Number.NEGATIVE_INFINITY;
   let closed = false;
   /** True once close has released the store (a second close does not release it again). */
@@ -148,8 +145,6 @@ export function createInvocationRecordings(options: InvocationRecordingsOptions)
 
   // Writes in flight at most: what the store takes at once (an S3 store several, as its PUTs wait on the network).
   const writers = Math.max(1, Math.min(MAX_RECORDING_WRITERS, Math.floor(store.writers ?? 1) || 1));
-  /** Writes in flight; one that ends after close has given up on it is counted a `shutdown` drop, not written. */
-  const inFlight = new Set<{ abandoned: boolean; seq: number }>();
   /** Logs a failed recording, at most once every WARN_EVERY_MS. */
   const warn = (cause: unknown, what: string) => {
     if (now() - warnedAt < WARN_EVERY_MS) return;
@@ -172,7 +167,8 @@ export function createInvocationRecordings(options: InvocationRecordingsOptions)
       return undefined;
     }
   };
-  const writeOne = async (ran: KeptInvocation, at: number, write: { abandoned: boolean }) => {
+  /** Writes one recording; one the queue gave up on (close) counts nothing: close counted it a `shutdown` drop. */
+  const writeOne = async ({ ran, at }: { ran: KeptInvocation; at: number }, write: WriteTicket) => {
     const encoded = encodeOne(ran, at);
     if (encoded === undefined) return;
     const { key, bytes } = encoded;
@@ -190,42 +186,7 @@ export function createInvocationRecordings(options: InvocationRecordingsOptions)
     }
   };
 
-  /** Flushes waiting, each until every recording up to its `upTo` is written (or dropped). */
-  const waiting: Array<{ upTo: number; resolve: () => void }> = [];
-  /** The `seq` of the oldest recording still queued or in flight; Infinity when none. */
-  const oldestPending = (): number => {
-    let oldest = queue[0]?.seq ?? Number.POSITIVE_INFINITY;
-    for (const write of inFlight) if (write.seq < oldest) oldest = write.seq;
-    return oldest;
-  };
-  /** Resolves the flushes whose recordings are all done: new ones queued since never hold a flush. */
-  const wake = () => {
-    if (waiting.length === 0) return;
-    const oldest = oldestPending();
-    for (let i = waiting.length - 1; i >= 0; i--) {
-      const w = waiting[i] as { upTo: number; resolve: () => void };
-      if (w.upTo < oldest) {
-        waiting.splice(i, 1);
-        w.resolve();
-      }
-    }
-  };
-  /** Starts writes from the queue, oldest first, while fewer than `writers` are in flight. */
-  const pump = () => {
-    scheduled = false;
-    while (inFlight.size < writers && queue.length > 0) {
-      const next = queue.shift() as { ran: KeptInvocation; at: number; seq: number };
-      const write = { abandoned: false, seq: next.seq };
-      inFlight.add(write);
-      void writeOne(next.ran, next.at, write).finally(() => {
-        inFlight.delete(write);
-        pump();
-      });
-    }
-    wake();
-  };
-  /** True while a pump is due: a keep queues and returns (no JSON, no I/O on the invocation's side). */
-  let scheduled = false;
+  const writes = createWriteQueue(writers, writeOne);
 
   return {
     store,
@@ -238,18 +199,10 @@ export function createInvocationRecordings(options: InvocationRecordingsOptions)
     },
     keep(ran) {
       if (closed || !ran.ran || !ran.entry) return;
-      if (queue.length >= settings.queue) return drop("queue_full");
-      queue.push({ ran: ran as KeptInvocation, at: now(), seq: ++kept });
-      if (!scheduled) {
-        scheduled = true;
-        queueMicrotask(pump);
-      }
+      if (writes.queued >= settings.queue) return drop("queue_full");
+      writes.push({ ran: ran as KeptInvocation, at: now() });
     },
-    async flush() {
-      const upTo = kept;
-      if (oldestPending() > upTo) return;
-      await new Promise<void>((resolve) => waiting.push({ upTo, resolve }));
-    },
+    flush: () => writes.flush(),
     async close(graceMs = CLOSE_GRACE_MS) {
       closed = true;
       let timer: NodeJS.Timeout | undefined;
@@ -258,14 +211,9 @@ export function createInvocationRecordings(options: InvocationRecordingsOptions)
       });
       await Promise.race([this.flush(), late]);
       clearTimeout(timer);
-      for (const _ of queue.splice(0)) drop("shutdown");
-      // Writes still in flight are given up: counted now, and not again should they end later.
-      for (const write of inFlight) {
-        write.abandoned = true;
-        drop("shutdown");
-      }
-      inFlight.clear();
-      for (const w of waiting.splice(0)) w.resolve();
+      // What is left, queued or in flight, is given up: counted now, and not again should a write end later.
+      const left = writes.abandon();
+      if (left > 0) dropped.inc({ reason: "shutdown" }, left);
       if (storeReleased) return;
       storeReleased = true;
       try {
