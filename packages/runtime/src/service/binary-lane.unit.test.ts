@@ -21,20 +21,22 @@ function laneRequest(body: Uint8Array): AnyRequest {
   return req as unknown as AnyRequest;
 }
 
+/** The lane over a runtime double (unit test) whose InvokeExtension is `invoke`; 1 MiB caps, no auth. */
+function laneOver(invoke: (req: { inputJson: Uint8Array }) => Promise<unknown>) {
+  const runtime = { tracing: undefined, invokeExtension: invoke } as unknown as Runtime;
+  return createBinaryLane({
+    runtime,
+    auth: undefined,
+    readMaxBytes: { single: 1 << 20, batch: 1 << 20 },
+    compressMinBytes: 1 << 20,
+    viaSocket: () => false,
+  });
+}
+
 describe("createBinaryLane()", () => {
   it("cuts the exchange when writing the answer throws, never leaving a rejection unhandled", async () => {
     // A runtime double (unit test): one answer, whatever the call.
-    const runtime = {
-      tracing: undefined,
-      invokeExtension: async () => create(InvokeExtensionResponseSchema, { outcome: 1 }),
-    } as unknown as Runtime;
-    const lane = createBinaryLane({
-      runtime,
-      auth: undefined,
-      readMaxBytes: { single: 1 << 20, batch: 1 << 20 },
-      compressMinBytes: 1 << 20,
-      viaSocket: () => false,
-    });
+    const lane = laneOver(async () => create(InvokeExtensionResponseSchema, { outcome: 1 }));
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown) => unhandled.push(reason);
     process.on("unhandledRejection", onUnhandled);
@@ -67,19 +69,9 @@ describe("createBinaryLane()", () => {
   it("hands the runtime inputs as plain Uint8Array views of the body, never Buffers (one element kind for the engine's JSON check)", async () => {
     let seen: unknown;
     // A runtime double (unit test): keeps the request it was given.
-    const runtime = {
-      tracing: undefined,
-      invokeExtension: async (req: { inputJson: unknown }) => {
-        seen = req.inputJson;
-        return create(InvokeExtensionResponseSchema, { outcome: 1 });
-      },
-    } as unknown as Runtime;
-    const lane = createBinaryLane({
-      runtime,
-      auth: undefined,
-      readMaxBytes: { single: 1 << 20, batch: 1 << 20 },
-      compressMinBytes: 1 << 20,
-      viaSocket: () => false,
+    const lane = laneOver(async (req) => {
+      seen = req.inputJson;
+      return create(InvokeExtensionResponseSchema, { outcome: 1 });
     });
     const ended = new Promise<void>((resolve) => {
       const res = {

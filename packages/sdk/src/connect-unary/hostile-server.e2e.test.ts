@@ -41,6 +41,29 @@ afterEach(() => {
 });
 const proto = { "content-type": "application/proto" };
 
+/**
+ * 100 calls at once over `httpVersion` to a server that never finishes its answers: each must end
+ * `deadline_exceeded` at its 200 ms deadline; then 200 ms for the sockets or streams to be released.
+ */
+async function hundredCallsPastTheirDeadline(
+  url: string,
+  httpVersion: "1.1" | "2",
+  server: { close(): unknown },
+): Promise<void> {
+  const client = createBinaryUnaryCall({ baseUrl: url, httpVersion });
+  cleanups.push(() => {
+    client.close();
+    server.close();
+  });
+  const codes = await Promise.all(
+    Array.from({ length: 100 }, () =>
+      codeOf(client.call("/x", new Uint8Array(1), { timeoutMs: 200, headers: {} })),
+    ),
+  );
+  expect(new Set(codes)).toEqual(new Set(["deadline_exceeded"]));
+  await new Promise((r) => setTimeout(r, 200));
+}
+
 describe("the lean client against hostile HTTP/1.1 servers", () => {
   it("ends a body dripped a byte every 50 ms at its deadline, and releases the sockets of 100 such calls", async () => {
     const { url, server, sockets } = await h1((_req, res) => {
@@ -48,18 +71,7 @@ describe("the lean client against hostile HTTP/1.1 servers", () => {
       const t = setInterval(() => res.write(Buffer.from([0])), 50);
       res.on("close", () => clearInterval(t));
     });
-    const client = createBinaryUnaryCall({ baseUrl: url, httpVersion: "1.1" });
-    cleanups.push(() => {
-      client.close();
-      server.close();
-    });
-    const codes = await Promise.all(
-      Array.from({ length: 100 }, () =>
-        codeOf(client.call("/x", new Uint8Array(1), { timeoutMs: 200, headers: {} })),
-      ),
-    );
-    expect(new Set(codes)).toEqual(new Set(["deadline_exceeded"]));
-    await new Promise((r) => setTimeout(r, 200));
+    await hundredCallsPastTheirDeadline(url, "1.1", server);
     expect(sockets.size).toBe(0);
   });
 
@@ -181,18 +193,7 @@ describe("the lean client against hostile HTTP/2 servers", () => {
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const client = createBinaryUnaryCall({ baseUrl: url, httpVersion: "2" });
-    cleanups.push(() => {
-      client.close();
-      server.close();
-    });
-    const codes = await Promise.all(
-      Array.from({ length: 100 }, () =>
-        codeOf(client.call("/x", new Uint8Array(1), { timeoutMs: 200, headers: {} })),
-      ),
-    );
-    expect(new Set(codes)).toEqual(new Set(["deadline_exceeded"]));
-    await new Promise((r) => setTimeout(r, 200));
+    await hundredCallsPastTheirDeadline(url, "2", server);
     expect(streams.size).toBe(0);
   });
 
