@@ -63,6 +63,13 @@ export interface RawPostTarget {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+/** The context every pricing of the invoice runs under (one business operation: one correlation id). */
+const INVOICE_CTX = {
+  tenantId: "acme",
+  userId: "u-1",
+  actorType: "USER",
+  correlationId: "invoice-1",
+} as const;
 /** Batches per client per turn of measureInvoiceBatch's loop (the first turn is the warm-up). */
 const BLOCK = 20;
 
@@ -74,7 +81,8 @@ const BLOCK = 20;
  * turns, 20 batches then a round of single calls, for `timeMs` after a
  * warm-up turn. Given `sdk`, a client of the SDK to the same service, each
  * turn also prices the invoice 20 times with its invokeMany (after the raw
- * client's 20) and once with 500 of its invoke calls.
+ * client's 20) and once with 500 of its invoke calls; given `raw`, 20 times
+ * more as one raw HTTP POST whose answer is read but not decoded.
  */
 export async function measureInvoiceBatch(
   transport: Transport,
@@ -86,7 +94,7 @@ export async function measureInvoiceBatch(
   const client = createClient(WasmExtensionRuntime, transport);
   const lines = invoiceLines(INVOICE_LINES);
   const inputs = lines.map((l) => encoder.encode(JSON.stringify(l)));
-  const ctx = { tenantId: "acme", userId: "u-1", actorType: "USER", correlationId: "invoice-1" };
+  const ctx = INVOICE_CTX;
   const batchReq = create(InvokeExtensionBatchRequestSchema, {
     extensionId,
     version: "latest",
@@ -203,7 +211,7 @@ export async function measureBatchesOf(
   const req = create(InvokeExtensionBatchRequestSchema, {
     extensionId,
     version: "latest",
-    ctx: { tenantId: "acme", userId: "u-1", actorType: "USER", correlationId: "invoice-1" },
+    ctx: INVOICE_CTX,
     inputsJson: invoiceLines(INVOICE_LINES).map((l) => encoder.encode(JSON.stringify(l))),
   });
   const h = hdr.build();
@@ -232,7 +240,7 @@ function sdkWays(
   inputs: readonly Uint8Array[],
   lines: ReturnType<typeof invoiceLines>,
 ) {
-  const ctx = { tenantId: "acme", userId: "u-1", actorType: "USER", correlationId: "invoice-1" };
+  const ctx = INVOICE_CTX;
   const expected = lines.map((l) => priceLine(l));
   return {
     async batch() {
