@@ -224,8 +224,9 @@ describe("extensionTask()", () => {
 
   it("bounds the mappings of one direction together: many slow expressions cannot each take the whole budget", async () => {
     const { client, calls } = fakeClient(() => ok({}));
-    // Each takes a good share of the budget on its own; twenty of them would take many budgets one by one.
-    const slow = "=count(for x in 1..200 return for y in 1..200 return y)";
+    // Each takes a small share of the budget on its own (a few ms; 1..200 by 1..200 took ~150 ms, and past the
+    // whole 500 ms budget in a warm-up run on a loaded 2-core machine); many of them take many budgets one by one.
+    const slow = "=count(for x in 1..60 return for y in 1..60 return y)";
     const single = extensionTask(
       client,
       defineExtensionTask({
