@@ -11,6 +11,7 @@ import type { RuntimeClient } from "@ameide-ext/sdk";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { createClient, type Transport } from "@connectrpc/connect";
 import * as hdr from "hdr-histogram-js";
+import type { ServiceBatchTime } from "./batch-log-latency.js";
 import { invoiceLines, priceLine } from "./invoice-line.js";
 
 /** Invoice lines per measured invoice. */
@@ -39,6 +40,11 @@ export interface BatchBenchResult {
    * with `routed: true` in its log): after one, a batch pays a worker round trip per line.
    */
   routedToPool?: number;
+  /**
+   * The service's own time per batch of the hook, every client's batches of the run (its log's
+   * `invocation_batch` lines, see serviceBatchTime): without HTTP, decoding or encoding.
+   */
+  serviceTime?: ServiceBatchTime;
   /** How many times faster the batch is at p50. */
   speedupP50: number;
   /**

@@ -21,6 +21,7 @@ import { watComponent } from "@ameide-ext/runtime/testing";
 import { createRuntimeClient } from "@ameide-ext/sdk";
 import type { Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
+import { serviceBatchTime } from "./batch-log-latency.js";
 import { buildHook, INVOICE_LINE_HOOK_ENTRY } from "./build-deal-hook.js";
 import { writeInvoiceCatalog } from "./invoice-catalog.js";
 import { invoiceLines } from "./invoice-line.js";
@@ -103,10 +104,9 @@ async function main(): Promise<void> {
     }
     // The service's log is flushed on stop: each routing to the pool makes every batch after it (for a
     // minute) pay a worker round trip per line, so a run with one is not the inline figure.
-    const routed = countRoutings(
-      await readFile(join(dir, "runtime.log"), "utf8").catch(() => ""),
-      "acme/invoice-line/1",
-    );
+    const serviceLog = await readFile(join(dir, "runtime.log"), "utf8").catch(() => "");
+    const routed = countRoutings(serviceLog, "acme/invoice-line/1");
+    const service = serviceBatchTime(serviceLog, "invoice-line");
     log("the engine alone, in this process: the invoice-line hook, then a trivial guest");
     const encoder = new TextEncoder();
     const invoice = invoiceLines(INVOICE_LINES).map((l) => encoder.encode(JSON.stringify(l)));
@@ -130,6 +130,7 @@ async function main(): Promise<void> {
             `  one raw HTTP POST          ${ms(batch.raw.p50Us)} / ${ms(batch.raw.p95Us)}  (${batch.raw.samples} invoices; the request encoded once, the answer read, not decoded: network and service alone)`,
           ]
         : []),
+      `  the service's own time     ${service.p50Ms.toFixed(2)} ms  (p50 of its log's latency_ms, the ${service.batches} batches of every client: resolve, breakers and runs; no HTTP, decoding or encoding)`,
       row("engine alone (tryInline per input)", floor.perInput),
       row("engine alone (batch path)", floor.batchPath, ENGINE_GOAL_US_PER_LINE.invoice),
       row("trivial guest, engine alone (tryInline per input)", trivial.perInput),

@@ -45,6 +45,7 @@ import { createClient, type Interceptor, type Transport } from "@connectrpc/conn
 import { createConnectTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import autocannon from "autocannon";
 import * as hdr from "hdr-histogram-js";
+import { serviceBatchTime } from "./batch-log-latency.js";
 import { buildDealHook, buildHook, INVOICE_LINE_HOOK_ENTRY } from "./build-deal-hook.js";
 import { DEAL_INPUT, DEAL_OUTPUT } from "./deal-approval.js";
 import { type MachineInfo, machineInfo } from "./machine-info.js";
@@ -332,10 +333,9 @@ async function main(): Promise<number> {
     const memory = await serverMemory(server.url);
     // The invoice-line hook runs only in the batch row: the log has its routings by now (it is flushed
     // every 4 KiB, and the throughput rows wrote many more).
-    batch.routedToPool = countRoutings(
-      await readFile(join(dir, "runtime.log"), "utf8").catch(() => ""),
-      "acme/invoice-line/1",
-    );
+    const serviceLog = await readFile(join(dir, "runtime.log"), "utf8").catch(() => "");
+    batch.routedToPool = countRoutings(serviceLog, "acme/invoice-line/1");
+    batch.serviceTime = serviceBatchTime(serviceLog, "invoice-line");
     const enginePoolRoundTrip = await measureEnginePoolRoundTrip(build.component);
     log("the 500 invoice lines run by the engine alone, in this process");
     batch.engineAlone = await measureEngineInvoiceFloor(invoiceHook.component);
@@ -676,6 +676,11 @@ function report(r: ServiceBenchResults): string {
         ]
       : []),
     `  the hook was sent to the pool for a minute ${b.routedToPool ?? 0} time(s) in the run (inline_overrun, routed: true: each inline run after it a worker round trip)`,
+    ...(b.serviceTime
+      ? [
+          `  of which the service's own time ${b.serviceTime.p50Ms.toFixed(3)} ms p50 (its log's latency_ms of the ${b.serviceTime.batches} batches: resolve, breakers and runs; no HTTP, decoding or encoding)`,
+        ]
+      : []),
     ...(b.engineAlone
       ? [
           `  of which the engine alone (${b.lines} engine.tryInline in a loop, in this process, same run): p50 ${us(b.engineAlone.p50Us)}, p95 ${us(b.engineAlone.p95Us)}`,
