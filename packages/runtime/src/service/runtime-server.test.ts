@@ -409,6 +409,7 @@ describe("ameide-ext-runtime, the server process", () => {
       WasmExtensionRuntime,
       createConnectTransport({ baseUrl: url, httpVersion: "2", sessionManager: h2(url) }),
     );
+    const asked = crm.calls.length;
     const slow = client.invokeExtension(
       request("reader", {
         calls: [
@@ -420,7 +421,12 @@ describe("ameide-ext-runtime, the server process", () => {
         ],
       }),
     );
-    await new Promise((r) => setTimeout(r, 300));
+    // SIGTERM once the invocation is in flight: its host call has reached the CRM service, which holds it
+    // 1.2 s. (A fixed 300 ms raced the request's way into the child process on a loaded machine.)
+    for (const end = Date.now() + 30_000; !crm.calls.slice(asked).some((c) => c.method === "GetCustomer"); ) {
+      if (Date.now() > end) throw new Error("the slow invocation's host call never reached the CRM service");
+      await new Promise((r) => setTimeout(r, 10));
+    }
     rt.child.kill("SIGTERM");
     await rt.waitForLog((l) => l.event === "shutdown");
     // While it drains: not ready, and new work is refused with a retryable unavailable/shutting_down.
