@@ -161,11 +161,19 @@ describe("recordings' flush under steady offers", () => {
   });
 });
 
+/** Runs `test` against a file recording store in a fresh folder, removed afterwards. */
+async function withFileStore(test: (s: RecordingStore, dir: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "ameide-file-recording-store-"));
+  try {
+    await test(createFileRecordingStore({ root: dir }), dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 describe("the file recording store's folders", () => {
   it("refuses a key whose folder path is a file with unavailable / store_unavailable, and writes after the file is gone", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "ameide-red16-"));
-    try {
-      const s = createFileRecordingStore({ root: dir });
+    await withFileStore(async (s, dir) => {
       await s.put("recordings/acme/x/1/a.json", new Uint8Array([1]));
       await rm(join(dir, "recordings/acme/x/1"), { recursive: true });
       await writeFile(join(dir, "recordings/acme/x/1"), "a file");
@@ -176,15 +184,11 @@ describe("the file recording store's folders", () => {
       await rm(join(dir, "recordings/acme/x/1"));
       await s.put("recordings/acme/x/1/c.json", new Uint8Array([1]));
       expect(await s.list("recordings/", { limit: 10 })).toEqual(["recordings/acme/x/1/c.json"]);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it("makes a shared folder removed between two writes again, and both land", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "ameide-red16-"));
-    try {
-      const s = createFileRecordingStore({ root: dir });
+    await withFileStore(async (s, dir) => {
       await s.put("recordings/acme/x/1/a.json", new Uint8Array([1]));
       await rm(join(dir, "recordings"), { recursive: true });
       await Promise.all([
@@ -195,15 +199,11 @@ describe("the file recording store's folders", () => {
         "recordings/acme/x/1/b.json",
         "recordings/acme/x/1/c.json",
       ]);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it("leaves no temporary file behind when a write fails after it (the rename refused)", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "ameide-red16-"));
-    try {
-      const s = createFileRecordingStore({ root: dir });
+    await withFileStore(async (s, dir) => {
       // The key's path is a folder with something in it: the rename onto it fails.
       await mkdir(join(dir, "recordings/acme/x/1/a.json/inner"), { recursive: true });
       await expect(s.put("recordings/acme/x/1/a.json", new Uint8Array([1]))).rejects.toMatchObject({
@@ -211,8 +211,6 @@ describe("the file recording store's folders", () => {
         reason: "store_unavailable",
       });
       expect(await readdir(join(dir, "recordings/acme/x/1"))).toEqual(["a.json"]);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
