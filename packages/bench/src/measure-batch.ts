@@ -11,8 +11,8 @@ import type { RuntimeClient } from "@ameide-ext/sdk";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { createClient, type Transport } from "@connectrpc/connect";
 import * as hdr from "hdr-histogram-js";
-import type { ServiceBatchTime } from "./batch-log-latency.js";
 import { invoiceLines, priceLine } from "./invoice-line.js";
+import type { ServiceBatchTime } from "./service-log.js";
 
 /** Invoice lines per measured invoice. */
 export const INVOICE_LINES = 500;
@@ -353,19 +353,4 @@ export async function measureEngineInvoiceFloor(
 ): Promise<InvoiceLatency> {
   const inputs = invoiceLines(INVOICE_LINES).map((l) => encoder.encode(JSON.stringify(l)));
   return (await measureEngineFloors(component, inputs, timeMs)).perInput;
-}
-
-/** Counts the `inline_overrun` lines of `key` with `routed: true` in a runtime's log (JSON lines). */
-export function countRoutings(logText: string, key: string): number {
-  let n = 0;
-  for (const line of logText.split("\n")) {
-    if (!line.includes('"inline_overrun"')) continue;
-    try {
-      const l = JSON.parse(line) as { event?: string; key?: string; routed?: boolean };
-      if (l.event === "inline_overrun" && l.key === key && l.routed === true) n++;
-    } catch {
-      // a line cut by the log's buffering: not one of ours
-    }
-  }
-  return n;
 }

@@ -21,18 +21,17 @@ import { watComponent } from "@ameide-ext/runtime/testing";
 import { createRuntimeClient } from "@ameide-ext/sdk";
 import type { Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
-import { serviceBatchTime } from "./batch-log-latency.js";
 import { buildHook, INVOICE_LINE_HOOK_ENTRY } from "./build-deal-hook.js";
 import { writeInvoiceCatalog } from "./invoice-catalog.js";
 import { invoiceLines } from "./invoice-line.js";
 import {
   BATCH_P50_GOAL_MS,
-  countRoutings,
   INVOICE_LINES,
   measureEngineFloors,
   measureInvoiceBatch,
 } from "./measure-batch.js";
 import { startServer } from "./service-harness.js";
+import { countRoutings, serviceBatchTime } from "./service-log.js";
 
 /** A guest that answers `{}` at once, with the invoice-line hook's one 64 KiB page: the engine's own cost per line. */
 const TRIVIAL_GUEST = `(module

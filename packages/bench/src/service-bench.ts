@@ -45,14 +45,12 @@ import { createClient, type Interceptor, type Transport } from "@connectrpc/conn
 import { createConnectTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import autocannon from "autocannon";
 import * as hdr from "hdr-histogram-js";
-import { serviceBatchTime } from "./batch-log-latency.js";
 import { buildDealHook, buildHook, INVOICE_LINE_HOOK_ENTRY } from "./build-deal-hook.js";
 import { DEAL_INPUT, DEAL_OUTPUT } from "./deal-approval.js";
 import { type MachineInfo, machineInfo } from "./machine-info.js";
 import {
   BATCH_P50_GOAL_MS,
   type BatchBenchResult,
-  countRoutings,
   type InvoiceLatency,
   measureBatchesOf,
   measureEngineInvoiceFloor,
@@ -61,6 +59,7 @@ import {
 import { measurePool } from "./measure-pool.js";
 import { measureTracing, TRACING_P50_GOAL_MS, type TracingBenchResult } from "./measure-tracing.js";
 import { serverMemory, startServer } from "./service-harness.js";
+import { countRoutings, serviceBatchTime } from "./service-log.js";
 
 /** Where the JSON goes: bench-results/service.json at the repo root. */
 export const RESULTS_PATH: string = fileURLToPath(

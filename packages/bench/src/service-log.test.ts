@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { serviceBatchTime } from "./batch-log-latency.js";
+import { countRoutings, serviceBatchTime } from "./service-log.js";
 
 const line = (o: Record<string, unknown>) => JSON.stringify(o);
 
-describe("serviceBatchTime", () => {
+describe("figures read from the service's log", () => {
   it("takes the median latency_ms of the extension's invocation_batch lines, skipping others and cut lines", () => {
     const log = [
       line({ event: "invocation_batch", extension_id: "invoice-line", latency_ms: 1.5 }),
@@ -19,5 +19,17 @@ describe("serviceBatchTime", () => {
 
   it("says NaN when the log holds no batch of the extension", () => {
     expect(serviceBatchTime("", "invoice-line")).toEqual({ p50Ms: Number.NaN, batches: 0 });
+  });
+
+  it("counts the key's routings to the pool, not its overruns that stayed inline nor another key's", () => {
+    const log = [
+      line({ event: "inline_overrun", key: "acme/invoice-line/1", routed: true }),
+      line({ event: "inline_overrun", key: "acme/invoice-line/1", routed: false }),
+      line({ event: "inline_overrun", key: "acme/deal/1", routed: true }),
+      '{"event":"inline_overrun","key":"acme/invoice-line/1","rou',
+      line({ event: "invocation", key: "acme/invoice-line/1", routed: true }),
+      line({ event: "inline_overrun", key: "acme/invoice-line/1", routed: true }),
+    ].join("\n");
+    expect(countRoutings(log, "acme/invoice-line/1")).toBe(2);
   });
 });
