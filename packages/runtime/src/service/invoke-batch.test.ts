@@ -60,6 +60,8 @@ describe("Runtime.invokeExtensionBatch()", () => {
   const paths: string[] = [];
   /** Engine calls that ran inputs on the service's thread: tryInline (one input), tryInlineBatch (many). */
   const calls = { tryInline: 0, tryInlineBatch: 0 };
+  /** Turns of the event loop a test counts (its own setImmediate ticks), read at each tryInlineBatch call. */
+  const loop = { turns: 0, atBatchCall: [] as number[] };
   /** The requests the engine got, inline or in the pool (a loaded machine sends a slow version to the pool). */
   const engineRequests: Array<Parameters<typeof engine.tryInline>[1]> = [];
   const counting = {
@@ -73,6 +75,7 @@ describe("Runtime.invokeExtensionBatch()", () => {
     // Each input a batch call attempted took the inline path, as a tryInline per input did.
     tryInlineBatch: (...a: Parameters<typeof engine.tryInlineBatch>) => {
       calls.tryInlineBatch++;
+      loop.atBatchCall.push(loop.turns);
       const run = engine.tryInlineBatch(...a);
       const { inputs, from = 0, limits, ctx } = a[1];
       run.attempts.forEach((_, i) => {
@@ -330,24 +333,33 @@ describe("Runtime.invokeExtensionBatch()", () => {
     expect(res.results.filter((r) => r.outcome === Outcome.OK).length).toBeGreaterThan(0);
   });
 
-  it("yields the service's thread between turns of a slice: other work runs while a long batch runs inline", async () => {
-    let turns = 0;
+  it("yields the service's thread between turns of a slice: the event loop turns between the engine calls of a long batch", async () => {
+    await runtime.invokeExtensionBatch(batch("echo", [{}])); // the version's module loaded
+    loop.atBatchCall.length = 0;
     let ticking = true;
     const tick = () => {
-      turns++;
+      loop.turns++;
       if (ticking) setImmediate(tick);
     };
     setImmediate(tick);
-    // 50 inputs of a few hundred microseconds each: well over the 100 µs slice in all.
+    // 50 inputs of some 300,000 fuel each, half the 100 µs slice's 600,000: each runs inline, and the
+    // batch takes several slices, each one engine call.
+    const spin = { mode: "spin", n: 20_000 };
     const res = await runtime.invokeExtensionBatch(
       batch(
-        "counter",
-        Array.from({ length: 50 }, () => ({})),
+        "echo",
+        Array.from({ length: 50 }, () => spin),
       ),
     );
     ticking = false;
     expect(res.results.every((r) => r.outcome === Outcome.OK)).toBe(true);
-    expect(turns).toBeGreaterThan(1);
+    const at = loop.atBatchCall;
+    expect(at.length, "engine calls of the batch").toBeGreaterThan(3);
+    // Other work ran between any two of them: the batch let the event loop turn after each slice.
+    for (let k = 1; k < at.length; k++)
+      expect(at[k] as number, `the event loop's turns at engine call ${k} of ${at.length}`).toBeGreaterThan(
+        at[k - 1] as number,
+      );
   });
 
   it("counts each input in the metrics and logs one invocation_batch line", async () => {
