@@ -19,6 +19,23 @@ export const INVOICE_LINES = 500;
 /** Goal: the 500-line batch over loopback, p50, in ms (issue #12 §4; the seed quotes ~2.5 s for 500 hops in-cluster). */
 export const BATCH_P50_GOAL_MS = 2;
 
+/**
+ * The row's time outside the service's own (the differences of the p50s): the client's encoding and
+ * decoding, HTTP, the network and the lane's reading and writing. When it is over the goal alone, no
+ * engine work can meet the goal on this machine.
+ */
+export function outsideTheService(
+  connectP50Us: number,
+  rawP50Us: number | undefined,
+  serviceMs: number,
+): string {
+  const outside = connectP50Us / 1000 - serviceMs;
+  const raw =
+    rawP50Us === undefined ? "" : `; of which the raw POST's ${(rawP50Us / 1000 - serviceMs).toFixed(2)} ms`;
+  const left = BATCH_P50_GOAL_MS - outside;
+  return `${outside.toFixed(2)} ms  (the batch row's p50 less the service's own${raw}: HTTP, network, the client's encoding and decoding; the goal leaves the service ${left.toFixed(2)} ms)`;
+}
+
 /** p50 and p95 of one way of pricing an invoice, in microseconds per invoice. */
 export interface InvoiceLatency {
   p50Us: number;

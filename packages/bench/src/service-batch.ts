@@ -29,6 +29,7 @@ import {
   INVOICE_LINES,
   measureEngineFloors,
   measureInvoiceBatch,
+  outsideTheService,
 } from "./measure-batch.js";
 import { startServer } from "./service-harness.js";
 import { countRoutings, serviceBatchTime } from "./service-log.js";
@@ -130,6 +131,7 @@ async function main(): Promise<void> {
           ]
         : []),
       `  the service's own time     ${service.p50Ms.toFixed(2)} ms  (p50 of its log's latency_ms, the ${service.batches} batches of every client: resolve, breakers and runs; no HTTP, decoding or encoding)`,
+      `  outside the service        ${outsideTheService(batch.batch.p50Us, batch.raw?.p50Us, service.p50Ms)}`,
       row("engine alone (tryInline per input)", floor.perInput),
       row("engine alone (batch path)", floor.batchPath, ENGINE_GOAL_US_PER_LINE.invoice),
       row("trivial guest, engine alone (tryInline per input)", trivial.perInput),

@@ -55,6 +55,7 @@ import {
   measureBatchesOf,
   measureEngineInvoiceFloor,
   measureInvoiceBatch,
+  outsideTheService,
 } from "./measure-batch.js";
 import { measurePool } from "./measure-pool.js";
 import { measureTracing, TRACING_P50_GOAL_MS, type TracingBenchResult } from "./measure-tracing.js";
@@ -678,6 +679,7 @@ function report(r: ServiceBenchResults): string {
     ...(b.serviceTime
       ? [
           `  of which the service's own time ${b.serviceTime.p50Ms.toFixed(3)} ms p50 (its log's latency_ms of the ${b.serviceTime.batches} batches: resolve, breakers and runs; no HTTP, decoding or encoding)`,
+          `  outside the service's own time ${outsideTheService(b.batch.p50Us, b.raw?.p50Us, b.serviceTime.p50Ms)}`,
         ]
       : []),
     ...(b.engineAlone
