@@ -32,16 +32,12 @@ describe("README.md", () => {
   });
 
   it("runs the demo: the §7 lifecycle through the CLI, the local stack and the SDK, then the Orders domain running the tenant's extension", () => {
-    const r = spawnSync(
-      process.execPath,
-      [...fromSource, join(root, "scripts", "demo.mjs")],
-      {
-        cwd: root,
-        encoding: "utf8",
-        env: { ...process.env, AMEIDE_EXT_FROM_SOURCE: "1" },
-        timeout: 290_000,
-      },
-    );
+    const r = spawnSync(process.execPath, [...fromSource, join(root, "scripts", "demo.mjs")], {
+      cwd: root,
+      encoding: "utf8",
+      env: { ...process.env, AMEIDE_EXT_FROM_SOURCE: "1" },
+      timeout: 290_000,
+    });
     expect(r.status, r.stderr).toBe(0);
     const steps = [...r.stdout.matchAll(/^\$ ameide-ext (\w+)/gm)].map((m) => m[1]);
     expect(steps).toEqual([

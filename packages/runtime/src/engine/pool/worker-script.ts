@@ -49,7 +49,9 @@ function bundledEntries(): Manifest | null {
   bundles = currentManifest() ?? null;
   if (bundles !== null) return bundles;
   try {
-    bundles = JSON.parse(execFileSync(process.execPath, [BUNDLER, ...ENTRIES], { encoding: "utf8" })) as Manifest;
+    bundles = JSON.parse(
+      execFileSync(process.execPath, [BUNDLER, ...ENTRIES], { encoding: "utf8" }),
+    ) as Manifest;
   } catch (cause) {
     process.stderr.write(`worker-script: bundling the worker entries failed, workers load tsx: ${cause}\n`);
   }
