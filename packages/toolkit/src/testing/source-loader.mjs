@@ -9,7 +9,7 @@
 // per process. Each file's JavaScript is kept on disk, by the sha256 of its text and of the options
 // (node_modules/.cache/ameide-ext-source-loader), so a process whose files have not changed starts no
 // esbuild at all: a source run of the CLI took ~1.3 s to start on the 2-CPU machine, ~0.6 s more than the build.
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
@@ -67,15 +67,20 @@ async function javascriptOf(file, tsx) {
     .digest("hex");
   const cached = join(CACHE_DIR, `${key}.js`);
   try {
-    return await readFile(cached, "utf8");
+    const code = await readFile(cached, "utf8");
+    if (code !== "") return code;
   } catch {
     // not stripped yet
   }
   const { code } = await transform(text, options);
-  // Whole or not at all: another process may read it meanwhile.
-  const tmp = `${cached}.${process.pid}.tmp`;
-  await mkdir(CACHE_DIR, { recursive: true });
-  await writeFile(tmp, code);
-  await rename(tmp, cached);
+  try {
+    // Whole or not at all: another process or thread may read it meanwhile.
+    const tmp = `${cached}.${randomUUID()}.tmp`;
+    await mkdir(CACHE_DIR, { recursive: true });
+    await writeFile(tmp, code);
+    await rename(tmp, cached);
+  } catch {
+    // A cache that cannot be written (read-only, full) only costs the next process a transform.
+  }
   return code;
 }
