@@ -65,10 +65,14 @@ describe("the Orders domain with a tenant's BeforeCreateOrder extension", () => 
     // One invocation first: a process's first call through the SDK and the runtime pays their cold code
     // paths (30-55 ms on the 2-CPU machine, more under load), which BeforeCreateOrder's 100 ms budget is
     // not for: these tests are about the domain's rules, not its first command after a start.
+    // The fields BeforeCreateOrder's call sends (its deadline's path included), with time to spare.
     await runtime.invoke({
       extensionId: "order-guard",
       input: { orderRef: "warm-up", currency: "EUR", lines: [] },
       ctx: userContext({ tenantId: "acme", userId: "u-0", correlationId: "warm-up" }),
+      timeoutMs: 5_000,
+      hookPoint: "BeforeCreateOrder",
+      consumerRef: "domain:orders/BeforeCreateOrder",
     });
     configs.set("acme", "orders", "BeforeCreateOrder", { extensionId: "order-guard" });
     orders = await startOrdersServer({

@@ -128,6 +128,13 @@ describe("Runtime.invokeExtensionBatch()", () => {
         },
         {
           ...base,
+          extension_id: "echo-yield",
+          risk_tier: "low",
+          wasm_blob_ref: echoRef,
+          limits: { cpu_millis: 50, timeout_ms: 2_000 },
+        },
+        {
+          ...base,
           extension_id: "echo-slow",
           risk_tier: "low",
           wasm_blob_ref: echoRef,
@@ -334,7 +341,8 @@ describe("Runtime.invokeExtensionBatch()", () => {
   });
 
   it("yields the service's thread between turns of a slice: the event loop turns between the engine calls of a long batch", async () => {
-    await runtime.invokeExtensionBatch(batch("echo", [{}])); // the version's module loaded
+    // Its own version: one that another test's run made slow would go to the pool, which awaits anyway.
+    await runtime.invokeExtensionBatch(batch("echo-yield", [{}])); // the version's module loaded
     loop.atBatchCall.length = 0;
     let ticking = true;
     const tick = () => {
@@ -345,13 +353,17 @@ describe("Runtime.invokeExtensionBatch()", () => {
     // 50 inputs of some 300,000 fuel each, half the 100 µs slice's 600,000: each runs inline, and the
     // batch takes several slices, each one engine call.
     const spin = { mode: "spin", n: 20_000 };
-    const res = await runtime.invokeExtensionBatch(
-      batch(
-        "echo",
-        Array.from({ length: 50 }, () => spin),
-      ),
-    );
-    ticking = false;
+    let res: Awaited<ReturnType<typeof runtime.invokeExtensionBatch>>;
+    try {
+      res = await runtime.invokeExtensionBatch(
+        batch(
+          "echo-yield",
+          Array.from({ length: 50 }, () => spin),
+        ),
+      );
+    } finally {
+      ticking = false;
+    }
     expect(res.results.every((r) => r.outcome === Outcome.OK)).toBe(true);
     const at = loop.atBatchCall;
     expect(at.length, "engine calls of the batch").toBeGreaterThan(3);
