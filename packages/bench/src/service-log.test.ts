@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { countRoutings, serviceBatchTime } from "./service-log.js";
+import { countRoutings, firstInvocationTime, serviceBatchTime } from "./service-log.js";
 
 const line = (o: Record<string, unknown>) => JSON.stringify(o);
 
@@ -31,5 +31,16 @@ describe("figures read from the service's log", () => {
       line({ event: "inline_overrun", key: "acme/invoice-line/1", routed: true }),
     ].join("\n");
     expect(countRoutings(log, "acme/invoice-line/1")).toBe(2);
+  });
+
+  it("reads the latency_ms of the first invocation line, after other events; NaN with none", () => {
+    const log = [
+      line({ event: "ready" }),
+      line({ event: "invocation_batch", latency_ms: 9 }),
+      line({ event: "invocation", latency_ms: 4.2 }),
+      line({ event: "invocation", latency_ms: 0.3 }),
+    ].join("\n");
+    expect(firstInvocationTime(log)).toBe(4.2);
+    expect(firstInvocationTime(line({ event: "ready" }))).toBeNaN();
   });
 });

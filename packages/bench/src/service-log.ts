@@ -50,3 +50,10 @@ export function serviceBatchTime(logText: string, extensionId: string): ServiceB
     if (l.extension_id === extensionId && typeof l.latency_ms === "number") latencies.push(l.latency_ms);
   return { p50Ms: median(latencies), batches: latencies.length };
 }
+
+/** The `latency_ms` of a runtime's first `invocation` line (its first single call), in ms; NaN when there is none. */
+export function firstInvocationTime(logText: string): number {
+  for (const l of linesOf<{ latency_ms?: unknown }>(logText, "invocation"))
+    return typeof l.latency_ms === "number" ? l.latency_ms : Number.NaN;
+  return Number.NaN;
+}
