@@ -14,9 +14,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createLocalTokenIssuer } from "@ameide-ext/runtime";
-import { buildHook, INVOICE_LINE_HOOK_ENTRY } from "./build-deal-hook.js";
-import { writeInvoiceCatalog } from "./invoice-catalog.js";
+import { prepareInvoiceService } from "./invoice-catalog.js";
 import { median } from "./median.js";
 import { startServer } from "./service-harness.js";
 import { firstInvocationTime } from "./service-log.js";
@@ -41,10 +39,7 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "ameide-first-call-"));
   try {
     log("building the invoice-line hook");
-    const hook = await buildHook("assemblyscript", INVOICE_LINE_HOOK_ENTRY);
-    const issuer = await createLocalTokenIssuer({ dir });
-    const token = await issuer.mint({ subject: "bench-first-call", tenants: ["acme"] });
-    const catalog = await writeInvoiceCatalog(dir, hook.component, issuer.auth);
+    const { catalog, token } = await prepareInvoiceService(dir, "bench-first-call");
     const cold: number[] = [];
     const warm: number[] = [];
     const steady: number[] = [];

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { sha256Hex } from "@ameide-ext/runtime";
+import { createLocalTokenIssuer, sha256Hex } from "@ameide-ext/runtime";
+import { buildHook, INVOICE_LINE_HOOK_ENTRY } from "./build-deal-hook.js";
 
 /**
  * Writes the invoice-line module under its tenant's prefix in `dir` and a
@@ -35,4 +36,29 @@ export async function writeInvoiceCatalog(
     ].join("\n"),
   );
   return catalog;
+}
+
+/** What {@link prepareInvoiceService} made: the hook's component, the catalog's path, a caller's token. */
+export interface InvoiceService {
+  component: Uint8Array;
+  catalog: string;
+  /** A token of `subject` for tenant acme, from the catalog's local issuer. */
+  token: string;
+}
+
+/**
+ * What the invoice benches start their service with (bench:batch, bench:sdk-client, bench:first-call):
+ * the invoice-line hook built, a local token issuer in `dir` with a token for `subject`, and the catalog
+ * (see writeInvoiceCatalog).
+ */
+export async function prepareInvoiceService(
+  dir: string,
+  subject: string,
+  logLevel: "info" | "warn" = "info",
+): Promise<InvoiceService> {
+  const hook = await buildHook("assemblyscript", INVOICE_LINE_HOOK_ENTRY);
+  const issuer = await createLocalTokenIssuer({ dir });
+  const token = await issuer.mint({ subject, tenants: ["acme"] });
+  const catalog = await writeInvoiceCatalog(dir, hook.component, issuer.auth, logLevel);
+  return { component: hook.component, catalog, token };
 }

@@ -12,10 +12,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createLocalTokenIssuer } from "@ameide-ext/runtime";
 import { createRuntimeClient, type RuntimeClient, userContext } from "@ameide-ext/sdk";
-import { buildHook, INVOICE_LINE_HOOK_ENTRY } from "./build-deal-hook.js";
-import { writeInvoiceCatalog } from "./invoice-catalog.js";
+import { prepareInvoiceService } from "./invoice-catalog.js";
 import { invoiceLines } from "./invoice-line.js";
 import { INVOICE_LINES } from "./measure-batch.js";
 import { median } from "./median.js";
@@ -40,13 +38,8 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "ameide-sdk-client-bench-"));
   try {
     log("building the invoice-line hook");
-    const hook = await buildHook("assemblyscript", INVOICE_LINE_HOOK_ENTRY);
-    const issuer = await createLocalTokenIssuer({ dir });
-    const token = await issuer.mint({ subject: "bench-sdk-client", tenants: ["acme"] });
-    const server = await startServer(
-      await writeInvoiceCatalog(dir, hook.component, issuer.auth, "warn"),
-      join(dir, "runtime.log"),
-    );
+    const { catalog, token } = await prepareInvoiceService(dir, "bench-sdk-client", "warn");
+    const server = await startServer(catalog, join(dir, "runtime.log"));
     const rows: Row[] = [];
     try {
       for (const httpVersion of ["1.1", "2"] as const)

@@ -16,13 +16,11 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createLocalTokenIssuer } from "@ameide-ext/runtime";
 import { watComponent } from "@ameide-ext/runtime/testing";
 import { createRuntimeClient } from "@ameide-ext/sdk";
 import type { Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
-import { buildHook, INVOICE_LINE_HOOK_ENTRY } from "./build-deal-hook.js";
-import { writeInvoiceCatalog } from "./invoice-catalog.js";
+import { prepareInvoiceService } from "./invoice-catalog.js";
 import { invoiceLines } from "./invoice-line.js";
 import {
   BATCH_P50_GOAL_MS,
@@ -58,17 +56,13 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "ameide-batch-bench-"));
   try {
     log("building the invoice-line hook");
-    const hook = await buildHook("assemblyscript", INVOICE_LINE_HOOK_ENTRY);
-    const issuer = await createLocalTokenIssuer({ dir });
-    const bearer = `Bearer ${await issuer.mint({ subject: "bench-batch", tenants: ["acme"] })}`;
+    const prepared = await prepareInvoiceService(dir, "bench-batch");
+    const bearer = `Bearer ${prepared.token}`;
     const withToken: Interceptor = (next) => (req) => {
       req.header.set("authorization", bearer);
       return next(req);
     };
-    const server = await startServer(
-      await writeInvoiceCatalog(dir, hook.component, issuer.auth),
-      join(dir, "runtime.log"),
-    );
+    const server = await startServer(prepared.catalog, join(dir, "runtime.log"));
     let batch: Awaited<ReturnType<typeof measureInvoiceBatch>>;
     try {
       log(`server ${server.url}; sampling`);
@@ -110,7 +104,7 @@ async function main(): Promise<void> {
     log("the engine alone, in this process: the invoice-line hook, then a trivial guest");
     const encoder = new TextEncoder();
     const invoice = invoiceLines(INVOICE_LINES).map((l) => encoder.encode(JSON.stringify(l)));
-    const floor = await measureEngineFloors(hook.component, invoice);
+    const floor = await measureEngineFloors(prepared.component, invoice);
     const trivial = await measureEngineFloors(await watComponent(TRIVIAL_GUEST), invoice);
     const perLine = (us: number) => `${(us / INVOICE_LINES).toFixed(2)} µs/line`;
     const row = (label: string, x: { p50Us: number; p95Us: number; samples: number }, goalUs?: number) =>
