@@ -9,7 +9,8 @@ const readme = readFileSync(join(root, "README.md"), "utf8");
 /**
  * Runs a file of our TypeScript from the sources, as the demo runs: esbuild strips each of our files' types
  * (the toolkit's source loader), where tsx would also transform the AssemblyScript compiler's dependencies
- * (binaryen's 13 MB): the sample took ~23 s with tsx on the 2-CPU machine, ~6 s with the loader.
+ * (binaryen's 13 MB): by vitest's timings on the 2-CPU machine, this test took ~23 s with tsx, ~6 s with
+ * the loader.
  */
 const fromSource = [
   "--conditions=source",

@@ -42,7 +42,7 @@ function currentManifest(): Manifest | undefined {
  * Source mode only: each worker entry bundled into one ES module of plain
  * JavaScript (testing/bundle-worker-entries.mjs, run when a source file
  * changed), so a worker starts without a TypeScript loader of its own. null
- * when bundling failed: workers then load tsx, as before (~0.5 s a worker).
+ * when bundling failed: workers then load tsx, as before (slower: a transform per worker).
  */
 function bundledEntries(): Manifest | null {
   if (bundles !== undefined) return bundles;
