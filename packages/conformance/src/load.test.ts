@@ -14,6 +14,8 @@ const refusals: Array<[guest: string, code: ErrorCode, reason: ErrorReason]> = [
   ["unknown-host-function", "invalid_argument", "forbidden_import"],
   ["imported-global", "invalid_argument", "forbidden_import"],
   ["imported-memory", "invalid_argument", "forbidden_import"],
+  // A linked module importing the runtime's counters by their reserved module name could write them.
+  ["linked-counter-import", "invalid_argument", "forbidden_import"],
   ["missing-run", "invalid_argument", "missing_export"],
   ["missing-core-run", "invalid_argument", "missing_export"],
   ["wrong-run-type", "invalid_argument", "contract_mismatch"],

@@ -473,6 +473,17 @@ describe("instrumentModule()", () => {
       );
     });
 
+    it.each([
+      ["a global, shared counters", `(import "__ameide" "depth" (global (mut i32)))`, "imported"],
+      ["a function, shared counters", `(import "__ameide" "fuel" (func))`, "imported"],
+      ["a function, own counters", `(import "__ameide" "fuel" (func))`, "defined"],
+    ] as const)("refuses an import from the runtime's counters module: %s", async (_, imp, counters) => {
+      const bytes = await watModule(`(module ${imp} (func (export "f")))`);
+      expect(() => instrumentModule(bytes, { maxMemoryPages: 1, maxCallDepth: 100, counters })).toThrowError(
+        expect.objectContaining({ code: "invalid_argument", reason: "forbidden_import" }),
+      );
+    });
+
     it("lists function imports with their signatures", async () => {
       const bytes = await watModule(
         `(module (import "host" "call" (func (param i32 i64) (result f64))) (func (export "f")))`,

@@ -1,5 +1,6 @@
 import { ExtensionError } from "@ameide-ext/contract";
 import { Flow, readInstruction } from "./read-instruction.js";
+import { COUNTERS_MODULE } from "./shift-indices.js";
 import {
   type ByteReader,
   ExternKind,
@@ -180,6 +181,16 @@ function scanImports(r: ByteReader, scan: ModuleScan, funcSigIndex: number[], sh
   for (let i = 0; i < n; i++) {
     const module = readName(r);
     const field = readName(r);
+    // The instrumenter imports the runtime's fuel, depth and trap counters from this module into every
+    // linked module: a guest's own import of it would be handed the real counters, to write.
+    if (module === COUNTERS_MODULE) {
+      throw new ExtensionError(
+        "invalid_argument",
+        `import ${module}.${field}: the module name ${COUNTERS_MODULE} is reserved by the runtime (its fuel, depth and trap counters); a guest may not import from it`,
+        "forbidden_import",
+        { module, field },
+      );
+    }
     const kind = r.u8();
     if (kind === ExternKind.Func) {
       const t = r.u32();

@@ -223,6 +223,12 @@ function instantiateThroughGlue(
     },
     imports,
     (module, importObject) => {
+      // The load refuses a guest import from the counters' module (scan-module.ts); glue never passes one.
+      if (importObject !== undefined && Object.hasOwn(importObject, COUNTERS_MODULE))
+        throw new ExtensionError(
+          "internal",
+          `the glue passed imports for ${COUNTERS_MODULE}, the runtime's own`,
+        );
       const meta = byModule.get(module);
       const instance = new WebAssembly.Instance(module, {
         ...guardHostImports(importObject, hooks, meta?.hostShaped, (fn) => coreFunctions.has(fn as object)),
