@@ -74,6 +74,28 @@ export function checkLockfile(
   return diagnostics.length > 0 ? { diagnostics } : { locked };
 }
 
+/**
+ * An npm package name, scoped or not (old names' capitals allowed): no `@` past the scope, no `:`, `#` or
+ * second `/`. npm fetches an entry without `resolved` as `<its name>@<its version>`, so a name or a version
+ * that carries a URL or a git spec would be fetched from there.
+ */
+const NPM_PACKAGE_NAME = /^(?:@[a-z0-9][a-z0-9._~-]*\/)?[A-Za-z0-9._~-][A-Za-z0-9._~-]*$/;
+/** A version as npm writes it in a lockfile: semver, nothing that reads as a URL or a path. */
+const LOCKED_VERSION = /^[0-9A-Za-z.+-]+$/;
+
+/** Why an entry's name or version is not one npm fetches from the registry by name, or undefined. */
+function nameRefusal(name: string, entry: Record<string, unknown>): string | undefined {
+  if (!NPM_PACKAGE_NAME.test(name)) return `its folder ${JSON.stringify(name)} is not an npm package name`;
+  if (entry.name !== undefined && (typeof entry.name !== "string" || !NPM_PACKAGE_NAME.test(entry.name)))
+    return `its "name" ${JSON.stringify(entry.name)} is not an npm package name`;
+  if (
+    entry.version !== undefined &&
+    (typeof entry.version !== "string" || !LOCKED_VERSION.test(entry.version))
+  )
+    return `its "version" ${JSON.stringify(entry.version)} is not a version`;
+  return undefined;
+}
+
 /** Why one entry of the lockfile's `packages` may not be installed; records what it fetches otherwise. */
 function lockedPackageRefusal(
   key: string,
@@ -94,6 +116,12 @@ function lockedPackageRefusal(
       reason: "dependency_source",
       message: `package ${shown} is a link to a folder (${JSON.stringify(entry.resolved ?? key)}): pack it with \`npm pack\` and depend on the tarball (file:vendor/<name>.tgz) inside the hook's folder`,
     };
+  const badName = nameRefusal(name, entry);
+  if (badName !== undefined)
+    return {
+      reason: "dependency_source",
+      message: `package ${shown} cannot be installed: ${badName} (a URL or a git spec there would be fetched); run \`npm install\` again so npm writes the lockfile`,
+    };
   // Bundled packages come inside their parent's tarball.
   if (entry.inBundle === true) return undefined;
   const resolved = entry.resolved;
@@ -108,6 +136,8 @@ function lockedPackageRefusal(
     locked.tarballs.push(normalized);
     return undefined;
   }
+  // Without `resolved` (npm's omit-lockfile-registry-resolved), npm fetches `<name>@<version>` from the
+  // registry it is given: nameRefusal has held both to a plain name and version.
   if (resolved !== undefined && (typeof resolved !== "string" || !resolved.startsWith(registry)))
     return {
       reason: "dependency_source",

@@ -1,10 +1,13 @@
 // Issue #14: "npm packages build, test and run locally, then promote fails (TS2307 Cannot find module)".
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installInHook, PURE_JS_PACKAGE, packTarball } from "../testing/npm-tarball.js";
+import { checkLockfile } from "./check-lockfile.js";
 import { dependencySettings, installDependencies } from "./install-dependencies.js";
 
 describe("installDependencies()", () => {
@@ -129,6 +132,88 @@ describe("installDependencies()", () => {
     expect(out[0]?.message).toContain(JSON.stringify(resolved));
   });
 
+  describe("a lockfile entry that would send npm elsewhere than its resolved URL", () => {
+    // npm ci fetches an entry without `resolved` as `${entry.name}@${entry.version}`: a name that carries a
+    // URL or a git spec was fetched (the registry host's git repos read, its network reached).
+    let server: Server;
+    let hits: string[];
+    let url: string;
+    beforeAll(async () => {
+      hits = [];
+      server = createServer((req, res) => {
+        hits.push(`${req.method} ${req.url}`);
+        res.statusCode = 404;
+        res.end();
+      });
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+    it.each([
+      ["a URL in its name", (u: string) => ({ name: `tiny@${u}/internal/secret.tgz#`, version: "1.0.0" })],
+      ["a git spec in its name", () => ({ name: "tiny@git+file:///etc/repo#HEAD", version: "1.0.0" })],
+      ["a URL in its version", (u: string) => ({ version: `${u}/internal/secret.tgz` })],
+      [
+        "a URL in its name beside a registry resolved",
+        (u: string) => ({
+          name: `tiny@${u}/internal/secret.tgz#`,
+          version: "1.0.0",
+          resolved: "https://registry.npmjs.org/tiny/-/tiny-1.0.0.tgz",
+        }),
+      ],
+    ])("refuses an entry with %s before npm runs: dependency_source", async (_what, entryOf) => {
+      const { dir, scratch } = await fresh();
+      await writeFile(join(dir, "package.json"), JSON.stringify({ dependencies: { tiny: "1.0.0" } }));
+      const entry = { integrity: "sha512-x", ...entryOf(url) };
+      const lock = {
+        lockfileVersion: 3,
+        packages: { "": { dependencies: { tiny: "1.0.0" } }, "node_modules/tiny": entry },
+      };
+      await writeFile(join(dir, "package-lock.json"), JSON.stringify(lock));
+      const out = await installDependencies(dir, scratch, { ...settings, registryUrl: url });
+      expect(out).toMatchObject([{ reason: "dependency_source", path: "package-lock.json" }]);
+      expect(hits).toEqual([]);
+      expect(existsSync(join(dir, "node_modules"))).toBe(false);
+    });
+
+    it("takes an entry without resolved whose name and version are plain (npm's omit-lockfile-registry-resolved)", () => {
+      const lock = {
+        lockfileVersion: 3,
+        packages: {
+          "": { dependencies: { tiny: "1.0.0", "@scope/Old_Name": "2.0.0" } },
+          "node_modules/tiny": { version: "1.0.0", integrity: "sha512-x" },
+          "node_modules/@scope/Old_Name": {
+            name: "@scope/Old_Name",
+            version: "2.0.0-rc.1+b",
+            integrity: "sha512-y",
+          },
+        },
+      };
+      expect(checkLockfile(lock, url)).toEqual({ locked: { tarballs: [], fromRegistry: true } });
+    });
+
+    it("refuses a package whose folder name is not an npm package name: dependency_source", async () => {
+      const { dir, scratch } = await fresh();
+      await writeFile(join(dir, "package.json"), JSON.stringify({ dependencies: { tiny: "1.0.0" } }));
+      const lock = {
+        lockfileVersion: 3,
+        packages: {
+          "": { dependencies: { tiny: "1.0.0" } },
+          "node_modules/tiny@git+file:": {
+            version: "1.0.0",
+            resolved: `${url}/tiny.tgz`,
+            integrity: "sha512-x",
+          },
+        },
+      };
+      await writeFile(join(dir, "package-lock.json"), JSON.stringify(lock));
+      const out = await installDependencies(dir, scratch, { ...settings, registryUrl: url });
+      expect(reasons(out)).toEqual(["dependency_source"]);
+      expect(hits).toEqual([]);
+    });
+  });
+
   it("refuses a link to a folder: dependency_source", async () => {
     const { dir, scratch } = await fresh();
     await writeFile(join(dir, "package.json"), JSON.stringify({ dependencies: { up: "file:.." } }));
@@ -198,6 +283,33 @@ describe("installDependencies()", () => {
     );
   });
 
+  it("stops what npm started at its time limit too (git, say), not npm alone", async () => {
+    const { dir, scratch } = await fresh();
+    await installInHook(dir, { [PURE_JS_PACKAGE.name]: await packTarball(dir, PURE_JS_PACKAGE) });
+    const npmCli = join(work, "forking-npm.mjs");
+    const pidFile = join(work, "forking-npm.pid");
+    await writeFile(
+      npmCli,
+      `import { spawn } from "node:child_process";\nimport { writeFileSync } from "node:fs";\nconst c = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60_000)"], { stdio: "ignore" });\nwriteFileSync(${JSON.stringify(pidFile)}, String(c.pid));\nsetTimeout(() => {}, 60_000);\n`,
+    );
+    expect(
+      reasons(await installDependencies(dir, scratch, { ...settings, npmCli, timeoutMs: 1_000 })),
+    ).toEqual(["dependency_install_timeout"]);
+    const pid = Number(await readFile(pidFile, "utf8"));
+    // Running or sleeping; a killed process nobody has reaped yet (state Z) has stopped.
+    const alive = () => {
+      try {
+        return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 50 && alive(); i++) await new Promise((r) => setTimeout(r, 20));
+    const stillAlive = alive();
+    if (stillAlive) process.kill(pid, "SIGKILL");
+    expect(stillAlive).toBe(false);
+  });
+
   it("runs npm ci --ignore-scripts with a clean environment, a scratch HOME and npm config, never the host's", async () => {
     const { dir, scratch } = await fresh();
     await installInHook(dir, { [PURE_JS_PACKAGE.name]: await packTarball(dir, PURE_JS_PACKAGE) });
@@ -226,7 +338,17 @@ describe("installDependencies()", () => {
     expect(Object.keys(spy.env).sort()).toEqual(["HOME", "PATH"]);
     expect(spy.env.HOME?.startsWith(scratch)).toBe(true);
     expect(spy.argv).toEqual(
-      expect.arrayContaining(["ci", "--ignore-scripts", "--no-audit", "--no-fund", "--offline"]),
+      expect.arrayContaining([
+        "ci",
+        "--ignore-scripts",
+        "--no-audit",
+        "--no-fund",
+        "--offline",
+        // npm's own refusal of other sources, behind the lockfile's check.
+        "--allow-git=none",
+        "--allow-remote=none",
+        "--allow-directory=none",
+      ]),
     );
     expect(spy.argv.find((a) => a.startsWith("--userconfig="))?.startsWith(`--userconfig=${scratch}`)).toBe(
       true,

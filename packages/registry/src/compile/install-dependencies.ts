@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -199,6 +199,15 @@ async function prepareScratch(
   return undefined;
 }
 
+/** Kills a child started `detached` and every process of its group; the child alone when the group is gone. */
+function killGroup(child: ChildProcess): void {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+  } catch {
+    child.kill("SIGKILL");
+  }
+}
+
 /**
  * Runs `npm ci --ignore-scripts` in `scratch` as a child process with a clean environment, its HOME,
  * cache and npm configs in the scratch folder (none of the host's: no registry token), killed at
@@ -226,6 +235,10 @@ function runNpmCi(
     `--cache=${path.join(scratch, ".cache")}`,
     `--userconfig=${npmrc}`,
     `--globalconfig=${path.join(home, "global-npmrc")}`,
+    // Behind checkLockfile's refusal: npm itself fetches no git repository, URL or folder.
+    "--allow-git=none",
+    "--allow-remote=none",
+    "--allow-directory=none",
     ...(offline ? ["--offline"] : []),
   ];
   const at = { path: "package-lock.json" };
@@ -234,10 +247,12 @@ function runNpmCi(
     return Promise.resolve(diag("build", "dependency_install_failed", message, "error", at));
   }
   return new Promise((resolve) => {
+    // In a process group of its own, so the time limit stops what npm started (git, say) with it.
     const child = spawn(process.execPath, args, {
       cwd: scratch,
       env: { HOME: home, PATH: path.dirname(process.execPath) },
       stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
     });
     let output = "";
     const keep = (text: string) => {
@@ -248,7 +263,7 @@ function runNpmCi(
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill("SIGKILL");
+      killGroup(child);
     }, settings.timeoutMs);
     child.on("error", (cause) => {
       clearTimeout(timer);
@@ -257,6 +272,8 @@ function runNpmCi(
     });
     child.on("close", (code) => {
       clearTimeout(timer);
+      // What npm started and left running (a git it did not wait for) ends with it.
+      killGroup(child);
       if (timedOut)
         return resolve(
           diag(
