@@ -208,6 +208,14 @@ async function uploadSource(ctx: RegistryContext, caller: Caller, input: UploadI
   return ctx.write(async (tx) => {
     const rev = await ctx.loadRevision(tx, input, true);
     checkAgentRiskTier(ctx.governance, caller, rev.riskTier, "upload sources");
+    // Who wrote the code is who created the version: the self-approval rule and the review page rely on it.
+    if (rev.createdBy !== caller.actor)
+      throw refuse(
+        "permission_denied",
+        RULES.notTheAuthor,
+        `version ${rev.version} of ${rev.extensionId} is ${rev.createdBy}'s: only its author uploads its sources; create a version of your own (CreateDraft, from version ${rev.version} as its base)`,
+        { author: rev.createdBy },
+      );
     if (rev.state !== "draft" && rev.state !== "failed")
       throw refuse(
         "failed_precondition",

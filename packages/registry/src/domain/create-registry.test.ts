@@ -234,6 +234,54 @@ describe.each(STORE_BACKENDS)("createRegistry() on $name", (backend) => {
     });
   });
 
+  it("reviews are human: a service identity (a runtime's credential) can neither approve nor reject", async () => {
+    await open(goodTests, { "agent:l2o": "medium" });
+    const runtime: Caller = { actor: "service:runtime-prod", tenants: ["*"] };
+    const key = await compiled(bot, "medium");
+    await registry.requestPromotion(bot, { ...key, env: "dev" });
+    await expect(registry.approve(runtime, { ...key, env: "dev" })).rejects.toMatchObject({
+      code: "permission_denied",
+      details: { rule: "service_scope", mayApprove: { eligible: [] } },
+    });
+    await expect(registry.reject(runtime, { ...key, env: "dev", comment: "no" })).rejects.toMatchObject({
+      code: "permission_denied",
+      details: { rule: "service_scope" },
+    });
+    const view = await registry.get(ann, key);
+    expect(view.revision.revision).toMatchObject({ state: "in_review", pending: { approvers: [] } });
+    expect((await registry.approve(ann, { ...key, env: "dev" })).revision.state).toBe("promoted_dev");
+  });
+
+  it("a version's sources are its author's: no one else uploads into it, so no one approves code they wrote into another's version", async () => {
+    await open(goodTests, { "agent:l2o": "medium" });
+    const draft = await registry.createDraft(bot, {
+      tenantId: T,
+      extensionId: "deal-guard",
+      kind: "process_hook",
+      riskTier: "medium",
+    });
+    const key = { tenantId: T, extensionId: "deal-guard", version: draft.revision.version };
+    const upload = { ...key, language: "assemblyscript" as const, files: sources, manifestJson: "{}" };
+    // A human's code in an agent's version would be approvable by that human; an agent's in a human's, shown as the human's.
+    await expect(registry.uploadSource(ann, upload)).rejects.toMatchObject({
+      code: "permission_denied",
+      details: { rule: "not_the_author" },
+    });
+    const own = await registry.createDraft(ann, {
+      tenantId: T,
+      extensionId: "own-rule",
+      kind: "process_hook",
+      riskTier: "medium",
+    });
+    await expect(
+      registry.uploadSource(bot, { ...upload, extensionId: "own-rule", version: own.revision.version }),
+    ).rejects.toMatchObject({ code: "permission_denied", details: { rule: "not_the_author" } });
+    // The author still uploads, and the refused callers' attempts left no trace in the version.
+    await registry.uploadSource(bot, upload);
+    const { events } = await registry.listEvents(ann, key);
+    expect(events.filter((e) => e.type === "source_uploaded").map((e) => e.actor)).toEqual(["agent:l2o"]);
+  });
+
   it("audit: every event of a version names its author; a promotion's events name who asked and who approved", async () => {
     await open(goodTests, { "agent:l2o": "high" });
     const key = await compiled(bot, "high");

@@ -22,6 +22,8 @@ export const RULES = Object.freeze({
   agentRate: "agent_rate",
   /** No one approves a revision they created. */
   selfApproval: "self_approval",
+  /** A version's sources are its creator's: only they upload them (another author makes a version of their own). */
+  notTheAuthor: "not_the_author",
   /** One approval per reviewer per promotion: "two approvals" means two people. */
   duplicateApproval: "duplicate_approval",
   /** Approve and reject need a promotion waiting for that environment. */
@@ -213,6 +215,11 @@ function checkedReplayRequired(options: ReplayRequiredOptions): { envs: Env[]; r
 /** True for `agent:<id>` callers. */
 export function isAgent(actor: string): boolean {
   return actor.startsWith("agent:");
+}
+
+/** True for a person (`user:<id>`): the only callers who review (approve, reject). */
+export function isHuman(actor: string): boolean {
+  return actor.startsWith("user:");
 }
 
 /** Whether the actor is a platform service (`service:<id>`): it may call RollbackOnSlo only. */

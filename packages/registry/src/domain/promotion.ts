@@ -1,7 +1,7 @@
 import { ExtensionError } from "@ameide-ext/contract";
 import { checkAgentEnvironment } from "./agent-guardrails.js";
 import { deploy } from "./deployments.js";
-import { APPROVALS_REQUIRED, highTierShortfalls, isAgent, RULES, refuse } from "./governance.js";
+import { APPROVALS_REQUIRED, highTierShortfalls, isAgent, isHuman, RULES, refuse } from "./governance.js";
 import { approvalFix, mayApprove } from "./may-approve.js";
 import type { Caller, Registry, RevisionView } from "./registry.js";
 import { checkEnv, type RegistryContext, SYSTEM_RULES } from "./registry-context.js";
@@ -147,6 +147,13 @@ async function approve(ctx: RegistryContext, caller: Caller, input: ApproveInput
         ),
         instead(),
       );
+    if (!isHuman(caller.actor))
+      throw refuse(
+        "permission_denied",
+        RULES.serviceScope,
+        andFix(`${caller.actor} is not a person (user:<id>): approvals are human`),
+        instead(),
+      );
     if (!pending) throw noPendingPromotion(rev, env);
     if (rev.createdBy === caller.actor)
       throw refuse(
@@ -209,6 +216,12 @@ async function reject(ctx: RegistryContext, caller: Caller, input: RejectInput):
       "permission_denied",
       RULES.agentCannotReview,
       `${caller.actor} is an agent: reviews (approve, reject) are human`,
+    );
+  if (!isHuman(caller.actor))
+    throw refuse(
+      "permission_denied",
+      RULES.serviceScope,
+      `${caller.actor} is not a person (user:<id>): reviews (approve, reject) are human`,
     );
   if (!input.comment?.trim())
     throw new ExtensionError("invalid_argument", "a rejection needs a comment saying why");

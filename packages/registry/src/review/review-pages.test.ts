@@ -126,6 +126,20 @@ describe("the review page's HTML", () => {
       rule: "agent_cannot_approve",
     });
     expect(approveBlocked(bob, byAnn)).toBeUndefined();
+    // A service's credential is no reviewer: both buttons off, and it is not shown as a human.
+    const runtime: Caller = { actor: "service:runtime-prod", tenants: ["*"] };
+    expect(approveBlocked(runtime, byAnn)).toMatchObject({ rule: "service_scope" });
+    const asService = versionPage({ caller: runtime, csrf: "c", view: byAnn, runningVersion: "", diff: [] });
+    expect(asService).toMatch(/<button type="submit" id="approve" disabled/);
+    expect(asService).toMatch(/<button type="submit" id="reject" disabled/);
+    const byService = versionPage({
+      caller: bob,
+      csrf: "c",
+      view: view({ createdBy: "service:runtime-prod" }),
+      runningVersion: "",
+      diff: [],
+    });
+    expect(byService).not.toContain("human <code>service:runtime-prod</code>");
     const html = versionPage({ caller: ann, csrf: "c", view: byAnn, runningVersion: "", diff: [] });
     expect(html).toMatch(/<button type="submit" id="approve" disabled/);
     expect(html).toContain('data-rule="self_approval"');

@@ -1,5 +1,5 @@
 import { DEFAULT_LIMITS } from "@ameide-ext/contract";
-import { APPROVALS_REQUIRED, isAgent, RULES } from "../domain/governance.js";
+import { APPROVALS_REQUIRED, isAgent, isHuman, RULES } from "../domain/governance.js";
 import { approvalFix } from "../domain/may-approve.js";
 import type { Caller, RevisionView } from "../domain/registry.js";
 import type { TestResultRecord } from "../domain/types.js";
@@ -78,9 +78,10 @@ ${
   );
 }
 
-/** "agent (agent:x)" or "human (user:x)". */
+/** "agent (agent:x)", "human (user:x)" or "service (service:x)". */
 function authorLabel(actor: string): string {
-  return `<span class="author">${isAgent(actor) ? "agent" : "human"} <code>${esc(actor)}</code></span>`;
+  const kind = isAgent(actor) ? "agent" : isHuman(actor) ? "human" : "service";
+  return `<span class="author">${kind} <code>${esc(actor)}</code></span>`;
 }
 
 /** Why `caller` may not approve the pending promotion of `view` (the rule the registry would apply), if so. */
@@ -94,6 +95,13 @@ export function approveBlocked(caller: Caller, view: RevisionView): Refusal | un
       code: "permission_denied",
       rule: RULES.agentCannotApprove,
       message: `${caller.actor} is an agent: agents never approve`,
+      fix,
+    };
+  if (!isHuman(caller.actor))
+    return {
+      code: "permission_denied",
+      rule: RULES.serviceScope,
+      message: `${caller.actor} is not a person (user:<id>): approvals are human`,
       fix,
     };
   if (caller.actor === rev.createdBy)
@@ -196,7 +204,8 @@ function gateSection(d: VersionPageData): string {
   const blocked = approveBlocked(d.caller, d.view);
   const action = `${esc(versionHref(r.tenantId, r.extensionId, r.version))}`;
   const env = `<input type="hidden" name="env" value="${esc(p.env)}">`;
-  const agent = isAgent(d.caller.actor);
+  // Agents and services never review: both forms stay, their buttons off.
+  const agent = !isHuman(d.caller.actor);
   return `<h3>Promotion to ${esc(p.env)}</h3>
 <div id="gate"><p>Requested by ${authorLabel(p.requestedBy)} at ${esc(p.requestedAt)}${p.comment ? `: “${esc(p.comment)}”` : ""}.</p>
 <p id="rule">Rule: a ${esc(r.riskTier)} risk tier version needs ${esc(APPROVALS_REQUIRED[r.riskTier][p.env])} distinct human approval(s) for ${esc(p.env)} (<span id="approval-count">${esc(p.approvers.length)} of ${esc(p.approvalsRequired)}</span> so far).
@@ -209,7 +218,7 @@ ${may.eligible.length > 0 ? `May approve: ${may.eligible.map((a) => `<code>${esc
 ${blocked ? `<span id="approve-why" class="why" data-rule="${esc(blocked.rule)}">You may not approve (rule <code>${esc(blocked.rule)}</code>): ${esc(blocked.message)}. ${esc(blocked.fix)}</span>` : ""}</p></form>
 <form method="post" action="${action}/reject" id="reject-form">${csrfField(d.csrf)}${env}
 <p><label for="reject-comment">Why reject (required)</label><textarea id="reject-comment" name="comment" required${agent ? " disabled" : ""}></textarea></p>
-<p><button type="submit" id="reject"${agent ? " disabled" : ""}>Reject</button>${agent ? ` <span class="why" data-rule="${esc(RULES.agentCannotReview)}">Agents never review (rule <code>${esc(RULES.agentCannotReview)}</code>).</span>` : ""}</p></form>`;
+<p><button type="submit" id="reject"${agent ? " disabled" : ""}>Reject</button>${agent ? ` <span class="why" data-rule="${esc(isAgent(d.caller.actor) ? RULES.agentCannotReview : RULES.serviceScope)}">Only people review (rule <code>${esc(isAgent(d.caller.actor) ? RULES.agentCannotReview : RULES.serviceScope)}</code>).</span>` : ""}</p></form>`;
 }
 
 /** The compile result and each fixture's result with its limit usage as bars. */
