@@ -7,6 +7,7 @@ import type { CliDeps } from "../deps.js";
 import { type HostCallAnswers, startHostCallAnswers } from "../runtime/host-call-answers.js";
 import { writeDevCatalog } from "./dev-catalog.js";
 import { parseReadOnlyMethods } from "./dev-read-only-methods.js";
+import { loadOrMakeDevTokens } from "./dev-tokens.js";
 import { makeOwnerOnlyFolder, restrictToOwner, writeOwnerOnlyFile } from "./owner-only-files.js";
 
 /** Options of {@link startDevStack}. */
@@ -139,20 +140,11 @@ export async function startDevStack(options: DevStackOptions, deps: CliDeps): Pr
   // The folder holds the reviewer's token: the owner's alone, whatever an earlier run left.
   await makeOwnerOnlyFolder(dir);
   await mkdir(modules, { recursive: true });
-  const tokensFile = path.join(dir, "tokens.json");
-  let tokens: Record<string, string>;
-  try {
-    tokens = JSON.parse(await readFile(tokensFile, "utf8")) as Record<string, string>;
-  } catch {
-    tokens = {
-      [`user:${deps.username().replace(/[^A-Za-z0-9._@-]/g, "_") || "dev"}`]:
-        randomBytes(24).toString("base64url"),
-      "user:reviewer": randomBytes(24).toString("base64url"),
-      "agent:dev": randomBytes(24).toString("base64url"),
-    };
-    await writeOwnerOnlyFile(tokensFile, `${JSON.stringify(tokens, null, 2)}\n`);
-  }
-  await restrictToOwner(tokensFile);
+  const { tokens, replaced } = await loadOrMakeDevTokens(dir, deps.username());
+  if (replaced !== undefined)
+    deps.stderr.write(
+      `dev: ${path.join(dir, "tokens.json")} was not one dev wrote (${replaced}): new tokens replace it; whoever put it there does not know them\n`,
+    );
   const answers = hostCalls && (await startAnswers(hostCalls, options, deps));
   // The runtime's service credential (RollbackOnSlo): made at each start, held in memory by both services only.
   const serviceToken = randomBytes(24).toString("base64url");
