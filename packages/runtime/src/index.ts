@@ -128,6 +128,7 @@ export {
   checkBatchSize,
   DEFAULT_BATCH_MAX_BYTES,
   DEFAULT_BATCH_MAX_INPUTS,
+  DEFAULT_BATCH_MAX_MS,
 } from "./service/batch-size.js";
 export type {
   CallerAuthenticator,

@@ -90,7 +90,7 @@ export interface CatalogFileRuntime {
   pool?: { size?: number; max_queue?: number; worker_heap_mb?: number };
   inline_slice_us?: number;
   /** Caps of one InvokeExtensionBatch (docs/runtime-service.md, "Batch"). */
-  batch?: { max_inputs?: number; max_bytes?: number };
+  batch?: { max_inputs?: number; max_bytes?: number; max_ms?: number };
   /** Connection timeouts and caps (docs/runtime-service.md, "Connections"). */
   connections?: {
     sniff_timeout_ms?: number;
@@ -337,7 +337,11 @@ export const CATALOG_SCHEMA = {
         batch: {
           type: "object",
           additionalProperties: false,
-          properties: { max_inputs: int(1, 100_000), max_bytes: int(1, 64 * 1024 * 1024) },
+          properties: {
+            max_inputs: int(1, 100_000),
+            max_bytes: int(1, 64 * 1024 * 1024),
+            max_ms: int(1, 3_600_000),
+          },
         },
         connections: {
           type: "object",

@@ -54,19 +54,31 @@ export interface BatchParts {
   ): Promise<InvocationResult>;
   /** The inline slice, in milliseconds: the longest the batch holds the service's thread before it yields. */
   sliceMs: number;
+  /** The longest the whole batch runs, in milliseconds, whatever its caller's deadline (`batch.max_ms`). */
+  maxMs: number;
 }
 
 /** Lets the event loop run what waits (other requests, I/O) before the batch goes on. */
 const yieldTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** The batch's time: its caller's deadline, or the runtime's cap when that comes first (or the caller sent none). */
+interface BatchLimit {
+  ms: number;
+  byRuntime: boolean;
+}
+
+function batchLimit(callerTimeoutMs: number | undefined, maxMs: number): BatchLimit {
+  return callerTimeoutMs !== undefined && callerTimeoutMs <= maxMs
+    ? { ms: callerTimeoutMs, byRuntime: false }
+    : { ms: maxMs, byRuntime: true };
+}
+
 /** The answer of an input the batch's deadline left no time for: it never ran. */
-function pastDeadline(callerTimeoutMs: number): ExtensionError {
-  return new ExtensionError(
-    "deadline_exceeded",
-    `the batch's deadline of ${callerTimeoutMs} ms passed before this input ran; send fewer inputs per batch or allow more time`,
-    "timeout",
-    { limit: callerTimeoutMs },
-  );
+function pastDeadline(limit: BatchLimit): ExtensionError {
+  const message = limit.byRuntime
+    ? `the batch ran for the runtime's limit of ${limit.ms} ms a batch (batch.max_ms) before this input ran; send fewer inputs per batch`
+    : `the batch's deadline of ${limit.ms} ms passed before this input ran; send fewer inputs per batch or allow more time`;
+  return new ExtensionError("deadline_exceeded", message, "timeout", { limit: limit.ms });
 }
 
 /** What {@link runInlineInputs} settled: up to `next`; the permit it left unused; whether input `next` must run in the pool. */
@@ -150,7 +162,8 @@ export async function runBatchInputs(
 ): Promise<BatchItem[]> {
   const { breakers } = parts;
   const started = performance.now();
-  const deadline = callerTimeoutMs === undefined ? undefined : started + callerTimeoutMs;
+  const limit = batchLimit(callerTimeoutMs, parts.maxMs);
+  const deadline = started + limit.ms;
   let permit: CircuitPermit | undefined = breakers.admit(entry.key);
   let ext: LoadedExtension;
   try {
@@ -167,8 +180,8 @@ export async function runBatchInputs(
   for (let i = 0; i < inputs.length; ) {
     const input = inputs[i] as Uint8Array;
     const t0 = performance.now();
-    if (deadline !== undefined && t0 >= deadline) {
-      items[i++] = { error: pastDeadline(callerTimeoutMs as number), latencyMs: 0, skipped: true };
+    if (t0 >= deadline) {
+      items[i++] = { error: pastDeadline(limit), latencyMs: 0, skipped: true };
       continue;
     }
     try {
@@ -195,7 +208,7 @@ export async function runBatchInputs(
       toPool = false;
       let failed = false;
       try {
-        const request = parts.requestFor(input, deadline === undefined ? undefined : deadline - t0);
+        const request = parts.requestFor(input, deadline - t0);
         const result = await parts.runInPool(ext, request, input, deadline);
         failed = countsAsFailure(result, false);
         items[i] = { result, latencyMs: performance.now() - t0, ctx: request.ctx };

@@ -45,19 +45,27 @@ describe("checkBatchSize()", () => {
 });
 
 describe("runtime settings: batch", () => {
-  it("defaults to 1,000 inputs and 4 MiB", () => {
-    expect(resolveRuntimeSettings().batch).toEqual({ maxInputs: 1000, maxBytes: 4 * 1024 * 1024 });
+  it("defaults to 1,000 inputs, 4 MiB and 60 s", () => {
+    expect(resolveRuntimeSettings().batch).toEqual({
+      maxInputs: 1000,
+      maxBytes: 4 * 1024 * 1024,
+      maxMs: 60_000,
+    });
   });
 
   it("takes the catalog's runtime.batch, and the environment over it", () => {
-    expect(resolveRuntimeSettings({ batch: { max_inputs: 10, max_bytes: 2048 } }).batch).toEqual({
-      maxInputs: 10,
-      maxBytes: 2048,
-    });
-    const env = { AMEIDE_RUNTIME_BATCH_MAX_INPUTS: "20", AMEIDE_RUNTIME_BATCH_MAX_BYTES: "4096" };
-    expect(resolveRuntimeSettings({ batch: { max_inputs: 10 } }, env).batch).toEqual({
+    expect(resolveRuntimeSettings({ batch: { max_inputs: 10, max_bytes: 2048, max_ms: 500 } }).batch).toEqual(
+      { maxInputs: 10, maxBytes: 2048, maxMs: 500 },
+    );
+    const env = {
+      AMEIDE_RUNTIME_BATCH_MAX_INPUTS: "20",
+      AMEIDE_RUNTIME_BATCH_MAX_BYTES: "4096",
+      AMEIDE_RUNTIME_BATCH_MAX_MS: "2000",
+    };
+    expect(resolveRuntimeSettings({ batch: { max_inputs: 10, max_ms: 500 } }, env).batch).toEqual({
       maxInputs: 20,
       maxBytes: 4096,
+      maxMs: 2000,
     });
   });
 
@@ -71,5 +79,12 @@ describe("runtime settings: batch", () => {
       parseCatalog("env: dev\nextensions: []\nruntime: { batch: { max_inputs: 0 } }\n"),
     );
     expect(file.code).toBe("invalid_argument");
+    expect(refusal(() => resolveRuntimeSettings({}, { AMEIDE_RUNTIME_BATCH_MAX_MS: "0" })).code).toBe(
+      "invalid_argument",
+    );
+    const noTime = refusal(() =>
+      parseCatalog("env: dev\nextensions: []\nruntime: { batch: { max_ms: 3600001 } }\n"),
+    );
+    expect(noTime.code).toBe("invalid_argument");
   });
 });

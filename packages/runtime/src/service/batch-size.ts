@@ -4,10 +4,17 @@ import { ExtensionError, formatBytes } from "@ameide-ext/contract";
 export const DEFAULT_BATCH_MAX_INPUTS = 1000;
 /** Input bytes, all inputs together, one InvokeExtensionBatch may carry by default (`runtime.batch.max_bytes`): 4 MiB. */
 export const DEFAULT_BATCH_MAX_BYTES = 4 * 1024 * 1024;
-/** Bounds of the two caps, as the catalog schema and the environment check them. */
+/**
+ * The longest one InvokeExtensionBatch runs by default (`runtime.batch.max_ms`), in milliseconds, whatever
+ * deadline its caller sends or not: without it, 1,000 inputs each up to its version's time limit held a pool
+ * worker for hours.
+ */
+export const DEFAULT_BATCH_MAX_MS = 60_000;
+/** Bounds of the caps, as the catalog schema and the environment check them. */
 export const BATCH_CAP_BOUNDS = Object.freeze({
   maxInputs: { min: 1, max: 100_000 },
   maxBytes: { min: 1, max: 64 * 1024 * 1024 },
+  maxMs: { min: 1, max: 3_600_000 },
 });
 
 /** The caps of one InvokeExtensionBatch. */
@@ -16,6 +23,8 @@ export interface BatchCaps {
   maxInputs: number;
   /** Input bytes at most, all inputs together. Default {@link DEFAULT_BATCH_MAX_BYTES}. */
   maxBytes: number;
+  /** Milliseconds the whole batch runs at most; inputs left then end `deadline_exceeded`. Default {@link DEFAULT_BATCH_MAX_MS}. */
+  maxMs: number;
 }
 
 /**
@@ -24,7 +33,10 @@ export interface BatchCaps {
  * all than `caps.maxBytes`. Each input is still bounded on its own by the
  * input size limit when it runs (`input_size`, in its own answer).
  */
-export function checkBatchSize(inputs: readonly Uint8Array[], caps: BatchCaps): void {
+export function checkBatchSize(
+  inputs: readonly Uint8Array[],
+  caps: Pick<BatchCaps, "maxInputs" | "maxBytes">,
+): void {
   if (inputs.length === 0)
     throw new ExtensionError(
       "invalid_argument",
@@ -56,6 +68,6 @@ export function checkBatchSize(inputs: readonly Uint8Array[], caps: BatchCaps): 
  * input, and 64 KiB for the rest (ids, context). A bigger body is refused by
  * the transport before it is decoded.
  */
-export function batchReadMaxBytes(caps: BatchCaps): number {
+export function batchReadMaxBytes(caps: Pick<BatchCaps, "maxInputs" | "maxBytes">): number {
   return Math.ceil((caps.maxBytes * 4) / 3) + caps.maxInputs * 16 + 64 * 1024;
 }

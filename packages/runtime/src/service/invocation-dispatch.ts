@@ -259,6 +259,7 @@ export function createInvocationDispatch(options: InvocationDispatchOptions): In
         runInPool: (ext, request, input, startBy) =>
           engine.invoke(ext, { ...request, input: compact(input), startBy }),
         sliceMs: settings.inlineSliceUs / 1000,
+        maxMs: settings.batch.maxMs,
       });
     },
     async run(req, ctx, entry, callerTimeoutMs, trace) {

@@ -140,10 +140,21 @@ describe("Runtime.invokeExtensionBatch()", () => {
           wasm_blob_ref: echoRef,
           limits: { cpu_millis: 50, timeout_ms: 2_000 },
         },
+        {
+          ...base,
+          extension_id: "echo-long",
+          risk_tier: "medium",
+          wasm_blob_ref: echoRef,
+          limits: { cpu_millis: 200, timeout_ms: 5_000 },
+        },
         { ...base, extension_id: "counter", risk_tier: "low", wasm_blob_ref: counterRef },
         { ...base, extension_id: "off", risk_tier: "low", wasm_blob_ref: echoRef, disabled: true },
       ],
-      runtime: { preload: false, pool: { size: 1 }, batch: { max_inputs: 50, max_bytes: 1024 * 1024 } },
+      runtime: {
+        preload: false,
+        pool: { size: 1 },
+        batch: { max_inputs: 50, max_bytes: 1024 * 1024, max_ms: 1_000 },
+      },
     };
     const captured = captureLogger();
     lines = captured.lines;
@@ -338,6 +349,33 @@ describe("Runtime.invokeExtensionBatch()", () => {
     ]);
     expect(last?.stats?.fuelUsed ?? 0n).toBe(0n);
     expect(res.results.filter((r) => r.outcome === Outcome.OK).length).toBeGreaterThan(0);
+  });
+
+  it("bounds the whole batch by the runtime's batch.max_ms when its caller sends no deadline", async () => {
+    // Without it, 50 inputs each up to the version's 5 s time limit held the pool's worker for minutes.
+    await runtime.invokeExtensionBatch(batch("echo-long", [{}]));
+    // 50 inputs of 36 million turns (about 50 ms each here, more on a loaded machine): 2.5 s or more in all,
+    // against the 1,000 ms a batch runs at most in this runtime; the first fits in it.
+    const spin = { mode: "spin", n: 36_000_000 };
+    const started = performance.now();
+    const res = await runtime.invokeExtensionBatch(
+      batch(
+        "echo-long",
+        Array.from({ length: 50 }, () => spin),
+      ),
+    );
+    const elapsed = performance.now() - started;
+    const last = res.results.at(-1);
+    expect([last?.outcome, last?.errorCode, last?.errorReason]).toEqual([
+      Outcome.TECHNICAL_ERROR,
+      "deadline_exceeded",
+      "timeout",
+    ]);
+    expect(last?.errorMsg).toContain("batch.max_ms");
+    expect(last?.stats?.fuelUsed ?? 0n).toBe(0n);
+    expect(res.results.filter((r) => r.outcome === Outcome.OK).length).toBeGreaterThan(0);
+    // The input running when the limit came had its own time limit cut to what was left of the batch's.
+    expect(elapsed).toBeLessThan(3_000);
   });
 
   it("yields the service's thread between turns of a slice: the event loop turns between the engine calls of a long batch", async () => {

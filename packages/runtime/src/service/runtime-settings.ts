@@ -8,6 +8,7 @@ import {
   type BatchCaps,
   DEFAULT_BATCH_MAX_BYTES,
   DEFAULT_BATCH_MAX_INPUTS,
+  DEFAULT_BATCH_MAX_MS,
 } from "./batch-size.js";
 import { DEFAULT_MAX_MEMORY_MB } from "./check-catalog-memory.js";
 
@@ -285,6 +286,10 @@ export function resolveRuntimeSettings(
         ) ??
         file.batch?.max_bytes ??
         DEFAULT_BATCH_MAX_BYTES,
+      maxMs:
+        envInt(env, "AMEIDE_RUNTIME_BATCH_MAX_MS", BATCH_CAP_BOUNDS.maxMs.min, BATCH_CAP_BOUNDS.maxMs.max) ??
+        file.batch?.max_ms ??
+        DEFAULT_BATCH_MAX_MS,
     },
     connections: resolveConnections(file.connections),
     maxMemoryMb:
