@@ -14,6 +14,8 @@ export type { ErrorCode, ErrorReason, ExecutionContext, ExtensionErrorData } fro
 export { ExtensionError, fromConnectCode, isExtensionError, toConnectCode } from "@ameide-ext/contract";
 export type { ChattinessOptions, ChattyEvent } from "./chattiness.js";
 export { DEFAULT_CHATTY_THRESHOLD } from "./chattiness.js";
+/** The default cap of an answer read by the runtime client (RuntimeClientOptions.readMaxBytes): 128 MiB. */
+export { DEFAULT_READ_MAX_BYTES } from "./connect-unary/binary-unary-call.js";
 export type {
   DomainExtensionConfig,
   DomainExtensionConfigStore,

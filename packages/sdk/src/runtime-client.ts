@@ -20,7 +20,7 @@ import {
 } from "@connectrpc/connect-node";
 import { context, propagation, ROOT_CONTEXT } from "@opentelemetry/api";
 import { type ChattinessOptions, createChattinessCounter } from "./chattiness.js";
-import { createBinaryUnaryCall } from "./connect-unary/binary-unary-call.js";
+import { createBinaryUnaryCall, resolveReadMaxBytes } from "./connect-unary/binary-unary-call.js";
 import { invokeBatchCodec, invokeCodec, type RpcCodec } from "./connect-unary/runtime-codecs.js";
 import { createEndpointPool, type EndpointPoolOptions } from "./endpoint-pool.js";
 import {
@@ -85,6 +85,13 @@ export interface RuntimeClientOptions {
   connectClient?: "lean" | "connect-node" | undefined;
   /** HTTP version. Default "2" (h2c, one multiplexed connection); gRPC needs "2". */
   httpVersion?: "1.1" | "2" | undefined;
+  /**
+   * The largest answer read, in bytes, compressed or decompressed, by every transport (the lean client,
+   * connect-node's Connect, gRPC and gRPC-Web): a larger one (a gzip bomb, a runaway runtime) fails with
+   * `resource_exhausted` before it fills the caller's memory. Default `DEFAULT_READ_MAX_BYTES`, 128 MiB;
+   * an integer from 1 to 0xffffffff.
+   */
+  readMaxBytes?: number | undefined;
   /** Deadline of each invocation when the call sets none, in milliseconds (at most 2^31 - 1), retries included. Default 5,000. */
   timeoutMs?: number | undefined;
   /** Retries of `unavailable` answers. Default: 3 attempts in all, 20 ms doubling to 250 ms, with jitter. */
@@ -235,7 +242,12 @@ function leanConnectCalls(
   baseUrl: string,
   httpVersion: "1.1" | "2",
 ): { calls: Calls; close: () => void } {
-  const client = createBinaryUnaryCall({ baseUrl, httpVersion, socketPath: options.socketPath });
+  const client = createBinaryUnaryCall({
+    baseUrl,
+    httpVersion,
+    socketPath: options.socketPath,
+    readMaxBytes: options.readMaxBytes,
+  });
   const rpc =
     <Req, Res>(codec: RpcCodec<Req, Res>): Rpc<Req, Res> =>
     async (req, timeoutMs, signal, userToken) => {
@@ -269,6 +281,8 @@ function networkCall(
   if (protocol === "connect" && connectClient === "lean")
     return leanConnectCalls(options, baseUrl, httpVersion);
   const socketPath = options.socketPath;
+  // connect's own default is 0xffffffff (4 GiB): without the SDK's cap, a gzip bomb inflates in full.
+  const readMaxBytes = resolveReadMaxBytes(options.readMaxBytes);
   let transport: Transport;
   let close: () => void;
   if (httpVersion === "2") {
@@ -277,7 +291,7 @@ function networkCall(
       { idleConnectionTimeoutMs: 60_000 },
       socketPath === undefined ? {} : { createConnection: () => netConnect(socketPath) },
     );
-    const h2 = { baseUrl, httpVersion: "2" as const, sessionManager: session };
+    const h2 = { baseUrl, httpVersion: "2" as const, sessionManager: session, readMaxBytes };
     transport =
       protocol === "grpc"
         ? createGrpcTransport(h2)
@@ -288,7 +302,7 @@ function networkCall(
   } else {
     const agent = new Agent({ keepAlive: true });
     const nodeOptions = socketPath === undefined ? { agent } : { agent, socketPath };
-    const h1 = { baseUrl, httpVersion: "1.1" as const, nodeOptions };
+    const h1 = { baseUrl, httpVersion: "1.1" as const, nodeOptions, readMaxBytes };
     transport =
       protocol === "grpc-web"
         ? createGrpcWebTransport(h1)

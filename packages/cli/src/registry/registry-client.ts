@@ -8,6 +8,7 @@ import {
 import { ExtensionService } from "@ameide-ext/proto";
 import { type Client, Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
+import { CALL_TIMEOUT_MS, READ_MAX_BYTES, type ReadLimits } from "../runtime/read-limits.js";
 import type { RegistrySettings } from "./registry-settings.js";
 
 /** A client of `ameide.transformation.v1.ExtensionService`. Every method throws only ExtensionError. */
@@ -31,6 +32,11 @@ export function fromRegistryError(cause: unknown): ExtensionError {
       undefined,
       details,
     );
+  if (err.code === Code.DeadlineExceeded && reasonText === null && Object.keys(details).length === 0)
+    return new ExtensionError(
+      "deadline_exceeded",
+      `the registry did not answer in time (${err.rawMessage}); check that it is up and reachable, then retry`,
+    );
   return new ExtensionError(
     fromConnectCode(err.code),
     err.rawMessage,
@@ -42,9 +48,15 @@ export function fromRegistryError(cause: unknown): ExtensionError {
 /**
  * Creates a client for the registry at `settings.url` (Connect protocol over
  * HTTP/1.1), sending `Authorization: Bearer <token>` on every call. Errors
- * become ExtensionError with the rule in `details.rule`.
+ * become ExtensionError with the rule in `details.rule`. Each call has a
+ * deadline (`limits.timeoutMs`, default {@link CALL_TIMEOUT_MS}:
+ * `deadline_exceeded`) and reads at most `limits.readMaxBytes` (default
+ * {@link READ_MAX_BYTES}, decompressed too: `resource_exhausted`).
  */
-export function createRegistryClient(settings: Pick<RegistrySettings, "url" | "token">): RegistryClient {
+export function createRegistryClient(
+  settings: Pick<RegistrySettings, "url" | "token">,
+  limits: ReadLimits = {},
+): RegistryClient {
   const auth: Interceptor = (next) => async (req) => {
     req.header.set("authorization", `Bearer ${settings.token}`);
     return next(req);
@@ -53,6 +65,8 @@ export function createRegistryClient(settings: Pick<RegistrySettings, "url" | "t
     baseUrl: settings.url,
     httpVersion: "1.1",
     interceptors: [auth],
+    readMaxBytes: limits.readMaxBytes ?? READ_MAX_BYTES,
+    defaultTimeoutMs: limits.timeoutMs ?? CALL_TIMEOUT_MS,
   });
   const client = createClient(ExtensionService, transport);
   // Each method rethrows as ExtensionError (an interceptor's error would be wrapped again by the client).

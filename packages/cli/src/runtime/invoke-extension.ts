@@ -5,6 +5,7 @@ import { type Client, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import type { CliDeps } from "../deps.js";
 import { configSources, DEFAULT_TENANT, readConfigFile } from "../registry/registry-settings.js";
+import { CALL_TIMEOUT_MS, READ_MAX_BYTES } from "./read-limits.js";
 
 /** Options of {@link invokeExtension}. */
 export interface InvokeExtensionOptions {
@@ -26,6 +27,8 @@ export interface InvokeExtensionOptions {
   config?: string | undefined;
   /** A client to use instead of one over HTTP (tests). */
   client?: Client<typeof WasmExtensionRuntime> | undefined;
+  /** The call's deadline in milliseconds (then `deadline_exceeded`). Default {@link CALL_TIMEOUT_MS}. */
+  timeoutMs?: number | undefined;
 }
 
 /** What one invocation through the runtime service gave, decoded: `invoke --json` prints it. */
@@ -82,7 +85,7 @@ export async function invokeExtension(
 ): Promise<InvokeExtensionResult> {
   const inputJson = await readInput(options.input, deps);
   const settings = await resolveRuntimeSettings(options, deps);
-  const client = options.client ?? connectClient(settings);
+  const client = options.client ?? connectClient(settings, options.timeoutMs ?? CALL_TIMEOUT_MS);
   const version = options.version ?? "latest";
   let res: InvokeExtensionResponse;
   try {
@@ -156,12 +159,18 @@ export async function resolveRuntimeSettings(
   return { url: url.replace(/\/+$/, ""), token, tenant };
 }
 
-function connectClient(settings: RuntimeSettings): Client<typeof WasmExtensionRuntime> {
+/**
+ * A client of the runtime at `settings.url`: each call ends `deadline_exceeded` after `timeoutMs`, and an
+ * answer over {@link READ_MAX_BYTES} (decompressed too: a gzip bomb) is refused with `resource_exhausted`.
+ */
+function connectClient(settings: RuntimeSettings, timeoutMs: number): Client<typeof WasmExtensionRuntime> {
   return createClient(
     WasmExtensionRuntime,
     createConnectTransport({
       baseUrl: settings.url,
       httpVersion: "1.1",
+      readMaxBytes: READ_MAX_BYTES,
+      defaultTimeoutMs: timeoutMs,
       interceptors: [
         (next) => (req) => {
           if (settings.token !== undefined) req.header.set("authorization", `Bearer ${settings.token}`);
@@ -179,6 +188,11 @@ function fromFailedCall(cause: unknown, url: string): ExtensionError {
     return new ExtensionError(
       "unavailable",
       `the runtime at ${url} cannot be reached (${error.message}); start it with \`npx ameide-ext dev\`, or pass --runtime <url>`,
+    );
+  if (error.code === "deadline_exceeded" && error.reason === undefined)
+    return new ExtensionError(
+      "deadline_exceeded",
+      `the runtime at ${url} did not answer in time (${error.message}); check that it is up and not overloaded, then retry`,
     );
   return error;
 }

@@ -11,6 +11,7 @@ import {
 } from "@ameide-ext/toolkit";
 import type { CliDeps } from "../deps.js";
 import { type RuntimeSettings, resolveRuntimeSettings } from "./invoke-extension.js";
+import { CALL_TIMEOUT_MS, READ_MAX_BYTES, readBodyCapped, readJsonCapped } from "./read-limits.js";
 
 /** Options of {@link replayInvocations}: what `ameide-ext replay` parsed. */
 export interface ReplayInvocationsOptions {
@@ -34,6 +35,11 @@ export interface ReplayInvocationsOptions {
   config?: string | undefined;
   /** The fetch to reach the runtime with. Default the global fetch. */
   fetch?: typeof fetch | undefined;
+  /**
+   * The deadline of each read from the runtime, its body included, in milliseconds (then `deadline_exceeded`).
+   * Default {@link CALL_TIMEOUT_MS}. Each answer is read up to {@link READ_MAX_BYTES} (then `resource_exhausted`).
+   */
+  timeoutMs?: number | undefined;
   /** Told the recordings read, before they run (e.g. to collect their modules' sha256s for `--attach`). */
   onRecordings?: ((recordings: readonly InvocationRecording[]) => void) | undefined;
 }
@@ -68,6 +74,7 @@ export async function replayInvocations(
   deps: CliDeps,
 ): Promise<ReplayReport> {
   const fetchImpl = options.fetch ?? fetch;
+  const timeoutMs = options.timeoutMs ?? CALL_TIMEOUT_MS;
   let runtime: RuntimeSettings | undefined;
   const connect = async () => {
     runtime ??= await resolveRuntimeSettings(options, deps);
@@ -79,8 +86,15 @@ export async function replayInvocations(
     try {
       res = await fetchImpl(`${rt.url}${route}`, {
         headers: rt.token === undefined ? {} : { authorization: `Bearer ${rt.token}` },
+        // Bounds the body's read too: the signal aborts the stream.
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (cause) {
+      if ((cause as Error).name === "TimeoutError")
+        throw new ExtensionError(
+          "deadline_exceeded",
+          `the runtime at ${rt.url} did not answer ${routeName(route)} in ${timeoutMs} ms; check that it is up, then retry`,
+        );
       throw new ExtensionError(
         "unavailable",
         `the runtime at ${rt.url} cannot be reached (${(cause as Error).message}); start it with \`npx ameide-ext dev\`, or pass --runtime <url>`,
@@ -89,8 +103,10 @@ export async function replayInvocations(
     if (!res.ok) throw await refusal(res, route);
     return res;
   };
+  const getJson = async (route: string): Promise<unknown> =>
+    readJsonCapped(await get(route), READ_MAX_BYTES, answerName(route));
 
-  const recordings = await readRecordings(options, deps, get);
+  const recordings = await readRecordings(options, deps, getJson);
   if (recordings.length === 0)
     throw noRecordings(
       options.recording
@@ -101,7 +117,8 @@ export async function replayInvocations(
 
   const moduleOfVersion = async (r: InvocationRecording, version: string): Promise<Uint8Array> => {
     const q = new URLSearchParams({ tenant: r.tenant_id, extension: r.extension_id, version });
-    return new Uint8Array(await (await get(`/v1/module?${q}`)).arrayBuffer());
+    const route = `/v1/module?${q}`;
+    return readBodyCapped(await get(route), READ_MAX_BYTES, answerName(route));
   };
   let against: ReplayModule | undefined;
   const againstIsDir =
@@ -138,7 +155,7 @@ export async function replayInvocations(
 async function readRecordings(
   options: ReplayInvocationsOptions,
   deps: CliDeps,
-  get: (route: string) => Promise<Response>,
+  getJson: (route: string) => Promise<unknown>,
 ): Promise<ReplaySource[]> {
   // Imported here: the runtime's sources are large, and every other command starts without them.
   const { checkRecording } = await import("@ameide-ext/runtime");
@@ -198,25 +215,38 @@ async function readRecordings(
     since,
     limit: String(options.limit ?? 1000),
   });
-  const { recordings: keys } = (await (await get(`/v1/recordings?${q}`)).json()) as { recordings: string[] };
+  const { recordings: keys } = (await getJson(`/v1/recordings?${q}`)) as { recordings: string[] };
   const out: ReplaySource[] = [];
   for (const key of keys) {
-    const doc = await (await get(`/v1/recording?${new URLSearchParams({ key })}`)).json();
+    const doc = await getJson(`/v1/recording?${new URLSearchParams({ key })}`);
     out.push({ source: key, recording: checkRecording(doc, key) });
   }
   return out;
 }
 
+/** A route's path, without its query: what an error names. */
+function routeName(route: string): string {
+  return route.split("?")[0] as string;
+}
+
+/** How an error names the runtime's answer to `route`. */
+function answerName(route: string): string {
+  return `the runtime's answer to ${routeName(route)}`;
+}
+
+/** The most of a refusal's body read: its JSON error is a few hundred bytes. */
+const REFUSAL_MAX_BYTES = 64 * 1024;
+
 /** The runtime's refusal of a read, as the ExtensionError it carries. */
 async function refusal(res: Response, route: string): Promise<ExtensionError> {
-  const body = (await res.json().catch(() => undefined)) as
+  const body = (await readJsonCapped(res, REFUSAL_MAX_BYTES, answerName(route)).catch(() => undefined)) as
     | { error?: { code?: string; reason?: string | null; message?: string } }
     | undefined;
   const e = body?.error;
   const code: ErrorCode = e?.code !== undefined && isErrorCode(e.code) ? e.code : "unavailable";
   return ExtensionError.from({
     code,
-    message: `the runtime refused ${route.split("?")[0]}: ${e?.message ?? `HTTP ${res.status}`}`,
+    message: `the runtime refused ${routeName(route)}: ${e?.message ?? `HTTP ${res.status}`}`,
     ...(e?.reason ? { reason: e.reason } : {}),
   });
 }

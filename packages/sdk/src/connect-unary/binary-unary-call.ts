@@ -53,15 +53,25 @@ function fixedHeaders(): OutgoingHttpHeaders {
   return headers;
 }
 
-/** Creates the lean client of Connect binary unary calls to one server, over HTTP/1.1 or HTTP/2, TCP or a Unix socket. */
-export function createBinaryUnaryCall(options: BinaryUnaryCallOptions): BinaryUnaryCall {
-  const readMaxBytes = options.readMaxBytes ?? DEFAULT_READ_MAX_BYTES;
-  if (!Number.isSafeInteger(readMaxBytes) || readMaxBytes < 1 || readMaxBytes > MAX_READ_MAX_BYTES)
+/**
+ * The cap of an answer's body: `readMaxBytes` checked, or {@link DEFAULT_READ_MAX_BYTES} when unset. Every
+ * transport the SDK creates, its own or connect-node's, reads with it. Throws `invalid_argument` for a value
+ * that is not an integer from 1 to 0xffffffff (connect's own bound).
+ */
+export function resolveReadMaxBytes(readMaxBytes: number | undefined): number {
+  const value = readMaxBytes ?? DEFAULT_READ_MAX_BYTES;
+  if (!Number.isSafeInteger(value) || value < 1 || value > MAX_READ_MAX_BYTES)
     throw new ExtensionError(
       "invalid_argument",
-      `readMaxBytes is ${readMaxBytes}, it must be an integer from 1 to ${MAX_READ_MAX_BYTES}`,
+      `readMaxBytes is ${value}, it must be an integer from 1 to ${MAX_READ_MAX_BYTES}`,
       "invalid_input",
     );
+  return value;
+}
+
+/** Creates the lean client of Connect binary unary calls to one server, over HTTP/1.1 or HTTP/2, TCP or a Unix socket. */
+export function createBinaryUnaryCall(options: BinaryUnaryCallOptions): BinaryUnaryCall {
+  const readMaxBytes = resolveReadMaxBytes(options.readMaxBytes);
   let url: URL;
   try {
     url = new URL(options.baseUrl);
