@@ -1,6 +1,7 @@
 import { ExtensionError } from "@ameide-ext/contract";
 import type { Command } from "commander";
 import { startDevStack } from "../registry/start-dev-stack.js";
+import { terminalSafe } from "../report/terminal-text.js";
 import { INVOKE_ROUTE, invokeCurlCommand } from "../runtime/invoke-route.js";
 import { type CommandContext, examples } from "./command-context.js";
 import { executeRegistryCommand } from "./registry-command.js";
@@ -78,7 +79,8 @@ export function registerDevCommand(program: Command, ctx: CommandContext): void 
             logLevel: checkLogLevel(flags.logLevel),
             hostCalls: flags.hostCalls,
             readOnlyHostMethods: flags.readOnly,
-            onUnansweredHostCall: (message) => ctx.deps.stderr.write(`${message}\n`),
+            // A hook's host call (its service, method, request) is the hook author's text.
+            onUnansweredHostCall: (message) => ctx.deps.stderr.write(`${terminalSafe(message)}\n`),
           },
           ctx.deps,
         );
@@ -119,7 +121,7 @@ export function registerDevCommand(program: Command, ctx: CommandContext): void 
         ];
         // The document (or the lines) first, so a script can read the URLs while the stack runs.
         if (flags.json) ctx.deps.stdout.write(`${JSON.stringify(doc)}\n`);
-        else for (const l of lines) ctx.deps.stdout.write(`${l}\n`);
+        else for (const l of lines) ctx.deps.stdout.write(`${terminalSafe(l)}\n`);
         progress("running; Ctrl-C stops both");
         const outcome = await runUntilSignal(
           () => stack.close(),

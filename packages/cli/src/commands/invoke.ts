@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { terminalSafeJson } from "../report/terminal-text.js";
 import { invokeExtension } from "../runtime/invoke-extension.js";
 import { type CommandContext, examples } from "./command-context.js";
 import { executeRegistryCommand } from "./registry-command.js";
@@ -67,7 +68,8 @@ export function registerInvokeCommand(program: Command, ctx: CommandContext): vo
           progress(
             `${result.outcome === "business_error" ? "business error" : "error"} ${result.error.code}${result.error.reason ? `/${result.error.reason}` : ""}: ${result.error.message}`,
           );
-        const lines = result.ok ? [JSON.stringify(result.output, null, 2)] : [];
+        // JSON still: its control characters as JSON escapes (the lines' own escaping finds none left).
+        const lines = result.ok ? [terminalSafeJson(JSON.stringify(result.output, null, 2))] : [];
         return { doc: { ...result }, lines };
       }),
     );

@@ -1,8 +1,10 @@
 import { ExtensionError } from "@ameide-ext/contract";
 import type { Command } from "commander";
+import type { OutputStream } from "../deps.js";
 import { EXIT_CODES, exitCodeFor } from "../exit-code.js";
 import { describeFailure, errorHeading } from "../report/format.js";
 import { toErrorDocument } from "../report/json-documents.js";
+import { terminalSafe } from "../report/terminal-text.js";
 import type { CommandContext } from "./command-context.js";
 
 /** What a registry command's work returns: its `--json` document and its lines for people. */
@@ -16,9 +18,11 @@ export interface RegistryOutcome {
 }
 
 /**
- * Runs a registry command (promote, status, approve, reject, rollback): with
- * `--json`, exactly one JSON document on stdout (the result, or the error
- * document); otherwise progress on stderr and the result on stdout. The exit
+ * Runs a registry command (promote, status, approve, reject, rollback, invoke,
+ * replay): with `--json`, exactly one JSON document on stdout (the result, or
+ * the error document); otherwise progress on stderr and the result on stdout,
+ * each line {@link terminalSafe} (what they print comes from the registry or
+ * the runtime: a control character in it is shown, not acted on). The exit
  * code is 0 for an ok result, 1 for a result that is not ok (a failed remote
  * compile), else {@link exitCodeFor} of the error. A refusal's rule is in
  * `error.details.rule` and on the error line.
@@ -29,19 +33,20 @@ export async function executeRegistryCommand(
   work: (progress: (line: string) => void) => Promise<RegistryOutcome>,
 ): Promise<void> {
   const { deps } = ctx;
-  const progress = json ? () => {} : (line: string) => deps.stderr.write(`${line}\n`);
+  const say = (stream: OutputStream, line: string) => stream.write(`${terminalSafe(line)}\n`);
+  const progress = json ? () => {} : (line: string) => say(deps.stderr, line);
   try {
     const outcome = await work(progress);
     if (outcome.printed) {
       // already on stdout
     } else if (json) deps.stdout.write(`${JSON.stringify(outcome.doc)}\n`);
-    else for (const line of outcome.lines) deps.stdout.write(`${line}\n`);
+    else for (const line of outcome.lines) say(deps.stdout, line);
     ctx.setExit(outcome.doc.ok ? EXIT_CODES.ok : EXIT_CODES.failed);
   } catch (cause) {
     const error = ExtensionError.from(cause);
     if (json) deps.stdout.write(`${JSON.stringify(toErrorDocument(error))}\n`);
     const rule = typeof error.details?.rule === "string" ? ` [rule: ${error.details.rule}]` : "";
-    deps.stderr.write(`${errorHeading(error)}${rule}: ${await describeFailure(error, deps.cwd)}\n`);
+    say(deps.stderr, `${errorHeading(error)}${rule}: ${await describeFailure(error, deps.cwd)}`);
     ctx.setExit(exitCodeFor(error));
   }
 }

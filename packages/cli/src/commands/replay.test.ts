@@ -1,11 +1,13 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { ReplayReport } from "@ameide-ext/toolkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../cli.js";
 import { EXIT_CODES } from "../exit-code.js";
 import { sinceTime } from "../runtime/replay-invocations.js";
 import { createCapturedDeps } from "../testing/cli-process.js";
+import { replayTable } from "./replay.js";
 
 describe("ameide-ext replay, refusals before anything runs", () => {
   let dir: string;
@@ -69,5 +71,45 @@ describe("sinceTime()", () => {
     expect(sinceTime("2d", now)).toBe("2026-12-04T02:00:00.000Z");
     expect(sinceTime("2026-12-05T00:00:00Z", now)).toBe("2026-12-05T00:00:00.000Z");
     expect(() => sinceTime("-1h", now)).toThrow(expect.objectContaining({ code: "invalid_argument" }));
+  });
+});
+
+describe("replayTable()", () => {
+  it("shows a recording's fields (the runtime's, so untrusted) with their control characters escaped, one row each", () => {
+    const run = { outcome: "ok", output_json: "{}", error: null, fuel_used: 1, peak_memory_bytes: 1 };
+    const report = {
+      mode: "same",
+      against: null,
+      total: 1,
+      replayed: 1,
+      skipped: 0,
+      identical: 1,
+      mismatches: 0,
+      changed: 0,
+      new_errors: 0,
+      fuel: { recorded: 1, replayed: 1, delta: 0 },
+      summary: "all \u001b]52;c;Y3VybA==\u0007 fine",
+      results: [
+        {
+          source: "k\u001b[2K",
+          id: "r1",
+          extension_id: "echo\u001b[2K\r\u001b[32mOK",
+          version: "1\n2",
+          recorded_at: "2026-01-01T00:00:00Z",
+          status: "identical",
+          differences: [],
+          new_error: false,
+          recorded: run,
+          replayed: run,
+          fuel_delta: 0,
+          host_call_problems: ["\u009b2J"],
+        },
+      ],
+    } as unknown as ReplayReport;
+    const lines = replayTable(report);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: what must never reach a terminal raw
+    expect(lines.join("\n")).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    expect(lines[1]).toContain("echo\\x1b[2K\\r\\x1b[32mOK@1\\n2");
+    expect(lines.join("\n")).toContain("all \\x1b]52;c;Y3VybA==\\x07 fine");
   });
 });

@@ -3,6 +3,7 @@ import { ExtensionError } from "@ameide-ext/contract";
 import type { ReplayReport, ReplayResult } from "@ameide-ext/toolkit";
 import type { Command } from "commander";
 import { type AttachedReplayReport, attachReplayReport } from "../registry/attach-replay-report.js";
+import { terminalSafe } from "../report/terminal-text.js";
 import { DEFAULT_SINCE, replayInvocations } from "../runtime/replay-invocations.js";
 import { type CommandContext, examples } from "./command-context.js";
 import { executeRegistryCommand } from "./registry-command.js";
@@ -137,16 +138,22 @@ async function isFolder(ctx: CommandContext, p: string): Promise<boolean> {
   return (await ctx.deps.fs.kind(path.resolve(ctx.deps.cwd, p))) === "dir";
 }
 
-/** The report for people: one row per recording, then the counts. */
+/**
+ * The report for people: one row per recording, then the counts. A recording's fields come from the runtime
+ * (or a file): each cell is {@link terminalSafe} on one line, before the columns are measured.
+ */
 export function replayTable(report: ReplayReport): string[] {
-  const rows = report.results.map((r) => [
-    r.recorded_at,
-    `${r.extension_id}@${r.version}`,
-    r.status,
-    r.differences.join(",") || "-",
-    `${r.recorded.outcome} -> ${r.replayed?.outcome ?? "-"}`,
-    fuelCell(r),
-  ]);
+  const cell = (text: string) => terminalSafe(text, { singleLine: true });
+  const rows = report.results.map((r) =>
+    [
+      r.recorded_at,
+      `${r.extension_id}@${r.version}`,
+      r.status,
+      r.differences.join(",") || "-",
+      `${r.recorded.outcome} -> ${r.replayed?.outcome ?? "-"}`,
+      fuelCell(r),
+    ].map(cell),
+  );
   const head = ["recorded at", "extension", "status", "differs", "outcome", "fuel (delta)"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));
   const line = (cells: string[]) =>
@@ -154,12 +161,14 @@ export function replayTable(report: ReplayReport): string[] {
       .map((c, i) => c.padEnd(widths[i] as number))
       .join("  ")
       .trimEnd();
-  const problems = report.results.flatMap((r) => r.host_call_problems.map((p) => `  ${r.source}: ${p}`));
+  const problems = report.results.flatMap((r) =>
+    r.host_call_problems.map((p) => `  ${cell(r.source)}: ${cell(p)}`),
+  );
   return [
     line(head),
     ...rows.map(line),
     "",
-    report.summary,
+    cell(report.summary),
     `replayed ${report.replayed} of ${report.total} (skipped ${report.skipped}); ${
       report.mode === "same"
         ? `identical ${report.identical}, mismatches ${report.mismatches}`

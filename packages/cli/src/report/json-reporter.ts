@@ -2,8 +2,12 @@ import type { CliDeps } from "../deps.js";
 import { describeFailure, errorHeading } from "./format.js";
 import { toErrorDocument, toJsonDocument } from "./json-documents.js";
 import type { Reporter } from "./reporter.js";
+import { terminalSafe } from "./terminal-text.js";
 
-/** `--json`: exactly one JSON document on stdout; a failure is also described on stderr, for people watching. */
+/**
+ * `--json`: exactly one JSON document on stdout, as JSON.stringify writes it; a failure is also described on
+ * stderr, for people watching, {@link terminalSafe}.
+ */
 export function createJsonReporter(deps: CliDeps): Reporter {
   return {
     event: () => {},
@@ -12,7 +16,9 @@ export function createJsonReporter(deps: CliDeps): Reporter {
     },
     async fail(error) {
       deps.stdout.write(`${JSON.stringify(toErrorDocument(error))}\n`);
-      deps.stderr.write(`${errorHeading(error)}: ${await describeFailure(error, deps.cwd)}\n`);
+      deps.stderr.write(
+        `${terminalSafe(`${errorHeading(error)}: ${await describeFailure(error, deps.cwd)}`)}\n`,
+      );
     },
   };
 }

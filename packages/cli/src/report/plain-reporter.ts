@@ -14,6 +14,7 @@ import {
   statsRows,
 } from "./format.js";
 import type { Reporter } from "./reporter.js";
+import { terminalSafe, terminalSafeJson } from "./terminal-text.js";
 
 const indent = (text: string, pad = "      ") =>
   text
@@ -21,10 +22,14 @@ const indent = (text: string, pad = "      ") =>
     .map((l) => (l === "" ? l : pad + l))
     .join("\n");
 
-/** Plain lines, no color: progress on stderr, results on stdout. For pipes, logs, CI and NO_COLOR. */
+/**
+ * Plain lines, no color: progress on stderr, results on stdout. For pipes, logs, CI and NO_COLOR. Every
+ * line is made {@link terminalSafe}: plain lines carry no escape sequence of their own, so any control
+ * character in one came from a fixture, a hook or a server, and is shown, not acted on.
+ */
 export function createPlainReporter(command: CommandName, deps: CliDeps): Reporter {
-  const out = (line = "") => deps.stdout.write(`${line}\n`);
-  const err = (line = "") => deps.stderr.write(`${line}\n`);
+  const out = (line = "") => deps.stdout.write(`${terminalSafe(line)}\n`);
+  const err = (line = "") => deps.stderr.write(`${terminalSafe(line)}\n`);
   const show = (file: string) => displayPath(deps.cwd, file);
 
   const event = (e: HookEvent) => {
@@ -92,7 +97,7 @@ export function createPlainReporter(command: CommandName, deps: CliDeps): Report
             );
           }
           for (const w of r.warnings) err(`warning: ${w}`);
-          if (r.ok) out(JSON.stringify(r.output, null, 2));
+          if (r.ok) out(terminalSafeJson(JSON.stringify(r.output, null, 2)));
           else if (r.error)
             err(`${r.error.reason === "business_error" ? "failed" : "error"}: ${describeError(r.error)}`);
           return;
@@ -128,10 +133,15 @@ export function nextSteps(
   ];
 }
 
-/** A case as plain lines: PASS/FAIL and its name, its stats, then why it failed and its warnings. */
+/**
+ * A case as plain lines: PASS/FAIL and its name, its stats, then why it failed and its warnings. The name
+ * and the file stay on their line (a newline in them is shown as `\n`), so a fixture cannot forge a PASS line.
+ */
 export function caseLines(c: CaseResult): string {
   const tag = c.status === "passed" ? "PASS" : c.status === "updated" ? "UPD " : "FAIL";
-  const lines = [`${tag}  ${c.name}${c.ok ? "" : ` (${c.file})`}`, indent(statsLine(c.stats))];
+  const name = terminalSafe(c.name, { singleLine: true });
+  const file = terminalSafe(c.file, { singleLine: true });
+  const lines = [`${tag}  ${name}${c.ok ? "" : ` (${file})`}`, indent(statsLine(c.stats))];
   for (const f of c.failures) lines.push(indent(f));
   if (c.diff !== undefined) lines.push(indent(c.diff, "        "));
   for (const w of c.warnings) lines.push(indent(`warning: ${w}`));

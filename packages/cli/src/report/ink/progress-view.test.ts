@@ -47,6 +47,8 @@ const result = (name: string, over: Partial<CaseResult>): CaseResult => ({
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes
 const plain = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, "");
+// biome-ignore lint/suspicious/noControlCharactersInRegex: what must never reach a terminal raw
+const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
 describe("ProgressView", () => {
   it("renders the test table live from the same events as the plain reporter", () => {
@@ -104,6 +106,29 @@ describe("ProgressView", () => {
       .split("\n");
     expect(lines).toContain('    +   "route": "standard"');
     expect(lines.at(-1)).toBe("1 passed, 1 failed");
+  });
+
+  it("shows a hostile case name, failure, warning, diff and error with their control characters escaped", () => {
+    const name = "small deal\u001b[2K\r\u001b[32mPASS\u001b[0m  all fine\u001b]52;c;Y3VybA==\u0007";
+    const failed = result(name, {
+      ok: false,
+      status: "failed",
+      failures: ["the guest said \u001b]0;title\u0007"],
+      warnings: ["\u009b2J"],
+      diff: '- Expected\n+ Received\n\n-   "a": "\u001b[31m"',
+    });
+    const state = {
+      ...[
+        { type: "cases", names: [name] },
+        { type: "case-done", index: 0, result: failed },
+      ].reduce((s, e) => reduceProgress(s, e as HookEvent), initialProgress("test")),
+      error: { heading: "error (unavailable)", text: "down\u001b[2K\rall good" },
+    };
+    const text = renderToString(createElement(ProgressView, { state, cwd: "/" }), { columns: 200 });
+    // Only ink's own colours may remain: no OSC, no erase, no carriage return, no bell, no C1 control.
+    expect(plain(text)).not.toMatch(RAW_CONTROL);
+    expect(plain(text)).toContain("small deal\\x1b[2K\\r\\x1b[32mPASS\\x1b[0m  all fine\\x1b]52;c;");
+    expect(plain(text)).toContain("down\\x1b[2K\\rall good");
   });
 
   it("marks the step that failed, then shows the error", () => {

@@ -10,7 +10,14 @@ import type { ReactNode } from "react";
 import { CLI_BIN } from "../cli-invocation.js";
 import { bar, formatBytes, formatMs, hookHeader, percent, statsRows } from "../format.js";
 import { nextSteps } from "../plain-reporter.js";
+import { terminalSafe, terminalSafeJson } from "../terminal-text.js";
 import type { ProgressState } from "./progress-state.js";
+
+// Ink prints text as it is: whatever came from a fixture, a hook or a server goes through these first.
+/** Untrusted text, its control characters shown, not acted on (see terminalSafe). */
+const safe = (text: string) => terminalSafe(text);
+/** Untrusted text that must stay on its line: a case name, a file. */
+const oneLine = (text: string) => terminalSafe(text, { singleLine: true });
 
 const color = (ratio: number) => (ratio >= 1 ? "red" : ratio >= WARN_RATIO ? "yellow" : "green");
 
@@ -56,9 +63,11 @@ function BuildSteps({ state, cwd }: { state: ProgressState; cwd: string }) {
   const { compile, validated, manifest } = state;
   return (
     <Box flexDirection="column">
-      {manifest && <Text bold>{hookHeader(manifest)}</Text>}
+      {manifest && <Text bold>{safe(hookHeader(manifest))}</Text>}
       {compile?.status === "running" && (
-        <Step status={state.error ? "failed" : "running"}>compiling {displayPath(cwd, compile.entry)}</Step>
+        <Step status={state.error ? "failed" : "running"}>
+          compiling {oneLine(displayPath(cwd, compile.entry))}
+        </Step>
       )}
       {compile?.status === "done" && (
         <Step status="done">
@@ -73,13 +82,14 @@ function BuildSteps({ state, cwd }: { state: ProgressState; cwd: string }) {
       )}
       {validated && (
         <Step status="done">
-          the engine accepts it <Text dimColor>{validated.world}, metered, memory capped</Text>
+          the engine accepts it <Text dimColor>{safe(validated.world)}, metered, memory capped</Text>
         </Step>
       )}
     </Box>
   );
 }
 
+/** One case's row; `name` is made safe already (TestTable measures the safe names). */
 function CaseRow({ name, result, width }: { name: string; result: CaseResult | undefined; width: number }) {
   const shown = name.length > width ? `${name.slice(0, width - 1)}…` : name.padEnd(width);
   if (!result) {
@@ -113,26 +123,26 @@ function CaseDetails({ c }: { c: CaseResult }) {
     <Box flexDirection="column" marginLeft={2} marginTop={c.failures.length > 0 ? 1 : 0}>
       {c.failures.length > 0 && (
         <Text bold color="red">
-          {c.name} <Text dimColor>({c.file})</Text>
+          {oneLine(c.name)} <Text dimColor>({oneLine(c.file)})</Text>
         </Text>
       )}
       {c.failures.map((f) => (
-        <Text key={f}>{f}</Text>
+        <Text key={f}>{safe(f)}</Text>
       ))}
       {c.diff !== undefined && (
         <Box flexDirection="column" marginLeft={2}>
           {c.diff.split("\n").map((line, i) => (
             // biome-ignore lint/suspicious/noArrayIndexKey: diff lines repeat and never reorder
             <Text key={i} color={line.startsWith("-") ? "green" : line.startsWith("+") ? "red" : undefined}>
-              {line}
+              {safe(line)}
             </Text>
           ))}
         </Box>
       )}
       {c.warnings.map((w) => (
         <Text key={w} color="yellow">
-          ⚠ {c.failures.length === 0 ? `${c.name}: ` : ""}
-          {w}
+          ⚠ {c.failures.length === 0 ? `${oneLine(c.name)}: ` : ""}
+          {safe(w)}
         </Text>
       ))}
     </Box>
@@ -141,7 +151,8 @@ function CaseDetails({ c }: { c: CaseResult }) {
 
 function TestTable({ state }: { state: ProgressState }) {
   if (!state.cases) return null;
-  const { names, results } = state.cases;
+  const { results } = state.cases;
+  const names = state.cases.names.map(oneLine);
   const width = Math.min(48, Math.max(10, ...names.map((n) => n.length)));
   return (
     <Box flexDirection="column" marginTop={1}>
@@ -220,7 +231,7 @@ function Outcome({ state, cwd, cli }: { state: ProgressState; cwd: string; cli: 
         <Box flexDirection="column" marginTop={1}>
           {r.updated.map((f) => (
             <Text key={f} color="yellow">
-              updated {f}
+              updated {oneLine(f)}
             </Text>
           ))}
           <Text bold color={r.failed > 0 ? "red" : "green"}>
@@ -236,7 +247,7 @@ function Outcome({ state, cwd, cli }: { state: ProgressState; cwd: string; cli: 
           {r.logs.map((l, i) => (
             // biome-ignore lint/suspicious/noArrayIndexKey: log lines keep their order
             <Text key={i} dimColor>
-              log [{l.level}] {l.message}
+              log [{safe(l.level)}] {safe(l.message)}
             </Text>
           ))}
           {statsRows(r.stats).map((row) => (
@@ -244,13 +255,13 @@ function Outcome({ state, cwd, cli }: { state: ProgressState; cwd: string; cli: 
           ))}
           {r.warnings.map((w) => (
             <Text key={w} color="yellow">
-              ⚠ {w}
+              ⚠ {safe(w)}
             </Text>
           ))}
           {r.ok ? (
-            <Text>{JSON.stringify(r.output, null, 2)}</Text>
+            <Text>{terminalSafeJson(JSON.stringify(r.output, null, 2))}</Text>
           ) : (
-            r.error && <Text color="red">{describeError(r.error)}</Text>
+            r.error && <Text color="red">{safe(describeError(r.error))}</Text>
           )}
         </Box>
       );
@@ -279,9 +290,9 @@ export function ProgressView({
       {state.error && (
         <Box flexDirection="column" marginTop={state.command === "new" ? 0 : 1}>
           <Text color="red" bold>
-            {state.error.heading}
+            {safe(state.error.heading)}
           </Text>
-          <Text>{state.error.text}</Text>
+          <Text>{safe(state.error.text)}</Text>
         </Box>
       )}
     </Box>
