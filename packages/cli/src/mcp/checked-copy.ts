@@ -1,25 +1,20 @@
-import { createHash, randomUUID } from "node:crypto";
-import { constants } from "node:fs";
+import { createHash } from "node:crypto";
 import {
-  type FileHandle,
   lstat,
   mkdir,
   mkdtemp,
-  open,
   readdir,
   readFile,
-  readlink,
   realpath,
-  rename,
   rm,
   stat,
-  unlink,
   utimes,
   writeFile,
 } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ExtensionError } from "@ameide-ext/contract";
+import { isInside, linkOut, readConfined, writeConfined } from "./confined-files.js";
 
 // The workspace root's check (workspace-root.ts) looks at a hook folder before a tool runs; a swap in
 // between (a file replaced by a symlink out of the root once the check passed) would let the build read
@@ -143,46 +138,10 @@ function isLinkOut(cause: unknown): boolean {
   );
 }
 
-async function readConfined(
-  root: string,
-  field: string,
-  file: string,
-  noFollow: boolean,
-): Promise<{ data: Buffer; mtime: Date }> {
-  let fh: FileHandle;
-  try {
-    fh = await open(file, constants.O_RDONLY | (noFollow ? constants.O_NOFOLLOW : 0));
-  } catch {
-    throw linkOut(root, field, file); // a link swapped in (ELOOP), or gone
-  }
-  try {
-    const st = await fh.stat();
-    const real = await handlePath(fh, file, st);
-    if (!st.isFile() || real === undefined || !isInside(root, real)) throw linkOut(root, field, file);
-    return { data: await fh.readFile(), mtime: st.mtime };
-  } finally {
-    await fh.close();
-  }
-}
-
 /**
- * The real path of what `fh` has open: on Linux, /proc/self/fd says it (whatever happened to `file` since);
- * elsewhere, `file`'s real path when it is still the same file (device and inode), else undefined.
+ * Writes back to `dir` every file of `copy` that is new or changed since {@link copyIn}; refuses a hook folder
+ * swapped for a link out of the root meanwhile.
  */
-async function handlePath(
-  fh: FileHandle,
-  file: string,
-  st: { dev: number; ino: number },
-): Promise<string | undefined> {
-  const viaProc = await readlink(`/proc/self/fd/${fh.fd}`).catch(() => undefined);
-  if (viaProc !== undefined && path.isAbsolute(viaProc)) return viaProc;
-  const real = await realpath(file).catch(() => undefined);
-  if (real === undefined) return undefined;
-  const now = await stat(real).catch(() => undefined);
-  return now && now.dev === st.dev && now.ino === st.ino ? real : undefined;
-}
-
-/** Writes back to `dir` every file of `copy` that is new or changed since {@link copyIn}. */
 async function copyOut(
   root: string,
   field: string,
@@ -190,7 +149,8 @@ async function copyOut(
   copy: string,
   before: ReadonlyMap<string, string>,
 ): Promise<void> {
-  const realDir = await realpath(dir);
+  const realDir = await realpath(dir).catch(() => undefined);
+  if (realDir === undefined || !isInside(root, realDir)) throw linkOut(root, field, dir);
   for (const rel of await filesUnder(copy, "")) {
     const data = await readFile(path.join(copy, rel));
     if (before.get(rel) === sha256(data)) continue;
@@ -207,44 +167,6 @@ async function filesUnder(at: string, rel: string): Promise<string[]> {
     else if (entry.isFile()) out.push(child);
   }
   return out;
-}
-
-async function writeConfined(
-  root: string,
-  field: string,
-  dir: string,
-  rel: string,
-  data: Buffer,
-): Promise<void> {
-  let at = dir;
-  for (const part of path
-    .dirname(rel)
-    .split(path.sep)
-    .filter((p) => p !== "" && p !== ".")) {
-    at = path.join(at, part);
-    const st = await lstat(at).catch(() => undefined);
-    if (st === undefined) await mkdir(at);
-    else if (!st.isDirectory()) throw linkOut(root, field, at);
-  }
-  const final = path.join(dir, rel);
-  const tmp = `${final}.${randomUUID()}.tmp`;
-  const fh = await open(
-    tmp,
-    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-    0o644,
-  );
-  try {
-    const st = await fh.stat();
-    const real = await handlePath(fh, tmp, st);
-    if (real === undefined || !isInside(dir, real)) {
-      await unlink(real ?? tmp).catch(() => {});
-      throw linkOut(root, field, path.dirname(final));
-    }
-    await fh.writeFile(data);
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, final);
 }
 
 /** A tool's error with the copy's path in its message and details turned into the hook folder's. */
@@ -266,19 +188,4 @@ function mapPaths(value: unknown, from: string, to: string): unknown {
 
 function sha256(data: Uint8Array): string {
   return createHash("sha256").update(data).digest("hex");
-}
-
-function linkOut(root: string, field: string, link: string): ExtensionError {
-  const fix = `replace the symlink ${link} with the file itself, or point it inside ${root}`;
-  return new ExtensionError(
-    "permission_denied",
-    `${link} leads out of the workspace root ${root} (or nowhere): ${fix}`,
-    undefined,
-    { rule: "workspace_root", field, root, link, fix },
-  );
-}
-
-function isInside(root: string, target: string): boolean {
-  const rel = path.relative(root, target);
-  return rel === "" || (rel !== ".." && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
 }

@@ -1,6 +1,7 @@
-import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createHookTsconfig } from "@ameide-ext/pdk/tsconfig";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCapturedDeps } from "../testing/cli-process.js";
 import { MCP_TOOLS, type McpSession } from "./mcp-tools.js";
@@ -26,6 +27,7 @@ describe("the MCP tools and a swap between the symlink check and the build (TOCT
     work = await mkdtemp(join(tmpdir(), "ameide-mcp-toctou-"));
     await mkdir(join(work, "ws"));
     await writeFile(join(work, "secret.txt"), "TOP SECRET { LINE\n");
+    await writeFile(join(work, "secret.json"), JSON.stringify({ "SECRET-KEY": 1, id: "SECRET-VALUE" }));
     const checked = await createWorkspaceRoot(join(work, "ws"));
     root = {
       root: checked.root,
@@ -96,6 +98,98 @@ describe("the MCP tools and a swap between the symlink check and the build (TOCT
   );
 
   it(
+    "hook_status never reads an extension.json swapped for a link out after the check, and still serves",
+    async () => {
+      await scaffold("swap-status");
+      // A token and a registry nobody answers at: the manifest is read first, then the registry is called.
+      const status = (dir: string) =>
+        outcome(
+          toolNamed("hook_status").run(
+            { dir },
+            { ...session, registry: { token: "agent-token", registry: "http://127.0.0.1:9" } },
+            () => {},
+          ),
+        );
+      swap = async (dir) => {
+        await rm(join(dir, "extension.json"));
+        await symlink(join(work, "secret.json"), join(dir, "extension.json"));
+      };
+      const r = await status("swap-status");
+      expect(r.text).not.toContain("SECRET");
+      expect(r).toMatchObject({
+        ok: false,
+        error: {
+          code: "permission_denied",
+          details: { rule: "workspace_root", link: join(root.root, "swap-status", "extension.json") },
+        },
+      });
+      swap = undefined;
+      await scaffold("plain-status");
+      expect(await status("plain-status")).toMatchObject({ ok: false, error: { code: "unavailable" } });
+    },
+    LONG,
+  );
+
+  it(
+    "scaffold_hook never writes through a hook folder swapped for a link out after the check",
+    async () => {
+      await mkdir(join(work, "out-new"));
+      swap = async (dir) => {
+        await symlink(join(work, "out-new"), dir);
+      };
+      const r = await outcome(
+        toolNamed("scaffold_hook").run({ name: "swap-new", kind: "process_hook" }, session, () => {}),
+      );
+      expect(await readdir(join(work, "out-new"))).toEqual([]);
+      expect(r).toMatchObject({
+        ok: false,
+        error: { code: "permission_denied", details: { rule: "workspace_root" } },
+      });
+    },
+    LONG,
+  );
+
+  it(
+    "scaffold_hook never writes through a sub-folder linked out while it writes, and still serves",
+    async () => {
+      swap = undefined;
+      await mkdir(join(work, "out-tests"));
+      const hook = join(root.root, "race-new");
+      // The race, made certain: a link out appears in the new hook folder once the first file is written.
+      let raced = false;
+      const fs = {
+        ...session.deps.fs,
+        async writeFile(file: string, data: string | Uint8Array) {
+          await session.deps.fs.writeFile(file, data);
+          if (raced) return;
+          raced = true;
+          await mkdir(hook, { recursive: true });
+          await symlink(join(work, "out-tests"), join(hook, "tests"));
+        },
+      };
+      const r = await outcome(
+        toolNamed("scaffold_hook").run(
+          { name: "race-new", kind: "process_hook" },
+          { ...session, deps: { ...session.deps, fs } },
+          () => {},
+        ),
+      );
+      expect(raced).toBe(true);
+      expect(await readdir(join(work, "out-tests"))).toEqual([]);
+      expect(r).toMatchObject({
+        ok: false,
+        error: { code: "permission_denied", details: { rule: "workspace_root" } },
+      });
+      const again = await outcome(
+        toolNamed("scaffold_hook").run({ name: "after-race", kind: "process_hook" }, session, () => {}),
+      );
+      expect(again.ok, again.text).toBe(true);
+      expect(await readdir(join(root.root, "after-race", "tests"))).not.toEqual([]);
+    },
+    LONG,
+  );
+
+  it(
     "builds a TypeScript hook with an npm dependency from its node_modules, as before the copy",
     async () => {
       swap = undefined;
@@ -153,6 +247,10 @@ describe("the MCP tools and a swap between the symlink check and the build (TOCT
       };
       expect(doc.wasm?.startsWith(join(root.root, "plain", "dist"))).toBe(true);
       expect((await readdir(join(root.root, "plain", "dist"))).some((f) => f.endsWith(".wasm"))).toBe(true);
+      // Scaffolded in a private copy, its tsconfig still points from the hook folder itself.
+      expect(JSON.parse(await readFile(join(root.root, "plain", "tsconfig.json"), "utf8"))).toEqual(
+        createHookTsconfig(join(root.root, "plain")),
+      );
     },
     LONG,
   );

@@ -1,5 +1,5 @@
 import { ExtensionError, explainError } from "@ameide-ext/contract";
-import { buildHook, type JsonSchema, runHook, testHook } from "@ameide-ext/toolkit";
+import { buildHook, displayPath, type JsonSchema, runHook, testHook } from "@ameide-ext/toolkit";
 import type { ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
 import type { CliDeps } from "../deps.js";
 import { newHook } from "../new/new-hook.js";
@@ -9,7 +9,9 @@ import { registryStatus } from "../registry/registry-status.js";
 import { explainRule, RULE_FIXES } from "../registry/rule-guide.js";
 import { toJsonDocument } from "../report/json-documents.js";
 import { withCheckedCopy } from "./checked-copy.js";
+import { loadConfinedManifest } from "./confined-manifest.js";
 import { findHooks } from "./find-hooks.js";
+import { makeHookFolder, removeMadeFolders } from "./make-hook-folder.js";
 import { TOOL_INPUT_SCHEMAS, TOOL_OUTPUT_SCHEMAS, type ToolName } from "./tool-schemas.js";
 import type { WorkspaceRoot } from "./workspace-root.js";
 
@@ -83,6 +85,39 @@ async function inCheckedHook<T>(
   return withCheckedCopy(s.root.root, "dir", dir, work);
 }
 
+/**
+ * scaffold_hook: makes the hook folder inside the root, scaffolds into a private copy of it and writes the
+ * files back through the checks of checked-copy.ts, so a folder swapped for a link while it writes is refused,
+ * never written through. The folders it made are removed again when it fails.
+ */
+async function scaffoldInCheckedCopy(a: Args, s: McpSession): Promise<Record<string, unknown>> {
+  const dir = await s.root.resolve("dir", str(a.dir) ?? String(a.name));
+  const made = await makeHookFolder(s.root.root, "dir", dir);
+  try {
+    return await withCheckedCopy(s.root.root, "dir", dir, async (copy) => {
+      const options: Parameters<typeof newHook>[0] = {
+        name: String(a.name),
+        kind: String(a.kind),
+        dir: copy,
+        finalDir: dir,
+        createdBy: s.actor,
+      };
+      if (a.lang !== undefined) options.lang = String(a.lang);
+      if (a.riskTier !== undefined) options.riskTier = String(a.riskTier);
+      return toJsonDocument({ command: "new", result: await newHook(options, s.deps) });
+    });
+  } catch (cause) {
+    await removeMadeFolders(made);
+    throw cause;
+  }
+}
+
+/** The id in the manifest of the hook folder `dir` (resolved inside the root), read confined to the root. */
+async function hookIdIn(s: McpSession, dir: string): Promise<string> {
+  const loaded = await loadConfinedManifest(s.root.root, "dir", dir, displayPath(s.deps.cwd, dir));
+  return loaded.manifest.id;
+}
+
 /** The hints of a tool: what it writes and where it reaches. */
 type Hints = "reads" | "writes" | "writes-again" | "registry-reads" | "registry-writes";
 
@@ -127,18 +162,7 @@ export const MCP_TOOLS: readonly McpTool[] = [
     "new",
     "writes",
     "Scaffold a hook from a template (extension.json, src/index.ts, tests/*.json, README) that builds and passes its tests at once; created_by is the server's agent identity.",
-    async (a, s) => {
-      const dir = await s.root.resolve("dir", str(a.dir) ?? String(a.name));
-      const options: Parameters<typeof newHook>[0] = {
-        name: String(a.name),
-        kind: String(a.kind),
-        dir,
-        createdBy: s.actor,
-      };
-      if (a.lang !== undefined) options.lang = String(a.lang);
-      if (a.riskTier !== undefined) options.riskTier = String(a.riskTier);
-      return toJsonDocument({ command: "new", result: await newHook(options, s.deps) });
-    },
+    scaffoldInCheckedCopy,
   ),
   tool(
     "build_hook",
@@ -227,7 +251,11 @@ export const MCP_TOOLS: readonly McpTool[] = [
           "hook_status needs dir (the hook's folder) or extension (its id)",
         );
       const dir = a.dir === undefined ? undefined : await s.root.resolve("dir", String(a.dir));
-      return { ...(await registryStatus({ ...agentRegistry(s), dir, extension }, s.deps)) };
+      const registry = agentRegistry(s);
+      // The id comes from the manifest read through a checked handle: a link swapped in after the check above
+      // is refused, never read (its parse errors would echo the file outside the root).
+      const id = extension ?? (await hookIdIn(s, dir ?? s.root.root));
+      return { ...(await registryStatus({ ...registry, extension: id }, s.deps)) };
     },
   ),
   tool(
@@ -236,7 +264,7 @@ export const MCP_TOOLS: readonly McpTool[] = [
     "reads",
     "The hooks (folders with an extension.json) under the workspace root: id, folder, kind, language, risk tier, version.",
     async (_a, s) => {
-      const { hooks, problems } = await findHooks(s.root.root, s.deps.fs);
+      const { hooks, problems } = await findHooks(s.root.root);
       const doc: Record<string, unknown> = { ok: true, root: s.root.root, extensions: hooks };
       if (problems.length > 0) doc.problems = problems;
       return doc;

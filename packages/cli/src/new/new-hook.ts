@@ -37,6 +37,11 @@ export interface NewHookOptions {
   riskTier?: string;
   /** The folder to create, absolute or relative to `deps.cwd`. Default `./<name>`. Must not exist, or be empty. */
   dir?: string;
+  /**
+   * Where the folder will live when `dir` is a private copy written back there (the MCP server's
+   * scaffold_hook): the tsconfig's paths are relative to it. Default `dir`.
+   */
+  finalDir?: string;
   /** `metadata.created_by`. Default: env `AMEIDE_ACTOR`, else `user:<os user name>`. */
   createdBy?: string;
   /** Where the templates are. Default {@link TEMPLATES_DIR}. */
@@ -198,7 +203,8 @@ export async function newHook(options: NewHookOptions, deps: CliDeps): Promise<N
     const source = path.join(templateDir, rel);
     if (rel === MANIFEST_FILE) await write(rel, formatJson(manifest));
     // The template's paths to the guest PDK hold from templates/; the new folder needs its own.
-    else if (rel === TSCONFIG_FILE) await write(rel, formatJson(createHookTsconfig(dir)));
+    else if (rel === TSCONFIG_FILE)
+      await write(rel, formatJson(createHookTsconfig(path.resolve(deps.cwd, options.finalDir ?? dir))));
     else if (rel === "README.md") await write(rel, (await fs.readText(source)).split(template.id).join(id));
     else await write(rel, await fs.readBytes(source));
   }

@@ -1,3 +1,4 @@
+import type { Stats } from "node:fs";
 import { lstat } from "node:fs/promises";
 import path from "node:path";
 import { ExtensionError } from "@ameide-ext/contract";
@@ -16,7 +17,8 @@ const URL_FIELDS = ["registry_url", "runtime_url"] as const;
  * the working directory (not one named with `--config` or `AMEIDE_CONFIG`)
  * unless it looks like what `ameide-ext dev` writes: a file of this user that
  * no one else may write, whose URLs are on this machine and whose
- * `runtime_token_file` lies in its own folder. Anyone who can write a folder
+ * `runtime_token_file` lies in its own folder and is such a file too (not a
+ * symlink). Anyone who can write a folder
  * above the cwd (a shared temp folder, a cloned repository) could otherwise
  * have the CLI send the user's token to a server of theirs, or read any file
  * as the runtime token and send it. `permission_denied`, rule
@@ -32,13 +34,8 @@ export async function checkDiscoveredConfig(file: string, doc: Record<string, un
       { rule: CONFIG_DISCOVERY_RULE, file, fix },
     );
   };
-  const found = await lstat(file);
-  const uid = process.getuid?.();
-  if (!found.isFile()) throw refuse("it is not a regular file (a symlink?)");
-  if (uid !== undefined && found.uid !== uid)
-    throw refuse(`it belongs to uid ${found.uid}, not to you (uid ${uid})`);
-  if ((found.mode & 0o022) !== 0)
-    throw refuse(`others may write it (mode ${(found.mode & 0o777).toString(8)}): chmod 600 it`);
+  const problem = ownFileProblem(await lstat(file));
+  if (problem !== undefined) throw refuse(`it ${problem}`);
   for (const field of URL_FIELDS) {
     const value = doc[field];
     if (typeof value !== "string" || value === "") continue;
@@ -53,7 +50,26 @@ export async function checkDiscoveredConfig(file: string, doc: Record<string, un
     const target = path.resolve(folder, tokenFile);
     if (path.dirname(target) !== folder)
       throw refuse(`its runtime_token_file ${JSON.stringify(tokenFile)} is not in ${folder}`);
+    // The name alone says nothing of what it opens: a symlink there could lead to any file of yours.
+    const token = await lstat(target).catch(() => undefined); // none yet: invoke says it cannot be read
+    const tokenProblem = token === undefined ? undefined : ownFileProblem(token);
+    if (tokenProblem !== undefined)
+      throw refuse(`its runtime_token_file ${target} ${tokenProblem} (dev writes a regular file of yours)`);
   }
+}
+
+/**
+ * Why a file found by `lstat` is not one `ameide-ext dev` wrote for this user: not a regular file (a symlink,
+ * which could lead to any file), another user's, or writable by others; undefined when it may be.
+ */
+function ownFileProblem(found: Stats): string | undefined {
+  const uid = process.getuid?.();
+  if (found.isSymbolicLink()) return "is a symlink, not a regular file";
+  if (!found.isFile()) return "is not a regular file";
+  if (uid !== undefined && found.uid !== uid) return `belongs to uid ${found.uid}, not to you (uid ${uid})`;
+  if ((found.mode & 0o022) !== 0)
+    return `may be written by others (mode ${(found.mode & 0o777).toString(8)}): chmod 600 it`;
+  return undefined;
 }
 
 /** Whether `url` is an http(s) URL on this machine's loopback. */

@@ -3,7 +3,7 @@ import { CompileStatus, type ExtensionRevision, SourceLanguage } from "@ameide-e
 import type { HookLanguage, HookManifest } from "@ameide-ext/toolkit";
 import { displayPath, loadManifest, resolveHookDir } from "@ameide-ext/toolkit";
 import type { CliDeps } from "../deps.js";
-import { cliInvocation } from "../report/cli-invocation.js";
+import { launchInvocation } from "../report/cli-invocation.js";
 import { collectSources, type HookSourceFile, sourcesDigest } from "./collect-sources.js";
 import { CREATE_DRAFT_ATTEMPTS, createDraftOnce } from "./create-draft-once.js";
 import { draftRequest } from "./draft-request.js";
@@ -69,7 +69,10 @@ export interface PromotionGate {
      */
     eligible: string[];
   };
-  /** The command that approves it, for a reviewer named in `mayApprove`. */
+  /**
+   * The command that approves it, for a reviewer named in `mayApprove`: this CLI as it was started
+   * (`node <its script, by real path>`), never one found in the working folder (see `launchInvocation`).
+   */
   approveCommand: string;
   /** For people. */
   message: string;
@@ -128,7 +131,7 @@ export async function promoteHook(options: PromoteHookOptions, deps: CliDeps): P
   const settings = await resolveRegistrySettings(options, deps);
   const client = options.client ?? createRegistryClient(settings);
   const key = { tenantId: settings.tenant, extensionId: manifest.id };
-  const files = await collectSources(dir, deps.fs);
+  const files = await collectSources(dir);
   const run: PromoteRun = { options, deps, client, say, manifest, key };
 
   const found = await findOrCreateVersion(run, files, settings);
@@ -292,7 +295,9 @@ async function promoteToward(
       pending = rev?.pendingPromotion;
     }
     if (pending && envName(pending.targetEnv) === target) {
-      const gate = promotionGate(rev, pending, target, vkey, cliInvocation(run.deps));
+      // The reviewer runs it with their token: how this process was started, never a CLI found in the hook's
+      // folder or above (an agent's workspace can plant a node_modules/.bin/ameide-ext).
+      const gate = promotionGate(rev, pending, target, vkey, launchInvocation(run.deps.launch));
       say(`${target}: ${gate.message}`);
       return gate;
     }

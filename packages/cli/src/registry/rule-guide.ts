@@ -71,6 +71,11 @@ export const RULE_FIXES: Readonly<Record<string, RuleGuide>> = {
       "a service credential (a runtime's) called anything but RollbackOnSlo, or someone else called RollbackOnSlo",
     fix: "use a user token for this command; RollbackOnSlo is for runtimes (people use ameide-ext rollback)",
   },
+  not_the_author: {
+    code: "permission_denied",
+    meaning: "someone other than the version's creator uploaded sources into it",
+    fix: "create a version of your own (promote does: CreateDraft with that version as its base), and upload there",
+  },
   self_approval: {
     code: "permission_denied",
     meaning: "the version's author tried to approve it",
@@ -172,10 +177,16 @@ export const RULE_FIXES: Readonly<Record<string, RuleGuide>> = {
     meaning: "a tool argument named a path outside the MCP server's workspace root",
     fix: "give a path inside the root, relative to it, without ../ or a symlink out",
   },
+  hook_folder: {
+    code: "permission_denied",
+    meaning:
+      "a file of the hook folder that promote would upload is a symlink that leads out of that folder (or nowhere)",
+    fix: "replace the symlink (error.details.link) with a copy of the file it points at, or remove it: promote uploads the hook folder's own files only",
+  },
   config_discovery: {
     code: "permission_denied",
     meaning:
-      "a .ameide-dev/config.json found above the working directory is not what dev writes: another user's or writable by others, a URL off this machine, or a runtime_token_file outside its folder",
+      "a .ameide-dev/config.json found above the working directory is not what dev writes: another user's or writable by others, a URL off this machine, or a runtime_token_file outside its folder or not a regular file of yours (a symlink)",
     fix: "name the file with --config (or AMEIDE_CONFIG) if you trust it, pass --registry/--runtime yourself, or remove it",
   },
 };

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, realpathSync } from "node:fs";
 import path from "node:path";
 
 /** How this CLI process was started: what `node` ran, with which flags. */
@@ -33,8 +33,31 @@ export function cliInvocation(
   }
   const pathDirs = (where.env.PATH ?? "").split(path.delimiter).filter((d) => d !== "");
   if (pathDirs.some((d) => exists(path.join(d, CLI_BIN)))) return CLI_BIN;
-  if (where.launch === undefined || where.launch.script === "") return CLI_BIN;
-  return ["node", ...where.launch.execArgv, path.resolve(where.launch.script)].map(shellWord).join(" ");
+  return launchInvocation(where.launch, (script) => path.resolve(script));
+}
+
+/**
+ * How this process was started, `node [flags] <script>`, the script by its real absolute path (`ameide-ext`
+ * when that is not known). Unlike {@link cliInvocation} it looks at no file of the working folder: the command
+ * a person runs with their own token (the `approve` a promotion gate names) must not be one that folder can
+ * plant. A `node_modules/.bin/ameide-ext` in an agent's workspace, where the MCP server works, would have
+ * `npx ameide-ext approve …` run the agent's script as the reviewer.
+ */
+export function launchInvocation(
+  launch: CliLaunch | undefined,
+  scriptPath: (script: string) => string = realScriptPath,
+): string {
+  if (launch === undefined || launch.script === "") return CLI_BIN;
+  return ["node", ...launch.execArgv, scriptPath(launch.script)].map(shellWord).join(" ");
+}
+
+/** `script` by its real absolute path (a bin link resolved), or absolute as it is when it cannot be. */
+function realScriptPath(script: string): string {
+  try {
+    return realpathSync(script);
+  } catch {
+    return path.resolve(script);
+  }
 }
 
 /** `word` as one shell word: as is when it is plain, else in single quotes. */

@@ -4,6 +4,7 @@ import { type InvokeExtensionResponse, LogLevel, Outcome, WasmExtensionRuntime }
 import { type Client, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import type { CliDeps } from "../deps.js";
+import { readInside } from "../mcp/confined-files.js";
 import { configSources, DEFAULT_TENANT, readConfigFile } from "../registry/registry-settings.js";
 import { CALL_TIMEOUT_MS, READ_MAX_BYTES } from "./read-limits.js";
 
@@ -147,7 +148,11 @@ export async function resolveRuntimeSettings(
   if (token === undefined && tokenFile !== undefined && found.file !== undefined) {
     const file = path.resolve(path.dirname(found.file), tokenFile);
     try {
-      token = (await deps.fs.readText(file)).trim() || undefined;
+      // Not through a link, and inside the config's folder: the file discovery checked may not be swapped since.
+      const linked = (f: string) =>
+        new ExtensionError("permission_denied", `${f} leads out of ${path.dirname(found.file as string)}`);
+      const read = await readInside(path.dirname(found.file), file, true, linked);
+      token = read.data.toString("utf8").trim() || undefined;
     } catch (cause) {
       throw new ExtensionError(
         "invalid_argument",

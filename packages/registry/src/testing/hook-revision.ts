@@ -25,7 +25,7 @@ export async function hookRevision(
     limits: RevisionRecord["limits"];
     host_calls: RevisionRecord["hostCalls"];
   };
-  const files = await collectSources(made.dir, deps.fs);
+  const files = await collectSources(made.dir);
   const at = new Date().toISOString();
   return {
     tenantId: "acme",
