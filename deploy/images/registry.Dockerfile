@@ -16,6 +16,9 @@ RUN npm ci --no-audit --no-fund \
  && node scripts/assemble-runtime.mjs /app --package registry
 
 FROM ${NODE_IMAGE}
+# The compile worker runs this npm for hooks' dependencies: npm 11 knows --allow-git/--allow-remote/
+# --allow-directory=none, which node 20's bundled npm 10 ignores (docs/registry.md, dependencies).
+RUN npm install -g npm@11.19.1 --no-audit --no-fund && npm cache clean --force
 ENV NODE_ENV=production \
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 WORKDIR /app

@@ -79,7 +79,7 @@ export function checkLockfile(
  * second `/`. npm fetches an entry without `resolved` as `<its name>@<its version>`, so a name or a version
  * that carries a URL or a git spec would be fetched from there.
  */
-const NPM_PACKAGE_NAME = /^(?:@[a-z0-9][a-z0-9._~-]*\/)?[A-Za-z0-9._~-][A-Za-z0-9._~-]*$/;
+const NPM_PACKAGE_NAME = /^(?:@[a-z0-9~-][a-z0-9._~-]*\/)?[A-Za-z0-9~-][A-Za-z0-9._~-]*$/;
 /** A version as npm writes it in a lockfile: semver, nothing that reads as a URL or a path. */
 const LOCKED_VERSION = /^[0-9A-Za-z.+-]+$/;
 
@@ -122,8 +122,16 @@ function lockedPackageRefusal(
       reason: "dependency_source",
       message: `package ${shown} cannot be installed: ${badName} (a URL or a git spec there would be fetched); run \`npm install\` again so npm writes the lockfile`,
     };
-  // Bundled packages come inside their parent's tarball.
-  if (entry.inBundle === true) return undefined;
+  if (entry.inBundle === true) {
+    // A package's bundled dependencies come inside its tarball; the hook's own (bundleDependencies in its
+    // package.json) npm fetches from where the entry says, as any other.
+    if (!/node_modules\/.+\/node_modules\//.test(key))
+      return {
+        reason: "dependency_source",
+        message: `package ${shown} is bundled by the hook itself (bundleDependencies in package.json): drop bundleDependencies; the registry installs the hook's dependencies from ${registry} or tarballs inside its folder`,
+      };
+    if (entry.resolved === undefined) return undefined;
+  }
   const resolved = entry.resolved;
   if (typeof resolved === "string" && resolved.startsWith("file:")) {
     const file = resolved.slice("file:".length);

@@ -177,6 +177,59 @@ describe("installDependencies()", () => {
       expect(existsSync(join(dir, "node_modules"))).toBe(false);
     });
 
+    it.each([
+      ["a git repository", "git+file:///srv/repo"],
+      ["a folder of the host", "file:/srv/secrets"],
+      ["another server", "https://10.0.0.5/x.tgz"],
+    ])(
+      "refuses a bundled entry resolved from %s: npm fetches a root bundle's entries itself",
+      (_what, resolved) => {
+        const lock = {
+          lockfileVersion: 3,
+          packages: {
+            "": { dependencies: { x: "1.0.0" }, bundleDependencies: ["x"] },
+            "node_modules/x": { version: "1.0.0", inBundle: true, resolved },
+          },
+        };
+        expect(checkLockfile(lock, url)).toMatchObject({ diagnostics: [{ reason: "dependency_source" }] });
+      },
+    );
+
+    it("refuses the hook's own bundled dependencies, and takes those inside a registry package's tarball", () => {
+      const root = {
+        lockfileVersion: 3,
+        packages: {
+          "": { dependencies: { x: "1.0.0" }, bundleDependencies: ["x"] },
+          "node_modules/x": { version: "1.0.0", inBundle: true },
+        },
+      };
+      expect(checkLockfile(root, url)).toMatchObject({ diagnostics: [{ reason: "dependency_source" }] });
+      const nested = {
+        lockfileVersion: 3,
+        packages: {
+          "": { dependencies: { tiny: "1.0.0" } },
+          "node_modules/tiny": {
+            version: "1.0.0",
+            resolved: `${url}/tiny/-/tiny-1.0.0.tgz`,
+            integrity: "sha512-x",
+          },
+          "node_modules/tiny/node_modules/inner": { version: "2.0.0", inBundle: true },
+        },
+      };
+      expect(checkLockfile(nested, `${url}/`)).toEqual({ locked: { tarballs: [], fromRegistry: true } });
+    });
+
+    it.each([".", "..", ".hidden", "_private"])(
+      "refuses the folder name %s, which npm never gives a package",
+      (name) => {
+        const lock = {
+          lockfileVersion: 3,
+          packages: { "": {}, [`node_modules/${name}`]: { version: "1.0.0", integrity: "sha512-x" } },
+        };
+        expect(checkLockfile(lock, url)).toMatchObject({ diagnostics: [{ reason: "dependency_source" }] });
+      },
+    );
+
     it("takes an entry without resolved whose name and version are plain (npm's omit-lockfile-registry-resolved)", () => {
       const lock = {
         lockfileVersion: 3,
