@@ -13,6 +13,7 @@ const BOB = "b".repeat(24);
 const BOT = "c".repeat(24);
 const EVE = "e".repeat(24);
 const ALL = "f".repeat(24);
+const RUNTIME = "r".repeat(32);
 const ann: Caller = { actor: "user:ann", tenants: ["acme"] };
 const globexUser: Caller = { actor: "user:gil", tenants: ["globex"] };
 
@@ -80,6 +81,7 @@ beforeAll(async () => {
       { token: BOT, identity: "agent:l2o", tenants: ["acme"] },
       { token: EVE, identity: "user:eve", tenants: ["globex"] },
       { token: ALL, identity: "user:root", tenants: ["*"] },
+      { token: RUNTIME, identity: "service:runtime-prod", tenants: ["*"] },
     ],
   });
   const review = createReviewHandler({ registry, authenticate });
@@ -153,6 +155,19 @@ describe("the review page over HTTP: session, CSRF, tenant isolation", () => {
     expect(unknown.status).toBe(401);
     expect(await unknown.text()).toContain('data-code="unauthenticated"');
     expect(cookie(unknown, "ameide_review")).toBeUndefined();
+    expect((await fetch(`${base}/review`)).status).toBe(200);
+  });
+
+  it("refuses a service's credential at sign-in (403, rule service_scope): the page reads every tenant's sources", async () => {
+    const page = await fetch(`${base}/review`);
+    const pre = cookie(page, "ameide_review_signin") ?? "";
+    const res = await fetch(
+      `${base}/review/sign-in`,
+      form({ csrf: csrfOf(await page.text()), token: RUNTIME }, `ameide_review_signin=${pre}`),
+    );
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain('data-rule="service_scope"');
+    expect(cookie(res, "ameide_review")).toBeUndefined();
     expect((await fetch(`${base}/review`)).status).toBe(200);
   });
 

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ExtensionError } from "@ameide-ext/contract";
+import { isService, RULES } from "../domain/governance.js";
 import type { Caller, Registry, RevisionView } from "../domain/registry.js";
 import type { Env } from "../domain/types.js";
 import type { Authenticator } from "../service/create-authenticator.js";
@@ -137,6 +138,16 @@ const VERSION_ROUTE = /^\/review\/t\/([^/]+)\/x\/([^/]+)\/v\/([^/]+)(?:\/(approv
  * SameSite=Strict session cookie, a CSRF token on every form, the tenant's pending promotions, one
  * version's page (diff, compile, fixtures, gate) and Approve / Reject through the registry's domain.
  */
+/** A service's credential (a runtime's) is no reviewer: the page shows every pending version's sources. */
+function serviceRefusal(actor: string): Refusal {
+  return {
+    code: "permission_denied",
+    rule: RULES.serviceScope,
+    message: `${actor} is a service's credential: the review page is for people (and agents, read-only)`,
+    fix: "sign in with your own token (user:<id>)",
+  };
+}
+
 export function createReviewHandler(options: ReviewHandlerOptions): ReviewHandler {
   const { registry, authenticate } = options;
   const sessions = options.sessions ?? createReviewSessions();
@@ -161,6 +172,10 @@ export function createReviewHandler(options: ReviewHandlerOptions): ReviewHandle
         ...refusalOf(e),
         fix: "paste a token the registry knows (the one you give the CLI as AMEIDE_TOKEN)",
       });
+      return;
+    }
+    if (isService(caller.actor)) {
+      showSignIn(req, res, 403, serviceRefusal(caller.actor));
       return;
     }
     const session = sessions.create(caller, token);
@@ -251,13 +266,13 @@ export function createReviewHandler(options: ReviewHandlerOptions): ReviewHandle
     if (!session) return undefined;
     try {
       session.caller = await authenticate(`Bearer ${session.token}`);
-      return session;
+      if (!isService(session.caller.actor)) return session;
     } catch {
-      sessions.delete(session.id);
-      return undefined;
+      // an expired or unknown token ends the session, as a service's does
     }
+    sessions.delete(session.id);
+    return undefined;
   };
-
   const route = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
     const path = url.pathname;
     if (path === "/review/sign-in" && req.method === "POST") return signIn(req, res);

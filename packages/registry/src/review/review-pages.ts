@@ -205,7 +205,8 @@ function gateSection(d: VersionPageData): string {
   const action = `${esc(versionHref(r.tenantId, r.extensionId, r.version))}`;
   const env = `<input type="hidden" name="env" value="${esc(p.env)}">`;
   // Agents and services never review: both forms stay, their buttons off.
-  const agent = !isHuman(d.caller.actor);
+  const noReviewer = !isHuman(d.caller.actor);
+  const noReviewRule = isAgent(d.caller.actor) ? RULES.agentCannotReview : RULES.serviceScope;
   return `<h3>Promotion to ${esc(p.env)}</h3>
 <div id="gate"><p>Requested by ${authorLabel(p.requestedBy)} at ${esc(p.requestedAt)}${p.comment ? `: “${esc(p.comment)}”` : ""}.</p>
 <p id="rule">Rule: a ${esc(r.riskTier)} risk tier version needs ${esc(APPROVALS_REQUIRED[r.riskTier][p.env])} distinct human approval(s) for ${esc(p.env)} (<span id="approval-count">${esc(p.approvers.length)} of ${esc(p.approvalsRequired)}</span> so far).
@@ -217,8 +218,8 @@ ${may.eligible.length > 0 ? `May approve: ${may.eligible.map((a) => `<code>${esc
 <p><button type="submit" id="approve"${blocked ? ` disabled aria-describedby="approve-why"` : ""}>Approve</button>
 ${blocked ? `<span id="approve-why" class="why" data-rule="${esc(blocked.rule)}">You may not approve (rule <code>${esc(blocked.rule)}</code>): ${esc(blocked.message)}. ${esc(blocked.fix)}</span>` : ""}</p></form>
 <form method="post" action="${action}/reject" id="reject-form">${csrfField(d.csrf)}${env}
-<p><label for="reject-comment">Why reject (required)</label><textarea id="reject-comment" name="comment" required${agent ? " disabled" : ""}></textarea></p>
-<p><button type="submit" id="reject"${agent ? " disabled" : ""}>Reject</button>${agent ? ` <span class="why" data-rule="${esc(isAgent(d.caller.actor) ? RULES.agentCannotReview : RULES.serviceScope)}">Only people review (rule <code>${esc(isAgent(d.caller.actor) ? RULES.agentCannotReview : RULES.serviceScope)}</code>).</span>` : ""}</p></form>`;
+<p><label for="reject-comment">Why reject (required)</label><textarea id="reject-comment" name="comment" required${noReviewer ? " disabled" : ""}></textarea></p>
+<p><button type="submit" id="reject"${noReviewer ? " disabled" : ""}>Reject</button>${noReviewer ? ` <span class="why" data-rule="${esc(noReviewRule)}">Only people review (rule <code>${esc(noReviewRule)}</code>).</span>` : ""}</p></form>`;
 }
 
 /** The compile result and each fixture's result with its limit usage as bars. */
