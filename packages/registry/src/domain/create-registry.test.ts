@@ -282,6 +282,52 @@ describe.each(STORE_BACKENDS)("createRegistry() on $name", (backend) => {
     expect(events.filter((e) => e.type === "source_uploaded").map((e) => e.actor)).toEqual(["agent:l2o"]);
   });
 
+  it("no one approves their own unreviewed code in another's version built on it (CreateDraft from a base)", async () => {
+    await open(goodTests, { "agent:l2o": "medium" });
+    // ann's version 1, never reviewed; bot makes version 2 from it, with ann's code, and asks for dev.
+    const draft1 = await registry.createDraft(ann, {
+      tenantId: T,
+      extensionId: "deal-guard",
+      kind: "process_hook",
+      riskTier: "medium",
+    });
+    const v1 = { tenantId: T, extensionId: "deal-guard", version: draft1.revision.version };
+    await registry.uploadSource(ann, {
+      ...v1,
+      language: "assemblyscript",
+      files: sources,
+      manifestJson: "{}",
+    });
+    const draft2 = await registry.createDraft(bot, {
+      ...v1,
+      kind: "process_hook",
+      riskTier: "medium",
+      baseVersion: v1.version,
+    });
+    const v2 = { ...v1, version: draft2.revision.version };
+    await registry.requestCompile(bot, v2);
+    await registry.idle();
+    const pending = await registry.requestPromotion(bot, { ...v2, env: "dev" });
+    expect(pending.mayApprove?.excluded).toEqual(["agent:l2o", "user:ann"]);
+    await expect(registry.approve(ann, { ...v2, env: "dev" })).rejects.toMatchObject({
+      code: "permission_denied",
+      details: { rule: "self_approval" },
+    });
+    expect((await registry.approve(bob, { ...v2, env: "dev" })).revision.state).toBe("promoted_dev");
+    // Once reviewed by someone else, ann's code is no longer only hers: she reviews a version built on it.
+    const draft3 = await registry.createDraft(bot, {
+      ...v1,
+      kind: "process_hook",
+      riskTier: "medium",
+      baseVersion: v2.version,
+    });
+    const v3 = { ...v1, version: draft3.revision.version };
+    await registry.requestCompile(bot, v3);
+    await registry.idle();
+    await registry.requestPromotion(bot, { ...v3, env: "dev" });
+    expect((await registry.approve(ann, { ...v3, env: "dev" })).revision.state).toBe("promoted_dev");
+  });
+
   it("audit: every event of a version names its author; a promotion's events name who asked and who approved", async () => {
     await open(goodTests, { "agent:l2o": "high" });
     const key = await compiled(bot, "high");

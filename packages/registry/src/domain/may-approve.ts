@@ -7,7 +7,7 @@ import type { Actor, RevisionRecord } from "./types.js";
 export interface MayApprove {
   /** The reviewers who approved this request so far, in order. */
   approvers: Actor[];
-  /** Who may not approve it: the version's author, then those who approved already. */
+  /** Who may not approve it: the version's author (and the authors of unreviewed bases it copies), then those who approved already. */
   excluded: Actor[];
   /**
    * The humans the registry knows for the tenant (its static tokens) who may approve it now; empty
@@ -16,11 +16,18 @@ export interface MayApprove {
   eligible: Actor[];
 }
 
-/** Who may approve `rev`'s pending promotion, of the identities `known` for its tenant; undefined when none waits. */
-export function mayApprove(rev: RevisionRecord, known: readonly Actor[]): MayApprove | undefined {
+/**
+ * Who may approve `rev`'s pending promotion, of the identities `known` for its tenant; undefined when none
+ * waits. `authors`: who wrote its unreviewed code (unreviewedAuthors), its creator by default.
+ */
+export function mayApprove(
+  rev: RevisionRecord,
+  known: readonly Actor[],
+  authors: readonly Actor[] = [rev.createdBy],
+): MayApprove | undefined {
   if (!rev.pending) return undefined;
   const approvers = [...rev.pending.approvers];
-  const excluded = [...new Set([rev.createdBy, ...approvers])];
+  const excluded = [...new Set([...authors, ...approvers])];
   const eligible = known.filter((who) => who.startsWith("user:") && !excluded.includes(who));
   return { approvers, excluded, eligible: [...new Set(eligible)] };
 }

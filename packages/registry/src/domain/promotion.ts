@@ -1,5 +1,6 @@
 import { ExtensionError } from "@ameide-ext/contract";
 import { checkAgentEnvironment } from "./agent-guardrails.js";
+import { unreviewedAuthors } from "./code-authors.js";
 import { deploy } from "./deployments.js";
 import { APPROVALS_REQUIRED, highTierShortfalls, isAgent, isHuman, RULES, refuse } from "./governance.js";
 import { approvalFix, mayApprove } from "./may-approve.js";
@@ -133,7 +134,8 @@ async function approve(ctx: RegistryContext, caller: Caller, input: ApproveInput
   return ctx.write(async (tx, changed) => {
     const rev = await ctx.loadRevision(tx, input, true);
     const pending = rev.pending?.env === env ? rev.pending : undefined;
-    const may = mayApprove(rev, ctx.reviewersOf(rev.tenantId));
+    const authors = await unreviewedAuthors(tx, rev);
+    const may = mayApprove(rev, ctx.reviewersOf(rev.tenantId), authors);
     // Every refusal of an approval says who may give it instead, and how.
     const instead = () => (pending && may ? { mayApprove: may, fix: approvalFix(may, rev, env) } : {});
     const andFix = (message: string) =>
@@ -155,11 +157,15 @@ async function approve(ctx: RegistryContext, caller: Caller, input: ApproveInput
         instead(),
       );
     if (!pending) throw noPendingPromotion(rev, env);
-    if (rev.createdBy === caller.actor)
+    if (authors.includes(caller.actor))
       throw refuse(
         "permission_denied",
         RULES.selfApproval,
-        andFix(`${caller.actor} created version ${rev.version}: no one approves their own revision`),
+        andFix(
+          rev.createdBy === caller.actor
+            ? `${caller.actor} created version ${rev.version}: no one approves their own revision`
+            : `${caller.actor} wrote an unreviewed version that version ${rev.version} was made from: no one approves their own code`,
+        ),
         instead(),
       );
     if (pending.approvers.includes(caller.actor))

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { ExtensionError } from "@ameide-ext/contract";
 import type { RegistryStore, RegistryTx } from "../store/registry-store.js";
+import { unreviewedAuthors } from "./code-authors.js";
 import { type CompileBudget, createCompileBudget } from "./compile-budget.js";
 import { createGovernance, type Governance, RULES, refuse } from "./governance.js";
 import { mayApprove } from "./may-approve.js";
@@ -172,7 +173,9 @@ export function createRegistryContext(options: RegistryOptions): RegistryContext
       events: withEvents
         ? await tx.listEvents(rev.tenantId, rev.extensionId, { version: rev.version, limit: 500 })
         : [],
-      mayApprove: mayApprove(rev, options.reviewersOf?.(rev.tenantId) ?? []),
+      mayApprove: rev.pending
+        ? mayApprove(rev, options.reviewersOf?.(rev.tenantId) ?? [], await unreviewedAuthors(tx, rev))
+        : undefined,
       replayReports: await tx.listReplayReports(rev.tenantId, rev.extensionId, rev.version),
     }),
 

@@ -104,11 +104,15 @@ export function approveBlocked(caller: Caller, view: RevisionView): Refusal | un
       message: `${caller.actor} is not a person (user:<id>): approvals are human`,
       fix,
     };
-  if (caller.actor === rev.createdBy)
+  // The excluded are its authors (the creator, and those of unreviewed bases it copies), then its approvers.
+  if (may.excluded.includes(caller.actor) && !rev.pending.approvers.includes(caller.actor))
     return {
       code: "permission_denied",
       rule: RULES.selfApproval,
-      message: `${caller.actor} created version ${rev.version}: no one approves their own revision`,
+      message:
+        caller.actor === rev.createdBy
+          ? `${caller.actor} created version ${rev.version}: no one approves their own revision`
+          : `${caller.actor} wrote an unreviewed version that version ${rev.version} was made from: no one approves their own code`,
       fix,
     };
   if (rev.pending.approvers.includes(caller.actor))
