@@ -91,7 +91,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
         });
         const tenants = payload.tenants;
         if (typeof payload.sub !== "string" || !IDENTITY_PATTERN.test(payload.sub))
-          throw unauthenticated("the token's sub is not user:<id> or agent:<id>");
+          throw unauthenticated("the token's sub is not user:<id>, agent:<id> or service:<id>");
         if (!Array.isArray(tenants) || !tenants.every((t) => typeof t === "string"))
           throw unauthenticated("the token has no tenants claim (an array of tenant ids)");
         return { actor: payload.sub, tenants: tenants as string[] };
