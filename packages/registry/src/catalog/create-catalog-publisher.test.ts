@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Catalog, parseCatalog, watchCatalogFile } from "@ameide-ext/runtime";
@@ -106,6 +106,20 @@ describe("createCatalogPublisher()", () => {
     expect(seen.at(-1)?.resolve("acme", "deal-guard", "2").version).toBe("2");
     watch.close();
     await store.close();
+  });
+
+  it("writes the catalog as a new file renamed into place, never through a link planted at a temp name", async () => {
+    const file = join(work, "planted", "catalog-dev.json");
+    const victim = join(work, "victim-rc");
+    await mkdir(join(work, "planted"));
+    await writeFile(victim, "export KEEP=1\n");
+    // The name the publisher used to write first (`<file>.<pid>.tmp`), linked to a file of the person's.
+    await symlink(victim, `${file}.${process.pid}.tmp`);
+    const store = await openRegistryStore(":memory:");
+    await createCatalogPublisher({ store, catalogs: { dev: file } }).publish("dev");
+    await store.close();
+    expect(await readFile(victim, "utf8")).toBe("export KEEP=1\n");
+    expect(parseCatalog(await readFile(file, "utf8")).env).toBe("dev");
   });
 
   it("writes nothing for an environment without a catalog file", async () => {

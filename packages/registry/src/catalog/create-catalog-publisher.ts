@@ -1,4 +1,6 @@
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { randomUUID } from "node:crypto";
+import { constants } from "node:fs";
+import { mkdir, open, readFile, rename } from "node:fs/promises";
 import { dirname } from "node:path";
 import {
   type CatalogFile,
@@ -225,8 +227,18 @@ async function writeCatalogFile(
   const text = `${JSON.stringify(doc, null, 2)}\n`;
   parseCatalog(text, { source: file }); // the runtime's own check: never write what it would refuse
   await mkdir(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, text);
+  // A new file of a name no one can guess, never an existing one or a link planted at a known name.
+  const tmp = `${file}.${randomUUID()}.tmp`;
+  const handle = await open(
+    tmp,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+    0o644,
+  );
+  try {
+    await handle.writeFile(text);
+  } finally {
+    await handle.close();
+  }
   await rename(tmp, file);
   return doc;
 }
