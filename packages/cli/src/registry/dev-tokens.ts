@@ -1,8 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { constants } from "node:fs";
-import { open } from "node:fs/promises";
 import path from "node:path";
-import { OWNER_ONLY_FILE, writeOwnerOnlyFile } from "./owner-only-files.js";
+import { type DevKeyHome, openStackSeal, type StackSeal } from "./dev-stack-seal.js";
+import { readOwnFile, writeOwnerOnlyFile } from "./owner-only-files.js";
 
 /** Largest tokens.json `dev` reads back: its own holds three tokens. */
 const MAX_TOKENS_FILE_BYTES = 64 * 1024;
@@ -19,51 +18,50 @@ export interface DevTokens {
 
 /**
  * The tokens of the stack in `dir`: those of `<dir>/tokens.json` when it is
- * the file an earlier start wrote (a regular file, not a link, the user's
- * own, mode 0600, three tokens or so of its shape), else new ones written
- * there. A tokens.json planted by someone else (a cloned repository's, mode
- * 0644; a link to a file of theirs; an agent's in its workspace) would give
+ * the file an earlier start wrote, else new ones written there. Only dev's
+ * seal proves that ({@link openStackSeal}: a MAC with the user's key, kept
+ * outside the workspace, over the folder's real path and the file's content,
+ * in `tokens.json.mac`): the file's mode and owner do not (git checks a
+ * cloned tokens.json out 0600 under umask 077; an agent in the workspace
+ * writes one as the user). A tokens.json planted by someone else would give
  * its author the person's and the reviewer's tokens: it is replaced, never
- * used, and the caller says so.
+ * used, and the caller says so. It must also be a regular file of the user's,
+ * mode 0600, of dev's shape, read without following a link.
  */
-export async function loadOrMakeDevTokens(dir: string, username: string): Promise<DevTokens> {
-  const file = path.join(dir, "tokens.json");
-  const verdict = await readOwnTokens(file);
+export async function loadOrMakeDevTokens(
+  dir: string,
+  username: string,
+  where: DevKeyHome,
+): Promise<DevTokens> {
+  const file = path.join(dir, TOKENS_FILE);
+  const seal = await openStackSeal(dir, where);
+  const verdict = await readOwnTokens(file, seal);
   if ("tokens" in verdict) return { tokens: verdict.tokens };
   const tokens = {
     [`user:${username.replace(/[^A-Za-z0-9._@-]/g, "_") || "dev"}`]: newToken(),
     "user:reviewer": newToken(),
     "agent:dev": newToken(),
   };
-  await writeOwnerOnlyFile(file, `${JSON.stringify(tokens, null, 2)}\n`);
+  const text = `${JSON.stringify(tokens, null, 2)}\n`;
+  await writeOwnerOnlyFile(file, text);
+  await seal.record(TOKENS_FILE, text);
   return verdict.why === undefined ? { tokens } : { tokens, replaced: verdict.why };
 }
 
+const TOKENS_FILE = "tokens.json";
 const newToken = () => randomBytes(24).toString("base64url");
 
 /** The tokens of `file` if it is one `dev` wrote; otherwise why not (undefined when there is no file). */
-async function readOwnTokens(file: string): Promise<{ tokens: Record<string, string> } | { why?: string }> {
-  let handle: Awaited<ReturnType<typeof open>>;
-  try {
-    handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return {};
-    return { why: code === "ELOOP" ? "it is a symbolic link" : `it cannot be read (${code})` };
-  }
-  try {
-    const st = await handle.stat();
-    if (!st.isFile()) return { why: "it is not a regular file" };
-    if (typeof process.getuid === "function" && st.uid !== process.getuid())
-      return { why: `it belongs to another user (uid ${st.uid})` };
-    if ((st.mode & 0o777) !== OWNER_ONLY_FILE)
-      return { why: `its mode is ${(st.mode & 0o777).toString(8)}, not the 600 dev writes` };
-    if (st.size > MAX_TOKENS_FILE_BYTES) return { why: `it holds ${st.size} bytes` };
-    const tokens = parseTokens(await handle.readFile("utf8"));
-    return tokens === undefined ? { why: "it does not hold tokens as dev writes them" } : { tokens };
-  } finally {
-    await handle.close();
-  }
+async function readOwnTokens(
+  file: string,
+  seal: StackSeal,
+): Promise<{ tokens: Record<string, string> } | { why?: string }> {
+  const read = await readOwnFile(file, MAX_TOKENS_FILE_BYTES);
+  if (!("text" in read)) return read;
+  const tokens = parseTokens(read.text);
+  if (tokens === undefined) return { why: "it does not hold tokens as dev writes them" };
+  const why = await seal.check(TOKENS_FILE, read.text);
+  return why === undefined ? { tokens } : { why };
 }
 
 /** `{ "<identity>": "<token>", … }` as dev writes it, or undefined. */

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { constants } from "node:fs";
-import { chmod, lstat, mkdir, open, rename, rm } from "node:fs/promises";
+import { lstat, mkdir, open, readdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { ExtensionError } from "@ameide-ext/contract";
 
@@ -25,14 +25,26 @@ export async function makeOwnerOnlyFolder(dir: string): Promise<void> {
       : typeof process.getuid === "function" && st.uid !== process.getuid()
         ? `belongs to another user (uid ${st.uid})`
         : undefined;
-  if (why !== undefined)
-    throw new ExtensionError(
+  const refuse = (why: string) =>
+    new ExtensionError(
       "failed_precondition",
       `${dir} ${why}: the dev stack keeps its tokens only in a real folder of yours; remove it, or give another with --dir`,
       undefined,
       { dir },
     );
-  await chmod(dir, OWNER_ONLY_DIR);
+  if (why !== undefined) throw refuse(why);
+  // Narrowed through a handle on the folder itself: a link swapped in after the check is not followed.
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  } catch {
+    throw refuse("is not a folder that can be opened without following a link");
+  }
+  try {
+    await handle.chmod(OWNER_ONLY_DIR);
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
@@ -56,7 +68,44 @@ export async function writeOwnerOnlyFile(file: string, text: string): Promise<vo
   await rename(temp, file);
 }
 
-/** Sets an existing file to {@link OWNER_ONLY_FILE}. */
-export function restrictToOwner(file: string): Promise<void> {
-  return chmod(file, OWNER_ONLY_FILE);
+/**
+ * The text of `file` if it is a regular file of the user's that no one else may read or write (never through
+ * a link; with `othersMayRead`, that no one else may write), at most `maxBytes`; otherwise why not (`why`
+ * undefined when there is no such file).
+ */
+export async function readOwnFile(
+  file: string,
+  maxBytes: number,
+  options: { othersMayRead?: boolean } = {},
+): Promise<{ text: string } | { why?: string }> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return {};
+    return { why: code === "ELOOP" ? "it is a symbolic link" : `it cannot be read (${code})` };
+  }
+  try {
+    const st = await handle.stat();
+    if (!st.isFile()) return { why: "it is not a regular file" };
+    if (typeof process.getuid === "function" && st.uid !== process.getuid())
+      return { why: `it belongs to another user (uid ${st.uid})` };
+    if ((st.mode & (options.othersMayRead === true ? 0o022 : 0o077)) !== 0)
+      return { why: `its mode is ${(st.mode & 0o777).toString(8)}, not the 600 dev writes` };
+    if (st.size > maxBytes) return { why: `it holds ${st.size} bytes` };
+    return { text: await handle.readFile("utf8") };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Removes the entry `file` (a link itself, never its target; a folder with its content); nothing when there is none. */
+export function removeEntry(file: string): Promise<void> {
+  return rm(file, { recursive: true, force: true });
+}
+
+/** Removes the entries of `dir` whose names `match` (links themselves, never their targets). */
+export async function removeEntries(dir: string, match: (name: string) => boolean): Promise<void> {
+  for (const name of await readdir(dir)) if (match(name)) await removeEntry(path.join(dir, name));
 }

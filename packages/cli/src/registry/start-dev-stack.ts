@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
+import { homedir } from "node:os";
 import path from "node:path";
 import { ExtensionError } from "@ameide-ext/contract";
 import { type HostCallMock, readHostCallsFile } from "@ameide-ext/toolkit";
@@ -7,8 +8,9 @@ import type { CliDeps } from "../deps.js";
 import { type HostCallAnswers, startHostCallAnswers } from "../runtime/host-call-answers.js";
 import { writeDevCatalog } from "./dev-catalog.js";
 import { parseReadOnlyMethods } from "./dev-read-only-methods.js";
+import { claimStackFolder } from "./dev-stack-seal.js";
 import { loadOrMakeDevTokens } from "./dev-tokens.js";
-import { makeOwnerOnlyFolder, restrictToOwner, writeOwnerOnlyFile } from "./owner-only-files.js";
+import { makeOwnerOnlyFolder, removeEntry, writeOwnerOnlyFile } from "./owner-only-files.js";
 
 /** Options of {@link startDevStack}. */
 export interface DevStackOptions {
@@ -108,23 +110,28 @@ export const DEV_DRAIN_MS = 2000;
 
 interface RegistryModule {
   checkRegistryConfig(doc: unknown, baseDir: string): unknown;
-  startRegistry(options: {
-    config: unknown;
-    logger?: unknown;
-  }): Promise<{ url: string; close(graceMs?: number): Promise<unknown> }>;
+  startRegistry(options: { config: unknown; logger?: unknown }): Promise<{
+    url: string;
+    catalogs: { publish(env: "dev"): Promise<unknown> };
+    close(graceMs?: number): Promise<unknown>;
+  }>;
 }
 
 /**
  * `ameide-ext dev`: the local stack of spec 479 on embedded defaults, like
  * `spin up`: the registry (SQLite, folder module store) and a runtime that
  * watches the dev catalog the registry writes, both on loopback. Tokens are
- * made on first start and kept in `<dir>/tokens.json`; `<dir>/config.json`
+ * made on first start and kept in `<dir>/tokens.json`, used again only under
+ * dev's seal (a MAC with the user's key in `~/.ameide-ext/dev-key`, outside
+ * the workspace: see {@link claimStackFolder}); `<dir>/config.json`
  * points the CLI at the registry as the local user, and `invoke` at the runtime. The runtime authenticates
  * its callers as in production: a key pair made at each start (only its public
  * JWKS is written, `<dir>/caller-jwks.json`) signs a caller token for the
  * stack's tenant, kept in `<dir>/runtime-token`. The folder is mode 0700 and
- * each token, config and key file 0600, set again at every start (a file an
- * earlier run or another tool left wider is narrowed).
+ * each file dev writes there is a new 0600 file renamed over its name, never
+ * written through a link planted there. The catalog's `runtime` and
+ * `host_services` are made anew at each start from the options; its
+ * extensions are the registry's, from its database.
  */
 export async function startDevStack(options: DevStackOptions, deps: CliDeps): Promise<DevStack> {
   // A bad --read-only or answers file is refused before anything is written.
@@ -137,10 +144,14 @@ export async function startDevStack(options: DevStackOptions, deps: CliDeps): Pr
   const tenant = options.tenant ?? "local";
   const modules = path.join(dir, "modules");
   const catalog = path.join(dir, "catalog-dev.json");
+  // The key that vouches for what dev wrote is the person's, outside any workspace.
+  const keyHome = { home: deps.env.HOME || homedir() };
   // The folder holds the reviewer's token: the owner's alone, whatever an earlier run left.
   await makeOwnerOnlyFolder(dir);
+  // A registry.db or modules/ dev did not make here (a cloned repository's, an agent's) is refused.
+  await claimStackFolder(dir, keyHome);
   await mkdir(modules, { recursive: true });
-  const { tokens, replaced } = await loadOrMakeDevTokens(dir, deps.username());
+  const { tokens, replaced } = await loadOrMakeDevTokens(dir, deps.username(), keyHome);
   if (replaced !== undefined)
     deps.stderr.write(
       `dev: ${path.join(dir, "tokens.json")} was not one dev wrote (${replaced}): new tokens replace it; whoever put it there does not know them\n`,
@@ -149,7 +160,13 @@ export async function startDevStack(options: DevStackOptions, deps: CliDeps): Pr
   // The runtime's service credential (RollbackOnSlo): made at each start, held in memory by both services only.
   const serviceToken = randomBytes(24).toString("base64url");
   try {
-    await writeDevCatalog({ dir, catalog, modules }, answers?.server ?? null);
+    const { dropped } = await writeDevCatalog({ dir, catalog, modules }, answers?.server ?? null, keyHome);
+    if (dropped !== undefined)
+      deps.stderr.write(
+        `dev: ${catalog} was not one dev wrote (${dropped}): its runtime settings and host_services endpoints are not used, this start's options replace them\n`,
+      );
+    // The runtime's key is made at each start: a caller-jwks.json (or a link) left there is removed first.
+    await removeEntry(path.join(dir, "caller-jwks.json"));
   } catch (cause) {
     await answers?.server.close();
     throw ExtensionError.from(cause);
@@ -201,10 +218,11 @@ export async function startDevStack(options: DevStackOptions, deps: CliDeps): Pr
   let runtimeToken: string;
   const runtimeTokenFile = path.join(dir, "runtime-token");
   try {
+    // The catalog's extensions are the registry's, written from its database (dev wrote none).
+    await registry.catalogs.publish("dev");
     const cat = rt.parseCatalog(await readFile(catalog, "utf8"), { source: catalog });
     // Auth is the stack's, not the catalog file's: the registry rewrites that file.
     const issuer = await rt.createLocalTokenIssuer({ dir, issuer: "ameide-ext-dev" });
-    await restrictToOwner(path.join(dir, "caller-jwks.json"));
     runtimeToken = await issuer.mint({
       subject: "ameide-ext-dev",
       tenants: [tenant],

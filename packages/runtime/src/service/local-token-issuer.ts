@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { constants } from "node:fs";
+import { open, rename, rm } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import type { CatalogFileAuth } from "../catalog/catalog-schema.js";
 
@@ -53,7 +54,7 @@ export async function createLocalTokenIssuer(options: LocalTokenIssuerOptions): 
   const kid = randomUUID();
   const jwk = { ...(await exportJWK(publicKey)), kid, alg: "ES256", use: "sig" };
   const jwksFile = join(options.dir, "caller-jwks.json");
-  await writeFile(jwksFile, `${JSON.stringify({ keys: [jwk] })}\n`, { mode: 0o600 });
+  await writeNewFile(jwksFile, `${JSON.stringify({ keys: [jwk] })}\n`);
   return {
     auth: {
       mode: "jwt",
@@ -77,4 +78,25 @@ export async function createLocalTokenIssuer(options: LocalTokenIssuerOptions): 
       return new SignJWT(payload).setProtectedHeader({ alg: "ES256", kid }).sign(privateKey);
     },
   };
+}
+
+/**
+ * Writes `text` to `file` (mode 0600) as a new file beside it (a random name, O_EXCL, never through a link),
+ * renamed over `file`: a link planted at `file` or at a temp name in a shared folder is replaced, not
+ * written through.
+ */
+async function writeNewFile(file: string, text: string): Promise<void> {
+  const temp = join(dirname(file), `.${basename(file)}.${randomUUID()}.tmp`);
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+  const handle = await open(temp, flags, 0o600);
+  try {
+    await handle.writeFile(text);
+    await handle.chmod(0o600);
+    await handle.close();
+    await rename(temp, file);
+  } catch (cause) {
+    await handle.close().catch(() => {});
+    await rm(temp, { force: true });
+    throw cause;
+  }
 }
