@@ -118,6 +118,38 @@ describe("createEngine()", () => {
     expect((await patient).output).toBe("[2]");
   });
 
+  it("stops a pool invocation at its run-by time, however late it started: a queued batch input does not run its whole timeout past the batch's deadline", async () => {
+    // A batch queues an input with the time its batch has left as its timeout; that timeout is armed when the
+    // input starts. Queued behind a busy worker, it started just before the batch's deadline and ran its whole
+    // budget past it (a batch held a worker ~2x batch.max_ms). `runBy` is absolute: the run ends there.
+    const spin = await engine.load(
+      await watComponent(guest("(loop $l (br $l)) (call $ok (local.get $ptr) (local.get $len))")),
+      { limits: { cpuMillis: 10_000 } },
+    );
+    // The one worker booted and its instance of `spin` made, so the holding run takes ~its 300 ms.
+    await engine.invoke(spin, { input: "[0]", limits: { timeoutMs: 20, cpuMillis: 10_000 } });
+    await engine.invoke(echo, { input: "[0]" });
+    const t0 = performance.now();
+    const runBy = t0 + 900;
+    const holding = engine.invoke(spin, { input: "[0]", limits: { timeoutMs: 300, cpuMillis: 10_000 } });
+    const late = engine.invoke(spin, {
+      input: "[1]",
+      limits: { timeoutMs: 3_000, cpuMillis: 10_000 },
+      runBy,
+    });
+    expect((await holding).error?.code).toBe("deadline_exceeded");
+    const r = await late;
+    const elapsed = performance.now() - t0;
+    // It started and was stopped at the run-by time, not 3 s after its start.
+    expect([r.outcome, r.error?.code, r.error?.reason]).toEqual([
+      "technical_error",
+      "deadline_exceeded",
+      "timeout",
+    ]);
+    expect(elapsed).toBeGreaterThanOrEqual(880);
+    expect(elapsed).toBeLessThan(2_000);
+  });
+
   it("refuses input that is not JSON with invalid_argument/invalid_input", () => {
     expect(() => engine.invokeInline(echo, { input: "{nope" })).toThrowError(
       expect.objectContaining({ code: "invalid_argument", reason: "invalid_input" }),

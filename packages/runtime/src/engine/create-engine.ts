@@ -315,7 +315,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
         return Promise.reject(ExtensionError.from(cause));
       }
       pool ??= createWorkerPool(options.pool);
-      return pool.run(ext.key, ext.compiled, prep, request.hostHandler, request.startBy);
+      return pool.run(ext.key, ext.compiled, prep, request.hostHandler, request.startBy, request.runBy);
     },
     stats() {
       return { cachedModules: cache.size, cacheMisses: cache.misses, workersReplaced: pool?.replaced ?? 0 };

@@ -75,6 +75,15 @@ export interface InvokeRequest {
    * Queue time never counts against `timeoutMs` (the guest's run). Default: no bound.
    */
   startBy?: number | undefined;
+  /**
+   * Pool only: the latest time, in `performance.now()` milliseconds of this thread, at which the guest may
+   * still run, however late it started. Its wall-clock limit is armed, when it starts, as the earlier of
+   * `timeoutMs` and what is left until then; at that time it ends `deadline_exceeded/timeout` as at its
+   * limit (one still waiting for a worker then is shed, as at `startBy`). A batch gives its deadline, so an
+   * input queued near it does not hold the worker its whole `timeoutMs` past it. Default: no bound but
+   * `timeoutMs`.
+   */
+  runBy?: number | undefined;
 }
 
 /**

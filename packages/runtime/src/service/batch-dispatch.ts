@@ -45,7 +45,7 @@ export interface BatchParts {
   ): { run: InlineBatchRun; routedAt: number };
   /** The engine's request for one input, its timeout shrunk to `timeoutMs` when set. */
   requestFor(input: Uint8Array, timeoutMs: number | undefined): InvokeRequest;
-  /** Runs one input in the pool; a start later than `startBy` is shed. */
+  /** Runs one input in the pool; a start later than `startBy` is shed, a run past the request's `runBy` stopped. */
   runInPool(
     ext: LoadedExtension,
     request: InvokeRequest,
@@ -150,7 +150,8 @@ function runInlineInputs(
  * run inline (a few), and a batch runs its inputs one after the other
  * anyway. A version that outran its slice lately still goes to the pool.
  * Inputs go to the pool one at a time, so a batch never holds more than one
- * worker nor floods the pool's queue. Once the caller's
+ * worker nor floods the pool's queue; each is stopped at the batch's
+ * deadline however late it started. Once the caller's
  * deadline has passed, the inputs left end `deadline_exceeded / timeout`
  * without running.
  */
@@ -208,7 +209,10 @@ export async function runBatchInputs(
       toPool = false;
       let failed = false;
       try {
+        // Its timeout is armed when it starts, maybe well after now: `runBy` stops it at the batch's
+        // deadline all the same, so a batch holds its worker no longer than batch.max_ms.
         const request = parts.requestFor(input, deadline - t0);
+        request.runBy = deadline;
         const result = await parts.runInPool(ext, request, input, deadline);
         failed = countsAsFailure(result, false);
         items[i] = { result, latencyMs: performance.now() - t0, ctx: request.ctx };

@@ -340,7 +340,15 @@ describe("Runtime.invokeExtensionBatch()", () => {
     // times that on a loaded machine): far more than 200 ms in all, while the first one fits in it.
     const spin = { mode: "spin", n: 12_000_000 };
     const inputs = Array.from({ length: 50 }, () => spin);
+    const before = engineRequests.length;
     const res = await runtime.invokeExtensionBatch(batch("echo-pool", inputs), { timeoutMs: 200 });
+    // Each input queued for the pool carries the batch's deadline as an absolute run-by time: its timeout,
+    // armed only when it starts, could otherwise run it its whole length past the deadline.
+    const pooled = engineRequests.slice(before) as Array<Parameters<typeof engine.invoke>[1]>;
+    expect(pooled.length).toBeGreaterThan(0);
+    const runBy = pooled[0]?.runBy;
+    expect(runBy).toBeTypeOf("number");
+    for (const r of pooled) expect([r.runBy, r.startBy]).toEqual([runBy, runBy]);
     const last = res.results.at(-1);
     expect([last?.outcome, last?.errorCode, last?.errorReason]).toEqual([
       Outcome.TECHNICAL_ERROR,

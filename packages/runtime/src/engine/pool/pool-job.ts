@@ -14,6 +14,8 @@ export interface Job {
   started: number;
   /** Not started by then (performance.now()): shed as `unavailable/overloaded`. */
   startBy: number | undefined;
+  /** Not ended by then (performance.now()), however late it started: stopped as at its limit (run-deadline.ts). */
+  runBy: number | undefined;
   timer?: NodeJS.Timeout;
   /** The host call the worker is blocked on, by its number, while the handler has not answered. */
   call?: number | undefined;
@@ -38,11 +40,15 @@ export function failure(job: Job, error: ExtensionError): InvocationResult {
   };
 }
 
-/** Takes the next job of `queue` whose caller still waits; those whose start-by time passed end `unavailable/overloaded`. */
+/**
+ * Takes the next job of `queue` whose caller still waits; those whose start-by (or run-by) time passed end
+ * `unavailable/overloaded`: started, they would only be stopped at once, their worker with them.
+ */
 export function nextLive(queue: Job[]): Job | undefined {
   const now = performance.now();
   for (let job = queue.shift(); job; job = queue.shift()) {
-    if (job.startBy === undefined || now <= job.startBy) return job;
+    const by = Math.min(job.startBy ?? Number.POSITIVE_INFINITY, job.runBy ?? Number.POSITIVE_INFINITY);
+    if (now <= by) return job;
     job.resolve(
       failure(
         job,

@@ -46,12 +46,25 @@ function passedLimit(job: Job): ExtensionError {
   );
 }
 
+/** The error of an invocation whose worker was stopped at its run-by time (its caller's deadline, a batch's). */
+function passedRunBy(job: Job, runBy: number): ExtensionError {
+  const ms = Math.round(runBy - job.started);
+  return new ExtensionError(
+    "deadline_exceeded",
+    `the invocation passed its caller's deadline, ${ms} ms after it was queued, and its worker was stopped`,
+    "timeout",
+    { limit: ms },
+  );
+}
+
 /**
  * Arms a job's wall-clock limit (or, while the worker instantiates, that
- * bound), from now. At the limit: a worker still instantiating is stopped; a
- * guest blocked on a host call gets the call cut (`deadline_exceeded`) and a
- * short grace to return; a guest still running loses its worker. `lose` stops
- * and replaces the worker, ending the job with the error.
+ * bound), from now, cut to what is left until its run-by time when that comes
+ * first. At the limit: a worker still instantiating is stopped; a guest
+ * blocked on a host call gets the call cut (`deadline_exceeded`) and a short
+ * grace to return; a guest still running loses its worker. At the run-by
+ * time, the same, whatever the guest's own time left. `lose` stops and
+ * replaces the worker, ending the job with the error.
  */
 export function armDeadline(
   slot: Slot,
@@ -62,40 +75,68 @@ export function armDeadline(
   armedAt = performance.now(),
 ): void {
   clearTimeout(job.timer);
-  job.timer = setTimeout(() => {
-    if (slot.job !== job) return;
-    const left = phase === "running" ? guestTimeLeft(slot, job, armedAt) : 0;
-    if (left > 0) {
-      armDeadline(slot, job, Math.ceil(left), phase, lose, armedAt);
-      return;
-    }
-    if (phase === "instantiating") {
-      lose(
+  const runBy = job.runBy;
+  const runByLeft = runBy === undefined ? Number.POSITIVE_INFINITY : Math.max(0, runBy - performance.now());
+  // The run-by time comes first: at it, the time is up, whatever the guest's own limit left.
+  const cut = runBy !== undefined && runByLeft < limitMs;
+  job.timer = setTimeout(
+    () => {
+      if (slot.job !== job) return;
+      if (cut) {
+        timeUp(slot, job, lose, passedRunBy(job, runBy), `its caller's deadline`);
+        return;
+      }
+      const left = phase === "running" ? guestTimeLeft(slot, job, armedAt) : 0;
+      if (left > 0) {
+        armDeadline(slot, job, Math.ceil(left), phase, lose, armedAt);
+        return;
+      }
+      if (phase === "instantiating") {
+        lose(
+          slot,
+          new ExtensionError(
+            "deadline_exceeded",
+            `the worker took over ${limitMs} ms to instantiate the guest and was stopped`,
+            "timeout",
+            { limit: limitMs },
+          ),
+        );
+        return;
+      }
+      timeUp(
         slot,
-        new ExtensionError(
-          "deadline_exceeded",
-          `the worker took over ${limitMs} ms to instantiate the guest and was stopped`,
-          "timeout",
-          { limit: limitMs },
-        ),
+        job,
+        lose,
+        passedLimit(job),
+        `the invocation's wall-clock limit of ${job.prep.timeoutMs} ms`,
       );
-      return;
-    }
-    if (job.call !== undefined) {
-      // The guest is blocked on a host call, not running: cut the call rather than the worker. The guest
-      // gets deadline_exceeded, and the invocation ends with it (the reply says it was cut); a guest that
-      // does not end within the grace loses its worker as usual.
-      const cut = new ExtensionError(
-        "deadline_exceeded",
-        `the host call did not answer within the invocation's wall-clock limit of ${job.prep.timeoutMs} ms`,
-        "timeout",
-      );
-      replyToHostCall(slot, job, job.call, { err: hostErrorPayload(cut) }, true);
-      job.timer = setTimeout(() => {
-        if (slot.job === job) lose(slot, passedLimit(job));
-      }, HOST_CALL_GRACE_MS);
-      return;
-    }
-    lose(slot, passedLimit(job));
-  }, limitMs);
+    },
+    Math.min(limitMs, runByLeft),
+  );
+}
+
+/** Ends `job` at its time: cuts the host call it is blocked on (a short grace to return), or stops its worker. */
+function timeUp(
+  slot: Slot,
+  job: Job,
+  lose: (slot: Slot, error: ExtensionError) => void,
+  error: ExtensionError,
+  what: string,
+): void {
+  if (job.call !== undefined) {
+    // The guest is blocked on a host call, not running: cut the call rather than the worker. The guest
+    // gets deadline_exceeded, and the invocation ends with it (the reply says it was cut); a guest that
+    // does not end within the grace loses its worker as usual.
+    const cut = new ExtensionError(
+      "deadline_exceeded",
+      `the host call did not answer within ${what}`,
+      "timeout",
+    );
+    replyToHostCall(slot, job, job.call, { err: hostErrorPayload(cut) }, true);
+    job.timer = setTimeout(() => {
+      if (slot.job === job) lose(slot, error);
+    }, HOST_CALL_GRACE_MS);
+    return;
+  }
+  lose(slot, error);
 }

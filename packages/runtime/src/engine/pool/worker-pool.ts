@@ -30,6 +30,7 @@ export interface WorkerPool {
     prep: PreparedInvocation,
     handler: HostCallHandler | undefined,
     startBy?: number | undefined,
+    runBy?: number | undefined,
   ): Promise<InvocationResult>;
   /** Workers replaced so far (time-outs and crashes). */
   readonly replaced: number;
@@ -146,7 +147,7 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
   for (let i = 0; i < size; i++) slots.push(spawn());
 
   return {
-    run(key, mod, prep, handler, startBy) {
+    run(key, mod, prep, handler, startBy, runBy) {
       return new Promise<InvocationResult>((resolve) => {
         const job: Job = {
           id: nextId++,
@@ -157,6 +158,7 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
           resolve,
           started: performance.now(),
           startBy,
+          runBy,
         };
         if (closed) {
           resolve(
