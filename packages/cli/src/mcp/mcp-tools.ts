@@ -231,7 +231,15 @@ export const MCP_TOOLS: readonly McpTool[] = [
       const registry = agentRegistry(s); // refused before any file is read
       return inCheckedHook(s, a.dir, async (dir) => {
         const r = await promoteHook(
-          { ...registry, dir, env: String(a.env), comment: str(a.comment), onProgress: progress },
+          // The agent writes the root: the gate's approve command never runs this server's script from it.
+          {
+            ...registry,
+            dir,
+            env: String(a.env),
+            comment: str(a.comment),
+            onProgress: progress,
+            agentRoot: s.root.root,
+          },
           s.deps,
         );
         return { ...r };

@@ -99,4 +99,49 @@ describe("promoteHook()", () => {
     expect(r.gate?.approveCommand).toBe("node /opt/ameide/dist/main.js approve deal-guard 3 --env dev");
     expect(r.gate?.message).not.toContain("npx");
   });
+
+  const gatedSources = () => [
+    { path: "extension.json", content: new TextEncoder().encode(MANIFEST) },
+    { path: "src/index.ts", content: new TextEncoder().encode("export const x = 1;\n") },
+  ];
+
+  it("never names a script inside the agent's root: an MCP server started from the workspace's own node_modules hands over the plain `ameide-ext`", async () => {
+    // `npx ameide-ext mcp --root ws` from the workspace: the server's own script is in ws/node_modules, which
+    // the agent writes. `node <that script> approve …` would run the agent's edit with the reviewer's token.
+    const pkg = join(work, "ws", "node_modules", "@ameide-ext", "cli", "dist");
+    await mkdir(pkg, { recursive: true });
+    await writeFile(join(pkg, "main.js"), "// the agent may rewrite this file\n");
+    const bin = join(work, "ws", "node_modules", ".bin", "ameide-ext-linked");
+    await symlink(join(pkg, "main.js"), bin);
+    const { deps } = createCapturedDeps({ cwd: join(work, "ws"), env: { PATH: "/usr/bin" } });
+    for (const script of [join(pkg, "main.js"), bin]) {
+      deps.launch = { script, execArgv: [] };
+      const r = await promoteHook(
+        { ...flags, dir: hook, agentRoot: join(work, "ws"), client: gatedRegistry(gatedSources(), []) },
+        deps,
+      );
+      expect(r.gate?.approveCommand).toBe("ameide-ext approve deal-guard 3 --env dev");
+      expect(r.gate?.message).not.toContain("node_modules");
+      expect(r.gate?.message).not.toContain("npx");
+      expect(r.gate?.message).toContain("your own install");
+    }
+    // A server whose script lies outside the root keeps naming it by real path.
+    deps.launch = { script: "/opt/ameide/dist/main.js", execArgv: [] };
+    const outside = await promoteHook(
+      { ...flags, dir: hook, agentRoot: join(work, "ws"), client: gatedRegistry(gatedSources(), []) },
+      deps,
+    );
+    expect(outside.gate?.approveCommand).toBe("node /opt/ameide/dist/main.js approve deal-guard 3 --env dev");
+  });
+
+  it("names the plain `ameide-ext` when it is on PATH, not this machine's script path", async () => {
+    const onPath = join(work, "bin");
+    await mkdir(onPath, { recursive: true });
+    await writeFile(join(onPath, "ameide-ext"), "#!/bin/sh\n");
+    await chmod(join(onPath, "ameide-ext"), 0o755);
+    const { deps } = createCapturedDeps({ cwd: hook, env: { PATH: ["relative/bin", onPath].join(":") } });
+    deps.launch = { script: "/opt/ameide/dist/main.js", execArgv: [] };
+    const r = await promoteHook({ ...flags, client: gatedRegistry(gatedSources(), []) }, deps);
+    expect(r.gate?.approveCommand).toBe("ameide-ext approve deal-guard 3 --env dev");
+  });
 });

@@ -3,7 +3,7 @@ import { CompileStatus, type ExtensionRevision, SourceLanguage } from "@ameide-e
 import type { HookLanguage, HookManifest } from "@ameide-ext/toolkit";
 import { displayPath, loadManifest, resolveHookDir } from "@ameide-ext/toolkit";
 import type { CliDeps } from "../deps.js";
-import { launchInvocation } from "../report/cli-invocation.js";
+import { type ApproveInvocation, approveInvocation } from "../report/cli-invocation.js";
 import { collectSources, type HookSourceFile, sourcesDigest } from "./collect-sources.js";
 import { CREATE_DRAFT_ATTEMPTS, createDraftOnce } from "./create-draft-once.js";
 import { draftRequest } from "./draft-request.js";
@@ -43,6 +43,11 @@ export interface PromoteHookOptions extends RegistryFlags {
   onProgress?: ((line: string) => void) | undefined;
   /** The client; default one for the resolved settings. */
   client?: RegistryClient | undefined;
+  /**
+   * The folder an agent may write (the MCP server's workspace root): the approve command a gate names never
+   * runs a script from it (see `approveInvocation`). Default none (a person's promote).
+   */
+  agentRoot?: string | undefined;
 }
 
 /** What gates the next step: a promotion waiting for approvals. */
@@ -70,8 +75,10 @@ export interface PromotionGate {
     eligible: string[];
   };
   /**
-   * The command that approves it, for a reviewer named in `mayApprove`: this CLI as it was started
-   * (`node <its script, by real path>`), never one found in the working folder (see `launchInvocation`).
+   * The command that approves it, for a reviewer named in `mayApprove`: `ameide-ext approve …` when it is on
+   * PATH or when this CLI's own script lies in the agent's folder (`agentRoot`: then `message` says to run it
+   * from the reviewer's own install), else this CLI as it was started (`node <its script, by real path>`);
+   * never one found in the working folder nor in the agent's (see `approveInvocation`).
    */
   approveCommand: string;
   /** For people. */
@@ -295,9 +302,14 @@ async function promoteToward(
       pending = rev?.pendingPromotion;
     }
     if (pending && envName(pending.targetEnv) === target) {
-      // The reviewer runs it with their token: how this process was started, never a CLI found in the hook's
-      // folder or above (an agent's workspace can plant a node_modules/.bin/ameide-ext).
-      const gate = promotionGate(rev, pending, target, vkey, launchInvocation(run.deps.launch));
+      // The reviewer runs it with their token: never a CLI found in the hook's folder or above (an agent's
+      // workspace can plant a node_modules/.bin/ameide-ext), nor this CLI when the agent's root holds it.
+      const cli = approveInvocation({
+        env: run.deps.env,
+        launch: run.deps.launch,
+        agentRoot: run.options.agentRoot,
+      });
+      const gate = promotionGate(rev, pending, target, vkey, cli);
       say(`${target}: ${gate.message}`);
       return gate;
     }
@@ -312,7 +324,7 @@ function promotionGate(
   pending: NonNullable<ExtensionRevision["pendingPromotion"]>,
   target: EnvName,
   vkey: VersionKey,
-  cli: string,
+  cli: ApproveInvocation,
 ): PromotionGate {
   const approvals =
     rev?.approvals.filter(
@@ -333,7 +345,10 @@ function promotionGate(
     mayApprove.eligible.length > 0
       ? `${mayApprove.eligible.join(" or ")} may approve`
       : `any human (user:<id>) of tenant ${vkey.tenantId} may approve`;
-  const approveCommand = `${cli} approve ${vkey.extensionId} ${vkey.version} --env ${target}`;
+  const approveCommand = `${cli.command} approve ${vkey.extensionId} ${vkey.version} --env ${target}`;
+  const where = cli.ownInstall
+    ? " (run it from your own install of ameide-ext, outside the agent's workspace: the CLI this promote ran lies in that workspace, which the agent can change)"
+    : "";
   return {
     env: target,
     rule: "approvals_required",
@@ -342,6 +357,6 @@ function promotionGate(
     author,
     mayApprove,
     approveCommand,
-    message: `${target} waits for ${need} distinct human approval${need === 1 ? "" : "s"} (${approvals} so far): ${who}, not ${mayApprove.excluded.join(", ")} (the author${mayApprove.approvers.length ? " and who approved already" : ""}) nor an agent: ${approveCommand}; then run this promote again to continue`,
+    message: `${target} waits for ${need} distinct human approval${need === 1 ? "" : "s"} (${approvals} so far): ${who}, not ${mayApprove.excluded.join(", ")} (the author${mayApprove.approvers.length ? " and who approved already" : ""}) nor an agent: ${approveCommand}${where}; then run this promote again to continue`,
   };
 }

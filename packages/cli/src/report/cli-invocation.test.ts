@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI_PROCESS_ARGS, spawnCli } from "../testing/cli-process.js";
-import { cliInvocation } from "./cli-invocation.js";
+import { approveInvocation, cliInvocation } from "./cli-invocation.js";
 
 describe("cliInvocation()", () => {
   const launch = { script: "/opt/tools/ameide ext/bin/ameide-ext.js", execArgv: [] };
@@ -40,6 +40,41 @@ describe("cliInvocation()", () => {
       `node --conditions=source --import /l/loader.mjs ${path.resolve("src/main.ts")}`,
     );
     expect(cliInvocation({ cwd: "/home/ann", env }, files())).toBe("ameide-ext");
+  });
+});
+
+describe("approveInvocation()", () => {
+  // The command a promotion gate hands a reviewer, who runs it with their own token: never code the agent writes.
+  const files =
+    (...present: string[]) =>
+    (file: string) =>
+      present.includes(file);
+  const asIs = (script: string) => script;
+
+  it("is the plain `ameide-ext` when this CLI's script lies inside the agent's root, whatever PATH says", () => {
+    const launch = { script: "/ws/node_modules/@ameide-ext/cli/dist/main.js", execArgv: [] };
+    expect(approveInvocation({ env: { PATH: "/usr/bin" }, launch, agentRoot: "/ws" }, files(), asIs)).toEqual(
+      {
+        command: "ameide-ext",
+        ownInstall: true,
+      },
+    );
+    // A sibling folder whose name starts with the root's is not inside it.
+    const sibling = { script: "/ws-tools/dist/main.js", execArgv: [] };
+    expect(approveInvocation({ env: {}, launch: sibling, agentRoot: "/ws" }, files(), asIs)).toEqual({
+      command: "node /ws-tools/dist/main.js",
+      ownInstall: false,
+    });
+  });
+
+  it("is `ameide-ext` when an absolute PATH folder outside the agent's root has it; else how this process started", () => {
+    const launch = { script: "/opt/ameide/dist/main.js", execArgv: [] };
+    const exists = files("/usr/local/bin/ameide-ext", "/ws/node_modules/.bin/ameide-ext", "bin/ameide-ext");
+    const on = (PATH: string) => approveInvocation({ env: { PATH }, launch, agentRoot: "/ws" }, exists, asIs);
+    expect(on(["/usr/bin", "/usr/local/bin"].join(path.delimiter)).command).toBe("ameide-ext");
+    expect(on(["/ws/node_modules/.bin", "bin"].join(path.delimiter)).command).toBe(
+      "node /opt/ameide/dist/main.js",
+    );
   });
 });
 

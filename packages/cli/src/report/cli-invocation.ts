@@ -38,10 +38,7 @@ export function cliInvocation(
 
 /**
  * How this process was started, `node [flags] <script>`, the script by its real absolute path (`ameide-ext`
- * when that is not known). Unlike {@link cliInvocation} it looks at no file of the working folder: the command
- * a person runs with their own token (the `approve` a promotion gate names) must not be one that folder can
- * plant. A `node_modules/.bin/ameide-ext` in an agent's workspace, where the MCP server works, would have
- * `npx ameide-ext approve …` run the agent's script as the reviewer.
+ * when that is not known). Unlike {@link cliInvocation} it looks at no file of the working folder.
  */
 export function launchInvocation(
   launch: CliLaunch | undefined,
@@ -49,6 +46,57 @@ export function launchInvocation(
 ): string {
   if (launch === undefined || launch.script === "") return CLI_BIN;
   return ["node", ...launch.execArgv, scriptPath(launch.script)].map(shellWord).join(" ");
+}
+
+/** The command a promotion gate hands a person, to approve with their own token. */
+export interface ApproveInvocation {
+  /** `ameide-ext`, or `node [flags] <this CLI's script, by real path>`. */
+  command: string;
+  /**
+   * True when `command` is the plain `ameide-ext` because this CLI's own script lies inside the agent's
+   * folder: the person must run it from their own install, not from that folder (its node_modules/.bin
+   * is the agent's too).
+   */
+  ownInstall: boolean;
+}
+
+/**
+ * The command that runs `ameide-ext` for the person a promotion gate names, who runs it with their own
+ * token (`approve`). It must never run code an agent can write:
+ * - the plain `ameide-ext` when this CLI's real script lies inside `agentRoot` (the MCP server's workspace
+ *   root, which the agent writes: a server started from the workspace's own node_modules), with
+ *   `ownInstall` set; never `npx ameide-ext`, which the workspace's node_modules/.bin answers first;
+ * - the plain `ameide-ext` when it is on `PATH` (an absolute folder of it outside `agentRoot`), so a
+ *   reviewer on another machine can run it too;
+ * - else how this process was started ({@link launchInvocation}).
+ * It looks at no file of the working folder, which may be the agent's workspace. `exists` and `scriptPath`
+ * are the file-system checks (a test passes its own).
+ */
+export function approveInvocation(
+  where: {
+    env: Readonly<Record<string, string | undefined>>;
+    launch?: CliLaunch | undefined;
+    agentRoot?: string | undefined;
+  },
+  exists: (file: string) => boolean = existsSync,
+  scriptPath: (script: string) => string = realScriptPath,
+): ApproveInvocation {
+  const { launch, agentRoot } = where;
+  const roots = agentRoot === undefined ? [] : [path.resolve(agentRoot), realScriptPath(agentRoot)];
+  const inRoot = (file: string) => roots.some((root) => isUnder(root, file));
+  if (launch !== undefined && launch.script !== "" && inRoot(scriptPath(launch.script)))
+    return { command: CLI_BIN, ownInstall: true };
+  const pathDirs = (where.env.PATH ?? "")
+    .split(path.delimiter)
+    .filter((d) => path.isAbsolute(d) && !inRoot(d));
+  if (pathDirs.some((d) => exists(path.join(d, CLI_BIN)))) return { command: CLI_BIN, ownInstall: false };
+  return { command: launchInvocation(launch, scriptPath), ownInstall: false };
+}
+
+/** Whether `file` is `dir` or lies under it (both absolute). */
+function isUnder(dir: string, file: string): boolean {
+  const rel = path.relative(dir, file);
+  return rel === "" || (rel !== ".." && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
 }
 
 /** `script` by its real absolute path (a bin link resolved), or absolute as it is when it cannot be. */
