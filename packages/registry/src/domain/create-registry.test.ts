@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { RegistryStore, RegistryTx } from "../store/registry-store.js";
 import { STORE_BACKENDS } from "../testing/store-backends.js";
 import { MAX_SOURCE_FILES } from "./authoring.js";
+import { MAX_BASES } from "./code-authors.js";
 import { createRegistry } from "./create-registry.js";
 import type { Caller, CompileOutcome, Registry } from "./registry.js";
 import type { Env, RevisionRecord, TestResultRecord } from "./types.js";
@@ -326,6 +327,55 @@ describe.each(STORE_BACKENDS)("createRegistry() on $name", (backend) => {
     await registry.idle();
     await registry.requestPromotion(bot, { ...v3, env: "dev" });
     expect((await registry.approve(ann, { ...v3, env: "dev" })).revision.state).toBe("promoted_dev");
+  });
+
+  it("a base reviewed for one environment then rejected for the next is not reviewed code: its author stays excluded", async () => {
+    await open(goodTests, { "agent:l2o": "high" });
+    // ann's high-tier version 1: bob approves dev and staging, cat rejects prod.
+    const v1 = await compiled(ann, "high");
+    for (const env of ["dev", "staging"] as const) {
+      await registry.requestPromotion(ann, { ...v1, env });
+      await registry.approve(bob, { ...v1, env });
+    }
+    await attachReplayReport(v1);
+    await registry.requestPromotion(ann, { ...v1, env: "prod" });
+    await registry.reject(cat, { ...v1, env: "prod", comment: "not this" });
+    const draft2 = await registry.createDraft(bot, {
+      ...v1,
+      kind: "process_hook",
+      riskTier: "high",
+      baseVersion: v1.version,
+    });
+    const v2 = { ...v1, version: draft2.revision.version };
+    await registry.requestCompile(bot, v2);
+    await registry.idle();
+    await registry.requestPromotion(bot, { ...v2, env: "dev" });
+    await expect(registry.approve(ann, { ...v2, env: "dev" })).rejects.toMatchObject({
+      details: { rule: "self_approval" },
+    });
+  });
+
+  it("refuses an approval when a version's unreviewed lineage is too long to read (more than MAX_BASES)", async () => {
+    await open(goodTests);
+    let key = await compiled(ann, "medium");
+    for (let i = 0; i <= MAX_BASES; i++) {
+      const next = await registry.createDraft(ann, {
+        ...key,
+        kind: "process_hook",
+        riskTier: "medium",
+        baseVersion: key.version,
+      });
+      key = { ...key, version: next.revision.version };
+    }
+    await registry.requestCompile(ann, key);
+    await registry.idle();
+    const pending = await registry.requestPromotion(ann, { ...key, env: "dev" });
+    expect(pending.mayApprove?.eligible).toEqual([]);
+    await expect(registry.approve(bob, { ...key, env: "dev" })).rejects.toMatchObject({
+      code: "permission_denied",
+      details: { rule: "self_approval" },
+      message: expect.stringContaining(`more than ${MAX_BASES} unreviewed versions`),
+    });
   });
 
   it("audit: every event of a version names its author; a promotion's events name who asked and who approved", async () => {

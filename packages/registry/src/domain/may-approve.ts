@@ -1,3 +1,4 @@
+import type { CodeAuthors } from "./code-authors.js";
 import type { Actor, RevisionRecord } from "./types.js";
 
 /**
@@ -23,11 +24,13 @@ export interface MayApprove {
 export function mayApprove(
   rev: RevisionRecord,
   known: readonly Actor[],
-  authors: readonly Actor[] = [rev.createdBy],
+  code: CodeAuthors = { authors: [rev.createdBy], complete: true },
 ): MayApprove | undefined {
   if (!rev.pending) return undefined;
   const approvers = [...rev.pending.approvers];
-  const excluded = [...new Set([...authors, ...approvers])];
+  const excluded = [...new Set([...code.authors, ...approvers])];
+  // A lineage too long to read: no one is known to be eligible (approve refuses).
+  if (!code.complete) return { approvers, excluded, eligible: [] };
   const eligible = known.filter((who) => who.startsWith("user:") && !excluded.includes(who));
   return { approvers, excluded, eligible: [...new Set(eligible)] };
 }

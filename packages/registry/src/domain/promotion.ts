@@ -1,6 +1,6 @@
 import { ExtensionError } from "@ameide-ext/contract";
 import { checkAgentEnvironment } from "./agent-guardrails.js";
-import { unreviewedAuthors } from "./code-authors.js";
+import { MAX_BASES, unreviewedAuthors } from "./code-authors.js";
 import { deploy } from "./deployments.js";
 import { APPROVALS_REQUIRED, highTierShortfalls, isAgent, isHuman, RULES, refuse } from "./governance.js";
 import { approvalFix, mayApprove } from "./may-approve.js";
@@ -134,8 +134,9 @@ async function approve(ctx: RegistryContext, caller: Caller, input: ApproveInput
   return ctx.write(async (tx, changed) => {
     const rev = await ctx.loadRevision(tx, input, true);
     const pending = rev.pending?.env === env ? rev.pending : undefined;
-    const authors = await unreviewedAuthors(tx, rev);
-    const may = mayApprove(rev, ctx.reviewersOf(rev.tenantId), authors);
+    const code = await unreviewedAuthors(tx, rev);
+    const { authors } = code;
+    const may = mayApprove(rev, ctx.reviewersOf(rev.tenantId), code);
     // Every refusal of an approval says who may give it instead, and how.
     const instead = () => (pending && may ? { mayApprove: may, fix: approvalFix(may, rev, env) } : {});
     const andFix = (message: string) =>
@@ -157,6 +158,12 @@ async function approve(ctx: RegistryContext, caller: Caller, input: ApproveInput
         instead(),
       );
     if (!pending) throw noPendingPromotion(rev, env);
+    if (!code.complete)
+      throw refuse(
+        "permission_denied",
+        RULES.selfApproval,
+        `version ${rev.version} is made from more than ${MAX_BASES} unreviewed versions in a row: who wrote its code is not known; create it from a reviewed version`,
+      );
     if (authors.includes(caller.actor))
       throw refuse(
         "permission_denied",
