@@ -34,6 +34,93 @@ export function declaredDependencies(packageJson: unknown): string[] {
   return [...names].sort();
 }
 
+/** package.json fields through which npm installs more than the hook's locked dependencies. */
+const REFUSED_PACKAGE_FIELDS = [
+  "workspaces",
+  "overrides",
+  "bundleDependencies",
+  "bundledDependencies",
+] as const;
+/** A dependency's spec npm resolves from the registry: a version, a range or a tag; no URL, path or git spec. */
+const REGISTRY_SPEC = /^[0-9A-Za-z.^~<>=|*+\- ]*$/;
+
+/** Why package.json's spec of a dependency may not be installed, or undefined (a registry range, a tarball in the hook). */
+function specRefusal(spec: unknown): string | undefined {
+  if (typeof spec !== "string") return "it is not a string";
+  if (REGISTRY_SPEC.test(spec)) return undefined;
+  const alias = /^npm:((?:@[^/@]+\/)?[^/@]+)@(.*)$/.exec(spec);
+  if (alias && NPM_PACKAGE_NAME.test(alias[1] as string) && REGISTRY_SPEC.test(alias[2] as string))
+    return undefined;
+  if (spec.startsWith("file:")) {
+    const file = path.posix.normalize(spec.slice("file:".length));
+    if (
+      !path.posix.isAbsolute(file) &&
+      !file.startsWith("../") &&
+      !file.startsWith("~") &&
+      /\.(tgz|tar\.gz)$/.test(file)
+    )
+      return undefined;
+  }
+  return "it is not a version range from the registry nor a tarball (.tgz) inside the hook's folder";
+}
+
+/**
+ * Checks a hook's `package.json` (parsed) against its lockfile before anything is installed: npm ci
+ * resolves package.json's specs before it reads the lockfile, so a spec naming a git repository, a
+ * URL or a folder was fetched even when the lockfile was clean. Refuses (`dependency_source`, at
+ * package.json) `workspaces`, `overrides` and bundled dependencies, and any spec that is neither a
+ * registry version or range nor a tarball inside the hook; a declared dependency the lockfile does
+ * not lock is `dependency_lockfile`.
+ */
+export function checkPackageJson(packageJson: unknown, lockfile: unknown): DiagnosticRecord[] {
+  const at = { path: "package.json" };
+  const doc = (typeof packageJson === "object" && packageJson !== null ? packageJson : {}) as Record<
+    string,
+    unknown
+  >;
+  const diagnostics: DiagnosticRecord[] = [];
+  for (const field of REFUSED_PACKAGE_FIELDS)
+    if (doc[field] !== undefined)
+      diagnostics.push(
+        diag(
+          "build",
+          "dependency_source",
+          `package.json has "${field}": the registry installs the hook's locked dependencies only; remove "${field}"`,
+          "error",
+          at,
+        ),
+      );
+  const locked = (lockfile as { packages?: Record<string, unknown> } | null)?.packages ?? {};
+  for (const field of DEPENDENCY_FIELDS) {
+    const deps = doc[field];
+    if (typeof deps !== "object" || deps === null) continue;
+    for (const [name, spec] of Object.entries(deps)) {
+      const why = NPM_PACKAGE_NAME.test(name) ? specRefusal(spec) : "its name is not an npm package name";
+      if (why !== undefined)
+        diagnostics.push(
+          diag(
+            "build",
+            "dependency_source",
+            `package.json's ${field} ${JSON.stringify(name)}: ${JSON.stringify(spec)} cannot be installed: ${why}`,
+            "error",
+            at,
+          ),
+        );
+      else if (!Object.hasOwn(locked, `node_modules/${name}`))
+        diagnostics.push(
+          diag(
+            "build",
+            "dependency_lockfile",
+            `package.json declares ${JSON.stringify(name)} but package-lock.json does not lock it: run \`npm install\` in the hook's folder`,
+            "error",
+            { path: "package-lock.json" },
+          ),
+        );
+    }
+  }
+  return diagnostics;
+}
+
 /**
  * Checks a hook's `package-lock.json` (parsed) before anything is installed, so the install fetches
  * only pure-JS packages from the npm registry at `registryUrl` or `file:` tarballs inside the hook:

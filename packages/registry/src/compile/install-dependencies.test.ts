@@ -230,6 +230,60 @@ describe("installDependencies()", () => {
       },
     );
 
+    it.each([
+      ["a git repository", "git+file:///srv/repo"],
+      ["a URL", "https://10.0.0.5/x.tgz"],
+      ["a GitHub shorthand", "someone/repo"],
+      ["a folder", "file:../outside"],
+      ["a link", "link:../x"],
+    ])(
+      "refuses a package.json dependency on %s before npm runs: npm resolves package.json first",
+      async (_what, spec) => {
+        const { dir, scratch } = await fresh();
+        await writeFile(join(dir, "package.json"), JSON.stringify({ dependencies: { a: spec } }));
+        await writeFile(
+          join(dir, "package-lock.json"),
+          JSON.stringify({ lockfileVersion: 3, packages: { "": {} } }),
+        );
+        const out = await installDependencies(dir, scratch, { ...settings, registryUrl: url });
+        expect(out).toMatchObject([{ reason: "dependency_source", path: "package.json" }]);
+        expect(out[0]?.message).toContain(JSON.stringify(spec));
+        expect(hits).toEqual([]);
+      },
+    );
+
+    it.each(["workspaces", "overrides", "bundleDependencies", "bundledDependencies"])(
+      "refuses %s in package.json: npm reads host folders or fetches through them",
+      async (field) => {
+        const { dir, scratch } = await fresh();
+        const manifest = {
+          dependencies: { tiny: "1.0.0" },
+          [field]: field === "overrides" ? { tiny: "git+file:///srv/r" } : ["../repo"],
+        };
+        await writeFile(join(dir, "package.json"), JSON.stringify(manifest));
+        const lock = {
+          lockfileVersion: 3,
+          packages: { "": {}, "node_modules/tiny": { version: "1.0.0", integrity: "sha512-x" } },
+        };
+        await writeFile(join(dir, "package-lock.json"), JSON.stringify(lock));
+        const out = await installDependencies(dir, scratch, { ...settings, registryUrl: url });
+        expect(out).toMatchObject([{ reason: "dependency_source", path: "package.json" }]);
+        expect(out[0]?.message).toContain(field);
+      },
+    );
+
+    it("refuses a declared dependency the lockfile does not lock: dependency_lockfile", async () => {
+      const { dir, scratch } = await fresh();
+      await writeFile(join(dir, "package.json"), JSON.stringify({ dependencies: { tiny: "^1.0.0" } }));
+      await writeFile(
+        join(dir, "package-lock.json"),
+        JSON.stringify({ lockfileVersion: 3, packages: { "": {} } }),
+      );
+      const out = await installDependencies(dir, scratch, { ...settings, registryUrl: url });
+      expect(out).toMatchObject([{ reason: "dependency_lockfile", path: "package-lock.json" }]);
+      expect(hits).toEqual([]);
+    });
+
     it("takes an entry without resolved whose name and version are plain (npm's omit-lockfile-registry-resolved)", () => {
       const lock = {
         lockfileVersion: 3,
@@ -304,15 +358,27 @@ describe("installDependencies()", () => {
     ]);
   });
 
-  it("reports npm's failure on a lockfile out of step with package.json: dependency_install_failed", async () => {
+  it("reports npm's failure (a tarball that does not match its integrity): dependency_install_failed, without the scratch path", async () => {
+    const { dir, scratch } = await fresh();
+    await installInHook(dir, { [PURE_JS_PACKAGE.name]: await packTarball(dir, PURE_JS_PACKAGE) });
+    const lock = JSON.parse(await readFile(join(dir, "package-lock.json"), "utf8"));
+    const entry = lock.packages[`node_modules/${PURE_JS_PACKAGE.name}`];
+    entry.integrity = `sha512-${Buffer.alloc(64).toString("base64")}`;
+    await writeFile(join(dir, "package-lock.json"), JSON.stringify(lock));
+    const out = await installDependencies(dir, scratch, { ...settings, registryUrl: "http://127.0.0.1:9/" });
+    expect(reasons(out)).toEqual(["dependency_install_failed"]);
+    expect(out[0]?.message).not.toContain(scratch);
+  });
+
+  it("refuses a lockfile out of step with package.json before npm runs: dependency_lockfile", async () => {
     const { dir, scratch } = await fresh();
     await installInHook(dir, { [PURE_JS_PACKAGE.name]: await packTarball(dir, PURE_JS_PACKAGE) });
     const manifest = JSON.parse(await readFile(join(dir, "package.json"), "utf8"));
     manifest.dependencies["left-pad"] = "1.3.0";
     await writeFile(join(dir, "package.json"), JSON.stringify(manifest));
     const out = await installDependencies(dir, scratch, { ...settings, registryUrl: "http://127.0.0.1:9/" });
-    expect(reasons(out)).toEqual(["dependency_install_failed"]);
-    expect(out[0]?.message).not.toContain(scratch);
+    expect(reasons(out)).toEqual(["dependency_lockfile"]);
+    expect(out[0]?.message).toContain('"left-pad"');
   });
 
   it("names a missing npm, and where it was looked for: dependency_install_failed", async () => {

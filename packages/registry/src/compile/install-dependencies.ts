@@ -6,6 +6,7 @@ import type { DiagnosticRecord } from "../domain/types.js";
 import { checkInstalledPackages } from "./check-installed-packages.js";
 import {
   checkLockfile,
+  checkPackageJson,
   declaredDependencies,
   type LockedDependencies,
   MAX_LOCKFILE_BYTES,
@@ -101,6 +102,8 @@ export async function installDependencies(
     ];
   const checked = checkLockfile(read.lockfile.doc, settings.registryUrl);
   if ("diagnostics" in checked) return checked.diagnostics;
+  const declared = checkPackageJson(read.packageJson.doc, read.lockfile.doc);
+  if (declared.length > 0) return declared;
   const missing = await prepareScratch(dir, scratch, read, checked.locked);
   if (missing !== undefined) return [missing];
   const npm = await runNpmCi(scratch, settings, !checked.locked.fromRegistry);
