@@ -1,10 +1,10 @@
 // Security review: a stack folder planted in the workspace (a cloned repository's `.ameide-dev`, an agent's)
 // brought a registry.db that pre-seeds approved versions, and links where dev or its services write.
-import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { chmod, chown, mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { claimStackFolder } from "./dev-stack-seal.js";
+import { claimStackFolder, loadDevKey } from "./dev-stack-seal.js";
 import { makeOwnerOnlyFolder } from "./owner-only-files.js";
 
 describe("claimStackFolder()", () => {
@@ -70,6 +70,63 @@ describe("claimStackFolder()", () => {
       await mkdir(join(work, `target-${n}`));
       await symlink(join(work, `target-${n++}`), join(dir, name));
       await expect(claimStackFolder(dir, { home })).rejects.toMatchObject({ code: "failed_precondition" });
+    },
+  );
+});
+
+describe("loadDevKey()", () => {
+  let work: string;
+  let n = 0;
+  const freshHome = async () => {
+    const home = join(work, `home-${n++}`);
+    await mkdir(home);
+    return home;
+  };
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), "ameide-dev-key-"));
+  });
+  afterAll(() => rm(work, { recursive: true, force: true }));
+
+  it("says a key file left empty (by a dev that stopped while making it) is empty, and to remove it", async () => {
+    const home = await freshHome();
+    await mkdir(join(home, ".ameide-ext"), { mode: 0o700 });
+    await writeFile(join(home, ".ameide-ext", "dev-key"), "", { mode: 0o600 });
+    const failed = await loadDevKey(home).catch((e: unknown) => e as { code: string; message: string });
+    expect(failed).toMatchObject({ code: "failed_precondition" });
+    expect((failed as { message: string }).message).toContain("is empty");
+    expect((failed as { message: string }).message).toContain("remove it");
+  });
+
+  // A ~/.ameide-ext that others may write (made under umask 002) or another user's (made under sudo) was
+  // refused with "remove it (the key)", which does not help: the folder is what needs fixing.
+  it("refuses a key folder others may write, naming the folder and `chmod 700` it", async () => {
+    const home = await freshHome();
+    const folder = join(home, ".ameide-ext");
+    await mkdir(folder);
+    await chmod(folder, 0o775);
+    const failed = await loadDevKey(home).catch((e: unknown) => e as { code: string; message: string });
+    expect(failed).toMatchObject({ code: "failed_precondition" });
+    const message = (failed as { message: string }).message;
+    expect(message).toContain(`chmod 700 ${folder}`);
+    expect(message).toContain("775");
+    expect(message).not.toContain("remove it");
+    await chmod(folder, 0o700);
+    expect((await loadDevKey(home)).length).toBe(32);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)(
+    "refuses a key folder of another user (made under sudo), naming the folder and the chown that fixes it",
+    async () => {
+      const home = await freshHome();
+      const folder = join(home, ".ameide-ext");
+      await mkdir(folder, { mode: 0o700 });
+      await chown(folder, 4242, 4242);
+      const failed = await loadDevKey(home).catch((e: unknown) => e as { code: string; message: string });
+      expect(failed).toMatchObject({ code: "failed_precondition" });
+      const message = (failed as { message: string }).message;
+      expect(message).toContain(`chown -R ${process.getuid?.()} ${folder}`);
+      expect(message).toContain("4242");
+      expect(message).not.toContain("remove it");
     },
   );
 });

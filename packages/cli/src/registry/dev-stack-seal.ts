@@ -1,6 +1,6 @@
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import { constants } from "node:fs";
-import { lstat, mkdir, open, readdir, realpath, stat } from "node:fs/promises";
+import { link, lstat, mkdir, open, readdir, realpath, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { ExtensionError } from "@ameide-ext/contract";
 import { OWNER_ONLY_DIR, OWNER_ONLY_FILE, readOwnFile, writeOwnerOnlyFile } from "./owner-only-files.js";
@@ -60,12 +60,15 @@ export async function openStackSeal(dir: string, where: DevKeyHome): Promise<Sta
 
 /**
  * The key of `<home>/.ameide-ext/dev-key` (32 random bytes), made on first use: the folder mode 0700, the
- * key 0600, written new (never through a link). An existing key that is a link, another user's, or readable
- * by others is refused (`failed_precondition`): whoever could read or plant it could forge dev's seals.
+ * key 0600, written whole to a new file (never through a link) that is then linked at the key's name, so a
+ * dev started at the same time never reads a key half made: it reads the one the first made. An existing key
+ * that is a link, another user's, or readable by others, or a key folder others may write or another user's,
+ * is refused (`failed_precondition`, naming the fix): whoever could read or plant it could forge dev's seals.
  */
 export async function loadDevKey(home: string): Promise<Buffer> {
   const file = path.join(home, DEV_KEY_FILE);
-  await mkdir(path.dirname(file), { recursive: true, mode: OWNER_ONLY_DIR });
+  const dir = path.dirname(file);
+  await mkdir(dir, { recursive: true, mode: OWNER_ONLY_DIR });
   const refuse = (why: string) =>
     new ExtensionError(
       "failed_precondition",
@@ -73,36 +76,75 @@ export async function loadDevKey(home: string): Promise<Buffer> {
       undefined,
       { file },
     );
-  const folder = await stat(path.dirname(file));
-  if (!folder.isDirectory() || !ownedByMe(folder.uid) || (folder.mode & 0o022) !== 0)
-    throw refuse(`is in a folder that is not yours alone (${path.dirname(file)})`);
+  const folderProblem = keyFolderProblem(dir, await stat(dir));
+  if (folderProblem !== undefined)
+    throw new ExtensionError(
+      "failed_precondition",
+      `${dir}, the folder of dev's key (${file}), ${folderProblem.why}: anyone who could write in it could plant a key and forge dev's seals, so dev does not use it; ${folderProblem.fix}`,
+      undefined,
+      { file, dir, fix: folderProblem.fix },
+    );
   for (let attempt = 0; attempt < 2; attempt++) {
     const read = await readOwnFile(file, 1024);
     if ("text" in read) {
+      if (read.text.trim() === "")
+        throw refuse("is empty (a dev, or an older ameide-ext, stopped while making it)");
       const key = Buffer.from(read.text.trim(), "hex");
       if (key.length !== KEY_BYTES) throw refuse("does not hold a key as dev writes it");
       return key;
     }
     if (read.why !== undefined) throw refuse(read.why);
+    const key = randomBytes(KEY_BYTES);
+    // Written whole beside it first: the key's name only ever holds a complete key.
+    const temp = path.join(dir, `.dev-key.${randomUUID()}.tmp`);
+    const handle = await open(
+      temp,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+      OWNER_ONLY_FILE,
+    );
     try {
-      const handle = await open(
-        file,
-        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-        OWNER_ONLY_FILE,
-      );
-      const key = randomBytes(KEY_BYTES);
       try {
         await handle.writeFile(`${key.toString("hex")}\n`);
+        await handle.sync();
       } finally {
         await handle.close();
       }
+      await link(temp, file); // never replaces a key: EEXIST when another dev made one first
       return key;
     } catch (cause) {
       if ((cause as NodeJS.ErrnoException).code !== "EEXIST") throw cause;
-      // Another dev made it at the same time: read theirs.
+      // Another dev made it at the same time: read theirs (complete, as it was linked when written).
+    } finally {
+      await rm(temp, { force: true });
     }
   }
   throw refuse("cannot be made");
+}
+
+/**
+ * Why the key's folder `dir` (as `stat` found it) cannot hold dev's key, with the command that fixes it:
+ * not a folder, another user's (made by a run under sudo), or one others may write (made under umask 002).
+ */
+export function keyFolderProblem(
+  dir: string,
+  found: { isDirectory(): boolean; uid: number; mode: number },
+): { why: string; fix: string } | undefined {
+  if (!found.isDirectory())
+    return { why: "is not a folder", fix: `move it aside (dev makes the folder, mode 700, for its key)` };
+  const me = process.getuid?.();
+  const chmod = `chmod 700 ${dir}`;
+  const theirs = !ownedByMe(found.uid);
+  const shared = (found.mode & 0o022) !== 0;
+  const mode = (found.mode & 0o777).toString(8);
+  if (theirs) {
+    const chown = `sudo chown -R ${me} ${dir}`;
+    return {
+      why: `belongs to uid ${found.uid}, not to you (uid ${me}): made by a run under sudo?`,
+      fix: shared ? `run \`${chown} && ${chmod}\`` : `run \`${chown}\``,
+    };
+  }
+  if (shared) return { why: `may be written by others (mode ${mode})`, fix: `run \`${chmod}\`` };
+  return undefined;
 }
 
 const ownedByMe = (uid: number) => typeof process.getuid !== "function" || uid === process.getuid();

@@ -2,6 +2,7 @@ import type { Stats } from "node:fs";
 import { lstat } from "node:fs/promises";
 import path from "node:path";
 import { ExtensionError } from "@ameide-ext/contract";
+import { readRegularFile } from "./owner-only-files.js";
 
 /** The rule a refused discovered config file names in `error.details.rule`. */
 export const CONFIG_DISCOVERY_RULE = "config_discovery";
@@ -25,15 +26,7 @@ const URL_FIELDS = ["registry_url", "runtime_url"] as const;
  * {@link CONFIG_DISCOVERY_RULE}.
  */
 export async function checkDiscoveredConfig(file: string, doc: Record<string, unknown>): Promise<void> {
-  const refuse = (why: string) => {
-    const fix = `pass --config ${file} (or set AMEIDE_CONFIG) if you trust it, pass --registry/--runtime yourself, or remove it`;
-    return new ExtensionError(
-      "permission_denied",
-      `the config file ${file}, found in a folder above the working directory, is not used: ${why}; ${fix}`,
-      undefined,
-      { rule: CONFIG_DISCOVERY_RULE, file, fix },
-    );
-  };
+  const refuse = (why: string) => refusal(file, why);
   const problem = ownFileProblem(await lstat(file));
   if (problem !== undefined) throw refuse(`it ${problem}`);
   for (const field of URL_FIELDS) {
@@ -59,12 +52,46 @@ export async function checkDiscoveredConfig(file: string, doc: Record<string, un
 }
 
 /**
- * Why a file found by `lstat` is not one `ameide-ext dev` wrote for this user: not a regular file (a symlink,
- * which could lead to any file), another user's, or writable by others; undefined when it may be.
+ * The text of a `.ameide-dev/config.json` found by walking up, read as {@link checkDiscoveredConfig} would
+ * take the file, before it is parsed: never through a link, never waiting (a FIFO), only a regular file of
+ * yours that no one else may write, and at most `maxBytes` of it. A link committed there (to /dev/zero) or a
+ * FIFO would otherwise hang every command, or fill the memory. Undefined when there is none (or it cannot
+ * be opened); otherwise refused as {@link checkDiscoveredConfig} refuses (`permission_denied`).
+ */
+export async function readDiscoveredConfig(file: string, maxBytes: number): Promise<string | undefined> {
+  const read = await readRegularFile(file, maxBytes, {
+    check: (found) => {
+      const problem = ownFileProblem(found);
+      return problem === undefined ? undefined : `it ${problem}`;
+    },
+  });
+  if ("text" in read) return read.text;
+  if ("why" in read) throw refusal(file, read.why);
+  if (read.error.code === "ELOOP") throw refusal(file, `it ${SYMLINK}`);
+  return undefined;
+}
+
+/** The refusal of the discovered config `file`, saying why and how to use it anyway. */
+function refusal(file: string, why: string): ExtensionError {
+  const fix = `pass --config ${file} (or set AMEIDE_CONFIG) if you trust it, pass --registry/--runtime yourself, or remove it`;
+  return new ExtensionError(
+    "permission_denied",
+    `the config file ${file}, found in a folder above the working directory, is not used: ${why}; ${fix}`,
+    undefined,
+    { rule: CONFIG_DISCOVERY_RULE, file, fix },
+  );
+}
+
+const SYMLINK = "is a symlink, not a regular file";
+
+/**
+ * Why a file found by `lstat` (or opened, not through a link) is not one `ameide-ext dev` wrote for this
+ * user: not a regular file (a symlink, which could lead to any file), another user's, or writable by others;
+ * undefined when it may be.
  */
 function ownFileProblem(found: Stats): string | undefined {
   const uid = process.getuid?.();
-  if (found.isSymbolicLink()) return "is a symlink, not a regular file";
+  if (found.isSymbolicLink()) return SYMLINK;
   if (!found.isFile()) return "is not a regular file";
   if (uid !== undefined && found.uid !== uid) return `belongs to uid ${found.uid}, not to you (uid ${uid})`;
   if ((found.mode & 0o022) !== 0)

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { constants } from "node:fs";
+import { constants, type Stats } from "node:fs";
 import { lstat, mkdir, open, readdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { ExtensionError } from "@ameide-ext/contract";
@@ -78,23 +78,59 @@ export async function readOwnFile(
   maxBytes: number,
   options: { othersMayRead?: boolean } = {},
 ): Promise<{ text: string } | { why?: string }> {
+  const read = await readRegularFile(file, maxBytes, {
+    check: (st) => {
+      if (typeof process.getuid === "function" && st.uid !== process.getuid())
+        return `it belongs to another user (uid ${st.uid})`;
+      if ((st.mode & (options.othersMayRead === true ? 0o022 : 0o077)) !== 0)
+        return `its mode is ${(st.mode & 0o777).toString(8)}, not the 600 dev writes`;
+      return undefined;
+    },
+  });
+  if ("text" in read) return { text: read.text };
+  if ("why" in read) return { why: read.why };
+  const code = read.error.code;
+  if (code === "ENOENT") return {};
+  return { why: code === "ELOOP" ? "it is a symbolic link" : `it cannot be read (${code})` };
+}
+
+/**
+ * Reads `file` as UTF-8 text, opened without blocking (a FIFO does not wait for a writer) and, unless
+ * `followLinks`, not through a symbolic link (`ELOOP`). Only a regular file is read, and only when `check`
+ * (given its stats) finds nothing wrong, and at most `maxBytes` of it: a link to /dev/zero or a huge file
+ * does not fill the memory. The text, or why not (`why`), or the error of opening it (`error`: `ENOENT`
+ * when there is none).
+ */
+export async function readRegularFile(
+  file: string,
+  maxBytes: number,
+  options: { followLinks?: boolean; check?: (found: Stats) => string | undefined } = {},
+): Promise<{ text: string } | { why: string } | { error: NodeJS.ErrnoException }> {
   let handle: Awaited<ReturnType<typeof open>>;
   try {
-    handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    const noFollow = options.followLinks === true ? 0 : constants.O_NOFOLLOW;
+    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK | noFollow);
   } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return {};
-    return { why: code === "ELOOP" ? "it is a symbolic link" : `it cannot be read (${code})` };
+    return { error: cause as NodeJS.ErrnoException };
   }
   try {
     const st = await handle.stat();
     if (!st.isFile()) return { why: "it is not a regular file" };
-    if (typeof process.getuid === "function" && st.uid !== process.getuid())
-      return { why: `it belongs to another user (uid ${st.uid})` };
-    if ((st.mode & (options.othersMayRead === true ? 0o022 : 0o077)) !== 0)
-      return { why: `its mode is ${(st.mode & 0o777).toString(8)}, not the 600 dev writes` };
-    if (st.size > maxBytes) return { why: `it holds ${st.size} bytes` };
-    return { text: await handle.readFile("utf8") };
+    const why = options.check?.(st);
+    if (why !== undefined) return { why };
+    if (st.size > maxBytes) return { why: `it holds ${st.size} bytes, more than the ${maxBytes} read` };
+    // Read up to one byte past the limit, whatever the size said: the file may have grown since.
+    const chunks: Buffer[] = [];
+    let length = 0;
+    while (length <= maxBytes) {
+      const chunk = Buffer.alloc(Math.min(64 * 1024, maxBytes + 1 - length));
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, length);
+      if (bytesRead === 0) break;
+      chunks.push(chunk.subarray(0, bytesRead));
+      length += bytesRead;
+    }
+    if (length > maxBytes) return { why: `it holds more than the ${maxBytes} bytes read` };
+    return { text: Buffer.concat(chunks, length).toString("utf8") };
   } finally {
     await handle.close();
   }

@@ -2,7 +2,8 @@ import { homedir } from "node:os";
 import path from "node:path";
 import { ExtensionError } from "@ameide-ext/contract";
 import type { CliDeps } from "../deps.js";
-import { checkDiscoveredConfig } from "./discovered-config.js";
+import { checkDiscoveredConfig, readDiscoveredConfig } from "./discovered-config.js";
+import { readRegularFile } from "./owner-only-files.js";
 
 /** Where the registry is and who the caller is. */
 export interface RegistrySettings {
@@ -28,6 +29,9 @@ export const DEFAULT_CONFIG_FILE = path.join(".ameide-ext", "config.json");
 /** The config file `ameide-ext dev` writes in its folder: `.ameide-dev/config.json`. */
 export const DEV_CONFIG_FILE = path.join(".ameide-dev", "config.json");
 
+/** The most of a config file the CLI reads (what dev writes is a few hundred bytes). */
+export const MAX_CONFIG_BYTES = 256 * 1024;
+
 /** The default tenant, as `run`'s default context uses. */
 export const DEFAULT_TENANT = "local";
 
@@ -52,11 +56,13 @@ export interface ConfigFile {
  * Finds and reads the CLI's config file: `--config`, else `$AMEIDE_CONFIG`,
  * else the nearest `.ameide-dev/config.json` in the working directory or a
  * folder above it (what `ameide-ext dev` writes), else
- * `~/.ameide-ext/config.json`. A `--config` that cannot be read as JSON is
- * `invalid_argument`; any other missing or unreadable file reads as empty. A
- * `.ameide-dev/config.json` found by walking up must look like what `dev`
- * writes ({@link checkDiscoveredConfig}), else `permission_denied`
- * (`config_discovery`).
+ * `~/.ameide-ext/config.json`. Only a regular file of at most
+ * {@link MAX_CONFIG_BYTES} is read (never waiting on a FIFO). A `--config` that
+ * cannot be read as JSON is `invalid_argument`; any other missing or unreadable
+ * file reads as empty. A `.ameide-dev/config.json` found by walking up is not
+ * read through a link, and must look like what `dev` writes
+ * ({@link readDiscoveredConfig}, {@link checkDiscoveredConfig}), else
+ * `permission_denied` (`config_discovery`).
  */
 export async function readConfigFile(
   flags: { config?: string | undefined },
@@ -71,15 +77,23 @@ export async function readConfigFile(
       : [...discovered, path.join(deps.env.HOME || homedir(), DEFAULT_CONFIG_FILE)];
   for (const file of candidates) {
     let text: string;
-    try {
-      text = await deps.fs.readText(file);
-    } catch (cause) {
-      if (flags.config !== undefined)
-        throw new ExtensionError(
-          "invalid_argument",
-          `--config ${flags.config} cannot be read: ${(cause as Error).message}; pass the config.json that \`npx ameide-ext dev\` wrote`,
-        );
-      continue;
+    if (discovered.includes(file)) {
+      const found = await readDiscoveredConfig(file, MAX_CONFIG_BYTES);
+      if (found === undefined) continue;
+      text = found;
+    } else {
+      // Named (or in the home folder): a link is followed, but only a regular file is read, without
+      // waiting on a FIFO, and at most MAX_CONFIG_BYTES of it.
+      const read = await readRegularFile(file, MAX_CONFIG_BYTES, { followLinks: true });
+      if (!("text" in read)) {
+        if (flags.config !== undefined)
+          throw new ExtensionError(
+            "invalid_argument",
+            `--config ${flags.config} cannot be read: ${"why" in read ? read.why : read.error.message}; pass the config.json that \`npx ameide-ext dev\` wrote`,
+          );
+        continue;
+      }
+      text = read.text;
     }
     let doc: ConfigFileDocument;
     try {
