@@ -264,7 +264,8 @@ export function createInvocationDispatch(options: InvocationDispatchOptions): In
     },
     async run(req, ctx, entry, callerTimeoutMs, trace) {
       refuseDisabled(entry);
-      // The caller's deadline: a pool invocation not started by then is shed (unavailable/overloaded).
+      // The caller's deadline: a pool invocation not started by then is shed (unavailable/overloaded), and
+      // one running then is stopped (its timeout is armed when it starts, after its wait in the queue).
       const startBy = callerTimeoutMs === undefined ? undefined : performance.now() + callerTimeoutMs;
       const permit = breakers.admit(entry.key);
       let failed = false;
@@ -274,7 +275,12 @@ export function createInvocationDispatch(options: InvocationDispatchOptions): In
         let result: InvocationResult | undefined;
         let overran = false;
         if (inlineFirst(entry) && !thread.busy) ({ result, overran } = runInline(entry, ext, request));
-        result ??= await engine.invoke(ext, { ...request, input: compact(req.inputJson), startBy });
+        result ??= await engine.invoke(ext, {
+          ...request,
+          input: compact(req.inputJson),
+          startBy,
+          runBy: startBy,
+        });
         failed = countsAsFailure(result, overran);
         return result;
       } catch (cause) {

@@ -6,6 +6,7 @@ import { ExtensionError } from "@ameide-ext/contract";
 import {
   type InvokeExtensionBatchRequest,
   InvokeExtensionBatchRequestSchema,
+  InvokeExtensionRequestSchema,
   Outcome,
 } from "@ameide-ext/proto";
 import { create } from "@bufbuild/protobuf";
@@ -357,6 +358,26 @@ describe("Runtime.invokeExtensionBatch()", () => {
     ]);
     expect(last?.stats?.fuelUsed ?? 0n).toBe(0n);
     expect(res.results.filter((r) => r.outcome === Outcome.OK).length).toBeGreaterThan(0);
+  });
+
+  it("gives a single call run in the pool its caller's deadline as run-by time too, and none without one", async () => {
+    const one = (timeoutMs?: number) =>
+      runtime.invokeExtension(
+        create(InvokeExtensionRequestSchema, {
+          extensionId: "echo-pool",
+          version: "latest",
+          ctx: { tenantId: "acme", userId: "u-1", actorType: "USER", correlationId: "op-1" },
+          inputJson: encoder.encode("{}"),
+        }),
+        timeoutMs === undefined ? {} : { timeoutMs },
+      );
+    const before = engineRequests.length;
+    await one(2_000);
+    await one();
+    const [timed, open] = engineRequests.slice(before) as Array<Parameters<typeof engine.invoke>[1]>;
+    expect(timed?.runBy).toBeTypeOf("number");
+    expect(timed?.runBy).toBe(timed?.startBy);
+    expect(open?.runBy).toBeUndefined();
   });
 
   it("bounds the whole batch by the runtime's batch.max_ms when its caller sends no deadline", async () => {

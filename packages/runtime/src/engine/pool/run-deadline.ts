@@ -59,8 +59,8 @@ function passedRunBy(job: Job, runBy: number): ExtensionError {
 
 /**
  * Arms a job's wall-clock limit (or, while the worker instantiates, that
- * bound), from now, cut to what is left until its run-by time when that comes
- * first. At the limit: a worker still instantiating is stopped; a guest
+ * bound), from now; while the guest runs, cut to what is left until its
+ * run-by time when that comes first. At the limit: a worker still instantiating is stopped; a guest
  * blocked on a host call gets the call cut (`deadline_exceeded`) and a short
  * grace to return; a guest still running loses its worker. At the run-by
  * time, the same, whatever the guest's own time left. `lose` stops and
@@ -77,8 +77,10 @@ export function armDeadline(
   clearTimeout(job.timer);
   const runBy = job.runBy;
   const runByLeft = runBy === undefined ? Number.POSITIVE_INFINITY : Math.max(0, runBy - performance.now());
-  // The run-by time comes first: at it, the time is up, whatever the guest's own limit left.
-  const cut = runBy !== undefined && runByLeft < limitMs;
+  // The run-by time comes first while the guest runs: at it, the time is up, whatever the guest's own
+  // limit left. A worker still instantiating keeps its own bound (stopping it would throw away an
+  // instance other callers' runs need); the run that follows is cut at once if its time has passed.
+  const cut = phase === "running" && runBy !== undefined && runByLeft < limitMs;
   job.timer = setTimeout(
     () => {
       if (slot.job !== job) return;
@@ -111,7 +113,7 @@ export function armDeadline(
         `the invocation's wall-clock limit of ${job.prep.timeoutMs} ms`,
       );
     },
-    Math.min(limitMs, runByLeft),
+    cut ? runByLeft : limitMs,
   );
 }
 
