@@ -6,7 +6,7 @@
 ;; accepted, the guest could write them: set depth to 0 before each call and
 ;; recurse past sizeLimits.callDepth (as deep as V8's own stack lets it), or
 ;; set the trap reason before a trap to be reported as something else.
-;; Expect: refused at load, invalid_argument/forbidden_import (the module
+;; Expect: refused at load, invalid_argument / forbidden_import (the module
 ;; name __ameide is the runtime's).
 ;; build: component-text
 (component
