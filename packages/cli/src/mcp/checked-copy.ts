@@ -14,7 +14,7 @@ import {
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ExtensionError } from "@ameide-ext/contract";
-import { isInside, linkOut, readConfined, writeConfined } from "./confined-files.js";
+import { isInside, linkOut, readConfined, writeConfined } from "../files/confined-files.js";
 
 // The workspace root's check (workspace-root.ts) looks at a hook folder before a tool runs; a swap in
 // between (a file replaced by a symlink out of the root once the check passed) would let the build read

@@ -1,7 +1,7 @@
 import { lstat } from "node:fs/promises";
 import path from "node:path";
 import { type HookFs, type LoadedManifest, loadManifest, MANIFEST_FILE } from "@ameide-ext/toolkit";
-import { readConfined } from "./confined-files.js";
+import { readConfined } from "../files/confined-files.js";
 
 /**
  * The manifest of the hook folder `dir`, as `loadManifest` loads it (the same errors, `shownDir` naming the

@@ -1,7 +1,7 @@
 import { lstat, mkdir, realpath, rmdir } from "node:fs/promises";
 import path from "node:path";
 import { ExtensionError } from "@ameide-ext/contract";
-import { isInside, linkOut } from "./confined-files.js";
+import { isInside, linkOut } from "../files/confined-files.js";
 
 /**
  * Makes the folder `dir` (already resolved inside the workspace root `root`) for a tool to write a new hook

@@ -3,7 +3,7 @@ import { lstat, readdir, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { ExtensionError } from "@ameide-ext/contract";
 import { DIST_DIR } from "@ameide-ext/toolkit";
-import { isInside, readInside } from "../mcp/confined-files.js";
+import { isInside, readInside } from "../files/confined-files.js";
 
 /** One file of a hook, as uploaded. */
 export interface HookSourceFile {

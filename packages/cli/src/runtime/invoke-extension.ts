@@ -4,7 +4,7 @@ import { type InvokeExtensionResponse, LogLevel, Outcome, WasmExtensionRuntime }
 import { type Client, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import type { CliDeps } from "../deps.js";
-import { readInside } from "../mcp/confined-files.js";
+import { readInside } from "../files/confined-files.js";
 import { configSources, DEFAULT_TENANT, readConfigFile } from "../registry/registry-settings.js";
 import { CALL_TIMEOUT_MS, READ_MAX_BYTES } from "./read-limits.js";
 
